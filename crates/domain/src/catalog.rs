@@ -1,0 +1,179 @@
+//! The dungeon catalog and the game's classes, embedded at compile time from
+//! `data/dungeons.json` (a copy of the project's catalog data; nothing is read at run time).
+
+use serde::Deserialize;
+use std::sync::LazyLock;
+
+const CATALOG_JSON: &str = include_str!("../data/dungeons.json");
+
+/// How many choices Discord's autocomplete accepts.
+pub const AUTOCOMPLETE_MAX: usize = 25;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Dungeon {
+    pub code: String,
+    pub name: String,
+    pub category: String,
+    pub keys: Vec<KeySlot>,
+    #[serde(default)]
+    pub other_reactions: Vec<KeySlot>,
+    #[serde(default)]
+    pub colors: Vec<String>,
+    #[serde(default)]
+    pub portal_image: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct KeySlot {
+    pub reaction: String,
+    #[serde(default)]
+    pub max_early_location: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Reaction {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub exalt_key: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct CatalogFile {
+    classes: Vec<String>,
+    reactions: std::collections::BTreeMap<String, Reaction>,
+    dungeons: Vec<Dungeon>,
+}
+
+/// A RotMG class a raider can pick on a run panel.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RaidClass(String);
+
+impl RaidClass {
+    /// Accepts a class name in any letter case ("warrior" → "Warrior").
+    pub fn parse(text: &str) -> Option<RaidClass> {
+        let wanted = text.trim();
+        catalog()
+            .classes
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(wanted))
+            .map(|c| RaidClass(c.clone()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+pub struct Catalog {
+    pub classes: Vec<String>,
+    pub reactions: std::collections::BTreeMap<String, Reaction>,
+    pub dungeons: Vec<Dungeon>,
+}
+
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+    // The file is part of the binary and covered by tests; a broken copy must fail the
+    // build's tests, so an empty catalog is the fallback rather than a panic at run time.
+    match serde_json::from_str::<CatalogFile>(CATALOG_JSON) {
+        Ok(file) => Catalog {
+            classes: file.classes,
+            reactions: file.reactions,
+            dungeons: file.dungeons,
+        },
+        Err(_) => Catalog {
+            classes: Vec::new(),
+            reactions: Default::default(),
+            dungeons: Vec::new(),
+        },
+    }
+});
+
+pub fn catalog() -> &'static Catalog {
+    &CATALOG
+}
+
+impl Catalog {
+    pub fn dungeon(&self, code: &str) -> Option<&Dungeon> {
+        self.dungeons.iter().find(|d| d.code == code)
+    }
+
+    /// Display name of a reaction; the catalog lacks `realm_dungeon_key`, which is a key.
+    pub fn reaction_name(&self, code: &str) -> String {
+        match self.reactions.get(code) {
+            Some(r) => r.name.clone(),
+            None if code == "realm_dungeon_key" => "Realm Dungeon Key".to_owned(),
+            None => code.replace('_', " "),
+        }
+    }
+
+    /// Autocomplete: dungeons whose name, code or category contains the query (case
+    /// insensitive), names starting with it first, at most 25.
+    pub fn search(&self, query: &str) -> Vec<&Dungeon> {
+        let q = query.trim().to_lowercase();
+        let mut hits: Vec<(u8, &Dungeon)> = self
+            .dungeons
+            .iter()
+            .filter_map(|d| {
+                let name = d.name.to_lowercase();
+                let rank = if q.is_empty() || name.starts_with(&q) {
+                    0
+                } else if name.contains(&q) || d.code.contains(&q) {
+                    1
+                } else if d.category.to_lowercase().contains(&q) {
+                    2
+                } else {
+                    return None;
+                };
+                Some((rank, d))
+            })
+            .collect();
+        hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        hits.into_iter()
+            .take(AUTOCOMPLETE_MAX)
+            .map(|(_, d)| d)
+            .collect()
+    }
+}
+
+impl Dungeon {
+    /// Embed accent colour as 0xRRGGBB, from the first catalog colour.
+    pub fn color(&self) -> Option<u32> {
+        let hex = self.colors.first()?.trim_start_matches('#');
+        u32::from_str_radix(hex, 16).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_catalog_is_complete() {
+        let c = catalog();
+        assert_eq!(c.dungeons.len(), 52);
+        assert_eq!(c.classes.len(), 18);
+        assert_eq!(c.reactions.len(), 92);
+        let categories: std::collections::BTreeSet<_> =
+            c.dungeons.iter().map(|d| d.category.as_str()).collect();
+        assert_eq!(categories.len(), 7);
+        let shatters = c.dungeon("shatters").expect("shatters");
+        assert_eq!(shatters.name, "Shatters");
+        assert_eq!(c.reaction_name("realm_dungeon_key"), "Realm Dungeon Key");
+    }
+
+    #[test]
+    fn search_caps_at_25_and_matches_name_code_and_category() {
+        let c = catalog();
+        assert_eq!(c.search("").len(), 25);
+        assert_eq!(c.search("shat").first().map(|d| d.code.as_str()), Some("shatters"));
+        assert!(c.search("oryx_3").iter().any(|d| d.code == "oryx_3"));
+        assert!(c.search("exaltation").len() > 3);
+        assert!(c.search("zzzz-nothing").is_empty());
+    }
+
+    #[test]
+    fn classes_parse_in_any_case() {
+        assert_eq!(RaidClass::parse("warrior").map(|c| c.as_str().to_owned()), Some("Warrior".into()));
+        assert!(RaidClass::parse("Pirate").is_none());
+    }
+}

@@ -1,0 +1,21 @@
+//! raidbot's rules as plain Rust: identifiers, role and channel keys, the dungeon catalog,
+//! the run state machine, custom ids and the limits of user input.
+//!
+//! This crate does no I/O and has no async code, so every rule here can be unit- and
+//! property-tested in isolation. The store maps rows to these types; the service layer
+//! applies them; the Discord and REST adapters only translate.
+
+pub mod catalog;
+pub mod channels;
+pub mod custom_id;
+pub mod limits;
+pub mod roles;
+pub mod run;
+pub mod snowflake;
+
+pub use catalog::{Dungeon, RaidClass};
+pub use channels::{ChannelKey, ChannelKind};
+pub use custom_id::CustomId;
+pub use roles::{Level, RoleKey};
+pub use run::{RunAction, RunStatus};
+pub use snowflake::Snowflake;
