@@ -1,1 +1,61 @@
-//! placeholder
+//! PostgreSQL, the only state raidbot keeps: migrations and one module per aggregate.
+//!
+//! Functions take a `&mut PgConnection` so the service layer decides the transaction;
+//! rows map to `domain` types here and nowhere else. Every query filters by `guild_id`.
+
+pub mod db;
+pub mod guild_config;
+pub mod jobs;
+pub mod logs;
+pub mod runs;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+/// What can go wrong talking to the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("a stored row is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// The unique constraint a failed insert ran into, if that is why it failed.
+    pub fn unique_violation(&self) -> Option<String> {
+        match self {
+            StoreError::Db(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Some(e.constraint().unwrap_or_default().to_owned())
+            }
+            _ => None,
+        }
+    }
+
+    /// True when the database could not be reached at all (not a query error).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Db(
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
+            )
+        )
+    }
+}
+
+impl From<domain::snowflake::InvalidSnowflake> for StoreError {
+    fn from(e: domain::snowflake::InvalidSnowflake) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub(crate) fn snowflake(v: i64) -> Result<domain::Snowflake> {
+    Ok(domain::Snowflake::from_db(v)?)
+}
+
+pub(crate) fn opt_snowflake(v: Option<i64>) -> Result<Option<domain::Snowflake>> {
+    v.map(snowflake).transpose()
+}

@@ -1,0 +1,127 @@
+//! Guild rows and the role/channel key mappings.
+
+use std::collections::BTreeMap;
+
+use domain::{ChannelKey, RoleKey, Snowflake};
+use sqlx::Row;
+
+use crate::{PgConnection, Result, StoreError, snowflake};
+
+/// Makes sure the guild has a row; every guild-scoped table references it.
+pub async fn ensure_guild(conn: &mut PgConnection, guild: Snowflake) -> Result<()> {
+    sqlx::query("INSERT INTO guild (guild_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(guild.db())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn run_auto_end_minutes(conn: &mut PgConnection, guild: Snowflake) -> Result<i32> {
+    let minutes: Option<i32> =
+        sqlx::query_scalar("SELECT run_auto_end_minutes FROM guild WHERE guild_id = $1")
+            .bind(guild.db())
+            .fetch_optional(conn)
+            .await?;
+    Ok(minutes.unwrap_or(120))
+}
+
+pub async fn roles(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+) -> Result<BTreeMap<RoleKey, Snowflake>> {
+    let rows = sqlx::query("SELECT role_key, discord_role_id FROM guild_role WHERE guild_id = $1")
+        .bind(guild.db())
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let key: String = r.try_get("role_key")?;
+            let key = RoleKey::parse(&key).ok_or_else(|| StoreError::Corrupt(key.clone()))?;
+            Ok((key, snowflake(r.try_get("discord_role_id")?)?))
+        })
+        .collect()
+}
+
+pub async fn channels(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+) -> Result<BTreeMap<ChannelKey, Snowflake>> {
+    let rows = sqlx::query(
+        "SELECT channel_key, discord_channel_id FROM guild_channel WHERE guild_id = $1",
+    )
+    .bind(guild.db())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let key: String = r.try_get("channel_key")?;
+            let key = ChannelKey::parse(&key).ok_or_else(|| StoreError::Corrupt(key.clone()))?;
+            Ok((key, snowflake(r.try_get("discord_channel_id")?)?))
+        })
+        .collect()
+}
+
+pub async fn channel(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    key: ChannelKey,
+) -> Result<Option<Snowflake>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT discord_channel_id FROM guild_channel WHERE guild_id = $1 AND channel_key = $2",
+    )
+    .bind(guild.db())
+    .bind(key.as_str())
+    .fetch_optional(conn)
+    .await?;
+    id.map(snowflake).transpose()
+}
+
+/// Sets (`Some`) or clears (`None`) each given role key; keys not given stay as they are.
+pub async fn set_role(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    key: RoleKey,
+    role: Option<Snowflake>,
+) -> Result<()> {
+    match role {
+        Some(role) => sqlx::query(
+            "INSERT INTO guild_role (guild_id, role_key, discord_role_id) VALUES ($1, $2, $3)
+             ON CONFLICT (guild_id, role_key)
+             DO UPDATE SET discord_role_id = EXCLUDED.discord_role_id, updated_at = now()",
+        )
+        .bind(guild.db())
+        .bind(key.as_str())
+        .bind(role.db()),
+        None => sqlx::query("DELETE FROM guild_role WHERE guild_id = $1 AND role_key = $2")
+            .bind(guild.db())
+            .bind(key.as_str()),
+    }
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets (`Some`) or clears (`None`) one channel key.
+pub async fn set_channel(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    key: ChannelKey,
+    channel: Option<Snowflake>,
+) -> Result<()> {
+    match channel {
+        Some(channel) => sqlx::query(
+            "INSERT INTO guild_channel (guild_id, channel_key, discord_channel_id) VALUES ($1, $2, $3)
+             ON CONFLICT (guild_id, channel_key)
+             DO UPDATE SET discord_channel_id = EXCLUDED.discord_channel_id, updated_at = now()",
+        )
+        .bind(guild.db())
+        .bind(key.as_str())
+        .bind(channel.db()),
+        None => sqlx::query("DELETE FROM guild_channel WHERE guild_id = $1 AND channel_key = $2")
+            .bind(guild.db())
+            .bind(key.as_str()),
+    }
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! Durable jobs: the Discord side-effect outbox and timers, one table.
+//!
+//! A use case enqueues jobs in the same transaction as its state change. Workers claim due
+//! jobs with `FOR UPDATE SKIP LOCKED` and a lease, so any number of processes can deliver
+//! them and a crashed worker's job is picked up again when its lease runs out. Each enqueue
+//! sends a `NOTIFY` (delivered at commit) so idle workers wake at once.
+
+use chrono::{DateTime, Utc};
+use domain::Snowflake;
+use serde_json::Value;
+use sqlx::Row;
+use std::time::Duration;
+
+use crate::{PgConnection, PgPool, Result, snowflake};
+
+/// The channel workers `LISTEN` on.
+pub const NOTIFY_CHANNEL: &str = "raidbot_jobs";
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub guild_id: Snowflake,
+    pub kind: String,
+    /// Jobs of one kind with the same key coalesce while pending.
+    pub dedupe_key: Option<String>,
+    pub payload: Value,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub job_id: i64,
+    pub guild_id: Snowflake,
+    pub kind: String,
+    pub dedupe_key: Option<String>,
+    pub payload: Value,
+    /// Including this one: 1 on the first try.
+    pub attempts: i32,
+}
+
+/// Enqueues a job; returns false when a pending job with the same key absorbed it.
+pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO job (guild_id, kind, dedupe_key, payload, due_at)
+         VALUES ($1, $2, $3, $4, COALESCE($5, now()))
+         ON CONFLICT (guild_id, kind, dedupe_key)
+            WHERE state = 'pending' AND dedupe_key IS NOT NULL
+         DO NOTHING",
+    )
+    .bind(job.guild_id.db())
+    .bind(&job.kind)
+    .bind(&job.dedupe_key)
+    .bind(&job.payload)
+    .bind(job.due_at)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(NOTIFY_CHANNEL)
+            .execute(conn)
+            .await?;
+    }
+    Ok(inserted)
+}
+
+/// Moves a pending job's due time (e.g. a run's auto-end when its duration changes).
+pub async fn reschedule(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    kind: &str,
+    dedupe_key: &str,
+    due_at: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE job SET due_at = $4 WHERE guild_id = $1 AND kind = $2 AND dedupe_key = $3
+           AND state = 'pending'",
+    )
+    .bind(guild.db())
+    .bind(kind)
+    .bind(dedupe_key)
+    .bind(due_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Claims up to `limit` due jobs (and jobs whose worker's lease ran out) for `lease`.
+pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Job>> {
+    let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+    let rows = sqlx::query(
+        "UPDATE job SET state = 'running', attempts = attempts + 1,
+                locked_until = now() + make_interval(secs => $2::double precision / 1000)
+         WHERE job_id IN (
+            SELECT job_id FROM job
+            WHERE (state = 'pending' AND due_at <= now())
+               OR (state = 'running' AND locked_until < now())
+            ORDER BY due_at
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED)
+         RETURNING job_id, guild_id, kind, dedupe_key, payload, attempts",
+    )
+    .bind(limit)
+    .bind(lease_ms)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Job {
+                job_id: r.try_get("job_id")?,
+                guild_id: snowflake(r.try_get("guild_id")?)?,
+                kind: r.try_get("kind")?,
+                dedupe_key: r.try_get("dedupe_key")?,
+                payload: r.try_get("payload")?,
+                attempts: r.try_get("attempts")?,
+            })
+        })
+        .collect()
+}
+
+/// Marks the job done. The attempt number fences out a worker whose lease ran out.
+pub async fn complete(pool: &PgPool, job: &Job) -> Result<()> {
+    sqlx::query(
+        "UPDATE job SET state = 'done', finished_at = now(), locked_until = NULL, last_error = NULL
+         WHERE job_id = $1 AND state = 'running' AND attempts = $2",
+    )
+    .bind(job.job_id)
+    .bind(job.attempts)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Puts the job back to run again after `delay`.
+pub async fn retry_later(pool: &PgPool, job: &Job, delay: Duration, error: &str) -> Result<()> {
+    let delay_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
+    // If a newer pending job with the same key exists it already carries the latest state;
+    // this one then simply finishes.
+    sqlx::query(
+        "UPDATE job SET
+            state = CASE WHEN dedupe_key IS NOT NULL AND EXISTS (
+                        SELECT 1 FROM job j2 WHERE j2.guild_id = job.guild_id AND j2.kind = job.kind
+                          AND j2.dedupe_key = job.dedupe_key AND j2.state = 'pending')
+                    THEN 'done' ELSE 'pending' END,
+            due_at = now() + make_interval(secs => $3::double precision / 1000),
+            locked_until = NULL, last_error = $4
+         WHERE job_id = $1 AND state = 'running' AND attempts = $2",
+    )
+    .bind(job.job_id)
+    .bind(job.attempts)
+    .bind(delay_ms)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Gives up on the job for good, keeping the reason.
+pub async fn fail(pool: &PgPool, job: &Job, error: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE job SET state = 'failed', finished_at = now(), locked_until = NULL, last_error = $3
+         WHERE job_id = $1 AND state = 'running' AND attempts = $2",
+    )
+    .bind(job.job_id)
+    .bind(job.attempts)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// When the next pending job falls due, so an idle worker knows how long to sleep.
+pub async fn next_due(pool: &PgPool) -> Result<Option<DateTime<Utc>>> {
+    let row = sqlx::query(
+        "SELECT min(t) AS next FROM (
+            SELECT min(due_at) AS t FROM job WHERE state = 'pending'
+            UNION ALL SELECT min(locked_until) FROM job WHERE state = 'running') s",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(row.try_get("next")?)
+}
+
+/// Deletes finished jobs older than `age`, keeping failed ones for inspection.
+pub async fn prune_done(pool: &PgPool, age: Duration) -> Result<u64> {
+    let age_s = age.as_secs_f64();
+    let done = sqlx::query(
+        "DELETE FROM job WHERE state = 'done' AND finished_at < now() - make_interval(secs => $1)",
+    )
+    .bind(age_s)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Counts jobs by state for one kind (tests and metrics).
+pub async fn count(pool: &PgPool, kind: &str, state: &str) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM job WHERE kind = $1 AND state = $2")
+            .bind(kind)
+            .bind(state)
+            .fetch_one(pool)
+            .await?,
+    )
+}

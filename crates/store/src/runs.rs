@@ -1,0 +1,338 @@
+//! Runs and their participants.
+
+use chrono::{DateTime, Utc};
+use domain::{RunStatus, Snowflake};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+use crate::{PgConnection, Result, StoreError, opt_snowflake, snowflake};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub guild_id: Snowflake,
+    pub run_id: i64,
+    pub organizer_id: Snowflake,
+    pub dungeon_code: String,
+    pub party: Option<String>,
+    pub location: Option<String>,
+    pub description: Option<String>,
+    pub status: RunStatus,
+    pub join_locked: bool,
+    pub auto_end_at: DateTime<Utc>,
+    pub panel_channel_id: Option<Snowflake>,
+    pub panel_message_id: Option<Snowflake>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<Snowflake>,
+    /// `organizer`, `staff` or `auto` once closed.
+    pub close_reason: Option<String>,
+    /// Raiders currently joined.
+    pub participant_count: i64,
+}
+
+const RUN_COLUMNS: &str = "r.guild_id, r.run_id, r.organizer_id, r.dungeon_code, r.party, r.location,
+    r.description, r.status, r.join_locked, r.auto_end_at, r.panel_channel_id, r.panel_message_id,
+    r.created_at, r.started_at, r.ended_at, r.cancelled_at, r.closed_by, r.close_reason,
+    (SELECT count(*) FROM run_participant p
+      WHERE p.guild_id = r.guild_id AND p.run_id = r.run_id AND p.state = 'joined') AS participant_count";
+
+fn run_from_row(row: &PgRow) -> Result<Run> {
+    let status: String = row.try_get("status")?;
+    Ok(Run {
+        guild_id: snowflake(row.try_get("guild_id")?)?,
+        run_id: row.try_get("run_id")?,
+        organizer_id: snowflake(row.try_get("organizer_id")?)?,
+        dungeon_code: row.try_get("dungeon_code")?,
+        party: row.try_get("party")?,
+        location: row.try_get("location")?,
+        description: row.try_get("description")?,
+        status: RunStatus::parse(&status).ok_or(StoreError::Corrupt(status))?,
+        join_locked: row.try_get("join_locked")?,
+        auto_end_at: row.try_get("auto_end_at")?,
+        panel_channel_id: opt_snowflake(row.try_get("panel_channel_id")?)?,
+        panel_message_id: opt_snowflake(row.try_get("panel_message_id")?)?,
+        created_at: row.try_get("created_at")?,
+        started_at: row.try_get("started_at")?,
+        ended_at: row.try_get("ended_at")?,
+        cancelled_at: row.try_get("cancelled_at")?,
+        closed_by: opt_snowflake(row.try_get("closed_by")?)?,
+        close_reason: row.try_get("close_reason")?,
+        participant_count: row.try_get("participant_count")?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub guild_id: Snowflake,
+    pub organizer_id: Snowflake,
+    pub dungeon_code: String,
+    pub party: Option<String>,
+    pub location: Option<String>,
+    pub description: Option<String>,
+    pub auto_end_at: DateTime<Utc>,
+    pub panel_channel_id: Option<Snowflake>,
+}
+
+/// Inserts a run. Fails with a unique violation on `run_one_active_per_organizer` when the
+/// organizer already has an active run.
+pub async fn insert(conn: &mut PgConnection, new: &NewRun) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO run (guild_id, organizer_id, dungeon_code, party, location, description,
+                          auto_end_at, panel_channel_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING run_id",
+    )
+    .bind(new.guild_id.db())
+    .bind(new.organizer_id.db())
+    .bind(&new.dungeon_code)
+    .bind(&new.party)
+    .bind(&new.location)
+    .bind(&new.description)
+    .bind(new.auto_end_at)
+    .bind(new.panel_channel_id.map(Snowflake::db))
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn get(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Option<Run>> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM run r WHERE r.guild_id = $1 AND r.run_id = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(run_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(run_from_row).transpose()
+}
+
+/// Locks the run's row for the rest of the transaction: every change to one run (join,
+/// leave, start, end, cancel, auto-end) serializes on this lock.
+pub async fn lock(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Option<Run>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM run r WHERE r.guild_id = $1 AND r.run_id = $2 FOR UPDATE OF r"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(run_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(run_from_row).transpose()
+}
+
+/// Runs of a guild, newest first, optionally of one status, after the cursor (a run id).
+pub async fn list(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    status: Option<RunStatus>,
+    before_run_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Run>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM run r
+         WHERE r.guild_id = $1 AND ($2::text IS NULL OR r.status = $2)
+           AND ($3::bigint IS NULL OR r.run_id < $3)
+         ORDER BY r.run_id DESC LIMIT $4"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(status.map(RunStatus::as_str))
+        .bind(before_run_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(run_from_row).collect()
+}
+
+/// The organizer's active run, if any.
+pub async fn active_for_organizer(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    organizer: Snowflake,
+) -> Result<Option<Run>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM run r
+         WHERE r.guild_id = $1 AND r.organizer_id = $2 AND r.status IN ('open', 'live')"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(organizer.db())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(run_from_row).transpose()
+}
+
+pub async fn mark_started(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE run SET status = 'live', started_at = now()
+         WHERE guild_id = $1 AND run_id = $2 AND status = 'open'",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Closes an active run as ended or cancelled. Only an active run changes, so a second
+/// close (another click, the auto-end timer) finds nothing to do and keeps the first times.
+/// Returns whether this call closed it.
+pub async fn mark_closed(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    status: RunStatus,
+    closed_by: Option<Snowflake>,
+    reason: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE run SET status = $3,
+                ended_at = CASE WHEN $3 = 'ended' THEN now() END,
+                cancelled_at = CASE WHEN $3 = 'cancelled' THEN now() END,
+                closed_by = $4, close_reason = $5
+         WHERE guild_id = $1 AND run_id = $2 AND status IN ('open', 'live')",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .bind(status.as_str())
+    .bind(closed_by.map(Snowflake::db))
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_panel_message(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    channel: Snowflake,
+    message: Snowflake,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE run SET panel_channel_id = $3, panel_message_id = $4
+         WHERE guild_id = $1 AND run_id = $2",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .bind(channel.db())
+    .bind(message.db())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Participant {
+    pub user_id: Snowflake,
+    pub class: Option<String>,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// Joined raiders in the order they joined.
+pub async fn participants(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+) -> Result<Vec<Participant>> {
+    let rows = sqlx::query(
+        "SELECT user_id, class, joined_at FROM run_participant
+         WHERE guild_id = $1 AND run_id = $2 AND state = 'joined'
+         ORDER BY joined_at, user_id",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Participant {
+                user_id: snowflake(r.try_get("user_id")?)?,
+                class: r.try_get("class")?,
+                joined_at: r.try_get("joined_at")?,
+            })
+        })
+        .collect()
+}
+
+/// What a join changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinChange {
+    /// Was not in the run (or had left) and is now joined.
+    Joined,
+    /// Was already joined; only the class may have changed.
+    AlreadyJoined,
+}
+
+/// Joins the raider (or re-joins after leaving). A `class` of `None` keeps the class the
+/// raider picked before.
+pub async fn join(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+    class: Option<&str>,
+) -> Result<JoinChange> {
+    let previous: Option<String> = sqlx::query_scalar(
+        "SELECT state FROM run_participant WHERE guild_id = $1 AND run_id = $2 AND user_id = $3",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .bind(user.db())
+    .fetch_optional(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
+         VALUES ($1, $2, $3, 'joined', $4)
+         ON CONFLICT (guild_id, run_id, user_id) DO UPDATE SET
+            state = 'joined',
+            class = COALESCE(EXCLUDED.class, run_participant.class),
+            joined_at = CASE WHEN run_participant.state = 'joined'
+                             THEN run_participant.joined_at ELSE now() END,
+            updated_at = now()",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .bind(user.db())
+    .bind(class)
+    .execute(conn)
+    .await?;
+    Ok(match previous.as_deref() {
+        Some("joined") => JoinChange::AlreadyJoined,
+        _ => JoinChange::Joined,
+    })
+}
+
+/// Marks the raider as having left. Returns false when they were not joined.
+pub async fn leave(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE run_participant SET state = 'left', updated_at = now()
+         WHERE guild_id = $1 AND run_id = $2 AND user_id = $3 AND state = 'joined'",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .bind(user.db())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Runs still active whose auto-end time has passed (for the start-up sweep).
+pub async fn overdue(conn: &mut PgConnection, limit: i64) -> Result<Vec<(Snowflake, i64)>> {
+    let rows = sqlx::query(
+        "SELECT guild_id, run_id FROM run
+         WHERE status IN ('open', 'live') AND auto_end_at <= now()
+         ORDER BY auto_end_at LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((snowflake(r.try_get("guild_id")?)?, r.try_get("run_id")?)))
+        .collect()
+}

@@ -1,0 +1,137 @@
+//! Store behaviour against a real PostgreSQL, a fresh database per test.
+
+use chrono::Utc;
+use domain::{RunStatus, Snowflake};
+use store::jobs::{self, NewJob};
+use store::runs::{self, JoinChange, NewRun};
+use store::testing::TestDb;
+use store::{db, guild_config};
+
+fn sf(v: u64) -> Snowflake {
+    Snowflake::new(v).unwrap()
+}
+
+async fn new_run(db: &TestDb, organizer: u64) -> Result<i64, store::StoreError> {
+    let mut conn = db.pool.acquire().await.unwrap();
+    guild_config::ensure_guild(&mut conn, sf(1)).await.unwrap();
+    runs::insert(
+        &mut conn,
+        &NewRun {
+            guild_id: sf(1),
+            organizer_id: sf(organizer),
+            dungeon_code: "shatters".into(),
+            party: None,
+            location: None,
+            description: None,
+            auto_end_at: Utc::now() + chrono::Duration::hours(2),
+            panel_channel_id: None,
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn migrations_run_twice_and_concurrently() {
+    let t = TestDb::new().await;
+    let (a, b) = tokio::join!(db::migrate(&t.pool, &t.url), db::migrate(&t.pool, &t.url));
+    a.unwrap();
+    b.unwrap();
+    db::migrate(&t.pool, &t.url).await.unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(applied as usize, db::MIGRATOR.iter().count());
+}
+
+#[tokio::test]
+async fn one_active_run_per_organizer_is_enforced_by_the_database() {
+    let t = TestDb::new().await;
+    new_run(&t, 10).await.unwrap();
+    let second = new_run(&t, 10).await.unwrap_err();
+    assert_eq!(
+        second.unique_violation().as_deref(),
+        Some("run_one_active_per_organizer")
+    );
+    new_run(&t, 11).await.unwrap();
+}
+
+#[tokio::test]
+async fn joining_twice_counts_once_and_closing_twice_keeps_first_time() {
+    let t = TestDb::new().await;
+    let run = new_run(&t, 10).await.unwrap();
+    let mut c = t.pool.acquire().await.unwrap();
+    assert_eq!(
+        runs::join(&mut c, sf(1), run, sf(100), None).await.unwrap(),
+        JoinChange::Joined
+    );
+    assert_eq!(
+        runs::join(&mut c, sf(1), run, sf(100), Some("Wizard"))
+            .await
+            .unwrap(),
+        JoinChange::AlreadyJoined
+    );
+    runs::join(&mut c, sf(1), run, sf(101), None).await.unwrap();
+    assert!(runs::leave(&mut c, sf(1), run, sf(101)).await.unwrap());
+    assert!(!runs::leave(&mut c, sf(1), run, sf(101)).await.unwrap());
+    let r = runs::get(&mut c, sf(1), run).await.unwrap().unwrap();
+    assert_eq!(r.participant_count, 1);
+    let ps = runs::participants(&mut c, sf(1), run).await.unwrap();
+    assert_eq!(ps[0].class.as_deref(), Some("Wizard"));
+
+    runs::mark_started(&mut c, sf(1), run).await.unwrap();
+    assert!(
+        runs::mark_closed(
+            &mut c,
+            sf(1),
+            run,
+            RunStatus::Ended,
+            Some(sf(10)),
+            "organizer"
+        )
+        .await
+        .unwrap()
+    );
+    let first = runs::get(&mut c, sf(1), run)
+        .await
+        .unwrap()
+        .unwrap()
+        .ended_at;
+    assert!(
+        !runs::mark_closed(&mut c, sf(1), run, RunStatus::Ended, None, "auto")
+            .await
+            .unwrap()
+    );
+    let after = runs::get(&mut c, sf(1), run).await.unwrap().unwrap();
+    assert_eq!(after.ended_at, first);
+    assert_eq!(after.close_reason.as_deref(), Some("organizer"));
+    // Another guild's path never sees it.
+    assert!(runs::get(&mut c, sf(2), run).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn pending_jobs_coalesce_and_a_claimed_job_is_not_claimed_twice() {
+    let t = TestDb::new().await;
+    let job = NewJob {
+        guild_id: sf(1),
+        kind: "panel".into(),
+        dedupe_key: Some("run:1".into()),
+        payload: serde_json::json!({"run_id": 1}),
+        due_at: None,
+    };
+    let mut c = t.pool.acquire().await.unwrap();
+    assert!(jobs::enqueue(&mut c, &job).await.unwrap());
+    assert!(!jobs::enqueue(&mut c, &job).await.unwrap());
+    let lease = std::time::Duration::from_secs(30);
+    let (a, b) = tokio::join!(
+        jobs::claim(&t.pool, 10, lease),
+        jobs::claim(&t.pool, 10, lease)
+    );
+    let claimed: Vec<_> = a.unwrap().into_iter().chain(b.unwrap()).collect();
+    assert_eq!(claimed.len(), 1);
+    // While it runs, a new change queues a new edit rather than being lost.
+    assert!(jobs::enqueue(&mut c, &job).await.unwrap());
+    jobs::complete(&t.pool, &claimed[0]).await.unwrap();
+    assert_eq!(jobs::count(&t.pool, "panel", "done").await.unwrap(), 1);
+    assert_eq!(jobs::count(&t.pool, "panel", "pending").await.unwrap(), 1);
+}
