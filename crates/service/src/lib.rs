@@ -1,1 +1,14 @@
-//! placeholder
+//! Use cases: one function per user action, each one transaction over `store`, applying
+//! the rules in `domain`, and queueing the Discord side effects it needs as jobs in that
+//! same transaction. The bot and the REST API both call these; neither holds rules.
+
+pub mod actor;
+pub mod config;
+pub mod error;
+pub mod runs;
+pub mod tasks;
+
+pub use actor::Actor;
+pub use error::ServiceError;
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

@@ -1,0 +1,45 @@
+//! Who is acting, and the permission checks on them.
+
+use domain::Snowflake;
+use domain::roles::{Level, RoleKey, allows};
+
+use crate::ServiceError;
+
+/// The person or key behind a use case. The bot builds it from the member's Discord roles
+/// and the guild's role mapping; the API from its key. A request body never sets it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The Discord user acting, when known.
+    pub user_id: Option<Snowflake>,
+    pub level: Level,
+    /// For audit rows: "user 123", "service key", "api key 'dashboard'".
+    pub label: String,
+}
+
+impl Actor {
+    pub fn member(user_id: Snowflake, level: Level) -> Actor {
+        Actor {
+            user_id: Some(user_id),
+            level,
+            label: format!("user {user_id}"),
+        }
+    }
+
+    pub fn require(&self, key: RoleKey) -> Result<(), ServiceError> {
+        if allows(self.level, key) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(format!(
+                "You need the {} role (or higher) to do this.",
+                key.label()
+            )))
+        }
+    }
+
+    pub(crate) fn audit(&self) -> store::logs::AuditActor {
+        store::logs::AuditActor {
+            user_id: self.user_id,
+            label: self.label.clone(),
+        }
+    }
+}

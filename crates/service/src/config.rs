@@ -1,0 +1,102 @@
+//! Guild configuration: role keys and channel keys.
+
+use std::collections::BTreeMap;
+
+use domain::{ChannelKey, RoleKey, Snowflake};
+use serde_json::json;
+use store::{PgPool, guild_config, logs};
+
+use crate::tasks::{self, LogEvent};
+use crate::{Actor, Result};
+
+pub async fn roles(pool: &PgPool, guild: Snowflake) -> Result<BTreeMap<RoleKey, Snowflake>> {
+    let mut conn = pool.acquire().await?;
+    Ok(guild_config::roles(&mut conn, guild).await?)
+}
+
+pub async fn channels(pool: &PgPool, guild: Snowflake) -> Result<BTreeMap<ChannelKey, Snowflake>> {
+    let mut conn = pool.acquire().await?;
+    Ok(guild_config::channels(&mut conn, guild).await?)
+}
+
+fn as_strings<K: Copy, F: Fn(K) -> &'static str>(
+    changes: &[(K, Option<Snowflake>)],
+    name: F,
+) -> Vec<(String, Option<String>)> {
+    changes
+        .iter()
+        .map(|(k, v)| (name(*k).to_owned(), v.map(|s| s.to_string())))
+        .collect()
+}
+
+/// Sets (`Some`) or clears (`None`) role keys; keys not named stay. Administrators only.
+/// Returns the whole mapping afterwards.
+pub async fn set_roles(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    changes: &[(RoleKey, Option<Snowflake>)],
+) -> Result<BTreeMap<RoleKey, Snowflake>> {
+    actor.require(RoleKey::Administrator)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let before = guild_config::roles(&mut tx, guild).await?;
+    for (key, role) in changes {
+        guild_config::set_role(&mut tx, guild, *key, *role).await?;
+    }
+    let after = guild_config::roles(&mut tx, guild).await?;
+    if before != after {
+        logs::record_audit(
+            &mut tx,
+            guild,
+            &actor.audit(),
+            "set_roles",
+            json!(before),
+            json!(after),
+        )
+        .await?;
+        let event = LogEvent::RolesChanged {
+            by: actor.label.clone(),
+            changes: as_strings(changes, RoleKey::as_str),
+        };
+        tasks::log(&mut tx, guild, ChannelKey::BotLog, event).await?;
+    }
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Sets (`Some`) or clears (`None`) channel keys; keys not named stay. Administrators only.
+/// The channel's kind is checked by the adapter that can see it (`ChannelKey::kind`).
+pub async fn set_channels(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    changes: &[(ChannelKey, Option<Snowflake>)],
+) -> Result<BTreeMap<ChannelKey, Snowflake>> {
+    actor.require(RoleKey::Administrator)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let before = guild_config::channels(&mut tx, guild).await?;
+    for (key, channel) in changes {
+        guild_config::set_channel(&mut tx, guild, *key, *channel).await?;
+    }
+    let after = guild_config::channels(&mut tx, guild).await?;
+    if before != after {
+        logs::record_audit(
+            &mut tx,
+            guild,
+            &actor.audit(),
+            "set_channels",
+            json!(before),
+            json!(after),
+        )
+        .await?;
+        let event = LogEvent::ChannelsChanged {
+            by: actor.label.clone(),
+            changes: as_strings(changes, ChannelKey::as_str),
+        };
+        tasks::log(&mut tx, guild, ChannelKey::BotLog, event).await?;
+    }
+    tx.commit().await?;
+    Ok(after)
+}

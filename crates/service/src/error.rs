@@ -1,0 +1,66 @@
+//! Errors of use cases, each with a message written for the person who acted.
+
+use store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The thing asked for does not exist in this guild.
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request is fine but the current state does not allow it.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// A value is not acceptable.
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error("The database is unavailable right now; please try again in a moment.")]
+    Unavailable,
+    #[error("Something went wrong on our side; it has been logged.")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::Forbidden(_) => "forbidden",
+            ServiceError::Conflict { code, .. } | ServiceError::Invalid { code, .. } => code,
+            ServiceError::Unavailable => "database_unavailable",
+            ServiceError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            ServiceError::Unavailable
+        } else {
+            tracing::error!(error = %e, "store error");
+            ServiceError::Internal(e.to_string())
+        }
+    }
+}
+
+impl From<sqlx::Error> for ServiceError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
