@@ -1,1 +1,177 @@
-//! placeholder
+//! # discord-sim: a simulated Discord for testing raidbot
+//!
+//! `discord-sim` runs a small Discord inside the test process: an axum server on
+//! `127.0.0.1:<random port>` that speaks Discord's REST API (`/api/v10/...`, plain HTTP) and
+//! its gateway (JSON text frames over a websocket). The **real** bot connects to it unchanged,
+//! only configured with [`DiscordSim::http_proxy_addr`] (for `twilight_http`'s `proxy(.., true)`)
+//! and [`DiscordSim::gateway_url`] (for `twilight_gateway`'s `proxy_url`).
+//!
+//! Tests then act as Discord users ([`DiscordSim::run_command`], [`DiscordSim::press`],
+//! [`DiscordSim::select`], [`DiscordSim::submit_modal`], [`DiscordSim::send_message`], ...) and
+//! observe what people would see ([`DiscordSim::messages`], [`DiscordSim::ephemerals`],
+//! [`DiscordSim::member`], [`DiscordSim::calls`]). The simulator enforces the Discord rules the
+//! bot must respect: the 3 s interaction deadline (10062), double acknowledgements (40060),
+//! message/embed/component/modal limits (50035), role hierarchy and owner checks (50013),
+//! per-route and per-channel rate limits (429 + headers), and it can inject faults
+//! ([`DiscordSim::fail_next`], [`DiscordSim::drop_gateway`], deletions behind the bot's back).
+//!
+//! ## What it is not
+//!
+//! - Not a complete Discord: only the routes a raid bot uses exist; anything else answers
+//!   `404 {"code":0,"message":"404: Not Found"}` and logs a loud `tracing::error!`.
+//! - Channel permission overwrites, intents, presences, voice, sharding, compression,
+//!   audit logs, emojis and stickers are not modelled; permissions are guild-level only.
+//! - Not a security boundary or a performance model; all state lives in memory behind one mutex.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use discord_sim::{DiscordSim, ChannelKind, CommandOption};
+//! let sim = DiscordSim::start().await;
+//! let owner = sim.create_user("owner");
+//! let guild = sim.create_guild("Raids", owner);
+//! let channel = sim.create_channel(guild, "raids", ChannelKind::Text);
+//! // ... start the bot with sim.http_proxy_addr(), sim.gateway_url(), sim.bot_token() ...
+//! let res = sim.run_command(guild, channel, owner, "run", vec![CommandOption::string("dungeon", "shatters")]).await;
+//! assert!(res.is_ok());
+//! # }
+//! ```
+
+mod driver;
+mod gateway;
+pub mod ids;
+mod interactions;
+pub mod limits;
+pub mod model;
+mod ratelimit;
+mod rest;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use driver::{CommandOption, InteractionResult, OptionValue, SimError, eventually};
+pub use ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+pub use limits::ApiError;
+pub use model::{
+    Attachment, Button, ChannelKind, Choice, Failure, Member, Message, Modal, RecordedCall,
+    ResponseKind, Role, SimConfig, TextInput, perms,
+};
+
+use model::{State, User};
+
+/// The simulated Discord. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct DiscordSim {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: SimConfig,
+    pub(crate) state: Mutex<State>,
+    pub(crate) addr: SocketAddr,
+    pub(crate) app_id: u64,
+    pub(crate) bot_user: UserId,
+}
+
+impl std::fmt::Debug for DiscordSim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordSim")
+            .field("addr", &self.inner.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DiscordSim {
+    /// Starts a simulator with default settings on `127.0.0.1:0`.
+    pub async fn start() -> DiscordSim {
+        Self::start_with(SimConfig::default()).await
+    }
+
+    /// Starts a simulator with the given settings.
+    ///
+    /// # Panics
+    /// If no local port can be bound (test environment broken).
+    pub async fn start_with(config: SimConfig) -> DiscordSim {
+        #[allow(clippy::expect_used)]
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("discord-sim: bind 127.0.0.1:0");
+        #[allow(clippy::expect_used)]
+        let addr = listener.local_addr().expect("discord-sim: local addr");
+        let bot_user = UserId(ids::next_snowflake());
+        let app_id = bot_user.0; // like most bots: application id == bot user id
+        let mut state = State::default();
+        state.users.insert(
+            bot_user,
+            User {
+                id: bot_user,
+                name: "raidbot".to_owned(),
+                bot: true,
+                accepts_dms: true,
+            },
+        );
+        let sim = DiscordSim {
+            inner: Arc::new(Inner {
+                config,
+                state: Mutex::new(state),
+                addr,
+                app_id,
+                bot_user,
+            }),
+        };
+        let app = axum::Router::new()
+            .route("/", axum::routing::get(gateway::ws_handler))
+            .fallback(rest::rest_handler)
+            .with_state(sim.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!("discord-sim: server stopped: {e}");
+            }
+        });
+        sim
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `"127.0.0.1:PORT"`, for `twilight_http::Client::builder().proxy(addr, true)`.
+    pub fn http_proxy_addr(&self) -> String {
+        self.inner.addr.to_string()
+    }
+
+    /// `"ws://127.0.0.1:PORT"`, for `twilight_gateway::ConfigBuilder::proxy_url`.
+    pub fn gateway_url(&self) -> String {
+        format!("ws://{}", self.inner.addr)
+    }
+
+    /// The only token the simulator accepts (REST: 401 otherwise; gateway: close 4004).
+    pub fn bot_token(&self) -> &str {
+        &self.inner.config.token
+    }
+
+    pub fn application_id(&self) -> u64 {
+        self.inner.app_id
+    }
+
+    pub fn bot_user_id(&self) -> u64 {
+        self.inner.bot_user.0
+    }
+
+    /// The settings this simulator runs with.
+    pub fn config(&self) -> &SimConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn current_user_json(&self, st: &State) -> serde_json::Value {
+        let mut u = st
+            .users
+            .get(&self.inner.bot_user)
+            .map(User::to_json)
+            .unwrap_or_else(|| serde_json::json!({"id": self.inner.bot_user.to_string(), "username": "raidbot", "discriminator": "0"}));
+        u["mfa_enabled"] = serde_json::json!(false);
+        u["verified"] = serde_json::json!(true);
+        u["flags"] = serde_json::json!(0);
+        u["locale"] = serde_json::json!("en-US");
+        u
+    }
+}
