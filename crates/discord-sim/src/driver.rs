@@ -253,7 +253,14 @@ fn check_options(given: &[CommandOption], registered: &[Value]) -> Result<(), St
                 check_options(sub, &reg_sub)?;
             }
             value if !o.focused => {
-                if let Some(choices) = reg.get("choices").and_then(Value::as_array) {
+                // Discord checks choices only when the option declares some; an
+                // autocomplete option accepts any value (the bot must check it).
+                let autocomplete = reg.get("autocomplete").and_then(Value::as_bool) == Some(true);
+                if let Some(choices) = reg
+                    .get("choices")
+                    .and_then(Value::as_array)
+                    .filter(|c| !c.is_empty() && !autocomplete)
+                {
                     let v = match value {
                         OptionValue::String(s) => json!(s),
                         OptionValue::Integer(i) => json!(i),

@@ -8,6 +8,31 @@ use store::{PgPool, guild_config, logs};
 
 use crate::tasks::{self, LogEvent};
 use crate::{Actor, Result};
+use domain::roles::member_level;
+
+/// The actor behind a Discord interaction: their level is the highest role key whose
+/// Discord role they hold (Discord's Administrator permission counts as administrator).
+pub async fn actor_for_member(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+    discord_roles: &[Snowflake],
+    discord_administrator: bool,
+) -> Result<Actor> {
+    let mapping = if discord_administrator {
+        BTreeMap::new()
+    } else {
+        roles(pool, guild).await?
+    };
+    let held = mapping
+        .into_iter()
+        .filter(|(_, role)| discord_roles.contains(role))
+        .map(|(key, _)| key);
+    Ok(Actor::member(
+        user,
+        member_level(held, discord_administrator),
+    ))
+}
 
 pub async fn roles(pool: &PgPool, guild: Snowflake) -> Result<BTreeMap<RoleKey, Snowflake>> {
     let mut conn = pool.acquire().await?;

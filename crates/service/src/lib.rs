@@ -3,6 +3,7 @@
 //! same transaction. The bot and the REST API both call these; neither holds rules.
 
 pub mod actor;
+pub mod api_keys;
 pub mod config;
 pub mod error;
 pub mod runs;

@@ -32,6 +32,11 @@ pub enum LogEvent {
         by: String,
         changes: Vec<(String, Option<String>)>,
     },
+    /// A Discord side effect could not be done; staff should know why.
+    JobFailed {
+        what: String,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

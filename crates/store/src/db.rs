@@ -50,7 +50,10 @@ pub async fn create_if_missing(url: &str) -> Result<(), ConnectError> {
     }
     match sqlx::Postgres::create_database(url).await {
         Ok(()) => Ok(()),
-        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => Ok(()),
+        // 42P04: it exists; 23505: a concurrent CREATE DATABASE won the race.
+        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42P04" | "23505")) => {
+            Ok(())
+        }
         Err(e) => Err(unreachable(e)),
     }
 }

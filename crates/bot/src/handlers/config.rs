@@ -1,0 +1,94 @@
+//! /setroles and /setchannels.
+
+use domain::{ChannelKey, ChannelKind, RoleKey, Snowflake};
+use service::ServiceError;
+use twilight_model::application::interaction::application_command::{
+    CommandData, CommandOptionValue,
+};
+use twilight_model::channel::ChannelType;
+
+use super::string_option;
+use crate::router::{HandlerResult, Invocation, Reply};
+use crate::{Ctx, views};
+
+fn snowflake(id: u64) -> Result<Snowflake, ServiceError> {
+    Snowflake::new(id).map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))
+}
+
+pub async fn set_roles(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let mut changes = Vec::new();
+    for option in &data.options {
+        if let (Some(key), CommandOptionValue::Role(role)) =
+            (RoleKey::parse(&option.name), &option.value)
+        {
+            changes.push((key, Some(snowflake(role.get())?)));
+        }
+    }
+    if let Some(clear) = string_option(data, "clear") {
+        let key = RoleKey::parse(clear).ok_or_else(|| {
+            ServiceError::invalid("unknown_role_key", format!("`{clear}` is not a role key."))
+        })?;
+        changes.push((key, None));
+    }
+    let mapping = service::config::set_roles(&ctx.pool, inv.guild, &inv.actor, &changes).await?;
+    let title = if changes.is_empty() {
+        "Role mapping"
+    } else {
+        "Role mapping updated"
+    };
+    Ok(Reply::Message(views::ephemeral_embed(
+        views::config::roles_embed(title, &mapping),
+    )))
+}
+
+fn kind_fits(key: ChannelKey, kind: ChannelType) -> bool {
+    match key.kind() {
+        ChannelKind::Text => matches!(
+            kind,
+            ChannelType::GuildText | ChannelType::GuildAnnouncement
+        ),
+        ChannelKind::Forum => kind == ChannelType::GuildForum,
+    }
+}
+
+pub async fn set_channels(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let mut changes = Vec::new();
+    for option in &data.options {
+        let (Some(key), CommandOptionValue::Channel(channel)) =
+            (ChannelKey::parse(&option.name), &option.value)
+        else {
+            continue;
+        };
+        let id = snowflake(channel.get())?;
+        // Discord filters the picker by type, but a stale client or the API can still send
+        // any channel: check what Discord resolved.
+        let resolved = data.resolved.as_ref().and_then(|r| r.channels.get(channel));
+        if let Some(resolved) = resolved
+            && !kind_fits(key, resolved.kind)
+        {
+            return Err(ServiceError::invalid(
+                "wrong_channel_type",
+                views::config::wrong_channel_kind(key, id),
+            ));
+        }
+        changes.push((key, Some(id)));
+    }
+    if let Some(clear) = string_option(data, "clear") {
+        let key = ChannelKey::parse(clear).ok_or_else(|| {
+            ServiceError::invalid(
+                "unknown_channel_key",
+                format!("`{clear}` is not a channel key."),
+            )
+        })?;
+        changes.push((key, None));
+    }
+    let mapping = service::config::set_channels(&ctx.pool, inv.guild, &inv.actor, &changes).await?;
+    let title = if changes.is_empty() {
+        "Channel mapping"
+    } else {
+        "Channel mapping updated"
+    };
+    Ok(Reply::Message(views::ephemeral_embed(
+        views::config::channels_embed(title, &mapping),
+    )))
+}

@@ -1,0 +1,59 @@
+//! Interaction handlers: parse what Discord sent, call the use case, pick the view.
+
+mod config;
+mod runs;
+
+use domain::CustomId;
+use service::ServiceError;
+use twilight_model::application::interaction::application_command::{
+    CommandData, CommandOptionValue,
+};
+use twilight_model::application::interaction::{Interaction, InteractionData, InteractionType};
+
+use crate::Ctx;
+use crate::commands::CommandName;
+use crate::router::{HandlerResult, Invocation};
+
+fn unknown() -> ServiceError {
+    ServiceError::invalid(
+        "unknown_interaction",
+        "This button or command is not known to this version of raidbot.",
+    )
+}
+
+pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> HandlerResult {
+    match (&interaction.kind, &interaction.data) {
+        (
+            InteractionType::ApplicationCommandAutocomplete,
+            Some(InteractionData::ApplicationCommand(data)),
+        ) => match CommandName::parse(&data.name) {
+            Some(CommandName::Run) => runs::autocomplete(data),
+            _ => Err(unknown()),
+        },
+        (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
+            match CommandName::parse(&data.name) {
+                Some(CommandName::SetRoles) => config::set_roles(&ctx, &inv, data).await,
+                Some(CommandName::SetChannels) => config::set_channels(&ctx, &inv, data).await,
+                Some(CommandName::Run) => runs::create(&ctx, &inv, data).await,
+                None => Err(unknown()),
+            }
+        }
+        (InteractionType::MessageComponent, Some(InteractionData::MessageComponent(data))) => {
+            let id = CustomId::parse(&data.custom_id).ok_or_else(unknown)?;
+            runs::component(&ctx, &inv, id, &data.values).await
+        }
+        _ => Err(unknown()),
+    }
+}
+
+/// A string option's value, if given.
+pub(crate) fn string_option<'a>(data: &'a CommandData, name: &str) -> Option<&'a str> {
+    data.options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| match &o.value {
+            CommandOptionValue::String(s) => Some(s.as_str()),
+            CommandOptionValue::Focused(s, _) => Some(s.as_str()),
+            _ => None,
+        })
+}

@@ -1,0 +1,221 @@
+//! One interaction in, one answer out, always within Discord's 3 seconds: a handler that
+//! has not finished after `DEFER_AFTER` gets a deferred answer that is edited when it does.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use domain::Snowflake;
+use service::{Actor, ServiceError};
+use store::logs::CommandLogEntry;
+use twilight_model::application::interaction::{Interaction, InteractionData, InteractionType};
+use twilight_model::channel::message::MessageFlags;
+use twilight_model::guild::Permissions;
+use twilight_model::http::interaction::{
+    InteractionResponse, InteractionResponseData, InteractionResponseType,
+};
+
+use tracing::Instrument;
+
+use crate::{Ctx, handlers, views};
+
+/// When to stop waiting for a handler and defer instead (Discord allows 3 s in all).
+const DEFER_AFTER: Duration = Duration::from_millis(2000);
+
+/// What a handler answers.
+pub enum Reply {
+    /// A new message (usually ephemeral).
+    Message(InteractionResponseData),
+    /// Replace the message the pressed component is on (e.g. the organizer panel).
+    Update(InteractionResponseData),
+    /// Autocomplete choices.
+    Choices(InteractionResponseData),
+}
+
+/// Who invoked, where.
+pub struct Invocation {
+    pub guild: Snowflake,
+    pub user: Snowflake,
+    pub actor: Actor,
+}
+
+pub type HandlerResult = Result<Reply, ServiceError>;
+
+fn snowflake(id: u64) -> Option<Snowflake> {
+    Snowflake::new(id).ok()
+}
+
+/// The name logged for an interaction: "/run" or the custom id.
+fn label(interaction: &Interaction) -> String {
+    match &interaction.data {
+        Some(InteractionData::ApplicationCommand(c)) => format!("/{}", c.name),
+        Some(InteractionData::MessageComponent(c)) => c.custom_id.clone(),
+        Some(InteractionData::ModalSubmit(m)) => m.custom_id.clone(),
+        _ => "unknown".to_owned(),
+    }
+}
+
+pub async fn handle(ctx: Ctx, interaction: Interaction) {
+    let span = tracing::info_span!("interaction", name = %label(&interaction),
+        guild = ?interaction.guild_id, user = ?interaction.author_id());
+    handle_inner(ctx, interaction).instrument(span).await;
+}
+
+async fn handle_inner(ctx: Ctx, interaction: Interaction) {
+    let started = Instant::now();
+    let name = label(&interaction);
+    if interaction.kind == InteractionType::Ping {
+        return;
+    }
+    let (guild, member) = match (interaction.guild_id, interaction.member.as_ref()) {
+        (Some(g), Some(m)) => (g, m),
+        _ => {
+            answer(
+                &ctx,
+                &interaction,
+                Ok(Reply::Message(views::ephemeral(
+                    "raidbot works inside a server: use this command there.",
+                ))),
+            )
+            .await;
+            return;
+        }
+    };
+    let (Some(guild), Some(user)) = (
+        snowflake(guild.get()),
+        interaction.author_id().and_then(|u| snowflake(u.get())),
+    ) else {
+        return;
+    };
+    let roles: Vec<Snowflake> = member
+        .roles
+        .iter()
+        .filter_map(|r| snowflake(r.get()))
+        .collect();
+    let admin = member
+        .permissions
+        .is_some_and(|p| p.contains(Permissions::ADMINISTRATOR));
+
+    let result =
+        match service::config::actor_for_member(&ctx.pool, guild, user, &roles, admin).await {
+            Ok(actor) => {
+                let inv = Invocation { guild, user, actor };
+                let work = handlers::dispatch(ctx.clone(), inv, interaction.clone());
+                answer_in_time(&ctx, &interaction, work).await
+            }
+            Err(e) => {
+                answer(&ctx, &interaction, Err(e)).await;
+                Err("database_unavailable".to_owned())
+            }
+        };
+    let elapsed = started.elapsed();
+    metrics::histogram!("raidbot_interaction_seconds").record(elapsed.as_secs_f64());
+    if interaction.kind != InteractionType::ApplicationCommandAutocomplete {
+        let (outcome, code) = match &result {
+            Ok(()) => ("ok", None),
+            Err(code) if code == "internal" || code == "database_unavailable" => {
+                ("error", Some(code.clone()))
+            }
+            Err(code) => ("refused", Some(code.clone())),
+        };
+        let entry = CommandLogEntry {
+            guild_id: guild,
+            user_id: user,
+            command: name,
+            options: options_json(&interaction),
+            outcome,
+            error_code: code,
+            latency_ms: i32::try_from(elapsed.as_millis()).unwrap_or(i32::MAX),
+        };
+        if let Ok(mut conn) = ctx.pool.acquire().await
+            && let Err(e) = store::logs::record_command(&mut conn, &entry).await
+        {
+            tracing::warn!(error = %e, "could not write the command log");
+        }
+    }
+}
+
+fn options_json(interaction: &Interaction) -> serde_json::Value {
+    match &interaction.data {
+        Some(InteractionData::ApplicationCommand(c)) => {
+            serde_json::to_value(&c.options).unwrap_or_default()
+        }
+        Some(InteractionData::MessageComponent(c)) => serde_json::json!({ "values": c.values }),
+        _ => serde_json::Value::Null,
+    }
+}
+
+/// Runs the handler; answers it directly when it is quick, or defers and edits the answer
+/// when it is slow. Returns the error code of a refused or failed action.
+async fn answer_in_time(
+    ctx: &Ctx,
+    interaction: &Interaction,
+    work: impl Future<Output = HandlerResult>,
+) -> Result<(), String> {
+    tokio::pin!(work);
+    let result = tokio::select! {
+        r = &mut work => r,
+        _ = tokio::time::sleep(DEFER_AFTER) => {
+            let deferred = InteractionResponse {
+                kind: InteractionResponseType::DeferredChannelMessageWithSource,
+                data: Some(InteractionResponseData { flags: Some(MessageFlags::EPHEMERAL), ..Default::default() }),
+            };
+            if let Err(e) = ctx.http.interaction(ctx.application_id)
+                .create_response(interaction.id, &interaction.token, &deferred).await
+            {
+                tracing::warn!(error = %e, "could not defer the interaction");
+            }
+            let r = work.await;
+            let code = r.as_ref().err().map(|e| e.code().to_owned());
+            let data = match r {
+                Ok(Reply::Message(d) | Reply::Update(d) | Reply::Choices(d)) => d,
+                Err(e) => views::ephemeral(e.to_string()),
+            };
+            let client = ctx.http.interaction(ctx.application_id);
+            let edit = client
+                .update_response(&interaction.token)
+                .content(data.content.as_deref())
+                .embeds(data.embeds.as_deref())
+                .components(data.components.as_deref())
+                .await;
+            if let Err(e) = edit {
+                tracing::warn!(error = %e, "could not edit the deferred answer");
+            }
+            return code.map_or(Ok(()), Err);
+        }
+    };
+    let code = result.as_ref().err().map(|e| e.code().to_owned());
+    answer(ctx, interaction, result).await;
+    code.map_or(Ok(()), Err)
+}
+
+async fn answer(ctx: &Ctx, interaction: &Interaction, result: HandlerResult) {
+    let (kind, data) = match result {
+        Ok(Reply::Message(d)) => (InteractionResponseType::ChannelMessageWithSource, d),
+        Ok(Reply::Update(d)) => (InteractionResponseType::UpdateMessage, d),
+        Ok(Reply::Choices(d)) => (
+            InteractionResponseType::ApplicationCommandAutocompleteResult,
+            d,
+        ),
+        Err(e) => {
+            if matches!(e, ServiceError::Internal(_)) {
+                tracing::error!(error = ?e, "interaction failed");
+            }
+            (
+                InteractionResponseType::ChannelMessageWithSource,
+                views::ephemeral(e.to_string()),
+            )
+        }
+    };
+    let response = InteractionResponse {
+        kind,
+        data: Some(data),
+    };
+    if let Err(e) = ctx
+        .http
+        .interaction(ctx.application_id)
+        .create_response(interaction.id, &interaction.token, &response)
+        .await
+    {
+        tracing::warn!(error = %e, "could not answer the interaction");
+    }
+}

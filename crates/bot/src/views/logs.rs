@@ -1,0 +1,106 @@
+//! Log channel entries.
+
+use domain::RunStatus;
+use domain::catalog::catalog;
+use service::runs::RunDetail;
+use service::tasks::LogEvent;
+use twilight_model::channel::message::embed::Embed;
+use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
+
+use super::{COLOR_INFO, COLOR_OK, COLOR_WARN, fit_lines};
+
+fn minutes_between(a: chrono::DateTime<chrono::Utc>, b: chrono::DateTime<chrono::Utc>) -> i64 {
+    (b - a).num_minutes().max(0)
+}
+
+/// A run lifecycle entry for `raid_log`, from the run's current rows.
+pub fn run_entry(event: &LogEvent, detail: &RunDetail) -> Embed {
+    let run = &detail.run;
+    let dungeon = catalog()
+        .dungeon(&run.dungeon_code)
+        .map(|d| d.name.clone())
+        .unwrap_or_else(|| run.dungeon_code.clone());
+    let (title, color) = match (event, run.status) {
+        (LogEvent::RunCreated { .. }, _) => {
+            (format!("{dungeon} run #{} created", run.run_id), COLOR_INFO)
+        }
+        (LogEvent::RunStarted { .. }, _) => {
+            (format!("{dungeon} run #{} started", run.run_id), COLOR_OK)
+        }
+        (_, RunStatus::Ended) if run.close_reason.as_deref() == Some("auto") => (
+            format!("{dungeon} run #{} auto-ended", run.run_id),
+            COLOR_WARN,
+        ),
+        (_, RunStatus::Ended) => (format!("{dungeon} run #{} ended", run.run_id), COLOR_OK),
+        (_, _) => (
+            format!("{dungeon} run #{} cancelled", run.run_id),
+            COLOR_WARN,
+        ),
+    };
+    let mut embed = EmbedBuilder::new()
+        .title(title)
+        .color(color)
+        .field(EmbedFieldBuilder::new("Organizer", format!("<@{}>", run.organizer_id)).inline());
+    if let LogEvent::RunClosed { .. } = event {
+        let by = match (run.close_reason.as_deref(), run.closed_by) {
+            (Some("auto"), _) => "the time limit".to_owned(),
+            (_, Some(user)) => format!("<@{user}>"),
+            _ => "staff".to_owned(),
+        };
+        embed = embed.field(EmbedFieldBuilder::new("Closed by", by).inline());
+        if let (Some(start), Some(end)) = (run.started_at, run.ended_at) {
+            embed = embed.field(
+                EmbedFieldBuilder::new("Duration", format!("{} min", minutes_between(start, end)))
+                    .inline(),
+            );
+        }
+        let roster: Vec<String> = detail
+            .participants
+            .iter()
+            .map(|p| match &p.class {
+                Some(c) => format!("<@{}> — {c}", p.user_id),
+                None => format!("<@{}>", p.user_id),
+            })
+            .collect();
+        embed = embed.field(EmbedFieldBuilder::new(
+            format!("Raiders ({})", roster.len()),
+            fit_lines(&roster, "None"),
+        ));
+    }
+    embed
+        .footer(EmbedFooterBuilder::new(format!("Run #{}", run.run_id)))
+        .build()
+}
+
+/// A configuration change entry for `bot_log`.
+pub fn config_entry(event: &LogEvent) -> Option<Embed> {
+    let (what, by, changes, mention) = match event {
+        LogEvent::RolesChanged { by, changes } => ("Role mapping changed", by, changes, "@&"),
+        LogEvent::ChannelsChanged { by, changes } => ("Channel mapping changed", by, changes, "#"),
+        _ => return None,
+    };
+    let lines: Vec<String> = changes
+        .iter()
+        .map(|(key, value)| match value {
+            Some(id) => format!("**{key}** → <{mention}{id}>"),
+            None => format!("**{key}** → cleared"),
+        })
+        .collect();
+    Some(
+        EmbedBuilder::new()
+            .title(what)
+            .description(fit_lines(&lines, "No change"))
+            .color(COLOR_INFO)
+            .footer(EmbedFooterBuilder::new(format!("By {by}")))
+            .build(),
+    )
+}
+
+/// A job that could not be done, for `bot_log`: staff see why.
+pub fn failure_entry(what: &str, reason: &str) -> Embed {
+    EmbedBuilder::new()
+        .title("Something could not be done")
+        .description(format!("{what}\n\nReason: {reason}"))
+        .color(super::COLOR_ERROR)
+        .build()
+}

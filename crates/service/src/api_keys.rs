@@ -1,0 +1,89 @@
+//! Per-guild REST API keys: created and revoked by administrators, looked up by the API on
+//! every request. The caller generates the secret and passes only its SHA-256 hash, so the
+//! secret never reaches the database or a log.
+
+use domain::Snowflake;
+use domain::roles::{Level, RoleKey};
+use serde_json::json;
+use store::api_keys::{self as store_keys, ApiKey};
+use store::{PgPool, guild_config, logs};
+
+use crate::{Actor, Result, ServiceError};
+
+pub const LABEL_MAX: usize = 100;
+
+/// Stores a new key of `level` for the guild. Administrators only; a key can never carry
+/// more than its creator's level.
+pub async fn create(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    label: &str,
+    level: Level,
+    key_hash: &[u8],
+) -> Result<ApiKey> {
+    actor.require(RoleKey::Administrator)?;
+    let label = label.trim();
+    let len = label.chars().count();
+    if len == 0 || len > LABEL_MAX {
+        return Err(ServiceError::invalid(
+            "invalid_label",
+            format!("A key's label must be 1 to {LABEL_MAX} characters."),
+        ));
+    }
+    if !(1..=8).contains(&level.0) || level > actor.level {
+        return Err(ServiceError::invalid(
+            "invalid_level",
+            "A key's level must be 1 (verified raider) to 8 (administrator), and not above yours.",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let key = store_keys::insert(&mut tx, guild, label, level, key_hash).await?;
+    logs::record_audit(
+        &mut tx,
+        guild,
+        &actor.audit(),
+        "api_key_create",
+        serde_json::Value::Null,
+        json!({"key_id": key.key_id, "label": key.label, "level": key.level.0}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(key)
+}
+
+/// The key whose secret hashes to `key_hash`, revoked or not.
+pub async fn find(pool: &PgPool, key_hash: &[u8]) -> Result<Option<ApiKey>> {
+    let mut conn = pool.acquire().await?;
+    Ok(store_keys::find_by_hash(&mut conn, key_hash).await?)
+}
+
+/// The guild's keys, newest first. Administrators only.
+pub async fn list(pool: &PgPool, guild: Snowflake, actor: &Actor) -> Result<Vec<ApiKey>> {
+    actor.require(RoleKey::Administrator)?;
+    let mut conn = pool.acquire().await?;
+    Ok(store_keys::list(&mut conn, guild).await?)
+}
+
+/// Revokes a key at once: the next request with it is refused. Administrators only.
+pub async fn revoke(pool: &PgPool, guild: Snowflake, actor: &Actor, key_id: i64) -> Result<()> {
+    actor.require(RoleKey::Administrator)?;
+    let mut tx = pool.begin().await?;
+    if !store_keys::revoke(&mut tx, guild, key_id).await? {
+        return Err(ServiceError::NotFound(format!(
+            "API key #{key_id} does not exist in this server or is already revoked."
+        )));
+    }
+    logs::record_audit(
+        &mut tx,
+        guild,
+        &actor.audit(),
+        "api_key_revoke",
+        json!({"key_id": key_id}),
+        serde_json::Value::Null,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
