@@ -165,7 +165,10 @@ mod tests {
     fn search_caps_at_25_and_matches_name_code_and_category() {
         let c = catalog();
         assert_eq!(c.search("").len(), 25);
-        assert_eq!(c.search("shat").first().map(|d| d.code.as_str()), Some("shatters"));
+        assert_eq!(
+            c.search("shat").first().map(|d| d.code.as_str()),
+            Some("shatters")
+        );
         assert!(c.search("oryx_3").iter().any(|d| d.code == "oryx_3"));
         assert!(c.search("exaltation").len() > 3);
         assert!(c.search("zzzz-nothing").is_empty());
@@ -173,7 +176,10 @@ mod tests {
 
     #[test]
     fn classes_parse_in_any_case() {
-        assert_eq!(RaidClass::parse("warrior").map(|c| c.as_str().to_owned()), Some("Warrior".into()));
+        assert_eq!(
+            RaidClass::parse("warrior").map(|c| c.as_str().to_owned()),
+            Some("Warrior".into())
+        );
         assert!(RaidClass::parse("Pirate").is_none());
     }
 }

@@ -68,7 +68,15 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "run", "run:join", "run:join:x", "run:join:0", "run:fly:1", "run:join:1:2"] {
+        for bad in [
+            "",
+            "run",
+            "run:join",
+            "run:join:x",
+            "run:join:0",
+            "run:fly:1",
+            "run:join:1:2",
+        ] {
             assert_eq!(CustomId::parse(bad), None, "{bad}");
         }
     }

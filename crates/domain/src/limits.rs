@@ -44,8 +44,14 @@ mod tests {
     #[test]
     fn trims_and_limits_by_characters() {
         assert_eq!(optional_text("Party", Some("  "), 5), Ok(None));
-        assert_eq!(optional_text("Party", Some(" ab "), 5), Ok(Some("ab".into())));
-        assert_eq!(optional_text("Party", Some("ééééé"), 5), Ok(Some("ééééé".into())));
+        assert_eq!(
+            optional_text("Party", Some(" ab "), 5),
+            Ok(Some("ab".into()))
+        );
+        assert_eq!(
+            optional_text("Party", Some("ééééé"), 5),
+            Ok(Some("ééééé".into()))
+        );
         assert!(matches!(
             optional_text("Description", Some("abcdef"), 5),
             Err(TextError::TooLong { len: 6, max: 5, .. })

@@ -129,7 +129,10 @@ mod tests {
 
     #[test]
     fn highest_key_wins_and_discord_admin_is_administrator() {
-        let lvl = member_level([RoleKey::VerifiedRaider, RoleKey::Security, RoleKey::Team], false);
+        let lvl = member_level(
+            [RoleKey::VerifiedRaider, RoleKey::Security, RoleKey::Team],
+            false,
+        );
         assert_eq!(lvl, Level(4));
         assert!(allows(lvl, RoleKey::Organizer));
         assert!(!allows(lvl, RoleKey::Officer));

@@ -43,9 +43,14 @@ impl RunStatus {
     }
 
     pub fn parse(text: &str) -> Option<RunStatus> {
-        [RunStatus::Open, RunStatus::Live, RunStatus::Ended, RunStatus::Cancelled]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            RunStatus::Open,
+            RunStatus::Live,
+            RunStatus::Ended,
+            RunStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 
     pub fn is_active(self) -> bool {
@@ -82,14 +87,30 @@ mod tests {
     fn lifecycle() {
         assert_eq!(RunStatus::Open.apply(RunAction::Start), Ok(RunStatus::Live));
         assert_eq!(RunStatus::Live.apply(RunAction::End), Ok(RunStatus::Ended));
-        assert_eq!(RunStatus::Open.apply(RunAction::Cancel), Ok(RunStatus::Cancelled));
-        assert_eq!(RunStatus::Live.apply(RunAction::Cancel), Ok(RunStatus::Cancelled));
-        assert_eq!(RunStatus::Open.apply(RunAction::End), Err(TransitionError::NotStarted));
-        assert_eq!(RunStatus::Ended.apply(RunAction::End), Err(TransitionError::AlreadyEnded));
+        assert_eq!(
+            RunStatus::Open.apply(RunAction::Cancel),
+            Ok(RunStatus::Cancelled)
+        );
+        assert_eq!(
+            RunStatus::Live.apply(RunAction::Cancel),
+            Ok(RunStatus::Cancelled)
+        );
+        assert_eq!(
+            RunStatus::Open.apply(RunAction::End),
+            Err(TransitionError::NotStarted)
+        );
+        assert_eq!(
+            RunStatus::Ended.apply(RunAction::End),
+            Err(TransitionError::AlreadyEnded)
+        );
     }
 
     fn action() -> impl Strategy<Value = RunAction> {
-        prop_oneof![Just(RunAction::Start), Just(RunAction::End), Just(RunAction::Cancel)]
+        prop_oneof![
+            Just(RunAction::Start),
+            Just(RunAction::End),
+            Just(RunAction::Cancel)
+        ]
     }
 
     proptest! {

@@ -83,10 +83,21 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_id() {
-        for bad in ["", "0", "-5", "12a", "1.5", "99999999999999999999", "9223372036854775808"] {
+        for bad in [
+            "",
+            "0",
+            "-5",
+            "12a",
+            "1.5",
+            "99999999999999999999",
+            "9223372036854775808",
+        ] {
             assert!(Snowflake::parse(bad).is_err(), "{bad} accepted");
         }
-        assert_eq!(Snowflake::parse("9223372036854775807").map(|s| s.db()), Ok(i64::MAX));
+        assert_eq!(
+            Snowflake::parse("9223372036854775807").map(|s| s.db()),
+            Ok(i64::MAX)
+        );
     }
 
     proptest! {
