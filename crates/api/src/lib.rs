@@ -1,1 +1,72 @@
-//! placeholder
+//! raidbot's REST API: `/v1` over the same use cases the Discord bot calls.
+//!
+//! It exists for dashboards, integrations and scripts, and so that the bot and the API can
+//! run on different machines over one database. Every handler is a thin translation:
+//! authenticate the caller into a [`service::Actor`] for the guild in the path, parse the
+//! request into domain values, call one `service` function, and render the result (or the
+//! [`service::ServiceError`]) as JSON. No SQL and no rules live here.
+//!
+//! Entry points: [`router`] builds the axum app, [`serve`] runs it with graceful shutdown,
+//! [`openapi::document`] is the generated OpenAPI 3 document, and [`keys`] creates per-guild
+//! API keys (for `raidbot apikey create`).
+
+use std::future::Future;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use store::PgPool;
+
+pub mod auth;
+pub mod error;
+pub mod json;
+pub mod keys;
+pub mod openapi;
+mod params;
+pub mod rate_limit;
+pub mod routes;
+
+pub use error::ApiError;
+pub use rate_limit::RateLimit;
+
+/// What every handler can reach. Cheap to clone: the pool and the handle are shared.
+#[derive(Clone)]
+pub struct ApiState {
+    pub pool: PgPool,
+    /// The trusted key from configuration (`API_SERVICE_KEY`); it acts as an administrator
+    /// of every guild. `None` turns it off, leaving only per-guild keys.
+    pub service_key: Option<String>,
+    /// Where `/metrics` reads from; `None` makes `/metrics` answer 404.
+    pub metrics: Option<PrometheusHandle>,
+}
+
+/// The whole HTTP app: `/v1/...`, `/metrics`, JSON 404/405 for everything else, with the
+/// default per-key rate limit.
+pub fn router(state: ApiState) -> axum::Router {
+    router_with(state, Some(RateLimit::default()))
+}
+
+/// [`router`] with a chosen per-key rate limit, or none.
+pub fn router_with(state: ApiState, rate_limit: Option<RateLimit>) -> axum::Router {
+    let app = openapi::app();
+    let app = match rate_limit {
+        Some(limit) => app.layer(axum::middleware::from_fn_with_state(
+            rate_limit::Limiter::new(limit),
+            rate_limit::limit,
+        )),
+        None => app,
+    };
+    // Outermost, so that rate-limited answers are counted too.
+    app.layer(axum::middleware::from_fn(routes::metrics::track))
+        .with_state(state)
+}
+
+/// Serves the app on `listener` until `shutdown` completes; requests already in flight
+/// finish before this returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: ApiState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

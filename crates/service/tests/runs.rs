@@ -1,4 +1,5 @@
 //! Run use cases against a real PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::roles::Level;
 use domain::run::RunAction;

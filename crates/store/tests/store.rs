@@ -1,4 +1,5 @@
 //! Store behaviour against a real PostgreSQL, a fresh database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Utc;
 use domain::{RunStatus, Snowflake};

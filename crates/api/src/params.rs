@@ -1,0 +1,66 @@
+//! Path parameters, parsed into domain values with a 400 that names the parameter.
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use domain::Snowflake;
+
+use crate::ApiError;
+
+/// The raw path parameters of the matched route.
+pub struct PathParams(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
+        Ok(PathParams(
+            raw.iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        ))
+    }
+}
+
+impl PathParams {
+    fn get(&self, name: &str) -> Result<&str, ApiError> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            // A handler asking for a parameter its route lacks is a bug, not bad input.
+            .ok_or_else(|| ApiError::internal(format!("route has no `{name}` parameter")))
+    }
+
+    pub fn snowflake(&self, name: &str) -> Result<Snowflake, ApiError> {
+        parse_snowflake(name, self.get(name)?)
+    }
+
+    pub fn run_id(&self) -> Result<i64, ApiError> {
+        let text = self.get("run_id")?;
+        text.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_path_parameter",
+                    format!(
+                        "Path parameter `run_id` must be a run number such as 42, not `{text}`."
+                    ),
+                )
+            })
+    }
+}
+
+pub fn parse_snowflake(name: &str, text: &str) -> Result<Snowflake, ApiError> {
+    Snowflake::parse(text).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_path_parameter",
+            format!(
+                "Path parameter `{name}` must be a Discord id (a number such as 123456789012345678), not `{text}`."
+            ),
+        )
+    })
+}

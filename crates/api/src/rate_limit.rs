@@ -1,0 +1,208 @@
+//! A token bucket per API key: `burst` requests at once, refilled at `per_second`.
+//!
+//! Buckets live in memory. That is allowed by the design because this is only a limit,
+//! not state: a restart or another replica merely starts a client with a full bucket.
+//! Answers carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; a request
+//! over the limit gets 429 with `Retry-After`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::{ApiError, keys};
+
+/// How fast one key may call the API.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Requests a key may make at once (the bucket's size).
+    pub burst: u32,
+    /// Requests per second added back to the bucket.
+    pub per_second: f64,
+}
+
+impl Default for RateLimit {
+    /// Generous enough for a dashboard or a script, low enough to stop a runaway loop.
+    fn default() -> Self {
+        RateLimit {
+            burst: 200,
+            per_second: 20.0,
+        }
+    }
+}
+
+/// More distinct keys than this (most of them wrong keys, typically) and full buckets are
+/// forgotten, so guessing keys cannot grow memory without bound.
+const MAX_BUCKETS: usize = 10_000;
+
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+pub(crate) struct Limiter {
+    burst: f64,
+    per_second: f64,
+    buckets: Mutex<HashMap<[u8; 32], Bucket>>,
+}
+
+enum Decision {
+    Allowed { remaining: u64, reset_secs: u64 },
+    Limited { retry_after_secs: u64 },
+}
+
+impl Limiter {
+    pub(crate) fn new(limit: RateLimit) -> Arc<Limiter> {
+        let per_second = if limit.per_second.is_finite() && limit.per_second > 0.0 {
+            limit.per_second
+        } else {
+            0.001
+        };
+        Arc::new(Limiter {
+            burst: f64::from(limit.burst.max(1)),
+            per_second,
+            buckets: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn take(&self, key: [u8; 32], now: Instant) -> Decision {
+        // A poisoned lock only means another request panicked mid-update of a counter;
+        // the counters are still usable.
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(&key) {
+            let (burst, rate) = (self.burst, self.per_second);
+            buckets.retain(|_, b| {
+                b.tokens + now.duration_since(b.updated).as_secs_f64() * rate < burst
+            });
+            if buckets.len() >= MAX_BUCKETS {
+                buckets.clear();
+            }
+        }
+        let bucket = buckets.entry(key).or_insert(Bucket {
+            tokens: self.burst,
+            updated: now,
+        });
+        let elapsed = now.duration_since(bucket.updated).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.burst);
+        bucket.updated = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Decision::Allowed {
+                remaining: bucket.tokens.floor() as u64,
+                reset_secs: ((self.burst - bucket.tokens) / self.per_second).ceil() as u64,
+            }
+        } else {
+            Decision::Limited {
+                retry_after_secs: ((1.0 - bucket.tokens) / self.per_second).ceil().max(1.0) as u64,
+            }
+        }
+    }
+}
+
+/// The middleware. Requests without a bearer token (public routes, or a 401 to come) are
+/// not counted.
+pub(crate) async fn limit(
+    State(limiter): State<Arc<Limiter>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(token) = bearer_token(request.headers()) else {
+        return next.run(request).await;
+    };
+    let key = keys::hash(token);
+    let limit = HeaderValue::from(limiter.burst as u64);
+    match limiter.take(key, Instant::now()) {
+        Decision::Allowed {
+            remaining,
+            reset_secs,
+        } => {
+            let mut response = next.run(request).await;
+            let headers = response.headers_mut();
+            headers.insert("ratelimit-limit", limit);
+            headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
+            headers.insert("ratelimit-reset", HeaderValue::from(reset_secs));
+            response
+        }
+        Decision::Limited { retry_after_secs } => {
+            let mut error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("Too many requests with this key; try again in {retry_after_secs} s."),
+            );
+            error.retry_after = Some(retry_after_secs);
+            let mut response = error.into_response();
+            let headers = response.headers_mut();
+            headers.insert("ratelimit-limit", limit);
+            headers.insert("ratelimit-remaining", HeaderValue::from(0u64));
+            headers.insert("ratelimit-reset", HeaderValue::from(retry_after_secs));
+            response
+        }
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_bucket_empties_and_refills() {
+        let limiter = Limiter::new(RateLimit {
+            burst: 2,
+            per_second: 1.0,
+        });
+        let start = Instant::now();
+        let key = [1u8; 32];
+        assert!(matches!(
+            limiter.take(key, start),
+            Decision::Allowed { remaining: 1, .. }
+        ));
+        assert!(matches!(
+            limiter.take(key, start),
+            Decision::Allowed { remaining: 0, .. }
+        ));
+        assert!(matches!(
+            limiter.take(key, start),
+            Decision::Limited {
+                retry_after_secs: 1
+            }
+        ));
+        // Another key has its own bucket.
+        assert!(matches!(
+            limiter.take([2u8; 32], start),
+            Decision::Allowed { .. }
+        ));
+        let later = start + Duration::from_millis(1100);
+        assert!(matches!(limiter.take(key, later), Decision::Allowed { .. }));
+    }
+
+    #[test]
+    fn nonsense_settings_do_not_divide_by_zero() {
+        let limiter = Limiter::new(RateLimit {
+            burst: 0,
+            per_second: 0.0,
+        });
+        let now = Instant::now();
+        assert!(matches!(
+            limiter.take([0; 32], now),
+            Decision::Allowed { .. }
+        ));
+        assert!(matches!(
+            limiter.take([0; 32], now),
+            Decision::Limited { .. }
+        ));
+    }
+}

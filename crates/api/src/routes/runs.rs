@@ -1,0 +1,473 @@
+//! Raid runs: create, read, list, join, leave, start, end, cancel.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use domain::catalog::catalog;
+use domain::run::RunAction;
+use domain::{RunStatus, Snowflake};
+use serde::{Deserialize, Serialize};
+use service::runs::{RunDetail, RunRequest};
+use store::runs::{JoinChange, Participant, Run};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::GuildAuth;
+use crate::error::ErrorBody;
+use crate::json::ApiJson;
+use crate::params::PathParams;
+use crate::{ApiError, ApiState};
+
+/// Page size when `limit` is not given, and the most one page may hold.
+pub const DEFAULT_LIMIT: i64 = 25;
+pub const MAX_LIMIT: i64 = 100;
+
+/// A run as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunBody {
+    #[schema(example = 42)]
+    pub id: i64,
+    #[schema(value_type = String, example = "123456789012345678")]
+    pub guild_id: Snowflake,
+    #[schema(value_type = String, example = "223456789012345678")]
+    pub organizer_id: Snowflake,
+    /// Catalog code of the dungeon.
+    #[schema(example = "shatters")]
+    pub dungeon: String,
+    #[schema(example = "Shatters")]
+    pub dungeon_name: String,
+    #[schema(value_type = String, example = "open")]
+    /// `open`, `live`, `ended` or `cancelled`.
+    pub status: RunStatus,
+    pub party: Option<String>,
+    pub location: Option<String>,
+    pub description: Option<String>,
+    pub participant_count: i64,
+    pub join_locked: bool,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub auto_end_at: DateTime<Utc>,
+    #[schema(value_type = Option<String>)]
+    pub closed_by: Option<Snowflake>,
+    /// `organizer`, `staff` or `auto` once closed.
+    pub close_reason: Option<String>,
+}
+
+impl From<Run> for RunBody {
+    fn from(run: Run) -> Self {
+        let dungeon_name = catalog()
+            .dungeon(&run.dungeon_code)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| run.dungeon_code.clone());
+        RunBody {
+            id: run.run_id,
+            guild_id: run.guild_id,
+            organizer_id: run.organizer_id,
+            dungeon: run.dungeon_code,
+            dungeon_name,
+            status: run.status,
+            party: run.party,
+            location: run.location,
+            description: run.description,
+            participant_count: run.participant_count,
+            join_locked: run.join_locked,
+            created_at: run.created_at,
+            started_at: run.started_at,
+            ended_at: run.ended_at,
+            cancelled_at: run.cancelled_at,
+            auto_end_at: run.auto_end_at,
+            closed_by: run.closed_by,
+            close_reason: run.close_reason,
+        }
+    }
+}
+
+/// A joined raider.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParticipantBody {
+    #[schema(value_type = String, example = "323456789012345678")]
+    pub user_id: Snowflake,
+    #[schema(example = "Warrior")]
+    pub class: Option<String>,
+    pub joined_at: DateTime<Utc>,
+}
+
+impl From<Participant> for ParticipantBody {
+    fn from(p: Participant) -> Self {
+        ParticipantBody {
+            user_id: p.user_id,
+            class: p.class,
+            joined_at: p.joined_at,
+        }
+    }
+}
+
+/// A run with its joined raiders, in the order they joined.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunDetailBody {
+    #[serde(flatten)]
+    pub run: RunBody,
+    pub participants: Vec<ParticipantBody>,
+}
+
+impl From<RunDetail> for RunDetailBody {
+    fn from(d: RunDetail) -> Self {
+        RunDetailBody {
+            run: d.run.into(),
+            participants: d.participants.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// One page of runs, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunPage {
+    pub runs: Vec<RunBody>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateRun {
+    /// Who organizes the run; defaults to the acting user (`X-Actor-Id`).
+    #[schema(example = "223456789012345678")]
+    pub organizer_id: Option<String>,
+    /// Catalog code of the dungeon.
+    #[schema(example = "shatters")]
+    pub dungeon: String,
+    pub party: Option<String>,
+    pub location: Option<String>,
+    /// At most 500 characters.
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct JoinRun {
+    #[schema(example = "323456789012345678")]
+    pub user_id: String,
+    /// A RotMG class, any letter case; omitted keeps the class picked before.
+    #[schema(example = "Warrior")]
+    pub class: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `open`, `live`, `ended` or `cancelled`; all when absent.
+    pub status: Option<String>,
+    /// 1 to 100, default 25.
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn body_snowflake(field: &str, text: &str) -> Result<Snowflake, ApiError> {
+    Snowflake::parse(text).map_err(|_| {
+        ApiError::unprocessable(
+            "invalid_snowflake",
+            format!(
+                "`{field}` must be a Discord id (a number such as 123456789012345678, as a string), not `{text}`."
+            ),
+        )
+    })
+}
+
+/// Starts a run and queues its panel in the raid channel. Organizer level or above.
+#[utoipa::path(
+    post,
+    path = "/v1/guilds/{guild_id}/runs",
+    tag = "runs",
+    params(("guild_id" = String, Path, description = "Discord server id")),
+    request_body = CreateRun,
+    responses(
+        (status = 201, description = "The new run.", body = RunBody),
+        (status = 400, description = "Malformed JSON or path.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 403, description = "Below Organizer, or another guild's key.", body = ErrorBody),
+        (status = 409, description = "The organizer has an active run (`active_run_exists`), or no raid channel is configured.", body = ErrorBody),
+        (status = 422, description = "Unknown dungeon (`unknown_dungeon`), text too long, bad id.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_run(
+    State(state): State<ApiState>,
+    auth: GuildAuth,
+    ApiJson(body): ApiJson<CreateRun>,
+) -> Result<(StatusCode, Json<RunBody>), ApiError> {
+    let organizer_id = body
+        .organizer_id
+        .as_deref()
+        .map(|t| body_snowflake("organizer_id", t))
+        .transpose()?;
+    let request = RunRequest {
+        organizer_id,
+        dungeon: body.dungeon,
+        party: body.party,
+        location: body.location,
+        description: body.description,
+    };
+    let run = service::runs::create(&state.pool, auth.guild, &auth.actor, request).await?;
+    Ok((StatusCode::CREATED, Json(run.into())))
+}
+
+/// Runs of the guild, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/guilds/{guild_id}/runs",
+    tag = "runs",
+    params(("guild_id" = String, Path, description = "Discord server id"), ListQuery),
+    responses(
+        (status = 200, description = "One page of runs.", body = RunPage),
+        (status = 400, description = "Malformed query or path.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 422, description = "Bad status, limit or cursor.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_runs(
+    State(state): State<ApiState>,
+    auth: GuildAuth,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<RunPage>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let status = query
+        .status
+        .as_deref()
+        .map(|s| {
+            RunStatus::parse(s).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "invalid_status",
+                    format!("`status` must be open, live, ended or cancelled, not `{s}`."),
+                )
+            })
+        })
+        .transpose()?;
+    let limit = match query.limit.as_deref() {
+        None => DEFAULT_LIMIT,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| {
+                ApiError::unprocessable(
+                    "invalid_limit",
+                    format!("`limit` must be a number from 1 to {MAX_LIMIT}, not `{text}`."),
+                )
+            })?,
+    };
+    let before = query
+        .cursor
+        .as_deref()
+        .map(|text| {
+            text.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "invalid_cursor",
+                    format!("`cursor` must be the `next_cursor` of a previous page, not `{text}`."),
+                )
+            })
+        })
+        .transpose()?;
+    let runs = service::runs::list(&state.pool, auth.guild, status, before, limit).await?;
+    let next_cursor = (runs.len() as i64 == limit)
+        .then(|| runs.last().map(|r| r.run_id.to_string()))
+        .flatten();
+    Ok(Json(RunPage {
+        runs: runs.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// One run with its participants.
+#[utoipa::path(
+    get,
+    path = "/v1/guilds/{guild_id}/runs/{run_id}",
+    tag = "runs",
+    params(
+        ("guild_id" = String, Path, description = "Discord server id"),
+        ("run_id" = i64, Path, description = "Run number"),
+    ),
+    responses(
+        (status = 200, description = "The run.", body = RunDetailBody),
+        (status = 400, description = "Malformed path.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 404, description = "No such run in this guild.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_run(
+    State(state): State<ApiState>,
+    auth: GuildAuth,
+    params: PathParams,
+) -> Result<Json<RunDetailBody>, ApiError> {
+    let run_id = params.run_id()?;
+    let detail = service::runs::get(&state.pool, auth.guild, run_id).await?;
+    Ok(Json(detail.into()))
+}
+
+/// Joins a raider; joining again changes only the class.
+#[utoipa::path(
+    post,
+    path = "/v1/guilds/{guild_id}/runs/{run_id}/participants",
+    tag = "runs",
+    params(
+        ("guild_id" = String, Path, description = "Discord server id"),
+        ("run_id" = i64, Path, description = "Run number"),
+    ),
+    request_body = JoinRun,
+    responses(
+        (status = 201, description = "Newly joined; the run afterwards.", body = RunDetailBody),
+        (status = 200, description = "Was already in the run; the run afterwards.", body = RunDetailBody),
+        (status = 400, description = "Malformed JSON or path.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 404, description = "No such run in this guild.", body = ErrorBody),
+        (status = 409, description = "The run is closed or join-locked.", body = ErrorBody),
+        (status = 422, description = "Bad user id or unknown class.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn join_run(
+    State(state): State<ApiState>,
+    auth: GuildAuth,
+    params: PathParams,
+    ApiJson(body): ApiJson<JoinRun>,
+) -> Result<(StatusCode, Json<RunDetailBody>), ApiError> {
+    let run_id = params.run_id()?;
+    let user = body_snowflake("user_id", &body.user_id)?;
+    let outcome =
+        service::runs::join(&state.pool, auth.guild, run_id, user, body.class.as_deref()).await?;
+    let status = match outcome.change {
+        JoinChange::Joined => StatusCode::CREATED,
+        JoinChange::AlreadyJoined => StatusCode::OK,
+    };
+    let detail = service::runs::get(&state.pool, auth.guild, run_id).await?;
+    Ok((status, Json(detail.into())))
+}
+
+/// Removes a raider from the run.
+#[utoipa::path(
+    delete,
+    path = "/v1/guilds/{guild_id}/runs/{run_id}/participants/{user_id}",
+    tag = "runs",
+    params(
+        ("guild_id" = String, Path, description = "Discord server id"),
+        ("run_id" = i64, Path, description = "Run number"),
+        ("user_id" = String, Path, description = "Discord user id of the raider"),
+    ),
+    responses(
+        (status = 204, description = "Left the run."),
+        (status = 400, description = "Malformed path.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 404, description = "No such run, or the user is not in it (`not_a_participant`).", body = ErrorBody),
+        (status = 409, description = "The run is closed.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn leave_run(
+    State(state): State<ApiState>,
+    auth: GuildAuth,
+    params: PathParams,
+) -> Result<StatusCode, ApiError> {
+    let run_id = params.run_id()?;
+    let user = params.snowflake("user_id")?;
+    if service::runs::leave(&state.pool, auth.guild, run_id, user).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(
+            "not_a_participant",
+            format!("User {user} is not in run #{run_id}."),
+        ))
+    }
+}
+
+async fn transition(
+    state: &ApiState,
+    auth: &GuildAuth,
+    params: &PathParams,
+    action: RunAction,
+) -> Result<Json<RunBody>, ApiError> {
+    let run_id = params.run_id()?;
+    let run =
+        service::runs::transition(&state.pool, auth.guild, run_id, &auth.actor, action).await?;
+    Ok(Json(run.into()))
+}
+
+/// Starts an open run (it goes live). Its organizer, or staff above Organizer.
+#[utoipa::path(
+    post,
+    path = "/v1/guilds/{guild_id}/runs/{run_id}/start",
+    tag = "runs",
+    params(
+        ("guild_id" = String, Path, description = "Discord server id"),
+        ("run_id" = i64, Path, description = "Run number"),
+    ),
+    responses(
+        (status = 200, description = "The run, now live.", body = RunBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 403, description = "Not allowed to manage this run.", body = ErrorBody),
+        (status = 404, description = "No such run in this guild.", body = ErrorBody),
+        (status = 409, description = "Not open (`invalid_transition`).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn start_run(
+    State(state): State<ApiState>,
+    auth: GuildAuth,
+    params: PathParams,
+) -> Result<Json<RunBody>, ApiError> {
+    transition(&state, &auth, &params, RunAction::Start).await
+}
+
+/// Ends a live run; ending twice is a 409 and keeps the first `ended_at`.
+#[utoipa::path(
+    post,
+    path = "/v1/guilds/{guild_id}/runs/{run_id}/end",
+    tag = "runs",
+    params(
+        ("guild_id" = String, Path, description = "Discord server id"),
+        ("run_id" = i64, Path, description = "Run number"),
+    ),
+    responses(
+        (status = 200, description = "The run, now ended.", body = RunBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 403, description = "Not allowed to manage this run.", body = ErrorBody),
+        (status = 404, description = "No such run in this guild.", body = ErrorBody),
+        (status = 409, description = "Not live (`invalid_transition`).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn end_run(
+    State(state): State<ApiState>,
+    auth: GuildAuth,
+    params: PathParams,
+) -> Result<Json<RunBody>, ApiError> {
+    transition(&state, &auth, &params, RunAction::End).await
+}
+
+/// Cancels an open or live run.
+#[utoipa::path(
+    post,
+    path = "/v1/guilds/{guild_id}/runs/{run_id}/cancel",
+    tag = "runs",
+    params(
+        ("guild_id" = String, Path, description = "Discord server id"),
+        ("run_id" = i64, Path, description = "Run number"),
+    ),
+    responses(
+        (status = 200, description = "The run, now cancelled.", body = RunBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 403, description = "Not allowed to manage this run.", body = ErrorBody),
+        (status = 404, description = "No such run in this guild.", body = ErrorBody),
+        (status = 409, description = "Already closed (`invalid_transition`).", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn cancel_run(
+    State(state): State<ApiState>,
+    auth: GuildAuth,
+    params: PathParams,
+) -> Result<Json<RunBody>, ApiError> {
+    transition(&state, &auth, &params, RunAction::Cancel).await
+}

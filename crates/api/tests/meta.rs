@@ -1,0 +1,369 @@
+//! Health, OpenAPI, metrics, authentication and the error shape, over real HTTP.
+
+// A failed unwrap is a failed test, with its line.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::OnceLock;
+
+use common::{GUILD, OTHER_GUILD, spawn_app, spawn_app_with_metrics, spawn_app_without_database};
+use domain::Snowflake;
+use domain::roles::Level;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use service::Actor;
+
+#[tokio::test]
+async fn health_is_ok_with_the_database_up() {
+    let app = spawn_app().await;
+    let answer = app.send(app.client.get(app.url("/v1/health"))).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body["status"], "ok");
+    assert_eq!(answer.body["database"]["status"], "up");
+    assert!(answer.body["database"]["latency_ms"].is_u64());
+}
+
+#[tokio::test]
+async fn health_is_503_when_the_database_is_unreachable() {
+    let app = spawn_app_without_database().await;
+    let answer = app.send(app.client.get(app.url("/v1/health"))).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.body["database"]["status"], "down");
+
+    // Any other route says the same in the error shape, with Retry-After.
+    let answer = app.get(&format!("/v1/guilds/{GUILD}/config/roles")).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.code(), "database_unavailable");
+    assert!(answer.headers.contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn openapi_lists_every_route() {
+    let app = spawn_app().await;
+    let answer = app.send(app.client.get(app.url("/v1/openapi.json"))).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(
+        answer.body["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with('3'))
+    );
+    let paths = &answer.body["paths"];
+    let expected = [
+        ("/v1/health", "get"),
+        ("/v1/openapi.json", "get"),
+        ("/metrics", "get"),
+        ("/v1/guilds/{guild_id}/config/roles", "get"),
+        ("/v1/guilds/{guild_id}/config/roles", "put"),
+        ("/v1/guilds/{guild_id}/config/channels", "get"),
+        ("/v1/guilds/{guild_id}/config/channels", "put"),
+        ("/v1/guilds/{guild_id}/runs", "get"),
+        ("/v1/guilds/{guild_id}/runs", "post"),
+        ("/v1/guilds/{guild_id}/runs/{run_id}", "get"),
+        ("/v1/guilds/{guild_id}/runs/{run_id}/participants", "post"),
+        (
+            "/v1/guilds/{guild_id}/runs/{run_id}/participants/{user_id}",
+            "delete",
+        ),
+        ("/v1/guilds/{guild_id}/runs/{run_id}/start", "post"),
+        ("/v1/guilds/{guild_id}/runs/{run_id}/end", "post"),
+        ("/v1/guilds/{guild_id}/runs/{run_id}/cancel", "post"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            paths[path][method].is_object(),
+            "{method} {path} missing from the document"
+        );
+    }
+    let documented: usize = paths
+        .as_object()
+        .map(|p| {
+            p.values()
+                .map(|ops| ops.as_object().map_or(0, |o| o.len()))
+                .sum()
+        })
+        .unwrap_or(0);
+    assert_eq!(
+        documented,
+        expected.len(),
+        "undocumented or unexpected operations"
+    );
+    assert!(answer.body["components"]["schemas"]["RunBody"].is_object());
+    assert!(answer.body["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn no_key_or_a_wrong_key_is_401() {
+    let app = spawn_app().await;
+    let path = format!("/v1/guilds/{GUILD}/config/roles");
+    let none = app.send(app.client.get(app.url(&path))).await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(none.code(), "unauthorized");
+    assert_eq!(none.headers["www-authenticate"], "Bearer");
+
+    for bad in ["wrong", "rbk_0000", "test-service-key-but-longer"] {
+        let wrong = app
+            .send(app.client.get(app.url(&path)).bearer_auth(bad))
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{bad}");
+        assert_eq!(wrong.code(), "unauthorized");
+    }
+    let basic = app
+        .send(app.client.get(app.url(&path)).basic_auth("x", Some("y")))
+        .await;
+    assert_eq!(basic.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_and_wrong_shape_is_422() {
+    let app = spawn_app().await;
+    let path = format!("/v1/guilds/{GUILD}/config/roles");
+    let broken = app
+        .send(
+            app.request(Method::PUT, &path)
+                .header("content-type", "application/json")
+                .body("{\"organizer\": "),
+        )
+        .await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    assert_eq!(broken.code(), "malformed_json");
+
+    let wrong_shape = app.put(&path, json!(["organizer"])).await;
+    assert_eq!(wrong_shape.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong_shape.code(), "invalid_body");
+
+    let missing_field = app
+        .post(&format!("/v1/guilds/{GUILD}/runs"), json!({"party": "x"}))
+        .await;
+    assert_eq!(missing_field.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(missing_field.code(), "invalid_body");
+    assert!(missing_field.text.contains("dungeon"));
+
+    let not_json = app
+        .send(app.request(Method::PUT, &path).body("organizer=1"))
+        .await;
+    assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(not_json.code(), "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn bad_path_ids_are_400_naming_the_parameter() {
+    let app = spawn_app().await;
+    let answer = app.get("/v1/guilds/not-a-guild/config/roles").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.code(), "invalid_path_parameter");
+    assert!(
+        answer.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("guild_id")
+    );
+
+    let answer = app.get("/v1/guilds/0/runs").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+
+    let answer = app.get(&format!("/v1/guilds/{GUILD}/runs/abc")).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(
+        answer.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("run_id")
+    );
+
+    let answer = app
+        .delete(&format!("/v1/guilds/{GUILD}/runs/1/participants/someone"))
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(
+        answer.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("user_id")
+    );
+
+    let answer = app
+        .send(
+            app.request(Method::GET, &format!("/v1/guilds/{GUILD}/config/roles"))
+                .header("x-actor-id", "me"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.code(), "invalid_actor_id");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_in_the_error_shape() {
+    let app = spawn_app().await;
+    let answer = app.get("/v1/nothing/here").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(answer.code(), "not_found");
+
+    let answer = app
+        .delete(&format!("/v1/guilds/{GUILD}/config/roles"))
+        .await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(answer.code(), "method_not_allowed");
+}
+
+#[tokio::test]
+async fn metrics_are_404_when_disabled() {
+    let app = spawn_app().await;
+    let answer = app.send(app.client.get(app.url("/metrics"))).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(answer.code(), "not_found");
+}
+
+fn recorder() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .install_recorder()
+                .expect("install the Prometheus recorder")
+        })
+        .clone()
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = spawn_app_with_metrics(recorder()).await;
+    app.send(app.client.get(app.url("/v1/health"))).await;
+    app.get("/v1/guilds/abc/runs").await;
+    let answer = app.send(app.client.get(app.url("/metrics"))).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let text = answer.text;
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("raidbot_api_requests_total")
+                && l.contains("route=\"/v1/health\"")
+                && l.contains("status=\"200\"")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("route=\"/v1/guilds/{guild_id}/runs\"")
+                && l.contains("status=\"400\"")),
+        "{text}"
+    );
+}
+
+fn admin() -> Actor {
+    Actor::member(Snowflake::new(1).unwrap(), Level::ADMINISTRATOR)
+}
+
+#[tokio::test]
+async fn guild_keys_work_on_their_guild_at_their_level_until_revoked() {
+    let app = spawn_app().await;
+    let guild = Snowflake::parse(GUILD).unwrap();
+    let organizer = api::keys::create(&app.pool, guild, &admin(), "dashboard", Level(3))
+        .await
+        .unwrap();
+    let roles = format!("/v1/guilds/{GUILD}/config/roles");
+    let with_key = |method: Method, path: &str| {
+        app.client
+            .request(method, app.url(path))
+            .bearer_auth(&organizer.secret)
+    };
+
+    let read = app.send(with_key(Method::GET, &roles)).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+
+    // Level 3 is below administrator: setting roles is refused, as in Discord.
+    let write = app
+        .send(with_key(Method::PUT, &roles).json(&json!({"team": "42"})))
+        .await;
+    assert_eq!(write.status, StatusCode::FORBIDDEN);
+    assert_eq!(write.code(), "forbidden");
+
+    // Another guild's path.
+    let other = app
+        .send(with_key(
+            Method::GET,
+            &format!("/v1/guilds/{OTHER_GUILD}/config/roles"),
+        ))
+        .await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+
+    // Only the service key acts for a user.
+    let acting = app
+        .send(with_key(Method::GET, &roles).header("x-actor-id", "5"))
+        .await;
+    assert_eq!(acting.status, StatusCode::FORBIDDEN);
+
+    service::api_keys::revoke(&app.pool, guild, &admin(), organizer.key.key_id)
+        .await
+        .unwrap();
+    let revoked = app.send(with_key(Method::GET, &roles)).await;
+    assert_eq!(revoked.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        revoked.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoked")
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_key_can_configure_its_guild() {
+    let app = spawn_app().await;
+    let guild = Snowflake::parse(GUILD).unwrap();
+    let key = api::keys::create(&app.pool, guild, &admin(), "ops", Level::ADMINISTRATOR)
+        .await
+        .unwrap();
+    let answer = app
+        .send(
+            app.client
+                .put(app.url(&format!("/v1/guilds/{GUILD}/config/channels")))
+                .bearer_auth(&key.secret)
+                .json(&json!({"raid": "900"})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.body, json!({"raid": "900"}));
+}
+
+#[tokio::test]
+async fn graceful_shutdown_returns() {
+    let app = spawn_app().await;
+    let answer = app.send(app.client.get(app.url("/v1/health"))).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_key_over_its_rate_limit_gets_429_with_retry_after() {
+    let limit = api::RateLimit {
+        burst: 3,
+        per_second: 0.05,
+    };
+    let app = common::spawn_app_with_rate_limit(limit).await;
+    let path = format!("/v1/guilds/{GUILD}/config/roles");
+    for remaining in (0..3).rev() {
+        let answer = app.get(&path).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.headers["ratelimit-limit"], "3");
+        assert_eq!(
+            answer.headers["ratelimit-remaining"],
+            remaining.to_string().as_str()
+        );
+    }
+    let limited = app.get(&path).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.code(), "rate_limited");
+    let retry: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry >= 1);
+
+    // Another key has its own bucket; public routes without a key are not limited.
+    let other = app
+        .send(app.client.get(app.url(&path)).bearer_auth("rbk_other"))
+        .await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED);
+    let health = app.send(app.client.get(app.url("/v1/health"))).await;
+    assert_eq!(health.status, StatusCode::OK);
+}

@@ -1,0 +1,441 @@
+//! Configuration and runs through the REST API, as a client sees them.
+
+// A failed unwrap is a failed test, with its line.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{GUILD, OTHER_GUILD, TestApp, spawn_app};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const ORGANIZER: &str = "700000000000000001";
+
+/// An app whose guild has a raid channel, so runs can be created.
+async fn app_with_raid_channel() -> TestApp {
+    let app = spawn_app().await;
+    let answer = app
+        .put(
+            &format!("/v1/guilds/{GUILD}/config/channels"),
+            json!({"raid": "800000000000000001"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    app
+}
+
+async fn create_run(app: &TestApp, organizer: &str) -> Value {
+    let answer = app
+        .post(
+            &format!("/v1/guilds/{GUILD}/runs"),
+            json!({"organizer_id": organizer, "dungeon": "shatters", "location": "USW3 left"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    answer.body
+}
+
+fn run_path(run: &Value) -> String {
+    format!("/v1/guilds/{GUILD}/runs/{}", run["id"])
+}
+
+#[tokio::test]
+async fn roles_round_trip_and_unnamed_keys_stay() {
+    let app = spawn_app().await;
+    let path = format!("/v1/guilds/{GUILD}/config/roles");
+    let empty = app.get(&path).await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert_eq!(empty.body, json!({}));
+
+    let set = app
+        .put(
+            &path,
+            json!({"organizer": "111111111111111111", "team": "222222222222222222"}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert_eq!(
+        set.body,
+        json!({"organizer": "111111111111111111", "team": "222222222222222222"})
+    );
+
+    let cleared = app.put(&path, json!({"team": null})).await;
+    assert_eq!(cleared.status, StatusCode::OK);
+    assert_eq!(cleared.body, json!({"organizer": "111111111111111111"}));
+    assert_eq!(app.get(&path).await.body, cleared.body);
+}
+
+#[tokio::test]
+async fn channels_round_trip() {
+    let app = spawn_app().await;
+    let path = format!("/v1/guilds/{GUILD}/config/channels");
+    let set = app
+        .put(
+            &path,
+            json!({"raid": "900000000000000001", "raid_log": "900000000000000002"}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    let read = app.get(&path).await;
+    assert_eq!(
+        read.body,
+        json!({"raid": "900000000000000001", "raid_log": "900000000000000002"})
+    );
+    // Another guild's mapping is its own.
+    let other = app
+        .get(&format!("/v1/guilds/{OTHER_GUILD}/config/channels"))
+        .await;
+    assert_eq!(other.body, json!({}));
+}
+
+#[tokio::test]
+async fn unknown_keys_and_bad_ids_are_422() {
+    let app = spawn_app().await;
+    let roles = format!("/v1/guilds/{GUILD}/config/roles");
+    let unknown = app.put(&roles, json!({"wizard": "1"})).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.code(), "unknown_role_key");
+    assert!(unknown.text.contains("wizard"));
+
+    let bad = app.put(&roles, json!({"organizer": "not-an-id"})).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.code(), "invalid_snowflake");
+
+    let number = app.put(&roles, json!({"organizer": 123})).await;
+    assert_eq!(number.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let channels = format!("/v1/guilds/{GUILD}/config/channels");
+    let unknown = app.put(&channels, json!({"lobby": "1"})).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.code(), "unknown_channel_key");
+    assert!(unknown.text.contains("lobby"));
+
+    // Nothing was half-applied.
+    assert_eq!(app.get(&roles).await.body, json!({}));
+}
+
+#[tokio::test]
+async fn creating_a_run_returns_201_with_the_run() {
+    let app = app_with_raid_channel().await;
+    let run = create_run(&app, ORGANIZER).await;
+    assert!(run["id"].is_i64());
+    assert_eq!(run["guild_id"], GUILD);
+    assert_eq!(run["organizer_id"], ORGANIZER);
+    assert_eq!(run["dungeon"], "shatters");
+    assert_eq!(run["dungeon_name"], "Shatters");
+    assert_eq!(run["status"], "open");
+    assert_eq!(run["location"], "USW3 left");
+    assert_eq!(run["participant_count"], 0);
+    assert_eq!(run["join_locked"], false);
+    assert!(run["created_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(run["auto_end_at"].is_string());
+    for absent in [
+        "started_at",
+        "ended_at",
+        "cancelled_at",
+        "closed_by",
+        "close_reason",
+        "party",
+    ] {
+        assert!(run[absent].is_null(), "{absent}");
+    }
+
+    let read = app.get(&run_path(&run)).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(read.body["id"], run["id"]);
+    assert_eq!(read.body["participants"], json!([]));
+}
+
+#[tokio::test]
+async fn run_creation_errors() {
+    let app = spawn_app().await;
+    let runs = format!("/v1/guilds/{GUILD}/runs");
+    let no_channel = app
+        .post(
+            &runs,
+            json!({"organizer_id": ORGANIZER, "dungeon": "shatters"}),
+        )
+        .await;
+    assert_eq!(no_channel.status, StatusCode::CONFLICT);
+    assert_eq!(no_channel.code(), "raid_channel_not_configured");
+
+    app.put(
+        &format!("/v1/guilds/{GUILD}/config/channels"),
+        json!({"raid": "800000000000000001"}),
+    )
+    .await;
+    let unknown = app
+        .post(
+            &runs,
+            json!({"organizer_id": ORGANIZER, "dungeon": "atlantis"}),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.code(), "unknown_dungeon");
+
+    let long = app
+        .post(
+            &runs,
+            json!({"organizer_id": ORGANIZER, "dungeon": "shatters", "description": "x".repeat(501)}),
+        )
+        .await;
+    assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let bad_organizer = app
+        .post(&runs, json!({"organizer_id": "bob", "dungeon": "shatters"}))
+        .await;
+    assert_eq!(bad_organizer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad_organizer.code(), "invalid_snowflake");
+
+    // The service key acts for nobody unless told: an organizer must be named.
+    let nobody = app.post(&runs, json!({"dungeon": "shatters"})).await;
+    assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(nobody.code(), "organizer_required");
+
+    // ... or come from X-Actor-Id.
+    let acting = app
+        .send(
+            app.request(Method::POST, &runs)
+                .header("x-actor-id", "700000000000000009")
+                .json(&json!({"dungeon": "shatters"})),
+        )
+        .await;
+    assert_eq!(acting.status, StatusCode::CREATED, "{}", acting.text);
+    assert_eq!(acting.body["organizer_id"], "700000000000000009");
+
+    create_run(&app, ORGANIZER).await;
+    let second = app
+        .post(
+            &runs,
+            json!({"organizer_id": ORGANIZER, "dungeon": "shatters"}),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CONFLICT);
+    assert_eq!(second.code(), "active_run_exists");
+}
+
+#[tokio::test]
+async fn joining_twice_counts_once_and_leaving_removes() {
+    let app = app_with_raid_channel().await;
+    let run = create_run(&app, ORGANIZER).await;
+    let participants = format!("{}/participants", run_path(&run));
+
+    let first = app
+        .post(
+            &participants,
+            json!({"user_id": "600000000000000001", "class": "warrior"}),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert_eq!(first.body["participant_count"], 1);
+    assert_eq!(
+        first.body["participants"][0]["user_id"],
+        "600000000000000001"
+    );
+    assert_eq!(first.body["participants"][0]["class"], "Warrior");
+    assert!(first.body["participants"][0]["joined_at"].is_string());
+
+    let again = app
+        .post(&participants, json!({"user_id": "600000000000000001"}))
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["participant_count"], 1);
+    assert_eq!(again.body["participants"].as_array().map(Vec::len), Some(1));
+
+    let bad_class = app
+        .post(
+            &participants,
+            json!({"user_id": "600000000000000002", "class": "pirate"}),
+        )
+        .await;
+    assert_eq!(bad_class.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad_class.code(), "unknown_class");
+
+    let left = app
+        .delete(&format!("{participants}/600000000000000001"))
+        .await;
+    assert_eq!(left.status, StatusCode::NO_CONTENT);
+    assert!(left.text.is_empty());
+    let not_in = app
+        .delete(&format!("{participants}/600000000000000001"))
+        .await;
+    assert_eq!(not_in.status, StatusCode::NOT_FOUND);
+    assert_eq!(not_in.code(), "not_a_participant");
+    assert_eq!(app.get(&run_path(&run)).await.body["participant_count"], 0);
+}
+
+#[tokio::test]
+async fn transitions_follow_the_state_machine() {
+    let app = app_with_raid_channel().await;
+    let run = create_run(&app, ORGANIZER).await;
+    let path = run_path(&run);
+
+    let early_end = app.post_empty(&format!("{path}/end")).await;
+    assert_eq!(early_end.status, StatusCode::CONFLICT);
+    assert_eq!(early_end.code(), "invalid_transition");
+
+    let started = app.post_empty(&format!("{path}/start")).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    assert_eq!(started.body["status"], "live");
+    assert!(started.body["started_at"].is_string());
+
+    let again = app.post_empty(&format!("{path}/start")).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.code(), "invalid_transition");
+
+    let ended = app.post_empty(&format!("{path}/end")).await;
+    assert_eq!(ended.status, StatusCode::OK);
+    assert_eq!(ended.body["status"], "ended");
+    assert_eq!(ended.body["close_reason"], "staff");
+    let ended_at = ended.body["ended_at"].clone();
+    assert!(ended_at.is_string());
+
+    let twice = app.post_empty(&format!("{path}/end")).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert_eq!(twice.code(), "invalid_transition");
+    let cancel = app.post_empty(&format!("{path}/cancel")).await;
+    assert_eq!(cancel.status, StatusCode::CONFLICT);
+
+    let read = app.get(&path).await;
+    assert_eq!(read.body["status"], "ended");
+    assert_eq!(read.body["ended_at"], ended_at);
+
+    // Joining a closed run is a conflict too.
+    let join = app
+        .post(
+            &format!("{path}/participants"),
+            json!({"user_id": "600000000000000001"}),
+        )
+        .await;
+    assert_eq!(join.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn cancelling_an_open_run_records_who() {
+    let app = app_with_raid_channel().await;
+    let run = create_run(&app, ORGANIZER).await;
+    let cancelled = app
+        .send(
+            app.request(Method::POST, &format!("{}/cancel", run_path(&run)))
+                .header("x-actor-id", ORGANIZER),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(cancelled.body["closed_by"], ORGANIZER);
+    assert_eq!(cancelled.body["close_reason"], "organizer");
+    assert!(cancelled.body["cancelled_at"].is_string());
+}
+
+#[tokio::test]
+async fn another_guilds_run_is_404() {
+    let app = app_with_raid_channel().await;
+    let run = create_run(&app, ORGANIZER).await;
+    let elsewhere = format!("/v1/guilds/{OTHER_GUILD}/runs/{}", run["id"]);
+    let read = app.get(&elsewhere).await;
+    assert_eq!(read.status, StatusCode::NOT_FOUND);
+    assert_eq!(read.code(), "not_found");
+    for action in ["start", "end", "cancel"] {
+        let answer = app.post_empty(&format!("{elsewhere}/{action}")).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{action}");
+    }
+    let join = app
+        .post(
+            &format!("{elsewhere}/participants"),
+            json!({"user_id": "600000000000000001"}),
+        )
+        .await;
+    assert_eq!(join.status, StatusCode::NOT_FOUND);
+    let leave = app
+        .delete(&format!("{elsewhere}/participants/600000000000000001"))
+        .await;
+    assert_eq!(leave.status, StatusCode::NOT_FOUND);
+    let list = app.get(&format!("/v1/guilds/{OTHER_GUILD}/runs")).await;
+    assert_eq!(list.body["runs"], json!([]));
+    // And the run is untouched.
+    assert_eq!(app.get(&run_path(&run)).await.body["status"], "open");
+}
+
+#[tokio::test]
+async fn runs_list_filters_and_pages() {
+    let app = app_with_raid_channel().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let run = create_run(&app, &format!("70000000000000010{i}")).await;
+        ids.push(run["id"].as_i64().unwrap());
+    }
+    app.post_empty(&format!("/v1/guilds/{GUILD}/runs/{}/cancel", ids[0]))
+        .await;
+
+    let runs = format!("/v1/guilds/{GUILD}/runs");
+    let all = app.get(&runs).await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(all.body["runs"].as_array().map(Vec::len), Some(5));
+    assert!(all.body["next_cursor"].is_null());
+
+    let open = app.get(&format!("{runs}?status=open")).await;
+    assert_eq!(open.body["runs"].as_array().map(Vec::len), Some(4));
+    let cancelled = app.get(&format!("{runs}?status=cancelled")).await;
+    assert_eq!(cancelled.body["runs"][0]["id"], ids[0]);
+
+    // Two per page, newest first, until the cursor runs out.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..5 {
+        let url = match &cursor {
+            Some(c) => format!("{runs}?limit=2&cursor={c}"),
+            None => format!("{runs}?limit=2"),
+        };
+        let page = app.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK);
+        seen.extend(
+            page.body["runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_i64().unwrap()),
+        );
+        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let mut newest_first = ids.clone();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first);
+
+    for (query, code) in [
+        ("status=done", "invalid_status"),
+        ("limit=0", "invalid_limit"),
+        ("limit=101", "invalid_limit"),
+        ("limit=ten", "invalid_limit"),
+        ("cursor=xyz", "invalid_cursor"),
+    ] {
+        let answer = app.get(&format!("{runs}?{query}")).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert_eq!(answer.code(), code, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_joins_count_exactly_100() {
+    let app = app_with_raid_channel().await;
+    let run = create_run(&app, ORGANIZER).await;
+    let participants = format!("{}/participants", run_path(&run));
+    let joins = (0..100u64).map(|i| {
+        let request = app
+            .request(Method::POST, &participants)
+            .json(&json!({"user_id": (600_000_000_000_000_000u64 + i).to_string()}));
+        async move { request.send().await.map(|r| r.status()) }
+    });
+    let statuses = futures_util::future::join_all(joins).await;
+    for status in statuses {
+        assert_eq!(status.expect("request"), StatusCode::CREATED);
+    }
+    let read = app.get(&run_path(&run)).await;
+    assert_eq!(read.body["participant_count"], 100);
+    assert_eq!(
+        read.body["participants"].as_array().map(Vec::len),
+        Some(100)
+    );
+}

@@ -1,0 +1,111 @@
+//! Starting and stopping the parts: migrations, the REST API, the bot.
+
+use anyhow::Context as _;
+use store::PgPool;
+use tokio_util::sync::CancellationToken;
+use twilight_model::id::Id;
+
+use crate::config::Config;
+
+/// Connections to PostgreSQL per process.
+const POOL_SIZE: u32 = 20;
+
+/// Creates the database if needed, connects and migrates.
+pub async fn database(config: &Config) -> anyhow::Result<PgPool> {
+    Ok(store::db::prepare(&config.database_url, POOL_SIZE).await?)
+}
+
+pub fn bot_config(config: &Config, register_commands: bool) -> anyhow::Result<bot::BotConfig> {
+    let token = config.require_token()?.to_owned();
+    Ok(bot::BotConfig {
+        token,
+        api_proxy: config.discord_api_proxy.clone(),
+        gateway_url: config.discord_gateway_url.clone(),
+        dev_guild_id: config.dev_guild_id.map(|g| Id::new(g.get())),
+        register_commands,
+    })
+}
+
+/// Serves the REST API on `config.api_bind` until `shutdown`.
+pub async fn api(
+    config: &Config,
+    pool: PgPool,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    if config.api_service_key.is_none() {
+        tracing::warn!("API_SERVICE_KEY is not set: only per-guild API keys are accepted");
+    }
+    let listener = tokio::net::TcpListener::bind(config.api_bind)
+        .await
+        .with_context(|| format!("cannot listen on API_BIND {}", config.api_bind))?;
+    tracing::info!(address = %config.api_bind, "REST API listening");
+    let state = api::ApiState {
+        pool,
+        service_key: config.api_service_key.clone(),
+        metrics,
+    };
+    api::serve(listener, state, async move { shutdown.cancelled().await }).await?;
+    Ok(())
+}
+
+/// Runs the bot until `shutdown`.
+pub async fn bot(config: &Config, pool: PgPool, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let bot_config = bot_config(config, true)?;
+    bot::run(bot_config, pool, shutdown).await?;
+    Ok(())
+}
+
+/// `raidbot up`: migrations, the API and the bot in one process. When either part stops
+/// (an error, or `shutdown`), the other is asked to stop too and both finish their work.
+pub async fn up(
+    config: &Config,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    config.require_token()?;
+    let pool = database(config).await?;
+    let api_task = {
+        let (config, pool, shutdown) = (config.clone(), pool.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            let r = api(&config, pool, metrics, shutdown.clone()).await;
+            shutdown.cancel();
+            r
+        })
+    };
+    let bot_result = bot(config, pool.clone(), shutdown.clone()).await;
+    shutdown.cancel();
+    let api_result = api_task.await.context("the API task panicked")?;
+    pool.close().await;
+    bot_result.and(api_result)
+}
+
+/// Cancels `token` on Ctrl-C or SIGTERM.
+pub fn cancel_on_signals(token: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                        let _ = ctrl_c.await;
+                        token.cancel();
+                        return;
+                    }
+                };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+        tracing::info!("shutting down: finishing in-flight work");
+        token.cancel();
+    });
+}

@@ -1,0 +1,206 @@
+//! Configuration from environment variables (and an optional `.env`). Every value is
+//! checked at start-up; a bad one stops the process with one line naming the variable.
+
+use std::net::SocketAddr;
+
+use domain::Snowflake;
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/raidbot";
+pub const DEFAULT_API_BIND: &str = "127.0.0.1:4000";
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("{name} is not set: {expected}")]
+    Missing {
+        name: &'static str,
+        expected: &'static str,
+    },
+    #[error("{name} is invalid: {expected} (got `{value}`)")]
+    Invalid {
+        name: &'static str,
+        expected: &'static str,
+        value: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Everything raidbot reads from its environment.
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub discord_token: Option<String>,
+    pub dev_guild_id: Option<Snowflake>,
+    pub api_bind: SocketAddr,
+    pub api_service_key: Option<String>,
+    pub realmeye_base_url: String,
+    /// `host:port` of a plain-HTTP Discord API (the simulator).
+    pub discord_api_proxy: Option<String>,
+    pub discord_gateway_url: Option<String>,
+    pub log_format: LogFormat,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &store::db::describe(&self.database_url))
+            .field(
+                "discord_token",
+                &self.discord_token.as_ref().map(|_| "<set>"),
+            )
+            .field("dev_guild_id", &self.dev_guild_id)
+            .field("api_bind", &self.api_bind)
+            .field(
+                "api_service_key",
+                &self.api_service_key.as_ref().map(|_| "<set>"),
+            )
+            .field("discord_api_proxy", &self.discord_api_proxy)
+            .field("discord_gateway_url", &self.discord_gateway_url)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Reads the configuration through `get` (the process environment in `main`).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let var = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                expected: "a postgres:// URL",
+                value: store::db::describe(&database_url),
+            });
+        }
+        let dev_guild_id = match var("DISCORD_DEV_GUILD_ID") {
+            None => None,
+            Some(v) => Some(Snowflake::parse(&v).map_err(|_| ConfigError::Invalid {
+                name: "DISCORD_DEV_GUILD_ID",
+                expected: "a Discord server id (a number)",
+                value: v.clone(),
+            })?),
+        };
+        let bind = var("API_BIND").unwrap_or_else(|| DEFAULT_API_BIND.to_owned());
+        let api_bind = bind.parse().map_err(|_| ConfigError::Invalid {
+            name: "API_BIND",
+            expected: "an address such as 127.0.0.1:4000",
+            value: bind.clone(),
+        })?;
+        let discord_api_proxy = match var("DISCORD_API_BASE") {
+            None => None,
+            Some(v) => Some(http_host_port(&v).ok_or(ConfigError::Invalid {
+                name: "DISCORD_API_BASE",
+                expected: "a plain http://host:port address (the simulated Discord)",
+                value: v.clone(),
+            })?),
+        };
+        let discord_gateway_url = match var("DISCORD_GATEWAY_URL") {
+            None => None,
+            Some(v) if v.starts_with("ws://") || v.starts_with("wss://") => Some(v),
+            Some(v) => {
+                return Err(ConfigError::Invalid {
+                    name: "DISCORD_GATEWAY_URL",
+                    expected: "a ws:// or wss:// URL",
+                    value: v,
+                });
+            }
+        };
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "LOG_FORMAT",
+                    expected: "`pretty` or `json`",
+                    value: other.to_owned(),
+                });
+            }
+        };
+        Ok(Config {
+            database_url,
+            discord_token: var("DISCORD_TOKEN"),
+            dev_guild_id,
+            api_bind,
+            api_service_key: var("API_SERVICE_KEY"),
+            realmeye_base_url: var("REALMEYE_BASE_URL")
+                .unwrap_or_else(|| "https://www.realmeye.com".to_owned()),
+            discord_api_proxy,
+            discord_gateway_url,
+            log_format,
+        })
+    }
+
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn require_token(&self) -> Result<&str, ConfigError> {
+        self.discord_token.as_deref().ok_or(ConfigError::Missing {
+            name: "DISCORD_TOKEN",
+            expected: "the bot token from the Discord developer portal",
+        })
+    }
+}
+
+/// `http://127.0.0.1:3000/` → `127.0.0.1:3000`; anything but plain http is refused, as
+/// twilight's proxy option speaks plain HTTP only.
+fn http_host_port(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("http://")?;
+    let host_port = rest.split('/').next()?.to_owned();
+    let (host, port) = host_port.rsplit_once(':')?;
+    (!host.is_empty() && port.parse::<u16>().is_ok()).then_some(host_port)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.api_bind.to_string(), DEFAULT_API_BIND);
+        assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(
+            c.require_token().unwrap_err().to_string(),
+            "DISCORD_TOKEN is not set: the bot token from the Discord developer portal"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = config(&[("API_BIND", "localhost")]).unwrap_err();
+        assert!(e.to_string().starts_with("API_BIND is invalid"), "{e}");
+        let e = config(&[("DISCORD_DEV_GUILD_ID", "abc")]).unwrap_err();
+        assert!(
+            e.to_string().starts_with("DISCORD_DEV_GUILD_ID is invalid"),
+            "{e}"
+        );
+        let e = config(&[("DISCORD_API_BASE", "https://discord.com")]).unwrap_err();
+        assert!(
+            e.to_string().starts_with("DISCORD_API_BASE is invalid"),
+            "{e}"
+        );
+        let e = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert!(e.to_string().starts_with("DATABASE_URL is invalid"), "{e}");
+        let c = config(&[("DISCORD_API_BASE", "http://127.0.0.1:3999/")]).unwrap();
+        assert_eq!(c.discord_api_proxy.as_deref(), Some("127.0.0.1:3999"));
+    }
+}

@@ -1,0 +1,5 @@
+//! The raidbot binary's wiring, as a library so end-to-end tests start exactly what
+//! `raidbot up` starts.
+
+pub mod app;
+pub mod config;

@@ -1,0 +1,170 @@
+//! `World`: one guild in the simulated Discord with an admin, an organizer and raiders,
+//! the real bot connected to it, and a fresh database.
+
+use std::time::Duration;
+
+use discord_sim::{
+    ChannelId, ChannelKind, DiscordSim, GuildId, Message, RoleId, SimConfig, UserId,
+};
+use store::testing::TestDb;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use twilight_model::id::Id;
+
+pub const WAIT: Duration = Duration::from_secs(10);
+const ADMINISTRATOR: u64 = 1 << 3;
+
+pub struct World {
+    pub sim: DiscordSim,
+    pub db: TestDb,
+    pub guild: GuildId,
+    pub admin: UserId,
+    pub organizer: UserId,
+    pub raiders: Vec<UserId>,
+    pub organizer_role: RoleId,
+    pub raider_role: RoleId,
+    pub raid: ChannelId,
+    pub raid_log: ChannelId,
+    pub voice: ChannelId,
+    bot: Option<(CancellationToken, JoinHandle<Result<(), bot::BotError>>)>,
+}
+
+impl World {
+    /// A guild with `raiders` verified raiders and the bot running.
+    pub async fn new(raiders: usize) -> World {
+        bot::discord::install_crypto();
+        let sim = DiscordSim::start_with(SimConfig {
+            heartbeat_interval_ms: 1000,
+            ..Default::default()
+        })
+        .await;
+        let db = TestDb::new().await;
+        let owner = sim.create_user("owner");
+        let guild = sim.create_guild("Raid Community", owner);
+        let admin_role = sim.create_role(guild, "Admins", ADMINISTRATOR, 5);
+        let organizer_role = sim.create_role(guild, "Raid Leader", 0, 4);
+        let raider_role = sim.create_role(guild, "Verified Raider", 0, 2);
+        let admin = sim.create_user("admin");
+        sim.add_member(guild, admin, &[admin_role]);
+        let organizer = sim.create_user("organizer");
+        sim.add_member(guild, organizer, &[organizer_role, raider_role]);
+        let raiders = (0..raiders)
+            .map(|i| {
+                let u = sim.create_user(&format!("raider{i}"));
+                sim.add_member(guild, u, &[raider_role]);
+                u
+            })
+            .collect();
+        let raid = sim.create_channel(guild, "raids", ChannelKind::Text);
+        let raid_log = sim.create_channel(guild, "raid-log", ChannelKind::Text);
+        let voice = sim.create_channel(guild, "raid-voice", ChannelKind::Voice);
+        let mut world = World {
+            sim,
+            db,
+            guild,
+            admin,
+            organizer,
+            raiders,
+            organizer_role,
+            raider_role,
+            raid,
+            raid_log,
+            voice,
+            bot: None,
+        };
+        world.start_bot().await;
+        world
+    }
+
+    pub async fn start_bot(&mut self) {
+        let config = bot::BotConfig {
+            token: self.sim.bot_token().to_owned(),
+            api_proxy: Some(self.sim.http_proxy_addr()),
+            gateway_url: Some(self.sim.gateway_url()),
+            dev_guild_id: Some(Id::new(self.guild.0)),
+            register_commands: true,
+        };
+        let token = CancellationToken::new();
+        let identified = self.sim.identify_count();
+        let handle = tokio::spawn(bot::run(config, self.db.pool.clone(), token.clone()));
+        self.bot = Some((token, handle));
+        let sim = self.sim.clone();
+        sim.eventually(WAIT, || {
+            (sim.gateway_connected() && sim.identify_count() > identified).then_some(())
+        })
+        .await
+        .expect("the bot connects to the gateway");
+    }
+
+    /// Stops the bot the way SIGTERM does: in-flight work finishes, then it disconnects.
+    pub async fn stop_bot(&mut self) {
+        if let Some((token, handle)) = self.bot.take() {
+            token.cancel();
+            handle.await.expect("bot task").expect("bot stops cleanly");
+        }
+    }
+
+    pub async fn restart_bot(&mut self) {
+        self.stop_bot().await;
+        self.start_bot().await;
+    }
+
+    /// The run panel the bot posted in the raid channel (the newest one with buttons or a
+    /// "Run #" footer).
+    pub async fn panel(&self) -> Message {
+        let sim = &self.sim;
+        sim.eventually(WAIT, || {
+            sim.messages(self.raid)
+                .into_iter()
+                .find(|m| footer(m).is_some_and(|f| f.starts_with("Run #")))
+        })
+        .await
+        .expect("a run panel in the raid channel")
+    }
+
+    /// Waits until the panel's embed satisfies `f`, and returns it.
+    pub async fn panel_where(&self, what: &str, f: impl Fn(&Message) -> bool) -> Message {
+        let sim = &self.sim;
+        let found = sim
+            .eventually(WAIT, || {
+                sim.messages(self.raid)
+                    .into_iter()
+                    .find(|m| footer(m).is_some_and(|f| f.starts_with("Run #")) && f(m))
+            })
+            .await;
+        match found {
+            Some(m) => m,
+            None => panic!(
+                "the panel never showed {what}; last seen: {:#?}",
+                sim.messages(self.raid).first().map(|m| m.embeds.clone())
+            ),
+        }
+    }
+}
+
+pub fn footer(m: &Message) -> Option<&str> {
+    m.embeds.first()?.get("footer")?.get("text")?.as_str()
+}
+
+/// An embed field's value by the start of its name ("Raiders" matches "Raiders (2)").
+pub fn field<'a>(m: &'a Message, name_prefix: &str) -> Option<(&'a str, &'a str)> {
+    m.embeds
+        .first()?
+        .get("fields")?
+        .as_array()?
+        .iter()
+        .find_map(|f| {
+            let name = f.get("name")?.as_str()?;
+            name.starts_with(name_prefix)
+                .then(|| Some((name, f.get("value")?.as_str()?)))
+                .flatten()
+        })
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if let Some((token, _)) = &self.bot {
+            token.cancel();
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! End to end: the simulated Discord, the real bot and a fresh PostgreSQL database per
+//! test. Each scenario reads like what users do and asserts what Discord would show.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+mod process;
+mod runs;
+mod setup;
