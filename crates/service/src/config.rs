@@ -34,6 +34,26 @@ pub async fn actor_for_member(
     ))
 }
 
+/// The role mapping as a moderator (configuration staff) may read it.
+pub async fn view_roles(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+) -> Result<BTreeMap<RoleKey, Snowflake>> {
+    actor.require(RoleKey::Moderator)?;
+    roles(pool, guild).await
+}
+
+/// The channel mapping as a moderator may read it.
+pub async fn view_channels(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+) -> Result<BTreeMap<ChannelKey, Snowflake>> {
+    actor.require(RoleKey::Moderator)?;
+    channels(pool, guild).await
+}
+
 pub async fn roles(pool: &PgPool, guild: Snowflake) -> Result<BTreeMap<RoleKey, Snowflake>> {
     let mut conn = pool.acquire().await?;
     Ok(guild_config::roles(&mut conn, guild).await?)

@@ -163,12 +163,27 @@ pub struct JoinOutcome {
     pub class: Option<String>,
 }
 
+/// Who may put `user` in or out of a run: the raider themself when verified, or whoever
+/// manages the run (the organizer, higher staff, an administrator's API key).
+fn require_roster_change(actor: &Actor, run: &Run, user: Snowflake) -> Result<()> {
+    if may_manage(actor, run) {
+        return Ok(());
+    }
+    if actor.user_id == Some(user) {
+        return actor.require(RoleKey::VerifiedRaider);
+    }
+    Err(ServiceError::Forbidden(
+        "Only the raider themself, or this run's organizer or higher staff, can do this.".into(),
+    ))
+}
+
 /// Joins a raider (again, if they had left), optionally with a class. Joining twice is not
 /// an error and adds nobody.
 pub async fn join(
     pool: &PgPool,
     guild: Snowflake,
     run_id: i64,
+    actor: &Actor,
     user: Snowflake,
     class: Option<&str>,
 ) -> Result<JoinOutcome> {
@@ -182,6 +197,7 @@ pub async fn join(
     let run = store_runs::lock(&mut tx, guild, run_id)
         .await?
         .ok_or_else(|| not_found(run_id))?;
+    require_roster_change(actor, &run, user)?;
     if !run.status.accepts_raiders() {
         return Err(closed(&run));
     }
@@ -215,11 +231,18 @@ pub async fn join(
 }
 
 /// Removes a raider from the run. Returns false when they were not in it.
-pub async fn leave(pool: &PgPool, guild: Snowflake, run_id: i64, user: Snowflake) -> Result<bool> {
+pub async fn leave(
+    pool: &PgPool,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    user: Snowflake,
+) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let run = store_runs::lock(&mut tx, guild, run_id)
         .await?
         .ok_or_else(|| not_found(run_id))?;
+    require_roster_change(actor, &run, user)?;
     if !run.status.accepts_raiders() {
         return Err(closed(&run));
     }

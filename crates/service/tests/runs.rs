@@ -18,6 +18,10 @@ fn admin() -> Actor {
     Actor::member(sf(1), Level::ADMINISTRATOR)
 }
 
+fn raider(id: u64) -> Actor {
+    Actor::member(sf(id), RoleKey::VerifiedRaider.level().unwrap())
+}
+
 fn organizer(id: u64) -> Actor {
     Actor::member(sf(id), RoleKey::Organizer.level().unwrap())
 }
@@ -51,13 +55,15 @@ async fn a_hundred_concurrent_joins_count_exactly() {
     let run = shatters(&t, &organizer(10)).await.unwrap();
     let joins = (0..100u64).map(|i| {
         let pool = t.pool.clone();
-        tokio::spawn(async move { runs::join(&pool, sf(GUILD), run, sf(1000 + i), None).await })
+        tokio::spawn(async move {
+            runs::join(&pool, sf(GUILD), run, &raider(1000 + i), sf(1000 + i), None).await
+        })
     });
     for j in futures_util::future::join_all(joins).await {
         j.unwrap().unwrap();
     }
     // Pressing again changes nothing.
-    runs::join(&t.pool, sf(GUILD), run, sf(1000), None)
+    runs::join(&t.pool, sf(GUILD), run, &raider(1000), sf(1000), None)
         .await
         .unwrap();
     let d = runs::get(&t.pool, sf(GUILD), run).await.unwrap();
@@ -141,7 +147,7 @@ async fn only_the_organizer_or_higher_staff_manage_and_ending_happens_once() {
     assert!(!runs::auto_end(&t.pool, sf(GUILD), run).await.unwrap());
     let again = runs::get(&t.pool, sf(GUILD), run).await.unwrap().run;
     assert_eq!(again.ended_at, Some(ended_at));
-    let err = runs::join(&t.pool, sf(GUILD), run, sf(77), None)
+    let err = runs::join(&t.pool, sf(GUILD), run, &raider(77), sf(77), None)
         .await
         .unwrap_err();
     assert_eq!(err.code(), "run_closed");
@@ -150,4 +156,42 @@ async fn only_the_organizer_or_higher_staff_manage_and_ending_happens_once() {
         runs::get(&t.pool, sf(GUILD + 1), run).await,
         Err(ServiceError::NotFound(_))
     ));
+}
+
+#[tokio::test]
+async fn only_verified_raiders_join_themselves_and_only_managers_move_others() {
+    let t = setup().await;
+    let run = shatters(&t, &organizer(10)).await.unwrap();
+    let unverified = Actor::member(sf(30), domain::roles::Level::NONE);
+    let err = runs::join(&t.pool, sf(GUILD), run, &unverified, sf(30), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "You need the Verified Raider role (or higher) to do this."
+    );
+    let err = runs::join(&t.pool, sf(GUILD), run, &raider(31), sf(32), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)));
+    // The organizer can add and remove someone (e.g. from a voice channel roll call).
+    runs::join(
+        &t.pool,
+        sf(GUILD),
+        run,
+        &organizer(10),
+        sf(32),
+        Some("priest"),
+    )
+    .await
+    .unwrap();
+    let err = runs::leave(&t.pool, sf(GUILD), run, &raider(31), sf(32))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)));
+    assert!(
+        runs::leave(&t.pool, sf(GUILD), run, &organizer(10), sf(32))
+            .await
+            .unwrap()
+    );
 }

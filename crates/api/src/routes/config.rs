@@ -70,7 +70,9 @@ pub async fn get_roles(
     State(state): State<ApiState>,
     auth: GuildAuth,
 ) -> Result<Json<BTreeMap<RoleKey, Snowflake>>, ApiError> {
-    Ok(Json(service::config::roles(&state.pool, auth.guild).await?))
+    Ok(Json(
+        service::config::view_roles(&state.pool, auth.guild, &auth.actor).await?,
+    ))
 }
 
 /// Sets (id) or clears (`null`) role keys; keys not named stay. Administrators only.
@@ -129,7 +131,7 @@ pub async fn get_channels(
     auth: GuildAuth,
 ) -> Result<Json<BTreeMap<ChannelKey, Snowflake>>, ApiError> {
     Ok(Json(
-        service::config::channels(&state.pool, auth.guild).await?,
+        service::config::view_channels(&state.pool, auth.guild, &auth.actor).await?,
     ))
 }
 

@@ -336,8 +336,15 @@ pub async fn join_run(
 ) -> Result<(StatusCode, Json<RunDetailBody>), ApiError> {
     let run_id = params.run_id()?;
     let user = body_snowflake("user_id", &body.user_id)?;
-    let outcome =
-        service::runs::join(&state.pool, auth.guild, run_id, user, body.class.as_deref()).await?;
+    let outcome = service::runs::join(
+        &state.pool,
+        auth.guild,
+        run_id,
+        &auth.actor,
+        user,
+        body.class.as_deref(),
+    )
+    .await?;
     let status = match outcome.change {
         JoinChange::Joined => StatusCode::CREATED,
         JoinChange::AlreadyJoined => StatusCode::OK,
@@ -372,7 +379,7 @@ pub async fn leave_run(
 ) -> Result<StatusCode, ApiError> {
     let run_id = params.run_id()?;
     let user = params.snowflake("user_id")?;
-    if service::runs::leave(&state.pool, auth.guild, run_id, user).await? {
+    if service::runs::leave(&state.pool, auth.guild, run_id, &auth.actor, user).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(

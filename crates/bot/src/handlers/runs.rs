@@ -71,7 +71,7 @@ pub async fn component(
     let pool = &ctx.pool;
     match id {
         CustomId::RunJoin(run_id) => {
-            let out = runs::join(pool, inv.guild, run_id, inv.user, None).await?;
+            let out = runs::join(pool, inv.guild, run_id, &inv.actor, inv.user, None).await?;
             let already = out.change == JoinChange::AlreadyJoined;
             Ok(Reply::Message(views::ephemeral(views::runs::joined(
                 &out.run,
@@ -83,7 +83,8 @@ pub async fn component(
             let class = values
                 .first()
                 .ok_or_else(|| ServiceError::invalid("no_class", "Pick a class from the menu."))?;
-            let out = runs::join(pool, inv.guild, run_id, inv.user, Some(class)).await?;
+            let out =
+                runs::join(pool, inv.guild, run_id, &inv.actor, inv.user, Some(class)).await?;
             Ok(Reply::Message(views::ephemeral(views::runs::joined(
                 &out.run,
                 out.class.as_deref(),
@@ -91,7 +92,7 @@ pub async fn component(
             ))))
         }
         CustomId::RunLeave(run_id) => {
-            let left = runs::leave(pool, inv.guild, run_id, inv.user).await?;
+            let left = runs::leave(pool, inv.guild, run_id, &inv.actor, inv.user).await?;
             Ok(Reply::Message(views::ephemeral(views::runs::left(left))))
         }
         CustomId::RunManage(run_id) => {

@@ -132,6 +132,16 @@ async fn organizer_runs_a_raid_from_panel_to_end() {
     assert_eq!(field(&panel, "Location").map(|f| f.1), Some("USEast Left"));
     assert!(!panel.ephemeral);
 
+    // A member who is not verified is told why they cannot join.
+    let stranger = sim.create_user("stranger");
+    sim.add_member(w.guild, stranger, &[]);
+    let res = sim.press(w.guild, stranger, w.raid, panel.id, "Join").await;
+    assert!(res.ephemeral);
+    assert_eq!(
+        res.content.as_deref(),
+        Some("You need the Verified Raider role (or higher) to do this.")
+    );
+
     // Three raiders join, one picks a class, one leaves.
     for r in &w.raiders {
         let res = sim.press(w.guild, *r, w.raid, panel.id, "Join").await;
