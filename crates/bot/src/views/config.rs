@@ -8,32 +8,38 @@ use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder};
 
 use super::COLOR_OK;
 
+/// "**key** → mention" for every key, "not set" where unmapped.
+fn mapping_lines<'a>(keys: impl Iterator<Item = (&'a str, Option<String>)>) -> String {
+    keys.map(|(key, mention)| match mention {
+        Some(m) => format!("**{key}** → {m}"),
+        None => format!("**{key}** → not set"),
+    })
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
 pub fn roles_embed(title: &str, mapping: &BTreeMap<RoleKey, Snowflake>) -> Embed {
-    let lines: Vec<String> = RoleKey::ALL
-        .iter()
-        .map(|k| match mapping.get(k) {
-            Some(role) => format!("**{}** → <@&{role}>", k.as_str()),
-            None => format!("**{}** → not set", k.as_str()),
-        })
-        .collect();
+    let lines = mapping_lines(
+        RoleKey::ALL
+            .iter()
+            .map(|k| (k.as_str(), mapping.get(k).map(|r| format!("<@&{r}>")))),
+    );
     EmbedBuilder::new()
         .title(title)
-        .description(lines.join("\n"))
+        .description(lines)
         .color(COLOR_OK)
         .build()
 }
 
 pub fn channels_embed(title: &str, mapping: &BTreeMap<ChannelKey, Snowflake>) -> Embed {
-    let lines: Vec<String> = ChannelKey::ALL
-        .iter()
-        .map(|k| match mapping.get(k) {
-            Some(channel) => format!("**{}** → <#{channel}>", k.as_str()),
-            None => format!("**{}** → not set", k.as_str()),
-        })
-        .collect();
+    let lines = mapping_lines(
+        ChannelKey::ALL
+            .iter()
+            .map(|k| (k.as_str(), mapping.get(k).map(|c| format!("<#{c}>")))),
+    );
     EmbedBuilder::new()
         .title(title)
-        .description(lines.join("\n"))
+        .description(lines)
         .color(COLOR_OK)
         .field(EmbedFieldBuilder::new(
             "Tip",

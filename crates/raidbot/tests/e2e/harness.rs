@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use discord_sim::{
-    ChannelId, ChannelKind, DiscordSim, GuildId, Message, RoleId, SimConfig, UserId,
+    ChannelId, ChannelKind, CommandOption, DiscordSim, GuildId, Message, RoleId, SimConfig, UserId,
 };
 use store::testing::TestDb;
 use tokio::task::JoinHandle;
@@ -74,6 +74,38 @@ impl World {
         };
         world.start_bot().await;
         world
+    }
+
+    /// The admin maps the organizer and raider roles and the raid and raid_log channels.
+    pub async fn configure(&self) {
+        let res = self
+            .sim
+            .run_command(
+                self.guild,
+                self.raid,
+                self.admin,
+                "setroles",
+                vec![
+                    CommandOption::role("organizer", self.organizer_role),
+                    CommandOption::role("verified_raider", self.raider_role),
+                ],
+            )
+            .await;
+        assert!(res.is_ok(), "{:?}", res.kind);
+        let res = self
+            .sim
+            .run_command(
+                self.guild,
+                self.raid,
+                self.admin,
+                "setchannels",
+                vec![
+                    CommandOption::channel("raid", self.raid),
+                    CommandOption::channel("raid_log", self.raid_log),
+                ],
+            )
+            .await;
+        assert!(res.is_ok(), "{:?}", res.kind);
     }
 
     pub async fn start_bot(&mut self) {

@@ -6,37 +6,6 @@ use discord_sim::{CommandOption, ResponseKind};
 
 use crate::harness::{WAIT, World, field, footer};
 
-/// Admin maps the organizer and raider roles and the raid channels.
-async fn configure(w: &World) {
-    let sim = &w.sim;
-    let res = sim
-        .run_command(
-            w.guild,
-            w.raid,
-            w.admin,
-            "setroles",
-            vec![
-                CommandOption::role("organizer", w.organizer_role),
-                CommandOption::role("verified_raider", w.raider_role),
-            ],
-        )
-        .await;
-    assert!(res.is_ok(), "{:?}", res.kind);
-    let res = sim
-        .run_command(
-            w.guild,
-            w.raid,
-            w.admin,
-            "setchannels",
-            vec![
-                CommandOption::channel("raid", w.raid),
-                CommandOption::channel("raid_log", w.raid_log),
-            ],
-        )
-        .await;
-    assert!(res.is_ok(), "{:?}", res.kind);
-}
-
 async fn start_run(w: &World) -> discord_sim::InteractionResult {
     let res = w
         .sim
@@ -59,7 +28,7 @@ async fn start_run(w: &World) -> discord_sim::InteractionResult {
 #[tokio::test]
 async fn organizer_runs_a_raid_from_panel_to_end() {
     let w = World::new(3).await;
-    configure(&w).await;
+    w.configure().await;
     let sim = &w.sim;
 
     // Autocomplete offers dungeons by name, at most 25.
@@ -277,7 +246,7 @@ async fn organizer_runs_a_raid_from_panel_to_end() {
 #[tokio::test]
 async fn join_on_an_old_panel_works_after_the_bot_restarts() {
     let mut w = World::new(2).await;
-    configure(&w).await;
+    w.configure().await;
     start_run(&w).await;
     let panel = w.panel().await;
     let res = w
@@ -308,7 +277,7 @@ async fn join_on_an_old_panel_works_after_the_bot_restarts() {
 #[tokio::test]
 async fn fifty_joins_in_a_second_become_a_few_panel_edits_showing_all_fifty() {
     let w = World::new(50).await;
-    configure(&w).await;
+    w.configure().await;
     start_run(&w).await;
     let panel = w.panel().await;
     let edits_before = edits_of(&w, panel.id.0);
