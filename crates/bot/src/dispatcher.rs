@@ -15,11 +15,10 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
-use twilight_model::channel::message::embed::Embed;
-use twilight_model::id::Id;
 
-use crate::discord::{Failure, classify};
-use crate::{Ctx, views};
+use crate::Ctx;
+use crate::discord::Failure;
+use crate::jobs::{self as job_handlers, JobError};
 
 /// How many jobs one process works on at once.
 const CONCURRENCY: usize = 32;
@@ -29,32 +28,6 @@ const LEASE: Duration = Duration::from_secs(60);
 const MAX_ATTEMPTS: i32 = 10;
 /// Even with no notification, look for due work this often.
 const IDLE_POLL: Duration = Duration::from_secs(5);
-
-#[derive(Debug)]
-enum JobError {
-    Discord(Failure),
-    Service(ServiceError),
-    /// Not possible yet (e.g. the panel is not posted yet): try again soon.
-    NotYet(&'static str),
-}
-
-impl From<twilight_http::Error> for JobError {
-    fn from(e: twilight_http::Error) -> Self {
-        JobError::Discord(classify(&e))
-    }
-}
-
-impl From<ServiceError> for JobError {
-    fn from(e: ServiceError) -> Self {
-        JobError::Service(e)
-    }
-}
-
-impl From<twilight_http::response::DeserializeBodyError> for JobError {
-    fn from(e: twilight_http::response::DeserializeBodyError) -> Self {
-        JobError::Discord(Failure::Transient(e.to_string()))
-    }
-}
 
 fn backoff(attempts: i32) -> Duration {
     let exp = u32::try_from(attempts.clamp(1, 9) - 1).unwrap_or(0);
@@ -160,15 +133,7 @@ async fn execute_inner(ctx: &Ctx, job: Job) {
             return;
         }
     };
-    let outcome = match &task {
-        Task::RunPanelPost { run_id } => post_panel(ctx, job.guild_id, *run_id).await,
-        Task::RunPanelRefresh { run_id } => refresh_panel(ctx, job.guild_id, *run_id).await,
-        Task::RunAutoEnd { run_id } => service::runs::auto_end(&ctx.pool, job.guild_id, *run_id)
-            .await
-            .map(|_| ())
-            .map_err(JobError::from),
-        Task::LogPost { channel, event } => post_log(ctx, job.guild_id, *channel, event).await,
-    };
+    let outcome = job_handlers::perform(ctx, job.guild_id, &task).await;
     metrics::counter!("raidbot_jobs_total", "kind" => job.kind.clone(),
         "outcome" => if outcome.is_ok() { "ok" } else { "error" })
     .increment(1);
@@ -232,97 +197,4 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
     if let Err(e) = queued.await {
         tracing::error!(error = %e, "could not queue the failure report");
     }
-}
-
-fn channel_id(s: Snowflake) -> Id<twilight_model::id::marker::ChannelMarker> {
-    Id::new(s.get())
-}
-
-async fn post_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), JobError> {
-    let detail = service::runs::get(&ctx.pool, guild, run_id).await?;
-    let run = &detail.run;
-    if run.panel_message_id.is_some() {
-        return Ok(());
-    }
-    let Some(channel) = run.panel_channel_id else {
-        return Ok(());
-    };
-    let embeds = [views::runs::panel_embed(&detail)];
-    let components = views::runs::panel_components(run);
-    let message = ctx
-        .http
-        .create_message(channel_id(channel))
-        .embeds(&embeds)
-        .components(&components)
-        .await?
-        .model()
-        .await?;
-    let message_id = Snowflake::new(message.id.get())
-        .map_err(|e| JobError::Discord(Failure::Transient(e.to_string())))?;
-    service::runs::panel_posted(&ctx.pool, guild, run_id, channel, message_id).await?;
-    // Joins that came in while the panel was being posted are shown by a refresh.
-    let latest = service::runs::get(&ctx.pool, guild, run_id).await?;
-    if latest.participants != detail.participants || latest.run.status != run.status {
-        let mut conn = ctx
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| JobError::Service(e.into()))?;
-        tasks::refresh_panel(&mut conn, guild, run_id)
-            .await
-            .map_err(|e| JobError::Service(e.into()))?;
-    }
-    Ok(())
-}
-
-async fn refresh_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), JobError> {
-    let detail = service::runs::get(&ctx.pool, guild, run_id).await?;
-    let run = &detail.run;
-    let (Some(channel), Some(message)) = (run.panel_channel_id, run.panel_message_id) else {
-        return Err(JobError::NotYet("the panel is not posted yet"));
-    };
-    let embeds = [views::runs::panel_embed(&detail)];
-    let components = views::runs::panel_components(run);
-    ctx.http
-        .update_message(channel_id(channel), Id::new(message.get()))
-        .embeds(Some(&embeds))
-        .components(Some(&components))
-        .await?;
-    metrics::counter!("raidbot_panel_edits_total").increment(1);
-    Ok(())
-}
-
-async fn post_log(
-    ctx: &Ctx,
-    guild: Snowflake,
-    key: ChannelKey,
-    event: &LogEvent,
-) -> Result<(), JobError> {
-    let channel = {
-        let channels = service::config::channels(&ctx.pool, guild).await?;
-        match channels.get(&key) {
-            Some(c) => *c,
-            None => return Ok(()), // no such log channel: nothing to log
-        }
-    };
-    let embed: Embed = match event {
-        LogEvent::RunCreated { run_id }
-        | LogEvent::RunStarted { run_id }
-        | LogEvent::RunClosed { run_id } => {
-            let detail = service::runs::get(&ctx.pool, guild, *run_id).await?;
-            views::logs::run_entry(event, &detail)
-        }
-        LogEvent::RolesChanged { .. } | LogEvent::ChannelsChanged { .. } => {
-            match views::logs::config_entry(event) {
-                Some(e) => e,
-                None => return Ok(()),
-            }
-        }
-        LogEvent::JobFailed { what, reason } => views::logs::failure_entry(what, reason),
-    };
-    ctx.http
-        .create_message(channel_id(channel))
-        .embeds(&[embed])
-        .await?;
-    Ok(())
 }

@@ -10,6 +10,7 @@ pub mod discord;
 pub mod dispatcher;
 pub mod gateway;
 mod handlers;
+mod jobs;
 mod router;
 pub mod views;
 

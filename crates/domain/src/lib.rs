@@ -15,7 +15,7 @@ pub mod snowflake;
 
 pub use catalog::{Dungeon, RaidClass};
 pub use channels::{ChannelKey, ChannelKind};
-pub use custom_id::CustomId;
+pub use custom_id::{CustomId, RunButton, RunComponent};
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};
 pub use snowflake::Snowflake;

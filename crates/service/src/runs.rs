@@ -90,6 +90,8 @@ pub async fn create(
         auto_end_at,
         panel_channel_id: Some(raid_channel),
     };
+    // One active run or headcount per organizer: checked under this lock in both places.
+    store::locks::organizer_activity(&mut tx, guild, organizer).await?;
     let run_id = match store_runs::insert(&mut tx, &new).await {
         Ok(id) => id,
         Err(e) if e.unique_violation().as_deref() == Some("run_one_active_per_organizer") => {

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod db;
 pub mod guild_config;
 pub mod jobs;
+pub mod locks;
 pub mod logs;
 pub mod runs;
 #[cfg(feature = "testing")]

@@ -39,8 +39,9 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             }
         }
         (InteractionType::MessageComponent, Some(InteractionData::MessageComponent(data))) => {
-            let id = CustomId::parse(&data.custom_id).ok_or_else(unknown)?;
-            runs::component(&ctx, &inv, id, &data.values).await
+            match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
+                CustomId::Run(c) => runs::component(&ctx, &inv, c, &data.values).await,
+            }
         }
         _ => Err(unknown()),
     }

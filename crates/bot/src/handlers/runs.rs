@@ -1,8 +1,8 @@
 //! /run, its autocomplete, and the run panel's buttons.
 
-use domain::CustomId;
 use domain::catalog::catalog;
 use domain::run::RunAction;
+use domain::{RunButton, RunComponent};
 use service::ServiceError;
 use service::runs::{self, RunRequest};
 use store::runs::JoinChange;
@@ -65,12 +65,13 @@ pub async fn create(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerR
 pub async fn component(
     ctx: &Ctx,
     inv: &Invocation,
-    id: CustomId,
+    c: RunComponent,
     values: &[String],
 ) -> HandlerResult {
+    let run_id = c.run_id;
     let pool = &ctx.pool;
-    match id {
-        CustomId::RunJoin(run_id) => {
+    match c.button {
+        RunButton::Join => {
             let out = runs::join(pool, inv.guild, run_id, &inv.actor, inv.user, None).await?;
             let already = out.change == JoinChange::AlreadyJoined;
             Ok(Reply::Message(views::ephemeral(views::runs::joined(
@@ -79,7 +80,7 @@ pub async fn component(
                 already,
             ))))
         }
-        CustomId::RunClass(run_id) => {
+        RunButton::Class => {
             let class = values
                 .first()
                 .ok_or_else(|| ServiceError::invalid("no_class", "Pick a class from the menu."))?;
@@ -91,11 +92,11 @@ pub async fn component(
                 false,
             ))))
         }
-        CustomId::RunLeave(run_id) => {
+        RunButton::Leave => {
             let left = runs::leave(pool, inv.guild, run_id, &inv.actor, inv.user).await?;
             Ok(Reply::Message(views::ephemeral(views::runs::left(left))))
         }
-        CustomId::RunManage(run_id) => {
+        RunButton::Manage => {
             let detail = runs::get(pool, inv.guild, run_id).await?;
             if !runs::may_manage(&inv.actor, &detail.run) {
                 return Err(ServiceError::Forbidden(
@@ -108,10 +109,10 @@ pub async fn component(
                 views::runs::organizer_components(&detail.run),
             )))
         }
-        CustomId::RunStart(run_id) | CustomId::RunEnd(run_id) | CustomId::RunCancel(run_id) => {
-            let action = match id {
-                CustomId::RunStart(_) => RunAction::Start,
-                CustomId::RunEnd(_) => RunAction::End,
+        RunButton::Start | RunButton::End | RunButton::Cancel => {
+            let action = match c.button {
+                RunButton::Start => RunAction::Start,
+                RunButton::End => RunAction::End,
                 _ => RunAction::Cancel,
             };
             let run = runs::transition(pool, inv.guild, run_id, &inv.actor, action).await?;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use domain::catalog::catalog;
-use domain::{CustomId, RunStatus};
+use domain::{CustomId, RunButton, RunComponent, RunStatus};
 use service::runs::RunDetail;
 use store::runs::Run;
 use twilight_model::channel::message::component::{
@@ -112,9 +112,13 @@ pub fn panel_embed(detail: &RunDetail) -> Embed {
     embed.build()
 }
 
-fn button(id: CustomId, label: &str, style: ButtonStyle) -> Component {
+fn run_id(run_id: i64, button: RunButton) -> String {
+    CustomId::Run(RunComponent::new(run_id, button)).to_string()
+}
+
+fn button(id: String, label: &str, style: ButtonStyle) -> Component {
     Component::Button(Button {
-        custom_id: Some(id.to_string()),
+        custom_id: Some(id),
         disabled: false,
         emoji: None,
         id: None,
@@ -151,17 +155,17 @@ pub fn panel_components(run: &Run) -> Vec<Component> {
         .collect();
     vec![
         row(vec![
-            button(CustomId::RunJoin(id), "Join", ButtonStyle::Success),
-            button(CustomId::RunLeave(id), "Leave", ButtonStyle::Danger),
+            button(run_id(id, RunButton::Join), "Join", ButtonStyle::Success),
+            button(run_id(id, RunButton::Leave), "Leave", ButtonStyle::Danger),
             button(
-                CustomId::RunManage(id),
+                run_id(id, RunButton::Manage),
                 "Organizer panel",
                 ButtonStyle::Secondary,
             ),
         ]),
         row(vec![Component::SelectMenu(SelectMenu {
             channel_types: None,
-            custom_id: CustomId::RunClass(id).to_string(),
+            custom_id: run_id(id, RunButton::Class),
             default_values: None,
             disabled: false,
             id: None,
@@ -198,12 +202,20 @@ pub fn organizer_components(run: &Run) -> Vec<Component> {
     let id = run.run_id;
     match run.status {
         RunStatus::Open => vec![row(vec![
-            button(CustomId::RunStart(id), "Start", ButtonStyle::Success),
-            button(CustomId::RunCancel(id), "Cancel run", ButtonStyle::Danger),
+            button(run_id(id, RunButton::Start), "Start", ButtonStyle::Success),
+            button(
+                run_id(id, RunButton::Cancel),
+                "Cancel run",
+                ButtonStyle::Danger,
+            ),
         ])],
         RunStatus::Live => vec![row(vec![
-            button(CustomId::RunEnd(id), "End run", ButtonStyle::Primary),
-            button(CustomId::RunCancel(id), "Cancel run", ButtonStyle::Danger),
+            button(run_id(id, RunButton::End), "End run", ButtonStyle::Primary),
+            button(
+                run_id(id, RunButton::Cancel),
+                "Cancel run",
+                ButtonStyle::Danger,
+            ),
         ])],
         RunStatus::Ended | RunStatus::Cancelled => Vec::new(),
     }

@@ -1,0 +1,30 @@
+//! /run.
+
+use domain::limits::{DESCRIPTION_MAX, LOCATION_MAX, PARTY_MAX};
+use twilight_model::application::command::{Command, CommandType};
+use twilight_model::application::interaction::InteractionContextType;
+use twilight_util::builder::command::{CommandBuilder, StringBuilder};
+
+use super::CommandName;
+
+pub fn definitions() -> Vec<Command> {
+    let run = CommandBuilder::new(
+        CommandName::Run.as_str(),
+        "Post a raid run panel (organizers)",
+        CommandType::ChatInput,
+    )
+    .contexts([InteractionContextType::Guild])
+    .option(
+        StringBuilder::new("dungeon", "The dungeon to run")
+            .required(true)
+            .autocomplete(true),
+    )
+    .option(StringBuilder::new("party", "Party name").max_length(PARTY_MAX as u16))
+    .option(StringBuilder::new("location", "Server and location").max_length(LOCATION_MAX as u16))
+    .option(
+        StringBuilder::new("description", "Anything raiders should know")
+            .max_length(DESCRIPTION_MAX as u16),
+    );
+
+    vec![run.build()]
+}
