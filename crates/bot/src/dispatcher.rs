@@ -185,7 +185,20 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
         Task::RunPanelRefresh { run_id } => format!("Updating the panel of run #{run_id}."),
         Task::RunAutoEnd { run_id } => format!("Ending run #{run_id} at its time limit."),
         Task::LogPost { channel, .. } => format!("Posting to the `{}` channel.", channel.as_str()),
+        Task::RunRoleSync { run_id, user_id } => {
+            format!("Updating <@{user_id}>'s role for run #{run_id}.")
+        }
+        Task::RunCleanup { run_id } => {
+            format!("Cleaning up after run #{run_id} (its pings and role).")
+        }
+        Task::Notify { user_id, .. } => format!("Sending a direct message to <@{user_id}>."),
+        Task::RunAnnounce { run_id, .. } => format!("Posting an announcement for run #{run_id}."),
     };
+    report(ctx, guild, what, reason).await;
+}
+
+/// Tells staff in `bot_log` that something could not be done, and why.
+pub(crate) async fn report(ctx: &Ctx, guild: Snowflake, what: String, reason: &str) {
     let event = LogEvent::JobFailed {
         what,
         reason: reason.to_owned(),

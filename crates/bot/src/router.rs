@@ -29,6 +29,8 @@ pub enum Reply {
     Update(InteractionResponseData),
     /// Autocomplete choices.
     Choices(InteractionResponseData),
+    /// Open a form (only as the first answer, never after a modal).
+    Modal(InteractionResponseData),
 }
 
 /// Who invoked, where.
@@ -167,7 +169,7 @@ async fn answer_in_time(
             let r = work.await;
             let code = r.as_ref().err().map(|e| e.code().to_owned());
             let data = match r {
-                Ok(Reply::Message(d) | Reply::Update(d) | Reply::Choices(d)) => d,
+                Ok(Reply::Message(d) | Reply::Update(d) | Reply::Choices(d) | Reply::Modal(d)) => d,
                 Err(e) => views::ephemeral(e.to_string()),
             };
             let client = ctx.http.interaction(ctx.application_id);
@@ -196,6 +198,7 @@ async fn answer(ctx: &Ctx, interaction: &Interaction, result: HandlerResult) {
             InteractionResponseType::ApplicationCommandAutocompleteResult,
             d,
         ),
+        Ok(Reply::Modal(d)) => (InteractionResponseType::Modal, d),
         Err(e) => {
             if matches!(e, ServiceError::Internal(_)) {
                 tracing::error!(error = ?e, "interaction failed");

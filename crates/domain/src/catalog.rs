@@ -106,6 +106,18 @@ impl Catalog {
         }
     }
 
+    /// What kind of reaction a code is; unknown codes named like keys count as keys
+    /// (the catalog lacks `realm_dungeon_key`).
+    pub fn reaction_kind(&self, code: &str) -> ReactionKind {
+        match self.reactions.get(code).map(|r| r.kind.as_str()) {
+            Some("key" | "nm_key") => ReactionKind::Key,
+            Some("class") => ReactionKind::Class,
+            Some(_) => ReactionKind::Perk,
+            None if code.ends_with("_key") => ReactionKind::Key,
+            None => ReactionKind::Perk,
+        }
+    }
+
     /// Autocomplete: dungeons whose name, code or category contains the query (case
     /// insensitive), names starting with it first, at most 25.
     pub fn search(&self, query: &str) -> Vec<&Dungeon> {
@@ -135,7 +147,57 @@ impl Catalog {
     }
 }
 
+/// What a reaction on a run panel means for the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactionKind {
+    /// A key that opens the dungeon (or a nexus/"nm" key): confirmed, counted as key pops.
+    Key,
+    /// An item, status effect or early-location perk the organizer wants to know about.
+    Perk,
+    /// A class the organizer asks for (the class menu covers it on the panel).
+    Class,
+}
+
+/// One reaction a run of a dungeon offers on its panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelReaction {
+    pub code: String,
+    pub name: String,
+    pub kind: ReactionKind,
+    /// How many of the first reactors get the location early.
+    pub max_early_location: u32,
+}
+
 impl Dungeon {
+    /// The reactions its panel offers as buttons: keys first, then perks, in catalog
+    /// order; class reactions are left to the class menu.
+    pub fn panel_reactions(&self) -> Vec<PanelReaction> {
+        let c = catalog();
+        self.keys
+            .iter()
+            .chain(self.other_reactions.iter())
+            .filter_map(|slot| {
+                let kind = c.reaction_kind(&slot.reaction);
+                (kind != ReactionKind::Class).then(|| PanelReaction {
+                    code: slot.reaction.clone(),
+                    name: c.reaction_name(&slot.reaction),
+                    kind,
+                    max_early_location: slot.max_early_location,
+                })
+            })
+            .collect()
+    }
+
+    /// The panel reaction with this code, if the dungeon offers it.
+    pub fn panel_reaction(&self, code: &str) -> Option<PanelReaction> {
+        self.panel_reactions().into_iter().find(|r| r.code == code)
+    }
+
+    /// A realm dungeon (opened by a realm dungeon key): its runs can record a realm score.
+    pub fn is_realm_dungeon(&self) -> bool {
+        self.keys.iter().any(|k| k.reaction == "realm_dungeon_key")
+    }
+
     /// Embed accent colour as 0xRRGGBB, from the first catalog colour.
     pub fn color(&self) -> Option<u32> {
         let hex = self.colors.first()?.trim_start_matches('#');
@@ -172,6 +234,31 @@ mod tests {
         assert!(c.search("oryx_3").iter().any(|d| d.code == "oryx_3"));
         assert!(c.search("exaltation").len() > 3);
         assert!(c.search("zzzz-nothing").is_empty());
+    }
+
+    #[test]
+    fn panel_reactions_fit_two_button_rows_and_put_keys_first() {
+        let c = catalog();
+        for d in &c.dungeons {
+            let r = d.panel_reactions();
+            assert!(r.len() <= 10, "{} offers {} reactions", d.code, r.len());
+            let first_perk = r
+                .iter()
+                .position(|x| x.kind == ReactionKind::Perk)
+                .unwrap_or(r.len());
+            assert!(
+                r[first_perk..].iter().all(|x| x.kind == ReactionKind::Perk),
+                "{}",
+                d.code
+            );
+            assert!(r.iter().all(|x| x.code.len() <= 60), "custom ids must fit");
+        }
+        let o3 = c.dungeon("oryx_3").unwrap().panel_reactions();
+        assert_eq!(o3[0].name, "Wine Cellar Incantation");
+        assert_eq!(o3[0].kind, ReactionKind::Key);
+        let realm = c.dungeons.iter().find(|d| d.is_realm_dungeon()).unwrap();
+        assert_eq!(realm.panel_reactions()[0].name, "Realm Dungeon Key");
+        assert_eq!(realm.panel_reactions()[0].kind, ReactionKind::Key);
     }
 
     #[test]

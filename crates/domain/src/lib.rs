@@ -9,11 +9,12 @@ pub mod catalog;
 pub mod channels;
 pub mod custom_id;
 pub mod limits;
+pub mod o3;
 pub mod roles;
 pub mod run;
 pub mod snowflake;
 
-pub use catalog::{Dungeon, RaidClass};
+pub use catalog::{Dungeon, PanelReaction, RaidClass, ReactionKind};
 pub use channels::{ChannelKey, ChannelKind};
 pub use custom_id::{CustomId, RunButton, RunComponent};
 pub use roles::{Level, RoleKey};

@@ -32,6 +32,22 @@ pub enum LogEvent {
         by: String,
         changes: Vec<(String, Option<String>)>,
     },
+    /// The organizer set or changed the location/party (raid_log, and a fresh notice in
+    /// early_loc).
+    LocationSet {
+        run_id: i64,
+    },
+    /// A key was popped during a run.
+    KeyPopped {
+        run_id: i64,
+        pop_id: i64,
+    },
+    /// The organizer removed a raider from a run.
+    RaiderRemoved {
+        run_id: i64,
+        user_id: Snowflake,
+        reason: String,
+    },
     /// A Discord side effect could not be done; staff should know why.
     JobFailed {
         what: String,
@@ -53,6 +69,44 @@ pub enum Task {
         channel: ChannelKey,
         event: LogEvent,
     },
+    /// Give or take the run role so it matches the member's place in the run (coalesced
+    /// per member: the latest state wins).
+    RunRoleSync { run_id: i64, user_id: Snowflake },
+    /// After a run closes: delete its ping messages and the run role raidbot created.
+    RunCleanup { run_id: i64 },
+    /// Tell one member something privately (DM).
+    Notify { user_id: Snowflake, note: Note },
+    /// Post an announcement about a run in its channel (mentions the run role).
+    RunAnnounce {
+        run_id: i64,
+        announcement: Announcement,
+    },
+}
+
+/// A private message to a member about a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "note", rename_all = "snake_case")]
+pub enum Note {
+    /// A place opened up and they moved from the bench into the run.
+    PromotedFromBench { run_id: i64 },
+    /// The organizer removed them from the run.
+    RemovedFromRun { run_id: i64, reason: String },
+    /// They are among the first key/perk reactors: here are the location and party.
+    EarlyLocation { run_id: i64 },
+}
+
+/// A public announcement in a run's channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "announcement", rename_all = "snake_case")]
+pub enum Announcement {
+    /// The organizer pings everyone in the run.
+    PingRaiders,
+    /// A key was popped: join within the window.
+    KeyPopped { pop_id: i64 },
+    /// Oryx 3 progress (realm closed, miniboss, third room); replaces the previous one.
+    O3Stage,
+    /// A realm dungeon's realm score.
+    RealmScore,
 }
 
 impl Task {
@@ -62,6 +116,10 @@ impl Task {
             Task::RunPanelRefresh { .. } => "run_panel_refresh",
             Task::RunAutoEnd { .. } => "run_auto_end",
             Task::LogPost { .. } => "log_post",
+            Task::RunRoleSync { .. } => "run_role_sync",
+            Task::RunCleanup { .. } => "run_cleanup",
+            Task::Notify { .. } => "notify",
+            Task::RunAnnounce { .. } => "run_announce",
         }
     }
 
@@ -69,8 +127,10 @@ impl Task {
         match self {
             Task::RunPanelPost { run_id }
             | Task::RunPanelRefresh { run_id }
-            | Task::RunAutoEnd { run_id } => Some(format!("run:{run_id}")),
-            Task::LogPost { .. } => None,
+            | Task::RunAutoEnd { run_id }
+            | Task::RunCleanup { run_id } => Some(format!("run:{run_id}")),
+            Task::RunRoleSync { run_id, user_id } => Some(format!("run:{run_id}:user:{user_id}")),
+            Task::LogPost { .. } | Task::Notify { .. } | Task::RunAnnounce { .. } => None,
         }
     }
 

@@ -193,5 +193,6 @@ async fn only_verified_raiders_join_themselves_and_only_managers_move_others() {
         runs::leave(&t.pool, sf(GUILD), run, &organizer(10), sf(32))
             .await
             .unwrap()
+            .was_in
     );
 }

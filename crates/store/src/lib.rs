@@ -4,11 +4,15 @@
 //! rows map to `domain` types here and nowhere else. Every query filters by `guild_id`.
 
 pub mod api_keys;
+pub mod bot_roles;
 pub mod db;
 pub mod guild_config;
 pub mod jobs;
+pub mod key_pops;
 pub mod locks;
 pub mod logs;
+pub mod run_reactions;
+pub mod run_roster;
 pub mod runs;
 #[cfg(feature = "testing")]
 pub mod testing;

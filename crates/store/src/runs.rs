@@ -28,15 +28,37 @@ pub struct Run {
     pub closed_by: Option<Snowflake>,
     /// `organizer`, `staff` or `auto` once closed.
     pub close_reason: Option<String>,
+    pub raider_cap: Option<i32>,
+    pub run_role_id: Option<Snowflake>,
+    pub ping_message_id: Option<Snowflake>,
+    pub chain_amount: Option<i32>,
+    pub key_window_ends_at: Option<DateTime<Utc>>,
+    pub location_set_at: Option<DateTime<Utc>>,
+    pub o3_stage: Option<String>,
+    pub o3_miniboss: Option<String>,
+    pub realm_score: Option<i16>,
+    pub screenshot_url: Option<String>,
+    pub o3_ping_message_id: Option<Snowflake>,
     /// Raiders currently joined.
     pub participant_count: i64,
+    /// Raiders waiting on the bench.
+    pub bench_count: i64,
+    /// Keys popped in this run so far (sum of logged counts).
+    pub keys_popped: i64,
 }
 
 const RUN_COLUMNS: &str = "r.guild_id, r.run_id, r.organizer_id, r.dungeon_code, r.party, r.location,
     r.description, r.status, r.join_locked, r.auto_end_at, r.panel_channel_id, r.panel_message_id,
     r.created_at, r.started_at, r.ended_at, r.cancelled_at, r.closed_by, r.close_reason,
+    r.raider_cap, r.run_role_id, r.ping_message_id, r.chain_amount, r.key_window_ends_at,
+    r.location_set_at, r.o3_stage, r.o3_miniboss, r.realm_score, r.screenshot_url,
+    r.o3_ping_message_id,
     (SELECT count(*) FROM run_participant p
-      WHERE p.guild_id = r.guild_id AND p.run_id = r.run_id AND p.state = 'joined') AS participant_count";
+      WHERE p.guild_id = r.guild_id AND p.run_id = r.run_id AND p.state = 'joined') AS participant_count,
+    (SELECT count(*) FROM run_participant p
+      WHERE p.guild_id = r.guild_id AND p.run_id = r.run_id AND p.state = 'benched') AS bench_count,
+    (SELECT COALESCE(sum(k.count), 0) FROM key_pop k
+      WHERE k.guild_id = r.guild_id AND k.run_id = r.run_id) AS keys_popped";
 
 fn run_from_row(row: &PgRow) -> Result<Run> {
     let status: String = row.try_get("status")?;
@@ -59,7 +81,20 @@ fn run_from_row(row: &PgRow) -> Result<Run> {
         cancelled_at: row.try_get("cancelled_at")?,
         closed_by: opt_snowflake(row.try_get("closed_by")?)?,
         close_reason: row.try_get("close_reason")?,
+        raider_cap: row.try_get("raider_cap")?,
+        run_role_id: opt_snowflake(row.try_get("run_role_id")?)?,
+        ping_message_id: opt_snowflake(row.try_get("ping_message_id")?)?,
+        chain_amount: row.try_get("chain_amount")?,
+        key_window_ends_at: row.try_get("key_window_ends_at")?,
+        location_set_at: row.try_get("location_set_at")?,
+        o3_stage: row.try_get("o3_stage")?,
+        o3_miniboss: row.try_get("o3_miniboss")?,
+        realm_score: row.try_get("realm_score")?,
+        screenshot_url: row.try_get("screenshot_url")?,
+        o3_ping_message_id: opt_snowflake(row.try_get("o3_ping_message_id")?)?,
         participant_count: row.try_get("participant_count")?,
+        bench_count: row.try_get("bench_count")?,
+        keys_popped: row.try_get::<i64, _>("keys_popped")?,
     })
 }
 
@@ -73,6 +108,7 @@ pub struct NewRun {
     pub description: Option<String>,
     pub auto_end_at: DateTime<Utc>,
     pub panel_channel_id: Option<Snowflake>,
+    pub raider_cap: Option<i32>,
 }
 
 /// Inserts a run. Fails with a unique violation on `run_one_active_per_organizer` when the
@@ -80,8 +116,9 @@ pub struct NewRun {
 pub async fn insert(conn: &mut PgConnection, new: &NewRun) -> Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO run (guild_id, organizer_id, dungeon_code, party, location, description,
-                          auto_end_at, panel_channel_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING run_id",
+                          auto_end_at, panel_channel_id, raider_cap, location_set_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $5 IS NULL THEN NULL ELSE now() END)
+         RETURNING run_id",
     )
     .bind(new.guild_id.db())
     .bind(new.organizer_id.db())
@@ -91,6 +128,7 @@ pub async fn insert(conn: &mut PgConnection, new: &NewRun) -> Result<i64> {
     .bind(&new.description)
     .bind(new.auto_end_at)
     .bind(new.panel_channel_id.map(Snowflake::db))
+    .bind(new.raider_cap)
     .fetch_one(conn)
     .await?;
     Ok(id)
@@ -255,73 +293,6 @@ pub async fn participants(
         .collect()
 }
 
-/// What a join changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JoinChange {
-    /// Was not in the run (or had left) and is now joined.
-    Joined,
-    /// Was already joined; only the class may have changed.
-    AlreadyJoined,
-}
-
-/// Joins the raider (or re-joins after leaving). A `class` of `None` keeps the class the
-/// raider picked before.
-pub async fn join(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
-    user: Snowflake,
-    class: Option<&str>,
-) -> Result<JoinChange> {
-    let previous: Option<String> = sqlx::query_scalar(
-        "SELECT state FROM run_participant WHERE guild_id = $1 AND run_id = $2 AND user_id = $3",
-    )
-    .bind(guild.db())
-    .bind(run_id)
-    .bind(user.db())
-    .fetch_optional(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
-         VALUES ($1, $2, $3, 'joined', $4)
-         ON CONFLICT (guild_id, run_id, user_id) DO UPDATE SET
-            state = 'joined',
-            class = COALESCE(EXCLUDED.class, run_participant.class),
-            joined_at = CASE WHEN run_participant.state = 'joined'
-                             THEN run_participant.joined_at ELSE now() END,
-            updated_at = now()",
-    )
-    .bind(guild.db())
-    .bind(run_id)
-    .bind(user.db())
-    .bind(class)
-    .execute(conn)
-    .await?;
-    Ok(match previous.as_deref() {
-        Some("joined") => JoinChange::AlreadyJoined,
-        _ => JoinChange::Joined,
-    })
-}
-
-/// Marks the raider as having left. Returns false when they were not joined.
-pub async fn leave(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
-    user: Snowflake,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE run_participant SET state = 'left', updated_at = now()
-         WHERE guild_id = $1 AND run_id = $2 AND user_id = $3 AND state = 'joined'",
-    )
-    .bind(guild.db())
-    .bind(run_id)
-    .bind(user.db())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Runs still active whose auto-end time has passed (for the start-up sweep).
 pub async fn overdue(conn: &mut PgConnection, limit: i64) -> Result<Vec<(Snowflake, i64)>> {
     let rows = sqlx::query(
@@ -335,4 +306,92 @@ pub async fn overdue(conn: &mut PgConnection, limit: i64) -> Result<Vec<(Snowfla
     rows.iter()
         .map(|r| Ok((snowflake(r.try_get("guild_id")?)?, r.try_get("run_id")?)))
         .collect()
+}
+
+/// A run column the organizer panel (or the bot) changes on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Location,
+    Party,
+    Description,
+    JoinLocked,
+    RaiderCap,
+    ChainAmount,
+    KeyWindowEndsAt,
+    O3Stage,
+    O3Miniboss,
+    O3PingMessageId,
+    RealmScore,
+    RunRoleId,
+    PingMessageId,
+    AutoEndAt,
+    ScreenshotUrl,
+}
+
+impl Setting {
+    fn column(self) -> &'static str {
+        match self {
+            Setting::Location => "location",
+            Setting::Party => "party",
+            Setting::Description => "description",
+            Setting::JoinLocked => "join_locked",
+            Setting::RaiderCap => "raider_cap",
+            Setting::ChainAmount => "chain_amount",
+            Setting::KeyWindowEndsAt => "key_window_ends_at",
+            Setting::O3Stage => "o3_stage",
+            Setting::O3Miniboss => "o3_miniboss",
+            Setting::O3PingMessageId => "o3_ping_message_id",
+            Setting::RealmScore => "realm_score",
+            Setting::RunRoleId => "run_role_id",
+            Setting::PingMessageId => "ping_message_id",
+            Setting::AutoEndAt => "auto_end_at",
+            Setting::ScreenshotUrl => "screenshot_url",
+        }
+    }
+}
+
+/// Sets one column of the run. Setting the location also records when it was set.
+pub async fn set<T>(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    setting: Setting,
+    value: T,
+) -> Result<()>
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
+{
+    let extra = if setting == Setting::Location {
+        ", location_set_at = now()"
+    } else {
+        ""
+    };
+    // The column name comes from the closed list above, never from input.
+    let sql = format!(
+        "UPDATE run SET {} = $3{extra} WHERE guild_id = $1 AND run_id = $2",
+        setting.column()
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(run_id)
+        .bind(value)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The Discord role to mention when a run of `dungeon` is posted, if the guild set one.
+pub async fn dungeon_ping_role(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    dungeon: &str,
+) -> Result<Option<Snowflake>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT role_id FROM dungeon_role_ping WHERE guild_id = $1 AND dungeon_code = $2",
+    )
+    .bind(guild.db())
+    .bind(dungeon)
+    .fetch_optional(conn)
+    .await?;
+    crate::opt_snowflake(id)
 }

@@ -4,7 +4,8 @@
 use chrono::Utc;
 use domain::{RunStatus, Snowflake};
 use store::jobs::{self, NewJob};
-use store::runs::{self, JoinChange, NewRun};
+use store::run_roster::{self, RosterState};
+use store::runs::{self, NewRun};
 use store::testing::TestDb;
 use store::{db, guild_config};
 
@@ -26,6 +27,7 @@ async fn new_run(db: &TestDb, organizer: u64) -> Result<i64, store::StoreError> 
             description: None,
             auto_end_at: Utc::now() + chrono::Duration::hours(2),
             panel_channel_id: None,
+            raider_cap: None,
         },
     )
     .await
@@ -62,19 +64,19 @@ async fn joining_twice_counts_once_and_closing_twice_keeps_first_time() {
     let t = TestDb::new().await;
     let run = new_run(&t, 10).await.unwrap();
     let mut c = t.pool.acquire().await.unwrap();
-    assert_eq!(
-        runs::join(&mut c, sf(1), run, sf(100), None).await.unwrap(),
-        JoinChange::Joined
-    );
-    assert_eq!(
-        runs::join(&mut c, sf(1), run, sf(100), Some("Wizard"))
-            .await
-            .unwrap(),
-        JoinChange::AlreadyJoined
-    );
-    runs::join(&mut c, sf(1), run, sf(101), None).await.unwrap();
-    assert!(runs::leave(&mut c, sf(1), run, sf(101)).await.unwrap());
-    assert!(!runs::leave(&mut c, sf(1), run, sf(101)).await.unwrap());
+    let joined = RosterState::Joined;
+    run_roster::set_state(&mut c, sf(1), run, sf(100), joined, None)
+        .await
+        .unwrap();
+    run_roster::set_state(&mut c, sf(1), run, sf(100), joined, Some("Wizard"))
+        .await
+        .unwrap();
+    run_roster::set_state(&mut c, sf(1), run, sf(101), joined, None)
+        .await
+        .unwrap();
+    run_roster::set_state(&mut c, sf(1), run, sf(101), RosterState::Left, None)
+        .await
+        .unwrap();
     let r = runs::get(&mut c, sf(1), run).await.unwrap().unwrap();
     assert_eq!(r.participant_count, 1);
     let ps = runs::participants(&mut c, sf(1), run).await.unwrap();

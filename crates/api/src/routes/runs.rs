@@ -9,8 +9,9 @@ use domain::catalog::catalog;
 use domain::run::RunAction;
 use domain::{RunStatus, Snowflake};
 use serde::{Deserialize, Serialize};
+use service::runs::JoinChange;
 use service::runs::{RunDetail, RunRequest};
-use store::runs::{JoinChange, Participant, Run};
+use store::runs::{Participant, Run};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::GuildAuth;
@@ -142,6 +143,10 @@ pub struct CreateRun {
     pub location: Option<String>,
     /// At most 500 characters.
     pub description: Option<String>,
+    /// At most this many raiders join (1–1000); later ones wait on the bench.
+    pub raider_cap: Option<i32>,
+    /// Auto-end after this many minutes (1–1440) instead of the server's default.
+    pub duration_minutes: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -208,6 +213,8 @@ pub async fn create_run(
         party: body.party,
         location: body.location,
         description: body.description,
+        raider_cap: body.raider_cap,
+        duration_minutes: body.duration_minutes,
     };
     let run = service::runs::create(&state.pool, auth.guild, &auth.actor, request).await?;
     Ok((StatusCode::CREATED, Json(run.into())))
@@ -323,7 +330,7 @@ pub async fn get_run(
         (status = 400, description = "Malformed JSON or path.", body = ErrorBody),
         (status = 401, description = "Missing or invalid key.", body = ErrorBody),
         (status = 404, description = "No such run in this guild.", body = ErrorBody),
-        (status = 409, description = "The run is closed or join-locked.", body = ErrorBody),
+        (status = 409, description = "The run is closed, join-locked (`join_locked`) or full (`run_full`).", body = ErrorBody),
         (status = 422, description = "Bad user id or unknown class.", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -379,7 +386,10 @@ pub async fn leave_run(
 ) -> Result<StatusCode, ApiError> {
     let run_id = params.run_id()?;
     let user = params.snowflake("user_id")?;
-    if service::runs::leave(&state.pool, auth.guild, run_id, &auth.actor, user).await? {
+    if service::runs::leave(&state.pool, auth.guild, run_id, &auth.actor, user)
+        .await?
+        .was_in
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(

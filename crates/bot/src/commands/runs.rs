@@ -1,9 +1,10 @@
 //! /run.
 
 use domain::limits::{DESCRIPTION_MAX, LOCATION_MAX, PARTY_MAX};
+use service::runs::{MAX_DURATION_MINUTES, MAX_RAIDER_CAP};
 use twilight_model::application::command::{Command, CommandType};
 use twilight_model::application::interaction::InteractionContextType;
-use twilight_util::builder::command::{CommandBuilder, StringBuilder};
+use twilight_util::builder::command::{CommandBuilder, IntegerBuilder, StringBuilder};
 
 use super::CommandName;
 
@@ -24,6 +25,22 @@ pub fn definitions() -> Vec<Command> {
     .option(
         StringBuilder::new("description", "Anything raiders should know")
             .max_length(DESCRIPTION_MAX as u16),
+    )
+    .option(
+        IntegerBuilder::new(
+            "cap",
+            "Most raiders in the run; later ones wait on the bench",
+        )
+        .min_value(1)
+        .max_value(i64::from(MAX_RAIDER_CAP)),
+    )
+    .option(
+        IntegerBuilder::new(
+            "duration",
+            "Minutes until the run ends by itself (default: the server's)",
+        )
+        .min_value(1)
+        .max_value(i64::from(MAX_DURATION_MINUTES)),
     );
 
     vec![run.build()]

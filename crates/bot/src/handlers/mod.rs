@@ -8,6 +8,7 @@ use service::ServiceError;
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
 };
+use twilight_model::application::interaction::modal::ModalInteractionComponent;
 use twilight_model::application::interaction::{Interaction, InteractionData, InteractionType};
 
 use crate::Ctx;
@@ -39,12 +40,44 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             }
         }
         (InteractionType::MessageComponent, Some(InteractionData::MessageComponent(data))) => {
+            let input = runs::Input {
+                values: &data.values,
+                fields: &[],
+            };
             match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
-                CustomId::Run(c) => runs::component(&ctx, &inv, c, &data.values).await,
+                CustomId::Run(c) => runs::component(&ctx, &inv, c, input).await,
+            }
+        }
+        (InteractionType::ModalSubmit, Some(InteractionData::ModalSubmit(data))) => {
+            let fields = modal_fields(&data.components);
+            let input = runs::Input {
+                values: &[],
+                fields: &fields,
+            };
+            match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
+                CustomId::Run(c) => runs::component(&ctx, &inv, c, input).await,
             }
         }
         _ => Err(unknown()),
     }
+}
+
+/// The text inputs of a submitted modal, by custom id (in action rows or labels).
+fn modal_fields(components: &[ModalInteractionComponent]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for c in components {
+        match c {
+            ModalInteractionComponent::TextInput(t) => {
+                out.push((t.custom_id.clone(), t.value.clone()))
+            }
+            ModalInteractionComponent::ActionRow(r) => out.extend(modal_fields(&r.components)),
+            ModalInteractionComponent::Label(l) => {
+                out.extend(modal_fields(std::slice::from_ref(l.component.as_ref())))
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// A string option's value, if given.

@@ -23,9 +23,23 @@ pub async fn post(
     let embed: Embed = match event {
         LogEvent::RunCreated { run_id }
         | LogEvent::RunStarted { run_id }
-        | LogEvent::RunClosed { run_id } => {
+        | LogEvent::RunClosed { run_id }
+        | LogEvent::LocationSet { run_id }
+        | LogEvent::RaiderRemoved { run_id, .. } => {
             let detail = service::runs::get(&ctx.pool, guild, *run_id).await?;
             views::logs::run_entry(event, &detail)
+        }
+        LogEvent::KeyPopped { run_id, pop_id } => {
+            let detail = service::runs::get(&ctx.pool, guild, *run_id).await?;
+            let mut conn = ctx
+                .pool
+                .acquire()
+                .await
+                .map_err(|e| JobError::Service(e.into()))?;
+            let pop = store::key_pops::get(&mut conn, guild, *pop_id)
+                .await
+                .map_err(|e| JobError::Service(e.into()))?;
+            views::logs::key_pop_entry(&detail, pop)
         }
         LogEvent::RolesChanged { .. } | LogEvent::ChannelsChanged { .. } => {
             match views::logs::config_entry(event) {

@@ -49,6 +49,15 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             .map(|_| ())
             .map_err(JobError::from),
         Task::LogPost { channel, event } => logs::post(ctx, guild, *channel, event).await,
+        Task::RunRoleSync { run_id, user_id } => {
+            runs::sync_role(ctx, guild, *run_id, *user_id).await
+        }
+        Task::RunCleanup { run_id } => runs::cleanup(ctx, guild, *run_id).await,
+        Task::Notify { user_id, note } => runs::notify(ctx, guild, *user_id, note).await,
+        Task::RunAnnounce {
+            run_id,
+            announcement,
+        } => runs::announce(ctx, guild, *run_id, announcement).await,
     }
 }
 

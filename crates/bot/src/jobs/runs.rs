@@ -1,48 +1,172 @@
-//! Posting and refreshing run panels.
+//! Run side effects on Discord: setting a run up (role, panel, ping), refreshing its panel,
+//! keeping members' run roles in step, announcements, DMs, and cleaning up after it closes.
 
 use domain::Snowflake;
-use service::tasks;
+use service::runs::RunDetail;
+use service::tasks::{self, Announcement, Note};
+use store::runs::{Run, Setting};
 use twilight_model::id::Id;
 
 use super::{JobError, channel_id};
 use crate::discord::Failure;
 use crate::{Ctx, views};
 
+fn service_err(e: impl Into<service::ServiceError>) -> JobError {
+    JobError::Service(e.into())
+}
+
+fn snowflake(id: u64) -> Result<Snowflake, JobError> {
+    Snowflake::new(id).map_err(|e| JobError::Discord(Failure::Transient(e.to_string())))
+}
+
+async fn set(
+    ctx: &Ctx,
+    guild: Snowflake,
+    run_id: i64,
+    setting: Setting,
+    value: Option<i64>,
+) -> Result<(), JobError> {
+    let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
+    store::runs::set(&mut conn, guild, run_id, setting, value)
+        .await
+        .map_err(service_err)
+}
+
+fn panel_link(guild: Snowflake, run: &Run) -> String {
+    match (run.panel_channel_id, run.panel_message_id) {
+        (Some(c), Some(m)) => format!("https://discord.com/channels/{guild}/{c}/{m}"),
+        _ => String::new(),
+    }
+}
+
+/// A "gone" answer for something we wanted gone anyway counts as done.
+fn ignore_gone(result: Result<(), JobError>, codes: &[u64]) -> Result<(), JobError> {
+    match result {
+        Err(JobError::Discord(Failure::Permanent { code, .. })) if codes.contains(&code) => Ok(()),
+        other => other,
+    }
+}
+
+/// Sets a new run up, each step once (a retried job skips what is done): the run role,
+/// the panel, then the ping above it. A run role the bot may not create does not stop
+/// the panel: staff are told in bot_log.
 pub async fn post_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), JobError> {
     let detail = service::runs::get(&ctx.pool, guild, run_id).await?;
     let run = &detail.run;
-    if run.panel_message_id.is_some() {
+    if !run.status.is_active() && run.panel_message_id.is_none() {
         return Ok(());
     }
     let Some(channel) = run.panel_channel_id else {
         return Ok(());
     };
-    let embeds = [views::runs::panel_embed(&detail)];
-    let components = views::runs::panel_components(run);
-    let message = ctx
-        .http
-        .create_message(channel_id(channel))
-        .embeds(&embeds)
-        .components(&components)
-        .await?
-        .model()
+    let mut role = run.run_role_id;
+    if role.is_none() && run.panel_message_id.is_none() {
+        role = create_run_role(ctx, guild, run).await?;
+    }
+    let mut message_id = run.panel_message_id;
+    if message_id.is_none() {
+        let embeds = [views::runs::panel_embed(&detail)];
+        let components = views::runs::panel_components(run);
+        let message = ctx
+            .http
+            .create_message(channel_id(channel))
+            .embeds(&embeds)
+            .components(&components)
+            .await?
+            .model()
+            .await?;
+        let id = snowflake(message.id.get())?;
+        service::runs::panel_posted(&ctx.pool, guild, run_id, channel, id).await?;
+        message_id = Some(id);
+        // Joins that came in while the panel was being posted are shown by a refresh.
+        let latest = service::runs::get(&ctx.pool, guild, run_id).await?;
+        if latest.participants != detail.participants || latest.run.status != run.status {
+            let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
+            tasks::refresh_panel(&mut conn, guild, run_id)
+                .await
+                .map_err(service_err)?;
+        }
+    }
+    if run.ping_message_id.is_none() {
+        let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
+        let dungeon_role = store::runs::dungeon_ping_role(&mut conn, guild, &run.dungeon_code)
+            .await
+            .map_err(service_err)?;
+        drop(conn);
+        let link = match message_id {
+            Some(m) => format!("https://discord.com/channels/{guild}/{channel}/{m}"),
+            None => panel_link(guild, run),
+        };
+        let content = views::runs::run_ping(
+            run,
+            role.map(Snowflake::get),
+            dungeon_role.map(Snowflake::get),
+            &link,
+        );
+        let ping = ctx
+            .http
+            .create_message(channel_id(channel))
+            .content(&content)
+            .await?
+            .model()
+            .await?;
+        set(
+            ctx,
+            guild,
+            run_id,
+            Setting::PingMessageId,
+            Some(snowflake(ping.id.get())?.db()),
+        )
         .await?;
-    let message_id = Snowflake::new(message.id.get())
-        .map_err(|e| JobError::Discord(Failure::Transient(e.to_string())))?;
-    service::runs::panel_posted(&ctx.pool, guild, run_id, channel, message_id).await?;
-    // Joins that came in while the panel was being posted are shown by a refresh.
-    let latest = service::runs::get(&ctx.pool, guild, run_id).await?;
-    if latest.participants != detail.participants || latest.run.status != run.status {
-        let mut conn = ctx
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| JobError::Service(e.into()))?;
-        tasks::refresh_panel(&mut conn, guild, run_id)
-            .await
-            .map_err(|e| JobError::Service(e.into()))?;
     }
     Ok(())
+}
+
+/// Creates the run role and records it; None when Discord refuses (reported to staff).
+async fn create_run_role(
+    ctx: &Ctx,
+    guild: Snowflake,
+    run: &Run,
+) -> Result<Option<Snowflake>, JobError> {
+    let name = views::runs::run_role_name(run);
+    let created = ctx
+        .http
+        .create_role(Id::new(guild.get()))
+        .name(&name)
+        .mentionable(true)
+        .await;
+    let role = match created {
+        Ok(r) => r.model().await?,
+        Err(e) => {
+            return match crate::discord::classify(&e) {
+                Failure::Permanent { reason, .. } => {
+                    let what = format!(
+                        "Creating the role of run #{}; the run goes on without one.",
+                        run.run_id
+                    );
+                    crate::dispatcher::report(ctx, guild, what, &reason).await;
+                    Ok(None)
+                }
+                other => Err(JobError::Discord(other)),
+            };
+        }
+    };
+    let id = snowflake(role.id.get())?;
+    let mut tx = ctx.pool.begin().await.map_err(service_err)?;
+    store::bot_roles::record(&mut tx, guild, id, "run", run.run_id)
+        .await
+        .map_err(service_err)?;
+    store::runs::set(
+        &mut tx,
+        guild,
+        run.run_id,
+        Setting::RunRoleId,
+        Some(id.db()),
+    )
+    .await
+    .map_err(service_err)?;
+    tx.commit().await.map_err(service_err)?;
+    Ok(Some(id))
 }
 
 pub async fn refresh_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), JobError> {
@@ -59,5 +183,164 @@ pub async fn refresh_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(
         .components(Some(&components))
         .await?;
     metrics::counter!("raidbot_panel_edits_total").increment(1);
+    Ok(())
+}
+
+/// Gives or takes the run role so it matches the member's latest place in the run.
+pub async fn sync_role(
+    ctx: &Ctx,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+) -> Result<(), JobError> {
+    let detail = service::runs::get(&ctx.pool, guild, run_id).await?;
+    let run = &detail.run;
+    let Some(role) = run.run_role_id else {
+        // Set-up creates the role before the panel; once the panel is up there is none.
+        return if run.panel_message_id.is_some() || !run.status.is_active() {
+            Ok(())
+        } else {
+            Err(JobError::NotYet("the run role is not created yet"))
+        };
+    };
+    if !run.status.is_active() {
+        return Ok(()); // the role is deleted with the run
+    }
+    let holds = detail
+        .roster
+        .iter()
+        .any(|e| e.user_id == user && e.state.is_in());
+    let (g, u, r) = (
+        Id::new(guild.get()),
+        Id::new(user.get()),
+        Id::new(role.get()),
+    );
+    let result = if holds {
+        ctx.http.add_guild_member_role(g, u, r).await.map(|_| ())
+    } else {
+        ctx.http.remove_guild_member_role(g, u, r).await.map(|_| ())
+    };
+    // A member who left the server, or a role deleted behind our back, needs nothing more.
+    ignore_gone(result.map_err(JobError::from), &[10007, 10011])
+}
+
+/// After a run closes: delete its pings and the run role raidbot created (and only that).
+pub async fn cleanup(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), JobError> {
+    let run = service::runs::get(&ctx.pool, guild, run_id).await?.run;
+    if let Some(channel) = run.panel_channel_id {
+        for message in [run.ping_message_id, run.o3_ping_message_id]
+            .into_iter()
+            .flatten()
+        {
+            let r = ctx
+                .http
+                .delete_message(channel_id(channel), Id::new(message.get()))
+                .await
+                .map(|_| ());
+            ignore_gone(r.map_err(JobError::from), &[10003, 10008])?;
+        }
+    }
+    if let Some(role) = run.run_role_id {
+        let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
+        if store::bot_roles::is_live(&mut conn, guild, role)
+            .await
+            .map_err(service_err)?
+        {
+            drop(conn);
+            let r = ctx
+                .http
+                .delete_role(Id::new(guild.get()), Id::new(role.get()))
+                .await
+                .map(|_| ());
+            ignore_gone(r.map_err(JobError::from), &[10011])?;
+            let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
+            store::bot_roles::mark_deleted(&mut conn, guild, role)
+                .await
+                .map_err(service_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// A private message to a member.
+pub async fn notify(
+    ctx: &Ctx,
+    guild: Snowflake,
+    user: Snowflake,
+    note: &Note,
+) -> Result<(), JobError> {
+    let run_id = match note {
+        Note::PromotedFromBench { run_id }
+        | Note::RemovedFromRun { run_id, .. }
+        | Note::EarlyLocation { run_id } => *run_id,
+    };
+    let run = service::runs::get(&ctx.pool, guild, run_id).await?.run;
+    let text = match note {
+        Note::PromotedFromBench { .. } => views::runs::promoted_dm(&run),
+        Note::RemovedFromRun { reason, .. } => views::runs::removed_dm(&run, reason),
+        Note::EarlyLocation { .. } => views::runs::early_location_dm(&run),
+    };
+    let channel = ctx
+        .http
+        .create_private_channel(Id::new(user.get()))
+        .await?
+        .model()
+        .await?;
+    ctx.http.create_message(channel.id).content(&text).await?;
+    Ok(())
+}
+
+/// A public announcement in the run's channel, mentioning the run role.
+pub async fn announce(
+    ctx: &Ctx,
+    guild: Snowflake,
+    run_id: i64,
+    announcement: &Announcement,
+) -> Result<(), JobError> {
+    let detail: RunDetail = service::runs::get(&ctx.pool, guild, run_id).await?;
+    let run = &detail.run;
+    let Some(channel) = run.panel_channel_id else {
+        return Ok(());
+    };
+    let role = run.run_role_id.map(Snowflake::get);
+    let content = match announcement {
+        Announcement::PingRaiders => views::runs::ping_raiders(run, role, &panel_link(guild, run)),
+        Announcement::KeyPopped { pop_id } => {
+            let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
+            let popper = store::key_pops::get(&mut conn, guild, *pop_id)
+                .await
+                .map_err(service_err)?;
+            let popper = popper.map_or(run.organizer_id.get(), |(u, _)| u.get());
+            views::runs::key_popped_ping(run, role, popper)
+        }
+        Announcement::O3Stage => views::runs::o3_ping(run, role),
+        Announcement::RealmScore => views::runs::realm_score_ping(run, role),
+    };
+    let posted = ctx
+        .http
+        .create_message(channel_id(channel))
+        .content(&content)
+        .await?
+        .model()
+        .await?;
+    if *announcement == Announcement::O3Stage {
+        // Each stage replaces the previous stage's ping.
+        if let Some(previous) = run.o3_ping_message_id {
+            let r = ctx
+                .http
+                .delete_message(channel_id(channel), Id::new(previous.get()))
+                .await
+                .map(|_| ());
+            ignore_gone(r.map_err(JobError::from), &[10003, 10008])?;
+        }
+        set(
+            ctx,
+            guild,
+            run_id,
+            Setting::O3PingMessageId,
+            Some(snowflake(posted.id.get())?.db()),
+        )
+        .await?;
+    }
     Ok(())
 }

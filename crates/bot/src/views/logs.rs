@@ -41,7 +41,25 @@ pub fn run_entry(event: &LogEvent, detail: &RunDetail) -> Embed {
         .title(title)
         .color(color)
         .field(EmbedFieldBuilder::new("Organizer", format!("<@{}>", run.organizer_id)).inline());
+    if let LogEvent::LocationSet { .. } = event {
+        embed = embed
+            .field(
+                EmbedFieldBuilder::new(
+                    "Location",
+                    run.location.clone().unwrap_or_else(|| "cleared".into()),
+                )
+                .inline(),
+            )
+            .field(
+                EmbedFieldBuilder::new("Party", run.party.clone().unwrap_or_else(|| "—".into()))
+                    .inline(),
+            );
+    }
     if let LogEvent::RunClosed { .. } = event {
+        if run.keys_popped != 0 {
+            embed = embed
+                .field(EmbedFieldBuilder::new("Keys popped", run.keys_popped.to_string()).inline());
+        }
         let by = match (run.close_reason.as_deref(), run.closed_by) {
             (Some("auto"), _) => "the time limit".to_owned(),
             (_, Some(user)) => format!("<@{user}>"),
@@ -68,6 +86,30 @@ pub fn run_entry(event: &LogEvent, detail: &RunDetail) -> Embed {
         ));
     }
     embed
+        .footer(EmbedFooterBuilder::new(format!("Run #{}", run.run_id)))
+        .build()
+}
+
+/// A key pop during a run, for `raid_log`.
+pub fn key_pop_entry(detail: &RunDetail, pop: Option<(domain::Snowflake, i32)>) -> Embed {
+    let run = &detail.run;
+    let (popper, count) = pop.map_or(("someone".to_owned(), 1), |(u, n)| (format!("<@{u}>"), n));
+    let chain = match run.chain_amount {
+        Some(plan) => format!(" — chain {}/{plan}", run.keys_popped),
+        None => format!(" — {} popped in this run", run.keys_popped),
+    };
+    let what = if count == 1 {
+        "a key".to_owned()
+    } else {
+        format!("{count} keys")
+    };
+    EmbedBuilder::new()
+        .title(format!("Key popped in run #{}", run.run_id))
+        .description(format!(
+            "{popper} popped {what}{chain}. {} raiders present.",
+            run.participant_count
+        ))
+        .color(COLOR_OK)
         .footer(EmbedFooterBuilder::new(format!("Run #{}", run.run_id)))
         .build()
 }

@@ -98,7 +98,8 @@ async fn organizer_runs_a_raid_from_panel_to_end() {
     );
     let panel = w.panel().await;
     assert_eq!(panel.embeds[0]["title"], "Shatters run");
-    assert_eq!(field(&panel, "Location").map(|f| f.1), Some("USEast Left"));
+    // The location stays private until the run is live.
+    assert_eq!(field(&panel, "Location"), None);
     assert!(!panel.ephemeral);
 
     // A member who is not verified is told why they cannot join.
@@ -191,6 +192,10 @@ async fn organizer_runs_a_raid_from_panel_to_end() {
         res.content.as_deref(),
         Some("The run is live. Raiders can still join.")
     );
+    w.panel_where("the location once live", |m| {
+        field(m, "Location").map(|f| f.1) == Some("USEast Left")
+    })
+    .await;
     let res = sim
         .press(w.guild, w.organizer, w.raid, org_msg.id, "End run")
         .await;

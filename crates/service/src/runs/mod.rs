@@ -1,12 +1,23 @@
-//! Runs: create, join, leave, start, end, cancel, auto-end. Every change to a run holds its
-//! row lock, so concurrent clicks serialize and the loser gets a clear answer.
+//! Runs: create, start, end, cancel, auto-end; the roster, reactions and organizer tools
+//! are in the submodules. Every change to a run holds its row lock, so concurrent clicks
+//! serialize and the loser gets a clear answer.
+
+mod organizer;
+mod reactions;
+mod roster;
+
+pub use organizer::*;
+pub use reactions::*;
+pub use roster::*;
 
 use chrono::Utc;
 use domain::catalog::catalog;
 use domain::limits::{self, DESCRIPTION_MAX, LOCATION_MAX, PARTY_MAX};
 use domain::run::RunAction;
-use domain::{ChannelKey, RaidClass, RoleKey, RunStatus, Snowflake};
-use store::runs::{self as store_runs, JoinChange, NewRun, Participant, Run};
+use domain::{ChannelKey, RoleKey, RunStatus, Snowflake};
+use store::run_reactions::{self, RunReaction};
+use store::run_roster::{self, RosterEntry, RosterState};
+use store::runs::{self as store_runs, NewRun, Participant, Run};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::tasks::{self, LogEvent, Task};
@@ -20,20 +31,53 @@ pub struct RunRequest {
     pub party: Option<String>,
     pub location: Option<String>,
     pub description: Option<String>,
+    /// At most this many raiders join; later ones wait on the bench.
+    pub raider_cap: Option<i32>,
+    /// Auto-end after this many minutes instead of the guild's default (at most 24 h).
+    pub duration_minutes: Option<i32>,
 }
 
-/// A run with its joined raiders: what a panel or the API shows.
+/// A run with everyone in it: what a panel or the API shows.
 #[derive(Debug, Clone)]
 pub struct RunDetail {
     pub run: Run,
+    /// Joined raiders, in the order they joined.
     pub participants: Vec<Participant>,
+    /// Everyone with a roster row (joined, benched, left, removed), in join order.
+    pub roster: Vec<RosterEntry>,
+    /// Key and perk reactions, per reaction in the order they came.
+    pub reactions: Vec<RunReaction>,
 }
+
+impl RunDetail {
+    pub fn benched(&self) -> impl Iterator<Item = &RosterEntry> {
+        self.roster
+            .iter()
+            .filter(|e| e.state == RosterState::Benched)
+    }
+
+    pub fn removed(&self) -> impl Iterator<Item = &RosterEntry> {
+        self.roster
+            .iter()
+            .filter(|e| e.state == RosterState::Removed)
+    }
+
+    /// Members holding reaction `code`, in the order they reacted.
+    pub fn reactors(&self, code: &str) -> impl Iterator<Item = &RunReaction> {
+        self.reactions.iter().filter(move |r| r.reaction == code)
+    }
+}
+
+/// Longest a run may stay open before it ends by itself.
+pub const MAX_DURATION_MINUTES: i32 = 24 * 60;
+/// Largest raider cap.
+pub const MAX_RAIDER_CAP: i32 = 1000;
 
 fn text_error(e: limits::TextError) -> ServiceError {
     ServiceError::invalid("invalid_text", e.to_string())
 }
 
-fn not_found(run_id: i64) -> ServiceError {
+pub(crate) fn not_found(run_id: i64) -> ServiceError {
     ServiceError::NotFound(format!("Run #{run_id} does not exist in this server."))
 }
 
@@ -68,6 +112,22 @@ pub async fn create(
         limits::optional_text("Description", req.description.as_deref(), DESCRIPTION_MAX)
             .map_err(text_error)?;
 
+    if let Some(cap) = req.raider_cap
+        && !(1..=MAX_RAIDER_CAP).contains(&cap)
+    {
+        return Err(ServiceError::invalid(
+            "invalid_cap",
+            format!("The raider cap must be between 1 and {MAX_RAIDER_CAP}."),
+        ));
+    }
+    if let Some(minutes) = req.duration_minutes
+        && !(1..=MAX_DURATION_MINUTES).contains(&minutes)
+    {
+        return Err(ServiceError::invalid(
+            "invalid_duration",
+            "A run lasts between 1 minute and 24 hours (1440 minutes).",
+        ));
+    }
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     let raid_channel = guild_config::channel(&mut tx, guild, ChannelKey::Raid)
@@ -78,7 +138,10 @@ pub async fn create(
                 "This server has no raid channel yet: an administrator can set one with /setchannels.",
             )
         })?;
-    let minutes = guild_config::run_auto_end_minutes(&mut tx, guild).await?;
+    let minutes = match req.duration_minutes {
+        Some(m) => m,
+        None => guild_config::run_auto_end_minutes(&mut tx, guild).await?,
+    };
     let auto_end_at = Utc::now() + chrono::Duration::minutes(i64::from(minutes));
     let new = NewRun {
         guild_id: guild,
@@ -89,6 +152,7 @@ pub async fn create(
         description,
         auto_end_at,
         panel_channel_id: Some(raid_channel),
+        raider_cap: req.raider_cap,
     };
     // One active run or headcount per organizer: checked under this lock in both places.
     store::locks::organizer_activity(&mut tx, guild, organizer).await?;
@@ -137,12 +201,23 @@ pub async fn get(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<RunDeta
     detail(&mut conn, guild, run_id).await
 }
 
-async fn detail(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<RunDetail> {
+pub(crate) async fn detail(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+) -> Result<RunDetail> {
     let run = store_runs::get(conn, guild, run_id)
         .await?
         .ok_or_else(|| not_found(run_id))?;
     let participants = store_runs::participants(conn, guild, run_id).await?;
-    Ok(RunDetail { run, participants })
+    let roster = run_roster::all(conn, guild, run_id).await?;
+    let reactions = run_reactions::all(conn, guild, run_id).await?;
+    Ok(RunDetail {
+        run,
+        participants,
+        roster,
+        reactions,
+    })
 }
 
 /// Newest first; `before` is the last run id of the previous page.
@@ -157,106 +232,7 @@ pub async fn list(
     Ok(store_runs::list(&mut conn, guild, status, before, limit.clamp(1, 100)).await?)
 }
 
-/// What a raider's join did.
-#[derive(Debug, Clone)]
-pub struct JoinOutcome {
-    pub change: JoinChange,
-    pub run: Run,
-    pub class: Option<String>,
-}
-
-/// Who may put `user` in or out of a run: the raider themself when verified, or whoever
-/// manages the run (the organizer, higher staff, an administrator's API key).
-fn require_roster_change(actor: &Actor, run: &Run, user: Snowflake) -> Result<()> {
-    if may_manage(actor, run) {
-        return Ok(());
-    }
-    if actor.user_id == Some(user) {
-        return actor.require(RoleKey::VerifiedRaider);
-    }
-    Err(ServiceError::Forbidden(
-        "Only the raider themself, or this run's organizer or higher staff, can do this.".into(),
-    ))
-}
-
-/// Joins a raider (again, if they had left), optionally with a class. Joining twice is not
-/// an error and adds nobody.
-pub async fn join(
-    pool: &PgPool,
-    guild: Snowflake,
-    run_id: i64,
-    actor: &Actor,
-    user: Snowflake,
-    class: Option<&str>,
-) -> Result<JoinOutcome> {
-    let class = match class.map(str::trim).filter(|c| !c.is_empty()) {
-        None => None,
-        Some(c) => Some(RaidClass::parse(c).ok_or_else(|| {
-            ServiceError::invalid("unknown_class", format!("`{c}` is not a RotMG class."))
-        })?),
-    };
-    let mut tx = pool.begin().await?;
-    let run = store_runs::lock(&mut tx, guild, run_id)
-        .await?
-        .ok_or_else(|| not_found(run_id))?;
-    require_roster_change(actor, &run, user)?;
-    if !run.status.accepts_raiders() {
-        return Err(closed(&run));
-    }
-    if run.join_locked {
-        return Err(ServiceError::conflict(
-            "join_locked",
-            "Joining this run is locked by its organizer.",
-        ));
-    }
-    let change = store_runs::join(
-        &mut tx,
-        guild,
-        run_id,
-        user,
-        class.as_ref().map(RaidClass::as_str),
-    )
-    .await?;
-    if change == JoinChange::Joined || class.is_some() {
-        tasks::refresh_panel(&mut tx, guild, run_id).await?;
-    }
-    let run = store_runs::get(&mut tx, guild, run_id)
-        .await?
-        .ok_or_else(|| not_found(run_id))?;
-    let class = store_runs::participants(&mut tx, guild, run_id)
-        .await?
-        .into_iter()
-        .find(|p| p.user_id == user)
-        .and_then(|p| p.class);
-    tx.commit().await?;
-    Ok(JoinOutcome { change, run, class })
-}
-
-/// Removes a raider from the run. Returns false when they were not in it.
-pub async fn leave(
-    pool: &PgPool,
-    guild: Snowflake,
-    run_id: i64,
-    actor: &Actor,
-    user: Snowflake,
-) -> Result<bool> {
-    let mut tx = pool.begin().await?;
-    let run = store_runs::lock(&mut tx, guild, run_id)
-        .await?
-        .ok_or_else(|| not_found(run_id))?;
-    require_roster_change(actor, &run, user)?;
-    if !run.status.accepts_raiders() {
-        return Err(closed(&run));
-    }
-    let left = store_runs::leave(&mut tx, guild, run_id, user).await?;
-    if left {
-        tasks::refresh_panel(&mut tx, guild, run_id).await?;
-    }
-    tx.commit().await?;
-    Ok(left)
-}
-
-fn closed(run: &Run) -> ServiceError {
+pub(crate) fn closed(run: &Run) -> ServiceError {
     match run.status {
         RunStatus::Cancelled => ServiceError::conflict("run_closed", "This run was cancelled."),
         _ => ServiceError::conflict("run_closed", "This run has already ended."),
@@ -271,7 +247,7 @@ pub fn may_manage(actor: &Actor, run: &Run) -> bool {
             .is_some_and(|organizer| actor.level > organizer)
 }
 
-fn require_manager(actor: &Actor, run: &Run) -> Result<()> {
+pub(crate) fn require_manager(actor: &Actor, run: &Run) -> Result<()> {
     if may_manage(actor, run) {
         Ok(())
     } else {
@@ -317,6 +293,7 @@ pub async fn transition(
                 "staff"
             };
             store_runs::mark_closed(&mut tx, guild, run_id, next, actor.user_id, reason).await?;
+            tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
             tasks::log(
                 &mut tx,
                 guild,
@@ -363,6 +340,7 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
         RunStatus::Cancelled
     };
     let closed = store_runs::mark_closed(&mut tx, guild, run_id, next, None, "auto").await?;
+    tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
     tasks::log(
         &mut tx,
         guild,

@@ -1,0 +1,470 @@
+//! Who is in a run: join, bench, leave, removal by the organizer, and the raider cap.
+//! Everything here holds the run's row lock, so the cap and the bench order are exact under
+//! any number of simultaneous clicks.
+
+use domain::{RaidClass, RoleKey, Snowflake};
+use store::PgConnection;
+use store::run_roster::{self, RosterState};
+use store::runs::{self as store_runs, Run, Setting};
+
+use super::{MAX_RAIDER_CAP, closed, may_manage, not_found, require_manager};
+use crate::tasks::{self, LogEvent, Note, Task};
+use crate::{Actor, Result, ServiceError};
+use domain::ChannelKey;
+
+/// What a join did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinChange {
+    /// Was not in the run (or had left) and is now joined.
+    Joined,
+    /// Was already joined; only the class may have changed.
+    AlreadyJoined,
+}
+
+#[derive(Debug, Clone)]
+pub struct JoinOutcome {
+    pub change: JoinChange,
+    pub run: Run,
+    pub class: Option<String>,
+}
+
+/// Who may put `user` in or out of a run: the raider themself when verified, or whoever
+/// manages the run (the organizer, higher staff, an administrator's API key).
+fn require_roster_change(actor: &Actor, run: &Run, user: Snowflake) -> Result<()> {
+    if may_manage(actor, run) {
+        return Ok(());
+    }
+    if actor.user_id == Some(user) {
+        return actor.require(RoleKey::VerifiedRaider);
+    }
+    Err(ServiceError::Forbidden(
+        "Only the raider themself, or this run's organizer or higher staff, can do this.".into(),
+    ))
+}
+
+fn parse_class(class: Option<&str>) -> Result<Option<RaidClass>> {
+    match class.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(c) => RaidClass::parse(c).map(Some).ok_or_else(|| {
+            ServiceError::invalid("unknown_class", format!("`{c}` is not a RotMG class."))
+        }),
+    }
+}
+
+/// Locks the run and checks it takes roster changes from `actor` for `user`.
+async fn lock_open(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    user: Snowflake,
+) -> Result<Run> {
+    let run = store_runs::lock(conn, guild, run_id)
+        .await?
+        .ok_or_else(|| not_found(run_id))?;
+    require_roster_change(actor, &run, user)?;
+    if !run.status.accepts_raiders() {
+        return Err(closed(&run));
+    }
+    Ok(run)
+}
+
+/// Refuses a removed member unless the organizer allowed them back (managers may always
+/// put someone back).
+fn check_not_removed(
+    actor: &Actor,
+    run: &Run,
+    entry: Option<&run_roster::RosterEntry>,
+) -> Result<()> {
+    match entry {
+        Some(e)
+            if e.state == RosterState::Removed && !e.rejoin_allowed && !may_manage(actor, run) =>
+        {
+            let why = e.removed_reason.as_deref().unwrap_or("no reason given");
+            Err(ServiceError::conflict(
+                "removed_from_run",
+                format!(
+                    "The organizer removed you from this run ({why}). Ask them if you may rejoin."
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn sync_role(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+) -> Result<()> {
+    tasks::queue(
+        conn,
+        guild,
+        Task::RunRoleSync {
+            run_id,
+            user_id: user,
+        },
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Joins a raider (again, if they had left), optionally with a class. Joining twice is not
+/// an error and adds nobody. A full run refuses with `run_full` (the bot then offers the
+/// bench); a locked run with `join_locked`.
+pub async fn join(
+    pool: &store::PgPool,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    user: Snowflake,
+    class: Option<&str>,
+) -> Result<JoinOutcome> {
+    let class = parse_class(class)?;
+    let mut tx = pool.begin().await?;
+    let run = lock_open(&mut tx, guild, run_id, actor, user).await?;
+    let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
+    check_not_removed(actor, &run, entry.as_ref())?;
+    let already = entry
+        .as_ref()
+        .is_some_and(|e| e.state == RosterState::Joined);
+    if !already {
+        if run.join_locked && !may_manage(actor, &run) {
+            return Err(ServiceError::conflict(
+                "join_locked",
+                "Joining this run is locked by its organizer.",
+            ));
+        }
+        if let Some(cap) = run.raider_cap
+            && run.participant_count >= i64::from(cap)
+        {
+            return Err(ServiceError::conflict(
+                "run_full",
+                format!("This run is full ({cap} raiders). You can wait on the bench for a place."),
+            ));
+        }
+    }
+    let class_name = class.as_ref().map(RaidClass::as_str);
+    run_roster::set_state(
+        &mut tx,
+        guild,
+        run_id,
+        user,
+        RosterState::Joined,
+        class_name,
+    )
+    .await?;
+    if !already || class.is_some() {
+        tasks::refresh_panel(&mut tx, guild, run_id).await?;
+    }
+    if !already && entry.as_ref().is_none_or(|e| !e.state.is_in()) {
+        sync_role(&mut tx, guild, run_id, user).await?;
+    }
+    let run = store_runs::get(&mut tx, guild, run_id)
+        .await?
+        .ok_or_else(|| not_found(run_id))?;
+    let class = match class {
+        Some(c) => Some(c.as_str().to_owned()),
+        None => entry.and_then(|e| e.class),
+    };
+    tx.commit().await?;
+    let change = if already {
+        JoinChange::AlreadyJoined
+    } else {
+        JoinChange::Joined
+    };
+    Ok(JoinOutcome { change, run, class })
+}
+
+/// What a bench request did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchOutcome {
+    /// On the bench, at this place in line (1 = next).
+    Benched { place: i64 },
+    /// A place was free after all: joined directly.
+    Joined,
+    /// Already joined.
+    AlreadyJoined,
+}
+
+/// Puts the raider on the bench of a full run (or straight in if a place is free).
+pub async fn bench(
+    pool: &store::PgPool,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    user: Snowflake,
+) -> Result<BenchOutcome> {
+    let mut tx = pool.begin().await?;
+    let run = lock_open(&mut tx, guild, run_id, actor, user).await?;
+    let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
+    check_not_removed(actor, &run, entry.as_ref())?;
+    let state = entry.as_ref().map(|e| e.state);
+    if state == Some(RosterState::Joined) {
+        return Ok(BenchOutcome::AlreadyJoined);
+    }
+    if run.join_locked && !may_manage(actor, &run) {
+        return Err(ServiceError::conflict(
+            "join_locked",
+            "Joining this run is locked by its organizer.",
+        ));
+    }
+    let full = run
+        .raider_cap
+        .is_some_and(|cap| run.participant_count >= i64::from(cap));
+    let outcome = if full {
+        if state != Some(RosterState::Benched) {
+            run_roster::set_state(&mut tx, guild, run_id, user, RosterState::Benched, None).await?;
+        }
+        let place = bench_place(&mut tx, guild, run_id, user).await?;
+        BenchOutcome::Benched { place }
+    } else {
+        run_roster::set_state(&mut tx, guild, run_id, user, RosterState::Joined, None).await?;
+        BenchOutcome::Joined
+    };
+    if state.is_none_or(|s| !s.is_in()) {
+        sync_role(&mut tx, guild, run_id, user).await?;
+    }
+    tasks::refresh_panel(&mut tx, guild, run_id).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+async fn bench_place(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+) -> Result<i64> {
+    let roster = run_roster::all(conn, guild, run_id).await?;
+    let place = roster
+        .iter()
+        .filter(|e| e.state == RosterState::Benched)
+        .position(|e| e.user_id == user)
+        .map_or(0, |p| p + 1);
+    Ok(i64::try_from(place).unwrap_or(i64::MAX))
+}
+
+/// Moves benched raiders up while there is room; tells each one.
+async fn promote(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Vec<Snowflake>> {
+    let run = store_runs::get(conn, guild, run_id)
+        .await?
+        .ok_or_else(|| not_found(run_id))?;
+    let mut promoted = Vec::new();
+    let mut joined = run.participant_count;
+    while run.raider_cap.is_none_or(|cap| joined < i64::from(cap)) {
+        let Some(next) = run_roster::first_benched(conn, guild, run_id).await? else {
+            break;
+        };
+        run_roster::set_state(conn, guild, run_id, next, RosterState::Joined, None).await?;
+        tasks::queue(
+            conn,
+            guild,
+            Task::Notify {
+                user_id: next,
+                note: Note::PromotedFromBench { run_id },
+            },
+            None,
+        )
+        .await?;
+        promoted.push(next);
+        joined += 1;
+    }
+    Ok(promoted)
+}
+
+/// What a leave did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaveOutcome {
+    /// They were joined or benched, and now are not.
+    pub was_in: bool,
+    /// Raiders moved up from the bench into the freed place.
+    pub promoted: Vec<Snowflake>,
+}
+
+/// Takes a raider out of the run (or off the bench); the first benched raider moves up.
+pub async fn leave(
+    pool: &store::PgPool,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    user: Snowflake,
+) -> Result<LeaveOutcome> {
+    let mut tx = pool.begin().await?;
+    lock_open(&mut tx, guild, run_id, actor, user).await?;
+    let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
+    let Some(entry) = entry.filter(|e| e.state.is_in()) else {
+        return Ok(LeaveOutcome {
+            was_in: false,
+            promoted: Vec::new(),
+        });
+    };
+    run_roster::set_state(&mut tx, guild, run_id, user, RosterState::Left, None).await?;
+    sync_role(&mut tx, guild, run_id, user).await?;
+    let promoted = if entry.state == RosterState::Joined {
+        promote(&mut tx, guild, run_id).await?
+    } else {
+        Vec::new()
+    };
+    for p in &promoted {
+        sync_role(&mut tx, guild, run_id, *p).await?;
+    }
+    tasks::refresh_panel(&mut tx, guild, run_id).await?;
+    tx.commit().await?;
+    Ok(LeaveOutcome {
+        was_in: true,
+        promoted,
+    })
+}
+
+/// The organizer (or higher staff) removes a raider, e.g. for a fake key reaction. The
+/// raider is told why by DM and cannot rejoin unless allowed; their reactions are dropped.
+pub async fn remove(
+    pool: &store::PgPool,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    user: Snowflake,
+    reason: &str,
+) -> Result<LeaveOutcome> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(ServiceError::invalid(
+            "invalid_reason",
+            "Give a reason of 1 to 200 characters.",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let run = store_runs::lock(&mut tx, guild, run_id)
+        .await?
+        .ok_or_else(|| not_found(run_id))?;
+    require_manager(actor, &run)?;
+    if !run.status.accepts_raiders() {
+        return Err(closed(&run));
+    }
+    if user == run.organizer_id {
+        return Err(ServiceError::invalid(
+            "cannot_remove_organizer",
+            "The organizer cannot be removed from their own run.",
+        ));
+    }
+    let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
+    if entry
+        .as_ref()
+        .is_some_and(|e| e.state == RosterState::Removed)
+    {
+        return Err(ServiceError::conflict(
+            "already_removed",
+            "That member is already removed from this run.",
+        ));
+    }
+    let was_joined = entry
+        .as_ref()
+        .is_some_and(|e| e.state == RosterState::Joined);
+    run_roster::mark_removed(&mut tx, guild, run_id, user, actor.user_id, reason).await?;
+    sqlx::query("DELETE FROM run_reaction WHERE guild_id = $1 AND run_id = $2 AND user_id = $3")
+        .bind(guild.db())
+        .bind(run_id)
+        .bind(user.db())
+        .execute(&mut *tx)
+        .await?;
+    sync_role(&mut tx, guild, run_id, user).await?;
+    tasks::queue(
+        &mut tx,
+        guild,
+        Task::Notify {
+            user_id: user,
+            note: Note::RemovedFromRun {
+                run_id,
+                reason: reason.to_owned(),
+            },
+        },
+        None,
+    )
+    .await?;
+    tasks::log(
+        &mut tx,
+        guild,
+        ChannelKey::RaidLog,
+        LogEvent::RaiderRemoved {
+            run_id,
+            user_id: user,
+            reason: reason.to_owned(),
+        },
+    )
+    .await?;
+    let promoted = if was_joined {
+        promote(&mut tx, guild, run_id).await?
+    } else {
+        Vec::new()
+    };
+    for p in &promoted {
+        sync_role(&mut tx, guild, run_id, *p).await?;
+    }
+    tasks::refresh_panel(&mut tx, guild, run_id).await?;
+    tx.commit().await?;
+    Ok(LeaveOutcome {
+        was_in: entry.is_some_and(|e| e.state.is_in()),
+        promoted,
+    })
+}
+
+/// Lets a removed raider join again.
+pub async fn allow_rejoin(
+    pool: &store::PgPool,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    user: Snowflake,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let run = store_runs::lock(&mut tx, guild, run_id)
+        .await?
+        .ok_or_else(|| not_found(run_id))?;
+    require_manager(actor, &run)?;
+    if !run_roster::allow_rejoin(&mut tx, guild, run_id, user).await? {
+        return Err(ServiceError::conflict(
+            "not_removed",
+            "That member was not removed from this run.",
+        ));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets or clears the raider cap. Lowering it keeps everyone already in; raising it (or
+/// clearing it) moves benched raiders up.
+pub async fn set_cap(
+    pool: &store::PgPool,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    cap: Option<i32>,
+) -> Result<Vec<Snowflake>> {
+    if let Some(c) = cap
+        && !(1..=MAX_RAIDER_CAP).contains(&c)
+    {
+        return Err(ServiceError::invalid(
+            "invalid_cap",
+            format!("The raider cap must be between 1 and {MAX_RAIDER_CAP}."),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let run = store_runs::lock(&mut tx, guild, run_id)
+        .await?
+        .ok_or_else(|| not_found(run_id))?;
+    require_manager(actor, &run)?;
+    if !run.status.is_active() {
+        return Err(closed(&run));
+    }
+    store_runs::set(&mut tx, guild, run_id, Setting::RaiderCap, cap).await?;
+    let promoted = promote(&mut tx, guild, run_id).await?;
+    for p in &promoted {
+        sync_role(&mut tx, guild, run_id, *p).await?;
+    }
+    tasks::refresh_panel(&mut tx, guild, run_id).await?;
+    tx.commit().await?;
+    Ok(promoted)
+}

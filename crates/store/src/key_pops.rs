@@ -1,0 +1,80 @@
+//! Keys popped, and who was present at each pop.
+
+use domain::Snowflake;
+
+use crate::{PgConnection, Result};
+
+#[derive(Debug, Clone)]
+pub struct NewKeyPop {
+    pub guild_id: Snowflake,
+    pub run_id: Option<i64>,
+    pub user_id: Snowflake,
+    pub dungeon_code: String,
+    pub reaction: Option<String>,
+    pub count: i32,
+    pub logged_by: Option<Snowflake>,
+}
+
+/// Records a pop; for a run, the raiders joined right now are snapshotted with it.
+pub async fn record(conn: &mut PgConnection, pop: &NewKeyPop) -> Result<i64> {
+    let pop_id: i64 = sqlx::query_scalar(
+        "INSERT INTO key_pop (guild_id, run_id, user_id, dungeon_code, reaction, count, logged_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING pop_id",
+    )
+    .bind(pop.guild_id.db())
+    .bind(pop.run_id)
+    .bind(pop.user_id.db())
+    .bind(&pop.dungeon_code)
+    .bind(&pop.reaction)
+    .bind(pop.count)
+    .bind(pop.logged_by.map(Snowflake::db))
+    .fetch_one(&mut *conn)
+    .await?;
+    if let Some(run_id) = pop.run_id {
+        sqlx::query(
+            "INSERT INTO key_pop_raider (guild_id, pop_id, user_id)
+             SELECT guild_id, $3, user_id FROM run_participant
+             WHERE guild_id = $1 AND run_id = $2 AND state = 'joined'",
+        )
+        .bind(pop.guild_id.db())
+        .bind(run_id)
+        .bind(pop_id)
+        .execute(conn)
+        .await?;
+    }
+    Ok(pop_id)
+}
+
+/// Pops per member in a run, most first: (member, keys).
+pub async fn by_member(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+) -> Result<Vec<(Snowflake, i64)>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT user_id, sum(count)::bigint FROM key_pop WHERE guild_id = $1 AND run_id = $2
+         GROUP BY user_id ORDER BY sum(count) DESC, user_id",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(u, n)| Ok((crate::snowflake(u)?, n)))
+        .collect()
+}
+
+/// Who popped, and how many, for one logged pop.
+pub async fn get(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    pop_id: i64,
+) -> Result<Option<(Snowflake, i32)>> {
+    let row: Option<(i64, i32)> =
+        sqlx::query_as("SELECT user_id, count FROM key_pop WHERE guild_id = $1 AND pop_id = $2")
+            .bind(guild.db())
+            .bind(pop_id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|(u, n)| Ok((crate::snowflake(u)?, n))).transpose()
+}

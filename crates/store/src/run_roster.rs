@@ -1,0 +1,214 @@
+//! Who is in a run: joined, on the bench (in order), left, or removed by the organizer.
+
+use chrono::{DateTime, Utc};
+use domain::Snowflake;
+use sqlx::Row;
+
+use crate::{PgConnection, Result, StoreError, snowflake};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RosterState {
+    Joined,
+    Benched,
+    Left,
+    Removed,
+}
+
+impl RosterState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RosterState::Joined => "joined",
+            RosterState::Benched => "benched",
+            RosterState::Left => "left",
+            RosterState::Removed => "removed",
+        }
+    }
+
+    fn parse(text: &str) -> Result<RosterState> {
+        Ok(match text {
+            "joined" => RosterState::Joined,
+            "benched" => RosterState::Benched,
+            "left" => RosterState::Left,
+            "removed" => RosterState::Removed,
+            other => return Err(StoreError::Corrupt(format!("roster state {other}"))),
+        })
+    }
+
+    /// Holds the run role: joined or waiting on the bench.
+    pub fn is_in(self) -> bool {
+        matches!(self, RosterState::Joined | RosterState::Benched)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterEntry {
+    pub user_id: Snowflake,
+    pub state: RosterState,
+    pub class: Option<String>,
+    pub joined_at: DateTime<Utc>,
+    pub removed_by: Option<Snowflake>,
+    pub removed_reason: Option<String>,
+    pub rejoin_allowed: bool,
+}
+
+fn entry(r: &sqlx::postgres::PgRow) -> Result<RosterEntry> {
+    Ok(RosterEntry {
+        user_id: snowflake(r.try_get("user_id")?)?,
+        state: RosterState::parse(r.try_get::<&str, _>("state")?)?,
+        class: r.try_get("class")?,
+        joined_at: r.try_get("joined_at")?,
+        removed_by: crate::opt_snowflake(r.try_get("removed_by")?)?,
+        removed_reason: r.try_get("removed_reason")?,
+        rejoin_allowed: r.try_get("rejoin_allowed")?,
+    })
+}
+
+const COLUMNS: &str =
+    "user_id, state, class, joined_at, removed_by, removed_reason, rejoin_allowed";
+
+pub async fn entry_of(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+) -> Result<Option<RosterEntry>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM run_participant WHERE guild_id = $1 AND run_id = $2 AND user_id = $3"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(run_id)
+        .bind(user.db())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(entry).transpose()
+}
+
+/// Everyone with a row in the run, in the order they joined (bench order).
+pub async fn all(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+) -> Result<Vec<RosterEntry>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM run_participant WHERE guild_id = $1 AND run_id = $2
+         ORDER BY joined_at, user_id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(run_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(entry).collect()
+}
+
+/// Moves the member to `state`. Entering the run (joined or benched) from outside it
+/// restarts their place in line; a `class` of `None` keeps the one they picked before.
+pub async fn set_state(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+    state: RosterState,
+    class: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (guild_id, run_id, user_id) DO UPDATE SET
+            state = EXCLUDED.state,
+            class = COALESCE(EXCLUDED.class, run_participant.class),
+            joined_at = CASE
+                WHEN run_participant.state IN ('joined', 'benched')
+                     AND EXCLUDED.state IN ('joined', 'benched')
+                THEN run_participant.joined_at ELSE now() END,
+            rejoin_allowed = CASE WHEN EXCLUDED.state IN ('joined', 'benched') THEN false
+                                  ELSE run_participant.rejoin_allowed END,
+            updated_at = now()",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .bind(user.db())
+    .bind(state.as_str())
+    .bind(class)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_removed(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+    by: Option<Snowflake>,
+    reason: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO run_participant (guild_id, run_id, user_id, state, removed_by, removed_reason)
+         VALUES ($1, $2, $3, 'removed', $4, $5)
+         ON CONFLICT (guild_id, run_id, user_id) DO UPDATE SET
+            state = 'removed', removed_by = $4, removed_reason = $5, rejoin_allowed = false,
+            updated_at = now()",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .bind(user.db())
+    .bind(by.map(Snowflake::db))
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Lets a removed member join again. Returns false when they were not removed.
+pub async fn allow_rejoin(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE run_participant SET rejoin_allowed = true, updated_at = now()
+         WHERE guild_id = $1 AND run_id = $2 AND user_id = $3 AND state = 'removed'",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .bind(user.db())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The first raider waiting on the bench.
+pub async fn first_benched(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+) -> Result<Option<Snowflake>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM run_participant WHERE guild_id = $1 AND run_id = $2 AND state = 'benched'
+         ORDER BY joined_at, user_id LIMIT 1",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .fetch_optional(conn)
+    .await?;
+    id.map(snowflake).transpose()
+}
+
+pub async fn count(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    state: RosterState,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM run_participant WHERE guild_id = $1 AND run_id = $2 AND state = $3",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .bind(state.as_str())
+    .fetch_one(conn)
+    .await?)
+}
