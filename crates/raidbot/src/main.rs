@@ -65,6 +65,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             app::api(&config, pool, metrics, shutdown).await
         }
         Command::Bot => {
+            config.require_token()?;
             let pool = app::database(&config).await?;
             app::bot(&config, pool, shutdown).await
         }

@@ -21,6 +21,23 @@ pub fn run_entry(event: &LogEvent, detail: &RunDetail) -> Embed {
         .map(|d| d.name.clone())
         .unwrap_or_else(|| run.dungeon_code.clone());
     let (title, color) = match (event, run.status) {
+        (LogEvent::LocationSet { .. }, _) => (
+            format!("Location set — {dungeon} run #{}", run.run_id),
+            COLOR_INFO,
+        ),
+        (
+            LogEvent::RaiderRemoved {
+                user_id, reason, ..
+            },
+            _,
+        ) => {
+            return EmbedBuilder::new()
+                .title(format!("Raider removed from {dungeon} run #{}", run.run_id))
+                .description(format!("<@{user_id}> — {reason}"))
+                .color(COLOR_WARN)
+                .footer(EmbedFooterBuilder::new(format!("Run #{}", run.run_id)))
+                .build();
+        }
         (LogEvent::RunCreated { .. }, _) => {
             (format!("{dungeon} run #{} created", run.run_id), COLOR_INFO)
         }

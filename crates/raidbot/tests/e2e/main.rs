@@ -4,5 +4,6 @@
 
 mod harness;
 mod process;
+mod raid_tools;
 mod runs;
 mod setup;

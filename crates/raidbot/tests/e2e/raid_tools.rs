@@ -1,0 +1,496 @@
+//! The run panel's deeper tools: run roles and pings, the bench, key reactions with early
+//! location, removals, key pops and Oryx 3 stages.
+
+use discord_sim::{CommandOption, InteractionResult, Message, ResponseKind, UserId};
+use domain::catalog::catalog;
+
+use crate::harness::{WAIT, World, field};
+
+async fn post_run(w: &World, dungeon: &str, extra: Vec<CommandOption>) -> InteractionResult {
+    let mut options = vec![CommandOption::string("dungeon", dungeon)];
+    options.extend(extra);
+    let res = w
+        .sim
+        .run_command(w.guild, w.raid, w.organizer, "run", options)
+        .await;
+    assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
+    res
+}
+
+fn organizer_panel(res: &InteractionResult) -> Message {
+    res.message.clone().expect("the organizer panel message")
+}
+
+async fn press(w: &World, user: UserId, message: &Message, label: &str) -> InteractionResult {
+    let res = w.sim.press(w.guild, user, w.raid, message.id, label).await;
+    assert!(res.is_ok(), "pressing {label}: {:?}", res.kind);
+    res
+}
+
+fn key_name(dungeon: &str) -> String {
+    let d = catalog().dungeon(dungeon).unwrap();
+    catalog().reaction_name(&d.keys[0].reaction)
+}
+
+async fn dm_containing(w: &World, user: UserId, text: &str) -> Message {
+    let sim = &w.sim;
+    match sim
+        .eventually(WAIT, || {
+            sim.dms(user).into_iter().find(|m| m.content.contains(text))
+        })
+        .await
+    {
+        Some(m) => m,
+        None => panic!(
+            "no DM containing {text:?}; DMs: {:?}",
+            sim.dms(user).iter().map(|m| &m.content).collect::<Vec<_>>()
+        ),
+    }
+}
+
+#[tokio::test]
+async fn the_run_role_follows_the_roster_and_goes_with_the_ping_at_close() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let panel = w.panel().await;
+    let sim = &w.sim;
+    let role = sim
+        .eventually(WAIT, || {
+            sim.roles(w.guild)
+                .into_iter()
+                .find(|r| r.name == "Shatters run #1")
+        })
+        .await
+        .expect("a run role");
+    let ping = sim
+        .eventually(WAIT, || {
+            sim.messages(w.raid)
+                .into_iter()
+                .find(|m| m.content.contains(&format!("<@&{}>", role.id.0)))
+        })
+        .await
+        .expect("a ping mentioning the run role");
+    assert!(ping.content.contains("**Shatters** run by"));
+
+    let raider = w.raiders[0];
+    press(&w, raider, &panel, "Join").await;
+    let has_role = || {
+        sim.member(w.guild, raider)
+            .is_some_and(|m| m.roles.contains(&role.id))
+    };
+    sim.eventually(WAIT, || has_role().then_some(()))
+        .await
+        .expect("Join gives the run role");
+    press(&w, raider, &panel, "Leave").await;
+    sim.eventually(WAIT, || (!has_role()).then_some(()))
+        .await
+        .expect("Leave takes it");
+    press(&w, raider, &panel, "Join").await;
+    sim.eventually(WAIT, || has_role().then_some(()))
+        .await
+        .expect("joining again gives it back");
+
+    press(&w, w.organizer, &org, "Start").await;
+    press(&w, w.organizer, &org, "End run").await;
+    sim.eventually(WAIT, || {
+        (!sim.roles(w.guild).iter().any(|r| r.id == role.id)).then_some(())
+    })
+    .await
+    .expect("the run role is deleted when the run closes");
+    sim.eventually(WAIT, || {
+        sim.message(w.raid, ping.id).is_none().then_some(())
+    })
+    .await
+    .expect("the ping is deleted when the run closes");
+    // Community roles are untouched.
+    assert!(sim.roles(w.guild).iter().any(|r| r.id == w.raider_role));
+}
+
+#[tokio::test]
+async fn a_full_run_offers_the_bench_and_moves_raiders_up_in_order() {
+    let w = World::new(3).await;
+    w.configure().await;
+    post_run(&w, "shatters", vec![CommandOption::int("cap", 1)]).await;
+    let panel = w.panel().await;
+    let [a, b, c] = [w.raiders[0], w.raiders[1], w.raiders[2]];
+    press(&w, a, &panel, "Join").await;
+    let full = press(&w, b, &panel, "Join").await;
+    assert_eq!(
+        full.content.as_deref(),
+        Some("This run is full (1 raiders). You can wait on the bench for a place.")
+    );
+    let offer = full.message.clone().expect("the bench offer");
+    let benched = w
+        .sim
+        .press(w.guild, b, w.raid, offer.id, "Wait on the bench")
+        .await;
+    assert!(
+        benched
+            .content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("number 1 in line"),
+        "{:?}",
+        benched.content
+    );
+    let benched = press(&w, c, &panel, "Bench").await;
+    assert!(
+        benched
+            .content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("number 2 in line"),
+        "{:?}",
+        benched.content
+    );
+    w.panel_where("one raider and two on the bench", |m| {
+        field(m, "Raiders").map(|f| f.0) == Some("Raiders (1/1)")
+            && field(m, "Bench").map(|f| f.0) == Some("Bench (2)")
+    })
+    .await;
+
+    press(&w, a, &panel, "Leave").await;
+    dm_containing(&w, b, "you moved from the bench into the run").await;
+    let shown = w
+        .panel_where("the first benched raider moved up", |m| {
+            field(m, "Raiders").is_some_and(|f| f.1.contains(&format!("<@{}>", b.0)))
+        })
+        .await;
+    assert_eq!(field(&shown, "Bench").map(|f| f.0), Some("Bench (1)"));
+    assert!(w.sim.dms(c).is_empty(), "the second in line waits");
+}
+
+#[tokio::test]
+async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
+    let w = World::new(3).await;
+    w.configure().await;
+    let early_loc = w
+        .sim
+        .create_channel(w.guild, "early-loc", discord_sim::ChannelKind::Text);
+    w.sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "setchannels",
+            vec![CommandOption::channel("early_loc", early_loc)],
+        )
+        .await;
+    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let panel = w.panel().await;
+    let key = key_name("shatters"); // two early places
+    let max_early = catalog().dungeon("shatters").unwrap().keys[0].max_early_location as usize;
+    assert_eq!(max_early, 2);
+
+    let ask = press(&w, w.raiders[0], &panel, &key).await;
+    assert!(
+        ask.content
+            .as_deref()
+            .unwrap_or_default()
+            .contains(&format!("Do you have a **{key}**"))
+    );
+    let confirm = ask.message.clone().unwrap();
+    let yes = w
+        .sim
+        .press(
+            w.guild,
+            w.raiders[0],
+            w.raid,
+            confirm.id,
+            &format!("Yes, I have a {key}"),
+        )
+        .await;
+    assert_eq!(yes.kind, ResponseKind::UpdateMessage);
+    assert!(
+        yes.content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("You will get the location by DM")
+    );
+    for r in &w.raiders[1..] {
+        let ask = press(&w, *r, &panel, &key).await;
+        let yes = w
+            .sim
+            .press(
+                w.guild,
+                *r,
+                w.raid,
+                ask.message.unwrap().id,
+                &format!("Yes, I have a {key}"),
+            )
+            .await;
+        assert!(yes.is_ok());
+    }
+    w.panel_where("three key holders", |m| {
+        field(m, "Keys").map(|f| f.1) == Some(&format!("{key} ×3")[..])
+    })
+    .await;
+
+    // The organizer sets the location: the first two key holders get it by DM.
+    let form = press(&w, w.organizer, &org, "Set location & party").await;
+    assert_eq!(form.kind, ResponseKind::Modal);
+    let done = w
+        .sim
+        .submit_modal(
+            w.organizer,
+            &form,
+            &[("location", "USWest Right Bazaar"), ("party", "Lunar")],
+        )
+        .await;
+    assert!(
+        done.content
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Location set"),
+        "{:?}",
+        done.content
+    );
+    for r in &w.raiders[..2] {
+        let dm = dm_containing(&w, *r, "USWest Right Bazaar").await;
+        assert!(dm.content.contains("Party: **Lunar**"));
+    }
+    assert!(
+        w.sim.dms(w.raiders[2]).is_empty(),
+        "only the first {max_early} get it early"
+    );
+    let notice = w
+        .sim
+        .eventually(WAIT, || w.sim.messages(early_loc).into_iter().next())
+        .await
+        .expect("a notice in early_loc");
+    assert!(
+        notice.embeds[0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Location set")
+    );
+
+    // Pressing again withdraws.
+    let again = press(&w, w.raiders[2], &panel, &key).await;
+    assert_eq!(
+        again.content,
+        Some(format!("Your {key} reaction is withdrawn."))
+    );
+}
+
+#[tokio::test]
+async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowed() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let panel = w.panel().await;
+    let cheat = w.raiders[0];
+    press(&w, cheat, &panel, "Join").await;
+
+    // A raider cannot use the organizer's tools.
+    let refused = w
+        .sim
+        .press(w.guild, cheat, w.raid, panel.id, "Organizer panel")
+        .await;
+    assert!(
+        refused
+            .content
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Only this run's organizer")
+    );
+
+    let picker = press(&w, w.organizer, &org, "Remove raider").await;
+    let picker_msg = picker.message.clone().unwrap();
+    let custom_id = picker_msg
+        .all_components()
+        .into_iter()
+        .find_map(|c| c["custom_id"].as_str().map(str::to_owned))
+        .unwrap();
+    let form = w
+        .sim
+        .select(
+            w.guild,
+            w.organizer,
+            w.raid,
+            picker_msg.id,
+            &custom_id,
+            &[&cheat.0.to_string()],
+        )
+        .await;
+    assert_eq!(form.kind, ResponseKind::Modal);
+    let done = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("reason", "fake key reaction")])
+        .await;
+    assert!(
+        done.content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("is removed from the run")
+    );
+    dm_containing(&w, cheat, "Reason: fake key reaction").await;
+    w.panel_where("nobody", |m| {
+        field(m, "Raiders").map(|f| f.0) == Some("Raiders (0)")
+    })
+    .await;
+
+    let back = w.sim.press(w.guild, cheat, w.raid, panel.id, "Join").await;
+    assert!(
+        back.content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("removed you from this run (fake key reaction)")
+    );
+
+    let picker = press(&w, w.organizer, &org, "Allow rejoin").await;
+    let picker_msg = picker.message.clone().unwrap();
+    let custom_id = picker_msg
+        .all_components()
+        .into_iter()
+        .find_map(|c| c["custom_id"].as_str().map(str::to_owned))
+        .unwrap();
+    let ok = w
+        .sim
+        .select(
+            w.guild,
+            w.organizer,
+            w.raid,
+            picker_msg.id,
+            &custom_id,
+            &[&cheat.0.to_string()],
+        )
+        .await;
+    assert!(
+        ok.content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("may join the run again")
+    );
+    let back = w.sim.press(w.guild, cheat, w.raid, panel.id, "Join").await;
+    assert!(
+        back.content
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("You joined")
+    );
+}
+
+#[tokio::test]
+async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
+    let w = World::new(2).await;
+    w.configure().await;
+    let org = organizer_panel(&post_run(&w, "oryx_3", vec![]).await);
+    let panel = w.panel().await;
+    for r in &w.raiders {
+        press(&w, *r, &panel, "Join").await;
+    }
+    press(&w, w.organizer, &org, "Start").await;
+
+    let form = press(&w, w.organizer, &org, "Chain amount").await;
+    let set = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("value", "2")])
+        .await;
+    assert_eq!(set.content.as_deref(), Some("Chain set to 2 keys."));
+    let bad = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("value", "lots")])
+        .await;
+    assert_eq!(
+        bad.content.as_deref(),
+        Some("The chain amount must be a whole number, not `lots`.")
+    );
+
+    let picker = press(&w, w.organizer, &org, "Key popped").await;
+    let picker_msg = picker.message.clone().unwrap();
+    let custom_id = picker_msg
+        .all_components()
+        .into_iter()
+        .find_map(|c| c["custom_id"].as_str().map(str::to_owned))
+        .unwrap();
+    let popped = w
+        .sim
+        .select(
+            w.guild,
+            w.organizer,
+            w.raid,
+            picker_msg.id,
+            &custom_id,
+            &[&w.raiders[0].0.to_string()],
+        )
+        .await;
+    assert!(
+        popped
+            .content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Chain 1/2"),
+        "{:?}",
+        popped.content
+    );
+    w.panel_where("the chain", |m| {
+        field(m, "Keys popped").map(|f| f.1) == Some("Chain 1/2")
+    })
+    .await;
+    let key_ping = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim
+                .messages(w.raid)
+                .into_iter()
+                .find(|m| m.content.contains("popped a"))
+        })
+        .await
+        .expect("a key pop announcement");
+    assert!(key_ping.content.contains(&format!("<@{}>", w.raiders[0].0)));
+    let snapshot: i64 = sqlx::query_scalar("SELECT count(*) FROM key_pop_raider")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(snapshot, 2, "the raiders present are recorded with the pop");
+
+    // Stages go in order.
+    let early = press(&w, w.organizer, &org, "Third room").await;
+    assert_eq!(
+        early.content.as_deref(),
+        Some("Oryx 3 stages go in order: realm closed, then miniboss, then third room.")
+    );
+    press(&w, w.organizer, &org, "Realm closed").await;
+    let first_stage_ping = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim
+                .messages(w.raid)
+                .into_iter()
+                .find(|m| m.content.contains("Oryx 3: Realm closed"))
+        })
+        .await
+        .expect("realm closed announced");
+    let picker = press(&w, w.organizer, &org, "Miniboss").await;
+    let picker_msg = picker.message.clone().unwrap();
+    let custom_id = picker_msg
+        .all_components()
+        .into_iter()
+        .find_map(|c| c["custom_id"].as_str().map(str::to_owned))
+        .unwrap();
+    w.sim
+        .select(
+            w.guild,
+            w.organizer,
+            w.raid,
+            picker_msg.id,
+            &custom_id,
+            &["Chief Beisa"],
+        )
+        .await;
+    w.panel_where("the miniboss", |m| {
+        field(m, "Oryx 3").map(|f| f.1) == Some("Miniboss: Chief Beisa")
+    })
+    .await;
+    w.sim
+        .eventually(WAIT, || {
+            w.sim
+                .message(w.raid, first_stage_ping.id)
+                .is_none()
+                .then_some(())
+        })
+        .await
+        .expect("each stage's ping replaces the previous one");
+}
