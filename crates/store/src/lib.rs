@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod db;
 pub mod guild_config;
+pub mod headcounts;
 pub mod jobs;
 pub mod locks;
 pub mod logs;
