@@ -44,6 +44,22 @@ pub async fn create(
     actor: &Actor,
     req: RunRequest,
 ) -> Result<Run> {
+    let mut tx = pool.begin().await?;
+    let run = create_in(pool, &mut tx, guild, actor, req, None).await?;
+    tx.commit().await?;
+    Ok(run)
+}
+
+/// `create` inside the caller's transaction. `converting` is the headcount being turned
+/// into this run: the one open headcount that does not block it.
+pub(crate) async fn create_in(
+    pool: &PgPool,
+    mut tx: &mut PgConnection,
+    guild: Snowflake,
+    actor: &Actor,
+    req: RunRequest,
+    converting: Option<i64>,
+) -> Result<Run> {
     actor.require(RoleKey::Organizer)?;
     let organizer = req.organizer_id.or(actor.user_id).ok_or_else(|| {
         ServiceError::invalid(
@@ -68,7 +84,6 @@ pub async fn create(
         limits::optional_text("Description", req.description.as_deref(), DESCRIPTION_MAX)
             .map_err(text_error)?;
 
-    let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     let raid_channel = guild_config::channel(&mut tx, guild, ChannelKey::Raid)
         .await?
@@ -92,10 +107,11 @@ pub async fn create(
     };
     // One active run or headcount per organizer: checked under this lock in both places.
     store::locks::organizer_activity(&mut tx, guild, organizer).await?;
+    crate::headcounts::refuse_if_open(&mut tx, guild, organizer, converting).await?;
     let run_id = match store_runs::insert(&mut tx, &new).await {
         Ok(id) => id,
         Err(e) if e.unique_violation().as_deref() == Some("run_one_active_per_organizer") => {
-            drop(tx);
+            // The transaction is aborted: look the run up on another connection.
             let mut conn = pool.acquire().await?;
             let existing = store_runs::active_for_organizer(&mut conn, guild, organizer).await?;
             let which = existing
@@ -128,7 +144,6 @@ pub async fn create(
     let run = store_runs::get(&mut tx, guild, run_id)
         .await?
         .ok_or_else(|| not_found(run_id))?;
-    tx.commit().await?;
     Ok(run)
 }
 
