@@ -27,6 +27,15 @@ pub async fn post(
             let detail = service::runs::get(&ctx.pool, guild, *run_id).await?;
             views::logs::run_entry(event, &detail)
         }
+        LogEvent::HeadcountCreated { headcount_id }
+        | LogEvent::HeadcountConverted { headcount_id, .. }
+        | LogEvent::HeadcountEnded { headcount_id } => {
+            let detail = service::headcounts::get(&ctx.pool, guild, *headcount_id).await?;
+            match views::headcount::log_entry(event, &detail) {
+                Some(e) => e,
+                None => return Ok(()),
+            }
+        }
         LogEvent::RolesChanged { .. } | LogEvent::ChannelsChanged { .. } => {
             match views::logs::config_entry(event) {
                 Some(e) => e,
