@@ -7,7 +7,7 @@ use domain::limits::{self, DESCRIPTION_MAX, LOCATION_MAX, PARTY_MAX};
 use domain::run::RunAction;
 use domain::{ChannelKey, RaidClass, RoleKey, RunStatus, Snowflake};
 use store::runs::{self as store_runs, JoinChange, NewRun, Participant, Run};
-use store::{PgConnection, PgPool, guild_config};
+use store::{PgConnection, PgPool, Postgres, Transaction, guild_config};
 
 use crate::tasks::{self, LogEvent, Task};
 use crate::{Actor, Result, ServiceError};
@@ -44,22 +44,21 @@ pub async fn create(
     actor: &Actor,
     req: RunRequest,
 ) -> Result<Run> {
-    let mut tx = pool.begin().await?;
-    let run = create_in(pool, &mut tx, guild, actor, req, None).await?;
+    let (run, tx) = create_in(pool, pool.begin().await?, guild, actor, req, None).await?;
     tx.commit().await?;
     Ok(run)
 }
 
-/// `create` inside the caller's transaction. `converting` is the headcount being turned
-/// into this run: the one open headcount that does not block it.
-pub(crate) async fn create_in(
+/// `create` inside the caller's transaction, handed back uncommitted. `converting` is the
+/// headcount being turned into this run: the one open headcount that does not block it.
+pub(crate) async fn create_in<'t>(
     pool: &PgPool,
-    mut tx: &mut PgConnection,
+    mut tx: Transaction<'t, Postgres>,
     guild: Snowflake,
     actor: &Actor,
     req: RunRequest,
     converting: Option<i64>,
-) -> Result<Run> {
+) -> Result<(Run, Transaction<'t, Postgres>)> {
     actor.require(RoleKey::Organizer)?;
     let organizer = req.organizer_id.or(actor.user_id).ok_or_else(|| {
         ServiceError::invalid(
@@ -111,7 +110,7 @@ pub(crate) async fn create_in(
     let run_id = match store_runs::insert(&mut tx, &new).await {
         Ok(id) => id,
         Err(e) if e.unique_violation().as_deref() == Some("run_one_active_per_organizer") => {
-            // The transaction is aborted: look the run up on another connection.
+            drop(tx);
             let mut conn = pool.acquire().await?;
             let existing = store_runs::active_for_organizer(&mut conn, guild, organizer).await?;
             let which = existing
@@ -144,7 +143,7 @@ pub(crate) async fn create_in(
     let run = store_runs::get(&mut tx, guild, run_id)
         .await?
         .ok_or_else(|| not_found(run_id))?;
-    Ok(run)
+    Ok((run, tx))
 }
 
 pub async fn get(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<RunDetail> {

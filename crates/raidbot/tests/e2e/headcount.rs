@@ -88,6 +88,8 @@ async fn organizer_converts_a_two_dungeon_headcount_into_a_run_across_a_restart(
         .await;
     assert_eq!(res.kind, ResponseKind::UpdateMessage, "{:?}", res.kind);
     assert!(res.embeds[0]["fields"][0]["name"] == "Chosen (2/4)");
+    // The picker's choices are rows, not memory: a restart before Post loses nothing.
+    w.restart_bot().await;
     let res = w
         .sim
         .press(w.guild, w.organizer, w.raid, picker.id, "Post headcount")
