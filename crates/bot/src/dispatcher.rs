@@ -184,6 +184,18 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
         Task::RunPanelPost { run_id } => format!("Posting the panel of run #{run_id}."),
         Task::RunPanelRefresh { run_id } => format!("Updating the panel of run #{run_id}."),
         Task::RunAutoEnd { run_id } => format!("Ending run #{run_id} at its time limit."),
+        Task::HeadcountPanelPost { headcount_id } => {
+            format!("Posting the panel of headcount #{headcount_id}.")
+        }
+        Task::HeadcountPanelRefresh { headcount_id } => {
+            format!("Updating the panel of headcount #{headcount_id}.")
+        }
+        Task::HeadcountAutoEnd { headcount_id } => {
+            format!("Closing the forgotten headcount #{headcount_id}.")
+        }
+        Task::HeadcountRunAnnounce { headcount_id } => {
+            format!("Telling the raiders of headcount #{headcount_id} that its run is up.")
+        }
         Task::LogPost { channel, .. } => format!("Posting to the `{}` channel.", channel.as_str()),
         Task::RunRoleSync { run_id, user_id } => {
             format!("Updating <@{user_id}>'s role for run #{run_id}.")

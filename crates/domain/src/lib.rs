@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod channels;
 pub mod custom_id;
+pub mod headcount;
 pub mod limits;
 pub mod o3;
 pub mod roles;
@@ -16,7 +17,7 @@ pub mod snowflake;
 
 pub use catalog::{Dungeon, PanelReaction, RaidClass, ReactionKind};
 pub use channels::{ChannelKey, ChannelKind};
-pub use custom_id::{CustomId, RunButton, RunComponent};
+pub use custom_id::{CustomId, HeadcountButton, HeadcountComponent, RunButton, RunComponent};
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};
 pub use snowflake::Snowflake;

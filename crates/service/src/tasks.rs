@@ -24,6 +24,16 @@ pub enum LogEvent {
     RunClosed {
         run_id: i64,
     },
+    HeadcountCreated {
+        headcount_id: i64,
+    },
+    HeadcountConverted {
+        headcount_id: i64,
+        run_id: i64,
+    },
+    HeadcountEnded {
+        headcount_id: i64,
+    },
     RolesChanged {
         by: String,
         changes: Vec<(String, Option<String>)>,
@@ -64,6 +74,14 @@ pub enum Task {
     RunPanelRefresh { run_id: i64 },
     /// Close the run when its time is up (a timer).
     RunAutoEnd { run_id: i64 },
+    /// Post the public panel of a new headcount in its channel.
+    HeadcountPanelPost { headcount_id: i64 },
+    /// Edit the headcount panel to show its latest state (coalesced per headcount).
+    HeadcountPanelRefresh { headcount_id: i64 },
+    /// Close a forgotten headcount (a timer).
+    HeadcountAutoEnd { headcount_id: i64 },
+    /// Tell the raiders of a converted headcount that its run is up.
+    HeadcountRunAnnounce { headcount_id: i64 },
     /// Post an event to a log channel, if the guild set one.
     LogPost {
         channel: ChannelKey,
@@ -115,6 +133,10 @@ impl Task {
             Task::RunPanelPost { .. } => "run_panel_post",
             Task::RunPanelRefresh { .. } => "run_panel_refresh",
             Task::RunAutoEnd { .. } => "run_auto_end",
+            Task::HeadcountPanelPost { .. } => "headcount_panel_post",
+            Task::HeadcountPanelRefresh { .. } => "headcount_panel_refresh",
+            Task::HeadcountAutoEnd { .. } => "headcount_auto_end",
+            Task::HeadcountRunAnnounce { .. } => "headcount_run_announce",
             Task::LogPost { .. } => "log_post",
             Task::RunRoleSync { .. } => "run_role_sync",
             Task::RunCleanup { .. } => "run_cleanup",
@@ -130,6 +152,12 @@ impl Task {
             | Task::RunAutoEnd { run_id }
             | Task::RunCleanup { run_id } => Some(format!("run:{run_id}")),
             Task::RunRoleSync { run_id, user_id } => Some(format!("run:{run_id}:user:{user_id}")),
+            Task::HeadcountPanelPost { headcount_id }
+            | Task::HeadcountPanelRefresh { headcount_id }
+            | Task::HeadcountAutoEnd { headcount_id }
+            | Task::HeadcountRunAnnounce { headcount_id } => {
+                Some(format!("headcount:{headcount_id}"))
+            }
             Task::LogPost { .. } | Task::Notify { .. } | Task::RunAnnounce { .. } => None,
         }
     }

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod bot_roles;
 pub mod db;
 pub mod guild_config;
+pub mod headcounts;
 pub mod jobs;
 pub mod key_pops;
 pub mod locks;

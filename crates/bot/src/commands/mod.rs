@@ -1,6 +1,7 @@
 //! Slash command definitions (one module per feature) and their registration.
 
 mod config;
+pub(crate) mod headcount;
 mod runs;
 
 use twilight_http::Client;
@@ -14,13 +15,15 @@ pub enum CommandName {
     SetRoles,
     SetChannels,
     Run,
+    Headcount,
 }
 
 impl CommandName {
-    pub const ALL: [CommandName; 3] = [
+    pub const ALL: [CommandName; 4] = [
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
+        CommandName::Headcount,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -28,6 +31,7 @@ impl CommandName {
             CommandName::SetRoles => "setroles",
             CommandName::SetChannels => "setchannels",
             CommandName::Run => "run",
+            CommandName::Headcount => "headcount",
         }
     }
 
@@ -40,6 +44,7 @@ impl CommandName {
 pub fn definitions() -> Vec<Command> {
     let mut all = config::definitions();
     all.extend(runs::definitions());
+    all.extend(headcount::definitions());
     all
 }
 

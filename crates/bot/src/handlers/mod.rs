@@ -1,6 +1,7 @@
 //! Interaction handlers: parse what Discord sent, call the use case, pick the view.
 
 mod config;
+mod headcount;
 mod runs;
 
 use domain::CustomId;
@@ -29,6 +30,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             Some(InteractionData::ApplicationCommand(data)),
         ) => match CommandName::parse(&data.name) {
             Some(CommandName::Run) => runs::autocomplete(data),
+            Some(CommandName::Headcount) => headcount::autocomplete(data),
             _ => Err(unknown()),
         },
         (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
@@ -36,6 +38,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::SetRoles) => config::set_roles(&ctx, &inv, data).await,
                 Some(CommandName::SetChannels) => config::set_channels(&ctx, &inv, data).await,
                 Some(CommandName::Run) => runs::create(&ctx, &inv, data).await,
+                Some(CommandName::Headcount) => headcount::create(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }
@@ -46,6 +49,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             };
             match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
                 CustomId::Run(c) => runs::component(&ctx, &inv, c, input).await,
+                CustomId::Headcount(c) => headcount::component(&ctx, &inv, c, &data.values).await,
             }
         }
         (InteractionType::ModalSubmit, Some(InteractionData::ModalSubmit(data))) => {
@@ -56,6 +60,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             };
             match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
                 CustomId::Run(c) => runs::component(&ctx, &inv, c, input).await,
+                CustomId::Headcount(_) => Err(unknown()),
             }
         }
         _ => Err(unknown()),

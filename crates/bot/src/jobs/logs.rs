@@ -41,6 +41,15 @@ pub async fn post(
                 .map_err(|e| JobError::Service(e.into()))?;
             views::logs::key_pop_entry(&detail, pop)
         }
+        LogEvent::HeadcountCreated { headcount_id }
+        | LogEvent::HeadcountConverted { headcount_id, .. }
+        | LogEvent::HeadcountEnded { headcount_id } => {
+            let detail = service::headcounts::get(&ctx.pool, guild, *headcount_id).await?;
+            match views::headcount::log_entry(event, &detail) {
+                Some(e) => e,
+                None => return Ok(()),
+            }
+        }
         LogEvent::RolesChanged { .. } | LogEvent::ChannelsChanged { .. } => {
             match views::logs::config_entry(event) {
                 Some(e) => e,

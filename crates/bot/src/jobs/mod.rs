@@ -1,6 +1,7 @@
 //! What each job kind does. The dispatcher claims jobs and handles retries; these
 //! functions do one job's work, one module per feature.
 
+mod headcount;
 mod logs;
 mod runs;
 
@@ -48,6 +49,21 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             .await
             .map(|_| ())
             .map_err(JobError::from),
+        Task::HeadcountPanelPost { headcount_id } => {
+            headcount::post_panel(ctx, guild, *headcount_id).await
+        }
+        Task::HeadcountPanelRefresh { headcount_id } => {
+            headcount::refresh_panel(ctx, guild, *headcount_id).await
+        }
+        Task::HeadcountAutoEnd { headcount_id } => {
+            service::headcounts::auto_end(&ctx.pool, guild, *headcount_id)
+                .await
+                .map(|_| ())
+                .map_err(JobError::from)
+        }
+        Task::HeadcountRunAnnounce { headcount_id } => {
+            headcount::announce_run(ctx, guild, *headcount_id).await
+        }
         Task::LogPost { channel, event } => logs::post(ctx, guild, *channel, event).await,
         Task::RunRoleSync { run_id, user_id } => {
             runs::sync_role(ctx, guild, *run_id, *user_id).await

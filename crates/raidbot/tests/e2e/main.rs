@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod headcount;
 mod process;
 mod raid_tools;
 mod runs;

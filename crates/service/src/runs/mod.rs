@@ -18,7 +18,7 @@ use domain::{ChannelKey, RoleKey, RunStatus, Snowflake};
 use store::run_reactions::{self, RunReaction};
 use store::run_roster::{self, RosterEntry, RosterState};
 use store::runs::{self as store_runs, NewRun, Participant, Run};
-use store::{PgConnection, PgPool, guild_config};
+use store::{PgConnection, PgPool, Postgres, Transaction, guild_config};
 
 use crate::tasks::{self, LogEvent, Task};
 use crate::{Actor, Result, ServiceError};
@@ -88,6 +88,21 @@ pub async fn create(
     actor: &Actor,
     req: RunRequest,
 ) -> Result<Run> {
+    let (run, tx) = create_in(pool, pool.begin().await?, guild, actor, req, None).await?;
+    tx.commit().await?;
+    Ok(run)
+}
+
+/// `create` inside the caller's transaction, handed back uncommitted. `converting` is the
+/// headcount being turned into this run: the one open headcount that does not block it.
+pub(crate) async fn create_in<'t>(
+    pool: &PgPool,
+    mut tx: Transaction<'t, Postgres>,
+    guild: Snowflake,
+    actor: &Actor,
+    req: RunRequest,
+    converting: Option<i64>,
+) -> Result<(Run, Transaction<'t, Postgres>)> {
     actor.require(RoleKey::Organizer)?;
     let organizer = req.organizer_id.or(actor.user_id).ok_or_else(|| {
         ServiceError::invalid(
@@ -128,7 +143,6 @@ pub async fn create(
             "A run lasts between 1 minute and 24 hours (1440 minutes).",
         ));
     }
-    let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     let raid_channel = guild_config::channel(&mut tx, guild, ChannelKey::Raid)
         .await?
@@ -156,6 +170,7 @@ pub async fn create(
     };
     // One active run or headcount per organizer: checked under this lock in both places.
     store::locks::organizer_activity(&mut tx, guild, organizer).await?;
+    crate::headcounts::refuse_if_open(&mut tx, guild, organizer, converting).await?;
     let run_id = match store_runs::insert(&mut tx, &new).await {
         Ok(id) => id,
         Err(e) if e.unique_violation().as_deref() == Some("run_one_active_per_organizer") => {
@@ -192,8 +207,7 @@ pub async fn create(
     let run = store_runs::get(&mut tx, guild, run_id)
         .await?
         .ok_or_else(|| not_found(run_id))?;
-    tx.commit().await?;
-    Ok(run)
+    Ok((run, tx))
 }
 
 pub async fn get(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<RunDetail> {

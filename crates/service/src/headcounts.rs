@@ -1,0 +1,568 @@
+//! Headcounts: an organizer asks who would come to which dungeons; raiders answer with
+//! Interested and key buttons; the organizer converts it into a run of one dungeon or ends
+//! it. Every change to one headcount holds its row lock, so double clicks and races
+//! serialize and the loser gets a clear answer. The `/headcount` picker keeps its choices in
+//! a draft row, so an open picker survives a restart too.
+
+use chrono::Utc;
+use domain::catalog::catalog;
+use domain::headcount::{
+    self as rules, AUTO_END_AFTER, DungeonsError, HeadcountStatus, MAX_DUNGEONS, ReactionKind,
+};
+use domain::{ChannelKey, RoleKey, Snowflake};
+use store::headcounts::{self as store_hc, Draft, Headcount, NewHeadcount, Reaction};
+use store::runs::Run;
+use store::{PgConnection, PgPool, guild_config};
+
+use crate::runs::{self, RunRequest};
+use crate::tasks::{self, LogEvent, PANEL_COALESCE, Task};
+use crate::{Actor, Result, ServiceError};
+
+/// A headcount with every answer: what its panels and log entries show.
+#[derive(Debug, Clone)]
+pub struct HeadcountDetail {
+    pub headcount: Headcount,
+    /// Oldest first.
+    pub reactions: Vec<Reaction>,
+}
+
+impl HeadcountDetail {
+    fn who(&self, kind: ReactionKind, code: &str) -> Vec<Snowflake> {
+        self.reactions
+            .iter()
+            .filter(|r| r.kind == kind && r.code == code)
+            .map(|r| r.user_id)
+            .collect()
+    }
+
+    /// Members interested in a dungeon, in the order they answered.
+    pub fn interested(&self, dungeon: &str) -> Vec<Snowflake> {
+        self.who(ReactionKind::Interest, dungeon)
+    }
+
+    /// Members holding a key (reaction code), in the order they answered.
+    pub fn key_holders(&self, key: &str) -> Vec<Snowflake> {
+        self.who(ReactionKind::Key, key)
+    }
+}
+
+/// What Convert made.
+#[derive(Debug, Clone)]
+pub struct Conversion {
+    pub headcount: Headcount,
+    pub run: Run,
+    /// Key reactions carried into the run.
+    pub keys_copied: u64,
+}
+
+fn not_found(id: i64) -> ServiceError {
+    ServiceError::NotFound(format!("Headcount #{id} does not exist in this server."))
+}
+
+fn dungeons_error(e: DungeonsError) -> ServiceError {
+    let code = match e {
+        DungeonsError::Empty => "no_dungeon",
+        DungeonsError::TooMany { .. } => "too_many_dungeons",
+        DungeonsError::Unknown(_) => "unknown_dungeon",
+    };
+    ServiceError::invalid(code, e.to_string())
+}
+
+/// Why a closed headcount refuses a change.
+fn closed(h: &Headcount) -> ServiceError {
+    match (h.status, h.converted_run_id) {
+        (HeadcountStatus::Converted, Some(run)) => ServiceError::conflict(
+            "headcount_closed",
+            format!("This headcount was already converted to run #{run}."),
+        ),
+        _ => ServiceError::conflict("headcount_closed", "This headcount has already ended."),
+    }
+}
+
+/// The organizer, or staff above the organizer level, may manage a headcount (the same rule
+/// as for runs).
+pub fn may_manage(actor: &Actor, h: &Headcount) -> bool {
+    actor.user_id == Some(h.organizer_id)
+        || RoleKey::Organizer
+            .level()
+            .is_some_and(|organizer| actor.level > organizer)
+}
+
+fn require_manager(actor: &Actor, h: &Headcount) -> Result<()> {
+    if may_manage(actor, h) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "Only this headcount's organizer, or staff above Organizer, can manage it.".into(),
+        ))
+    }
+}
+
+/// Refuses a new run or headcount while the organizer has an open headcount (other than
+/// `except`, the one being converted). Call under `store::locks::organizer_activity`.
+pub(crate) async fn refuse_if_open(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    organizer: Snowflake,
+    except: Option<i64>,
+) -> Result<()> {
+    match store_hc::open_for_organizer(conn, guild, organizer).await? {
+        Some(h) if Some(h.headcount_id) != except => Err(ServiceError::conflict(
+            "active_headcount_exists",
+            format!(
+                "There is already an open headcount for this organizer (#{}): convert or end it first.",
+                h.headcount_id
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses while the organizer has an active run. Call under the organizer lock.
+async fn refuse_if_running(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    organizer: Snowflake,
+) -> Result<()> {
+    match store::runs::active_for_organizer(conn, guild, organizer).await? {
+        Some(r) => Err(ServiceError::conflict(
+            "active_run_exists",
+            format!(
+                "There is already an active run for this organizer (#{}): end or cancel it first.",
+                r.run_id
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Queues a coalesced refresh of the headcount's public panel.
+async fn refresh_panel(conn: &mut PgConnection, guild: Snowflake, id: i64) -> store::Result<()> {
+    let due = Utc::now() + chrono::Duration::from_std(PANEL_COALESCE).unwrap_or_default();
+    tasks::queue(
+        conn,
+        guild,
+        Task::HeadcountPanelRefresh { headcount_id: id },
+        Some(due),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Posts a headcount for `organizer` (default: the actor) asking about `dungeons`.
+pub async fn create(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    organizer: Option<Snowflake>,
+    dungeons: &[String],
+) -> Result<Headcount> {
+    let mut tx = pool.begin().await?;
+    let h = create_in(&mut tx, guild, actor, organizer, dungeons).await?;
+    tx.commit().await?;
+    Ok(h)
+}
+
+async fn create_in(
+    tx: &mut PgConnection,
+    guild: Snowflake,
+    actor: &Actor,
+    organizer: Option<Snowflake>,
+    dungeons: &[String],
+) -> Result<Headcount> {
+    actor.require(RoleKey::Organizer)?;
+    let organizer = organizer.or(actor.user_id).ok_or_else(|| {
+        ServiceError::invalid(
+            "organizer_required",
+            "Say who organizes the headcount (organizer_id).",
+        )
+    })?;
+    let picked = rules::validate_dungeons(dungeons).map_err(dungeons_error)?;
+    guild_config::ensure_guild(tx, guild).await?;
+    let raid_channel = guild_config::channel(tx, guild, ChannelKey::Raid)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::conflict(
+                "raid_channel_not_configured",
+                "This server has no raid channel yet: an administrator can set one with /setchannels.",
+            )
+        })?;
+    // One active run or headcount per organizer: checked under this lock in both places.
+    store::locks::organizer_activity(tx, guild, organizer).await?;
+    refuse_if_running(tx, guild, organizer).await?;
+    refuse_if_open(tx, guild, organizer, None).await?;
+    let auto_end_at = Utc::now()
+        + chrono::Duration::from_std(AUTO_END_AFTER)
+            .unwrap_or_else(|_| chrono::Duration::hours(12));
+    let new = NewHeadcount {
+        guild_id: guild,
+        organizer_id: organizer,
+        dungeons: picked.iter().map(|d| d.code.clone()).collect(),
+        auto_end_at,
+        panel_channel_id: Some(raid_channel),
+    };
+    let id = match store_hc::insert(tx, &new).await {
+        Ok(id) => id,
+        // Only reachable if someone skipped the lock: the index is the last word.
+        Err(e) if e.unique_violation().as_deref() == Some("headcount_one_open_per_organizer") => {
+            return Err(ServiceError::conflict(
+                "active_headcount_exists",
+                "There is already an open headcount for this organizer: convert or end it first.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let task = Task::HeadcountPanelPost { headcount_id: id };
+    tasks::queue(tx, guild, task, None).await?;
+    let timer = Task::HeadcountAutoEnd { headcount_id: id };
+    tasks::queue(tx, guild, timer, Some(auto_end_at)).await?;
+    let event = LogEvent::HeadcountCreated { headcount_id: id };
+    tasks::log(tx, guild, ChannelKey::RaidLog, event).await?;
+    store_hc::get(tx, guild, id)
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+pub async fn get(pool: &PgPool, guild: Snowflake, id: i64) -> Result<HeadcountDetail> {
+    let mut conn = pool.acquire().await?;
+    let headcount = store_hc::get(&mut conn, guild, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let reactions = store_hc::reactions(&mut conn, guild, id).await?;
+    Ok(HeadcountDetail {
+        headcount,
+        reactions,
+    })
+}
+
+/// What a raider's press did.
+#[derive(Debug, Clone)]
+pub struct Toggled {
+    /// The member now has this answer (false: withdrawn).
+    pub on: bool,
+    pub headcount: Headcount,
+}
+
+/// Interested in `code` (a dungeon of the headcount) or holding `code` (one of its keys):
+/// on, or off when pressed again.
+pub async fn toggle(
+    pool: &PgPool,
+    guild: Snowflake,
+    id: i64,
+    actor: &Actor,
+    user: Snowflake,
+    kind: ReactionKind,
+    code: &str,
+) -> Result<Toggled> {
+    if actor.user_id != Some(user) {
+        return Err(ServiceError::Forbidden(
+            "Only the raider themself can answer a headcount.".into(),
+        ));
+    }
+    actor.require(RoleKey::VerifiedRaider)?;
+    let mut tx = pool.begin().await?;
+    let h = store_hc::lock(&mut tx, guild, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let belongs = match kind {
+        ReactionKind::Interest => h.dungeons.iter().any(|d| d == code),
+        ReactionKind::Key => h.dungeons.iter().any(|d| {
+            catalog()
+                .dungeon(d)
+                .is_some_and(|d| d.keys.iter().any(|k| k.reaction == code))
+        }),
+    };
+    if !belongs {
+        return Err(ServiceError::invalid(
+            "not_in_headcount",
+            "That is not one of this headcount's choices.",
+        ));
+    }
+    if !h.status.is_open() {
+        return Err(closed(&h));
+    }
+    let on = store_hc::toggle_reaction(&mut tx, guild, id, kind, code, user).await?;
+    refresh_panel(&mut tx, guild, id).await?;
+    tx.commit().await?;
+    Ok(Toggled { on, headcount: h })
+}
+
+/// Makes a run of one of the headcount's dungeons, carries that dungeon's key holders into
+/// the run, tells the raiders, and closes the headcount: all in one transaction, so two
+/// Convert presses make one run and the second press is told which.
+pub async fn convert(
+    pool: &PgPool,
+    guild: Snowflake,
+    id: i64,
+    actor: &Actor,
+    dungeon: &str,
+) -> Result<Conversion> {
+    let mut tx = pool.begin().await?;
+    let h = store_hc::lock(&mut tx, guild, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    require_manager(actor, &h)?;
+    if !h.status.is_open() {
+        return Err(closed(&h));
+    }
+    if !h.dungeons.iter().any(|d| d == dungeon) {
+        return Err(ServiceError::invalid(
+            "not_in_headcount",
+            "Pick one of this headcount's dungeons.",
+        ));
+    }
+    let d = catalog().dungeon(dungeon).ok_or_else(|| {
+        ServiceError::invalid(
+            "unknown_dungeon",
+            format!("`{dungeon}` is not a dungeon raidbot knows."),
+        )
+    })?;
+    let req = RunRequest {
+        organizer_id: Some(h.organizer_id),
+        dungeon: d.code.clone(),
+        ..Default::default()
+    };
+    let (run, mut tx) = runs::create_in(pool, tx, guild, actor, req, Some(id)).await?;
+    let keys: Vec<(String, i32)> = d
+        .keys
+        .iter()
+        .map(|k| {
+            (
+                k.reaction.clone(),
+                i32::try_from(k.max_early_location).unwrap_or(i32::MAX),
+            )
+        })
+        .collect();
+    let keys_copied = store_hc::copy_keys_to_run(&mut tx, guild, id, run.run_id, &keys).await?;
+    let reason = close_reason(actor, &h);
+    store_hc::mark_converted(&mut tx, guild, id, run.run_id, actor.user_id, reason).await?;
+    refresh_panel(&mut tx, guild, id).await?;
+    let announce = Task::HeadcountRunAnnounce { headcount_id: id };
+    tasks::queue(&mut tx, guild, announce, None).await?;
+    let event = LogEvent::HeadcountConverted {
+        headcount_id: id,
+        run_id: run.run_id,
+    };
+    tasks::log(&mut tx, guild, ChannelKey::RaidLog, event).await?;
+    let headcount = store_hc::get(&mut tx, guild, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    tx.commit().await?;
+    Ok(Conversion {
+        headcount,
+        run,
+        keys_copied,
+    })
+}
+
+fn close_reason(actor: &Actor, h: &Headcount) -> &'static str {
+    if actor.user_id == Some(h.organizer_id) {
+        "organizer"
+    } else {
+        "staff"
+    }
+}
+
+/// Closes the headcount without a run. A second End is told it already ended.
+pub async fn end(pool: &PgPool, guild: Snowflake, id: i64, actor: &Actor) -> Result<Headcount> {
+    let mut tx = pool.begin().await?;
+    let h = store_hc::lock(&mut tx, guild, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    require_manager(actor, &h)?;
+    if !h.status.is_open() {
+        return Err(closed(&h));
+    }
+    store_hc::mark_ended(&mut tx, guild, id, actor.user_id, close_reason(actor, &h)).await?;
+    refresh_panel(&mut tx, guild, id).await?;
+    let event = LogEvent::HeadcountEnded { headcount_id: id };
+    tasks::log(&mut tx, guild, ChannelKey::RaidLog, event).await?;
+    let h = store_hc::get(&mut tx, guild, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    tx.commit().await?;
+    Ok(h)
+}
+
+/// The forgotten-headcount timer fired: an open headcount ends ("closed automatically").
+/// Returns whether it closed it.
+pub async fn auto_end(pool: &PgPool, guild: Snowflake, id: i64) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let Some(h) = store_hc::lock(&mut tx, guild, id).await? else {
+        return Ok(false);
+    };
+    if !h.status.is_open() {
+        return Ok(false);
+    }
+    if h.auto_end_at > Utc::now() {
+        let timer = Task::HeadcountAutoEnd { headcount_id: id };
+        tasks::queue(&mut tx, guild, timer, Some(h.auto_end_at)).await?;
+        tx.commit().await?;
+        return Ok(false);
+    }
+    let closed = store_hc::mark_ended(&mut tx, guild, id, None, "auto").await?;
+    refresh_panel(&mut tx, guild, id).await?;
+    let event = LogEvent::HeadcountEnded { headcount_id: id };
+    tasks::log(&mut tx, guild, ChannelKey::RaidLog, event).await?;
+    tx.commit().await?;
+    Ok(closed)
+}
+
+/// The bot posted the headcount's panel: remember where, so refreshes edit it.
+pub async fn panel_posted(
+    pool: &PgPool,
+    guild: Snowflake,
+    id: i64,
+    channel: Snowflake,
+    message: Snowflake,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    store_hc::set_panel_message(&mut conn, guild, id, channel, message).await?;
+    Ok(())
+}
+
+/// Queues a panel refresh (the bot does this when answers arrived while it was posting).
+pub async fn request_refresh(pool: &PgPool, guild: Snowflake, id: i64) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    refresh_panel(&mut conn, guild, id).await?;
+    Ok(())
+}
+
+// --- The /headcount picker -------------------------------------------------------------
+
+fn require_own_draft(actor: &Actor, draft: &Draft) -> Result<()> {
+    if actor.user_id == Some(draft.organizer_id) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "This picker belongs to another organizer.".into(),
+        ))
+    }
+}
+
+fn draft_gone() -> ServiceError {
+    ServiceError::conflict(
+        "picker_closed",
+        "This picker is no longer in use (the headcount was posted, or a newer picker replaced it). Run /headcount again.",
+    )
+}
+
+/// Opens a picker for the actor. Tells them at once when they cannot post a headcount now.
+pub async fn open_picker(pool: &PgPool, guild: Snowflake, actor: &Actor) -> Result<Draft> {
+    actor.require(RoleKey::Organizer)?;
+    let organizer = actor.user_id.ok_or_else(|| {
+        ServiceError::invalid("organizer_required", "Only a member can open the picker.")
+    })?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    // Informational here (no lock): posting checks again under the organizer lock.
+    refuse_if_running(&mut tx, guild, organizer).await?;
+    refuse_if_open(&mut tx, guild, organizer, None).await?;
+    let draft = store_hc::new_draft(&mut tx, guild, organizer).await?;
+    tx.commit().await?;
+    Ok(draft)
+}
+
+/// Shows a category's dungeons in the picker.
+pub async fn pick_category(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    draft_id: i64,
+    category: &str,
+) -> Result<Draft> {
+    let category = rules::category(category).ok_or_else(|| {
+        ServiceError::invalid("unknown_category", "Pick a category from the menu.")
+    })?;
+    let mut tx = pool.begin().await?;
+    let draft = store_hc::lock_draft(&mut tx, guild, draft_id)
+        .await?
+        .ok_or_else(draft_gone)?;
+    require_own_draft(actor, &draft)?;
+    store_hc::update_draft(&mut tx, guild, draft_id, Some(category), &draft.dungeons).await?;
+    tx.commit().await?;
+    Ok(Draft {
+        category: Some(category.to_owned()),
+        ..draft
+    })
+}
+
+/// The dungeons picked in the shown category replace that category's earlier picks; picks
+/// from other categories stay.
+pub async fn pick_dungeons(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    draft_id: i64,
+    values: &[String],
+) -> Result<Draft> {
+    let mut tx = pool.begin().await?;
+    let draft = store_hc::lock_draft(&mut tx, guild, draft_id)
+        .await?
+        .ok_or_else(draft_gone)?;
+    require_own_draft(actor, &draft)?;
+    let category = draft
+        .category
+        .as_deref()
+        .and_then(rules::category)
+        .ok_or_else(|| ServiceError::invalid("no_category", "Pick a category first."))?;
+    let in_category: Vec<&str> = rules::dungeons_in(category)
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    if let Some(bad) = values.iter().find(|v| !in_category.contains(&v.as_str())) {
+        return Err(ServiceError::invalid(
+            "unknown_dungeon",
+            format!("`{bad}` is not a dungeon of {category}."),
+        ));
+    }
+    let mut picks: Vec<String> = draft
+        .dungeons
+        .iter()
+        .filter(|d| !in_category.contains(&d.as_str()) || values.contains(d))
+        .cloned()
+        .collect();
+    for v in values {
+        if !picks.contains(v) {
+            picks.push(v.clone());
+        }
+    }
+    if picks.len() > MAX_DUNGEONS {
+        return Err(dungeons_error(DungeonsError::TooMany {
+            picked: picks.len(),
+            max: MAX_DUNGEONS,
+        }));
+    }
+    store_hc::update_draft(&mut tx, guild, draft_id, Some(category), &picks).await?;
+    tx.commit().await?;
+    Ok(Draft {
+        dungeons: picks,
+        category: Some(category.to_owned()),
+        ..draft
+    })
+}
+
+/// Posts the headcount the picker holds; the picker is used up.
+pub async fn post_draft(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    draft_id: i64,
+) -> Result<Headcount> {
+    let mut tx = pool.begin().await?;
+    let draft = store_hc::lock_draft(&mut tx, guild, draft_id)
+        .await?
+        .ok_or_else(draft_gone)?;
+    require_own_draft(actor, &draft)?;
+    let h = create_in(
+        &mut tx,
+        guild,
+        actor,
+        Some(draft.organizer_id),
+        &draft.dungeons,
+    )
+    .await?;
+    store_hc::delete_draft(&mut tx, guild, draft_id).await?;
+    tx.commit().await?;
+    Ok(h)
+}
