@@ -9,13 +9,16 @@ pub mod catalog;
 pub mod channels;
 pub mod custom_id;
 pub mod limits;
+pub mod party;
 pub mod roles;
 pub mod run;
 pub mod snowflake;
 
 pub use catalog::{Dungeon, RaidClass};
 pub use channels::{ChannelKey, ChannelKind};
-pub use custom_id::{CustomId, RunButton, RunComponent};
+pub use custom_id::{
+    CustomId, PartyButton, PartyComponent, RolePingComponent, RunButton, RunComponent,
+};
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};
 pub use snowflake::Snowflake;

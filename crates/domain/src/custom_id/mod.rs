@@ -2,10 +2,14 @@
 //! panels keep working after a restart. Each feature's ids live in their own module; this
 //! one only dispatches on the kind.
 
+mod party;
+mod role_ping;
 mod run;
 
 use std::fmt;
 
+pub use party::{PartyButton, PartyComponent};
+pub use role_ping::RolePingComponent;
 pub use run::{RunButton, RunComponent};
 
 /// Discord's limit on a custom id's length.
@@ -14,6 +18,8 @@ pub const CUSTOM_ID_MAX: usize = 100;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomId {
     Run(RunComponent),
+    Party(PartyComponent),
+    RolePing(RolePingComponent),
 }
 
 impl CustomId {
@@ -24,6 +30,8 @@ impl CustomId {
         let (kind, rest) = text.split_once(':')?;
         match kind {
             "run" => RunComponent::parse(rest).map(CustomId::Run),
+            "party" => PartyComponent::parse(rest).map(CustomId::Party),
+            "rping" => RolePingComponent::parse(rest).map(CustomId::RolePing),
             _ => None,
         }
     }
@@ -33,6 +41,8 @@ impl fmt::Display for CustomId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CustomId::Run(c) => write!(f, "run:{c}"),
+            CustomId::Party(c) => write!(f, "party:{c}"),
+            CustomId::RolePing(c) => write!(f, "rping:{c}"),
         }
     }
 }
