@@ -6,6 +6,8 @@ pub mod actor;
 pub mod api_keys;
 pub mod config;
 pub mod error;
+pub mod party;
+pub mod role_pings;
 pub mod runs;
 pub mod tasks;
 

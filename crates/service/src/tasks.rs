@@ -32,6 +32,12 @@ pub enum LogEvent {
         by: String,
         changes: Vec<(String, Option<String>)>,
     },
+    /// A dungeon's ping role was mapped (`role` set) or unmapped.
+    RolePingChanged {
+        by: String,
+        dungeon: String,
+        role: Option<String>,
+    },
     /// A Discord side effect could not be done; staff should know why.
     JobFailed {
         what: String,
@@ -48,6 +54,16 @@ pub enum Task {
     RunPanelRefresh { run_id: i64 },
     /// Close the run when its time is up (a timer).
     RunAutoEnd { run_id: i64 },
+    /// Post a party finder party and start its thread.
+    PartyPost { party_id: i64 },
+    /// Edit a party's post to show its latest closing time.
+    PartyRefresh { party_id: i64 },
+    /// Close a party when its time is up (a timer).
+    PartyAutoClose { party_id: i64 },
+    /// Delete a closed party's post and thread ("already gone" counts as done).
+    PartyRemove { party_id: i64 },
+    /// Post the self-service ping role panel (current mappings) in a channel.
+    RolePingPanelPost { channel: Snowflake },
     /// Post an event to a log channel, if the guild set one.
     LogPost {
         channel: ChannelKey,
@@ -61,6 +77,11 @@ impl Task {
             Task::RunPanelPost { .. } => "run_panel_post",
             Task::RunPanelRefresh { .. } => "run_panel_refresh",
             Task::RunAutoEnd { .. } => "run_auto_end",
+            Task::PartyPost { .. } => "party_post",
+            Task::PartyRefresh { .. } => "party_refresh",
+            Task::PartyAutoClose { .. } => "party_auto_close",
+            Task::PartyRemove { .. } => "party_remove",
+            Task::RolePingPanelPost { .. } => "role_ping_panel_post",
             Task::LogPost { .. } => "log_post",
         }
     }
@@ -70,7 +91,11 @@ impl Task {
             Task::RunPanelPost { run_id }
             | Task::RunPanelRefresh { run_id }
             | Task::RunAutoEnd { run_id } => Some(format!("run:{run_id}")),
-            Task::LogPost { .. } => None,
+            Task::PartyPost { party_id }
+            | Task::PartyRefresh { party_id }
+            | Task::PartyAutoClose { party_id }
+            | Task::PartyRemove { party_id } => Some(format!("party:{party_id}")),
+            Task::RolePingPanelPost { .. } | Task::LogPost { .. } => None,
         }
     }
 

@@ -9,6 +9,8 @@ pub mod guild_config;
 pub mod jobs;
 pub mod locks;
 pub mod logs;
+pub mod party;
+pub mod role_pings;
 pub mod runs;
 #[cfg(feature = "testing")]
 pub mod testing;
