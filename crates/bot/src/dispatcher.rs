@@ -184,6 +184,17 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
         Task::RunPanelPost { run_id } => format!("Posting the panel of run #{run_id}."),
         Task::RunPanelRefresh { run_id } => format!("Updating the panel of run #{run_id}."),
         Task::RunAutoEnd { run_id } => format!("Ending run #{run_id} at its time limit."),
+        Task::PartyPost { party_id } => format!("Posting party #{party_id} and its thread."),
+        Task::PartyRefresh { party_id } => format!("Updating the post of party #{party_id}."),
+        Task::PartyAutoClose { party_id } => {
+            format!("Closing party #{party_id} at its time limit.")
+        }
+        Task::PartyRemove { party_id } => {
+            format!("Deleting the post and thread of closed party #{party_id}.")
+        }
+        Task::RolePingPanelPost { channel } => {
+            format!("Posting the ping role panel in <#{channel}>.")
+        }
         Task::LogPost { channel, .. } => format!("Posting to the `{}` channel.", channel.as_str()),
     };
     let event = LogEvent::JobFailed {

@@ -336,3 +336,13 @@ pub async fn thread_started(
     tx.commit().await?;
     Ok(())
 }
+
+/// The party's post could not be made for good (its channel is gone or closed to the bot):
+/// close it, so it does not block its owner from posting another.
+pub async fn post_failed(pool: &PgPool, guild: Snowflake, party_id: i64) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let closed =
+        store_party::mark_closed(&mut tx, guild, party_id, None, CloseReason::Auto).await?;
+    tx.commit().await?;
+    Ok(closed)
+}

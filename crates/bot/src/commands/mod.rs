@@ -1,6 +1,8 @@
 //! Slash command definitions (one module per feature) and their registration.
 
 mod config;
+mod party;
+mod role_pings;
 mod runs;
 
 use twilight_http::Client;
@@ -14,13 +16,19 @@ pub enum CommandName {
     SetRoles,
     SetChannels,
     Run,
+    Party,
+    ConfigRolePings,
+    SendRolePingEmbed,
 }
 
 impl CommandName {
-    pub const ALL: [CommandName; 3] = [
+    pub const ALL: [CommandName; 6] = [
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
+        CommandName::Party,
+        CommandName::ConfigRolePings,
+        CommandName::SendRolePingEmbed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -28,6 +36,9 @@ impl CommandName {
             CommandName::SetRoles => "setroles",
             CommandName::SetChannels => "setchannels",
             CommandName::Run => "run",
+            CommandName::Party => "party",
+            CommandName::ConfigRolePings => "configrolepings",
+            CommandName::SendRolePingEmbed => "sendrolepingembed",
         }
     }
 
@@ -40,6 +51,8 @@ impl CommandName {
 pub fn definitions() -> Vec<Command> {
     let mut all = config::definitions();
     all.extend(runs::definitions());
+    all.extend(party::definitions());
+    all.extend(role_pings::definitions());
     all
 }
 

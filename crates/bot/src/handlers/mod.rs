@@ -1,6 +1,8 @@
 //! Interaction handlers: parse what Discord sent, call the use case, pick the view.
 
 mod config;
+mod party;
+mod role_pings;
 mod runs;
 
 use domain::CustomId;
@@ -27,7 +29,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             InteractionType::ApplicationCommandAutocomplete,
             Some(InteractionData::ApplicationCommand(data)),
         ) => match CommandName::parse(&data.name) {
-            Some(CommandName::Run) => runs::autocomplete(data),
+            Some(CommandName::Run | CommandName::ConfigRolePings) => runs::autocomplete(data),
             _ => Err(unknown()),
         },
         (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
@@ -35,16 +37,40 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::SetRoles) => config::set_roles(&ctx, &inv, data).await,
                 Some(CommandName::SetChannels) => config::set_channels(&ctx, &inv, data).await,
                 Some(CommandName::Run) => runs::create(&ctx, &inv, data).await,
+                Some(CommandName::Party) => party::create(&ctx, &inv, data).await,
+                Some(CommandName::ConfigRolePings) => role_pings::configure(&ctx, &inv, data).await,
+                Some(CommandName::SendRolePingEmbed) => {
+                    role_pings::send_panel(&ctx, &inv, data).await
+                }
                 None => Err(unknown()),
             }
         }
         (InteractionType::MessageComponent, Some(InteractionData::MessageComponent(data))) => {
             match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
                 CustomId::Run(c) => runs::component(&ctx, &inv, c, &data.values).await,
+                CustomId::Party(c) => party::component(&ctx, &inv, c).await,
+                CustomId::RolePing(c) => {
+                    let roles = member_roles(&interaction);
+                    role_pings::component(&ctx, &inv, c, &data.values, &roles).await
+                }
             }
         }
         _ => Err(unknown()),
     }
+}
+
+/// The Discord roles the acting member holds, as the interaction reports them.
+fn member_roles(interaction: &Interaction) -> Vec<domain::Snowflake> {
+    interaction
+        .member
+        .as_ref()
+        .map(|m| {
+            m.roles
+                .iter()
+                .filter_map(|r| domain::Snowflake::new(r.get()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A string option's value, if given.

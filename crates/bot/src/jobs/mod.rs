@@ -2,6 +2,8 @@
 //! functions do one job's work, one module per feature.
 
 mod logs;
+mod party;
+mod role_pings;
 mod runs;
 
 use domain::Snowflake;
@@ -48,6 +50,16 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             .await
             .map(|_| ())
             .map_err(JobError::from),
+        Task::PartyPost { party_id } => party::post(ctx, guild, *party_id).await,
+        Task::PartyRefresh { party_id } => party::refresh(ctx, guild, *party_id).await,
+        Task::PartyAutoClose { party_id } => {
+            service::party::auto_close(&ctx.pool, guild, *party_id)
+                .await
+                .map(|_| ())
+                .map_err(JobError::from)
+        }
+        Task::PartyRemove { party_id } => party::remove(ctx, guild, *party_id).await,
+        Task::RolePingPanelPost { channel } => role_pings::post_panel(ctx, guild, *channel).await,
         Task::LogPost { channel, event } => logs::post(ctx, guild, *channel, event).await,
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod config;
 pub mod logs;
+pub mod party;
+pub mod role_pings;
 pub mod runs;
 
 use twilight_model::channel::message::embed::Embed;
