@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod party;
 mod process;
+mod role_pings;
 mod runs;
 mod setup;
