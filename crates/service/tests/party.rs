@@ -331,3 +331,18 @@ async fn a_moderator_closes_and_the_timer_closes_only_when_due() {
     assert_eq!(closed.closed_by, None);
     assert!(!party::auto_close(&t.pool, g(), p.party_id).await.unwrap());
 }
+
+#[tokio::test]
+async fn a_post_that_cannot_be_made_does_not_block_its_owner() {
+    let t = setup().await;
+    let owner = raider(90);
+    let p = party::create(&t.pool, g(), &owner, req("Lost"))
+        .await
+        .unwrap();
+    assert!(party::post_failed(&t.pool, g(), p.party_id).await.unwrap());
+    let closed = party::get(&t.pool, g(), p.party_id).await.unwrap();
+    assert_eq!(closed.close_reason, Some(CloseReason::Auto));
+    party::create(&t.pool, g(), &owner, req("Found"))
+        .await
+        .unwrap();
+}
