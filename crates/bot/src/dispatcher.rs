@@ -196,6 +196,17 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
         Task::HeadcountRunAnnounce { headcount_id } => {
             format!("Telling the raiders of headcount #{headcount_id} that its run is up.")
         }
+        Task::PartyPost { party_id } => format!("Posting party #{party_id} and its thread."),
+        Task::PartyRefresh { party_id } => format!("Updating the post of party #{party_id}."),
+        Task::PartyAutoClose { party_id } => {
+            format!("Closing party #{party_id} at its time limit.")
+        }
+        Task::PartyRemove { party_id } => {
+            format!("Deleting the post and thread of closed party #{party_id}.")
+        }
+        Task::RolePingPanelPost { channel } => {
+            format!("Posting the ping role panel in <#{channel}>.")
+        }
         Task::LogPost { channel, .. } => format!("Posting to the `{}` channel.", channel.as_str()),
         Task::RunRoleSync { run_id, user_id } => {
             format!("Updating <@{user_id}>'s role for run #{run_id}.")

@@ -1285,6 +1285,17 @@ impl DiscordSim {
         self.remove_message(&mut st, channel, id, false);
     }
 
+    /// Deletes a channel or thread without telling the bot (no CHANNEL_DELETE), as a
+    /// member with Manage Channels would by hand.
+    pub fn delete_channel_behind_bot(&self, channel: ChannelId) {
+        let mut st = self.lock();
+        let guild = st.channels.remove(&channel).and_then(|c| c.guild_id);
+        st.messages.remove(&channel);
+        if let Some(g) = guild.and_then(|g| st.guilds.get_mut(&g)) {
+            g.channels.retain(|c| *c != channel);
+        }
+    }
+
     /// Deletes a role without telling the bot (no GUILD_ROLE_DELETE).
     pub fn delete_role_behind_bot(&self, guild: GuildId, role: RoleId) {
         let mut st = self.lock();

@@ -99,7 +99,7 @@ pub(crate) fn route(method: &str, segs: &[&str]) -> Option<(String, Params)> {
             p.token = s(tok);
             "/webhooks/{application_id}/{interaction_token}"
         }
-        ("GET", ["channels", c]) => {
+        ("GET" | "DELETE", ["channels", c]) => {
             p.channel = s(c);
             "/channels/{channel_id}"
         }
@@ -581,6 +581,7 @@ fn handle(
                 .map(ok)
                 .unwrap_or(Err(ApiError::unknown_channel()))
         }
+        "DELETE /channels/{channel_id}" => delete_channel(sim, st, p),
         "GET /channels/{channel_id}/messages" => {
             let c = p.channel()?;
             if !st.channels.contains_key(&c) {
@@ -1283,6 +1284,53 @@ fn create_thread(sim: &DiscordSim, st: &mut State, template: &str, p: &Params, b
         json["message"] = m;
     }
     Ok((201, Some(json)))
+}
+
+/// Deletes a guild channel or thread: MANAGE_THREADS for a thread, MANAGE_CHANNELS for
+/// anything else; its messages go with it (CHANNEL_DELETE / THREAD_DELETE).
+fn delete_channel(sim: &DiscordSim, st: &mut State, p: &Params) -> Reply {
+    let bot = sim.inner.bot_user;
+    let c = p.channel()?;
+    let ch = st
+        .channels
+        .get(&c)
+        .cloned()
+        .ok_or_else(ApiError::unknown_channel)?;
+    let Some(g) = ch.guild_id else {
+        return Err(ApiError::new(
+            403,
+            50003,
+            "Cannot execute action on a DM channel",
+        ));
+    };
+    let thread = ch.kind == ChannelKind::PublicThread;
+    let need = if thread {
+        perms::MANAGE_THREADS
+    } else {
+        perms::MANAGE_CHANNELS
+    };
+    if st.permissions(g, bot) & need == 0 {
+        return Err(ApiError::missing_permissions());
+    }
+    let json = ch.to_json(st);
+    st.channels.remove(&c);
+    st.messages.remove(&c);
+    if let Some(guild) = st.guilds.get_mut(&g) {
+        guild.channels.retain(|x| *x != c);
+    }
+    if let Some(parent) = ch.parent_id
+        && let Some(starter) = st.find_message_mut(parent, MessageId(c.0))
+        && starter.thread_id == Some(c)
+    {
+        starter.thread_id = None;
+    }
+    let event = if thread {
+        "THREAD_DELETE"
+    } else {
+        "CHANNEL_DELETE"
+    };
+    sim.dispatch(st, event, json.clone());
+    ok(json)
 }
 
 fn update_member(sim: &DiscordSim, st: &mut State, p: &Params, b: &Value) -> Reply {

@@ -919,6 +919,12 @@ async fn rest_basics_deserialize_in_twilight() {
         .await
         .unwrap();
     assert_eq!(t.id.get(), m.id.get());
+    assert!(w.sim.channels(w.guild).iter().any(|c| c.id.0 == t.id.get()));
+    // Deleting the thread removes it; deleting it again is 10003 Unknown Channel.
+    http.delete_channel(t.id).await.unwrap();
+    assert!(!w.sim.channels(w.guild).iter().any(|c| c.id.0 == t.id.get()));
+    let err = http.delete_channel(t.id).await.unwrap_err();
+    assert_eq!(api_code(&err), (404, 10003));
     let msgs = http
         .channel_messages(Id::new(w.channel.0))
         .limit(10)

@@ -11,13 +11,17 @@ pub mod custom_id;
 pub mod headcount;
 pub mod limits;
 pub mod o3;
+pub mod party;
 pub mod roles;
 pub mod run;
 pub mod snowflake;
 
 pub use catalog::{Dungeon, PanelReaction, RaidClass, ReactionKind};
 pub use channels::{ChannelKey, ChannelKind};
-pub use custom_id::{CustomId, HeadcountButton, HeadcountComponent, RunButton, RunComponent};
+pub use custom_id::{
+    CustomId, HeadcountButton, HeadcountComponent, PartyButton, PartyComponent, RolePingComponent,
+    RunButton, RunComponent,
+};
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};
 pub use snowflake::Snowflake;

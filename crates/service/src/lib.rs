@@ -7,6 +7,8 @@ pub mod api_keys;
 pub mod config;
 pub mod error;
 pub mod headcounts;
+pub mod party;
+pub mod role_pings;
 pub mod runs;
 pub mod tasks;
 

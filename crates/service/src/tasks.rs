@@ -58,6 +58,12 @@ pub enum LogEvent {
         user_id: Snowflake,
         reason: String,
     },
+    /// A dungeon's ping role was mapped (`role` set) or unmapped.
+    RolePingChanged {
+        by: String,
+        dungeon: String,
+        role: Option<String>,
+    },
     /// A Discord side effect could not be done; staff should know why.
     JobFailed {
         what: String,
@@ -82,6 +88,16 @@ pub enum Task {
     HeadcountAutoEnd { headcount_id: i64 },
     /// Tell the raiders of a converted headcount that its run is up.
     HeadcountRunAnnounce { headcount_id: i64 },
+    /// Post a party finder party and start its thread.
+    PartyPost { party_id: i64 },
+    /// Edit a party's post to show its latest closing time.
+    PartyRefresh { party_id: i64 },
+    /// Close a party when its time is up (a timer).
+    PartyAutoClose { party_id: i64 },
+    /// Delete a closed party's post and thread ("already gone" counts as done).
+    PartyRemove { party_id: i64 },
+    /// Post the self-service ping role panel (current mappings) in a channel.
+    RolePingPanelPost { channel: Snowflake },
     /// Post an event to a log channel, if the guild set one.
     LogPost {
         channel: ChannelKey,
@@ -137,6 +153,11 @@ impl Task {
             Task::HeadcountPanelRefresh { .. } => "headcount_panel_refresh",
             Task::HeadcountAutoEnd { .. } => "headcount_auto_end",
             Task::HeadcountRunAnnounce { .. } => "headcount_run_announce",
+            Task::PartyPost { .. } => "party_post",
+            Task::PartyRefresh { .. } => "party_refresh",
+            Task::PartyAutoClose { .. } => "party_auto_close",
+            Task::PartyRemove { .. } => "party_remove",
+            Task::RolePingPanelPost { .. } => "role_ping_panel_post",
             Task::LogPost { .. } => "log_post",
             Task::RunRoleSync { .. } => "run_role_sync",
             Task::RunCleanup { .. } => "run_cleanup",
@@ -158,7 +179,14 @@ impl Task {
             | Task::HeadcountRunAnnounce { headcount_id } => {
                 Some(format!("headcount:{headcount_id}"))
             }
-            Task::LogPost { .. } | Task::Notify { .. } | Task::RunAnnounce { .. } => None,
+            Task::PartyPost { party_id }
+            | Task::PartyRefresh { party_id }
+            | Task::PartyAutoClose { party_id }
+            | Task::PartyRemove { party_id } => Some(format!("party:{party_id}")),
+            Task::LogPost { .. }
+            | Task::Notify { .. }
+            | Task::RunAnnounce { .. }
+            | Task::RolePingPanelPost { .. } => None,
         }
     }
 

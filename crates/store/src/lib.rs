@@ -12,6 +12,8 @@ pub mod jobs;
 pub mod key_pops;
 pub mod locks;
 pub mod logs;
+pub mod party;
+pub mod role_pings;
 pub mod run_reactions;
 pub mod run_roster;
 pub mod runs;

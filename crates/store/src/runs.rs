@@ -379,19 +379,3 @@ where
         .await?;
     Ok(())
 }
-
-/// The Discord role to mention when a run of `dungeon` is posted, if the guild set one.
-pub async fn dungeon_ping_role(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    dungeon: &str,
-) -> Result<Option<Snowflake>> {
-    let id: Option<i64> = sqlx::query_scalar(
-        "SELECT role_id FROM dungeon_role_ping WHERE guild_id = $1 AND dungeon_code = $2",
-    )
-    .bind(guild.db())
-    .bind(dungeon)
-    .fetch_optional(conn)
-    .await?;
-    crate::opt_snowflake(id)
-}

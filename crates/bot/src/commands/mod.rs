@@ -2,6 +2,8 @@
 
 mod config;
 pub(crate) mod headcount;
+mod party;
+mod role_pings;
 mod runs;
 
 use twilight_http::Client;
@@ -16,14 +18,20 @@ pub enum CommandName {
     SetChannels,
     Run,
     Headcount,
+    Party,
+    ConfigRolePings,
+    SendRolePingEmbed,
 }
 
 impl CommandName {
-    pub const ALL: [CommandName; 4] = [
+    pub const ALL: [CommandName; 7] = [
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
         CommandName::Headcount,
+        CommandName::Party,
+        CommandName::ConfigRolePings,
+        CommandName::SendRolePingEmbed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +40,9 @@ impl CommandName {
             CommandName::SetChannels => "setchannels",
             CommandName::Run => "run",
             CommandName::Headcount => "headcount",
+            CommandName::Party => "party",
+            CommandName::ConfigRolePings => "configrolepings",
+            CommandName::SendRolePingEmbed => "sendrolepingembed",
         }
     }
 
@@ -45,6 +56,8 @@ pub fn definitions() -> Vec<Command> {
     let mut all = config::definitions();
     all.extend(runs::definitions());
     all.extend(headcount::definitions());
+    all.extend(party::definitions());
+    all.extend(role_pings::definitions());
     all
 }
 

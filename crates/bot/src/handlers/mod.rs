@@ -2,6 +2,8 @@
 
 mod config;
 mod headcount;
+mod party;
+mod role_pings;
 mod runs;
 
 use domain::CustomId;
@@ -29,7 +31,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             InteractionType::ApplicationCommandAutocomplete,
             Some(InteractionData::ApplicationCommand(data)),
         ) => match CommandName::parse(&data.name) {
-            Some(CommandName::Run) => runs::autocomplete(data),
+            Some(CommandName::Run | CommandName::ConfigRolePings) => runs::autocomplete(data),
             Some(CommandName::Headcount) => headcount::autocomplete(data),
             _ => Err(unknown()),
         },
@@ -39,6 +41,11 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::SetChannels) => config::set_channels(&ctx, &inv, data).await,
                 Some(CommandName::Run) => runs::create(&ctx, &inv, data).await,
                 Some(CommandName::Headcount) => headcount::create(&ctx, &inv, data).await,
+                Some(CommandName::Party) => party::create(&ctx, &inv, data).await,
+                Some(CommandName::ConfigRolePings) => role_pings::configure(&ctx, &inv, data).await,
+                Some(CommandName::SendRolePingEmbed) => {
+                    role_pings::send_panel(&ctx, &inv, data).await
+                }
                 None => Err(unknown()),
             }
         }
@@ -50,6 +57,11 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
                 CustomId::Run(c) => runs::component(&ctx, &inv, c, input).await,
                 CustomId::Headcount(c) => headcount::component(&ctx, &inv, c, &data.values).await,
+                CustomId::Party(c) => party::component(&ctx, &inv, c).await,
+                CustomId::RolePing(c) => {
+                    let roles = member_roles(&interaction);
+                    role_pings::component(&ctx, &inv, c, &data.values, &roles).await
+                }
             }
         }
         (InteractionType::ModalSubmit, Some(InteractionData::ModalSubmit(data))) => {
@@ -60,7 +72,9 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             };
             match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
                 CustomId::Run(c) => runs::component(&ctx, &inv, c, input).await,
-                CustomId::Headcount(_) => Err(unknown()),
+                CustomId::Headcount(_) | CustomId::Party(_) | CustomId::RolePing(_) => {
+                    Err(unknown())
+                }
             }
         }
         _ => Err(unknown()),
@@ -83,6 +97,20 @@ fn modal_fields(components: &[ModalInteractionComponent]) -> Vec<(String, String
         }
     }
     out
+}
+
+/// The Discord roles the acting member holds, as the interaction reports them.
+fn member_roles(interaction: &Interaction) -> Vec<domain::Snowflake> {
+    interaction
+        .member
+        .as_ref()
+        .map(|m| {
+            m.roles
+                .iter()
+                .filter_map(|r| domain::Snowflake::new(r.get()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A string option's value, if given.

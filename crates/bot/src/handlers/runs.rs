@@ -34,7 +34,7 @@ pub fn autocomplete(data: &CommandData) -> HandlerResult {
 
 /// The dungeon code from the option: a chosen suggestion is a code; a typed name is
 /// accepted when it names one dungeon.
-fn dungeon_code(typed: &str) -> String {
+pub(super) fn dungeon_code(typed: &str) -> String {
     let typed = typed.trim();
     let c = catalog();
     if c.dungeon(typed).is_some() {

@@ -56,6 +56,9 @@ pub async fn post(
                 None => return Ok(()),
             }
         }
+        LogEvent::RolePingChanged { by, dungeon, role } => {
+            views::role_pings::log_entry(by, dungeon, role.as_deref())
+        }
         LogEvent::JobFailed { what, reason } => views::logs::failure_entry(what, reason),
     };
     ctx.http

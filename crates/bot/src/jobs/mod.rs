@@ -3,6 +3,8 @@
 
 mod headcount;
 mod logs;
+mod party;
+mod role_pings;
 mod runs;
 
 use domain::Snowflake;
@@ -61,9 +63,19 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
                 .map(|_| ())
                 .map_err(JobError::from)
         }
+        Task::PartyPost { party_id } => party::post(ctx, guild, *party_id).await,
+        Task::PartyRefresh { party_id } => party::refresh(ctx, guild, *party_id).await,
+        Task::PartyAutoClose { party_id } => {
+            service::party::auto_close(&ctx.pool, guild, *party_id)
+                .await
+                .map(|_| ())
+                .map_err(JobError::from)
+        }
         Task::HeadcountRunAnnounce { headcount_id } => {
             headcount::announce_run(ctx, guild, *headcount_id).await
         }
+        Task::PartyRemove { party_id } => party::remove(ctx, guild, *party_id).await,
+        Task::RolePingPanelPost { channel } => role_pings::post_panel(ctx, guild, *channel).await,
         Task::LogPost { channel, event } => logs::post(ctx, guild, *channel, event).await,
         Task::RunRoleSync { run_id, user_id } => {
             runs::sync_role(ctx, guild, *run_id, *user_id).await

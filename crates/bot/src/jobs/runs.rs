@@ -89,7 +89,7 @@ pub async fn post_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), 
     }
     if run.ping_message_id.is_none() {
         let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
-        let dungeon_role = store::runs::dungeon_ping_role(&mut conn, guild, &run.dungeon_code)
+        let dungeon_role = store::role_pings::ping_role(&mut conn, guild, &run.dungeon_code)
             .await
             .map_err(service_err)?;
         drop(conn);

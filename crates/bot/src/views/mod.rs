@@ -4,6 +4,8 @@
 pub mod config;
 pub mod headcount;
 pub mod logs;
+pub mod party;
+pub mod role_pings;
 pub mod runs;
 
 use twilight_model::channel::message::embed::Embed;

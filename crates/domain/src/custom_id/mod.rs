@@ -3,11 +3,15 @@
 //! one only dispatches on the kind.
 
 mod headcount;
+mod party;
+mod role_ping;
 mod run;
 
 use std::fmt;
 
 pub use headcount::{HeadcountButton, HeadcountComponent};
+pub use party::{PartyButton, PartyComponent};
+pub use role_ping::RolePingComponent;
 pub use run::{RunButton, RunComponent};
 
 /// Discord's limit on a custom id's length.
@@ -17,6 +21,8 @@ pub const CUSTOM_ID_MAX: usize = 100;
 pub enum CustomId {
     Run(RunComponent),
     Headcount(HeadcountComponent),
+    Party(PartyComponent),
+    RolePing(RolePingComponent),
 }
 
 impl CustomId {
@@ -28,6 +34,8 @@ impl CustomId {
         match kind {
             "run" => RunComponent::parse(rest).map(CustomId::Run),
             "hc" => HeadcountComponent::parse(rest).map(CustomId::Headcount),
+            "party" => PartyComponent::parse(rest).map(CustomId::Party),
+            "rping" => RolePingComponent::parse(rest).map(CustomId::RolePing),
             _ => None,
         }
     }
@@ -38,6 +46,8 @@ impl fmt::Display for CustomId {
         match self {
             CustomId::Run(c) => write!(f, "run:{c}"),
             CustomId::Headcount(c) => write!(f, "hc:{c}"),
+            CustomId::Party(c) => write!(f, "party:{c}"),
+            CustomId::RolePing(c) => write!(f, "rping:{c}"),
         }
     }
 }

@@ -4,7 +4,9 @@
 
 mod harness;
 mod headcount;
+mod party;
 mod process;
 mod raid_tools;
+mod role_pings;
 mod runs;
 mod setup;

@@ -52,9 +52,24 @@ async fn dm_containing(w: &World, user: UserId, text: &str) -> Message {
 async fn the_run_role_follows_the_roster_and_goes_with_the_ping_at_close() {
     let w = World::new(1).await;
     w.configure().await;
+    let sim = &w.sim;
+    // Members who opted in to Shatters pings are mentioned when a Shatters run goes up.
+    let shatters_ping = sim.create_role(w.guild, "Shatters", 0, 1);
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "configrolepings",
+            vec![
+                CommandOption::string("dungeon", "shatters"),
+                CommandOption::role("role", shatters_ping),
+            ],
+        )
+        .await;
+    assert!(res.is_ok(), "{:?}", res.content);
     let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
     let panel = w.panel().await;
-    let sim = &w.sim;
     let role = sim
         .eventually(WAIT, || {
             sim.roles(w.guild)
@@ -72,6 +87,11 @@ async fn the_run_role_follows_the_roster_and_goes_with_the_ping_at_close() {
         .await
         .expect("a ping mentioning the run role");
     assert!(ping.content.contains("**Shatters** run by"));
+    assert!(
+        ping.content.contains(&format!("<@&{}>", shatters_ping.0)),
+        "{}",
+        ping.content
+    );
 
     let raider = w.raiders[0];
     press(&w, raider, &panel, "Join").await;

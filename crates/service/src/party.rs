@@ -1,0 +1,348 @@
+//! Party finder: a member posts a party (a post and a thread in `party_finder`); its owner
+//! extends or closes it, a moderator may close it, and its timer closes it otherwise.
+//!
+//! Every change to one party holds its row lock, so double clicks, the timer and two
+//! processes serialize and the loser gets a clear answer. Creation holds a per-member
+//! advisory lock, so the hourly limit (counted from rows) and the one-open-party rule
+//! (also a partial unique index) hold for concurrent requests.
+
+use chrono::{DateTime, Duration, Utc};
+use domain::party::{
+    self, DESCRIPTION_MAX, EXTEND_DEBOUNCE_SECONDS, EXTENSION_MINUTES, LIFETIME_MINUTES,
+    LOCATION_MAX, MAX_LIFETIME_MINUTES, NAME_MAX, PER_HOUR, RATE_WINDOW_MINUTES,
+};
+use domain::{ChannelKey, RoleKey, Snowflake, limits};
+use store::party::{self as store_party, CloseReason, NewParty, Party, PartyStatus};
+use store::{PgConnection, PgPool, guild_config, jobs};
+
+use crate::tasks::{self, Task};
+use crate::{Actor, Result, ServiceError};
+
+/// What a member asks for with /party.
+#[derive(Debug, Clone, Default)]
+pub struct PartyRequest {
+    pub name: String,
+    pub location: Option<String>,
+    pub description: Option<String>,
+}
+
+fn text_error(e: limits::TextError) -> ServiceError {
+    ServiceError::invalid("invalid_text", e.to_string())
+}
+
+fn not_found(party_id: i64) -> ServiceError {
+    ServiceError::NotFound(format!("Party #{party_id} does not exist in this server."))
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    format!("<t:{}:R>", t.timestamp())
+}
+
+fn already_closed(p: &Party) -> ServiceError {
+    let when = p
+        .closed_at
+        .map(|t| format!(" {}", ts(t)))
+        .unwrap_or_default();
+    let how = match (p.close_reason, p.closed_by) {
+        (Some(CloseReason::Auto), _) => " when its time ran out".to_owned(),
+        (_, Some(by)) => format!(" by <@{by}>"),
+        _ => String::new(),
+    };
+    ServiceError::conflict(
+        "party_closed",
+        format!("This party was already closed{when}{how}."),
+    )
+}
+
+/// Posts a party for the actor: one open party per member, at most `PER_HOUR` created per
+/// rolling hour. Queues the post (with its thread) and the auto-close timer.
+pub async fn create(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    req: PartyRequest,
+) -> Result<Party> {
+    actor.require(RoleKey::VerifiedRaider)?;
+    let owner = actor.user_id.ok_or_else(|| {
+        ServiceError::invalid("owner_required", "A party belongs to a member; act as one.")
+    })?;
+    let name = party::required_text("Name", &req.name, NAME_MAX).map_err(text_error)?;
+    let location = limits::optional_text("Location", req.location.as_deref(), LOCATION_MAX)
+        .map_err(text_error)?;
+    let description =
+        limits::optional_text("Description", req.description.as_deref(), DESCRIPTION_MAX)
+            .map_err(text_error)?;
+
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let channel = guild_config::channel(&mut tx, guild, ChannelKey::PartyFinder)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::conflict(
+                "party_channel_not_configured",
+                "This server has no party finder channel yet: an administrator can set one with /setchannels (party_finder).",
+            )
+        })?;
+    store_party::lock_owner(&mut tx, guild, owner).await?;
+    if let Some(open) = store_party::open_for_owner(&mut tx, guild, owner).await? {
+        return Err(ServiceError::conflict(
+            "party_open_exists",
+            format!(
+                "You already have an open party, **{}** (it closes {}). Close it before posting another.",
+                open.name,
+                ts(open.closes_at)
+            ),
+        ));
+    }
+    let recent = store_party::created_within(&mut tx, guild, owner, RATE_WINDOW_MINUTES).await?;
+    if recent.len() as i64 >= PER_HOUR {
+        let n = recent.len() - PER_HOUR as usize;
+        let again = recent
+            .get(n)
+            .map(|t| *t + Duration::minutes(RATE_WINDOW_MINUTES))
+            .unwrap_or_else(Utc::now);
+        return Err(ServiceError::conflict(
+            "party_rate_limited",
+            format!(
+                "You can post at most {PER_HOUR} parties per hour. You can post again {}.",
+                ts(again)
+            ),
+        ));
+    }
+    let new = NewParty {
+        guild_id: guild,
+        owner_id: owner,
+        name,
+        location,
+        description,
+        channel_id: channel,
+        lifetime_minutes: LIFETIME_MINUTES,
+    };
+    let created = match store_party::insert(&mut tx, &new).await {
+        Ok(p) => p,
+        Err(e) if e.unique_violation().as_deref() == Some("party_one_open_per_owner") => {
+            return Err(ServiceError::conflict(
+                "party_open_exists",
+                "You already have an open party. Close it before posting another.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let party_id = created.party_id;
+    tasks::queue(&mut tx, guild, Task::PartyPost { party_id }, None).await?;
+    tasks::queue(
+        &mut tx,
+        guild,
+        Task::PartyAutoClose { party_id },
+        Some(created.closes_at),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn get(pool: &PgPool, guild: Snowflake, party_id: i64) -> Result<Party> {
+    let mut conn = pool.acquire().await?;
+    store_party::get(&mut conn, guild, party_id)
+        .await?
+        .ok_or_else(|| not_found(party_id))
+}
+
+/// What an Extend press did.
+#[derive(Debug, Clone)]
+pub struct Extended {
+    pub party: Party,
+    /// False when this press came right after another one (a double click) and changed
+    /// nothing.
+    pub changed: bool,
+}
+
+/// The timer's dedupe key: the same as `Task::PartyAutoClose`'s.
+fn timer_key(party_id: i64) -> String {
+    format!("party:{party_id}")
+}
+
+/// Keeps the party open one more hour, up to `MAX_LIFETIME_MINUTES` after it was created.
+/// Only its owner may. A press within `EXTEND_DEBOUNCE_SECONDS` of the last extension is
+/// the same click again and changes nothing.
+pub async fn extend(
+    pool: &PgPool,
+    guild: Snowflake,
+    party_id: i64,
+    actor: &Actor,
+) -> Result<Extended> {
+    let mut tx = pool.begin().await?;
+    let p = store_party::lock(&mut tx, guild, party_id)
+        .await?
+        .ok_or_else(|| not_found(party_id))?;
+    if actor.user_id != Some(p.owner_id) {
+        return Err(ServiceError::Forbidden(
+            "Only the member who posted this party can extend it.".into(),
+        ));
+    }
+    if p.status == PartyStatus::Closed {
+        return Err(already_closed(&p));
+    }
+    let now = Utc::now();
+    if p.extended_at
+        .is_some_and(|t| now - t < Duration::seconds(EXTEND_DEBOUNCE_SECONDS))
+    {
+        return Ok(Extended {
+            party: p,
+            changed: false,
+        });
+    }
+    let latest = p.created_at + Duration::minutes(MAX_LIFETIME_MINUTES);
+    let next = p.closes_at + Duration::minutes(EXTENSION_MINUTES);
+    if next > latest {
+        return Err(ServiceError::conflict(
+            "party_max_lifetime",
+            format!(
+                "A party stays open at most {} hours; this one already closes at its latest, {}.",
+                MAX_LIFETIME_MINUTES / 60,
+                ts(p.closes_at)
+            ),
+        ));
+    }
+    store_party::extend(&mut tx, guild, party_id, next).await?;
+    let kind = Task::PartyAutoClose { party_id }.kind();
+    let moved = jobs::reschedule(&mut tx, guild, kind, &timer_key(party_id), next).await?;
+    if !moved {
+        // The timer is running right now (or was lost): a fresh one at the new time. A
+        // timer that fires early re-arms itself, so two timers cannot close it early.
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::PartyAutoClose { party_id },
+            Some(next),
+        )
+        .await?;
+    }
+    tasks::queue(&mut tx, guild, Task::PartyRefresh { party_id }, None).await?;
+    let party = store_party::get(&mut tx, guild, party_id)
+        .await?
+        .ok_or_else(|| not_found(party_id))?;
+    tx.commit().await?;
+    Ok(Extended {
+        party,
+        changed: true,
+    })
+}
+
+/// Whether the actor may close this party: its owner, or a moderator (or higher).
+pub fn may_close(actor: &Actor, p: &Party) -> bool {
+    actor.user_id == Some(p.owner_id)
+        || RoleKey::Moderator.level().is_some_and(|m| actor.level >= m)
+}
+
+/// Closes the party (owner or moderator) and queues the removal of its post and thread.
+/// A second close gets a clear "already closed" answer and changes nothing.
+pub async fn close(pool: &PgPool, guild: Snowflake, party_id: i64, actor: &Actor) -> Result<Party> {
+    let mut tx = pool.begin().await?;
+    let p = store_party::lock(&mut tx, guild, party_id)
+        .await?
+        .ok_or_else(|| not_found(party_id))?;
+    if !may_close(actor, &p) {
+        return Err(ServiceError::Forbidden(
+            "Only the member who posted this party, or a moderator, can close it.".into(),
+        ));
+    }
+    if p.status == PartyStatus::Closed {
+        return Err(already_closed(&p));
+    }
+    let reason = if actor.user_id == Some(p.owner_id) {
+        CloseReason::Owner
+    } else {
+        CloseReason::Moderator
+    };
+    close_locked(&mut tx, guild, party_id, actor.user_id, reason).await?;
+    let party = store_party::get(&mut tx, guild, party_id)
+        .await?
+        .ok_or_else(|| not_found(party_id))?;
+    tx.commit().await?;
+    Ok(party)
+}
+
+async fn close_locked(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    party_id: i64,
+    by: Option<Snowflake>,
+    reason: CloseReason,
+) -> Result<bool> {
+    let closed = store_party::mark_closed(conn, guild, party_id, by, reason).await?;
+    if closed {
+        tasks::queue(conn, guild, Task::PartyRemove { party_id }, None).await?;
+    }
+    Ok(closed)
+}
+
+/// The timer fired: close the party if its time is up. A party already closed is left
+/// alone; a party extended since the timer was set re-arms the timer for its new time.
+/// Returns whether it closed the party.
+pub async fn auto_close(pool: &PgPool, guild: Snowflake, party_id: i64) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let Some(p) = store_party::lock(&mut tx, guild, party_id).await? else {
+        return Ok(false);
+    };
+    if p.status == PartyStatus::Closed {
+        return Ok(false);
+    }
+    if p.closes_at > Utc::now() {
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::PartyAutoClose { party_id },
+            Some(p.closes_at),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(false);
+    }
+    let closed = close_locked(&mut tx, guild, party_id, None, CloseReason::Auto).await?;
+    tx.commit().await?;
+    Ok(closed)
+}
+
+/// The bot posted the party: remember the message. If the party was closed meanwhile,
+/// queue its removal again so the late post does not linger.
+pub async fn message_posted(
+    pool: &PgPool,
+    guild: Snowflake,
+    party_id: i64,
+    message: Snowflake,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let status = store_party::set_message(&mut tx, guild, party_id, message).await?;
+    if status == Some(PartyStatus::Closed) {
+        tasks::queue(&mut tx, guild, Task::PartyRemove { party_id }, None).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The bot started the party's thread: remember it, like [`message_posted`].
+pub async fn thread_started(
+    pool: &PgPool,
+    guild: Snowflake,
+    party_id: i64,
+    thread: Snowflake,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let status = store_party::set_thread(&mut tx, guild, party_id, thread).await?;
+    if status == Some(PartyStatus::Closed) {
+        tasks::queue(&mut tx, guild, Task::PartyRemove { party_id }, None).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The party's post could not be made for good (its channel is gone or closed to the bot):
+/// close it, so it does not block its owner from posting another.
+pub async fn post_failed(pool: &PgPool, guild: Snowflake, party_id: i64) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let closed =
+        store_party::mark_closed(&mut tx, guild, party_id, None, CloseReason::Auto).await?;
+    tx.commit().await?;
+    Ok(closed)
+}

@@ -1,0 +1,126 @@
+//! Dungeon ping roles: moderators map dungeons to roles (`/configrolepings`) and post the
+//! self-service panel (`/sendrolepingembed`); members toggle the roles from that panel.
+
+use domain::catalog::catalog;
+use domain::{ChannelKey, RoleKey, Snowflake};
+use serde_json::json;
+use store::role_pings::{self as store_pings, RolePing};
+use store::{PgPool, guild_config, logs};
+
+use crate::tasks::{self, LogEvent, Task};
+use crate::{Actor, Result, ServiceError};
+
+fn unknown_dungeon(code: &str) -> ServiceError {
+    ServiceError::invalid(
+        "unknown_dungeon",
+        format!("`{code}` is not a dungeon raidbot knows; pick one from the list."),
+    )
+}
+
+/// The mappings, for moderators.
+pub async fn list(pool: &PgPool, guild: Snowflake, actor: &Actor) -> Result<Vec<RolePing>> {
+    actor.require(RoleKey::Moderator)?;
+    mappings(pool, guild).await
+}
+
+/// The mappings, for the panel (no permission needed to read which dungeons are offered).
+pub async fn mappings(pool: &PgPool, guild: Snowflake) -> Result<Vec<RolePing>> {
+    let mut conn = pool.acquire().await?;
+    Ok(store_pings::all(&mut conn, guild).await?)
+}
+
+/// Maps (`Some(role)`) or unmaps (`None`) a dungeon's ping role. Moderators only; each
+/// change is audited and logged to `bot_log`. Returns the role mapped before, if any.
+pub async fn configure(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    dungeon_code: &str,
+    role: Option<Snowflake>,
+) -> Result<Option<Snowflake>> {
+    actor.require(RoleKey::Moderator)?;
+    let dungeon = catalog()
+        .dungeon(dungeon_code.trim())
+        .ok_or_else(|| unknown_dungeon(dungeon_code.trim()))?;
+    if role.is_some_and(|r| r == guild) {
+        return Err(ServiceError::invalid(
+            "everyone_role",
+            "@everyone cannot be a ping role: pick or create a role for this dungeon.",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let before = match role {
+        Some(r) => store_pings::set(&mut tx, guild, &dungeon.code, r).await?,
+        None => store_pings::clear(&mut tx, guild, &dungeon.code).await?,
+    };
+    if before != role {
+        logs::record_audit(
+            &mut tx,
+            guild,
+            &actor.audit(),
+            "set_role_ping",
+            json!({ "dungeon": dungeon.code, "role": before }),
+            json!({ "dungeon": dungeon.code, "role": role }),
+        )
+        .await?;
+        let event = LogEvent::RolePingChanged {
+            by: actor.label.clone(),
+            dungeon: dungeon.code.clone(),
+            role: role.map(|r| r.to_string()),
+        };
+        tasks::log(&mut tx, guild, ChannelKey::BotLog, event).await?;
+    }
+    tx.commit().await?;
+    Ok(before)
+}
+
+/// Queues the self-service panel in `channel`, else the guild's `role_ping` channel.
+/// Moderators only; refused while no dungeon has a ping role. Returns the channel.
+pub async fn post_panel(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    channel: Option<Snowflake>,
+) -> Result<Snowflake> {
+    actor.require(RoleKey::Moderator)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let channel = match channel {
+        Some(c) => c,
+        None => guild_config::channel(&mut tx, guild, ChannelKey::RolePing)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::conflict(
+                    "role_ping_channel_not_configured",
+                    "Name a channel, or have an administrator set the role_ping channel with /setchannels.",
+                )
+            })?,
+    };
+    if store_pings::all(&mut tx, guild).await?.is_empty() {
+        return Err(ServiceError::conflict(
+            "no_role_pings",
+            "No dungeon has a ping role yet: map some with /configrolepings first.",
+        ));
+    }
+    tasks::queue(&mut tx, guild, Task::RolePingPanelPost { channel }, None).await?;
+    tx.commit().await?;
+    Ok(channel)
+}
+
+/// The ping role a panel button stands for. Anyone may press the panel; a dungeon that is
+/// no longer mapped gets a clear answer.
+pub async fn role_for(pool: &PgPool, guild: Snowflake, dungeon_code: &str) -> Result<Snowflake> {
+    let mut conn = pool.acquire().await?;
+    store_pings::ping_role(&mut conn, guild, dungeon_code)
+        .await?
+        .ok_or_else(|| {
+            let name = catalog()
+                .dungeon(dungeon_code)
+                .map(|d| d.name.clone())
+                .unwrap_or_else(|| dungeon_code.to_owned());
+            ServiceError::NotFound(format!(
+                "{name} pings are no longer offered here (staff removed the role). This panel may be out of date."
+            ))
+        })
+}
