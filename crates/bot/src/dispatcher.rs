@@ -142,6 +142,9 @@ async fn execute_inner(ctx: &Ctx, job: Job) {
         Err(JobError::NotYet(why)) if job.attempts < MAX_ATTEMPTS => {
             jobs::retry_later(&ctx.pool, &job, Duration::from_millis(500), why).await
         }
+        Err(JobError::Later(wait)) => {
+            jobs::retry_later(&ctx.pool, &job, wait, "spacing out edits").await
+        }
         Err(JobError::Discord(Failure::RateLimited(wait))) => {
             jobs::retry_later(&ctx.pool, &job, wait, "rate limited").await
         }
@@ -163,6 +166,7 @@ async fn execute_inner(ctx: &Ctx, job: Job) {
                 JobError::Discord(f) => f.reason(),
                 JobError::Service(s) => s.to_string(),
                 JobError::NotYet(why) => (*why).to_owned(),
+                JobError::Later(_) => "too soon".to_owned(),
             };
             tracing::warn!(reason = %reason, "job gave up");
             report_failure(ctx, job.guild_id, &task, &reason).await;
@@ -182,7 +186,9 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
             ..
         } => return,
         Task::RunPanelPost { run_id } => format!("Posting the panel of run #{run_id}."),
-        Task::RunPanelRefresh { run_id } => format!("Updating the panel of run #{run_id}."),
+        Task::RunPanelRefresh { run_id } | Task::RunKeyWindowClosed { run_id } => {
+            format!("Updating the panel of run #{run_id}.")
+        }
         Task::RunAutoEnd { run_id } => format!("Ending run #{run_id} at its time limit."),
         Task::HeadcountPanelPost { headcount_id } => {
             format!("Posting the panel of headcount #{headcount_id}.")

@@ -14,7 +14,11 @@ mod jobs;
 mod router;
 pub mod views;
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use domain::{RoleKey, Snowflake};
 
 use store::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -52,6 +56,45 @@ pub struct Context {
     pub http: Client,
     pub pool: PgPool,
     pub application_id: Id<ApplicationMarker>,
+    /// Role mappings read recently, so a burst of clicks does not read the same mapping
+    /// a thousand times. Only a cache: PostgreSQL holds the mapping.
+    pub role_mappings: RoleMappingCache,
+}
+
+type Mapping = BTreeMap<RoleKey, Snowflake>;
+
+/// Per-guild role mappings, each kept for `ROLE_MAPPING_TTL`; this process forgets a guild's
+/// entry at once when it changes the mapping, other processes within the TTL.
+#[derive(Default)]
+pub struct RoleMappingCache(Mutex<HashMap<Snowflake, (Instant, Arc<Mapping>)>>);
+
+/// How long another process's role mapping change may take to apply here.
+pub const ROLE_MAPPING_TTL: Duration = Duration::from_secs(5);
+
+impl RoleMappingCache {
+    pub async fn get(
+        &self,
+        pool: &PgPool,
+        guild: Snowflake,
+    ) -> Result<Arc<Mapping>, service::ServiceError> {
+        if let Ok(map) = self.0.lock()
+            && let Some((at, mapping)) = map.get(&guild)
+            && at.elapsed() < ROLE_MAPPING_TTL
+        {
+            return Ok(mapping.clone());
+        }
+        let mapping = Arc::new(service::config::roles(pool, guild).await?);
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(guild, (Instant::now(), mapping.clone()));
+        }
+        Ok(mapping)
+    }
+
+    pub fn forget(&self, guild: Snowflake) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&guild);
+        }
+    }
 }
 
 pub type Ctx = Arc<Context>;
@@ -84,6 +127,7 @@ pub async fn run(
         http,
         pool,
         application_id: application.id,
+        role_mappings: RoleMappingCache::default(),
     });
     if config.register_commands {
         commands::register(&ctx.http, ctx.application_id, config.dev_guild_id)

@@ -97,18 +97,18 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
         .permissions
         .is_some_and(|p| p.contains(Permissions::ADMINISTRATOR));
 
-    let result =
-        match service::config::actor_for_member(&ctx.pool, guild, user, &roles, admin).await {
-            Ok(actor) => {
-                let inv = Invocation { guild, user, actor };
-                let work = handlers::dispatch(ctx.clone(), inv, interaction.clone());
-                answer_in_time(&ctx, &interaction, work).await
-            }
-            Err(e) => {
-                answer(&ctx, &interaction, Err(e)).await;
-                Err("database_unavailable".to_owned())
-            }
-        };
+    let result = match ctx.role_mappings.get(&ctx.pool, guild).await {
+        Ok(mapping) => {
+            let actor = service::config::actor_for_member(&mapping, user, &roles, admin);
+            let inv = Invocation { guild, user, actor };
+            let work = handlers::dispatch(ctx.clone(), inv, interaction.clone());
+            answer_in_time(&ctx, &interaction, work).await
+        }
+        Err(e) => {
+            answer(&ctx, &interaction, Err(e)).await;
+            Err("database_unavailable".to_owned())
+        }
+    };
     let elapsed = started.elapsed();
     metrics::histogram!("raidbot_interaction_seconds").record(elapsed.as_secs_f64());
     if interaction.kind != InteractionType::ApplicationCommandAutocomplete {

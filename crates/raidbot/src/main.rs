@@ -31,6 +31,17 @@ enum Command {
     Bot,
     /// Register the slash commands (to DISCORD_DEV_GUILD_ID if set, else globally), then exit.
     RegisterCommands,
+    /// Benchmarks that print figures (on a database of their own next to DATABASE_URL).
+    Bench {
+        #[command(subcommand)]
+        which: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Raiders pressing Join on run panels through the simulated Discord and the real bot.
+    JoinBurst,
 }
 
 fn init_logging(format: LogFormat) {
@@ -69,6 +80,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let pool = app::database(&config).await?;
             app::bot(&config, pool, shutdown).await
         }
+        Command::Bench {
+            which: Bench::JoinBurst,
+        } => raidbot::bench::join_burst::run(&config.database_url).await,
         Command::RegisterCommands => {
             let bot_config = app::bot_config(&config, true)?;
             bot::discord::install_crypto();

@@ -12,26 +12,17 @@ use domain::roles::member_level;
 
 /// The actor behind a Discord interaction: their level is the highest role key whose
 /// Discord role they hold (Discord's Administrator permission counts as administrator).
-pub async fn actor_for_member(
-    pool: &PgPool,
-    guild: Snowflake,
+pub fn actor_for_member(
+    mapping: &BTreeMap<RoleKey, Snowflake>,
     user: Snowflake,
     discord_roles: &[Snowflake],
     discord_administrator: bool,
-) -> Result<Actor> {
-    let mapping = if discord_administrator {
-        BTreeMap::new()
-    } else {
-        roles(pool, guild).await?
-    };
+) -> Actor {
     let held = mapping
-        .into_iter()
+        .iter()
         .filter(|(_, role)| discord_roles.contains(role))
-        .map(|(key, _)| key);
-    Ok(Actor::member(
-        user,
-        member_level(held, discord_administrator),
-    ))
+        .map(|(key, _)| *key);
+    Actor::member(user, member_level(held, discord_administrator))
 }
 
 /// The role mapping as a moderator (configuration staff) may read it.

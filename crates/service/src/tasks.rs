@@ -80,6 +80,9 @@ pub enum Task {
     RunPanelRefresh { run_id: i64 },
     /// Close the run when its time is up (a timer).
     RunAutoEnd { run_id: i64 },
+    /// A key window closed: refresh the panel to drop its "portal open" line (a timer,
+    /// separate from the coalesced refresh so joins are never held back by it).
+    RunKeyWindowClosed { run_id: i64 },
     /// Post the public panel of a new headcount in its channel.
     HeadcountPanelPost { headcount_id: i64 },
     /// Edit the headcount panel to show its latest state (coalesced per headcount).
@@ -149,6 +152,7 @@ impl Task {
             Task::RunPanelPost { .. } => "run_panel_post",
             Task::RunPanelRefresh { .. } => "run_panel_refresh",
             Task::RunAutoEnd { .. } => "run_auto_end",
+            Task::RunKeyWindowClosed { .. } => "run_key_window_closed",
             Task::HeadcountPanelPost { .. } => "headcount_panel_post",
             Task::HeadcountPanelRefresh { .. } => "headcount_panel_refresh",
             Task::HeadcountAutoEnd { .. } => "headcount_auto_end",
@@ -171,6 +175,7 @@ impl Task {
             Task::RunPanelPost { run_id }
             | Task::RunPanelRefresh { run_id }
             | Task::RunAutoEnd { run_id }
+            | Task::RunKeyWindowClosed { run_id }
             | Task::RunCleanup { run_id } => Some(format!("run:{run_id}")),
             Task::RunRoleSync { run_id, user_id } => Some(format!("run:{run_id}:user:{user_id}")),
             Task::HeadcountPanelPost { headcount_id }
@@ -187,6 +192,29 @@ impl Task {
             | Task::Notify { .. }
             | Task::RunAnnounce { .. }
             | Task::RolePingPanelPost { .. } => None,
+        }
+    }
+
+    /// Among due jobs, higher goes first: what people are looking at (panels) before
+    /// messages and logs, and those before background role changes.
+    fn priority(&self) -> i16 {
+        match self {
+            Task::RunPanelPost { .. }
+            | Task::RunPanelRefresh { .. }
+            | Task::RunKeyWindowClosed { .. }
+            | Task::HeadcountPanelPost { .. }
+            | Task::HeadcountPanelRefresh { .. }
+            | Task::PartyPost { .. }
+            | Task::PartyRefresh { .. } => 10,
+            Task::RunAnnounce { .. }
+            | Task::HeadcountRunAnnounce { .. }
+            | Task::Notify { .. }
+            | Task::RolePingPanelPost { .. }
+            | Task::RunAutoEnd { .. }
+            | Task::HeadcountAutoEnd { .. }
+            | Task::PartyAutoClose { .. } => 5,
+            Task::LogPost { .. } => 3,
+            Task::RunRoleSync { .. } | Task::RunCleanup { .. } | Task::PartyRemove { .. } => 0,
         }
     }
 
@@ -213,6 +241,7 @@ pub async fn queue(
             dedupe_key: task.dedupe_key(),
             payload,
             due_at,
+            priority: task.priority(),
         },
     )
     .await

@@ -24,6 +24,8 @@ pub struct NewJob {
     pub dedupe_key: Option<String>,
     pub payload: Value,
     pub due_at: Option<DateTime<Utc>>,
+    /// Higher runs first among due jobs.
+    pub priority: i16,
 }
 
 #[derive(Debug, Clone)]
@@ -37,31 +39,47 @@ pub struct Job {
     pub attempts: i32,
 }
 
-/// Enqueues a job; returns false when a pending job with the same key absorbed it.
+/// Enqueues a job; returns false when a pending job with the same key absorbed it. A
+/// pending job due later than this one is brought forward, so coalescing never delays.
 pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<bool> {
-    let inserted = sqlx::query(
-        "INSERT INTO job (guild_id, kind, dedupe_key, payload, due_at)
-         VALUES ($1, $2, $3, $4, COALESCE($5, now()))
-         ON CONFLICT (guild_id, kind, dedupe_key)
-            WHERE state = 'pending' AND dedupe_key IS NOT NULL
-         DO NOTHING",
+    if let Some(key) = &job.dedupe_key {
+        // A pending job with this key, due no later, already carries the change: nothing to
+        // write, and no waiting on a concurrent insert of the same key.
+        let covered: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM job WHERE guild_id = $1 AND kind = $2 AND dedupe_key = $3
+               AND state = 'pending' AND due_at <= COALESCE($4, now()))",
+        )
+        .bind(job.guild_id.db())
+        .bind(&job.kind)
+        .bind(key)
+        .bind(job.due_at)
+        .fetch_one(&mut *conn)
+        .await?;
+        if covered {
+            return Ok(false);
+        }
+    }
+    // One round trip: the insert (or bringing a later one forward) and the wake-up.
+    let inserted: Option<bool> = sqlx::query_scalar(
+        "WITH ins AS (
+            INSERT INTO job (guild_id, kind, dedupe_key, payload, due_at, priority)
+            VALUES ($1, $2, $3, $4, COALESCE($5, now()), $6)
+            ON CONFLICT (guild_id, kind, dedupe_key)
+                WHERE state = 'pending' AND dedupe_key IS NOT NULL
+            DO UPDATE SET due_at = LEAST(job.due_at, EXCLUDED.due_at)
+            RETURNING (xmax = 0) AS fresh)
+         SELECT fresh FROM ins WHERE pg_notify($7, '') IS NOT NULL",
     )
     .bind(job.guild_id.db())
     .bind(&job.kind)
     .bind(&job.dedupe_key)
     .bind(&job.payload)
     .bind(job.due_at)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
-    if inserted {
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(NOTIFY_CHANNEL)
-            .execute(conn)
-            .await?;
-    }
-    Ok(inserted)
+    .bind(job.priority)
+    .bind(NOTIFY_CHANNEL)
+    .fetch_optional(conn)
+    .await?;
+    Ok(inserted == Some(true))
 }
 
 /// Moves a pending job's due time (e.g. a run's auto-end when its duration changes).
@@ -95,7 +113,7 @@ pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Job
             SELECT job_id FROM job
             WHERE (state = 'pending' AND due_at <= now())
                OR (state = 'running' AND locked_until < now())
-            ORDER BY due_at
+            ORDER BY priority DESC, due_at
             LIMIT $1
             FOR UPDATE SKIP LOCKED)
          RETURNING job_id, guild_id, kind, dedupe_key, payload, attempts",
@@ -202,4 +220,23 @@ pub async fn count(pool: &PgPool, kind: &str, state: &str) -> Result<i64> {
             .fetch_one(pool)
             .await?,
     )
+}
+
+/// When a job of one of `kinds` with this key last finished, for spacing out edits.
+pub async fn last_finished(
+    pool: &PgPool,
+    guild: Snowflake,
+    kinds: &[&str],
+    dedupe_key: &str,
+) -> Result<Option<DateTime<Utc>>> {
+    let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+    Ok(sqlx::query_scalar(
+        "SELECT max(finished_at) FROM job
+         WHERE guild_id = $1 AND kind = ANY($2) AND dedupe_key = $3 AND state = 'done'",
+    )
+    .bind(guild.db())
+    .bind(kinds)
+    .bind(dedupe_key)
+    .fetch_one(pool)
+    .await?)
 }

@@ -379,3 +379,45 @@ where
         .await?;
     Ok(())
 }
+
+/// What a join needs to know about a run, read under a lock: shared for joins of an
+/// uncapped run (they run side by side), exclusive otherwise.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    pub status: RunStatus,
+    pub join_locked: bool,
+    pub raider_cap: Option<i32>,
+    pub organizer_id: Snowflake,
+    pub dungeon_code: String,
+}
+
+pub async fn gate(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    exclusive: bool,
+) -> Result<Option<Gate>> {
+    let sql = if exclusive {
+        "SELECT status, join_locked, raider_cap, organizer_id, dungeon_code FROM run
+         WHERE guild_id = $1 AND run_id = $2 FOR UPDATE"
+    } else {
+        "SELECT status, join_locked, raider_cap, organizer_id, dungeon_code FROM run
+         WHERE guild_id = $1 AND run_id = $2 FOR SHARE"
+    };
+    let row = sqlx::query(sql)
+        .bind(guild.db())
+        .bind(run_id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        let status: String = r.try_get("status")?;
+        Ok(Gate {
+            status: RunStatus::parse(&status).ok_or(StoreError::Corrupt(status))?,
+            join_locked: r.try_get("join_locked")?,
+            raider_cap: r.try_get("raider_cap")?,
+            organizer_id: snowflake(r.try_get("organizer_id")?)?,
+            dungeon_code: r.try_get("dungeon_code")?,
+        })
+    })
+    .transpose()
+}

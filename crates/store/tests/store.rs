@@ -121,6 +121,7 @@ async fn pending_jobs_coalesce_and_a_claimed_job_is_not_claimed_twice() {
         dedupe_key: Some("run:1".into()),
         payload: serde_json::json!({"run_id": 1}),
         due_at: None,
+        priority: 0,
     };
     let mut c = t.pool.acquire().await.unwrap();
     assert!(jobs::enqueue(&mut c, &job).await.unwrap());

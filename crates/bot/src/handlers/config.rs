@@ -31,6 +31,7 @@ pub async fn set_roles(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handl
         changes.push((key, None));
     }
     let mapping = service::config::set_roles(&ctx.pool, inv.guild, &inv.actor, &changes).await?;
+    ctx.role_mappings.forget(inv.guild);
     let title = if changes.is_empty() {
         "Role mapping"
     } else {

@@ -169,7 +169,11 @@ pub async fn component(
         RunButton::Join => match runs::join(pool, guild, run_id, actor, inv.user, None).await {
             Ok(out) => {
                 let already = out.change == JoinChange::AlreadyJoined;
-                say(views::runs::joined(&out.run, out.class.as_deref(), already))
+                say(views::runs::joined(
+                    &out.dungeon_code,
+                    out.class.as_deref(),
+                    already,
+                ))
             }
             Err(ServiceError::Conflict {
                 code: "run_full",
@@ -183,7 +187,11 @@ pub async fn component(
                 .first()
                 .ok_or_else(|| ServiceError::invalid("no_class", "Pick a class from the menu."))?;
             let out = runs::join(pool, guild, run_id, actor, inv.user, Some(class)).await?;
-            say(views::runs::joined(&out.run, out.class.as_deref(), false))
+            say(views::runs::joined(
+                &out.dungeon_code,
+                out.class.as_deref(),
+                false,
+            ))
         }
         RunButton::Bench => {
             let outcome = runs::bench(pool, guild, run_id, actor, inv.user).await?;

@@ -22,6 +22,8 @@ pub enum JobError {
     Service(ServiceError),
     /// Not possible yet (e.g. the panel is not posted yet): try again soon.
     NotYet(&'static str),
+    /// Too soon after the previous edit of the same message: try again after this long.
+    Later(std::time::Duration),
 }
 
 impl From<twilight_http::Error> for JobError {
@@ -46,7 +48,9 @@ impl From<twilight_http::response::DeserializeBodyError> for JobError {
 pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), JobError> {
     match task {
         Task::RunPanelPost { run_id } => runs::post_panel(ctx, guild, *run_id).await,
-        Task::RunPanelRefresh { run_id } => runs::refresh_panel(ctx, guild, *run_id).await,
+        Task::RunPanelRefresh { run_id } | Task::RunKeyWindowClosed { run_id } => {
+            runs::refresh_panel(ctx, guild, *run_id).await
+        }
         Task::RunAutoEnd { run_id } => service::runs::auto_end(&ctx.pool, guild, *run_id)
             .await
             .map(|_| ())

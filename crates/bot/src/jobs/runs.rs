@@ -169,7 +169,24 @@ async fn create_run_role(
     Ok(Some(id))
 }
 
+/// Least time between two edits of one panel: Discord allows about five message edits per
+/// five seconds in a channel, and several panels can share one.
+pub const PANEL_EDIT_SPACING: std::time::Duration = service::tasks::PANEL_COALESCE;
+
 pub async fn refresh_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), JobError> {
+    let kinds = [
+        "run_panel_refresh",
+        "run_key_window_closed",
+        "run_panel_post",
+    ];
+    let last = store::jobs::last_finished(&ctx.pool, guild, &kinds, &format!("run:{run_id}"))
+        .await
+        .map_err(service_err)?;
+    if let Some(since) = last.and_then(|t| (chrono::Utc::now() - t).to_std().ok())
+        && since < PANEL_EDIT_SPACING
+    {
+        return Err(JobError::Later(PANEL_EDIT_SPACING - since));
+    }
     let detail = service::runs::get(&ctx.pool, guild, run_id).await?;
     let run = &detail.run;
     let (Some(channel), Some(message)) = (run.panel_channel_id, run.panel_message_id) else {

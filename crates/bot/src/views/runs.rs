@@ -726,8 +726,8 @@ pub fn created(run: &Run) -> String {
     }
 }
 
-pub fn joined(run: &Run, class: Option<&str>, already: bool) -> String {
-    let name = dungeon_name(&run.dungeon_code);
+pub fn joined(dungeon_code: &str, class: Option<&str>, already: bool) -> String {
+    let name = dungeon_name(dungeon_code);
     match (already, class) {
         (false, Some(c)) => format!("You joined the {name} run as {c}."),
         (false, None) => format!("You joined the {name} run. Pick your class from the menu."),

@@ -272,7 +272,7 @@ pub async fn key_popped(
         tasks::queue(
             &mut tx,
             guild,
-            Task::RunPanelRefresh { run_id },
+            Task::RunKeyWindowClosed { run_id },
             Some(closes),
         )
         .await?;

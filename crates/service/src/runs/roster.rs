@@ -24,7 +24,7 @@ pub enum JoinChange {
 #[derive(Debug, Clone)]
 pub struct JoinOutcome {
     pub change: JoinChange,
-    pub run: Run,
+    pub dungeon_code: String,
     pub class: Option<String>,
 }
 
@@ -114,6 +114,10 @@ async fn sync_role(
 /// Joins a raider (again, if they had left), optionally with a class. Joining twice is not
 /// an error and adds nobody. A full run refuses with `run_full` (the bot then offers the
 /// bench); a locked run with `join_locked`.
+///
+/// Joins of an uncapped run share the run's lock, so a burst of clicks runs side by side;
+/// Start/End/Cancel and settings take it exclusively, so no join lands in a closed run. A
+/// capped run is locked exclusively so its count stays exact.
 pub async fn join(
     pool: &store::PgPool,
     guild: Snowflake,
@@ -124,27 +128,95 @@ pub async fn join(
 ) -> Result<JoinOutcome> {
     let class = parse_class(class)?;
     let mut tx = pool.begin().await?;
-    let run = lock_open(&mut tx, guild, run_id, actor, user).await?;
+    let gate = store_runs::gate(&mut tx, guild, run_id, false)
+        .await?
+        .ok_or_else(|| not_found(run_id))?;
+    if gate.raider_cap.is_some() {
+        // A capped run counts its raiders under the exclusive lock.
+        drop(tx);
+        return join_exclusive(pool, guild, run_id, actor, user, class).await;
+    }
+    join_locked(tx, guild, run_id, actor, user, class, gate).await
+}
+
+async fn join_exclusive(
+    pool: &store::PgPool,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    user: Snowflake,
+    class: Option<RaidClass>,
+) -> Result<JoinOutcome> {
+    let mut tx = pool.begin().await?;
+    let gate = store_runs::gate(&mut tx, guild, run_id, true)
+        .await?
+        .ok_or_else(|| not_found(run_id))?;
+    join_locked(tx, guild, run_id, actor, user, class, gate).await
+}
+
+async fn join_locked(
+    mut tx: store::Transaction<'static, store::Postgres>,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    user: Snowflake,
+    class: Option<RaidClass>,
+    gate: store_runs::Gate,
+) -> Result<JoinOutcome> {
+    let manager = may_manage_gate(actor, &gate);
+    if !manager {
+        if actor.user_id != Some(user) {
+            return Err(ServiceError::Forbidden(
+                "Only the raider themself, or this run's organizer or higher staff, can do this."
+                    .into(),
+            ));
+        }
+        actor.require(RoleKey::VerifiedRaider)?;
+    }
+    if !gate.status.accepts_raiders() {
+        return Err(closed_status(gate.status));
+    }
     let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
-    check_not_removed(actor, &run, entry.as_ref())?;
+    if let Some(e) = &entry
+        && e.state == RosterState::Removed
+        && !e.rejoin_allowed
+        && !manager
+    {
+        let why = e.removed_reason.as_deref().unwrap_or("no reason given");
+        return Err(ServiceError::conflict(
+            "removed_from_run",
+            format!("The organizer removed you from this run ({why}). Ask them if you may rejoin."),
+        ));
+    }
     let already = entry
         .as_ref()
         .is_some_and(|e| e.state == RosterState::Joined);
     if !already {
-        if run.join_locked && !may_manage(actor, &run) {
+        if gate.join_locked && !manager {
             return Err(ServiceError::conflict(
                 "join_locked",
                 "Joining this run is locked by its organizer.",
             ));
         }
-        if let Some(cap) = run.raider_cap
-            && run.participant_count >= i64::from(cap)
-        {
-            return Err(ServiceError::conflict(
-                "run_full",
-                format!("This run is full ({cap} raiders). You can wait on the bench for a place."),
-            ));
+        if let Some(cap) = gate.raider_cap {
+            let joined = run_roster::count(&mut tx, guild, run_id, RosterState::Joined).await?;
+            if joined >= i64::from(cap) {
+                return Err(ServiceError::conflict(
+                    "run_full",
+                    format!(
+                        "This run is full ({cap} raiders). You can wait on the bench for a place."
+                    ),
+                ));
+            }
         }
+    }
+    if already && class.is_none() {
+        tx.commit().await?;
+        return Ok(JoinOutcome {
+            change: JoinChange::AlreadyJoined,
+            dungeon_code: gate.dungeon_code,
+            class: entry.and_then(|e| e.class),
+        });
     }
     let class_name = class.as_ref().map(RaidClass::as_str);
     run_roster::set_state(
@@ -156,26 +228,41 @@ pub async fn join(
         class_name,
     )
     .await?;
-    if !already || class.is_some() {
-        tasks::refresh_panel(&mut tx, guild, run_id).await?;
-    }
-    if !already && entry.as_ref().is_none_or(|e| !e.state.is_in()) {
+    tasks::refresh_panel(&mut tx, guild, run_id).await?;
+    if entry.as_ref().is_none_or(|e| !e.state.is_in()) {
         sync_role(&mut tx, guild, run_id, user).await?;
     }
-    let run = store_runs::get(&mut tx, guild, run_id)
-        .await?
-        .ok_or_else(|| not_found(run_id))?;
+    tx.commit().await?;
     let class = match class {
         Some(c) => Some(c.as_str().to_owned()),
         None => entry.and_then(|e| e.class),
     };
-    tx.commit().await?;
     let change = if already {
         JoinChange::AlreadyJoined
     } else {
         JoinChange::Joined
     };
-    Ok(JoinOutcome { change, run, class })
+    Ok(JoinOutcome {
+        change,
+        dungeon_code: gate.dungeon_code,
+        class,
+    })
+}
+
+fn may_manage_gate(actor: &Actor, gate: &store_runs::Gate) -> bool {
+    actor.user_id == Some(gate.organizer_id)
+        || RoleKey::Organizer
+            .level()
+            .is_some_and(|organizer| actor.level > organizer)
+}
+
+fn closed_status(status: domain::RunStatus) -> ServiceError {
+    match status {
+        domain::RunStatus::Cancelled => {
+            ServiceError::conflict("run_closed", "This run was cancelled.")
+        }
+        _ => ServiceError::conflict("run_closed", "This run has already ended."),
+    }
 }
 
 /// What a bench request did.

@@ -1,0 +1,354 @@
+//! `raidbot bench join-burst`: raiders pressing Join on run panels, through the simulated
+//! Discord, the real bot and PostgreSQL, all on this machine.
+//!
+//! For each scenario it prints: interactions acknowledged within 3 s (%), acknowledgment
+//! latency p50/p99/max (press → answer, as the raider's client sees it), panel edits per
+//! panel per second (the most in any one-second window), the time from the last click until
+//! the panel shows the exact count, and whether every count matched the database. It ends
+//! with one JSON object per scenario, one per line.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Context as _;
+use discord_sim::{
+    ChannelId, ChannelKind, CommandOption, DiscordSim, GuildId, MessageId, ResponseKind, SimConfig,
+    UserId,
+};
+use domain::roles::Level;
+use domain::{ChannelKey, RoleKey, Snowflake};
+use serde_json::json;
+use service::Actor;
+use store::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use super::percentile;
+
+/// One guild with a run panel and its raiders.
+struct Stage {
+    guild: GuildId,
+    channel: ChannelId,
+    panel: MessageId,
+    run_id: i64,
+    raiders: Vec<UserId>,
+}
+
+pub struct Scenario {
+    pub name: &'static str,
+    /// Runs in parallel (each in its own guild: Discord limits message edits per channel).
+    pub runs: usize,
+    pub raiders_per_run: usize,
+    /// All clicks of a run are spread evenly over this window.
+    pub window: Duration,
+}
+
+pub const SCENARIOS: [Scenario; 3] = [
+    Scenario {
+        name: "300 raiders in 5 s on one panel",
+        runs: 1,
+        raiders_per_run: 300,
+        window: Duration::from_secs(5),
+    },
+    Scenario {
+        name: "1000 raiders in 2 s on one panel",
+        runs: 1,
+        raiders_per_run: 1000,
+        window: Duration::from_secs(2),
+    },
+    Scenario {
+        name: "20 runs in parallel, 100 raiders each",
+        runs: 20,
+        raiders_per_run: 100,
+        window: Duration::from_secs(2),
+    },
+];
+
+fn sf(v: u64) -> anyhow::Result<Snowflake> {
+    Snowflake::new(v).context("a simulated id is not a snowflake")
+}
+
+async fn set_up_guild(
+    sim: &DiscordSim,
+    pool: &PgPool,
+    n: usize,
+    tag: &str,
+) -> anyhow::Result<Stage> {
+    let owner = sim.create_user(&format!("owner-{tag}"));
+    let guild = sim.create_guild(&format!("Bench {tag}"), owner);
+    let organizer_role = sim.create_role(guild, "Raid Leader", 0, 4);
+    let raider_role = sim.create_role(guild, "Verified Raider", 0, 2);
+    let channel = sim.create_channel(guild, "raids", ChannelKind::Text);
+    let organizer = sim.create_user(&format!("organizer-{tag}"));
+    sim.add_member(guild, organizer, &[organizer_role, raider_role]);
+    let raiders = (0..n)
+        .map(|i| {
+            let u = sim.create_user(&format!("raider-{tag}-{i}"));
+            sim.add_member(guild, u, &[raider_role]);
+            u
+        })
+        .collect();
+    let admin = Actor::member(sf(owner.0)?, Level::ADMINISTRATOR);
+    let g = sf(guild.0)?;
+    service::config::set_roles(
+        pool,
+        g,
+        &admin,
+        &[
+            (RoleKey::Organizer, Some(sf(organizer_role.0)?)),
+            (RoleKey::VerifiedRaider, Some(sf(raider_role.0)?)),
+        ],
+    )
+    .await?;
+    service::config::set_channels(pool, g, &admin, &[(ChannelKey::Raid, Some(sf(channel.0)?))])
+        .await?;
+    let res = sim
+        .run_command(
+            guild,
+            channel,
+            organizer,
+            "run",
+            vec![CommandOption::string("dungeon", "shatters")],
+        )
+        .await;
+    anyhow::ensure!(
+        res.kind == ResponseKind::Reply,
+        "/run was not answered: {:?}",
+        res.kind
+    );
+    let panel = sim
+        .eventually(Duration::from_secs(10), || {
+            sim.messages(channel)
+                .into_iter()
+                .find(|m| !m.embeds.is_empty() && !m.ephemeral)
+        })
+        .await
+        .context("the run panel never appeared")?;
+    let run_id: i64 = sqlx::query_scalar("SELECT run_id FROM run WHERE guild_id = $1")
+        .bind(g.db())
+        .fetch_one(pool)
+        .await?;
+    Ok(Stage {
+        guild,
+        channel,
+        panel: panel.id,
+        run_id,
+        raiders,
+    })
+}
+
+/// The count the panel shows in its "Raiders (N)" field.
+fn panel_count(sim: &DiscordSim, stage: &Stage) -> Option<usize> {
+    let m = sim.message(stage.channel, stage.panel)?;
+    let fields = m.embeds.first()?.get("fields")?.as_array()?;
+    fields.iter().find_map(|f| {
+        let name = f.get("name")?.as_str()?;
+        let n = name.strip_prefix("Raiders (")?.trim_end_matches(')');
+        n.split('/').next()?.parse().ok()
+    })
+}
+
+/// The most edits of one message in any one-second window.
+fn max_edits_per_second(times: &mut [SystemTime]) -> usize {
+    times.sort();
+    let mut best = 0;
+    let mut start = 0;
+    for end in 0..times.len() {
+        while times[end].duration_since(times[start]).unwrap_or_default() >= Duration::from_secs(1)
+        {
+            start += 1;
+        }
+        best = best.max(end - start + 1);
+    }
+    best
+}
+
+struct Outcome {
+    acks_ms: Vec<f64>,
+    in_time: usize,
+    clicks: usize,
+    max_edits: usize,
+    settle_ms: f64,
+    exact: bool,
+}
+
+async fn run_scenario(
+    sim: &DiscordSim,
+    pool: &PgPool,
+    sc: &Scenario,
+    index: usize,
+) -> anyhow::Result<Outcome> {
+    let mut stages = Vec::new();
+    for r in 0..sc.runs {
+        stages.push(set_up_guild(sim, pool, sc.raiders_per_run, &format!("{index}-{r}")).await?);
+    }
+    // Let set-up edits (panel post, pings) pass so they are not counted.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let calls_before = sim.calls().len();
+
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for stage in &stages {
+        let n = stage.raiders.len();
+        for (i, raider) in stage.raiders.iter().enumerate() {
+            let offset = sc.window.mul_f64(i as f64 / n as f64);
+            let (sim, guild, channel, panel, raider) = (
+                sim.clone(),
+                stage.guild,
+                stage.channel,
+                stage.panel,
+                *raider,
+            );
+            tasks.push(tokio::spawn(async move {
+                tokio::time::sleep_until((started + offset).into()).await;
+                let t0 = Instant::now();
+                let res = sim.press(guild, raider, channel, panel, "Join").await;
+                (
+                    t0.elapsed(),
+                    res.kind == ResponseKind::Reply,
+                    Instant::now(),
+                )
+            }));
+        }
+    }
+    let mut acks_ms = Vec::new();
+    let mut in_time = 0;
+    let mut last_click = started;
+    for t in futures_util::future::join_all(tasks).await {
+        let (elapsed, ok, at) = t.context("a click task failed")?;
+        let ms = elapsed.as_secs_f64() * 1000.0;
+        acks_ms.push(ms);
+        if ok && elapsed <= Duration::from_secs(3) {
+            in_time += 1;
+        }
+        last_click = last_click.max(at);
+    }
+    // Settle: until every panel shows its exact count.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let settled_at = loop {
+        if stages
+            .iter()
+            .all(|s| panel_count(sim, s) == Some(s.raiders.len()))
+        {
+            break Instant::now();
+        }
+        if Instant::now() > deadline {
+            break deadline;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let settle_ms = settled_at
+        .saturating_duration_since(last_click)
+        .as_secs_f64()
+        * 1000.0;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    let calls = sim.calls();
+    let mut max_edits = 0;
+    let mut exact = true;
+    for stage in &stages {
+        let suffix = format!("/messages/{}", stage.panel.0);
+        let mut times: Vec<SystemTime> = calls[calls_before..]
+            .iter()
+            .filter(|c| c.method == "PATCH" && c.path.ends_with(&suffix))
+            .map(|c| c.at)
+            .collect();
+        max_edits = max_edits.max(max_edits_per_second(&mut times));
+        let in_db: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM run_participant WHERE guild_id = $1 AND run_id = $2 AND state = 'joined'",
+        )
+        .bind(sf(stage.guild.0)?.db())
+        .bind(stage.run_id)
+        .fetch_one(pool)
+        .await?;
+        let shown = panel_count(sim, stage);
+        exact &= in_db as usize == stage.raiders.len() && shown == Some(stage.raiders.len());
+    }
+    acks_ms.sort_by(f64::total_cmp);
+    Ok(Outcome {
+        clicks: acks_ms.len(),
+        acks_ms,
+        in_time,
+        max_edits,
+        settle_ms,
+        exact,
+    })
+}
+
+/// Runs every scenario on a fresh database next to `database_url` and prints the figures.
+pub async fn run(database_url: &str) -> anyhow::Result<()> {
+    bot::discord::install_crypto();
+    let name = format!("raidbot_bench_{}", std::process::id());
+    let url = match database_url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => anyhow::bail!("DATABASE_URL has no database name"),
+    };
+    let pool = store::db::prepare(&url, 30).await?;
+    let sim = DiscordSim::start_with(SimConfig {
+        heartbeat_interval_ms: 5_000,
+        ..Default::default()
+    })
+    .await;
+    let shutdown = CancellationToken::new();
+    let bot_config = bot::BotConfig {
+        token: sim.bot_token().to_owned(),
+        api_proxy: Some(sim.http_proxy_addr()),
+        gateway_url: Some(sim.gateway_url()),
+        dev_guild_id: None,
+        register_commands: true,
+    };
+    let bot_task = tokio::spawn(bot::run(bot_config, pool.clone(), shutdown.clone()));
+    sim.eventually(Duration::from_secs(10), || {
+        sim.gateway_connected().then_some(())
+    })
+    .await
+    .context("the bot did not connect to the simulated Discord")?;
+
+    let mut lines = Vec::new();
+    for (i, sc) in SCENARIOS.iter().enumerate() {
+        let o = run_scenario(&sim, &pool, sc, i).await?;
+        let pct = 100.0 * o.in_time as f64 / o.clicks.max(1) as f64;
+        let (p50, p99, max) = (
+            percentile(&o.acks_ms, 50.0),
+            percentile(&o.acks_ms, 99.0),
+            percentile(&o.acks_ms, 100.0),
+        );
+        println!("{}", sc.name);
+        println!("  clicks {} · acknowledged within 3 s {pct:.1}%", o.clicks);
+        println!("  acknowledgment latency p50 {p50:.1} ms · p99 {p99:.1} ms · max {max:.1} ms");
+        println!("  panel edits per panel per second (max) {}", o.max_edits);
+        println!(
+            "  panel exact {:.0} ms after the last click · counts match the database: {}",
+            o.settle_ms, o.exact
+        );
+        lines.push(json!({
+            "scenario": sc.name,
+            "clicks": o.clicks,
+            "acked_in_time_pct": (pct * 10.0).round() / 10.0,
+            "ack_p50_ms": (p50 * 10.0).round() / 10.0,
+            "ack_p99_ms": (p99 * 10.0).round() / 10.0,
+            "ack_max_ms": (max * 10.0).round() / 10.0,
+            "max_edits_per_panel_per_s": o.max_edits,
+            "settle_ms": o.settle_ms.round(),
+            "exact": o.exact,
+        }));
+    }
+    shutdown.cancel();
+    let _ = bot_task.await;
+    pool.close().await;
+    drop_database(database_url, &name).await;
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+async fn drop_database(database_url: &str, name: &str) {
+    let Some((base, _)) = database_url.rsplit_once('/') else {
+        return;
+    };
+    if let Ok(pool) = store::db::connect(&format!("{base}/postgres"), 1).await {
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await {
+            eprintln!("warning: could not drop the bench database {name}: {e}");
+        }
+    }
+}
