@@ -37,6 +37,8 @@ fn backoff(attempts: i32) -> Duration {
 pub async fn run(ctx: Ctx, shutdown: CancellationToken) {
     let tracker = TaskTracker::new();
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    // A finished job may have rescheduled itself (retry, spacing): look again at once.
+    let finished = Arc::new(tokio::sync::Notify::new());
     let mut listener = match PgListener::connect_with(&ctx.pool).await {
         Ok(mut l) => match l.listen(jobs::NOTIFY_CHANNEL).await {
             Ok(()) => Some(l),
@@ -88,10 +90,12 @@ pub async fn run(ctx: Ctx, shutdown: CancellationToken) {
                         }
                     }
                     _ = tokio::time::sleep(wait) => {}
+                    _ = finished.notified() => {}
                     _ = shutdown.cancelled() => break,
                 },
                 None => tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
+                    _ = finished.notified() => {}
                     _ = shutdown.cancelled() => break,
                 },
             }
@@ -107,10 +111,11 @@ pub async fn run(ctx: Ctx, shutdown: CancellationToken) {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
-            let ctx = ctx.clone();
+            let (ctx, finished) = (ctx.clone(), finished.clone());
             tracker.spawn(async move {
                 execute(&ctx, job).await;
                 drop(permit);
+                finished.notify_one();
             });
         }
     }

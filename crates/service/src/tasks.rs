@@ -188,6 +188,12 @@ impl Task {
             | Task::PartyRefresh { party_id }
             | Task::PartyAutoClose { party_id }
             | Task::PartyRemove { party_id } => Some(format!("party:{party_id}")),
+            // Many jobs failing for one reason (a burst of role changes the bot may not
+            // make) report it once while that report waits to be posted.
+            Task::LogPost {
+                event: LogEvent::JobFailed { reason, .. },
+                ..
+            } => Some(format!("failed:{reason}")),
             Task::LogPost { .. }
             | Task::Notify { .. }
             | Task::RunAnnounce { .. }

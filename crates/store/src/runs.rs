@@ -324,6 +324,7 @@ pub enum Setting {
     RealmScore,
     RunRoleId,
     PingMessageId,
+    PanelMessageId,
     AutoEndAt,
     ScreenshotUrl,
 }
@@ -344,6 +345,7 @@ impl Setting {
             Setting::RealmScore => "realm_score",
             Setting::RunRoleId => "run_role_id",
             Setting::PingMessageId => "ping_message_id",
+            Setting::PanelMessageId => "panel_message_id",
             Setting::AutoEndAt => "auto_end_at",
             Setting::ScreenshotUrl => "screenshot_url",
         }

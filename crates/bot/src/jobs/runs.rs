@@ -194,12 +194,43 @@ pub async fn refresh_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(
     };
     let embeds = [views::runs::panel_embed(&detail)];
     let components = views::runs::panel_components(run);
-    ctx.http
+    let edited = ctx
+        .http
         .update_message(channel_id(channel), Id::new(message.get()))
         .embeds(Some(&embeds))
         .components(Some(&components))
-        .await?;
-    metrics::counter!("raidbot_panel_edits_total").increment(1);
+        .await;
+    match edited.map_err(JobError::from) {
+        Ok(_) => {
+            metrics::counter!("raidbot_panel_edits_total").increment(1);
+            Ok(())
+        }
+        Err(JobError::Discord(Failure::Permanent { code: 10008, .. }))
+            if run.status.is_active() =>
+        {
+            repost_panel(ctx, guild, run_id).await
+        }
+        // A closed run's panel deleted by hand needs nothing more.
+        Err(JobError::Discord(Failure::Permanent { code: 10008, .. })) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Someone deleted an active run's panel: post it again (its buttons name the run, so
+/// nothing is lost) and tell staff.
+async fn repost_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), JobError> {
+    {
+        let mut tx = ctx.pool.begin().await.map_err(service_err)?;
+        store::runs::set(&mut tx, guild, run_id, Setting::PanelMessageId, None::<i64>)
+            .await
+            .map_err(service_err)?;
+        tasks::queue(&mut tx, guild, tasks::Task::RunPanelPost { run_id }, None)
+            .await
+            .map_err(service_err)?;
+        tx.commit().await.map_err(service_err)?;
+    }
+    let what = format!("The panel of run #{run_id} was deleted; it has been posted again.");
+    crate::dispatcher::report(ctx, guild, what, "the message was deleted").await;
     Ok(())
 }
 
@@ -237,8 +268,54 @@ pub async fn sync_role(
     } else {
         ctx.http.remove_guild_member_role(g, u, r).await.map(|_| ())
     };
-    // A member who left the server, or a role deleted behind our back, needs nothing more.
-    ignore_gone(result.map_err(JobError::from), &[10007, 10011])
+    match result.map_err(JobError::from) {
+        Err(JobError::Discord(Failure::Permanent { code: 10011, .. })) if holds => {
+            recreate_run_role(ctx, guild, &detail, role).await
+        }
+        // A member who left the server, or taking a role that is gone, needs nothing more.
+        other => ignore_gone(other, &[10007, 10011]),
+    }
+}
+
+/// The run role was deleted behind our back while the run is on: make a new one, give it
+/// to everyone in the run again, and tell staff.
+async fn recreate_run_role(
+    ctx: &Ctx,
+    guild: Snowflake,
+    detail: &RunDetail,
+    old: Snowflake,
+) -> Result<(), JobError> {
+    let run = &detail.run;
+    {
+        let mut tx = ctx.pool.begin().await.map_err(service_err)?;
+        store::bot_roles::mark_deleted(&mut tx, guild, old)
+            .await
+            .map_err(service_err)?;
+        store::runs::set(&mut tx, guild, run.run_id, Setting::RunRoleId, None::<i64>)
+            .await
+            .map_err(service_err)?;
+        tx.commit().await.map_err(service_err)?;
+    }
+    let Some(_new) = create_run_role(ctx, guild, run).await? else {
+        return Ok(());
+    };
+    let mut tx = ctx.pool.begin().await.map_err(service_err)?;
+    for e in detail.roster.iter().filter(|e| e.state.is_in()) {
+        let task = tasks::Task::RunRoleSync {
+            run_id: run.run_id,
+            user_id: e.user_id,
+        };
+        tasks::queue(&mut tx, guild, task, None)
+            .await
+            .map_err(service_err)?;
+    }
+    tx.commit().await.map_err(service_err)?;
+    let what = format!(
+        "The role of run #{} was deleted; a new one was made and given again.",
+        run.run_id
+    );
+    crate::dispatcher::report(ctx, guild, what, "the role was deleted").await;
+    Ok(())
 }
 
 /// After a run closes: delete its pings and the run role raidbot created (and only that).

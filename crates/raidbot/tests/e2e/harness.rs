@@ -33,6 +33,11 @@ impl World {
     /// A guild with `raiders` verified raiders and the bot running.
     pub async fn new(raiders: usize) -> World {
         bot::discord::install_crypto();
+        // RUST_LOG=bot=debug shows what the bot did when a scenario fails.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let sim = DiscordSim::start_with(SimConfig {
             heartbeat_interval_ms: 1000,
             ..Default::default()
