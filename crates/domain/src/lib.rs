@@ -10,6 +10,7 @@ pub mod channels;
 pub mod custom_id;
 pub mod headcount;
 pub mod limits;
+pub mod moderation;
 pub mod o3;
 pub mod party;
 pub mod roles;
