@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod config;
 pub mod error;
 pub mod headcounts;
+pub mod moderation;
 pub mod party;
 pub mod role_pings;
 pub mod runs;
