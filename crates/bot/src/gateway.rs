@@ -6,7 +6,7 @@ use twilight_gateway::{
     CloseFrame, ConfigBuilder, Event, EventTypeFlags, Intents, Shard, ShardId, StreamExt,
 };
 
-use crate::{BotConfig, BotError, Ctx, router};
+use crate::{BotConfig, BotError, Ctx, handlers, router};
 
 pub async fn run(
     ctx: Ctx,
@@ -23,7 +23,8 @@ pub async fn run(
     let wanted = EventTypeFlags::READY
         | EventTypeFlags::RESUMED
         | EventTypeFlags::GUILD_CREATE
-        | EventTypeFlags::INTERACTION_CREATE;
+        | EventTypeFlags::INTERACTION_CREATE
+        | EventTypeFlags::MEMBER_ADD;
     loop {
         let item = tokio::select! {
             item = shard.next_event(wanted) => item,
@@ -44,6 +45,13 @@ pub async fn run(
             Event::Resumed => tracing::info!("gateway session resumed"),
             Event::InteractionCreate(interaction) => {
                 tracker.spawn(router::handle(ctx.clone(), interaction.0));
+            }
+            Event::MemberAdd(member) => {
+                tracker.spawn(handlers::moderation::member_joined(
+                    ctx.clone(),
+                    member.guild_id.get(),
+                    member.user.id.get(),
+                ));
             }
             _ => {}
         }

@@ -20,8 +20,8 @@ pub mod snowflake;
 pub use catalog::{Dungeon, PanelReaction, RaidClass, ReactionKind};
 pub use channels::{ChannelKey, ChannelKind};
 pub use custom_id::{
-    CustomId, HeadcountButton, HeadcountComponent, PartyButton, PartyComponent, RolePingComponent,
-    RunButton, RunComponent,
+    CustomId, FindComponent, FindTab, HeadcountButton, HeadcountComponent, PartyButton,
+    PartyComponent, RolePingComponent, RunButton, RunComponent,
 };
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};

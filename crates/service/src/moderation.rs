@@ -666,3 +666,18 @@ pub async fn notes(
             .await?,
     )
 }
+
+/// What `/find`'s info tab shows from the database: the raider record (IGN, status) and
+/// the running punishments. Security and above.
+pub async fn member_summary(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+) -> Result<(Option<(Option<String>, String)>, Vec<Punishment>)> {
+    actor.require(RoleKey::Security)?;
+    let mut conn = pool.acquire().await?;
+    let record = store_p::member_record(&mut conn, guild, user).await?;
+    let running = store_p::active_timed(&mut conn, guild, user).await?;
+    Ok((record, running))
+}

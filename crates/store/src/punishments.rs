@@ -177,7 +177,8 @@ pub async fn insert(conn: &mut PgConnection, new: &NewPunishment) -> Result<Puni
 }
 
 pub async fn get(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Option<Punishment>> {
-    let sql = format!("SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND punishment_id = $2");
+    let sql =
+        format!("SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND punishment_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(id)
@@ -192,7 +193,8 @@ pub async fn lock_by_code(
     guild: Snowflake,
     code: &str,
 ) -> Result<Option<Punishment>> {
-    let sql = format!("SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND code = $2 FOR UPDATE");
+    let sql =
+        format!("SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND code = $2 FOR UPDATE");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(code)
@@ -202,7 +204,11 @@ pub async fn lock_by_code(
 }
 
 /// Locks a punishment by its row id.
-pub async fn lock(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Option<Punishment>> {
+pub async fn lock(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+) -> Result<Option<Punishment>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND punishment_id = $2 FOR UPDATE"
     );
@@ -444,7 +450,8 @@ pub async fn insert_note(
 }
 
 pub async fn get_note(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Option<Note>> {
-    let sql = format!("SELECT {NOTE_COLUMNS} FROM member_note WHERE guild_id = $1 AND note_id = $2");
+    let sql =
+        format!("SELECT {NOTE_COLUMNS} FROM member_note WHERE guild_id = $1 AND note_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(id)
@@ -480,7 +487,10 @@ pub async fn notes_for_member(
     .bind(user.db())
     .fetch_one(conn)
     .await?;
-    Ok((rows.iter().map(note_from_row).collect::<Result<_>>()?, total))
+    Ok((
+        rows.iter().map(note_from_row).collect::<Result<_>>()?,
+        total,
+    ))
 }
 
 /// Removes a note (kept, hidden). Returns whether this call removed it.
@@ -500,4 +510,19 @@ pub async fn remove_note(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The member's raider record (IGN and verification status), for `/find`.
+pub async fn member_record(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Option<(Option<String>, String)>> {
+    let row = sqlx::query("SELECT ign, status FROM member WHERE guild_id = $1 AND user_id = $2")
+        .bind(guild.db())
+        .bind(user.db())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| Ok((r.try_get("ign")?, r.try_get("status")?)))
+        .transpose()
 }

@@ -2,6 +2,7 @@
 
 mod config;
 pub(crate) mod headcount;
+mod moderation;
 mod party;
 mod role_pings;
 mod runs;
@@ -21,10 +22,23 @@ pub enum CommandName {
     Party,
     ConfigRolePings,
     SendRolePingEmbed,
+    Warn,
+    Suspend,
+    Mute,
+    Unsuspend,
+    Unmute,
+    RemovePunishment,
+    Kick,
+    Ban,
+    Softban,
+    Unban,
+    Find,
+    AddNote,
+    RemoveNote,
 }
 
 impl CommandName {
-    pub const ALL: [CommandName; 7] = [
+    pub const ALL: [CommandName; 20] = [
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
@@ -32,6 +46,19 @@ impl CommandName {
         CommandName::Party,
         CommandName::ConfigRolePings,
         CommandName::SendRolePingEmbed,
+        CommandName::Warn,
+        CommandName::Suspend,
+        CommandName::Mute,
+        CommandName::Unsuspend,
+        CommandName::Unmute,
+        CommandName::RemovePunishment,
+        CommandName::Kick,
+        CommandName::Ban,
+        CommandName::Softban,
+        CommandName::Unban,
+        CommandName::Find,
+        CommandName::AddNote,
+        CommandName::RemoveNote,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +70,19 @@ impl CommandName {
             CommandName::Party => "party",
             CommandName::ConfigRolePings => "configrolepings",
             CommandName::SendRolePingEmbed => "sendrolepingembed",
+            CommandName::Warn => "warn",
+            CommandName::Suspend => "suspend",
+            CommandName::Mute => "mute",
+            CommandName::Unsuspend => "unsuspend",
+            CommandName::Unmute => "unmute",
+            CommandName::RemovePunishment => "removepunishment",
+            CommandName::Kick => "kick",
+            CommandName::Ban => "ban",
+            CommandName::Softban => "softban",
+            CommandName::Unban => "unban",
+            CommandName::Find => "find",
+            CommandName::AddNote => "addnote",
+            CommandName::RemoveNote => "removenote",
         }
     }
 
@@ -58,6 +98,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(headcount::definitions());
     all.extend(party::definitions());
     all.extend(role_pings::definitions());
+    all.extend(moderation::definitions());
     all
 }
 

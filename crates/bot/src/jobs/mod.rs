@@ -3,6 +3,7 @@
 
 mod headcount;
 mod logs;
+mod moderation;
 mod party;
 mod role_pings;
 mod runs;
@@ -86,6 +87,20 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             run_id,
             announcement,
         } => runs::announce(ctx, guild, *run_id, announcement).await,
+        Task::PunishmentApply { punishment_id } => {
+            moderation::apply(ctx, guild, *punishment_id).await
+        }
+        Task::PunishmentExpire { punishment_id } => {
+            service::moderation::expire(&ctx.pool, guild, *punishment_id)
+                .await
+                .map(|_| ())
+                .map_err(JobError::from)
+        }
+        Task::PunishmentRole {
+            punishment_id,
+            give,
+        } => moderation::role(ctx, guild, *punishment_id, *give).await,
+        Task::Unban { user_id, .. } => moderation::unban(ctx, guild, *user_id).await,
     }
 }
 

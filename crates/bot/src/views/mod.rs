@@ -4,6 +4,7 @@
 pub mod config;
 pub mod headcount;
 pub mod logs;
+pub mod moderation;
 pub mod party;
 pub mod role_pings;
 pub mod runs;

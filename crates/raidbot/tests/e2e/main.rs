@@ -4,6 +4,7 @@
 
 mod harness;
 mod headcount;
+mod moderation;
 mod party;
 mod process;
 mod raid_tools;
