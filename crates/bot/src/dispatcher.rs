@@ -230,6 +230,7 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
             format!("{what} the role of punishment #{punishment_id}.")
         }
         Task::Unban { user_id, .. } => format!("Unbanning <@{user_id}>."),
+        Task::TeamRoleSync { user_id } => format!("Syncing <@{user_id}>'s team role."),
     };
     report(ctx, guild, what, reason).await;
 }

@@ -52,6 +52,9 @@ pub struct Context {
     pub http: Client,
     pub pool: PgPool,
     pub application_id: Id<ApplicationMarker>,
+    /// The shard's latest heartbeat round trip, for /ping (a cache of what the gateway
+    /// loop measures; None until the first heartbeat ACK).
+    pub gateway_latency: std::sync::Mutex<Option<std::time::Duration>>,
 }
 
 pub type Ctx = Arc<Context>;
@@ -84,6 +87,7 @@ pub async fn run(
         http,
         pool,
         application_id: application.id,
+        gateway_latency: std::sync::Mutex::new(None),
     });
     if config.register_commands {
         commands::register(&ctx.http, ctx.application_id, config.dev_guild_id)

@@ -11,6 +11,7 @@ pub mod moderation;
 pub mod party;
 pub mod role_pings;
 pub mod runs;
+pub mod staff;
 pub mod tasks;
 
 pub use actor::Actor;

@@ -83,6 +83,11 @@ pub enum LogEvent {
         by: String,
         removed: bool,
     },
+    /// The team role was given (`given`) or taken by team role sync (`staff_updates`).
+    TeamRole {
+        user_id: Snowflake,
+        given: bool,
+    },
     /// A Discord side effect could not be done; staff should know why.
     JobFailed {
         what: String,
@@ -157,6 +162,8 @@ pub enum Task {
     PunishmentRole { punishment_id: i64, give: bool },
     /// Lift a ban on Discord.
     Unban { user_id: Snowflake, reason: String },
+    /// Give or take the team role so it matches the member's staff roles.
+    TeamRoleSync { user_id: Snowflake },
 }
 
 /// A private message to a member about a run.
@@ -209,6 +216,7 @@ impl Task {
             Task::PunishmentExpire { .. } => "punishment_expire",
             Task::PunishmentRole { .. } => "punishment_role",
             Task::Unban { .. } => "unban",
+            Task::TeamRoleSync { .. } => "team_role_sync",
         }
     }
 
@@ -236,7 +244,9 @@ impl Task {
                 punishment_id,
                 give,
             } => Some(format!("punishment:{punishment_id}:{give}")),
-            Task::Unban { user_id, .. } => Some(format!("user:{user_id}")),
+            Task::Unban { user_id, .. } | Task::TeamRoleSync { user_id } => {
+                Some(format!("user:{user_id}"))
+            }
             Task::LogPost { .. }
             | Task::Notify { .. }
             | Task::RunAnnounce { .. }

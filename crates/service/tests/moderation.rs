@@ -429,3 +429,67 @@ async fn notes_are_added_by_security_and_removed_by_officers_without_their_text(
             .unwrap();
     assert_eq!(leaked, 0);
 }
+
+#[tokio::test]
+async fn purge_limits_hold_for_concurrent_uses_and_say_when_to_retry() {
+    let t = setup().await;
+    let sec = security(10);
+    let e = service::staff::purge_begin(&t.pool, g(), &sec, sf(900), 26)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_amount");
+    let e = service::staff::purge_begin(&t.pool, g(), &sec, sf(900), 0)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_amount");
+    let results = futures_util::future::join_all(
+        (0..6).map(|_| service::staff::purge_begin(&t.pool, g(), &sec, sf(900), 5)),
+    )
+    .await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 3, "3 per minute, even when sent at once");
+    let refused = results.into_iter().find_map(Result::err).unwrap();
+    assert_eq!(refused.code(), "purge_rate_limited");
+    assert!(refused.to_string().contains("Try again in"), "{refused}");
+    // Another member has their own budget; 10 an hour counts older uses too.
+    assert!(
+        service::staff::purge_begin(&t.pool, g(), &security(11), sf(900), 5)
+            .await
+            .is_ok()
+    );
+    sqlx::query(
+        "UPDATE purge_use SET created_at = created_at - interval '2 minutes' WHERE user_id = 10",
+    )
+    .execute(&t.pool)
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        service::staff::purge_begin(&t.pool, g(), &sec, sf(900), 5)
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "UPDATE purge_use SET created_at = created_at - interval '2 minutes' WHERE user_id = 10",
+    )
+    .execute(&t.pool)
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        service::staff::purge_begin(&t.pool, g(), &sec, sf(900), 5)
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "UPDATE purge_use SET created_at = created_at - interval '2 minutes' WHERE user_id = 10",
+    )
+    .execute(&t.pool)
+    .await
+    .unwrap();
+    service::staff::purge_begin(&t.pool, g(), &sec, sf(900), 5)
+        .await
+        .unwrap();
+    let e = service::staff::purge_begin(&t.pool, g(), &sec, sf(900), 5)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("10 times an hour"), "{e}");
+}

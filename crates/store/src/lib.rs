@@ -18,6 +18,7 @@ pub mod role_pings;
 pub mod run_reactions;
 pub mod run_roster;
 pub mod runs;
+pub mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -6,6 +6,7 @@ mod moderation;
 mod party;
 mod role_pings;
 mod runs;
+mod staff;
 
 use twilight_http::Client;
 use twilight_model::application::command::Command;
@@ -35,10 +36,15 @@ pub enum CommandName {
     Find,
     AddNote,
     RemoveNote,
+    Purge,
+    AddRole,
+    CreateRole,
+    Help,
+    Ping,
 }
 
 impl CommandName {
-    pub const ALL: [CommandName; 20] = [
+    pub const ALL: [CommandName; 25] = [
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
@@ -59,6 +65,11 @@ impl CommandName {
         CommandName::Find,
         CommandName::AddNote,
         CommandName::RemoveNote,
+        CommandName::Purge,
+        CommandName::AddRole,
+        CommandName::CreateRole,
+        CommandName::Help,
+        CommandName::Ping,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,11 +94,48 @@ impl CommandName {
             CommandName::Find => "find",
             CommandName::AddNote => "addnote",
             CommandName::RemoveNote => "removenote",
+            CommandName::Purge => "purge",
+            CommandName::AddRole => "addrole",
+            CommandName::CreateRole => "createrole",
+            CommandName::Help => "help",
+            CommandName::Ping => "ping",
         }
     }
 
     pub fn parse(name: &str) -> Option<CommandName> {
         CommandName::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// Where /help lists a command and the least role that may use it (None: everyone).
+/// A match, so a new command cannot be added without saying who may use it.
+pub fn minimum_role(name: CommandName) -> (&'static str, Option<domain::RoleKey>) {
+    use domain::RoleKey as K;
+    match name {
+        CommandName::SetRoles | CommandName::SetChannels | CommandName::CreateRole => {
+            ("Configuration", Some(K::Administrator))
+        }
+        CommandName::ConfigRolePings | CommandName::SendRolePingEmbed => {
+            ("Configuration", Some(K::Moderator))
+        }
+        CommandName::Run | CommandName::Headcount => ("Raids", Some(K::Organizer)),
+        CommandName::Party => ("Raids", Some(K::VerifiedRaider)),
+        CommandName::Warn
+        | CommandName::Suspend
+        | CommandName::Mute
+        | CommandName::Unsuspend
+        | CommandName::Unmute
+        | CommandName::RemovePunishment
+        | CommandName::Find
+        | CommandName::AddNote
+        | CommandName::Purge => ("Moderation", Some(K::Security)),
+        CommandName::Kick
+        | CommandName::Ban
+        | CommandName::Softban
+        | CommandName::Unban
+        | CommandName::RemoveNote
+        | CommandName::AddRole => ("Moderation", Some(K::Officer)),
+        CommandName::Help | CommandName::Ping => ("General", None),
     }
 }
 
@@ -99,6 +147,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(party::definitions());
     all.extend(role_pings::definitions());
     all.extend(moderation::definitions());
+    all.extend(staff::definitions());
     all
 }
 

@@ -6,6 +6,7 @@ pub(crate) mod moderation;
 mod party;
 mod role_pings;
 mod runs;
+pub(crate) mod staff;
 
 use domain::CustomId;
 use domain::moderation::PunishmentKind;
@@ -77,6 +78,14 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::Find) => moderation::find(&ctx, &inv, data).await,
                 Some(CommandName::AddNote) => moderation::add_note(&ctx, &inv, data).await,
                 Some(CommandName::RemoveNote) => moderation::remove_note(&ctx, &inv, data).await,
+                Some(CommandName::Purge) => {
+                    let channel = interaction.channel.as_ref().map(|c| c.id);
+                    staff::purge(&ctx, &inv, data, channel).await
+                }
+                Some(CommandName::AddRole) => staff::add_role(&ctx, &inv, data).await,
+                Some(CommandName::CreateRole) => staff::create_role(&ctx, &inv, data).await,
+                Some(CommandName::Help) => staff::help(&inv).await,
+                Some(CommandName::Ping) => staff::ping(&ctx).await,
                 None => Err(unknown()),
             }
         }

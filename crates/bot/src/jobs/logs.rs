@@ -77,6 +77,7 @@ pub async fn post(
             by,
             removed,
         } => views::moderation::note_entry(*note_id, *user_id, by, *removed),
+        LogEvent::TeamRole { user_id, given } => views::staff::team_entry(*user_id, *given),
         LogEvent::JobFailed { what, reason } => views::logs::failure_entry(what, reason),
     };
     ctx.http

@@ -7,6 +7,7 @@ mod moderation;
 mod party;
 mod role_pings;
 mod runs;
+mod staff;
 
 use domain::Snowflake;
 use service::ServiceError;
@@ -101,6 +102,7 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             give,
         } => moderation::role(ctx, guild, *punishment_id, *give).await,
         Task::Unban { user_id, .. } => moderation::unban(ctx, guild, *user_id).await,
+        Task::TeamRoleSync { user_id } => staff::team_sync(ctx, guild, *user_id).await,
     }
 }
 

@@ -8,6 +8,7 @@ pub mod moderation;
 pub mod party;
 pub mod role_pings;
 pub mod runs;
+pub mod staff;
 
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::channel::message::{Component, MessageFlags};

@@ -538,3 +538,219 @@ async fn find_shows_tabs_and_pages_privately_and_notes_never_reach_the_member() 
     .await;
     assert!(text.contains("look like `P-4K7Q2`"), "{text}");
 }
+
+#[tokio::test]
+async fn purge_25_skips_pinned_and_old_messages_and_is_rate_limited() {
+    let w = World::new(1).await;
+    let m = setup(&w).await;
+    let sim = &w.sim;
+    let chat = sim.create_channel(w.guild, "general", ChannelKind::Text);
+    let raider = w.raiders[0];
+    for i in 0..3 {
+        sim.send_message_aged(
+            raider,
+            chat,
+            &format!("old {i}"),
+            Duration::from_secs(15 * 86_400),
+        );
+    }
+    let mut fresh = Vec::new();
+    for i in 0..22 {
+        fresh.push(sim.send_message(raider, chat, &format!("spam {i}")));
+    }
+    sim.pin_message(chat, fresh[5]);
+    sim.pin_message(chat, fresh[17]);
+    let purge = |amount: i64| {
+        let sim = sim.clone();
+        let security = m.security;
+        let guild = w.guild;
+        async move {
+            let res = sim
+                .run_command(
+                    guild,
+                    chat,
+                    security,
+                    "purge",
+                    vec![CommandOption::int("amount", amount)],
+                )
+                .await;
+            answer(&res).await
+        }
+    };
+    let text = purge(25).await;
+    assert!(text.contains("Deleted 20 of the last 25"), "{text}");
+    assert!(
+        text.contains("Kept 2 pinned") && text.contains("Left 3 older than 14 days"),
+        "{text}"
+    );
+    let left: Vec<String> = sim.messages(chat).into_iter().map(|m| m.content).collect();
+    assert_eq!(left.len(), 5, "{left:?}");
+    assert!(left.contains(&"spam 5".to_owned()) && left.contains(&"old 0".to_owned()));
+    // Bad input changes nothing; the raider may not purge.
+    let res = sim
+        .run_command(
+            w.guild,
+            chat,
+            raider,
+            "purge",
+            vec![CommandOption::int("amount", 2)],
+        )
+        .await;
+    assert!(answer(&res).await.contains("Security"));
+    purge(1).await;
+    purge(1).await;
+    let text = purge(1).await;
+    assert!(
+        text.contains("3 times a minute") && text.contains("Try again in"),
+        "{text}"
+    );
+    let uses: i64 = sqlx::query_scalar("SELECT count(*) FROM purge_use")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(uses, 3);
+}
+
+#[tokio::test]
+async fn help_lists_only_what_the_caller_may_use_and_ping_reports_latency() {
+    let w = World::new(1).await;
+    let m = setup(&w).await;
+    let help = |who: UserId| {
+        let sim = w.sim.clone();
+        let (guild, raid) = (w.guild, w.raid);
+        async move {
+            let res = sim.run_command(guild, raid, who, "help", vec![]).await;
+            assert!(res.ephemeral);
+            res.embeds[0].to_string()
+        }
+    };
+    let raider = help(w.raiders[0]).await;
+    assert!(
+        raider.contains("/party") && raider.contains("/ping"),
+        "{raider}"
+    );
+    assert!(
+        !raider.contains("/warn") && !raider.contains("/kick"),
+        "{raider}"
+    );
+    let security = help(m.security).await;
+    assert!(security.contains("/warn") && security.contains("/purge"));
+    assert!(!security.contains("/kick") && !security.contains("/setroles"));
+    let officer = help(m.officer).await;
+    assert!(officer.contains("/kick") && officer.contains("/run"));
+    let admin = help(w.admin).await;
+    assert!(admin.contains("/setroles") && admin.contains("/createrole"));
+    let res = w
+        .sim
+        .run_command(w.guild, w.raid, w.raiders[0], "ping", vec![])
+        .await;
+    let text = answer(&res).await;
+    assert!(
+        text.contains("Gateway:") && text.contains("Database:") && text.contains(" ms"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn team_role_follows_staff_roles_and_addrole_respects_levels() {
+    let w = World::new(1).await;
+    let m = setup(&w).await;
+    let sim = &w.sim;
+    let staff_updates = sim.create_channel(w.guild, "staff-updates", ChannelKind::Text);
+    // /createrole makes the missing team role and maps it.
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "createrole",
+            vec![CommandOption::string("key", "team")],
+        )
+        .await;
+    let text = answer(&res).await;
+    assert!(
+        text.contains("Created") && text.contains("`team`"),
+        "{text}"
+    );
+    let team = sim
+        .roles(w.guild)
+        .into_iter()
+        .find(|r| r.name == "Team")
+        .expect("the Team role")
+        .id;
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "createrole",
+            vec![CommandOption::string("key", "team")],
+        )
+        .await;
+    assert!(answer(&res).await.contains("already mapped"));
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "setchannels",
+            vec![CommandOption::channel("staff_updates", staff_updates)],
+        )
+        .await;
+    assert!(res.is_ok());
+    // The officer gives the raider the organizer role: team follows.
+    let raider = w.raiders[0];
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            m.officer,
+            "addrole",
+            vec![
+                CommandOption::user("member", raider),
+                CommandOption::role("role", w.organizer_role),
+            ],
+        )
+        .await;
+    assert!(answer(&res).await.contains("Gave"), "addrole");
+    sim.eventually(WAIT, || has_role(&w, raider, team).then_some(()))
+        .await
+        .expect("team role given");
+    sim.eventually(WAIT, || {
+        sim.messages(staff_updates).into_iter().find(|msg| {
+            msg.embeds
+                .first()
+                .is_some_and(|e| e.to_string().contains("joined the team"))
+        })
+    })
+    .await
+    .expect("a staff_updates line");
+    // Security cannot give roles; an officer cannot give officer.
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            m.security,
+            "addrole",
+            vec![
+                CommandOption::user("member", raider),
+                CommandOption::role("role", w.organizer_role),
+            ],
+        )
+        .await;
+    assert!(answer(&res).await.contains("Officer"));
+    // Losing every staff role removes team.
+    sim.set_member_roles(w.guild, raider, &[w.raider_role, team]);
+    sim.eventually(WAIT, || (!has_role(&w, raider, team)).then_some(()))
+        .await
+        .expect("team role removed");
+    sim.eventually(WAIT, || {
+        sim.messages(staff_updates).into_iter().find(|msg| {
+            msg.embeds
+                .first()
+                .is_some_and(|e| e.to_string().contains("left the team"))
+        })
+    })
+    .await
+    .expect("a staff_updates line for the removal");
+}
