@@ -227,6 +227,21 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
         }
         Task::Notify { user_id, .. } => format!("Sending a direct message to <@{user_id}>."),
         Task::RunAnnounce { run_id, .. } => format!("Posting an announcement for run #{run_id}."),
+        Task::PunishmentApply { punishment_id } => {
+            format!("Applying punishment #{punishment_id} on Discord (DM, role, kick or ban).")
+        }
+        Task::PunishmentExpire { punishment_id } => {
+            format!("Ending punishment #{punishment_id} at its time.")
+        }
+        Task::PunishmentRole {
+            punishment_id,
+            give,
+        } => {
+            let what = if *give { "Giving" } else { "Removing" };
+            format!("{what} the role of punishment #{punishment_id}.")
+        }
+        Task::Unban { user_id, .. } => format!("Unbanning <@{user_id}>."),
+        Task::TeamRoleSync { user_id } => format!("Syncing <@{user_id}>'s team role."),
     };
     report(ctx, guild, what, reason).await;
 }

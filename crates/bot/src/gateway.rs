@@ -6,7 +6,7 @@ use twilight_gateway::{
     CloseFrame, ConfigBuilder, Event, EventTypeFlags, Intents, Shard, ShardId, StreamExt,
 };
 
-use crate::{BotConfig, BotError, Ctx, router};
+use crate::{BotConfig, BotError, Ctx, handlers, router};
 
 pub async fn run(
     ctx: Ctx,
@@ -23,7 +23,10 @@ pub async fn run(
     let wanted = EventTypeFlags::READY
         | EventTypeFlags::RESUMED
         | EventTypeFlags::GUILD_CREATE
-        | EventTypeFlags::INTERACTION_CREATE;
+        | EventTypeFlags::INTERACTION_CREATE
+        | EventTypeFlags::MEMBER_ADD
+        | EventTypeFlags::MEMBER_UPDATE
+        | EventTypeFlags::GATEWAY_HEARTBEAT_ACK;
     loop {
         let item = tokio::select! {
             item = shard.next_event(wanted) => item,
@@ -44,6 +47,26 @@ pub async fn run(
             Event::Resumed => tracing::info!("gateway session resumed"),
             Event::InteractionCreate(interaction) => {
                 tracker.spawn(router::handle(ctx.clone(), interaction.0));
+            }
+            Event::GatewayHeartbeatAck => {
+                let latest = shard.latency().recent().first().copied();
+                if let Ok(mut slot) = ctx.gateway_latency.lock() {
+                    *slot = latest.or(*slot);
+                }
+            }
+            Event::MemberUpdate(update) => {
+                tracker.spawn(handlers::staff::member_updated(
+                    ctx.clone(),
+                    update.guild_id.get(),
+                    update.user.id.get(),
+                ));
+            }
+            Event::MemberAdd(member) => {
+                tracker.spawn(handlers::moderation::member_joined(
+                    ctx.clone(),
+                    member.guild_id.get(),
+                    member.user.id.get(),
+                ));
             }
             _ => {}
         }

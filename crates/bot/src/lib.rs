@@ -59,6 +59,9 @@ pub struct Context {
     /// Role mappings read recently, so a burst of clicks does not read the same mapping
     /// a thousand times. Only a cache: PostgreSQL holds the mapping.
     pub role_mappings: RoleMappingCache,
+    /// The shard's latest heartbeat round trip, for /ping (a cache of what the gateway
+    /// loop measures; None until the first heartbeat ACK).
+    pub gateway_latency: std::sync::Mutex<Option<std::time::Duration>>,
 }
 
 type Mapping = BTreeMap<RoleKey, Snowflake>;
@@ -128,6 +131,7 @@ pub async fn run(
         pool,
         application_id: application.id,
         role_mappings: RoleMappingCache::default(),
+        gateway_latency: std::sync::Mutex::new(None),
     });
     if config.register_commands {
         commands::register(&ctx.http, ctx.application_id, config.dev_guild_id)

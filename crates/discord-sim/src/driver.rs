@@ -1279,6 +1279,13 @@ impl DiscordSim {
         }
     }
 
+    /// A member pins a message by hand (as staff do in the client).
+    pub fn pin_message(&self, channel: ChannelId, id: MessageId) {
+        if let Some(m) = self.lock().find_message_mut(channel, id) {
+            m.pinned = true;
+        }
+    }
+
     /// Deletes a message without telling the bot (no MESSAGE_DELETE).
     pub fn delete_message_behind_bot(&self, channel: ChannelId, id: MessageId) {
         let mut st = self.lock();

@@ -972,3 +972,28 @@ async fn rest_basics_deserialize_in_twilight() {
         .collect();
     assert!(unknown.is_empty(), "{unknown:?}");
 }
+
+#[tokio::test]
+async fn a_pinned_message_shows_as_pinned_and_survives_bulk_delete_listing() {
+    let sim = sim_fast().await;
+    let owner = sim.create_user("owner");
+    let guild = sim.create_guild("g", owner);
+    let channel = sim.create_channel(guild, "general", ChannelKind::Text);
+    let a = sim.send_message(owner, channel, "keep me");
+    let _b = sim.send_message(owner, channel, "hello");
+    sim.pin_message(channel, a);
+    let msgs = http(&sim)
+        .channel_messages(Id::new(channel.0))
+        .limit(10)
+        .await
+        .unwrap()
+        .model()
+        .await
+        .unwrap();
+    let pinned: Vec<_> = msgs
+        .iter()
+        .filter(|m| m.pinned)
+        .map(|m| m.id.get())
+        .collect();
+    assert_eq!(pinned, vec![a.0]);
+}

@@ -10,6 +10,7 @@ pub mod channels;
 pub mod custom_id;
 pub mod headcount;
 pub mod limits;
+pub mod moderation;
 pub mod o3;
 pub mod party;
 pub mod roles;
@@ -19,8 +20,8 @@ pub mod snowflake;
 pub use catalog::{Dungeon, PanelReaction, RaidClass, ReactionKind};
 pub use channels::{ChannelKey, ChannelKind};
 pub use custom_id::{
-    CustomId, HeadcountButton, HeadcountComponent, PartyButton, PartyComponent, RolePingComponent,
-    RunButton, RunComponent,
+    CustomId, FindComponent, FindTab, HeadcountButton, HeadcountComponent, PartyButton,
+    PartyComponent, RolePingComponent, RunButton, RunComponent,
 };
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};

@@ -36,6 +36,11 @@ impl Actor {
         }
     }
 
+    /// The audit row's actor, for adapters that record an audit entry themselves.
+    pub fn audit_actor(&self) -> store::logs::AuditActor {
+        self.audit()
+    }
+
     pub(crate) fn audit(&self) -> store::logs::AuditActor {
         store::logs::AuditActor {
             user_id: self.user_id,

@@ -7,9 +7,11 @@ pub mod api_keys;
 pub mod config;
 pub mod error;
 pub mod headcounts;
+pub mod moderation;
 pub mod party;
 pub mod role_pings;
 pub mod runs;
+pub mod staff;
 pub mod tasks;
 
 pub use actor::Actor;

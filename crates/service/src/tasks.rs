@@ -64,11 +64,49 @@ pub enum LogEvent {
         dungeon: String,
         role: Option<String>,
     },
+    /// A punishment was given, expired, lifted early or removed (`punishment_log`),
+    /// rendered from its row.
+    Punishment {
+        punishment_id: i64,
+        what: PunishmentEvent,
+    },
+    /// A member was unbanned (`punishment_log`).
+    Unbanned {
+        user_id: Snowflake,
+        by: String,
+        reason: String,
+    },
+    /// A staff note was added or removed (`punishment_log`); never carries the note's text.
+    NoteChanged {
+        note_id: i64,
+        user_id: Snowflake,
+        by: String,
+        removed: bool,
+    },
+    /// The team role was given (`given`) or taken by team role sync (`staff_updates`).
+    TeamRole {
+        user_id: Snowflake,
+        given: bool,
+    },
     /// A Discord side effect could not be done; staff should know why.
     JobFailed {
         what: String,
         reason: String,
     },
+}
+
+/// What happened to a punishment, for its log entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PunishmentEvent {
+    /// Given (and applied on Discord, or why not).
+    Issued,
+    /// Its time ran out.
+    Expired,
+    /// Ended early (/unsuspend, /unmute).
+    Lifted,
+    /// Deactivated (/removepunishment); kept in history.
+    Removed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,6 +156,17 @@ pub enum Task {
         run_id: i64,
         announcement: Announcement,
     },
+    /// Do Discord's side of a new punishment, in order: DM the member, then give the role,
+    /// kick or ban, then log. Each step is recorded on the row, so a retry continues.
+    PunishmentApply { punishment_id: i64 },
+    /// A suspension's or mute's time is up (a timer).
+    PunishmentExpire { punishment_id: i64 },
+    /// Give (`give`) or take the punishment's role so Discord matches the row.
+    PunishmentRole { punishment_id: i64, give: bool },
+    /// Lift a ban on Discord.
+    Unban { user_id: Snowflake, reason: String },
+    /// Give or take the team role so it matches the member's staff roles.
+    TeamRoleSync { user_id: Snowflake },
 }
 
 /// A private message to a member about a run.
@@ -167,6 +216,11 @@ impl Task {
             Task::RunCleanup { .. } => "run_cleanup",
             Task::Notify { .. } => "notify",
             Task::RunAnnounce { .. } => "run_announce",
+            Task::PunishmentApply { .. } => "punishment_apply",
+            Task::PunishmentExpire { .. } => "punishment_expire",
+            Task::PunishmentRole { .. } => "punishment_role",
+            Task::Unban { .. } => "unban",
+            Task::TeamRoleSync { .. } => "team_role_sync",
         }
     }
 
@@ -194,6 +248,16 @@ impl Task {
                 event: LogEvent::JobFailed { reason, .. },
                 ..
             } => Some(format!("failed:{reason}")),
+            Task::PunishmentApply { punishment_id } | Task::PunishmentExpire { punishment_id } => {
+                Some(format!("punishment:{punishment_id}"))
+            }
+            Task::PunishmentRole {
+                punishment_id,
+                give,
+            } => Some(format!("punishment:{punishment_id}:{give}")),
+            Task::Unban { user_id, .. } | Task::TeamRoleSync { user_id } => {
+                Some(format!("user:{user_id}"))
+            }
             Task::LogPost { .. }
             | Task::Notify { .. }
             | Task::RunAnnounce { .. }
@@ -219,8 +283,15 @@ impl Task {
             | Task::RunAutoEnd { .. }
             | Task::HeadcountAutoEnd { .. }
             | Task::PartyAutoClose { .. } => 5,
+            Task::PunishmentApply { .. }
+            | Task::PunishmentExpire { .. }
+            | Task::PunishmentRole { .. }
+            | Task::Unban { .. } => 5,
             Task::LogPost { .. } => 3,
-            Task::RunRoleSync { .. } | Task::RunCleanup { .. } | Task::PartyRemove { .. } => 0,
+            Task::RunRoleSync { .. }
+            | Task::RunCleanup { .. }
+            | Task::PartyRemove { .. }
+            | Task::TeamRoleSync { .. } => 0,
         }
     }
 

@@ -13,10 +13,12 @@ pub mod key_pops;
 pub mod locks;
 pub mod logs;
 pub mod party;
+pub mod punishments;
 pub mod role_pings;
 pub mod run_reactions;
 pub mod run_roster;
 pub mod runs;
+pub mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -2,9 +2,11 @@
 
 mod config;
 pub(crate) mod headcount;
+mod moderation;
 mod party;
 mod role_pings;
 mod runs;
+mod staff;
 
 use twilight_http::Client;
 use twilight_model::application::command::Command;
@@ -21,10 +23,28 @@ pub enum CommandName {
     Party,
     ConfigRolePings,
     SendRolePingEmbed,
+    Warn,
+    Suspend,
+    Mute,
+    Unsuspend,
+    Unmute,
+    RemovePunishment,
+    Kick,
+    Ban,
+    Softban,
+    Unban,
+    Find,
+    AddNote,
+    RemoveNote,
+    Purge,
+    AddRole,
+    CreateRole,
+    Help,
+    Ping,
 }
 
 impl CommandName {
-    pub const ALL: [CommandName; 7] = [
+    pub const ALL: [CommandName; 25] = [
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
@@ -32,6 +52,24 @@ impl CommandName {
         CommandName::Party,
         CommandName::ConfigRolePings,
         CommandName::SendRolePingEmbed,
+        CommandName::Warn,
+        CommandName::Suspend,
+        CommandName::Mute,
+        CommandName::Unsuspend,
+        CommandName::Unmute,
+        CommandName::RemovePunishment,
+        CommandName::Kick,
+        CommandName::Ban,
+        CommandName::Softban,
+        CommandName::Unban,
+        CommandName::Find,
+        CommandName::AddNote,
+        CommandName::RemoveNote,
+        CommandName::Purge,
+        CommandName::AddRole,
+        CommandName::CreateRole,
+        CommandName::Help,
+        CommandName::Ping,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,11 +81,61 @@ impl CommandName {
             CommandName::Party => "party",
             CommandName::ConfigRolePings => "configrolepings",
             CommandName::SendRolePingEmbed => "sendrolepingembed",
+            CommandName::Warn => "warn",
+            CommandName::Suspend => "suspend",
+            CommandName::Mute => "mute",
+            CommandName::Unsuspend => "unsuspend",
+            CommandName::Unmute => "unmute",
+            CommandName::RemovePunishment => "removepunishment",
+            CommandName::Kick => "kick",
+            CommandName::Ban => "ban",
+            CommandName::Softban => "softban",
+            CommandName::Unban => "unban",
+            CommandName::Find => "find",
+            CommandName::AddNote => "addnote",
+            CommandName::RemoveNote => "removenote",
+            CommandName::Purge => "purge",
+            CommandName::AddRole => "addrole",
+            CommandName::CreateRole => "createrole",
+            CommandName::Help => "help",
+            CommandName::Ping => "ping",
         }
     }
 
     pub fn parse(name: &str) -> Option<CommandName> {
         CommandName::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// Where /help lists a command and the least role that may use it (None: everyone).
+/// A match, so a new command cannot be added without saying who may use it.
+pub fn minimum_role(name: CommandName) -> (&'static str, Option<domain::RoleKey>) {
+    use domain::RoleKey as K;
+    match name {
+        CommandName::SetRoles | CommandName::SetChannels | CommandName::CreateRole => {
+            ("Configuration", Some(K::Administrator))
+        }
+        CommandName::ConfigRolePings | CommandName::SendRolePingEmbed => {
+            ("Configuration", Some(K::Moderator))
+        }
+        CommandName::Run | CommandName::Headcount => ("Raids", Some(K::Organizer)),
+        CommandName::Party => ("Raids", Some(K::VerifiedRaider)),
+        CommandName::Warn
+        | CommandName::Suspend
+        | CommandName::Mute
+        | CommandName::Unsuspend
+        | CommandName::Unmute
+        | CommandName::RemovePunishment
+        | CommandName::Find
+        | CommandName::AddNote
+        | CommandName::Purge => ("Moderation", Some(K::Security)),
+        CommandName::Kick
+        | CommandName::Ban
+        | CommandName::Softban
+        | CommandName::Unban
+        | CommandName::RemoveNote
+        | CommandName::AddRole => ("Moderation", Some(K::Officer)),
+        CommandName::Help | CommandName::Ping => ("General", None),
     }
 }
 
@@ -58,6 +146,8 @@ pub fn definitions() -> Vec<Command> {
     all.extend(headcount::definitions());
     all.extend(party::definitions());
     all.extend(role_pings::definitions());
+    all.extend(moderation::definitions());
+    all.extend(staff::definitions());
     all
 }
 

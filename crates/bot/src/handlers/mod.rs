@@ -2,11 +2,14 @@
 
 mod config;
 mod headcount;
+pub(crate) mod moderation;
 mod party;
 mod role_pings;
 mod runs;
+pub(crate) mod staff;
 
 use domain::CustomId;
+use domain::moderation::PunishmentKind;
 use service::ServiceError;
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
@@ -46,6 +49,43 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::SendRolePingEmbed) => {
                     role_pings::send_panel(&ctx, &inv, data).await
                 }
+                Some(CommandName::Warn) => {
+                    moderation::punish(&ctx, &inv, data, PunishmentKind::Warn).await
+                }
+                Some(CommandName::Suspend) => {
+                    moderation::punish(&ctx, &inv, data, PunishmentKind::Suspend).await
+                }
+                Some(CommandName::Mute) => {
+                    moderation::punish(&ctx, &inv, data, PunishmentKind::Mute).await
+                }
+                Some(CommandName::Kick) => {
+                    moderation::punish(&ctx, &inv, data, PunishmentKind::Kick).await
+                }
+                Some(CommandName::Ban) => {
+                    moderation::punish(&ctx, &inv, data, PunishmentKind::Ban).await
+                }
+                Some(CommandName::Softban) => {
+                    moderation::punish(&ctx, &inv, data, PunishmentKind::Softban).await
+                }
+                Some(CommandName::Unsuspend) => {
+                    moderation::lift(&ctx, &inv, data, PunishmentKind::Suspend).await
+                }
+                Some(CommandName::Unmute) => {
+                    moderation::lift(&ctx, &inv, data, PunishmentKind::Mute).await
+                }
+                Some(CommandName::RemovePunishment) => moderation::remove(&ctx, &inv, data).await,
+                Some(CommandName::Unban) => moderation::unban(&ctx, &inv, data).await,
+                Some(CommandName::Find) => moderation::find(&ctx, &inv, data).await,
+                Some(CommandName::AddNote) => moderation::add_note(&ctx, &inv, data).await,
+                Some(CommandName::RemoveNote) => moderation::remove_note(&ctx, &inv, data).await,
+                Some(CommandName::Purge) => {
+                    let channel = interaction.channel.as_ref().map(|c| c.id);
+                    staff::purge(&ctx, &inv, data, channel).await
+                }
+                Some(CommandName::AddRole) => staff::add_role(&ctx, &inv, data).await,
+                Some(CommandName::CreateRole) => staff::create_role(&ctx, &inv, data).await,
+                Some(CommandName::Help) => staff::help(&inv).await,
+                Some(CommandName::Ping) => staff::ping(&ctx).await,
                 None => Err(unknown()),
             }
         }
@@ -58,6 +98,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 CustomId::Run(c) => runs::component(&ctx, &inv, c, input).await,
                 CustomId::Headcount(c) => headcount::component(&ctx, &inv, c, &data.values).await,
                 CustomId::Party(c) => party::component(&ctx, &inv, c).await,
+                CustomId::Find(c) => moderation::component(&ctx, &inv, c).await,
                 CustomId::RolePing(c) => {
                     let roles = member_roles(&interaction);
                     role_pings::component(&ctx, &inv, c, &data.values, &roles).await
@@ -72,9 +113,10 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             };
             match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
                 CustomId::Run(c) => runs::component(&ctx, &inv, c, input).await,
-                CustomId::Headcount(_) | CustomId::Party(_) | CustomId::RolePing(_) => {
-                    Err(unknown())
-                }
+                CustomId::Headcount(_)
+                | CustomId::Party(_)
+                | CustomId::RolePing(_)
+                | CustomId::Find(_) => Err(unknown()),
             }
         }
         _ => Err(unknown()),

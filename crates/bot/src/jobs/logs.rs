@@ -59,6 +59,25 @@ pub async fn post(
         LogEvent::RolePingChanged { by, dungeon, role } => {
             views::role_pings::log_entry(by, dungeon, role.as_deref())
         }
+        LogEvent::Punishment {
+            punishment_id,
+            what,
+        } => {
+            let p = service::moderation::get(&ctx.pool, guild, *punishment_id).await?;
+            views::moderation::log_entry(&p, *what)
+        }
+        LogEvent::Unbanned {
+            user_id,
+            by,
+            reason,
+        } => views::moderation::unban_entry(*user_id, by, reason),
+        LogEvent::NoteChanged {
+            note_id,
+            user_id,
+            by,
+            removed,
+        } => views::moderation::note_entry(*note_id, *user_id, by, *removed),
+        LogEvent::TeamRole { user_id, given } => views::staff::team_entry(*user_id, *given),
         LogEvent::JobFailed { what, reason } => views::logs::failure_entry(what, reason),
     };
     ctx.http

@@ -3,9 +3,11 @@
 
 mod headcount;
 mod logs;
+mod moderation;
 mod party;
 mod role_pings;
 mod runs;
+mod staff;
 
 use domain::Snowflake;
 use service::ServiceError;
@@ -90,6 +92,21 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             run_id,
             announcement,
         } => runs::announce(ctx, guild, *run_id, announcement).await,
+        Task::PunishmentApply { punishment_id } => {
+            moderation::apply(ctx, guild, *punishment_id).await
+        }
+        Task::PunishmentExpire { punishment_id } => {
+            service::moderation::expire(&ctx.pool, guild, *punishment_id)
+                .await
+                .map(|_| ())
+                .map_err(JobError::from)
+        }
+        Task::PunishmentRole {
+            punishment_id,
+            give,
+        } => moderation::role(ctx, guild, *punishment_id, *give).await,
+        Task::Unban { user_id, .. } => moderation::unban(ctx, guild, *user_id).await,
+        Task::TeamRoleSync { user_id } => staff::team_sync(ctx, guild, *user_id).await,
     }
 }
 

@@ -4,9 +4,11 @@
 pub mod config;
 pub mod headcount;
 pub mod logs;
+pub mod moderation;
 pub mod party;
 pub mod role_pings;
 pub mod runs;
+pub mod staff;
 
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::channel::message::{Component, MessageFlags};

@@ -3,6 +3,7 @@
 //! one only dispatches on the kind.
 
 mod headcount;
+mod moderation;
 mod party;
 mod role_ping;
 mod run;
@@ -10,6 +11,7 @@ mod run;
 use std::fmt;
 
 pub use headcount::{HeadcountButton, HeadcountComponent};
+pub use moderation::{FIND_PAGE_MAX, FindComponent, FindTab};
 pub use party::{PartyButton, PartyComponent};
 pub use role_ping::RolePingComponent;
 pub use run::{RunButton, RunComponent};
@@ -23,6 +25,7 @@ pub enum CustomId {
     Headcount(HeadcountComponent),
     Party(PartyComponent),
     RolePing(RolePingComponent),
+    Find(FindComponent),
 }
 
 impl CustomId {
@@ -36,6 +39,7 @@ impl CustomId {
             "hc" => HeadcountComponent::parse(rest).map(CustomId::Headcount),
             "party" => PartyComponent::parse(rest).map(CustomId::Party),
             "rping" => RolePingComponent::parse(rest).map(CustomId::RolePing),
+            "find" => FindComponent::parse(rest).map(CustomId::Find),
             _ => None,
         }
     }
@@ -48,6 +52,7 @@ impl fmt::Display for CustomId {
             CustomId::Headcount(c) => write!(f, "hc:{c}"),
             CustomId::Party(c) => write!(f, "party:{c}"),
             CustomId::RolePing(c) => write!(f, "rping:{c}"),
+            CustomId::Find(c) => write!(f, "find:{c}"),
         }
     }
 }

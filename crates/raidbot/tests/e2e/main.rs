@@ -5,6 +5,7 @@
 mod failures;
 mod harness;
 mod headcount;
+mod moderation;
 mod party;
 mod process;
 mod raid_tools;

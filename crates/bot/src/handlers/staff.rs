@@ -1,0 +1,212 @@
+//! /purge, /addrole, /createrole, /help, /ping, and the member-update hook of team role
+//! sync.
+
+use domain::moderation::PURGE_MAX_AGE_DAYS;
+use domain::roles::allows;
+use domain::{RoleKey, Snowflake};
+use serde_json::json;
+use service::ServiceError;
+use twilight_model::application::interaction::application_command::{
+    CommandData, CommandOptionValue,
+};
+use twilight_model::guild::Permissions;
+use twilight_model::id::Id;
+use twilight_model::id::marker::{ChannelMarker, MessageMarker};
+
+use super::moderation::{int_option, target_facts, user_option};
+use super::string_option;
+use crate::commands::{self, CommandName};
+use crate::router::{HandlerResult, Invocation, Reply};
+use crate::{Ctx, views};
+
+fn discord_error(e: impl std::fmt::Display) -> ServiceError {
+    tracing::warn!(error = %e, "Discord call failed");
+    ServiceError::conflict(
+        "discord_error",
+        "Discord refused or did not answer; nothing more was done. Check the bot's permissions and try again.",
+    )
+}
+
+/// Discord's epoch in milliseconds, to read a message's age from its id.
+const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+
+pub async fn purge(
+    ctx: &Ctx,
+    inv: &Invocation,
+    data: &CommandData,
+    channel: Option<Id<ChannelMarker>>,
+) -> HandlerResult {
+    let amount = int_option(data, "amount").unwrap_or(0);
+    let channel = channel.ok_or_else(|| {
+        ServiceError::invalid("no_channel", "Use /purge in the channel to clean up.")
+    })?;
+    let ch = Snowflake::new(channel.get())
+        .map_err(|e| ServiceError::invalid("no_channel", e.to_string()))?;
+    let use_id = service::staff::purge_begin(&ctx.pool, inv.guild, &inv.actor, ch, amount).await?;
+    let messages = ctx
+        .http
+        .channel_messages(channel)
+        .limit(100)
+        .await
+        .map_err(discord_error)?
+        .model()
+        .await
+        .map_err(discord_error)?;
+    let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+    let cutoff =
+        now_ms.saturating_sub(u64::try_from(PURGE_MAX_AGE_DAYS).unwrap_or(14) * 86_400_000);
+    let (mut pinned, mut old) = (0, 0);
+    let mut ids: Vec<Id<MessageMarker>> = Vec::new();
+    // The newest `amount` messages, newest first; pinned and too-old ones are kept.
+    for m in messages.iter().take(usize::try_from(amount).unwrap_or(0)) {
+        let at = (m.id.get() >> 22) + DISCORD_EPOCH_MS;
+        if m.pinned {
+            pinned += 1;
+        } else if at <= cutoff {
+            old += 1;
+        } else {
+            ids.push(m.id);
+        }
+    }
+    let deleted = match ids.len() {
+        0 => 0,
+        1 => {
+            ctx.http
+                .delete_message(channel, ids[0])
+                .await
+                .map_err(discord_error)?;
+            1
+        }
+        n => {
+            ctx.http
+                .delete_messages(channel, &ids)
+                .await
+                .map_err(discord_error)?;
+            n
+        }
+    };
+    service::staff::purge_done(&ctx.pool, inv.guild, use_id, deleted).await?;
+    Ok(Reply::Message(views::ephemeral(views::staff::purged(
+        deleted, amount, pinned, old,
+    ))))
+}
+
+pub async fn add_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    inv.actor.require(RoleKey::Officer)?;
+    let user = user_option(data, "member")?;
+    let role = data
+        .options
+        .iter()
+        .find(|o| o.name == "role")
+        .and_then(|o| match o.value {
+            CommandOptionValue::Role(r) => Snowflake::new(r.get()).ok(),
+            _ => None,
+        })
+        .ok_or_else(|| ServiceError::invalid("invalid_role", "Pick a role."))?;
+    let facts = target_facts(ctx, inv.guild, user).await?;
+    if facts.member.is_none() {
+        return Err(ServiceError::conflict(
+            "not_a_member",
+            format!("<@{user}> is not in this server."),
+        ));
+    }
+    let mapping = service::config::roles(&ctx.pool, inv.guild).await?;
+    let key = service::staff::check_add_role(
+        &inv.actor,
+        &mapping,
+        role,
+        &facts.target.facts,
+        facts.target.bot_top_position.unwrap_or(0),
+    )?;
+    ctx.http
+        .add_guild_member_role(
+            Id::new(inv.guild.get()),
+            Id::new(user.get()),
+            Id::new(role.get()),
+        )
+        .await
+        .map_err(discord_error)?;
+    service::staff::audit(
+        &ctx.pool,
+        inv.guild,
+        &inv.actor,
+        "add_role",
+        json!({"user": user, "role": role, "key": key.as_str()}),
+    )
+    .await?;
+    Ok(Reply::Message(views::ephemeral(views::staff::role_given(
+        user, role,
+    ))))
+}
+
+pub async fn create_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    inv.actor.require(RoleKey::Administrator)?;
+    let text = string_option(data, "key").unwrap_or_default();
+    let key = RoleKey::parse(text).ok_or_else(|| {
+        ServiceError::invalid("unknown_role_key", format!("`{text}` is not a role key."))
+    })?;
+    let mapping = service::config::roles(&ctx.pool, inv.guild).await?;
+    if let Some(existing) = mapping.get(&key) {
+        return Ok(Reply::Message(views::ephemeral(
+            views::staff::role_created(key, *existing, true),
+        )));
+    }
+    // Staff and punishment roles carry no server-wide permissions of their own: what staff
+    // may do is raidbot's hierarchy; what the muted may not do is denied per channel.
+    let created = ctx
+        .http
+        .create_role(Id::new(inv.guild.get()))
+        .name(key.label())
+        .permissions(Permissions::empty())
+        .await
+        .map_err(discord_error)?
+        .model()
+        .await
+        .map_err(discord_error)?;
+    let role = Snowflake::new(created.id.get())
+        .map_err(|e| ServiceError::invalid("invalid_role", e.to_string()))?;
+    service::config::set_roles(&ctx.pool, inv.guild, &inv.actor, &[(key, Some(role))]).await?;
+    ctx.role_mappings.forget(inv.guild);
+    Ok(Reply::Message(views::ephemeral(
+        views::staff::role_created(key, role, false),
+    )))
+}
+
+pub async fn help(inv: &Invocation) -> HandlerResult {
+    let mut sections: Vec<(&str, Vec<String>)> = Vec::new();
+    for c in commands::definitions() {
+        let Some(name) = CommandName::parse(&c.name) else {
+            continue;
+        };
+        let (category, role) = commands::minimum_role(name);
+        if role.is_some_and(|r| !allows(inv.actor.level, r)) {
+            continue;
+        }
+        let line = format!("`/{}` — {}", c.name, c.description);
+        match sections.iter_mut().find(|(cat, _)| *cat == category) {
+            Some((_, lines)) => lines.push(line),
+            None => sections.push((category, vec![line])),
+        }
+    }
+    Ok(Reply::Message(views::ephemeral_embed(views::staff::help(
+        &sections,
+    ))))
+}
+
+pub async fn ping(ctx: &Ctx) -> HandlerResult {
+    let gateway = ctx.gateway_latency.lock().ok().and_then(|g| *g);
+    let database = store::db::ping(&ctx.pool).await.ok();
+    Ok(Reply::Message(views::ephemeral(views::staff::ping(
+        gateway, database,
+    ))))
+}
+
+/// GUILD_MEMBER_UPDATE: roles may have changed; queue a team role check.
+pub async fn member_updated(ctx: Ctx, guild: u64, user: u64) {
+    let (Ok(guild), Ok(user)) = (Snowflake::new(guild), Snowflake::new(user)) else {
+        return;
+    };
+    if let Err(e) = service::staff::member_roles_changed(&ctx.pool, guild, user).await {
+        tracing::warn!(error = %e, "queueing team role sync failed");
+    }
+}

@@ -1,0 +1,441 @@
+//! Moderation: staff answers, the member's DM, `punishment_log` entries and the `/find`
+//! panel. Notes are shown only here, only to staff.
+
+use domain::moderation::PunishmentKind;
+use domain::{CustomId, FindComponent, FindTab};
+use service::tasks::PunishmentEvent;
+use store::punishments::{DmStatus, Note, Punishment, PunishmentStatus};
+use twilight_model::channel::message::component::{ActionRow, Button, ButtonStyle, Component};
+use twilight_model::channel::message::embed::Embed;
+use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
+
+use super::{COLOR_INFO, COLOR_OK, COLOR_WARN, fit_lines, relative_time};
+
+fn full_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    format!("<t:{}:f>", t.timestamp())
+}
+
+fn noun(kind: PunishmentKind) -> &'static str {
+    match kind {
+        PunishmentKind::Warn => "Warning",
+        PunishmentKind::Suspend => "Suspension",
+        PunishmentKind::Mute => "Mute",
+        PunishmentKind::Kick => "Kick",
+        PunishmentKind::Ban => "Ban",
+        PunishmentKind::Softban => "Softban",
+    }
+}
+
+fn dm_line(dm: Option<DmStatus>) -> &'static str {
+    match dm {
+        Some(DmStatus::Sent) => "They were told by DM.",
+        Some(DmStatus::Closed) => {
+            "**They could not be told: they do not accept direct messages from the bot.**"
+        }
+        Some(DmStatus::Failed) => "**The DM to them could not be delivered.**",
+        None => {
+            "The DM to them is still on its way; the punishment log will say whether it arrived."
+        }
+    }
+}
+
+/// The staff member's answer after a punishment.
+pub fn issued(p: &Punishment) -> String {
+    let until = p
+        .expires_at
+        .map(|t| format!(" until {} ({})", full_time(t), relative_time(t)))
+        .unwrap_or_default();
+    let mut text = format!(
+        "`{}` — <@{}> {}{until}. Reason: {}\n{}",
+        p.code,
+        p.user_id,
+        p.kind.done(),
+        p.reason,
+        dm_line(p.dm_status)
+    );
+    if let Some(err) = &p.apply_error {
+        text.push_str(&format!("\n**Discord's side could not be done:** {err}"));
+    }
+    text
+}
+
+pub fn lifted(p: &Punishment) -> String {
+    let what = if p.kind == PunishmentKind::Mute {
+        "mute"
+    } else {
+        "suspension"
+    };
+    format!(
+        "<@{}>'s {what} `{}` is lifted; the role is being removed.",
+        p.user_id, p.code
+    )
+}
+
+pub fn removed(p: &Punishment) -> String {
+    format!(
+        "`{}` ({} of <@{}>) is removed; it stays in their history as removed.",
+        p.code,
+        noun(p.kind).to_lowercase(),
+        p.user_id
+    )
+}
+
+pub fn unbanned(user: domain::Snowflake, recorded: usize) -> String {
+    let extra = if recorded == 0 {
+        " (raidbot had no ban of theirs on record)"
+    } else {
+        ""
+    };
+    format!("<@{user}> is being unbanned{extra}.")
+}
+
+pub fn note_added(n: &Note) -> String {
+    format!(
+        "Note #{} added for <@{}>. Staff see it in /find; the member never does.",
+        n.note_id, n.user_id
+    )
+}
+
+pub fn note_removed(n: &Note) -> String {
+    format!("Note #{} about <@{}> is removed.", n.note_id, n.user_id)
+}
+
+/// The DM the member gets before the role, kick or ban.
+pub fn dm_embed(p: &Punishment, guild_name: &str) -> Embed {
+    let title = match p.kind {
+        PunishmentKind::Warn => format!("You received a warning in {guild_name}"),
+        PunishmentKind::Suspend => format!("You are suspended from raids in {guild_name}"),
+        PunishmentKind::Mute => format!("You are muted in {guild_name}"),
+        PunishmentKind::Kick => format!("You were kicked from {guild_name}"),
+        PunishmentKind::Ban | PunishmentKind::Softban => {
+            format!("You were banned from {guild_name}")
+        }
+    };
+    let mut e = EmbedBuilder::new()
+        .title(title.chars().take(256).collect::<String>())
+        .color(COLOR_WARN)
+        .field(EmbedFieldBuilder::new("Reason", p.reason.clone()));
+    if let Some(t) = p.expires_at {
+        e = e.field(EmbedFieldBuilder::new(
+            "Ends",
+            format!("{} ({})", full_time(t), relative_time(t)),
+        ));
+    }
+    if p.kind == PunishmentKind::Softban {
+        e = e.description("This removes your recent messages; you may rejoin at once.");
+    }
+    e.footer(EmbedFooterBuilder::new(format!("Punishment {}", p.code)))
+        .build()
+}
+
+/// A `punishment_log` entry, from the row as it is now.
+pub fn log_entry(p: &Punishment, what: PunishmentEvent) -> Embed {
+    let (title, color) = match what {
+        PunishmentEvent::Issued => (format!("{} — {}", noun(p.kind), p.code), COLOR_WARN),
+        PunishmentEvent::Expired => (format!("{} expired — {}", noun(p.kind), p.code), COLOR_OK),
+        PunishmentEvent::Lifted => (format!("{} lifted — {}", noun(p.kind), p.code), COLOR_OK),
+        PunishmentEvent::Removed => (format!("{} removed — {}", noun(p.kind), p.code), COLOR_INFO),
+    };
+    let by = p
+        .actor_id
+        .map(|u| format!("<@{u}>"))
+        .unwrap_or_else(|| p.actor.clone());
+    let mut e = EmbedBuilder::new()
+        .title(title)
+        .color(color)
+        .field(EmbedFieldBuilder::new("Member", format!("<@{}>", p.user_id)).inline())
+        .field(EmbedFieldBuilder::new("By", by).inline())
+        .field(EmbedFieldBuilder::new("Reason", p.reason.clone()));
+    if let Some(t) = p.expires_at
+        && what == PunishmentEvent::Issued
+    {
+        e = e.field(EmbedFieldBuilder::new("Expires", full_time(t)).inline());
+    }
+    if what == PunishmentEvent::Issued {
+        let dm = match p.dm_status {
+            Some(DmStatus::Sent) => "delivered",
+            Some(DmStatus::Closed) => "not delivered: DMs closed",
+            Some(DmStatus::Failed) => "not delivered",
+            None => "not sent",
+        };
+        e = e.field(EmbedFieldBuilder::new("DM", dm).inline());
+        if let Some(err) = &p.apply_error {
+            e = e.field(EmbedFieldBuilder::new(
+                "Not applied on Discord",
+                err.clone(),
+            ));
+        }
+    }
+    if matches!(what, PunishmentEvent::Lifted | PunishmentEvent::Removed) {
+        let by = p
+            .ended_by
+            .map(|u| format!("<@{u}>"))
+            .or_else(|| p.ended_by_label.clone())
+            .unwrap_or_else(|| "staff".into());
+        let why = p.end_reason.clone().unwrap_or_default();
+        e = e.field(EmbedFieldBuilder::new("Ended by", format!("{by} — {why}")));
+    }
+    e.footer(EmbedFooterBuilder::new(format!("Punishment {}", p.code)))
+        .build()
+}
+
+pub fn unban_entry(user: domain::Snowflake, by: &str, reason: &str) -> Embed {
+    EmbedBuilder::new()
+        .title("Unbanned")
+        .color(COLOR_OK)
+        .field(EmbedFieldBuilder::new("User", format!("<@{user}>")).inline())
+        .field(EmbedFieldBuilder::new("By", by.to_owned()).inline())
+        .field(EmbedFieldBuilder::new("Reason", reason.to_owned()))
+        .build()
+}
+
+/// A note's log entry: who and about whom, never its text.
+pub fn note_entry(note_id: i64, user: domain::Snowflake, by: &str, removed: bool) -> Embed {
+    let what = if removed { "removed" } else { "added" };
+    EmbedBuilder::new()
+        .title(format!("Staff note #{note_id} {what}"))
+        .description(format!("About <@{user}>, by {by}. Read notes with /find."))
+        .color(COLOR_INFO)
+        .build()
+}
+
+// ---------- /find ----------
+
+/// What the info tab shows, read from Discord and the member record.
+pub struct MemberInfo {
+    pub user: domain::Snowflake,
+    pub name: String,
+    pub nick: Option<String>,
+    pub in_server: bool,
+    pub joined: Option<i64>,
+    pub roles: Vec<u64>,
+    pub ign: Option<String>,
+    pub status: Option<String>,
+    pub active: Vec<Punishment>,
+}
+
+fn button(c: FindComponent, label: &str, current: bool) -> Component {
+    Component::Button(Button {
+        custom_id: Some(CustomId::Find(c).to_string()),
+        disabled: current,
+        emoji: None,
+        id: None,
+        label: Some(label.to_owned()),
+        sku_id: None,
+        style: if current {
+            ButtonStyle::Primary
+        } else {
+            ButtonStyle::Secondary
+        },
+        url: None,
+    })
+}
+
+/// The tab buttons and, for lists longer than a page, Previous/Next.
+pub fn find_components(
+    user: domain::Snowflake,
+    tab: FindTab,
+    page: u32,
+    pages: u32,
+) -> Vec<Component> {
+    let user_id = user.db();
+    let tabs = [
+        (FindTab::Info, "Member info"),
+        (FindTab::Punishments, "Punishments"),
+        (FindTab::Notes, "Notes"),
+    ]
+    .into_iter()
+    .map(|(t, label)| {
+        button(
+            FindComponent {
+                tab: t,
+                user_id,
+                page: 0,
+            },
+            label,
+            t == tab,
+        )
+    })
+    .collect();
+    let mut rows = vec![Component::ActionRow(ActionRow {
+        components: tabs,
+        id: None,
+    })];
+    if tab != FindTab::Info && pages > 1 {
+        let prev = FindComponent {
+            tab,
+            user_id,
+            page: page.saturating_sub(1),
+        };
+        let next = FindComponent {
+            tab,
+            user_id,
+            page: (page + 1).min(pages - 1),
+        };
+        let mut p = button(prev, "◀ Previous", page == 0);
+        let mut n = button(next, "Next ▶", page + 1 >= pages);
+        for b in [&mut p, &mut n] {
+            if let Component::Button(b) = b {
+                b.style = ButtonStyle::Secondary;
+            }
+        }
+        rows.push(Component::ActionRow(ActionRow {
+            components: vec![p, n],
+            id: None,
+        }));
+    }
+    rows
+}
+
+pub fn info_embed(i: &MemberInfo) -> Embed {
+    let roles: Vec<String> = i.roles.iter().map(|r| format!("<@&{r}>")).collect();
+    let active: Vec<String> = i
+        .active
+        .iter()
+        .map(|p| match p.expires_at {
+            Some(t) => format!("{} `{}` until {}", noun(p.kind), p.code, full_time(t)),
+            None => format!("{} `{}`", noun(p.kind), p.code),
+        })
+        .collect();
+    let mut e = EmbedBuilder::new()
+        .title(
+            format!("Member info — {}", i.name)
+                .chars()
+                .take(256)
+                .collect::<String>(),
+        )
+        .color(COLOR_INFO)
+        .description(format!("<@{}> (`{}`)", i.user, i.user))
+        .field(
+            EmbedFieldBuilder::new("Nickname", i.nick.clone().unwrap_or_else(|| "—".into()))
+                .inline(),
+        )
+        .field(
+            EmbedFieldBuilder::new(
+                "IGN",
+                i.ign.clone().unwrap_or_else(|| "not verified".into()),
+            )
+            .inline(),
+        )
+        .field(
+            EmbedFieldBuilder::new(
+                "Verified",
+                if i.status.as_deref() == Some("verified") {
+                    "yes"
+                } else {
+                    "no"
+                },
+            )
+            .inline(),
+        )
+        .field(EmbedFieldBuilder::new("Alts", "none recorded").inline());
+    e = match (i.in_server, i.joined) {
+        (true, Some(t)) => e.field(EmbedFieldBuilder::new("Joined", format!("<t:{t}:D>")).inline()),
+        (true, None) => e,
+        (false, _) => e.field(EmbedFieldBuilder::new("In the server", "no").inline()),
+    };
+    e.field(EmbedFieldBuilder::new("Roles", fit_lines(&roles, "none")))
+        .field(EmbedFieldBuilder::new(
+            "Running punishments",
+            fit_lines(&active, "none"),
+        ))
+        .footer(EmbedFooterBuilder::new("Only you see this"))
+        .build()
+}
+
+fn status_text(p: &Punishment) -> String {
+    match p.status {
+        PunishmentStatus::Active => match p.expires_at {
+            Some(t) => format!("active until {}", full_time(t)),
+            None => "active".into(),
+        },
+        PunishmentStatus::Expired => "expired".into(),
+        PunishmentStatus::Removed => format!(
+            "removed{}",
+            p.end_reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+pub fn punishments_embed(
+    user: domain::Snowflake,
+    items: &[Punishment],
+    page: u32,
+    pages: u32,
+    total: i64,
+) -> Embed {
+    let mut e = EmbedBuilder::new()
+        .title(format!("Punishments — {total} in all"))
+        .color(if total == 0 { COLOR_OK } else { COLOR_WARN })
+        .description(format!("<@{user}>"));
+    if items.is_empty() {
+        e = e.description(format!("<@{user}> has no punishments on record."));
+    }
+    for p in items {
+        let by = p
+            .actor_id
+            .map(|u| format!("<@{u}>"))
+            .unwrap_or_else(|| p.actor.clone());
+        let value = format!(
+            "{}\nBy {by}, {}\n{}",
+            p.reason.chars().take(700).collect::<String>(),
+            full_time(p.created_at),
+            status_text(p)
+        );
+        e = e.field(EmbedFieldBuilder::new(
+            format!("{} `{}`", noun(p.kind), p.code),
+            value,
+        ));
+    }
+    e.footer(EmbedFooterBuilder::new(format!(
+        "Page {} of {}",
+        page + 1,
+        pages.max(1)
+    )))
+    .build()
+}
+
+pub fn notes_embed(
+    user: domain::Snowflake,
+    items: &[Note],
+    page: u32,
+    pages: u32,
+    total: i64,
+) -> Embed {
+    let mut e = EmbedBuilder::new()
+        .title(format!("Staff notes — {total}"))
+        .color(COLOR_INFO)
+        .description(format!("<@{user}>"));
+    if items.is_empty() {
+        e = e.description(format!("No notes about <@{user}>."));
+    }
+    for n in items {
+        let by = n
+            .author_id
+            .map(|u| format!("<@{u}>"))
+            .unwrap_or_else(|| n.author.clone());
+        let body: String = n.body.chars().take(900).collect();
+        e = e.field(EmbedFieldBuilder::new(
+            format!("Note #{}", n.note_id),
+            format!("{body}\nBy {by}, {}", full_time(n.created_at)),
+        ));
+    }
+    e.footer(EmbedFooterBuilder::new(format!(
+        "Page {} of {}",
+        page + 1,
+        pages.max(1)
+    )))
+    .build()
+}
+
+pub fn not_a_member(user: domain::Snowflake) -> String {
+    format!("<@{user}> is not in this server, so they cannot be kicked.")
+}
+
+pub fn discord_unreachable() -> String {
+    "Discord did not answer while checking the member; nothing was done. Try again in a moment."
+        .into()
+}

@@ -1,0 +1,81 @@
+//! /purge, /addrole, /createrole, /help and /ping answers, and staff_updates entries.
+
+use std::time::Duration;
+
+use twilight_model::channel::message::embed::Embed;
+use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
+
+use super::{COLOR_INFO, fit_lines};
+
+pub fn purged(deleted: usize, asked: i64, skipped_pinned: usize, skipped_old: usize) -> String {
+    let mut text = format!("Deleted {deleted} of the last {asked} messages.");
+    if skipped_pinned > 0 {
+        text.push_str(&format!(" Kept {skipped_pinned} pinned."));
+    }
+    if skipped_old > 0 {
+        text.push_str(&format!(
+            " Left {skipped_old} older than 14 days (Discord cannot bulk delete those)."
+        ));
+    }
+    text
+}
+
+pub fn role_given(user: domain::Snowflake, role: domain::Snowflake) -> String {
+    format!("Gave <@&{role}> to <@{user}>.")
+}
+
+pub fn role_created(key: domain::RoleKey, role: domain::Snowflake, existed: bool) -> String {
+    if existed {
+        format!(
+            "`{}` is already mapped to <@&{role}>; nothing created.",
+            key.as_str()
+        )
+    } else {
+        format!(
+            "Created <@&{role}> and mapped it as `{}`. Move it in the role list if it should sit elsewhere.",
+            key.as_str()
+        )
+    }
+}
+
+/// /help: the commands the caller may use, by category, one line each.
+pub fn help(sections: &[(&str, Vec<String>)]) -> Embed {
+    let mut e = EmbedBuilder::new()
+        .title("raidbot commands you can use")
+        .color(COLOR_INFO);
+    for (category, lines) in sections {
+        e = e.field(EmbedFieldBuilder::new(*category, fit_lines(lines, "—")));
+    }
+    e.footer(EmbedFooterBuilder::new(
+        "Only commands your roles allow are listed",
+    ))
+    .build()
+}
+
+fn ms(d: Option<Duration>) -> String {
+    d.map_or_else(
+        || "not measured yet".into(),
+        |d| format!("{} ms", d.as_millis()),
+    )
+}
+
+pub fn ping(gateway: Option<Duration>, database: Option<Duration>) -> String {
+    let db = match database {
+        Some(d) => format!("{} ms", d.as_millis()),
+        None => "unreachable".into(),
+    };
+    format!("Pong. Gateway: {}. Database: {db}.", ms(gateway))
+}
+
+pub fn team_entry(user: domain::Snowflake, given: bool) -> Embed {
+    let what = if given {
+        "joined the team (team role given)"
+    } else {
+        "left the team (team role removed)"
+    };
+    EmbedBuilder::new()
+        .title("Staff update")
+        .description(format!("<@{user}> {what}"))
+        .color(COLOR_INFO)
+        .build()
+}

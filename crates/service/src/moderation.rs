@@ -1,0 +1,683 @@
+//! Moderation: warnings, suspensions, mutes, kicks, bans and staff notes.
+//!
+//! Every action checks the actor's level for the command and the hierarchy against the
+//! target (facts the adapter read from Discord), writes its row, and queues Discord's side
+//! as jobs in the same transaction: `PunishmentApply` DMs the member first, then gives the
+//! role, kicks or bans, then logs. Suspensions and mutes end by a timer row; ending is a
+//! conditional update, so two workers or a late timer cannot end one twice.
+
+use domain::moderation::{
+    BAN_DELETE_DAYS_MAX, HierarchyRefusal, NOTE_MAX, PunishDuration, PunishmentKind, REASON_MAX,
+    Reach, TargetFacts, check_hierarchy, parse_punishment_code,
+};
+use domain::{ChannelKey, RoleKey, Snowflake};
+use store::punishments::{
+    self as store_p, DmStatus, NewPunishment, Note, Punishment, PunishmentStatus,
+};
+use store::{PgConnection, PgPool, guild_config};
+
+use crate::tasks::{self, LogEvent, PunishmentEvent, Task};
+use crate::{Actor, Result, ServiceError};
+
+/// Rows per page of `/find` and the REST lists.
+pub const PAGE_SIZE: i64 = 5;
+
+/// What the adapter knows about the member acted on.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub facts: TargetFacts,
+    /// The position of the bot's highest role; None when the caller cannot see Discord
+    /// (the REST API): then Discord's rule is checked when the job acts.
+    pub bot_top_position: Option<i64>,
+}
+
+impl Target {
+    fn check(&self, actor: &Actor, reach: Reach) -> Result<()> {
+        let bot = self.bot_top_position.unwrap_or(i64::MAX);
+        check_hierarchy(actor.user_id, actor.level, &self.facts, bot, reach).map_err(refusal)
+    }
+}
+
+fn refusal(e: HierarchyRefusal) -> ServiceError {
+    let code = match e {
+        HierarchyRefusal::SelfTarget => "self_target",
+        HierarchyRefusal::Owner => "owner_target",
+        HierarchyRefusal::NotBelowActor { .. } => "target_not_below_actor",
+        HierarchyRefusal::AboveBot { .. } => "target_above_bot",
+    };
+    ServiceError::Conflict {
+        code,
+        message: e.to_string(),
+    }
+}
+
+/// Trims a required text of at most `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let t = value.trim();
+    let len = t.chars().count();
+    if len == 0 {
+        return Err(ServiceError::invalid(
+            "invalid_text",
+            format!("{field} is empty: write one."),
+        ));
+    }
+    if len > max {
+        return Err(ServiceError::invalid(
+            "invalid_text",
+            format!("{field} is too long: {len} characters, at most {max}."),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// What staff ask for.
+#[derive(Debug, Clone)]
+pub struct PunishRequest {
+    pub kind: PunishmentKind,
+    pub reason: String,
+    /// Required for suspensions and mutes (`30m`, `2d`, `1d12h`).
+    pub duration: Option<String>,
+    /// Bans: days of messages to delete (0–7).
+    pub delete_days: Option<i64>,
+}
+
+fn punishment_role_missing(key: RoleKey) -> ServiceError {
+    ServiceError::conflict(
+        "punishment_role_not_configured",
+        format!(
+            "This server has no `{}` role yet: an administrator can create it with /createrole or map one with /setroles.",
+            key.as_str()
+        ),
+    )
+}
+
+/// Gives a punishment: checks, writes the row, queues Discord's side and, for suspensions
+/// and mutes, the expiry timer.
+pub async fn punish(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    target: &Target,
+    req: PunishRequest,
+) -> Result<Punishment> {
+    actor.require(req.kind.required())?;
+    target.check(actor, req.kind.reach())?;
+    let reason = required_text("The reason", &req.reason, REASON_MAX)?;
+    let minutes = if req.kind.timed() {
+        let text = req.duration.as_deref().unwrap_or("").trim();
+        if text.is_empty() {
+            return Err(ServiceError::invalid(
+                "duration_required",
+                "A duration is required, e.g. `30m`, `2d` or `1d12h`.",
+            ));
+        }
+        let d = PunishDuration::parse(text)
+            .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?;
+        Some(d.minutes())
+    } else {
+        None
+    };
+    let delete_days = match (req.kind, req.delete_days) {
+        (PunishmentKind::Ban | PunishmentKind::Softban, Some(d)) => {
+            if !(0..=BAN_DELETE_DAYS_MAX).contains(&d) {
+                return Err(ServiceError::invalid(
+                    "invalid_delete_days",
+                    format!("Days of messages to delete must be 0 to {BAN_DELETE_DAYS_MAX}."),
+                ));
+            }
+            Some(d as i16)
+        }
+        (PunishmentKind::Softban, None) => Some(1),
+        _ => None,
+    };
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    if let Some(key) = req.kind.role() {
+        let roles = guild_config::roles(&mut tx, guild).await?;
+        if !roles.contains_key(&key) {
+            return Err(punishment_role_missing(key));
+        }
+    }
+    let new = NewPunishment {
+        guild_id: guild,
+        kind: req.kind,
+        user_id: target.facts.user_id,
+        actor_id: actor.user_id,
+        actor: actor.label.clone(),
+        reason,
+        delete_days,
+        minutes,
+    };
+    let undo = if req.kind == PunishmentKind::Mute {
+        "/unmute"
+    } else {
+        "/unsuspend"
+    };
+    if req.kind.timed()
+        && let Some(running) =
+            store_p::lock_active_timed(&mut tx, guild, new.user_id, req.kind).await?
+    {
+        let until = running
+            .expires_at
+            .map(|t| format!(" until <t:{}:F>", t.timestamp()))
+            .unwrap_or_default();
+        return Err(ServiceError::conflict(
+            "already_punished",
+            format!(
+                "<@{}> is already {} (`{}`{until}). Use {undo} first to give a new one.",
+                new.user_id,
+                req.kind.done(),
+                running.code
+            ),
+        ));
+    }
+    let p = match store_p::insert(&mut tx, &new).await {
+        Ok(p) => p,
+        Err(e) if e.unique_violation().as_deref() == Some("punishment_one_active_timed") => {
+            return Err(ServiceError::conflict(
+                "already_punished",
+                format!(
+                    "<@{}> is already {}. Use {undo} first to give a new one.",
+                    new.user_id,
+                    req.kind.done()
+                ),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let punishment_id = p.punishment_id;
+    tasks::queue(
+        &mut tx,
+        guild,
+        Task::PunishmentApply { punishment_id },
+        None,
+    )
+    .await?;
+    if let Some(due) = p.expires_at {
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::PunishmentExpire { punishment_id },
+            Some(due),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(p)
+}
+
+pub async fn get(pool: &PgPool, guild: Snowflake, punishment_id: i64) -> Result<Punishment> {
+    let mut conn = pool.acquire().await?;
+    store_p::get(&mut conn, guild, punishment_id)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("Punishment #{punishment_id} does not exist."))
+        })
+}
+
+/// A punishment by the id staff type (`P-4K7Q2`), for readers at security or above.
+pub async fn find_by_code(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    code: &str,
+) -> Result<Punishment> {
+    actor.require(RoleKey::Security)?;
+    let code = parse_code(code)?;
+    let mut tx = pool.begin().await?;
+    let p = store_p::lock_by_code(&mut tx, guild, &code)
+        .await?
+        .ok_or_else(|| unknown_code(&code))?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+fn parse_code(text: &str) -> Result<String> {
+    parse_punishment_code(text).ok_or_else(|| {
+        ServiceError::invalid(
+            "invalid_punishment_id",
+            format!(
+                "`{}` is not a punishment id: they look like `P-4K7Q2` (see /find).",
+                text.trim().chars().take(20).collect::<String>()
+            ),
+        )
+    })
+}
+
+fn unknown_code(code: &str) -> ServiceError {
+    ServiceError::NotFound(format!("There is no punishment `{code}` in this server."))
+}
+
+async fn end_locked(
+    conn: &mut PgConnection,
+    p: &Punishment,
+    status: PunishmentStatus,
+    actor: Option<&Actor>,
+    reason: Option<&str>,
+    what: PunishmentEvent,
+) -> Result<bool> {
+    let (guild, id) = (p.guild_id, p.punishment_id);
+    let ended = store_p::end(
+        conn,
+        guild,
+        id,
+        status,
+        actor.and_then(|a| a.user_id),
+        actor.map(|a| a.label.as_str()),
+        reason,
+    )
+    .await?;
+    if !ended {
+        return Ok(false);
+    }
+    if p.kind.timed() {
+        tasks::queue(
+            conn,
+            guild,
+            Task::PunishmentRole {
+                punishment_id: id,
+                give: false,
+            },
+            None,
+        )
+        .await?;
+    }
+    tasks::log(
+        conn,
+        guild,
+        ChannelKey::PunishmentLog,
+        LogEvent::Punishment {
+            punishment_id: id,
+            what,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Ends a member's running suspension or mute early (/unsuspend, /unmute): the role is
+/// taken and the log says "lifted".
+pub async fn lift(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    target: &Target,
+    kind: PunishmentKind,
+    reason: &str,
+) -> Result<Punishment> {
+    actor.require(RoleKey::Security)?;
+    target.check(actor, Reach::Discord)?;
+    let reason = required_text("The reason", reason, REASON_MAX)?;
+    let user = target.facts.user_id;
+    let mut tx = pool.begin().await?;
+    let p = store_p::lock_active_timed(&mut tx, guild, user, kind)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::conflict(
+                "not_punished",
+                format!("<@{user}> is not {} right now.", kind.done()),
+            )
+        })?;
+    end_locked(
+        &mut tx,
+        &p,
+        PunishmentStatus::Removed,
+        Some(actor),
+        Some(&reason),
+        PunishmentEvent::Lifted,
+    )
+    .await?;
+    let p = store_p::get(&mut tx, guild, p.punishment_id)
+        .await?
+        .ok_or_else(|| unknown_code(&p.code))?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+/// Deactivates a punishment by its id (/removepunishment); it stays in history. Security
+/// staff may remove the ones they gave; officers and above any. A running suspension or
+/// mute loses its role too.
+pub async fn remove(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    code: &str,
+    reason: &str,
+) -> Result<Punishment> {
+    actor.require(RoleKey::Security)?;
+    let code = parse_code(code)?;
+    let reason = required_text("The reason", reason, REASON_MAX)?;
+    let mut tx = pool.begin().await?;
+    let p = store_p::lock_by_code(&mut tx, guild, &code)
+        .await?
+        .ok_or_else(|| unknown_code(&code))?;
+    let officer = RoleKey::Officer.level().is_some_and(|l| actor.level >= l);
+    if !officer && (actor.user_id.is_none() || p.actor_id != actor.user_id) {
+        return Err(ServiceError::Forbidden(
+            "Security staff can remove only the punishments they gave; an officer can remove any."
+                .into(),
+        ));
+    }
+    if actor.user_id == Some(p.user_id) {
+        return Err(refusal(HierarchyRefusal::SelfTarget));
+    }
+    if p.status != PunishmentStatus::Active {
+        let how = match p.status {
+            PunishmentStatus::Expired => "expired",
+            _ => "was already removed",
+        };
+        return Err(ServiceError::conflict(
+            "punishment_not_active",
+            format!("`{}` {how}; nothing to remove.", p.code),
+        ));
+    }
+    end_locked(
+        &mut tx,
+        &p,
+        PunishmentStatus::Removed,
+        Some(actor),
+        Some(&reason),
+        PunishmentEvent::Removed,
+    )
+    .await?;
+    let p = store_p::get(&mut tx, guild, p.punishment_id)
+        .await?
+        .ok_or_else(|| unknown_code(&code))?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+/// The expiry timer fired. Ends the punishment if it is still running and its time is up,
+/// queueing the role removal and the "expired" log entry once. Returns whether it did.
+pub async fn expire(pool: &PgPool, guild: Snowflake, punishment_id: i64) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let Some(p) = store_p::lock(&mut tx, guild, punishment_id).await? else {
+        return Ok(false);
+    };
+    if p.status != PunishmentStatus::Active {
+        return Ok(false);
+    }
+    if let Some(due) = p.expires_at
+        && due > chrono::Utc::now()
+    {
+        // Fired early (clock skew): set again for its time.
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::PunishmentExpire { punishment_id },
+            Some(due),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(false);
+    }
+    let ended = end_locked(
+        &mut tx,
+        &p,
+        PunishmentStatus::Expired,
+        None,
+        None,
+        PunishmentEvent::Expired,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// A member joined (or rejoined): give back the role of every suspension or mute still
+/// running, so leaving and rejoining does not dodge one. Returns their codes.
+pub async fn member_joined(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Vec<String>> {
+    let mut tx = pool.begin().await?;
+    let running = store_p::active_timed(&mut tx, guild, user).await?;
+    for p in &running {
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::PunishmentRole {
+                punishment_id: p.punishment_id,
+                give: true,
+            },
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(running.into_iter().map(|p| p.code).collect())
+}
+
+/// The job's DM step finished (first outcome wins).
+pub async fn dm_outcome(
+    pool: &PgPool,
+    guild: Snowflake,
+    punishment_id: i64,
+    dm: DmStatus,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    store_p::set_dm_status(&mut conn, guild, punishment_id, dm).await?;
+    Ok(())
+}
+
+/// The job did Discord's side (or could not: `error`); queues the log entry once.
+pub async fn applied(
+    pool: &PgPool,
+    guild: Snowflake,
+    punishment_id: i64,
+    error: Option<&str>,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    if store_p::set_applied(&mut tx, guild, punishment_id, error).await? {
+        tasks::log(
+            &mut tx,
+            guild,
+            ChannelKey::PunishmentLog,
+            LogEvent::Punishment {
+                punishment_id,
+                what: PunishmentEvent::Issued,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether the punishment's role should be on the member now: it is running, or another
+/// running punishment of the same kind needs the same role.
+pub async fn role_wanted(pool: &PgPool, guild: Snowflake, p: &Punishment) -> Result<bool> {
+    if p.status == PunishmentStatus::Active {
+        return Ok(true);
+    }
+    let mut conn = pool.acquire().await?;
+    Ok(store_p::other_active(&mut conn, guild, p.user_id, p.kind, p.punishment_id).await?)
+}
+
+/// Lifts a ban (/unban): officers; ends the recorded bans and queues the unban.
+pub async fn unban(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    reason: &str,
+) -> Result<usize> {
+    actor.require(RoleKey::Officer)?;
+    if actor.user_id == Some(user) {
+        return Err(refusal(HierarchyRefusal::SelfTarget));
+    }
+    let reason = required_text("The reason", reason, REASON_MAX)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let bans = store_p::lock_active_bans(&mut tx, guild, user).await?;
+    for p in &bans {
+        store_p::end(
+            &mut tx,
+            guild,
+            p.punishment_id,
+            PunishmentStatus::Removed,
+            actor.user_id,
+            Some(&actor.label),
+            Some(&reason),
+        )
+        .await?;
+    }
+    tasks::queue(
+        &mut tx,
+        guild,
+        Task::Unban {
+            user_id: user,
+            reason: reason.clone(),
+        },
+        None,
+    )
+    .await?;
+    tasks::log(
+        &mut tx,
+        guild,
+        ChannelKey::PunishmentLog,
+        LogEvent::Unbanned {
+            user_id: user,
+            by: actor_mention(actor),
+            reason,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(bans.len())
+}
+
+fn actor_mention(actor: &Actor) -> String {
+    actor
+        .user_id
+        .map(|u| format!("<@{u}>"))
+        .unwrap_or_else(|| actor.label.clone())
+}
+
+/// A page of the member's punishments, newest first (security and above), and the total.
+pub async fn history(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    page: i64,
+    page_size: i64,
+) -> Result<(Vec<Punishment>, i64)> {
+    actor.require(RoleKey::Security)?;
+    let mut conn = pool.acquire().await?;
+    Ok(store_p::for_member(&mut conn, guild, user, page_size, page.max(0) * page_size).await?)
+}
+
+// ---------- notes ----------
+
+/// Adds a staff note (security and above). Notes are never shown to the member.
+pub async fn add_note(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    target: &Target,
+    text: &str,
+) -> Result<Note> {
+    actor.require(RoleKey::Security)?;
+    if actor.user_id == Some(target.facts.user_id) {
+        return Err(refusal(HierarchyRefusal::SelfTarget));
+    }
+    let body = required_text("The note", text, NOTE_MAX)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let note = store_p::insert_note(
+        &mut tx,
+        guild,
+        target.facts.user_id,
+        actor.user_id,
+        &actor.label,
+        &body,
+    )
+    .await?;
+    tasks::log(
+        &mut tx,
+        guild,
+        ChannelKey::PunishmentLog,
+        LogEvent::NoteChanged {
+            note_id: note.note_id,
+            user_id: note.user_id,
+            by: actor_mention(actor),
+            removed: false,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(note)
+}
+
+/// Removes a note (officers). The member is not told and the log does not repeat the text.
+pub async fn remove_note(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    note_id: i64,
+) -> Result<Note> {
+    actor.require(RoleKey::Officer)?;
+    let mut tx = pool.begin().await?;
+    let note = store_p::get_note(&mut tx, guild, note_id)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("There is no note #{note_id} in this server."))
+        })?;
+    if !store_p::remove_note(&mut tx, guild, note_id, actor.user_id).await? {
+        return Err(ServiceError::conflict(
+            "note_removed",
+            format!("Note #{note_id} was already removed."),
+        ));
+    }
+    tasks::log(
+        &mut tx,
+        guild,
+        ChannelKey::PunishmentLog,
+        LogEvent::NoteChanged {
+            note_id,
+            user_id: note.user_id,
+            by: actor_mention(actor),
+            removed: true,
+        },
+    )
+    .await?;
+    let note = store_p::get_note(&mut tx, guild, note_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("There is no note #{note_id}.")))?;
+    tx.commit().await?;
+    Ok(note)
+}
+
+/// A page of the member's notes (security and above), and the total.
+pub async fn notes(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    page: i64,
+    page_size: i64,
+) -> Result<(Vec<Note>, i64)> {
+    actor.require(RoleKey::Security)?;
+    let mut conn = pool.acquire().await?;
+    Ok(
+        store_p::notes_for_member(&mut conn, guild, user, page_size, page.max(0) * page_size)
+            .await?,
+    )
+}
+
+/// What `/find`'s info tab shows from the database: the raider record (IGN, status) and
+/// the running punishments. Security and above.
+pub async fn member_summary(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+) -> Result<(Option<(Option<String>, String)>, Vec<Punishment>)> {
+    actor.require(RoleKey::Security)?;
+    let mut conn = pool.acquire().await?;
+    let record = store_p::member_record(&mut conn, guild, user).await?;
+    let running = store_p::active_timed(&mut conn, guild, user).await?;
+    Ok((record, running))
+}

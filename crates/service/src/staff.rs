@@ -1,0 +1,191 @@
+//! Staff operations: /purge (rate limited per member, counted from rows), /addrole,
+//! /createrole bookkeeping, and team role sync.
+
+use domain::moderation::{PURGE_MAX, Reach, TargetFacts, check_hierarchy, purge_wait};
+use domain::{RoleKey, Snowflake};
+use serde_json::json;
+use store::{PgPool, guild_config, logs, staff};
+
+use crate::tasks::{self, Task};
+use crate::{Actor, Result, ServiceError};
+
+/// Starts a /purge: security and above, 1–25 messages, at most 3 uses a minute and 10 an
+/// hour per member (the refusal says when the next is allowed). Returns the use's id.
+pub async fn purge_begin(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    channel: Snowflake,
+    amount: i64,
+) -> Result<i64> {
+    actor.require(RoleKey::Security)?;
+    let user = actor
+        .user_id
+        .ok_or_else(|| ServiceError::invalid("member_required", "Purge as a member."))?;
+    if !(1..=PURGE_MAX).contains(&amount) {
+        return Err(ServiceError::invalid(
+            "invalid_amount",
+            format!("Purge deletes 1 to {PURGE_MAX} messages at a time, e.g. `/purge 10`."),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    staff::lock_purger(&mut tx, guild, user).await?;
+    let (uses, now) = staff::purges_last_hour(&mut tx, guild, user).await?;
+    let secs: Vec<i64> = uses.iter().map(|t| t.timestamp()).collect();
+    if let Some(again) = purge_wait(&secs, now.timestamp()) {
+        let wait = (again - now.timestamp()).max(1);
+        return Err(ServiceError::conflict(
+            "purge_rate_limited",
+            format!(
+                "You can purge 3 times a minute and 10 times an hour. Try again in {} (<t:{again}:R>).",
+                human_wait(wait)
+            ),
+        ));
+    }
+    let id = staff::insert_purge(&mut tx, guild, user, channel, amount as i16).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn human_wait(secs: i64) -> String {
+    if secs < 60 {
+        format!("{secs} s")
+    } else {
+        format!("{} min {} s", secs / 60, secs % 60)
+    }
+}
+
+/// Records how many messages the purge deleted.
+pub async fn purge_done(
+    pool: &PgPool,
+    guild: Snowflake,
+    use_id: i64,
+    deleted: usize,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    staff::purge_done(&mut conn, guild, use_id, deleted.min(25) as i16).await?;
+    Ok(())
+}
+
+/// Checks /addrole: officers give a mapped role whose level is below theirs, to a member
+/// below them (and below the bot). Returns the role key. Audited once given.
+pub fn check_add_role(
+    actor: &Actor,
+    mapping: &std::collections::BTreeMap<RoleKey, Snowflake>,
+    role: Snowflake,
+    target: &TargetFacts,
+    bot_top: i64,
+) -> Result<RoleKey> {
+    actor.require(RoleKey::Officer)?;
+    let key = mapping
+        .iter()
+        .find(|(_, r)| **r == role)
+        .map(|(k, _)| *k)
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "unmapped_role",
+                format!("<@&{role}> is not one of raidbot's roles (see /setroles)."),
+            )
+        })?;
+    let Some(level) = key.level() else {
+        return Err(ServiceError::invalid(
+            "punishment_role",
+            format!("Use /suspend or /mute to give the `{}` role.", key.as_str()),
+        ));
+    };
+    if level >= actor.level {
+        return Err(ServiceError::Forbidden(format!(
+            "You can only give roles below your own level; {} is not.",
+            key.label()
+        )));
+    }
+    check_hierarchy(actor.user_id, actor.level, target, bot_top, Reach::Discord).map_err(|e| {
+        ServiceError::Conflict {
+            code: "hierarchy",
+            message: e.to_string(),
+        }
+    })?;
+    Ok(key)
+}
+
+/// Records a role given with /addrole or created with /createrole (audit).
+pub async fn audit(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    action: &str,
+    after: serde_json::Value,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    logs::record_audit(
+        &mut tx,
+        guild,
+        &actor.audit_actor(),
+        action,
+        serde_json::Value::Null,
+        after,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A member's roles changed: queue a team role check (coalesced per member).
+pub async fn member_roles_changed(pool: &PgPool, guild: Snowflake, user: Snowflake) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    let roles = guild_config::roles(&mut conn, guild).await?;
+    if !roles.contains_key(&RoleKey::Team) {
+        return Ok(()); // no team role mapped: nothing to sync
+    }
+    tasks::queue(&mut conn, guild, Task::TeamRoleSync { user_id: user }, None).await?;
+    Ok(())
+}
+
+/// Whether someone holding these Discord roles should hold the team role: any staff key
+/// of organizer or above. None when no team role is mapped.
+pub fn wants_team(
+    mapping: &std::collections::BTreeMap<RoleKey, Snowflake>,
+    held: &[Snowflake],
+) -> Option<(Snowflake, bool)> {
+    let team = *mapping.get(&RoleKey::Team)?;
+    let organizer = RoleKey::Organizer.level()?;
+    let staff = mapping
+        .iter()
+        .any(|(k, r)| k.level().is_some_and(|l| l >= organizer) && held.contains(r));
+    Some((team, staff))
+}
+
+/// Logs a team role change to `staff_updates`.
+pub async fn team_changed(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+    given: bool,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    tasks::log(
+        &mut conn,
+        guild,
+        domain::ChannelKey::StaffUpdates,
+        tasks::LogEvent::TeamRole {
+            user_id: user,
+            given,
+        },
+    )
+    .await?;
+    logs::record_audit(
+        &mut conn,
+        guild,
+        &store::logs::AuditActor {
+            user_id: None,
+            label: "team role sync".into(),
+        },
+        "team_role",
+        json!({"user": user, "given": !given}),
+        json!({"user": user, "given": given}),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,528 @@
+//! Punishments (append-only: they end by status, never by deletion) and staff notes.
+
+use chrono::{DateTime, Utc};
+use domain::Snowflake;
+use domain::moderation::{PunishmentKind, code_space, punishment_code};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+use crate::{PgConnection, Result, StoreError, opt_snowflake, snowflake};
+
+/// Whether a punishment still stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PunishmentStatus {
+    Active,
+    Expired,
+    Removed,
+}
+
+impl PunishmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PunishmentStatus::Active => "active",
+            PunishmentStatus::Expired => "expired",
+            PunishmentStatus::Removed => "removed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<PunishmentStatus> {
+        match text {
+            "active" => Some(PunishmentStatus::Active),
+            "expired" => Some(PunishmentStatus::Expired),
+            "removed" => Some(PunishmentStatus::Removed),
+            _ => None,
+        }
+    }
+}
+
+/// What became of the DM telling the member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DmStatus {
+    Sent,
+    /// The member does not accept DMs from the bot (50007).
+    Closed,
+    Failed,
+}
+
+impl DmStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DmStatus::Sent => "sent",
+            DmStatus::Closed => "closed",
+            DmStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<DmStatus> {
+        match text {
+            "sent" => Some(DmStatus::Sent),
+            "closed" => Some(DmStatus::Closed),
+            "failed" => Some(DmStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Punishment {
+    pub guild_id: Snowflake,
+    pub punishment_id: i64,
+    pub code: String,
+    pub kind: PunishmentKind,
+    pub user_id: Snowflake,
+    pub actor_id: Option<Snowflake>,
+    pub actor: String,
+    pub reason: String,
+    pub delete_days: Option<i16>,
+    pub status: PunishmentStatus,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub dm_status: Option<DmStatus>,
+    pub applied_at: Option<DateTime<Utc>>,
+    pub apply_error: Option<String>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub ended_by: Option<Snowflake>,
+    pub ended_by_label: Option<String>,
+    pub end_reason: Option<String>,
+}
+
+const COLUMNS: &str = "guild_id, punishment_id, code, kind, user_id, actor_id, actor, reason,
+    delete_days, status, created_at, expires_at, dm_status, applied_at, apply_error, ended_at,
+    ended_by, ended_by_label, end_reason";
+
+fn corrupt(what: String) -> StoreError {
+    StoreError::Corrupt(what)
+}
+
+fn from_row(row: &PgRow) -> Result<Punishment> {
+    let kind: String = row.try_get("kind")?;
+    let status: String = row.try_get("status")?;
+    let dm: Option<String> = row.try_get("dm_status")?;
+    let dm_status = match dm {
+        None => None,
+        Some(d) => Some(DmStatus::parse(&d).ok_or_else(|| corrupt(d))?),
+    };
+    Ok(Punishment {
+        guild_id: snowflake(row.try_get("guild_id")?)?,
+        punishment_id: row.try_get("punishment_id")?,
+        code: row.try_get("code")?,
+        kind: PunishmentKind::parse(&kind).ok_or_else(|| corrupt(kind.clone()))?,
+        user_id: snowflake(row.try_get("user_id")?)?,
+        actor_id: opt_snowflake(row.try_get("actor_id")?)?,
+        actor: row.try_get("actor")?,
+        reason: row.try_get("reason")?,
+        delete_days: row.try_get("delete_days")?,
+        status: PunishmentStatus::parse(&status).ok_or_else(|| corrupt(status.clone()))?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        dm_status,
+        applied_at: row.try_get("applied_at")?,
+        apply_error: row.try_get("apply_error")?,
+        ended_at: row.try_get("ended_at")?,
+        ended_by: opt_snowflake(row.try_get("ended_by")?)?,
+        ended_by_label: row.try_get("ended_by_label")?,
+        end_reason: row.try_get("end_reason")?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPunishment {
+    pub guild_id: Snowflake,
+    pub kind: PunishmentKind,
+    pub user_id: Snowflake,
+    pub actor_id: Option<Snowflake>,
+    pub actor: String,
+    pub reason: String,
+    pub delete_days: Option<i16>,
+    /// For suspensions and mutes: how long, from creation (the database's clock).
+    pub minutes: Option<i64>,
+}
+
+/// Inserts an active punishment with a fresh short code, unique in the guild. Fails with a
+/// unique violation on `punishment_one_active_timed` when the member already has a running
+/// punishment of that kind.
+pub async fn insert(conn: &mut PgConnection, new: &NewPunishment) -> Result<Punishment> {
+    let sql = format!(
+        "INSERT INTO punishment (guild_id, code, kind, user_id, actor_id, actor, reason,
+             delete_days, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+             CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END)
+         ON CONFLICT (guild_id, code) DO NOTHING
+         RETURNING {COLUMNS}"
+    );
+    // A random code; on the rare collision, another one. The space holds 24 million codes.
+    for _ in 0..20 {
+        let random: i64 = sqlx::query_scalar("SELECT floor(random() * $1::float8)::bigint")
+            .bind(code_space(domain::moderation::PUNISHMENT_CODE_LEN) as f64)
+            .fetch_one(&mut *conn)
+            .await?;
+        let code = punishment_code(u64::try_from(random).unwrap_or_default());
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(new.guild_id.db())
+            .bind(&code)
+            .bind(new.kind.as_str())
+            .bind(new.user_id.db())
+            .bind(new.actor_id.map(Snowflake::db))
+            .bind(&new.actor)
+            .bind(&new.reason)
+            .bind(new.delete_days)
+            .bind(new.minutes.map(|m| i32::try_from(m).unwrap_or(i32::MAX)))
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(row) = row {
+            return from_row(&row);
+        }
+    }
+    Err(corrupt("no free punishment code after 20 tries".into()))
+}
+
+pub async fn get(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Option<Punishment>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND punishment_id = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Locks a punishment by its code for the rest of the transaction.
+pub async fn lock_by_code(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    code: &str,
+) -> Result<Option<Punishment>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND code = $2 FOR UPDATE");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(code)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Locks a punishment by its row id.
+pub async fn lock(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+) -> Result<Option<Punishment>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND punishment_id = $2 FOR UPDATE"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The member's running suspension or mute, locked.
+pub async fn lock_active_timed(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    kind: PunishmentKind,
+) -> Result<Option<Punishment>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM punishment
+         WHERE guild_id = $1 AND user_id = $2 AND kind = $3 AND status = 'active' FOR UPDATE"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(user.db())
+        .bind(kind.as_str())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The member's running suspensions and mutes whose time is not up.
+pub async fn active_timed(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Vec<Punishment>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM punishment
+         WHERE guild_id = $1 AND user_id = $2 AND status = 'active'
+           AND kind IN ('suspend', 'mute') AND expires_at > now()
+         ORDER BY punishment_id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(user.db())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The member's punishments, newest first, `limit` from `offset`, and how many in all.
+pub async fn for_member(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Punishment>, i64)> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND user_id = $2
+         ORDER BY created_at DESC, punishment_id DESC LIMIT $3 OFFSET $4"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(user.db())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    let total: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM punishment WHERE guild_id = $1 AND user_id = $2")
+            .bind(guild.db())
+            .bind(user.db())
+            .fetch_one(conn)
+            .await?;
+    Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
+}
+
+/// Ends an active punishment (`expired` only when its time is up). Only an active one
+/// changes, so a second end, a second worker or a late timer finds nothing to do.
+pub async fn end(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+    status: PunishmentStatus,
+    by: Option<Snowflake>,
+    by_label: Option<&str>,
+    reason: Option<&str>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE punishment SET status = $3, ended_at = now(), ended_by = $4, ended_by_label = $5,
+                end_reason = $6
+         WHERE guild_id = $1 AND punishment_id = $2 AND status = 'active'
+           AND ($3 <> 'expired' OR expires_at <= now())",
+    )
+    .bind(guild.db())
+    .bind(id)
+    .bind(status.as_str())
+    .bind(by.map(Snowflake::db))
+    .bind(by_label)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records what became of the DM (first outcome wins).
+pub async fn set_dm_status(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+    dm: DmStatus,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE punishment SET dm_status = $3
+         WHERE guild_id = $1 AND punishment_id = $2 AND dm_status IS NULL",
+    )
+    .bind(guild.db())
+    .bind(id)
+    .bind(dm.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records that Discord's side was done (or could not be, with why). Returns whether this
+/// call recorded it, so the log entry that follows is posted once.
+pub async fn set_applied(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+    error: Option<&str>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE punishment SET applied_at = now(), apply_error = $3
+         WHERE guild_id = $1 AND punishment_id = $2 AND applied_at IS NULL",
+    )
+    .bind(guild.db())
+    .bind(id)
+    .bind(error)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether the member still has a running punishment of this kind other than `except`
+/// (so its role must stay).
+pub async fn other_active(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    kind: PunishmentKind,
+    except: i64,
+) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM punishment WHERE guild_id = $1 AND user_id = $2
+            AND kind = $3 AND status = 'active' AND punishment_id <> $4)",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .bind(kind.as_str())
+    .bind(except)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The member's active bans, locked (ended by an unban).
+pub async fn lock_active_bans(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Vec<Punishment>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND user_id = $2
+           AND kind = 'ban' AND status = 'active' FOR UPDATE"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(user.db())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+// ---------- notes ----------
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub guild_id: Snowflake,
+    pub note_id: i64,
+    pub user_id: Snowflake,
+    pub author_id: Option<Snowflake>,
+    pub author: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub removed_at: Option<DateTime<Utc>>,
+    pub removed_by: Option<Snowflake>,
+}
+
+const NOTE_COLUMNS: &str =
+    "guild_id, note_id, user_id, author_id, author, body, created_at, removed_at, removed_by";
+
+fn note_from_row(row: &PgRow) -> Result<Note> {
+    Ok(Note {
+        guild_id: snowflake(row.try_get("guild_id")?)?,
+        note_id: row.try_get("note_id")?,
+        user_id: snowflake(row.try_get("user_id")?)?,
+        author_id: opt_snowflake(row.try_get("author_id")?)?,
+        author: row.try_get("author")?,
+        body: row.try_get("body")?,
+        created_at: row.try_get("created_at")?,
+        removed_at: row.try_get("removed_at")?,
+        removed_by: opt_snowflake(row.try_get("removed_by")?)?,
+    })
+}
+
+pub async fn insert_note(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    author_id: Option<Snowflake>,
+    author: &str,
+    body: &str,
+) -> Result<Note> {
+    let sql = format!(
+        "INSERT INTO member_note (guild_id, user_id, author_id, author, body)
+         VALUES ($1, $2, $3, $4, $5) RETURNING {NOTE_COLUMNS}"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(user.db())
+        .bind(author_id.map(Snowflake::db))
+        .bind(author)
+        .bind(body)
+        .fetch_one(conn)
+        .await?;
+    note_from_row(&row)
+}
+
+pub async fn get_note(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Option<Note>> {
+    let sql =
+        format!("SELECT {NOTE_COLUMNS} FROM member_note WHERE guild_id = $1 AND note_id = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(note_from_row).transpose()
+}
+
+/// The member's notes that were not removed, newest first, a page and the total.
+pub async fn notes_for_member(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Note>, i64)> {
+    let sql = format!(
+        "SELECT {NOTE_COLUMNS} FROM member_note
+         WHERE guild_id = $1 AND user_id = $2 AND removed_at IS NULL
+         ORDER BY created_at DESC, note_id DESC LIMIT $3 OFFSET $4"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(user.db())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    let total: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM member_note WHERE guild_id = $1 AND user_id = $2 AND removed_at IS NULL",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .fetch_one(conn)
+    .await?;
+    Ok((
+        rows.iter().map(note_from_row).collect::<Result<_>>()?,
+        total,
+    ))
+}
+
+/// Removes a note (kept, hidden). Returns whether this call removed it.
+pub async fn remove_note(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+    by: Option<Snowflake>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE member_note SET removed_at = now(), removed_by = $3
+         WHERE guild_id = $1 AND note_id = $2 AND removed_at IS NULL",
+    )
+    .bind(guild.db())
+    .bind(id)
+    .bind(by.map(Snowflake::db))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The member's raider record (IGN and verification status), for `/find`.
+pub async fn member_record(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Option<(Option<String>, String)>> {
+    let row = sqlx::query("SELECT ign, status FROM member WHERE guild_id = $1 AND user_id = $2")
+        .bind(guild.db())
+        .bind(user.db())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| Ok((r.try_get("ign")?, r.try_get("status")?)))
+        .transpose()
+}
