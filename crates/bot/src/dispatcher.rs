@@ -185,6 +185,11 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
         Task::RunPanelRefresh { run_id } => format!("Updating the panel of run #{run_id}."),
         Task::RunAutoEnd { run_id } => format!("Ending run #{run_id} at its time limit."),
         Task::LogPost { channel, .. } => format!("Posting to the `{}` channel.", channel.as_str()),
+        Task::QuotaPanelsRefresh | Task::QuotaPanelsTick => "Updating the quota panels.".to_owned(),
+        Task::QuotaRollover { role_id } => {
+            format!("Starting the next quota period of <@&{role_id}>.")
+        }
+        Task::QuotaPanelDelete { .. } => "Deleting an old quota panel.".to_owned(),
     };
     let event = LogEvent::JobFailed {
         what,

@@ -6,7 +6,7 @@ use twilight_gateway::{
     CloseFrame, ConfigBuilder, Event, EventTypeFlags, Intents, Shard, ShardId, StreamExt,
 };
 
-use crate::{BotConfig, BotError, Ctx, router};
+use crate::{BotConfig, BotError, Ctx, members, router};
 
 pub async fn run(
     ctx: Ctx,
@@ -23,7 +23,12 @@ pub async fn run(
     let wanted = EventTypeFlags::READY
         | EventTypeFlags::RESUMED
         | EventTypeFlags::GUILD_CREATE
-        | EventTypeFlags::INTERACTION_CREATE;
+        | EventTypeFlags::INTERACTION_CREATE
+        | EventTypeFlags::MEMBER_ADD
+        | EventTypeFlags::MEMBER_UPDATE
+        | EventTypeFlags::MEMBER_REMOVE
+        | EventTypeFlags::ROLE_CREATE
+        | EventTypeFlags::ROLE_UPDATE;
     loop {
         let item = tokio::select! {
             item = shard.next_event(wanted) => item,
@@ -45,7 +50,11 @@ pub async fn run(
             Event::InteractionCreate(interaction) => {
                 tracker.spawn(router::handle(ctx.clone(), interaction.0));
             }
-            _ => {}
+            other => {
+                if let Some(seen) = members::seen(other) {
+                    tracker.spawn(members::record(ctx.clone(), seen));
+                }
+            }
         }
     }
     shard.close(CloseFrame::NORMAL);

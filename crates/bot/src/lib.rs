@@ -11,6 +11,7 @@ pub mod dispatcher;
 pub mod gateway;
 mod handlers;
 mod jobs;
+mod members;
 mod router;
 pub mod views;
 

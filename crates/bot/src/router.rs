@@ -29,6 +29,8 @@ pub enum Reply {
     Update(InteractionResponseData),
     /// Autocomplete choices.
     Choices(InteractionResponseData),
+    /// Open a modal (custom id, title and text inputs in the data).
+    Modal(InteractionResponseData),
 }
 
 /// Who invoked, where.
@@ -94,6 +96,11 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
     let admin = member
         .permissions
         .is_some_and(|p| p.contains(Permissions::ADMINISTRATOR));
+    // Quota panels learn who holds which role from what members show us (see gateway.rs).
+    // Awaited (two small statements) so the member's own command already sees them.
+    if let Err(e) = service::quota::member_roles_seen(&ctx.pool, guild, user, &roles).await {
+        tracing::warn!(error = %e, "could not record the member's roles");
+    }
 
     let result =
         match service::config::actor_for_member(&ctx.pool, guild, user, &roles, admin).await {
@@ -167,7 +174,7 @@ async fn answer_in_time(
             let r = work.await;
             let code = r.as_ref().err().map(|e| e.code().to_owned());
             let data = match r {
-                Ok(Reply::Message(d) | Reply::Update(d) | Reply::Choices(d)) => d,
+                Ok(Reply::Message(d) | Reply::Update(d) | Reply::Choices(d) | Reply::Modal(d)) => d,
                 Err(e) => views::ephemeral(e.to_string()),
             };
             let client = ctx.http.interaction(ctx.application_id);
@@ -192,6 +199,7 @@ async fn answer(ctx: &Ctx, interaction: &Interaction, result: HandlerResult) {
     let (kind, data) = match result {
         Ok(Reply::Message(d)) => (InteractionResponseType::ChannelMessageWithSource, d),
         Ok(Reply::Update(d)) => (InteractionResponseType::UpdateMessage, d),
+        Ok(Reply::Modal(d)) => (InteractionResponseType::Modal, d),
         Ok(Reply::Choices(d)) => (
             InteractionResponseType::ApplicationCommandAutocompleteResult,
             d,

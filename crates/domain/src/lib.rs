@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod channels;
 pub mod custom_id;
 pub mod limits;
+pub mod quota;
 pub mod roles;
 pub mod run;
 pub mod snowflake;

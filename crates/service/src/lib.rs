@@ -6,6 +6,7 @@ pub mod actor;
 pub mod api_keys;
 pub mod config;
 pub mod error;
+pub mod quota;
 pub mod runs;
 pub mod tasks;
 

@@ -317,6 +317,7 @@ pub async fn transition(
                 "staff"
             };
             store_runs::mark_closed(&mut tx, guild, run_id, next, actor.user_id, reason).await?;
+            crate::quota::on_run_ended(&mut tx, &run).await?;
             tasks::log(
                 &mut tx,
                 guild,
@@ -363,6 +364,7 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
         RunStatus::Cancelled
     };
     let closed = store_runs::mark_closed(&mut tx, guild, run_id, next, None, "auto").await?;
+    crate::quota::on_run_ended(&mut tx, &run).await?;
     tasks::log(
         &mut tx,
         guild,

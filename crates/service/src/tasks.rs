@@ -32,6 +32,26 @@ pub enum LogEvent {
         by: String,
         changes: Vec<(String, Option<String>)>,
     },
+    /// Points awarded by hand (/logrun, /logkey, /addquotapoints, /addpoints).
+    PointsAwarded {
+        by: String,
+        member: String,
+        currency: domain::quota::Currency,
+        kind: String,
+        amount: i64,
+        units: i32,
+        dungeon: Option<String>,
+        reason: Option<String>,
+        total: i64,
+    },
+    /// A quota role's period ended.
+    QuotaPeriodEnded {
+        role_id: String,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        met: usize,
+        members: usize,
+    },
     /// A Discord side effect could not be done; staff should know why.
     JobFailed {
         what: String,
@@ -48,6 +68,17 @@ pub enum Task {
     RunPanelRefresh { run_id: i64 },
     /// Close the run when its time is up (a timer).
     RunAutoEnd { run_id: i64 },
+    /// Redraw every quota panel of the guild (coalesced).
+    QuotaPanelsRefresh,
+    /// The 10-minute quota panel timer.
+    QuotaPanelsTick,
+    /// A quota role's period boundary (a timer).
+    QuotaRollover { role_id: Snowflake },
+    /// Delete a quota panel's messages (reset or deleted configuration).
+    QuotaPanelDelete {
+        channel_id: Snowflake,
+        message_ids: Vec<Snowflake>,
+    },
     /// Post an event to a log channel, if the guild set one.
     LogPost {
         channel: ChannelKey,
@@ -62,6 +93,10 @@ impl Task {
             Task::RunPanelRefresh { .. } => "run_panel_refresh",
             Task::RunAutoEnd { .. } => "run_auto_end",
             Task::LogPost { .. } => "log_post",
+            Task::QuotaPanelsRefresh => "quota_panels_refresh",
+            Task::QuotaPanelsTick => "quota_panels_tick",
+            Task::QuotaRollover { .. } => "quota_rollover",
+            Task::QuotaPanelDelete { .. } => "quota_panel_delete",
         }
     }
 
@@ -70,7 +105,10 @@ impl Task {
             Task::RunPanelPost { run_id }
             | Task::RunPanelRefresh { run_id }
             | Task::RunAutoEnd { run_id } => Some(format!("run:{run_id}")),
-            Task::LogPost { .. } => None,
+            Task::LogPost { .. } | Task::QuotaPanelDelete { .. } => None,
+            Task::QuotaPanelsRefresh => Some("quota-panels".to_owned()),
+            Task::QuotaPanelsTick => Some("quota-tick".to_owned()),
+            Task::QuotaRollover { role_id } => Some(format!("rollover:{role_id}")),
         }
     }
 

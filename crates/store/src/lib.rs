@@ -9,6 +9,7 @@ pub mod guild_config;
 pub mod jobs;
 pub mod locks;
 pub mod logs;
+pub mod points;
 pub mod runs;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,6 +1,7 @@
 //! Slash command definitions (one module per feature) and their registration.
 
 mod config;
+mod quota;
 mod runs;
 
 use twilight_http::Client;
@@ -14,13 +15,29 @@ pub enum CommandName {
     SetRoles,
     SetChannels,
     Run,
+    ConfigQuota,
+    ConfigPoints,
+    LogRun,
+    LogKey,
+    AddQuotaPoints,
+    AddPoints,
+    Stats,
+    Leaderboard,
 }
 
 impl CommandName {
-    pub const ALL: [CommandName; 3] = [
+    pub const ALL: [CommandName; 11] = [
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
+        CommandName::ConfigQuota,
+        CommandName::ConfigPoints,
+        CommandName::LogRun,
+        CommandName::LogKey,
+        CommandName::AddQuotaPoints,
+        CommandName::AddPoints,
+        CommandName::Stats,
+        CommandName::Leaderboard,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -28,6 +45,14 @@ impl CommandName {
             CommandName::SetRoles => "setroles",
             CommandName::SetChannels => "setchannels",
             CommandName::Run => "run",
+            CommandName::ConfigQuota => "configquota",
+            CommandName::ConfigPoints => "configpoints",
+            CommandName::LogRun => "logrun",
+            CommandName::LogKey => "logkey",
+            CommandName::AddQuotaPoints => "addquotapoints",
+            CommandName::AddPoints => "addpoints",
+            CommandName::Stats => "stats",
+            CommandName::Leaderboard => "leaderboard",
         }
     }
 
@@ -40,6 +65,7 @@ impl CommandName {
 pub fn definitions() -> Vec<Command> {
     let mut all = config::definitions();
     all.extend(runs::definitions());
+    all.extend(quota::definitions());
     all
 }
 

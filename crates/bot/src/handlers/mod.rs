@@ -1,6 +1,7 @@
 //! Interaction handlers: parse what Discord sent, call the use case, pick the view.
 
 mod config;
+mod quota;
 mod runs;
 
 use domain::CustomId;
@@ -27,7 +28,9 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             InteractionType::ApplicationCommandAutocomplete,
             Some(InteractionData::ApplicationCommand(data)),
         ) => match CommandName::parse(&data.name) {
-            Some(CommandName::Run) => runs::autocomplete(data),
+            Some(CommandName::Run | CommandName::LogRun | CommandName::LogKey) => {
+                runs::autocomplete(data)
+            }
             _ => Err(unknown()),
         },
         (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
@@ -35,12 +38,31 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::SetRoles) => config::set_roles(&ctx, &inv, data).await,
                 Some(CommandName::SetChannels) => config::set_channels(&ctx, &inv, data).await,
                 Some(CommandName::Run) => runs::create(&ctx, &inv, data).await,
+                Some(CommandName::ConfigQuota) => quota::config_quota(&ctx, &inv, data).await,
+                Some(CommandName::ConfigPoints) => quota::config_points(&ctx, &inv).await,
+                Some(CommandName::LogRun) => quota::log_run(&ctx, &inv, data).await,
+                Some(CommandName::LogKey) => quota::log_key(&ctx, &inv, data).await,
+                Some(CommandName::AddQuotaPoints) => {
+                    quota::adjust(&ctx, &inv, data, domain::quota::Currency::Quota).await
+                }
+                Some(CommandName::AddPoints) => {
+                    quota::adjust(&ctx, &inv, data, domain::quota::Currency::Raider).await
+                }
+                Some(CommandName::Stats) => quota::stats(&ctx, &inv, data).await,
+                Some(CommandName::Leaderboard) => quota::leaderboard(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }
         (InteractionType::MessageComponent, Some(InteractionData::MessageComponent(data))) => {
             match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
                 CustomId::Run(c) => runs::component(&ctx, &inv, c, &data.values).await,
+                CustomId::Quota(c) => quota::component(&ctx, &inv, c, &data.values).await,
+            }
+        }
+        (InteractionType::ModalSubmit, Some(InteractionData::ModalSubmit(data))) => {
+            match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
+                CustomId::Quota(c) => quota::modal(&ctx, &inv, c, data).await,
+                _ => Err(unknown()),
             }
         }
         _ => Err(unknown()),

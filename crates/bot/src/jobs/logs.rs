@@ -34,6 +34,34 @@ pub async fn post(
             }
         }
         LogEvent::JobFailed { what, reason } => views::logs::failure_entry(what, reason),
+        LogEvent::PointsAwarded {
+            by,
+            member,
+            currency,
+            kind,
+            amount,
+            units,
+            dungeon,
+            reason,
+            total,
+        } => views::quota::points_log_entry(
+            by,
+            member,
+            *currency,
+            kind,
+            *amount,
+            *units,
+            dungeon.as_deref(),
+            reason.as_deref(),
+            *total,
+        ),
+        LogEvent::QuotaPeriodEnded {
+            role_id,
+            end,
+            met,
+            members,
+            ..
+        } => views::quota::period_log_entry(role_id, *end, *met, *members),
     };
     ctx.http
         .create_message(channel_id(channel))

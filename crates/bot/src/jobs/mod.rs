@@ -2,6 +2,7 @@
 //! functions do one job's work, one module per feature.
 
 mod logs;
+mod quota;
 mod runs;
 
 use domain::Snowflake;
@@ -11,7 +12,7 @@ use twilight_model::id::Id;
 use twilight_model::id::marker::ChannelMarker;
 
 use crate::Ctx;
-use crate::discord::{Failure, classify};
+pub(crate) use crate::discord::{Failure, classify};
 
 #[derive(Debug)]
 pub enum JobError {
@@ -49,6 +50,15 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             .map(|_| ())
             .map_err(JobError::from),
         Task::LogPost { channel, event } => logs::post(ctx, guild, *channel, event).await,
+        Task::QuotaPanelsRefresh => quota::refresh_panels(ctx, guild).await,
+        Task::QuotaPanelsTick => Ok(service::quota::panel_tick(&ctx.pool, guild).await?),
+        Task::QuotaRollover { role_id } => {
+            Ok(service::quota::rollover(&ctx.pool, guild, *role_id).await?)
+        }
+        Task::QuotaPanelDelete {
+            channel_id,
+            message_ids,
+        } => quota::delete(ctx, *channel_id, message_ids).await,
     }
 }
 

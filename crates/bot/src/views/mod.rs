@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod logs;
+pub mod quota;
 pub mod runs;
 
 use twilight_model::channel::message::embed::Embed;

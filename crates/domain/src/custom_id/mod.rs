@@ -2,10 +2,12 @@
 //! panels keep working after a restart. Each feature's ids live in their own module; this
 //! one only dispatches on the kind.
 
+mod quota;
 mod run;
 
 use std::fmt;
 
+pub use quota::{ConfigAction, Nav, QuotaComponent};
 pub use run::{RunButton, RunComponent};
 
 /// Discord's limit on a custom id's length.
@@ -14,6 +16,7 @@ pub const CUSTOM_ID_MAX: usize = 100;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomId {
     Run(RunComponent),
+    Quota(QuotaComponent),
 }
 
 impl CustomId {
@@ -24,6 +27,7 @@ impl CustomId {
         let (kind, rest) = text.split_once(':')?;
         match kind {
             "run" => RunComponent::parse(rest).map(CustomId::Run),
+            "quota" => QuotaComponent::parse(rest).map(CustomId::Quota),
             _ => None,
         }
     }
@@ -33,6 +37,7 @@ impl fmt::Display for CustomId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CustomId::Run(c) => write!(f, "run:{c}"),
+            CustomId::Quota(c) => write!(f, "quota:{c}"),
         }
     }
 }
