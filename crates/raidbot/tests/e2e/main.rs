@@ -4,5 +4,6 @@
 
 mod harness;
 mod process;
+mod quota;
 mod runs;
 mod setup;
