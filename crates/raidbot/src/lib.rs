@@ -2,4 +2,5 @@
 //! `raidbot up` starts.
 
 pub mod app;
+pub mod bench;
 pub mod config;

@@ -31,6 +31,30 @@ enum Command {
     Bot,
     /// Register the slash commands (to DISCORD_DEV_GUILD_ID if set, else globally), then exit.
     RegisterCommands,
+    /// Benchmarks (in a database of their own, dropped afterwards); print figures.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Leaderboard, /stats, quota panel and run awards over seeded points.
+    Leaderboard {
+        /// Members to seed.
+        #[arg(long, default_value_t = 50_000)]
+        members: i64,
+        /// Point events to seed (spread over two years).
+        #[arg(long, default_value_t = 5_000_000)]
+        events: i64,
+        /// Measurements per figure.
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+        /// Keep the bench database instead of dropping it.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 fn init_logging(format: LogFormat) {
@@ -67,6 +91,23 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Bot => {
             let pool = app::database(&config).await?;
             app::bot(&config, pool, shutdown).await
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Leaderboard {
+                    members,
+                    events,
+                    iterations,
+                    keep,
+                },
+        } => {
+            let opts = raidbot::bench::Options {
+                members,
+                events,
+                iterations,
+                keep,
+            };
+            raidbot::bench::leaderboard(&config.database_url, opts).await
         }
         Command::RegisterCommands => {
             let bot_config = app::bot_config(&config, true)?;
