@@ -28,6 +28,10 @@ pub struct Options {
     pub events: i64,
     pub iterations: usize,
     pub keep: bool,
+    /// Concurrent reader tasks while awards are measured.
+    pub readers: usize,
+    /// Measure an existing bench database (from `--keep`) instead of seeding a new one.
+    pub reuse: Option<String>,
 }
 
 fn percentile(samples: &mut [Duration], p: f64) -> f64 {
@@ -64,16 +68,21 @@ impl Figures {
 pub async fn leaderboard(database_url: &str, opts: Options) -> anyhow::Result<()> {
     let base = PgConnectOptions::from_str(database_url)
         .context("DATABASE_URL is not a PostgreSQL URL")?
-        .log_statements(tracing::log::LevelFilter::Off);
-    let name = format!("raidbot_bench_{}", std::process::id());
+        .log_statements(tracing::log::LevelFilter::Off)
+        .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(3600));
     let mut admin = PgConnection::connect_with(&base.clone().database("postgres"))
         .await
         .context("cannot reach PostgreSQL")?;
+    if let Some(name) = &opts.reuse {
+        println!("bench database: {name} (reused, not seeded)");
+        return run(&base.clone().database(name), &opts, false).await;
+    }
+    let name = format!("raidbot_bench_{}", std::process::id());
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await?;
     println!("bench database: {name}");
-    let result = run(&base.clone().database(&name), &opts).await;
+    let result = run(&base.clone().database(&name), &opts, true).await;
     if !opts.keep {
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
@@ -84,20 +93,22 @@ pub async fn leaderboard(database_url: &str, opts: Options) -> anyhow::Result<()
     result
 }
 
-async fn run(options: &PgConnectOptions, opts: &Options) -> anyhow::Result<()> {
+async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow::Result<()> {
     let pool = PgPoolOptions::new()
         .max_connections(12)
         .connect_with(options.clone())
         .await?;
     store::db::MIGRATOR.run(&pool).await?;
-    let started = Instant::now();
-    seed(&pool, opts).await?;
-    println!(
-        "seeded {} members and {} events in {:.1} s",
-        opts.members,
-        opts.events,
-        started.elapsed().as_secs_f64()
-    );
+    if fresh {
+        let started = Instant::now();
+        seed(&pool, opts).await?;
+        println!(
+            "seeded {} members and {} events in {:.1} s",
+            opts.members,
+            opts.events,
+            started.elapsed().as_secs_f64()
+        );
+    }
     let guild = Snowflake::from_db(GUILD)?;
     let actor = Actor {
         user_id: None,
@@ -198,7 +209,7 @@ async fn run(options: &PgConnectOptions, opts: &Options) -> anyhow::Result<()> {
     // Awards while two readers hammer leaderboards and stats.
     let stop = Arc::new(AtomicBool::new(false));
     let mut readers = Vec::new();
-    for r in 0..2u64 {
+    for r in 0..opts.readers as u64 {
         let (pool, stop, actor) = (pool.clone(), stop.clone(), actor.clone());
         let members = opts.members as u64;
         readers.push(tokio::spawn(async move {
@@ -231,6 +242,10 @@ async fn run(options: &PgConnectOptions, opts: &Options) -> anyhow::Result<()> {
         name: "end run (whole transaction)",
         samples: Vec::with_capacity(n),
     };
+    let mut commit = Figures {
+        name: "  of which commit",
+        samples: Vec::with_capacity(n),
+    };
     for i in 0..n as i64 {
         let run = prepare_run(&pool, guild, opts.members, i).await?;
         let t = Instant::now();
@@ -241,7 +256,9 @@ async fn run(options: &PgConnectOptions, opts: &Options) -> anyhow::Result<()> {
         store::runs::mark_closed(&mut tx, guild, run, RunStatus::Ended, None, "staff").await?;
         let a = Instant::now();
         let written = service::quota::on_run_ended(&mut tx, &r).await?;
+        let c = Instant::now();
         tx.commit().await?;
+        commit.samples.push(c.elapsed());
         award.samples.push(a.elapsed());
         end.samples.push(t.elapsed());
         anyhow::ensure!(written == 51, "awarded {written}");
@@ -259,6 +276,7 @@ async fn run(options: &PgConnectOptions, opts: &Options) -> anyhow::Result<()> {
     println!("{}", stats.line());
     println!("{}", panel.line());
     println!("{}", award.line());
+    println!("{}", commit.line());
     println!("{}", end.line());
     println!(
         "{}",
@@ -355,7 +373,7 @@ async fn seed(pool: &PgPool, opts: &Options) -> anyhow::Result<()> {
     sqlx::raw_sql(
         "ALTER TABLE point_event DROP CONSTRAINT point_event_guild_id_source_member_id_kind_key;
          ALTER TABLE point_event DROP CONSTRAINT point_event_pkey;
-         DROP INDEX point_event_by_member; DROP INDEX point_event_by_time;
+         DROP INDEX point_event_by_member;
          ALTER TABLE point_sum DROP CONSTRAINT point_sum_pkey; DROP INDEX point_sum_rank;",
     )
     .execute(&mut *c)
@@ -401,7 +419,6 @@ async fn seed(pool: &PgPool, opts: &Options) -> anyhow::Result<()> {
              UNIQUE (guild_id, source, member_id, kind);
          CREATE INDEX point_event_by_member ON point_event (guild_id, member_id, currency, created_at)
              INCLUDE (amount, units, kind, dungeon_code);
-         CREATE INDEX point_event_by_time ON point_event (guild_id, created_at);
          ALTER TABLE point_sum ADD PRIMARY KEY (guild_id, scope, metric, member_id);
          CREATE INDEX point_sum_rank ON point_sum (guild_id, scope, metric, value DESC, reached_at, member_id);",
     )

@@ -54,6 +54,12 @@ enum BenchCommand {
         /// Keep the bench database instead of dropping it.
         #[arg(long)]
         keep: bool,
+        /// Reader tasks (leaderboard + /stats in a loop) while awards are measured.
+        #[arg(long, default_value_t = 2)]
+        readers: usize,
+        /// Measure an existing bench database kept with --keep (no seeding).
+        #[arg(long)]
+        reuse: Option<String>,
     },
 }
 
@@ -99,6 +105,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     events,
                     iterations,
                     keep,
+                    readers,
+                    reuse,
                 },
         } => {
             let opts = raidbot::bench::Options {
@@ -106,6 +114,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 events,
                 iterations,
                 keep,
+                readers,
+                reuse,
             };
             raidbot::bench::leaderboard(&config.database_url, opts).await
         }

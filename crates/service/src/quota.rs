@@ -88,10 +88,14 @@ pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
     let at = run.ended_at.unwrap_or_else(Utc::now);
     let config = sp::point_config(tx, guild).await?;
     let pops = sp::run_key_pops(tx, guild, run.run_id).await?;
+    let organizer_role = sp::highest_quota_role(tx, guild, run.organizer_id).await?;
+    let value_of = |dungeon: &str| match &organizer_role {
+        Some(q) => q.run_value(dungeon, is_exalt(dungeon)),
+        None => Points::ONE,
+    };
     let run_source = format!("run:{}", run.run_id);
     let mut events = Vec::new();
     let (organizer_amount, completed) = if pops.is_empty() {
-        let value = organizer_value(tx, guild, run.organizer_id, &run.dungeon_code).await?;
         for p in store_runs::participants(tx, guild, run.run_id).await? {
             events.push(NewEvent {
                 member_id: p.user_id,
@@ -103,13 +107,11 @@ pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
                 source: run_source.clone(),
             });
         }
-        (value, 1)
+        (value_of(&run.dungeon_code), 1)
     } else {
         let mut total = Points::ZERO;
         for (pop_id, popper, dungeon, count, raiders) in &pops {
-            total.0 += organizer_value(tx, guild, run.organizer_id, dungeon)
-                .await?
-                .0;
+            total.0 += value_of(dungeon).0;
             let source = format!("pop:{pop_id}");
             events.push(NewEvent {
                 member_id: *popper,
@@ -143,7 +145,16 @@ pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
         dungeon_code: Some(run.dungeon_code.clone()),
         source: run_source,
     });
-    let written = sp::insert_events(tx, guild, &events, run.closed_by, None, at).await?;
+    let written = sp::insert_events_in(
+        tx,
+        guild,
+        &config.schedule,
+        &events,
+        run.closed_by,
+        None,
+        at,
+    )
+    .await?;
     if !written.is_empty() {
         refresh_panels(tx, guild).await?;
     }

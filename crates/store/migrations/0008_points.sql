@@ -30,7 +30,6 @@ CREATE TABLE point_event (
 );
 CREATE INDEX point_event_by_member ON point_event (guild_id, member_id, currency, created_at)
     INCLUDE (amount, units, kind, dungeon_code);
-CREATE INDEX point_event_by_time ON point_event (guild_id, created_at);
 
 CREATE SEQUENCE point_adjustment_seq;
 

@@ -62,7 +62,24 @@ pub async fn insert_events(
         return Ok(Vec::new());
     }
     let schedule = leaderboard_schedule(conn, guild).await?;
-    let period = ensure_period(conn, guild, LEADERBOARD_SCOPE, &schedule, at).await?;
+    insert_events_in(conn, guild, &schedule, events, caused_by, reason, at).await
+}
+
+/// [`insert_events`] with the guild's leaderboard schedule already at hand (one round trip
+/// fewer on hot paths).
+pub async fn insert_events_in(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    schedule: &Schedule,
+    events: &[NewEvent],
+    caused_by: Option<Snowflake>,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Vec<Written>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let period = ensure_period(conn, guild, LEADERBOARD_SCOPE, schedule, at).await?;
     let members: Vec<i64> = events.iter().map(|e| e.member_id.db()).collect();
     let currencies: Vec<&str> = events.iter().map(|e| e.currency.as_str()).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
@@ -405,29 +422,26 @@ pub async fn leaderboard_schedule(conn: &mut PgConnection, guild: Snowflake) -> 
 
 pub async fn point_config(conn: &mut PgConnection, guild: Snowflake) -> Result<PointConfig> {
     let mut cfg = PointConfig::default();
-    if let Some(r) = sqlx::query(
-        "SELECT completion_points, key_pop_points, schedule FROM point_config WHERE guild_id = $1",
+    let r = sqlx::query(
+        "SELECT c.completion_points, c.key_pop_points, c.schedule,
+                (SELECT coalesce(json_agg(json_build_array(d.dungeon_code, d.completion_points,
+                                                           d.key_pop_points)), '[]'::json)
+                 FROM point_dungeon d WHERE d.guild_id = x.g) AS dungeons
+         FROM (SELECT $1::bigint AS g) x LEFT JOIN point_config c ON c.guild_id = x.g",
     )
     .bind(guild.db())
-    .fetch_optional(&mut *conn)
-    .await?
-    {
-        cfg.completion_points = Points(r.try_get("completion_points")?);
+    .fetch_one(conn)
+    .await?;
+    if let Some(c) = r.try_get::<Option<i64>, _>("completion_points")? {
+        cfg.completion_points = Points(c);
         cfg.key_pop_points = Points(r.try_get("key_pop_points")?);
         cfg.schedule = schedule_from(r.try_get("schedule")?)?;
     }
-    let rows = sqlx::query(
-        "SELECT dungeon_code, completion_points, key_pop_points FROM point_dungeon
-         WHERE guild_id = $1",
-    )
-    .bind(guild.db())
-    .fetch_all(conn)
-    .await?;
-    for r in rows {
-        let c: Option<i64> = r.try_get("completion_points")?;
-        let k: Option<i64> = r.try_get("key_pop_points")?;
-        cfg.dungeons
-            .insert(r.try_get("dungeon_code")?, (c.map(Points), k.map(Points)));
+    let dungeons: serde_json::Value = r.try_get("dungeons")?;
+    let dungeons: Vec<(String, Option<i64>, Option<i64>)> = serde_json::from_value(dungeons)
+        .map_err(|e| StoreError::Corrupt(format!("point_dungeon: {e}")))?;
+    for (code, c, k) in dungeons {
+        cfg.dungeons.insert(code, (c.map(Points), k.map(Points)));
     }
     Ok(cfg)
 }
@@ -528,14 +542,19 @@ impl QuotaRole {
     }
 }
 
-const QUOTA_COLUMNS: &str = "role_id, required_points, schedule, exalt_points, non_exalt_points,
-    moderation_points, position, panel_channel_id, panel_message_ids";
+const QUOTA_COLUMNS: &str = "q.role_id, q.required_points, q.schedule, q.exalt_points,
+    q.non_exalt_points, q.moderation_points, q.position, q.panel_channel_id, q.panel_message_ids,
+    (SELECT coalesce(json_object_agg(d.dungeon_code, d.points), '{}'::json) FROM quota_dungeon d
+     WHERE d.guild_id = q.guild_id AND d.role_id = q.role_id) AS overrides";
 
 fn quota_from_row(r: &PgRow) -> Result<QuotaRole> {
     let moderation: serde_json::Value = r.try_get("moderation_points")?;
     let moderation: BTreeMap<String, i64> = serde_json::from_value(moderation)
         .map_err(|e| StoreError::Corrupt(format!("moderation_points: {e}")))?;
     let messages: Vec<i64> = r.try_get("panel_message_ids")?;
+    let overrides: serde_json::Value = r.try_get("overrides")?;
+    let overrides: BTreeMap<String, i64> = serde_json::from_value(overrides)
+        .map_err(|e| StoreError::Corrupt(format!("quota_dungeon: {e}")))?;
     Ok(QuotaRole {
         role_id: snowflake(r.try_get("role_id")?)?,
         required: Points(r.try_get("required_points")?),
@@ -549,35 +568,8 @@ fn quota_from_row(r: &PgRow) -> Result<QuotaRole> {
         position: r.try_get("position")?,
         panel_channel_id: crate::opt_snowflake(r.try_get("panel_channel_id")?)?,
         panel_message_ids: messages.into_iter().map(snowflake).collect::<Result<_>>()?,
-        overrides: BTreeMap::new(),
+        overrides: overrides.into_iter().map(|(k, v)| (k, Points(v))).collect(),
     })
-}
-
-async fn with_overrides(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    mut roles: Vec<QuotaRole>,
-) -> Result<Vec<QuotaRole>> {
-    if roles.is_empty() {
-        return Ok(roles);
-    }
-    let ids: Vec<i64> = roles.iter().map(|r| r.role_id.db()).collect();
-    let rows = sqlx::query(
-        "SELECT role_id, dungeon_code, points FROM quota_dungeon
-         WHERE guild_id = $1 AND role_id = ANY($2)",
-    )
-    .bind(guild.db())
-    .bind(&ids)
-    .fetch_all(conn)
-    .await?;
-    for r in rows {
-        let role: i64 = r.try_get("role_id")?;
-        if let Some(q) = roles.iter_mut().find(|q| q.role_id.db() == role) {
-            q.overrides
-                .insert(r.try_get("dungeon_code")?, Points(r.try_get("points")?));
-        }
-    }
-    Ok(roles)
 }
 
 pub async fn quota_role(
@@ -585,37 +577,28 @@ pub async fn quota_role(
     guild: Snowflake,
     role: Snowflake,
 ) -> Result<Option<QuotaRole>> {
-    let sql =
-        format!("SELECT {QUOTA_COLUMNS} FROM quota_role WHERE guild_id = $1 AND role_id = $2");
+    let sql = format!(
+        "SELECT {QUOTA_COLUMNS} FROM quota_role q WHERE q.guild_id = $1 AND q.role_id = $2"
+    );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(role.db())
-        .fetch_optional(&mut *conn)
+        .fetch_optional(conn)
         .await?;
-    let roles = row
-        .as_ref()
-        .map(quota_from_row)
-        .transpose()?
-        .into_iter()
-        .collect();
-    Ok(with_overrides(conn, guild, roles).await?.into_iter().next())
+    row.as_ref().map(quota_from_row).transpose()
 }
 
 /// Every quota role of the guild, highest position first.
 pub async fn quota_roles(conn: &mut PgConnection, guild: Snowflake) -> Result<Vec<QuotaRole>> {
     let sql = format!(
-        "SELECT {QUOTA_COLUMNS} FROM quota_role WHERE guild_id = $1
-         ORDER BY position DESC, role_id DESC"
+        "SELECT {QUOTA_COLUMNS} FROM quota_role q WHERE q.guild_id = $1
+         ORDER BY q.position DESC, q.role_id DESC"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
-        .fetch_all(&mut *conn)
+        .fetch_all(conn)
         .await?;
-    let roles = rows
-        .iter()
-        .map(quota_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    with_overrides(conn, guild, roles).await
+    rows.iter().map(quota_from_row).collect()
 }
 
 /// The member's highest quota role (by Discord position) among the roles they hold.
@@ -624,20 +607,18 @@ pub async fn highest_quota_role(
     guild: Snowflake,
     member: Snowflake,
 ) -> Result<Option<QuotaRole>> {
-    let role: Option<i64> = sqlx::query_scalar(
-        "SELECT q.role_id FROM quota_role q
+    let sql = format!(
+        "SELECT {QUOTA_COLUMNS} FROM quota_role q
          JOIN member_role m ON m.guild_id = q.guild_id AND m.role_id = q.role_id
          WHERE q.guild_id = $1 AND m.user_id = $2
-         ORDER BY q.position DESC, q.role_id DESC LIMIT 1",
-    )
-    .bind(guild.db())
-    .bind(member.db())
-    .fetch_optional(&mut *conn)
-    .await?;
-    match role {
-        Some(r) => quota_role(conn, guild, snowflake(r)?).await,
-        None => Ok(None),
-    }
+         ORDER BY q.position DESC, q.role_id DESC LIMIT 1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(member.db())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(quota_from_row).transpose()
 }
 
 /// Locks (creating with defaults) a quota role's row for a configuration change.

@@ -34,27 +34,10 @@ pub async fn post(
             }
         }
         LogEvent::JobFailed { what, reason } => views::logs::failure_entry(what, reason),
-        LogEvent::PointsAwarded {
-            by,
-            member,
-            currency,
-            kind,
-            amount,
-            units,
-            dungeon,
-            reason,
-            total,
-        } => views::quota::points_log_entry(
-            by,
-            member,
-            *currency,
-            kind,
-            *amount,
-            *units,
-            dungeon.as_deref(),
-            reason.as_deref(),
-            *total,
-        ),
+        LogEvent::PointsAwarded { .. } => match views::quota::points_log_entry(event) {
+            Some(e) => e,
+            None => return Ok(()),
+        },
         LogEvent::QuotaPeriodEnded {
             role_id,
             end,

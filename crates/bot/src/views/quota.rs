@@ -8,6 +8,7 @@ use domain::catalog::catalog;
 use domain::custom_id::{ConfigAction, CustomId, Nav, QuotaComponent};
 use domain::quota::{Currency, Metric, ModAction, PeriodChoice, Points, WEEKDAYS, progress_bar};
 use service::quota::{Awarded, LeaderboardPage, MemberStats, PanelData, QuotaRoleView};
+use service::tasks::LogEvent;
 use store::points::PointConfig;
 use twilight_model::channel::message::component::{
     ActionRow, Button, ButtonStyle, Label, SelectMenu, SelectMenuOption, SelectMenuType, TextInput,
@@ -834,17 +835,23 @@ pub fn panel_messages(d: &PanelData) -> Vec<Vec<Embed>> {
 
 // ---------- quota_log ----------
 
-pub fn points_log_entry(
-    by: &str,
-    member: &str,
-    currency: Currency,
-    kind: &str,
-    amount: i64,
-    units: i32,
-    dungeon: Option<&str>,
-    reason: Option<&str>,
-    total: i64,
-) -> Embed {
+pub fn points_log_entry(event: &LogEvent) -> Option<Embed> {
+    let LogEvent::PointsAwarded {
+        by,
+        member,
+        currency,
+        kind,
+        amount,
+        units,
+        dungeon,
+        reason,
+        total,
+    } = event
+    else {
+        return None;
+    };
+    let (currency, kind, amount, units, total) =
+        (*currency, kind.as_str(), *amount, *units, *total);
     let (title, what) = match (currency, kind) {
         (_, "run_logged") => ("Runs logged", "quota points"),
         (_, "key_logged") => ("Keys logged", "raider points"),
@@ -870,11 +877,13 @@ pub fn points_log_entry(
     if let Some(r) = reason {
         e = e.field(EmbedFieldBuilder::new("Reason", r));
     }
-    e.footer(EmbedFooterBuilder::new(format!(
-        "Now {} {what}",
-        Points(total)
-    )))
-    .build()
+    Some(
+        e.footer(EmbedFooterBuilder::new(format!(
+            "Now {} {what}",
+            Points(total)
+        )))
+        .build(),
+    )
 }
 
 pub fn period_log_entry(
