@@ -29,6 +29,17 @@ pub async fn run(
         | EventTypeFlags::MEMBER_REMOVE
         | EventTypeFlags::ROLE_CREATE
         | EventTypeFlags::ROLE_UPDATE;
+    // Member and role events are recorded in order by one task, so a later update of a
+    // member never loses to an earlier one.
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+    {
+        let ctx = ctx.clone();
+        tracker.spawn(async move {
+            while let Some(seen) = seen_rx.recv().await {
+                members::record(ctx.clone(), seen).await;
+            }
+        });
+    }
     loop {
         let item = tokio::select! {
             item = shard.next_event(wanted) => item,
@@ -52,11 +63,12 @@ pub async fn run(
             }
             other => {
                 if let Some(seen) = members::seen(other) {
-                    tracker.spawn(members::record(ctx.clone(), seen));
+                    let _ = seen_tx.send(seen);
                 }
             }
         }
     }
+    drop(seen_tx);
     shard.close(CloseFrame::NORMAL);
     // Let in-flight interactions finish answering before we return.
     tracker.close();

@@ -443,3 +443,52 @@ async fn leaderboard_pages_with_buttons_and_the_panel_splits_for_many_members() 
     );
     let _ = field;
 }
+
+async fn roles_of(w: &World, user: discord_sim::UserId) -> Vec<i64> {
+    sqlx::query_scalar("SELECT role_id FROM member_role WHERE user_id = $1 ORDER BY role_id")
+        .bind(user.0 as i64)
+        .fetch_all(&w.db.pool)
+        .await
+        .unwrap()
+}
+
+/// Quota panels learn who holds which role from the gateway, without anyone interacting.
+#[tokio::test]
+async fn member_roles_follow_guild_create_and_member_events() {
+    let w = World::new(1).await;
+    let raider = w.raiders[0];
+    // GUILD_CREATE at start-up carried the member list.
+    let deadline = std::time::Instant::now() + WAIT;
+    while roles_of(&w, raider).await != vec![w.raider_role.0 as i64] {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "GUILD_CREATE members not recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // An admin gives the raider the organizer role (GUILD_MEMBER_UPDATE).
+    w.sim
+        .set_member_roles(w.guild, raider, &[w.raider_role, w.organizer_role]);
+    let mut want = vec![w.raider_role.0 as i64, w.organizer_role.0 as i64];
+    want.sort();
+    while roles_of(&w, raider).await != want {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "GUILD_MEMBER_UPDATE not recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // A newcomer (GUILD_MEMBER_ADD), then the raider leaves (GUILD_MEMBER_REMOVE).
+    let newcomer = w.sim.create_user("newcomer");
+    w.sim.add_member(w.guild, newcomer, &[w.raider_role]);
+    w.sim.remove_member(w.guild, raider);
+    while !(roles_of(&w, raider).await.is_empty()
+        && roles_of(&w, newcomer).await == vec![w.raider_role.0 as i64])
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "member add/remove not recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
