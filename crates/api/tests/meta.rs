@@ -69,6 +69,8 @@ async fn openapi_lists_every_route() {
         ("/v1/guilds/{guild_id}/runs/{run_id}/start", "post"),
         ("/v1/guilds/{guild_id}/runs/{run_id}/end", "post"),
         ("/v1/guilds/{guild_id}/runs/{run_id}/cancel", "post"),
+        ("/v1/guilds/{guild_id}/leaderboard", "get"),
+        ("/v1/guilds/{guild_id}/members/{user_id}/stats", "get"),
     ];
     for (path, method) in expected {
         assert!(

@@ -242,6 +242,11 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
         }
         Task::Unban { user_id, .. } => format!("Unbanning <@{user_id}>."),
         Task::TeamRoleSync { user_id } => format!("Syncing <@{user_id}>'s team role."),
+        Task::QuotaPanelsRefresh | Task::QuotaPanelsTick => "Updating the quota panels.".to_owned(),
+        Task::QuotaRollover { role_id } => {
+            format!("Starting the next quota period of <@&{role_id}>.")
+        }
+        Task::QuotaPanelDelete { .. } => "Deleting an old quota panel.".to_owned(),
     };
     report(ctx, guild, what, reason).await;
 }

@@ -6,7 +6,7 @@ use twilight_gateway::{
     CloseFrame, ConfigBuilder, Event, EventTypeFlags, Intents, Shard, ShardId, StreamExt,
 };
 
-use crate::{BotConfig, BotError, Ctx, handlers, router};
+use crate::{BotConfig, BotError, Ctx, handlers, members, router};
 
 pub async fn run(
     ctx: Ctx,
@@ -26,7 +26,22 @@ pub async fn run(
         | EventTypeFlags::INTERACTION_CREATE
         | EventTypeFlags::MEMBER_ADD
         | EventTypeFlags::MEMBER_UPDATE
-        | EventTypeFlags::GATEWAY_HEARTBEAT_ACK;
+        | EventTypeFlags::GATEWAY_HEARTBEAT_ACK
+        | EventTypeFlags::MEMBER_REMOVE
+        | EventTypeFlags::ROLE_CREATE
+        | EventTypeFlags::ROLE_UPDATE;
+    // Member and role events are recorded in order by one task, so a later update of a
+    // member never loses to an earlier one.
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+    {
+        let ctx = ctx.clone();
+        tracker.spawn(async move {
+            while let Some(seen) = seen_rx.recv().await {
+                members::record(ctx.clone(), seen).await;
+            }
+        });
+    }
+
     loop {
         let item = tokio::select! {
             item = shard.next_event(wanted) => item,
@@ -40,6 +55,9 @@ pub async fn run(
                 continue;
             }
         };
+        if let Some(seen) = members::seen(&event) {
+            let _ = seen_tx.send(seen);
+        }
         match event {
             Event::Ready(ready) => {
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to the gateway");
@@ -71,6 +89,7 @@ pub async fn run(
             _ => {}
         }
     }
+    drop(seen_tx);
     shard.close(CloseFrame::NORMAL);
     // Let in-flight interactions finish answering before we return.
     tracker.close();

@@ -11,6 +11,7 @@ pub mod dispatcher;
 pub mod gateway;
 mod handlers;
 mod jobs;
+mod members;
 mod router;
 pub mod views;
 
@@ -59,6 +60,9 @@ pub struct Context {
     /// Role mappings read recently, so a burst of clicks does not read the same mapping
     /// a thousand times. Only a cache: PostgreSQL holds the mapping.
     pub role_mappings: RoleMappingCache,
+    /// The Discord roles each member last showed, so an interaction records them only when
+    /// they changed (quota panels read the recorded roles). Only a cache.
+    pub roles_seen: RolesSeenCache,
     /// The shard's latest heartbeat round trip, for /ping (a cache of what the gateway
     /// loop measures; None until the first heartbeat ACK).
     pub gateway_latency: std::sync::Mutex<Option<std::time::Duration>>,
@@ -70,6 +74,37 @@ type Mapping = BTreeMap<RoleKey, Snowflake>;
 /// entry at once when it changes the mapping, other processes within the TTL.
 #[derive(Default)]
 pub struct RoleMappingCache(Mutex<HashMap<Snowflake, (Instant, Arc<Mapping>)>>);
+
+/// Per member, the roles last recorded and when; entries older than `ROLES_SEEN_TTL` are
+/// recorded again, so a change made while another process held the cache still lands.
+#[derive(Default)]
+pub struct RolesSeenCache(Mutex<HashMap<GuildMember, (Instant, Vec<Snowflake>)>>);
+
+/// (guild, user)
+type GuildMember = (Snowflake, Snowflake);
+
+pub const ROLES_SEEN_TTL: Duration = Duration::from_secs(60);
+/// Past this many members the cache starts over rather than grow without end.
+const ROLES_SEEN_MAX: usize = 200_000;
+
+impl RolesSeenCache {
+    /// True when these roles need recording (new, changed, or not recorded lately).
+    pub fn changed(&self, guild: Snowflake, user: Snowflake, roles: &[Snowflake]) -> bool {
+        let Ok(map) = self.0.lock() else {
+            return true;
+        };
+        !matches!(map.get(&(guild, user)), Some((at, seen)) if at.elapsed() < ROLES_SEEN_TTL && seen == roles)
+    }
+
+    pub fn recorded(&self, guild: Snowflake, user: Snowflake, roles: &[Snowflake]) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= ROLES_SEEN_MAX {
+                map.clear();
+            }
+            map.insert((guild, user), (Instant::now(), roles.to_vec()));
+        }
+    }
+}
 
 /// How long another process's role mapping change may take to apply here.
 pub const ROLE_MAPPING_TTL: Duration = Duration::from_secs(5);
@@ -131,6 +166,7 @@ pub async fn run(
         pool,
         application_id: application.id,
         role_mappings: RoleMappingCache::default(),
+        roles_seen: RolesSeenCache::default(),
         gateway_latency: std::sync::Mutex::new(None),
     });
     if config.register_commands {

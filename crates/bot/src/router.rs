@@ -96,6 +96,14 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
     let admin = member
         .permissions
         .is_some_and(|p| p.contains(Permissions::ADMINISTRATOR));
+    // Quota panels learn who holds which role from what members show us (see gateway.rs).
+    // Awaited (two small statements) so the member's own command already sees them.
+    if ctx.roles_seen.changed(guild, user, &roles) {
+        match service::quota::member_roles_seen(&ctx.pool, guild, user, &roles).await {
+            Ok(()) => ctx.roles_seen.recorded(guild, user, &roles),
+            Err(e) => tracing::warn!(error = %e, "could not record the member's roles"),
+        }
+    }
 
     let result = match ctx.role_mappings.get(&ctx.pool, guild).await {
         Ok(mapping) => {
@@ -194,11 +202,11 @@ async fn answer(ctx: &Ctx, interaction: &Interaction, result: HandlerResult) {
     let (kind, data) = match result {
         Ok(Reply::Message(d)) => (InteractionResponseType::ChannelMessageWithSource, d),
         Ok(Reply::Update(d)) => (InteractionResponseType::UpdateMessage, d),
+        Ok(Reply::Modal(d)) => (InteractionResponseType::Modal, d),
         Ok(Reply::Choices(d)) => (
             InteractionResponseType::ApplicationCommandAutocompleteResult,
             d,
         ),
-        Ok(Reply::Modal(d)) => (InteractionResponseType::Modal, d),
         Err(e) => {
             if matches!(e, ServiceError::Internal(_)) {
                 tracing::error!(error = ?e, "interaction failed");

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod moderation;
 pub mod o3;
 pub mod party;
+pub mod quota;
 pub mod roles;
 pub mod run;
 pub mod snowflake;

@@ -31,17 +31,39 @@ enum Command {
     Bot,
     /// Register the slash commands (to DISCORD_DEV_GUILD_ID if set, else globally), then exit.
     RegisterCommands,
-    /// Benchmarks that print figures (on a database of their own next to DATABASE_URL).
+    /// Benchmarks that print figures (on a database of their own next to DATABASE_URL,
+    /// dropped afterwards).
     Bench {
         #[command(subcommand)]
-        which: Bench,
+        what: BenchCommand,
     },
 }
 
 #[derive(Subcommand)]
-enum Bench {
+enum BenchCommand {
     /// Raiders pressing Join on run panels through the simulated Discord and the real bot.
     JoinBurst,
+    /// Leaderboard, /stats, quota panel and run awards over seeded points.
+    Leaderboard {
+        /// Members to seed.
+        #[arg(long, default_value_t = 50_000)]
+        members: i64,
+        /// Point events to seed (spread over two years).
+        #[arg(long, default_value_t = 5_000_000)]
+        events: i64,
+        /// Measurements per figure.
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+        /// Keep the bench database instead of dropping it.
+        #[arg(long)]
+        keep: bool,
+        /// Reader tasks (leaderboard + /stats in a loop) while awards are measured.
+        #[arg(long, default_value_t = 2)]
+        readers: usize,
+        /// Measure an existing bench database kept with --keep (no seeding).
+        #[arg(long)]
+        reuse: Option<String>,
+    },
 }
 
 fn init_logging(format: LogFormat) {
@@ -81,8 +103,29 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             app::bot(&config, pool, shutdown).await
         }
         Command::Bench {
-            which: Bench::JoinBurst,
+            what: BenchCommand::JoinBurst,
         } => raidbot::bench::join_burst::run(&config.database_url).await,
+        Command::Bench {
+            what:
+                BenchCommand::Leaderboard {
+                    members,
+                    events,
+                    iterations,
+                    keep,
+                    readers,
+                    reuse,
+                },
+        } => {
+            let opts = raidbot::bench::Options {
+                members,
+                events,
+                iterations,
+                keep,
+                readers,
+                reuse,
+            };
+            raidbot::bench::leaderboard(&config.database_url, opts).await
+        }
         Command::RegisterCommands => {
             let bot_config = app::bot_config(&config, true)?;
             bot::discord::install_crypto();

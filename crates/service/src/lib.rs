@@ -9,6 +9,7 @@ pub mod error;
 pub mod headcounts;
 pub mod moderation;
 pub mod party;
+pub mod quota;
 pub mod role_pings;
 pub mod runs;
 pub mod staff;

@@ -88,6 +88,26 @@ pub enum LogEvent {
         user_id: Snowflake,
         given: bool,
     },
+    /// Points awarded by hand (/logrun, /logkey, /addquotapoints, /addpoints).
+    PointsAwarded {
+        by: String,
+        member: String,
+        currency: domain::quota::Currency,
+        kind: String,
+        amount: i64,
+        units: i32,
+        dungeon: Option<String>,
+        reason: Option<String>,
+        total: i64,
+    },
+    /// A quota role's period ended.
+    QuotaPeriodEnded {
+        role_id: String,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        met: usize,
+        members: usize,
+    },
     /// A Discord side effect could not be done; staff should know why.
     JobFailed {
         what: String,
@@ -139,6 +159,17 @@ pub enum Task {
     PartyRemove { party_id: i64 },
     /// Post the self-service ping role panel (current mappings) in a channel.
     RolePingPanelPost { channel: Snowflake },
+    /// Redraw every quota panel of the guild (coalesced).
+    QuotaPanelsRefresh,
+    /// The 10-minute quota panel timer.
+    QuotaPanelsTick,
+    /// A quota role's period boundary (a timer).
+    QuotaRollover { role_id: Snowflake },
+    /// Delete a quota panel's messages (reset or deleted configuration).
+    QuotaPanelDelete {
+        channel_id: Snowflake,
+        message_ids: Vec<Snowflake>,
+    },
     /// Post an event to a log channel, if the guild set one.
     LogPost {
         channel: ChannelKey,
@@ -221,6 +252,10 @@ impl Task {
             Task::PunishmentRole { .. } => "punishment_role",
             Task::Unban { .. } => "unban",
             Task::TeamRoleSync { .. } => "team_role_sync",
+            Task::QuotaPanelsRefresh => "quota_panels_refresh",
+            Task::QuotaPanelsTick => "quota_panels_tick",
+            Task::QuotaRollover { .. } => "quota_rollover",
+            Task::QuotaPanelDelete { .. } => "quota_panel_delete",
         }
     }
 
@@ -258,10 +293,14 @@ impl Task {
             Task::Unban { user_id, .. } | Task::TeamRoleSync { user_id } => {
                 Some(format!("user:{user_id}"))
             }
+            Task::QuotaPanelsRefresh => Some("quota-panels".to_owned()),
+            Task::QuotaPanelsTick => Some("quota-tick".to_owned()),
+            Task::QuotaRollover { role_id } => Some(format!("rollover:{role_id}")),
             Task::LogPost { .. }
             | Task::Notify { .. }
             | Task::RunAnnounce { .. }
-            | Task::RolePingPanelPost { .. } => None,
+            | Task::RolePingPanelPost { .. }
+            | Task::QuotaPanelDelete { .. } => None,
         }
     }
 
@@ -292,6 +331,9 @@ impl Task {
             | Task::RunCleanup { .. }
             | Task::PartyRemove { .. }
             | Task::TeamRoleSync { .. } => 0,
+            Task::QuotaPanelsRefresh | Task::QuotaPanelDelete { .. } => 10,
+            Task::QuotaRollover { .. } => 5,
+            Task::QuotaPanelsTick => 3,
         }
     }
 

@@ -13,6 +13,7 @@ pub mod key_pops;
 pub mod locks;
 pub mod logs;
 pub mod party;
+pub mod points;
 pub mod punishments;
 pub mod role_pings;
 pub mod run_reactions;

@@ -4,6 +4,7 @@ mod config;
 pub(crate) mod headcount;
 mod moderation;
 mod party;
+mod quota;
 mod role_pings;
 mod runs;
 mod staff;
@@ -41,10 +42,19 @@ pub enum CommandName {
     CreateRole,
     Help,
     Ping,
+    ConfigQuota,
+    ConfigPoints,
+    LogRun,
+    LogKey,
+    AddQuotaPoints,
+    AddPoints,
+    Stats,
+    Leaderboard,
 }
 
 impl CommandName {
-    pub const ALL: [CommandName; 25] = [
+    /// Every command; a slice so that adding one is one line.
+    pub const ALL: &[CommandName] = &[
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
@@ -70,6 +80,14 @@ impl CommandName {
         CommandName::CreateRole,
         CommandName::Help,
         CommandName::Ping,
+        CommandName::ConfigQuota,
+        CommandName::ConfigPoints,
+        CommandName::LogRun,
+        CommandName::LogKey,
+        CommandName::AddQuotaPoints,
+        CommandName::AddPoints,
+        CommandName::Stats,
+        CommandName::Leaderboard,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,11 +117,22 @@ impl CommandName {
             CommandName::CreateRole => "createrole",
             CommandName::Help => "help",
             CommandName::Ping => "ping",
+            CommandName::ConfigQuota => "configquota",
+            CommandName::ConfigPoints => "configpoints",
+            CommandName::LogRun => "logrun",
+            CommandName::LogKey => "logkey",
+            CommandName::AddQuotaPoints => "addquotapoints",
+            CommandName::AddPoints => "addpoints",
+            CommandName::Stats => "stats",
+            CommandName::Leaderboard => "leaderboard",
         }
     }
 
     pub fn parse(name: &str) -> Option<CommandName> {
-        CommandName::ALL.into_iter().find(|c| c.as_str() == name)
+        CommandName::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == name)
     }
 }
 
@@ -136,6 +165,10 @@ pub fn minimum_role(name: CommandName) -> (&'static str, Option<domain::RoleKey>
         | CommandName::RemoveNote
         | CommandName::AddRole => ("Moderation", Some(K::Officer)),
         CommandName::Help | CommandName::Ping => ("General", None),
+        CommandName::ConfigQuota | CommandName::ConfigPoints => ("Quota", Some(K::Moderator)),
+        CommandName::LogRun | CommandName::LogKey => ("Quota", Some(K::Organizer)),
+        CommandName::AddQuotaPoints | CommandName::AddPoints => ("Quota", Some(K::Officer)),
+        CommandName::Stats | CommandName::Leaderboard => ("Quota", Some(K::VerifiedRaider)),
     }
 }
 
@@ -148,6 +181,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(role_pings::definitions());
     all.extend(moderation::definitions());
     all.extend(staff::definitions());
+    all.extend(quota::definitions());
     all
 }
 

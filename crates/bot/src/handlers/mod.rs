@@ -4,6 +4,7 @@ mod config;
 mod headcount;
 pub(crate) mod moderation;
 mod party;
+mod quota;
 mod role_pings;
 mod runs;
 pub(crate) mod staff;
@@ -36,6 +37,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
         ) => match CommandName::parse(&data.name) {
             Some(CommandName::Run | CommandName::ConfigRolePings) => runs::autocomplete(data),
             Some(CommandName::Headcount) => headcount::autocomplete(data),
+            Some(CommandName::LogRun | CommandName::LogKey) => runs::autocomplete(data),
             _ => Err(unknown()),
         },
         (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
@@ -86,6 +88,18 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::CreateRole) => staff::create_role(&ctx, &inv, data).await,
                 Some(CommandName::Help) => staff::help(&inv).await,
                 Some(CommandName::Ping) => staff::ping(&ctx).await,
+                Some(CommandName::ConfigQuota) => quota::config_quota(&ctx, &inv, data).await,
+                Some(CommandName::ConfigPoints) => quota::config_points(&ctx, &inv).await,
+                Some(CommandName::LogRun) => quota::log_run(&ctx, &inv, data).await,
+                Some(CommandName::LogKey) => quota::log_key(&ctx, &inv, data).await,
+                Some(CommandName::AddQuotaPoints) => {
+                    quota::adjust(&ctx, &inv, data, domain::quota::Currency::Quota).await
+                }
+                Some(CommandName::AddPoints) => {
+                    quota::adjust(&ctx, &inv, data, domain::quota::Currency::Raider).await
+                }
+                Some(CommandName::Stats) => quota::stats(&ctx, &inv, data).await,
+                Some(CommandName::Leaderboard) => quota::leaderboard(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }
@@ -103,6 +117,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                     let roles = member_roles(&interaction);
                     role_pings::component(&ctx, &inv, c, &data.values, &roles).await
                 }
+                CustomId::Quota(c) => quota::component(&ctx, &inv, c, &data.values).await,
             }
         }
         (InteractionType::ModalSubmit, Some(InteractionData::ModalSubmit(data))) => {
@@ -113,6 +128,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             };
             match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
                 CustomId::Run(c) => runs::component(&ctx, &inv, c, input).await,
+                CustomId::Quota(c) => quota::modal(&ctx, &inv, c, data).await,
                 CustomId::Headcount(_)
                 | CustomId::Party(_)
                 | CustomId::RolePing(_)

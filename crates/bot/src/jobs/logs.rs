@@ -79,6 +79,17 @@ pub async fn post(
         } => views::moderation::note_entry(*note_id, *user_id, by, *removed),
         LogEvent::TeamRole { user_id, given } => views::staff::team_entry(*user_id, *given),
         LogEvent::JobFailed { what, reason } => views::logs::failure_entry(what, reason),
+        LogEvent::PointsAwarded { .. } => match views::quota::points_log_entry(event) {
+            Some(e) => e,
+            None => return Ok(()),
+        },
+        LogEvent::QuotaPeriodEnded {
+            role_id,
+            end,
+            met,
+            members,
+            ..
+        } => views::quota::period_log_entry(role_id, *end, *met, *members),
     };
     ctx.http
         .create_message(channel_id(channel))

@@ -5,6 +5,7 @@ mod headcount;
 mod logs;
 mod moderation;
 mod party;
+mod quota;
 mod role_pings;
 mod runs;
 mod staff;
@@ -16,7 +17,7 @@ use twilight_model::id::Id;
 use twilight_model::id::marker::ChannelMarker;
 
 use crate::Ctx;
-use crate::discord::{Failure, classify};
+pub(crate) use crate::discord::{Failure, classify};
 
 #[derive(Debug)]
 pub enum JobError {
@@ -107,6 +108,15 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
         } => moderation::role(ctx, guild, *punishment_id, *give).await,
         Task::Unban { user_id, .. } => moderation::unban(ctx, guild, *user_id).await,
         Task::TeamRoleSync { user_id } => staff::team_sync(ctx, guild, *user_id).await,
+        Task::QuotaPanelsRefresh => quota::refresh_panels(ctx, guild).await,
+        Task::QuotaPanelsTick => Ok(service::quota::panel_tick(&ctx.pool, guild).await?),
+        Task::QuotaRollover { role_id } => {
+            Ok(service::quota::rollover(&ctx.pool, guild, *role_id).await?)
+        }
+        Task::QuotaPanelDelete {
+            channel_id,
+            message_ids,
+        } => quota::delete(ctx, *channel_id, message_ids).await,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod headcount;
 pub mod logs;
 pub mod moderation;
 pub mod party;
+pub mod quota;
 pub mod role_pings;
 pub mod runs;
 pub mod staff;

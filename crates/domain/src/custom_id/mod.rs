@@ -5,6 +5,7 @@
 mod headcount;
 mod moderation;
 mod party;
+mod quota;
 mod role_ping;
 mod run;
 
@@ -13,6 +14,7 @@ use std::fmt;
 pub use headcount::{HeadcountButton, HeadcountComponent};
 pub use moderation::{FIND_PAGE_MAX, FindComponent, FindTab};
 pub use party::{PartyButton, PartyComponent};
+pub use quota::{ConfigAction, Nav, QuotaComponent};
 pub use role_ping::RolePingComponent;
 pub use run::{RunButton, RunComponent};
 
@@ -26,6 +28,7 @@ pub enum CustomId {
     Party(PartyComponent),
     RolePing(RolePingComponent),
     Find(FindComponent),
+    Quota(QuotaComponent),
 }
 
 impl CustomId {
@@ -40,6 +43,7 @@ impl CustomId {
             "party" => PartyComponent::parse(rest).map(CustomId::Party),
             "rping" => RolePingComponent::parse(rest).map(CustomId::RolePing),
             "find" => FindComponent::parse(rest).map(CustomId::Find),
+            "quota" => QuotaComponent::parse(rest).map(CustomId::Quota),
             _ => None,
         }
     }
@@ -53,6 +57,7 @@ impl fmt::Display for CustomId {
             CustomId::Party(c) => write!(f, "party:{c}"),
             CustomId::RolePing(c) => write!(f, "rping:{c}"),
             CustomId::Find(c) => write!(f, "find:{c}"),
+            CustomId::Quota(c) => write!(f, "quota:{c}"),
         }
     }
 }

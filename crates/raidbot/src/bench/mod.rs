@@ -2,6 +2,9 @@
 //! database of their own on the configured PostgreSQL server and drop it afterwards.
 
 pub mod join_burst;
+pub mod leaderboard;
+
+pub use leaderboard::{Options, leaderboard};
 
 /// p-th percentile (0–100) of sorted values, nearest rank.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {

@@ -8,6 +8,7 @@ mod headcount;
 mod moderation;
 mod party;
 mod process;
+mod quota;
 mod raid_tools;
 mod role_pings;
 mod runs;

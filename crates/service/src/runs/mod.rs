@@ -308,6 +308,7 @@ pub async fn transition(
             };
             store_runs::mark_closed(&mut tx, guild, run_id, next, actor.user_id, reason).await?;
             tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
+            crate::quota::on_run_ended(&mut tx, &run).await?;
             tasks::log(
                 &mut tx,
                 guild,
@@ -355,6 +356,7 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
     };
     let closed = store_runs::mark_closed(&mut tx, guild, run_id, next, None, "auto").await?;
     tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
+    crate::quota::on_run_ended(&mut tx, &run).await?;
     tasks::log(
         &mut tx,
         guild,

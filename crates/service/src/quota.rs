@@ -1,0 +1,1030 @@
+//! Quota and raider points: automatic awards when runs end, manual awards, configuration,
+//! periods that roll over by themselves, stats, leaderboards and quota panels.
+//!
+//! Every award is a `point_event` row written with the summaries in one transaction; the
+//! unique key (guild, source, member, kind) makes automatic awards exactly-once.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use domain::catalog::catalog;
+use domain::quota::{
+    Currency, Metric, ModAction, Period, PeriodChoice, PointKind, Points, Schedule,
+};
+use domain::{ChannelKey, RoleKey, RunStatus, Snowflake};
+use serde_json::json;
+use store::points::{
+    self as sp, ALL_TIME, DungeonLine, LEADERBOARD_SCOPE, NewEvent, PointConfig, QuotaRole, Ranked,
+};
+use store::runs::{self as store_runs, Run};
+use store::{PgConnection, PgPool, jobs, logs};
+
+use crate::tasks::{self, LogEvent, Task};
+use crate::{Actor, Result, ServiceError};
+
+/// Leaderboard page size in Discord.
+pub const PAGE_SIZE: i64 = 25;
+/// How often quota panels are redrawn even when nothing is awarded.
+pub const PANEL_TICK: chrono::Duration = chrono::Duration::minutes(10);
+/// Most runs or keys one /logrun or /logkey may log.
+pub const LOG_AMOUNT_MAX: i64 = 999;
+
+fn is_exalt(dungeon: &str) -> bool {
+    catalog()
+        .dungeon(dungeon)
+        .is_some_and(|d| d.category.starts_with("Exaltation"))
+}
+
+fn dungeon_name(code: &str) -> String {
+    catalog()
+        .dungeon(code)
+        .map(|d| d.name.clone())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+fn check_dungeon(code: &str) -> Result<String> {
+    let code = code.trim();
+    catalog()
+        .dungeon(code)
+        .map(|d| d.code.clone())
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "unknown_dungeon",
+                format!("`{code}` is not a dungeon raidbot knows; pick one from the list."),
+            )
+        })
+}
+
+/// What organizing one run of `dungeon` is worth to `organizer`: their highest quota
+/// role's value, or 1 point when they hold no configured quota role.
+async fn organizer_value(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    organizer: Snowflake,
+    dungeon: &str,
+) -> Result<Points> {
+    Ok(
+        match sp::highest_quota_role(conn, guild, organizer).await? {
+            Some(q) => q.run_value(dungeon, is_exalt(dungeon)),
+            None => Points::ONE,
+        },
+    )
+}
+
+/// Awards an ended run, in the caller's transaction (the one that ended it). The organizer
+/// gets the quota value of each dungeon completed; each raider present at a completion gets
+/// the completion value, and whoever popped a key the key-pop value. Completions are the
+/// run's key pops (each with its roster snapshot); a run without key pops completes one
+/// dungeon for the raiders joined at the end. Cancelled runs award nothing. Calling this
+/// twice for one run writes nothing the second time (unique source keys).
+pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
+    let guild = run.guild_id;
+    let Some(run) = store_runs::get(tx, guild, run.run_id).await? else {
+        return Ok(0);
+    };
+    if run.status != RunStatus::Ended {
+        return Ok(0);
+    }
+    let at = run.ended_at.unwrap_or_else(Utc::now);
+    let config = sp::point_config(tx, guild).await?;
+    let pops = sp::run_key_pops(tx, guild, run.run_id).await?;
+    let organizer_role = sp::highest_quota_role(tx, guild, run.organizer_id).await?;
+    let value_of = |dungeon: &str| match &organizer_role {
+        Some(q) => q.run_value(dungeon, is_exalt(dungeon)),
+        None => Points::ONE,
+    };
+    let run_source = format!("run:{}", run.run_id);
+    let mut events = Vec::new();
+    let (organizer_amount, completed) = if pops.is_empty() {
+        for p in store_runs::participants(tx, guild, run.run_id).await? {
+            events.push(NewEvent {
+                member_id: p.user_id,
+                currency: Currency::Raider,
+                kind: PointKind::RunCompleted,
+                amount: config.completion(&run.dungeon_code),
+                units: 1,
+                dungeon_code: Some(run.dungeon_code.clone()),
+                source: run_source.clone(),
+            });
+        }
+        (value_of(&run.dungeon_code), 1)
+    } else {
+        let mut total = Points::ZERO;
+        for (pop_id, popper, dungeon, count, raiders) in &pops {
+            total.0 += value_of(dungeon).0;
+            let source = format!("pop:{pop_id}");
+            events.push(NewEvent {
+                member_id: *popper,
+                currency: Currency::Raider,
+                kind: PointKind::KeyPopped,
+                amount: config.key_pop(dungeon).times(i64::from(*count)),
+                units: *count,
+                dungeon_code: Some(dungeon.clone()),
+                source: source.clone(),
+            });
+            for raider in raiders {
+                events.push(NewEvent {
+                    member_id: *raider,
+                    currency: Currency::Raider,
+                    kind: PointKind::RunCompleted,
+                    amount: config.completion(dungeon),
+                    units: 1,
+                    dungeon_code: Some(dungeon.clone()),
+                    source: source.clone(),
+                });
+            }
+        }
+        (total, i32::try_from(pops.len()).unwrap_or(i32::MAX))
+    };
+    events.push(NewEvent {
+        member_id: run.organizer_id,
+        currency: Currency::Quota,
+        kind: PointKind::RunOrganized,
+        amount: organizer_amount,
+        units: completed,
+        dungeon_code: Some(run.dungeon_code.clone()),
+        source: run_source,
+    });
+    let written = sp::insert_events_in(
+        tx,
+        guild,
+        &config.schedule,
+        &events,
+        run.closed_by,
+        None,
+        at,
+    )
+    .await?;
+    if !written.is_empty() {
+        refresh_panels(tx, guild).await?;
+    }
+    Ok(written.len())
+}
+
+/// Awards a moderation action's quota points to `moderator` (0 when their quota role gives
+/// none), once per `reference` (e.g. `warn:<id>`). For the moderation features to call in
+/// their own transactions.
+pub async fn award_moderation(
+    tx: &mut PgConnection,
+    guild: Snowflake,
+    moderator: Snowflake,
+    action: ModAction,
+    reference: &str,
+) -> Result<bool> {
+    let value = sp::highest_quota_role(tx, guild, moderator)
+        .await?
+        .and_then(|q| q.moderation.get(action.as_str()).copied())
+        .unwrap_or(Points::ZERO);
+    if value == Points::ZERO && action != ModAction::Verify {
+        return Ok(false);
+    }
+    let event = NewEvent {
+        member_id: moderator,
+        currency: Currency::Quota,
+        kind: PointKind::Moderation(action),
+        amount: value,
+        units: 1,
+        dungeon_code: None,
+        source: format!("mod:{reference}"),
+    };
+    let written = sp::insert_events(tx, guild, &[event], Some(moderator), None, Utc::now()).await?;
+    if !written.is_empty() {
+        refresh_panels(tx, guild).await?;
+    }
+    Ok(!written.is_empty())
+}
+
+/// Queues a coalesced refresh of the guild's quota panels.
+pub async fn refresh_panels(conn: &mut PgConnection, guild: Snowflake) -> store::Result<()> {
+    let due = Utc::now() + chrono::Duration::from_std(tasks::PANEL_COALESCE).unwrap_or_default();
+    tasks::queue(conn, guild, Task::QuotaPanelsRefresh, Some(due)).await?;
+    Ok(())
+}
+
+// ---------- manual awards ----------
+
+/// What a manual award did, for the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Awarded {
+    pub member: Snowflake,
+    pub currency: Currency,
+    pub amount: Points,
+    pub units: i32,
+    pub dungeon: Option<String>,
+    /// The member's total in that currency afterwards (quota: current period).
+    pub total: Points,
+}
+
+async fn record_manual(
+    tx: &mut PgConnection,
+    guild: Snowflake,
+    actor: &Actor,
+    event: NewEvent,
+    reason: Option<&str>,
+) -> Result<Awarded> {
+    let at = Utc::now();
+    sp::insert_events(
+        tx,
+        guild,
+        std::slice::from_ref(&event),
+        actor.user_id,
+        reason,
+        at,
+    )
+    .await?;
+    let total = match event.currency {
+        Currency::Raider => Points(
+            sp::member_sums(tx, guild, ALL_TIME, event.member_id)
+                .await?
+                .get(&Metric::RaiderPoints)
+                .copied()
+                .unwrap_or(0),
+        ),
+        Currency::Quota => {
+            let period = member_period(tx, guild, event.member_id, at).await?.1;
+            sp::member_quota_between(tx, guild, event.member_id, &period).await?
+        }
+    };
+    let awarded = Awarded {
+        member: event.member_id,
+        currency: event.currency,
+        amount: event.amount,
+        units: event.units,
+        dungeon: event.dungeon_code.clone(),
+        total,
+    };
+    logs::record_audit(
+        tx,
+        guild,
+        &actor.audit(),
+        event.kind.as_str(),
+        serde_json::Value::Null,
+        json!({"member": event.member_id.to_string(), "currency": event.currency.as_str(),
+               "amount": event.amount.to_string(), "units": event.units,
+               "dungeon": event.dungeon_code, "reason": reason}),
+    )
+    .await?;
+    tasks::log(
+        tx,
+        guild,
+        ChannelKey::QuotaLog,
+        LogEvent::PointsAwarded {
+            by: actor
+                .user_id
+                .map(|u| u.to_string())
+                .unwrap_or_else(|| actor.label.clone()),
+            member: event.member_id.to_string(),
+            currency: event.currency,
+            kind: event.kind.as_str().to_owned(),
+            amount: event.amount.0,
+            units: event.units,
+            dungeon: event.dungeon_code,
+            reason: reason.map(str::to_owned),
+            total: total.0,
+        },
+    )
+    .await?;
+    refresh_panels(tx, guild).await?;
+    Ok(awarded)
+}
+
+fn check_count(amount: i64, what: &str) -> Result<i32> {
+    if amount == 0 || amount.abs() > LOG_AMOUNT_MAX {
+        return Err(ServiceError::invalid(
+            "invalid_amount",
+            format!(
+                "The number of {what} must be between -{LOG_AMOUNT_MAX} and {LOG_AMOUNT_MAX}, and not 0."
+            ),
+        ));
+    }
+    Ok(i32::try_from(amount).unwrap_or(0))
+}
+
+/// `/logrun`: runs organized outside the bot, worth the member's quota value each.
+/// Organizers log for themselves; logging for someone else needs Officer.
+pub async fn log_run(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    dungeon: &str,
+    amount: i64,
+    member: Option<Snowflake>,
+) -> Result<Awarded> {
+    actor.require(RoleKey::Organizer)?;
+    let member = member.or(actor.user_id).ok_or_else(|| {
+        ServiceError::invalid("member_required", "Say whose runs to log (member).")
+    })?;
+    if Some(member) != actor.user_id {
+        actor.require(RoleKey::Officer).map_err(|_| {
+            ServiceError::Forbidden(
+                "You can log runs for yourself; logging them for another member needs Officer (or higher).".into(),
+            )
+        })?;
+    }
+    let dungeon = check_dungeon(dungeon)?;
+    let units = check_count(amount, "runs")?;
+    let mut tx = pool.begin().await?;
+    let value = organizer_value(&mut tx, guild, member, &dungeon).await?;
+    let source = sp::adjustment_source(&mut tx).await?;
+    let event = NewEvent {
+        member_id: member,
+        currency: Currency::Quota,
+        kind: PointKind::RunLogged,
+        amount: value.times(amount),
+        units,
+        dungeon_code: Some(dungeon),
+        source,
+    };
+    let out = record_manual(&mut tx, guild, actor, event, None).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// `/logkey`: keys popped outside a run, worth the dungeon's key-pop value each.
+pub async fn log_key(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    member: Snowflake,
+    dungeon: &str,
+    amount: i64,
+) -> Result<Awarded> {
+    actor.require(RoleKey::Organizer)?;
+    let dungeon = check_dungeon(dungeon)?;
+    let units = check_count(amount, "keys")?;
+    let mut tx = pool.begin().await?;
+    let config = sp::point_config(&mut tx, guild).await?;
+    let pop =
+        sp::insert_manual_key_pop(&mut tx, guild, member, &dungeon, units, actor.user_id).await?;
+    let event = NewEvent {
+        member_id: member,
+        currency: Currency::Raider,
+        kind: PointKind::KeyLogged,
+        amount: config.key_pop(&dungeon).times(amount),
+        units,
+        dungeon_code: Some(dungeon),
+        source: format!("pop:{pop}"),
+    };
+    let out = record_manual(&mut tx, guild, actor, event, None).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// `/addquotapoints` and `/addpoints`: an officer's adjustment, ±9999, not 0, with a reason.
+pub async fn adjust(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    member: Snowflake,
+    currency: Currency,
+    amount: &str,
+    reason: &str,
+) -> Result<Awarded> {
+    actor.require(RoleKey::Officer)?;
+    let amount = Points::parse_adjustment(amount)
+        .map_err(|e| ServiceError::invalid("invalid_points", e.to_string()))?;
+    let reason = domain::limits::optional_text("Reason", Some(reason), 200)
+        .map_err(|e| ServiceError::invalid("invalid_reason", e.to_string()))?
+        .ok_or_else(|| {
+            ServiceError::invalid("reason_required", "Give a reason for the adjustment.")
+        })?;
+    let mut tx = pool.begin().await?;
+    let source = sp::adjustment_source(&mut tx).await?;
+    let event = NewEvent {
+        member_id: member,
+        currency,
+        kind: PointKind::Adjustment,
+        amount,
+        units: 1,
+        dungeon_code: None,
+        source,
+    };
+    let out = record_manual(&mut tx, guild, actor, event, Some(&reason)).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+// ---------- periods ----------
+
+/// The member's quota role (highest held) and its current period; the leaderboard period
+/// when they hold none.
+async fn member_period(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    member: Snowflake,
+    at: DateTime<Utc>,
+) -> Result<(Option<QuotaRole>, Period)> {
+    match sp::highest_quota_role(conn, guild, member).await? {
+        Some(q) => {
+            let p = sp::ensure_period(conn, guild, q.role_id.db(), &q.schedule, at).await?;
+            Ok((Some(q), p.period))
+        }
+        None => {
+            let schedule = sp::leaderboard_schedule(conn, guild).await?;
+            let p = sp::ensure_period(conn, guild, LEADERBOARD_SCOPE, &schedule, at).await?;
+            Ok((None, p.period))
+        }
+    }
+}
+
+/// The rollover timer of a quota role fired: materialize the new period, schedule the next
+/// boundary, redraw the panels and log how the finished period ended. Running it twice (or
+/// early) changes nothing but the timer.
+pub async fn rollover(pool: &PgPool, guild: Snowflake, role: Snowflake) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let Some(q) = sp::quota_role(&mut tx, guild, role).await? else {
+        return Ok(());
+    };
+    let now = Utc::now();
+    let current = sp::ensure_period(&mut tx, guild, role.db(), &q.schedule, now).await?;
+    let queued = tasks::queue(
+        &mut tx,
+        guild,
+        Task::QuotaRollover { role_id: role },
+        Some(current.period.end),
+    )
+    .await?;
+    if !queued {
+        jobs::reschedule(
+            &mut tx,
+            guild,
+            "quota_rollover",
+            &format!("rollover:{role}"),
+            current.period.end,
+        )
+        .await?;
+    }
+    if let Some(last) = sp::period_before(&mut tx, guild, role.db(), &current).await?
+        && last.period.end > now - chrono::Duration::hours(1)
+    {
+        let members = sp::panel_members(&mut tx, guild, &q).await?;
+        let points = sp::quota_points_between(&mut tx, guild, &members, &last.period).await?;
+        let met = members
+            .iter()
+            .filter(|m| points.get(m).copied().unwrap_or_default() >= q.required)
+            .count();
+        tasks::log(
+            &mut tx,
+            guild,
+            ChannelKey::QuotaLog,
+            LogEvent::QuotaPeriodEnded {
+                role_id: role.to_string(),
+                start: last.period.start,
+                end: last.period.end,
+                met,
+                members: members.len(),
+            },
+        )
+        .await?;
+    }
+    refresh_panels(&mut tx, guild).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Makes sure the role's current period exists and its boundary timer is queued.
+async fn arm_role(tx: &mut PgConnection, guild: Snowflake, q: &QuotaRole) -> Result<Period> {
+    let current = sp::ensure_period(tx, guild, q.role_id.db(), &q.schedule, Utc::now()).await?;
+    let key = format!("rollover:{}", q.role_id);
+    if !jobs::reschedule(tx, guild, "quota_rollover", &key, current.period.end).await? {
+        tasks::queue(
+            tx,
+            guild,
+            Task::QuotaRollover { role_id: q.role_id },
+            Some(current.period.end),
+        )
+        .await?;
+    }
+    tasks::queue(
+        tx,
+        guild,
+        Task::QuotaPanelsTick,
+        Some(Utc::now() + PANEL_TICK),
+    )
+    .await?;
+    refresh_panels(tx, guild).await?;
+    Ok(current.period)
+}
+
+// ---------- configuration ----------
+
+/// "Every N days" counts from the end of the current period (the next boundary).
+fn anchored(s: Schedule, next_boundary: DateTime<Utc>) -> Schedule {
+    match s {
+        Schedule::EveryDays { days, .. } => Schedule::EveryDays {
+            days,
+            anchor: next_boundary,
+        },
+        other => other,
+    }
+}
+
+/// A quota role's settings with its current period, for the configuration panel.
+#[derive(Debug, Clone)]
+pub struct QuotaRoleView {
+    pub role: QuotaRole,
+    pub configured: bool,
+    pub period: Period,
+}
+
+/// The configuration of a quota role as it is (defaults when not configured yet).
+pub async fn quota_role_view(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    role: Snowflake,
+) -> Result<QuotaRoleView> {
+    actor.require(RoleKey::Moderator)?;
+    let mut conn = pool.acquire().await?;
+    match sp::quota_role(&mut conn, guild, role).await? {
+        Some(q) => {
+            let p = sp::ensure_period(&mut conn, guild, role.db(), &q.schedule, Utc::now()).await?;
+            Ok(QuotaRoleView {
+                role: q,
+                configured: true,
+                period: p.period,
+            })
+        }
+        None => {
+            let q = QuotaRole::new(role);
+            let period = q.schedule.period_containing(Utc::now());
+            Ok(QuotaRoleView {
+                role: q,
+                configured: false,
+                period,
+            })
+        }
+    }
+}
+
+/// One change to a quota role.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuotaChange {
+    /// Only records the role (and its Discord position) with defaults.
+    Touch,
+    Required(Points),
+    /// Applies from the next boundary.
+    Schedule(Schedule),
+    /// The current period starts here (by hand); it runs to the next boundary after now.
+    CurrentStart(DateTime<Utc>),
+    BasePoints {
+        exalt: Points,
+        non_exalt: Points,
+    },
+    Moderation(BTreeMap<String, Points>),
+    Override {
+        dungeon: String,
+        points: Option<Points>,
+    },
+}
+
+/// Applies a change to a quota role (created with defaults if new). Moderator or above.
+pub async fn configure_quota_role(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    role: Snowflake,
+    position: Option<i32>,
+    change: QuotaChange,
+) -> Result<QuotaRoleView> {
+    actor.require(RoleKey::Moderator)?;
+    let mut tx = pool.begin().await?;
+    let (mut q, _created) = sp::lock_quota_role(&mut tx, guild, role, position).await?;
+    let before = format!("{q:?}");
+    match &change {
+        QuotaChange::Touch => {}
+        QuotaChange::Required(p) => q.required = *p,
+        QuotaChange::Schedule(s) => {
+            let s = s
+                .validate()
+                .map_err(|e| ServiceError::invalid("invalid_schedule", e.to_string()))?;
+            // The current period keeps its end; the new schedule counts from there.
+            let current =
+                sp::ensure_period(&mut tx, guild, role.db(), &q.schedule, Utc::now()).await?;
+            q.schedule = anchored(s, current.period.end);
+        }
+        QuotaChange::CurrentStart(start) => {
+            let now = Utc::now();
+            if *start > now {
+                return Err(ServiceError::invalid(
+                    "invalid_period_start",
+                    "The current period cannot start in the future.",
+                ));
+            }
+            if now - *start > chrono::Duration::days(366) {
+                return Err(ServiceError::invalid(
+                    "invalid_period_start",
+                    "The current period cannot start more than a year ago.",
+                ));
+            }
+            sp::set_current_start(&mut tx, guild, role.db(), &q.schedule, *start, now).await?;
+        }
+        QuotaChange::BasePoints { exalt, non_exalt } => {
+            q.exalt_points = *exalt;
+            q.non_exalt_points = *non_exalt;
+        }
+        QuotaChange::Moderation(m) => q.moderation = m.clone(),
+        QuotaChange::Override { dungeon, points } => {
+            let code = check_dungeon(dungeon)?;
+            sp::set_quota_override(&mut tx, guild, role, &code, *points).await?;
+        }
+    }
+    sp::save_quota_role(&mut tx, guild, &q).await?;
+    let q = sp::quota_role(&mut tx, guild, role)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("quota role vanished".into()))?;
+    let period = arm_role(&mut tx, guild, &q).await?;
+    if change != QuotaChange::Touch {
+        logs::record_audit(
+            &mut tx,
+            guild,
+            &actor.audit(),
+            "configure_quota_role",
+            json!({"role": role.to_string(), "before": before}),
+            json!({"role": role.to_string(), "change": format!("{change:?}")}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(QuotaRoleView {
+        role: q,
+        configured: true,
+        period,
+    })
+}
+
+/// What a panel button asks of a quota role's panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PanelAction {
+    Refresh,
+    /// Delete the posted panel and post it anew.
+    Reset,
+    /// Delete the configuration (events stay).
+    Delete,
+}
+
+pub async fn panel_action(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    role: Snowflake,
+    action: PanelAction,
+) -> Result<()> {
+    actor.require(RoleKey::Moderator)?;
+    let mut tx = pool.begin().await?;
+    let Some(q) = sp::quota_role(&mut tx, guild, role).await? else {
+        return Err(ServiceError::NotFound(
+            "That role has no quota configuration.".into(),
+        ));
+    };
+    if matches!(action, PanelAction::Reset | PanelAction::Delete)
+        && let Some(channel) = q.panel_channel_id
+        && !q.panel_message_ids.is_empty()
+    {
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::QuotaPanelDelete {
+                channel_id: channel,
+                message_ids: q.panel_message_ids.clone(),
+            },
+            None,
+        )
+        .await?;
+        sp::set_panel_messages(&mut tx, guild, role, None, &[]).await?;
+    }
+    if action == PanelAction::Delete {
+        sp::delete_quota_role(&mut tx, guild, role).await?;
+        logs::record_audit(
+            &mut tx,
+            guild,
+            &actor.audit(),
+            "delete_quota_role",
+            json!({"role": role.to_string(), "before": format!("{q:?}")}),
+            serde_json::Value::Null,
+        )
+        .await?;
+    }
+    refresh_panels(&mut tx, guild).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The raider-points settings.
+pub async fn point_config(pool: &PgPool, guild: Snowflake, actor: &Actor) -> Result<PointConfig> {
+    actor.require(RoleKey::Moderator)?;
+    let mut conn = pool.acquire().await?;
+    Ok(sp::point_config(&mut conn, guild).await?)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PointsChange {
+    Defaults {
+        completion: Points,
+        key_pop: Points,
+    },
+    Dungeon {
+        dungeon: String,
+        completion: Option<Points>,
+        key_pop: Option<Points>,
+    },
+    /// The leaderboard's period; applies from the next boundary.
+    Schedule(Schedule),
+}
+
+pub async fn configure_points(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    change: PointsChange,
+) -> Result<PointConfig> {
+    actor.require(RoleKey::Moderator)?;
+    let mut tx = pool.begin().await?;
+    store::guild_config::ensure_guild(&mut tx, guild).await?;
+    let mut cfg = sp::point_config(&mut tx, guild).await?;
+    match &change {
+        PointsChange::Defaults {
+            completion,
+            key_pop,
+        } => {
+            cfg.completion_points = *completion;
+            cfg.key_pop_points = *key_pop;
+        }
+        PointsChange::Dungeon {
+            dungeon,
+            completion,
+            key_pop,
+        } => {
+            let code = check_dungeon(dungeon)?;
+            sp::set_point_dungeon(&mut tx, guild, &code, *completion, *key_pop).await?;
+        }
+        PointsChange::Schedule(s) => {
+            // The current period keeps its end; the new schedule applies after it.
+            let current =
+                sp::ensure_period(&mut tx, guild, LEADERBOARD_SCOPE, &cfg.schedule, Utc::now())
+                    .await?;
+            let s = s
+                .validate()
+                .map_err(|e| ServiceError::invalid("invalid_schedule", e.to_string()))?;
+            cfg.schedule = anchored(s, current.period.end);
+        }
+    }
+    sp::save_point_config(&mut tx, guild, &cfg).await?;
+    logs::record_audit(
+        &mut tx,
+        guild,
+        &actor.audit(),
+        "configure_points",
+        serde_json::Value::Null,
+        json!({"change": format!("{change:?}")}),
+    )
+    .await?;
+    let cfg = sp::point_config(&mut tx, guild).await?;
+    tx.commit().await?;
+    Ok(cfg)
+}
+
+// ---------- views ----------
+
+/// What `/stats` shows.
+#[derive(Debug, Clone)]
+pub struct MemberStats {
+    pub member: Snowflake,
+    pub raider_points: Points,
+    pub raider_rank: Option<i64>,
+    pub quota_all_time: Points,
+    pub quota_current: Points,
+    pub quota_role: Option<(Snowflake, Points)>,
+    pub period: Period,
+    pub runs_organized: i64,
+    pub runs_completed: i64,
+    pub keys_popped: i64,
+    pub verifications: i64,
+    pub dungeons: Vec<DungeonLine>,
+}
+
+pub async fn stats(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    member: Snowflake,
+) -> Result<MemberStats> {
+    actor.require(RoleKey::VerifiedRaider)?;
+    let mut conn = pool.acquire().await?;
+    let sums = sp::member_sums(&mut conn, guild, ALL_TIME, member).await?;
+    let get = |m: Metric| sums.get(&m).copied().unwrap_or(0);
+    let (role, period) = member_period(&mut conn, guild, member, Utc::now()).await?;
+    let quota_current = sp::member_quota_between(&mut conn, guild, member, &period).await?;
+    let raider = get(Metric::RaiderPoints);
+    let raider_rank = if raider != 0 {
+        Some(sp::rank_of(&mut conn, guild, ALL_TIME, Metric::RaiderPoints, raider).await?)
+    } else {
+        None
+    };
+    let dungeons = sp::member_dungeons(&mut conn, guild, member).await?;
+    Ok(MemberStats {
+        member,
+        raider_points: Points(raider),
+        raider_rank,
+        quota_all_time: Points(get(Metric::QuotaPoints)),
+        quota_current,
+        quota_role: role.map(|q| (q.role_id, q.required)),
+        period,
+        runs_organized: get(Metric::RunsOrganized),
+        runs_completed: get(Metric::RunsCompleted),
+        keys_popped: get(Metric::KeysPopped),
+        verifications: get(Metric::Verifications),
+        dungeons,
+    })
+}
+
+/// One page of a leaderboard.
+#[derive(Debug, Clone)]
+pub struct LeaderboardPage {
+    pub metric: Metric,
+    pub choice: PeriodChoice,
+    /// The period shown (None for all time, or "last" when there is none yet).
+    pub period: Option<Period>,
+    pub rows: Vec<Ranked>,
+    pub offset: i64,
+    pub total: i64,
+}
+
+impl LeaderboardPage {
+    /// 1-based page number and page count for `PAGE_SIZE` pages.
+    pub fn pages(&self) -> (i64, i64) {
+        (
+            self.offset / PAGE_SIZE + 1,
+            ((self.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        )
+    }
+}
+
+pub async fn leaderboard(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    metric: Metric,
+    choice: PeriodChoice,
+    offset: i64,
+    limit: i64,
+) -> Result<LeaderboardPage> {
+    actor.require(RoleKey::VerifiedRaider)?;
+    let mut conn = pool.acquire().await?;
+    let (scope, period) = match choice {
+        PeriodChoice::AllTime => (Some(ALL_TIME), None),
+        PeriodChoice::Current | PeriodChoice::Last => {
+            let schedule = sp::leaderboard_schedule(&mut conn, guild).await?;
+            let current =
+                sp::ensure_period(&mut conn, guild, LEADERBOARD_SCOPE, &schedule, Utc::now())
+                    .await?;
+            if choice == PeriodChoice::Current {
+                (Some(current.period_id), Some(current.period))
+            } else {
+                match sp::period_before(&mut conn, guild, LEADERBOARD_SCOPE, &current).await? {
+                    Some(last) => (Some(last.period_id), Some(last.period)),
+                    None => (None, None),
+                }
+            }
+        }
+    };
+    let limit = limit.clamp(1, 100);
+    let offset = offset.max(0);
+    let (rows, total) = match scope {
+        Some(scope) => {
+            let total = sp::leaderboard_size(&mut conn, guild, scope, metric).await?;
+            let offset = offset.min(((total - 1) / limit).max(0) * limit);
+            (
+                sp::leaderboard(&mut conn, guild, scope, metric, offset, limit).await?,
+                total,
+            )
+        }
+        None => (Vec::new(), 0),
+    };
+    let offset = offset.min(((total - 1).max(0) / limit) * limit);
+    Ok(LeaderboardPage {
+        metric,
+        choice,
+        period,
+        rows,
+        offset,
+        total,
+    })
+}
+
+/// A quota panel's content.
+#[derive(Debug, Clone)]
+pub struct PanelData {
+    pub role: QuotaRole,
+    pub period: Period,
+    /// Members of the role (highest quota role) with their points, best first.
+    pub rows: Vec<(Snowflake, Points)>,
+    /// The finished period just before: (period, members who met it, members).
+    pub last: Option<(Period, usize, usize)>,
+}
+
+/// What the quota panels of the guild show, one per quota role, highest role first.
+pub async fn panels(pool: &PgPool, guild: Snowflake) -> Result<Vec<PanelData>> {
+    let mut conn = pool.acquire().await?;
+    let roles = sp::quota_roles(&mut conn, guild).await?;
+    let mut out = Vec::with_capacity(roles.len());
+    for q in roles {
+        out.push(panel_for(&mut conn, guild, q, Utc::now()).await?);
+    }
+    Ok(out)
+}
+
+pub async fn panel_for(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    q: QuotaRole,
+    now: DateTime<Utc>,
+) -> Result<PanelData> {
+    let current = sp::ensure_period(conn, guild, q.role_id.db(), &q.schedule, now).await?;
+    let members = sp::panel_members(conn, guild, &q).await?;
+    let points = sp::quota_points_between(conn, guild, &members, &current.period).await?;
+    let mut rows: Vec<(Snowflake, Points)> = members
+        .iter()
+        .map(|m| (*m, points.get(m).copied().unwrap_or_default()))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let last = match sp::period_before(conn, guild, q.role_id.db(), &current).await? {
+        Some(last) => {
+            let before = sp::quota_points_between(conn, guild, &members, &last.period).await?;
+            let met = members
+                .iter()
+                .filter(|m| before.get(m).copied().unwrap_or_default() >= q.required)
+                .count();
+            Some((last.period, met, members.len()))
+        }
+        None => None,
+    };
+    Ok(PanelData {
+        role: q,
+        period: current.period,
+        rows,
+        last,
+    })
+}
+
+/// The bot posted or edited a role's panel messages: remember them.
+pub async fn panel_posted(
+    pool: &PgPool,
+    guild: Snowflake,
+    role: Snowflake,
+    channel: Option<Snowflake>,
+    messages: &[Snowflake],
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    sp::set_panel_messages(&mut conn, guild, role, channel, messages).await?;
+    Ok(())
+}
+
+/// The 10-minute panel timer: redraw and schedule the next one while quota roles exist.
+pub async fn panel_tick(pool: &PgPool, guild: Snowflake) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    if !sp::quota_roles(&mut tx, guild).await?.is_empty() {
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::QuotaPanelsTick,
+            Some(Utc::now() + PANEL_TICK),
+        )
+        .await?;
+        refresh_panels(&mut tx, guild).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---------- what the bot sees of members' roles ----------
+
+/// A member's roles as an interaction or gateway event shows them.
+pub async fn member_roles_seen(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+    roles: &[Snowflake],
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    sp::sync_member_roles(&mut conn, guild, user, roles).await?;
+    Ok(())
+}
+
+/// Role positions as a GUILD_CREATE or GUILD_ROLE_UPDATE shows them.
+pub async fn role_positions_seen(
+    pool: &PgPool,
+    guild: Snowflake,
+    positions: &[(Snowflake, i32)],
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    for (role, position) in positions {
+        sp::set_role_position(&mut conn, guild, *role, *position).await?;
+    }
+    Ok(())
+}
+
+/// Names a dungeon for messages.
+pub fn dungeon_label(code: &str) -> String {
+    dungeon_name(code)
+}
