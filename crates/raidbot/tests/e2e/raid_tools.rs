@@ -514,3 +514,101 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
         .await
         .expect("each stage's ping replaces the previous one");
 }
+
+#[tokio::test]
+async fn key_logging_survives_a_restart_between_its_steps() {
+    let mut w = World::new(1).await;
+    w.configure().await;
+    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let panel = w.panel().await;
+    press(&w, w.raiders[0], &panel, "Join").await;
+    press(&w, w.organizer, &org, "Start").await;
+    let picker = press(&w, w.organizer, &org, "Key popped").await;
+    let picker_msg = picker.message.clone().unwrap();
+
+    w.restart_bot().await;
+
+    let custom_id = picker_msg
+        .all_components()
+        .into_iter()
+        .find_map(|c| c["custom_id"].as_str().map(str::to_owned))
+        .unwrap();
+    let popped = w
+        .sim
+        .select(
+            w.guild,
+            w.organizer,
+            w.raid,
+            picker_msg.id,
+            &custom_id,
+            &[&w.raiders[0].0.to_string()],
+        )
+        .await;
+    assert!(
+        popped
+            .content
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Key pop logged"),
+        "{:?}",
+        popped.content
+    );
+    w.panel_where("one key popped", |m| {
+        field(m, "Keys popped").map(|f| f.1) == Some("1 popped")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_run_whose_time_ran_out_while_the_bot_was_down_ends_at_start_up_once() {
+    let mut w = World::new(1).await;
+    w.configure().await;
+    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let panel = w.panel().await;
+    press(&w, w.raiders[0], &panel, "Join").await;
+    press(&w, w.organizer, &org, "Start").await;
+
+    w.stop_bot().await;
+    // The run's time runs out while no bot is connected.
+    sqlx::query("UPDATE run SET auto_end_at = now() - interval '1 minute'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE job SET due_at = now() - interval '1 minute' WHERE kind = 'run_auto_end'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    w.start_bot().await;
+
+    w.panel_where("auto-ended", |m| {
+        field(m, "Status").is_some_and(|f| f.1.contains("Auto-ended"))
+    })
+    .await;
+    let (status, reason): (String, Option<String>) =
+        sqlx::query_as("SELECT status, close_reason FROM run")
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (status.as_str(), reason.as_deref()),
+        ("ended", Some("auto"))
+    );
+    let ended_entries = w
+        .sim
+        .eventually(WAIT, || {
+            let n = w
+                .sim
+                .messages(w.raid_log)
+                .iter()
+                .filter(|m| {
+                    m.embeds
+                        .first()
+                        .and_then(|e| e["title"].as_str())
+                        .is_some_and(|t| t.ends_with("auto-ended"))
+                })
+                .count();
+            (n > 0).then_some(n)
+        })
+        .await;
+    assert_eq!(ended_entries, Some(1));
+}
