@@ -13,7 +13,10 @@ pub async fn run(
     config: &BotConfig,
     shutdown: CancellationToken,
 ) -> Result<(), BotError> {
-    let intents = Intents::GUILDS | Intents::GUILD_MEMBERS;
+    let intents = Intents::GUILDS
+        | Intents::GUILD_MEMBERS
+        | Intents::DIRECT_MESSAGES
+        | Intents::MESSAGE_CONTENT;
     let mut builder = ConfigBuilder::new(config.token.clone(), intents);
     if let Some(url) = &config.gateway_url {
         builder = builder.proxy_url(url.clone());
@@ -23,7 +26,8 @@ pub async fn run(
     let wanted = EventTypeFlags::READY
         | EventTypeFlags::RESUMED
         | EventTypeFlags::GUILD_CREATE
-        | EventTypeFlags::INTERACTION_CREATE;
+        | EventTypeFlags::INTERACTION_CREATE
+        | EventTypeFlags::MESSAGE_CREATE;
     loop {
         let item = tokio::select! {
             item = shard.next_event(wanted) => item,
@@ -44,6 +48,12 @@ pub async fn run(
             Event::Resumed => tracing::info!("gateway session resumed"),
             Event::InteractionCreate(interaction) => {
                 tracker.spawn(router::handle(ctx.clone(), interaction.0));
+            }
+            // A direct message (no guild) from a person: the verification DM flow.
+            Event::MessageCreate(message)
+                if message.message.guild_id.is_none() && !message.message.author.bot =>
+            {
+                tracker.spawn(router::direct_message(ctx.clone(), message.message));
             }
             _ => {}
         }

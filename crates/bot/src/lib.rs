@@ -34,6 +34,8 @@ pub struct BotConfig {
     pub dev_guild_id: Option<Id<GuildMarker>>,
     /// Register slash commands at start-up.
     pub register_commands: bool,
+    /// RealmEye (`REALMEYE_BASE_URL`): `https://www.realmeye.com` or a local stub.
+    pub realmeye_base_url: String,
 }
 
 impl std::fmt::Debug for BotConfig {
@@ -52,6 +54,8 @@ pub struct Context {
     pub http: Client,
     pub pool: PgPool,
     pub application_id: Id<ApplicationMarker>,
+    pub realmeye: realmeye::Client,
+    pub realmeye_base_url: String,
 }
 
 pub type Ctx = Arc<Context>;
@@ -80,10 +84,16 @@ pub async fn run(
         .model()
         .await
         .map_err(|e| BotError::Discord(e.to_string()))?;
+    let realmeye = realmeye::Client::new(realmeye::ClientConfig::with_base_url(
+        config.realmeye_base_url.clone(),
+    ))
+    .map_err(|e| BotError::Discord(e.to_string()))?;
     let ctx: Ctx = Arc::new(Context {
         http,
         pool,
         application_id: application.id,
+        realmeye,
+        realmeye_base_url: config.realmeye_base_url.clone(),
     });
     if config.register_commands {
         commands::register(&ctx.http, ctx.application_id, config.dev_guild_id)

@@ -70,6 +70,17 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
     }
     let (guild, member) = match (interaction.guild_id, interaction.member.as_ref()) {
         (Some(g), Some(m)) => (g, m),
+        _ if dm_verification(&interaction).is_some() => {
+            // Buttons of the verification DM flow: the session row names the guild.
+            if let (Some(c), Some(user)) = (
+                dm_verification(&interaction),
+                handlers::verification::dm_user(&interaction),
+            ) {
+                let work = handlers::verification::dm_component(&ctx, user, c);
+                let _ = answer_in_time(&ctx, &interaction, work).await;
+            }
+            return;
+        }
         _ => {
             answer(
                 &ctx,
@@ -133,6 +144,43 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
         {
             tracing::warn!(error = %e, "could not write the command log");
         }
+    }
+}
+
+/// A member wrote to the bot in DMs: continue their verification, or say how to start.
+pub async fn direct_message(ctx: Ctx, message: twilight_model::channel::Message) {
+    let Ok(user) = Snowflake::new(message.author.id.get()) else {
+        return;
+    };
+    let attachment = message.attachments.first().map(|a| {
+        let image = a
+            .content_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("image/"));
+        (a.url.clone(), image)
+    });
+    let answer =
+        handlers::verification::direct_message(&ctx, user, &message.content, attachment).await;
+    if let Some(text) = answer
+        && let Err(e) = ctx
+            .http
+            .create_message(message.channel_id)
+            .content(&text)
+            .await
+    {
+        tracing::warn!(error = %e, "could not answer a direct message");
+    }
+}
+
+/// A verification component pressed in a DM, if this is one.
+fn dm_verification(interaction: &Interaction) -> Option<domain::VeriComponent> {
+    let id = match &interaction.data {
+        Some(InteractionData::MessageComponent(c)) => &c.custom_id,
+        _ => return None,
+    };
+    match domain::CustomId::parse(id)? {
+        domain::CustomId::Verification(c) => Some(c),
+        _ => None,
     }
 }
 

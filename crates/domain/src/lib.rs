@@ -15,12 +15,13 @@ pub mod party;
 pub mod roles;
 pub mod run;
 pub mod snowflake;
+pub mod verification;
 
 pub use catalog::{Dungeon, PanelReaction, RaidClass, ReactionKind};
 pub use channels::{ChannelKey, ChannelKind};
 pub use custom_id::{
     CustomId, HeadcountButton, HeadcountComponent, PartyButton, PartyComponent, RolePingComponent,
-    RunButton, RunComponent,
+    RunButton, RunComponent, VeriAction, VeriComponent,
 };
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};

@@ -11,6 +11,7 @@ pub mod party;
 pub mod role_pings;
 pub mod runs;
 pub mod tasks;
+pub mod verification;
 
 pub use actor::Actor;
 pub use error::ServiceError;

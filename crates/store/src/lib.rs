@@ -19,6 +19,7 @@ pub mod run_roster;
 pub mod runs;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod verification;
 
 pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 

@@ -5,6 +5,7 @@ mod headcount;
 mod party;
 mod role_pings;
 mod runs;
+pub(crate) mod verification;
 
 use domain::CustomId;
 use service::ServiceError;
@@ -62,6 +63,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                     let roles = member_roles(&interaction);
                     role_pings::component(&ctx, &inv, c, &data.values, &roles).await
                 }
+                CustomId::Verification(c) => verification::component(&ctx, &inv, c, &[]).await,
             }
         }
         (InteractionType::ModalSubmit, Some(InteractionData::ModalSubmit(data))) => {
@@ -72,6 +74,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             };
             match CustomId::parse(&data.custom_id).ok_or_else(unknown)? {
                 CustomId::Run(c) => runs::component(&ctx, &inv, c, input).await,
+                CustomId::Verification(c) => verification::component(&ctx, &inv, c, &fields).await,
                 CustomId::Headcount(_) | CustomId::Party(_) | CustomId::RolePing(_) => {
                     Err(unknown())
                 }

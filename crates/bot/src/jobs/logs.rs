@@ -59,6 +59,12 @@ pub async fn post(
         LogEvent::RolePingChanged { by, dungeon, role } => {
             views::role_pings::log_entry(by, dungeon, role.as_deref())
         }
+        LogEvent::Verification { event_id } => {
+            match service::verification::event_row(&ctx.pool, guild, *event_id).await? {
+                Some(e) => views::verification::log_entry(&e),
+                None => return Ok(()),
+            }
+        }
         LogEvent::JobFailed { what, reason } => views::logs::failure_entry(what, reason),
     };
     ctx.http

@@ -6,6 +6,7 @@ mod logs;
 mod party;
 mod role_pings;
 mod runs;
+mod verification;
 
 use domain::Snowflake;
 use service::ServiceError;
@@ -86,6 +87,24 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             run_id,
             announcement,
         } => runs::announce(ctx, guild, *run_id, announcement).await,
+        Task::VeriDm { user_id, note } => verification::dm(ctx, guild, *user_id, note).await,
+        Task::MemberSync { user_id } => verification::sync_member(ctx, guild, *user_id).await,
+        Task::VeriSessionExpire { session_id } => {
+            service::verification::expire(&ctx.pool, guild, *session_id)
+                .await
+                .map(|_| ())
+                .map_err(JobError::from)
+        }
+        Task::VeriReviewPost { review_id } => {
+            verification::post_review(ctx, guild, *review_id).await
+        }
+        Task::VeriReviewRefresh { review_id } => {
+            verification::refresh_review(ctx, guild, *review_id).await
+        }
+        Task::VeriPanelPost {
+            channel,
+            custom_role_id,
+        } => verification::post_panel(ctx, guild, *channel, *custom_role_id).await,
     }
 }
 

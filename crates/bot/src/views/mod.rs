@@ -7,6 +7,7 @@ pub mod logs;
 pub mod party;
 pub mod role_pings;
 pub mod runs;
+pub mod verification;
 
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::channel::message::{Component, MessageFlags};

@@ -6,6 +6,7 @@ mod headcount;
 mod party;
 mod role_ping;
 mod run;
+mod verification;
 
 use std::fmt;
 
@@ -13,6 +14,7 @@ pub use headcount::{HeadcountButton, HeadcountComponent};
 pub use party::{PartyButton, PartyComponent};
 pub use role_ping::RolePingComponent;
 pub use run::{RunButton, RunComponent};
+pub use verification::{VeriAction, VeriComponent};
 
 /// Discord's limit on a custom id's length.
 pub const CUSTOM_ID_MAX: usize = 100;
@@ -23,6 +25,7 @@ pub enum CustomId {
     Headcount(HeadcountComponent),
     Party(PartyComponent),
     RolePing(RolePingComponent),
+    Verification(VeriComponent),
 }
 
 impl CustomId {
@@ -36,6 +39,7 @@ impl CustomId {
             "hc" => HeadcountComponent::parse(rest).map(CustomId::Headcount),
             "party" => PartyComponent::parse(rest).map(CustomId::Party),
             "rping" => RolePingComponent::parse(rest).map(CustomId::RolePing),
+            "veri" => VeriComponent::parse(rest).map(CustomId::Verification),
             _ => None,
         }
     }
@@ -48,6 +52,7 @@ impl fmt::Display for CustomId {
             CustomId::Headcount(c) => write!(f, "hc:{c}"),
             CustomId::Party(c) => write!(f, "party:{c}"),
             CustomId::RolePing(c) => write!(f, "rping:{c}"),
+            CustomId::Verification(c) => write!(f, "veri:{c}"),
         }
     }
 }
