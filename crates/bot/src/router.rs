@@ -202,39 +202,66 @@ async fn answer_in_time(
     work: impl Future<Output = HandlerResult>,
 ) -> Result<(), String> {
     tokio::pin!(work);
+    if defers_at_once(interaction) {
+        return defer_then_edit(ctx, interaction, work).await;
+    }
     let result = tokio::select! {
         r = &mut work => r,
         _ = tokio::time::sleep(DEFER_AFTER) => {
-            let deferred = InteractionResponse {
-                kind: InteractionResponseType::DeferredChannelMessageWithSource,
-                data: Some(InteractionResponseData { flags: Some(MessageFlags::EPHEMERAL), ..Default::default() }),
-            };
-            if let Err(e) = ctx.http.interaction(ctx.application_id)
-                .create_response(interaction.id, &interaction.token, &deferred).await
-            {
-                tracing::warn!(error = %e, "could not defer the interaction");
-            }
-            let r = work.await;
-            let code = r.as_ref().err().map(|e| e.code().to_owned());
-            let data = match r {
-                Ok(Reply::Message(d) | Reply::Update(d) | Reply::Choices(d) | Reply::Modal(d)) => d,
-                Err(e) => views::ephemeral(e.to_string()),
-            };
-            let client = ctx.http.interaction(ctx.application_id);
-            let edit = client
-                .update_response(&interaction.token)
-                .content(data.content.as_deref())
-                .embeds(data.embeds.as_deref())
-                .components(data.components.as_deref())
-                .await;
-            if let Err(e) = edit {
-                tracing::warn!(error = %e, "could not edit the deferred answer");
-            }
-            return code.map_or(Ok(()), Err);
+            return defer_then_edit(ctx, interaction, work).await;
         }
     };
     let code = result.as_ref().err().map(|e| e.code().to_owned());
     answer(ctx, interaction, result).await;
+    code.map_or(Ok(()), Err)
+}
+
+/// Commands known to take long (downloads, bulk imports): deferred without waiting.
+fn defers_at_once(interaction: &Interaction) -> bool {
+    matches!(&interaction.data, Some(InteractionData::ApplicationCommand(c))
+        if crate::commands::CommandName::parse(&c.name)
+            == Some(crate::commands::CommandName::SyncTeam))
+}
+
+/// Defers the answer, waits for the handler and edits the deferred answer with its result
+/// (content, embeds, components and files).
+async fn defer_then_edit(
+    ctx: &Ctx,
+    interaction: &Interaction,
+    work: impl Future<Output = HandlerResult>,
+) -> Result<(), String> {
+    let deferred = InteractionResponse {
+        kind: InteractionResponseType::DeferredChannelMessageWithSource,
+        data: Some(InteractionResponseData {
+            flags: Some(MessageFlags::EPHEMERAL),
+            ..Default::default()
+        }),
+    };
+    if let Err(e) = ctx
+        .http
+        .interaction(ctx.application_id)
+        .create_response(interaction.id, &interaction.token, &deferred)
+        .await
+    {
+        tracing::warn!(error = %e, "could not defer the interaction");
+    }
+    let r = work.await;
+    let code = r.as_ref().err().map(|e| e.code().to_owned());
+    let data = match r {
+        Ok(Reply::Message(d) | Reply::Update(d) | Reply::Choices(d) | Reply::Modal(d)) => d,
+        Err(e) => views::ephemeral(e.to_string()),
+    };
+    let client = ctx.http.interaction(ctx.application_id);
+    let edit = client
+        .update_response(&interaction.token)
+        .content(data.content.as_deref())
+        .embeds(data.embeds.as_deref())
+        .components(data.components.as_deref())
+        .attachments(data.attachments.as_deref().unwrap_or(&[]))
+        .await;
+    if let Err(e) = edit {
+        tracing::warn!(error = %e, "could not edit the deferred answer");
+    }
     code.map_or(Ok(()), Err)
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod headcount;
 mod party;
 mod role_pings;
 mod runs;
+mod verification;
 
 use twilight_http::Client;
 use twilight_model::application::command::Command;
@@ -21,10 +22,18 @@ pub enum CommandName {
     Party,
     ConfigRolePings,
     SendRolePingEmbed,
+    ConfigVerification,
+    Verify,
+    Unverify,
+    EditName,
+    AddAlt,
+    RemoveAlt,
+    ForceSync,
+    SyncTeam,
 }
 
 impl CommandName {
-    pub const ALL: [CommandName; 7] = [
+    pub const ALL: [CommandName; 15] = [
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
@@ -32,6 +41,14 @@ impl CommandName {
         CommandName::Party,
         CommandName::ConfigRolePings,
         CommandName::SendRolePingEmbed,
+        CommandName::ConfigVerification,
+        CommandName::Verify,
+        CommandName::Unverify,
+        CommandName::EditName,
+        CommandName::AddAlt,
+        CommandName::RemoveAlt,
+        CommandName::ForceSync,
+        CommandName::SyncTeam,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +60,14 @@ impl CommandName {
             CommandName::Party => "party",
             CommandName::ConfigRolePings => "configrolepings",
             CommandName::SendRolePingEmbed => "sendrolepingembed",
+            CommandName::ConfigVerification => "configverification",
+            CommandName::Verify => "verify",
+            CommandName::Unverify => "unverify",
+            CommandName::EditName => "editname",
+            CommandName::AddAlt => "addalt",
+            CommandName::RemoveAlt => "removealt",
+            CommandName::ForceSync => "forcesync",
+            CommandName::SyncTeam => "syncteam",
         }
     }
 
@@ -58,6 +83,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(headcount::definitions());
     all.extend(party::definitions());
     all.extend(role_pings::definitions());
+    all.extend(verification::definitions());
     all
 }
 

@@ -47,6 +47,16 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::SendRolePingEmbed) => {
                     role_pings::send_panel(&ctx, &inv, data).await
                 }
+                Some(CommandName::ConfigVerification) => {
+                    verification::configure(&ctx, &inv, data).await
+                }
+                Some(CommandName::Verify) => verification::verify(&ctx, &inv, data).await,
+                Some(CommandName::Unverify) => verification::unverify(&ctx, &inv, data).await,
+                Some(CommandName::EditName) => verification::edit_name(&ctx, &inv, data).await,
+                Some(CommandName::AddAlt) => verification::add_alt(&ctx, &inv, data).await,
+                Some(CommandName::RemoveAlt) => verification::remove_alt(&ctx, &inv, data).await,
+                Some(CommandName::ForceSync) => verification::force_sync(&ctx, &inv, data).await,
+                Some(CommandName::SyncTeam) => verification::sync_team(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }

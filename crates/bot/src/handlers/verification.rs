@@ -6,6 +6,12 @@ use domain::{Snowflake, VeriAction, VeriComponent};
 use service::ServiceError;
 use service::verification::{self as veri, CheckOutcome};
 use twilight_model::application::interaction::Interaction;
+use twilight_model::application::interaction::application_command::{
+    CommandData, CommandOptionValue,
+};
+use twilight_model::http::attachment::Attachment;
+
+use super::string_option;
 
 use crate::Ctx;
 use crate::router::{HandlerResult, Invocation, Reply};
@@ -134,4 +140,192 @@ pub fn dm_user(interaction: &Interaction) -> Option<Snowflake> {
     interaction
         .author_id()
         .and_then(|u| Snowflake::new(u.get()).ok())
+}
+
+// ---------- slash commands ----------
+
+fn user_option(data: &CommandData, name: &str) -> Option<Snowflake> {
+    data.options.iter().find_map(|o| match &o.value {
+        CommandOptionValue::User(u) if o.name == name => Snowflake::new(u.get()).ok(),
+        _ => None,
+    })
+}
+
+fn required_member(data: &CommandData) -> Result<Snowflake, ServiceError> {
+    user_option(data, "member").ok_or_else(|| {
+        ServiceError::invalid("member_required", "Say which member (the member option).")
+    })
+}
+
+fn int_option(data: &CommandData, name: &str) -> Option<i64> {
+    data.options.iter().find_map(|o| match &o.value {
+        CommandOptionValue::Integer(i) if o.name == name => Some(*i),
+        _ => None,
+    })
+}
+
+fn bool_option(data: &CommandData, name: &str) -> Option<bool> {
+    data.options.iter().find_map(|o| match &o.value {
+        CommandOptionValue::Boolean(b) if o.name == name => Some(*b),
+        _ => None,
+    })
+}
+
+fn ign_option(data: &CommandData) -> &str {
+    string_option(data, "ign").unwrap_or("")
+}
+
+pub async fn configure(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let u32_opt =
+        |name| int_option(data, name).map(|v| u32::try_from(v.max(0)).unwrap_or(u32::MAX));
+    let post = bool_option(data, "post_panel").unwrap_or(true);
+    let change = veri::ConfigChange {
+        realmeye: bool_option(data, "realmeye"),
+        screenshot: bool_option(data, "screenshot"),
+        panel_message: string_option(data, "message").map(str::to_owned),
+        image_url: string_option(data, "image").map(str::to_owned),
+        min_rank: u32_opt("min_rank"),
+        min_alive_fame: int_option(data, "min_alive_fame")
+            .map(|v| u64::try_from(v.max(0)).unwrap_or(0)),
+        min_characters: u32_opt("min_characters"),
+        min_account_age_days: u32_opt("min_account_age_days"),
+        hidden_location: bool_option(data, "hidden_location"),
+        post_panel: post,
+    };
+    let cfg = veri::configure(&ctx.pool, inv.guild, &inv.actor, change).await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::verification::config_saved(&cfg, post),
+    )))
+}
+
+pub async fn verify(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let user = required_member(data)?;
+    let ign = ign_option(data);
+    veri::verify(&ctx.pool, inv.guild, &inv.actor, user, ign).await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::verification::staff_verified(user.get(), ign.trim()),
+    )))
+}
+
+pub async fn unverify(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let user = required_member(data)?;
+    let reason = string_option(data, "reason").filter(|r| !r.trim().is_empty());
+    veri::unverify(&ctx.pool, inv.guild, &inv.actor, user, reason).await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::verification::staff_unverified(user.get()),
+    )))
+}
+
+pub async fn edit_name(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let user = required_member(data)?;
+    let ign = ign_option(data);
+    veri::edit_name(&ctx.pool, inv.guild, &inv.actor, user, ign).await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::verification::staff_renamed(user.get(), ign.trim()),
+    )))
+}
+
+pub async fn add_alt(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let user = required_member(data)?;
+    let ign = ign_option(data);
+    veri::add_alt(&ctx.pool, inv.guild, &inv.actor, user, ign).await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::verification::staff_alt_added(user.get(), ign.trim()),
+    )))
+}
+
+pub async fn remove_alt(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let user = required_member(data)?;
+    let ign = ign_option(data);
+    veri::remove_alt(&ctx.pool, inv.guild, &inv.actor, user, ign).await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::verification::staff_alt_removed(user.get(), ign.trim()),
+    )))
+}
+
+pub async fn force_sync(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let user = user_option(data, "member");
+    let n = veri::force_sync(&ctx.pool, inv.guild, &inv.actor, user).await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::verification::force_synced(n),
+    )))
+}
+
+/// The largest import file read.
+const SYNC_FILE_MAX: u64 = 1024 * 1024;
+
+/// Downloads the attached import file.
+async fn read_attachment(url: &str, size: u64) -> Result<String, ServiceError> {
+    let unreadable = |why: &str| {
+        ServiceError::invalid("bad_file", views::verification::sync_file_unreadable(why))
+    };
+    if size > SYNC_FILE_MAX {
+        return Err(unreadable("it is larger than 1 MB"));
+    }
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|_| unreadable("no HTTP client"))?;
+    let resp = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|_| unreadable("the download failed"))?;
+    if !resp.status().is_success() {
+        return Err(unreadable("the download failed"));
+    }
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|_| unreadable("the download failed"))?;
+    if bytes.len() as u64 > SYNC_FILE_MAX {
+        return Err(unreadable("it is larger than 1 MB"));
+    }
+    String::from_utf8(bytes.to_vec()).map_err(|_| unreadable("it is not UTF-8 text"))
+}
+
+/// `/syncteam`: deferred at once by the router; the answer is the per-line report, with
+/// the full report as a file when it does not fit one message.
+pub async fn sync_team(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    // Refuse before downloading anything.
+    inv.actor.require(domain::RoleKey::Administrator)?;
+    let attachment = data.options.iter().find_map(|o| match &o.value {
+        CommandOptionValue::Attachment(a) if o.name == "file" => Some(*a),
+        _ => None,
+    });
+    let mut text = String::new();
+    if let Some(lines) = string_option(data, "lines") {
+        text.push_str(&lines.replace(';', "\n"));
+        text.push('\n');
+    }
+    if let Some(id) = attachment {
+        let att = data
+            .resolved
+            .as_ref()
+            .and_then(|r| r.attachments.get(&id))
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "bad_file",
+                    views::verification::sync_file_unreadable("Discord did not send it"),
+                )
+            })?;
+        text.push_str(&read_attachment(&att.url, att.size).await?);
+    }
+    if text.trim().is_empty() {
+        return Err(ServiceError::invalid(
+            "empty_import",
+            views::verification::sync_needs_input(),
+        ));
+    }
+    let outcomes = veri::sync_team(&ctx.pool, inv.guild, &inv.actor, &text).await?;
+    let (content, file) = views::verification::sync_report(&outcomes);
+    let mut data = views::ephemeral(content);
+    if let Some(file) = file {
+        data.attachments = Some(vec![Attachment::from_bytes(
+            "syncteam-report.txt".to_owned(),
+            file.into_bytes(),
+            0,
+        )]);
+    }
+    Ok(Reply::Message(data))
 }

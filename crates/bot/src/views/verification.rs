@@ -289,3 +289,138 @@ pub fn log_entry(e: &Event) -> Embed {
     b.footer(EmbedFooterBuilder::new(format!("Event #{}", e.event_id)))
         .build()
 }
+
+// ---------- staff commands ----------
+
+/// `/configverification` saved: what is now in force.
+pub fn config_saved(cfg: &VeriConfig, panel_posted: bool) -> String {
+    let onoff = |b: bool| if b { "on" } else { "off" };
+    let r = &cfg.requirements;
+    let mut reqs = Vec::new();
+    if let Some(v) = r.min_rank {
+        reqs.push(format!("rank ≥ {v}"));
+    }
+    if let Some(v) = r.min_alive_fame {
+        reqs.push(format!("alive fame ≥ {v}"));
+    }
+    if let Some(v) = r.min_characters {
+        reqs.push(format!("characters ≥ {v}"));
+    }
+    if let Some(v) = r.min_account_age_days {
+        reqs.push(format!("account age ≥ {v} days"));
+    }
+    if r.hidden_location {
+        reqs.push("last-seen location hidden".to_owned());
+    }
+    let reqs = if reqs.is_empty() {
+        "none".to_owned()
+    } else {
+        reqs.join(", ")
+    };
+    let mut text = format!(
+        "Verification saved. RealmEye: **{}**, screenshot review: **{}**. RealmEye requirements: {reqs}.",
+        onoff(cfg.realmeye_enabled),
+        onoff(cfg.screenshot_enabled),
+    );
+    if panel_posted {
+        text.push_str(" The get-verified panel is being posted in the `getverified` channel.");
+    }
+    text
+}
+
+pub fn staff_verified(user: u64, ign: &str) -> String {
+    format!("<@{user}> is verified as **{ign}**; their role and nickname are being applied.")
+}
+
+pub fn staff_unverified(user: u64) -> String {
+    format!("<@{user}> is no longer verified; their names stay on record.")
+}
+
+pub fn staff_renamed(user: u64, ign: &str) -> String {
+    format!("<@{user}>'s main name is now **{ign}**; their nickname is being updated.")
+}
+
+pub fn staff_alt_added(user: u64, ign: &str) -> String {
+    format!("Added **{ign}** as an alt of <@{user}>.")
+}
+
+pub fn staff_alt_removed(user: u64, ign: &str) -> String {
+    format!("Removed the alt **{ign}** from <@{user}>.")
+}
+
+pub fn force_synced(n: usize) -> String {
+    match n {
+        0 => "Nobody has a name on record: nothing to sync.".to_owned(),
+        1 => "Re-applying the role and nickname of 1 member.".to_owned(),
+        n => format!("Re-applying roles and nicknames of {n} members."),
+    }
+}
+
+pub fn sync_needs_input() -> String {
+    "Give the lines (`UserID MainIGN [AltIGN]`, separated by `;`) or attach a text file with one line per member.".to_owned()
+}
+
+pub fn sync_file_unreadable(why: &str) -> String {
+    format!(
+        "I could not read the attached file ({why}). Attach a plain text file (UTF-8, at most 1 MB)."
+    )
+}
+
+/// One line of the `/syncteam` report.
+pub fn sync_line(n: usize, o: &service::verification::LineOutcome) -> String {
+    use service::verification::LineOutcome as L;
+    match o {
+        L::Added => format!("line {n}: added"),
+        L::Updated => format!("line {n}: updated"),
+        L::Unchanged => format!("line {n}: unchanged"),
+        L::Conflict(why) => format!("line {n}: conflict — {why}"),
+        L::Invalid(why) => format!("line {n}: invalid — {why}"),
+    }
+}
+
+/// The `/syncteam` answer: the whole report when it fits one message, otherwise a summary
+/// (with the problem lines that fit) and the full report as a text file.
+pub fn sync_report(
+    outcomes: &[(usize, service::verification::LineOutcome)],
+) -> (String, Option<String>) {
+    use service::verification::LineOutcome as L;
+    let count = |f: fn(&L) -> bool| outcomes.iter().filter(|(_, o)| f(o)).count();
+    let summary = format!(
+        "**/syncteam**: {} lines — {} added, {} updated, {} unchanged, {} conflicts, {} invalid.",
+        outcomes.len(),
+        count(|o| matches!(o, L::Added)),
+        count(|o| matches!(o, L::Updated)),
+        count(|o| matches!(o, L::Unchanged)),
+        count(|o| matches!(o, L::Conflict(_))),
+        count(|o| matches!(o, L::Invalid(_))),
+    );
+    let lines: Vec<String> = outcomes.iter().map(|(n, o)| sync_line(*n, o)).collect();
+    let full = format!("{summary}\n{}", lines.join("\n"));
+    if full.chars().count() <= 2000 {
+        return (full, None);
+    }
+    let problems: Vec<&String> = outcomes
+        .iter()
+        .zip(&lines)
+        .filter(|((_, o), _)| matches!(o, L::Conflict(_) | L::Invalid(_)))
+        .map(|(_, l)| l)
+        .collect();
+    let mut head = summary.clone();
+    head.push_str(" The full report is attached.");
+    let mut shown = 0;
+    for l in &problems {
+        if head.chars().count() + l.chars().count() + 40 > 2000 {
+            break;
+        }
+        head.push('\n');
+        head.push_str(l);
+        shown += 1;
+    }
+    if shown < problems.len() {
+        head.push_str(&format!(
+            "\n… and {} more problems in the file.",
+            problems.len() - shown
+        ));
+    }
+    (head, Some(full))
+}
