@@ -30,10 +30,11 @@ pub enum CommandName {
     RemoveAlt,
     ForceSync,
     SyncTeam,
+    AddRoleVerification,
 }
 
 impl CommandName {
-    pub const ALL: [CommandName; 15] = [
+    pub const ALL: [CommandName; 16] = [
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
@@ -49,6 +50,7 @@ impl CommandName {
         CommandName::RemoveAlt,
         CommandName::ForceSync,
         CommandName::SyncTeam,
+        CommandName::AddRoleVerification,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +70,7 @@ impl CommandName {
             CommandName::RemoveAlt => "removealt",
             CommandName::ForceSync => "forcesync",
             CommandName::SyncTeam => "syncteam",
+            CommandName::AddRoleVerification => "addroleverification",
         }
     }
 

@@ -4,8 +4,10 @@
 use domain::verification::IGN_MAX;
 use twilight_model::application::command::{Command, CommandType};
 use twilight_model::application::interaction::InteractionContextType;
+use twilight_model::channel::ChannelType;
 use twilight_util::builder::command::{
-    AttachmentBuilder, BooleanBuilder, CommandBuilder, IntegerBuilder, StringBuilder, UserBuilder,
+    AttachmentBuilder, BooleanBuilder, ChannelBuilder, CommandBuilder, IntegerBuilder, RoleBuilder,
+    StringBuilder, UserBuilder,
 };
 
 use super::CommandName;
@@ -127,7 +129,33 @@ pub fn definitions() -> Vec<Command> {
         "file",
         "A text file, one line per member",
     ));
+    let text_channel = |name: &str, description: &str| {
+        ChannelBuilder::new(name, description)
+            .required(true)
+            .channel_types([ChannelType::GuildText, ChannelType::GuildAnnouncement])
+    };
+    let role_verification = command(
+        CommandName::AddRoleVerification,
+        "Offer a role earned by a screenshot reviewed by staff, with its own panel (moderators)",
+    )
+    .option(
+        StringBuilder::new("name", "What the role is for (e.g. Oryx 3 completion)")
+            .required(true)
+            .min_length(1)
+            .max_length(80),
+    )
+    .option(RoleBuilder::new("role", "The role granted when staff approve").required(true))
+    .option(text_channel(
+        "review_channel",
+        "Where staff review the screenshots",
+    ))
+    .option(text_channel("panel_channel", "Where to post the panel"))
+    .option(
+        StringBuilder::new("description", "What members must show (shown on the panel)")
+            .max_length(1000),
+    );
     vec![
+        role_verification.build(),
         config.build(),
         verify.build(),
         unverify.build(),

@@ -57,6 +57,9 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::RemoveAlt) => verification::remove_alt(&ctx, &inv, data).await,
                 Some(CommandName::ForceSync) => verification::force_sync(&ctx, &inv, data).await,
                 Some(CommandName::SyncTeam) => verification::sync_team(&ctx, &inv, data).await,
+                Some(CommandName::AddRoleVerification) => {
+                    verification::add_role_verification(&ctx, &inv, data).await
+                }
                 None => Err(unknown()),
             }
         }

@@ -9,6 +9,7 @@ use twilight_model::application::interaction::Interaction;
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
 };
+use twilight_model::channel::ChannelType;
 use twilight_model::http::attachment::Attachment;
 
 use super::string_option;
@@ -328,4 +329,64 @@ pub async fn sync_team(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handl
         )]);
     }
     Ok(Reply::Message(data))
+}
+
+fn channel_option(data: &CommandData, name: &str) -> Result<Snowflake, ServiceError> {
+    let c = data
+        .options
+        .iter()
+        .find_map(|o| match &o.value {
+            CommandOptionValue::Channel(c) if o.name == name => Some(*c),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            ServiceError::invalid("channel_required", format!("Choose the {name} option."))
+        })?;
+    let kind = data
+        .resolved
+        .as_ref()
+        .and_then(|r| r.channels.get(&c))
+        .map(|r| r.kind);
+    if kind.is_some_and(|k| !matches!(k, ChannelType::GuildText | ChannelType::GuildAnnouncement)) {
+        return Err(ServiceError::invalid(
+            "wrong_channel_type",
+            views::verification::not_a_text_channel(c.get()),
+        ));
+    }
+    Snowflake::new(c.get()).map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))
+}
+
+/// `/addroleverification` (moderator): a custom role earned by a reviewed screenshot.
+pub async fn add_role_verification(
+    ctx: &Ctx,
+    inv: &Invocation,
+    data: &CommandData,
+) -> HandlerResult {
+    let role = data
+        .options
+        .iter()
+        .find_map(|o| match &o.value {
+            CommandOptionValue::Role(r) if o.name == "role" => Snowflake::new(r.get()).ok(),
+            _ => None,
+        })
+        .ok_or_else(|| ServiceError::invalid("role_required", "Choose the role option."))?;
+    let review_channel = channel_option(data, "review_channel")?;
+    let panel_channel = channel_option(data, "panel_channel")?;
+    let name = string_option(data, "name").unwrap_or("");
+    let cr = veri::add_custom_role(
+        &ctx.pool,
+        inv.guild,
+        &inv.actor,
+        veri::NewCustomRole {
+            name,
+            role,
+            description: string_option(data, "description").filter(|d| !d.trim().is_empty()),
+            review_channel,
+            panel_channel,
+        },
+    )
+    .await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::verification::custom_role_added(&cr, panel_channel.get()),
+    )))
 }

@@ -424,3 +424,14 @@ pub fn sync_report(
     }
     (head, Some(full))
 }
+
+pub fn not_a_text_channel(channel: u64) -> String {
+    format!("<#{channel}> is not a text channel: choose one.")
+}
+
+pub fn custom_role_added(c: &CustomRole, panel_channel: u64) -> String {
+    format!(
+        "**{}** grants <@&{}> after staff approve a screenshot in <#{}>. Its panel is being posted in <#{panel_channel}>.",
+        c.name, c.role_id, c.review_channel_id
+    )
+}

@@ -738,3 +738,132 @@ async fn staff_name_commands_and_a_member_above_the_bot() {
     v.log_has("Could not rename member", &format!("<@{}>", boss.0))
         .await;
 }
+
+#[tokio::test]
+async fn a_custom_role_panel_grants_its_role_after_review() {
+    let mut v = veri_world((true, true)).await;
+    let sim = v.w.sim.clone();
+    let raider = v.w.raiders[0];
+    let o3_role = sim.create_role(v.w.guild, "O3 Completed", 0, 3);
+    let o3_review = sim.create_channel(v.w.guild, "o3-review", ChannelKind::Text);
+    let o3_panel = sim.create_channel(v.w.guild, "o3-roles", ChannelKind::Text);
+    let opts = || {
+        vec![
+            CommandOption::string("name", "Oryx 3 completion"),
+            CommandOption::role("role", o3_role),
+            CommandOption::channel("review_channel", o3_review),
+            CommandOption::channel("panel_channel", o3_panel),
+            CommandOption::string("description", "Show the O3 loot screen."),
+        ]
+    };
+    // Only moderators configure it.
+    let res = sim
+        .run_command(
+            v.w.guild,
+            v.w.raid,
+            v.security,
+            "addroleverification",
+            opts(),
+        )
+        .await;
+    assert!(
+        res.content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Moderator")
+    );
+    let res = sim
+        .run_command(
+            v.w.guild,
+            v.w.raid,
+            v.w.admin,
+            "addroleverification",
+            opts(),
+        )
+        .await;
+    assert!(
+        res.content
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("**Oryx 3 completion** grants"),
+        "{:?}",
+        res.content
+    );
+    let panel = sim
+        .eventually(WAIT, || {
+            sim.messages(o3_panel)
+                .into_iter()
+                .find(|m| !m.buttons().is_empty())
+        })
+        .await
+        .expect("the role panel");
+    assert!(
+        panel.embeds[0]
+            .to_string()
+            .contains("Show the O3 loot screen.")
+    );
+
+    // An unverified member is told to verify first.
+    let newcomer = v.newcomer("newbie");
+    let res = sim
+        .press(v.w.guild, newcomer, o3_panel, panel.id, "Request role")
+        .await;
+    assert_eq!(
+        res.content.as_deref(),
+        Some("Please get verified first, then ask for this role.")
+    );
+
+    sim.run_command(
+        v.w.guild,
+        v.w.raid,
+        v.security,
+        "verify",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("ign", "Raiderone"),
+        ],
+    )
+    .await;
+    let res = sim
+        .press(v.w.guild, raider, o3_panel, panel.id, "Request role")
+        .await;
+    assert!(
+        res.content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("direct message")
+    );
+    v.dm(raider, "Upload a screenshot").await;
+    // A restart between the request and the upload.
+    v.w.restart_bot().await;
+    sim.send_dm(raider, "", vec![Attachment::new("loot.png", 4000)]);
+    v.dm(raider, "Your screenshot is with staff now").await;
+    let card = sim
+        .eventually(WAIT, || {
+            sim.messages(o3_review)
+                .into_iter()
+                .find(|m| !m.buttons().is_empty())
+        })
+        .await
+        .expect("a review card in the role's review channel");
+    assert!(
+        card.embeds[0]
+            .to_string()
+            .contains("Role request: Oryx 3 completion")
+    );
+    let form = sim
+        .press(v.w.guild, v.security, o3_review, card.id, "Approve")
+        .await;
+    let res = sim.submit_modal(v.security, &form, &[("ign", "")]).await;
+    assert!(answer(&res).await.starts_with("Approved <@"));
+    v.dm(raider, "you now have the **Oryx 3 completion** role")
+        .await;
+    let granted = sim
+        .eventually(WAIT, || {
+            sim.member(v.w.guild, raider)
+                .filter(|m| m.roles.contains(&o3_role))
+        })
+        .await;
+    assert!(granted.is_some(), "{:?}", sim.member(v.w.guild, raider));
+    v.log_has("Role granted", &format!("<@{}>", raider.0)).await;
+}
