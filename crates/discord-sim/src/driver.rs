@@ -1335,3 +1335,26 @@ impl DiscordSim {
         self.lock().gateway.resume_count
     }
 }
+
+#[cfg(test)]
+mod attachment_option_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn an_attachment_option_sends_its_id_and_the_resolved_file() {
+        let sim = DiscordSim::start_with(crate::SimConfig::default()).await;
+        let owner = sim.create_user("owner");
+        let guild = sim.create_guild("g", owner);
+        let a = Attachment::new("team.txt", 12);
+        let o = CommandOption::attachment("file", a.clone());
+        let mut resolved = Vec::new();
+        let v = o.to_json(&mut resolved);
+        assert_eq!(v["type"], 11);
+        assert_eq!(v["value"], a.id.to_string());
+        let st = sim.lock();
+        let r = sim.resolved_json(&st, guild, &resolved);
+        assert_eq!(r["attachments"][a.id.to_string()]["filename"], "team.txt");
+        assert_eq!(r["attachments"][a.id.to_string()]["size"], 12);
+    }
+}
