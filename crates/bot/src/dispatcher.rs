@@ -247,6 +247,22 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
             format!("Starting the next quota period of <@&{role_id}>.")
         }
         Task::QuotaPanelDelete { .. } => "Deleting an old quota panel.".to_owned(),
+        Task::VeriDm { user_id, .. } => {
+            format!("Sending a verification message to <@{user_id}>.")
+        }
+        Task::MemberSync { user_id } => {
+            format!("Updating <@{user_id}>'s verified role and nickname.")
+        }
+        Task::VeriSessionExpire { session_id } => {
+            format!("Expiring verification session #{session_id}.")
+        }
+        Task::VeriReviewPost { review_id } => format!("Posting screenshot review #{review_id}."),
+        Task::VeriReviewRefresh { review_id } => {
+            format!("Updating screenshot review #{review_id}.")
+        }
+        Task::VeriPanelPost { channel, .. } => {
+            format!("Posting the verification panel in <#{channel}>.")
+        }
     };
     report(ctx, guild, what, reason).await;
 }

@@ -13,7 +13,10 @@ pub async fn run(
     config: &BotConfig,
     shutdown: CancellationToken,
 ) -> Result<(), BotError> {
-    let intents = Intents::GUILDS | Intents::GUILD_MEMBERS;
+    let intents = Intents::GUILDS
+        | Intents::GUILD_MEMBERS
+        | Intents::DIRECT_MESSAGES
+        | Intents::MESSAGE_CONTENT;
     let mut builder = ConfigBuilder::new(config.token.clone(), intents);
     if let Some(url) = &config.gateway_url {
         builder = builder.proxy_url(url.clone());
@@ -29,7 +32,8 @@ pub async fn run(
         | EventTypeFlags::GATEWAY_HEARTBEAT_ACK
         | EventTypeFlags::MEMBER_REMOVE
         | EventTypeFlags::ROLE_CREATE
-        | EventTypeFlags::ROLE_UPDATE;
+        | EventTypeFlags::ROLE_UPDATE
+        | EventTypeFlags::MESSAGE_CREATE;
     // Member and role events are recorded in order by one task, so a later update of a
     // member never loses to an earlier one.
     let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -85,6 +89,12 @@ pub async fn run(
                     member.guild_id.get(),
                     member.user.id.get(),
                 ));
+            }
+            // A direct message (no guild) from a person: the verification DM flow.
+            Event::MessageCreate(message)
+                if message.message.guild_id.is_none() && !message.message.author.bot =>
+            {
+                tracker.spawn(router::direct_message(ctx.clone(), message.message));
             }
             _ => {}
         }

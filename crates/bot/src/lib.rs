@@ -39,6 +39,8 @@ pub struct BotConfig {
     pub dev_guild_id: Option<Id<GuildMarker>>,
     /// Register slash commands at start-up.
     pub register_commands: bool,
+    /// RealmEye (`REALMEYE_BASE_URL`): `https://www.realmeye.com` or a local stub.
+    pub realmeye_base_url: String,
 }
 
 impl std::fmt::Debug for BotConfig {
@@ -66,6 +68,8 @@ pub struct Context {
     /// The shard's latest heartbeat round trip, for /ping (a cache of what the gateway
     /// loop measures; None until the first heartbeat ACK).
     pub gateway_latency: std::sync::Mutex<Option<std::time::Duration>>,
+    pub realmeye: realmeye::Client,
+    pub realmeye_base_url: String,
 }
 
 type Mapping = BTreeMap<RoleKey, Snowflake>;
@@ -161,6 +165,10 @@ pub async fn run(
         .model()
         .await
         .map_err(|e| BotError::Discord(e.to_string()))?;
+    let realmeye = realmeye::Client::new(realmeye::ClientConfig::with_base_url(
+        config.realmeye_base_url.clone(),
+    ))
+    .map_err(|e| BotError::Discord(e.to_string()))?;
     let ctx: Ctx = Arc::new(Context {
         http,
         pool,
@@ -168,6 +176,8 @@ pub async fn run(
         role_mappings: RoleMappingCache::default(),
         roles_seen: RolesSeenCache::default(),
         gateway_latency: std::sync::Mutex::new(None),
+        realmeye,
+        realmeye_base_url: config.realmeye_base_url.clone(),
     });
     if config.register_commands {
         commands::register(&ctx.http, ctx.application_id, config.dev_guild_id)

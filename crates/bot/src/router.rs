@@ -70,6 +70,17 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
     }
     let (guild, member) = match (interaction.guild_id, interaction.member.as_ref()) {
         (Some(g), Some(m)) => (g, m),
+        _ if dm_verification(&interaction).is_some() => {
+            // Buttons of the verification DM flow: the session row names the guild.
+            if let (Some(c), Some(user)) = (
+                dm_verification(&interaction),
+                handlers::verification::dm_user(&interaction),
+            ) {
+                let work = handlers::verification::dm_component(&ctx, user, c);
+                let _ = answer_in_time(&ctx, &interaction, work).await;
+            }
+            return;
+        }
         _ => {
             answer(
                 &ctx,
@@ -144,6 +155,43 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
     }
 }
 
+/// A member wrote to the bot in DMs: continue their verification, or say how to start.
+pub async fn direct_message(ctx: Ctx, message: twilight_model::channel::Message) {
+    let Ok(user) = Snowflake::new(message.author.id.get()) else {
+        return;
+    };
+    let attachment = message.attachments.first().map(|a| {
+        let image = a
+            .content_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("image/"));
+        (a.url.clone(), image)
+    });
+    let answer =
+        handlers::verification::direct_message(&ctx, user, &message.content, attachment).await;
+    if let Some(text) = answer
+        && let Err(e) = ctx
+            .http
+            .create_message(message.channel_id)
+            .content(&text)
+            .await
+    {
+        tracing::warn!(error = %e, "could not answer a direct message");
+    }
+}
+
+/// A verification component pressed in a DM, if this is one.
+fn dm_verification(interaction: &Interaction) -> Option<domain::VeriComponent> {
+    let id = match &interaction.data {
+        Some(InteractionData::MessageComponent(c)) => &c.custom_id,
+        _ => return None,
+    };
+    match domain::CustomId::parse(id)? {
+        domain::CustomId::Verification(c) => Some(c),
+        _ => None,
+    }
+}
+
 fn options_json(interaction: &Interaction) -> serde_json::Value {
     match &interaction.data {
         Some(InteractionData::ApplicationCommand(c)) => {
@@ -162,39 +210,66 @@ async fn answer_in_time(
     work: impl Future<Output = HandlerResult>,
 ) -> Result<(), String> {
     tokio::pin!(work);
+    if defers_at_once(interaction) {
+        return defer_then_edit(ctx, interaction, work).await;
+    }
     let result = tokio::select! {
         r = &mut work => r,
         _ = tokio::time::sleep(DEFER_AFTER) => {
-            let deferred = InteractionResponse {
-                kind: InteractionResponseType::DeferredChannelMessageWithSource,
-                data: Some(InteractionResponseData { flags: Some(MessageFlags::EPHEMERAL), ..Default::default() }),
-            };
-            if let Err(e) = ctx.http.interaction(ctx.application_id)
-                .create_response(interaction.id, &interaction.token, &deferred).await
-            {
-                tracing::warn!(error = %e, "could not defer the interaction");
-            }
-            let r = work.await;
-            let code = r.as_ref().err().map(|e| e.code().to_owned());
-            let data = match r {
-                Ok(Reply::Message(d) | Reply::Update(d) | Reply::Choices(d) | Reply::Modal(d)) => d,
-                Err(e) => views::ephemeral(e.to_string()),
-            };
-            let client = ctx.http.interaction(ctx.application_id);
-            let edit = client
-                .update_response(&interaction.token)
-                .content(data.content.as_deref())
-                .embeds(data.embeds.as_deref())
-                .components(data.components.as_deref())
-                .await;
-            if let Err(e) = edit {
-                tracing::warn!(error = %e, "could not edit the deferred answer");
-            }
-            return code.map_or(Ok(()), Err);
+            return defer_then_edit(ctx, interaction, work).await;
         }
     };
     let code = result.as_ref().err().map(|e| e.code().to_owned());
     answer(ctx, interaction, result).await;
+    code.map_or(Ok(()), Err)
+}
+
+/// Commands known to take long (downloads, bulk imports): deferred without waiting.
+fn defers_at_once(interaction: &Interaction) -> bool {
+    matches!(&interaction.data, Some(InteractionData::ApplicationCommand(c))
+        if crate::commands::CommandName::parse(&c.name)
+            == Some(crate::commands::CommandName::SyncTeam))
+}
+
+/// Defers the answer, waits for the handler and edits the deferred answer with its result
+/// (content, embeds, components and files).
+async fn defer_then_edit(
+    ctx: &Ctx,
+    interaction: &Interaction,
+    work: impl Future<Output = HandlerResult>,
+) -> Result<(), String> {
+    let deferred = InteractionResponse {
+        kind: InteractionResponseType::DeferredChannelMessageWithSource,
+        data: Some(InteractionResponseData {
+            flags: Some(MessageFlags::EPHEMERAL),
+            ..Default::default()
+        }),
+    };
+    if let Err(e) = ctx
+        .http
+        .interaction(ctx.application_id)
+        .create_response(interaction.id, &interaction.token, &deferred)
+        .await
+    {
+        tracing::warn!(error = %e, "could not defer the interaction");
+    }
+    let r = work.await;
+    let code = r.as_ref().err().map(|e| e.code().to_owned());
+    let data = match r {
+        Ok(Reply::Message(d) | Reply::Update(d) | Reply::Choices(d) | Reply::Modal(d)) => d,
+        Err(e) => views::ephemeral(e.to_string()),
+    };
+    let client = ctx.http.interaction(ctx.application_id);
+    let edit = client
+        .update_response(&interaction.token)
+        .content(data.content.as_deref())
+        .embeds(data.embeds.as_deref())
+        .components(data.components.as_deref())
+        .attachments(data.attachments.as_deref().unwrap_or(&[]))
+        .await;
+    if let Err(e) = edit {
+        tracing::warn!(error = %e, "could not edit the deferred answer");
+    }
     code.map_or(Ok(()), Err)
 }
 

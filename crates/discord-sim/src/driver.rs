@@ -29,6 +29,8 @@ pub enum OptionValue {
     User(UserId),
     Channel(ChannelId),
     Role(RoleId),
+    /// A file the user attached (type 11); its `url` is where the bot downloads it.
+    Attachment(Attachment),
     SubCommand(Vec<CommandOption>),
     SubCommandGroup(Vec<CommandOption>),
 }
@@ -70,6 +72,9 @@ impl CommandOption {
     pub fn role(name: &str, v: RoleId) -> Self {
         Self::new(name, OptionValue::Role(v))
     }
+    pub fn attachment(name: &str, v: Attachment) -> Self {
+        Self::new(name, OptionValue::Attachment(v))
+    }
     pub fn sub(name: &str, options: Vec<CommandOption>) -> Self {
         Self::new(name, OptionValue::SubCommand(options))
     }
@@ -93,6 +98,7 @@ impl CommandOption {
             OptionValue::Channel(_) => 7,
             OptionValue::Role(_) => 8,
             OptionValue::Number(_) => 10,
+            OptionValue::Attachment(_) => 11,
         }
     }
 
@@ -117,6 +123,10 @@ impl CommandOption {
             OptionValue::Role(r) => {
                 resolved.push(self.value.clone());
                 v["value"] = json!(r.to_string());
+            }
+            OptionValue::Attachment(a) => {
+                resolved.push(self.value.clone());
+                v["value"] = json!(a.id.to_string());
             }
         }
         if self.focused {
@@ -649,6 +659,7 @@ impl DiscordSim {
         let mut members = serde_json::Map::new();
         let mut roles = serde_json::Map::new();
         let mut channels = serde_json::Map::new();
+        let mut attachments = serde_json::Map::new();
         for v in values {
             match v {
                 OptionValue::User(u) => {
@@ -677,10 +688,14 @@ impl DiscordSim {
                         channels.insert(c.to_string(), cj);
                     }
                 }
+                OptionValue::Attachment(a) => {
+                    attachments.insert(a.id.to_string(), a.to_json());
+                }
                 _ => {}
             }
         }
-        json!({"users": users, "members": members, "roles": roles, "channels": channels})
+        json!({"users": users, "members": members, "roles": roles, "channels": channels,
+            "attachments": attachments})
     }
 
     /// Presses a button (by custom_id or label) on a message in `channel` (or one of the user's ephemerals).
@@ -1325,5 +1340,28 @@ impl DiscordSim {
 
     pub fn resume_count(&self) -> usize {
         self.lock().gateway.resume_count
+    }
+}
+
+#[cfg(test)]
+mod attachment_option_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn an_attachment_option_sends_its_id_and_the_resolved_file() {
+        let sim = DiscordSim::start_with(crate::SimConfig::default()).await;
+        let owner = sim.create_user("owner");
+        let guild = sim.create_guild("g", owner);
+        let a = Attachment::new("team.txt", 12);
+        let o = CommandOption::attachment("file", a.clone());
+        let mut resolved = Vec::new();
+        let v = o.to_json(&mut resolved);
+        assert_eq!(v["type"], 11);
+        assert_eq!(v["value"], a.id.to_string());
+        let st = sim.lock();
+        let r = sim.resolved_json(&st, guild, &resolved);
+        assert_eq!(r["attachments"][a.id.to_string()]["filename"], "team.txt");
+        assert_eq!(r["attachments"][a.id.to_string()]["size"], 12);
     }
 }

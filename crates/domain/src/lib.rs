@@ -17,12 +17,13 @@ pub mod quota;
 pub mod roles;
 pub mod run;
 pub mod snowflake;
+pub mod verification;
 
 pub use catalog::{Dungeon, PanelReaction, RaidClass, ReactionKind};
 pub use channels::{ChannelKey, ChannelKind};
 pub use custom_id::{
     CustomId, FindComponent, FindTab, HeadcountButton, HeadcountComponent, PartyButton,
-    PartyComponent, RolePingComponent, RunButton, RunComponent,
+    PartyComponent, RolePingComponent, RunButton, RunComponent, VeriAction, VeriComponent,
 };
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};

@@ -31,6 +31,9 @@ enum Command {
     Bot,
     /// Register the slash commands (to DISCORD_DEV_GUILD_ID if set, else globally), then exit.
     RegisterCommands,
+    /// RealmEye tools.
+    #[command(subcommand)]
+    Realmeye(RealmeyeCommand),
     /// Benchmarks that print figures (on a database of their own next to DATABASE_URL,
     /// dropped afterwards).
     Bench {
@@ -64,6 +67,28 @@ enum BenchCommand {
         #[arg(long)]
         reuse: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum RealmeyeCommand {
+    /// Parse a saved RealmEye player page and print the result as one JSON object.
+    Parse { file: std::path::PathBuf },
+}
+
+/// `raidbot realmeye parse FILE`: needs no configuration, database or network.
+fn realmeye(command: RealmeyeCommand) -> ExitCode {
+    let RealmeyeCommand::Parse { file } = command;
+    match std::fs::read(&file) {
+        Ok(bytes) => {
+            let html = String::from_utf8_lossy(&bytes);
+            println!("{}", realmeye::parse_player_page(&html).to_json());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", file.display());
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn init_logging(format: LogFormat) {
@@ -141,11 +166,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Realmeye(command) => {
+            realmeye(command);
+            Ok(())
+        }
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Realmeye(command)) = cli.command {
+        return realmeye(command);
+    }
     // A missing .env is fine; a broken one is not.
     if let Err(e) = dotenvy::dotenv()
         && !e.not_found()

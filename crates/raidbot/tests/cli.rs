@@ -136,3 +136,34 @@ async fn migrate_creates_the_database_and_is_safe_to_run_twice_at_once() {
     .await
     .unwrap();
 }
+
+#[test]
+fn realmeye_parse_prints_one_json_object() {
+    let fixture = format!(
+        "{}/../realmeye/tests/fixtures/found_description.html",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = raidbot()
+        .args(["realmeye", "parse", &fixture])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["status"], "found");
+    assert_eq!(v["name"], "Stormveil");
+    assert_eq!(v["description"][1], "RAID-7F3K9Q");
+    assert_eq!(v["profile"]["characters"], 6);
+
+    let out = raidbot()
+        .args(["realmeye", "parse", "/nonexistent/page.html"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(stderr_lines(&out).len(), 1);
+}

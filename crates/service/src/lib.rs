@@ -14,6 +14,7 @@ pub mod role_pings;
 pub mod runs;
 pub mod staff;
 pub mod tasks;
+pub mod verification;
 
 pub use actor::Actor;
 pub use error::ServiceError;

@@ -108,6 +108,10 @@ pub enum LogEvent {
         met: usize,
         members: usize,
     },
+    /// A verification step (a `veri_event` row), for veri_log.
+    Verification {
+        event_id: i64,
+    },
     /// A Discord side effect could not be done; staff should know why.
     JobFailed {
         what: String,
@@ -198,6 +202,60 @@ pub enum Task {
     Unban { user_id: Snowflake, reason: String },
     /// Give or take the team role so it matches the member's staff roles.
     TeamRoleSync { user_id: Snowflake },
+    /// Tell a member something about their verification (DM).
+    VeriDm { user_id: Snowflake, note: VeriNote },
+    /// Make the member's roles and nickname match the database (coalesced per member).
+    MemberSync { user_id: Snowflake },
+    /// A verification session's 30 minutes are up (a timer).
+    VeriSessionExpire { session_id: i64 },
+    /// Post a screenshot review card in its review channel.
+    VeriReviewPost { review_id: i64 },
+    /// Show a review card's decision (who, when) and remove its buttons.
+    VeriReviewRefresh { review_id: i64 },
+    /// Post the get-verified panel (or a custom role's panel) in a channel.
+    VeriPanelPost {
+        channel: Snowflake,
+        custom_role_id: Option<i64>,
+    },
+}
+
+/// A direct message about verification; the bot renders the words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "note", rename_all = "snake_case")]
+pub enum VeriNote {
+    /// The session started: which methods there are, or what to send first.
+    Started {
+        session_id: i64,
+    },
+    /// A RealmEye code to put in the description, with Done and Cancel buttons.
+    CodeIssued {
+        session_id: i64,
+    },
+    /// Upload a screenshot now.
+    AskScreenshot {
+        session_id: i64,
+    },
+    /// A text the member sent could not be used, and why (worded for them).
+    Refused {
+        session_id: i64,
+        reason: String,
+    },
+    /// The screenshot went to staff.
+    UnderReview {
+        session_id: i64,
+    },
+    Verified {
+        ign: String,
+    },
+    Denied {
+        reason: String,
+    },
+    /// A custom role was granted.
+    RoleGranted {
+        role_name: String,
+    },
+    Expired,
+    Cancelled,
 }
 
 /// A private message to a member about a run.
@@ -256,6 +314,12 @@ impl Task {
             Task::QuotaPanelsTick => "quota_panels_tick",
             Task::QuotaRollover { .. } => "quota_rollover",
             Task::QuotaPanelDelete { .. } => "quota_panel_delete",
+            Task::VeriDm { .. } => "veri_dm",
+            Task::MemberSync { .. } => "member_sync",
+            Task::VeriSessionExpire { .. } => "veri_session_expire",
+            Task::VeriReviewPost { .. } => "veri_review_post",
+            Task::VeriReviewRefresh { .. } => "veri_review_refresh",
+            Task::VeriPanelPost { .. } => "veri_panel_post",
         }
     }
 
@@ -296,6 +360,12 @@ impl Task {
             Task::QuotaPanelsRefresh => Some("quota-panels".to_owned()),
             Task::QuotaPanelsTick => Some("quota-tick".to_owned()),
             Task::QuotaRollover { role_id } => Some(format!("rollover:{role_id}")),
+            Task::MemberSync { user_id } => Some(format!("member:{user_id}")),
+            Task::VeriSessionExpire { session_id } => Some(format!("veri_session:{session_id}")),
+            Task::VeriReviewPost { review_id } | Task::VeriReviewRefresh { review_id } => {
+                Some(format!("veri_review:{review_id}"))
+            }
+            Task::VeriDm { .. } | Task::VeriPanelPost { .. } => None,
             Task::LogPost { .. }
             | Task::Notify { .. }
             | Task::RunAnnounce { .. }
@@ -332,6 +402,12 @@ impl Task {
             | Task::PartyRemove { .. }
             | Task::TeamRoleSync { .. } => 0,
             Task::QuotaPanelsRefresh | Task::QuotaPanelDelete { .. } => 10,
+            Task::VeriDm { .. }
+            | Task::VeriReviewPost { .. }
+            | Task::VeriReviewRefresh { .. }
+            | Task::VeriPanelPost { .. }
+            | Task::MemberSync { .. } => 5,
+            Task::VeriSessionExpire { .. } => 3,
             Task::QuotaRollover { .. } => 5,
             Task::QuotaPanelsTick => 3,
         }

@@ -22,6 +22,7 @@ pub mod runs;
 pub mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod verification;
 
 pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 

@@ -8,6 +8,7 @@ mod quota;
 mod role_pings;
 mod runs;
 mod staff;
+mod verification;
 
 use twilight_http::Client;
 use twilight_model::application::command::Command;
@@ -50,6 +51,15 @@ pub enum CommandName {
     AddPoints,
     Stats,
     Leaderboard,
+    ConfigVerification,
+    Verify,
+    Unverify,
+    EditName,
+    AddAlt,
+    RemoveAlt,
+    ForceSync,
+    SyncTeam,
+    AddRoleVerification,
 }
 
 impl CommandName {
@@ -88,6 +98,15 @@ impl CommandName {
         CommandName::AddPoints,
         CommandName::Stats,
         CommandName::Leaderboard,
+        CommandName::ConfigVerification,
+        CommandName::Verify,
+        CommandName::Unverify,
+        CommandName::EditName,
+        CommandName::AddAlt,
+        CommandName::RemoveAlt,
+        CommandName::ForceSync,
+        CommandName::SyncTeam,
+        CommandName::AddRoleVerification,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -125,6 +144,15 @@ impl CommandName {
             CommandName::AddPoints => "addpoints",
             CommandName::Stats => "stats",
             CommandName::Leaderboard => "leaderboard",
+            CommandName::ConfigVerification => "configverification",
+            CommandName::Verify => "verify",
+            CommandName::Unverify => "unverify",
+            CommandName::EditName => "editname",
+            CommandName::AddAlt => "addalt",
+            CommandName::RemoveAlt => "removealt",
+            CommandName::ForceSync => "forcesync",
+            CommandName::SyncTeam => "syncteam",
+            CommandName::AddRoleVerification => "addroleverification",
         }
     }
 
@@ -169,6 +197,15 @@ pub fn minimum_role(name: CommandName) -> (&'static str, Option<domain::RoleKey>
         CommandName::LogRun | CommandName::LogKey => ("Quota", Some(K::Organizer)),
         CommandName::AddQuotaPoints | CommandName::AddPoints => ("Quota", Some(K::Officer)),
         CommandName::Stats | CommandName::Leaderboard => ("Quota", Some(K::VerifiedRaider)),
+        CommandName::ConfigVerification | CommandName::AddRoleVerification => {
+            ("Verification", Some(K::Moderator))
+        }
+        CommandName::Verify
+        | CommandName::Unverify
+        | CommandName::EditName
+        | CommandName::AddAlt
+        | CommandName::RemoveAlt => ("Verification", Some(K::Security)),
+        CommandName::ForceSync | CommandName::SyncTeam => ("Verification", Some(K::Administrator)),
     }
 }
 
@@ -182,6 +219,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(moderation::definitions());
     all.extend(staff::definitions());
     all.extend(quota::definitions());
+    all.extend(verification::definitions());
     all
 }
 

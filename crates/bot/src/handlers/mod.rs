@@ -8,6 +8,7 @@ mod quota;
 mod role_pings;
 mod runs;
 pub(crate) mod staff;
+pub(crate) mod verification;
 
 use domain::CustomId;
 use domain::moderation::PunishmentKind;
@@ -100,6 +101,19 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 }
                 Some(CommandName::Stats) => quota::stats(&ctx, &inv, data).await,
                 Some(CommandName::Leaderboard) => quota::leaderboard(&ctx, &inv, data).await,
+                Some(CommandName::ConfigVerification) => {
+                    verification::configure(&ctx, &inv, data).await
+                }
+                Some(CommandName::Verify) => verification::verify(&ctx, &inv, data).await,
+                Some(CommandName::Unverify) => verification::unverify(&ctx, &inv, data).await,
+                Some(CommandName::EditName) => verification::edit_name(&ctx, &inv, data).await,
+                Some(CommandName::AddAlt) => verification::add_alt(&ctx, &inv, data).await,
+                Some(CommandName::RemoveAlt) => verification::remove_alt(&ctx, &inv, data).await,
+                Some(CommandName::ForceSync) => verification::force_sync(&ctx, &inv, data).await,
+                Some(CommandName::SyncTeam) => verification::sync_team(&ctx, &inv, data).await,
+                Some(CommandName::AddRoleVerification) => {
+                    verification::add_role_verification(&ctx, &inv, data).await
+                }
                 None => Err(unknown()),
             }
         }
@@ -118,6 +132,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                     role_pings::component(&ctx, &inv, c, &data.values, &roles).await
                 }
                 CustomId::Quota(c) => quota::component(&ctx, &inv, c, &data.values).await,
+                CustomId::Verification(c) => verification::component(&ctx, &inv, c, &[]).await,
             }
         }
         (InteractionType::ModalSubmit, Some(InteractionData::ModalSubmit(data))) => {
@@ -133,6 +148,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 | CustomId::Party(_)
                 | CustomId::RolePing(_)
                 | CustomId::Find(_) => Err(unknown()),
+                CustomId::Verification(c) => verification::component(&ctx, &inv, c, &fields).await,
             }
         }
         _ => Err(unknown()),

@@ -78,6 +78,12 @@ pub async fn post(
             removed,
         } => views::moderation::note_entry(*note_id, *user_id, by, *removed),
         LogEvent::TeamRole { user_id, given } => views::staff::team_entry(*user_id, *given),
+        LogEvent::Verification { event_id } => {
+            match service::verification::event_row(&ctx.pool, guild, *event_id).await? {
+                Some(e) => views::verification::log_entry(&e),
+                None => return Ok(()),
+            }
+        }
         LogEvent::JobFailed { what, reason } => views::logs::failure_entry(what, reason),
         LogEvent::PointsAwarded { .. } => match views::quota::points_log_entry(event) {
             Some(e) => e,

@@ -9,6 +9,7 @@ mod quota;
 mod role_pings;
 mod runs;
 mod staff;
+mod verification;
 
 use domain::Snowflake;
 use service::ServiceError;
@@ -102,6 +103,14 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
                 .map(|_| ())
                 .map_err(JobError::from)
         }
+        Task::VeriDm { user_id, note } => verification::dm(ctx, guild, *user_id, note).await,
+        Task::MemberSync { user_id } => verification::sync_member(ctx, guild, *user_id).await,
+        Task::VeriSessionExpire { session_id } => {
+            service::verification::expire(&ctx.pool, guild, *session_id)
+                .await
+                .map(|_| ())
+                .map_err(JobError::from)
+        }
         Task::PunishmentRole {
             punishment_id,
             give,
@@ -117,6 +126,16 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             channel_id,
             message_ids,
         } => quota::delete(ctx, *channel_id, message_ids).await,
+        Task::VeriReviewPost { review_id } => {
+            verification::post_review(ctx, guild, *review_id).await
+        }
+        Task::VeriReviewRefresh { review_id } => {
+            verification::refresh_review(ctx, guild, *review_id).await
+        }
+        Task::VeriPanelPost {
+            channel,
+            custom_role_id,
+        } => verification::post_panel(ctx, guild, *channel, *custom_role_id).await,
     }
 }
 

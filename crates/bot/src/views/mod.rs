@@ -10,6 +10,7 @@ pub mod quota;
 pub mod role_pings;
 pub mod runs;
 pub mod staff;
+pub mod verification;
 
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::channel::message::{Component, MessageFlags};

@@ -8,6 +8,7 @@ mod party;
 mod quota;
 mod role_ping;
 mod run;
+mod verification;
 
 use std::fmt;
 
@@ -17,6 +18,7 @@ pub use party::{PartyButton, PartyComponent};
 pub use quota::{ConfigAction, Nav, QuotaComponent};
 pub use role_ping::RolePingComponent;
 pub use run::{RunButton, RunComponent};
+pub use verification::{VeriAction, VeriComponent};
 
 /// Discord's limit on a custom id's length.
 pub const CUSTOM_ID_MAX: usize = 100;
@@ -29,6 +31,7 @@ pub enum CustomId {
     RolePing(RolePingComponent),
     Find(FindComponent),
     Quota(QuotaComponent),
+    Verification(VeriComponent),
 }
 
 impl CustomId {
@@ -44,6 +47,7 @@ impl CustomId {
             "rping" => RolePingComponent::parse(rest).map(CustomId::RolePing),
             "find" => FindComponent::parse(rest).map(CustomId::Find),
             "quota" => QuotaComponent::parse(rest).map(CustomId::Quota),
+            "veri" => VeriComponent::parse(rest).map(CustomId::Verification),
             _ => None,
         }
     }
@@ -58,6 +62,7 @@ impl fmt::Display for CustomId {
             CustomId::RolePing(c) => write!(f, "rping:{c}"),
             CustomId::Find(c) => write!(f, "find:{c}"),
             CustomId::Quota(c) => write!(f, "quota:{c}"),
+            CustomId::Verification(c) => write!(f, "veri:{c}"),
         }
     }
 }

@@ -294,6 +294,8 @@ pub async fn run(database_url: &str) -> anyhow::Result<()> {
         gateway_url: Some(sim.gateway_url()),
         dev_guild_id: None,
         register_commands: true,
+        // Not used by this benchmark: nothing here verifies.
+        realmeye_base_url: "http://127.0.0.1:9".to_owned(),
     };
     let bot_task = tokio::spawn(bot::run(bot_config, pool.clone(), shutdown.clone()));
     sim.eventually(Duration::from_secs(10), || {

@@ -26,6 +26,8 @@ pub struct World {
     pub raid: ChannelId,
     pub raid_log: ChannelId,
     pub voice: ChannelId,
+    /// Where the bot looks RealmEye up (a local stub); unset: an address nothing answers.
+    pub realmeye_base_url: Option<String>,
     bot: Option<(CancellationToken, JoinHandle<Result<(), bot::BotError>>)>,
 }
 
@@ -75,6 +77,7 @@ impl World {
             raid,
             raid_log,
             voice,
+            realmeye_base_url: None,
             bot: None,
         };
         world.start_bot().await;
@@ -120,6 +123,10 @@ impl World {
             gateway_url: Some(self.sim.gateway_url()),
             dev_guild_id: Some(Id::new(self.guild.0)),
             register_commands: true,
+            realmeye_base_url: self
+                .realmeye_base_url
+                .clone()
+                .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
         };
         let token = CancellationToken::new();
         let identified = self.sim.identify_count();

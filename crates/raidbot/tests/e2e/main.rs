@@ -13,3 +13,4 @@ mod raid_tools;
 mod role_pings;
 mod runs;
 mod setup;
+mod verification;

@@ -1,0 +1,294 @@
+//! Verification rules: what an in-game name (IGN) is, the nickname built from a main IGN
+//! and its alts, verification codes, and the RealmEye requirements a guild may set.
+
+/// Discord's limit on a nickname.
+pub const NICKNAME_MAX: usize = 32;
+/// RotMG names: 1 to 10 ASCII letters.
+pub const IGN_MAX: usize = 10;
+/// How long a verification session lives without being finished.
+pub const SESSION_MINUTES: i64 = 30;
+/// The least time between two RealmEye checks of one session.
+pub const CHECK_COOLDOWN_SECONDS: i64 = 20;
+/// Letters and digits nobody confuses (no 0/O, 1/I/L).
+pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+pub const CODE_PREFIX: &str = "RAID-";
+pub const CODE_LEN: usize = 6;
+
+/// Why a text is not an IGN, worded for the member.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IgnError {
+    #[error("Please send your in-game name: it cannot be empty.")]
+    Empty,
+    #[error("`{0}` is longer than 10 characters; RotMG names have 1 to 10 letters.")]
+    TooLong(String),
+    #[error(
+        "`{0}` has spaces, digits or symbols; RotMG names are only letters (A–Z). Send just your name, e.g. `Stormveil`."
+    )]
+    NotLetters(String),
+}
+
+/// Checks an IGN as typed (surrounding spaces trimmed) and returns it as typed.
+pub fn parse_ign(text: &str) -> Result<String, IgnError> {
+    let t = text.trim();
+    let shown: String = t.chars().take(40).collect();
+    if t.is_empty() {
+        Err(IgnError::Empty)
+    } else if !t.chars().all(|c| c.is_ascii_alphabetic()) {
+        Err(IgnError::NotLetters(shown))
+    } else if t.len() > IGN_MAX {
+        Err(IgnError::TooLong(shown))
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
+/// The key IGNs are compared by (case-insensitive).
+pub fn ign_key(ign: &str) -> String {
+    ign.to_ascii_lowercase()
+}
+
+/// `Main | Alt1 | Alt2` while it fits Discord's 32 characters; alts that do not fit are
+/// dropped from the end. Never longer than 32 (a main longer than that is cut).
+pub fn nickname(main: &str, alts: &[String]) -> String {
+    let mut nick: String = main.chars().take(NICKNAME_MAX).collect();
+    for alt in alts {
+        let next = format!("{nick} | {alt}");
+        if next.chars().count() > NICKNAME_MAX {
+            break;
+        }
+        nick = next;
+    }
+    nick
+}
+
+/// A code from random bytes: `RAID-` and six unambiguous characters.
+pub fn code_from_bytes(bytes: [u8; CODE_LEN]) -> String {
+    let mut code = String::from(CODE_PREFIX);
+    for b in bytes {
+        code.push(CODE_ALPHABET[usize::from(b) % CODE_ALPHABET.len()] as char);
+    }
+    code
+}
+
+/// Whether any description line holds the code (case-insensitively, anywhere in the line).
+pub fn description_has_code(lines: &[String], code: &str) -> bool {
+    let code = code.to_ascii_uppercase();
+    lines.iter().any(|l| l.to_ascii_uppercase().contains(&code))
+}
+
+/// What a guild requires of a RealmEye profile. `None`/false: no requirement.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requirements {
+    pub min_rank: Option<u32>,
+    pub min_alive_fame: Option<u64>,
+    pub min_characters: Option<u32>,
+    pub min_account_age_days: Option<u32>,
+    pub hidden_location: bool,
+}
+
+/// The profile facts requirements look at (`None`: RealmEye does not show it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileFacts {
+    pub rank: Option<u32>,
+    pub alive_fame: Option<u64>,
+    pub characters: Option<u32>,
+    pub account_age_days: Option<u32>,
+    pub last_seen_location: Option<String>,
+}
+
+/// The requirements a profile does not meet, each worded for the member.
+pub fn unmet(req: &Requirements, p: &ProfileFacts) -> Vec<String> {
+    let mut out = Vec::new();
+    let shown = |v: Option<String>| v.unwrap_or_else(|| "hidden".to_owned());
+    if let Some(min) = req.min_rank
+        && p.rank.is_none_or(|r| r < min)
+    {
+        out.push(format!(
+            "a rank of at least {min} stars (yours: {})",
+            shown(p.rank.map(|r| r.to_string()))
+        ));
+    }
+    if let Some(min) = req.min_alive_fame
+        && p.alive_fame.is_none_or(|f| f < min)
+    {
+        out.push(format!(
+            "at least {min} alive fame (yours: {})",
+            shown(p.alive_fame.map(|f| f.to_string()))
+        ));
+    }
+    if let Some(min) = req.min_characters
+        && p.characters.is_none_or(|c| c < min)
+    {
+        out.push(format!(
+            "at least {min} characters (yours: {})",
+            shown(p.characters.map(|c| c.to_string()))
+        ));
+    }
+    if let Some(min) = req.min_account_age_days
+        && p.account_age_days.is_none_or(|d| d < min)
+    {
+        out.push(format!(
+            "an account at least {min} days old (yours: {})",
+            shown(p.account_age_days.map(|d| format!("about {d} days")))
+        ));
+    }
+    if req.hidden_location
+        && let Some(place) = &p.last_seen_location
+    {
+        out.push(format!(
+            "your last-seen location hidden on RealmEye (it shows {place}; hide it under Settings → Privacy)"
+        ));
+    }
+    out
+}
+
+/// One line of a `/syncteam` import: `UserID MainIGN [AltIGN]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamLine {
+    pub user_id: u64,
+    pub main: String,
+    pub alt: Option<String>,
+}
+
+/// Parses one import line; the error says what is wrong with it.
+pub fn parse_team_line(line: &str) -> Result<TeamLine, String> {
+    let parts: Vec<&str> = line.split_whitespace().collect();
+    let (id, main, alt) = match parts.as_slice() {
+        [id, main] => (*id, *main, None),
+        [id, main, alt] => (*id, *main, Some(*alt)),
+        _ => return Err("expected `UserID MainIGN [AltIGN]`".to_owned()),
+    };
+    let id = id.trim_start_matches("<@").trim_end_matches('>');
+    let user_id: u64 = id
+        .parse()
+        .ok()
+        .filter(|v| *v > 0 && *v <= i64::MAX as u64)
+        .ok_or_else(|| format!("`{id}` is not a Discord user id"))?;
+    let main = parse_ign(main).map_err(|e| e.to_string())?;
+    let alt = alt
+        .map(|a| parse_ign(a).map_err(|e| e.to_string()))
+        .transpose()?;
+    if alt.as_deref().is_some_and(|a| ign_key(a) == ign_key(&main)) {
+        return Err("the alt is the same name as the main".to_owned());
+    }
+    Ok(TeamLine { user_id, main, alt })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn igns() {
+        assert_eq!(parse_ign("  Stormveil ").as_deref(), Ok("Stormveil"));
+        assert!(matches!(
+            parse_ign("Storm veil"),
+            Err(IgnError::NotLetters(_))
+        ));
+        assert!(matches!(parse_ign("x_x"), Err(IgnError::NotLetters(_))));
+        assert!(matches!(
+            parse_ign("abcdefghijk"),
+            Err(IgnError::TooLong(_))
+        ));
+        assert_eq!(parse_ign(""), Err(IgnError::Empty));
+    }
+
+    #[test]
+    fn nicknames_drop_alts_that_do_not_fit() {
+        assert_eq!(nickname("Main", &[]), "Main");
+        let alts = vec!["Abcdefghij".to_owned(), "Klmnopqrst".to_owned()];
+        assert_eq!(nickname("Mainmainma", &alts), "Mainmainma | Abcdefghij");
+        assert_eq!(nickname("A", &["B".to_owned()]), "A | B");
+    }
+
+    #[test]
+    fn codes_and_descriptions() {
+        let c = code_from_bytes([0, 1, 2, 3, 4, 255]);
+        assert!(c.starts_with("RAID-") && c.len() == 11);
+        assert!(description_has_code(
+            &["my code raid-abc".to_owned()],
+            "RAID-ABC"
+        ));
+        assert!(!description_has_code(&[], "RAID-ABC"));
+    }
+
+    #[test]
+    fn requirements_name_what_is_missing() {
+        let req = Requirements {
+            min_rank: Some(20),
+            min_alive_fame: Some(500),
+            min_characters: Some(2),
+            min_account_age_days: Some(30),
+            hidden_location: true,
+        };
+        let ok = ProfileFacts {
+            rank: Some(20),
+            alive_fame: Some(500),
+            characters: Some(2),
+            account_age_days: Some(30),
+            last_seen_location: None,
+        };
+        assert!(unmet(&req, &ok).is_empty());
+        let bad = ProfileFacts {
+            rank: Some(3),
+            last_seen_location: Some("USEast".into()),
+            ..ProfileFacts::default()
+        };
+        let why = unmet(&req, &bad);
+        assert_eq!(why.len(), 5, "{why:?}");
+        assert!(why[0].contains("20 stars") && why[0].contains("yours: 3"));
+        assert!(why[4].contains("USEast"));
+    }
+
+    #[test]
+    fn team_lines() {
+        assert_eq!(
+            parse_team_line("123456789012345678 PlayerOne"),
+            Ok(TeamLine {
+                user_id: 123456789012345678,
+                main: "PlayerOne".into(),
+                alt: None
+            })
+        );
+        assert_eq!(
+            parse_team_line("1 A B").map(|l| l.alt),
+            Ok(Some("B".into()))
+        );
+        assert!(parse_team_line("x PlayerOne").is_err());
+        assert!(parse_team_line("1").is_err());
+        assert!(parse_team_line("1 a b c").is_err());
+        assert!(parse_team_line("1 Same same").is_err());
+        assert!(parse_team_line("1 Bad_Name").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn a_nickname_never_exceeds_32_and_keeps_the_main(
+            main in "[A-Za-z]{1,10}",
+            alts in proptest::collection::vec("[A-Za-z]{1,10}", 0..6),
+        ) {
+            let n = nickname(&main, &alts);
+            prop_assert!(n.chars().count() <= NICKNAME_MAX);
+            prop_assert!(n.starts_with(&main));
+            // Alts kept are a prefix of the list, in order.
+            let kept: Vec<&str> = n.split(" | ").skip(1).collect();
+            prop_assert_eq!(&kept[..], &alts.iter().map(String::as_str).collect::<Vec<_>>()[..kept.len()]);
+            // One more alt would not have fit.
+            if kept.len() < alts.len() {
+                prop_assert!(n.chars().count() + 3 + alts[kept.len()].len() > NICKNAME_MAX);
+            }
+        }
+
+        #[test]
+        fn any_valid_ign_parses_as_typed(ign in "[A-Za-z]{1,10}") {
+            prop_assert_eq!(parse_ign(&ign), Ok(ign.clone()));
+        }
+
+        #[test]
+        fn codes_use_the_alphabet(bytes in any::<[u8; 6]>()) {
+            let c = code_from_bytes(bytes);
+            prop_assert!(c[CODE_PREFIX.len()..].bytes().all(|b| CODE_ALPHABET.contains(&b)));
+        }
+    }
+}

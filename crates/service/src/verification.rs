@@ -1,0 +1,1405 @@
+//! Verification use cases: the DM sessions (RealmEye code check, screenshot review),
+//! custom role verification, and the staff commands on names.
+//!
+//! Every step is a row: a session survives restarts, its 30-minute timer is a job, and the
+//! roles and nickname are applied by a `MemberSync` job queued in the same transaction
+//! that stored the IGN, so Discord never shows a verification the database refused. IGNs
+//! (mains and alts) are unique per guild case-insensitively by a primary key, so of two
+//! concurrent claims exactly one wins.
+
+use chrono::{Duration, Utc};
+use domain::verification::{
+    self as rules, CHECK_COOLDOWN_SECONDS, ProfileFacts, Requirements, SESSION_MINUTES,
+};
+use domain::{ChannelKey, RoleKey, Snowflake};
+use rand::Rng;
+use realmeye::Lookup;
+use store::verification::{
+    self as store_veri, ClaimError, CustomRole, MemberNames, NewSession, Review, Session,
+    VeriConfig,
+};
+use store::{PgConnection, PgPool, guild_config};
+
+use crate::tasks::{self, LogEvent, Task, VeriNote};
+use crate::{Actor, Result, ServiceError};
+
+fn taken(ign: &str) -> ServiceError {
+    ServiceError::conflict(
+        "ign_taken",
+        format!(
+            "The name **{ign}** is already registered to another member of this server. If it is yours, please contact a staff member (Security or higher) to sort it out."
+        ),
+    )
+}
+
+fn claim_err(ign: &str, e: ClaimError) -> ServiceError {
+    match e {
+        ClaimError::Taken(_) => taken(ign),
+        ClaimError::Store(e) => e.into(),
+    }
+}
+
+fn bad_ign(e: rules::IgnError) -> ServiceError {
+    ServiceError::invalid("invalid_ign", e.to_string())
+}
+
+/// Records a step and queues its veri_log entry.
+async fn event(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    actor: Option<Snowflake>,
+    kind: &str,
+    ign: Option<&str>,
+    detail: Option<&str>,
+) -> Result<i64> {
+    let event_id = store_veri::insert_event(conn, guild, user, actor, kind, ign, detail).await?;
+    tasks::log(
+        conn,
+        guild,
+        ChannelKey::VeriLog,
+        LogEvent::Verification { event_id },
+    )
+    .await?;
+    Ok(event_id)
+}
+
+async fn dm(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    note: VeriNote,
+) -> Result<()> {
+    tasks::queue(
+        conn,
+        guild,
+        Task::VeriDm {
+            user_id: user,
+            note,
+        },
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn sync(conn: &mut PgConnection, guild: Snowflake, user: Snowflake) -> Result<()> {
+    tasks::queue(conn, guild, Task::MemberSync { user_id: user }, None).await?;
+    Ok(())
+}
+
+// ---------- configuration ----------
+
+pub async fn config(pool: &PgPool, guild: Snowflake) -> Result<VeriConfig> {
+    let mut conn = pool.acquire().await?;
+    Ok(store_veri::config(&mut conn, guild).await?)
+}
+
+/// What `/configverification` may change (None: keep).
+#[derive(Debug, Clone, Default)]
+pub struct ConfigChange {
+    pub realmeye: Option<bool>,
+    pub screenshot: Option<bool>,
+    pub panel_message: Option<String>,
+    pub image_url: Option<String>,
+    pub min_rank: Option<u32>,
+    pub min_alive_fame: Option<u64>,
+    pub min_characters: Option<u32>,
+    pub min_account_age_days: Option<u32>,
+    pub hidden_location: Option<bool>,
+    /// Post the get-verified panel in `getverified` after saving.
+    pub post_panel: bool,
+}
+
+/// Saves the settings (moderator) and queues the panel in `getverified` when asked.
+pub async fn configure(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    change: ConfigChange,
+) -> Result<VeriConfig> {
+    actor.require(RoleKey::Moderator)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let mut c = store_veri::config(&mut tx, guild).await?;
+    let zero_none = |v: Option<u32>, old: Option<u32>| match v {
+        Some(0) => None,
+        Some(v) => Some(v),
+        None => old,
+    };
+    c.realmeye_enabled = change.realmeye.unwrap_or(c.realmeye_enabled);
+    c.screenshot_enabled = change.screenshot.unwrap_or(c.screenshot_enabled);
+    if !c.realmeye_enabled && !c.screenshot_enabled {
+        return Err(ServiceError::invalid(
+            "no_method",
+            "At least one verification method (RealmEye or screenshot) must stay enabled.",
+        ));
+    }
+    if let Some(m) = change.panel_message {
+        c.panel_message = Some(m).filter(|m| !m.trim().is_empty());
+    }
+    if let Some(u) = change.image_url {
+        let u = u.trim().to_owned();
+        if !u.is_empty() && !u.starts_with("https://") {
+            return Err(ServiceError::invalid(
+                "bad_image_url",
+                "The image must be an https:// link.",
+            ));
+        }
+        c.image_url = Some(u).filter(|u| !u.is_empty());
+    }
+    let r = &mut c.requirements;
+    r.min_rank = zero_none(change.min_rank, r.min_rank);
+    r.min_characters = zero_none(change.min_characters, r.min_characters);
+    r.min_account_age_days = zero_none(change.min_account_age_days, r.min_account_age_days);
+    r.min_alive_fame = match change.min_alive_fame {
+        Some(0) => None,
+        Some(v) => Some(v),
+        None => r.min_alive_fame,
+    };
+    r.hidden_location = change.hidden_location.unwrap_or(r.hidden_location);
+    store_veri::set_config(&mut tx, guild, &c).await?;
+    if change.post_panel {
+        let channel = guild_config::channel(&mut tx, guild, ChannelKey::Getverified)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::conflict(
+                    "getverified_not_configured",
+                    "There is no `getverified` channel yet: an administrator can set one with /setchannels.",
+                )
+            })?;
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::VeriPanelPost {
+                channel,
+                custom_role_id: None,
+            },
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(c)
+}
+
+/// A custom verification role as staff define it.
+#[derive(Debug, Clone)]
+pub struct NewCustomRole<'a> {
+    pub name: &'a str,
+    pub role: Snowflake,
+    pub description: Option<&'a str>,
+    pub review_channel: Snowflake,
+    pub panel_channel: Snowflake,
+}
+
+/// Adds a custom verification role and queues its panel in `panel_channel` (moderator).
+pub async fn add_custom_role(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    new: NewCustomRole<'_>,
+) -> Result<CustomRole> {
+    actor.require(RoleKey::Moderator)?;
+    let NewCustomRole {
+        name,
+        role,
+        description,
+        review_channel,
+        panel_channel,
+    } = new;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ServiceError::invalid(
+            "bad_name",
+            "The role verification needs a name of 1 to 80 characters.",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let cr =
+        store_veri::upsert_custom_role(&mut tx, guild, name, role, description, review_channel)
+            .await?;
+    tasks::queue(
+        &mut tx,
+        guild,
+        Task::VeriPanelPost {
+            channel: panel_channel,
+            custom_role_id: Some(cr.custom_role_id),
+        },
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(cr)
+}
+
+pub async fn custom_role(pool: &PgPool, guild: Snowflake, id: i64) -> Result<CustomRole> {
+    let mut conn = pool.acquire().await?;
+    store_veri::custom_role(&mut conn, guild, id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("This role verification no longer exists.".into()))
+}
+
+// ---------- the member's session ----------
+
+/// The member pressed Get verified (or a custom role's button): a new session replaces an
+/// open one, its timer is set and the first DM is queued.
+pub async fn start(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+    custom_role_id: Option<i64>,
+) -> Result<Session> {
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    store_veri::lock_member(&mut tx, guild, user).await?;
+    let names = store_veri::names(&mut tx, guild, user).await?;
+    let cfg = store_veri::config(&mut tx, guild).await?;
+    let (method, step) = match custom_role_id {
+        Some(id) => {
+            store_veri::custom_role(&mut tx, guild, id)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::NotFound("This role verification no longer exists.".into())
+                })?;
+            if !names.as_ref().is_some_and(MemberNames::is_verified) {
+                return Err(ServiceError::conflict(
+                    "not_verified",
+                    "Please get verified first, then ask for this role.",
+                ));
+            }
+            ("custom_role", "awaiting_screenshot")
+        }
+        None => {
+            if let Some(n) = names.as_ref().filter(|n| n.is_verified()) {
+                return Err(ServiceError::conflict(
+                    "already_verified",
+                    format!(
+                        "You are already verified here as **{}**. Ask staff if your name changed.",
+                        n.main.as_deref().unwrap_or("?")
+                    ),
+                ));
+            }
+            let method = if cfg.realmeye_enabled {
+                "realmeye"
+            } else {
+                "screenshot"
+            };
+            (method, "awaiting_ign")
+        }
+    };
+    if let Some(old) = store_veri::cancel_open(&mut tx, guild, user).await? {
+        tracing::debug!(session = old, "replaced an open verification session");
+    }
+    let session = store_veri::insert_session(
+        &mut tx,
+        &NewSession {
+            guild_id: guild,
+            user_id: user,
+            method,
+            custom_role_id,
+            step,
+            minutes: SESSION_MINUTES,
+        },
+    )
+    .await?;
+    let session_id = session.session_id;
+    tasks::queue(
+        &mut tx,
+        guild,
+        Task::VeriSessionExpire { session_id },
+        Some(session.expires_at),
+    )
+    .await?;
+    event(&mut tx, guild, user, None, "started", None, Some(method)).await?;
+    let note = if step == "awaiting_screenshot" {
+        VeriNote::AskScreenshot { session_id }
+    } else {
+        VeriNote::Started { session_id }
+    };
+    dm(&mut tx, guild, user, note).await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+/// Which guild a DM'd session button belongs to.
+pub async fn session_guild(pool: &PgPool, session_id: i64) -> Result<Snowflake> {
+    let mut conn = pool.acquire().await?;
+    store_veri::session_guild(&mut conn, session_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("This verification no longer exists.".into()))
+}
+
+pub async fn session(pool: &PgPool, guild: Snowflake, session_id: i64) -> Result<Session> {
+    let mut conn = pool.acquire().await?;
+    session_in(&mut conn, guild, session_id).await
+}
+
+async fn session_in(conn: &mut PgConnection, guild: Snowflake, session_id: i64) -> Result<Session> {
+    let mut s = store_veri::lock_session(conn, guild, session_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("This verification no longer exists.".into()))?;
+    // A session whose time is up but whose timer has not run yet is expired all the same.
+    if s.is_open() && s.expires_at <= Utc::now() {
+        s.step = "expired".into();
+    }
+    Ok(s)
+}
+
+fn closed(s: &Session) -> ServiceError {
+    let what = match s.step.as_str() {
+        "verified" => "is finished: you are verified",
+        "under_review" => "is with staff now; you will get their answer here",
+        "denied" => "was denied",
+        "expired" => "expired after 30 minutes",
+        _ => "was cancelled",
+    };
+    ServiceError::conflict(
+        "session_closed",
+        format!("This verification {what}. Press **Get verified** in the server to start again."),
+    )
+}
+
+/// The member wrote to the bot in DMs: the IGN or a screenshot for their open session.
+/// Returns None when they have no open session (the bot then says how to start).
+pub async fn direct_message(
+    pool: &PgPool,
+    user: Snowflake,
+    text: &str,
+    attachment: Option<(&str, bool)>,
+) -> Result<Option<Session>> {
+    let open = {
+        let mut conn = pool.acquire().await?;
+        store_veri::open_for_user(&mut conn, user).await?
+    };
+    let Some(open) = open else {
+        return Ok(None);
+    };
+    let guild = open.guild_id;
+    let mut tx = pool.begin().await?;
+    let mut s = session_in(&mut tx, guild, open.session_id).await?;
+    if !s.is_open() {
+        if s.step == "expired" {
+            expire_locked(&mut tx, s).await?;
+            tx.commit().await?;
+        }
+        return Ok(None);
+    }
+    let session_id = s.session_id;
+    match s.step.as_str() {
+        "awaiting_ign" => match rules::parse_ign(text) {
+            Err(e) => {
+                dm(
+                    &mut tx,
+                    guild,
+                    user,
+                    VeriNote::Refused {
+                        session_id,
+                        reason: e.to_string(),
+                    },
+                )
+                .await?;
+            }
+            Ok(ign) => {
+                if let Some((holder, _)) = store_veri::owner_of(&mut tx, guild, &ign).await?
+                    && holder != user
+                {
+                    let reason = taken(&ign).to_string();
+                    event(
+                        &mut tx,
+                        guild,
+                        user,
+                        None,
+                        "check_failed",
+                        Some(&ign),
+                        Some("name taken"),
+                    )
+                    .await?;
+                    dm(
+                        &mut tx,
+                        guild,
+                        user,
+                        VeriNote::Refused { session_id, reason },
+                    )
+                    .await?;
+                } else if s.method == "realmeye" {
+                    let bytes: [u8; rules::CODE_LEN] = rand::rng().random();
+                    let code = rules::code_from_bytes(bytes);
+                    s.ign = Some(ign.clone());
+                    s.code = Some(code.clone());
+                    s.step = "awaiting_done".into();
+                    store_veri::update_session(&mut tx, &s).await?;
+                    event(
+                        &mut tx,
+                        guild,
+                        user,
+                        None,
+                        "code_issued",
+                        Some(&ign),
+                        Some(&code),
+                    )
+                    .await?;
+                    dm(&mut tx, guild, user, VeriNote::CodeIssued { session_id }).await?;
+                } else {
+                    s.ign = Some(ign);
+                    s.step = "awaiting_screenshot".into();
+                    store_veri::update_session(&mut tx, &s).await?;
+                    dm(&mut tx, guild, user, VeriNote::AskScreenshot { session_id }).await?;
+                }
+            }
+        },
+        "awaiting_screenshot" => match attachment {
+            Some((url, true)) => {
+                submit_screenshot_locked(&mut tx, &mut s, url).await?;
+            }
+            Some((_, false)) => {
+                dm(
+                    &mut tx,
+                    guild,
+                    user,
+                    VeriNote::Refused {
+                        session_id,
+                        reason:
+                            "That file is not an image. Please upload a PNG or JPEG screenshot."
+                                .into(),
+                    },
+                )
+                .await?;
+            }
+            None => {
+                dm(
+                    &mut tx,
+                    guild,
+                    user,
+                    VeriNote::Refused {
+                        session_id,
+                        reason: "Please attach a screenshot (an image file) to your message."
+                            .into(),
+                    },
+                )
+                .await?;
+            }
+        },
+        _ => {
+            dm(&mut tx, guild, user, VeriNote::Refused {
+                session_id,
+                reason: "Put the code in your RealmEye description, then press **Done** below the code message (or **Cancel**).".into(),
+            })
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Some(s))
+}
+
+async fn submit_screenshot_locked(
+    conn: &mut PgConnection,
+    s: &mut Session,
+    url: &str,
+) -> Result<Review> {
+    let guild = s.guild_id;
+    let channel = match s.custom_role_id {
+        Some(id) => store_veri::custom_role(conn, guild, id)
+            .await?
+            .map(|c| c.review_channel_id),
+        None => guild_config::channel(conn, guild, ChannelKey::ManualVerification).await?,
+    }
+    .ok_or_else(|| {
+        ServiceError::conflict(
+            "review_channel_missing",
+            "This server has no review channel for screenshots yet; please ask staff.",
+        )
+    })?;
+    let review = store_veri::insert_review(conn, s, url, channel).await?;
+    s.step = "under_review".into();
+    store_veri::update_session(conn, s).await?;
+    tasks::queue(
+        conn,
+        guild,
+        Task::VeriReviewPost {
+            review_id: review.review_id,
+        },
+        None,
+    )
+    .await?;
+    event(
+        conn,
+        guild,
+        s.user_id,
+        None,
+        "submitted",
+        s.ign.as_deref(),
+        None,
+    )
+    .await?;
+    dm(
+        conn,
+        guild,
+        s.user_id,
+        VeriNote::UnderReview {
+            session_id: s.session_id,
+        },
+    )
+    .await?;
+    Ok(review)
+}
+
+/// The member switched their session to screenshot review (DM button).
+pub async fn choose_screenshot(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+    session_id: i64,
+) -> Result<Session> {
+    let mut tx = pool.begin().await?;
+    let mut s = own_open_session(&mut tx, guild, user, session_id).await?;
+    let cfg = store_veri::config(&mut tx, guild).await?;
+    if !cfg.screenshot_enabled {
+        return Err(ServiceError::conflict(
+            "screenshot_disabled",
+            "This server does not review screenshots; please use RealmEye.",
+        ));
+    }
+    s.method = "screenshot".into();
+    s.step = if s.ign.is_some() {
+        "awaiting_screenshot"
+    } else {
+        "awaiting_ign"
+    }
+    .into();
+    sqlx::query(
+        "UPDATE veri_session SET method = 'screenshot' WHERE guild_id = $1 AND session_id = $2",
+    )
+    .bind(guild.db())
+    .bind(session_id)
+    .execute(&mut *tx)
+    .await?;
+    store_veri::update_session(&mut tx, &s).await?;
+    let note = if s.step == "awaiting_screenshot" {
+        VeriNote::AskScreenshot { session_id }
+    } else {
+        VeriNote::Started { session_id }
+    };
+    dm(&mut tx, guild, user, note).await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+async fn own_open_session(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    session_id: i64,
+) -> Result<Session> {
+    let s = session_in(conn, guild, session_id).await?;
+    if s.user_id != user {
+        return Err(ServiceError::Forbidden(
+            "This verification is someone else's.".into(),
+        ));
+    }
+    if !s.is_open() {
+        return Err(closed(&s));
+    }
+    Ok(s)
+}
+
+/// The member cancelled (DM button).
+pub async fn cancel(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+    session_id: i64,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let mut s = own_open_session(&mut tx, guild, user, session_id).await?;
+    s.step = "cancelled".into();
+    store_veri::update_session(&mut tx, &s).await?;
+    event(
+        &mut tx,
+        guild,
+        user,
+        None,
+        "cancelled",
+        s.ign.as_deref(),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What pressing Done led to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckOutcome {
+    Verified {
+        ign: String,
+    },
+    /// Not verified; the reason is worded for the member (what to do next).
+    Failed {
+        reason: String,
+    },
+}
+
+/// The member pressed Done: fetch the profile (outside any transaction), then decide under
+/// the session's lock. A second check within the cooldown is refused with the wait.
+pub async fn check(
+    pool: &PgPool,
+    client: &realmeye::Client,
+    guild: Snowflake,
+    user: Snowflake,
+    session_id: i64,
+) -> Result<CheckOutcome> {
+    let (ign, code) = {
+        let mut tx = pool.begin().await?;
+        let mut s = own_open_session(&mut tx, guild, user, session_id).await?;
+        let (Some(ign), Some(code)) = (s.ign.clone(), s.code.clone()) else {
+            return Err(ServiceError::conflict(
+                "no_code_yet",
+                "Send me your in-game name first; then I give you a code.",
+            ));
+        };
+        let now = Utc::now();
+        if let Some(last) = s.last_check_at {
+            let wait = last + Duration::seconds(CHECK_COOLDOWN_SECONDS) - now;
+            if wait > Duration::zero() {
+                return Err(ServiceError::conflict(
+                    "check_cooldown",
+                    format!(
+                        "Please wait {} more seconds before checking again (RealmEye needs a moment to show changes).",
+                        wait.num_seconds().max(1)
+                    ),
+                ));
+            }
+        }
+        s.last_check_at = Some(now);
+        s.checks += 1;
+        store_veri::update_session(&mut tx, &s).await?;
+        tx.commit().await?;
+        (ign, code)
+    };
+    let lookup = client.player(&ign).await;
+    let url = client.player_url(&ign);
+    let mut tx = pool.begin().await?;
+    let mut s = own_open_session(&mut tx, guild, user, session_id).await?;
+    let failure = match lookup {
+        Lookup::Found {
+            name,
+            description_lines,
+            profile,
+        } => {
+            if !rules::description_has_code(&description_lines, &code) {
+                Some(format!(
+                    "I could not find your code `{code}` in the description of {url}. Put it in any of the three description lines (Edit profile → Description), save, wait a few seconds and press **Done** again."
+                ))
+            } else {
+                let req: Requirements = store_veri::config(&mut tx, guild).await?.requirements;
+                let facts = ProfileFacts {
+                    rank: profile.rank,
+                    alive_fame: profile.fame,
+                    characters: profile.characters,
+                    account_age_days: profile.account_age_days,
+                    last_seen_location: profile.last_seen_location.clone(),
+                };
+                let unmet = rules::unmet(&req, &facts);
+                if unmet.is_empty() {
+                    // RealmEye's spelling of the name is the real one.
+                    let ign = if rules::ign_key(&name) == rules::ign_key(&ign) { name } else { ign };
+                    verify_locked(&mut tx, guild, user, &ign, None, "realmeye").await?;
+                    s.ign = Some(ign.clone());
+                    s.step = "verified".into();
+                    store_veri::update_session(&mut tx, &s).await?;
+                    tx.commit().await?;
+                    return Ok(CheckOutcome::Verified { ign });
+                }
+                let cfg = store_veri::config(&mut tx, guild).await?;
+                let fallback = if cfg.screenshot_enabled {
+                    " You can instead send a screenshot for staff to review: press **Use a screenshot**."
+                } else {
+                    ""
+                };
+                Some(format!(
+                    "Your profile does not meet this server's requirements yet: {}.{fallback}",
+                    unmet.join("; ")
+                ))
+            }
+        }
+        Lookup::Private => Some(format!(
+            "Your RealmEye profile {url} is private, so I cannot read its description. Make it public (RealmEye → Settings → Privacy: show your profile), then press **Done** again."
+        )),
+        Lookup::NotFound => Some(format!(
+            "RealmEye does not know a player named **{ign}** ({url}). Check the spelling, or if you are new, log in to the game once and wait for RealmEye to list you, then press **Done** again."
+        )),
+        Lookup::Unavailable(why) => Some(format!(
+            "RealmEye cannot be reached right now ({why}). Nothing is lost: wait a minute and press **Done** again."
+        )),
+        Lookup::Unparseable => Some(
+            "RealmEye answered with a page I could not read. Please try again in a minute; if it keeps happening, ask staff to verify you by screenshot.".to_owned(),
+        ),
+    };
+    let reason = failure.unwrap_or_default();
+    s.last_failure = Some(reason.chars().take(500).collect());
+    store_veri::update_session(&mut tx, &s).await?;
+    event(
+        &mut tx,
+        guild,
+        user,
+        None,
+        "check_failed",
+        Some(&ign),
+        Some(&reason),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CheckOutcome::Failed { reason })
+}
+
+/// Verifies the member in the caller's transaction: IGN claimed (unique), status, event,
+/// the veri_log entry, the role and nickname job. `by` is the staff member, if any.
+async fn verify_locked(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    ign: &str,
+    by: Option<Snowflake>,
+    method: &str,
+) -> Result<()> {
+    store_veri::lock_member(conn, guild, user).await?;
+    store_veri::set_main(conn, guild, user, ign)
+        .await
+        .map_err(|e| claim_err(ign, e))?;
+    store_veri::set_status(conn, guild, user, "verified", by, Some(method)).await?;
+    event(conn, guild, user, by, "verified", Some(ign), Some(method)).await?;
+    sync(conn, guild, user).await?;
+    dm(
+        conn,
+        guild,
+        user,
+        VeriNote::Verified {
+            ign: ign.to_owned(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The session timer fired: expire it if it is still open, and tell the member.
+pub async fn expire(pool: &PgPool, guild: Snowflake, session_id: i64) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let Some(s) = store_veri::lock_session(&mut tx, guild, session_id).await? else {
+        return Ok(false);
+    };
+    if !s.is_open() {
+        return Ok(false);
+    }
+    if s.expires_at > Utc::now() {
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::VeriSessionExpire { session_id },
+            Some(s.expires_at),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(false);
+    }
+    expire_locked(&mut tx, s).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn expire_locked(conn: &mut PgConnection, mut s: Session) -> Result<()> {
+    s.step = "expired".into();
+    store_veri::update_session(conn, &s).await?;
+    event(
+        conn,
+        s.guild_id,
+        s.user_id,
+        None,
+        "expired",
+        s.ign.as_deref(),
+        None,
+    )
+    .await?;
+    dm(conn, s.guild_id, s.user_id, VeriNote::Expired).await?;
+    Ok(())
+}
+
+// ---------- screenshot reviews ----------
+
+pub async fn review(pool: &PgPool, guild: Snowflake, review_id: i64) -> Result<Review> {
+    let mut conn = pool.acquire().await?;
+    store_veri::review(&mut conn, guild, review_id, false)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("This review no longer exists.".into()))
+}
+
+pub async fn review_posted(
+    pool: &PgPool,
+    guild: Snowflake,
+    review_id: i64,
+    message: Snowflake,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    Ok(store_veri::set_review_message(&mut conn, guild, review_id, message).await?)
+}
+
+async fn lock_pending(conn: &mut PgConnection, guild: Snowflake, review_id: i64) -> Result<Review> {
+    let r = store_veri::review(conn, guild, review_id, true)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("This review no longer exists.".into()))?;
+    if r.state != "pending" {
+        let by = r
+            .decided_by
+            .map(|u| format!(" by <@{u}>"))
+            .unwrap_or_default();
+        let when = r
+            .decided_at
+            .map(|t| format!(" <t:{}:R>", t.timestamp()))
+            .unwrap_or_default();
+        return Err(ServiceError::conflict(
+            "review_decided",
+            format!("This screenshot was already {}{by}{when}.", r.state),
+        ));
+    }
+    Ok(r)
+}
+
+/// Security approves a screenshot, optionally correcting the IGN.
+pub async fn approve(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    review_id: i64,
+    ign: Option<&str>,
+) -> Result<Review> {
+    actor.require(RoleKey::Security)?;
+    let staff = actor.user_id;
+    let mut tx = pool.begin().await?;
+    let r = lock_pending(&mut tx, guild, review_id).await?;
+    let ign = match ign.map(str::trim).filter(|i| !i.is_empty()) {
+        Some(i) => Some(rules::parse_ign(i).map_err(bad_ign)?),
+        None => r.ign.clone(),
+    };
+    let by = staff.unwrap_or(r.user_id);
+    match r.custom_role_id {
+        Some(id) => {
+            let role = store_veri::custom_role(&mut tx, guild, id)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::NotFound("This role verification no longer exists.".into())
+                })?;
+            event(
+                &mut tx,
+                guild,
+                r.user_id,
+                staff,
+                "role_granted",
+                None,
+                Some(&role.name),
+            )
+            .await?;
+            sync(&mut tx, guild, r.user_id).await?;
+            tasks::queue(
+                &mut tx,
+                guild,
+                Task::VeriDm {
+                    user_id: r.user_id,
+                    note: VeriNote::RoleGranted {
+                        role_name: role.name,
+                    },
+                },
+                None,
+            )
+            .await?;
+        }
+        None => {
+            let ign = ign.clone().ok_or_else(|| {
+                ServiceError::invalid(
+                    "ign_required",
+                    "Enter the member's in-game name to approve.",
+                )
+            })?;
+            verify_locked(&mut tx, guild, r.user_id, &ign, staff, "screenshot").await?;
+        }
+    }
+    store_veri::decide_review(
+        &mut tx,
+        guild,
+        review_id,
+        "approved",
+        by,
+        None,
+        ign.as_deref(),
+    )
+    .await?;
+    if let Some(mut s) = store_veri::lock_session(&mut tx, guild, r.session_id).await? {
+        s.step = "verified".into();
+        store_veri::update_session(&mut tx, &s).await?;
+    }
+    tasks::queue(&mut tx, guild, Task::VeriReviewRefresh { review_id }, None).await?;
+    let r = store_veri::review(&mut tx, guild, review_id, false)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("review vanished".into()))?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+/// Security denies a screenshot with a reason; the member is told.
+pub async fn deny(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    review_id: i64,
+    reason: &str,
+) -> Result<Review> {
+    actor.require(RoleKey::Security)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(ServiceError::invalid(
+            "reason_required",
+            "Give the member a reason (1 to 1000 characters).",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let r = lock_pending(&mut tx, guild, review_id).await?;
+    let by = actor.user_id.unwrap_or(r.user_id);
+    store_veri::decide_review(&mut tx, guild, review_id, "denied", by, Some(reason), None).await?;
+    if let Some(mut s) = store_veri::lock_session(&mut tx, guild, r.session_id).await? {
+        s.step = "denied".into();
+        store_veri::update_session(&mut tx, &s).await?;
+    }
+    event(
+        &mut tx,
+        guild,
+        r.user_id,
+        actor.user_id,
+        "denied",
+        r.ign.as_deref(),
+        Some(reason),
+    )
+    .await?;
+    dm(
+        &mut tx,
+        guild,
+        r.user_id,
+        VeriNote::Denied {
+            reason: reason.to_owned(),
+        },
+    )
+    .await?;
+    tasks::queue(&mut tx, guild, Task::VeriReviewRefresh { review_id }, None).await?;
+    let r = store_veri::review(&mut tx, guild, review_id, false)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("review vanished".into()))?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+// ---------- staff commands ----------
+
+pub async fn names(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Option<MemberNames>> {
+    let mut conn = pool.acquire().await?;
+    Ok(store_veri::names(&mut conn, guild, user).await?)
+}
+
+/// Whether the member has granted custom roles to keep (from approved reviews).
+pub async fn granted_custom_roles(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Vec<Snowflake>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT c.role_id FROM veri_review r JOIN veri_custom_role c
+           ON c.guild_id = r.guild_id AND c.custom_role_id = r.custom_role_id
+         WHERE r.guild_id = $1 AND r.user_id = $2 AND r.state = 'approved'",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .fetch_all(pool)
+    .await?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|i| Snowflake::from_db(i).ok())
+        .collect())
+}
+
+fn staff_ign(text: &str) -> Result<String> {
+    rules::parse_ign(text).map_err(bad_ign)
+}
+
+/// `/verify member ign` (security).
+pub async fn verify(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    ign: &str,
+) -> Result<()> {
+    actor.require(RoleKey::Security)?;
+    let ign = staff_ign(ign)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    verify_locked(&mut tx, guild, user, &ign, actor.user_id, "staff").await?;
+    store_veri::cancel_open(&mut tx, guild, user).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `/unverify member reason?` (security): status back to unverified, role removed, names
+/// kept for history.
+pub async fn unverify(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    reason: Option<&str>,
+) -> Result<()> {
+    actor.require(RoleKey::Security)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    store_veri::lock_member(&mut tx, guild, user).await?;
+    let n = store_veri::names(&mut tx, guild, user).await?;
+    if !n.as_ref().is_some_and(MemberNames::is_verified) {
+        return Err(ServiceError::conflict(
+            "not_verified",
+            format!("<@{user}> is not verified."),
+        ));
+    }
+    store_veri::set_status(&mut tx, guild, user, "unverified", None, None).await?;
+    let ign = n.and_then(|n| n.main);
+    event(
+        &mut tx,
+        guild,
+        user,
+        actor.user_id,
+        "unverified",
+        ign.as_deref(),
+        reason,
+    )
+    .await?;
+    sync(&mut tx, guild, user).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `/editname member ign` (security).
+pub async fn edit_name(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    ign: &str,
+) -> Result<()> {
+    actor.require(RoleKey::Security)?;
+    let ign = staff_ign(ign)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    store_veri::lock_member(&mut tx, guild, user).await?;
+    let old = store_veri::names(&mut tx, guild, user)
+        .await?
+        .and_then(|n| n.main);
+    store_veri::set_main(&mut tx, guild, user, &ign)
+        .await
+        .map_err(|e| claim_err(&ign, e))?;
+    let detail = old.map(|o| format!("was {o}"));
+    event(
+        &mut tx,
+        guild,
+        user,
+        actor.user_id,
+        "name_changed",
+        Some(&ign),
+        detail.as_deref(),
+    )
+    .await?;
+    sync(&mut tx, guild, user).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `/addalt member ign` (security).
+pub async fn add_alt(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    ign: &str,
+) -> Result<()> {
+    actor.require(RoleKey::Security)?;
+    let ign = staff_ign(ign)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    store_veri::lock_member(&mut tx, guild, user).await?;
+    let n = store_veri::names(&mut tx, guild, user).await?;
+    if n.as_ref().and_then(|n| n.main.as_ref()).is_none() {
+        return Err(ServiceError::conflict(
+            "no_main",
+            format!("<@{user}> has no main name yet: verify them (or /editname) first."),
+        ));
+    }
+    let added = store_veri::add_alt(&mut tx, guild, user, &ign)
+        .await
+        .map_err(|e| claim_err(&ign, e))?;
+    if !added {
+        return Err(ServiceError::conflict(
+            "alt_exists",
+            format!("<@{user}> already has **{ign}**."),
+        ));
+    }
+    event(
+        &mut tx,
+        guild,
+        user,
+        actor.user_id,
+        "alt_added",
+        Some(&ign),
+        None,
+    )
+    .await?;
+    sync(&mut tx, guild, user).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `/removealt member ign` (security).
+pub async fn remove_alt(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    ign: &str,
+) -> Result<()> {
+    actor.require(RoleKey::Security)?;
+    let ign = ign.trim();
+    let mut tx = pool.begin().await?;
+    store_veri::lock_member(&mut tx, guild, user).await?;
+    if !store_veri::remove_alt(&mut tx, guild, user, ign).await? {
+        return Err(ServiceError::NotFound(format!(
+            "<@{user}> has no alt named **{ign}**."
+        )));
+    }
+    event(
+        &mut tx,
+        guild,
+        user,
+        actor.user_id,
+        "alt_removed",
+        Some(ign),
+        None,
+    )
+    .await?;
+    sync(&mut tx, guild, user).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `/forcesync member?` (administrator): re-apply roles and nicknames from the database.
+/// Returns how many members were queued.
+pub async fn force_sync(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Option<Snowflake>,
+) -> Result<usize> {
+    actor.require(RoleKey::Administrator)?;
+    let mut tx = pool.begin().await?;
+    let users = match user {
+        Some(u) => vec![u],
+        None => store_veri::members_with_names(&mut tx, guild).await?,
+    };
+    for u in &users {
+        sync(&mut tx, guild, *u).await?;
+    }
+    tx.commit().await?;
+    Ok(users.len())
+}
+
+/// What `/syncteam` did with one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineOutcome {
+    Added,
+    Updated,
+    Unchanged,
+    Conflict(String),
+    Invalid(String),
+}
+
+/// At most this many lines per import.
+pub const SYNC_MAX_LINES: usize = 5000;
+
+/// `/syncteam` (administrator): bulk import of `UserID MainIGN [AltIGN]` lines. Each line
+/// is its own transaction, so one conflict does not undo the others. Blank lines and lines
+/// starting with `#` are skipped (not reported).
+pub async fn sync_team(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    text: &str,
+) -> Result<Vec<(usize, LineOutcome)>> {
+    actor.require(RoleKey::Administrator)?;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    if lines.is_empty() {
+        return Err(ServiceError::invalid(
+            "empty_import",
+            "There are no lines to import.",
+        ));
+    }
+    if lines.len() > SYNC_MAX_LINES {
+        return Err(ServiceError::invalid(
+            "import_too_big",
+            format!(
+                "At most {SYNC_MAX_LINES} lines per import; this has {}.",
+                lines.len()
+            ),
+        ));
+    }
+    {
+        let mut conn = pool.acquire().await?;
+        guild_config::ensure_guild(&mut conn, guild).await?;
+    }
+    let mut out = Vec::with_capacity(lines.len());
+    for (n, line) in lines {
+        let outcome = match rules::parse_team_line(line) {
+            Err(why) => LineOutcome::Invalid(why),
+            Ok(tl) => match sync_line(pool, guild, actor, &tl).await {
+                Ok(o) => o,
+                Err(ServiceError::Conflict { message, .. }) => LineOutcome::Conflict(message),
+                Err(e) => return Err(e),
+            },
+        };
+        out.push((n, outcome));
+    }
+    let mut conn = pool.acquire().await?;
+    let added = out.iter().filter(|(_, o)| *o == LineOutcome::Added).count();
+    let summary = format!("{} lines, {added} added", out.len());
+    if let Some(by) = actor.user_id {
+        event(
+            &mut conn,
+            guild,
+            by,
+            Some(by),
+            "synced",
+            None,
+            Some(&summary),
+        )
+        .await?;
+    }
+    Ok(out)
+}
+
+async fn sync_line(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    tl: &rules::TeamLine,
+) -> Result<LineOutcome> {
+    let user =
+        Snowflake::new(tl.user_id).map_err(|e| ServiceError::invalid("bad_user", e.to_string()))?;
+    let mut tx = pool.begin().await?;
+    store_veri::lock_member(&mut tx, guild, user).await?;
+    let before = store_veri::names(&mut tx, guild, user).await?;
+    let same_main = before
+        .as_ref()
+        .and_then(|b| b.main.as_deref())
+        .is_some_and(|m| m == tl.main);
+    let has_alt = tl.alt.as_ref().is_none_or(|a| {
+        before.as_ref().is_some_and(|b| {
+            b.alts
+                .iter()
+                .any(|x| rules::ign_key(x) == rules::ign_key(a))
+        })
+    });
+    let was_verified = before.as_ref().is_some_and(MemberNames::is_verified);
+    if was_verified && same_main && has_alt {
+        return Ok(LineOutcome::Unchanged);
+    }
+    let conflict = |ign: &str| {
+        ServiceError::conflict("ign_taken", format!("**{ign}** belongs to another member"))
+    };
+    store_veri::set_main(&mut tx, guild, user, &tl.main)
+        .await
+        .map_err(|e| match e {
+            ClaimError::Taken(_) => conflict(&tl.main),
+            ClaimError::Store(e) => e.into(),
+        })?;
+    if let Some(alt) = &tl.alt {
+        store_veri::add_alt(&mut tx, guild, user, alt)
+            .await
+            .map_err(|e| match e {
+                ClaimError::Taken(_) => conflict(alt),
+                ClaimError::Store(e) => e.into(),
+            })?;
+    }
+    if !was_verified {
+        store_veri::set_status(
+            &mut tx,
+            guild,
+            user,
+            "verified",
+            actor.user_id,
+            Some("sync"),
+        )
+        .await?;
+    }
+    store_veri::insert_event(
+        &mut tx,
+        guild,
+        user,
+        actor.user_id,
+        "verified",
+        Some(&tl.main),
+        Some("sync"),
+    )
+    .await?;
+    sync(&mut tx, guild, user).await?;
+    tx.commit().await?;
+    Ok(
+        if before.as_ref().and_then(|b| b.main.as_ref()).is_some() || was_verified {
+            LineOutcome::Updated
+        } else {
+            LineOutcome::Added
+        },
+    )
+}
+
+/// A member the bot could not rename: recorded and reported in veri_log.
+pub async fn rename_failed(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+    nickname: &str,
+    why: &str,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    event(
+        &mut tx,
+        guild,
+        user,
+        None,
+        "rename_failed",
+        Some(nickname),
+        Some(why),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn event_row(
+    pool: &PgPool,
+    guild: Snowflake,
+    event_id: i64,
+) -> Result<Option<store_veri::Event>> {
+    let mut conn = pool.acquire().await?;
+    Ok(store_veri::event(&mut conn, guild, event_id).await?)
+}
