@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::routes::{config, health, metrics, runs};
+use crate::routes::{config, health, metrics, moderation, runs};
 use crate::{ApiError, ApiState};
 
 #[derive(OpenApi)]
@@ -28,6 +28,7 @@ use crate::{ApiError, ApiState};
         (name = "meta", description = "Health, metrics and this document; no key needed."),
         (name = "config", description = "Guild role and channel mappings."),
         (name = "runs", description = "Raid runs and their participants."),
+        (name = "moderation", description = "Punishments and staff notes."),
     )
 )]
 struct ApiDoc;
@@ -67,6 +68,11 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(runs::start_run))
         .routes(routes!(runs::end_run))
         .routes(routes!(runs::cancel_run))
+        .routes(routes!(moderation::create_punishment))
+        .routes(routes!(moderation::member_punishments))
+        .routes(routes!(moderation::remove_punishment))
+        .routes(routes!(moderation::member_notes, moderation::create_note))
+        .routes(routes!(moderation::delete_note))
 }
 
 /// The OpenAPI 3 document of every route (for `raidbot` to print or publish).

@@ -4,4 +4,5 @@
 pub mod config;
 pub mod health;
 pub mod metrics;
+pub mod moderation;
 pub mod runs;

@@ -6,6 +6,7 @@ mod failures;
 mod harness;
 mod headcount;
 mod moderation;
+mod moderation_api;
 mod party;
 mod process;
 mod raid_tools;
