@@ -13,7 +13,10 @@ pub async fn run(
     config: &BotConfig,
     shutdown: CancellationToken,
 ) -> Result<(), BotError> {
-    let intents = Intents::GUILDS | Intents::GUILD_MEMBERS;
+    let intents = Intents::GUILDS
+        | Intents::GUILD_MEMBERS
+        | Intents::DIRECT_MESSAGES
+        | Intents::MESSAGE_CONTENT;
     let mut builder = ConfigBuilder::new(config.token.clone(), intents);
     if let Some(url) = &config.gateway_url {
         builder = builder.proxy_url(url.clone());
@@ -26,6 +29,7 @@ pub async fn run(
         | EventTypeFlags::INTERACTION_CREATE
         | EventTypeFlags::MEMBER_ADD
         | EventTypeFlags::MEMBER_UPDATE
+        | EventTypeFlags::MESSAGE_CREATE
         | EventTypeFlags::GATEWAY_HEARTBEAT_ACK;
     loop {
         let item = tokio::select! {
@@ -67,6 +71,9 @@ pub async fn run(
                     member.guild_id.get(),
                     member.user.id.get(),
                 ));
+            }
+            Event::MessageCreate(message) if message.message.guild_id.is_none() => {
+                tracker.spawn(handlers::dm::route(ctx.clone(), message.message));
             }
             _ => {}
         }

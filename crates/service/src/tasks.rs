@@ -167,6 +167,9 @@ pub enum Task {
     Unban { user_id: Snowflake, reason: String },
     /// Give or take the team role so it matches the member's staff roles.
     TeamRoleSync { user_id: Snowflake },
+    /// Make Discord match a modmail ticket: its forum thread, messages not yet relayed
+    /// (member's to the thread, staff's by DM), and the closing summary.
+    ModmailSync { ticket_id: i64 },
 }
 
 /// A private message to a member about a run.
@@ -221,6 +224,7 @@ impl Task {
             Task::PunishmentRole { .. } => "punishment_role",
             Task::Unban { .. } => "unban",
             Task::TeamRoleSync { .. } => "team_role_sync",
+            Task::ModmailSync { .. } => "modmail_sync",
         }
     }
 
@@ -258,6 +262,7 @@ impl Task {
             Task::Unban { user_id, .. } | Task::TeamRoleSync { user_id } => {
                 Some(format!("user:{user_id}"))
             }
+            Task::ModmailSync { ticket_id } => Some(format!("modmail:{ticket_id}")),
             Task::LogPost { .. }
             | Task::Notify { .. }
             | Task::RunAnnounce { .. }
@@ -286,7 +291,8 @@ impl Task {
             Task::PunishmentApply { .. }
             | Task::PunishmentExpire { .. }
             | Task::PunishmentRole { .. }
-            | Task::Unban { .. } => 5,
+            | Task::Unban { .. }
+            | Task::ModmailSync { .. } => 5,
             Task::LogPost { .. } => 3,
             Task::RunRoleSync { .. }
             | Task::RunCleanup { .. }

@@ -3,6 +3,7 @@
 mod config;
 pub(crate) mod headcount;
 mod moderation;
+mod modmail;
 mod party;
 mod role_pings;
 mod runs;
@@ -41,10 +42,12 @@ pub enum CommandName {
     CreateRole,
     Help,
     Ping,
+    ModmailReply,
+    Modmail,
 }
 
 impl CommandName {
-    pub const ALL: [CommandName; 25] = [
+    pub const ALL: [CommandName; 27] = [
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
@@ -70,6 +73,8 @@ impl CommandName {
         CommandName::CreateRole,
         CommandName::Help,
         CommandName::Ping,
+        CommandName::ModmailReply,
+        CommandName::Modmail,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +104,8 @@ impl CommandName {
             CommandName::CreateRole => "createrole",
             CommandName::Help => "help",
             CommandName::Ping => "ping",
+            CommandName::ModmailReply => "modmailreply",
+            CommandName::Modmail => "modmail",
         }
     }
 
@@ -136,6 +143,7 @@ pub fn minimum_role(name: CommandName) -> (&'static str, Option<domain::RoleKey>
         | CommandName::RemoveNote
         | CommandName::AddRole => ("Moderation", Some(K::Officer)),
         CommandName::Help | CommandName::Ping => ("General", None),
+        CommandName::ModmailReply | CommandName::Modmail => ("Modmail", Some(K::Security)),
     }
 }
 
@@ -148,6 +156,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(role_pings::definitions());
     all.extend(moderation::definitions());
     all.extend(staff::definitions());
+    all.extend(modmail::definitions());
     all
 }
 

@@ -1,8 +1,10 @@
 //! Interaction handlers: parse what Discord sent, call the use case, pick the view.
 
 mod config;
+pub mod dm;
 mod headcount;
 pub(crate) mod moderation;
+mod modmail;
 mod party;
 mod role_pings;
 mod runs;
@@ -86,6 +88,8 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::CreateRole) => staff::create_role(&ctx, &inv, data).await,
                 Some(CommandName::Help) => staff::help(&inv).await,
                 Some(CommandName::Ping) => staff::ping(&ctx).await,
+                Some(CommandName::ModmailReply) => modmail::reply(&ctx, &inv, data).await,
+                Some(CommandName::Modmail) => modmail::modmail(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }

@@ -4,6 +4,7 @@
 mod headcount;
 mod logs;
 mod moderation;
+mod modmail;
 mod party;
 mod role_pings;
 mod runs;
@@ -107,6 +108,7 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
         } => moderation::role(ctx, guild, *punishment_id, *give).await,
         Task::Unban { user_id, .. } => moderation::unban(ctx, guild, *user_id).await,
         Task::TeamRoleSync { user_id } => staff::team_sync(ctx, guild, *user_id).await,
+        Task::ModmailSync { ticket_id } => modmail::sync(ctx, guild, *ticket_id).await,
     }
 }
 

@@ -7,6 +7,7 @@ mod harness;
 mod headcount;
 mod moderation;
 mod moderation_api;
+mod modmail;
 mod party;
 mod process;
 mod raid_tools;
