@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::routes::{config, health, metrics, moderation, runs};
+use crate::routes::{config, health, metrics, moderation, modmail, runs};
 use crate::{ApiError, ApiState};
 
 #[derive(OpenApi)]
@@ -29,6 +29,7 @@ use crate::{ApiError, ApiState};
         (name = "config", description = "Guild role and channel mappings."),
         (name = "runs", description = "Raid runs and their participants."),
         (name = "moderation", description = "Punishments and staff notes."),
+        (name = "modmail", description = "Modmail tickets and their transcripts."),
     )
 )]
 struct ApiDoc;
@@ -73,6 +74,8 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(moderation::remove_punishment))
         .routes(routes!(moderation::member_notes, moderation::create_note))
         .routes(routes!(moderation::delete_note))
+        .routes(routes!(modmail::list_tickets))
+        .routes(routes!(modmail::get_ticket))
 }
 
 /// The OpenAPI 3 document of every route (for `raidbot` to print or publish).

@@ -306,3 +306,100 @@ async fn notes_add_list_and_delete_by_officers_once() {
         StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
     ));
 }
+
+/// Opens a ticket the way the bot does: first DM, confirmation.
+async fn open_ticket(app: &TestApp, user: u64, text: &str) -> String {
+    let guild = Snowflake::parse(GUILD).unwrap();
+    let user = Snowflake::new(user).unwrap();
+    let atts = vec!["https://cdn.example/a.png".to_owned()];
+    let first = service::modmail::start(&app.pool, user, text, &atts, &[guild])
+        .await
+        .unwrap();
+    assert_eq!(first, service::modmail::DmOutcome::Confirm { guild });
+    match service::modmail::continue_dm(&app.pool, user, "member", "yes", &[])
+        .await
+        .unwrap()
+    {
+        Some(service::modmail::DmOutcome::Opened { code, .. }) => code,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn modmail_tickets_list_by_status_and_show_the_transcript() {
+    let app = spawn_app().await;
+    let a = open_ticket(&app, 700000000000000011, "hello staff").await;
+    let b = open_ticket(&app, 700000000000000012, "another one").await;
+    let guild = Snowflake::parse(GUILD).unwrap();
+    service::modmail::reply(&app.pool, guild, &admin(), "<@1>", &a, "hi there")
+        .await
+        .unwrap();
+    service::modmail::close(&app.pool, guild, &admin(), &b)
+        .await
+        .unwrap();
+
+    let base = format!("/v1/guilds/{GUILD}/modmail/tickets");
+    let all = app.get(&base).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 2);
+    let open = app.get(&format!("{base}?status=open")).await;
+    let items = open.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], a.as_str());
+    let bad = app.get(&format!("{base}?status=maybe")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let one = app.get(&format!("{base}/{a}")).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    assert_eq!(one.body["status"], "open");
+    let transcript = one.body["transcript"].as_array().unwrap();
+    assert_eq!(transcript.len(), 2);
+    assert_eq!(transcript[0]["direction"], "member");
+    assert_eq!(transcript[0]["text"], "hello staff");
+    assert_eq!(
+        transcript[0]["attachments"],
+        json!(["https://cdn.example/a.png"])
+    );
+    assert_eq!(transcript[1]["direction"], "staff");
+    assert_eq!(
+        app.get(&format!("{base}/MM-2222")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("{base}/nope")).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // A raider-level key reads nothing; another guild's key neither.
+    let raider = key(&app, GUILD, 1).await;
+    let r = with_key(&app, &raider, Method::GET, &base, None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let other = key(&app, OTHER_GUILD, 8).await;
+    let r = with_key(&app, &other, Method::GET, &format!("{base}/{a}"), None).await;
+    assert!(matches!(
+        r.status,
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
+}
+
+#[tokio::test]
+async fn one_open_ticket_per_member_even_when_confirmed_twice_at_once() {
+    let app = spawn_app().await;
+    let guild = Snowflake::parse(GUILD).unwrap();
+    let user = Snowflake::new(700000000000000013).unwrap();
+    service::modmail::start(&app.pool, user, "hi", &[], &[guild])
+        .await
+        .unwrap();
+    let (x, y) = tokio::join!(
+        service::modmail::continue_dm(&app.pool, user, "m", "yes", &[]),
+        service::modmail::continue_dm(&app.pool, user, "m", "yes", &[]),
+    );
+    x.unwrap();
+    y.unwrap();
+    assert_eq!(count(&app, "SELECT count(*) FROM modmail_ticket").await, 1);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM modmail_message").await,
+        2,
+        "the second yes is added to the open ticket as a message"
+    );
+}

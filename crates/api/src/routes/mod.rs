@@ -5,4 +5,5 @@ pub mod config;
 pub mod health;
 pub mod metrics;
 pub mod moderation;
+pub mod modmail;
 pub mod runs;
