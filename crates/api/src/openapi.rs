@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::routes::{config, health, metrics, quota, runs};
+use crate::routes::{config, health, metrics, moderation, modmail, quota, runs};
 use crate::{ApiError, ApiState};
 
 #[derive(OpenApi)]
@@ -29,6 +29,8 @@ use crate::{ApiError, ApiState};
         (name = "config", description = "Guild role and channel mappings."),
         (name = "runs", description = "Raid runs and their participants."),
         (name = "points", description = "Raider and quota points: leaderboard and member stats."),
+        (name = "moderation", description = "Punishments and staff notes."),
+        (name = "modmail", description = "Modmail tickets and their transcripts."),
     )
 )]
 struct ApiDoc;
@@ -70,6 +72,13 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(runs::cancel_run))
         .routes(routes!(quota::leaderboard))
         .routes(routes!(quota::member_stats))
+        .routes(routes!(moderation::create_punishment))
+        .routes(routes!(moderation::member_punishments))
+        .routes(routes!(moderation::remove_punishment))
+        .routes(routes!(moderation::member_notes, moderation::create_note))
+        .routes(routes!(moderation::delete_note))
+        .routes(routes!(modmail::list_tickets))
+        .routes(routes!(modmail::get_ticket))
 }
 
 /// The OpenAPI 3 document of every route (for `raidbot` to print or publish).

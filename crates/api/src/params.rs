@@ -38,6 +38,25 @@ impl PathParams {
         parse_snowflake(name, self.get(name)?)
     }
 
+    /// A parameter as text (the service parses and explains it).
+    pub fn text(&self, name: &str) -> Result<&str, ApiError> {
+        self.get(name)
+    }
+
+    /// A positive number; `what` describes a valid one for the 400.
+    pub fn number(&self, name: &str, what: &str) -> Result<i64, ApiError> {
+        let text = self.get(name)?;
+        text.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_path_parameter",
+                    format!("Path parameter `{name}` must be {what}, not `{text}`."),
+                )
+            })
+    }
+
     pub fn run_id(&self) -> Result<i64, ApiError> {
         let text = self.get("run_id")?;
         text.parse::<i64>()

@@ -71,6 +71,14 @@ async fn openapi_lists_every_route() {
         ("/v1/guilds/{guild_id}/runs/{run_id}/cancel", "post"),
         ("/v1/guilds/{guild_id}/leaderboard", "get"),
         ("/v1/guilds/{guild_id}/members/{user_id}/stats", "get"),
+        ("/v1/guilds/{guild_id}/punishments", "post"),
+        ("/v1/guilds/{guild_id}/members/{user_id}/punishments", "get"),
+        ("/v1/guilds/{guild_id}/punishments/{id}/remove", "post"),
+        ("/v1/guilds/{guild_id}/members/{user_id}/notes", "get"),
+        ("/v1/guilds/{guild_id}/members/{user_id}/notes", "post"),
+        ("/v1/guilds/{guild_id}/notes/{id}", "delete"),
+        ("/v1/guilds/{guild_id}/modmail/tickets", "get"),
+        ("/v1/guilds/{guild_id}/modmail/tickets/{id}", "get"),
     ];
     for (path, method) in expected {
         assert!(

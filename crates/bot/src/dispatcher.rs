@@ -208,6 +208,9 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
             format!("Telling the raiders of headcount #{headcount_id} that its run is up.")
         }
         Task::PartyPost { party_id } => format!("Posting party #{party_id} and its thread."),
+        Task::ModmailSync { ticket_id } => {
+            format!("Relaying the messages of modmail ticket #{ticket_id}.")
+        }
         Task::PartyRefresh { party_id } => format!("Updating the post of party #{party_id}."),
         Task::PartyAutoClose { party_id } => {
             format!("Closing party #{party_id} at its time limit.")

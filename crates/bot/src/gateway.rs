@@ -90,11 +90,11 @@ pub async fn run(
                     member.user.id.get(),
                 ));
             }
-            // A direct message (no guild) from a person: the verification DM flow.
+            // A direct message (no guild) from a person: verification or modmail.
             Event::MessageCreate(message)
                 if message.message.guild_id.is_none() && !message.message.author.bot =>
             {
-                tracker.spawn(router::direct_message(ctx.clone(), message.message));
+                tracker.spawn(handlers::dm::route(ctx.clone(), message.message));
             }
             _ => {}
         }

@@ -155,31 +155,6 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
     }
 }
 
-/// A member wrote to the bot in DMs: continue their verification, or say how to start.
-pub async fn direct_message(ctx: Ctx, message: twilight_model::channel::Message) {
-    let Ok(user) = Snowflake::new(message.author.id.get()) else {
-        return;
-    };
-    let attachment = message.attachments.first().map(|a| {
-        let image = a
-            .content_type
-            .as_deref()
-            .is_some_and(|t| t.starts_with("image/"));
-        (a.url.clone(), image)
-    });
-    let answer =
-        handlers::verification::direct_message(&ctx, user, &message.content, attachment).await;
-    if let Some(text) = answer
-        && let Err(e) = ctx
-            .http
-            .create_message(message.channel_id)
-            .content(&text)
-            .await
-    {
-        tracing::warn!(error = %e, "could not answer a direct message");
-    }
-}
-
 /// A verification component pressed in a DM, if this is one.
 fn dm_verification(interaction: &Interaction) -> Option<domain::VeriComponent> {
     let id = match &interaction.data {

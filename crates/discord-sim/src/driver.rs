@@ -477,6 +477,7 @@ impl DiscordSim {
             recipient: None,
             owner_id: None,
             archived: false,
+            locked: false,
         };
         st.channels.insert(id, ch.clone());
         if let Some(g) = st.guilds.get_mut(&guild) {

@@ -446,6 +446,7 @@ impl DiscordSim {
                 recipient: Some(user),
                 owner_id: None,
                 archived: false,
+                locked: false,
             },
         );
         st.dm_channels.insert(user, id);

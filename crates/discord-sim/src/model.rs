@@ -167,6 +167,8 @@ pub struct Channel {
     pub recipient: Option<UserId>,
     pub owner_id: Option<UserId>,
     pub archived: bool,
+    /// Threads: only moderators may write or unarchive.
+    pub locked: bool,
 }
 
 impl Channel {
@@ -213,7 +215,7 @@ impl Channel {
                     "archived": self.archived,
                     "auto_archive_duration": 1440,
                     "archive_timestamp": iso_from_ms(snowflake_unix_ms(self.id.0)),
-                    "locked": false,
+                    "locked": self.locked,
                     "create_timestamp": iso_from_ms(snowflake_unix_ms(self.id.0)),
                 });
             }

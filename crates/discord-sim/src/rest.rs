@@ -99,7 +99,7 @@ pub(crate) fn route(method: &str, segs: &[&str]) -> Option<(String, Params)> {
             p.token = s(tok);
             "/webhooks/{application_id}/{interaction_token}"
         }
-        ("GET" | "DELETE", ["channels", c]) => {
+        ("GET" | "PATCH" | "DELETE", ["channels", c]) => {
             p.channel = s(c);
             "/channels/{channel_id}"
         }
@@ -582,6 +582,26 @@ fn handle(
                 .unwrap_or(Err(ApiError::unknown_channel()))
         }
         "DELETE /channels/{channel_id}" => delete_channel(sim, st, p),
+        "PATCH /channels/{channel_id}" => {
+            // Threads: archive and lock (what the bot uses). Other fields are ignored.
+            let id = p.channel()?;
+            let c = st
+                .channels
+                .get_mut(&id)
+                .ok_or_else(ApiError::unknown_channel)?;
+            if let Some(a) = b.get("archived").and_then(Value::as_bool) {
+                c.archived = a;
+            }
+            if let Some(l) = b.get("locked").and_then(Value::as_bool) {
+                c.locked = l;
+            }
+            let json = st
+                .channels
+                .get(&id)
+                .map(|c| c.to_json(st))
+                .unwrap_or(Value::Null);
+            ok(json)
+        }
         "GET /channels/{channel_id}/messages" => {
             let c = p.channel()?;
             if !st.channels.contains_key(&c) {
@@ -1257,6 +1277,7 @@ fn create_thread(sim: &DiscordSim, st: &mut State, template: &str, p: &Params, b
         recipient: None,
         owner_id: Some(bot),
         archived: false,
+        locked: false,
     };
     st.channels.insert(thread_id, thread);
     if let Some(guild) = st.guilds.get_mut(&g) {

@@ -997,3 +997,39 @@ async fn a_pinned_message_shows_as_pinned_and_survives_bulk_delete_listing() {
         .collect();
     assert_eq!(pinned, vec![a.0]);
 }
+
+#[tokio::test]
+async fn a_forum_thread_can_be_archived_and_locked() {
+    let sim = sim_fast().await;
+    let owner = sim.create_user("owner");
+    let guild = sim.create_guild("G", owner);
+    let forum = sim.create_channel(guild, "modmail", ChannelKind::Forum);
+    let http = http(&sim);
+    let created = http
+        .create_forum_thread(Id::new(forum.0), "MM-2345 — member")
+        .message()
+        .content("opening")
+        .await
+        .unwrap()
+        .model()
+        .await
+        .unwrap();
+    let thread = created.channel.id;
+    let updated = http
+        .update_thread(thread)
+        .locked(true)
+        .archived(true)
+        .await
+        .unwrap()
+        .model()
+        .await
+        .unwrap();
+    let meta = updated.thread_metadata.unwrap();
+    assert!(meta.locked && meta.archived);
+    let c = sim
+        .channels(guild)
+        .into_iter()
+        .find(|c| c.id.0 == thread.get())
+        .unwrap();
+    assert!(c.locked && c.archived && c.parent_id == Some(forum));
+}

@@ -1,6 +1,7 @@
 //! The raidbot binary's wiring, as a library so end-to-end tests start exactly what
 //! `raidbot up` starts.
 
+pub mod apikey;
 pub mod app;
 pub mod bench;
 pub mod config;

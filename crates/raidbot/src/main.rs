@@ -34,11 +34,41 @@ enum Command {
     /// RealmEye tools.
     #[command(subcommand)]
     Realmeye(RealmeyeCommand),
+    /// Per-guild REST API keys: create (shown once), list, revoke.
+    Apikey {
+        #[command(subcommand)]
+        action: Apikey,
+    },
     /// Benchmarks that print figures (on a database of their own next to DATABASE_URL,
     /// dropped afterwards).
     Bench {
         #[command(subcommand)]
         what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum Apikey {
+    /// Create a key; the key itself is printed alone on the last line, this once.
+    Create {
+        #[arg(long)]
+        guild: String,
+        /// The role key whose rights the key has (e.g. officer, security, administrator).
+        #[arg(long)]
+        level: String,
+        #[arg(long)]
+        label: String,
+    },
+    /// List a server's keys (never their secrets).
+    List {
+        #[arg(long)]
+        guild: String,
+    },
+    /// Revoke a key by its label or number (add --guild when a label is used in several).
+    Revoke {
+        label_or_id: String,
+        #[arg(long)]
+        guild: Option<String>,
     },
 }
 
@@ -126,6 +156,23 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             config.require_token()?;
             let pool = app::database(&config).await?;
             app::bot(&config, pool, shutdown).await
+        }
+        Command::Apikey { action } => {
+            let pool = app::database(&config).await?;
+            let out = match action {
+                Apikey::Create {
+                    guild,
+                    level,
+                    label,
+                } => raidbot::apikey::create(&pool, &guild, &level, &label).await,
+                Apikey::List { guild } => raidbot::apikey::list(&pool, &guild).await,
+                Apikey::Revoke { label_or_id, guild } => {
+                    raidbot::apikey::revoke(&pool, guild.as_deref(), &label_or_id).await
+                }
+            };
+            pool.close().await;
+            println!("{}", out?);
+            Ok(())
         }
         Command::Bench {
             what: BenchCommand::JoinBurst,

@@ -167,3 +167,152 @@ fn realmeye_parse_prints_one_json_object() {
     assert!(!out.status.success());
     assert_eq!(stderr_lines(&out).len(), 1);
 }
+
+fn stdout_lines(out: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn apikey(url: &str, args: &[&str]) -> std::process::Output {
+    raidbot()
+        .arg("apikey")
+        .args(args)
+        .env("DATABASE_URL", url)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn apikey_create_prints_the_key_alone_and_stores_only_its_hash() {
+    let t = TestDb::new().await;
+    let out = apikey(
+        &t.url,
+        &[
+            "create",
+            "--guild",
+            "700000000000000001",
+            "--level",
+            "officer",
+            "--label",
+            "dashboard",
+        ],
+    );
+    assert!(out.status.success(), "{:?}", stderr_lines(&out));
+    let lines = stdout_lines(&out);
+    let secret = lines.last().unwrap().trim().to_owned();
+    assert!(
+        secret.starts_with("rbk_") && !secret.contains(' '),
+        "{lines:?}"
+    );
+    let (level, hash): (i16, Vec<u8>) =
+        sqlx::query_as("SELECT level, key_hash FROM api_key WHERE label = 'dashboard'")
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
+    assert_eq!(level, 5);
+    assert_eq!(hash, api::keys::hash(&secret).to_vec());
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM api_key WHERE key_hash = convert_to($1, 'UTF8')")
+            .bind(&secret)
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, 0, "the secret itself is never stored");
+
+    let listed = apikey(&t.url, &["list", "--guild", "700000000000000001"]);
+    assert!(listed.status.success());
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(text.contains("dashboard") && text.contains("officer") && text.contains("active"));
+    assert!(!text.contains(&secret));
+}
+
+#[tokio::test]
+async fn apikey_bad_input_is_one_clear_line_and_creates_nothing() {
+    let t = TestDb::new().await;
+    for (args, says) in [
+        (
+            vec![
+                "create", "--guild", "abc", "--level", "officer", "--label", "x",
+            ],
+            "--guild must be a Discord server id",
+        ),
+        (
+            vec![
+                "create",
+                "--guild",
+                "700000000000000001",
+                "--level",
+                "king",
+                "--label",
+                "x",
+            ],
+            "--level must be one of administrator, moderator",
+        ),
+        (
+            vec![
+                "create",
+                "--guild",
+                "700000000000000001",
+                "--level",
+                "officer",
+                "--label",
+                " ",
+            ],
+            "label must be 1 to 100 characters",
+        ),
+    ] {
+        let out = apikey(&t.url, &args);
+        assert!(!out.status.success(), "{args:?}");
+        let lines = stderr_lines(&out);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains(says), "{lines:?}");
+    }
+    let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM api_key")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, 0);
+}
+
+#[tokio::test]
+async fn apikey_revoke_by_label_or_number_and_ambiguity_is_refused() {
+    let t = TestDb::new().await;
+    for guild in ["700000000000000001", "700000000000000002"] {
+        let out = apikey(
+            &t.url,
+            &[
+                "create", "--guild", guild, "--level", "security", "--label", "bot",
+            ],
+        );
+        assert!(out.status.success(), "{:?}", stderr_lines(&out));
+    }
+    // The label names two keys: refused, nothing revoked.
+    let out = apikey(&t.url, &["revoke", "bot"]);
+    assert!(!out.status.success());
+    assert!(stderr_lines(&out)[0].contains("2 active keys match"));
+    // With --guild it is one.
+    let out = apikey(&t.url, &["revoke", "bot", "--guild", "700000000000000002"]);
+    assert!(out.status.success(), "{:?}", stderr_lines(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("revoked API key"));
+    let (id,): (i64,) = sqlx::query_as(
+        "SELECT key_id FROM api_key WHERE guild_id = 700000000000000001 AND revoked_at IS NULL",
+    )
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    let out = apikey(&t.url, &["revoke", &id.to_string()]);
+    assert!(out.status.success(), "{:?}", stderr_lines(&out));
+    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM api_key WHERE revoked_at IS NULL")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(active, 0);
+    // Revoking again: nothing matches.
+    let out = apikey(&t.url, &["revoke", &id.to_string()]);
+    assert!(!out.status.success());
+    assert!(stderr_lines(&out)[0].contains("no active API key"));
+    let listed = apikey(&t.url, &["list", "--guild", "700000000000000001"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("revoked"));
+}

@@ -66,6 +66,21 @@ pub async fn list(pool: &PgPool, guild: Snowflake, actor: &Actor) -> Result<Vec<
     Ok(store_keys::list(&mut conn, guild).await?)
 }
 
+/// The active keys an operator means by `label_or_id` (a key number or a label), in
+/// `guild` when given. Administrators only.
+pub async fn resolve(
+    pool: &PgPool,
+    guild: Option<Snowflake>,
+    actor: &Actor,
+    label_or_id: &str,
+) -> Result<Vec<ApiKey>> {
+    actor.require(RoleKey::Administrator)?;
+    let text = label_or_id.trim();
+    let key_id = text.trim_start_matches('#').parse::<i64>().ok();
+    let mut conn = pool.acquire().await?;
+    Ok(store_keys::find_active(&mut conn, guild, key_id, text).await?)
+}
+
 /// Revokes a key at once: the next request with it is refused. Administrators only.
 pub async fn revoke(pool: &PgPool, guild: Snowflake, actor: &Actor, key_id: i64) -> Result<()> {
     actor.require(RoleKey::Administrator)?;

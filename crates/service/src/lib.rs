@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod headcounts;
 pub mod moderation;
+pub mod modmail;
 pub mod party;
 pub mod quota;
 pub mod role_pings;

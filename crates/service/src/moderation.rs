@@ -147,6 +147,10 @@ pub async fn punish(
         reason,
         delete_days,
         minutes,
+        actor_level: target
+            .bot_top_position
+            .is_none()
+            .then_some(i16::from(actor.level.0)),
     };
     let undo = if req.kind == PunishmentKind::Mute {
         "/unmute"
@@ -483,6 +487,48 @@ pub async fn applied(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// The apply job found that Discord's hierarchy forbids a punishment given through the API
+/// (which cannot see Discord's roles): the punishment ends as removed, nothing is applied,
+/// and the log says why. Returns false if it was already applied or ended.
+pub async fn refused_at_apply(
+    pool: &PgPool,
+    guild: Snowflake,
+    punishment_id: i64,
+    why: &str,
+) -> Result<bool> {
+    let why: String = format!("refused: {why}").chars().take(REASON_MAX).collect();
+    let mut tx = pool.begin().await?;
+    let Some(p) = store_p::lock(&mut tx, guild, punishment_id).await? else {
+        return Ok(false);
+    };
+    if p.applied_at.is_some() || p.status != PunishmentStatus::Active {
+        return Ok(false);
+    }
+    store_p::end(
+        &mut tx,
+        guild,
+        punishment_id,
+        PunishmentStatus::Removed,
+        None,
+        Some("raidbot (hierarchy check)"),
+        Some(&why),
+    )
+    .await?;
+    store_p::set_applied(&mut tx, guild, punishment_id, Some(&why)).await?;
+    tasks::log(
+        &mut tx,
+        guild,
+        ChannelKey::PunishmentLog,
+        LogEvent::Punishment {
+            punishment_id,
+            what: PunishmentEvent::Issued,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Whether the punishment's role should be on the member now: it is running, or another

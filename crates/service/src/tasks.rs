@@ -202,6 +202,9 @@ pub enum Task {
     Unban { user_id: Snowflake, reason: String },
     /// Give or take the team role so it matches the member's staff roles.
     TeamRoleSync { user_id: Snowflake },
+    /// Make Discord match a modmail ticket: its forum thread, messages not yet relayed
+    /// (member's to the thread, staff's by DM), and the closing summary.
+    ModmailSync { ticket_id: i64 },
     /// Tell a member something about their verification (DM).
     VeriDm { user_id: Snowflake, note: VeriNote },
     /// Make the member's roles and nickname match the database (coalesced per member).
@@ -320,6 +323,7 @@ impl Task {
             Task::VeriReviewPost { .. } => "veri_review_post",
             Task::VeriReviewRefresh { .. } => "veri_review_refresh",
             Task::VeriPanelPost { .. } => "veri_panel_post",
+            Task::ModmailSync { .. } => "modmail_sync",
         }
     }
 
@@ -366,6 +370,7 @@ impl Task {
                 Some(format!("veri_review:{review_id}"))
             }
             Task::VeriDm { .. } | Task::VeriPanelPost { .. } => None,
+            Task::ModmailSync { ticket_id } => Some(format!("modmail:{ticket_id}")),
             Task::LogPost { .. }
             | Task::Notify { .. }
             | Task::RunAnnounce { .. }
@@ -395,7 +400,8 @@ impl Task {
             Task::PunishmentApply { .. }
             | Task::PunishmentExpire { .. }
             | Task::PunishmentRole { .. }
-            | Task::Unban { .. } => 5,
+            | Task::Unban { .. }
+            | Task::ModmailSync { .. } => 5,
             Task::LogPost { .. } => 3,
             Task::RunRoleSync { .. }
             | Task::RunCleanup { .. }

@@ -91,3 +91,26 @@ pub async fn revoke(conn: &mut PgConnection, guild: Snowflake, key_id: i64) -> R
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Active keys whose id is `key_id` or whose label is `label`, in `guild` when given,
+/// oldest first (for the operator's `apikey revoke <label or id>`).
+pub async fn find_active(
+    conn: &mut PgConnection,
+    guild: Option<Snowflake>,
+    key_id: Option<i64>,
+    label: &str,
+) -> Result<Vec<ApiKey>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM api_key
+         WHERE revoked_at IS NULL AND ($1::BIGINT IS NULL OR guild_id = $1)
+           AND (key_id = $2 OR label = $3)
+         ORDER BY key_id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.map(Snowflake::db))
+        .bind(key_id)
+        .bind(label)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(key_from_row).collect()
+}

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod key_pops;
 pub mod locks;
 pub mod logs;
+pub mod modmail;
 pub mod party;
 pub mod points;
 pub mod punishments;

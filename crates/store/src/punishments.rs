@@ -84,11 +84,14 @@ pub struct Punishment {
     pub ended_by: Option<Snowflake>,
     pub ended_by_label: Option<String>,
     pub end_reason: Option<String>,
+    /// Set when the actor was an API key: the apply job re-checks Discord's hierarchy
+    /// against this level before acting.
+    pub actor_level: Option<i16>,
 }
 
 const COLUMNS: &str = "guild_id, punishment_id, code, kind, user_id, actor_id, actor, reason,
     delete_days, status, created_at, expires_at, dm_status, applied_at, apply_error, ended_at,
-    ended_by, ended_by_label, end_reason";
+    ended_by, ended_by_label, end_reason, actor_level";
 
 fn corrupt(what: String) -> StoreError {
     StoreError::Corrupt(what)
@@ -122,6 +125,7 @@ fn from_row(row: &PgRow) -> Result<Punishment> {
         ended_by: opt_snowflake(row.try_get("ended_by")?)?,
         ended_by_label: row.try_get("ended_by_label")?,
         end_reason: row.try_get("end_reason")?,
+        actor_level: row.try_get("actor_level")?,
     })
 }
 
@@ -136,6 +140,8 @@ pub struct NewPunishment {
     pub delete_days: Option<i16>,
     /// For suspensions and mutes: how long, from creation (the database's clock).
     pub minutes: Option<i64>,
+    /// The actor's level when the bot cannot see them on Discord (API keys).
+    pub actor_level: Option<i16>,
 }
 
 /// Inserts an active punishment with a fresh short code, unique in the guild. Fails with a
@@ -144,9 +150,10 @@ pub struct NewPunishment {
 pub async fn insert(conn: &mut PgConnection, new: &NewPunishment) -> Result<Punishment> {
     let sql = format!(
         "INSERT INTO punishment (guild_id, code, kind, user_id, actor_id, actor, reason,
-             delete_days, expires_at)
+             delete_days, expires_at, actor_level)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-             CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END)
+             CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END,
+             $10)
          ON CONFLICT (guild_id, code) DO NOTHING
          RETURNING {COLUMNS}"
     );
@@ -167,6 +174,7 @@ pub async fn insert(conn: &mut PgConnection, new: &NewPunishment) -> Result<Puni
             .bind(&new.reason)
             .bind(new.delete_days)
             .bind(new.minutes.map(|m| i32::try_from(m).unwrap_or(i32::MAX)))
+            .bind(new.actor_level)
             .fetch_optional(&mut *conn)
             .await?;
         if let Some(row) = row {

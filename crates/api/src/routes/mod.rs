@@ -4,5 +4,7 @@
 pub mod config;
 pub mod health;
 pub mod metrics;
+pub mod moderation;
+pub mod modmail;
 pub mod quota;
 pub mod runs;

@@ -3,6 +3,7 @@
 mod config;
 pub(crate) mod headcount;
 mod moderation;
+mod modmail;
 mod party;
 mod quota;
 mod role_pings;
@@ -60,6 +61,8 @@ pub enum CommandName {
     ForceSync,
     SyncTeam,
     AddRoleVerification,
+    ModmailReply,
+    Modmail,
 }
 
 impl CommandName {
@@ -107,6 +110,8 @@ impl CommandName {
         CommandName::ForceSync,
         CommandName::SyncTeam,
         CommandName::AddRoleVerification,
+        CommandName::ModmailReply,
+        CommandName::Modmail,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -153,6 +158,8 @@ impl CommandName {
             CommandName::ForceSync => "forcesync",
             CommandName::SyncTeam => "syncteam",
             CommandName::AddRoleVerification => "addroleverification",
+            CommandName::ModmailReply => "modmailreply",
+            CommandName::Modmail => "modmail",
         }
     }
 
@@ -206,6 +213,7 @@ pub fn minimum_role(name: CommandName) -> (&'static str, Option<domain::RoleKey>
         | CommandName::AddAlt
         | CommandName::RemoveAlt => ("Verification", Some(K::Security)),
         CommandName::ForceSync | CommandName::SyncTeam => ("Verification", Some(K::Administrator)),
+        CommandName::ModmailReply | CommandName::Modmail => ("Modmail", Some(K::Security)),
     }
 }
 
@@ -220,6 +228,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(staff::definitions());
     all.extend(quota::definitions());
     all.extend(verification::definitions());
+    all.extend(modmail::definitions());
     all
 }
 

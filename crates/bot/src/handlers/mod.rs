@@ -1,8 +1,10 @@
 //! Interaction handlers: parse what Discord sent, call the use case, pick the view.
 
 mod config;
+pub mod dm;
 mod headcount;
 pub(crate) mod moderation;
+mod modmail;
 mod party;
 mod quota;
 mod role_pings;
@@ -114,6 +116,8 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::AddRoleVerification) => {
                     verification::add_role_verification(&ctx, &inv, data).await
                 }
+                Some(CommandName::ModmailReply) => modmail::reply(&ctx, &inv, data).await,
+                Some(CommandName::Modmail) => modmail::modmail(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }

@@ -120,22 +120,6 @@ pub async fn dm_component(ctx: &Ctx, user: Snowflake, c: VeriComponent) -> Handl
     }
 }
 
-/// A direct message to the bot: the member's IGN or screenshot for their open session.
-/// Returns the text to answer with when there is nothing to continue.
-pub async fn direct_message(
-    ctx: &Ctx,
-    user: Snowflake,
-    text: &str,
-    attachment: Option<(String, bool)>,
-) -> Option<String> {
-    let att = attachment.as_ref().map(|(u, img)| (u.as_str(), *img));
-    match veri::direct_message(&ctx.pool, user, text, att).await {
-        Ok(Some(_)) => None,
-        Ok(None) => Some(views::verification::no_session()),
-        Err(e) => Some(e.to_string()),
-    }
-}
-
 /// The user of a DM interaction.
 pub fn dm_user(interaction: &Interaction) -> Option<Snowflake> {
     interaction

@@ -4,6 +4,7 @@
 mod headcount;
 mod logs;
 mod moderation;
+mod modmail;
 mod party;
 mod quota;
 mod role_pings;
@@ -136,6 +137,7 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             channel,
             custom_role_id,
         } => verification::post_panel(ctx, guild, *channel, *custom_role_id).await,
+        Task::ModmailSync { ticket_id } => modmail::sync(ctx, guild, *ticket_id).await,
     }
 }
 

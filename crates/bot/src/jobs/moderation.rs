@@ -80,6 +80,16 @@ pub async fn apply(ctx: &Ctx, guild: Snowflake, punishment_id: i64) -> Result<()
     if p.applied_at.is_some() {
         return Ok(());
     }
+    // Given through the API, which cannot see Discord: check the hierarchy now, before the
+    // DM, against the key's level; if the target outranks, nothing happens but the log.
+    if let Some(level) = p.actor_level
+        && p.status == PunishmentStatus::Active
+        && let Some(why) = hierarchy_refusal(ctx, guild, &p, level).await?
+    {
+        tracing::warn!(guild = %guild, punishment = %p.code, %why, "API punishment refused by the hierarchy");
+        service::moderation::refused_at_apply(&ctx.pool, guild, punishment_id, &why).await?;
+        return Ok(());
+    }
     // A suspension or mute removed before this ran needs no DM and no role.
     let ended_early = p.kind.timed() && p.status != PunishmentStatus::Active;
     if p.dm_status.is_none() && !ended_early {
@@ -132,6 +142,27 @@ pub async fn apply(ctx: &Ctx, guild: Snowflake, punishment_id: i64) -> Result<()
     };
     service::moderation::applied(&ctx.pool, guild, punishment_id, error.as_deref()).await?;
     Ok(())
+}
+
+/// Why Discord's hierarchy forbids this punishment by an actor at `level`, if it does.
+async fn hierarchy_refusal(
+    ctx: &Ctx,
+    guild: Snowflake,
+    p: &Punishment,
+    level: i16,
+) -> Result<Option<String>, JobError> {
+    let facts = crate::handlers::moderation::target_facts(ctx, guild, p.user_id).await?;
+    let bot_top = facts.target.bot_top_position.unwrap_or(i64::MAX);
+    let actor_level = domain::Level(u8::try_from(level).unwrap_or(0));
+    Ok(domain::moderation::check_hierarchy(
+        p.actor_id,
+        actor_level,
+        &facts.target.facts,
+        bot_top,
+        p.kind.reach(),
+    )
+    .err()
+    .map(|e| e.to_string()))
 }
 
 /// Gives or takes the punishment's role so Discord matches the rows now.

@@ -5,6 +5,7 @@ pub mod config;
 pub mod headcount;
 pub mod logs;
 pub mod moderation;
+pub mod modmail;
 pub mod party;
 pub mod quota;
 pub mod role_pings;

@@ -6,6 +6,8 @@ mod failures;
 mod harness;
 mod headcount;
 mod moderation;
+mod moderation_api;
+mod modmail;
 mod party;
 mod process;
 mod quota;

@@ -1,0 +1,167 @@
+//! Modmail tickets and their transcripts over REST (read-only). Security or above.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use chrono::{DateTime, Utc};
+use domain::Snowflake;
+use serde::{Deserialize, Serialize};
+use store::modmail::{Ticket, TicketMessage};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::GuildAuth;
+use crate::error::ErrorBody;
+use crate::params::PathParams;
+use crate::{ApiError, ApiState};
+
+/// The most tickets one answer holds.
+pub const LIST_MAX: i64 = 100;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketBody {
+    #[schema(example = "MM-7KQ2")]
+    pub id: String,
+    #[schema(value_type = String, example = "323456789012345678")]
+    pub user_id: Snowflake,
+    /// `open` or `closed`.
+    pub status: String,
+    /// The forum thread, if it was made (it may since have been deleted).
+    #[schema(value_type = Option<String>)]
+    pub thread_id: Option<Snowflake>,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+}
+
+impl From<Ticket> for TicketBody {
+    fn from(t: Ticket) -> Self {
+        TicketBody {
+            id: t.code,
+            user_id: t.user_id,
+            status: t.status,
+            thread_id: t.thread_id,
+            created_at: t.created_at,
+            closed_at: t.closed_at,
+            closed_by: t.closed_by,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TranscriptMessage {
+    /// `member` or `staff`.
+    pub direction: String,
+    #[schema(value_type = Option<String>)]
+    pub author_id: Option<Snowflake>,
+    pub author: String,
+    pub text: String,
+    /// URLs of the attachments.
+    pub attachments: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// When it reached the thread (member) or the member's DMs (staff).
+    pub relayed_at: Option<DateTime<Utc>>,
+    pub relay_error: Option<String>,
+}
+
+impl From<TicketMessage> for TranscriptMessage {
+    fn from(m: TicketMessage) -> Self {
+        TranscriptMessage {
+            direction: m.direction,
+            author_id: m.author_id,
+            author: m.author,
+            text: m.body,
+            attachments: m.attachments,
+            created_at: m.created_at,
+            relayed_at: m.relayed_at,
+            relay_error: m.relay_error,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketList {
+    /// Newest first.
+    pub items: Vec<TicketBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketDetail {
+    #[serde(flatten)]
+    pub ticket: TicketBody,
+    /// Every message both ways, oldest first.
+    pub transcript: Vec<TranscriptMessage>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketQuery {
+    /// `open` or `closed`; all when absent.
+    pub status: Option<String>,
+}
+
+/// The guild's modmail tickets, newest first (at most 100).
+#[utoipa::path(
+    get,
+    path = "/v1/guilds/{guild_id}/modmail/tickets",
+    tag = "modmail",
+    params(("guild_id" = String, Path, description = "Discord server id"), TicketQuery),
+    responses(
+        (status = 200, description = "The tickets.", body = TicketList),
+        (status = 400, description = "Malformed query or path.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 403, description = "Below Security, or another guild's key.", body = ErrorBody),
+        (status = 422, description = "Bad status.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_tickets(
+    State(state): State<ApiState>,
+    auth: GuildAuth,
+    query: Result<Query<TicketQuery>, QueryRejection>,
+) -> Result<Json<TicketList>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let tickets = service::modmail::tickets(
+        &state.pool,
+        auth.guild,
+        &auth.actor,
+        query.status.as_deref(),
+        LIST_MAX,
+    )
+    .await?;
+    Ok(Json(TicketList {
+        items: tickets.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// One ticket with its transcript.
+#[utoipa::path(
+    get,
+    path = "/v1/guilds/{guild_id}/modmail/tickets/{id}",
+    tag = "modmail",
+    params(
+        ("guild_id" = String, Path, description = "Discord server id"),
+        ("id" = String, Path, description = "Ticket id, e.g. MM-7KQ2"),
+    ),
+    responses(
+        (status = 200, description = "The ticket and its transcript.", body = TicketDetail),
+        (status = 400, description = "Malformed path.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 403, description = "Below Security, or another guild's key.", body = ErrorBody),
+        (status = 404, description = "No such ticket in this guild.", body = ErrorBody),
+        (status = 422, description = "Not a ticket id.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_ticket(
+    State(state): State<ApiState>,
+    auth: GuildAuth,
+    params: PathParams,
+) -> Result<Json<TicketDetail>, ApiError> {
+    let code = params.text("id")?;
+    let (t, messages) =
+        service::modmail::transcript(&state.pool, auth.guild, &auth.actor, code).await?;
+    Ok(Json(TicketDetail {
+        ticket: t.into(),
+        transcript: messages.into_iter().map(Into::into).collect(),
+    }))
+}

@@ -1,0 +1,405 @@
+//! Punishments and staff notes through the REST API, as a client sees them.
+
+// A failed unwrap is a failed test, with its line.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{GUILD, OTHER_GUILD, TestApp, spawn_app};
+use domain::Snowflake;
+use domain::roles::Level;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use service::Actor;
+
+const MEMBER: &str = "700000000000000009";
+
+fn admin() -> Actor {
+    Actor::member(Snowflake::new(1).unwrap(), Level::ADMINISTRATOR)
+}
+
+/// An app whose guild has its punishment roles mapped.
+async fn app_with_roles() -> TestApp {
+    let app = spawn_app().await;
+    let answer = app
+        .put(
+            &format!("/v1/guilds/{GUILD}/config/roles"),
+            json!({"suspended": "800000000000000001", "muted": "800000000000000002"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    app
+}
+
+async fn key(app: &TestApp, guild: &str, level: u8) -> String {
+    let guild = Snowflake::parse(guild).unwrap();
+    api::keys::create(&app.pool, guild, &admin(), "k", Level(level))
+        .await
+        .unwrap()
+        .secret
+}
+
+async fn with_key(
+    app: &TestApp,
+    key: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> common::Answer {
+    let mut b = app.client.request(method, app.url(path)).bearer_auth(key);
+    if let Some(body) = body {
+        b = b.json(&body);
+    }
+    app.send(b).await
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn punish_list_and_remove_once() {
+    let app = app_with_roles().await;
+    let path = format!("/v1/guilds/{GUILD}/punishments");
+    let suspended = app
+        .post(
+            &path,
+            json!({"kind": "suspend", "user_id": MEMBER, "reason": "left early", "duration": "1d12h"}),
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::CREATED, "{}", suspended.text);
+    let id = suspended.body["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("P-") && id.len() == 7, "{id}");
+    assert_eq!(suspended.body["kind"], "suspend");
+    assert_eq!(suspended.body["user_id"], MEMBER);
+    assert_eq!(suspended.body["status"], "active");
+    assert!(suspended.body["expires_at"].is_string());
+    // Discord's side is queued: the apply job and the expiry timer.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM job WHERE kind IN ('punishment_apply', 'punishment_expire')"
+        )
+        .await,
+        2
+    );
+
+    let warned = app
+        .post(
+            &path,
+            json!({"kind": "warn", "user_id": MEMBER, "reason": "spam"}),
+        )
+        .await;
+    assert_eq!(warned.status, StatusCode::CREATED, "{}", warned.text);
+    assert!(warned.body["expires_at"].is_null());
+
+    let removed = app
+        .post(
+            &format!("{path}/{id}/remove"),
+            json!({"reason": "appealed"}),
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+    assert_eq!(removed.body["status"], "removed");
+    let again = app
+        .post(&format!("{path}/{id}/remove"), json!({"reason": "again"}))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    assert_eq!(again.code(), "punishment_not_active");
+    let unknown = app
+        .post(&format!("{path}/P-22222/remove"), json!({"reason": "x"}))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    let list = app
+        .get(&format!("/v1/guilds/{GUILD}/members/{MEMBER}/punishments"))
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["kind"], "warn", "newest first");
+    assert_eq!(items[1]["status"], "removed");
+}
+
+#[tokio::test]
+async fn bad_durations_are_422_naming_a_valid_example() {
+    let app = app_with_roles().await;
+    let path = format!("/v1/guilds/{GUILD}/punishments");
+    for (duration, example) in [
+        (Some("30s"), "`30m`"),
+        (Some("0m"), "`1m`"),
+        (Some("31d"), "`30d`"),
+        (Some("soon"), "`1d12h`"),
+        (None, "`1d12h`"),
+    ] {
+        let mut body = json!({"kind": "mute", "user_id": MEMBER, "reason": "caps"});
+        if let Some(d) = duration {
+            body["duration"] = json!(d);
+        }
+        let answer = app.post(&path, body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            answer.text
+        );
+        let message = answer.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(example), "{duration:?}: {message}");
+    }
+    for body in [
+        json!({"kind": "yeet", "user_id": MEMBER, "reason": "x"}),
+        json!({"kind": "warn", "user_id": "me", "reason": "x"}),
+        json!({"kind": "warn", "user_id": MEMBER, "reason": " "}),
+        json!({"kind": "warn", "user_id": MEMBER, "reason": "x", "duration": "2d"}),
+    ] {
+        let answer = app.post(&path, body.clone()).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            answer.text
+        );
+    }
+    assert_eq!(count(&app, "SELECT count(*) FROM punishment").await, 0);
+}
+
+#[tokio::test]
+async fn a_keys_level_gates_each_kind_and_other_guilds_change_nothing() {
+    let app = app_with_roles().await;
+    let security = key(&app, GUILD, 4).await;
+    let path = format!("/v1/guilds/{GUILD}/punishments");
+    let warn = with_key(
+        &app,
+        &security,
+        Method::POST,
+        &path,
+        Some(json!({"kind": "warn", "user_id": MEMBER, "reason": "spam"})),
+    )
+    .await;
+    assert_eq!(warn.status, StatusCode::CREATED, "{}", warn.text);
+    // The apply job will re-check Discord's hierarchy against the key's level.
+    let level: Option<i16> = sqlx::query_scalar("SELECT actor_level FROM punishment")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(level, Some(4));
+    for kind in ["kick", "ban", "softban"] {
+        let answer = with_key(
+            &app,
+            &security,
+            Method::POST,
+            &path,
+            Some(json!({"kind": kind, "user_id": MEMBER, "reason": "x"})),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{kind}: {}",
+            answer.text
+        );
+    }
+    // A security key may not remove what it did not give (only officers remove any).
+    let id = warn.body["id"].as_str().unwrap();
+    let remove = with_key(
+        &app,
+        &security,
+        Method::POST,
+        &format!("{path}/{id}/remove"),
+        Some(json!({"reason": "x"})),
+    )
+    .await;
+    assert_eq!(remove.status, StatusCode::FORBIDDEN, "{}", remove.text);
+
+    let other = key(&app, OTHER_GUILD, 8).await;
+    let answer = with_key(
+        &app,
+        &other,
+        Method::POST,
+        &path,
+        Some(json!({"kind": "warn", "user_id": MEMBER, "reason": "x"})),
+    )
+    .await;
+    assert!(
+        matches!(answer.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{}",
+        answer.text
+    );
+    let answer = with_key(
+        &app,
+        &other,
+        Method::POST,
+        &format!("{path}/{id}/remove"),
+        Some(json!({"reason": "x"})),
+    )
+    .await;
+    assert!(matches!(
+        answer.status,
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
+    assert_eq!(count(&app, "SELECT count(*) FROM punishment").await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM punishment WHERE status = 'active'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn notes_add_list_and_delete_by_officers_once() {
+    let app = spawn_app().await;
+    let security = key(&app, GUILD, 4).await;
+    let officer = key(&app, GUILD, 5).await;
+    let path = format!("/v1/guilds/{GUILD}/members/{MEMBER}/notes");
+    let added = with_key(
+        &app,
+        &security,
+        Method::POST,
+        &path,
+        Some(json!({"text": "alt of X"})),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    assert_eq!(added.body["text"], "alt of X");
+    for text in [String::new(), "n".repeat(1001)] {
+        let bad = app.post(&path, json!({"text": text})).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    }
+    let long = app.post(&path, json!({"text": "n".repeat(1000)})).await;
+    assert_eq!(long.status, StatusCode::CREATED);
+
+    let list = with_key(&app, &security, Method::GET, &path, None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
+
+    let id = added.body["id"].as_i64().unwrap();
+    let note = format!("/v1/guilds/{GUILD}/notes/{id}");
+    let refused = with_key(&app, &security, Method::DELETE, &note, None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let deleted = with_key(&app, &officer, Method::DELETE, &note, None).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    assert!(deleted.body["removed_at"].is_string());
+    let again = with_key(&app, &officer, Method::DELETE, &note, None).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let missing = app
+        .delete(&format!("/v1/guilds/{GUILD}/notes/999999"))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let bad = app.delete(&format!("/v1/guilds/{GUILD}/notes/abc")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let other = with_key(
+        &app,
+        &officer,
+        Method::DELETE,
+        &format!("/v1/guilds/{OTHER_GUILD}/notes/{id}"),
+        None,
+    )
+    .await;
+    assert!(matches!(
+        other.status,
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
+}
+
+/// Opens a ticket the way the bot does: first DM, confirmation.
+async fn open_ticket(app: &TestApp, user: u64, text: &str) -> String {
+    let guild = Snowflake::parse(GUILD).unwrap();
+    let user = Snowflake::new(user).unwrap();
+    let atts = vec!["https://cdn.example/a.png".to_owned()];
+    let first = service::modmail::start(&app.pool, user, text, &atts, &[guild])
+        .await
+        .unwrap();
+    assert_eq!(first, service::modmail::DmOutcome::Confirm { guild });
+    match service::modmail::continue_dm(&app.pool, user, "member", "yes", &[])
+        .await
+        .unwrap()
+    {
+        Some(service::modmail::DmOutcome::Opened { code, .. }) => code,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn modmail_tickets_list_by_status_and_show_the_transcript() {
+    let app = spawn_app().await;
+    let a = open_ticket(&app, 700000000000000011, "hello staff").await;
+    let b = open_ticket(&app, 700000000000000012, "another one").await;
+    let guild = Snowflake::parse(GUILD).unwrap();
+    service::modmail::reply(&app.pool, guild, &admin(), "<@1>", &a, "hi there")
+        .await
+        .unwrap();
+    service::modmail::close(&app.pool, guild, &admin(), &b)
+        .await
+        .unwrap();
+
+    let base = format!("/v1/guilds/{GUILD}/modmail/tickets");
+    let all = app.get(&base).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 2);
+    let open = app.get(&format!("{base}?status=open")).await;
+    let items = open.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], a.as_str());
+    let bad = app.get(&format!("{base}?status=maybe")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let one = app.get(&format!("{base}/{a}")).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    assert_eq!(one.body["status"], "open");
+    let transcript = one.body["transcript"].as_array().unwrap();
+    assert_eq!(transcript.len(), 2);
+    assert_eq!(transcript[0]["direction"], "member");
+    assert_eq!(transcript[0]["text"], "hello staff");
+    assert_eq!(
+        transcript[0]["attachments"],
+        json!(["https://cdn.example/a.png"])
+    );
+    assert_eq!(transcript[1]["direction"], "staff");
+    assert_eq!(
+        app.get(&format!("{base}/MM-2222")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("{base}/nope")).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // A raider-level key reads nothing; another guild's key neither.
+    let raider = key(&app, GUILD, 1).await;
+    let r = with_key(&app, &raider, Method::GET, &base, None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let other = key(&app, OTHER_GUILD, 8).await;
+    let r = with_key(&app, &other, Method::GET, &format!("{base}/{a}"), None).await;
+    assert!(matches!(
+        r.status,
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
+}
+
+#[tokio::test]
+async fn one_open_ticket_per_member_even_when_confirmed_twice_at_once() {
+    let app = spawn_app().await;
+    let guild = Snowflake::parse(GUILD).unwrap();
+    let user = Snowflake::new(700000000000000013).unwrap();
+    service::modmail::start(&app.pool, user, "hi", &[], &[guild])
+        .await
+        .unwrap();
+    let (x, y) = tokio::join!(
+        service::modmail::continue_dm(&app.pool, user, "m", "yes", &[]),
+        service::modmail::continue_dm(&app.pool, user, "m", "yes", &[]),
+    );
+    x.unwrap();
+    y.unwrap();
+    assert_eq!(count(&app, "SELECT count(*) FROM modmail_ticket").await, 1);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM modmail_message").await,
+        2,
+        "the second yes is added to the open ticket as a message"
+    );
+}

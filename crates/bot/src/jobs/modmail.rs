@@ -1,0 +1,127 @@
+//! Discord's side of a modmail ticket: the forum thread, relaying every message not yet
+//! relayed (member's to the thread, staff's by DM and echoed in the thread), and the
+//! closing summary and lock. Each message is marked relayed once done, so a retry or a
+//! restart continues where it stopped; the transcript stays in the database whatever
+//! happens to the thread.
+
+use domain::{ChannelKey, Snowflake};
+use twilight_model::id::Id;
+use twilight_model::id::marker::ChannelMarker;
+
+use super::JobError;
+use crate::discord::{Failure, classify};
+use crate::handlers::dm::guild_name;
+use crate::{Ctx, views};
+
+fn unknown_channel(e: &twilight_http::Error) -> bool {
+    matches!(classify(e), Failure::Permanent { code: 10003, .. })
+}
+
+pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), JobError> {
+    let Some((t, messages)) = service::modmail::sync_state(&ctx.pool, guild, ticket_id).await?
+    else {
+        return Ok(());
+    };
+    let forum = service::config::channels(&ctx.pool, guild)
+        .await?
+        .get(&ChannelKey::Modmail)
+        .copied();
+    let mut thread: Option<Id<ChannelMarker>> = t.thread_id.map(|c| Id::new(c.get()));
+    if thread.is_none()
+        && t.status == "open"
+        && let Some(forum) = forum
+    {
+        let member = messages
+            .first()
+            .map(|m| m.author.clone())
+            .unwrap_or_else(|| t.user_id.to_string());
+        let name = views::modmail::thread_name(&t, &member);
+        let opening = views::modmail::thread_opening(&t);
+        let created = ctx
+            .http
+            .create_forum_thread(Id::new(forum.get()), &name)
+            .message()
+            .content(&opening)
+            .await?
+            .model()
+            .await?;
+        let id = created.channel.id;
+        service::modmail::set_thread(&ctx.pool, guild, ticket_id, Snowflake::new(id.get()).ok())
+            .await?;
+        thread = Some(id);
+    }
+    let guild_label = guild_name(ctx, guild).await;
+    for m in messages.iter().filter(|m| m.relayed_at.is_none()) {
+        let mut error: Option<String> = None;
+        if m.direction == "staff" {
+            error = dm(
+                ctx,
+                t.user_id,
+                &views::modmail::staff_reply(&guild_label, &t, m),
+            )
+            .await?;
+            if let Some(th) = thread {
+                let echo = views::modmail::staff_echo(m, error.as_deref());
+                if let Err(e) = ctx.http.create_message(th).content(&echo).await {
+                    if !unknown_channel(&e) {
+                        return Err(e.into());
+                    }
+                    thread = None;
+                }
+            }
+        } else if let Some(th) = thread {
+            let text = views::modmail::member_message(m);
+            if let Err(e) = ctx.http.create_message(th).content(&text).await {
+                if !unknown_channel(&e) {
+                    return Err(e.into());
+                }
+                // Deleted by hand: the message stays in the transcript.
+                thread = None;
+                error = Some("the ticket's thread was deleted".into());
+            }
+        } else {
+            error = Some("no modmail forum configured".into());
+        }
+        service::modmail::relayed(&ctx.pool, guild, ticket_id, m.message_id, error.as_deref())
+            .await?;
+    }
+    if t.status == "closed" && !t.close_done {
+        let _ = dm(ctx, t.user_id, &views::modmail::closed_dm(&guild_label, &t)).await?;
+        if let Some(th) = thread {
+            let summary = views::modmail::closed_summary(&t, messages.len());
+            match ctx.http.create_message(th).content(&summary).await {
+                Ok(_) => {
+                    if let Err(e) = ctx.http.update_thread(th).locked(true).archived(true).await
+                        && !unknown_channel(&e)
+                    {
+                        return Err(e.into());
+                    }
+                }
+                Err(e) if unknown_channel(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        service::modmail::close_done(&ctx.pool, guild, ticket_id).await?;
+    }
+    Ok(())
+}
+
+/// DMs the member; a closed DM is an outcome (the reason), not an error.
+async fn dm(ctx: &Ctx, user: Snowflake, text: &str) -> Result<Option<String>, JobError> {
+    let channel = match ctx.http.create_private_channel(Id::new(user.get())).await {
+        Ok(r) => r.model().await?,
+        Err(e) => return refusal(e),
+    };
+    match ctx.http.create_message(channel.id).content(text).await {
+        Ok(_) => Ok(None),
+        Err(e) => refusal(e),
+    }
+}
+
+fn refusal(e: twilight_http::Error) -> Result<Option<String>, JobError> {
+    match classify(&e) {
+        Failure::Permanent { code: 50007, .. } => Ok(Some("their DMs are closed".into())),
+        Failure::Permanent { reason, .. } => Ok(Some(reason)),
+        other => Err(JobError::Discord(other)),
+    }
+}

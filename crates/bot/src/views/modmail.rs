@@ -1,0 +1,136 @@
+//! Everything modmail says: DM answers to members, thread posts, staff confirmations.
+
+use service::modmail::DmOutcome;
+use store::modmail::{Ticket, TicketMessage};
+
+/// The answer to a member's DM. `name` gives a server's name.
+pub fn dm_outcome(o: &DmOutcome, name: impl Fn(domain::Snowflake) -> String) -> String {
+    match o {
+        DmOutcome::Relayed { guild, code } => {
+            format!(
+                "Sent to the staff of **{}** (ticket `{code}`).",
+                name(*guild)
+            )
+        }
+        DmOutcome::ChooseGuild { candidates } => {
+            let mut s = String::from(
+                "Which server is your message for? Reply with its number (or `cancel`):\n",
+            );
+            for (i, g) in candidates.iter().enumerate() {
+                s.push_str(&format!("**{}.** {}\n", i + 1, name(*g)));
+            }
+            s
+        }
+        DmOutcome::InvalidChoice { count } => {
+            format!("Please reply with a number from 1 to {count}, or `cancel`.")
+        }
+        DmOutcome::Confirm { guild } => format!(
+            "Open a modmail ticket with the staff of **{}** with your message? Reply `yes` to send it or `no` to cancel.",
+            name(*guild)
+        ),
+        DmOutcome::Opened { guild, code } => format!(
+            "Your ticket `{code}` is open: the staff of **{}** will answer here. Your next messages go to the same ticket; reply `close` to close it.",
+            name(*guild)
+        ),
+        DmOutcome::Cancelled => "Cancelled: nothing was sent.".into(),
+        DmOutcome::Blacklisted { guild } => format!(
+            "Sorry, the staff of **{}** are not taking modmail from you at the moment. If you think this is a mistake, please reach out to a staff member another way.",
+            name(*guild)
+        ),
+        DmOutcome::Cooldown { guild, minutes } => format!(
+            "You closed a ticket with **{}** a moment ago; you can open a new one in {minutes} minute{}.",
+            name(*guild),
+            if *minutes == 1 { "" } else { "s" }
+        ),
+        DmOutcome::NoGuild => {
+            "I could not find a server we share that takes modmail, so nothing was sent.".into()
+        }
+        DmOutcome::Closed { guild, code } => format!(
+            "Your ticket `{code}` with **{}** is closed. Thank you!",
+            name(*guild)
+        ),
+        DmOutcome::Invalid { message } => message.clone(),
+    }
+}
+
+pub fn dm_failed() -> String {
+    "Sorry, something went wrong on our side; please try again in a minute.".into()
+}
+
+pub fn thread_name(t: &Ticket, member: &str) -> String {
+    let name = format!("{} — {member}", t.code);
+    name.chars().take(100).collect()
+}
+
+pub fn thread_opening(t: &Ticket) -> String {
+    format!(
+        "Ticket `{}` from <@{}>. Answer with `/modmailreply ticket:{} text:...`; close with `/modmail close ticket:{}`.",
+        t.code, t.user_id, t.code, t.code
+    )
+}
+
+fn with_attachments(body: &str, atts: &[String]) -> String {
+    let mut s = body.to_owned();
+    for a in atts {
+        s.push('\n');
+        s.push_str(a);
+    }
+    s
+}
+
+/// A member's message, posted in the ticket's thread.
+pub fn member_message(m: &TicketMessage) -> String {
+    let s = format!(
+        "**{}:** {}",
+        m.author,
+        with_attachments(&m.body, &m.attachments)
+    );
+    s.chars().take(2000).collect()
+}
+
+/// A staff reply, DMed to the member.
+pub fn staff_reply(guild: &str, t: &Ticket, m: &TicketMessage) -> String {
+    let s = format!("**Staff of {guild}** (`{}`): {}", t.code, m.body);
+    s.chars().take(2000).collect()
+}
+
+/// A staff reply as echoed in the thread.
+pub fn staff_echo(m: &TicketMessage, error: Option<&str>) -> String {
+    let s = match error {
+        None => format!("**{} → member:** {}", m.author, m.body),
+        Some(e) => format!("**{} → member (not delivered: {e}):** {}", m.author, m.body),
+    };
+    s.chars().take(2000).collect()
+}
+
+pub fn closed_summary(t: &Ticket, messages: usize) -> String {
+    format!(
+        "Ticket `{}` closed by {} — {messages} message{} in the transcript.",
+        t.code,
+        t.closed_by.as_deref().unwrap_or("staff"),
+        if messages == 1 { "" } else { "s" }
+    )
+}
+
+pub fn closed_dm(guild: &str, t: &Ticket) -> String {
+    format!(
+        "Your ticket `{}` with **{guild}** was closed. DM me again any time to open a new one.",
+        t.code
+    )
+}
+
+pub fn replied(t: &Ticket) -> String {
+    format!("Reply sent to <@{}> on `{}`.", t.user_id, t.code)
+}
+
+pub fn closed(t: &Ticket) -> String {
+    format!("Ticket `{}` closed; the member is told.", t.code)
+}
+
+pub fn blacklisted(user: domain::Snowflake) -> String {
+    format!("<@{user}> can no longer open modmail tickets here; they get a polite refusal.")
+}
+
+pub fn unblacklisted(user: domain::Snowflake) -> String {
+    format!("<@{user}> can open modmail tickets again.")
+}

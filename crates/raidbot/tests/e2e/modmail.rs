@@ -1,0 +1,328 @@
+//! Modmail: a member writes to staff by DM; the conversation survives restarts and a
+//! thread deleted by hand; staff reply and close; blacklisted members are refused politely.
+
+use discord_sim::{Attachment, ChannelId, ChannelKind, CommandOption, GuildId, UserId};
+use domain::Snowflake;
+
+use crate::harness::{WAIT, World};
+use crate::moderation::{Mod, answer, setup};
+
+/// Maps a modmail forum in the world's guild.
+async fn with_modmail(w: &World) -> (Mod, ChannelId) {
+    let m = setup(w).await;
+    let forum = w.sim.create_channel(w.guild, "modmail", ChannelKind::Forum);
+    let res = w
+        .sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "setchannels",
+            vec![CommandOption::channel("modmail", forum)],
+        )
+        .await;
+    assert!(res.is_ok(), "{:?}", res.kind);
+    (m, forum)
+}
+
+/// The newest DM to `user` from the bot containing `what`.
+async fn dm_containing(w: &World, user: UserId, what: &str) -> String {
+    let sim = &w.sim;
+    sim.eventually(WAIT, || {
+        sim.dms(user)
+            .into_iter()
+            .find(|m| m.author_id != user && m.content.contains(what))
+            .map(|m| m.content)
+    })
+    .await
+    .unwrap_or_else(|| {
+        panic!(
+            "a DM containing {what:?}; got {:?}",
+            sim.dms(user)
+                .iter()
+                .map(|m| m.content.clone())
+                .collect::<Vec<_>>()
+        )
+    })
+}
+
+/// Sends a DM and waits for the bot's next answer (DMs of one member are answered in order).
+async fn say(w: &World, user: UserId, text: &str) -> String {
+    let sim = &w.sim;
+    let before = sim.dms(user).iter().filter(|m| m.author_id != user).count();
+    sim.send_dm(user, text, vec![]);
+    sim.eventually(WAIT, || {
+        let answers: Vec<String> = sim
+            .dms(user)
+            .into_iter()
+            .filter(|m| m.author_id != user)
+            .map(|m| m.content)
+            .collect();
+        (answers.len() > before).then(|| answers[0].clone())
+    })
+    .await
+    .unwrap_or_else(|| panic!("an answer to {text:?}"))
+}
+
+fn ticket_code(text: &str) -> String {
+    let start = text.find("MM-").expect("a ticket id");
+    text[start..start + 7].to_owned()
+}
+
+/// The ticket's thread in the forum and its messages' text.
+async fn thread_with(w: &World, forum: ChannelId, what: &str) -> (ChannelId, Vec<String>) {
+    let sim = &w.sim;
+    sim.eventually(WAIT, || {
+        sim.channels(w.guild)
+            .into_iter()
+            .filter(|c| c.parent_id == Some(forum))
+            .find_map(|c| {
+                let texts: Vec<String> =
+                    sim.messages(c.id).into_iter().map(|m| m.content).collect();
+                texts
+                    .iter()
+                    .any(|t| t.contains(what))
+                    .then_some((c.id, texts))
+            })
+    })
+    .await
+    .unwrap_or_else(|| panic!("a thread in the modmail forum containing {what:?}"))
+}
+
+async fn staff(w: &World, who: UserId, name: &str, options: Vec<CommandOption>) -> String {
+    let res = w.sim.run_command(w.guild, w.raid, who, name, options).await;
+    answer(&res).await
+}
+
+fn guild_of(w: &World) -> Snowflake {
+    Snowflake::new(w.guild.0).unwrap()
+}
+
+async fn second_guild_with_modmail(w: &World, member: UserId) -> GuildId {
+    let owner = w.sim.create_user("owner2");
+    let g = w.sim.create_guild("Second Community", owner);
+    w.sim.add_member(g, member, &[]);
+    let forum = w.sim.create_channel(g, "modmail", ChannelKind::Forum);
+    sqlx::query("INSERT INTO guild (guild_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(g.0 as i64)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO guild_channel (guild_id, channel_key, discord_channel_id) VALUES ($1, 'modmail', $2)",
+    )
+    .bind(g.0 as i64)
+    .bind(forum.0 as i64)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    g
+}
+
+#[tokio::test]
+async fn a_conversation_survives_a_restart_and_staff_reply_and_close() {
+    let mut w = World::new(1).await;
+    let (m, forum) = with_modmail(&w).await;
+    let raider = w.raiders[0];
+    second_guild_with_modmail(&w, raider).await;
+
+    let shot = Attachment::new("proof.png", 2048);
+    let url = shot.url.clone();
+    w.sim
+        .send_dm(raider, "I was removed from a run unfairly", vec![shot]);
+    let choose = dm_containing(&w, raider, "Which server").await;
+    assert!(
+        choose.contains("Raid Community") && choose.contains("Second Community"),
+        "{choose}"
+    );
+    // Raid Community was created first, so it is number 1.
+    w.sim.send_dm(raider, "1", vec![]);
+    dm_containing(&w, raider, "Reply `yes`").await;
+
+    // The bot restarts between the guild choice and the confirmation.
+    w.restart_bot().await;
+    w.sim.send_dm(raider, "yes", vec![]);
+    let opened = dm_containing(&w, raider, "is open").await;
+    let code = ticket_code(&opened);
+    let (thread, texts) = thread_with(&w, forum, "removed from a run unfairly").await;
+    assert!(
+        texts.iter().any(|t| t.contains(&url)),
+        "attachment URL in the thread: {texts:?}"
+    );
+
+    let said = staff(
+        &w,
+        m.security,
+        "modmailreply",
+        vec![
+            CommandOption::string("ticket", &code),
+            CommandOption::string("text", "We looked at the logs; you are back in."),
+        ],
+    )
+    .await;
+    assert!(said.contains("Reply sent"), "{said}");
+    dm_containing(&w, raider, "We looked at the logs").await;
+
+    w.sim.send_dm(raider, "thank you!", vec![]);
+    thread_with(&w, forum, "thank you!").await;
+
+    let closed = staff(
+        &w,
+        m.security,
+        "modmail",
+        vec![CommandOption::sub(
+            "close",
+            vec![CommandOption::string("ticket", &code)],
+        )],
+    )
+    .await;
+    assert!(closed.contains("closed"), "{closed}");
+    dm_containing(&w, raider, "was closed").await;
+    thread_with(&w, forum, "closed by").await;
+    let locked = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim
+                .channels(w.guild)
+                .into_iter()
+                .find(|c| c.id == thread && c.locked && c.archived)
+        })
+        .await;
+    assert!(locked.is_some(), "the thread is locked and archived");
+
+    // The transcript holds every message both ways, with the attachment.
+    let admin = service::Actor::member(Snowflake::new(1).unwrap(), domain::Level::ADMINISTRATOR);
+    let (t, messages) = service::modmail::transcript(&w.db.pool, guild_of(&w), &admin, &code)
+        .await
+        .unwrap();
+    assert_eq!(t.status, "closed");
+    let bodies: Vec<(&str, &str)> = messages
+        .iter()
+        .map(|m| (m.direction.as_str(), m.body.as_str()))
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![
+            ("member", "I was removed from a run unfairly"),
+            ("staff", "We looked at the logs; you are back in."),
+            ("member", "thank you!"),
+        ]
+    );
+    assert_eq!(messages[0].attachments, vec![url]);
+    assert!(messages.iter().all(|m| m.relayed_at.is_some()));
+
+    // Closing twice is refused; a new ticket waits for the cooldown.
+    let again = staff(
+        &w,
+        m.security,
+        "modmail",
+        vec![CommandOption::sub(
+            "close",
+            vec![CommandOption::string("ticket", &code)],
+        )],
+    )
+    .await;
+    assert!(again.contains("already closed"), "{again}");
+    let choose = say(&w, raider, "one more thing").await;
+    assert!(choose.contains("Which server"), "{choose}");
+    let wait = say(&w, raider, "1").await;
+    assert!(wait.contains("can open a new one in"), "{wait}");
+}
+
+#[tokio::test]
+async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
+    let w = World::new(1).await;
+    let (m, _forum) = with_modmail(&w).await;
+    let raider = w.raiders[0];
+    let said = staff(
+        &w,
+        m.officer,
+        "modmail",
+        vec![CommandOption::sub(
+            "blacklist",
+            vec![
+                CommandOption::user("member", raider),
+                CommandOption::string("reason", "spam"),
+            ],
+        )],
+    )
+    .await;
+    assert!(said.contains("can no longer open"), "{said}");
+    // Security may not blacklist.
+    let refused = staff(
+        &w,
+        m.security,
+        "modmail",
+        vec![CommandOption::sub(
+            "unblacklist",
+            vec![CommandOption::user("member", raider)],
+        )],
+    )
+    .await;
+    assert!(refused.contains("Officer"), "{refused}");
+
+    w.sim.send_dm(raider, "let me in", vec![]);
+    let text = dm_containing(&w, raider, "not taking modmail from you").await;
+    assert!(
+        text.contains("Raid Community") && text.starts_with("Sorry"),
+        "{text}"
+    );
+    let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM modmail_ticket")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(tickets, 0);
+
+    let said = staff(
+        &w,
+        m.officer,
+        "modmail",
+        vec![CommandOption::sub(
+            "unblacklist",
+            vec![CommandOption::user("member", raider)],
+        )],
+    )
+    .await;
+    assert!(said.contains("can open modmail tickets again"), "{said}");
+    w.sim.send_dm(raider, "let me in", vec![]);
+    dm_containing(&w, raider, "Reply `yes`").await;
+}
+
+#[tokio::test]
+async fn a_thread_deleted_by_hand_loses_nothing() {
+    let w = World::new(1).await;
+    let (_m, forum) = with_modmail(&w).await;
+    let raider = w.raiders[0];
+    w.sim.send_dm(raider, "first message", vec![]);
+    dm_containing(&w, raider, "Reply `yes`").await;
+    w.sim.send_dm(raider, "yes", vec![]);
+    let code = ticket_code(&dm_containing(&w, raider, "is open").await);
+    let (thread, _) = thread_with(&w, forum, "first message").await;
+    w.sim.delete_channel_behind_bot(thread);
+
+    w.sim.send_dm(raider, "second message", vec![]);
+    dm_containing(&w, raider, "Sent to the staff").await;
+    let admin = service::Actor::member(Snowflake::new(1).unwrap(), domain::Level::ADMINISTRATOR);
+    let g = guild_of(&w);
+    let mut relayed = false;
+    for _ in 0..100 {
+        let (_, messages) = service::modmail::transcript(&w.db.pool, g, &admin, &code)
+            .await
+            .unwrap();
+        if messages.len() == 2 && messages.iter().all(|m| m.relayed_at.is_some()) {
+            assert_eq!(messages[0].body, "first message");
+            assert_eq!(messages[1].body, "second message");
+            assert!(
+                messages[1]
+                    .relay_error
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("deleted")
+            );
+            relayed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(relayed, "both messages kept in the transcript");
+}

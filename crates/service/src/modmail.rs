@@ -1,0 +1,545 @@
+//! Modmail: members write to staff by DM, staff answer with `/modmailreply`.
+//!
+//! Everything is in the database: the conversation steps before a ticket exists (guild
+//! choice, confirmation) as a session row, tickets, and every message both ways with its
+//! attachments' URLs (the transcript). Discord's side (the forum thread, relaying messages,
+//! the closing summary) is one idempotent job per ticket, `ModmailSync`, which posts what
+//! is not yet marked relayed; so a restart, a retry or a deleted thread loses nothing.
+
+use chrono::Utc;
+use domain::moderation::{
+    MODMAIL_COOLDOWN_MINUTES, MODMAIL_MESSAGE_MAX, MODMAIL_SESSION_MINUTES, REASON_MAX,
+    parse_ticket_code,
+};
+use domain::{RoleKey, Snowflake};
+use store::modmail::{self as sm, Session, Ticket, TicketMessage};
+use store::{PgConnection, PgPool, guild_config};
+
+use crate::moderation::required_text;
+use crate::tasks::{self, Task};
+use crate::{Actor, Result, ServiceError};
+
+/// Attachments kept per message.
+pub const ATTACHMENTS_MAX: usize = 10;
+
+/// What the bot answers a member's DM with (rendered by the bot's views).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DmOutcome {
+    /// Added to their open ticket.
+    Relayed {
+        guild: Snowflake,
+        code: String,
+    },
+    /// They share several servers with modmail: which one?
+    ChooseGuild {
+        candidates: Vec<Snowflake>,
+    },
+    /// The choice was not one of the numbers offered.
+    InvalidChoice {
+        count: usize,
+    },
+    /// Open a ticket in this server? (yes/no)
+    Confirm {
+        guild: Snowflake,
+    },
+    Opened {
+        guild: Snowflake,
+        code: String,
+    },
+    Cancelled,
+    /// The server does not take modmail from them.
+    Blacklisted {
+        guild: Snowflake,
+    },
+    Cooldown {
+        guild: Snowflake,
+        minutes: i64,
+    },
+    /// No server with modmail that they are in.
+    NoGuild,
+    /// They closed their ticket.
+    Closed {
+        guild: Snowflake,
+        code: String,
+    },
+    /// Empty message or too long.
+    Invalid {
+        message: String,
+    },
+}
+
+fn body(text: &str) -> std::result::Result<String, DmOutcome> {
+    let t = text.trim();
+    let len = t.chars().count();
+    if len > MODMAIL_MESSAGE_MAX {
+        return Err(DmOutcome::Invalid {
+            message: format!(
+                "That message is {len} characters; modmail takes at most {MODMAIL_MESSAGE_MAX}. Please split it."
+            ),
+        });
+    }
+    Ok(t.to_owned())
+}
+
+fn is_yes(t: &str) -> bool {
+    matches!(
+        t.trim().to_ascii_lowercase().as_str(),
+        "yes" | "y" | "confirm"
+    )
+}
+
+fn is_no(t: &str) -> bool {
+    matches!(
+        t.trim().to_ascii_lowercase().as_str(),
+        "no" | "n" | "cancel"
+    )
+}
+
+/// Whether the DM router should send this member's DMs to modmail without looking further:
+/// they have a session or an open ticket.
+pub async fn is_engaged(pool: &PgPool, user: Snowflake) -> Result<bool> {
+    let mut conn = pool.acquire().await?;
+    Ok(sm::has_session(&mut conn, user).await?
+        || !sm::open_for_user(&mut conn, user).await?.is_empty())
+}
+
+/// Guilds that take modmail (a modmail forum configured); the bot keeps those the member
+/// is in.
+pub async fn modmail_guilds(pool: &PgPool) -> Result<Vec<Snowflake>> {
+    let mut conn = pool.acquire().await?;
+    Ok(sm::guilds_with_modmail(&mut conn).await?)
+}
+
+/// A DM from a member who has a session or an open ticket: the next step. `None` when
+/// they have neither (the bot then calls [`start`] with the servers they share).
+pub async fn continue_dm(
+    pool: &PgPool,
+    user: Snowflake,
+    author: &str,
+    text: &str,
+    attachments: &[String],
+) -> Result<Option<DmOutcome>> {
+    let mut tx = pool.begin().await?;
+    if let Some(session) = sm::lock_session(&mut tx, user).await? {
+        let outcome = match (session.step.as_str(), session.guild_id) {
+            ("confirm", Some(guild)) if is_yes(text) => {
+                let o = open_locked(&mut tx, guild, &session, author).await?;
+                sm::end_session(&mut tx, user).await?;
+                o
+            }
+            ("confirm", Some(_)) if is_no(text) => {
+                sm::end_session(&mut tx, user).await?;
+                DmOutcome::Cancelled
+            }
+            ("confirm", Some(guild)) => DmOutcome::Confirm { guild },
+            _ => {
+                if is_no(text) {
+                    sm::end_session(&mut tx, user).await?;
+                    DmOutcome::Cancelled
+                } else {
+                    let n = session.candidates.len();
+                    match text
+                        .trim()
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|i| (1..=n).contains(i))
+                    {
+                        Some(i) => {
+                            let guild = session.candidates[i - 1];
+                            match refusal(&mut tx, guild, user).await? {
+                                Some(r) => {
+                                    sm::end_session(&mut tx, user).await?;
+                                    r
+                                }
+                                None => {
+                                    let next = Session {
+                                        step: "confirm".into(),
+                                        guild_id: Some(guild),
+                                        ..session
+                                    };
+                                    sm::put_session(&mut tx, &next, MODMAIL_SESSION_MINUTES)
+                                        .await?;
+                                    DmOutcome::Confirm { guild }
+                                }
+                            }
+                        }
+                        None => DmOutcome::InvalidChoice { count: n },
+                    }
+                }
+            }
+        };
+        tx.commit().await?;
+        return Ok(Some(outcome));
+    }
+    let open = sm::open_for_user(&mut tx, user).await?;
+    let Some(ticket) = open.into_iter().next() else {
+        return Ok(None);
+    };
+    if text.trim().eq_ignore_ascii_case("close") && attachments.is_empty() {
+        close_locked(&mut tx, &ticket, &format!("the member ({author})")).await?;
+        tx.commit().await?;
+        return Ok(Some(DmOutcome::Closed {
+            guild: ticket.guild_id,
+            code: ticket.code,
+        }));
+    }
+    let text = match body(text) {
+        Ok(t) => t,
+        Err(o) => return Ok(Some(o)),
+    };
+    let atts: Vec<String> = attachments.iter().take(ATTACHMENTS_MAX).cloned().collect();
+    sm::insert_message(
+        &mut tx,
+        ticket.guild_id,
+        ticket.ticket_id,
+        "member",
+        Some(user),
+        author,
+        &text,
+        &atts,
+    )
+    .await?;
+    sync(&mut tx, &ticket).await?;
+    tx.commit().await?;
+    Ok(Some(DmOutcome::Relayed {
+        guild: ticket.guild_id,
+        code: ticket.code,
+    }))
+}
+
+/// A first DM: `shared` are the modmail servers the member is in. One server goes straight
+/// to the confirmation; several ask which one first.
+pub async fn start(
+    pool: &PgPool,
+    user: Snowflake,
+    text: &str,
+    attachments: &[String],
+    shared: &[Snowflake],
+) -> Result<DmOutcome> {
+    let text = match body(text) {
+        Ok(t) => t,
+        Err(o) => return Ok(o),
+    };
+    let mut tx = pool.begin().await?;
+    let outcome = match shared {
+        [] => DmOutcome::NoGuild,
+        [guild] => match refusal(&mut tx, *guild, user).await? {
+            Some(r) => r,
+            None => {
+                let s = Session {
+                    user_id: user,
+                    step: "confirm".into(),
+                    candidates: shared.to_vec(),
+                    guild_id: Some(*guild),
+                    body: text,
+                    attachments: attachments.iter().take(ATTACHMENTS_MAX).cloned().collect(),
+                };
+                sm::put_session(&mut tx, &s, MODMAIL_SESSION_MINUTES).await?;
+                DmOutcome::Confirm { guild: *guild }
+            }
+        },
+        many => {
+            let s = Session {
+                user_id: user,
+                step: "choose_guild".into(),
+                candidates: many.to_vec(),
+                guild_id: None,
+                body: text,
+                attachments: attachments.iter().take(ATTACHMENTS_MAX).cloned().collect(),
+            };
+            sm::put_session(&mut tx, &s, MODMAIL_SESSION_MINUTES).await?;
+            DmOutcome::ChooseGuild {
+                candidates: many.to_vec(),
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Why the member cannot open a ticket in the guild now, if they cannot.
+async fn refusal(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Option<DmOutcome>> {
+    if sm::blacklisted(conn, guild, user).await? {
+        return Ok(Some(DmOutcome::Blacklisted { guild }));
+    }
+    if let Some(closed) = sm::last_closed(conn, guild, user).await? {
+        let waited = (Utc::now() - closed).num_minutes();
+        if waited < MODMAIL_COOLDOWN_MINUTES {
+            return Ok(Some(DmOutcome::Cooldown {
+                guild,
+                minutes: (MODMAIL_COOLDOWN_MINUTES - waited).max(1),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+async fn open_locked(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    session: &Session,
+    author: &str,
+) -> Result<DmOutcome> {
+    let user = session.user_id;
+    if let Some(r) = refusal(conn, guild, user).await? {
+        return Ok(r);
+    }
+    guild_config::ensure_guild(conn, guild).await?;
+    let ticket = match sm::insert_ticket(conn, guild, user).await {
+        Ok(t) => t,
+        Err(e) if e.unique_violation().as_deref() == Some("modmail_one_open") => {
+            // Opened meanwhile (another process): add the message to it.
+            let open = sm::open_for_user(conn, user).await?;
+            open.into_iter()
+                .find(|t| t.guild_id == guild)
+                .ok_or_else(|| ServiceError::Internal("open ticket vanished".into()))?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    sm::insert_message(
+        conn,
+        guild,
+        ticket.ticket_id,
+        "member",
+        Some(user),
+        author,
+        &session.body,
+        &session.attachments,
+    )
+    .await?;
+    sync(conn, &ticket).await?;
+    Ok(DmOutcome::Opened {
+        guild,
+        code: ticket.code,
+    })
+}
+
+async fn sync(conn: &mut PgConnection, ticket: &Ticket) -> Result<()> {
+    tasks::queue(
+        conn,
+        ticket.guild_id,
+        Task::ModmailSync {
+            ticket_id: ticket.ticket_id,
+        },
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn close_locked(conn: &mut PgConnection, ticket: &Ticket, by: &str) -> Result<bool> {
+    let closed = sm::close(conn, ticket.guild_id, ticket.ticket_id, by).await?;
+    if closed {
+        sync(conn, ticket).await?;
+    }
+    Ok(closed)
+}
+
+fn parse_code(text: &str) -> Result<String> {
+    parse_ticket_code(text).ok_or_else(|| {
+        ServiceError::invalid(
+            "invalid_ticket_id",
+            format!(
+                "`{}` is not a ticket id: they look like `MM-7KQ2`.",
+                text.trim().chars().take(20).collect::<String>()
+            ),
+        )
+    })
+}
+
+async fn ticket_by_code(conn: &mut PgConnection, guild: Snowflake, text: &str) -> Result<Ticket> {
+    let code = parse_code(text)?;
+    sm::by_code(conn, guild, &code).await?.ok_or_else(|| {
+        ServiceError::NotFound(format!("There is no ticket `{code}` in this server."))
+    })
+}
+
+/// A staff reply (security and above): stored, then DMed to the member by the sync job.
+pub async fn reply(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    author: &str,
+    code: &str,
+    text: &str,
+) -> Result<Ticket> {
+    actor.require(RoleKey::Security)?;
+    let text = required_text("The reply", text, MODMAIL_MESSAGE_MAX)?;
+    let mut tx = pool.begin().await?;
+    let t = ticket_by_code(&mut tx, guild, code).await?;
+    let t = sm::lock_ticket(&mut tx, guild, t.ticket_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("That ticket is gone.".into()))?;
+    if t.status != "open" {
+        return Err(ServiceError::conflict(
+            "ticket_closed",
+            format!(
+                "`{}` is closed; the member can open a new ticket by DM.",
+                t.code
+            ),
+        ));
+    }
+    sm::insert_message(
+        &mut tx,
+        guild,
+        t.ticket_id,
+        "staff",
+        actor.user_id,
+        author,
+        &text,
+        &[],
+    )
+    .await?;
+    sync(&mut tx, &t).await?;
+    tx.commit().await?;
+    Ok(t)
+}
+
+/// Staff close a ticket (security and above).
+pub async fn close(pool: &PgPool, guild: Snowflake, actor: &Actor, code: &str) -> Result<Ticket> {
+    actor.require(RoleKey::Security)?;
+    let mut tx = pool.begin().await?;
+    let t = ticket_by_code(&mut tx, guild, code).await?;
+    let by = actor
+        .user_id
+        .map(|u| format!("<@{u}>"))
+        .unwrap_or_else(|| actor.label.clone());
+    if !close_locked(&mut tx, &t, &by).await? {
+        return Err(ServiceError::conflict(
+            "ticket_closed",
+            format!("`{}` is already closed.", t.code),
+        ));
+    }
+    tx.commit().await?;
+    Ok(t)
+}
+
+/// Blacklists a member from modmail in the guild (officers).
+pub async fn blacklist(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    reason: &str,
+) -> Result<()> {
+    actor.require(RoleKey::Officer)?;
+    if actor.user_id == Some(user) {
+        return Err(ServiceError::invalid(
+            "self_target",
+            "You cannot blacklist yourself.",
+        ));
+    }
+    let reason = required_text("The reason", reason, REASON_MAX)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    if !sm::blacklist(&mut tx, guild, user, &reason, actor.user_id).await? {
+        return Err(ServiceError::conflict(
+            "already_blacklisted",
+            format!("<@{user}> is already blacklisted from modmail."),
+        ));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Lifts a member's modmail blacklist (officers).
+pub async fn unblacklist(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+) -> Result<()> {
+    actor.require(RoleKey::Officer)?;
+    let mut tx = pool.begin().await?;
+    if !sm::unblacklist(&mut tx, guild, user).await? {
+        return Err(ServiceError::conflict(
+            "not_blacklisted",
+            format!("<@{user}> is not blacklisted from modmail."),
+        ));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The guild's tickets, newest first (security and above).
+pub async fn tickets(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Ticket>> {
+    actor.require(RoleKey::Security)?;
+    if let Some(s) = status
+        && !matches!(s, "open" | "closed")
+    {
+        return Err(ServiceError::invalid(
+            "invalid_status",
+            format!("`status` must be open or closed, not `{s}`."),
+        ));
+    }
+    let mut conn = pool.acquire().await?;
+    Ok(sm::list(&mut conn, guild, status, limit).await?)
+}
+
+/// A ticket and its transcript, oldest first (security and above).
+pub async fn transcript(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    code: &str,
+) -> Result<(Ticket, Vec<TicketMessage>)> {
+    actor.require(RoleKey::Security)?;
+    let mut conn = pool.acquire().await?;
+    let t = ticket_by_code(&mut conn, guild, code).await?;
+    let m = sm::messages(&mut conn, guild, t.ticket_id).await?;
+    Ok((t, m))
+}
+
+// ---------- for the sync job ----------
+
+/// The ticket and its messages, for the job.
+pub async fn sync_state(
+    pool: &PgPool,
+    guild: Snowflake,
+    ticket_id: i64,
+) -> Result<Option<(Ticket, Vec<TicketMessage>)>> {
+    let mut tx = pool.begin().await?;
+    let Some(t) = sm::lock_ticket(&mut tx, guild, ticket_id).await? else {
+        return Ok(None);
+    };
+    let m = sm::messages(&mut tx, guild, ticket_id).await?;
+    tx.commit().await?;
+    Ok(Some((t, m)))
+}
+
+pub async fn set_thread(
+    pool: &PgPool,
+    guild: Snowflake,
+    ticket_id: i64,
+    thread: Option<Snowflake>,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    Ok(sm::set_thread(&mut conn, guild, ticket_id, thread).await?)
+}
+
+pub async fn relayed(
+    pool: &PgPool,
+    guild: Snowflake,
+    ticket_id: i64,
+    message_id: i64,
+    error: Option<&str>,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    sm::set_relayed(&mut conn, guild, ticket_id, message_id, error).await?;
+    Ok(())
+}
+
+pub async fn close_done(pool: &PgPool, guild: Snowflake, ticket_id: i64) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    Ok(sm::set_close_done(&mut conn, guild, ticket_id).await?)
+}

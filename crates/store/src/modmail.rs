@@ -1,0 +1,438 @@
+//! Modmail tickets, their messages (the transcript), blacklists, and DM sessions.
+
+use chrono::{DateTime, Utc};
+use domain::Snowflake;
+use domain::moderation::{TICKET_CODE_LEN, code_space, ticket_code};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+use crate::{PgConnection, Result, StoreError, opt_snowflake, snowflake};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub guild_id: Snowflake,
+    pub ticket_id: i64,
+    pub code: String,
+    pub user_id: Snowflake,
+    /// `open` or `closed`.
+    pub status: String,
+    pub thread_id: Option<Snowflake>,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+    pub close_done: bool,
+}
+
+const T_COLUMNS: &str = "guild_id, ticket_id, code, user_id, status, thread_id, created_at,
+    closed_at, closed_by, close_done";
+
+fn ticket(row: &PgRow) -> Result<Ticket> {
+    Ok(Ticket {
+        guild_id: snowflake(row.try_get("guild_id")?)?,
+        ticket_id: row.try_get("ticket_id")?,
+        code: row.try_get("code")?,
+        user_id: snowflake(row.try_get("user_id")?)?,
+        status: row.try_get("status")?,
+        thread_id: opt_snowflake(row.try_get("thread_id")?)?,
+        created_at: row.try_get("created_at")?,
+        closed_at: row.try_get("closed_at")?,
+        closed_by: row.try_get("closed_by")?,
+        close_done: row.try_get("close_done")?,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketMessage {
+    pub message_id: i64,
+    /// `member` or `staff`.
+    pub direction: String,
+    pub author_id: Option<Snowflake>,
+    pub author: String,
+    pub body: String,
+    pub attachments: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub relayed_at: Option<DateTime<Utc>>,
+    pub relay_error: Option<String>,
+}
+
+const M_COLUMNS: &str = "message_id, direction, author_id, author, body, attachments, created_at, relayed_at, relay_error";
+
+fn message(row: &PgRow) -> Result<TicketMessage> {
+    Ok(TicketMessage {
+        message_id: row.try_get("message_id")?,
+        direction: row.try_get("direction")?,
+        author_id: opt_snowflake(row.try_get("author_id")?)?,
+        author: row.try_get("author")?,
+        body: row.try_get("body")?,
+        attachments: row.try_get("attachments")?,
+        created_at: row.try_get("created_at")?,
+        relayed_at: row.try_get("relayed_at")?,
+        relay_error: row.try_get("relay_error")?,
+    })
+}
+
+/// Opens a ticket with a fresh code. Fails with a unique violation on `modmail_one_open`
+/// when the member already has an open ticket in the guild.
+pub async fn insert_ticket(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Ticket> {
+    let sql = format!(
+        "INSERT INTO modmail_ticket (guild_id, code, user_id) VALUES ($1, $2, $3)
+         ON CONFLICT (guild_id, code) DO NOTHING RETURNING {T_COLUMNS}"
+    );
+    for _ in 0..20 {
+        let random: i64 = sqlx::query_scalar("SELECT floor(random() * $1::float8)::bigint")
+            .bind(code_space(TICKET_CODE_LEN) as f64)
+            .fetch_one(&mut *conn)
+            .await?;
+        let code = ticket_code(u64::try_from(random).unwrap_or_default());
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(guild.db())
+            .bind(&code)
+            .bind(user.db())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(row) = row {
+            return ticket(&row);
+        }
+    }
+    Err(StoreError::Corrupt(
+        "no free ticket code after 20 tries".into(),
+    ))
+}
+
+pub async fn lock_ticket(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+) -> Result<Option<Ticket>> {
+    let sql = format!(
+        "SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1 AND ticket_id = $2 FOR UPDATE"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(ticket_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(ticket).transpose()
+}
+
+pub async fn by_code(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    code: &str,
+) -> Result<Option<Ticket>> {
+    let sql = format!("SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1 AND code = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(code)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(ticket).transpose()
+}
+
+/// The member's open tickets in every guild, newest first.
+pub async fn open_for_user(conn: &mut PgConnection, user: Snowflake) -> Result<Vec<Ticket>> {
+    let sql = format!(
+        "SELECT {T_COLUMNS} FROM modmail_ticket WHERE user_id = $1 AND status = 'open'
+         ORDER BY created_at DESC"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(user.db())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(ticket).collect()
+}
+
+/// When the member's last ticket in the guild closed.
+pub async fn last_closed(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Option<DateTime<Utc>>> {
+    Ok(sqlx::query_scalar(
+        "SELECT max(closed_at) FROM modmail_ticket WHERE guild_id = $1 AND user_id = $2",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The guild's tickets, newest first, optionally of one status.
+pub async fn list(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Ticket>> {
+    let sql = format!(
+        "SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1
+           AND ($2::TEXT IS NULL OR status = $2) ORDER BY ticket_id DESC LIMIT $3"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(status)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(ticket).collect()
+}
+
+pub async fn set_thread(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+    thread: Option<Snowflake>,
+) -> Result<()> {
+    sqlx::query("UPDATE modmail_ticket SET thread_id = $3 WHERE guild_id = $1 AND ticket_id = $2")
+        .bind(guild.db())
+        .bind(ticket_id)
+        .bind(thread.map(Snowflake::db))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Closes an open ticket; false when it was already closed.
+pub async fn close(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+    by: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE modmail_ticket SET status = 'closed', closed_at = now(), closed_by = $3
+         WHERE guild_id = $1 AND ticket_id = $2 AND status = 'open'",
+    )
+    .bind(guild.db())
+    .bind(ticket_id)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_close_done(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE modmail_ticket SET close_done = true WHERE guild_id = $1 AND ticket_id = $2",
+    )
+    .bind(guild.db())
+    .bind(ticket_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_message(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+    direction: &str,
+    author_id: Option<Snowflake>,
+    author: &str,
+    body: &str,
+    attachments: &[String],
+) -> Result<TicketMessage> {
+    let sql = format!(
+        "INSERT INTO modmail_message (guild_id, ticket_id, direction, author_id, author, body,
+             attachments) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {M_COLUMNS}"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(ticket_id)
+        .bind(direction)
+        .bind(author_id.map(Snowflake::db))
+        .bind(author)
+        .bind(body)
+        .bind(attachments)
+        .fetch_one(conn)
+        .await?;
+    message(&row)
+}
+
+/// The ticket's messages, oldest first.
+pub async fn messages(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+) -> Result<Vec<TicketMessage>> {
+    let sql = format!(
+        "SELECT {M_COLUMNS} FROM modmail_message WHERE guild_id = $1 AND ticket_id = $2
+         ORDER BY message_id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(ticket_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(message).collect()
+}
+
+/// Marks a message relayed (posted in the thread or DMed), with the error if it failed.
+pub async fn set_relayed(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+    message_id: i64,
+    error: Option<&str>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE modmail_message SET relayed_at = now(), relay_error = $4
+         WHERE guild_id = $1 AND ticket_id = $2 AND message_id = $3 AND relayed_at IS NULL",
+    )
+    .bind(guild.db())
+    .bind(ticket_id)
+    .bind(message_id)
+    .bind(error)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+// ---------- blacklist ----------
+
+pub async fn blacklisted(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM modmail_blacklist WHERE guild_id = $1 AND user_id = $2)",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Adds to the blacklist; false when already there.
+pub async fn blacklist(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    reason: &str,
+    by: Option<Snowflake>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO modmail_blacklist (guild_id, user_id, reason, added_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .bind(reason)
+    .bind(by.map(Snowflake::db))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn unblacklist(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM modmail_blacklist WHERE guild_id = $1 AND user_id = $2")
+        .bind(guild.db())
+        .bind(user.db())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+// ---------- DM sessions ----------
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub user_id: Snowflake,
+    /// `choose_guild` or `confirm`.
+    pub step: String,
+    pub candidates: Vec<Snowflake>,
+    pub guild_id: Option<Snowflake>,
+    pub body: String,
+    pub attachments: Vec<String>,
+}
+
+/// The member's live session (expired ones are deleted on the way), locked.
+pub async fn lock_session(conn: &mut PgConnection, user: Snowflake) -> Result<Option<Session>> {
+    sqlx::query("DELETE FROM modmail_session WHERE user_id = $1 AND expires_at <= now()")
+        .bind(user.db())
+        .execute(&mut *conn)
+        .await?;
+    let row = sqlx::query(
+        "SELECT user_id, step, candidates, guild_id, body, attachments FROM modmail_session
+         WHERE user_id = $1 FOR UPDATE",
+    )
+    .bind(user.db())
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let candidates: Vec<i64> = row.try_get("candidates")?;
+    Ok(Some(Session {
+        user_id: snowflake(row.try_get("user_id")?)?,
+        step: row.try_get("step")?,
+        candidates: candidates
+            .into_iter()
+            .map(snowflake)
+            .collect::<Result<_>>()?,
+        guild_id: opt_snowflake(row.try_get("guild_id")?)?,
+        body: row.try_get("body")?,
+        attachments: row.try_get("attachments")?,
+    }))
+}
+
+/// Starts or replaces the member's session, for `minutes`.
+pub async fn put_session(conn: &mut PgConnection, s: &Session, minutes: i64) -> Result<()> {
+    let candidates: Vec<i64> = s.candidates.iter().map(|g| g.db()).collect();
+    sqlx::query(
+        "INSERT INTO modmail_session (user_id, step, candidates, guild_id, body, attachments, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(mins => $7::int))
+         ON CONFLICT (user_id) DO UPDATE SET step = $2, candidates = $3, guild_id = $4, body = $5,
+             attachments = $6, expires_at = now() + make_interval(mins => $7::int)",
+    )
+    .bind(s.user_id.db())
+    .bind(&s.step)
+    .bind(candidates)
+    .bind(s.guild_id.map(Snowflake::db))
+    .bind(&s.body)
+    .bind(&s.attachments)
+    .bind(i32::try_from(minutes).unwrap_or(30))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn end_session(conn: &mut PgConnection, user: Snowflake) -> Result<()> {
+    sqlx::query("DELETE FROM modmail_session WHERE user_id = $1")
+        .bind(user.db())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether the member is in the middle of a modmail conversation (for the DM router).
+pub async fn has_session(conn: &mut PgConnection, user: Snowflake) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM modmail_session WHERE user_id = $1 AND expires_at > now())",
+    )
+    .bind(user.db())
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Guilds with a modmail forum configured.
+pub async fn guilds_with_modmail(conn: &mut PgConnection) -> Result<Vec<Snowflake>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT guild_id FROM guild_channel WHERE channel_key = 'modmail' ORDER BY guild_id",
+    )
+    .fetch_all(conn)
+    .await?;
+    ids.into_iter().map(snowflake).collect()
+}
