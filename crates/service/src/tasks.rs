@@ -47,6 +47,10 @@ pub enum LogEvent {
     LocationSet {
         run_id: i64,
     },
+    /// The organizer attached the run's completion screenshot (/taken).
+    ScreenshotTaken {
+        run_id: i64,
+    },
     /// A key was popped during a run.
     KeyPopped {
         run_id: i64,

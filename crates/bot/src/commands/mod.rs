@@ -22,6 +22,7 @@ pub enum CommandName {
     SetRoles,
     SetChannels,
     Run,
+    Taken,
     Headcount,
     Party,
     ConfigRolePings,
@@ -71,6 +72,7 @@ impl CommandName {
         CommandName::SetRoles,
         CommandName::SetChannels,
         CommandName::Run,
+        CommandName::Taken,
         CommandName::Headcount,
         CommandName::Party,
         CommandName::ConfigRolePings,
@@ -119,6 +121,7 @@ impl CommandName {
             CommandName::SetRoles => "setroles",
             CommandName::SetChannels => "setchannels",
             CommandName::Run => "run",
+            CommandName::Taken => "taken",
             CommandName::Headcount => "headcount",
             CommandName::Party => "party",
             CommandName::ConfigRolePings => "configrolepings",
@@ -182,7 +185,9 @@ pub fn minimum_role(name: CommandName) -> (&'static str, Option<domain::RoleKey>
         CommandName::ConfigRolePings | CommandName::SendRolePingEmbed => {
             ("Configuration", Some(K::Moderator))
         }
-        CommandName::Run | CommandName::Headcount => ("Raids", Some(K::Organizer)),
+        CommandName::Run | CommandName::Taken | CommandName::Headcount => {
+            ("Raids", Some(K::Organizer))
+        }
         CommandName::Party => ("Raids", Some(K::VerifiedRaider)),
         CommandName::Warn
         | CommandName::Suspend

@@ -4,7 +4,9 @@ use domain::limits::{DESCRIPTION_MAX, LOCATION_MAX, PARTY_MAX};
 use service::runs::{MAX_DURATION_MINUTES, MAX_RAIDER_CAP};
 use twilight_model::application::command::{Command, CommandType};
 use twilight_model::application::interaction::InteractionContextType;
-use twilight_util::builder::command::{CommandBuilder, IntegerBuilder, StringBuilder};
+use twilight_util::builder::command::{
+    AttachmentBuilder, CommandBuilder, IntegerBuilder, StringBuilder,
+};
 
 use super::CommandName;
 
@@ -43,5 +45,15 @@ pub fn definitions() -> Vec<Command> {
         .max_value(i64::from(MAX_DURATION_MINUTES)),
     );
 
-    vec![run.build()]
+    let taken = CommandBuilder::new(
+        CommandName::Taken.as_str(),
+        "Attach the completion screenshot to your active run (organizers)",
+        CommandType::ChatInput,
+    )
+    .contexts([InteractionContextType::Guild])
+    .option(
+        AttachmentBuilder::new("screenshot", "Full screen, with /who and /server visible")
+            .required(true),
+    );
+    vec![run.build(), taken.build()]
 }

@@ -48,6 +48,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::SetRoles) => config::set_roles(&ctx, &inv, data).await,
                 Some(CommandName::SetChannels) => config::set_channels(&ctx, &inv, data).await,
                 Some(CommandName::Run) => runs::create(&ctx, &inv, data).await,
+                Some(CommandName::Taken) => runs::taken(&ctx, &inv, data).await,
                 Some(CommandName::Headcount) => headcount::create(&ctx, &inv, data).await,
                 Some(CommandName::Party) => party::create(&ctx, &inv, data).await,
                 Some(CommandName::ConfigRolePings) => role_pings::configure(&ctx, &inv, data).await,

@@ -86,6 +86,30 @@ pub async fn create(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerR
     )))
 }
 
+/// `/taken screenshot`: the completion screenshot of the organizer's active run.
+pub async fn taken(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let attachment = data
+        .options
+        .iter()
+        .find_map(|o| match &o.value {
+            CommandOptionValue::Attachment(a) if o.name == "screenshot" => Some(*a),
+            _ => None,
+        })
+        .and_then(|id| data.resolved.as_ref()?.attachments.get(&id))
+        .ok_or_else(|| {
+            ServiceError::invalid("no_screenshot", "Attach the screenshot to the command.")
+        })?;
+    let run = runs::attach_screenshot(
+        &ctx.pool,
+        inv.guild,
+        &inv.actor,
+        &attachment.url,
+        attachment.content_type.as_deref(),
+    )
+    .await?;
+    say(views::runs::screenshot_taken(&run))
+}
+
 /// What a component or modal brought along.
 pub struct Input<'a> {
     /// Values of a select menu.

@@ -25,6 +25,7 @@ pub async fn post(
         | LogEvent::RunStarted { run_id }
         | LogEvent::RunClosed { run_id }
         | LogEvent::LocationSet { run_id }
+        | LogEvent::ScreenshotTaken { run_id }
         | LogEvent::RaiderRemoved { run_id, .. } => {
             let detail = service::runs::get(&ctx.pool, guild, *run_id).await?;
             views::logs::run_entry(event, &detail)

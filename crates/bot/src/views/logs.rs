@@ -21,6 +21,18 @@ pub fn run_entry(event: &LogEvent, detail: &RunDetail) -> Embed {
         .map(|d| d.name.clone())
         .unwrap_or_else(|| run.dungeon_code.clone());
     let (title, color) = match (event, run.status) {
+        (LogEvent::ScreenshotTaken { .. }, _) => {
+            let mut e = EmbedBuilder::new()
+                .title(format!("Screenshot — {dungeon} run #{}", run.run_id))
+                .color(COLOR_INFO)
+                .footer(EmbedFooterBuilder::new(format!("Run #{}", run.run_id)));
+            if let Some(url) = run.screenshot_url.as_deref()
+                && let Ok(image) = twilight_util::builder::embed::ImageSource::url(url)
+            {
+                e = e.image(image);
+            }
+            return e.build();
+        }
         (LogEvent::LocationSet { .. }, _) => (
             format!("Location set — {dungeon} run #{}", run.run_id),
             COLOR_INFO,

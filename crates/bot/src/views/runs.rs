@@ -187,6 +187,14 @@ pub fn panel_embed(detail: &RunDetail) -> Embed {
     if let Some(o3) = o3_line(run) {
         embed = embed.field(EmbedFieldBuilder::new("Oryx 3", o3).inline());
     }
+    if run.screenshot_url.is_some() {
+        embed = embed.field(EmbedFieldBuilder::new("Screenshot", "Submitted").inline());
+    } else if run.dungeon_code == o3::DUNGEON && run.status == RunStatus::Live {
+        embed = embed.field(EmbedFieldBuilder::new(
+            "Screenshot",
+            "Organizer: submit the completion screenshot with /taken (full screen, /who and /server visible).",
+        ));
+    }
     if let Some(score) = run.realm_score {
         embed = embed.field(EmbedFieldBuilder::new("Realm score", format!("{score}%")).inline());
     }
@@ -856,6 +864,14 @@ pub fn realm_score_ping(run: &Run, run_role: Option<u64>) -> String {
         "{who}Realm score for the {} run: **{}%**",
         dungeon_name(&run.dungeon_code),
         run.realm_score.unwrap_or_default()
+    )
+}
+
+pub fn screenshot_taken(run: &Run) -> String {
+    format!(
+        "Screenshot attached to your {} run #{}.",
+        dungeon_name(&run.dungeon_code),
+        run.run_id
     )
 }
 

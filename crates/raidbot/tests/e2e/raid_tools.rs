@@ -612,3 +612,82 @@ async fn a_run_whose_time_ran_out_while_the_bot_was_down_ends_at_start_up_once()
         .await;
     assert_eq!(ended_entries, Some(1));
 }
+
+#[tokio::test]
+async fn the_organizer_attaches_one_completion_screenshot_with_taken() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let shot = |name: &str| discord_sim::Attachment::new(name, 120_000);
+    let none = w
+        .sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.organizer,
+            "taken",
+            vec![CommandOption::attachment("screenshot", shot("o3.png"))],
+        )
+        .await;
+    assert_eq!(
+        none.content.as_deref(),
+        Some("You have no active run to attach a screenshot to.")
+    );
+    let org = organizer_panel(&post_run(&w, "oryx_3", vec![]).await);
+    press(&w, w.organizer, &org, "Start").await;
+    w.panel_where("the screenshot hint", |m| {
+        field(m, "Screenshot").is_some_and(|f| f.1.contains("/taken"))
+    })
+    .await;
+    let text = w
+        .sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.organizer,
+            "taken",
+            vec![CommandOption::attachment("screenshot", shot("notes.txt"))],
+        )
+        .await;
+    assert_eq!(
+        text.content.as_deref(),
+        Some("Attach the screenshot as an image (PNG or JPEG).")
+    );
+    let ok = w
+        .sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.organizer,
+            "taken",
+            vec![CommandOption::attachment("screenshot", shot("o3.png"))],
+        )
+        .await;
+    assert!(ok.ephemeral);
+    assert_eq!(
+        ok.content.as_deref(),
+        Some("Screenshot attached to your Oryx 3 run #1.")
+    );
+    let again = w
+        .sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.organizer,
+            "taken",
+            vec![CommandOption::attachment("screenshot", shot("o3b.png"))],
+        )
+        .await;
+    assert_eq!(
+        again.content.as_deref(),
+        Some("This run already has its screenshot.")
+    );
+    w.panel_where("the screenshot", |m| {
+        field(m, "Screenshot").map(|f| f.1) == Some("Submitted")
+    })
+    .await;
+    let url: Option<String> = sqlx::query_scalar("SELECT screenshot_url FROM run")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert!(url.unwrap().ends_with("/o3.png"));
+}

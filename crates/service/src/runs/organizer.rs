@@ -392,3 +392,61 @@ pub async fn realm_score(
     tx.commit().await?;
     Ok(())
 }
+
+/// Attaches the completion screenshot (a full-screen image with `/who` and `/server`
+/// visible) to the organizer's active run; one per run.
+pub async fn attach_screenshot(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    url: &str,
+    content_type: Option<&str>,
+) -> Result<Run> {
+    actor.require(domain::RoleKey::Organizer)?;
+    let organizer = actor.user_id.ok_or_else(|| {
+        ServiceError::invalid("user_required", "Screenshots belong to a Discord member.")
+    })?;
+    if !content_type.is_some_and(|t| t.starts_with("image/")) {
+        return Err(ServiceError::invalid(
+            "not_an_image",
+            "Attach the screenshot as an image (PNG or JPEG).",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let active = store_runs::active_for_organizer(&mut tx, guild, organizer)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::conflict(
+                "no_active_run",
+                "You have no active run to attach a screenshot to.",
+            )
+        })?;
+    let run = lock_managed(&mut tx, guild, active.run_id, actor).await?;
+    if run.screenshot_url.is_some() {
+        return Err(ServiceError::conflict(
+            "screenshot_exists",
+            "This run already has its screenshot.",
+        ));
+    }
+    store_runs::set(
+        &mut tx,
+        guild,
+        run.run_id,
+        Setting::ScreenshotUrl,
+        Some(url.to_owned()),
+    )
+    .await?;
+    tasks::log(
+        &mut tx,
+        guild,
+        ChannelKey::RaidLog,
+        LogEvent::ScreenshotTaken { run_id: run.run_id },
+    )
+    .await?;
+    tasks::refresh_panel(&mut tx, guild, run.run_id).await?;
+    let run = store_runs::get(&mut tx, guild, run.run_id)
+        .await?
+        .ok_or_else(|| not_found(run.run_id))?;
+    tx.commit().await?;
+    Ok(run)
+}
