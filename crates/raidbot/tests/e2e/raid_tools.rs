@@ -27,6 +27,19 @@ async fn press(w: &World, user: UserId, message: &Message, label: &str) -> Inter
     res
 }
 
+/// Picks `values` in the only select menu of an ephemeral picker message.
+async fn pick(w: &World, picker: &InteractionResult, values: &[&str]) -> InteractionResult {
+    let msg = picker.message.clone().expect("a picker message");
+    let custom_id = msg
+        .all_components()
+        .into_iter()
+        .find_map(|c| c["custom_id"].as_str().map(str::to_owned))
+        .expect("a select menu");
+    w.sim
+        .select(w.guild, w.organizer, w.raid, msg.id, &custom_id, values)
+        .await
+}
+
 fn key_name(dungeon: &str) -> String {
     let d = catalog().dungeon(dungeon).unwrap();
     catalog().reaction_name(&d.keys[0].reaction)
@@ -317,23 +330,7 @@ async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowe
     );
 
     let picker = press(&w, w.organizer, &org, "Remove raider").await;
-    let picker_msg = picker.message.clone().unwrap();
-    let custom_id = picker_msg
-        .all_components()
-        .into_iter()
-        .find_map(|c| c["custom_id"].as_str().map(str::to_owned))
-        .unwrap();
-    let form = w
-        .sim
-        .select(
-            w.guild,
-            w.organizer,
-            w.raid,
-            picker_msg.id,
-            &custom_id,
-            &[&cheat.0.to_string()],
-        )
-        .await;
+    let form = pick(&w, &picker, &[&cheat.0.to_string()]).await;
     assert_eq!(form.kind, ResponseKind::Modal);
     let done = w
         .sim
@@ -360,23 +357,7 @@ async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowe
     );
 
     let picker = press(&w, w.organizer, &org, "Allow rejoin").await;
-    let picker_msg = picker.message.clone().unwrap();
-    let custom_id = picker_msg
-        .all_components()
-        .into_iter()
-        .find_map(|c| c["custom_id"].as_str().map(str::to_owned))
-        .unwrap();
-    let ok = w
-        .sim
-        .select(
-            w.guild,
-            w.organizer,
-            w.raid,
-            picker_msg.id,
-            &custom_id,
-            &[&cheat.0.to_string()],
-        )
-        .await;
+    let ok = pick(&w, &picker, &[&cheat.0.to_string()]).await;
     assert!(
         ok.content
             .as_deref()
@@ -419,23 +400,7 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
     );
 
     let picker = press(&w, w.organizer, &org, "Key popped").await;
-    let picker_msg = picker.message.clone().unwrap();
-    let custom_id = picker_msg
-        .all_components()
-        .into_iter()
-        .find_map(|c| c["custom_id"].as_str().map(str::to_owned))
-        .unwrap();
-    let popped = w
-        .sim
-        .select(
-            w.guild,
-            w.organizer,
-            w.raid,
-            picker_msg.id,
-            &custom_id,
-            &[&w.raiders[0].0.to_string()],
-        )
-        .await;
+    let popped = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
     assert!(
         popped
             .content
@@ -484,22 +449,7 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
         .await
         .expect("realm closed announced");
     let picker = press(&w, w.organizer, &org, "Miniboss").await;
-    let picker_msg = picker.message.clone().unwrap();
-    let custom_id = picker_msg
-        .all_components()
-        .into_iter()
-        .find_map(|c| c["custom_id"].as_str().map(str::to_owned))
-        .unwrap();
-    w.sim
-        .select(
-            w.guild,
-            w.organizer,
-            w.raid,
-            picker_msg.id,
-            &custom_id,
-            &["Chief Beisa"],
-        )
-        .await;
+    pick(&w, &picker, &["Chief Beisa"]).await;
     w.panel_where("the miniboss", |m| {
         field(m, "Oryx 3").map(|f| f.1) == Some("Miniboss: Chief Beisa")
     })
@@ -524,26 +474,9 @@ async fn key_logging_survives_a_restart_between_its_steps() {
     press(&w, w.raiders[0], &panel, "Join").await;
     press(&w, w.organizer, &org, "Start").await;
     let picker = press(&w, w.organizer, &org, "Key popped").await;
-    let picker_msg = picker.message.clone().unwrap();
-
     w.restart_bot().await;
 
-    let custom_id = picker_msg
-        .all_components()
-        .into_iter()
-        .find_map(|c| c["custom_id"].as_str().map(str::to_owned))
-        .unwrap();
-    let popped = w
-        .sim
-        .select(
-            w.guild,
-            w.organizer,
-            w.raid,
-            picker_msg.id,
-            &custom_id,
-            &[&w.raiders[0].0.to_string()],
-        )
-        .await;
+    let popped = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
     assert!(
         popped
             .content
