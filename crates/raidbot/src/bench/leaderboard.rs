@@ -34,13 +34,11 @@ pub struct Options {
     pub reuse: Option<String>,
 }
 
-fn percentile(samples: &mut [Duration], p: f64) -> f64 {
-    if samples.is_empty() {
-        return 0.0;
-    }
-    samples.sort();
-    let idx = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[idx.min(samples.len() - 1)].as_secs_f64() * 1000.0
+/// Milliseconds at quantile `q` (0–1) of the samples, by the benches' shared nearest rank.
+fn percentile(samples: &mut [Duration], q: f64) -> f64 {
+    let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    ms.sort_by(f64::total_cmp);
+    super::percentile(&ms, q * 100.0)
 }
 
 struct Figures {
