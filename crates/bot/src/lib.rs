@@ -185,10 +185,31 @@ pub async fn run(
             .map_err(|e| BotError::Discord(format!("registering commands failed: {e}")))?;
     }
     let dispatcher = tokio::spawn(dispatcher::run(ctx.clone(), shutdown.clone()));
+    let folder = tokio::spawn(fold_points(ctx.pool.clone(), shutdown.clone()));
     let gateway = gateway::run(ctx.clone(), &config, shutdown.clone()).await;
     shutdown.cancel();
     if let Err(e) = dispatcher.await {
         tracing::error!(error = %e, "dispatcher task failed");
     }
+    if let Err(e) = folder.await {
+        tracing::error!(error = %e, "points fold task failed");
+    }
     gateway
+}
+
+/// Folds awards' pending summary deltas every [`service::quota::FOLD_EVERY`] until
+/// `shutdown`, and once more on the way out.
+async fn fold_points(pool: PgPool, shutdown: CancellationToken) {
+    loop {
+        if let Err(e) = service::quota::fold_pending(&pool).await {
+            tracing::warn!(error = %e, "folding point deltas failed; retrying");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(service::quota::FOLD_EVERY) => {}
+            _ = shutdown.cancelled() => break,
+        }
+    }
+    if let Err(e) = service::quota::fold_pending(&pool).await {
+        tracing::warn!(error = %e, "folding point deltas at shutdown failed");
+    }
 }

@@ -341,17 +341,23 @@ pub fn contributions(
     amount: Points,
     units: i32,
 ) -> Vec<(Metric, i64)> {
-    let mut out = vec![(
-        match currency {
-            Currency::Quota => Metric::QuotaPoints,
-            Currency::Raider => Metric::RaiderPoints,
-        },
-        amount.0,
-    )];
-    if let Some(m) = kind.count_metric() {
+    let (points, count) = metrics_of(currency, kind);
+    let mut out = vec![(points, amount.0)];
+    if let Some(m) = count {
         out.push((m, i64::from(units)));
     }
     out
+}
+
+/// The metrics an event of this currency and kind feeds: its amount goes to the first, its
+/// units to the second (when the kind is counted). [`contributions`] in another shape, for
+/// writers that add up in SQL.
+pub fn metrics_of(currency: Currency, kind: PointKind) -> (Metric, Option<Metric>) {
+    let points = match currency {
+        Currency::Quota => Metric::QuotaPoints,
+        Currency::Raider => Metric::RaiderPoints,
+    };
+    (points, kind.count_metric())
 }
 
 /// Which periods the leaderboard can show.

@@ -1,8 +1,10 @@
 //! Quota and raider points: automatic awards when runs end, manual awards, configuration,
 //! periods that roll over by themselves, stats, leaderboards and quota panels.
 //!
-//! Every award is a `point_event` row written with the summaries in one transaction; the
-//! unique key (guild, source, member, kind) makes automatic awards exactly-once.
+//! Every award is a `point_event` row written with its summary deltas in one transaction;
+//! the unique key (guild, source, member, kind) makes automatic awards exactly-once.
+//! [`fold_pending`] moves the deltas into the summary table in the background; reads count
+//! both, so they never depend on when it last ran.
 
 use std::collections::BTreeMap;
 
@@ -69,6 +71,26 @@ async fn organizer_value(
             None => Points::ONE,
         },
     )
+}
+
+/// How often the bot folds pending summary deltas (see [`fold_pending`]).
+pub const FOLD_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Folds every guild's pending summary deltas into the summaries, one transaction per
+/// guild. Reads are exact either way; folding keeps the pending rows few, so reads stay
+/// fast. Returns how many deltas were folded.
+pub async fn fold_pending(pool: &PgPool) -> Result<i64> {
+    let guilds = {
+        let mut conn = pool.acquire().await?;
+        sp::guilds_with_deltas(&mut conn).await?
+    };
+    let mut folded = 0;
+    for guild in guilds {
+        let mut tx = pool.begin().await?;
+        folded += sp::fold_deltas(&mut tx, guild).await?;
+        tx.commit().await?;
+    }
+    Ok(folded)
 }
 
 /// Awards an ended run, in the caller's transaction (the one that ended it). The organizer

@@ -651,7 +651,8 @@ async fn the_highest_quota_role_counts_and_setting_the_start_moves_the_period() 
     assert_eq!(timers, 2);
 }
 
-/// Every summary row equals the sum of its events' contributions.
+/// Every summary (folded value plus pending deltas) equals the sum of its events'
+/// contributions.
 async fn assert_sums_match_events(pool: &PgPool) {
     let mismatches: Vec<(i64, i16, i64, i64, i64)> = sqlx::query_as(
         "WITH contrib AS (
@@ -676,7 +677,12 @@ async fn assert_sums_match_events(pool: &PgPool) {
          )
          SELECT coalesce(e.scope, s.scope), coalesce(e.metric, s.metric),
                 coalesce(e.member_id, s.member_id), coalesce(e.v, 0), coalesce(s.value, 0)
-         FROM expected e FULL JOIN point_sum s
+         FROM expected e FULL JOIN (
+            SELECT guild_id, scope, metric, member_id, sum(value)::bigint AS value FROM (
+                SELECT guild_id, scope, metric, member_id, value FROM point_sum
+                UNION ALL
+                SELECT guild_id, scope, metric, member_id, delta FROM point_sum_delta) u
+            GROUP BY 1, 2, 3, 4) s
            ON s.guild_id = e.guild_id AND s.scope = e.scope AND s.metric = e.metric
           AND s.member_id = e.member_id
          WHERE coalesce(e.v, 0) <> coalesce(s.value, 0)",
@@ -767,8 +773,92 @@ proptest! {
                 let mut tx = t.pool.begin().await.unwrap();
                 sp::insert_events(&mut tx, sf(GUILD), &events, None, None, at).await.unwrap();
                 tx.commit().await.unwrap();
+                // Fold now and then, so reads meet folded sums, pending deltas and both.
+                if chunk[0].source % 3 == 0 {
+                    quota::fold_pending(&t.pool).await.unwrap();
+                }
             }
             assert_sums_match_events(&t.pool).await;
+            let before = board_reads(&t.pool).await;
+            quota::fold_pending(&t.pool).await.unwrap();
+            let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM point_sum_delta")
+                .fetch_one(&t.pool).await.unwrap();
+            assert_eq!(pending, 0, "a fold leaves no delta behind");
+            assert_sums_match_events(&t.pool).await;
+            assert_eq!(board_reads(&t.pool).await, before, "folding changed what readers see");
         });
     }
+}
+
+/// Every leaderboard page (3 per page), size, rank and member total of every scope and
+/// category, each checked against a ranking computed here from the raw sums.
+async fn board_reads(pool: &PgPool) -> Vec<String> {
+    let mut conn = pool.acquire().await.unwrap();
+    let scopes: Vec<i64> = sqlx::query_scalar(
+        "SELECT 0::bigint UNION SELECT period_id FROM point_period WHERE scope_id = 0 ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for scope in scopes {
+        for metric in Metric::CATEGORIES {
+            // The truth: folded value plus pending deltas, per member.
+            let raw: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT member_id, sum(v)::bigint FROM (
+                    SELECT member_id, value AS v FROM point_sum WHERE scope = $1 AND metric = $2
+                    UNION ALL
+                    SELECT member_id, delta FROM point_sum_delta WHERE scope = $1 AND metric = $2) u
+                 GROUP BY member_id HAVING sum(v) <> 0",
+            )
+            .bind(scope)
+            .bind(metric.code())
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+            let size = sp::leaderboard_size(&mut conn, sf(GUILD), scope, metric)
+                .await
+                .unwrap();
+            assert_eq!(size, raw.len() as i64, "size of {metric:?} scope {scope}");
+            let mut listed = Vec::new();
+            let mut offset = 0;
+            loop {
+                let page = sp::leaderboard(&mut conn, sf(GUILD), scope, metric, offset, 3)
+                    .await
+                    .unwrap();
+                if page.is_empty() {
+                    break;
+                }
+                offset += 3;
+                listed.extend(page);
+            }
+            assert_eq!(listed.len(), raw.len(), "pages of {metric:?} scope {scope}");
+            for w in listed.windows(2) {
+                assert!(w[0].value >= w[1].value, "pages out of order: {listed:?}");
+            }
+            for r in &listed {
+                let truth = raw
+                    .iter()
+                    .find(|(m, _)| *m == r.member_id.get() as i64)
+                    .unwrap()
+                    .1;
+                assert_eq!(r.value, truth, "value of {} in {metric:?}", r.member_id);
+                let above = raw.iter().filter(|(_, v)| *v > truth).count() as i64;
+                assert_eq!(r.rank, above + 1, "rank of {} in {metric:?}", r.member_id);
+                let rank_of = sp::rank_of(&mut conn, sf(GUILD), scope, metric, truth)
+                    .await
+                    .unwrap();
+                assert_eq!(rank_of, above + 1);
+                let sums = sp::member_sums(&mut conn, sf(GUILD), scope, r.member_id)
+                    .await
+                    .unwrap();
+                assert_eq!(sums.get(&metric).copied(), Some(truth));
+                out.push(format!(
+                    "{scope} {metric:?} #{} {} {} {}",
+                    r.rank, r.member_id, r.value, r.reached_at
+                ));
+            }
+        }
+    }
+    out
 }

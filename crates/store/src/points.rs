@@ -1,11 +1,12 @@
-//! Points: append-only events, their summary (`point_sum`, kept in the same transaction),
+//! Points: append-only events, their summary (`point_sum` plus the pending deltas that
+//! awards append in the same transaction, folded in the background),
 //! periods as rows, the quota and points configuration, and members' Discord roles.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
-use domain::quota::{Currency, Metric, Period, PointKind, Points, Schedule, contributions};
+use domain::quota::{Currency, Metric, Period, PointKind, Points, Schedule, metrics_of};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
@@ -67,6 +68,13 @@ pub async fn insert_events(
 
 /// [`insert_events`] with the guild's leaderboard schedule already at hand (one round trip
 /// fewer on hot paths).
+///
+/// One statement writes the events and their contributions to the sums (all time and the
+/// leaderboard period containing `at`) as pending deltas: a run's award is a single round
+/// trip of appends when the period exists, which keeps it fast while readers compete for
+/// the machine. When the period row
+/// is missing (the first award after a boundary, before the rollover timer ran) nothing is
+/// written; the period is created and the statement runs once more.
 pub async fn insert_events_in(
     conn: &mut PgConnection,
     guild: Snowflake,
@@ -76,10 +84,35 @@ pub async fn insert_events_in(
     reason: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<Vec<Written>> {
+    // (source, member, kind) is unique: a repeat within one batch is the same award.
+    let mut seen = std::collections::HashSet::new();
+    let events: Vec<&NewEvent> = events
+        .iter()
+        .filter(|e| seen.insert((e.source.as_str(), e.member_id, e.kind)))
+        .collect();
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    let period = ensure_period(conn, guild, LEADERBOARD_SCOPE, schedule, at).await?;
+    let written = write_events(conn, guild, &events, caused_by, reason, at).await?;
+    if let Some(written) = written {
+        return Ok(written);
+    }
+    ensure_period(conn, guild, LEADERBOARD_SCOPE, schedule, at).await?;
+    write_events(conn, guild, &events, caused_by, reason, at)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("no leaderboard period at {at}")))
+}
+
+/// The events and sums statement; `None` when the leaderboard period at `at` is not stored
+/// yet (then it wrote nothing).
+async fn write_events(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    events: &[&NewEvent],
+    caused_by: Option<Snowflake>,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Option<Vec<Written>>> {
     let members: Vec<i64> = events.iter().map(|e| e.member_id.db()).collect();
     let currencies: Vec<&str> = events.iter().map(|e| e.currency.as_str()).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
@@ -87,19 +120,52 @@ pub async fn insert_events_in(
     let units: Vec<i32> = events.iter().map(|e| e.units).collect();
     let dungeons: Vec<Option<&str>> = events.iter().map(|e| e.dungeon_code.as_deref()).collect();
     let sources: Vec<&str> = events.iter().map(|e| e.source.as_str()).collect();
+    let (points_metrics, count_metrics): (Vec<i16>, Vec<Option<i16>>) = events
+        .iter()
+        .map(|e| {
+            let (points, count) = metrics_of(e.currency, e.kind);
+            (points.code(), count.map(Metric::code))
+        })
+        .unzip();
+    // The last row carries whether the period exists, so an all-duplicate batch (nothing
+    // written) is told apart from a missing period. The sums change by appended deltas
+    // (point_sum_delta, folded into point_sum later by `fold_deltas`): no summary row is
+    // locked, so awards never wait for each other or for a fold.
     let rows = sqlx::query(
-        "INSERT INTO point_event (guild_id, member_id, currency, kind, amount, units,
-                                  dungeon_code, source, caused_by, reason, period_id, created_at)
-         SELECT $1, m, c, k, a, u, d, s, $2, $3, $4, $5
-         FROM unnest($6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::int[],
-                     $11::text[], $12::text[]) AS x(m, c, k, a, u, d, s)
-         ON CONFLICT (guild_id, source, member_id, kind) DO NOTHING
-         RETURNING member_id, currency, kind, amount, units",
+        "WITH p AS (
+            SELECT period_id FROM point_period
+            WHERE guild_id = $1 AND scope_id = 0 AND starts_at <= $4 AND ends_at > $4
+            ORDER BY starts_at DESC LIMIT 1),
+         x AS (
+            SELECT * FROM unnest($5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::int[],
+                                 $10::text[], $11::text[], $12::smallint[], $13::smallint[])
+                   AS x(m, c, k, a, u, d, s, pm, cm)),
+         ins AS (
+            INSERT INTO point_event (guild_id, member_id, currency, kind, amount, units,
+                                     dungeon_code, source, caused_by, reason, period_id,
+                                     created_at)
+            SELECT $1, m, c, k, a, u, d, s, $2, $3, p.period_id, $4 FROM x CROSS JOIN p
+            ON CONFLICT (guild_id, source, member_id, kind) DO NOTHING
+            RETURNING member_id, currency, kind, amount, units, source),
+         deltas AS (
+            SELECT v.metric, ins.member_id, v.delta
+            FROM ins JOIN x ON x.m = ins.member_id AND x.k = ins.kind AND x.s = ins.source
+            CROSS JOIN LATERAL (VALUES (x.pm, ins.amount), (x.cm, ins.units::bigint)) AS v(metric, delta)
+            WHERE v.metric IS NOT NULL),
+         sums AS (
+            SELECT sc.scope, d.metric, d.member_id, sum(d.delta)::bigint AS value
+            FROM deltas d CROSS JOIN (SELECT 0::bigint AS scope UNION ALL SELECT period_id FROM p) sc
+            GROUP BY sc.scope, d.metric, d.member_id),
+         up AS (
+            INSERT INTO point_sum_delta (guild_id, scope, metric, member_id, delta, reached_at)
+            SELECT $1, scope, metric, member_id, value, $4 FROM sums)
+         SELECT member_id, currency, kind, amount, units, true AS written FROM ins
+         UNION ALL
+         SELECT NULL, NULL, NULL, NULL, NULL, false WHERE EXISTS (SELECT 1 FROM p)",
     )
     .bind(guild.db())
     .bind(caused_by.map(Snowflake::db))
     .bind(reason)
-    .bind(period.period_id)
     .bind(at)
     .bind(&members)
     .bind(&currencies)
@@ -108,44 +174,66 @@ pub async fn insert_events_in(
     .bind(&units)
     .bind(&dungeons)
     .bind(&sources)
+    .bind(&points_metrics)
+    .bind(&count_metrics)
     .fetch_all(&mut *conn)
     .await?;
-    let written: Vec<Written> = rows.iter().map(written_from_row).collect::<Result<_>>()?;
-    // Sorted keys: concurrent awards lock summary rows in one order (no deadlocks).
-    let mut deltas: BTreeMap<(i64, i16, i64), i64> = BTreeMap::new();
-    for w in &written {
-        for (metric, delta) in contributions(w.currency, w.kind, w.amount, w.units) {
-            for scope in [ALL_TIME, period.period_id] {
-                *deltas
-                    .entry((scope, metric.code(), w.member_id.db()))
-                    .or_default() += delta;
-            }
+    let mut period_exists = false;
+    let mut written = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if r.try_get::<bool, _>("written")? {
+            written.push(written_from_row(r)?);
+        } else {
+            period_exists = true;
         }
     }
-    if !deltas.is_empty() {
-        let scopes: Vec<i64> = deltas.keys().map(|k| k.0).collect();
-        let metrics: Vec<i16> = deltas.keys().map(|k| k.1).collect();
-        let ids: Vec<i64> = deltas.keys().map(|k| k.2).collect();
-        let values: Vec<i64> = deltas.values().copied().collect();
-        sqlx::query(
-            "INSERT INTO point_sum (guild_id, scope, metric, member_id, value, reached_at)
-             SELECT $1, s, m, u, v, $2
-             FROM unnest($3::bigint[], $4::smallint[], $5::bigint[], $6::bigint[]) AS x(s, m, u, v)
-             ON CONFLICT (guild_id, scope, metric, member_id) DO UPDATE SET
-                value = point_sum.value + EXCLUDED.value,
-                reached_at = CASE WHEN EXCLUDED.value <> 0 THEN EXCLUDED.reached_at
-                                  ELSE point_sum.reached_at END",
-        )
-        .bind(guild.db())
-        .bind(at)
-        .bind(&scopes)
-        .bind(&metrics)
-        .bind(&ids)
-        .bind(&values)
-        .execute(conn)
-        .await?;
+    Ok(period_exists.then_some(written))
+}
+
+/// Moves the guild's pending deltas into `point_sum`, in the caller's transaction (commit it
+/// for the fold to count). Readers see every delta in exactly one of the two tables, so
+/// their totals do not change. Returns how many deltas were folded; 0 when another
+/// process is folding this guild right now (it holds the lock and will fold them).
+pub async fn fold_deltas(conn: &mut PgConnection, guild: Snowflake) -> Result<i64> {
+    let locked: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(format!("point-fold:{guild}"))
+            .fetch_one(&mut *conn)
+            .await?;
+    if !locked {
+        return Ok(0);
     }
-    Ok(written)
+    // A delta's reached_at counts when it changed the value (as an in-place update did);
+    // '-infinity' stands for "none did" and keeps the stored time.
+    Ok(sqlx::query_scalar(
+        "WITH gone AS (
+            DELETE FROM point_sum_delta WHERE guild_id = $1
+            RETURNING scope, metric, member_id, delta, reached_at),
+         agg AS (
+            SELECT scope, metric, member_id, sum(delta)::bigint AS value,
+                   coalesce(max(reached_at) FILTER (WHERE delta <> 0), '-infinity') AS reached_at
+            FROM gone GROUP BY scope, metric, member_id),
+         up AS (
+            INSERT INTO point_sum (guild_id, scope, metric, member_id, value, reached_at)
+            SELECT $1, scope, metric, member_id, value, reached_at FROM agg
+            ORDER BY scope, metric, member_id
+            ON CONFLICT (guild_id, scope, metric, member_id) DO UPDATE SET
+               value = point_sum.value + EXCLUDED.value,
+               reached_at = CASE WHEN EXCLUDED.reached_at > '-infinity'
+                                 THEN EXCLUDED.reached_at ELSE point_sum.reached_at END)
+         SELECT count(*) FROM gone",
+    )
+    .bind(guild.db())
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Guilds with deltas waiting to be folded.
+pub async fn guilds_with_deltas(conn: &mut PgConnection) -> Result<Vec<Snowflake>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT guild_id FROM point_sum_delta")
+        .fetch_all(conn)
+        .await?;
+    ids.into_iter().map(snowflake).collect()
 }
 
 fn written_from_row(r: &PgRow) -> Result<Written> {
@@ -854,6 +942,20 @@ pub async fn quota_points_between(
         .collect()
 }
 
+/// The pending deltas of one (scope, metric), per member: `d` (member_id, dv, dr) and `pd`
+/// (member_id, old, value, reached_at) with the folded value before and after them. Binds
+/// $1 guild, $2 scope, $3 metric. Shared by every read of sums so none can forget them.
+const PENDING: &str = "d AS (
+        SELECT member_id, sum(delta)::bigint AS dv,
+               max(reached_at) FILTER (WHERE delta <> 0) AS dr
+        FROM point_sum_delta WHERE guild_id = $1 AND scope = $2 AND metric = $3
+        GROUP BY member_id),
+     pd AS (
+        SELECT d.member_id, coalesce(p.value, 0) AS old, coalesce(p.value, 0) + d.dv AS value,
+               coalesce(d.dr, p.reached_at, '-infinity') AS reached_at
+        FROM d LEFT JOIN point_sum p ON p.guild_id = $1 AND p.scope = $2 AND p.metric = $3
+                                    AND p.member_id = d.member_id)";
+
 /// One leaderboard row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ranked {
@@ -873,20 +975,35 @@ pub async fn leaderboard(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Ranked>> {
-    let rows = sqlx::query(
-        "SELECT member_id, value, reached_at, rank() OVER (ORDER BY value DESC) AS rank
-         FROM point_sum
-         WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value <> 0
+    // Only the first offset + limit + (members with pending deltas) folded rows can reach
+    // the page: pending members can push a folded member down at most that many places.
+    // Every member ranked above someone on the page is among these candidates, so ranks
+    // computed over them are the true ranks.
+    let sql = format!(
+        "WITH {PENDING},
+         top AS (
+            SELECT member_id, value, reached_at FROM point_sum
+            WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value <> 0
+            ORDER BY value DESC, reached_at, member_id
+            LIMIT $4 + $5 + (SELECT count(*) FROM d)),
+         cand AS (
+            SELECT member_id, value, reached_at FROM top
+            WHERE NOT EXISTS (SELECT 1 FROM d WHERE d.member_id = top.member_id)
+            UNION ALL
+            SELECT member_id, value, reached_at FROM pd WHERE value <> 0)
+         SELECT member_id, value, reached_at, rank() OVER (ORDER BY value DESC) AS rank
+         FROM cand
          ORDER BY value DESC, reached_at, member_id
-         LIMIT $4 OFFSET $5",
-    )
-    .bind(guild.db())
-    .bind(scope)
-    .bind(metric.code())
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await?;
+         LIMIT $4 OFFSET $5"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(scope)
+        .bind(metric.code())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(Ranked {
@@ -906,15 +1023,18 @@ pub async fn leaderboard_size(
     scope: i64,
     metric: Metric,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM point_sum
-         WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value <> 0",
-    )
-    .bind(guild.db())
-    .bind(scope)
-    .bind(metric.code())
-    .fetch_one(conn)
-    .await?)
+    let sql = format!(
+        "WITH {PENDING}
+         SELECT (SELECT count(*) FROM point_sum
+                 WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value <> 0)
+              + coalesce((SELECT sum((value <> 0)::int - (old <> 0)::int) FROM pd), 0)::bigint"
+    );
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(scope)
+        .bind(metric.code())
+        .fetch_one(conn)
+        .await?)
 }
 
 /// A member's sums in a scope, every metric (0 where none).
@@ -930,8 +1050,13 @@ pub async fn member_sums(
         .map(|m| m.code())
         .collect();
     let rows = sqlx::query(
-        "SELECT metric, value FROM point_sum
-         WHERE guild_id = $1 AND scope = $2 AND metric = ANY($3) AND member_id = $4",
+        "SELECT metric, sum(value)::bigint AS value FROM (
+            SELECT metric, value FROM point_sum
+            WHERE guild_id = $1 AND scope = $2 AND metric = ANY($3) AND member_id = $4
+            UNION ALL
+            SELECT metric, delta FROM point_sum_delta
+            WHERE guild_id = $1 AND scope = $2 AND metric = ANY($3) AND member_id = $4) s
+         GROUP BY metric",
     )
     .bind(guild.db())
     .bind(scope)
@@ -961,16 +1086,21 @@ pub async fn rank_of(
     metric: Metric,
     value: i64,
 ) -> Result<i64> {
-    let above: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM point_sum
-         WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value > $4 AND value <> 0",
-    )
-    .bind(guild.db())
-    .bind(scope)
-    .bind(metric.code())
-    .bind(value)
-    .fetch_one(conn)
-    .await?;
+    let sql = format!(
+        "WITH {PENDING}
+         SELECT (SELECT count(*) FROM point_sum
+                 WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value > $4
+                   AND value <> 0)
+              + coalesce((SELECT sum((value > $4 AND value <> 0)::int
+                                     - (old > $4 AND old <> 0)::int) FROM pd), 0)::bigint"
+    );
+    let above: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(scope)
+        .bind(metric.code())
+        .bind(value)
+        .fetch_one(conn)
+        .await?;
     Ok(above + 1)
 }
 

@@ -232,6 +232,18 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
             }
         }));
     }
+    // The bot folds awards' summary deltas in the background; so does the bench.
+    let folder = {
+        let (pool, stop) = (pool.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut folded = 0;
+            while !stop.load(Ordering::Relaxed) {
+                folded += service::quota::fold_pending(&pool).await.unwrap_or(0);
+                tokio::time::sleep(service::quota::FOLD_EVERY).await;
+            }
+            folded + service::quota::fold_pending(&pool).await.unwrap_or(0)
+        })
+    };
     let mut award = Figures {
         name: "award run (organizer + 50 raiders)",
         samples: Vec::with_capacity(n),
@@ -265,6 +277,11 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
     for r in readers {
         let _ = r.await;
     }
+    let folded = folder.await.unwrap_or(0);
+    anyhow::ensure!(
+        folded == n as i64 * 51 * 2 * 2,
+        "folded {folded} summary deltas, expected 4 per award"
+    );
 
     println!();
     for f in boards.iter_mut() {
