@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::routes::{config, health, metrics, moderation, modmail, quota, runs};
+use crate::routes::{config, health, metrics, moderation, modmail, quota, runs, verification};
 use crate::{ApiError, ApiState};
 
 #[derive(OpenApi)]
@@ -31,6 +31,7 @@ use crate::{ApiError, ApiState};
         (name = "points", description = "Raider and quota points: leaderboard and member stats."),
         (name = "moderation", description = "Punishments and staff notes."),
         (name = "modmail", description = "Modmail tickets and their transcripts."),
+        (name = "verification", description = "Verification settings, members' names and alts, custom role verifications."),
     )
 )]
 struct ApiDoc;
@@ -79,6 +80,13 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(moderation::delete_note))
         .routes(routes!(modmail::list_tickets))
         .routes(routes!(modmail::get_ticket))
+        .routes(routes!(verification::get_config, verification::put_config))
+        .routes(routes!(verification::get_member, verification::unverify))
+        .routes(routes!(verification::verify))
+        .routes(routes!(verification::add_alt))
+        .routes(routes!(verification::remove_alt))
+        .routes(routes!(verification::list_custom_roles))
+        .routes(routes!(verification::remove_custom_role))
 }
 
 /// The OpenAPI 3 document of every route (for `raidbot` to print or publish).

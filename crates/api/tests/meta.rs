@@ -79,6 +79,27 @@ async fn openapi_lists_every_route() {
         ("/v1/guilds/{guild_id}/notes/{id}", "delete"),
         ("/v1/guilds/{guild_id}/modmail/tickets", "get"),
         ("/v1/guilds/{guild_id}/modmail/tickets/{id}", "get"),
+        ("/v1/guilds/{guild_id}/verification/config", "get"),
+        ("/v1/guilds/{guild_id}/verification/config", "put"),
+        (
+            "/v1/guilds/{guild_id}/members/{user_id}/verification",
+            "get",
+        ),
+        (
+            "/v1/guilds/{guild_id}/members/{user_id}/verification",
+            "delete",
+        ),
+        ("/v1/guilds/{guild_id}/verifications", "post"),
+        ("/v1/guilds/{guild_id}/members/{user_id}/alts", "post"),
+        (
+            "/v1/guilds/{guild_id}/members/{user_id}/alts/{ign}",
+            "delete",
+        ),
+        ("/v1/guilds/{guild_id}/verification/custom-roles", "get"),
+        (
+            "/v1/guilds/{guild_id}/verification/custom-roles/{id}",
+            "delete",
+        ),
     ];
     for (path, method) in expected {
         assert!(

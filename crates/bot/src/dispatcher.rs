@@ -266,6 +266,9 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
         Task::VeriPanelPost { channel, .. } => {
             format!("Posting the verification panel in <#{channel}>.")
         }
+        Task::VeriPanelDelete { channel, .. } => {
+            format!("Deleting a removed role verification's panel in <#{channel}>.")
+        }
     };
     report(ctx, guild, what, reason).await;
 }

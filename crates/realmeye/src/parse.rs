@@ -3,7 +3,10 @@
 //! What it relies on, as public scrapers do: the name is in `.entity-name`; a
 //! `table.summary` has label/value rows; the three description lines are `div`s with the
 //! classes `line1`, `line2`, `line3` inside the description block; a private or unknown
-//! player's page has a `.player-not-found` element instead. Nothing here logs page content.
+//! player's page has a `.player-not-found` element (under the heading "Sorry, but we
+//! either:") instead. Checked against real saved pages of found players
+//! (`tests/real_pages.rs`); the not-found and private pages are known only from public
+//! scrapers. Nothing here logs page content.
 
 use scraper::{ElementRef, Html, Selector};
 use serde::Serialize;
@@ -97,7 +100,14 @@ pub fn parse_player_page(html: &str) -> Page {
     else {
         return Page::Unparseable;
     };
-    if let Some(nf) = doc.select(&not_found).next() {
+    // RealmEye's page for an unknown or hidden player: an element with class
+    // `player-not-found`, under the heading "Sorry, but we either:" (both used by public
+    // scrapers; the heading alone is enough when the class is missing).
+    let sorry = selector("h2").and_then(|h2| {
+        doc.select(&h2)
+            .find(|h| text(h).to_lowercase().starts_with("sorry, but we either"))
+    });
+    if let Some(nf) = doc.select(&not_found).next().or(sorry) {
         // The message block: the enclosing col-md-12 when there is one.
         let block = nf
             .ancestors()
@@ -249,6 +259,16 @@ mod tests {
         );
         assert_eq!(last_seen_location("hidden"), None);
         assert_eq!(last_seen_location("2024-01-18 15:15:09 as Priest"), None);
+    }
+
+    /// Synthetic: only the heading public scrapers match on, without the
+    /// `player-not-found` class (no real saved page of this kind could be found).
+    #[test]
+    fn the_sorry_heading_alone_means_not_found() {
+        let html = "<div class=\"container\"><div class=\"row\"><div class=\"col-md-12\">\
+            <h2>Sorry, but we either:</h2><ul><li>do not know this player</li></ul>\
+            </div></div></div>";
+        assert_eq!(parse_player_page(html), Page::NotFound);
     }
 
     #[test]

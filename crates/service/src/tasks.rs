@@ -224,6 +224,11 @@ pub enum Task {
         channel: Snowflake,
         custom_role_id: Option<i64>,
     },
+    /// Delete a removed custom role's panel ("already gone" counts as done).
+    VeriPanelDelete {
+        channel: Snowflake,
+        message: Snowflake,
+    },
 }
 
 /// A direct message about verification; the bot renders the words.
@@ -259,6 +264,10 @@ pub enum VeriNote {
     },
     /// A custom role was granted.
     RoleGranted {
+        role_name: String,
+    },
+    /// Staff removed the custom role verification this request was for.
+    RoleWithdrawn {
         role_name: String,
     },
     Expired,
@@ -327,6 +336,7 @@ impl Task {
             Task::VeriReviewPost { .. } => "veri_review_post",
             Task::VeriReviewRefresh { .. } => "veri_review_refresh",
             Task::VeriPanelPost { .. } => "veri_panel_post",
+            Task::VeriPanelDelete { .. } => "veri_panel_delete",
             Task::ModmailSync { .. } => "modmail_sync",
         }
     }
@@ -374,6 +384,7 @@ impl Task {
                 Some(format!("veri_review:{review_id}"))
             }
             Task::VeriDm { .. } | Task::VeriPanelPost { .. } => None,
+            Task::VeriPanelDelete { message, .. } => Some(format!("veri_panel:{message}")),
             Task::ModmailSync { ticket_id } => Some(format!("modmail:{ticket_id}")),
             Task::LogPost { .. }
             | Task::Notify { .. }
@@ -416,6 +427,7 @@ impl Task {
             | Task::VeriReviewPost { .. }
             | Task::VeriReviewRefresh { .. }
             | Task::VeriPanelPost { .. }
+            | Task::VeriPanelDelete { .. }
             | Task::MemberSync { .. } => 5,
             Task::VeriSessionExpire { .. } => 3,
             Task::QuotaRollover { .. } => 5,

@@ -15,8 +15,8 @@ use domain::{ChannelKey, RoleKey, Snowflake};
 use rand::Rng;
 use realmeye::Lookup;
 use store::verification::{
-    self as store_veri, ClaimError, CustomRole, MemberNames, NewSession, Review, Session,
-    VeriConfig,
+    self as store_veri, ClaimError, CustomRole, MemberNames, MemberVerification, NewSession,
+    Review, Session, VeriConfig,
 };
 use store::{PgConnection, PgPool, guild_config};
 
@@ -241,6 +241,83 @@ pub async fn custom_role(pool: &PgPool, guild: Snowflake, id: i64) -> Result<Cus
         .ok_or_else(|| ServiceError::NotFound("This role verification no longer exists.".into()))
 }
 
+/// The custom verification roles that take requests, oldest first (moderator, as
+/// `/addroleverification`).
+pub async fn custom_roles(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+) -> Result<Vec<CustomRole>> {
+    actor.require(RoleKey::Moderator)?;
+    let mut conn = pool.acquire().await?;
+    Ok(store_veri::custom_roles(&mut conn, guild).await?)
+}
+
+/// Removes a custom verification role (moderator): its panels stop taking requests and are
+/// deleted from Discord, open requests are cancelled (the members are told). Screenshots
+/// already waiting for staff can still be decided, and roles already granted stay.
+pub async fn remove_custom_role(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    id: i64,
+) -> Result<CustomRole> {
+    actor.require(RoleKey::Moderator)?;
+    let mut tx = pool.begin().await?;
+    let cr = store_veri::remove_custom_role(&mut tx, guild, id, actor.user_id)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!(
+                "There is no role verification #{id} here (see /roleverifications)."
+            ))
+        })?;
+    for user in store_veri::cancel_open_for_custom_role(&mut tx, guild, id).await? {
+        let note = VeriNote::RoleWithdrawn {
+            role_name: cr.name.clone(),
+        };
+        dm(&mut tx, guild, user, note).await?;
+    }
+    for (channel, message) in store_veri::take_custom_role_panels(&mut tx, guild, id).await? {
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::VeriPanelDelete { channel, message },
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(cr)
+}
+
+/// The bot posted a custom role's panel: remember it, so removing the role deletes it. A
+/// panel posted after the role was removed is queued for deletion at once.
+pub async fn custom_role_panel_posted(
+    pool: &PgPool,
+    guild: Snowflake,
+    id: i64,
+    channel: Snowflake,
+    message: Snowflake,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let removed = store_veri::custom_role(&mut tx, guild, id)
+        .await?
+        .is_none_or(|c| c.removed_at.is_some());
+    if removed {
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::VeriPanelDelete { channel, message },
+            None,
+        )
+        .await?;
+    } else {
+        store_veri::record_custom_role_panel(&mut tx, guild, id, channel, message).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 // ---------- the member's session ----------
 
 /// The member pressed Get verified (or a custom role's button): a new session replaces an
@@ -260,6 +337,7 @@ pub async fn start(
         Some(id) => {
             store_veri::custom_role(&mut tx, guild, id)
                 .await?
+                .filter(|c| c.removed_at.is_none())
                 .ok_or_else(|| {
                     ServiceError::NotFound("This role verification no longer exists.".into())
                 })?;
@@ -997,6 +1075,41 @@ pub async fn deny(
 }
 
 // ---------- staff commands ----------
+
+/// The verification settings as staff see them (moderator, as `/configverification`).
+pub async fn config_for_staff(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+) -> Result<VeriConfig> {
+    actor.require(RoleKey::Moderator)?;
+    config(pool, guild).await
+}
+
+/// A member's verification: names, status, when, how and by whom (security, as `/find`).
+/// A member raidbot has never seen reads as unverified with no names.
+pub async fn member_verification(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+) -> Result<MemberVerification> {
+    actor.require(RoleKey::Security)?;
+    let mut conn = pool.acquire().await?;
+    Ok(store_veri::member_verification(&mut conn, guild, user)
+        .await?
+        .unwrap_or(MemberVerification {
+            names: MemberNames {
+                user_id: user,
+                status: "unverified".to_owned(),
+                main: None,
+                alts: Vec::new(),
+            },
+            verified_at: None,
+            verified_by: None,
+            method: None,
+        }))
+}
 
 pub async fn names(
     pool: &PgPool,

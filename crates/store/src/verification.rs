@@ -155,6 +155,43 @@ pub async fn names(
     }))
 }
 
+/// A member's verification as staff see it: names plus when, how and by whom.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberVerification {
+    pub names: MemberNames,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub verified_by: Option<Snowflake>,
+    /// `realmeye`, `screenshot`, `staff` or `sync`.
+    pub method: Option<String>,
+}
+
+pub async fn member_verification(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Option<MemberVerification>> {
+    let row = sqlx::query(
+        "SELECT verified_at, verified_by, verify_method FROM member
+         WHERE guild_id = $1 AND user_id = $2",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let Some(names) = names(conn, guild, user).await? else {
+        return Ok(None);
+    };
+    Ok(Some(MemberVerification {
+        names,
+        verified_at: row.try_get("verified_at")?,
+        verified_by: opt_snowflake(row.try_get("verified_by")?)?,
+        method: row.try_get("verify_method")?,
+    }))
+}
+
 /// Who holds this IGN (as main or alt) in the guild.
 pub async fn owner_of(
     conn: &mut PgConnection,
@@ -628,6 +665,9 @@ pub struct CustomRole {
     pub role_id: Snowflake,
     pub description: Option<String>,
     pub review_channel_id: Snowflake,
+    pub created_at: DateTime<Utc>,
+    /// Set once staff removed it: it takes no more requests.
+    pub removed_at: Option<DateTime<Utc>>,
 }
 
 fn custom_role_row(r: &PgRow) -> Result<CustomRole> {
@@ -637,6 +677,8 @@ fn custom_role_row(r: &PgRow) -> Result<CustomRole> {
         role_id: snowflake(r.try_get("role_id")?)?,
         description: r.try_get("description")?,
         review_channel_id: snowflake(r.try_get("review_channel_id")?)?,
+        created_at: r.try_get("created_at")?,
+        removed_at: r.try_get("removed_at")?,
     })
 }
 
@@ -653,7 +695,7 @@ pub async fn upsert_custom_role(
         "INSERT INTO veri_custom_role (guild_id, name, role_id, description, review_channel_id)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (guild_id, role_id) DO UPDATE SET name = $2, description = $4,
-            review_channel_id = $5
+            review_channel_id = $5, removed_at = NULL, removed_by = NULL
          RETURNING *",
     )
     .bind(guild.db())
@@ -678,6 +720,100 @@ pub async fn custom_role(
             .fetch_optional(conn)
             .await?;
     row.as_ref().map(custom_role_row).transpose()
+}
+
+/// The custom verification roles that still take requests, oldest first.
+pub async fn custom_roles(conn: &mut PgConnection, guild: Snowflake) -> Result<Vec<CustomRole>> {
+    let rows = sqlx::query(
+        "SELECT * FROM veri_custom_role WHERE guild_id = $1 AND removed_at IS NULL
+         ORDER BY custom_role_id",
+    )
+    .bind(guild.db())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(custom_role_row).collect()
+}
+
+/// Marks a custom role removed; None when there is no such one still active.
+pub async fn remove_custom_role(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+    by: Option<Snowflake>,
+) -> Result<Option<CustomRole>> {
+    let row = sqlx::query(
+        "UPDATE veri_custom_role SET removed_at = now(), removed_by = $3
+         WHERE guild_id = $1 AND custom_role_id = $2 AND removed_at IS NULL RETURNING *",
+    )
+    .bind(guild.db())
+    .bind(id)
+    .bind(by.map(Snowflake::db))
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(custom_role_row).transpose()
+}
+
+/// Cancels the open requests for a custom role; returns the members whose request it was.
+pub async fn cancel_open_for_custom_role(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+) -> Result<Vec<Snowflake>> {
+    let users: Vec<i64> = sqlx::query_scalar(
+        "UPDATE veri_session SET step = 'cancelled', updated_at = now()
+         WHERE guild_id = $1 AND custom_role_id = $2 AND step = ANY($3) RETURNING user_id",
+    )
+    .bind(guild.db())
+    .bind(id)
+    .bind(&OPEN_STEPS[..])
+    .fetch_all(conn)
+    .await?;
+    users.into_iter().map(snowflake).collect()
+}
+
+/// Remembers a panel posted for a custom role (so that removing the role can delete it).
+pub async fn record_custom_role_panel(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+    channel: Snowflake,
+    message: Snowflake,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO veri_custom_role_panel (guild_id, custom_role_id, channel_id, message_id)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(guild.db())
+    .bind(id)
+    .bind(channel.db())
+    .bind(message.db())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Forgets a custom role's panels and returns them as (channel, message).
+pub async fn take_custom_role_panels(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+) -> Result<Vec<(Snowflake, Snowflake)>> {
+    let rows = sqlx::query(
+        "DELETE FROM veri_custom_role_panel WHERE guild_id = $1 AND custom_role_id = $2
+         RETURNING channel_id, message_id",
+    )
+    .bind(guild.db())
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                snowflake(r.try_get("channel_id")?)?,
+                snowflake(r.try_get("message_id")?)?,
+            ))
+        })
+        .collect()
 }
 
 // ---------- events ----------

@@ -8,3 +8,4 @@ pub mod moderation;
 pub mod modmail;
 pub mod quota;
 pub mod runs;
+pub mod verification;

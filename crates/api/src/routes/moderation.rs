@@ -143,7 +143,7 @@ pub struct CreateNote {
     pub text: String,
 }
 
-fn body_snowflake(field: &str, text: &str) -> Result<Snowflake, ApiError> {
+pub(crate) fn body_snowflake(field: &str, text: &str) -> Result<Snowflake, ApiError> {
     Snowflake::parse(text).map_err(|_| {
         ApiError::unprocessable(
             "invalid_snowflake",

@@ -62,6 +62,8 @@ pub enum CommandName {
     ForceSync,
     SyncTeam,
     AddRoleVerification,
+    RoleVerifications,
+    RemoveRoleVerification,
     ModmailReply,
     Modmail,
 }
@@ -112,6 +114,8 @@ impl CommandName {
         CommandName::ForceSync,
         CommandName::SyncTeam,
         CommandName::AddRoleVerification,
+        CommandName::RoleVerifications,
+        CommandName::RemoveRoleVerification,
         CommandName::ModmailReply,
         CommandName::Modmail,
     ];
@@ -161,6 +165,8 @@ impl CommandName {
             CommandName::ForceSync => "forcesync",
             CommandName::SyncTeam => "syncteam",
             CommandName::AddRoleVerification => "addroleverification",
+            CommandName::RoleVerifications => "roleverifications",
+            CommandName::RemoveRoleVerification => "removeroleverification",
             CommandName::ModmailReply => "modmailreply",
             CommandName::Modmail => "modmail",
         }
@@ -209,9 +215,10 @@ pub fn minimum_role(name: CommandName) -> (&'static str, Option<domain::RoleKey>
         CommandName::LogRun | CommandName::LogKey => ("Quota", Some(K::Organizer)),
         CommandName::AddQuotaPoints | CommandName::AddPoints => ("Quota", Some(K::Officer)),
         CommandName::Stats | CommandName::Leaderboard => ("Quota", Some(K::VerifiedRaider)),
-        CommandName::ConfigVerification | CommandName::AddRoleVerification => {
-            ("Verification", Some(K::Moderator))
-        }
+        CommandName::ConfigVerification
+        | CommandName::AddRoleVerification
+        | CommandName::RoleVerifications
+        | CommandName::RemoveRoleVerification => ("Verification", Some(K::Moderator)),
         CommandName::Verify
         | CommandName::Unverify
         | CommandName::EditName

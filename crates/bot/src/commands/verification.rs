@@ -1,5 +1,6 @@
-//! Verification: /configverification and the staff commands on names (/verify, /unverify,
-//! /editname, /addalt, /removealt, /forcesync, /syncteam).
+//! Verification: /configverification, the staff commands on names (/verify, /unverify,
+//! /editname, /addalt, /removealt, /forcesync, /syncteam) and the role verifications
+//! (/addroleverification, /roleverifications, /removeroleverification).
 
 use domain::verification::IGN_MAX;
 use twilight_model::application::command::{Command, CommandType};
@@ -154,8 +155,23 @@ pub fn definitions() -> Vec<Command> {
         StringBuilder::new("description", "What members must show (shown on the panel)")
             .max_length(1000),
     );
+    let role_verifications = command(
+        CommandName::RoleVerifications,
+        "List the role verifications (custom role panels) and their numbers (moderators)",
+    );
+    let remove_role_verification = command(
+        CommandName::RemoveRoleVerification,
+        "Remove a role verification: its panels go away, granted roles stay (moderators)",
+    )
+    .option(
+        IntegerBuilder::new("id", "Its number, as /roleverifications shows")
+            .required(true)
+            .min_value(1),
+    );
     vec![
         role_verification.build(),
+        role_verifications.build(),
+        remove_role_verification.build(),
         config.build(),
         verify.build(),
         unverify.build(),

@@ -117,6 +117,12 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::AddRoleVerification) => {
                     verification::add_role_verification(&ctx, &inv, data).await
                 }
+                Some(CommandName::RoleVerifications) => {
+                    verification::role_verifications(&ctx, &inv).await
+                }
+                Some(CommandName::RemoveRoleVerification) => {
+                    verification::remove_role_verification(&ctx, &inv, data).await
+                }
                 Some(CommandName::ModmailReply) => modmail::reply(&ctx, &inv, data).await,
                 Some(CommandName::Modmail) => modmail::modmail(&ctx, &inv, data).await,
                 None => Err(unknown()),

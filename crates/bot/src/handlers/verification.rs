@@ -374,3 +374,36 @@ pub async fn add_role_verification(
         views::verification::custom_role_added(&cr, panel_channel.get()),
     )))
 }
+
+/// `/roleverifications` (moderator): the custom role panels with their numbers.
+pub async fn role_verifications(ctx: &Ctx, inv: &Invocation) -> HandlerResult {
+    let roles = veri::custom_roles(&ctx.pool, inv.guild, &inv.actor).await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::verification::custom_roles_list(&roles),
+    )))
+}
+
+/// `/removeroleverification id` (moderator).
+pub async fn remove_role_verification(
+    ctx: &Ctx,
+    inv: &Invocation,
+    data: &CommandData,
+) -> HandlerResult {
+    let id = data
+        .options
+        .iter()
+        .find_map(|o| match o.value {
+            CommandOptionValue::Integer(i) if o.name == "id" => Some(i),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "id_required",
+                "Give the role verification's number (see /roleverifications).",
+            )
+        })?;
+    let cr = veri::remove_custom_role(&ctx.pool, inv.guild, &inv.actor, id).await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::verification::custom_role_removed(&cr),
+    )))
+}

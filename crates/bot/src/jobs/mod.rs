@@ -137,6 +137,9 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             channel,
             custom_role_id,
         } => verification::post_panel(ctx, guild, *channel, *custom_role_id).await,
+        Task::VeriPanelDelete { channel, message } => {
+            quota::delete(ctx, *channel, std::slice::from_ref(message)).await
+        }
         Task::ModmailSync { ticket_id } => modmail::sync(ctx, guild, *ticket_id).await,
     }
 }

@@ -186,10 +186,23 @@ pub async fn post_panel(
             &service::verification::config(&ctx.pool, guild).await?,
         ),
     };
-    ctx.http
+    let m = ctx
+        .http
         .create_message(channel_id(channel))
         .embeds(&[embed])
         .components(&components)
+        .await?
+        .model()
         .await?;
+    if let Some(id) = custom_role_id {
+        service::verification::custom_role_panel_posted(
+            &ctx.pool,
+            guild,
+            id,
+            channel,
+            snowflake(m.id.get())?,
+        )
+        .await?;
+    }
     Ok(())
 }

@@ -147,6 +147,10 @@ pub fn dm(
             Vec::new(),
         ),
         VeriNote::RoleGranted { role_name } => (format!("Approved: you now have the **{role_name}** role."), Vec::new()),
+        VeriNote::RoleWithdrawn { role_name } => (
+            format!("Staff removed the **{role_name}** role request, so your request was cancelled."),
+            Vec::new(),
+        ),
         VeriNote::Expired => (
             "Your verification expired after 30 minutes. Press **Get verified** in the server to start again.".to_owned(),
             Vec::new(),
@@ -427,6 +431,34 @@ pub fn sync_report(
 
 pub fn not_a_text_channel(channel: u64) -> String {
     format!("<#{channel}> is not a text channel: choose one.")
+}
+
+/// `/roleverifications`: one line per role verification, within a message's 2000 characters.
+pub fn custom_roles_list(roles: &[CustomRole]) -> String {
+    if roles.is_empty() {
+        return "There are no role verifications. Add one with /addroleverification.".to_owned();
+    }
+    let mut out = String::from("**Role verifications** (remove one with /removeroleverification):");
+    for (shown, c) in roles.iter().enumerate() {
+        let line = format!(
+            "\n**#{}** {} — grants <@&{}>, reviewed in <#{}>",
+            c.custom_role_id, c.name, c.role_id, c.review_channel_id
+        );
+        let rest = roles.len() - shown;
+        if out.chars().count() + line.chars().count() > 1900 {
+            out.push_str(&format!("\n… and {rest} more."));
+            break;
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
+pub fn custom_role_removed(c: &CustomRole) -> String {
+    format!(
+        "Removed the role verification **#{} {}**: its panels are being deleted and open requests cancelled. Members who already have <@&{}> keep it; screenshots already waiting in <#{}> can still be decided.",
+        c.custom_role_id, c.name, c.role_id, c.review_channel_id
+    )
 }
 
 pub fn custom_role_added(c: &CustomRole, panel_channel: u64) -> String {

@@ -867,3 +867,121 @@ async fn a_custom_role_panel_grants_its_role_after_review() {
     assert!(granted.is_some(), "{:?}", sim.member(v.w.guild, raider));
     v.log_has("Role granted", &format!("<@{}>", raider.0)).await;
 }
+
+#[tokio::test]
+async fn staff_list_and_remove_a_role_verification() {
+    let v = veri_world((true, true)).await;
+    let sim = v.w.sim.clone();
+    let raider = v.w.raiders[0];
+    let o3_role = sim.create_role(v.w.guild, "O3 Completed", 0, 3);
+    let o3_review = sim.create_channel(v.w.guild, "o3-review", ChannelKind::Text);
+    let o3_panel = sim.create_channel(v.w.guild, "o3-roles", ChannelKind::Text);
+    let run = |user, name: &'static str, options: Vec<CommandOption>| {
+        let sim = sim.clone();
+        let (guild, channel) = (v.w.guild, v.w.raid);
+        async move { answer(&sim.run_command(guild, channel, user, name, options).await).await }
+    };
+    let said = run(v.w.admin, "roleverifications", vec![]).await;
+    assert_eq!(
+        said,
+        "There are no role verifications. Add one with /addroleverification."
+    );
+    run(
+        v.w.admin,
+        "addroleverification",
+        vec![
+            CommandOption::string("name", "Oryx 3 completion"),
+            CommandOption::role("role", o3_role),
+            CommandOption::channel("review_channel", o3_review),
+            CommandOption::channel("panel_channel", o3_panel),
+        ],
+    )
+    .await;
+    let panel = sim
+        .eventually(WAIT, || {
+            sim.messages(o3_panel)
+                .into_iter()
+                .find(|m| !m.buttons().is_empty())
+        })
+        .await
+        .expect("the role panel");
+
+    // Security may not list them; a moderator sees each one with its number.
+    let said = run(v.security, "roleverifications", vec![]).await;
+    assert!(said.contains("Moderator"), "{said}");
+    let said = run(v.w.admin, "roleverifications", vec![]).await;
+    let id: i64 = sqlx::query_scalar("SELECT custom_role_id FROM veri_custom_role")
+        .fetch_one(&v.w.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        said.contains(&format!(
+            "**#{id}** Oryx 3 completion — grants <@&{}>, reviewed in <#{}>",
+            o3_role.0, o3_review.0
+        )),
+        "{said}"
+    );
+
+    // A verified raider asks for the role, then staff remove the role verification.
+    run(
+        v.security,
+        "verify",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("ign", "Raiderone"),
+        ],
+    )
+    .await;
+    sim.press(v.w.guild, raider, o3_panel, panel.id, "Request role")
+        .await;
+    v.dm(raider, "Upload a screenshot").await;
+    let said = run(
+        v.security,
+        "removeroleverification",
+        vec![CommandOption::int("id", id)],
+    )
+    .await;
+    assert!(said.contains("Moderator"), "{said}");
+    let said = run(
+        v.w.admin,
+        "removeroleverification",
+        vec![CommandOption::int("id", id)],
+    )
+    .await;
+    assert!(
+        said.starts_with(&format!(
+            "Removed the role verification **#{id} Oryx 3 completion**"
+        )),
+        "{said}"
+    );
+    // Its panel disappears from the channel, and the raider's request is cancelled.
+    let gone = sim
+        .eventually(WAIT, || {
+            sim.messages(o3_panel)
+                .iter()
+                .all(|m| m.id != panel.id)
+                .then_some(())
+        })
+        .await;
+    assert!(gone.is_some(), "the panel is still there");
+    v.dm(
+        raider,
+        "Staff removed the **Oryx 3 completion** role request, so your request was cancelled.",
+    )
+    .await;
+    let said = run(v.w.admin, "roleverifications", vec![]).await;
+    assert!(
+        said.starts_with("There are no role verifications"),
+        "{said}"
+    );
+    let said = run(
+        v.w.admin,
+        "removeroleverification",
+        vec![CommandOption::int("id", id)],
+    )
+    .await;
+    assert_eq!(
+        said,
+        format!("There is no role verification #{id} here (see /roleverifications).")
+    );
+}
