@@ -447,6 +447,7 @@ impl DiscordSim {
                 owner_id: None,
                 archived: false,
                 locked: false,
+                overwrites: Vec::new(),
             },
         );
         st.dm_channels.insert(user, id);

@@ -224,6 +224,17 @@ pub enum Task {
         channel: Snowflake,
         custom_role_id: Option<i64>,
     },
+    /// A muted role was created: queue one `MutedOverwrite` per channel of the guild.
+    MutedOverwrites { role_id: Snowflake },
+    /// Deny the muted role what it may not do in one channel (coalesced per channel and
+    /// role). A channel that refuses queues one `MutedOverwriteReport`.
+    MutedOverwrite {
+        role_id: Snowflake,
+        channel_id: Snowflake,
+    },
+    /// Tell `bot_log` once which channels the muted role could not be set up in (when the
+    /// per-channel jobs are done).
+    MutedOverwriteReport { role_id: Snowflake },
 }
 
 /// A direct message about verification; the bot renders the words.
@@ -328,6 +339,9 @@ impl Task {
             Task::VeriReviewRefresh { .. } => "veri_review_refresh",
             Task::VeriPanelPost { .. } => "veri_panel_post",
             Task::ModmailSync { .. } => "modmail_sync",
+            Task::MutedOverwrites { .. } => "muted_overwrites",
+            Task::MutedOverwrite { .. } => "muted_overwrite",
+            Task::MutedOverwriteReport { .. } => "muted_overwrite_report",
         }
     }
 
@@ -375,6 +389,13 @@ impl Task {
             }
             Task::VeriDm { .. } | Task::VeriPanelPost { .. } => None,
             Task::ModmailSync { ticket_id } => Some(format!("modmail:{ticket_id}")),
+            Task::MutedOverwrites { role_id } | Task::MutedOverwriteReport { role_id } => {
+                Some(format!("role:{role_id}"))
+            }
+            Task::MutedOverwrite {
+                role_id,
+                channel_id,
+            } => Some(format!("role:{role_id}:channel:{channel_id}")),
             Task::LogPost { .. }
             | Task::Notify { .. }
             | Task::RunAnnounce { .. }
@@ -420,6 +441,8 @@ impl Task {
             Task::VeriSessionExpire { .. } => 3,
             Task::QuotaRollover { .. } => 5,
             Task::QuotaPanelsTick => 3,
+            Task::MutedOverwrites { .. } | Task::MutedOverwrite { .. } => 0,
+            Task::MutedOverwriteReport { .. } => 3,
         }
     }
 

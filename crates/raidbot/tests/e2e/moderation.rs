@@ -754,3 +754,98 @@ async fn team_role_follows_staff_roles_and_addrole_respects_levels() {
     .await
     .expect("a staff_updates line for the removal");
 }
+
+#[tokio::test]
+async fn createrole_muted_denies_talking_in_every_channel_and_reports_a_refusal_once() {
+    use discord_sim::perms;
+    let w = World::new(1).await;
+    w.configure().await;
+    let sim = &w.sim;
+    let bot_log = sim.create_channel(w.guild, "bot-log", ChannelKind::Text);
+    let forum = sim.create_channel(w.guild, "modmail", ChannelKind::Forum);
+    // A channel where an administrator took Manage Roles from the bot.
+    let staff_only = sim.create_channel(w.guild, "staff-only", ChannelKind::Text);
+    let bot_role = sim.bot_role(w.guild).unwrap();
+    sim.set_overwrite(staff_only, bot_role.0, 0, 0, perms::MANAGE_ROLES);
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "setchannels",
+            vec![CommandOption::channel("bot_log", bot_log)],
+        )
+        .await;
+    assert!(res.is_ok());
+
+    let text = run(
+        &w,
+        w.admin,
+        "createrole",
+        vec![CommandOption::string("key", "muted")],
+    )
+    .await;
+    assert!(
+        text.contains("Created") && text.contains("`muted`"),
+        "{text}"
+    );
+    let muted = sim
+        .roles(w.guild)
+        .into_iter()
+        .find(|r| r.name == "Muted")
+        .expect("the Muted role")
+        .id;
+    let text_denied = perms::SEND_MESSAGES
+        | perms::ADD_REACTIONS
+        | perms::SEND_MESSAGES_IN_THREADS
+        | perms::CREATE_PUBLIC_THREADS;
+    let deny_of = |c: ChannelId| {
+        sim.overwrites(c)
+            .into_iter()
+            .find(|o| o.id == muted.0 && o.kind == 0)
+            .map(|o| (o.allow, o.deny))
+    };
+    for c in [w.raid, w.raid_log, bot_log, forum] {
+        let got = sim
+            .eventually(WAIT, || deny_of(c))
+            .await
+            .unwrap_or_else(|| panic!("an overwrite for the muted role in {c:?}"));
+        assert_eq!(got, (0, text_denied), "{c:?}");
+    }
+    let voice = sim.eventually(WAIT, || deny_of(w.voice)).await.unwrap();
+    assert_ne!(voice.1 & perms::SPEAK, 0, "voice: Speak denied");
+    // The muted member cannot write there any more, as Discord computes it.
+    let raider = w.raiders[0];
+    sim.set_member_roles(w.guild, raider, &[w.raider_role, muted]);
+    assert_eq!(
+        sim.channel_permissions(w.raid, raider) & perms::SEND_MESSAGES,
+        0
+    );
+
+    // The refusing channel has none, and bot_log says so once.
+    let report = sim
+        .eventually(WAIT, || {
+            sim.messages(bot_log).into_iter().find(|m| {
+                m.embeds
+                    .first()
+                    .is_some_and(|e| e.to_string().contains("muted role"))
+            })
+        })
+        .await
+        .expect("a bot_log entry about the muted role");
+    let said = report.embeds[0].to_string();
+    assert!(said.contains(&format!("<#{}>", staff_only.0)), "{said}");
+    assert!(!said.contains(&format!("<#{}>", w.raid.0)), "{said}");
+    assert!(deny_of(staff_only).is_none());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let reports = sim
+        .messages(bot_log)
+        .iter()
+        .filter(|m| {
+            m.embeds
+                .first()
+                .is_some_and(|e| e.to_string().contains("muted role"))
+        })
+        .count();
+    assert_eq!(reports, 1);
+}
