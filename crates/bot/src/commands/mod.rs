@@ -64,6 +64,8 @@ pub enum CommandName {
     AddRoleVerification,
     ModmailReply,
     Modmail,
+    ModmailBlacklist,
+    ModmailUnblacklist,
 }
 
 impl CommandName {
@@ -114,6 +116,8 @@ impl CommandName {
         CommandName::AddRoleVerification,
         CommandName::ModmailReply,
         CommandName::Modmail,
+        CommandName::ModmailBlacklist,
+        CommandName::ModmailUnblacklist,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -163,6 +167,8 @@ impl CommandName {
             CommandName::AddRoleVerification => "addroleverification",
             CommandName::ModmailReply => "modmailreply",
             CommandName::Modmail => "modmail",
+            CommandName::ModmailBlacklist => "modmailblacklist",
+            CommandName::ModmailUnblacklist => "modmailunblacklist",
         }
     }
 
@@ -219,6 +225,9 @@ pub fn minimum_role(name: CommandName) -> (&'static str, Option<domain::RoleKey>
         | CommandName::RemoveAlt => ("Verification", Some(K::Security)),
         CommandName::ForceSync | CommandName::SyncTeam => ("Verification", Some(K::Administrator)),
         CommandName::ModmailReply | CommandName::Modmail => ("Modmail", Some(K::Security)),
+        CommandName::ModmailBlacklist | CommandName::ModmailUnblacklist => {
+            ("Modmail", Some(K::Officer))
+        }
     }
 }
 

@@ -119,6 +119,10 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 }
                 Some(CommandName::ModmailReply) => modmail::reply(&ctx, &inv, data).await,
                 Some(CommandName::Modmail) => modmail::modmail(&ctx, &inv, data).await,
+                Some(CommandName::ModmailBlacklist) => modmail::blacklist(&ctx, &inv, data).await,
+                Some(CommandName::ModmailUnblacklist) => {
+                    modmail::unblacklist(&ctx, &inv, data).await
+                }
                 None => Err(unknown()),
             }
         }

@@ -1,4 +1,4 @@
-//! `/modmailreply` and `/modmail close|blacklist|unblacklist`.
+//! `/modmailreply`, `/modmail close`, `/modmailblacklist` and `/modmailunblacklist`.
 
 use domain::Snowflake;
 use service::ServiceError;
@@ -22,12 +22,15 @@ fn text<'a>(options: &'a [CommandDataOption], name: &str) -> &'a str {
     }
 }
 
-fn user(options: &[CommandDataOption]) -> Result<Snowflake, ServiceError> {
-    match nested(options, "member") {
-        Some(CommandOptionValue::User(u)) => Snowflake::new(u.get()).ok(),
-        _ => None,
-    }
-    .ok_or_else(|| ServiceError::invalid("invalid_member", "Pick a member for `member`."))
+fn user(data: &CommandData) -> Result<Snowflake, ServiceError> {
+    data.options
+        .iter()
+        .find(|o| o.name == "user")
+        .and_then(|o| match o.value {
+            CommandOptionValue::User(u) => Snowflake::new(u.get()).ok(),
+            _ => None,
+        })
+        .ok_or_else(|| ServiceError::invalid("invalid_member", "Pick a member for `user`."))
 }
 
 pub async fn reply(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
@@ -40,49 +43,37 @@ pub async fn reply(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerRe
     ))))
 }
 
+/// `/modmail close ticket`.
 pub async fn modmail(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    let Some(sub) = data.options.first() else {
-        return Err(ServiceError::invalid(
-            "invalid_subcommand",
-            "Pick close, blacklist or unblacklist.",
-        ));
-    };
-    let CommandOptionValue::SubCommand(options) = &sub.value else {
-        return Err(ServiceError::invalid(
-            "invalid_subcommand",
-            "Pick close, blacklist or unblacklist.",
-        ));
-    };
-    let message = match sub.name.as_str() {
-        "close" => {
-            let t =
-                service::modmail::close(&ctx.pool, inv.guild, &inv.actor, text(options, "ticket"))
-                    .await?;
-            views::modmail::closed(&t)
-        }
-        "blacklist" => {
-            let u = user(options)?;
-            service::modmail::blacklist(
-                &ctx.pool,
-                inv.guild,
-                &inv.actor,
-                u,
-                text(options, "reason"),
-            )
-            .await?;
-            views::modmail::blacklisted(u)
-        }
-        "unblacklist" => {
-            let u = user(options)?;
-            service::modmail::unblacklist(&ctx.pool, inv.guild, &inv.actor, u).await?;
-            views::modmail::unblacklisted(u)
-        }
-        _ => {
-            return Err(ServiceError::invalid(
-                "invalid_subcommand",
-                "Pick close, blacklist or unblacklist.",
-            ));
-        }
-    };
-    Ok(Reply::Message(views::ephemeral(message)))
+    let close = data
+        .options
+        .first()
+        .filter(|sub| sub.name == "close")
+        .and_then(|sub| match &sub.value {
+            CommandOptionValue::SubCommand(options) => Some(options),
+            _ => None,
+        })
+        .ok_or_else(|| ServiceError::invalid("invalid_subcommand", "Use `/modmail close`."))?;
+    let t =
+        service::modmail::close(&ctx.pool, inv.guild, &inv.actor, text(close, "ticket")).await?;
+    Ok(Reply::Message(views::ephemeral(views::modmail::closed(&t))))
+}
+
+/// `/modmailblacklist user reason` (officer).
+pub async fn blacklist(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let u = user(data)?;
+    let reason = string_option(data, "reason").unwrap_or_default();
+    service::modmail::blacklist(&ctx.pool, inv.guild, &inv.actor, u, reason).await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::modmail::blacklisted(u),
+    )))
+}
+
+/// `/modmailunblacklist user` (officer).
+pub async fn unblacklist(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let u = user(data)?;
+    service::modmail::unblacklist(&ctx.pool, inv.guild, &inv.actor, u).await?;
+    Ok(Reply::Message(views::ephemeral(
+        views::modmail::unblacklisted(u),
+    )))
 }

@@ -636,8 +636,10 @@ async fn help_lists_only_what_the_caller_may_use_and_ping_reports_latency() {
     let security = help(m.security).await;
     assert!(security.contains("/warn") && security.contains("/purge"));
     assert!(!security.contains("/kick") && !security.contains("/setroles"));
+    assert!(security.contains("/modmailreply") && !security.contains("/modmailblacklist"));
     let officer = help(m.officer).await;
     assert!(officer.contains("/kick") && officer.contains("/run"));
+    assert!(officer.contains("/modmailblacklist") && officer.contains("/modmailunblacklist"));
     let admin = help(w.admin).await;
     assert!(admin.contains("/setroles") && admin.contains("/createrole"));
     let res = w

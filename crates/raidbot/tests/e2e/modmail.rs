@@ -237,14 +237,11 @@ async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
     let said = staff(
         &w,
         m.officer,
-        "modmail",
-        vec![CommandOption::sub(
-            "blacklist",
-            vec![
-                CommandOption::user("member", raider),
-                CommandOption::string("reason", "spam"),
-            ],
-        )],
+        "modmailblacklist",
+        vec![
+            CommandOption::user("user", raider),
+            CommandOption::string("reason", "spam"),
+        ],
     )
     .await;
     assert!(said.contains("can no longer open"), "{said}");
@@ -252,11 +249,8 @@ async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
     let refused = staff(
         &w,
         m.security,
-        "modmail",
-        vec![CommandOption::sub(
-            "unblacklist",
-            vec![CommandOption::user("member", raider)],
-        )],
+        "modmailunblacklist",
+        vec![CommandOption::user("user", raider)],
     )
     .await;
     assert!(refused.contains("Officer"), "{refused}");
@@ -276,11 +270,8 @@ async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
     let said = staff(
         &w,
         m.officer,
-        "modmail",
-        vec![CommandOption::sub(
-            "unblacklist",
-            vec![CommandOption::user("member", raider)],
-        )],
+        "modmailunblacklist",
+        vec![CommandOption::user("user", raider)],
     )
     .await;
     assert!(said.contains("can open modmail tickets again"), "{said}");
