@@ -11,12 +11,12 @@ use domain::moderation::{
     MODMAIL_COOLDOWN_MINUTES, MODMAIL_MESSAGE_MAX, MODMAIL_SESSION_MINUTES, REASON_MAX,
     parse_ticket_code,
 };
-use domain::{RoleKey, Snowflake};
+use domain::{ChannelKey, RoleKey, Snowflake};
 use store::modmail::{self as sm, Session, Ticket, TicketMessage};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::moderation::required_text;
-use crate::tasks::{self, Task};
+use crate::tasks::{self, LogEvent, Task};
 use crate::{Actor, Result, ServiceError};
 
 /// Attachments kept per message.
@@ -290,7 +290,18 @@ async fn open_locked(
     }
     guild_config::ensure_guild(conn, guild).await?;
     let ticket = match sm::insert_ticket(conn, guild, user).await {
-        Ok(t) => t,
+        Ok(t) => {
+            log(
+                conn,
+                guild,
+                LogEvent::ModmailTicket {
+                    ticket_id: t.ticket_id,
+                    closed: false,
+                },
+            )
+            .await?;
+            t
+        }
         Err(e) if e.unique_violation().as_deref() == Some("modmail_one_open") => {
             // Opened meanwhile (another process): add the message to it.
             let open = sm::open_for_user(conn, user).await?;
@@ -331,10 +342,33 @@ async fn sync(conn: &mut PgConnection, ticket: &Ticket) -> Result<()> {
     Ok(())
 }
 
+/// Modmail events go to `punishment_log`, the staff's moderation log (the spec has no
+/// modmail log channel; the ticket's own thread holds the conversation).
+async fn log(conn: &mut PgConnection, guild: Snowflake, event: LogEvent) -> Result<()> {
+    tasks::log(conn, guild, ChannelKey::PunishmentLog, event).await?;
+    Ok(())
+}
+
+fn actor_label(actor: &Actor) -> String {
+    actor
+        .user_id
+        .map(|u| format!("<@{u}>"))
+        .unwrap_or_else(|| actor.label.clone())
+}
+
 async fn close_locked(conn: &mut PgConnection, ticket: &Ticket, by: &str) -> Result<bool> {
     let closed = sm::close(conn, ticket.guild_id, ticket.ticket_id, by).await?;
     if closed {
         sync(conn, ticket).await?;
+        log(
+            conn,
+            ticket.guild_id,
+            LogEvent::ModmailTicket {
+                ticket_id: ticket.ticket_id,
+                closed: true,
+            },
+        )
+        .await?;
     }
     Ok(closed)
 }
@@ -404,10 +438,7 @@ pub async fn close(pool: &PgPool, guild: Snowflake, actor: &Actor, code: &str) -
     actor.require(RoleKey::Security)?;
     let mut tx = pool.begin().await?;
     let t = ticket_by_code(&mut tx, guild, code).await?;
-    let by = actor
-        .user_id
-        .map(|u| format!("<@{u}>"))
-        .unwrap_or_else(|| actor.label.clone());
+    let by = actor_label(actor);
     if !close_locked(&mut tx, &t, &by).await? {
         return Err(ServiceError::conflict(
             "ticket_closed",
@@ -442,6 +473,16 @@ pub async fn blacklist(
             format!("<@{user}> is already blacklisted from modmail."),
         ));
     }
+    log(
+        &mut tx,
+        guild,
+        LogEvent::ModmailBlacklist {
+            user_id: user,
+            by: actor_label(actor),
+            reason: Some(reason),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -461,6 +502,16 @@ pub async fn unblacklist(
             format!("<@{user}> is not blacklisted from modmail."),
         ));
     }
+    log(
+        &mut tx,
+        guild,
+        LogEvent::ModmailBlacklist {
+            user_id: user,
+            by: actor_label(actor),
+            reason: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

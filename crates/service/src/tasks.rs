@@ -87,6 +87,17 @@ pub enum LogEvent {
         by: String,
         removed: bool,
     },
+    /// A modmail ticket was opened or closed (`punishment_log`), rendered from its row.
+    ModmailTicket {
+        ticket_id: i64,
+        closed: bool,
+    },
+    /// A member was blacklisted from modmail (`reason` set) or let back (`punishment_log`).
+    ModmailBlacklist {
+        user_id: Snowflake,
+        by: String,
+        reason: Option<String>,
+    },
     /// The team role was given (`given`) or taken by team role sync (`staff_updates`).
     TeamRole {
         user_id: Snowflake,

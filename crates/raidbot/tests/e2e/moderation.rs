@@ -93,7 +93,7 @@ async fn run(w: &World, who: UserId, name: &str, options: Vec<CommandOption>) ->
 }
 
 /// The punishment log entry whose title starts with `title`.
-async fn log_entry(w: &World, m: &Mod, title: &str) -> Message {
+pub async fn log_entry(w: &World, m: &Mod, title: &str) -> Message {
     let sim = &w.sim;
     sim.eventually(WAIT, || {
         sim.messages(m.log).into_iter().find(|msg| {

@@ -5,7 +5,7 @@ use discord_sim::{Attachment, ChannelId, ChannelKind, CommandOption, GuildId, Us
 use domain::Snowflake;
 
 use crate::harness::{WAIT, World};
-use crate::moderation::{Mod, answer, setup};
+use crate::moderation::{Mod, answer, log_entry, setup};
 
 /// Maps a modmail forum in the world's guild.
 async fn with_modmail(w: &World) -> (Mod, ChannelId) {
@@ -189,6 +189,21 @@ async fn a_conversation_survives_a_restart_and_staff_reply_and_close() {
         })
         .await;
     assert!(locked.is_some(), "the thread is locked and archived");
+    // Staff see both ends in punishment_log.
+    let opened = log_entry(&w, &m, &format!("Modmail ticket {code} opened")).await;
+    assert!(
+        opened.embeds[0]
+            .to_string()
+            .contains(&format!("<@{}>", raider.0)),
+        "{:?}",
+        opened.embeds
+    );
+    let closed = log_entry(&w, &m, &format!("Modmail ticket {code} closed")).await;
+    let said = closed.embeds[0].to_string();
+    assert!(
+        said.contains("Closed by") && said.contains(&format!("<@{}>", m.security.0)),
+        "{said}"
+    );
 
     // The transcript holds every message both ways, with the attachment.
     let admin = service::Actor::member(Snowflake::new(1).unwrap(), domain::Level::ADMINISTRATOR);
@@ -245,6 +260,11 @@ async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
     )
     .await;
     assert!(said.contains("can no longer open"), "{said}");
+    let logged = log_entry(&w, &m, "Modmail blacklist").await.embeds[0].to_string();
+    assert!(
+        logged.contains("spam") && logged.contains(&format!("<@{}>", m.officer.0)),
+        "{logged}"
+    );
     // Security may not blacklist.
     let refused = staff(
         &w,
@@ -275,6 +295,7 @@ async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
     )
     .await;
     assert!(said.contains("can open modmail tickets again"), "{said}");
+    log_entry(&w, &m, "Modmail blacklist lifted").await;
     w.sim.send_dm(raider, "let me in", vec![]);
     dm_containing(&w, raider, "Reply `yes`").await;
 }
