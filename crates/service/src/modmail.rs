@@ -11,6 +11,7 @@ use domain::moderation::{
     MODMAIL_COOLDOWN_MINUTES, MODMAIL_MESSAGE_MAX, MODMAIL_SESSION_MINUTES, REASON_MAX,
     parse_ticket_code,
 };
+use domain::quota::ModAction;
 use domain::{ChannelKey, RoleKey, Snowflake};
 use store::modmail::{self as sm, Session, Ticket, TicketMessage};
 use store::{PgConnection, PgPool, guild_config};
@@ -417,7 +418,7 @@ pub async fn reply(
             ),
         ));
     }
-    sm::insert_message(
+    let m = sm::insert_message(
         &mut tx,
         guild,
         t.ticket_id,
@@ -428,6 +429,16 @@ pub async fn reply(
         &[],
     )
     .await?;
+    if let Some(staff) = actor.user_id {
+        crate::quota::award_moderation(
+            &mut tx,
+            guild,
+            staff,
+            ModAction::ModmailReply,
+            &format!("modmail:{}", m.message_id),
+        )
+        .await?;
+    }
     sync(&mut tx, &t).await?;
     tx.commit().await?;
     Ok(t)

@@ -12,6 +12,7 @@ use crate::harness::{WAIT, World, footer};
 const ROLE_REMOVE: &str = "DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}";
 
 pub struct Mod {
+    pub security_role: RoleId,
     pub security: UserId,
     pub security2: UserId,
     pub officer: UserId,
@@ -61,6 +62,7 @@ pub async fn setup(w: &World) -> Mod {
         .await;
     assert!(res.is_ok(), "{:?}", res.kind);
     Mod {
+        security_role,
         security,
         security2,
         officer,
@@ -850,4 +852,97 @@ async fn createrole_muted_denies_talking_in_every_channel_and_reports_a_refusal_
         })
         .count();
     assert_eq!(reports, 1);
+}
+
+#[tokio::test]
+async fn a_warning_and_a_verification_earn_the_quota_points_the_role_gives_once() {
+    let mut w = World::new(2).await;
+    let m = setup(&w).await;
+    let sim = w.sim.clone();
+    // The admin gives the security role 2.5 quota points per warning and 1 per verification.
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "configquota",
+            vec![CommandOption::role("role", m.security_role)],
+        )
+        .await;
+    let panel = res.message.clone().expect("the quota configuration panel");
+    let modal = sim
+        .press(w.guild, w.admin, w.raid, panel.id, "Moderation points")
+        .await;
+    assert_eq!(modal.kind, ResponseKind::Modal);
+    let saved = sim
+        .submit_modal(
+            w.admin,
+            &modal,
+            &[
+                ("warn", "2.5"),
+                ("suspend", "0"),
+                ("verify", "1"),
+                ("editname", "0"),
+                ("modmail_reply", "0"),
+            ],
+        )
+        .await;
+    assert!(saved.is_ok(), "{:?}", saved.content);
+
+    let text = run(
+        &w,
+        m.security,
+        "warn",
+        vec![
+            CommandOption::user("member", w.raiders[0]),
+            CommandOption::string("reason", "Spam"),
+        ],
+    )
+    .await;
+    assert!(text.contains("P-"), "{text}");
+    let (guild, raid) = (w.guild, w.raid);
+    let stats = |who: UserId| {
+        let sim = sim.clone();
+        async move {
+            let res = sim.run_command(guild, raid, who, "stats", vec![]).await;
+            res.embeds[0].to_string()
+        }
+    };
+    let shown = stats(m.security).await;
+    assert!(shown.contains("**2.5** / 0 this period"), "{shown}");
+
+    let text = run(
+        &w,
+        m.security,
+        "verify",
+        vec![
+            CommandOption::user("member", w.raiders[1]),
+            CommandOption::string("ign", "Blade"),
+        ],
+    )
+    .await;
+    assert!(
+        text.contains("Verified") || text.contains("Blade"),
+        "{text}"
+    );
+    assert!(!text.contains("longer than"), "{text}");
+    let shown = stats(m.security).await;
+    assert!(shown.contains("**3.5** / 0 this period"), "{shown}");
+
+    // Once per action: the punishment's apply job running again after a restart awards
+    // nothing more, and the events name their actions.
+    w.restart_bot().await;
+    let shown = stats(m.security).await;
+    assert!(shown.contains("**3.5** / 0 this period"), "{shown}");
+    let events: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT kind, amount FROM point_event WHERE member_id = $1 ORDER BY event_id",
+    )
+    .bind(m.security.0 as i64)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        vec![("mod_warn".to_owned(), 250), ("mod_verify".to_owned(), 100)]
+    );
 }
