@@ -338,6 +338,8 @@ pub struct Message {
     pub thread_id: Option<ChannelId>,
     /// Discord message type (0 default, 19 reply, 20 chat input command).
     pub kind: u64,
+    /// The bot's own reactions (emoji names, e.g. "✅").
+    pub reactions: Vec<String>,
 }
 
 impl Message {
@@ -445,7 +447,14 @@ impl Message {
             "pinned": self.pinned,
             "type": self.kind,
             "flags": self.flags,
-            "reactions": [],
+            "reactions": self.reactions.iter().map(|e| json!({
+                "count": 1,
+                "count_details": {"burst": 0, "normal": 1},
+                "me": true,
+                "me_burst": false,
+                "burst_colors": [],
+                "emoji": {"id": null, "name": e},
+            })).collect::<Vec<_>>(),
         });
         if let Some(g) = self.guild_id {
             v["guild_id"] = json!(g.to_string());

@@ -24,6 +24,8 @@ pub(crate) struct Params {
     pub user: Option<String>,
     /// A permission overwrite's target (role or member id).
     pub overwrite: Option<String>,
+    /// A reaction's emoji, percent-decoded (`✅`, or `name:id` for a custom one).
+    pub emoji: Option<String>,
     pub role: Option<String>,
     pub app: Option<String>,
     pub token: Option<String>,
@@ -133,9 +135,10 @@ pub(crate) fn route(method: &str, segs: &[&str]) -> Option<(String, Params)> {
             p.message = s(m);
             "/channels/{channel_id}/messages/{message_id}/threads"
         }
-        ("PUT" | "DELETE", ["channels", c, "messages", m, "reactions", _, "@me"]) => {
+        ("PUT" | "DELETE", ["channels", c, "messages", m, "reactions", e, "@me"]) => {
             p.channel = s(c);
             p.message = s(m);
+            p.emoji = Some(percent_decode(e));
             "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"
         }
         ("POST", ["channels", c, "threads"]) => {
@@ -191,6 +194,30 @@ pub(crate) fn route(method: &str, segs: &[&str]) -> Option<(String, Params)> {
         _ => return None,
     };
     Some((format!("{method} {t}"), p))
+}
+
+/// Decodes `%E2%9C%85` to `✅` (a path segment as twilight encodes emoji).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_interaction_route(template: &str) -> bool {
@@ -829,8 +856,15 @@ fn handle(
         "PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"
         | "DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me" => {
             let (c, m) = (p.channel()?, p.message()?);
-            if !st.messages.get(&c).is_some_and(|x| x.contains_key(&m)) {
-                return Err(ApiError::unknown_message());
+            let emoji = p.emoji.clone().unwrap_or_default();
+            let msg = st
+                .messages
+                .get_mut(&c)
+                .and_then(|x| x.get_mut(&m))
+                .ok_or_else(ApiError::unknown_message)?;
+            msg.reactions.retain(|r| *r != emoji);
+            if template.starts_with("PUT") {
+                msg.reactions.push(emoji);
             }
             no_content()
         }

@@ -198,6 +198,7 @@ pub async fn continue_dm(
         author,
         &text,
         &atts,
+        None,
     )
     .await?;
     sync(&mut tx, &ticket).await?;
@@ -321,6 +322,7 @@ async fn open_locked(
         author,
         &session.body,
         &session.attachments,
+        None,
     )
     .await?;
     sync(conn, &ticket).await?;
@@ -394,6 +396,9 @@ async fn ticket_by_code(conn: &mut PgConnection, guild: Snowflake, text: &str) -
 }
 
 /// A staff reply (security and above): stored, then DMed to the member by the sync job.
+/// `source` is the Discord message it was typed as in the ticket's thread (`!r ...`), None
+/// for `/modmailreply` and the REST API; a source seen before is refused with
+/// `duplicate_reply` (a replayed gateway event), so it is stored and sent once.
 pub async fn reply(
     pool: &PgPool,
     guild: Snowflake,
@@ -401,6 +406,7 @@ pub async fn reply(
     author: &str,
     code: &str,
     text: &str,
+    source: Option<Snowflake>,
 ) -> Result<Ticket> {
     actor.require(RoleKey::Security)?;
     let text = required_text("The reply", text, MODMAIL_MESSAGE_MAX)?;
@@ -418,7 +424,7 @@ pub async fn reply(
             ),
         ));
     }
-    let m = sm::insert_message(
+    let m = match sm::insert_message(
         &mut tx,
         guild,
         t.ticket_id,
@@ -427,8 +433,19 @@ pub async fn reply(
         author,
         &text,
         &[],
+        source,
     )
-    .await?;
+    .await
+    {
+        Ok(m) => m,
+        Err(e) if e.unique_violation().as_deref() == Some("modmail_message_source") => {
+            return Err(ServiceError::conflict(
+                "duplicate_reply",
+                "This message was already sent to the member.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Some(staff) = actor.user_id {
         crate::quota::award_moderation(
             &mut tx,
@@ -442,6 +459,16 @@ pub async fn reply(
     sync(&mut tx, &t).await?;
     tx.commit().await?;
     Ok(t)
+}
+
+/// The ticket whose forum thread `thread` is, if any (for replies typed in the thread).
+pub async fn ticket_for_thread(
+    pool: &PgPool,
+    guild: Snowflake,
+    thread: Snowflake,
+) -> Result<Option<Ticket>> {
+    let mut conn = pool.acquire().await?;
+    Ok(sm::by_thread(&mut conn, guild, thread).await?)
 }
 
 /// Staff close a ticket (security and above).

@@ -21,7 +21,7 @@ pub fn definitions() -> Vec<Command> {
     vec![
         CommandBuilder::new(
             CommandName::ModmailReply.as_str(),
-            "Answer a modmail ticket; the member gets it by DM (security)",
+            "Answer a ticket by DM to the member; or type `!r <reply>` in its thread (security)",
             CommandType::ChatInput,
         )
         .contexts([InteractionContextType::Guild])

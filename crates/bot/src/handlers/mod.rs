@@ -4,7 +4,7 @@ mod config;
 pub mod dm;
 mod headcount;
 pub(crate) mod moderation;
-mod modmail;
+pub(crate) mod modmail;
 mod party;
 mod quota;
 mod role_pings;

@@ -1,10 +1,16 @@
-//! `/modmailreply`, `/modmail close`, `/modmailblacklist` and `/modmailunblacklist`.
+//! `/modmailreply`, `/modmail close`, `/modmailblacklist`, `/modmailunblacklist`, and
+//! staff replies typed in a ticket's thread (`!r <reply>`).
 
-use domain::Snowflake;
-use service::ServiceError;
+use domain::moderation::thread_reply;
+use domain::{RoleKey, Snowflake};
+use service::{Actor, ServiceError};
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandDataOption, CommandOptionValue,
 };
+use twilight_model::channel::Message;
+use twilight_model::guild::Permissions;
+use twilight_model::id::Id;
+use twilight_model::id::marker::RoleMarker;
 
 use crate::router::{HandlerResult, Invocation, Reply};
 use crate::{Ctx, views};
@@ -37,7 +43,8 @@ pub async fn reply(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerRe
     let code = string_option(data, "ticket").unwrap_or_default();
     let body = string_option(data, "text").unwrap_or_default();
     let author = format!("<@{}>", inv.user);
-    let t = service::modmail::reply(&ctx.pool, inv.guild, &inv.actor, &author, code, body).await?;
+    let t = service::modmail::reply(&ctx.pool, inv.guild, &inv.actor, &author, code, body, None)
+        .await?;
     Ok(Reply::Message(views::ephemeral(views::modmail::replied(
         &t,
     ))))
@@ -76,4 +83,101 @@ pub async fn unblacklist(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Han
     Ok(Reply::Message(views::ephemeral(
         views::modmail::unblacklisted(u),
     )))
+}
+
+/// MESSAGE_CREATE in a guild: a staff member typed `!r <reply>` in a modmail ticket's
+/// thread. It goes through the same use case as `/modmailreply` (level check, transcript,
+/// quota points, the DM job); the job confirms on the message with ✅ or says in the thread
+/// why the member did not get it. Other messages in the thread stay among staff.
+pub async fn thread_message(ctx: Ctx, message: Message) {
+    let Some(text) = thread_reply(&message.content) else {
+        return;
+    };
+    let (Some(guild), Ok(thread), Ok(user), Ok(source)) = (
+        message.guild_id.and_then(|g| Snowflake::new(g.get()).ok()),
+        Snowflake::new(message.channel_id.get()),
+        Snowflake::new(message.author.id.get()),
+        Snowflake::new(message.id.get()),
+    ) else {
+        return;
+    };
+    let ticket = match service::modmail::ticket_for_thread(&ctx.pool, guild, thread).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return, // not a ticket's thread
+        Err(e) => {
+            tracing::warn!(error = %e, "looking up a modmail thread failed");
+            return;
+        }
+    };
+    let outcome = match thread_actor(&ctx, guild, user, &message).await {
+        Ok(actor) => {
+            let author = format!("<@{user}>");
+            service::modmail::reply(
+                &ctx.pool,
+                guild,
+                &actor,
+                &author,
+                &ticket.code,
+                text,
+                Some(source),
+            )
+            .await
+            .map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(()) => {} // the sync job DMs the member and reacts ✅ (or says why not)
+        Err(e) if e.code() == "duplicate_reply" => {}
+        Err(e) => {
+            let note = views::modmail::thread_reply_refused(&e.to_string());
+            if let Err(e) = ctx
+                .http
+                .create_message(message.channel_id)
+                .content(&note)
+                .reply(message.id)
+                .await
+            {
+                tracing::warn!(error = %e, "could not answer in the modmail thread");
+            }
+        }
+    }
+}
+
+/// The writer's raidbot level, from the roles the gateway event carries (or Discord's
+/// member record) and, when the mapping alone is not enough, Discord's Administrator
+/// permission.
+async fn thread_actor(
+    ctx: &Ctx,
+    guild: Snowflake,
+    user: Snowflake,
+    message: &Message,
+) -> Result<Actor, ServiceError> {
+    let gid = Id::new(guild.get());
+    let roles: Vec<Id<RoleMarker>> = match &message.member {
+        Some(m) => m.roles.clone(),
+        None => match ctx.http.guild_member(gid, Id::new(user.get())).await {
+            Ok(r) => r.model().await.map(|m| m.roles).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        },
+    };
+    let held: Vec<Snowflake> = roles
+        .iter()
+        .filter_map(|r| Snowflake::new(r.get()).ok())
+        .collect();
+    let mapping = ctx.role_mappings.get(&ctx.pool, guild).await?;
+    let actor = service::config::actor_for_member(&mapping, user, &held, false);
+    if actor.require(RoleKey::Security).is_ok() {
+        return Ok(actor);
+    }
+    let admin =
+        match ctx.http.roles(gid).await {
+            Ok(r) => r.model().await.unwrap_or_default().iter().any(|r| {
+                roles.contains(&r.id) && r.permissions.contains(Permissions::ADMINISTRATOR)
+            }),
+            Err(_) => false,
+        };
+    Ok(service::config::actor_for_member(
+        &mapping, user, &held, admin,
+    ))
 }

@@ -68,10 +68,28 @@ pub fn thread_name(t: &Ticket, member: &str) -> String {
 
 pub fn thread_opening(t: &Ticket) -> String {
     format!(
-        "Ticket `{}` from <@{}>. Answer with `/modmailreply ticket:{} text:...`; close with `/modmail close ticket:{}`.",
-        t.code, t.user_id, t.code, t.code
+        "Ticket `{}` from <@{}>. Answer by typing `{} <your reply>` here (or `/modmailreply ticket:{} text:...`); anything else you write here stays among staff. Close with `/modmail close ticket:{}`.",
+        t.code,
+        t.user_id,
+        domain::moderation::MODMAIL_REPLY_PREFIX,
+        t.code,
+        t.code
     )
 }
+
+/// In the thread, under a `!r` message that was not sent, and why.
+pub fn thread_reply_refused(reason: &str) -> String {
+    let s = format!("⚠️ Not sent to the member: {reason}");
+    s.chars().take(2000).collect()
+}
+
+/// In the thread, under a `!r` message the member could not be sent.
+pub fn thread_reply_undelivered(error: &str) -> String {
+    format!("⚠️ Not delivered to the member: {error}. It is kept in the ticket's transcript.")
+}
+
+/// The reaction on a `!r` message the member got.
+pub const DELIVERED: &str = "✅";
 
 fn with_attachments(body: &str, atts: &[String]) -> String {
     let mut s = body.to_owned();

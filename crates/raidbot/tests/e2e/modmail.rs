@@ -338,3 +338,117 @@ async fn a_thread_deleted_by_hand_loses_nothing() {
     }
     assert!(relayed, "both messages kept in the transcript");
 }
+
+#[tokio::test]
+async fn staff_reply_by_typing_in_the_thread_with_the_prefix() {
+    let w = World::new(1).await;
+    let (m, forum) = with_modmail(&w).await;
+    let raider = w.raiders[0];
+    w.sim.send_dm(raider, "my key was not counted", vec![]);
+    dm_containing(&w, raider, "Reply `yes`").await;
+    w.sim.send_dm(raider, "yes", vec![]);
+    let code = ticket_code(&dm_containing(&w, raider, "is open").await);
+    let (thread, texts) = thread_with(&w, forum, "my key was not counted").await;
+    assert!(
+        texts.iter().any(|t| t.contains("`!r <your reply>`")),
+        "the opening post says how to answer: {texts:?}"
+    );
+
+    // Without the prefix: staff talk among themselves, the member gets nothing.
+    w.sim
+        .send_message(m.security, thread, "checking the run log first");
+    // With it: the member gets the reply by DM and the staff message gets a ✅.
+    let typed = w
+        .sim
+        .send_message(m.security, thread, "!r Found it, your key is counted now.");
+    dm_containing(&w, raider, "your key is counted now").await;
+    let confirmed = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim
+                .message(thread, typed)
+                .filter(|msg| msg.reactions.iter().any(|r| r == "✅"))
+        })
+        .await;
+    assert!(confirmed.is_some(), "the reply is confirmed with ✅");
+    assert!(
+        !w.sim
+            .dms(raider)
+            .iter()
+            .any(|d| d.content.contains("checking the run log")),
+        "messages without the prefix stay among staff"
+    );
+
+    // The transcript holds it like a /modmailreply, once even if Discord delivers the
+    // message again.
+    let g = guild_of(&w);
+    let admin = service::Actor::member(Snowflake::new(1).unwrap(), domain::Level::ADMINISTRATOR);
+    let security = service::Actor::member(
+        Snowflake::new(m.security.0).unwrap(),
+        domain::RoleKey::Security.level().unwrap(),
+    );
+    let again = service::modmail::reply(
+        &w.db.pool,
+        g,
+        &security,
+        "<@security>",
+        &code,
+        "Found it, your key is counted now.",
+        Some(Snowflake::new(typed.0).unwrap()),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(again.code(), "duplicate_reply");
+    let (_, messages) = service::modmail::transcript(&w.db.pool, g, &admin, &code)
+        .await
+        .unwrap();
+    let bodies: Vec<(&str, &str)> = messages
+        .iter()
+        .map(|m| (m.direction.as_str(), m.body.as_str()))
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![
+            ("member", "my key was not counted"),
+            ("staff", "Found it, your key is counted now."),
+        ]
+    );
+    assert_eq!(messages[1].author_id.map(|a| a.get()), Some(m.security.0));
+
+    // An organizer is below the level /modmailreply needs: told so, nothing is sent.
+    let denied = w.sim.send_message(w.organizer, thread, "!r hi there");
+    let note = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim.messages(thread).into_iter().find(|msg| {
+                msg.author_id != w.organizer && msg.content.contains("Not sent to the member")
+            })
+        })
+        .await
+        .expect("a refusal in the thread");
+    assert!(note.content.contains("Security"), "{}", note.content);
+    assert!(w.sim.message(thread, denied).unwrap().reactions.is_empty());
+
+    // Closed DMs: the staff member is told in the thread.
+    w.sim.set_dms_closed(raider, true);
+    w.sim.send_message(m.security, thread, "!r Anything else?");
+    let warned = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim
+                .messages(thread)
+                .into_iter()
+                .find(|msg| msg.content.contains("Not delivered to the member"))
+        })
+        .await
+        .expect("a note that the DM failed");
+    assert!(
+        warned.content.contains("DMs are closed"),
+        "{}",
+        warned.content
+    );
+    let (_, messages) = service::modmail::transcript(&w.db.pool, g, &admin, &code)
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 3, "kept in the transcript");
+}
