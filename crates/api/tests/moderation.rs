@@ -331,7 +331,7 @@ async fn modmail_tickets_list_by_status_and_show_the_transcript() {
     let a = open_ticket(&app, 700000000000000011, "hello staff").await;
     let b = open_ticket(&app, 700000000000000012, "another one").await;
     let guild = Snowflake::parse(GUILD).unwrap();
-    service::modmail::reply(&app.pool, guild, &admin(), "<@1>", &a, "hi there")
+    service::modmail::reply(&app.pool, guild, &admin(), "<@1>", &a, "hi there", None)
         .await
         .unwrap();
     service::modmail::close(&app.pool, guild, &admin(), &b)

@@ -269,6 +269,13 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
         Task::VeriPanelDelete { channel, .. } => {
             format!("Deleting a removed role verification's panel in <#{channel}>.")
         }
+        Task::MutedOverwrites { role_id } | Task::MutedOverwriteReport { role_id } => {
+            format!("Setting up the muted role <@&{role_id}> in the server's channels.")
+        }
+        Task::MutedOverwrite {
+            role_id,
+            channel_id,
+        } => format!("Denying the muted role <@&{role_id}> in <#{channel_id}>."),
     };
     report(ctx, guild, what, reason).await;
 }

@@ -13,8 +13,10 @@ pub async fn run(
     config: &BotConfig,
     shutdown: CancellationToken,
 ) -> Result<(), BotError> {
+    // GUILD_MESSAGES and MESSAGE_CONTENT: staff replies typed in modmail threads (`!r`).
     let intents = Intents::GUILDS
         | Intents::GUILD_MEMBERS
+        | Intents::GUILD_MESSAGES
         | Intents::DIRECT_MESSAGES
         | Intents::MESSAGE_CONTENT;
     let mut builder = ConfigBuilder::new(config.token.clone(), intents);
@@ -95,6 +97,16 @@ pub async fn run(
                 if message.message.guild_id.is_none() && !message.message.author.bot =>
             {
                 tracker.spawn(handlers::dm::route(ctx.clone(), message.message));
+            }
+            // In a server: only a staff reply typed in a modmail thread (`!r ...`) matters.
+            Event::MessageCreate(message)
+                if !message.message.author.bot
+                    && domain::moderation::thread_reply(&message.message.content).is_some() =>
+            {
+                tracker.spawn(handlers::modmail::thread_message(
+                    ctx.clone(),
+                    message.message,
+                ));
             }
             _ => {}
         }

@@ -478,6 +478,7 @@ impl DiscordSim {
             owner_id: None,
             archived: false,
             locked: false,
+            overwrites: Vec::new(),
         };
         st.channels.insert(id, ch.clone());
         if let Some(g) = st.guilds.get_mut(&guild) {
@@ -1243,6 +1244,42 @@ impl DiscordSim {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// A channel's permission overwrites.
+    pub fn overwrites(&self, channel: ChannelId) -> Vec<crate::model::Overwrite> {
+        self.lock()
+            .channels
+            .get(&channel)
+            .map(|c| c.overwrites.clone())
+            .unwrap_or_default()
+    }
+
+    /// A member's permissions in a channel, overwrites applied (as Discord computes them).
+    pub fn channel_permissions(&self, channel: ChannelId, user: UserId) -> u64 {
+        self.lock().channel_permissions(channel, user)
+    }
+
+    /// Sets a permission overwrite the way an administrator would in the client (no checks,
+    /// CHANNEL_UPDATE): `kind` 0 for a role, 1 for a member.
+    pub fn set_overwrite(&self, channel: ChannelId, id: u64, kind: u8, allow: u64, deny: u64) {
+        let mut st = self.lock();
+        let Some(c) = st.channels.get_mut(&channel) else {
+            return;
+        };
+        c.overwrites.retain(|o| o.id != id);
+        c.overwrites.push(crate::model::Overwrite {
+            id,
+            kind,
+            allow,
+            deny,
+        });
+        let json = st
+            .channels
+            .get(&channel)
+            .map(|c| c.to_json(&st))
+            .unwrap_or(Value::Null);
+        self.dispatch(&mut st, "CHANNEL_UPDATE", json);
     }
 
     /// Every REST call the bot made, oldest first.

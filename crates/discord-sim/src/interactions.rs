@@ -349,17 +349,31 @@ impl DiscordSim {
             interaction_id: None,
             thread_id: None,
             kind: 0,
+            reactions: Vec::new(),
         }
     }
 
     /// Stores a channel message and dispatches MESSAGE_CREATE.
     pub(crate) fn insert_message(&self, st: &mut State, msg: Message) -> Value {
         let json = msg.to_json(st, self.inner.app_id);
+        // Like Discord, the gateway event of a guild message carries the author's member.
+        let mut event = json.clone();
+        if let Some(member) = msg
+            .guild_id
+            .and_then(|g| st.guilds.get(&g))
+            .and_then(|g| g.members.get(&msg.author_id))
+        {
+            let mut m = st.member_json(member);
+            if let Some(o) = m.as_object_mut() {
+                o.remove("user");
+            }
+            event["member"] = m;
+        }
         st.messages
             .entry(msg.channel_id)
             .or_default()
             .insert(msg.id, msg);
-        self.dispatch(st, "MESSAGE_CREATE", json.clone());
+        self.dispatch(st, "MESSAGE_CREATE", event);
         json
     }
 
@@ -447,6 +461,7 @@ impl DiscordSim {
                 owner_id: None,
                 archived: false,
                 locked: false,
+                overwrites: Vec::new(),
             },
         );
         st.dm_channels.insert(user, id);

@@ -19,8 +19,10 @@
 //!
 //! - Not a complete Discord: only the routes a raid bot uses exist; anything else answers
 //!   `404 {"code":0,"message":"404: Not Found"}` and logs a loud `tracing::error!`.
-//! - Channel permission overwrites, intents, presences, voice, sharding, compression,
-//!   audit logs, emojis and stickers are not modelled; permissions are guild-level only.
+//! - Intents, presences, voice, sharding, compression, audit logs, emojis and stickers are
+//!   not modelled. Channel permission overwrites are stored, shown and settable
+//!   (`PUT`/`DELETE /channels/{id}/permissions/{id}`, checked against the bot's permissions
+//!   in that channel); other routes check guild-level permissions only.
 //! - Not a security boundary or a performance model; all state lives in memory behind one mutex.
 //!
 //! ```no_run
@@ -52,8 +54,8 @@ pub use driver::{CommandOption, InteractionResult, OptionValue, SimError, eventu
 pub use ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 pub use limits::ApiError;
 pub use model::{
-    Attachment, Button, ChannelKind, Choice, Failure, Member, Message, Modal, RecordedCall,
-    ResponseKind, Role, SimConfig, TextInput, perms,
+    Attachment, Button, ChannelKind, Choice, Failure, Member, Message, Modal, Overwrite,
+    RecordedCall, ResponseKind, Role, SimConfig, TextInput, perms,
 };
 
 use model::{State, User};

@@ -22,6 +22,7 @@ pub mod perms {
     pub const READ_MESSAGE_HISTORY: u64 = 1 << 16;
     pub const USE_EXTERNAL_EMOJIS: u64 = 1 << 18;
     pub const MANAGE_NICKNAMES: u64 = 1 << 27;
+    pub const SPEAK: u64 = 1 << 21;
     pub const MANAGE_ROLES: u64 = 1 << 28;
     pub const MANAGE_THREADS: u64 = 1 << 34;
     pub const CREATE_PUBLIC_THREADS: u64 = 1 << 35;
@@ -49,6 +50,7 @@ pub mod perms {
         | READ_MESSAGE_HISTORY
         | ADD_REACTIONS
         | USE_EXTERNAL_EMOJIS
+        | SPEAK
         | KICK_MEMBERS
         | BAN_MEMBERS
         | MODERATE_MEMBERS;
@@ -169,6 +171,29 @@ pub struct Channel {
     pub archived: bool,
     /// Threads: only moderators may write or unarchive.
     pub locked: bool,
+    /// Permission overwrites (threads use their parent's).
+    pub overwrites: Vec<Overwrite>,
+}
+
+/// A permission overwrite on a channel: `kind` 0 for a role (the guild id is @everyone),
+/// 1 for a member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overwrite {
+    pub id: u64,
+    pub kind: u8,
+    pub allow: u64,
+    pub deny: u64,
+}
+
+impl Overwrite {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id.to_string(),
+            "type": self.kind,
+            "allow": self.allow.to_string(),
+            "deny": self.deny.to_string(),
+        })
+    }
 }
 
 impl Channel {
@@ -178,7 +203,7 @@ impl Channel {
             "type": self.kind.discord_type(),
             "name": self.name,
             "position": self.position,
-            "permission_overwrites": [],
+            "permission_overwrites": self.overwrites.iter().map(Overwrite::to_json).collect::<Vec<_>>(),
             "nsfw": false,
             "topic": null,
             "rate_limit_per_user": 0,
@@ -313,6 +338,8 @@ pub struct Message {
     pub thread_id: Option<ChannelId>,
     /// Discord message type (0 default, 19 reply, 20 chat input command).
     pub kind: u64,
+    /// The bot's own reactions (emoji names, e.g. "✅").
+    pub reactions: Vec<String>,
 }
 
 impl Message {
@@ -420,7 +447,14 @@ impl Message {
             "pinned": self.pinned,
             "type": self.kind,
             "flags": self.flags,
-            "reactions": [],
+            "reactions": self.reactions.iter().map(|e| json!({
+                "count": 1,
+                "count_details": {"burst": 0, "normal": 1},
+                "me": true,
+                "me_burst": false,
+                "burst_colors": [],
+                "emoji": {"id": null, "name": e},
+            })).collect::<Vec<_>>(),
         });
         if let Some(g) = self.guild_id {
             v["guild_id"] = json!(g.to_string());
@@ -748,6 +782,49 @@ impl State {
         } else {
             p
         }
+    }
+
+    /// A member's permissions in a channel, as Discord computes them: guild permissions,
+    /// then the channel's @everyone, role and member overwrites (a thread uses its parent's).
+    /// Owner and Administrator get all; DM channels allow everything.
+    pub fn channel_permissions(&self, channel: ChannelId, user: UserId) -> u64 {
+        let Some(ch) = self.channels.get(&channel) else {
+            return 0;
+        };
+        let Some(guild) = ch.guild_id else {
+            return u64::MAX;
+        };
+        let mut p = self.permissions(guild, user);
+        if p == u64::MAX {
+            return p;
+        }
+        let source = match (ch.kind, ch.parent_id) {
+            (ChannelKind::PublicThread, Some(parent)) => self.channels.get(&parent).unwrap_or(ch),
+            _ => ch,
+        };
+        let ow = &source.overwrites;
+        if let Some(e) = ow.iter().find(|o| o.kind == 0 && o.id == guild.0) {
+            p = (p & !e.deny) | e.allow;
+        }
+        let roles: Vec<u64> = self
+            .guilds
+            .get(&guild)
+            .and_then(|g| g.members.get(&user))
+            .map(|m| m.roles.iter().map(|r| r.0).collect())
+            .unwrap_or_default();
+        let (mut allow, mut deny) = (0, 0);
+        for o in ow
+            .iter()
+            .filter(|o| o.kind == 0 && o.id != guild.0 && roles.contains(&o.id))
+        {
+            allow |= o.allow;
+            deny |= o.deny;
+        }
+        p = (p & !deny) | allow;
+        if let Some(m) = ow.iter().find(|o| o.kind == 1 && o.id == user.0) {
+            p = (p & !m.deny) | m.allow;
+        }
+        p
     }
 
     pub fn guild_json(&self, g: &Guild, with_gateway_fields: bool) -> Value {

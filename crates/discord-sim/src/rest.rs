@@ -22,6 +22,10 @@ pub(crate) struct Params {
     pub message: Option<String>,
     pub guild: Option<String>,
     pub user: Option<String>,
+    /// A permission overwrite's target (role or member id).
+    pub overwrite: Option<String>,
+    /// A reaction's emoji, percent-decoded (`✅`, or `name:id` for a custom one).
+    pub emoji: Option<String>,
     pub role: Option<String>,
     pub app: Option<String>,
     pub token: Option<String>,
@@ -131,14 +135,20 @@ pub(crate) fn route(method: &str, segs: &[&str]) -> Option<(String, Params)> {
             p.message = s(m);
             "/channels/{channel_id}/messages/{message_id}/threads"
         }
-        ("PUT" | "DELETE", ["channels", c, "messages", m, "reactions", _, "@me"]) => {
+        ("PUT" | "DELETE", ["channels", c, "messages", m, "reactions", e, "@me"]) => {
             p.channel = s(c);
             p.message = s(m);
+            p.emoji = Some(percent_decode(e));
             "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"
         }
         ("POST", ["channels", c, "threads"]) => {
             p.channel = s(c);
             "/channels/{channel_id}/threads"
+        }
+        ("PUT" | "DELETE", ["channels", c, "permissions", o]) => {
+            p.channel = s(c);
+            p.overwrite = s(o);
+            "/channels/{channel_id}/permissions/{overwrite_id}"
         }
         ("POST", ["channels", c, "typing"]) => {
             p.channel = s(c);
@@ -184,6 +194,30 @@ pub(crate) fn route(method: &str, segs: &[&str]) -> Option<(String, Params)> {
         _ => return None,
     };
     Some((format!("{method} {t}"), p))
+}
+
+/// Decodes `%E2%9C%85` to `✅` (a path segment as twilight encodes emoji).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_interaction_route(template: &str) -> bool {
@@ -582,6 +616,8 @@ fn handle(
                 .unwrap_or(Err(ApiError::unknown_channel()))
         }
         "DELETE /channels/{channel_id}" => delete_channel(sim, st, p),
+        "PUT /channels/{channel_id}/permissions/{overwrite_id}" => put_overwrite(sim, st, p, b),
+        "DELETE /channels/{channel_id}/permissions/{overwrite_id}" => delete_overwrite(sim, st, p),
         "PATCH /channels/{channel_id}" => {
             // Threads: archive and lock (what the bot uses). Other fields are ignored.
             let id = p.channel()?;
@@ -820,8 +856,15 @@ fn handle(
         "PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"
         | "DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me" => {
             let (c, m) = (p.channel()?, p.message()?);
-            if !st.messages.get(&c).is_some_and(|x| x.contains_key(&m)) {
-                return Err(ApiError::unknown_message());
+            let emoji = p.emoji.clone().unwrap_or_default();
+            let msg = st
+                .messages
+                .get_mut(&c)
+                .and_then(|x| x.get_mut(&m))
+                .ok_or_else(ApiError::unknown_message)?;
+            msg.reactions.retain(|r| *r != emoji);
+            if template.starts_with("PUT") {
+                msg.reactions.push(emoji);
             }
             no_content()
         }
@@ -1278,6 +1321,7 @@ fn create_thread(sim: &DiscordSim, st: &mut State, template: &str, p: &Params, b
         owner_id: Some(bot),
         archived: false,
         locked: false,
+        overwrites: Vec::new(),
     };
     st.channels.insert(thread_id, thread);
     if let Some(guild) = st.guilds.get_mut(&g) {
@@ -1305,6 +1349,112 @@ fn create_thread(sim: &DiscordSim, st: &mut State, template: &str, p: &Params, b
         json["message"] = m;
     }
     Ok((201, Some(json)))
+}
+
+/// The guild channel an overwrite route acts on, once the bot may manage its permissions
+/// (Manage Roles in that channel, i.e. after the channel's own overwrites). Threads have
+/// none of their own.
+fn overwrite_channel(
+    sim: &DiscordSim,
+    st: &State,
+    p: &Params,
+) -> Result<(ChannelId, GuildId, u64), ApiError> {
+    let bot = sim.inner.bot_user;
+    let c = p.channel()?;
+    let ch = st.channels.get(&c).ok_or_else(ApiError::unknown_channel)?;
+    let Some(g) = ch.guild_id else {
+        return Err(ApiError::new(
+            403,
+            50003,
+            "Cannot execute action on a DM channel",
+        ));
+    };
+    if ch.kind == ChannelKind::PublicThread {
+        return Err(ApiError::new(
+            400,
+            50024,
+            "Cannot execute action on this channel type",
+        ));
+    }
+    let have = st.channel_permissions(c, bot);
+    if have & perms::MANAGE_ROLES == 0 {
+        return Err(ApiError::missing_permissions());
+    }
+    let target = p
+        .overwrite
+        .as_deref()
+        .and_then(|o| o.parse::<u64>().ok())
+        .ok_or_else(|| ApiError::new(404, 10009, "Unknown Overwrite"))?;
+    Ok((c, g, target))
+}
+
+/// Creates or replaces a role's or member's overwrite (204). Like Discord, the bot may only
+/// allow or deny permissions it has in the channel.
+fn put_overwrite(sim: &DiscordSim, st: &mut State, p: &Params, b: &Value) -> Reply {
+    let bot = sim.inner.bot_user;
+    let (c, g, target) = overwrite_channel(sim, st, p)?;
+    let kind = match b.get("type").and_then(json_u64) {
+        Some(k @ (0 | 1)) => k as u8,
+        _ => {
+            return Err(ApiError::form(
+                "type",
+                "BASE_TYPE_CHOICES",
+                "Value must be one of {0, 1}.",
+            ));
+        }
+    };
+    let allow = b.get("allow").and_then(json_u64).unwrap_or(0);
+    let deny = b.get("deny").and_then(json_u64).unwrap_or(0);
+    let guild = st.guilds.get(&g).ok_or_else(ApiError::unknown_guild)?;
+    match kind {
+        0 if !guild.roles.contains_key(&RoleId(target)) => return Err(ApiError::unknown_role()),
+        1 if !guild.members.contains_key(&UserId(target)) => {
+            return Err(ApiError::unknown_member());
+        }
+        _ => {}
+    }
+    let have = st.channel_permissions(c, bot);
+    if (allow | deny) & !have != 0 {
+        return Err(ApiError::missing_permissions());
+    }
+    let ow = Overwrite {
+        id: target,
+        kind,
+        allow,
+        deny,
+    };
+    if let Some(ch) = st.channels.get_mut(&c) {
+        ch.overwrites.retain(|o| o.id != target);
+        ch.overwrites.push(ow);
+    }
+    let json = st
+        .channels
+        .get(&c)
+        .map(|ch| ch.to_json(st))
+        .unwrap_or(Value::Null);
+    sim.dispatch(st, "CHANNEL_UPDATE", json);
+    no_content()
+}
+
+/// Removes an overwrite (204; 10009 when there is none).
+fn delete_overwrite(sim: &DiscordSim, st: &mut State, p: &Params) -> Reply {
+    let (c, _, target) = overwrite_channel(sim, st, p)?;
+    let ch = st
+        .channels
+        .get_mut(&c)
+        .ok_or_else(ApiError::unknown_channel)?;
+    let before = ch.overwrites.len();
+    ch.overwrites.retain(|o| o.id != target);
+    if ch.overwrites.len() == before {
+        return Err(ApiError::new(404, 10009, "Unknown Overwrite"));
+    }
+    let json = st
+        .channels
+        .get(&c)
+        .map(|ch| ch.to_json(st))
+        .unwrap_or(Value::Null);
+    sim.dispatch(st, "CHANNEL_UPDATE", json);
+    no_content()
 }
 
 /// Deletes a guild channel or thread: MANAGE_THREADS for a thread, MANAGE_CHANNELS for

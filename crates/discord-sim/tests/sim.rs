@@ -1033,3 +1033,93 @@ async fn a_forum_thread_can_be_archived_and_locked() {
         .unwrap();
     assert!(c.locked && c.archived && c.parent_id == Some(forum));
 }
+
+#[tokio::test]
+async fn permission_overwrites_are_set_shown_checked_and_deleted() {
+    use twilight_model::guild::Permissions;
+    use twilight_model::http::permission_overwrite::{
+        PermissionOverwrite, PermissionOverwriteType,
+    };
+    let w = world().await;
+    let sim = &w.sim;
+    let http = http(sim);
+    let muted = sim.create_role(w.guild, "Muted", 0, 1);
+    let deny = Permissions::SEND_MESSAGES | Permissions::ADD_REACTIONS;
+    let overwrite = PermissionOverwrite {
+        allow: None,
+        deny: Some(deny),
+        id: Id::new(muted.0),
+        kind: PermissionOverwriteType::Role,
+    };
+    let res = http
+        .update_channel_permission(Id::new(w.channel.0), &overwrite)
+        .await
+        .unwrap();
+    assert_eq!(res.status().get(), 204);
+    assert_eq!(
+        sim.overwrites(w.channel),
+        vec![Overwrite {
+            id: muted.0,
+            kind: 0,
+            allow: 0,
+            deny: deny.bits(),
+        }]
+    );
+    // GET channel and the guild's channel list show it, as twilight reads it.
+    let ch = http
+        .channel(Id::new(w.channel.0))
+        .await
+        .unwrap()
+        .model()
+        .await
+        .unwrap();
+    let shown = ch.permission_overwrites.unwrap();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].deny, deny);
+    let listed = http
+        .guild_channels(Id::new(w.guild.0))
+        .await
+        .unwrap()
+        .model()
+        .await
+        .unwrap();
+    assert!(listed.iter().any(|c| {
+        c.permission_overwrites
+            .as_ref()
+            .is_some_and(|o| o.len() == 1)
+    }));
+
+    // The bot may not deny what it does not have (Administrator), nor act where an
+    // overwrite takes Manage Roles from it.
+    let too_much = PermissionOverwrite {
+        deny: Some(Permissions::ADMINISTRATOR),
+        ..overwrite.clone()
+    };
+    let e = http
+        .update_channel_permission(Id::new(w.channel.0), &too_much)
+        .await
+        .unwrap_err();
+    assert_eq!(api_code(&e), (403, 50013));
+    let locked = sim.create_channel(w.guild, "staff-only", ChannelKind::Text);
+    let bot_role = sim.bot_role(w.guild).unwrap();
+    sim.set_overwrite(locked, bot_role.0, 0, 0, perms::MANAGE_ROLES);
+    let e = http
+        .update_channel_permission(Id::new(locked.0), &overwrite)
+        .await
+        .unwrap_err();
+    assert_eq!(api_code(&e), (403, 50013));
+
+    let res = http
+        .delete_channel_permission(Id::new(w.channel.0))
+        .role(Id::new(muted.0))
+        .await
+        .unwrap();
+    assert_eq!(res.status().get(), 204);
+    assert!(sim.overwrites(w.channel).is_empty());
+    let e = http
+        .delete_channel_permission(Id::new(w.channel.0))
+        .role(Id::new(muted.0))
+        .await
+        .unwrap_err();
+    assert_eq!(api_code(&e), (404, 10009));
+}

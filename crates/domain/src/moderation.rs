@@ -395,10 +395,42 @@ pub const MODMAIL_MESSAGE_MAX: usize = 1900;
 pub const MODMAIL_COOLDOWN_MINUTES: i64 = 10;
 /// A conversation step nobody answers is forgotten after this long.
 pub const MODMAIL_SESSION_MINUTES: i64 = 30;
+/// Staff answer a ticket by typing this, then a space or a new line, then the reply, in the
+/// ticket's thread. Anything else typed there stays among staff.
+pub const MODMAIL_REPLY_PREFIX: &str = "!r";
+
+/// The reply in a message typed in a ticket's thread, if it starts with the prefix (`!r`
+/// or `!R`, then whitespace). `Some("")` for the bare prefix, so staff hear it was empty.
+pub fn thread_reply(content: &str) -> Option<&str> {
+    let t = content.trim_start();
+    let (head, rest) = t.split_at_checked(MODMAIL_REPLY_PREFIX.len())?;
+    if !head.eq_ignore_ascii_case(MODMAIL_REPLY_PREFIX) {
+        return None;
+    }
+    if rest.is_empty() {
+        return Some("");
+    }
+    rest.starts_with(char::is_whitespace).then(|| rest.trim())
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thread_replies_need_the_prefix_and_a_space() {
+        assert_eq!(thread_reply("!r Thanks, fixed."), Some("Thanks, fixed."));
+        assert_eq!(
+            thread_reply("  !R\nline one\nline two "),
+            Some("line one\nline two")
+        );
+        assert_eq!(thread_reply("!r"), Some(""));
+        assert_eq!(thread_reply("!reply to this later"), None);
+        assert_eq!(thread_reply("check their /find first"), None);
+        assert_eq!(thread_reply("> quoted"), None);
+        assert_eq!(thread_reply("é!r x"), None);
+        assert_eq!(thread_reply(""), None);
+    }
     use crate::RoleKey;
     use proptest::prelude::*;
 

@@ -10,6 +10,7 @@ use domain::moderation::{
     BAN_DELETE_DAYS_MAX, HierarchyRefusal, NOTE_MAX, PunishDuration, PunishmentKind, REASON_MAX,
     Reach, TargetFacts, check_hierarchy, parse_punishment_code,
 };
+use domain::quota::ModAction;
 use domain::{ChannelKey, RoleKey, Snowflake};
 use store::punishments::{
     self as store_p, DmStatus, NewPunishment, Note, Punishment, PunishmentStatus,
@@ -190,6 +191,22 @@ pub async fn punish(
         Err(e) => return Err(e.into()),
     };
     let punishment_id = p.punishment_id;
+    // Quota points for the staff member, once per punishment, in this transaction.
+    let action = match req.kind {
+        PunishmentKind::Warn => Some(ModAction::Warn),
+        PunishmentKind::Suspend => Some(ModAction::Suspend),
+        _ => None,
+    };
+    if let (Some(action), Some(staff)) = (action, actor.user_id) {
+        crate::quota::award_moderation(
+            &mut tx,
+            guild,
+            staff,
+            action,
+            &format!("punishment:{punishment_id}"),
+        )
+        .await?;
+    }
     tasks::queue(
         &mut tx,
         guild,

@@ -11,12 +11,13 @@ use domain::moderation::{
     MODMAIL_COOLDOWN_MINUTES, MODMAIL_MESSAGE_MAX, MODMAIL_SESSION_MINUTES, REASON_MAX,
     parse_ticket_code,
 };
-use domain::{RoleKey, Snowflake};
+use domain::quota::ModAction;
+use domain::{ChannelKey, RoleKey, Snowflake};
 use store::modmail::{self as sm, Session, Ticket, TicketMessage};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::moderation::required_text;
-use crate::tasks::{self, Task};
+use crate::tasks::{self, LogEvent, Task};
 use crate::{Actor, Result, ServiceError};
 
 /// Attachments kept per message.
@@ -197,6 +198,7 @@ pub async fn continue_dm(
         author,
         &text,
         &atts,
+        None,
     )
     .await?;
     sync(&mut tx, &ticket).await?;
@@ -290,7 +292,18 @@ async fn open_locked(
     }
     guild_config::ensure_guild(conn, guild).await?;
     let ticket = match sm::insert_ticket(conn, guild, user).await {
-        Ok(t) => t,
+        Ok(t) => {
+            log(
+                conn,
+                guild,
+                LogEvent::ModmailTicket {
+                    ticket_id: t.ticket_id,
+                    closed: false,
+                },
+            )
+            .await?;
+            t
+        }
         Err(e) if e.unique_violation().as_deref() == Some("modmail_one_open") => {
             // Opened meanwhile (another process): add the message to it.
             let open = sm::open_for_user(conn, user).await?;
@@ -309,6 +322,7 @@ async fn open_locked(
         author,
         &session.body,
         &session.attachments,
+        None,
     )
     .await?;
     sync(conn, &ticket).await?;
@@ -331,10 +345,33 @@ async fn sync(conn: &mut PgConnection, ticket: &Ticket) -> Result<()> {
     Ok(())
 }
 
+/// Modmail events go to `punishment_log`, the staff's moderation log (the spec has no
+/// modmail log channel; the ticket's own thread holds the conversation).
+async fn log(conn: &mut PgConnection, guild: Snowflake, event: LogEvent) -> Result<()> {
+    tasks::log(conn, guild, ChannelKey::PunishmentLog, event).await?;
+    Ok(())
+}
+
+fn actor_label(actor: &Actor) -> String {
+    actor
+        .user_id
+        .map(|u| format!("<@{u}>"))
+        .unwrap_or_else(|| actor.label.clone())
+}
+
 async fn close_locked(conn: &mut PgConnection, ticket: &Ticket, by: &str) -> Result<bool> {
     let closed = sm::close(conn, ticket.guild_id, ticket.ticket_id, by).await?;
     if closed {
         sync(conn, ticket).await?;
+        log(
+            conn,
+            ticket.guild_id,
+            LogEvent::ModmailTicket {
+                ticket_id: ticket.ticket_id,
+                closed: true,
+            },
+        )
+        .await?;
     }
     Ok(closed)
 }
@@ -359,6 +396,9 @@ async fn ticket_by_code(conn: &mut PgConnection, guild: Snowflake, text: &str) -
 }
 
 /// A staff reply (security and above): stored, then DMed to the member by the sync job.
+/// `source` is the Discord message it was typed as in the ticket's thread (`!r ...`), None
+/// for `/modmailreply` and the REST API; a source seen before is refused with
+/// `duplicate_reply` (a replayed gateway event), so it is stored and sent once.
 pub async fn reply(
     pool: &PgPool,
     guild: Snowflake,
@@ -366,6 +406,7 @@ pub async fn reply(
     author: &str,
     code: &str,
     text: &str,
+    source: Option<Snowflake>,
 ) -> Result<Ticket> {
     actor.require(RoleKey::Security)?;
     let text = required_text("The reply", text, MODMAIL_MESSAGE_MAX)?;
@@ -383,7 +424,7 @@ pub async fn reply(
             ),
         ));
     }
-    sm::insert_message(
+    let m = match sm::insert_message(
         &mut tx,
         guild,
         t.ticket_id,
@@ -392,11 +433,42 @@ pub async fn reply(
         author,
         &text,
         &[],
+        source,
     )
-    .await?;
+    .await
+    {
+        Ok(m) => m,
+        Err(e) if e.unique_violation().as_deref() == Some("modmail_message_source") => {
+            return Err(ServiceError::conflict(
+                "duplicate_reply",
+                "This message was already sent to the member.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(staff) = actor.user_id {
+        crate::quota::award_moderation(
+            &mut tx,
+            guild,
+            staff,
+            ModAction::ModmailReply,
+            &format!("modmail:{}", m.message_id),
+        )
+        .await?;
+    }
     sync(&mut tx, &t).await?;
     tx.commit().await?;
     Ok(t)
+}
+
+/// The ticket whose forum thread `thread` is, if any (for replies typed in the thread).
+pub async fn ticket_for_thread(
+    pool: &PgPool,
+    guild: Snowflake,
+    thread: Snowflake,
+) -> Result<Option<Ticket>> {
+    let mut conn = pool.acquire().await?;
+    Ok(sm::by_thread(&mut conn, guild, thread).await?)
 }
 
 /// Staff close a ticket (security and above).
@@ -404,10 +476,7 @@ pub async fn close(pool: &PgPool, guild: Snowflake, actor: &Actor, code: &str) -
     actor.require(RoleKey::Security)?;
     let mut tx = pool.begin().await?;
     let t = ticket_by_code(&mut tx, guild, code).await?;
-    let by = actor
-        .user_id
-        .map(|u| format!("<@{u}>"))
-        .unwrap_or_else(|| actor.label.clone());
+    let by = actor_label(actor);
     if !close_locked(&mut tx, &t, &by).await? {
         return Err(ServiceError::conflict(
             "ticket_closed",
@@ -442,6 +511,16 @@ pub async fn blacklist(
             format!("<@{user}> is already blacklisted from modmail."),
         ));
     }
+    log(
+        &mut tx,
+        guild,
+        LogEvent::ModmailBlacklist {
+            user_id: user,
+            by: actor_label(actor),
+            reason: Some(reason),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -461,6 +540,16 @@ pub async fn unblacklist(
             format!("<@{user}> is not blacklisted from modmail."),
         ));
     }
+    log(
+        &mut tx,
+        guild,
+        LogEvent::ModmailBlacklist {
+            user_id: user,
+            by: actor_label(actor),
+            reason: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

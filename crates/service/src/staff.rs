@@ -132,6 +132,69 @@ pub async fn audit(
     Ok(())
 }
 
+/// A muted role was created with /createrole: queue its per-channel permission overwrites
+/// (the job lists the guild's channels and queues one job per channel).
+pub async fn muted_role_created(pool: &PgPool, guild: Snowflake, role: Snowflake) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    tasks::queue(
+        &mut conn,
+        guild,
+        Task::MutedOverwrites { role_id: role },
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Queues the per-channel overwrite jobs of a muted role, one per channel, coalesced.
+pub async fn queue_muted_overwrites(
+    pool: &PgPool,
+    guild: Snowflake,
+    role: Snowflake,
+    channels: &[Snowflake],
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    for c in channels {
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::MutedOverwrite {
+                role_id: role,
+                channel_id: *c,
+            },
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A channel refused the muted role's overwrite: queue the one report, a few seconds later
+/// so that the other channels' refusals join it.
+pub async fn muted_overwrite_refused(
+    pool: &PgPool,
+    guild: Snowflake,
+    role: Snowflake,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    let due = chrono::Utc::now() + chrono::Duration::seconds(2);
+    tasks::queue(
+        &mut conn,
+        guild,
+        Task::MutedOverwriteReport { role_id: role },
+        Some(due),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether per-channel overwrite jobs of the guild are still to run (the report waits).
+pub async fn muted_overwrites_pending(pool: &PgPool, guild: Snowflake) -> Result<bool> {
+    let mut conn = pool.acquire().await?;
+    Ok(store::jobs::unfinished(&mut conn, guild, "muted_overwrite").await? > 0)
+}
+
 /// A member's roles changed: queue a team role check (coalesced per member).
 pub async fn member_roles_changed(pool: &PgPool, guild: Snowflake, user: Snowflake) -> Result<()> {
     let mut conn = pool.acquire().await?;

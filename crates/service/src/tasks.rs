@@ -87,6 +87,17 @@ pub enum LogEvent {
         by: String,
         removed: bool,
     },
+    /// A modmail ticket was opened or closed (`punishment_log`), rendered from its row.
+    ModmailTicket {
+        ticket_id: i64,
+        closed: bool,
+    },
+    /// A member was blacklisted from modmail (`reason` set) or let back (`punishment_log`).
+    ModmailBlacklist {
+        user_id: Snowflake,
+        by: String,
+        reason: Option<String>,
+    },
     /// The team role was given (`given`) or taken by team role sync (`staff_updates`).
     TeamRole {
         user_id: Snowflake,
@@ -229,6 +240,17 @@ pub enum Task {
         channel: Snowflake,
         message: Snowflake,
     },
+    /// A muted role was created: queue one `MutedOverwrite` per channel of the guild.
+    MutedOverwrites { role_id: Snowflake },
+    /// Deny the muted role what it may not do in one channel (coalesced per channel and
+    /// role). A channel that refuses queues one `MutedOverwriteReport`.
+    MutedOverwrite {
+        role_id: Snowflake,
+        channel_id: Snowflake,
+    },
+    /// Tell `bot_log` once which channels the muted role could not be set up in (when the
+    /// per-channel jobs are done).
+    MutedOverwriteReport { role_id: Snowflake },
 }
 
 /// A direct message about verification; the bot renders the words.
@@ -338,6 +360,9 @@ impl Task {
             Task::VeriPanelPost { .. } => "veri_panel_post",
             Task::VeriPanelDelete { .. } => "veri_panel_delete",
             Task::ModmailSync { .. } => "modmail_sync",
+            Task::MutedOverwrites { .. } => "muted_overwrites",
+            Task::MutedOverwrite { .. } => "muted_overwrite",
+            Task::MutedOverwriteReport { .. } => "muted_overwrite_report",
         }
     }
 
@@ -386,6 +411,13 @@ impl Task {
             Task::VeriDm { .. } | Task::VeriPanelPost { .. } => None,
             Task::VeriPanelDelete { message, .. } => Some(format!("veri_panel:{message}")),
             Task::ModmailSync { ticket_id } => Some(format!("modmail:{ticket_id}")),
+            Task::MutedOverwrites { role_id } | Task::MutedOverwriteReport { role_id } => {
+                Some(format!("role:{role_id}"))
+            }
+            Task::MutedOverwrite {
+                role_id,
+                channel_id,
+            } => Some(format!("role:{role_id}:channel:{channel_id}")),
             Task::LogPost { .. }
             | Task::Notify { .. }
             | Task::RunAnnounce { .. }
@@ -432,6 +464,8 @@ impl Task {
             Task::VeriSessionExpire { .. } => 3,
             Task::QuotaRollover { .. } => 5,
             Task::QuotaPanelsTick => 3,
+            Task::MutedOverwrites { .. } | Task::MutedOverwrite { .. } => 0,
+            Task::MutedOverwriteReport { .. } => 3,
         }
     }
 

@@ -8,6 +8,7 @@
 //! concurrent claims exactly one wins.
 
 use chrono::{Duration, Utc};
+use domain::quota::ModAction;
 use domain::verification::{
     self as rules, CHECK_COOLDOWN_SECONDS, ProfileFacts, Requirements, SESSION_MINUTES,
 };
@@ -847,7 +848,18 @@ async fn verify_locked(
         .await
         .map_err(|e| claim_err(ign, e))?;
     store_veri::set_status(conn, guild, user, "verified", by, Some(method)).await?;
-    event(conn, guild, user, by, "verified", Some(ign), Some(method)).await?;
+    let event_id = event(conn, guild, user, by, "verified", Some(ign), Some(method)).await?;
+    if let Some(staff) = by {
+        // A staff verification (/verify, an approved screenshot) counts for their quota.
+        crate::quota::award_moderation(
+            conn,
+            guild,
+            staff,
+            ModAction::Verify,
+            &format!("veri:{event_id}"),
+        )
+        .await?;
+    }
     sync(conn, guild, user).await?;
     dm(
         conn,
@@ -1220,7 +1232,7 @@ pub async fn edit_name(
         .await
         .map_err(|e| claim_err(&ign, e))?;
     let detail = old.map(|o| format!("was {o}"));
-    event(
+    let event_id = event(
         &mut tx,
         guild,
         user,
@@ -1230,6 +1242,16 @@ pub async fn edit_name(
         detail.as_deref(),
     )
     .await?;
+    if let Some(staff) = actor.user_id {
+        crate::quota::award_moderation(
+            &mut tx,
+            guild,
+            staff,
+            ModAction::Editname,
+            &format!("veri:{event_id}"),
+        )
+        .await?;
+    }
     sync(&mut tx, guild, user).await?;
     tx.commit().await?;
     Ok(())

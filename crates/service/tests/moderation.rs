@@ -493,3 +493,83 @@ async fn purge_limits_hold_for_concurrent_uses_and_say_when_to_retry() {
         .unwrap_err();
     assert!(e.to_string().contains("10 times an hour"), "{e}");
 }
+
+#[tokio::test]
+async fn a_warning_earns_the_staff_members_moderation_points_once() {
+    use domain::quota::{ModAction, Points};
+    use service::quota::{self, QuotaChange};
+    let t = setup().await;
+    let quota_role = sf(900);
+    let mods = Actor::member(sf(2), lvl(RoleKey::Moderator));
+    let mut points = std::collections::BTreeMap::new();
+    points.insert("warn".to_owned(), Points(250));
+    quota::configure_quota_role(
+        &t.pool,
+        g(),
+        &mods,
+        quota_role,
+        Some(3),
+        QuotaChange::Moderation(points),
+    )
+    .await
+    .unwrap();
+    quota::member_roles_seen(&t.pool, g(), sf(10), &[quota_role])
+        .await
+        .unwrap();
+    let p = moderation::punish(
+        &t.pool,
+        g(),
+        &security(10),
+        &raider(30),
+        req(PunishmentKind::Warn, None),
+    )
+    .await
+    .unwrap();
+    let events = || async {
+        sqlx::query_as::<_, (i64, String, i64, String)>(
+            "SELECT member_id, kind, amount, source FROM point_event ORDER BY event_id",
+        )
+        .fetch_all(&t.pool)
+        .await
+        .unwrap()
+    };
+    let source = format!("mod:punishment:{}", p.punishment_id);
+    assert_eq!(
+        events().await,
+        vec![(10, "mod_warn".to_owned(), 250, source.clone())]
+    );
+    // The same action awarded again (a retry) writes nothing.
+    let mut tx = t.pool.begin().await.unwrap();
+    let again = quota::award_moderation(
+        &mut tx,
+        g(),
+        sf(10),
+        ModAction::Warn,
+        &format!("punishment:{}", p.punishment_id),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(!again);
+    assert_eq!(events().await.len(), 1);
+    // A suspension is worth nothing in this role: no event; a refused warning neither.
+    moderation::punish(
+        &t.pool,
+        g(),
+        &security(10),
+        &raider(31),
+        req(PunishmentKind::Suspend, Some("1h")),
+    )
+    .await
+    .unwrap();
+    moderation::punish(
+        &t.pool,
+        g(),
+        &security(10),
+        &target(20, lvl(RoleKey::Officer)),
+        req(PunishmentKind::Warn, None),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(events().await.len(), 1);
+}

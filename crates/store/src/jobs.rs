@@ -82,6 +82,18 @@ pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<bool> {
     Ok(inserted == Some(true))
 }
 
+/// How many jobs of a kind a guild still has to run (pending or running).
+pub async fn unfinished(conn: &mut PgConnection, guild: Snowflake, kind: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM job WHERE guild_id = $1 AND kind = $2
+           AND state IN ('pending', 'running')",
+    )
+    .bind(guild.db())
+    .bind(kind)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Moves a pending job's due time (e.g. a run's auto-end when its duration changes).
 pub async fn reschedule(
     conn: &mut PgConnection,

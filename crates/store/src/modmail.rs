@@ -53,9 +53,11 @@ pub struct TicketMessage {
     pub created_at: DateTime<Utc>,
     pub relayed_at: Option<DateTime<Utc>>,
     pub relay_error: Option<String>,
+    /// The Discord message a staff reply was typed as in the ticket's thread (`!r ...`).
+    pub source_message_id: Option<Snowflake>,
 }
 
-const M_COLUMNS: &str = "message_id, direction, author_id, author, body, attachments, created_at, relayed_at, relay_error";
+const M_COLUMNS: &str = "message_id, direction, author_id, author, body, attachments, created_at, relayed_at, relay_error, source_message_id";
 
 fn message(row: &PgRow) -> Result<TicketMessage> {
     Ok(TicketMessage {
@@ -68,6 +70,7 @@ fn message(row: &PgRow) -> Result<TicketMessage> {
         created_at: row.try_get("created_at")?,
         relayed_at: row.try_get("relayed_at")?,
         relay_error: row.try_get("relay_error")?,
+        source_message_id: opt_snowflake(row.try_get("source_message_id")?)?,
     })
 }
 
@@ -128,6 +131,22 @@ pub async fn by_code(
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(code)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(ticket).transpose()
+}
+
+/// The ticket whose forum thread this is, if any.
+pub async fn by_thread(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    thread: Snowflake,
+) -> Result<Option<Ticket>> {
+    let sql =
+        format!("SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1 AND thread_id = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(thread.db())
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(ticket).transpose()
@@ -240,10 +259,12 @@ pub async fn insert_message(
     author: &str,
     body: &str,
     attachments: &[String],
+    source_message: Option<Snowflake>,
 ) -> Result<TicketMessage> {
     let sql = format!(
         "INSERT INTO modmail_message (guild_id, ticket_id, direction, author_id, author, body,
-             attachments) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {M_COLUMNS}"
+             attachments, source_message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         RETURNING {M_COLUMNS}"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
@@ -253,6 +274,7 @@ pub async fn insert_message(
         .bind(author)
         .bind(body)
         .bind(attachments)
+        .bind(source_message.map(Snowflake::db))
         .fetch_one(conn)
         .await?;
     message(&row)

@@ -66,6 +66,8 @@ pub enum CommandName {
     RemoveRoleVerification,
     ModmailReply,
     Modmail,
+    ModmailBlacklist,
+    ModmailUnblacklist,
 }
 
 impl CommandName {
@@ -118,6 +120,8 @@ impl CommandName {
         CommandName::RemoveRoleVerification,
         CommandName::ModmailReply,
         CommandName::Modmail,
+        CommandName::ModmailBlacklist,
+        CommandName::ModmailUnblacklist,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -169,6 +173,8 @@ impl CommandName {
             CommandName::RemoveRoleVerification => "removeroleverification",
             CommandName::ModmailReply => "modmailreply",
             CommandName::Modmail => "modmail",
+            CommandName::ModmailBlacklist => "modmailblacklist",
+            CommandName::ModmailUnblacklist => "modmailunblacklist",
         }
     }
 
@@ -226,6 +232,9 @@ pub fn minimum_role(name: CommandName) -> (&'static str, Option<domain::RoleKey>
         | CommandName::RemoveAlt => ("Verification", Some(K::Security)),
         CommandName::ForceSync | CommandName::SyncTeam => ("Verification", Some(K::Administrator)),
         CommandName::ModmailReply | CommandName::Modmail => ("Modmail", Some(K::Security)),
+        CommandName::ModmailBlacklist | CommandName::ModmailUnblacklist => {
+            ("Modmail", Some(K::Officer))
+        }
     }
 }
 

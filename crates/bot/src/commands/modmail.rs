@@ -1,4 +1,5 @@
-//! Modmail commands: staff replies, closing, and the blacklist.
+//! Modmail commands: staff replies, closing, and the blacklist (`/modmailblacklist`,
+//! `/modmailunblacklist`, the names the spec and the original bot use).
 
 use domain::moderation::{MODMAIL_MESSAGE_MAX, REASON_MAX};
 use twilight_model::application::command::{Command, CommandType};
@@ -20,7 +21,7 @@ pub fn definitions() -> Vec<Command> {
     vec![
         CommandBuilder::new(
             CommandName::ModmailReply.as_str(),
-            "Answer a modmail ticket; the member gets it by DM (security)",
+            "Answer a ticket by DM to the member; or type `!r <reply>` in its thread (security)",
             CommandType::ChatInput,
         )
         .contexts([InteractionContextType::Guild])
@@ -34,25 +35,33 @@ pub fn definitions() -> Vec<Command> {
         .build(),
         CommandBuilder::new(
             CommandName::Modmail.as_str(),
-            "Modmail tickets and blacklist",
+            "Modmail tickets",
             CommandType::ChatInput,
         )
         .contexts([InteractionContextType::Guild])
         .option(SubCommandBuilder::new("close", "Close a ticket (security)").option(ticket()))
-        .option(
-            SubCommandBuilder::new("blacklist", "Stop a member opening tickets (officer)")
-                .option(UserBuilder::new("member", "The member").required(true))
-                .option(
-                    StringBuilder::new("reason", "Why (kept for staff)")
-                        .required(true)
-                        .min_length(1)
-                        .max_length(REASON_MAX as u16),
-                ),
+        .build(),
+        CommandBuilder::new(
+            CommandName::ModmailBlacklist.as_str(),
+            "Stop a member opening modmail tickets here (officer)",
+            CommandType::ChatInput,
         )
+        .contexts([InteractionContextType::Guild])
+        .option(UserBuilder::new("user", "The member").required(true))
         .option(
-            SubCommandBuilder::new("unblacklist", "Let a member open tickets again (officer)")
-                .option(UserBuilder::new("member", "The member").required(true)),
+            StringBuilder::new("reason", "Why (kept for staff)")
+                .required(true)
+                .min_length(1)
+                .max_length(REASON_MAX as u16),
         )
+        .build(),
+        CommandBuilder::new(
+            CommandName::ModmailUnblacklist.as_str(),
+            "Let a member open modmail tickets again (officer)",
+            CommandType::ChatInput,
+        )
+        .contexts([InteractionContextType::Guild])
+        .option(UserBuilder::new("user", "The member").required(true))
         .build(),
     ]
 }

@@ -4,7 +4,7 @@ mod config;
 pub mod dm;
 mod headcount;
 pub(crate) mod moderation;
-mod modmail;
+pub(crate) mod modmail;
 mod party;
 mod quota;
 mod role_pings;
@@ -125,6 +125,10 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 }
                 Some(CommandName::ModmailReply) => modmail::reply(&ctx, &inv, data).await,
                 Some(CommandName::Modmail) => modmail::modmail(&ctx, &inv, data).await,
+                Some(CommandName::ModmailBlacklist) => modmail::blacklist(&ctx, &inv, data).await,
+                Some(CommandName::ModmailUnblacklist) => {
+                    modmail::unblacklist(&ctx, &inv, data).await
+                }
                 None => Err(unknown()),
             }
         }

@@ -167,6 +167,9 @@ pub async fn create_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Han
         .map_err(|e| ServiceError::invalid("invalid_role", e.to_string()))?;
     service::config::set_roles(&ctx.pool, inv.guild, &inv.actor, &[(key, Some(role))]).await?;
     ctx.role_mappings.forget(inv.guild);
+    if key == RoleKey::Muted {
+        service::staff::muted_role_created(&ctx.pool, inv.guild, role).await?;
+    }
     Ok(Reply::Message(views::ephemeral(
         views::staff::role_created(key, role, false),
     )))

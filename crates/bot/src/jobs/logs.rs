@@ -78,6 +78,17 @@ pub async fn post(
             by,
             removed,
         } => views::moderation::note_entry(*note_id, *user_id, by, *removed),
+        LogEvent::ModmailTicket { ticket_id, closed } => {
+            match service::modmail::sync_state(&ctx.pool, guild, *ticket_id).await? {
+                Some((t, messages)) => views::modmail::log_entry(&t, *closed, messages.len()),
+                None => return Ok(()),
+            }
+        }
+        LogEvent::ModmailBlacklist {
+            user_id,
+            by,
+            reason,
+        } => views::modmail::blacklist_entry(*user_id, by, reason.as_deref()),
         LogEvent::TeamRole { user_id, given } => views::staff::team_entry(*user_id, *given),
         LogEvent::Verification { event_id } => {
             match service::verification::event_row(&ctx.pool, guild, *event_id).await? {

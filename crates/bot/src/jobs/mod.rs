@@ -141,6 +141,14 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             quota::delete(ctx, *channel, std::slice::from_ref(message)).await
         }
         Task::ModmailSync { ticket_id } => modmail::sync(ctx, guild, *ticket_id).await,
+        Task::MutedOverwrites { role_id } => staff::muted_overwrites(ctx, guild, *role_id).await,
+        Task::MutedOverwrite {
+            role_id,
+            channel_id,
+        } => staff::muted_overwrite(ctx, guild, *role_id, *channel_id).await,
+        Task::MutedOverwriteReport { role_id } => {
+            staff::muted_overwrite_report(ctx, guild, *role_id).await
+        }
     }
 }
 

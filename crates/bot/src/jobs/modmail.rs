@@ -1,10 +1,12 @@
 //! Discord's side of a modmail ticket: the forum thread, relaying every message not yet
-//! relayed (member's to the thread, staff's by DM and echoed in the thread), and the
+//! relayed (member's to the thread, staff's by DM and echoed in the thread, or for a reply
+//! typed there with `!r`, confirmed with ✅ or a note saying why it was not delivered), and the
 //! closing summary and lock. Each message is marked relayed once done, so a retry or a
 //! restart continues where it stopped; the transcript stays in the database whatever
 //! happens to the thread.
 
 use domain::{ChannelKey, Snowflake};
+use twilight_http::request::channel::reaction::RequestReactionType;
 use twilight_model::id::Id;
 use twilight_model::id::marker::ChannelMarker;
 
@@ -60,14 +62,23 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
                 &views::modmail::staff_reply(&guild_label, &t, m),
             )
             .await?;
-            if let Some(th) = thread {
-                let echo = views::modmail::staff_echo(m, error.as_deref());
-                if let Err(e) = ctx.http.create_message(th).content(&echo).await {
-                    if !unknown_channel(&e) {
-                        return Err(e.into());
+            match (thread, m.source_message_id) {
+                // Typed in the thread (`!r`): confirm on that message, or say why not.
+                (Some(th), Some(source)) => {
+                    if !confirm_in_thread(ctx, th, source, error.as_deref()).await? {
+                        thread = None;
                     }
-                    thread = None;
                 }
+                (Some(th), None) => {
+                    let echo = views::modmail::staff_echo(m, error.as_deref());
+                    if let Err(e) = ctx.http.create_message(th).content(&echo).await {
+                        if !unknown_channel(&e) {
+                            return Err(e.into());
+                        }
+                        thread = None;
+                    }
+                }
+                (None, _) => {}
             }
         } else if let Some(th) = thread {
             let text = views::modmail::member_message(m);
@@ -104,6 +115,42 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
         service::modmail::close_done(&ctx.pool, guild, ticket_id).await?;
     }
     Ok(())
+}
+
+/// Under a reply typed in the thread: ✅ when the member got it, else a reply saying why
+/// not. False when the thread is gone; a deleted message is nothing to confirm on.
+async fn confirm_in_thread(
+    ctx: &Ctx,
+    thread: Id<ChannelMarker>,
+    source: Snowflake,
+    error: Option<&str>,
+) -> Result<bool, JobError> {
+    let message = Id::new(source.get());
+    let result = match error {
+        None => {
+            let emoji = RequestReactionType::Unicode {
+                name: views::modmail::DELIVERED,
+            };
+            ctx.http
+                .create_reaction(thread, message, &emoji)
+                .await
+                .map(|_| ())
+        }
+        Some(e) => ctx
+            .http
+            .create_message(thread)
+            .content(&views::modmail::thread_reply_undelivered(e))
+            .reply(message)
+            .fail_if_not_exists(false)
+            .await
+            .map(|_| ()),
+    };
+    match result {
+        Ok(()) => Ok(true),
+        Err(e) if unknown_channel(&e) => Ok(false),
+        Err(e) if matches!(classify(&e), Failure::Permanent { code: 10008, .. }) => Ok(true),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// DMs the member; a closed DM is an outcome (the reason), not an error.

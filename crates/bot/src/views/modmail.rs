@@ -2,6 +2,10 @@
 
 use service::modmail::DmOutcome;
 use store::modmail::{Ticket, TicketMessage};
+use twilight_model::channel::message::embed::Embed;
+use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
+
+use super::{COLOR_INFO, COLOR_OK, COLOR_WARN};
 
 /// The answer to a member's DM. `name` gives a server's name.
 pub fn dm_outcome(o: &DmOutcome, name: impl Fn(domain::Snowflake) -> String) -> String {
@@ -64,10 +68,28 @@ pub fn thread_name(t: &Ticket, member: &str) -> String {
 
 pub fn thread_opening(t: &Ticket) -> String {
     format!(
-        "Ticket `{}` from <@{}>. Answer with `/modmailreply ticket:{} text:...`; close with `/modmail close ticket:{}`.",
-        t.code, t.user_id, t.code, t.code
+        "Ticket `{}` from <@{}>. Answer by typing `{} <your reply>` here (or `/modmailreply ticket:{} text:...`); anything else you write here stays among staff. Close with `/modmail close ticket:{}`.",
+        t.code,
+        t.user_id,
+        domain::moderation::MODMAIL_REPLY_PREFIX,
+        t.code,
+        t.code
     )
 }
+
+/// In the thread, under a `!r` message that was not sent, and why.
+pub fn thread_reply_refused(reason: &str) -> String {
+    let s = format!("⚠️ Not sent to the member: {reason}");
+    s.chars().take(2000).collect()
+}
+
+/// In the thread, under a `!r` message the member could not be sent.
+pub fn thread_reply_undelivered(error: &str) -> String {
+    format!("⚠️ Not delivered to the member: {error}. It is kept in the ticket's transcript.")
+}
+
+/// The reaction on a `!r` message the member got.
+pub const DELIVERED: &str = "✅";
 
 fn with_attachments(body: &str, atts: &[String]) -> String {
     let mut s = body.to_owned();
@@ -133,4 +155,47 @@ pub fn blacklisted(user: domain::Snowflake) -> String {
 
 pub fn unblacklisted(user: domain::Snowflake) -> String {
     format!("<@{user}> can open modmail tickets again.")
+}
+
+/// `punishment_log`: a ticket opened or closed (who closed it, how long the transcript is).
+pub fn log_entry(t: &Ticket, closed: bool, messages: usize) -> Embed {
+    let mut e = EmbedBuilder::new()
+        .field(EmbedFieldBuilder::new("Member", format!("<@{}>", t.user_id)).inline());
+    if let Some(thread) = t.thread_id {
+        e = e.field(EmbedFieldBuilder::new("Thread", format!("<#{thread}>")).inline());
+    }
+    if closed {
+        e = e
+            .title(format!("Modmail ticket {} closed", t.code))
+            .color(COLOR_OK)
+            .field(
+                EmbedFieldBuilder::new("Closed by", t.closed_by.as_deref().unwrap_or("staff"))
+                    .inline(),
+            )
+            .field(EmbedFieldBuilder::new("Messages", messages.to_string()).inline());
+    } else {
+        e = e
+            .title(format!("Modmail ticket {} opened", t.code))
+            .color(COLOR_INFO);
+    }
+    e.footer(EmbedFooterBuilder::new(t.code.clone())).build()
+}
+
+/// `punishment_log`: a member blacklisted from modmail (`reason`) or let back.
+pub fn blacklist_entry(user: domain::Snowflake, by: &str, reason: Option<&str>) -> Embed {
+    let e = EmbedBuilder::new()
+        .field(EmbedFieldBuilder::new("Member", format!("<@{user}>")).inline())
+        .field(EmbedFieldBuilder::new("By", by).inline());
+    match reason {
+        Some(r) => e
+            .title("Modmail blacklist")
+            .description(format!("<@{user}> can no longer open modmail tickets."))
+            .color(COLOR_WARN)
+            .field(EmbedFieldBuilder::new("Reason", r)),
+        None => e
+            .title("Modmail blacklist lifted")
+            .description(format!("<@{user}> can open modmail tickets again."))
+            .color(COLOR_OK),
+    }
+    .build()
 }

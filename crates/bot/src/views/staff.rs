@@ -30,12 +30,37 @@ pub fn role_created(key: domain::RoleKey, role: domain::Snowflake, existed: bool
             "`{}` is already mapped to <@&{role}>; nothing created.",
             key.as_str()
         )
+    } else if key == domain::RoleKey::Muted {
+        format!(
+            "Created <@&{role}> and mapped it as `muted`. It is being denied Send Messages, Add Reactions, thread posting and Speak in every channel the bot can manage; channels that refuse are named in `bot_log`."
+        )
     } else {
         format!(
             "Created <@&{role}> and mapped it as `{}`. Move it in the role list if it should sit elsewhere.",
             key.as_str()
         )
     }
+}
+
+/// `bot_log`: the channels a new muted role could not be denied in.
+pub fn muted_refused(role: domain::Snowflake, channels: &[domain::Snowflake]) -> String {
+    let list: Vec<String> = channels
+        .iter()
+        .take(40)
+        .map(|c| format!("<#{c}>"))
+        .collect();
+    let more = channels.len().saturating_sub(list.len());
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        "The muted role <@&{role}> could not be denied Send Messages, Add Reactions and Speak in {} channel{}: {}{more}. Members muted there can still talk; fix the bot's permissions there and set the overwrite by hand.",
+        channels.len(),
+        if channels.len() == 1 { "" } else { "s" },
+        list.join(", ")
+    )
 }
 
 /// /help: the commands the caller may use, by category, one line each.

@@ -12,6 +12,7 @@ use crate::harness::{WAIT, World, footer};
 const ROLE_REMOVE: &str = "DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}";
 
 pub struct Mod {
+    pub security_role: RoleId,
     pub security: UserId,
     pub security2: UserId,
     pub officer: UserId,
@@ -61,6 +62,7 @@ pub async fn setup(w: &World) -> Mod {
         .await;
     assert!(res.is_ok(), "{:?}", res.kind);
     Mod {
+        security_role,
         security,
         security2,
         officer,
@@ -93,7 +95,7 @@ async fn run(w: &World, who: UserId, name: &str, options: Vec<CommandOption>) ->
 }
 
 /// The punishment log entry whose title starts with `title`.
-async fn log_entry(w: &World, m: &Mod, title: &str) -> Message {
+pub async fn log_entry(w: &World, m: &Mod, title: &str) -> Message {
     let sim = &w.sim;
     sim.eventually(WAIT, || {
         sim.messages(m.log).into_iter().find(|msg| {
@@ -636,8 +638,10 @@ async fn help_lists_only_what_the_caller_may_use_and_ping_reports_latency() {
     let security = help(m.security).await;
     assert!(security.contains("/warn") && security.contains("/purge"));
     assert!(!security.contains("/kick") && !security.contains("/setroles"));
+    assert!(security.contains("/modmailreply") && !security.contains("/modmailblacklist"));
     let officer = help(m.officer).await;
     assert!(officer.contains("/kick") && officer.contains("/run"));
+    assert!(officer.contains("/modmailblacklist") && officer.contains("/modmailunblacklist"));
     let admin = help(w.admin).await;
     assert!(admin.contains("/setroles") && admin.contains("/createrole"));
     let res = w
@@ -753,4 +757,192 @@ async fn team_role_follows_staff_roles_and_addrole_respects_levels() {
     })
     .await
     .expect("a staff_updates line for the removal");
+}
+
+#[tokio::test]
+async fn createrole_muted_denies_talking_in_every_channel_and_reports_a_refusal_once() {
+    use discord_sim::perms;
+    let w = World::new(1).await;
+    w.configure().await;
+    let sim = &w.sim;
+    let bot_log = sim.create_channel(w.guild, "bot-log", ChannelKind::Text);
+    let forum = sim.create_channel(w.guild, "modmail", ChannelKind::Forum);
+    // A channel where an administrator took Manage Roles from the bot.
+    let staff_only = sim.create_channel(w.guild, "staff-only", ChannelKind::Text);
+    let bot_role = sim.bot_role(w.guild).unwrap();
+    sim.set_overwrite(staff_only, bot_role.0, 0, 0, perms::MANAGE_ROLES);
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "setchannels",
+            vec![CommandOption::channel("bot_log", bot_log)],
+        )
+        .await;
+    assert!(res.is_ok());
+
+    let text = run(
+        &w,
+        w.admin,
+        "createrole",
+        vec![CommandOption::string("key", "muted")],
+    )
+    .await;
+    assert!(
+        text.contains("Created") && text.contains("`muted`"),
+        "{text}"
+    );
+    let muted = sim
+        .roles(w.guild)
+        .into_iter()
+        .find(|r| r.name == "Muted")
+        .expect("the Muted role")
+        .id;
+    let text_denied = perms::SEND_MESSAGES
+        | perms::ADD_REACTIONS
+        | perms::SEND_MESSAGES_IN_THREADS
+        | perms::CREATE_PUBLIC_THREADS;
+    let deny_of = |c: ChannelId| {
+        sim.overwrites(c)
+            .into_iter()
+            .find(|o| o.id == muted.0 && o.kind == 0)
+            .map(|o| (o.allow, o.deny))
+    };
+    for c in [w.raid, w.raid_log, bot_log, forum] {
+        let got = sim
+            .eventually(WAIT, || deny_of(c))
+            .await
+            .unwrap_or_else(|| panic!("an overwrite for the muted role in {c:?}"));
+        assert_eq!(got, (0, text_denied), "{c:?}");
+    }
+    let voice = sim.eventually(WAIT, || deny_of(w.voice)).await.unwrap();
+    assert_ne!(voice.1 & perms::SPEAK, 0, "voice: Speak denied");
+    // The muted member cannot write there any more, as Discord computes it.
+    let raider = w.raiders[0];
+    sim.set_member_roles(w.guild, raider, &[w.raider_role, muted]);
+    assert_eq!(
+        sim.channel_permissions(w.raid, raider) & perms::SEND_MESSAGES,
+        0
+    );
+
+    // The refusing channel has none, and bot_log says so once.
+    let report = sim
+        .eventually(WAIT, || {
+            sim.messages(bot_log).into_iter().find(|m| {
+                m.embeds
+                    .first()
+                    .is_some_and(|e| e.to_string().contains("muted role"))
+            })
+        })
+        .await
+        .expect("a bot_log entry about the muted role");
+    let said = report.embeds[0].to_string();
+    assert!(said.contains(&format!("<#{}>", staff_only.0)), "{said}");
+    assert!(!said.contains(&format!("<#{}>", w.raid.0)), "{said}");
+    assert!(deny_of(staff_only).is_none());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let reports = sim
+        .messages(bot_log)
+        .iter()
+        .filter(|m| {
+            m.embeds
+                .first()
+                .is_some_and(|e| e.to_string().contains("muted role"))
+        })
+        .count();
+    assert_eq!(reports, 1);
+}
+
+#[tokio::test]
+async fn a_warning_and_a_verification_earn_the_quota_points_the_role_gives_once() {
+    let mut w = World::new(2).await;
+    let m = setup(&w).await;
+    let sim = w.sim.clone();
+    // The admin gives the security role 2.5 quota points per warning and 1 per verification.
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "configquota",
+            vec![CommandOption::role("role", m.security_role)],
+        )
+        .await;
+    let panel = res.message.clone().expect("the quota configuration panel");
+    let modal = sim
+        .press(w.guild, w.admin, w.raid, panel.id, "Moderation points")
+        .await;
+    assert_eq!(modal.kind, ResponseKind::Modal);
+    let saved = sim
+        .submit_modal(
+            w.admin,
+            &modal,
+            &[
+                ("warn", "2.5"),
+                ("suspend", "0"),
+                ("verify", "1"),
+                ("editname", "0"),
+                ("modmail_reply", "0"),
+            ],
+        )
+        .await;
+    assert!(saved.is_ok(), "{:?}", saved.content);
+
+    let text = run(
+        &w,
+        m.security,
+        "warn",
+        vec![
+            CommandOption::user("member", w.raiders[0]),
+            CommandOption::string("reason", "Spam"),
+        ],
+    )
+    .await;
+    assert!(text.contains("P-"), "{text}");
+    let (guild, raid) = (w.guild, w.raid);
+    let stats = |who: UserId| {
+        let sim = sim.clone();
+        async move {
+            let res = sim.run_command(guild, raid, who, "stats", vec![]).await;
+            res.embeds[0].to_string()
+        }
+    };
+    let shown = stats(m.security).await;
+    assert!(shown.contains("**2.5** / 0 this period"), "{shown}");
+
+    let text = run(
+        &w,
+        m.security,
+        "verify",
+        vec![
+            CommandOption::user("member", w.raiders[1]),
+            CommandOption::string("ign", "Blade"),
+        ],
+    )
+    .await;
+    assert!(
+        text.contains("Verified") || text.contains("Blade"),
+        "{text}"
+    );
+    assert!(!text.contains("longer than"), "{text}");
+    let shown = stats(m.security).await;
+    assert!(shown.contains("**3.5** / 0 this period"), "{shown}");
+
+    // Once per action: the punishment's apply job running again after a restart awards
+    // nothing more, and the events name their actions.
+    w.restart_bot().await;
+    let shown = stats(m.security).await;
+    assert!(shown.contains("**3.5** / 0 this period"), "{shown}");
+    let events: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT kind, amount FROM point_event WHERE member_id = $1 ORDER BY event_id",
+    )
+    .bind(m.security.0 as i64)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        vec![("mod_warn".to_owned(), 250), ("mod_verify".to_owned(), 100)]
+    );
 }

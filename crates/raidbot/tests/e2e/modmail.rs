@@ -5,7 +5,7 @@ use discord_sim::{Attachment, ChannelId, ChannelKind, CommandOption, GuildId, Us
 use domain::Snowflake;
 
 use crate::harness::{WAIT, World};
-use crate::moderation::{Mod, answer, setup};
+use crate::moderation::{Mod, answer, log_entry, setup};
 
 /// Maps a modmail forum in the world's guild.
 async fn with_modmail(w: &World) -> (Mod, ChannelId) {
@@ -189,6 +189,21 @@ async fn a_conversation_survives_a_restart_and_staff_reply_and_close() {
         })
         .await;
     assert!(locked.is_some(), "the thread is locked and archived");
+    // Staff see both ends in punishment_log.
+    let opened = log_entry(&w, &m, &format!("Modmail ticket {code} opened")).await;
+    assert!(
+        opened.embeds[0]
+            .to_string()
+            .contains(&format!("<@{}>", raider.0)),
+        "{:?}",
+        opened.embeds
+    );
+    let closed = log_entry(&w, &m, &format!("Modmail ticket {code} closed")).await;
+    let said = closed.embeds[0].to_string();
+    assert!(
+        said.contains("Closed by") && said.contains(&format!("<@{}>", m.security.0)),
+        "{said}"
+    );
 
     // The transcript holds every message both ways, with the attachment.
     let admin = service::Actor::member(Snowflake::new(1).unwrap(), domain::Level::ADMINISTRATOR);
@@ -237,26 +252,25 @@ async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
     let said = staff(
         &w,
         m.officer,
-        "modmail",
-        vec![CommandOption::sub(
-            "blacklist",
-            vec![
-                CommandOption::user("member", raider),
-                CommandOption::string("reason", "spam"),
-            ],
-        )],
+        "modmailblacklist",
+        vec![
+            CommandOption::user("user", raider),
+            CommandOption::string("reason", "spam"),
+        ],
     )
     .await;
     assert!(said.contains("can no longer open"), "{said}");
+    let logged = log_entry(&w, &m, "Modmail blacklist").await.embeds[0].to_string();
+    assert!(
+        logged.contains("spam") && logged.contains(&format!("<@{}>", m.officer.0)),
+        "{logged}"
+    );
     // Security may not blacklist.
     let refused = staff(
         &w,
         m.security,
-        "modmail",
-        vec![CommandOption::sub(
-            "unblacklist",
-            vec![CommandOption::user("member", raider)],
-        )],
+        "modmailunblacklist",
+        vec![CommandOption::user("user", raider)],
     )
     .await;
     assert!(refused.contains("Officer"), "{refused}");
@@ -276,14 +290,12 @@ async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
     let said = staff(
         &w,
         m.officer,
-        "modmail",
-        vec![CommandOption::sub(
-            "unblacklist",
-            vec![CommandOption::user("member", raider)],
-        )],
+        "modmailunblacklist",
+        vec![CommandOption::user("user", raider)],
     )
     .await;
     assert!(said.contains("can open modmail tickets again"), "{said}");
+    log_entry(&w, &m, "Modmail blacklist lifted").await;
     w.sim.send_dm(raider, "let me in", vec![]);
     dm_containing(&w, raider, "Reply `yes`").await;
 }
@@ -325,4 +337,118 @@ async fn a_thread_deleted_by_hand_loses_nothing() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(relayed, "both messages kept in the transcript");
+}
+
+#[tokio::test]
+async fn staff_reply_by_typing_in_the_thread_with_the_prefix() {
+    let w = World::new(1).await;
+    let (m, forum) = with_modmail(&w).await;
+    let raider = w.raiders[0];
+    w.sim.send_dm(raider, "my key was not counted", vec![]);
+    dm_containing(&w, raider, "Reply `yes`").await;
+    w.sim.send_dm(raider, "yes", vec![]);
+    let code = ticket_code(&dm_containing(&w, raider, "is open").await);
+    let (thread, texts) = thread_with(&w, forum, "my key was not counted").await;
+    assert!(
+        texts.iter().any(|t| t.contains("`!r <your reply>`")),
+        "the opening post says how to answer: {texts:?}"
+    );
+
+    // Without the prefix: staff talk among themselves, the member gets nothing.
+    w.sim
+        .send_message(m.security, thread, "checking the run log first");
+    // With it: the member gets the reply by DM and the staff message gets a ✅.
+    let typed = w
+        .sim
+        .send_message(m.security, thread, "!r Found it, your key is counted now.");
+    dm_containing(&w, raider, "your key is counted now").await;
+    let confirmed = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim
+                .message(thread, typed)
+                .filter(|msg| msg.reactions.iter().any(|r| r == "✅"))
+        })
+        .await;
+    assert!(confirmed.is_some(), "the reply is confirmed with ✅");
+    assert!(
+        !w.sim
+            .dms(raider)
+            .iter()
+            .any(|d| d.content.contains("checking the run log")),
+        "messages without the prefix stay among staff"
+    );
+
+    // The transcript holds it like a /modmailreply, once even if Discord delivers the
+    // message again.
+    let g = guild_of(&w);
+    let admin = service::Actor::member(Snowflake::new(1).unwrap(), domain::Level::ADMINISTRATOR);
+    let security = service::Actor::member(
+        Snowflake::new(m.security.0).unwrap(),
+        domain::RoleKey::Security.level().unwrap(),
+    );
+    let again = service::modmail::reply(
+        &w.db.pool,
+        g,
+        &security,
+        "<@security>",
+        &code,
+        "Found it, your key is counted now.",
+        Some(Snowflake::new(typed.0).unwrap()),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(again.code(), "duplicate_reply");
+    let (_, messages) = service::modmail::transcript(&w.db.pool, g, &admin, &code)
+        .await
+        .unwrap();
+    let bodies: Vec<(&str, &str)> = messages
+        .iter()
+        .map(|m| (m.direction.as_str(), m.body.as_str()))
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![
+            ("member", "my key was not counted"),
+            ("staff", "Found it, your key is counted now."),
+        ]
+    );
+    assert_eq!(messages[1].author_id.map(|a| a.get()), Some(m.security.0));
+
+    // An organizer is below the level /modmailreply needs: told so, nothing is sent.
+    let denied = w.sim.send_message(w.organizer, thread, "!r hi there");
+    let note = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim.messages(thread).into_iter().find(|msg| {
+                msg.author_id != w.organizer && msg.content.contains("Not sent to the member")
+            })
+        })
+        .await
+        .expect("a refusal in the thread");
+    assert!(note.content.contains("Security"), "{}", note.content);
+    assert!(w.sim.message(thread, denied).unwrap().reactions.is_empty());
+
+    // Closed DMs: the staff member is told in the thread.
+    w.sim.set_dms_closed(raider, true);
+    w.sim.send_message(m.security, thread, "!r Anything else?");
+    let warned = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim
+                .messages(thread)
+                .into_iter()
+                .find(|msg| msg.content.contains("Not delivered to the member"))
+        })
+        .await
+        .expect("a note that the DM failed");
+    assert!(
+        warned.content.contains("DMs are closed"),
+        "{}",
+        warned.content
+    );
+    let (_, messages) = service::modmail::transcript(&w.db.pool, g, &admin, &code)
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 3, "kept in the transcript");
 }
