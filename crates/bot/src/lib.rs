@@ -197,11 +197,12 @@ pub async fn run(
     gateway
 }
 
-/// Folds awards' pending summary deltas every [`service::quota::FOLD_EVERY`] until
-/// `shutdown`, and once more on the way out.
+/// Folds awards' pending summary deltas (and vacuums the summaries when due) every
+/// [`service::quota::FOLD_EVERY`] until `shutdown`, and folds once more on the way out.
 async fn fold_points(pool: PgPool, shutdown: CancellationToken) {
+    let mut folder = service::quota::Folder::default();
     loop {
-        if let Err(e) = service::quota::fold_pending(&pool).await {
+        if let Err(e) = folder.tick(&pool).await {
             tracing::warn!(error = %e, "folding point deltas failed; retrying");
         }
         tokio::select! {

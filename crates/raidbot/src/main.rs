@@ -93,6 +93,14 @@ enum BenchCommand {
         /// Reader tasks (leaderboard + /stats in a loop) while awards are measured.
         #[arg(long, default_value_t = 2)]
         readers: usize,
+        /// Reads per second the readers make together (0: as fast as they can, which on
+        /// a small machine takes all its cores).
+        #[arg(long, default_value_t = 0)]
+        reads_per_second: u32,
+        /// Pause between measured awards in ms (0: back to back, a backlog test rather
+        /// than one award's latency).
+        #[arg(long, default_value_t = 100)]
+        award_interval_ms: u64,
         /// Measure an existing bench database kept with --keep (no seeding).
         #[arg(long)]
         reuse: Option<String>,
@@ -185,6 +193,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     iterations,
                     keep,
                     readers,
+                    reads_per_second,
+                    award_interval_ms,
                     reuse,
                 },
         } => {
@@ -194,6 +204,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 iterations,
                 keep,
                 readers,
+                reads_per_second,
+                award_interval: std::time::Duration::from_millis(award_interval_ms),
                 reuse,
             };
             raidbot::bench::leaderboard(&config.database_url, opts).await

@@ -6,7 +6,9 @@
 //! player's page has a `.player-not-found` element (under the heading "Sorry, but we
 //! either:") instead. Checked against real saved pages of found players
 //! (`tests/real_pages.rs`); the not-found and private pages are known only from public
-//! scrapers. Nothing here logs page content.
+//! scrapers, so a page that lists "not seen" and "private" together is `not_found` (the
+//! member is told both causes) and only a page giving privacy alone is `private`. Nothing
+//! here logs page content.
 
 use scraper::{ElementRef, Html, Selector};
 use serde::Serialize;
@@ -115,7 +117,15 @@ pub fn parse_player_page(html: &str) -> Page {
             .find(|a| a.value().classes().any(|c| c == "col-md-12"))
             .unwrap_or(nf);
         let message = text(&block).to_lowercase();
-        return if message.contains("private") || message.contains("hidden") {
+        // RealmEye does not say which of its reasons applies when it lists several ("we
+        // either have not seen this player, or the profile is private"): such a page is
+        // not_found, and the member's answer names both causes. Only a page that gives
+        // privacy as the one reason is private.
+        let private = message.contains("private") || message.contains("hidden");
+        let unknown = ["seen", "know", "no data", "not yet", "spelled"]
+            .iter()
+            .any(|w| message.contains(w));
+        return if private && !unknown {
             Page::Private
         } else {
             Page::NotFound
@@ -268,6 +278,15 @@ mod tests {
         let html = "<div class=\"container\"><div class=\"row\"><div class=\"col-md-12\">\
             <h2>Sorry, but we either:</h2><ul><li>do not know this player</li></ul>\
             </div></div></div>";
+        assert_eq!(parse_player_page(html), Page::NotFound);
+    }
+
+    /// Synthetic: a "sorry" page giving both reasons at once cannot say which applies.
+    #[test]
+    fn a_page_giving_both_reasons_is_not_found_not_private() {
+        let html = "<div class=\"container\"><div class=\"row\"><div class=\"col-md-12\">\
+            <h2>Sorry, but we either:</h2><ul><li>have not seen \"Someone\" yet,</li>\
+            <li>or \"Someone\" has a private profile.</li></ul></div></div></div>";
         assert_eq!(parse_player_page(html), Page::NotFound);
     }
 

@@ -75,6 +75,32 @@ async fn organizer_value(
 
 /// How often the bot folds pending summary deltas (see [`fold_pending`]).
 pub const FOLD_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// Folded deltas after which the summary tables are vacuumed (see [`Folder`]).
+pub const VACUUM_AFTER: i64 = 20_000;
+
+/// The background upkeep of point summaries, one per process that runs it: folds pending
+/// deltas, and vacuums the summary tables after [`VACUUM_AFTER`] folded deltas. Folds
+/// update summary rows in place; until a vacuum marks their pages all-visible again,
+/// leaderboard counts and ranks must visit the heap (several times slower), and the
+/// constantly emptied delta table keeps its dead rows. Vacuuming here keeps reads fast
+/// without depending on the server's autovacuum settings (it may be off).
+#[derive(Debug, Default)]
+pub struct Folder {
+    since_vacuum: i64,
+}
+
+impl Folder {
+    /// One round: fold, then vacuum when due. Returns how many deltas were folded.
+    pub async fn tick(&mut self, pool: &PgPool) -> Result<i64> {
+        let folded = fold_pending(pool).await?;
+        self.since_vacuum += folded;
+        if self.since_vacuum >= VACUUM_AFTER {
+            self.since_vacuum = 0;
+            sp::vacuum_sums(pool).await?;
+        }
+        Ok(folded)
+    }
+}
 
 /// Folds every guild's pending summary deltas into the summaries, one transaction per
 /// guild. Reads are exact either way; folding keeps the pending rows few, so reads stay

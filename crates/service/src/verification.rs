@@ -807,7 +807,7 @@ pub async fn check(
             "Your RealmEye profile {url} is private, so I cannot read its description. Make it public (RealmEye → Settings → Privacy: show your profile), then press **Done** again."
         )),
         Lookup::NotFound => Some(format!(
-            "RealmEye does not know a player named **{ign}** ({url}). Check the spelling, or if you are new, log in to the game once and wait for RealmEye to list you, then press **Done** again."
+            "RealmEye shows no profile for **{ign}** ({url}). Either the name is not spelled exactly as in the game, or the profile is private (make it public: RealmEye → Settings → Privacy), or RealmEye has not seen you yet (log in to the game once and wait a little). Fix whichever applies, then press **Done** again."
         )),
         Lookup::Unavailable(why) => Some(format!(
             "RealmEye cannot be reached right now ({why}). Nothing is lost: wait a minute and press **Done** again."

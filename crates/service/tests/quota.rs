@@ -694,6 +694,45 @@ async fn assert_sums_match_events(pool: &PgPool) {
         mismatches.is_empty(),
         "sums differ from events: {mismatches:?}"
     );
+    // The same per dungeon, all time (what /stats lists).
+    let mismatches: Vec<(i64, String, i16, i64, i64)> = sqlx::query_as(
+        "WITH contrib AS (
+            SELECT guild_id, member_id, dungeon_code,
+                   CASE currency WHEN 'raider' THEN 1 ELSE 2 END::smallint AS metric,
+                   amount AS v FROM point_event
+            UNION ALL
+            SELECT guild_id, member_id, dungeon_code,
+                   CASE WHEN kind IN ('run_organized', 'run_logged') THEN 3
+                        WHEN kind = 'run_completed' THEN 4
+                        WHEN kind IN ('key_popped', 'key_logged') THEN 5
+                        ELSE 6 END::smallint, units
+            FROM point_event
+            WHERE kind IN ('run_organized', 'run_logged', 'run_completed', 'key_popped',
+                           'key_logged', 'mod_verify')
+         ), expected AS (
+            SELECT guild_id, member_id, dungeon_code, metric, sum(v)::bigint AS v
+            FROM contrib WHERE dungeon_code IS NOT NULL GROUP BY 1, 2, 3, 4
+         )
+         SELECT coalesce(e.member_id, s.member_id), coalesce(e.dungeon_code, s.dungeon_code),
+                coalesce(e.metric, s.metric), coalesce(e.v, 0), coalesce(s.value, 0)
+         FROM expected e FULL JOIN (
+            SELECT guild_id, member_id, dungeon_code, metric, sum(value)::bigint AS value FROM (
+                SELECT guild_id, member_id, dungeon_code, metric, value FROM point_dungeon_sum
+                UNION ALL
+                SELECT guild_id, member_id, dungeon_code, metric, delta FROM point_sum_delta
+                WHERE scope = 0 AND dungeon_code IS NOT NULL) u
+            GROUP BY 1, 2, 3, 4) s
+           ON s.guild_id = e.guild_id AND s.member_id = e.member_id
+          AND s.dungeon_code = e.dungeon_code AND s.metric = e.metric
+         WHERE coalesce(e.v, 0) <> coalesce(s.value, 0)",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(
+        mismatches.is_empty(),
+        "per-dungeon sums differ from events: {mismatches:?}"
+    );
     let outside: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM point_event e JOIN point_period p
            ON p.guild_id = e.guild_id AND p.period_id = e.period_id
@@ -761,7 +800,7 @@ proptest! {
                            PointKind::Moderation(domain::quota::ModAction::Verify)][usize::from(o.kind)],
                     amount: Points(o.amount),
                     units: o.units,
-                    dungeon_code: Some("shatters".into()),
+                    dungeon_code: Some(["shatters", "nest", "oryx_3"][(o.hours % 3) as usize].into()),
                     source: format!("src:{}", o.source),
                 }).collect();
                 // Within one call a repeated key would be one row: keep the first.
@@ -786,6 +825,8 @@ proptest! {
             assert_eq!(pending, 0, "a fold leaves no delta behind");
             assert_sums_match_events(&t.pool).await;
             assert_eq!(board_reads(&t.pool).await, before, "folding changed what readers see");
+            sp::vacuum_sums(&t.pool).await.unwrap();
+            assert_eq!(board_reads(&t.pool).await, before, "vacuuming changed what readers see");
         });
     }
 }
@@ -859,6 +900,18 @@ async fn board_reads(pool: &PgPool) -> Vec<String> {
                 ));
             }
         }
+    }
+    // /stats per dungeon, for every member.
+    let members: Vec<i64> =
+        sqlx::query_scalar("SELECT DISTINCT member_id FROM point_event ORDER BY 1")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    for m in members {
+        let lines = sp::member_dungeons(&mut conn, sf(GUILD), sf(m as u64))
+            .await
+            .unwrap();
+        out.push(format!("{m} {lines:?}"));
     }
     out
 }

@@ -148,17 +148,18 @@ async fn write_events(
             ON CONFLICT (guild_id, source, member_id, kind) DO NOTHING
             RETURNING member_id, currency, kind, amount, units, source),
          deltas AS (
-            SELECT v.metric, ins.member_id, v.delta
+            SELECT v.metric, ins.member_id, x.d AS dungeon, v.delta
             FROM ins JOIN x ON x.m = ins.member_id AND x.k = ins.kind AND x.s = ins.source
             CROSS JOIN LATERAL (VALUES (x.pm, ins.amount), (x.cm, ins.units::bigint)) AS v(metric, delta)
             WHERE v.metric IS NOT NULL),
          sums AS (
-            SELECT sc.scope, d.metric, d.member_id, sum(d.delta)::bigint AS value
+            SELECT sc.scope, d.metric, d.member_id, d.dungeon, sum(d.delta)::bigint AS value
             FROM deltas d CROSS JOIN (SELECT 0::bigint AS scope UNION ALL SELECT period_id FROM p) sc
-            GROUP BY sc.scope, d.metric, d.member_id),
+            GROUP BY sc.scope, d.metric, d.member_id, d.dungeon),
          up AS (
-            INSERT INTO point_sum_delta (guild_id, scope, metric, member_id, delta, reached_at)
-            SELECT $1, scope, metric, member_id, value, $4 FROM sums)
+            INSERT INTO point_sum_delta (guild_id, scope, metric, member_id, dungeon_code, delta,
+                                         reached_at)
+            SELECT $1, scope, metric, member_id, dungeon, value, $4 FROM sums)
          SELECT member_id, currency, kind, amount, units, true AS written FROM ins
          UNION ALL
          SELECT NULL, NULL, NULL, NULL, NULL, false WHERE EXISTS (SELECT 1 FROM p)",
@@ -208,7 +209,7 @@ pub async fn fold_deltas(conn: &mut PgConnection, guild: Snowflake) -> Result<i6
     Ok(sqlx::query_scalar(
         "WITH gone AS (
             DELETE FROM point_sum_delta WHERE guild_id = $1
-            RETURNING scope, metric, member_id, delta, reached_at),
+            RETURNING scope, metric, member_id, dungeon_code, delta, reached_at),
          agg AS (
             SELECT scope, metric, member_id, sum(delta)::bigint AS value,
                    coalesce(max(reached_at) FILTER (WHERE delta <> 0), '-infinity') AS reached_at
@@ -220,12 +221,41 @@ pub async fn fold_deltas(conn: &mut PgConnection, guild: Snowflake) -> Result<i6
             ON CONFLICT (guild_id, scope, metric, member_id) DO UPDATE SET
                value = point_sum.value + EXCLUDED.value,
                reached_at = CASE WHEN EXCLUDED.reached_at > '-infinity'
-                                 THEN EXCLUDED.reached_at ELSE point_sum.reached_at END)
+                                 THEN EXCLUDED.reached_at ELSE point_sum.reached_at END
+            RETURNING scope, metric, member_id, value),
+         moved AS (
+            SELECT up.scope, up.metric,
+                   sum((up.value <> 0)::int - ((up.value - agg.value) <> 0)::int)::bigint AS n
+            FROM up JOIN agg USING (scope, metric, member_id)
+            GROUP BY up.scope, up.metric),
+         board AS (
+            INSERT INTO point_board (guild_id, scope, metric, members)
+            SELECT $1, scope, metric, n FROM moved WHERE n <> 0
+            ORDER BY scope, metric
+            ON CONFLICT (guild_id, scope, metric) DO UPDATE SET
+               members = point_board.members + EXCLUDED.members),
+         per_dungeon AS (
+            INSERT INTO point_dungeon_sum (guild_id, member_id, dungeon_code, metric, value)
+            SELECT $1, member_id, dungeon_code, metric, sum(delta)::bigint FROM gone
+            WHERE scope = 0 AND dungeon_code IS NOT NULL
+            GROUP BY member_id, dungeon_code, metric
+            ORDER BY member_id, dungeon_code, metric
+            ON CONFLICT (guild_id, member_id, dungeon_code, metric) DO UPDATE SET
+               value = point_dungeon_sum.value + EXCLUDED.value)
          SELECT count(*) FROM gone",
     )
     .bind(guild.db())
     .fetch_one(conn)
     .await?)
+}
+
+/// Vacuums the summary tables (outside any transaction, as VACUUM must run), skipping a
+/// table another session has locked.
+pub async fn vacuum_sums(pool: &crate::PgPool) -> Result<()> {
+    sqlx::query("VACUUM (SKIP_LOCKED) point_sum_delta, point_sum, point_dungeon_sum, point_board")
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// Guilds with deltas waiting to be folded.
@@ -1025,8 +1055,8 @@ pub async fn leaderboard_size(
 ) -> Result<i64> {
     let sql = format!(
         "WITH {PENDING}
-         SELECT (SELECT count(*) FROM point_sum
-                 WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value <> 0)
+         SELECT coalesce((SELECT members FROM point_board
+                          WHERE guild_id = $1 AND scope = $2 AND metric = $3), 0)
               + coalesce((SELECT sum((value <> 0)::int - (old <> 0)::int) FROM pd), 0)::bigint"
     );
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -1115,25 +1145,37 @@ pub struct DungeonLine {
     pub raider_points: Points,
 }
 
+/// The member's all-time totals per dungeon, most runs (organized + completed) first.
 pub async fn member_dungeons(
     conn: &mut PgConnection,
     guild: Snowflake,
     member: Snowflake,
 ) -> Result<Vec<DungeonLine>> {
+    // Folded per-dungeon sums plus the member's pending all-time deltas.
     let rows = sqlx::query(
-        "SELECT dungeon_code,
-            coalesce(sum(units) FILTER (WHERE kind IN ('run_organized', 'run_logged')), 0)::bigint AS org,
-            coalesce(sum(units) FILTER (WHERE kind = 'run_completed'), 0)::bigint AS comp,
-            coalesce(sum(units) FILTER (WHERE kind IN ('key_popped', 'key_logged')), 0)::bigint AS keys,
-            coalesce(sum(amount) FILTER (WHERE currency = 'quota'), 0)::bigint AS quota,
-            coalesce(sum(amount) FILTER (WHERE currency = 'raider'), 0)::bigint AS raider
-         FROM point_event
-         WHERE guild_id = $1 AND member_id = $2 AND dungeon_code IS NOT NULL
-         GROUP BY dungeon_code
-         ORDER BY 2 + 3 DESC, dungeon_code",
+        "SELECT * FROM (SELECT dungeon_code,
+            coalesce(sum(value) FILTER (WHERE metric = $4), 0)::bigint AS org,
+            coalesce(sum(value) FILTER (WHERE metric = $5), 0)::bigint AS comp,
+            coalesce(sum(value) FILTER (WHERE metric = $6), 0)::bigint AS keys,
+            coalesce(sum(value) FILTER (WHERE metric = $7), 0)::bigint AS quota,
+            coalesce(sum(value) FILTER (WHERE metric = $8), 0)::bigint AS raider
+         FROM (
+            SELECT dungeon_code, metric, value FROM point_dungeon_sum
+            WHERE guild_id = $1 AND member_id = $2
+            UNION ALL
+            SELECT dungeon_code, metric, delta FROM point_sum_delta
+            WHERE guild_id = $1 AND scope = $3 AND member_id = $2 AND dungeon_code IS NOT NULL) s
+         GROUP BY dungeon_code) t
+         ORDER BY org + comp DESC, dungeon_code",
     )
     .bind(guild.db())
     .bind(member.db())
+    .bind(ALL_TIME)
+    .bind(Metric::RunsOrganized.code())
+    .bind(Metric::RunsCompleted.code())
+    .bind(Metric::KeysPopped.code())
+    .bind(Metric::QuotaPoints.code())
+    .bind(Metric::RaiderPoints.code())
     .fetch_all(conn)
     .await?;
     rows.iter()

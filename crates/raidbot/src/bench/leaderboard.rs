@@ -30,6 +30,10 @@ pub struct Options {
     pub keep: bool,
     /// Concurrent reader tasks while awards are measured.
     pub readers: usize,
+    /// Reads per second of all readers together; 0 for as fast as they can.
+    pub reads_per_second: u32,
+    /// Pause between measured awards (runs ending one after another, not all at once).
+    pub award_interval: Duration,
     /// Measure an existing bench database (from `--keep`) instead of seeding a new one.
     pub reuse: Option<String>,
 }
@@ -49,6 +53,10 @@ struct Figures {
 impl Figures {
     fn p(&mut self, q: f64) -> f64 {
         percentile(&mut self.samples, q)
+    }
+    /// p99 rounded, or nothing when no sample was taken (no readers).
+    fn p99_if_any(&mut self) -> Option<f64> {
+        (!self.samples.is_empty()).then(|| round(self.p(0.99)))
     }
     fn line(&mut self) -> String {
         let (p50, p99, max) = (self.p(0.5), self.p(0.99), self.p(1.0));
@@ -210,35 +218,62 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
     for r in 0..opts.readers as u64 {
         let (pool, stop, actor) = (pool.clone(), stop.clone(), actor.clone());
         let members = opts.members as u64;
+        // Each round is two reads (a leaderboard page and a /stats).
+        let pace = (opts.reads_per_second > 0).then(|| {
+            Duration::from_secs_f64(2.0 * opts.readers as f64 / f64::from(opts.reads_per_second))
+        });
         readers.push(tokio::spawn(async move {
+            let (mut boards, mut stats) = (Vec::new(), Vec::new());
             let mut i = r;
+            let mut next = Instant::now();
             while !stop.load(Ordering::Relaxed) {
+                if let Some(pace) = pace {
+                    next += pace;
+                    tokio::time::sleep_until(next.into()).await;
+                }
                 i = i
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                let _ = service::quota::leaderboard(
+                let period = if i % 2 == 0 {
+                    PeriodChoice::Current
+                } else {
+                    PeriodChoice::AllTime
+                };
+                let t = Instant::now();
+                let page = ((i >> 33) % 100 * 25) as i64;
+                let ok = service::quota::leaderboard(
                     &pool,
                     guild,
                     &actor,
                     Metric::RaiderPoints,
-                    PeriodChoice::Current,
-                    ((i >> 33) % 100 * 25) as i64,
+                    period,
+                    page,
                     25,
                 )
-                .await;
+                .await
+                .is_ok();
+                if ok {
+                    boards.push(t.elapsed());
+                }
                 if let Ok(m) = Snowflake::from_db(MEMBER_BASE + ((i >> 20) % members) as i64) {
-                    let _ = service::quota::stats(&pool, guild, &actor, m).await;
+                    let t = Instant::now();
+                    if service::quota::stats(&pool, guild, &actor, m).await.is_ok() {
+                        stats.push(t.elapsed());
+                    }
                 }
             }
+            (boards, stats)
         }));
     }
-    // The bot folds awards' summary deltas in the background; so does the bench.
+    // The bot folds awards' summary deltas (and vacuums) in the background; so does the
+    // bench.
     let folder = {
         let (pool, stop) = (pool.clone(), stop.clone());
         tokio::spawn(async move {
+            let mut folder = service::quota::Folder::default();
             let mut folded = 0;
             while !stop.load(Ordering::Relaxed) {
-                folded += service::quota::fold_pending(&pool).await.unwrap_or(0);
+                folded += folder.tick(&pool).await.unwrap_or(0);
                 tokio::time::sleep(service::quota::FOLD_EVERY).await;
             }
             folded + service::quota::fold_pending(&pool).await.unwrap_or(0)
@@ -246,6 +281,10 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
     };
     let mut award = Figures {
         name: "award run (organizer + 50 raiders)",
+        samples: Vec::with_capacity(n),
+    };
+    let mut award_commit = Figures {
+        name: "  award with its commit",
         samples: Vec::with_capacity(n),
     };
     let mut end = Figures {
@@ -257,6 +296,9 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
         samples: Vec::with_capacity(n),
     };
     for i in 0..n as i64 {
+        if i > 0 && !opts.award_interval.is_zero() {
+            tokio::time::sleep(opts.award_interval).await;
+        }
         let run = prepare_run(&pool, guild, opts.members, i).await?;
         let t = Instant::now();
         let mut tx = pool.begin().await?;
@@ -269,13 +311,25 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
         let c = Instant::now();
         tx.commit().await?;
         commit.samples.push(c.elapsed());
-        award.samples.push(a.elapsed());
+        award.samples.push(c - a);
+        award_commit.samples.push(a.elapsed());
         end.samples.push(t.elapsed());
         anyhow::ensure!(written == 51, "awarded {written}");
     }
     stop.store(true, Ordering::Relaxed);
+    let mut boards_during = Figures {
+        name: "leaderboard while awarding",
+        samples: Vec::new(),
+    };
+    let mut stats_during = Figures {
+        name: "/stats while awarding",
+        samples: Vec::new(),
+    };
     for r in readers {
-        let _ = r.await;
+        if let Ok((b, s)) = r.await {
+            boards_during.samples.extend(b);
+            stats_during.samples.extend(s);
+        }
     }
     let folded = folder.await.unwrap_or(0);
     anyhow::ensure!(
@@ -290,8 +344,13 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
     println!("{}", all.line());
     println!("{}", stats.line());
     println!("{}", panel.line());
+    if !boards_during.samples.is_empty() {
+        println!("{}", boards_during.line());
+        println!("{}", stats_during.line());
+    }
     println!("{}", award.line());
     println!("{}", commit.line());
+    println!("{}", award_commit.line());
     println!("{}", end.line());
     println!(
         "{}",
@@ -308,6 +367,14 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
             "panel_p99_ms": round(panel.p(0.99)),
             "award_p50_ms": round(award.p(0.5)),
             "award_p99_ms": round(award.p(0.99)),
+            "award_with_commit_p50_ms": round(award_commit.p(0.5)),
+            "award_with_commit_p99_ms": round(award_commit.p(0.99)),
+            "commit_p99_ms": round(commit.p(0.99)),
+            "readers": opts.readers,
+            "reads_per_second": opts.reads_per_second,
+            "award_interval_ms": opts.award_interval.as_millis() as u64,
+            "leaderboard_while_awarding_p99_ms": boards_during.p99_if_any(),
+            "stats_while_awarding_p99_ms": stats_during.p99_if_any(),
             "end_run_p99_ms": round(end.p(0.99)),
         })
     );
@@ -389,7 +456,7 @@ async fn seed(pool: &PgPool, opts: &Options) -> anyhow::Result<()> {
     sqlx::raw_sql(
         "ALTER TABLE point_event DROP CONSTRAINT point_event_guild_id_source_member_id_kind_key;
          ALTER TABLE point_event DROP CONSTRAINT point_event_pkey;
-         DROP INDEX point_event_by_member;
+         DROP INDEX point_event_quota_by_member;
          ALTER TABLE point_sum DROP CONSTRAINT point_sum_pkey; DROP INDEX point_sum_rank;",
     )
     .execute(&mut *c)
@@ -430,11 +497,25 @@ async fn seed(pool: &PgPool, opts: &Options) -> anyhow::Result<()> {
                     member_id, units, created_at
              FROM point_event, LATERAL (VALUES (0::bigint), (period_id)) s(scope)
          ) x GROUP BY 1, 2, 3, 4;
+         INSERT INTO point_dungeon_sum (guild_id, member_id, dungeon_code, metric, value)
+         SELECT guild_id, member_id, dungeon_code, metric, sum(v) FROM (
+             SELECT guild_id, member_id, dungeon_code,
+                    CASE currency WHEN 'raider' THEN 1 ELSE 2 END AS metric, amount AS v
+             FROM point_event
+             UNION ALL
+             SELECT guild_id, member_id, dungeon_code, CASE WHEN kind = 'run_organized' THEN 3
+                                                            WHEN kind = 'run_completed' THEN 4
+                                                            ELSE 5 END, units
+             FROM point_event
+         ) x GROUP BY 1, 2, 3, 4;
+         INSERT INTO point_board (guild_id, scope, metric, members)
+         SELECT guild_id, scope, metric, count(*) FILTER (WHERE value <> 0)
+         FROM point_sum GROUP BY 1, 2, 3;
          ALTER TABLE point_event ADD PRIMARY KEY (guild_id, event_id);
          ALTER TABLE point_event ADD CONSTRAINT point_event_guild_id_source_member_id_kind_key
              UNIQUE (guild_id, source, member_id, kind);
-         CREATE INDEX point_event_by_member ON point_event (guild_id, member_id, currency, created_at)
-             INCLUDE (amount, units, kind, dungeon_code);
+         CREATE INDEX point_event_quota_by_member ON point_event (guild_id, member_id, created_at)
+             INCLUDE (amount) WHERE currency = 'quota';
          ALTER TABLE point_sum ADD PRIMARY KEY (guild_id, scope, metric, member_id);
          CREATE INDEX point_sum_rank ON point_sum (guild_id, scope, metric, value DESC, reached_at, member_id);",
     )
