@@ -890,6 +890,19 @@ async fn board_reads(pool: &PgPool) -> Vec<String> {
                     .await
                     .unwrap();
                 assert_eq!(rank_of, above + 1);
+                // Both ways of counting: from the top, and from the bottom.
+                for probe in [0, 1] {
+                    let counted =
+                        sp::rank_counting(&mut conn, sf(GUILD), scope, metric, truth, probe)
+                            .await
+                            .unwrap();
+                    assert_eq!(
+                        counted,
+                        above + 1,
+                        "rank of {} probing {probe}",
+                        r.member_id
+                    );
+                }
                 let sums = sp::member_sums(&mut conn, sf(GUILD), scope, r.member_id)
                     .await
                     .unwrap();

@@ -1108,7 +1108,10 @@ pub async fn member_sums(
     Ok(out)
 }
 
-/// The member's rank on a leaderboard (ties share it), if they are on it.
+/// Members above this many are counted from the other end (see [`rank_counting`]).
+pub const RANK_PROBE: i64 = 2_000;
+
+/// The rank `value` would have: 1 + members with more (ties share a rank).
 pub async fn rank_of(
     conn: &mut PgConnection,
     guild: Snowflake,
@@ -1116,13 +1119,52 @@ pub async fn rank_of(
     metric: Metric,
     value: i64,
 ) -> Result<i64> {
+    rank_counting(conn, guild, scope, metric, value, RANK_PROBE).await
+}
+
+/// [`rank_of`], counting at most `probe` members above `value`; past that (most members
+/// of a large board sit low, so most are above) it counts those at or below instead and
+/// takes them from the board's size, in one statement so both come from one snapshot.
+pub async fn rank_counting(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    scope: i64,
+    metric: Metric,
+    value: i64,
+    probe: i64,
+) -> Result<i64> {
     let sql = format!(
         "WITH {PENDING}
-         SELECT (SELECT count(*) FROM point_sum
-                 WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value > $4
+         SELECT (SELECT count(*) FROM (
+                    SELECT 1 FROM point_sum
+                    WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value > $4
+                      AND value <> 0
+                    LIMIT $5) a) AS folded,
+                coalesce((SELECT sum((value > $4 AND value <> 0)::int
+                                     - (old > $4 AND old <> 0)::int) FROM pd), 0)::bigint AS adj"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(scope)
+        .bind(metric.code())
+        .bind(value)
+        .bind(probe)
+        .fetch_one(&mut *conn)
+        .await?;
+    let (folded, adj): (i64, i64) = (row.try_get("folded")?, row.try_get("adj")?);
+    if folded < probe {
+        return Ok(folded + adj + 1);
+    }
+    let sql = format!(
+        "WITH {PENDING}
+         SELECT coalesce((SELECT members FROM point_board
+                          WHERE guild_id = $1 AND scope = $2 AND metric = $3), 0)
+              + coalesce((SELECT sum((value <> 0)::int - (old <> 0)::int) FROM pd), 0)
+              - (SELECT count(*) FROM point_sum
+                 WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value <= $4
                    AND value <> 0)
-              + coalesce((SELECT sum((value > $4 AND value <> 0)::int
-                                     - (old > $4 AND old <> 0)::int) FROM pd), 0)::bigint"
+              - coalesce((SELECT sum((value <= $4 AND value <> 0)::int
+                                     - (old <= $4 AND old <> 0)::int) FROM pd), 0)"
     );
     let above: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
