@@ -7,7 +7,7 @@ use serde_json::json;
 use store::{PgPool, guild_config, logs};
 
 use crate::tasks::{self, LogEvent};
-use crate::{Actor, Result};
+use crate::{Actor, Result, ServiceError};
 use domain::roles::member_level;
 
 /// The actor behind a Discord interaction: their level is the highest role key whose
@@ -63,6 +63,50 @@ fn as_strings<K: Copy, F: Fn(K) -> &'static str>(
         .iter()
         .map(|(k, v)| (name(*k).to_owned(), v.map(|s| s.to_string())))
         .collect()
+}
+
+/// How long this server's runs last before they end by themselves, in minutes; with
+/// `Some`, changes it first (administrators; 1 minute to 24 hours, as a run's own
+/// duration). Runs already posted keep their end time. Returns (before, after).
+pub async fn run_auto_end(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    minutes: Option<i32>,
+) -> Result<(i32, i32)> {
+    actor.require(RoleKey::Administrator)?;
+    if let Some(m) = minutes
+        && !(1..=crate::runs::MAX_DURATION_MINUTES).contains(&m)
+    {
+        return Err(ServiceError::invalid(
+            "invalid_auto_end",
+            "Runs can end by themselves after 1 minute to 24 hours (1440 minutes).",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let before = guild_config::run_auto_end_minutes(&mut tx, guild).await?;
+    let after = minutes.unwrap_or(before);
+    if after != before {
+        guild_config::set_run_auto_end_minutes(&mut tx, guild, after).await?;
+        logs::record_audit(
+            &mut tx,
+            guild,
+            &actor.audit(),
+            "set_run_auto_end",
+            json!({ "minutes": before }),
+            json!({ "minutes": after }),
+        )
+        .await?;
+        let event = LogEvent::AutoEndChanged {
+            by: actor.label.clone(),
+            before,
+            after,
+        };
+        tasks::log(&mut tx, guild, ChannelKey::BotLog, event).await?;
+    }
+    tx.commit().await?;
+    Ok((before, after))
 }
 
 /// Sets (`Some`) or clears (`None`) role keys; keys not named stay. Administrators only.

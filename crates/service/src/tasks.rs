@@ -42,6 +42,12 @@ pub enum LogEvent {
         by: String,
         changes: Vec<(String, Option<String>)>,
     },
+    /// The server's default run length changed (minutes).
+    AutoEndChanged {
+        by: String,
+        before: i32,
+        after: i32,
+    },
     /// The organizer set or changed the location/party (raid_log, and a fresh notice in
     /// early_loc).
     LocationSet {

@@ -196,3 +196,45 @@ async fn only_verified_raiders_join_themselves_and_only_managers_move_others() {
             .was_in
     );
 }
+
+#[tokio::test]
+async fn the_default_run_length_is_checked_and_only_administrators_change_it() {
+    let t = setup().await;
+    let g = sf(GUILD);
+    for bad in [0, -5, 1441] {
+        let err = config::run_auto_end(&t.pool, g, &admin(), Some(bad))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ServiceError::Invalid { .. }),
+            "{bad}: {err:?}"
+        );
+    }
+    let err = config::run_auto_end(&t.pool, g, &organizer(5), Some(60))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Forbidden(_)));
+    // Nothing changed: still the 2-hour default.
+    assert_eq!(
+        config::run_auto_end(&t.pool, g, &admin(), None)
+            .await
+            .unwrap(),
+        (120, 120)
+    );
+    assert_eq!(
+        config::run_auto_end(&t.pool, g, &admin(), Some(45))
+            .await
+            .unwrap(),
+        (120, 45)
+    );
+    // A run without its own duration takes the new length.
+    let run = shatters(&t, &organizer(5)).await.unwrap();
+    let minutes: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM auto_end_at - created_at)::float8 / 60 FROM run WHERE run_id = $1",
+    )
+    .bind(run)
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    assert!((44.0..=46.0).contains(&minutes), "{minutes}");
+}

@@ -25,6 +25,20 @@ pub async fn run_auto_end_minutes(conn: &mut PgConnection, guild: Snowflake) -> 
     Ok(minutes.unwrap_or(120))
 }
 
+/// Sets how long runs last before they end by themselves (the guild row must exist).
+pub async fn set_run_auto_end_minutes(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    minutes: i32,
+) -> Result<()> {
+    sqlx::query("UPDATE guild SET run_auto_end_minutes = $2 WHERE guild_id = $1")
+        .bind(guild.db())
+        .bind(minutes)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn roles(
     conn: &mut PgConnection,
     guild: Snowflake,

@@ -1,10 +1,12 @@
-//! /setroles and /setchannels.
+//! /setroles, /setchannels and /setautoend.
 
 use domain::{ChannelKey, ChannelKind, RoleKey};
 use twilight_model::application::command::{Command, CommandType};
 use twilight_model::application::interaction::InteractionContextType;
 use twilight_model::channel::ChannelType;
-use twilight_util::builder::command::{ChannelBuilder, CommandBuilder, RoleBuilder, StringBuilder};
+use twilight_util::builder::command::{
+    ChannelBuilder, CommandBuilder, IntegerBuilder, RoleBuilder, StringBuilder,
+};
 
 use super::CommandName;
 
@@ -50,5 +52,20 @@ pub fn definitions() -> Vec<Command> {
             .choices(ChannelKey::ALL.iter().map(|k| (k.as_str(), k.as_str()))),
     );
 
-    vec![setroles.build(), setchannels.build()]
+    let setautoend = CommandBuilder::new(
+        CommandName::SetAutoEnd.as_str(),
+        "How long runs last before they end by themselves (administrators; default 2 hours)",
+        CommandType::ChatInput,
+    )
+    .contexts([InteractionContextType::Guild])
+    .option(
+        IntegerBuilder::new(
+            "minutes",
+            "New length in minutes, 1 to 1440; leave out to see it",
+        )
+        .min_value(1)
+        .max_value(1440),
+    );
+
+    vec![setroles.build(), setchannels.build(), setautoend.build()]
 }

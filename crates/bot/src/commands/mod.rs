@@ -21,6 +21,7 @@ use twilight_model::id::marker::{ApplicationMarker, GuildMarker};
 pub enum CommandName {
     SetRoles,
     SetChannels,
+    SetAutoEnd,
     Run,
     Taken,
     Headcount,
@@ -75,6 +76,7 @@ impl CommandName {
     pub const ALL: &[CommandName] = &[
         CommandName::SetRoles,
         CommandName::SetChannels,
+        CommandName::SetAutoEnd,
         CommandName::Run,
         CommandName::Taken,
         CommandName::Headcount,
@@ -128,6 +130,7 @@ impl CommandName {
         match self {
             CommandName::SetRoles => "setroles",
             CommandName::SetChannels => "setchannels",
+            CommandName::SetAutoEnd => "setautoend",
             CommandName::Run => "run",
             CommandName::Taken => "taken",
             CommandName::Headcount => "headcount",
@@ -191,9 +194,10 @@ impl CommandName {
 pub fn minimum_role(name: CommandName) -> (&'static str, Option<domain::RoleKey>) {
     use domain::RoleKey as K;
     match name {
-        CommandName::SetRoles | CommandName::SetChannels | CommandName::CreateRole => {
-            ("Configuration", Some(K::Administrator))
-        }
+        CommandName::SetRoles
+        | CommandName::SetChannels
+        | CommandName::SetAutoEnd
+        | CommandName::CreateRole => ("Configuration", Some(K::Administrator)),
         CommandName::ConfigRolePings | CommandName::SendRolePingEmbed => {
             ("Configuration", Some(K::Moderator))
         }

@@ -1,4 +1,4 @@
-//! /setroles and /setchannels.
+//! /setroles, /setchannels and /setautoend.
 
 use domain::{ChannelKey, ChannelKind, RoleKey, Snowflake};
 use service::ServiceError;
@@ -91,5 +91,22 @@ pub async fn set_channels(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Ha
     };
     Ok(Reply::Message(views::ephemeral_embed(
         views::config::channels_embed(title, &mapping),
+    )))
+}
+
+pub async fn set_auto_end(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let minutes = match data.options.iter().find(|o| o.name == "minutes") {
+        Some(o) => match o.value {
+            CommandOptionValue::Integer(m) => Some(i32::try_from(m).map_err(|_| {
+                ServiceError::invalid("invalid_auto_end", "That is not a number of minutes.")
+            })?),
+            _ => None,
+        },
+        None => None,
+    };
+    let (before, after) =
+        service::config::run_auto_end(&ctx.pool, inv.guild, &inv.actor, minutes).await?;
+    Ok(Reply::Message(views::ephemeral_embed(
+        views::config::auto_end_embed(before, after),
     )))
 }

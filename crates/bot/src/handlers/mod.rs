@@ -47,6 +47,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             match CommandName::parse(&data.name) {
                 Some(CommandName::SetRoles) => config::set_roles(&ctx, &inv, data).await,
                 Some(CommandName::SetChannels) => config::set_channels(&ctx, &inv, data).await,
+                Some(CommandName::SetAutoEnd) => config::set_auto_end(&ctx, &inv, data).await,
                 Some(CommandName::Run) => runs::create(&ctx, &inv, data).await,
                 Some(CommandName::Taken) => runs::taken(&ctx, &inv, data).await,
                 Some(CommandName::Headcount) => headcount::create(&ctx, &inv, data).await,

@@ -51,12 +51,12 @@ pub async fn post(
                 None => return Ok(()),
             }
         }
-        LogEvent::RolesChanged { .. } | LogEvent::ChannelsChanged { .. } => {
-            match views::logs::config_entry(event) {
-                Some(e) => e,
-                None => return Ok(()),
-            }
-        }
+        LogEvent::RolesChanged { .. }
+        | LogEvent::ChannelsChanged { .. }
+        | LogEvent::AutoEndChanged { .. } => match views::logs::config_entry(event) {
+            Some(e) => e,
+            None => return Ok(()),
+        },
         LogEvent::RolePingChanged { by, dungeon, role } => {
             views::role_pings::log_entry(by, dungeon, role.as_deref())
         }

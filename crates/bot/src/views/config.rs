@@ -55,3 +55,56 @@ pub fn wrong_channel_kind(key: ChannelKey, channel: Snowflake) -> String {
         key.kind().label()
     )
 }
+
+/// "2 hours", "90 minutes", "1 hour 30 minutes" for a number of minutes.
+pub fn minutes_text(minutes: i32) -> String {
+    let (h, m) = (minutes / 60, minutes % 60);
+    let unit = |n: i32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match (h, m) {
+        (0, m) => unit(m, "minute", "minutes"),
+        (h, 0) => unit(h, "hour", "hours"),
+        (h, m) => format!(
+            "{} {}",
+            unit(h, "hour", "hours"),
+            unit(m, "minute", "minutes")
+        ),
+    }
+}
+
+/// The answer to /setautoend.
+pub fn auto_end_embed(before: i32, after: i32) -> Embed {
+    let text = if before == after {
+        format!(
+            "Runs end by themselves after **{}**. Organizers can set another length per run \
+             (`/run` duration).",
+            minutes_text(after)
+        )
+    } else {
+        format!(
+            "Runs posted from now on end by themselves after **{}** (was {}). Runs already \
+             posted keep their end time.",
+            minutes_text(after),
+            minutes_text(before)
+        )
+    };
+    EmbedBuilder::new()
+        .title("Run length")
+        .description(text)
+        .color(COLOR_OK)
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minutes_text;
+
+    #[test]
+    fn lengths_read_naturally() {
+        assert_eq!(minutes_text(1), "1 minute");
+        assert_eq!(minutes_text(45), "45 minutes");
+        assert_eq!(minutes_text(60), "1 hour");
+        assert_eq!(minutes_text(120), "2 hours");
+        assert_eq!(minutes_text(90), "1 hour 30 minutes");
+        assert_eq!(minutes_text(1440), "24 hours");
+    }
+}

@@ -145,6 +145,20 @@ pub fn key_pop_entry(detail: &RunDetail, pop: Option<(domain::Snowflake, i32)>) 
 
 /// A configuration change entry for `bot_log`.
 pub fn config_entry(event: &LogEvent) -> Option<Embed> {
+    if let LogEvent::AutoEndChanged { by, before, after } = event {
+        return Some(
+            EmbedBuilder::new()
+                .title("Run length changed")
+                .description(format!(
+                    "Runs now end by themselves after **{}** (was {}).",
+                    super::config::minutes_text(*after),
+                    super::config::minutes_text(*before)
+                ))
+                .color(COLOR_INFO)
+                .footer(EmbedFooterBuilder::new(format!("By {by}")))
+                .build(),
+        );
+    }
     let (what, by, changes, mention) = match event {
         LogEvent::RolesChanged { by, changes } => ("Role mapping changed", by, changes, "@&"),
         LogEvent::ChannelsChanged { by, changes } => ("Channel mapping changed", by, changes, "#"),

@@ -115,3 +115,77 @@ async fn admin_maps_roles_and_channels_and_a_wrong_channel_is_refused() {
         .unwrap();
     assert_eq!(audits, 2);
 }
+
+#[tokio::test]
+async fn admin_sets_how_long_runs_last_and_new_runs_follow_it() {
+    let w = World::new(0).await;
+    w.configure().await;
+    let sim = &w.sim;
+
+    // Without a value: the default.
+    let res = sim
+        .run_command(w.guild, w.raid, w.admin, "setautoend", vec![])
+        .await;
+    assert!(res.ephemeral);
+    let text = res.embeds[0]["description"].as_str().unwrap();
+    assert!(text.contains("after **2 hours**"), "{text}");
+
+    // An organizer may not change it.
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.organizer,
+            "setautoend",
+            vec![CommandOption::int("minutes", 30)],
+        )
+        .await;
+    assert!(res.ephemeral);
+    assert_eq!(
+        res.content.as_deref(),
+        Some("You need the Administrator role (or higher) to do this.")
+    );
+
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "setautoend",
+            vec![CommandOption::int("minutes", 90)],
+        )
+        .await;
+    assert!(res.ephemeral);
+    let text = res.embeds[0]["description"].as_str().unwrap();
+    assert!(
+        text.contains("after **1 hour 30 minutes** (was 2 hours)"),
+        "{text}"
+    );
+    let audits: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'set_run_auto_end'",
+    )
+    .bind(w.admin.0 as i64)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audits, 1);
+
+    // A run posted now ends by itself 90 minutes after it was posted.
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.organizer,
+            "run",
+            vec![CommandOption::string("dungeon", "shatters")],
+        )
+        .await;
+    assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
+    let minutes: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM auto_end_at - created_at)::float8 / 60 FROM run",
+    )
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert!((89.0..=91.0).contains(&minutes), "{minutes}");
+}
