@@ -1055,9 +1055,7 @@ pub async fn leaderboard_size(
 ) -> Result<i64> {
     let sql = format!(
         "WITH {PENDING}
-         SELECT coalesce((SELECT members FROM point_board
-                          WHERE guild_id = $1 AND scope = $2 AND metric = $3), 0)
-              + coalesce((SELECT sum((value <> 0)::int - (old <> 0)::int) FROM pd), 0)::bigint"
+         SELECT {BOARD_SIZE}"
     );
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
@@ -1108,6 +1106,12 @@ pub async fn member_sums(
     Ok(out)
 }
 
+/// Members with a non-zero value on the board: the fold's count plus what pending deltas
+/// change. An expression over [`PENDING`]'s `pd`.
+const BOARD_SIZE: &str = "(coalesce((SELECT members FROM point_board
+                          WHERE guild_id = $1 AND scope = $2 AND metric = $3), 0)
+              + coalesce((SELECT sum((value <> 0)::int - (old <> 0)::int) FROM pd), 0))::bigint";
+
 /// Members above this many are counted from the other end (see [`rank_counting`]).
 pub const RANK_PROBE: i64 = 2_000;
 
@@ -1157,9 +1161,7 @@ pub async fn rank_counting(
     }
     let sql = format!(
         "WITH {PENDING}
-         SELECT coalesce((SELECT members FROM point_board
-                          WHERE guild_id = $1 AND scope = $2 AND metric = $3), 0)
-              + coalesce((SELECT sum((value <> 0)::int - (old <> 0)::int) FROM pd), 0)
+         SELECT {BOARD_SIZE}
               - (SELECT count(*) FROM point_sum
                  WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value <= $4
                    AND value <> 0)

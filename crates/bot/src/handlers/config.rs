@@ -7,7 +7,7 @@ use twilight_model::application::interaction::application_command::{
 };
 use twilight_model::channel::ChannelType;
 
-use super::string_option;
+use super::{int_option, string_option};
 use crate::router::{HandlerResult, Invocation, Reply};
 use crate::{Ctx, views};
 
@@ -95,15 +95,13 @@ pub async fn set_channels(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Ha
 }
 
 pub async fn set_auto_end(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    let minutes = match data.options.iter().find(|o| o.name == "minutes") {
-        Some(o) => match o.value {
-            CommandOptionValue::Integer(m) => Some(i32::try_from(m).map_err(|_| {
+    let minutes = int_option(data, "minutes")
+        .map(|m| {
+            i32::try_from(m).map_err(|_| {
                 ServiceError::invalid("invalid_auto_end", "That is not a number of minutes.")
-            })?),
-            _ => None,
-        },
-        None => None,
-    };
+            })
+        })
+        .transpose()?;
     let (before, after) =
         service::config::run_auto_end(&ctx.pool, inv.guild, &inv.actor, minutes).await?;
     Ok(Reply::Message(views::ephemeral_embed(

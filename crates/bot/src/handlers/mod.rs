@@ -203,6 +203,17 @@ fn member_roles(interaction: &Interaction) -> Vec<domain::Snowflake> {
         .unwrap_or_default()
 }
 
+/// An integer option's value, if given.
+pub(crate) fn int_option(data: &CommandData, name: &str) -> Option<i64> {
+    data.options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| match o.value {
+            CommandOptionValue::Integer(i) => Some(i),
+            _ => None,
+        })
+}
+
 /// A string option's value, if given.
 pub(crate) fn string_option<'a>(data: &'a CommandData, name: &str) -> Option<&'a str> {
     data.options

@@ -15,7 +15,7 @@ use twilight_model::guild::{Permissions, Role};
 use twilight_model::id::Id;
 use twilight_model::id::marker::RoleMarker;
 
-use super::string_option;
+use super::{int_option, string_option};
 use crate::discord::{Failure, classify};
 use crate::router::{HandlerResult, Invocation, Reply};
 use crate::{Ctx, views};
@@ -43,16 +43,6 @@ pub(crate) fn user_option(data: &CommandData, name: &str) -> Result<Snowflake, S
         })
         .ok_or_else(|| {
             ServiceError::invalid("invalid_member", format!("Pick a member for `{name}`."))
-        })
-}
-
-pub(crate) fn int_option(data: &CommandData, name: &str) -> Option<i64> {
-    data.options
-        .iter()
-        .find(|o| o.name == name)
-        .and_then(|o| match o.value {
-            CommandOptionValue::Integer(i) => Some(i),
-            _ => None,
         })
 }
 

@@ -21,7 +21,7 @@ use twilight_model::application::interaction::modal::{
 use twilight_model::channel::message::MessageFlags;
 use twilight_model::http::interaction::InteractionResponseData;
 
-use super::string_option;
+use super::{int_option, string_option};
 use crate::router::{HandlerResult, Invocation, Reply};
 use crate::views::quota as v;
 use crate::{Ctx, views};
@@ -36,13 +36,6 @@ fn option<'a>(data: &'a CommandData, name: &str) -> Option<&'a CommandOptionValu
 fn user_option(data: &CommandData, name: &str) -> Option<Snowflake> {
     match option(data, name)? {
         CommandOptionValue::User(u) => Snowflake::new(u.get()).ok(),
-        _ => None,
-    }
-}
-
-fn int_option(data: &CommandData, name: &str) -> Option<i64> {
-    match option(data, name)? {
-        CommandOptionValue::Integer(i) => Some(*i),
         _ => None,
     }
 }

@@ -12,7 +12,7 @@ use twilight_model::application::interaction::application_command::{
 };
 use twilight_model::http::interaction::InteractionResponseData;
 
-use super::string_option;
+use super::{int_option, string_option};
 use crate::router::{HandlerResult, Invocation, Reply};
 use crate::{Ctx, views};
 
@@ -47,16 +47,6 @@ pub(super) fn dungeon_code(typed: &str) -> String {
         .unwrap_or_else(|| typed.to_owned())
 }
 
-fn integer_option(data: &CommandData, name: &str) -> Option<i64> {
-    data.options
-        .iter()
-        .find(|o| o.name == name)
-        .and_then(|o| match o.value {
-            CommandOptionValue::Integer(i) => Some(i),
-            _ => None,
-        })
-}
-
 fn small(value: Option<i64>, what: &str) -> Result<Option<i32>, ServiceError> {
     value
         .map(|v| {
@@ -74,8 +64,8 @@ pub async fn create(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerR
         party: string_option(data, "party").map(str::to_owned),
         location: string_option(data, "location").map(str::to_owned),
         description: string_option(data, "description").map(str::to_owned),
-        raider_cap: small(integer_option(data, "cap"), "The raider cap")?,
-        duration_minutes: small(integer_option(data, "duration"), "The duration")?,
+        raider_cap: small(int_option(data, "cap"), "The raider cap")?,
+        duration_minutes: small(int_option(data, "duration"), "The duration")?,
     };
     let run = runs::create(&ctx.pool, inv.guild, &inv.actor, request).await?;
     let detail = runs::get(&ctx.pool, inv.guild, run.run_id).await?;

@@ -13,7 +13,8 @@ use twilight_model::guild::Permissions;
 use twilight_model::id::Id;
 use twilight_model::id::marker::{ChannelMarker, MessageMarker};
 
-use super::moderation::{int_option, target_facts, user_option};
+use super::int_option;
+use super::moderation::{target_facts, user_option};
 use super::string_option;
 use crate::commands::{self, CommandName};
 use crate::router::{HandlerResult, Invocation, Reply};

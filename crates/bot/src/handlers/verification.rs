@@ -12,7 +12,7 @@ use twilight_model::application::interaction::application_command::{
 use twilight_model::channel::ChannelType;
 use twilight_model::http::attachment::Attachment;
 
-use super::string_option;
+use super::{int_option, string_option};
 
 use crate::Ctx;
 use crate::router::{HandlerResult, Invocation, Reply};
@@ -139,13 +139,6 @@ fn user_option(data: &CommandData, name: &str) -> Option<Snowflake> {
 fn required_member(data: &CommandData) -> Result<Snowflake, ServiceError> {
     user_option(data, "member").ok_or_else(|| {
         ServiceError::invalid("member_required", "Say which member (the member option).")
-    })
-}
-
-fn int_option(data: &CommandData, name: &str) -> Option<i64> {
-    data.options.iter().find_map(|o| match &o.value {
-        CommandOptionValue::Integer(i) if o.name == name => Some(*i),
-        _ => None,
     })
 }
 
