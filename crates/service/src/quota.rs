@@ -75,28 +75,36 @@ async fn organizer_value(
 
 /// How often the bot folds pending summary deltas (see [`fold_pending`]).
 pub const FOLD_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-/// Folded deltas after which the summary tables are vacuumed (see [`Folder`]).
-pub const VACUUM_AFTER: i64 = 20_000;
+/// Folded deltas after which the table of pending batches is vacuumed (~100 runs).
+pub const VACUUM_PENDING_AFTER: i64 = 20_000;
+/// Folded deltas after which the summary tables are vacuumed (~5,000 runs).
+pub const VACUUM_SUMS_AFTER: i64 = 1_000_000;
 
 /// The background upkeep of point summaries, one per process that runs it: folds pending
-/// deltas, and vacuums the summary tables after [`VACUUM_AFTER`] folded deltas. Folds
-/// update summary rows in place; until a vacuum marks their pages all-visible again,
-/// leaderboard counts and ranks must visit the heap (several times slower), and the
-/// constantly emptied delta table keeps its dead rows. Vacuuming here keeps reads fast
-/// without depending on the server's autovacuum settings (it may be off).
+/// deltas; vacuums the table of pending batches after [`VACUUM_PENDING_AFTER`] folded
+/// deltas (every fold empties it, so it is mostly dead rows) and the summary tables after
+/// [`VACUUM_SUMS_AFTER`] (folds update their rows in place; reads do not depend on it,
+/// since ranks come from bucket counts, but dead rows would pile up). This keeps the
+/// tables lean without depending on the server's autovacuum settings (it may be off).
 #[derive(Debug, Default)]
 pub struct Folder {
-    since_vacuum: i64,
+    since_pending_vacuum: i64,
+    since_sums_vacuum: i64,
 }
 
 impl Folder {
-    /// One round: fold, then vacuum when due. Returns how many deltas were folded.
+    /// One round: fold, then vacuum what is due. Returns how many deltas were folded.
     pub async fn tick(&mut self, pool: &PgPool) -> Result<i64> {
         let folded = fold_pending(pool).await?;
-        self.since_vacuum += folded;
-        if self.since_vacuum >= VACUUM_AFTER {
-            self.since_vacuum = 0;
+        self.since_pending_vacuum += folded;
+        self.since_sums_vacuum += folded;
+        if self.since_sums_vacuum >= VACUUM_SUMS_AFTER {
+            self.since_sums_vacuum = 0;
+            self.since_pending_vacuum = 0;
             sp::vacuum_sums(pool).await?;
+        } else if self.since_pending_vacuum >= VACUUM_PENDING_AFTER {
+            self.since_pending_vacuum = 0;
+            sp::vacuum_pending(pool).await?;
         }
         Ok(folded)
     }

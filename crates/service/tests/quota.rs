@@ -820,7 +820,7 @@ proptest! {
             assert_sums_match_events(&t.pool).await;
             let before = board_reads(&t.pool).await;
             quota::fold_pending(&t.pool).await.unwrap();
-            let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM point_sum_delta")
+            let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM point_sum_pending")
                 .fetch_one(&t.pool).await.unwrap();
             assert_eq!(pending, 0, "a fold leaves no delta behind");
             assert_sums_match_events(&t.pool).await;
@@ -890,18 +890,13 @@ async fn board_reads(pool: &PgPool) -> Vec<String> {
                     .await
                     .unwrap();
                 assert_eq!(rank_of, above + 1);
-                // Both ways of counting: from the top, and from the bottom.
-                for probe in [0, 1] {
-                    let counted =
-                        sp::rank_counting(&mut conn, sf(GUILD), scope, metric, truth, probe)
-                            .await
-                            .unwrap();
-                    assert_eq!(
-                        counted,
-                        above + 1,
-                        "rank of {} probing {probe}",
-                        r.member_id
-                    );
+                // Just above and below a member's value (its bucket's neighbours).
+                for v in [truth - 1, truth + 1] {
+                    let above = raw.iter().filter(|(_, x)| *x > v).count() as i64;
+                    let rank = sp::rank_of(&mut conn, sf(GUILD), scope, metric, v)
+                        .await
+                        .unwrap();
+                    assert_eq!(rank, above + 1, "rank of value {v} in {metric:?}");
                 }
                 let sums = sp::member_sums(&mut conn, sf(GUILD), scope, r.member_id)
                     .await
@@ -927,4 +922,123 @@ async fn board_reads(pool: &PgPool) -> Vec<String> {
         out.push(format!("{m} {lines:?}"));
     }
     out
+}
+
+/// The rank buckets split every integer into ordered intervals: each value lies in its
+/// bucket, the next value is in the same bucket or the next one, and a bucket spans at
+/// most 1/64 of its values (one value below 128), checked across every power of two.
+#[tokio::test]
+async fn rank_buckets_split_the_integers_in_order() {
+    let t = TestDb::new().await;
+    let bad: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "WITH v AS (
+            SELECT v FROM generate_series(-70000::bigint, 70000) v
+            UNION ALL
+            SELECT s * ((1::bigint << k) + d)
+            FROM generate_series(7, 61) k, generate_series(-2, 2) d, (VALUES (1), (-1)) x(s))
+         SELECT v, point_bucket_lo(v), point_bucket_hi(v) FROM v
+         WHERE NOT (point_bucket_lo(v) <= v AND v < point_bucket_hi(v)
+                    AND point_bucket_lo(v + 1) IN (point_bucket_lo(v), point_bucket_hi(v))
+                    AND (abs(v) < 128 AND point_bucket_hi(v) - point_bucket_lo(v) = 1
+                         OR (point_bucket_hi(v) - point_bucket_lo(v)) * 64 <= abs(v)))",
+    )
+    .fetch_all(&t.pool)
+    .await
+    .unwrap();
+    assert!(bad.is_empty(), "values outside their buckets: {bad:?}");
+    let widths: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT point_bucket_lo(v), point_bucket_hi(v)
+         FROM unnest('{0, 127, 128, 129, 1000, -1, -128, -129}'::bigint[]) v",
+    )
+    .fetch_all(&t.pool)
+    .await
+    .unwrap();
+    // By hand: 128..130 share a bucket of two; 1000 = 0b1111101000, top seven bits
+    // 1111101 span 992..1000 + 8; -128 and -129 share [-129, -127).
+    assert_eq!(
+        widths,
+        vec![
+            (0, 1),
+            (127, 128),
+            (128, 130),
+            (128, 130),
+            (1000, 1008),
+            (-1, 0),
+            (-129, -127),
+            (-129, -127)
+        ]
+    );
+}
+
+/// Ranks are exact when many members share a bucket, for every value around them, with
+/// deltas pending, folded, and pending over folded values (members moving between
+/// buckets and off the board).
+#[tokio::test]
+async fn ranks_are_exact_inside_shared_buckets() {
+    let t = TestDb::new().await;
+    let at = Utc::now();
+    // 60 members between 900 and 1,150 hundredths (buckets of 8 and 16), many tied.
+    let award = |round: u64| -> Vec<NewEvent> {
+        (0..60u64)
+            .map(|m| NewEvent {
+                member_id: sf(100 + m),
+                currency: Currency::Raider,
+                kind: PointKind::Adjustment,
+                amount: Points(match round {
+                    0 => 900 + (m as i64 * 37) % 250,
+                    // Some move up a bucket or two, some down, two leave the board.
+                    _ if m < 2 => -(900 + (m as i64 * 37) % 250),
+                    _ => (m as i64 % 7 - 3) * 5,
+                }),
+                units: 1,
+                dungeon_code: None,
+                source: format!("adj:{round}"),
+            })
+            .collect()
+    };
+    let check = |label: &'static str| {
+        let pool = t.pool.clone();
+        async move {
+            let mut conn = pool.acquire().await.unwrap();
+            let values: Vec<i64> = sqlx::query_scalar(
+                "SELECT sum(amount)::bigint FROM point_event WHERE currency = 'raider'
+                 GROUP BY member_id HAVING sum(amount) <> 0",
+            )
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+            for v in 850..1200 {
+                let above = values.iter().filter(|x| **x > v).count() as i64;
+                let rank = sp::rank_of(&mut conn, sf(GUILD), sp::ALL_TIME, Metric::RaiderPoints, v)
+                    .await
+                    .unwrap();
+                assert_eq!(rank, above + 1, "{label}: rank of {v}");
+            }
+            let size =
+                sp::leaderboard_size(&mut conn, sf(GUILD), sp::ALL_TIME, Metric::RaiderPoints)
+                    .await
+                    .unwrap();
+            assert_eq!(size, values.len() as i64, "{label}: board size");
+        }
+    };
+    for round in 0..2 {
+        let mut tx = t.pool.begin().await.unwrap();
+        sp::insert_events(&mut tx, sf(GUILD), &award(round), None, None, at)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        check("pending").await;
+        quota::fold_pending(&t.pool).await.unwrap();
+        check("folded").await;
+    }
+    let buckets: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM point_rank_bucket WHERE scope = 0 AND metric = 1 AND members > 0",
+    )
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    assert!(
+        buckets < 40,
+        "members share buckets: {buckets} buckets for 58 members"
+    );
 }

@@ -128,9 +128,10 @@ async fn write_events(
         })
         .unzip();
     // The last row carries whether the period exists, so an all-duplicate batch (nothing
-    // written) is told apart from a missing period. The sums change by appended deltas
-    // (point_sum_delta, folded into point_sum later by `fold_deltas`): no summary row is
-    // locked, so awards never wait for each other or for a fold.
+    // written) is told apart from a missing period. The sums change by one appended row of
+    // deltas (point_sum_pending, per metric, member and dungeon; folded into point_sum later
+    // by `fold_deltas`): no summary row is locked, so awards never wait for each other or
+    // for a fold.
     let rows = sqlx::query(
         "WITH p AS (
             SELECT period_id FROM point_period
@@ -153,13 +154,14 @@ async fn write_events(
             CROSS JOIN LATERAL (VALUES (x.pm, ins.amount), (x.cm, ins.units::bigint)) AS v(metric, delta)
             WHERE v.metric IS NOT NULL),
          sums AS (
-            SELECT sc.scope, d.metric, d.member_id, d.dungeon, sum(d.delta)::bigint AS value
-            FROM deltas d CROSS JOIN (SELECT 0::bigint AS scope UNION ALL SELECT period_id FROM p) sc
-            GROUP BY sc.scope, d.metric, d.member_id, d.dungeon),
+            SELECT metric, member_id, dungeon, sum(delta)::bigint AS value
+            FROM deltas GROUP BY metric, member_id, dungeon),
          up AS (
-            INSERT INTO point_sum_delta (guild_id, scope, metric, member_id, dungeon_code, delta,
-                                         reached_at)
-            SELECT $1, scope, metric, member_id, dungeon, value, $4 FROM sums)
+            INSERT INTO point_sum_pending (guild_id, period_id, reached_at, member_ids, metrics,
+                                           deltas, dungeons)
+            SELECT $1, p.period_id, $4, array_agg(member_id), array_agg(metric),
+                   array_agg(value), array_agg(dungeon)
+            FROM sums CROSS JOIN p GROUP BY p.period_id)
          SELECT member_id, currency, kind, amount, units, true AS written FROM ins
          UNION ALL
          SELECT NULL, NULL, NULL, NULL, NULL, false WHERE EXISTS (SELECT 1 FROM p)",
@@ -191,10 +193,11 @@ async fn write_events(
     Ok(period_exists.then_some(written))
 }
 
-/// Moves the guild's pending deltas into `point_sum`, in the caller's transaction (commit it
-/// for the fold to count). Readers see every delta in exactly one of the two tables, so
-/// their totals do not change. Returns how many deltas were folded; 0 when another
-/// process is folding this guild right now (it holds the lock and will fold them).
+/// Moves the guild's pending deltas into `point_sum`, `point_dungeon_sum` and the rank
+/// buckets, in the caller's transaction (commit it for the fold to count). Readers see
+/// every delta in exactly one place, so their totals do not change. Returns how many
+/// deltas were folded; 0 when another process is folding this guild right now (it holds
+/// the lock and will fold them).
 pub async fn fold_deltas(conn: &mut PgConnection, guild: Snowflake) -> Result<i64> {
     let locked: bool =
         sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))")
@@ -204,16 +207,24 @@ pub async fn fold_deltas(conn: &mut PgConnection, guild: Snowflake) -> Result<i6
     if !locked {
         return Ok(0);
     }
-    // A delta's reached_at counts when it changed the value (as an in-place update did);
-    // '-infinity' stands for "none did" and keeps the stored time.
+    // Every CTE reads the statement's snapshot: `delta` sees the deleted batches and `old`
+    // the sums before this fold (only folds change point_sum, one at a time by the lock).
+    // Old values are looked up per changed sum (a subquery, never a join the planner could
+    // turn into a scan of the whole table). A delta's reached_at counts when it changed the
+    // value (as an in-place update did); '-infinity' stands for "none did".
     Ok(sqlx::query_scalar(
         "WITH gone AS (
-            DELETE FROM point_sum_delta WHERE guild_id = $1
-            RETURNING scope, metric, member_id, dungeon_code, delta, reached_at),
+            DELETE FROM point_sum_pending WHERE guild_id = $1 RETURNING batch_id),
+         delta AS (
+            SELECT scope, metric, member_id, dungeon_code, delta, reached_at
+            FROM point_sum_delta WHERE guild_id = $1 AND batch_id IN (SELECT batch_id FROM gone)),
          agg AS (
             SELECT scope, metric, member_id, sum(delta)::bigint AS value,
-                   coalesce(max(reached_at) FILTER (WHERE delta <> 0), '-infinity') AS reached_at
-            FROM gone GROUP BY scope, metric, member_id),
+                   coalesce(max(reached_at) FILTER (WHERE delta <> 0), '-infinity') AS reached_at,
+                   coalesce((SELECT p.value FROM point_sum p
+                             WHERE p.guild_id = $1 AND p.scope = d.scope AND p.metric = d.metric
+                               AND p.member_id = d.member_id), 0) AS old
+            FROM delta d GROUP BY scope, metric, member_id),
          up AS (
             INSERT INTO point_sum (guild_id, scope, metric, member_id, value, reached_at)
             SELECT $1, scope, metric, member_id, value, reached_at FROM agg
@@ -221,46 +232,67 @@ pub async fn fold_deltas(conn: &mut PgConnection, guild: Snowflake) -> Result<i6
             ON CONFLICT (guild_id, scope, metric, member_id) DO UPDATE SET
                value = point_sum.value + EXCLUDED.value,
                reached_at = CASE WHEN EXCLUDED.reached_at > '-infinity'
-                                 THEN EXCLUDED.reached_at ELSE point_sum.reached_at END
-            RETURNING scope, metric, member_id, value),
-         moved AS (
-            SELECT up.scope, up.metric,
-                   sum((up.value <> 0)::int - ((up.value - agg.value) <> 0)::int)::bigint AS n
-            FROM up JOIN agg USING (scope, metric, member_id)
-            GROUP BY up.scope, up.metric),
-         board AS (
-            INSERT INTO point_board (guild_id, scope, metric, members)
-            SELECT $1, scope, metric, n FROM moved WHERE n <> 0
-            ORDER BY scope, metric
-            ON CONFLICT (guild_id, scope, metric) DO UPDATE SET
-               members = point_board.members + EXCLUDED.members),
+                                 THEN EXCLUDED.reached_at ELSE point_sum.reached_at END),
+         moves AS (
+            SELECT scope, metric, point_bucket_lo(old) AS lo, -1 AS n FROM agg
+            WHERE old <> 0 AND value <> 0
+            UNION ALL
+            SELECT scope, metric, point_bucket_lo(old + value), 1 FROM agg
+            WHERE old + value <> 0 AND value <> 0),
+         buckets AS (
+            INSERT INTO point_rank_bucket (guild_id, scope, metric, lo, members)
+            SELECT $1, scope, metric, lo, sum(n) FROM moves
+            GROUP BY scope, metric, lo HAVING sum(n) <> 0
+            ORDER BY scope, metric, lo
+            ON CONFLICT (guild_id, scope, metric, lo) DO UPDATE SET
+               members = point_rank_bucket.members + EXCLUDED.members),
          per_dungeon AS (
             INSERT INTO point_dungeon_sum (guild_id, member_id, dungeon_code, metric, value)
-            SELECT $1, member_id, dungeon_code, metric, sum(delta)::bigint FROM gone
+            SELECT $1, member_id, dungeon_code, metric, sum(delta)::bigint FROM delta
             WHERE scope = 0 AND dungeon_code IS NOT NULL
             GROUP BY member_id, dungeon_code, metric
             ORDER BY member_id, dungeon_code, metric
             ON CONFLICT (guild_id, member_id, dungeon_code, metric) DO UPDATE SET
                value = point_dungeon_sum.value + EXCLUDED.value)
-         SELECT count(*) FROM gone",
+         SELECT count(*) FROM delta",
     )
     .bind(guild.db())
     .fetch_one(conn)
     .await?)
 }
 
-/// Vacuums the summary tables (outside any transaction, as VACUUM must run), skipping a
-/// table another session has locked.
-pub async fn vacuum_sums(pool: &crate::PgPool) -> Result<()> {
-    sqlx::query("VACUUM (SKIP_LOCKED) point_sum_delta, point_sum, point_dungeon_sum, point_board")
+/// Vacuums the table of pending batches, which every fold empties (outside any
+/// transaction, as VACUUM must run); skipped while another session has it locked.
+pub async fn vacuum_pending(pool: &crate::PgPool) -> Result<()> {
+    sqlx::query("VACUUM (SKIP_LOCKED) point_sum_pending")
         .execute(pool)
         .await?;
     Ok(())
 }
 
+/// Vacuums the summary tables the fold updates, paced as autovacuum paces itself (a 2 ms
+/// pause after each batch of page work) so that it never takes the disk from awards and
+/// reads; skips a table another session has locked.
+pub async fn vacuum_sums(pool: &crate::PgPool) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("SET vacuum_cost_delay = '2ms'")
+        .execute(&mut *conn)
+        .await?;
+    let vacuumed = sqlx::query(
+        "VACUUM (SKIP_LOCKED) point_sum_pending, point_sum, point_dungeon_sum, point_rank_bucket",
+    )
+    .execute(&mut *conn)
+    .await;
+    sqlx::query("RESET vacuum_cost_delay")
+        .execute(&mut *conn)
+        .await?;
+    vacuumed?;
+    Ok(())
+}
+
 /// Guilds with deltas waiting to be folded.
 pub async fn guilds_with_deltas(conn: &mut PgConnection) -> Result<Vec<Snowflake>> {
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT guild_id FROM point_sum_delta")
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT guild_id FROM point_sum_pending")
         .fetch_all(conn)
         .await?;
     ids.into_iter().map(snowflake).collect()
@@ -1106,16 +1138,16 @@ pub async fn member_sums(
     Ok(out)
 }
 
-/// Members with a non-zero value on the board: the fold's count plus what pending deltas
-/// change. An expression over [`PENDING`]'s `pd`.
-const BOARD_SIZE: &str = "(coalesce((SELECT members FROM point_board
+/// Members with a non-zero value on the board: the folded members (the sum of the board's
+/// rank buckets) plus what pending deltas change. An expression over [`PENDING`]'s `pd`.
+const BOARD_SIZE: &str = "(coalesce((SELECT sum(members) FROM point_rank_bucket
                           WHERE guild_id = $1 AND scope = $2 AND metric = $3), 0)
               + coalesce((SELECT sum((value <> 0)::int - (old <> 0)::int) FROM pd), 0))::bigint";
 
-/// Members above this many are counted from the other end (see [`rank_counting`]).
-pub const RANK_PROBE: i64 = 2_000;
-
-/// The rank `value` would have: 1 + members with more (ties share a rank).
+/// The rank `value` would have: 1 + members with more (ties share a rank). Folded members
+/// above it are those of the rank buckets above its bucket plus those above it in its own
+/// bucket (at most 1/64 of its value apart, so a short index range); pending deltas then
+/// move members across `value`.
 pub async fn rank_of(
     conn: &mut PgConnection,
     guild: Snowflake,
@@ -1123,59 +1155,25 @@ pub async fn rank_of(
     metric: Metric,
     value: i64,
 ) -> Result<i64> {
-    rank_counting(conn, guild, scope, metric, value, RANK_PROBE).await
-}
-
-/// [`rank_of`], counting at most `probe` members above `value`; past that (most members
-/// of a large board sit low, so most are above) it counts those at or below instead and
-/// takes them from the board's size, in one statement so both come from one snapshot.
-pub async fn rank_counting(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    scope: i64,
-    metric: Metric,
-    value: i64,
-    probe: i64,
-) -> Result<i64> {
     let sql = format!(
         "WITH {PENDING}
-         SELECT (SELECT count(*) FROM (
-                    SELECT 1 FROM point_sum
-                    WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value > $4
-                      AND value <> 0
-                    LIMIT $5) a) AS folded,
-                coalesce((SELECT sum((value > $4 AND value <> 0)::int
-                                     - (old > $4 AND old <> 0)::int) FROM pd), 0)::bigint AS adj"
+         SELECT (coalesce((SELECT sum(members) FROM point_rank_bucket
+                           WHERE guild_id = $1 AND scope = $2 AND metric = $3
+                             AND lo > point_bucket_lo($4)), 0)
+                 + (SELECT count(*) FROM point_sum
+                    WHERE guild_id = $1 AND scope = $2 AND metric = $3
+                      AND value > $4 AND value < point_bucket_hi($4) AND value <> 0)
+                 + coalesce((SELECT sum((value > $4 AND value <> 0)::int
+                                        - (old > $4 AND old <> 0)::int) FROM pd), 0)
+                 + 1)::bigint"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(guild.db())
-        .bind(scope)
-        .bind(metric.code())
-        .bind(value)
-        .bind(probe)
-        .fetch_one(&mut *conn)
-        .await?;
-    let (folded, adj): (i64, i64) = (row.try_get("folded")?, row.try_get("adj")?);
-    if folded < probe {
-        return Ok(folded + adj + 1);
-    }
-    let sql = format!(
-        "WITH {PENDING}
-         SELECT {BOARD_SIZE}
-              - (SELECT count(*) FROM point_sum
-                 WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value <= $4
-                   AND value <> 0)
-              - coalesce((SELECT sum((value <= $4 AND value <> 0)::int
-                                     - (old <= $4 AND old <> 0)::int) FROM pd), 0)"
-    );
-    let above: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(scope)
         .bind(metric.code())
         .bind(value)
         .fetch_one(conn)
-        .await?;
-    Ok(above + 1)
+        .await?)
 }
 
 /// Per dungeon: runs organized, completed, keys popped and points of both currencies.

@@ -508,9 +508,9 @@ async fn seed(pool: &PgPool, opts: &Options) -> anyhow::Result<()> {
                                                             ELSE 5 END, units
              FROM point_event
          ) x GROUP BY 1, 2, 3, 4;
-         INSERT INTO point_board (guild_id, scope, metric, members)
-         SELECT guild_id, scope, metric, count(*) FILTER (WHERE value <> 0)
-         FROM point_sum GROUP BY 1, 2, 3;
+         INSERT INTO point_rank_bucket (guild_id, scope, metric, lo, members)
+         SELECT guild_id, scope, metric, point_bucket_lo(value), count(*)
+         FROM point_sum WHERE value <> 0 GROUP BY 1, 2, 3, 4;
          ALTER TABLE point_event ADD PRIMARY KEY (guild_id, event_id);
          ALTER TABLE point_event ADD CONSTRAINT point_event_guild_id_source_member_id_kind_key
              UNIQUE (guild_id, source, member_id, kind);
