@@ -13,12 +13,12 @@ use domain::catalog::catalog;
 use domain::quota::{
     Currency, Metric, ModAction, Period, PeriodChoice, PointKind, Points, Schedule,
 };
-use domain::{ChannelKey, RoleKey, RunStatus, Snowflake};
+use domain::{ChannelKey, RoleKey, Snowflake};
 use serde_json::json;
 use store::points::{
     self as sp, ALL_TIME, DungeonLine, LEADERBOARD_SCOPE, NewEvent, PointConfig, QuotaRole, Ranked,
 };
-use store::runs::{self as store_runs, Run};
+use store::runs::Run;
 use store::{PgConnection, PgPool, jobs, logs};
 
 use crate::tasks::{self, LogEvent, Task};
@@ -112,7 +112,9 @@ impl Folder {
 
 /// Folds every guild's pending summary deltas into the summaries, one transaction per
 /// guild. Reads are exact either way; folding keeps the pending rows few, so reads stay
-/// fast. Returns how many deltas were folded.
+/// fast. A guild that had awards gets its quota panels refreshed (a coalesced job queued
+/// with the fold): every award appends deltas, so no award is missed, and the award
+/// itself saves that round trip. Returns how many deltas were folded.
 pub async fn fold_pending(pool: &PgPool) -> Result<i64> {
     let guilds = {
         let mut conn = pool.acquire().await?;
@@ -121,8 +123,12 @@ pub async fn fold_pending(pool: &PgPool) -> Result<i64> {
     let mut folded = 0;
     for guild in guilds {
         let mut tx = pool.begin().await?;
-        folded += sp::fold_deltas(&mut tx, guild).await?;
+        let n = sp::fold_deltas(&mut tx, guild).await?;
+        if n > 0 {
+            refresh_panels(&mut tx, guild).await?;
+        }
         tx.commit().await?;
+        folded += n;
     }
     Ok(folded)
 }
@@ -134,39 +140,38 @@ pub async fn fold_pending(pool: &PgPool) -> Result<i64> {
 /// dungeon for the raiders joined at the end. Cancelled runs award nothing. Calling this
 /// twice for one run writes nothing the second time (unique source keys).
 pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
-    let guild = run.guild_id;
-    let Some(run) = store_runs::get(tx, guild, run.run_id).await? else {
+    let (guild, run_id) = (run.guild_id, run.run_id);
+    let Some(award) = sp::run_award(tx, guild, run_id).await? else {
         return Ok(0);
     };
-    if run.status != RunStatus::Ended {
+    if !award.ended {
         return Ok(0);
     }
-    let at = run.ended_at.unwrap_or_else(Utc::now);
-    let config = sp::point_config(tx, guild).await?;
-    let pops = sp::run_key_pops(tx, guild, run.run_id).await?;
-    let organizer_role = sp::highest_quota_role(tx, guild, run.organizer_id).await?;
-    let value_of = |dungeon: &str| match &organizer_role {
+    let at = award.ended_at.unwrap_or_else(Utc::now);
+    let config = &award.config;
+    let pops = &award.key_pops;
+    let value_of = |dungeon: &str| match &award.organizer_role {
         Some(q) => q.run_value(dungeon, is_exalt(dungeon)),
         None => Points::ONE,
     };
-    let run_source = format!("run:{}", run.run_id);
+    let run_source = format!("run:{run_id}");
     let mut events = Vec::new();
     let (organizer_amount, completed) = if pops.is_empty() {
-        for p in store_runs::participants(tx, guild, run.run_id).await? {
+        for raider in &award.joined {
             events.push(NewEvent {
-                member_id: p.user_id,
+                member_id: *raider,
                 currency: Currency::Raider,
                 kind: PointKind::RunCompleted,
-                amount: config.completion(&run.dungeon_code),
+                amount: config.completion(&award.dungeon_code),
                 units: 1,
-                dungeon_code: Some(run.dungeon_code.clone()),
+                dungeon_code: Some(award.dungeon_code.clone()),
                 source: run_source.clone(),
             });
         }
-        (value_of(&run.dungeon_code), 1)
+        (value_of(&award.dungeon_code), 1)
     } else {
         let mut total = Points::ZERO;
-        for (pop_id, popper, dungeon, count, raiders) in &pops {
+        for (pop_id, popper, dungeon, count, raiders) in pops {
             total.0 += value_of(dungeon).0;
             let source = format!("pop:{pop_id}");
             events.push(NewEvent {
@@ -193,12 +198,12 @@ pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
         (total, i32::try_from(pops.len()).unwrap_or(i32::MAX))
     };
     events.push(NewEvent {
-        member_id: run.organizer_id,
+        member_id: award.organizer_id,
         currency: Currency::Quota,
         kind: PointKind::RunOrganized,
         amount: organizer_amount,
         units: completed,
-        dungeon_code: Some(run.dungeon_code.clone()),
+        dungeon_code: Some(award.dungeon_code.clone()),
         source: run_source,
     });
     let written = sp::insert_events_in(
@@ -206,14 +211,11 @@ pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
         guild,
         &config.schedule,
         &events,
-        run.closed_by,
+        award.closed_by,
         None,
         at,
     )
     .await?;
-    if !written.is_empty() {
-        refresh_panels(tx, guild).await?;
-    }
     Ok(written.len())
 }
 
@@ -244,9 +246,6 @@ pub async fn award_moderation(
         source: format!("mod:{reference}"),
     };
     let written = sp::insert_events(tx, guild, &[event], Some(moderator), None, Utc::now()).await?;
-    if !written.is_empty() {
-        refresh_panels(tx, guild).await?;
-    }
     Ok(!written.is_empty())
 }
 
@@ -340,7 +339,6 @@ async fn record_manual(
         },
     )
     .await?;
-    refresh_panels(tx, guild).await?;
     Ok(awarded)
 }
 

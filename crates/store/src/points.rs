@@ -571,21 +571,33 @@ pub async fn leaderboard_schedule(conn: &mut PgConnection, guild: Snowflake) -> 
 }
 
 pub async fn point_config(conn: &mut PgConnection, guild: Snowflake) -> Result<PointConfig> {
+    let sql = format!(
+        "SELECT c.completion_points, c.key_pop_points, c.schedule AS leaderboard_schedule,
+                {CONFIG_DUNGEONS}
+         FROM (SELECT $1::bigint AS guild_id) g
+         LEFT JOIN point_config c ON c.guild_id = g.guild_id"
+    );
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .fetch_one(conn)
+        .await?;
+    config_from_row(&r)
+}
+
+/// The per-dungeon values of guild `g.guild_id`, as column `dungeons` (see
+/// [`config_from_row`]).
+const CONFIG_DUNGEONS: &str = "(SELECT coalesce(json_agg(json_build_array(d.dungeon_code,
+                     d.completion_points, d.key_pop_points)), '[]'::json)
+         FROM point_dungeon d WHERE d.guild_id = g.guild_id) AS dungeons";
+
+/// The settings from columns completion_points, key_pop_points, leaderboard_schedule (all
+/// null when the guild never saved any) and [`CONFIG_DUNGEONS`].
+fn config_from_row(r: &PgRow) -> Result<PointConfig> {
     let mut cfg = PointConfig::default();
-    let r = sqlx::query(
-        "SELECT c.completion_points, c.key_pop_points, c.schedule,
-                (SELECT coalesce(json_agg(json_build_array(d.dungeon_code, d.completion_points,
-                                                           d.key_pop_points)), '[]'::json)
-                 FROM point_dungeon d WHERE d.guild_id = x.g) AS dungeons
-         FROM (SELECT $1::bigint AS g) x LEFT JOIN point_config c ON c.guild_id = x.g",
-    )
-    .bind(guild.db())
-    .fetch_one(conn)
-    .await?;
     if let Some(c) = r.try_get::<Option<i64>, _>("completion_points")? {
         cfg.completion_points = Points(c);
         cfg.key_pop_points = Points(r.try_get("key_pop_points")?);
-        cfg.schedule = schedule_from(r.try_get("schedule")?)?;
+        cfg.schedule = schedule_from(r.try_get("leaderboard_schedule")?)?;
     }
     let dungeons: serde_json::Value = r.try_get("dungeons")?;
     let dungeons: Vec<(String, Option<i64>, Option<i64>)> = serde_json::from_value(dungeons)
@@ -594,6 +606,99 @@ pub async fn point_config(conn: &mut PgConnection, guild: Snowflake) -> Result<P
         cfg.dungeons.insert(code, (c.map(Points), k.map(Points)));
     }
     Ok(cfg)
+}
+
+/// A key pop of a run: id, popper, dungeon, keys, and the raiders present (its roster).
+pub type KeyPop = (i64, Snowflake, String, i32, Vec<Snowflake>);
+
+/// Everything awarding an ended run reads. The award runs inside the transaction that ends
+/// the run, so this is one round trip rather than one per table.
+#[derive(Debug, Clone)]
+pub struct RunAward {
+    pub ended: bool,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub organizer_id: Snowflake,
+    pub dungeon_code: String,
+    pub closed_by: Option<Snowflake>,
+    pub config: PointConfig,
+    /// In the order they were popped.
+    pub key_pops: Vec<KeyPop>,
+    /// The raiders joined at the end, in join order.
+    pub joined: Vec<Snowflake>,
+    /// The organizer's highest quota role (see [`highest_quota_role`]).
+    pub organizer_role: Option<QuotaRole>,
+}
+
+/// What awarding the run needs; `None` when the run does not exist.
+pub async fn run_award(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+) -> Result<Option<RunAward>> {
+    let sql = format!(
+        "SELECT r.status = 'ended' AS run_ended, r.ended_at AS run_ended_at,
+                r.organizer_id AS run_organizer_id, r.dungeon_code AS run_dungeon_code,
+                r.closed_by AS run_closed_by,
+                c.completion_points, c.key_pop_points, c.schedule AS leaderboard_schedule,
+                {CONFIG_DUNGEONS},
+                (SELECT coalesce(json_agg(json_build_array(k.pop_id, k.user_id, k.dungeon_code,
+                                                           k.count, k.raiders)
+                                          ORDER BY k.created_at, k.pop_id), '[]'::json)
+                 FROM {KEY_POPS} k) AS key_pops,
+                (SELECT coalesce(array_agg(p.user_id ORDER BY p.joined_at, p.user_id), '{{}}')
+                 FROM run_participant p
+                 WHERE p.guild_id = $1 AND p.run_id = $2 AND p.state = 'joined') AS joined,
+                qr.*
+         FROM (SELECT $1::bigint AS guild_id) g
+         JOIN run r ON r.guild_id = g.guild_id AND r.run_id = $2
+         LEFT JOIN point_config c ON c.guild_id = g.guild_id
+         LEFT JOIN LATERAL (
+            SELECT {QUOTA_COLUMNS} FROM quota_role q
+            JOIN member_role m ON m.guild_id = q.guild_id AND m.role_id = q.role_id
+            WHERE q.guild_id = $1 AND m.user_id = r.organizer_id
+            ORDER BY q.position DESC, q.role_id DESC LIMIT 1) qr ON true"
+    );
+    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(run_id)
+        .fetch_optional(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let pops: Vec<(i64, i64, String, i32, Vec<i64>)> =
+        serde_json::from_value(r.try_get("key_pops")?)
+            .map_err(|e| StoreError::Corrupt(format!("key_pop: {e}")))?;
+    let joined: Vec<i64> = r.try_get("joined")?;
+    let organizer_role = match r.try_get::<Option<i64>, _>("role_id")? {
+        Some(_) => Some(quota_from_row(&r)?),
+        None => None,
+    };
+    Ok(Some(RunAward {
+        ended: r.try_get("run_ended")?,
+        ended_at: r.try_get("run_ended_at")?,
+        organizer_id: snowflake(r.try_get("run_organizer_id")?)?,
+        dungeon_code: r.try_get("run_dungeon_code")?,
+        closed_by: r
+            .try_get::<Option<i64>, _>("run_closed_by")?
+            .map(snowflake)
+            .transpose()?,
+        config: config_from_row(&r)?,
+        key_pops: pops
+            .into_iter()
+            .map(|(id, popper, dungeon, count, raiders)| {
+                Ok((
+                    id,
+                    snowflake(popper)?,
+                    dungeon,
+                    count,
+                    raiders.into_iter().map(snowflake).collect::<Result<_>>()?,
+                ))
+            })
+            .collect::<Result<_>>()?,
+        joined: joined.into_iter().map(snowflake).collect::<Result<_>>()?,
+        organizer_role,
+    }))
 }
 
 /// Saves the guild-wide values and schedule (not the per-dungeon ones).
@@ -1255,38 +1360,15 @@ pub async fn member_quota_between(
     Ok(Points(v))
 }
 
-/// Key pops of a run in order, each with the raiders present (its roster snapshot).
-pub async fn run_key_pops(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
-) -> Result<Vec<(i64, Snowflake, String, i32, Vec<Snowflake>)>> {
-    let rows = sqlx::query(
-        "SELECT k.pop_id, k.user_id, k.dungeon_code, k.count,
-                coalesce(array_agg(r.user_id ORDER BY r.user_id) FILTER (WHERE r.user_id IS NOT NULL),
-                         '{}') AS raiders
+/// A run's key pops ($1 guild, $2 run), each with its raiders: pop_id, user_id,
+/// dungeon_code, count, created_at, raiders (ordered by id).
+const KEY_POPS: &str = "(SELECT k.pop_id, k.user_id, k.dungeon_code, k.count, k.created_at,
+                coalesce(array_agg(kr.user_id ORDER BY kr.user_id)
+                         FILTER (WHERE kr.user_id IS NOT NULL), '{}') AS raiders
          FROM key_pop k
-         LEFT JOIN key_pop_raider r ON r.guild_id = k.guild_id AND r.pop_id = k.pop_id
+         LEFT JOIN key_pop_raider kr ON kr.guild_id = k.guild_id AND kr.pop_id = k.pop_id
          WHERE k.guild_id = $1 AND k.run_id = $2
-         GROUP BY k.guild_id, k.pop_id ORDER BY k.created_at, k.pop_id",
-    )
-    .bind(guild.db())
-    .bind(run_id)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let raiders: Vec<i64> = r.try_get("raiders")?;
-            Ok((
-                r.try_get("pop_id")?,
-                snowflake(r.try_get("user_id")?)?,
-                r.try_get("dungeon_code")?,
-                r.try_get("count")?,
-                raiders.into_iter().map(snowflake).collect::<Result<_>>()?,
-            ))
-        })
-        .collect()
-}
+         GROUP BY k.guild_id, k.pop_id)";
 
 /// Records a key pop logged by hand (`/logkey`); returns its id.
 pub async fn insert_manual_key_pop(
