@@ -1014,6 +1014,28 @@ async fn ranks_are_exact_inside_shared_buckets() {
                     .unwrap();
                 assert_eq!(rank, above + 1, "{label}: rank of {v}");
             }
+            // Every page (of 7), against the values sorted here.
+            let mut sorted = values.clone();
+            sorted.sort_unstable_by(|a, b| b.cmp(a));
+            let mut listed = Vec::new();
+            for offset in (0..sorted.len() as i64 + 7).step_by(7) {
+                let page = sp::leaderboard(
+                    &mut conn,
+                    sf(GUILD),
+                    sp::ALL_TIME,
+                    Metric::RaiderPoints,
+                    offset,
+                    7,
+                )
+                .await
+                .unwrap();
+                listed.extend(page.into_iter().map(|r| (r.value, r.rank)));
+            }
+            let expected: Vec<(i64, i64)> = sorted
+                .iter()
+                .map(|v| (*v, sorted.iter().filter(|x| *x > v).count() as i64 + 1))
+                .collect();
+            assert_eq!(listed, expected, "{label}: pages");
             let size =
                 sp::leaderboard_size(&mut conn, sf(GUILD), sp::ALL_TIME, Metric::RaiderPoints)
                     .await

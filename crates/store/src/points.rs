@@ -1142,26 +1142,50 @@ pub async fn leaderboard(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Ranked>> {
-    // Only the first offset + limit + (members with pending deltas) folded rows can reach
-    // the page: pending members can push a folded member down at most that many places.
-    // Every member ranked above someone on the page is among these candidates, so ranks
-    // computed over them are the true ranks.
+    // The rank buckets, with pending deltas' moves applied, count the members of each
+    // value bucket as they are now. The page starts in the bucket `start` whose members
+    // cover offset $5; `start.above` members sit in higher buckets. Below the bucket's top
+    // only the first ($5 - above) + limit + (members with pending deltas) folded rows can
+    // reach the page: pending members push a folded member down at most that many places.
+    // Every member ranked above someone on the page is either above the bucket (counted)
+    // or among these candidates, so the ranks are exact, and a deep page reads about one
+    // bucket of rows instead of every row above it.
     let sql = format!(
         "WITH {PENDING},
+         moves AS (
+            SELECT point_bucket_lo(old) AS lo, -1 AS n FROM pd WHERE old <> 0
+            UNION ALL
+            SELECT point_bucket_lo(value), 1 FROM pd WHERE value <> 0),
+         buckets AS (
+            SELECT lo, sum(n)::bigint AS members FROM (
+                SELECT lo, members AS n FROM point_rank_bucket
+                WHERE guild_id = $1 AND scope = $2 AND metric = $3
+                UNION ALL
+                SELECT lo, n FROM moves) b
+            GROUP BY lo HAVING sum(n) > 0),
+         start AS (
+            SELECT point_bucket_hi(lo) AS hi, above FROM (
+                SELECT lo, members, coalesce(sum(members) OVER (ORDER BY lo DESC
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::bigint AS above
+                FROM buckets) b
+            WHERE above <= $5 AND $5 < above + members),
          top AS (
             SELECT member_id, value, reached_at FROM point_sum
             WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value <> 0
+              AND value < (SELECT hi FROM start)
             ORDER BY value DESC, reached_at, member_id
-            LIMIT $4 + $5 + (SELECT count(*) FROM d)),
+            LIMIT $5 - (SELECT above FROM start) + $4 + (SELECT count(*) FROM d)),
          cand AS (
             SELECT member_id, value, reached_at FROM top
             WHERE NOT EXISTS (SELECT 1 FROM d WHERE d.member_id = top.member_id)
             UNION ALL
-            SELECT member_id, value, reached_at FROM pd WHERE value <> 0)
-         SELECT member_id, value, reached_at, rank() OVER (ORDER BY value DESC) AS rank
+            SELECT member_id, value, reached_at FROM pd
+            WHERE value <> 0 AND value < (SELECT hi FROM start))
+         SELECT member_id, value, reached_at,
+                rank() OVER (ORDER BY value DESC) + (SELECT above FROM start) AS rank
          FROM cand
          ORDER BY value DESC, reached_at, member_id
-         LIMIT $4 OFFSET $5"
+         LIMIT $4 OFFSET $5 - (SELECT above FROM start)"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
