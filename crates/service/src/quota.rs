@@ -74,7 +74,7 @@ async fn organizer_value(
 }
 
 /// How often the bot folds pending summary deltas (see [`fold_pending`]).
-pub const FOLD_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+pub const FOLD_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 /// Folded deltas after which the table of pending batches is vacuumed (~100 runs).
 pub const VACUUM_PENDING_AFTER: i64 = 20_000;
 /// Folded deltas after which the summary tables are vacuumed (~5,000 runs).

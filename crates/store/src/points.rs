@@ -1144,12 +1144,13 @@ pub async fn leaderboard(
 ) -> Result<Vec<Ranked>> {
     // The rank buckets, with pending deltas' moves applied, count the members of each
     // value bucket as they are now. The page starts in the bucket `start` whose members
-    // cover offset $5; `start.above` members sit in higher buckets. Below the bucket's top
-    // only the first ($5 - above) + limit + (members with pending deltas) folded rows can
-    // reach the page: pending members push a folded member down at most that many places.
-    // Every member ranked above someone on the page is either above the bucket (counted)
-    // or among these candidates, so the ranks are exact, and a deep page reads about one
-    // bucket of rows instead of every row above it.
+    // cover offset $5 (the first page starts at the top); `start.above` members sit in
+    // higher buckets. Below the bucket's top, the first ($5 - above) + limit members are
+    // among the first that many folded members without pending deltas (a hashed filter on
+    // the index scan) and the members with pending deltas. Every member ranked above
+    // someone on the page is either above the bucket (counted) or among these candidates,
+    // so the ranks are exact, and a deep page reads about one bucket of rows instead of
+    // every row above it.
     let sql = format!(
         "WITH {PENDING},
          moves AS (
@@ -1164,20 +1165,21 @@ pub async fn leaderboard(
                 SELECT lo, n FROM moves) b
             GROUP BY lo HAVING sum(n) > 0),
          start AS (
-            SELECT point_bucket_hi(lo) AS hi, above FROM (
+            SELECT 9223372036854775807 AS hi, 0::bigint AS above WHERE $5 = 0
+            UNION ALL
+            SELECT point_bucket_hi(lo), above FROM (
                 SELECT lo, members, coalesce(sum(members) OVER (ORDER BY lo DESC
                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::bigint AS above
                 FROM buckets) b
-            WHERE above <= $5 AND $5 < above + members),
+            WHERE $5 > 0 AND above <= $5 AND $5 < above + members),
          top AS (
             SELECT member_id, value, reached_at FROM point_sum
             WHERE guild_id = $1 AND scope = $2 AND metric = $3 AND value <> 0
-              AND value < (SELECT hi FROM start)
+              AND value < (SELECT hi FROM start) AND member_id NOT IN (SELECT member_id FROM d)
             ORDER BY value DESC, reached_at, member_id
-            LIMIT $5 - (SELECT above FROM start) + $4 + (SELECT count(*) FROM d)),
+            LIMIT $5 - (SELECT above FROM start) + $4),
          cand AS (
             SELECT member_id, value, reached_at FROM top
-            WHERE NOT EXISTS (SELECT 1 FROM d WHERE d.member_id = top.member_id)
             UNION ALL
             SELECT member_id, value, reached_at FROM pd
             WHERE value <> 0 AND value < (SELECT hi FROM start))
