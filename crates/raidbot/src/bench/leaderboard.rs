@@ -27,6 +27,8 @@ pub struct Options {
     pub members: i64,
     pub events: i64,
     pub iterations: usize,
+    /// Runs awarded while the readers read.
+    pub awards: usize,
     pub keep: bool,
     /// Concurrent reader tasks while awards are measured.
     pub readers: usize,
@@ -281,21 +283,21 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
     };
     let mut award = Figures {
         name: "award run (organizer + 50 raiders)",
-        samples: Vec::with_capacity(n),
+        samples: Vec::with_capacity(opts.awards),
     };
     let mut award_commit = Figures {
         name: "  award with its commit",
-        samples: Vec::with_capacity(n),
+        samples: Vec::with_capacity(opts.awards),
     };
     let mut end = Figures {
         name: "end run (whole transaction)",
-        samples: Vec::with_capacity(n),
+        samples: Vec::with_capacity(opts.awards),
     };
     let mut commit = Figures {
         name: "  of which commit",
-        samples: Vec::with_capacity(n),
+        samples: Vec::with_capacity(opts.awards),
     };
-    for i in 0..n as i64 {
+    for i in 0..opts.awards as i64 {
         if i > 0 && !opts.award_interval.is_zero() {
             tokio::time::sleep(opts.award_interval).await;
         }
@@ -333,7 +335,7 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
     }
     let folded = folder.await.unwrap_or(0);
     anyhow::ensure!(
-        folded == n as i64 * 51 * 2 * 2,
+        folded == opts.awards as i64 * 51 * 2 * 2,
         "folded {folded} summary deltas, expected 4 per award"
     );
 
@@ -358,6 +360,7 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
             "events": opts.events,
             "members": opts.members,
             "iterations": n,
+            "awards": opts.awards,
             "leaderboard_p50_ms": round(all.p(0.5)),
             "leaderboard_p99_ms": round(all.p(0.99)),
             "leaderboard_page100_p99_ms": round(boards[1].p(0.99).max(boards[3].p(0.99))),
