@@ -83,7 +83,7 @@ pub const VACUUM_SUMS_AFTER: i64 = 1_000_000;
 /// The background upkeep of point summaries, one per process that runs it: folds pending
 /// deltas; vacuums the table of pending batches after [`VACUUM_PENDING_AFTER`] folded
 /// deltas (every fold empties it, so it is mostly dead rows) and the summary tables after
-/// [`VACUUM_SUMS_AFTER`] (folds update their rows in place; reads do not depend on it,
+/// [`VACUUM_SUMS_AFTER`] (folds update their rows in place; reads barely depend on it,
 /// since ranks come from bucket counts, but dead rows would pile up). This keeps the
 /// tables lean without depending on the server's autovacuum settings (it may be off).
 #[derive(Debug, Default)]
