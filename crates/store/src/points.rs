@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use domain::Snowflake;
 use domain::quota::{Currency, Metric, Period, PointKind, Points, Schedule, metrics_of};
+use domain::{RunStatus, Snowflake};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
@@ -636,7 +636,7 @@ pub async fn run_award(
     run_id: i64,
 ) -> Result<Option<RunAward>> {
     let sql = format!(
-        "SELECT r.status = 'ended' AS run_ended, r.ended_at AS run_ended_at,
+        "SELECT r.status = $3 AS run_ended, r.ended_at AS run_ended_at,
                 r.organizer_id AS run_organizer_id, r.dungeon_code AS run_dungeon_code,
                 r.closed_by AS run_closed_by,
                 c.completion_points, c.key_pop_points, c.schedule AS leaderboard_schedule,
@@ -652,15 +652,13 @@ pub async fn run_award(
          FROM (SELECT $1::bigint AS guild_id) g
          JOIN run r ON r.guild_id = g.guild_id AND r.run_id = $2
          LEFT JOIN point_config c ON c.guild_id = g.guild_id
-         LEFT JOIN LATERAL (
-            SELECT {QUOTA_COLUMNS} FROM quota_role q
-            JOIN member_role m ON m.guild_id = q.guild_id AND m.role_id = q.role_id
-            WHERE q.guild_id = $1 AND m.user_id = r.organizer_id
-            ORDER BY q.position DESC, q.role_id DESC LIMIT 1) qr ON true"
+         LEFT JOIN LATERAL ({organizer_role}) qr ON true",
+        organizer_role = highest_quota_role_sql("r.organizer_id")
     );
     let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(run_id)
+        .bind(RunStatus::Ended.as_str())
         .fetch_optional(conn)
         .await?
     else {
@@ -856,19 +854,24 @@ pub async fn quota_roles(conn: &mut PgConnection, guild: Snowflake) -> Result<Ve
     rows.iter().map(quota_from_row).collect()
 }
 
+/// The highest quota role (by Discord position) among those held by the member that SQL
+/// expression `member` names: one row of [`QUOTA_COLUMNS`] or none; binds $1 guild.
+fn highest_quota_role_sql(member: &str) -> String {
+    format!(
+        "SELECT {QUOTA_COLUMNS} FROM quota_role q
+         JOIN member_role m ON m.guild_id = q.guild_id AND m.role_id = q.role_id
+         WHERE q.guild_id = $1 AND m.user_id = {member}
+         ORDER BY q.position DESC, q.role_id DESC LIMIT 1"
+    )
+}
+
 /// The member's highest quota role (by Discord position) among the roles they hold.
 pub async fn highest_quota_role(
     conn: &mut PgConnection,
     guild: Snowflake,
     member: Snowflake,
 ) -> Result<Option<QuotaRole>> {
-    let sql = format!(
-        "SELECT {QUOTA_COLUMNS} FROM quota_role q
-         JOIN member_role m ON m.guild_id = q.guild_id AND m.role_id = q.role_id
-         WHERE q.guild_id = $1 AND m.user_id = $2
-         ORDER BY q.position DESC, q.role_id DESC LIMIT 1"
-    );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query(sqlx::AssertSqlSafe(highest_quota_role_sql("$2")))
         .bind(guild.db())
         .bind(member.db())
         .fetch_optional(conn)
