@@ -46,6 +46,7 @@ pub mod limits;
 pub mod model;
 mod ratelimit;
 mod rest;
+pub mod snapshot;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -57,6 +58,7 @@ pub use model::{
     Attachment, Button, ChannelKind, Choice, Failure, Member, Message, Modal, Overwrite,
     RecordedCall, ResponseKind, Role, SimConfig, TextInput, perms,
 };
+pub use snapshot::{Snapshot, SnapshotError};
 
 use model::{State, User};
 
@@ -89,18 +91,8 @@ impl DiscordSim {
     }
 
     /// Starts a simulator with the given settings.
-    ///
-    /// # Panics
-    /// If no local port can be bound (test environment broken).
     pub async fn start_with(config: SimConfig) -> DiscordSim {
-        #[allow(clippy::expect_used)]
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("discord-sim: bind 127.0.0.1:0");
-        #[allow(clippy::expect_used)]
-        let addr = listener.local_addr().expect("discord-sim: local addr");
         let bot_user = UserId(ids::next_snowflake());
-        let app_id = bot_user.0; // like most bots: application id == bot user id
         let mut state = State::default();
         state.users.insert(
             bot_user,
@@ -111,6 +103,26 @@ impl DiscordSim {
                 accepts_dms: true,
             },
         );
+        Self::start_from_state(config, state, bot_user).await
+    }
+
+    /// Serves `state` on `127.0.0.1:<random port>`; the bot is `bot_user` (and its
+    /// application has the same id, like most bots).
+    ///
+    /// # Panics
+    /// If no local port can be bound (test environment broken).
+    pub(crate) async fn start_from_state(
+        config: SimConfig,
+        state: State,
+        bot_user: UserId,
+    ) -> DiscordSim {
+        #[allow(clippy::expect_used)]
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("discord-sim: bind 127.0.0.1:0");
+        #[allow(clippy::expect_used)]
+        let addr = listener.local_addr().expect("discord-sim: local addr");
+        let app_id = bot_user.0;
         let sim = DiscordSim {
             inner: Arc::new(Inner {
                 config,

@@ -57,7 +57,7 @@ pub mod perms {
 }
 
 /// Channel kinds the driver can create.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ChannelKind {
     Text,
     Voice,
@@ -83,7 +83,7 @@ impl ChannelKind {
 }
 
 /// A user (person or bot).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: UserId,
     pub name: String,
@@ -107,7 +107,7 @@ impl User {
 }
 
 /// A role.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Role {
     pub id: RoleId,
     pub guild_id: GuildId,
@@ -146,7 +146,7 @@ impl Role {
 }
 
 /// A guild member.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Member {
     pub guild_id: GuildId,
     pub user_id: UserId,
@@ -157,7 +157,7 @@ pub struct Member {
 }
 
 /// A channel.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Channel {
     pub id: ChannelId,
     pub guild_id: Option<GuildId>,
@@ -177,7 +177,7 @@ pub struct Channel {
 
 /// A permission overwrite on a channel: `kind` 0 for a role (the guild id is @everyone),
 /// 1 for a member.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Overwrite {
     pub id: u64,
     pub kind: u8,
@@ -265,7 +265,7 @@ impl Channel {
 }
 
 /// An attachment on a message.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Attachment {
     pub id: u64,
     pub filename: String,
@@ -315,7 +315,7 @@ fn guess_content_type(name: &str) -> &'static str {
 }
 
 /// A message as the simulator stores and shows it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     pub id: MessageId,
     pub channel_id: ChannelId,
@@ -508,7 +508,7 @@ pub fn collect_components(c: &Value, f: &mut dyn FnMut(&Value)) {
 }
 
 /// A guild.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Guild {
     pub id: GuildId,
     pub name: String,

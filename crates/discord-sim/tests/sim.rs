@@ -1123,3 +1123,83 @@ async fn permission_overwrites_are_set_shown_checked_and_deleted() {
         .unwrap_err();
     assert_eq!(api_code(&e), (404, 10009));
 }
+
+#[tokio::test]
+async fn a_restored_simulator_has_the_same_world_and_the_bot_keeps_its_identity() {
+    let sim = sim_fast().await;
+    let owner = sim.create_user("owner");
+    let guild = sim.create_guild("Saved", owner);
+    let role = sim.create_role(guild, "Raider", 0, 2);
+    let channel = sim.create_channel(guild, "raids", ChannelKind::Text);
+    let member = sim.create_user("member");
+    sim.add_member(guild, member, &[role]);
+    sim.set_nick(guild, member, Some("Nicky"));
+    sim.set_dms_closed(member, true);
+    let said = sim.send_message(member, channel, "hello there");
+    let dm = sim.send_dm(owner, "a dm", vec![]);
+    let http = http(&sim);
+    http.create_message(Id::new(channel.0))
+        .content("from the bot")
+        .await
+        .unwrap();
+
+    // Through JSON, as the sandbox stores it.
+    let json = sim.snapshot().to_json();
+    let restored = DiscordSim::start_restored(
+        SimConfig::default(),
+        Snapshot::from_json(json.clone()).unwrap(),
+    )
+    .await;
+    assert_eq!(restored.bot_user_id(), sim.bot_user_id());
+    assert_eq!(restored.application_id(), sim.application_id());
+    let texts = |s: &DiscordSim| {
+        s.messages(channel)
+            .iter()
+            .map(|m| (m.id, m.author_id, m.content.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(texts(&restored), texts(&sim));
+    assert!(
+        restored
+            .messages(channel)
+            .iter()
+            .any(|m| m.id == said && m.content == "hello there")
+    );
+    assert!(restored.dms(owner).iter().any(|m| m.id == dm));
+    let m = restored.member(guild, member).unwrap();
+    assert_eq!(m.nick.as_deref(), Some("Nicky"));
+    assert_eq!(m.roles, vec![role]);
+    assert_eq!(restored.roles(guild).len(), sim.roles(guild).len());
+    // Saving the restored world gives the same snapshot.
+    assert_eq!(restored.snapshot().to_json(), json);
+
+    // The bot can talk to the restored simulator as before.
+    let http = self::http(&restored);
+    let sent = http
+        .create_message(Id::new(channel.0))
+        .content("after the restart")
+        .await
+        .unwrap()
+        .model()
+        .await
+        .unwrap();
+    assert_eq!(sent.author.id.get(), restored.bot_user_id());
+    // The member's DMs stay closed.
+    let dm_channel = http
+        .create_private_channel(Id::new(member.0))
+        .await
+        .unwrap()
+        .model()
+        .await
+        .unwrap();
+    assert!(
+        http.create_message(dm_channel.id)
+            .content("hi")
+            .await
+            .is_err()
+    );
+
+    let mut bad = json;
+    bad["version"] = serde_json::json!(99);
+    assert!(Snapshot::from_json(bad).is_err());
+}
