@@ -458,6 +458,27 @@ impl DiscordSim {
         id
     }
 
+    /// Sets a role's colour (as an administrator would in the server settings).
+    pub fn set_role_colour(&self, guild: GuildId, role: RoleId, colour: u32) {
+        let mut st = self.lock();
+        let Some(json) = st
+            .guilds
+            .get_mut(&guild)
+            .and_then(|g| g.roles.get_mut(&role))
+            .map(|r| {
+                r.color = colour;
+                r.to_json()
+            })
+        else {
+            return;
+        };
+        self.dispatch(
+            &mut st,
+            "GUILD_ROLE_UPDATE",
+            json!({"guild_id": guild.to_string(), "role": json}),
+        );
+    }
+
     /// Creates a channel in a guild.
     pub fn create_channel(&self, guild: GuildId, name: &str, kind: ChannelKind) -> ChannelId {
         let id = ChannelId(next_snowflake());

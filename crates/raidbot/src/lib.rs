@@ -5,3 +5,4 @@ pub mod apikey;
 pub mod app;
 pub mod bench;
 pub mod config;
+pub mod sandbox;

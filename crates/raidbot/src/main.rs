@@ -29,6 +29,21 @@ enum Command {
     Api,
     /// Run only the Discord bot (and its job dispatcher).
     Bot,
+    /// Try everything in a browser with no Discord account: the simulated Discord, the
+    /// real bot, the REST API and a RealmEye stub, with a seeded community.
+    Sandbox {
+        /// Where the web client listens (loopback by default: whoever reaches it can act as
+        /// any member).
+        #[arg(long, default_value = raidbot::sandbox::DEFAULT_BIND)]
+        bind: std::net::SocketAddr,
+        /// Where the sandbox keeps its private PostgreSQL cluster (used when DATABASE_URL's
+        /// server does not answer).
+        #[arg(long, default_value = ".raidbot-sandbox")]
+        data_dir: std::path::PathBuf,
+        /// Start afresh: drop the sandbox's database (never the bot's own) and seed again.
+        #[arg(long)]
+        reset: bool,
+    },
     /// Register the slash commands (to DISCORD_DEV_GUILD_ID if set, else globally), then exit.
     RegisterCommands,
     /// RealmEye tools.
@@ -134,9 +149,16 @@ fn realmeye(command: RealmeyeCommand) -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat) {
+/// The log filter when RUST_LOG is unset. The sandbox is for watching in a browser, so its
+/// terminal leaves out the Discord client's routine rate-limit notes.
+fn init_logging(format: LogFormat, sandbox: bool) {
+    let default = if sandbox {
+        "info,sqlx=warn,twilight_http=warn,twilight_http_ratelimiting=warn,twilight_gateway=warn"
+    } else {
+        "info,sqlx=warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Json => builder.json().init(),
@@ -236,6 +258,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             realmeye(command);
             Ok(())
         }
+        Command::Sandbox {
+            bind,
+            data_dir,
+            reset,
+        } => {
+            let options = raidbot::sandbox::Options {
+                bind,
+                data_dir,
+                reset,
+                server_url: config.database_url.clone(),
+            };
+            raidbot::sandbox::run(options, metrics, shutdown).await
+        }
     }
 }
 
@@ -258,7 +293,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    init_logging(config.log_format);
+    init_logging(
+        config.log_format,
+        matches!(cli.command, Some(Command::Sandbox { .. })),
+    );
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -14,5 +14,6 @@ mod quota;
 mod raid_tools;
 mod role_pings;
 mod runs;
+mod sandbox;
 mod setup;
 mod verification;
