@@ -26,12 +26,17 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParams {
 
 impl PathParams {
     fn get(&self, name: &str) -> Result<&str, ApiError> {
-        self.0
+        let value = self
+            .0
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
             // A handler asking for a parameter its route lacks is a bug, not bad input.
-            .ok_or_else(|| ApiError::internal(format!("route has no `{name}` parameter")))
+            .ok_or_else(|| ApiError::internal(format!("route has no `{name}` parameter")))?;
+        if value.contains('\0') {
+            return Err(crate::json::nul_error(name));
+        }
+        Ok(value)
     }
 
     pub fn snowflake(&self, name: &str) -> Result<Snowflake, ApiError> {
@@ -82,4 +87,33 @@ pub fn parse_snowflake(name: &str, text: &str) -> Result<Snowflake, ApiError> {
             ),
         )
     })
+}
+
+/// Query parameters: malformed ones are a 400 naming what is wrong, text with a NUL
+/// character a 422 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::Query;
+        let invalid = |e: axum::extract::rejection::QueryRejection| {
+            ApiError::bad_request("invalid_query", e.body_text())
+        };
+        let Query(pairs) =
+            Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map_err(invalid)?;
+        if let Some((key, _)) = pairs
+            .iter()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(crate::json::nul_error(&key.replace('\0', "\\u0000")));
+        }
+        let Query(value) = Query::<T>::try_from_uri(&parts.uri).map_err(invalid)?;
+        Ok(ApiQuery(value))
+    }
 }

@@ -403,3 +403,75 @@ async fn one_open_ticket_per_member_even_when_confirmed_twice_at_once() {
         "the second yes is added to the open ticket as a message"
     );
 }
+
+/// PostgreSQL cannot store a NUL character: text holding one, in a body, a query or a
+/// path, is a 422 naming the field, and nothing is stored (it used to be a 500).
+#[tokio::test]
+async fn text_with_a_nul_character_is_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let notes = format!("/v1/guilds/{GUILD}/members/{MEMBER}/notes");
+    let cases = [
+        (
+            Method::POST,
+            notes.clone(),
+            Some(json!({"text": "abc\u{0}def"})),
+            "`text`",
+        ),
+        (
+            Method::POST,
+            format!("/v1/guilds/{GUILD}/punishments"),
+            Some(json!({"user_id": MEMBER, "kind": "warn", "reason": "spam\u{0}"})),
+            "`reason`",
+        ),
+        (
+            Method::POST,
+            format!("/v1/guilds/{GUILD}/runs"),
+            Some(json!({"organizer_id": MEMBER, "dungeon": "shatters", "location": "usw\u{0}"})),
+            "`location`",
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/guilds/{GUILD}/members/{MEMBER}/verification?reason=a%00b"),
+            None,
+            "`reason`",
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/guilds/{GUILD}/members/{MEMBER}/alts/ab%00c"),
+            None,
+            "`ign`",
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let mut request = app.request(method.clone(), &path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer = app.send(request).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{method} {path}: {}",
+            answer.text
+        );
+        assert_eq!(answer.code(), "invalid_text", "{path}");
+        assert!(
+            answer.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(field),
+            "{path}: {}",
+            answer.text
+        );
+    }
+    let list = app.get(&notes).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 0);
+    let runs = app.get(&format!("/v1/guilds/{GUILD}/runs")).await;
+    assert_eq!(
+        runs.body["runs"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        runs.text
+    );
+}

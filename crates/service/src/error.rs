@@ -52,6 +52,12 @@ impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         if e.is_unavailable() {
             ServiceError::Unavailable
+        } else if e.is_unstorable_text() {
+            // The transaction is rolled back with the error: nothing half-applies.
+            ServiceError::invalid(
+                "invalid_text",
+                "The text contains a NUL character, which cannot be stored; remove it.",
+            )
         } else {
             tracing::error!(error = %e, "store error");
             ServiceError::Internal(e.to_string())

@@ -47,6 +47,15 @@ impl StoreError {
         }
     }
 
+    /// True when a text value held a character PostgreSQL cannot store (NUL, 0x00:
+    /// SQLSTATE 22021). Input is checked at the edges; this is the last line.
+    pub fn is_unstorable_text(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Db(sqlx::Error::Database(e)) if e.code().as_deref() == Some("22021")
+        )
+    }
+
     /// True when the database could not be reached at all (not a query error).
     pub fn is_unavailable(&self) -> bool {
         matches!(

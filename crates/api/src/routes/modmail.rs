@@ -1,8 +1,7 @@
 //! Modmail tickets and their transcripts over REST (read-only). Security or above.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use serde::{Deserialize, Serialize};
@@ -11,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::GuildAuth;
 use crate::error::ErrorBody;
-use crate::params::PathParams;
+use crate::params::{ApiQuery, PathParams};
 use crate::{ApiError, ApiState};
 
 /// The most tickets one answer holds.
@@ -117,9 +116,8 @@ pub struct TicketQuery {
 pub async fn list_tickets(
     State(state): State<ApiState>,
     auth: GuildAuth,
-    query: Result<Query<TicketQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<TicketQuery>,
 ) -> Result<Json<TicketList>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let tickets = service::modmail::tickets(
         &state.pool,
         auth.guild,

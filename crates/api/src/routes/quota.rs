@@ -1,8 +1,7 @@
 //! Points: the leaderboard and one member's stats.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::quota::{Metric, PeriodChoice, Points};
@@ -11,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::GuildAuth;
 use crate::error::ErrorBody;
-use crate::params::PathParams;
+use crate::params::{ApiQuery, PathParams};
 use crate::routes::runs::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::{ApiError, ApiState};
 
@@ -83,9 +82,9 @@ fn unprocessable(code: &'static str, text: String) -> ApiError {
 pub async fn leaderboard(
     State(state): State<ApiState>,
     auth: GuildAuth,
-    query: Result<Query<LeaderboardQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<LeaderboardQuery>,
 ) -> Result<Json<LeaderboardBody>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let q = query;
     let metric = match (q.category.as_deref(), q.currency.as_deref()) {
         (Some(c), _) => Metric::parse(c)
             .filter(|m| Metric::CATEGORIES.contains(m))

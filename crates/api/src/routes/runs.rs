@@ -1,8 +1,7 @@
 //! Raid runs: create, read, list, join, leave, start, end, cancel.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use domain::catalog::catalog;
@@ -17,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::GuildAuth;
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
-use crate::params::PathParams;
+use crate::params::{ApiQuery, PathParams};
 use crate::{ApiError, ApiState};
 
 /// Page size when `limit` is not given, and the most one page may hold.
@@ -237,9 +236,8 @@ pub async fn create_run(
 pub async fn list_runs(
     State(state): State<ApiState>,
     auth: GuildAuth,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<RunPage>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let status = query
         .status
         .as_deref()

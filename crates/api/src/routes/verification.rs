@@ -8,8 +8,7 @@
 //! same jobs the commands queue.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
@@ -21,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::GuildAuth;
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
-use crate::params::PathParams;
+use crate::params::{ApiQuery, PathParams};
 use crate::routes::moderation::body_snowflake;
 use crate::{ApiError, ApiState};
 
@@ -368,10 +367,9 @@ pub async fn unverify(
     State(state): State<ApiState>,
     auth: GuildAuth,
     params: PathParams,
-    query: Result<Query<UnverifyQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<UnverifyQuery>,
 ) -> Result<Json<MemberVerificationBody>, ApiError> {
     let user = params.snowflake("user_id")?;
-    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let reason = query
         .reason
         .as_deref()
