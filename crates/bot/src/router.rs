@@ -116,7 +116,16 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
         }
     }
 
+    let nul = (interaction.kind != InteractionType::ApplicationCommandAutocomplete)
+        .then(|| nul_field(&interaction))
+        .flatten();
     let result = match ctx.role_mappings.get(&ctx.pool, guild).await {
+        Ok(_) if nul.is_some() => {
+            let field = nul.unwrap_or_default();
+            let refusal = ServiceError::invalid("invalid_text", views::nul_text(&field));
+            answer(&ctx, &interaction, Err(refusal)).await;
+            Err("invalid_text".to_owned())
+        }
         Ok(mapping) => {
             let actor = service::config::actor_for_member(&mapping, user, &roles, admin);
             let inv = Invocation { guild, user, actor };
@@ -152,6 +161,33 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
         {
             tracing::warn!(error = %e, "could not write the command log");
         }
+    }
+}
+
+/// The option or form field whose text holds a NUL character, worded for the member
+/// ("The option `reason`", "The field `description`"), if any.
+fn nul_field(interaction: &Interaction) -> Option<String> {
+    use twilight_model::application::interaction::application_command::{
+        CommandDataOption, CommandOptionValue,
+    };
+    fn in_options(options: &[CommandDataOption]) -> Option<String> {
+        options.iter().find_map(|o| match &o.value {
+            CommandOptionValue::String(s) if s.contains('\0') => {
+                Some(format!("The option `{}`", o.name))
+            }
+            CommandOptionValue::SubCommand(inner) | CommandOptionValue::SubCommandGroup(inner) => {
+                in_options(inner)
+            }
+            _ => None,
+        })
+    }
+    match &interaction.data {
+        Some(InteractionData::ApplicationCommand(c)) => in_options(&c.options),
+        Some(InteractionData::ModalSubmit(m)) => handlers::modal_fields(&m.components)
+            .into_iter()
+            .find(|(_, value)| value.contains('\0'))
+            .map(|(id, _)| format!("The field `{id}`")),
+        _ => None,
     }
 }
 

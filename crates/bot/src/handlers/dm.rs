@@ -19,6 +19,10 @@ pub async fn route(ctx: Ctx, message: Message) {
     let Ok(user) = Snowflake::new(message.author.id.get()) else {
         return;
     };
+    if message.content.contains('\0') {
+        send(&ctx, user, &views::nul_text("Your message")).await;
+        return;
+    }
     // A member in the middle of verifying talks to the verification flow (its session is
     // in PostgreSQL); everything else is modmail.
     let attachment = message.attachments.first().map(|a| {

@@ -172,7 +172,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
 }
 
 /// The text inputs of a submitted modal, by custom id (in action rows or labels).
-fn modal_fields(components: &[ModalInteractionComponent]) -> Vec<(String, String)> {
+pub(crate) fn modal_fields(components: &[ModalInteractionComponent]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for c in components {
         match c {

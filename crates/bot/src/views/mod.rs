@@ -35,6 +35,14 @@ pub fn ephemeral(text: impl Into<String>) -> InteractionResponseData {
     }
 }
 
+/// The refusal of text holding a NUL character (Discord delivers it; nothing can store it).
+pub fn nul_text(field: &str) -> String {
+    format!(
+        "{field} contains an invisible NUL character that can't be saved. Remove it (retype the \
+         text rather than pasting it) and try again."
+    )
+}
+
 pub fn ephemeral_embed(embed: Embed) -> InteractionResponseData {
     ephemeral_panel(None, embed, Vec::new())
 }

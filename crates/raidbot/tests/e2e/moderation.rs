@@ -946,3 +946,51 @@ async fn a_warning_and_a_verification_earn_the_quota_points_the_role_gives_once(
         vec![("mod_warn".to_owned(), 250), ("mod_verify".to_owned(), 100)]
     );
 }
+
+/// Discord delivers NUL characters in options, form fields and DMs; PostgreSQL cannot
+/// store them. The member is told which option to fix and nothing is recorded.
+#[tokio::test]
+async fn text_with_a_nul_character_is_refused_and_nothing_is_recorded() {
+    let w = World::new(1).await;
+    let m = setup(&w).await;
+    let raider = w.raiders[0];
+    let text = run(
+        &w,
+        m.security,
+        "warn",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("reason", "Spam\u{0}ming"),
+        ],
+    )
+    .await;
+    assert!(text.contains("`reason`"), "{text}");
+    assert!(text.contains("NUL"), "{text}");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM punishment")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "nothing was recorded");
+
+    // The same in a DM (which would otherwise open a modmail conversation).
+    w.sim.send_dm(raider, "help\u{0}", vec![]);
+    let sim = &w.sim;
+    let bot = sim.bot_user_id();
+    let reply = sim
+        .eventually(WAIT, || {
+            sim.dms(raider)
+                .into_iter()
+                .find(|d| d.author_id.0 == bot && d.content.contains("NUL"))
+        })
+        .await;
+    assert!(
+        reply.is_some(),
+        "the member is told why: {:?}",
+        sim.dms(raider)
+    );
+    let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM modmail_ticket")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(tickets, 0);
+}
