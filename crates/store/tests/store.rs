@@ -139,3 +139,52 @@ async fn pending_jobs_coalesce_and_a_claimed_job_is_not_claimed_twice() {
     assert_eq!(jobs::count(&t.pool, "panel", "done").await.unwrap(), 1);
     assert_eq!(jobs::count(&t.pool, "panel", "pending").await.unwrap(), 1);
 }
+
+/// A client that goes away while its request's transaction is being opened (a dropped
+/// future: a closed HTTP connection, a timeout) must not hand the next request a pooled
+/// connection still inside that transaction. sqlx 0.9.0 did (transact-rs/sqlx#4393): the
+/// next statement ran in the stale transaction and was never committed.
+#[tokio::test]
+async fn a_transaction_dropped_while_it_begins_leaves_no_transaction_open() {
+    let db = TestDb::new().await;
+    // One connection, so every statement below reuses the one the dropped BEGIN used.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE cancelled_begin (n int)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let tries = 300;
+    for n in 0..tries {
+        // Dropped after a few microseconds: over the tries, some drops land between
+        // sending BEGIN and reading its answer.
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_micros(10 * (n % 60) as u64),
+            pool.begin(),
+        )
+        .await;
+        sqlx::query("INSERT INTO cancelled_begin VALUES ($1)")
+            .bind(n)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    // Another connection sees every insert: none was left inside an open transaction.
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM cancelled_begin")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(seen, i64::from(tries));
+    let idle_in_transaction: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(idle_in_transaction, 0);
+    pool.close().await;
+}
