@@ -51,8 +51,9 @@ impl PathParams {
     /// A positive number; `what` describes a valid one for the 400.
     pub fn number(&self, name: &str, what: &str) -> Result<i64, ApiError> {
         let text = self.get(name)?;
-        text.parse::<i64>()
-            .ok()
+        Some(text)
+            .filter(|t| canonical_number(t))
+            .and_then(|t| t.parse::<i64>().ok())
             .filter(|id| *id > 0)
             .ok_or_else(|| {
                 ApiError::bad_request(
@@ -63,23 +64,23 @@ impl PathParams {
     }
 
     pub fn run_id(&self) -> Result<i64, ApiError> {
-        let text = self.get("run_id")?;
-        text.parse::<i64>()
-            .ok()
-            .filter(|id| *id > 0)
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_path_parameter",
-                    format!(
-                        "Path parameter `run_id` must be a run number such as 42, not `{text}`."
-                    ),
-                )
-            })
+        self.number("run_id", "a run number such as 42")
     }
 }
 
+/// Digits only, without a sign, spaces or leading zeros: `+1`, `0001` and ` 1` name no id
+/// (one resource has one URL).
+fn canonical_number(text: &str) -> bool {
+    !text.is_empty() && !text.starts_with('0') && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 pub fn parse_snowflake(name: &str, text: &str) -> Result<Snowflake, ApiError> {
-    Snowflake::parse(text).map_err(|_| {
+    let parsed = if canonical_number(text) {
+        Snowflake::parse(text).ok()
+    } else {
+        None
+    };
+    parsed.ok_or_else(|| {
         ApiError::bad_request(
             "invalid_path_parameter",
             format!(

@@ -194,6 +194,14 @@ async fn bad_path_ids_are_400_naming_the_parameter() {
     let answer = app.get("/v1/guilds/0/runs").await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
 
+    // One resource, one URL: no sign, leading zero or space before an id.
+    for id in ["+1", "0001", "%201", "1%20"] {
+        let answer = app.get(&format!("/v1/guilds/{GUILD}/runs/{id}")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "run {id}");
+        let answer = app.get(&format!("/v1/guilds/{id}{GUILD}/runs")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "guild {id}");
+    }
+
     let answer = app.get(&format!("/v1/guilds/{GUILD}/runs/abc")).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(
