@@ -49,7 +49,7 @@ pub fn router_with(state: ApiState, rate_limit: Option<RateLimit>) -> axum::Rout
     let app = openapi::app();
     let app = match rate_limit {
         Some(limit) => app.layer(axum::middleware::from_fn_with_state(
-            rate_limit::Limiter::new(limit),
+            rate_limit::Limiter::new(limit, state.service_key.as_deref()),
             rate_limit::limit,
         )),
         None => app,
@@ -59,14 +59,17 @@ pub fn router_with(state: ApiState, rate_limit: Option<RateLimit>) -> axum::Rout
         .with_state(state)
 }
 
-/// Serves the app on `listener` until `shutdown` completes; requests already in flight
-/// finish before this returns.
+/// Serves the app on `listener` with `rate_limit` for per-guild keys (`None`: no limit)
+/// until `shutdown` completes; requests already in flight finish before this returns.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: ApiState,
+    rate_limit: Option<RateLimit>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let app = router_with(state, rate_limit)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -384,9 +384,21 @@ async fn a_key_over_its_rate_limit_gets_429_with_retry_after() {
         per_second: 0.05,
     };
     let app = common::spawn_app_with_rate_limit(limit).await;
+    let guild = Snowflake::parse(GUILD).unwrap();
+    let key = api::keys::create(
+        &app.pool,
+        guild,
+        &admin(),
+        "dashboard",
+        Level::ADMINISTRATOR,
+    )
+    .await
+    .unwrap()
+    .secret;
     let path = format!("/v1/guilds/{GUILD}/config/roles");
+    let get = |key: &str| app.send(app.client.get(app.url(&path)).bearer_auth(key));
     for remaining in (0..3).rev() {
-        let answer = app.get(&path).await;
+        let answer = get(&key).await;
         assert_eq!(answer.status, StatusCode::OK);
         assert_eq!(answer.headers["ratelimit-limit"], "3");
         assert_eq!(
@@ -394,7 +406,7 @@ async fn a_key_over_its_rate_limit_gets_429_with_retry_after() {
             remaining.to_string().as_str()
         );
     }
-    let limited = app.get(&path).await;
+    let limited = get(&key).await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.code(), "rate_limited");
     let retry: u64 = limited.headers["retry-after"]
@@ -404,11 +416,28 @@ async fn a_key_over_its_rate_limit_gets_429_with_retry_after() {
         .unwrap();
     assert!(retry >= 1);
 
-    // Another key has its own bucket; public routes without a key are not limited.
-    let other = app
-        .send(app.client.get(app.url(&path)).bearer_auth("rbk_other"))
-        .await;
-    assert_eq!(other.status, StatusCode::UNAUTHORIZED);
+    // The service key (the operator's own integrations) is not limited.
+    for _ in 0..10 {
+        assert_eq!(app.get(&path).await.status, StatusCode::OK);
+    }
+    // Public routes without a key are not limited.
     let health = app.send(app.client.get(app.url("/v1/health"))).await;
     assert_eq!(health.status, StatusCode::OK);
+    // Each wrong key is a 401 until an address has sent 20; then 429 without a lookup.
+    let mut statuses = Vec::new();
+    for i in 0..25 {
+        statuses.push(get(&format!("rbk_wrong{i}")).await.status);
+    }
+    assert!(
+        statuses[..20]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[20..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
 }

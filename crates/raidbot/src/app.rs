@@ -46,7 +46,10 @@ pub async fn api(
         service_key: config.api_service_key.clone(),
         metrics,
     };
-    api::serve(listener, state, async move { shutdown.cancelled().await }).await?;
+    api::serve(listener, state, config.api_rate_limit, async move {
+        shutdown.cancelled().await
+    })
+    .await?;
     Ok(())
 }
 
@@ -79,6 +82,26 @@ pub async fn up(
     let api_result = api_task.await.context("the API task panicked")?;
     pool.close().await;
     bot_result.and(api_result)
+}
+
+/// How often histogram samples are folded into their buckets.
+const METRICS_UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the recorder's pending histogram samples every few seconds. Without it they are
+/// folded only when someone scrapes `/metrics`, so a process nobody scrapes grows with
+/// every request it answers.
+pub fn keep_metrics_small(
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+    shutdown: CancellationToken,
+) {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(METRICS_UPKEEP_EVERY) => handle.run_upkeep(),
+                _ = shutdown.cancelled() => break,
+            }
+        }
+    });
 }
 
 /// Cancels `token` on Ctrl-C or SIGTERM.

@@ -37,6 +37,9 @@ pub struct Config {
     pub dev_guild_id: Option<Snowflake>,
     pub api_bind: SocketAddr,
     pub api_service_key: Option<String>,
+    /// Per-guild keys' limit (`API_RATE_LIMIT`); `None` is `off`. The service key is never
+    /// limited.
+    pub api_rate_limit: Option<api::RateLimit>,
     pub realmeye_base_url: String,
     /// `host:port` of a plain-HTTP Discord API (the simulator).
     pub discord_api_proxy: Option<String>,
@@ -113,6 +116,15 @@ impl Config {
                 });
             }
         };
+        let api_rate_limit = match var("API_RATE_LIMIT") {
+            None => Some(api::RateLimit::default()),
+            Some(v) if v.eq_ignore_ascii_case("off") => None,
+            Some(v) => Some(v.parse().map_err(|_| ConfigError::Invalid {
+                name: "API_RATE_LIMIT",
+                expected: "BURST/PER_SECOND such as 200/20, or off",
+                value: v.clone(),
+            })?),
+        };
         let log_format = match var("LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -130,6 +142,7 @@ impl Config {
             dev_guild_id,
             api_bind,
             api_service_key: var("API_SERVICE_KEY"),
+            api_rate_limit,
             realmeye_base_url: var("REALMEYE_BASE_URL")
                 .unwrap_or_else(|| "https://www.realmeye.com".to_owned()),
             discord_api_proxy,
@@ -197,6 +210,23 @@ mod tests {
         assert!(
             e.to_string().starts_with("DISCORD_API_BASE is invalid"),
             "{e}"
+        );
+        let e = config(&[("API_RATE_LIMIT", "fast")]).unwrap_err();
+        assert!(
+            e.to_string().starts_with("API_RATE_LIMIT is invalid"),
+            "{e}"
+        );
+        let c = config(&[("API_RATE_LIMIT", "50/2.5")]).unwrap();
+        assert_eq!(
+            c.api_rate_limit,
+            Some(api::RateLimit {
+                burst: 50,
+                per_second: 2.5
+            })
+        );
+        assert_eq!(
+            config(&[("API_RATE_LIMIT", "off")]).unwrap().api_rate_limit,
+            None
         );
         let e = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert!(e.to_string().starts_with("DATABASE_URL is invalid"), "{e}");

@@ -172,6 +172,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .ok();
+    if let Some(handle) = &metrics {
+        app::keep_metrics_small(handle.clone(), shutdown.clone());
+    }
     match command {
         Command::Up => app::up(&config, metrics, shutdown).await,
         Command::Migrate => {

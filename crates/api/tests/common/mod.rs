@@ -85,14 +85,9 @@ pub async fn spawn_app_with_rate_limit(limit: api::RateLimit) -> TestApp {
         metrics: None,
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = api::router_with(state, Some(limit));
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let server = tokio::spawn(api::serve(listener, state, Some(limit), async move {
+        let _ = stopped.await;
+    }));
     TestApp {
         base: format!("http://{addr}"),
         key: KEY.to_owned(),
@@ -119,9 +114,14 @@ async fn spawn_with(
         metrics,
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(api::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(api::serve(
+        listener,
+        state,
+        Some(api::RateLimit::default()),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     TestApp {
         base: format!("http://{addr}"),
         key: KEY.to_owned(),
