@@ -281,6 +281,7 @@ pub async fn toggle(
     if !h.status.is_open() {
         return Err(closed(&h));
     }
+    crate::moderation::refuse_if_suspended(&mut tx, guild, user).await?;
     let on = store_hc::toggle_reaction(&mut tx, guild, id, kind, code, user).await?;
     refresh_panel(&mut tx, guild, id).await?;
     tx.commit().await?;

@@ -23,6 +23,21 @@ use crate::{Actor, Result, ServiceError};
 /// Rows per page of `/find` and the REST lists.
 pub const PAGE_SIZE: i64 = 5;
 
+/// The one rule every raiding action asks (join, bench, class, reactions, headcount
+/// answers, parties): a member whose suspension is running is refused with the time it
+/// ends. The punishment row decides, not the Discord role, so a member whose suspension
+/// is over can raid again at once, before the expiry timer has taken the role.
+pub(crate) async fn refuse_if_suspended(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<()> {
+    match store_p::suspended_until(conn, guild, user).await? {
+        Some(until) => Err(ServiceError::Suspended { user, until }),
+        None => Ok(()),
+    }
+}
+
 /// What the adapter knows about the member acted on.
 #[derive(Debug, Clone, Copy)]
 pub struct Target {

@@ -76,6 +76,8 @@ pub async fn react(
         tx.commit().await?;
         return Ok(ReactOutcome::Withdrawn { name });
     }
+    // Withdrawing stays possible; adding one is raiding.
+    crate::moderation::refuse_if_suspended(&mut tx, guild, user).await?;
     if reaction.kind == ReactionKind::Key && !confirmed {
         return Ok(ReactOutcome::NeedsConfirm { name });
     }

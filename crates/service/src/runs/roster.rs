@@ -8,6 +8,7 @@ use store::run_roster::{self, RosterState};
 use store::runs::{self as store_runs, Run, Setting};
 
 use super::{MAX_RAIDER_CAP, closed, may_manage, not_found, require_manager};
+use crate::moderation::refuse_if_suspended;
 use crate::tasks::{self, LogEvent, Note, Task};
 use crate::{Actor, Result, ServiceError};
 use domain::ChannelKey;
@@ -176,6 +177,7 @@ async fn join_locked(
     if !gate.status.accepts_raiders() {
         return Err(closed_status(gate.status));
     }
+    refuse_if_suspended(&mut tx, guild, user).await?;
     let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
     if let Some(e) = &entry
         && e.state == RosterState::Removed
@@ -286,6 +288,7 @@ pub async fn bench(
 ) -> Result<BenchOutcome> {
     let mut tx = pool.begin().await?;
     let run = lock_open(&mut tx, guild, run_id, actor, user).await?;
+    refuse_if_suspended(&mut tx, guild, user).await?;
     let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
     check_not_removed(actor, &run, entry.as_ref())?;
     let state = entry.as_ref().map(|e| e.state);
