@@ -492,3 +492,37 @@ async fn member_roles_follow_guild_create_and_member_events() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn logkey_without_an_amount_logs_one_key() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let raider = w.raiders[0];
+    let res = w
+        .sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.organizer,
+            "logkey",
+            vec![
+                CommandOption::user("member", raider),
+                CommandOption::string("dungeon", "shatters"),
+            ],
+        )
+        .await;
+    assert!(res.is_ok(), "{:?}", res.kind);
+    let said = res.content.unwrap_or_default();
+    assert!(
+        said.contains(&format!("for <@{}> (1 × Shatters)", raider.0)),
+        "{said}"
+    );
+    let (count, logged): (i32, i64) = sqlx::query_as(
+        "SELECT count, (SELECT count(*) FROM key_pop) FROM key_pop WHERE user_id = $1",
+    )
+    .bind(i64::try_from(raider.0).unwrap())
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!((count, logged), (1, 1));
+}
