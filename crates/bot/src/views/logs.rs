@@ -120,17 +120,20 @@ pub fn run_entry(event: &LogEvent, detail: &RunDetail) -> Embed {
 }
 
 /// A key pop during a run, for `raid_log`.
-pub fn key_pop_entry(detail: &RunDetail, pop: Option<(domain::Snowflake, i32)>) -> Embed {
+pub fn key_pop_entry(detail: &RunDetail, pop: Option<store::key_pops::LoggedPop>) -> Embed {
     let run = &detail.run;
-    let (popper, count) = pop.map_or(("someone".to_owned(), 1), |(u, n)| (format!("<@{u}>"), n));
+    let (popper, count, key_name) = pop.map_or(("someone".to_owned(), 1, None), |p| {
+        (format!("<@{}>", p.user_id), p.count, p.key_name)
+    });
     let chain = match run.chain_amount {
         Some(plan) => format!(" — chain {}/{plan}", run.keys_popped),
         None => format!(" — {} popped in this run", run.keys_popped),
     };
-    let what = if count == 1 {
-        "a key".to_owned()
-    } else {
-        format!("{count} keys")
+    let what = match (count, key_name) {
+        (1, None) => "a key".to_owned(),
+        (1, Some(name)) => format!("a key ({name})"),
+        (n, None) => format!("{n} keys"),
+        (n, Some(name)) => format!("{n} keys ({name})"),
     };
     EmbedBuilder::new()
         .title(format!("Key popped in run #{}", run.run_id))

@@ -400,7 +400,11 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
     );
 
     let picker = press(&w, w.organizer, &org, "Key popped").await;
-    let popped = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
+    let form = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
+    let popped = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("window", "")])
+        .await;
     assert!(
         popped
             .content
@@ -476,13 +480,18 @@ async fn key_logging_survives_a_restart_between_its_steps() {
     let picker = press(&w, w.organizer, &org, "Key popped").await;
     w.restart_bot().await;
 
-    let popped = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
+    let form = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
+    w.restart_bot().await;
+    let popped = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("window", "25")])
+        .await;
     assert!(
         popped
             .content
             .as_deref()
             .unwrap_or_default()
-            .starts_with("Key pop logged"),
+            .starts_with("Key pop logged; raiders have 25 seconds"),
         "{:?}",
         popped.content
     );
@@ -623,4 +632,96 @@ async fn the_organizer_attaches_one_completion_screenshot_with_taken() {
         .await
         .unwrap();
     assert!(url.unwrap().ends_with("/o3.png"));
+}
+
+#[tokio::test]
+async fn the_organizer_chooses_the_key_window_names_a_custom_key_and_the_portal_closes() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let sim = &w.sim;
+    let raider = w.raiders[0];
+    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let panel = w.panel().await;
+    press(&w, raider, &panel, "Join").await;
+    press(&w, w.organizer, &org, "Start").await;
+
+    // Key popped: who popped it, then how long raiders may still come in.
+    let picker = press(&w, w.organizer, &org, "Key popped").await;
+    let form = pick(&w, &picker, &[&raider.0.to_string()]).await;
+    let too_long = sim
+        .submit_modal(w.organizer, &form, &[("window", "500")])
+        .await;
+    assert_eq!(
+        too_long.content.as_deref(),
+        Some("A key window lasts 1 to 300 seconds.")
+    );
+    let popped = sim
+        .submit_modal(w.organizer, &form, &[("window", "90")])
+        .await;
+    assert_eq!(
+        popped.content.as_deref(),
+        Some("Key pop logged; raiders have 90 seconds to come in. 1 popped so far.")
+    );
+    let window: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM r.key_window_ends_at - p.created_at)::float8
+         FROM run r JOIN key_pop p USING (guild_id, run_id)",
+    )
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        (89.0..91.0).contains(&window),
+        "a 90 s window, got {window}"
+    );
+    w.panel_where("the open portal", |m| field(m, "🔑 Key popped").is_some())
+        .await;
+
+    // The window closes: its timer is made due, and the panel drops the portal line.
+    sqlx::query("UPDATE run SET key_window_ends_at = now() - interval '1 second'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE job SET due_at = now() WHERE kind = 'run_key_window_closed' AND state = 'pending'",
+    )
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    w.panel_where("the portal closed", |m| {
+        field(m, "🔑 Key popped").is_none() && field(m, "Keys popped").is_some()
+    })
+    .await;
+
+    // Log keys with a key of another name: the answer and raid_log name it.
+    let picker = press(&w, w.organizer, &org, "Log keys").await;
+    let form = pick(&w, &picker, &[&raider.0.to_string()]).await;
+    let logged = sim
+        .submit_modal(
+            w.organizer,
+            &form,
+            &[("count", "2"), ("key", "Shatters event key")],
+        )
+        .await;
+    assert_eq!(
+        logged.content.as_deref(),
+        Some("2 key pops (Shatters event key) logged. 3 popped so far.")
+    );
+    let entry = sim
+        .eventually(WAIT, || {
+            sim.messages(w.raid_log).into_iter().find(|m| {
+                m.embeds
+                    .first()
+                    .is_some_and(|e| e.to_string().contains("(Shatters event key)"))
+            })
+        })
+        .await
+        .expect("a raid_log entry naming the key");
+    assert!(
+        entry.embeds[0].to_string().contains(&format!(
+            "<@{}> popped 2 keys (Shatters event key)",
+            raider.0
+        )),
+        "{}",
+        entry.embeds[0]
+    );
 }
