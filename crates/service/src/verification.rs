@@ -255,8 +255,9 @@ pub async fn custom_roles(
 }
 
 /// Removes a custom verification role (moderator): its panels stop taking requests and are
-/// deleted from Discord, open requests are cancelled (the members are told). Screenshots
-/// already waiting for staff can still be decided, and roles already granted stay.
+/// deleted from Discord, open requests are cancelled and screenshots waiting for staff are
+/// withdrawn (their cards say so and stop; the members are told). Roles already granted
+/// stay.
 pub async fn remove_custom_role(
     pool: &PgPool,
     guild: Snowflake,
@@ -277,6 +278,17 @@ pub async fn remove_custom_role(
             role_name: cr.name.clone(),
         };
         dm(&mut tx, guild, user, note).await?;
+    }
+    // Screenshots waiting for staff are withdrawn: their cards say so and lose their
+    // buttons, and the members are told.
+    for (review_id, user) in
+        store_veri::withdraw_reviews_for_custom_role(&mut tx, guild, id, actor.user_id).await?
+    {
+        let note = VeriNote::RoleWithdrawn {
+            role_name: cr.name.clone(),
+        };
+        dm(&mut tx, guild, user, note).await?;
+        tasks::queue(&mut tx, guild, Task::VeriReviewRefresh { review_id }, None).await?;
     }
     for (channel, message) in store_veri::take_custom_role_panels(&mut tx, guild, id).await? {
         tasks::queue(
@@ -938,6 +950,12 @@ async fn lock_pending(conn: &mut PgConnection, guild: Snowflake, review_id: i64)
     let r = store_veri::review(conn, guild, review_id, true)
         .await?
         .ok_or_else(|| ServiceError::NotFound("This review no longer exists.".into()))?;
+    if r.state == "withdrawn" {
+        return Err(ServiceError::conflict(
+            "review_withdrawn",
+            "This role verification was removed, so this request can no longer be decided.",
+        ));
+    }
     if r.state != "pending" {
         let by = r
             .decided_by
