@@ -53,6 +53,8 @@ pub async fn post(
         }
         LogEvent::RolesChanged { .. }
         | LogEvent::ChannelsChanged { .. }
+        | LogEvent::SettingsChanged { .. }
+        | LogEvent::BotStarted { .. }
         | LogEvent::AutoEndChanged { .. } => match views::logs::config_entry(event) {
             Some(e) => e,
             None => return Ok(()),

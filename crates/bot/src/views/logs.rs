@@ -3,7 +3,7 @@
 use domain::RunStatus;
 use domain::catalog::catalog;
 use service::runs::RunDetail;
-use service::tasks::LogEvent;
+use service::tasks::{LogEvent, SettingsArea};
 use twilight_model::channel::message::embed::Embed;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
@@ -148,6 +148,27 @@ pub fn key_pop_entry(detail: &RunDetail, pop: Option<store::key_pops::LoggedPop>
 
 /// A configuration change entry for `bot_log`.
 pub fn config_entry(event: &LogEvent) -> Option<Embed> {
+    if let LogEvent::BotStarted { version } = event {
+        return Some(
+            EmbedBuilder::new()
+                .title("raidbot started")
+                .description(format!(
+                    "raidbot {version} is up: runs, timers and panels carry on from where they were."
+                ))
+                .color(COLOR_INFO)
+                .build(),
+        );
+    }
+    if let LogEvent::SettingsChanged {
+        by,
+        area,
+        role,
+        name,
+        changes,
+    } = event
+    {
+        return Some(settings_entry(by, *area, *role, name.as_deref(), changes));
+    }
     if let LogEvent::AutoEndChanged { by, before, after } = event {
         return Some(
             EmbedBuilder::new()
@@ -182,6 +203,42 @@ pub fn config_entry(event: &LogEvent) -> Option<Embed> {
             .footer(EmbedFooterBuilder::new(format!("By {by}")))
             .build(),
     )
+}
+
+fn settings_entry(
+    by: &str,
+    area: SettingsArea,
+    role: Option<domain::Snowflake>,
+    name: Option<&str>,
+    changes: &[(String, String)],
+) -> Embed {
+    let title = match area {
+        SettingsArea::Quota => "Quota settings changed",
+        SettingsArea::QuotaDeleted => "Quota configuration deleted",
+        SettingsArea::Points => "Raider points settings changed",
+        SettingsArea::Verification => "Verification settings changed",
+        SettingsArea::RoleVerificationAdded => "Role verification added",
+        SettingsArea::RoleVerificationRemoved => "Role verification removed",
+    };
+    let mut lines = Vec::new();
+    match (name, role) {
+        (Some(n), Some(r)) => lines.push(format!("**{n}** (grants <@&{r}>)")),
+        (None, Some(r)) => lines.push(format!("Role <@&{r}>")),
+        (Some(n), None) => lines.push(format!("**{n}**")),
+        (None, None) => {}
+    }
+    if area != SettingsArea::QuotaDeleted {
+        lines.extend(changes.iter().map(|(key, value)| {
+            let value = if value.is_empty() { "cleared" } else { value };
+            format!("**{key}** → {value}")
+        }));
+    }
+    EmbedBuilder::new()
+        .title(title)
+        .description(fit_lines(&lines, "No change"))
+        .color(COLOR_INFO)
+        .footer(EmbedFooterBuilder::new(format!("By {by}")))
+        .build()
 }
 
 /// A job that could not be done, for `bot_log`: staff see why.
