@@ -89,6 +89,13 @@ pub enum LogEvent {
         run_id: i64,
         pop_id: i64,
     },
+    /// A raider added or withdrew a key or perk reaction on a run (raid_log).
+    ReactionChanged {
+        run_id: i64,
+        user_id: Snowflake,
+        reaction: String,
+        added: bool,
+    },
     /// The organizer removed a raider from a run.
     RaiderRemoved {
         run_id: i64,

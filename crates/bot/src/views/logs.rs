@@ -146,6 +146,32 @@ pub fn key_pop_entry(detail: &RunDetail, pop: Option<store::key_pops::LoggedPop>
         .build()
 }
 
+/// A raider added or withdrew a reaction while the run was open.
+pub fn reaction_entry(
+    detail: &RunDetail,
+    user: domain::Snowflake,
+    reaction: &str,
+    added: bool,
+) -> Embed {
+    let run = &detail.run;
+    let name = catalog().reaction_name(reaction);
+    let (what, color) = if added {
+        (format!("<@{user}> reacted with **{name}**"), COLOR_OK)
+    } else {
+        (format!("<@{user}> withdrew **{name}**"), COLOR_WARN)
+    };
+    EmbedBuilder::new()
+        .title(format!("Reaction changed in run #{}", run.run_id))
+        .description(format!(
+            "{what} in the {} run by <@{}>.",
+            crate::views::runs::dungeon_name(&run.dungeon_code),
+            run.organizer_id
+        ))
+        .color(color)
+        .footer(EmbedFooterBuilder::new(format!("Run #{}", run.run_id)))
+        .build()
+}
+
 /// A configuration change entry for `bot_log`.
 pub fn config_entry(event: &LogEvent) -> Option<Embed> {
     if let LogEvent::BotStarted { version } = event {

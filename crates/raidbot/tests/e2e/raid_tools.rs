@@ -725,3 +725,89 @@ async fn the_organizer_chooses_the_key_window_names_a_custom_key_and_the_portal_
         entry.embeds[0]
     );
 }
+
+/// raid_log entries about reaction changes in a run, oldest first.
+fn reaction_entries(w: &World) -> Vec<String> {
+    let mut entries: Vec<String> = w
+        .sim
+        .messages(w.raid_log)
+        .into_iter()
+        .filter(|m| {
+            m.embeds
+                .first()
+                .and_then(|e| e["title"].as_str())
+                .is_some_and(|t| t.starts_with("Reaction changed"))
+        })
+        .map(|m| {
+            m.embeds[0]["description"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    entries.reverse();
+    entries
+}
+
+#[tokio::test]
+async fn key_reactions_added_and_withdrawn_are_posted_to_raid_log() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let raider = w.raiders[0];
+    post_run(&w, "shatters", vec![]).await;
+    let panel = w.panel().await;
+    let key = key_name("shatters");
+
+    let ask = press(&w, raider, &panel, &key).await;
+    let confirm = ask.message.clone().unwrap();
+    let yes = w
+        .sim
+        .press(
+            w.guild,
+            raider,
+            w.raid,
+            confirm.id,
+            &format!("Yes, I have a {key}"),
+        )
+        .await;
+    assert_eq!(yes.kind, ResponseKind::UpdateMessage);
+    let added = format!(
+        "<@{}> reacted with **{key}** in the Shatters run by <@{}>.",
+        raider.0, w.organizer.0
+    );
+    w.sim
+        .eventually(WAIT, || {
+            reaction_entries(&w)
+                .iter()
+                .any(|e| e.starts_with(&added))
+                .then_some(())
+        })
+        .await
+        .unwrap_or_else(|| panic!("raid_log: {:?}", reaction_entries(&w)));
+
+    // Pressing again withdraws it, and raid_log says so too.
+    let again = press(&w, raider, &panel, &key).await;
+    assert!(
+        again
+            .content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("withdr"),
+        "{:?}",
+        again.content
+    );
+    let withdrawn = format!(
+        "<@{}> withdrew **{key}** in the Shatters run by <@{}>.",
+        raider.0, w.organizer.0
+    );
+    let entries = w
+        .sim
+        .eventually(WAIT, || {
+            let e = reaction_entries(&w);
+            (e.len() == 2).then_some(e)
+        })
+        .await
+        .unwrap_or_else(|| panic!("raid_log: {:?}", reaction_entries(&w)));
+    assert!(entries[0].starts_with(&added), "{entries:?}");
+    assert!(entries[1].starts_with(&withdrawn), "{entries:?}");
+}
