@@ -1063,3 +1063,86 @@ async fn a_suspended_raider_is_told_when_they_may_raid_again_and_unsuspend_lets_
     assert_eq!(footer(&entry), Some(format!("Punishment {code}").as_str()));
     assert!(entry.embeds[0].to_string().contains("Appeal accepted"));
 }
+
+#[tokio::test]
+async fn softban_removes_the_member_and_their_messages_but_lets_them_rejoin() {
+    let w = World::new(1).await;
+    let m = setup(&w).await;
+    let raider = w.raiders[0];
+    // Security may not softban; an officer may.
+    let text = run(
+        &w,
+        m.security,
+        "softban",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("reason", "Spam links"),
+        ],
+    )
+    .await;
+    assert!(text.contains("Officer"), "{text}");
+    let text = run(
+        &w,
+        m.officer,
+        "softban",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("reason", "Spam links"),
+            CommandOption::int("delete_days", 2),
+        ],
+    )
+    .await;
+    assert!(text.contains("softbanned"), "{text}");
+    let code = code_in(&text);
+    let entry = log_entry(&w, &m, "Softban").await;
+    assert_eq!(footer(&entry), Some(format!("Punishment {code}").as_str()));
+    let sim = &w.sim;
+    // Told first, with what a softban means.
+    let dm = sim
+        .eventually(WAIT, || {
+            sim.dms(raider).into_iter().find(|d| {
+                d.embeds
+                    .first()
+                    .is_some_and(|e| e.to_string().contains("you may rejoin at once"))
+            })
+        })
+        .await
+        .expect("the DM about the softban");
+    assert!(dm.embeds[0].to_string().contains("Spam links"));
+    // Banned with two days of messages deleted, then unbanned at once: gone from the
+    // server, free to come back.
+    assert!(
+        sim.member(w.guild, raider).is_none(),
+        "removed from the server"
+    );
+    let path_end = format!("/bans/{}", raider.0);
+    let calls = sim.calls();
+    let ban = calls
+        .iter()
+        .position(|c| {
+            c.route == "PUT /guilds/{guild_id}/bans/{user_id}" && c.path.contains(&path_end)
+        })
+        .expect("the ban");
+    assert!(
+        calls[ban]
+            .body
+            .as_ref()
+            .is_some_and(|b| b["delete_message_seconds"] == 2 * 86_400),
+        "{:?}",
+        calls[ban].body
+    );
+    let unban = sim
+        .eventually(WAIT, || {
+            sim.calls().iter().position(|c| {
+                c.route == "DELETE /guilds/{guild_id}/bans/{user_id}"
+                    && c.path.contains(&path_end)
+                    && c.status < 300
+            })
+        })
+        .await
+        .expect("the unban");
+    assert!(
+        ban < unban,
+        "banned, then unbanned: nothing stops them rejoining"
+    );
+}
