@@ -334,7 +334,20 @@ pub async fn convert(
             )
         })
         .collect();
-    let keys_copied = store_hc::copy_keys_to_run(&mut tx, guild, id, run.run_id, &keys).await?;
+    // Key holders suspended since they answered do not carry their key into the run.
+    let mut suspended = Vec::new();
+    for r in store_hc::reactions(&mut tx, guild, id).await? {
+        if r.kind != ReactionKind::Key || suspended.contains(&r.user_id) {
+            continue;
+        }
+        match crate::moderation::refuse_if_suspended(&mut tx, guild, r.user_id).await {
+            Ok(()) => {}
+            Err(ServiceError::Suspended { user, .. }) => suspended.push(user),
+            Err(e) => return Err(e),
+        }
+    }
+    let keys_copied =
+        store_hc::copy_keys_to_run(&mut tx, guild, id, run.run_id, &keys, &suspended).await?;
     let reason = close_reason(actor, &h);
     store_hc::mark_converted(&mut tx, guild, id, run.run_id, actor.user_id, reason).await?;
     refresh_panel(&mut tx, guild, id).await?;

@@ -276,3 +276,83 @@ async fn a_suspended_member_can_still_leave_and_withdraw_a_key() {
         .unwrap();
     assert!(out.was_in);
 }
+
+#[tokio::test]
+async fn a_raider_suspended_on_the_bench_is_passed_over_when_a_place_opens() {
+    let t = setup().await;
+    let run = runs::create(
+        &t.pool,
+        g(),
+        &organizer(10),
+        RunRequest {
+            dungeon: "shatters".into(),
+            raider_cap: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .run_id;
+    runs::join(&t.pool, g(), run, &raider(30), sf(30), None)
+        .await
+        .unwrap();
+    // RAIDER benches first, then 31; RAIDER is suspended while waiting.
+    runs::bench(&t.pool, g(), run, &raider(RAIDER), sf(RAIDER))
+        .await
+        .unwrap();
+    runs::bench(&t.pool, g(), run, &raider(31), sf(31))
+        .await
+        .unwrap();
+    suspend(&t, RAIDER).await;
+    let out = runs::leave(&t.pool, g(), run, &raider(30), sf(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.promoted,
+        vec![sf(31)],
+        "the suspended raider is passed over"
+    );
+    let d = runs::get(&t.pool, g(), run).await.unwrap();
+    assert_eq!(
+        d.participants.iter().map(|p| p.user_id).collect::<Vec<_>>(),
+        vec![sf(31)]
+    );
+    assert_eq!(
+        d.benched().map(|e| e.user_id).collect::<Vec<_>>(),
+        vec![sf(RAIDER)],
+        "still benched, not dropped"
+    );
+}
+
+#[tokio::test]
+async fn a_converted_headcount_leaves_out_the_keys_of_members_suspended_since() {
+    let t = setup().await;
+    let hc = headcounts::create(&t.pool, g(), &organizer(11), None, &["nest".to_owned()])
+        .await
+        .unwrap()
+        .headcount_id;
+    for who in [RAIDER, 32] {
+        headcounts::toggle(
+            &t.pool,
+            g(),
+            hc,
+            &raider(who),
+            sf(who),
+            ReactionKind::Key,
+            "nest_key",
+        )
+        .await
+        .unwrap();
+    }
+    suspend(&t, RAIDER).await;
+    let conv = headcounts::convert(&t.pool, g(), hc, &organizer(11), "nest")
+        .await
+        .unwrap();
+    let d = runs::get(&t.pool, g(), conv.run.run_id).await.unwrap();
+    assert_eq!(
+        d.reactors("nest_key")
+            .map(|r| r.user_id)
+            .collect::<Vec<_>>(),
+        vec![sf(32)]
+    );
+}
