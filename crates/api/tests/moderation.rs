@@ -202,8 +202,21 @@ async fn a_keys_level_gates_each_kind_and_other_guilds_change_nothing() {
             answer.text
         );
     }
-    // A security key may not remove what it did not give (only officers remove any).
-    let id = warn.body["id"].as_str().unwrap();
+    // A security key may not remove a suspension it did not give (only officers remove
+    // any); the warning it gave is its own to remove (see below).
+    let suspension = app
+        .post(
+            &path,
+            json!({"kind": "suspend", "user_id": MEMBER, "reason": "x", "duration": "1h"}),
+        )
+        .await;
+    assert_eq!(
+        suspension.status,
+        StatusCode::CREATED,
+        "{}",
+        suspension.text
+    );
+    let id = suspension.body["id"].as_str().unwrap();
     let remove = with_key(
         &app,
         &security,
@@ -240,14 +253,14 @@ async fn a_keys_level_gates_each_kind_and_other_guilds_change_nothing() {
         answer.status,
         StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
     ));
-    assert_eq!(count(&app, "SELECT count(*) FROM punishment").await, 1);
+    assert_eq!(count(&app, "SELECT count(*) FROM punishment").await, 2);
     assert_eq!(
         count(
             &app,
             "SELECT count(*) FROM punishment WHERE status = 'active'"
         )
         .await,
-        1
+        2
     );
 }
 
@@ -402,6 +415,107 @@ async fn one_open_ticket_per_member_even_when_confirmed_twice_at_once() {
         2,
         "the second yes is added to the open ticket as a message"
     );
+}
+
+#[tokio::test]
+async fn a_security_key_removes_the_punishment_it_gave_and_any_warning() {
+    let app = app_with_roles().await;
+    let mine = key(&app, GUILD, 4).await;
+    let other = key(&app, GUILD, 4).await;
+    let path = format!("/v1/guilds/{GUILD}/punishments");
+    let given = with_key(
+        &app,
+        &mine,
+        Method::POST,
+        &path,
+        Some(
+            json!({"kind": "suspend", "user_id": MEMBER, "reason": "left early", "duration": "1d"}),
+        ),
+    )
+    .await;
+    assert_eq!(given.status, StatusCode::CREATED, "{}", given.text);
+    let id = given.body["id"].as_str().unwrap().to_owned();
+    let remove = format!("{path}/{id}/remove");
+    let refused = with_key(
+        &app,
+        &other,
+        Method::POST,
+        &remove,
+        Some(json!({"reason": "appeal"})),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let removed = with_key(
+        &app,
+        &mine,
+        Method::POST,
+        &remove,
+        Some(json!({"reason": "appeal"})),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+    assert_eq!(removed.body["status"], "removed");
+
+    let warned = with_key(
+        &app,
+        &other,
+        Method::POST,
+        &path,
+        Some(json!({"kind": "warn", "user_id": MEMBER, "reason": "spam"})),
+    )
+    .await;
+    assert_eq!(warned.status, StatusCode::CREATED, "{}", warned.text);
+    let id = warned.body["id"].as_str().unwrap();
+    let removed = with_key(
+        &app,
+        &mine,
+        Method::POST,
+        &format!("{path}/{id}/remove"),
+        Some(json!({"reason": "mistake"})),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+}
+
+#[tokio::test]
+async fn a_suspended_member_cannot_be_put_in_a_run_until_the_suspension_ends() {
+    let app = app_with_roles().await;
+    let set = app
+        .put(
+            &format!("/v1/guilds/{GUILD}/config/channels"),
+            json!({"raid": "800000000000000005"}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    let run = app
+        .post(
+            &format!("/v1/guilds/{GUILD}/runs"),
+            json!({"organizer_id": "700000000000000001", "dungeon": "shatters"}),
+        )
+        .await;
+    assert_eq!(run.status, StatusCode::CREATED, "{}", run.text);
+    let suspended = app
+        .post(
+            &format!("/v1/guilds/{GUILD}/punishments"),
+            json!({"kind": "suspend", "user_id": MEMBER, "reason": "left early", "duration": "1d"}),
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::CREATED, "{}", suspended.text);
+    let participants = format!("/v1/guilds/{GUILD}/runs/{}/participants", run.body["id"]);
+    let refused = app.post(&participants, json!({"user_id": MEMBER})).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    assert_eq!(refused.code(), "suspended");
+    assert!(refused.text.contains("suspended until"), "{}", refused.text);
+
+    sqlx::query(
+        "UPDATE punishment SET created_at = now() - interval '2 days',
+                expires_at = now() - interval '1 second'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let joined = app.post(&participants, json!({"user_id": MEMBER})).await;
+    assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.text);
 }
 
 /// PostgreSQL cannot store a NUL character: text holding one, in a body, a query or a

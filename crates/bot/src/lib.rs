@@ -184,6 +184,9 @@ pub async fn run(
             .await
             .map_err(|e| BotError::Discord(format!("registering commands failed: {e}")))?;
     }
+    if let Err(e) = service::config::announce_start(&ctx.pool, env!("CARGO_PKG_VERSION")).await {
+        tracing::warn!(error = %e, "could not queue the start-up line for bot_log");
+    }
     let dispatcher = tokio::spawn(dispatcher::run(ctx.clone(), shutdown.clone()));
     let folder = tokio::spawn(fold_points(ctx.pool.clone(), shutdown.clone()));
     let gateway = gateway::run(ctx.clone(), &config, shutdown.clone()).await;

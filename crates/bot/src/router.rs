@@ -268,7 +268,7 @@ async fn defer_then_edit(
     let code = r.as_ref().err().map(|e| e.code().to_owned());
     let data = match r {
         Ok(Reply::Message(d) | Reply::Update(d) | Reply::Choices(d) | Reply::Modal(d)) => d,
-        Err(e) => views::ephemeral(e.to_string()),
+        Err(e) => views::ephemeral(views::refusal(&e, interaction.author_id().map(|u| u.get()))),
     };
     let client = ctx.http.interaction(ctx.application_id);
     let edit = client
@@ -299,7 +299,7 @@ async fn answer(ctx: &Ctx, interaction: &Interaction, result: HandlerResult) {
             }
             (
                 InteractionResponseType::ChannelMessageWithSource,
-                views::ephemeral(e.to_string()),
+                views::ephemeral(views::refusal(&e, interaction.author_id().map(|u| u.get()))),
             )
         }
     };

@@ -36,6 +36,16 @@ impl Actor {
         }
     }
 
+    /// Whether this actor is who did something recorded as by `by_id` / `by_label`: the
+    /// same Discord member, or — for an API key, which has no member — the same key (its
+    /// label names the key's number, so two keys never share one).
+    pub fn did(&self, by_id: Option<Snowflake>, by_label: &str) -> bool {
+        match self.user_id {
+            Some(me) => by_id == Some(me),
+            None => by_id.is_none() && by_label == self.label,
+        }
+    }
+
     /// The audit row's actor, for adapters that record an audit entry themselves.
     pub fn audit_actor(&self) -> store::logs::AuditActor {
         self.audit()

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use domain::{ChannelKey, RoleKey, Snowflake};
 use serde_json::json;
-use store::{PgPool, guild_config, logs};
+use store::{PgConnection, PgPool, guild_config, logs};
 
-use crate::tasks::{self, LogEvent};
+use crate::tasks::{self, LogEvent, SettingsArea};
 use crate::{Actor, Result, ServiceError};
 use domain::roles::member_level;
 
@@ -179,4 +179,101 @@ pub async fn set_channels(
     }
     tx.commit().await?;
     Ok(after)
+}
+
+/// A change to a feature's settings, for the audit log and `bot_log`.
+pub(crate) struct SettingsChange {
+    /// The audit row's action ("configure_points").
+    pub action: &'static str,
+    pub area: SettingsArea,
+    pub role: Option<Snowflake>,
+    pub name: Option<String>,
+    /// Each changed setting: (key, value before, value after).
+    pub changes: Vec<(String, String, String)>,
+}
+
+impl SettingsChange {
+    pub fn new(action: &'static str, area: SettingsArea) -> SettingsChange {
+        SettingsChange {
+            action,
+            area,
+            role: None,
+            name: None,
+            changes: Vec::new(),
+        }
+    }
+
+    /// Records `key` when its value differs.
+    pub fn field(&mut self, key: &str, before: impl ToString, after: impl ToString) {
+        let (before, after) = (before.to_string(), after.to_string());
+        if before != after {
+            self.changes.push((key.to_owned(), before, after));
+        }
+    }
+
+    /// Records `key` as set to `after` (its value before is not known or does not matter).
+    pub fn set(&mut self, key: &str, after: impl ToString) {
+        self.changes
+            .push((key.to_owned(), String::new(), after.to_string()));
+    }
+}
+
+/// Every configuration change is audited and posted to `bot_log`, in the caller's
+/// transaction; a change that changed nothing records nothing.
+pub(crate) async fn record_settings_change(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    actor: &Actor,
+    change: SettingsChange,
+) -> Result<()> {
+    if change.changes.is_empty() {
+        return Ok(());
+    }
+    let before: BTreeMap<&str, &str> = change
+        .changes
+        .iter()
+        .map(|(k, b, _)| (k.as_str(), b.as_str()))
+        .collect();
+    let after: BTreeMap<&str, &str> = change
+        .changes
+        .iter()
+        .map(|(k, _, a)| (k.as_str(), a.as_str()))
+        .collect();
+    let subject = json!({
+        "role": change.role.map(|r| r.to_string()),
+        "name": change.name,
+    });
+    logs::record_audit(
+        conn,
+        guild,
+        &actor.audit(),
+        change.action,
+        json!({ "subject": subject, "settings": before }),
+        json!({ "subject": subject, "settings": after }),
+    )
+    .await?;
+    let event = LogEvent::SettingsChanged {
+        by: actor.label.clone(),
+        area: change.area,
+        role: change.role,
+        name: change.name.clone(),
+        changes: change.changes.into_iter().map(|(k, _, a)| (k, a)).collect(),
+    };
+    tasks::log(conn, guild, ChannelKey::BotLog, event).await?;
+    Ok(())
+}
+
+/// A bot process started: queue a start-up line for every server with a `bot_log`, so
+/// staff see restarts (and the version running) where configuration changes appear.
+pub async fn announce_start(pool: &PgPool, version: &str) -> Result<usize> {
+    let mut tx = pool.begin().await?;
+    let guilds = guild_config::guilds_with_channel(&mut tx, ChannelKey::BotLog).await?;
+    for guild in &guilds {
+        let event = LogEvent::BotStarted {
+            version: version.to_owned(),
+        };
+        tasks::log(&mut tx, *guild, ChannelKey::BotLog, event).await?;
+    }
+    tx.commit().await?;
+    Ok(guilds.len())
 }

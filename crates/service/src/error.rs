@@ -1,5 +1,7 @@
 //! Errors of use cases, each with a message written for the person who acted.
 
+use chrono::{DateTime, Utc};
+use domain::Snowflake;
 use store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +17,13 @@ pub enum ServiceError {
     /// A value is not acceptable.
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    /// The member is suspended and may not raid (join, bench, react, answer a headcount,
+    /// post a party) until `until`. Adapters word it for their reader.
+    #[error("<@{user}> is suspended until {} and cannot raid until then.", until.format("%Y-%m-%d %H:%M UTC"))]
+    Suspended {
+        user: Snowflake,
+        until: DateTime<Utc>,
+    },
     #[error("The database is unavailable right now; please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side; it has been logged.")]
@@ -42,6 +51,7 @@ impl ServiceError {
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Conflict { code, .. } | ServiceError::Invalid { code, .. } => code,
+            ServiceError::Suspended { .. } => "suspended",
             ServiceError::Unavailable => "database_unavailable",
             ServiceError::Internal(_) => "internal",
         }

@@ -281,6 +281,7 @@ pub async fn toggle(
     if !h.status.is_open() {
         return Err(closed(&h));
     }
+    crate::moderation::refuse_if_suspended(&mut tx, guild, user).await?;
     let on = store_hc::toggle_reaction(&mut tx, guild, id, kind, code, user).await?;
     refresh_panel(&mut tx, guild, id).await?;
     tx.commit().await?;
@@ -333,7 +334,20 @@ pub async fn convert(
             )
         })
         .collect();
-    let keys_copied = store_hc::copy_keys_to_run(&mut tx, guild, id, run.run_id, &keys).await?;
+    // Key holders suspended since they answered do not carry their key into the run.
+    let mut suspended = Vec::new();
+    for r in store_hc::reactions(&mut tx, guild, id).await? {
+        if r.kind != ReactionKind::Key || suspended.contains(&r.user_id) {
+            continue;
+        }
+        match crate::moderation::refuse_if_suspended(&mut tx, guild, r.user_id).await {
+            Ok(()) => {}
+            Err(ServiceError::Suspended { user, .. }) => suspended.push(user),
+            Err(e) => return Err(e),
+        }
+    }
+    let keys_copied =
+        store_hc::copy_keys_to_run(&mut tx, guild, id, run.run_id, &keys, &suspended).await?;
     let reason = close_reason(actor, &h);
     store_hc::mark_converted(&mut tx, guild, id, run.run_id, actor.user_id, reason).await?;
     refresh_panel(&mut tx, guild, id).await?;

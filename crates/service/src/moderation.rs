@@ -23,6 +23,21 @@ use crate::{Actor, Result, ServiceError};
 /// Rows per page of `/find` and the REST lists.
 pub const PAGE_SIZE: i64 = 5;
 
+/// The one rule every raiding action asks (join, bench, class, reactions, headcount
+/// answers, parties): a member whose suspension is running is refused with the time it
+/// ends. The punishment row decides, not the Discord role, so a member whose suspension
+/// is over can raid again at once, before the expiry timer has taken the role.
+pub(crate) async fn refuse_if_suspended(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<()> {
+    match store_p::suspended_until(conn, guild, user).await? {
+        Some(until) => Err(ServiceError::Suspended { user, until }),
+        None => Ok(()),
+    }
+}
+
 /// What the adapter knows about the member acted on.
 #[derive(Debug, Clone, Copy)]
 pub struct Target {
@@ -356,7 +371,8 @@ pub async fn lift(
 }
 
 /// Deactivates a punishment by its id (/removepunishment); it stays in history. Security
-/// staff may remove the ones they gave; officers and above any. A running suspension or
+/// staff (a member, or an API key) may remove any warning and the punishments they gave;
+/// officers and above any. A running suspension or
 /// mute loses its role too.
 pub async fn remove(
     pool: &PgPool,
@@ -373,9 +389,10 @@ pub async fn remove(
         .await?
         .ok_or_else(|| unknown_code(&code))?;
     let officer = RoleKey::Officer.level().is_some_and(|l| actor.level >= l);
-    if !officer && (actor.user_id.is_none() || p.actor_id != actor.user_id) {
+    // As in the original: security removes any warning, and the punishments it gave.
+    if !officer && p.kind != PunishmentKind::Warn && !actor.did(p.actor_id, &p.actor) {
         return Err(ServiceError::Forbidden(
-            "Security staff can remove only the punishments they gave; an officer can remove any."
+            "Security staff can remove warnings and the punishments they gave; an officer can remove any."
                 .into(),
         ));
     }

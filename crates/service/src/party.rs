@@ -83,6 +83,7 @@ pub async fn create(
                 "This server has no party finder channel yet: an administrator can set one with /setchannels (party_finder).",
             )
         })?;
+    crate::moderation::refuse_if_suspended(&mut tx, guild, owner).await?;
     store_party::lock_owner(&mut tx, guild, owner).await?;
     if let Some(open) = store_party::open_for_owner(&mut tx, guild, owner).await? {
         return Err(ServiceError::conflict(

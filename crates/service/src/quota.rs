@@ -21,7 +21,8 @@ use store::points::{
 use store::runs::Run;
 use store::{PgConnection, PgPool, jobs, logs};
 
-use crate::tasks::{self, LogEvent, Task};
+use crate::config::{SettingsChange, record_settings_change};
+use crate::tasks::{self, LogEvent, SettingsArea, Task};
 use crate::{Actor, Result, ServiceError};
 
 /// Leaderboard page size in Discord.
@@ -611,6 +612,11 @@ pub async fn quota_role_view(
     }
 }
 
+/// A schedule as the audit log and `bot_log` record it (its JSON form).
+fn schedule_text(s: &Schedule) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
 /// One change to a quota role.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QuotaChange {
@@ -644,10 +650,14 @@ pub async fn configure_quota_role(
     actor.require(RoleKey::Moderator)?;
     let mut tx = pool.begin().await?;
     let (mut q, _created) = sp::lock_quota_role(&mut tx, guild, role, position).await?;
-    let before = format!("{q:?}");
+    let mut settings = SettingsChange::new("configure_quota_role", SettingsArea::Quota);
+    settings.role = Some(role);
     match &change {
         QuotaChange::Touch => {}
-        QuotaChange::Required(p) => q.required = *p,
+        QuotaChange::Required(p) => {
+            settings.field("required", q.required, p);
+            q.required = *p;
+        }
         QuotaChange::Schedule(s) => {
             let s = s
                 .validate()
@@ -655,7 +665,9 @@ pub async fn configure_quota_role(
             // The current period keeps its end; the new schedule counts from there.
             let current =
                 sp::ensure_period(&mut tx, guild, role.db(), &q.schedule, Utc::now()).await?;
+            let before = schedule_text(&q.schedule);
             q.schedule = anchored(s, current.period.end);
+            settings.field("schedule", before, schedule_text(&q.schedule));
         }
         QuotaChange::CurrentStart(start) => {
             let now = Utc::now();
@@ -672,15 +684,32 @@ pub async fn configure_quota_role(
                 ));
             }
             sp::set_current_start(&mut tx, guild, role.db(), &q.schedule, *start, now).await?;
+            settings.set("current_period_start", start.to_rfc3339());
         }
         QuotaChange::BasePoints { exalt, non_exalt } => {
+            settings.field("exalt_points", q.exalt_points, exalt);
+            settings.field("non_exalt_points", q.non_exalt_points, non_exalt);
             q.exalt_points = *exalt;
             q.non_exalt_points = *non_exalt;
         }
-        QuotaChange::Moderation(m) => q.moderation = m.clone(),
+        QuotaChange::Moderation(m) => {
+            for (action, points) in m {
+                let before = q.moderation.get(action).map(Points::to_string);
+                settings.field(
+                    &format!("moderation.{action}"),
+                    before.unwrap_or_default(),
+                    points,
+                );
+            }
+            q.moderation = m.clone();
+        }
         QuotaChange::Override { dungeon, points } => {
             let code = check_dungeon(dungeon)?;
             sp::set_quota_override(&mut tx, guild, role, &code, *points).await?;
+            settings.set(
+                &format!("dungeon.{code}"),
+                points.map_or_else(|| "default".to_owned(), |p| p.to_string()),
+            );
         }
     }
     sp::save_quota_role(&mut tx, guild, &q).await?;
@@ -688,17 +717,7 @@ pub async fn configure_quota_role(
         .await?
         .ok_or_else(|| ServiceError::Internal("quota role vanished".into()))?;
     let period = arm_role(&mut tx, guild, &q).await?;
-    if change != QuotaChange::Touch {
-        logs::record_audit(
-            &mut tx,
-            guild,
-            &actor.audit(),
-            "configure_quota_role",
-            json!({"role": role.to_string(), "before": before}),
-            json!({"role": role.to_string(), "change": format!("{change:?}")}),
-        )
-        .await?;
-    }
+    record_settings_change(&mut tx, guild, actor, settings).await?;
     tx.commit().await?;
     Ok(QuotaRoleView {
         role: q,
@@ -749,15 +768,11 @@ pub async fn panel_action(
     }
     if action == PanelAction::Delete {
         sp::delete_quota_role(&mut tx, guild, role).await?;
-        logs::record_audit(
-            &mut tx,
-            guild,
-            &actor.audit(),
-            "delete_quota_role",
-            json!({"role": role.to_string(), "before": format!("{q:?}")}),
-            serde_json::Value::Null,
-        )
-        .await?;
+        let mut settings = SettingsChange::new("delete_quota_role", SettingsArea::QuotaDeleted);
+        settings.role = Some(role);
+        settings.field("required", q.required, "");
+        settings.field("schedule", schedule_text(&q.schedule), "");
+        record_settings_change(&mut tx, guild, actor, settings).await?;
     }
     refresh_panels(&mut tx, guild).await?;
     tx.commit().await?;
@@ -796,11 +811,14 @@ pub async fn configure_points(
     let mut tx = pool.begin().await?;
     store::guild_config::ensure_guild(&mut tx, guild).await?;
     let mut cfg = sp::point_config(&mut tx, guild).await?;
+    let mut settings = SettingsChange::new("configure_points", SettingsArea::Points);
     match &change {
         PointsChange::Defaults {
             completion,
             key_pop,
         } => {
+            settings.field("completion_points", cfg.completion_points, completion);
+            settings.field("key_pop_points", cfg.key_pop_points, key_pop);
             cfg.completion_points = *completion;
             cfg.key_pop_points = *key_pop;
         }
@@ -811,6 +829,13 @@ pub async fn configure_points(
         } => {
             let code = check_dungeon(dungeon)?;
             sp::set_point_dungeon(&mut tx, guild, &code, *completion, *key_pop).await?;
+            let or_default =
+                |p: &Option<Points>| p.map_or_else(|| "default".to_owned(), |p| p.to_string());
+            settings.set(
+                &format!("dungeon.{code}.completion"),
+                or_default(completion),
+            );
+            settings.set(&format!("dungeon.{code}.key_pop"), or_default(key_pop));
         }
         PointsChange::Schedule(s) => {
             // The current period keeps its end; the new schedule applies after it.
@@ -820,19 +845,13 @@ pub async fn configure_points(
             let s = s
                 .validate()
                 .map_err(|e| ServiceError::invalid("invalid_schedule", e.to_string()))?;
+            let before = schedule_text(&cfg.schedule);
             cfg.schedule = anchored(s, current.period.end);
+            settings.field("schedule", before, schedule_text(&cfg.schedule));
         }
     }
     sp::save_point_config(&mut tx, guild, &cfg).await?;
-    logs::record_audit(
-        &mut tx,
-        guild,
-        &actor.audit(),
-        "configure_points",
-        serde_json::Value::Null,
-        json!({"change": format!("{change:?}")}),
-    )
-    .await?;
+    record_settings_change(&mut tx, guild, actor, settings).await?;
     let cfg = sp::point_config(&mut tx, guild).await?;
     tx.commit().await?;
     Ok(cfg)

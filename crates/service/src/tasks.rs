@@ -11,6 +11,18 @@ use store::jobs::{self, NewJob};
 /// How long panel edits wait so that a burst of clicks becomes one edit.
 pub const PANEL_COALESCE: Duration = Duration::from_millis(1000);
 
+/// Which settings a [`LogEvent::SettingsChanged`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingsArea {
+    Quota,
+    QuotaDeleted,
+    Points,
+    Verification,
+    RoleVerificationAdded,
+    RoleVerificationRemoved,
+}
+
 /// Something that happened, for a log channel. Rendered by the bot from the latest rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -42,6 +54,21 @@ pub enum LogEvent {
         by: String,
         changes: Vec<(String, Option<String>)>,
     },
+    /// A feature's settings changed (`/configquota`, `/configpoints`,
+    /// `/configverification`, role verifications): which settings, and their new values.
+    SettingsChanged {
+        by: String,
+        area: SettingsArea,
+        /// The quota role or the role a role verification grants.
+        role: Option<Snowflake>,
+        /// The role verification's name.
+        name: Option<String>,
+        changes: Vec<(String, String)>,
+    },
+    /// A raidbot process started (one line per start in each `bot_log`).
+    BotStarted {
+        version: String,
+    },
     /// The server's default run length changed (minutes).
     AutoEndChanged {
         by: String,
@@ -61,6 +88,13 @@ pub enum LogEvent {
     KeyPopped {
         run_id: i64,
         pop_id: i64,
+    },
+    /// A raider added or withdrew a key or perk reaction on a run (raid_log).
+    ReactionChanged {
+        run_id: i64,
+        user_id: Snowflake,
+        reaction: String,
+        added: bool,
     },
     /// The organizer removed a raider from a run.
     RaiderRemoved {

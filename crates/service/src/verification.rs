@@ -21,7 +21,8 @@ use store::verification::{
 };
 use store::{PgConnection, PgPool, guild_config};
 
-use crate::tasks::{self, LogEvent, Task, VeriNote};
+use crate::config::{SettingsChange, record_settings_change};
+use crate::tasks::{self, LogEvent, SettingsArea, Task, VeriNote};
 use crate::{Actor, Result, ServiceError};
 
 fn taken(ign: &str) -> ServiceError {
@@ -123,6 +124,7 @@ pub async fn configure(
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     let mut c = store_veri::config(&mut tx, guild).await?;
+    let before = c.clone();
     let zero_none = |v: Option<u32>, old: Option<u32>| match v {
         Some(0) => None,
         Some(v) => Some(v),
@@ -160,6 +162,7 @@ pub async fn configure(
     };
     r.hidden_location = change.hidden_location.unwrap_or(r.hidden_location);
     store_veri::set_config(&mut tx, guild, &c).await?;
+    record_settings_change(&mut tx, guild, actor, settings_diff(&before, &c)).await?;
     if change.post_panel {
         let channel = guild_config::channel(&mut tx, guild, ChannelKey::Getverified)
             .await?
@@ -182,6 +185,45 @@ pub async fn configure(
     }
     tx.commit().await?;
     Ok(c)
+}
+
+/// Which verification settings differ, for the audit log and `bot_log`.
+fn settings_diff(before: &VeriConfig, after: &VeriConfig) -> SettingsChange {
+    fn opt<T: ToString>(v: &Option<T>) -> String {
+        v.as_ref().map_or_else(|| "none".to_owned(), T::to_string)
+    }
+    let mut s = SettingsChange::new("configure_verification", SettingsArea::Verification);
+    s.field("realmeye", before.realmeye_enabled, after.realmeye_enabled);
+    s.field(
+        "screenshot",
+        before.screenshot_enabled,
+        after.screenshot_enabled,
+    );
+    s.field(
+        "panel_message",
+        opt(&before.panel_message),
+        opt(&after.panel_message),
+    );
+    s.field("image_url", opt(&before.image_url), opt(&after.image_url));
+    let (b, a) = (&before.requirements, &after.requirements);
+    s.field("min_rank", opt(&b.min_rank), opt(&a.min_rank));
+    s.field(
+        "min_alive_fame",
+        opt(&b.min_alive_fame),
+        opt(&a.min_alive_fame),
+    );
+    s.field(
+        "min_characters",
+        opt(&b.min_characters),
+        opt(&a.min_characters),
+    );
+    s.field(
+        "min_account_age_days",
+        opt(&b.min_account_age_days),
+        opt(&a.min_account_age_days),
+    );
+    s.field("hidden_location", b.hidden_location, a.hidden_location);
+    s
 }
 
 /// A custom verification role as staff define it.
@@ -221,6 +263,14 @@ pub async fn add_custom_role(
     let cr =
         store_veri::upsert_custom_role(&mut tx, guild, name, role, description, review_channel)
             .await?;
+    let mut settings =
+        SettingsChange::new("add_role_verification", SettingsArea::RoleVerificationAdded);
+    settings.role = Some(role);
+    settings.name = Some(cr.name.clone());
+    settings.set("id", cr.custom_role_id);
+    settings.set("review_channel", review_channel);
+    settings.set("panel_channel", panel_channel);
+    record_settings_change(&mut tx, guild, actor, settings).await?;
     tasks::queue(
         &mut tx,
         guild,
@@ -255,8 +305,9 @@ pub async fn custom_roles(
 }
 
 /// Removes a custom verification role (moderator): its panels stop taking requests and are
-/// deleted from Discord, open requests are cancelled (the members are told). Screenshots
-/// already waiting for staff can still be decided, and roles already granted stay.
+/// deleted from Discord, open requests are cancelled and screenshots waiting for staff are
+/// withdrawn (their cards say so and stop; the members are told). Roles already granted
+/// stay.
 pub async fn remove_custom_role(
     pool: &PgPool,
     guild: Snowflake,
@@ -278,6 +329,25 @@ pub async fn remove_custom_role(
         };
         dm(&mut tx, guild, user, note).await?;
     }
+    // Screenshots waiting for staff are withdrawn: their cards say so and lose their
+    // buttons, and the members are told.
+    for (review_id, user) in
+        store_veri::withdraw_reviews_for_custom_role(&mut tx, guild, id, actor.user_id).await?
+    {
+        let note = VeriNote::RoleWithdrawn {
+            role_name: cr.name.clone(),
+        };
+        dm(&mut tx, guild, user, note).await?;
+        tasks::queue(&mut tx, guild, Task::VeriReviewRefresh { review_id }, None).await?;
+    }
+    let mut settings = SettingsChange::new(
+        "remove_role_verification",
+        SettingsArea::RoleVerificationRemoved,
+    );
+    settings.role = Some(cr.role_id);
+    settings.name = Some(cr.name.clone());
+    settings.set("id", id);
+    record_settings_change(&mut tx, guild, actor, settings).await?;
     for (channel, message) in store_veri::take_custom_role_panels(&mut tx, guild, id).await? {
         tasks::queue(
             &mut tx,
@@ -938,6 +1008,12 @@ async fn lock_pending(conn: &mut PgConnection, guild: Snowflake, review_id: i64)
     let r = store_veri::review(conn, guild, review_id, true)
         .await?
         .ok_or_else(|| ServiceError::NotFound("This review no longer exists.".into()))?;
+    if r.state == "withdrawn" {
+        return Err(ServiceError::conflict(
+            "review_withdrawn",
+            "This role verification was removed, so this request can no longer be decided.",
+        ));
+    }
     if r.state != "pending" {
         let by = r
             .decided_by

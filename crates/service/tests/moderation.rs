@@ -352,7 +352,7 @@ async fn removal_is_kept_in_history_and_happens_once() {
         g(),
         &security(10),
         &raider(20),
-        req(PunishmentKind::Warn, None),
+        req(PunishmentKind::Mute, Some("2h")),
     )
     .await
     .unwrap();
@@ -388,6 +388,93 @@ async fn removal_is_kept_in_history_and_happens_once() {
         .unwrap();
     assert_eq!((items.len(), total), (1, 1));
     assert_eq!(items[0].end_reason.as_deref(), Some("issued in error"));
+}
+
+fn key(id: i64, level: RoleKey) -> Actor {
+    Actor {
+        user_id: None,
+        level: lvl(level),
+        label: format!("api key 'dashboard' (#{id})"),
+    }
+}
+
+/// What the REST API passes: the target's id only.
+fn api_target(id: u64) -> Target {
+    Target {
+        facts: TargetFacts {
+            user_id: sf(id),
+            level: Level::NONE,
+            is_owner: false,
+            top_position: None,
+        },
+        bot_top_position: None,
+    }
+}
+
+#[tokio::test]
+async fn a_key_removes_what_it_gave_and_security_removes_any_warning() {
+    let t = setup().await;
+    let key1 = key(1, RoleKey::Security);
+    let key2 = key(2, RoleKey::Security);
+    let by_key1 = moderation::punish(
+        &t.pool,
+        g(),
+        &key1,
+        &api_target(20),
+        req(PunishmentKind::Suspend, Some("1d")),
+    )
+    .await
+    .unwrap();
+    let by_key2 = moderation::punish(
+        &t.pool,
+        g(),
+        &key2,
+        &api_target(21),
+        req(PunishmentKind::Mute, Some("1h")),
+    )
+    .await
+    .unwrap();
+    // Another key (same label, another key) and a security member did not give it.
+    for other in [&key2, &security(10)] {
+        let e = moderation::remove(&t.pool, g(), other, &by_key1.code, "appeal")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ServiceError::Forbidden(_)), "{e:?}");
+    }
+    let removed = moderation::remove(&t.pool, g(), &key1, &by_key1.code, "appeal")
+        .await
+        .unwrap();
+    assert_eq!(removed.status, PunishmentStatus::Removed);
+    let e = moderation::remove(&t.pool, g(), &key1, &by_key2.code, "appeal")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ServiceError::Forbidden(_)), "{e:?}");
+
+    // Any security member, or security key, may remove any warning.
+    let w1 = moderation::punish(
+        &t.pool,
+        g(),
+        &security(10),
+        &raider(22),
+        req(PunishmentKind::Warn, None),
+    )
+    .await
+    .unwrap();
+    let w2 = moderation::punish(
+        &t.pool,
+        g(),
+        &key2,
+        &api_target(23),
+        req(PunishmentKind::Warn, None),
+    )
+    .await
+    .unwrap();
+    moderation::remove(&t.pool, g(), &key1, &w1.code, "mistake")
+        .await
+        .unwrap();
+    moderation::remove(&t.pool, g(), &security(11), &w2.code, "mistake")
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

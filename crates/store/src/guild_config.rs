@@ -90,6 +90,20 @@ pub async fn channel(
     id.map(snowflake).transpose()
 }
 
+/// The guilds that mapped channel `key` (e.g. every `bot_log`, for the start-up line).
+pub async fn guilds_with_channel(
+    conn: &mut PgConnection,
+    key: ChannelKey,
+) -> Result<Vec<Snowflake>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT guild_id FROM guild_channel WHERE channel_key = $1 ORDER BY guild_id",
+    )
+    .bind(key.as_str())
+    .fetch_all(conn)
+    .await?;
+    ids.into_iter().map(snowflake).collect()
+}
+
 /// Sets (`Some`) or clears (`None`) each given role key; keys not given stay as they are.
 pub async fn set_role(
     conn: &mut PgConnection,

@@ -275,15 +275,18 @@ pub async fn toggle_reaction(
 
 /// Copies the headcount's holders of `keys` (reaction code, how many get the location
 /// early) into the run's `run_reaction` rows, keeping when each reacted; the first
-/// `max_early` holders of each key are marked early. Returns how many rows it wrote.
+/// `max_early` holders of each key are marked early; members in `except` are left out.
+/// Returns how many rows it wrote.
 pub async fn copy_keys_to_run(
     conn: &mut PgConnection,
     guild: Snowflake,
     id: i64,
     run_id: i64,
     keys: &[(String, i32)],
+    except: &[Snowflake],
 ) -> Result<u64> {
     let (codes, early): (Vec<String>, Vec<i32>) = keys.iter().cloned().unzip();
+    let except: Vec<i64> = except.iter().map(|u| u.db()).collect();
     let done = sqlx::query(
         "INSERT INTO run_reaction (guild_id, run_id, reaction, user_id, early, created_at)
          SELECT r.guild_id, $3, r.code, r.user_id,
@@ -292,6 +295,7 @@ pub async fn copy_keys_to_run(
          FROM headcount_reaction r
          JOIN unnest($4::text[], $5::int[]) AS k(code, early) ON k.code = r.code
          WHERE r.guild_id = $1 AND r.headcount_id = $2 AND r.kind = 'key'
+           AND NOT (r.user_id = ANY($6))
          ON CONFLICT DO NOTHING",
     )
     .bind(guild.db())
@@ -299,6 +303,7 @@ pub async fn copy_keys_to_run(
     .bind(run_id)
     .bind(&codes)
     .bind(&early)
+    .bind(&except)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())

@@ -162,10 +162,32 @@ pub async fn complete(pool: &PgPool, job: &Job) -> Result<()> {
 }
 
 /// Puts the job back to run again after `delay`.
+///
+/// If a pending job with the same key exists it already carries the latest state; this
+/// one then simply finishes. The check cannot see a successor enqueued by a transaction
+/// that has not committed yet: the update then waits on that row's `job_pending_dedupe`
+/// entry and fails once it commits. Running the statement again sees the committed
+/// successor and finishes this job, so the outcome is always recorded and the successor,
+/// due no later, does the work.
 pub async fn retry_later(pool: &PgPool, job: &Job, delay: Duration, error: &str) -> Result<()> {
+    const TRIES: usize = 3;
+    let mut tried = 0;
+    loop {
+        tried += 1;
+        match retry_later_once(pool, job, delay, error).await {
+            Err(e)
+                if tried < TRIES
+                    && e.unique_violation().as_deref() == Some("job_pending_dedupe") =>
+            {
+                continue;
+            }
+            done => return done,
+        }
+    }
+}
+
+async fn retry_later_once(pool: &PgPool, job: &Job, delay: Duration, error: &str) -> Result<()> {
     let delay_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
-    // If a newer pending job with the same key exists it already carries the latest state;
-    // this one then simply finishes.
     sqlx::query(
         "UPDATE job SET
             state = CASE WHEN dedupe_key IS NOT NULL AND EXISTS (

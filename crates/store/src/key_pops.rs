@@ -13,13 +13,24 @@ pub struct NewKeyPop {
     pub reaction: Option<String>,
     pub count: i32,
     pub logged_by: Option<Snowflake>,
+    /// A key other than the dungeon's own, named by the organizer.
+    pub key_name: Option<String>,
+}
+
+/// One logged pop, as its log entry and announcement show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedPop {
+    pub user_id: Snowflake,
+    pub count: i32,
+    pub key_name: Option<String>,
 }
 
 /// Records a pop; for a run, the raiders joined right now are snapshotted with it.
 pub async fn record(conn: &mut PgConnection, pop: &NewKeyPop) -> Result<i64> {
     let pop_id: i64 = sqlx::query_scalar(
-        "INSERT INTO key_pop (guild_id, run_id, user_id, dungeon_code, reaction, count, logged_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING pop_id",
+        "INSERT INTO key_pop
+            (guild_id, run_id, user_id, dungeon_code, reaction, count, logged_by, key_name)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING pop_id",
     )
     .bind(pop.guild_id.db())
     .bind(pop.run_id)
@@ -28,6 +39,7 @@ pub async fn record(conn: &mut PgConnection, pop: &NewKeyPop) -> Result<i64> {
     .bind(&pop.reaction)
     .bind(pop.count)
     .bind(pop.logged_by.map(Snowflake::db))
+    .bind(&pop.key_name)
     .fetch_one(&mut *conn)
     .await?;
     if let Some(run_id) = pop.run_id {
@@ -64,17 +76,25 @@ pub async fn by_member(
         .collect()
 }
 
-/// Who popped, and how many, for one logged pop.
+/// Who popped, how many, and which key when named, for one logged pop.
 pub async fn get(
     conn: &mut PgConnection,
     guild: Snowflake,
     pop_id: i64,
-) -> Result<Option<(Snowflake, i32)>> {
-    let row: Option<(i64, i32)> =
-        sqlx::query_as("SELECT user_id, count FROM key_pop WHERE guild_id = $1 AND pop_id = $2")
-            .bind(guild.db())
-            .bind(pop_id)
-            .fetch_optional(conn)
-            .await?;
-    row.map(|(u, n)| Ok((crate::snowflake(u)?, n))).transpose()
+) -> Result<Option<LoggedPop>> {
+    let row: Option<(i64, i32, Option<String>)> = sqlx::query_as(
+        "SELECT user_id, count, key_name FROM key_pop WHERE guild_id = $1 AND pop_id = $2",
+    )
+    .bind(guild.db())
+    .bind(pop_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|(u, count, key_name)| {
+        Ok(LoggedPop {
+            user_id: crate::snowflake(u)?,
+            count,
+            key_name,
+        })
+    })
+    .transpose()
 }

@@ -268,6 +268,27 @@ pub async fn active_timed(
     rows.iter().map(from_row).collect()
 }
 
+/// When the member's running suspension ends, if they have one whose time is not up. The
+/// expiry is what counts, not the role: a suspension whose time is up no longer holds the
+/// member back even before its timer takes the role away.
+pub async fn suspended_until(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Option<DateTime<Utc>>> {
+    Ok(sqlx::query_scalar(
+        "SELECT expires_at FROM punishment
+         WHERE guild_id = $1 AND user_id = $2 AND kind = 'suspend' AND status = 'active'
+           AND expires_at > now()
+         ORDER BY expires_at DESC LIMIT 1",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .fetch_optional(conn)
+    .await?
+    .flatten())
+}
+
 /// The member's punishments, newest first, `limit` from `offset`, and how many in all.
 pub async fn for_member(
     conn: &mut PgConnection,

@@ -180,23 +180,6 @@ pub async fn allow_rejoin(
     Ok(done.rows_affected() == 1)
 }
 
-/// The first raider waiting on the bench.
-pub async fn first_benched(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
-) -> Result<Option<Snowflake>> {
-    let id: Option<i64> = sqlx::query_scalar(
-        "SELECT user_id FROM run_participant WHERE guild_id = $1 AND run_id = $2 AND state = 'benched'
-         ORDER BY joined_at, user_id LIMIT 1",
-    )
-    .bind(guild.db())
-    .bind(run_id)
-    .fetch_optional(conn)
-    .await?;
-    id.map(snowflake).transpose()
-}
-
 pub async fn count(
     conn: &mut PgConnection,
     guild: Snowflake,

@@ -771,6 +771,38 @@ pub async fn cancel_open_for_custom_role(
     users.into_iter().map(snowflake).collect()
 }
 
+/// Withdraws the pending screenshot reviews of a removed custom role, and ends their
+/// sessions: (review, member) for each, so the cards can be refreshed and members told.
+pub async fn withdraw_reviews_for_custom_role(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+    by: Option<Snowflake>,
+) -> Result<Vec<(i64, Snowflake)>> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "UPDATE veri_review SET state = 'withdrawn', decided_by = $3, decided_at = now()
+         WHERE guild_id = $1 AND custom_role_id = $2 AND state = 'pending'
+         RETURNING review_id, user_id, session_id",
+    )
+    .bind(guild.db())
+    .bind(id)
+    .bind(by.map(Snowflake::db))
+    .fetch_all(&mut *conn)
+    .await?;
+    let sessions: Vec<i64> = rows.iter().map(|(_, _, s)| *s).collect();
+    sqlx::query(
+        "UPDATE veri_session SET step = 'cancelled', updated_at = now()
+         WHERE guild_id = $1 AND session_id = ANY($2) AND step = 'under_review'",
+    )
+    .bind(guild.db())
+    .bind(&sessions)
+    .execute(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(review, user, _)| Ok((review, snowflake(user)?)))
+        .collect()
+}
+
 /// Remembers a panel posted for a custom role (so that removing the role can delete it).
 pub async fn record_custom_role_panel(
     conn: &mut PgConnection,

@@ -140,6 +140,72 @@ async fn pending_jobs_coalesce_and_a_claimed_job_is_not_claimed_twice() {
     assert_eq!(jobs::count(&t.pool, "panel", "pending").await.unwrap(), 1);
 }
 
+/// The race `raidbot bench join-burst` hit: a panel edit is put back to wait ("spacing out
+/// edits") while a join, in a transaction not yet committed, enqueues the next edit of the
+/// same panel. The retry's check for a pending successor cannot see the uncommitted row,
+/// its update then waits on that row's unique-index entry and failed with
+/// `job_pending_dedupe` once the join committed: the outcome was not recorded and the job
+/// stayed `running` until its lease ran out. Interleaved by hand on two connections.
+#[tokio::test]
+async fn a_retry_racing_the_enqueue_of_its_successor_is_recorded_and_drops_nothing() {
+    let t = TestDb::new().await;
+    let job = NewJob {
+        guild_id: sf(1),
+        kind: "panel".into(),
+        dedupe_key: Some("run:1".into()),
+        payload: serde_json::json!({"run_id": 1}),
+        due_at: None,
+        priority: 0,
+    };
+    let mut c = t.pool.acquire().await.unwrap();
+    assert!(jobs::enqueue(&mut c, &job).await.unwrap());
+    let lease = std::time::Duration::from_secs(30);
+    let claimed = jobs::claim(&t.pool, 10, lease).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+
+    // The join's transaction enqueues the successor and has not committed yet.
+    let mut join = t.pool.begin().await.unwrap();
+    assert!(jobs::enqueue(&mut join, &job).await.unwrap());
+    // The dispatcher puts the running job back to wait, on another connection.
+    let pool = t.pool.clone();
+    let running = claimed[0].clone();
+    let retry = tokio::spawn(async move {
+        jobs::retry_later(
+            &pool,
+            &running,
+            std::time::Duration::from_secs(1),
+            "spacing out edits",
+        )
+        .await
+    });
+    // Wait until the retry's update is blocked on the join's row, then commit the join.
+    loop {
+        let blocked: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND pid <> pg_backend_pid()",
+        )
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+        if blocked > 0 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    join.commit().await.unwrap();
+
+    retry
+        .await
+        .unwrap()
+        .expect("the retry's outcome is recorded");
+    // The running job finished (its successor carries the latest state), and the
+    // successor still waits to run: nothing is running with a stale lease, nothing lost.
+    assert_eq!(jobs::count(&t.pool, "panel", "running").await.unwrap(), 0);
+    assert_eq!(jobs::count(&t.pool, "panel", "done").await.unwrap(), 1);
+    assert_eq!(jobs::count(&t.pool, "panel", "pending").await.unwrap(), 1);
+}
+
 /// A client that goes away while its request's transaction is being opened (a dropped
 /// future: a closed HTTP connection, a timeout) must not hand the next request a pooled
 /// connection still inside that transaction. sqlx 0.9.0 did (transact-rs/sqlx#4393): the

@@ -260,7 +260,8 @@ pub async fn member_punishments(
 }
 
 /// Removes a punishment by its id (`P-4K7Q2`): it stays in history as `removed`, and a
-/// running suspension or mute loses its role. Officer or above for a key.
+/// running suspension or mute loses its role. A security-level key removes any warning and
+/// the punishments it gave itself; officer or above removes any.
 #[utoipa::path(
     post,
     path = "/v1/guilds/{guild_id}/punishments/{id}/remove",
@@ -274,7 +275,7 @@ pub async fn member_punishments(
         (status = 200, description = "The punishment, `removed`.", body = PunishmentBody),
         (status = 400, description = "Malformed JSON or path.", body = ErrorBody),
         (status = 401, description = "Missing or invalid key.", body = ErrorBody),
-        (status = 403, description = "Below Officer, or another guild's key.", body = ErrorBody),
+        (status = 403, description = "Below Security; a security key removing a suspension, mute, kick or ban another gave; or another guild's key.", body = ErrorBody),
         (status = 404, description = "No such punishment in this guild.", body = ErrorBody),
         (status = 409, description = "Already removed or expired (`punishment_not_active`).", body = ErrorBody),
         (status = 422, description = "Malformed id or reason.", body = ErrorBody),

@@ -327,6 +327,7 @@ pub async fn get_run(
         (status = 200, description = "Was already in the run; the run afterwards.", body = RunDetailBody),
         (status = 400, description = "Malformed JSON or path.", body = ErrorBody),
         (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 403, description = "The member is suspended (`suspended`; the message says until when), or the key may not add others.", body = ErrorBody),
         (status = 404, description = "No such run in this guild.", body = ErrorBody),
         (status = 409, description = "The run is closed, join-locked (`join_locked`) or full (`run_full`).", body = ErrorBody),
         (status = 422, description = "Bad user id or unknown class.", body = ErrorBody),

@@ -63,8 +63,7 @@ pub fn definitions() -> Vec<Command> {
             .option(UserBuilder::new("member", "Who popped the keys").required(true))
             .option(dungeon())
             .option(
-                IntegerBuilder::new("amount", "How many keys (negative to remove)")
-                    .required(true)
+                IntegerBuilder::new("amount", "How many keys (default 1; negative to remove)")
                     .min_value(-999)
                     .max_value(999),
             )

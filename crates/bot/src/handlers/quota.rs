@@ -123,7 +123,7 @@ pub async fn log_run(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handler
 pub async fn log_key(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let member = required(user_option(data, "member"), "member")?;
     let dungeon = dungeon_code(required(string_option(data, "dungeon"), "dungeon")?);
-    let amount = required(int_option(data, "amount"), "amount")?;
+    let amount = int_option(data, "amount").unwrap_or(1);
     let out = quota::log_key(&ctx.pool, inv.guild, &inv.actor, member, &dungeon, amount).await?;
     Ok(Reply::Message(views::ephemeral(v::awarded(&out))))
 }

@@ -349,13 +349,21 @@ pub async fn component(
             )))
         }
         RunButton::KeyPoppedPick => {
-            let popper = input.member()?;
-            let pop = runs::key_popped(pool, guild, run_id, actor, popper, 1, None).await?;
-            Ok(Reply::Update(InteractionResponseData {
-                content: Some(views::runs::key_logged(&pop, 1)),
-                components: Some(Vec::new()),
-                ..Default::default()
-            }))
+            managed(ctx, inv, run_id).await?;
+            Ok(Reply::Modal(views::runs::key_window_modal(
+                run_id,
+                input.member()?.get(),
+            )))
+        }
+        RunButton::KeyPoppedSubmit(member) => {
+            let popper = Snowflake::new(member)
+                .map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
+            let request = runs::KeyPopRequest {
+                window_secs: input.number("window", "The key window")?,
+                ..runs::KeyPopRequest::one(popper)
+            };
+            let pop = runs::key_popped(pool, guild, run_id, actor, request).await?;
+            say(views::runs::key_logged(&pop, 1))
         }
         RunButton::LogKeys => {
             managed(ctx, inv, run_id).await?;
@@ -380,7 +388,12 @@ pub async fn component(
                 .ok_or_else(|| {
                     ServiceError::invalid("invalid_count", "Say how many keys (1–99).")
                 })?;
-            let pop = runs::key_popped(pool, guild, run_id, actor, popper, count, None).await?;
+            let request = runs::KeyPopRequest {
+                count,
+                key_name: input.field("key").map(str::to_owned),
+                ..runs::KeyPopRequest::one(popper)
+            };
+            let pop = runs::key_popped(pool, guild, run_id, actor, request).await?;
             say(views::runs::key_logged(&pop, count))
         }
         RunButton::Remove => {

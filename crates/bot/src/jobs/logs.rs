@@ -30,6 +30,15 @@ pub async fn post(
             let detail = service::runs::get(&ctx.pool, guild, *run_id).await?;
             views::logs::run_entry(event, &detail)
         }
+        LogEvent::ReactionChanged {
+            run_id,
+            user_id,
+            reaction,
+            added,
+        } => {
+            let detail = service::runs::get(&ctx.pool, guild, *run_id).await?;
+            views::logs::reaction_entry(&detail, *user_id, reaction, *added)
+        }
         LogEvent::KeyPopped { run_id, pop_id } => {
             let detail = service::runs::get(&ctx.pool, guild, *run_id).await?;
             let mut conn = ctx
@@ -53,6 +62,8 @@ pub async fn post(
         }
         LogEvent::RolesChanged { .. }
         | LogEvent::ChannelsChanged { .. }
+        | LogEvent::SettingsChanged { .. }
+        | LogEvent::BotStarted { .. }
         | LogEvent::AutoEndChanged { .. } => match views::logs::config_entry(event) {
             Some(e) => e,
             None => return Ok(()),

@@ -404,8 +404,11 @@ pub async fn announce(
             let popper = store::key_pops::get(&mut conn, guild, *pop_id)
                 .await
                 .map_err(service_err)?;
-            let popper = popper.map_or(run.organizer_id.get(), |(u, _)| u.get());
-            views::runs::key_popped_ping(run, role, popper)
+            let (popper, key_name) = match popper {
+                Some(p) => (p.user_id.get(), p.key_name),
+                None => (run.organizer_id.get(), None),
+            };
+            views::runs::key_popped_ping(run, role, popper, key_name.as_deref())
         }
         Announcement::O3Stage => views::runs::o3_ping(run, role),
         Announcement::RealmScore => views::runs::realm_score_ping(run, role),

@@ -3,7 +3,7 @@
 use domain::RunStatus;
 use domain::catalog::catalog;
 use service::runs::RunDetail;
-use service::tasks::LogEvent;
+use service::tasks::{LogEvent, SettingsArea};
 use twilight_model::channel::message::embed::Embed;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
@@ -120,17 +120,20 @@ pub fn run_entry(event: &LogEvent, detail: &RunDetail) -> Embed {
 }
 
 /// A key pop during a run, for `raid_log`.
-pub fn key_pop_entry(detail: &RunDetail, pop: Option<(domain::Snowflake, i32)>) -> Embed {
+pub fn key_pop_entry(detail: &RunDetail, pop: Option<store::key_pops::LoggedPop>) -> Embed {
     let run = &detail.run;
-    let (popper, count) = pop.map_or(("someone".to_owned(), 1), |(u, n)| (format!("<@{u}>"), n));
+    let (popper, count, key_name) = pop.map_or(("someone".to_owned(), 1, None), |p| {
+        (format!("<@{}>", p.user_id), p.count, p.key_name)
+    });
     let chain = match run.chain_amount {
         Some(plan) => format!(" — chain {}/{plan}", run.keys_popped),
         None => format!(" — {} popped in this run", run.keys_popped),
     };
-    let what = if count == 1 {
-        "a key".to_owned()
-    } else {
-        format!("{count} keys")
+    let what = match (count, key_name) {
+        (1, None) => "a key".to_owned(),
+        (1, Some(name)) => format!("a key ({name})"),
+        (n, None) => format!("{n} keys"),
+        (n, Some(name)) => format!("{n} keys ({name})"),
     };
     EmbedBuilder::new()
         .title(format!("Key popped in run #{}", run.run_id))
@@ -143,8 +146,55 @@ pub fn key_pop_entry(detail: &RunDetail, pop: Option<(domain::Snowflake, i32)>) 
         .build()
 }
 
+/// A raider added or withdrew a reaction while the run was open.
+pub fn reaction_entry(
+    detail: &RunDetail,
+    user: domain::Snowflake,
+    reaction: &str,
+    added: bool,
+) -> Embed {
+    let run = &detail.run;
+    let name = catalog().reaction_name(reaction);
+    let (what, color) = if added {
+        (format!("<@{user}> reacted with **{name}**"), COLOR_OK)
+    } else {
+        (format!("<@{user}> withdrew **{name}**"), COLOR_WARN)
+    };
+    EmbedBuilder::new()
+        .title(format!("Reaction changed in run #{}", run.run_id))
+        .description(format!(
+            "{what} in the {} run by <@{}>.",
+            crate::views::runs::dungeon_name(&run.dungeon_code),
+            run.organizer_id
+        ))
+        .color(color)
+        .footer(EmbedFooterBuilder::new(format!("Run #{}", run.run_id)))
+        .build()
+}
+
 /// A configuration change entry for `bot_log`.
 pub fn config_entry(event: &LogEvent) -> Option<Embed> {
+    if let LogEvent::BotStarted { version } = event {
+        return Some(
+            EmbedBuilder::new()
+                .title("raidbot started")
+                .description(format!(
+                    "raidbot {version} is up: runs, timers and panels carry on from where they were."
+                ))
+                .color(COLOR_INFO)
+                .build(),
+        );
+    }
+    if let LogEvent::SettingsChanged {
+        by,
+        area,
+        role,
+        name,
+        changes,
+    } = event
+    {
+        return Some(settings_entry(by, *area, *role, name.as_deref(), changes));
+    }
     if let LogEvent::AutoEndChanged { by, before, after } = event {
         return Some(
             EmbedBuilder::new()
@@ -179,6 +229,42 @@ pub fn config_entry(event: &LogEvent) -> Option<Embed> {
             .footer(EmbedFooterBuilder::new(format!("By {by}")))
             .build(),
     )
+}
+
+fn settings_entry(
+    by: &str,
+    area: SettingsArea,
+    role: Option<domain::Snowflake>,
+    name: Option<&str>,
+    changes: &[(String, String)],
+) -> Embed {
+    let title = match area {
+        SettingsArea::Quota => "Quota settings changed",
+        SettingsArea::QuotaDeleted => "Quota configuration deleted",
+        SettingsArea::Points => "Raider points settings changed",
+        SettingsArea::Verification => "Verification settings changed",
+        SettingsArea::RoleVerificationAdded => "Role verification added",
+        SettingsArea::RoleVerificationRemoved => "Role verification removed",
+    };
+    let mut lines = Vec::new();
+    match (name, role) {
+        (Some(n), Some(r)) => lines.push(format!("**{n}** (grants <@&{r}>)")),
+        (None, Some(r)) => lines.push(format!("Role <@&{r}>")),
+        (Some(n), None) => lines.push(format!("**{n}**")),
+        (None, None) => {}
+    }
+    if area != SettingsArea::QuotaDeleted {
+        lines.extend(changes.iter().map(|(key, value)| {
+            let value = if value.is_empty() { "cleared" } else { value };
+            format!("**{key}** → {value}")
+        }));
+    }
+    EmbedBuilder::new()
+        .title(title)
+        .description(fit_lines(&lines, "No change"))
+        .color(COLOR_INFO)
+        .footer(EmbedFooterBuilder::new(format!("By {by}")))
+        .build()
 }
 
 /// A job that could not be done, for `bot_log`: staff see why.

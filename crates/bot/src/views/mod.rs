@@ -93,6 +93,17 @@ pub fn fit_lines(lines: &[String], empty: &str) -> String {
     out
 }
 
+/// What a person is told when a use case refused them: the service's message, except for
+/// refusals whose wording depends on who reads them.
+pub fn refusal(e: &service::ServiceError, reader: Option<u64>) -> String {
+    match e {
+        service::ServiceError::Suspended { user, until } => {
+            moderation::suspended_refusal(reader == Some(user.get()), *user, *until)
+        }
+        other => other.to_string(),
+    }
+}
+
 /// A Discord timestamp that renders in each reader's time zone.
 pub fn relative_time(t: chrono::DateTime<chrono::Utc>) -> String {
     format!("<t:{}:R>", t.timestamp())

@@ -15,6 +15,24 @@ fn full_time(t: chrono::DateTime<chrono::Utc>) -> String {
     format!("<t:{}:f>", t.timestamp())
 }
 
+/// A suspended member tried to raid (join, bench, class, reactions, headcounts, parties).
+pub fn suspended_refusal(
+    own: bool,
+    user: domain::Snowflake,
+    until: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let who = if own {
+        "You are".to_owned()
+    } else {
+        format!("<@{user}> is")
+    };
+    format!(
+        "{who} suspended until {} ({}), and cannot join runs, react to them, answer headcounts or post parties until then.",
+        full_time(until),
+        relative_time(until)
+    )
+}
+
 fn noun(kind: PunishmentKind) -> &'static str {
     match kind {
         PunishmentKind::Warn => "Warning",

@@ -592,12 +592,38 @@ pub fn key_count_modal(run_id: i64, member: u64) -> InteractionResponseData {
     modal(
         id(run_id, RunButton::LogKeysSubmit(member)),
         "Log keys popped",
+        vec![
+            ModalField {
+                custom_id: "count",
+                label: "How many keys did they pop? (1–99)",
+                value: Some("1".to_owned()),
+                max_length: 2,
+                required: true,
+                paragraph: false,
+            },
+            ModalField {
+                custom_id: "key",
+                label: "Key name (empty: the dungeon's own key)",
+                value: None,
+                max_length: 50,
+                required: false,
+                paragraph: false,
+            },
+        ],
+    )
+}
+
+/// After picking who popped: how long raiders may still come in.
+pub fn key_window_modal(run_id: i64, member: u64) -> InteractionResponseData {
+    modal(
+        id(run_id, RunButton::KeyPoppedSubmit(member)),
+        "Key popped",
         vec![ModalField {
-            custom_id: "count",
-            label: "How many keys did they pop? (1–99)",
-            value: Some("1".to_owned()),
-            max_length: 2,
-            required: true,
+            custom_id: "window",
+            label: "Key window in seconds (1–300)",
+            value: Some(KEY_WINDOW_DEFAULT_SECS.to_string()),
+            max_length: 3,
+            required: false,
             paragraph: false,
         }],
     )
@@ -766,10 +792,15 @@ pub fn key_logged(pop: &service::runs::KeyPop, count: i32) -> String {
         Some(plan) => format!(" Chain {}/{plan}.", pop.total),
         None => format!(" {} popped so far.", pop.total),
     };
-    if count == 1 {
-        format!("Key pop logged; raiders have {KEY_WINDOW_DEFAULT_SECS} seconds to come in.{chain}")
-    } else {
-        format!("{count} key pops logged.{chain}")
+    let what = match (&pop.key_name, count) {
+        (Some(name), 1) => format!("Key pop ({name})"),
+        (Some(name), n) => format!("{n} key pops ({name})"),
+        (None, 1) => "Key pop".to_owned(),
+        (None, n) => format!("{n} key pops"),
+    };
+    match pop.window_secs {
+        Some(secs) => format!("{what} logged; raiders have {secs} seconds to come in.{chain}"),
+        None => format!("{what} logged.{chain}"),
     }
 }
 
@@ -836,13 +867,20 @@ pub fn ping_raiders(run: &Run, run_role: Option<u64>, panel_link: &str) -> Strin
     )
 }
 
-pub fn key_popped_ping(run: &Run, run_role: Option<u64>, popper: u64) -> String {
+pub fn key_popped_ping(
+    run: &Run,
+    run_role: Option<u64>,
+    popper: u64,
+    key_name: Option<&str>,
+) -> String {
     let who = run_role.map(|r| format!("<@&{r}> ")).unwrap_or_default();
-    let key = catalog()
-        .dungeon(&run.dungeon_code)
-        .and_then(|d| d.keys.first())
-        .map(|k| catalog().reaction_name(&k.reaction))
-        .unwrap_or_else(|| "key".to_owned());
+    let key = key_name.map(str::to_owned).unwrap_or_else(|| {
+        catalog()
+            .dungeon(&run.dungeon_code)
+            .and_then(|d| d.keys.first())
+            .map(|k| catalog().reaction_name(&k.reaction))
+            .unwrap_or_else(|| "key".to_owned())
+    });
     let until = run
         .key_window_ends_at
         .map(|t| format!(" Portal closes {}.", relative_time(t)))

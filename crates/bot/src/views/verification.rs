@@ -198,6 +198,22 @@ pub fn review_card(r: &Review, role_name: Option<&str>) -> (Embed, Vec<Component
                 ),
             ])],
         ),
+        "withdrawn" => {
+            let by = r
+                .decided_by
+                .map(|u| format!(" by <@{u}>"))
+                .unwrap_or_default();
+            let when = r.decided_at.map(relative_time).unwrap_or_default();
+            (
+                e.color(COLOR_ERROR).field(EmbedFieldBuilder::new(
+                    "Verification removed",
+                    format!(
+                        "This role verification was removed{by} {when}; the request can no longer be decided."
+                    ),
+                )),
+                Vec::new(),
+            )
+        }
         state => {
             let by = r.decided_by.map(|u| format!("<@{u}>")).unwrap_or_default();
             let when = r.decided_at.map(relative_time).unwrap_or_default();
@@ -456,7 +472,7 @@ pub fn custom_roles_list(roles: &[CustomRole]) -> String {
 
 pub fn custom_role_removed(c: &CustomRole) -> String {
     format!(
-        "Removed the role verification **#{} {}**: its panels are being deleted and open requests cancelled. Members who already have <@&{}> keep it; screenshots already waiting in <#{}> can still be decided.",
+        "Removed the role verification **#{} {}**: its panels are being deleted and open requests cancelled. Members who already have <@&{}> keep it; screenshots waiting in <#{}> are withdrawn (their cards say so).",
         c.custom_role_id, c.name, c.role_id, c.review_channel_id
     )
 }

@@ -35,6 +35,8 @@ pub enum RunButton {
     ChainSubmit,
     KeyPopped,
     KeyPoppedPick,
+    /// The key window modal after picking who popped: the detail is the member's id.
+    KeyPoppedSubmit(u64),
     LogKeys,
     LogKeysPick,
     /// The count modal after picking who popped: the detail is the member's id.
@@ -113,6 +115,7 @@ impl RunComponent {
         let button = match (action, detail) {
             ("react", Some(code)) => RunButton::React(code.to_owned()),
             ("keyok", Some(code)) => RunButton::ConfirmKey(code.to_owned()),
+            ("popm", Some(_)) => RunButton::KeyPoppedSubmit(member()?),
             ("keysm", Some(_)) => RunButton::LogKeysSubmit(member()?),
             ("rmm", Some(_)) => RunButton::RemoveSubmit(member()?),
             (action, None) => SIMPLE.iter().find(|(name, _)| *name == action)?.1(),
@@ -125,6 +128,7 @@ impl RunComponent {
         match &self.button {
             RunButton::React(code) => ("react", Some(code.clone())),
             RunButton::ConfirmKey(code) => ("keyok", Some(code.clone())),
+            RunButton::KeyPoppedSubmit(member) => ("popm", Some(member.to_string())),
             RunButton::LogKeysSubmit(member) => ("keysm", Some(member.to_string())),
             RunButton::RemoveSubmit(member) => ("rmm", Some(member.to_string())),
             simple => {
@@ -161,6 +165,7 @@ mod tests {
             proptest::sample::select(simple),
             "[a-z0-9_]{1,60}".prop_map(RunButton::React),
             "[a-z0-9_]{1,60}".prop_map(RunButton::ConfirmKey),
+            (1u64..=i64::MAX as u64).prop_map(RunButton::KeyPoppedSubmit),
             (1u64..=i64::MAX as u64).prop_map(RunButton::LogKeysSubmit),
             (1u64..=i64::MAX as u64).prop_map(RunButton::RemoveSubmit),
         ]

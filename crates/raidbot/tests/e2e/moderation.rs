@@ -947,6 +947,206 @@ async fn a_warning_and_a_verification_earn_the_quota_points_the_role_gives_once(
     );
 }
 
+/// The organizer posts a Shatters run; its public panel.
+async fn shatters_panel(w: &World) -> Message {
+    let res = w
+        .sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.organizer,
+            "run",
+            vec![CommandOption::string("dungeon", "shatters")],
+        )
+        .await;
+    assert!(res.is_ok(), "{:?}", res.kind);
+    w.panel().await
+}
+
+#[tokio::test]
+async fn a_suspended_raider_is_told_when_they_may_raid_again_and_unsuspend_lets_them_in() {
+    let w = World::new(1).await;
+    let m = setup(&w).await;
+    let raider = w.raiders[0];
+    let text = run(
+        &w,
+        m.security,
+        "suspend",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("duration", "2d"),
+            CommandOption::string("reason", "Leeching runs"),
+        ],
+    )
+    .await;
+    let code = code_in(&text);
+    let sim = &w.sim;
+    sim.eventually(WAIT, || has_role(&w, raider, m.suspended).then_some(()))
+        .await
+        .expect("the suspended role is given");
+    let ends: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT expires_at FROM punishment WHERE code = $1")
+            .bind(&code)
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+
+    // The raider still holds Verified Raider, yet Join, Bench and a key are refused with
+    // the time the suspension ends.
+    let panel = shatters_panel(&w).await;
+    let expected = format!(
+        "You are suspended until <t:{0}:f> (<t:{0}:R>), and cannot join runs",
+        ends.timestamp()
+    );
+    let res = sim.press(w.guild, raider, w.raid, panel.id, "Join").await;
+    assert!(res.ephemeral);
+    let said = res.content.unwrap_or_default();
+    assert!(said.starts_with(&expected), "Join: {said}");
+    let run_id: i64 = sqlx::query_scalar("SELECT run_id FROM run")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    let res = sim
+        .select(
+            w.guild,
+            raider,
+            w.raid,
+            panel.id,
+            &format!("run:class:{run_id}"),
+            &["Wizard"],
+        )
+        .await;
+    let said = res.content.unwrap_or_default();
+    assert!(said.starts_with(&expected), "class: {said}");
+    let res = sim
+        .press(
+            w.guild,
+            raider,
+            w.raid,
+            panel.id,
+            &format!("run:react:{run_id}:shatters_key"),
+        )
+        .await;
+    let said = res.content.unwrap_or_default();
+    assert!(said.starts_with(&expected), "key: {said}");
+    let in_run: i64 = sqlx::query_scalar("SELECT count(*) FROM run_participant")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap_or(0);
+    assert_eq!(in_run, 0, "nobody was added");
+
+    // Security lifts it early: the role goes, the log says so, and Join works at once.
+    let text = run(
+        &w,
+        m.security,
+        "unsuspend",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("reason", "Appeal accepted"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        text,
+        format!(
+            "<@{}>'s suspension `{code}` is lifted; the role is being removed.",
+            raider.0
+        )
+    );
+    let res = sim.press(w.guild, raider, w.raid, panel.id, "Join").await;
+    let said = res.content.unwrap_or_default();
+    assert!(said.starts_with("You joined the Shatters run"), "{said}");
+    sim.eventually(WAIT, || (!has_role(&w, raider, m.suspended)).then_some(()))
+        .await
+        .expect("the suspended role is taken");
+    let entry = log_entry(&w, &m, "Suspension lifted").await;
+    assert_eq!(footer(&entry), Some(format!("Punishment {code}").as_str()));
+    assert!(entry.embeds[0].to_string().contains("Appeal accepted"));
+}
+
+#[tokio::test]
+async fn softban_removes_the_member_and_their_messages_but_lets_them_rejoin() {
+    let w = World::new(1).await;
+    let m = setup(&w).await;
+    let raider = w.raiders[0];
+    // Security may not softban; an officer may.
+    let text = run(
+        &w,
+        m.security,
+        "softban",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("reason", "Spam links"),
+        ],
+    )
+    .await;
+    assert!(text.contains("Officer"), "{text}");
+    let text = run(
+        &w,
+        m.officer,
+        "softban",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("reason", "Spam links"),
+            CommandOption::int("delete_days", 2),
+        ],
+    )
+    .await;
+    assert!(text.contains("softbanned"), "{text}");
+    let code = code_in(&text);
+    let entry = log_entry(&w, &m, "Softban").await;
+    assert_eq!(footer(&entry), Some(format!("Punishment {code}").as_str()));
+    let sim = &w.sim;
+    // Told first, with what a softban means.
+    let dm = sim
+        .eventually(WAIT, || {
+            sim.dms(raider).into_iter().find(|d| {
+                d.embeds
+                    .first()
+                    .is_some_and(|e| e.to_string().contains("you may rejoin at once"))
+            })
+        })
+        .await
+        .expect("the DM about the softban");
+    assert!(dm.embeds[0].to_string().contains("Spam links"));
+    // Banned with two days of messages deleted, then unbanned at once: gone from the
+    // server, free to come back.
+    assert!(
+        sim.member(w.guild, raider).is_none(),
+        "removed from the server"
+    );
+    let path_end = format!("/bans/{}", raider.0);
+    let calls = sim.calls();
+    let ban = calls
+        .iter()
+        .position(|c| {
+            c.route == "PUT /guilds/{guild_id}/bans/{user_id}" && c.path.contains(&path_end)
+        })
+        .expect("the ban");
+    assert!(
+        calls[ban]
+            .body
+            .as_ref()
+            .is_some_and(|b| b["delete_message_seconds"] == 2 * 86_400),
+        "{:?}",
+        calls[ban].body
+    );
+    let unban = sim
+        .eventually(WAIT, || {
+            sim.calls().iter().position(|c| {
+                c.route == "DELETE /guilds/{guild_id}/bans/{user_id}"
+                    && c.path.contains(&path_end)
+                    && c.status < 300
+            })
+        })
+        .await
+        .expect("the unban");
+    assert!(
+        ban < unban,
+        "banned, then unbanned: nothing stops them rejoining"
+    );
+}
+
 /// Discord delivers NUL characters in options, form fields and DMs; PostgreSQL cannot
 /// store them. The member is told which option to fix and nothing is recorded.
 #[tokio::test]

@@ -452,3 +452,56 @@ async fn staff_reply_by_typing_in_the_thread_with_the_prefix() {
         .unwrap();
     assert_eq!(messages.len(), 3, "kept in the transcript");
 }
+
+#[tokio::test]
+async fn a_member_typing_close_in_the_dm_closes_their_ticket() {
+    let w = World::new(1).await;
+    let (m, forum) = with_modmail(&w).await;
+    let raider = w.raiders[0];
+    w.sim
+        .send_dm(raider, "Who do I ask about key points?", vec![]);
+    dm_containing(&w, raider, "Reply `yes`").await;
+    w.sim.send_dm(raider, "yes", vec![]);
+    let opened = dm_containing(&w, raider, "is open").await;
+    let code = ticket_code(&opened);
+    let (thread, _) = thread_with(&w, forum, "Who do I ask about key points?").await;
+
+    // The member types "close" (any case): the ticket closes and they are thanked.
+    let said = say(&w, raider, "Close").await;
+    assert_eq!(
+        said,
+        format!("Your ticket `{code}` with **Raid Community** is closed. Thank you!")
+    );
+    let t: String = sqlx::query_scalar("SELECT status FROM modmail_ticket WHERE code = $1")
+        .bind(&code)
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(t, "closed");
+    // Staff see it was the member who closed it: in the thread (locked and archived) and
+    // in punishment_log; "close" is not relayed as a message.
+    let (_, texts) = thread_with(&w, forum, "closed by").await;
+    assert!(texts.iter().any(|t| t.contains("the member")), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.trim() == "Close"), "{texts:?}");
+    w.sim
+        .eventually(WAIT, || {
+            w.sim
+                .channels(w.guild)
+                .into_iter()
+                .find(|c| c.id == thread && c.locked && c.archived)
+        })
+        .await
+        .expect("the thread is locked and archived");
+    let closed = log_entry(&w, &m, &format!("Modmail ticket {code} closed")).await;
+    assert!(
+        closed.embeds[0].to_string().contains("the member"),
+        "{:?}",
+        closed.embeds
+    );
+    // A later DM does not reach the closed ticket: the cooldown before a new one applies.
+    let next = say(&w, raider, "one more thing").await;
+    assert!(
+        next.starts_with("You closed a ticket with **Raid Community** a moment ago"),
+        "{next}"
+    );
+}

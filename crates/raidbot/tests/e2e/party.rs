@@ -268,3 +268,61 @@ async fn a_moderator_closes_a_party_whose_post_is_already_gone() {
         .unwrap();
     assert_eq!((reason.as_str(), by), ("moderator", p.moderator.0 as i64));
 }
+
+#[tokio::test]
+async fn a_party_closes_by_itself_after_two_hours() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let p = setup(&w).await;
+    let sim = &w.sim;
+    let owner = w.raiders[0];
+    let res = post_party(&w, owner, "Late night Nests").await;
+    assert!(res.is_ok(), "{:?}", res.kind);
+    let post = post_with_thread(&w, p.channel, "Late night Nests").await;
+    let thread = post.thread_id.unwrap();
+    let lifetime: f64 =
+        sqlx::query_scalar("SELECT extract(epoch FROM closes_at - created_at)::float8 FROM party")
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(lifetime, 7200.0, "a party lives two hours");
+
+    // Two hours pass: the party's time is up and its timer falls due.
+    sqlx::query(
+        "UPDATE party SET created_at = now() - interval '2 hours 1 minute',
+                closes_at = now() - interval '1 minute'",
+    )
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE job SET due_at = now() WHERE kind = 'party_auto_close' AND state = 'pending'",
+    )
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    sim.eventually(WAIT, || {
+        (sim.message(p.channel, post.id).is_none() && !thread_exists(&w, thread)).then_some(())
+    })
+    .await
+    .expect("the post and its thread are deleted when the party's time is up");
+    let (status, closed_by, reason): (String, Option<i64>, String) =
+        sqlx::query_as("SELECT status, closed_by, close_reason FROM party")
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (status.as_str(), closed_by, reason.as_str()),
+        ("closed", None, "auto")
+    );
+    // The owner may post a new one.
+    let res = post_party(&w, owner, "Morning Nests").await;
+    assert!(
+        res.content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("**Morning Nests**"),
+        "{:?}",
+        res.content
+    );
+}

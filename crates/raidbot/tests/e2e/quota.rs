@@ -492,3 +492,142 @@ async fn member_roles_follow_guild_create_and_member_events() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn logkey_without_an_amount_logs_one_key() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let raider = w.raiders[0];
+    let res = w
+        .sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.organizer,
+            "logkey",
+            vec![
+                CommandOption::user("member", raider),
+                CommandOption::string("dungeon", "shatters"),
+            ],
+        )
+        .await;
+    assert!(res.is_ok(), "{:?}", res.kind);
+    let said = res.content.unwrap_or_default();
+    assert!(
+        said.contains(&format!("for <@{}> (1 × Shatters)", raider.0)),
+        "{said}"
+    );
+    let (count, logged): (i32, i64) = sqlx::query_as(
+        "SELECT count, (SELECT count(*) FROM key_pop) FROM key_pop WHERE user_id = $1",
+    )
+    .bind(i64::try_from(raider.0).unwrap())
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!((count, logged), (1, 1));
+}
+
+#[tokio::test]
+async fn quota_log_says_how_many_met_the_quota_when_a_period_ends() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let (quota, quota_log) = quota_channels(&w).await;
+    let sim = w.sim.clone();
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "configquota",
+            vec![CommandOption::role("role", w.organizer_role)],
+        )
+        .await;
+    let config = res.message.clone().expect("config panel");
+    let modal = sim
+        .press(w.guild, w.admin, w.raid, config.id, "Required points")
+        .await;
+    let ok = sim.submit_modal(w.admin, &modal, &[("points", "1")]).await;
+    assert!(res_text(&ok).contains("Required points set to **1**"));
+    // The organizer logs a run by hand and meets the quota.
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.organizer,
+            "logrun",
+            vec![
+                CommandOption::string("dungeon", "ancient_ruins"),
+                CommandOption::int("amount", 1),
+            ],
+        )
+        .await;
+    assert!(res.is_ok(), "{:?}", res.kind);
+    let line = format!("<@{}> ▰▰▰▰▰▰▰▰▰▰ 1/1 ✅", w.organizer.0);
+    sim.eventually(WAIT, || {
+        sim.messages(quota)
+            .into_iter()
+            .find(|m| embed_text(m).contains(&line))
+    })
+    .await
+    .expect("the panel shows the quota met");
+
+    // The period ends now: its end is brought to this moment and its timer falls due.
+    let role = w.organizer_role.0 as i64;
+    let end: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
+        "UPDATE point_period SET ends_at = now()
+         WHERE scope_id = $1 AND starts_at <= now() AND ends_at > now() RETURNING ends_at",
+    )
+    .bind(role)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE job SET due_at = now() WHERE kind = 'quota_rollover' AND state = 'pending'",
+    )
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let entry = sim
+        .eventually(WAIT, || {
+            sim.messages(quota_log).into_iter().find(|m| {
+                m.embeds.first().and_then(|e| e["title"].as_str()) == Some("Quota period ended")
+            })
+        })
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "a period-end entry in quota_log; got {:?}",
+                sim.messages(quota_log)
+                    .iter()
+                    .map(embed_text)
+                    .collect::<Vec<_>>()
+            )
+        });
+    assert_eq!(
+        entry.embeds[0]["description"].as_str(),
+        Some(
+            format!(
+                "<@&{role}>: **1/1** met the quota in the period that ended <t:{}:f>.",
+                end.timestamp()
+            )
+            .as_str()
+        )
+    );
+    // The new period starts from nothing: the panel shows the organizer at 0 again.
+    let line = format!("<@{}> ▱▱▱▱▱▱▱▱▱▱ 0/1 ❌", w.organizer.0);
+    sim.eventually(WAIT, || {
+        sim.messages(quota)
+            .into_iter()
+            .find(|m| embed_text(m).contains(&line))
+    })
+    .await
+    .unwrap_or_else(|| {
+        panic!(
+            "the panel rolls over; got {:?}",
+            sim.messages(quota)
+                .iter()
+                .map(embed_text)
+                .collect::<Vec<_>>()
+        )
+    });
+}

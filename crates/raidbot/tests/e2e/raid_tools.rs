@@ -400,7 +400,11 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
     );
 
     let picker = press(&w, w.organizer, &org, "Key popped").await;
-    let popped = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
+    let form = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
+    let popped = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("window", "")])
+        .await;
     assert!(
         popped
             .content
@@ -463,6 +467,52 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
         })
         .await
         .expect("each stage's ping replaces the previous one");
+
+    // The third room comes last: the panel says so and its ping replaces the miniboss's.
+    let miniboss_ping = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim
+                .messages(w.raid)
+                .into_iter()
+                .find(|m| m.content.contains("Oryx 3: Miniboss: Chief Beisa"))
+        })
+        .await
+        .expect("the miniboss announced");
+    let third = press(&w, w.organizer, &org, "Third room").await;
+    assert_eq!(third.content.as_deref(), Some("Announced."));
+    w.panel_where("the third room", |m| {
+        field(m, "Oryx 3").map(|f| f.1) == Some("Third room reached")
+    })
+    .await;
+    w.sim
+        .eventually(WAIT, || {
+            w.sim
+                .messages(w.raid)
+                .into_iter()
+                .find(|m| m.content.contains("Oryx 3: Third room reached"))
+        })
+        .await
+        .expect("the third room announced");
+    w.sim
+        .eventually(WAIT, || {
+            w.sim
+                .message(w.raid, miniboss_ping.id)
+                .is_none()
+                .then_some(())
+        })
+        .await
+        .expect("the third room's ping replaces the miniboss's");
+    // Going back a stage is refused.
+    let back = press(&w, w.organizer, &org, "Realm closed").await;
+    assert!(
+        back.content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("go in order"),
+        "{:?}",
+        back.content
+    );
 }
 
 #[tokio::test]
@@ -476,13 +526,18 @@ async fn key_logging_survives_a_restart_between_its_steps() {
     let picker = press(&w, w.organizer, &org, "Key popped").await;
     w.restart_bot().await;
 
-    let popped = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
+    let form = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
+    w.restart_bot().await;
+    let popped = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("window", "25")])
+        .await;
     assert!(
         popped
             .content
             .as_deref()
             .unwrap_or_default()
-            .starts_with("Key pop logged"),
+            .starts_with("Key pop logged; raiders have 25 seconds"),
         "{:?}",
         popped.content
     );
@@ -623,4 +678,437 @@ async fn the_organizer_attaches_one_completion_screenshot_with_taken() {
         .await
         .unwrap();
     assert!(url.unwrap().ends_with("/o3.png"));
+}
+
+#[tokio::test]
+async fn the_organizer_chooses_the_key_window_names_a_custom_key_and_the_portal_closes() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let sim = &w.sim;
+    let raider = w.raiders[0];
+    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let panel = w.panel().await;
+    press(&w, raider, &panel, "Join").await;
+    press(&w, w.organizer, &org, "Start").await;
+
+    // Key popped: who popped it, then how long raiders may still come in.
+    let picker = press(&w, w.organizer, &org, "Key popped").await;
+    let form = pick(&w, &picker, &[&raider.0.to_string()]).await;
+    let too_long = sim
+        .submit_modal(w.organizer, &form, &[("window", "500")])
+        .await;
+    assert_eq!(
+        too_long.content.as_deref(),
+        Some("A key window lasts 1 to 300 seconds.")
+    );
+    let popped = sim
+        .submit_modal(w.organizer, &form, &[("window", "90")])
+        .await;
+    assert_eq!(
+        popped.content.as_deref(),
+        Some("Key pop logged; raiders have 90 seconds to come in. 1 popped so far.")
+    );
+    let window: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM r.key_window_ends_at - p.created_at)::float8
+         FROM run r JOIN key_pop p USING (guild_id, run_id)",
+    )
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        (89.0..91.0).contains(&window),
+        "a 90 s window, got {window}"
+    );
+    w.panel_where("the open portal", |m| field(m, "🔑 Key popped").is_some())
+        .await;
+
+    // The window closes: its timer is made due, and the panel drops the portal line.
+    sqlx::query("UPDATE run SET key_window_ends_at = now() - interval '1 second'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE job SET due_at = now() WHERE kind = 'run_key_window_closed' AND state = 'pending'",
+    )
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    w.panel_where("the portal closed", |m| {
+        field(m, "🔑 Key popped").is_none() && field(m, "Keys popped").is_some()
+    })
+    .await;
+
+    // Log keys with a key of another name: the answer and raid_log name it.
+    let picker = press(&w, w.organizer, &org, "Log keys").await;
+    let form = pick(&w, &picker, &[&raider.0.to_string()]).await;
+    let logged = sim
+        .submit_modal(
+            w.organizer,
+            &form,
+            &[("count", "2"), ("key", "Shatters event key")],
+        )
+        .await;
+    assert_eq!(
+        logged.content.as_deref(),
+        Some("2 key pops (Shatters event key) logged. 3 popped so far.")
+    );
+    let entry = sim
+        .eventually(WAIT, || {
+            sim.messages(w.raid_log).into_iter().find(|m| {
+                m.embeds
+                    .first()
+                    .is_some_and(|e| e.to_string().contains("(Shatters event key)"))
+            })
+        })
+        .await
+        .expect("a raid_log entry naming the key");
+    assert!(
+        entry.embeds[0].to_string().contains(&format!(
+            "<@{}> popped 2 keys (Shatters event key)",
+            raider.0
+        )),
+        "{}",
+        entry.embeds[0]
+    );
+}
+
+/// raid_log entries about reaction changes in a run, oldest first.
+fn reaction_entries(w: &World) -> Vec<String> {
+    let mut entries: Vec<String> = w
+        .sim
+        .messages(w.raid_log)
+        .into_iter()
+        .filter(|m| {
+            m.embeds
+                .first()
+                .and_then(|e| e["title"].as_str())
+                .is_some_and(|t| t.starts_with("Reaction changed"))
+        })
+        .map(|m| {
+            m.embeds[0]["description"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    entries.reverse();
+    entries
+}
+
+#[tokio::test]
+async fn key_reactions_added_and_withdrawn_are_posted_to_raid_log() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let raider = w.raiders[0];
+    post_run(&w, "shatters", vec![]).await;
+    let panel = w.panel().await;
+    let key = key_name("shatters");
+
+    let ask = press(&w, raider, &panel, &key).await;
+    let confirm = ask.message.clone().unwrap();
+    let yes = w
+        .sim
+        .press(
+            w.guild,
+            raider,
+            w.raid,
+            confirm.id,
+            &format!("Yes, I have a {key}"),
+        )
+        .await;
+    assert_eq!(yes.kind, ResponseKind::UpdateMessage);
+    let added = format!(
+        "<@{}> reacted with **{key}** in the Shatters run by <@{}>.",
+        raider.0, w.organizer.0
+    );
+    w.sim
+        .eventually(WAIT, || {
+            reaction_entries(&w)
+                .iter()
+                .any(|e| e.starts_with(&added))
+                .then_some(())
+        })
+        .await
+        .unwrap_or_else(|| panic!("raid_log: {:?}", reaction_entries(&w)));
+
+    // Pressing again withdraws it, and raid_log says so too.
+    let again = press(&w, raider, &panel, &key).await;
+    assert!(
+        again
+            .content
+            .as_deref()
+            .unwrap_or_default()
+            .contains("withdr"),
+        "{:?}",
+        again.content
+    );
+    let withdrawn = format!(
+        "<@{}> withdrew **{key}** in the Shatters run by <@{}>.",
+        raider.0, w.organizer.0
+    );
+    let entries = w
+        .sim
+        .eventually(WAIT, || {
+            let e = reaction_entries(&w);
+            (e.len() == 2).then_some(e)
+        })
+        .await
+        .unwrap_or_else(|| panic!("raid_log: {:?}", reaction_entries(&w)));
+    assert!(entries[0].starts_with(&added), "{entries:?}");
+    assert!(entries[1].starts_with(&withdrawn), "{entries:?}");
+}
+
+fn panel_description(m: &Message) -> String {
+    m.embeds
+        .first()
+        .and_then(|e| e["description"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_organizer_locks_and_unlocks_joining_and_edits_the_description() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let raider = w.raiders[0];
+    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let panel = w.panel().await;
+
+    let locked = press(&w, w.organizer, &org, "Lock joining").await;
+    assert_eq!(locked.kind, ResponseKind::UpdateMessage);
+    assert_eq!(locked.content.as_deref(), Some("Joining is locked."));
+    w.panel_where("the lock", |m| field(m, "🔒 Joining locked").is_some())
+        .await;
+    let refused = press(&w, raider, &panel, "Join").await;
+    assert_eq!(
+        refused.content.as_deref(),
+        Some("Joining this run is locked by its organizer.")
+    );
+
+    let open = press(&w, w.organizer, &org, "Unlock joining").await;
+    assert_eq!(open.content.as_deref(), Some("Joining is open again."));
+    w.panel_where("no lock", |m| field(m, "🔒 Joining locked").is_none())
+        .await;
+    let joined = press(&w, raider, &panel, "Join").await;
+    assert!(
+        joined
+            .content
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("You joined the Shatters run"),
+        "{:?}",
+        joined.content
+    );
+
+    // Edit description: the form shows the current text; the panel shows the new one.
+    let form = press(&w, w.organizer, &org, "Edit description").await;
+    let done = w
+        .sim
+        .submit_modal(
+            w.organizer,
+            &form,
+            &[("description", "Bring a priest; we go fast.")],
+        )
+        .await;
+    assert_eq!(done.content.as_deref(), Some("Description updated."));
+    w.panel_where("the description", |m| {
+        panel_description(m).ends_with("Bring a priest; we go fast.")
+    })
+    .await;
+    let form = press(&w, w.organizer, &org, "Edit description").await;
+    w.sim
+        .submit_modal(w.organizer, &form, &[("description", "")])
+        .await;
+    w.panel_where("no description", |m| {
+        panel_description(m) == format!("Organized by <@{}>", w.organizer.0)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_organizer_sets_a_raider_cap_from_the_panel_and_raising_it_moves_the_bench_up() {
+    let w = World::new(3).await;
+    w.configure().await;
+    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let panel = w.panel().await;
+    press(&w, w.raiders[0], &panel, "Join").await;
+
+    let form = press(&w, w.organizer, &org, "Raider cap").await;
+    let bad = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("value", "0")])
+        .await;
+    assert_eq!(
+        bad.content.as_deref(),
+        Some("The raider cap must be between 1 and 1000.")
+    );
+    let set = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("value", "2")])
+        .await;
+    assert_eq!(set.content.as_deref(), Some("Raider cap set to 2."));
+    let panel = w
+        .panel_where("the cap", |m| {
+            field(m, "Raiders").map(|f| f.0) == Some("Raiders (1/2)")
+        })
+        .await;
+    press(&w, w.raiders[1], &panel, "Join").await;
+    // The run is full: the third raider is offered the bench and takes it.
+    let full = press(&w, w.raiders[2], &panel, "Join").await;
+    assert!(
+        full.content
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("This run is full (2 raiders)"),
+        "{:?}",
+        full.content
+    );
+    let offer = full.message.clone().expect("the bench offer");
+    let benched = w
+        .sim
+        .press(w.guild, w.raiders[2], w.raid, offer.id, "Wait on the bench")
+        .await;
+    assert!(benched.is_ok(), "{:?}", benched.kind);
+    w.panel_where("one benched", |m| field(m, "Bench (1)").is_some())
+        .await;
+
+    // Raising the cap moves them up at once.
+    let form = press(&w, w.organizer, &org, "Raider cap").await;
+    let raised = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("value", "3")])
+        .await;
+    assert_eq!(
+        raised.content.as_deref(),
+        Some("Raider cap set to 3. 1 raider(s) moved up from the bench.")
+    );
+    w.panel_where("three of three", |m| {
+        field(m, "Raiders").map(|f| f.0) == Some("Raiders (3/3)") && field(m, "Bench").is_none()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ping_raiders_mentions_the_run_role_with_a_link_to_the_panel() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let panel = w.panel().await;
+    press(&w, w.raiders[0], &panel, "Join").await;
+    press(&w, w.organizer, &org, "Start").await;
+    let res = press(&w, w.organizer, &org, "Ping raiders").await;
+    assert_eq!(res.content.as_deref(), Some("Raiders pinged."));
+    let ping = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim
+                .messages(w.raid)
+                .into_iter()
+                .find(|m| m.content.contains("needs you — check the panel"))
+        })
+        .await
+        .expect("the ping in the raid channel");
+    let role: Option<i64> = sqlx::query_scalar("SELECT run_role_id FROM run")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    let role = role.expect("the run has its role");
+    assert!(
+        ping.content.starts_with(&format!(
+            "<@&{role}> The Shatters run by <@{}> needs you",
+            w.organizer.0
+        )),
+        "{}",
+        ping.content
+    );
+    assert!(
+        ping.content.contains(&format!(
+            "/channels/{}/{}/{}",
+            w.guild.0, w.raid.0, panel.id.0
+        )),
+        "{}",
+        ping.content
+    );
+}
+
+#[tokio::test]
+async fn cancel_closes_the_run_awards_nothing_and_logs_it() {
+    let w = World::new(2).await;
+    w.configure().await;
+    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let panel = w.panel().await;
+    for r in &w.raiders {
+        press(&w, *r, &panel, "Join").await;
+    }
+    press(&w, w.organizer, &org, "Start").await;
+    let res = press(&w, w.organizer, &org, "Cancel run").await;
+    assert_eq!(res.kind, ResponseKind::UpdateMessage);
+    assert_eq!(res.content.as_deref(), Some("Run cancelled."));
+    let closed = w
+        .panel_where("cancelled", |m| {
+            field(m, "Status").is_some_and(|f| f.1.starts_with("⚫ Cancelled"))
+        })
+        .await;
+    assert!(closed.buttons().is_empty(), "no buttons on a cancelled run");
+    assert!(field(&closed, "Final roster (2)").is_some());
+    // Joining the cancelled run is no longer possible, and nobody earned anything.
+    let awards: i64 = sqlx::query_scalar("SELECT count(*) FROM point_event")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(awards, 0);
+    w.sim
+        .eventually(WAIT, || {
+            w.sim.messages(w.raid_log).into_iter().find(|m| {
+                m.embeds
+                    .first()
+                    .is_some_and(|e| e.to_string().to_lowercase().contains("cancel"))
+            })
+        })
+        .await
+        .expect("a raid_log entry for the cancelled run");
+}
+
+#[tokio::test]
+async fn realm_score_is_stored_shown_and_announced() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let org = organizer_panel(&post_run(&w, "realm_dungeon", vec![]).await);
+    let panel = w.panel().await;
+    press(&w, w.raiders[0], &panel, "Join").await;
+    press(&w, w.organizer, &org, "Start").await;
+    let form = press(&w, w.organizer, &org, "Realm score").await;
+    let bad = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("value", "150")])
+        .await;
+    assert_eq!(
+        bad.content.as_deref(),
+        Some("A realm score is a percentage from 1 to 99.")
+    );
+    let ok = w
+        .sim
+        .submit_modal(w.organizer, &form, &[("value", "87")])
+        .await;
+    assert_eq!(ok.content.as_deref(), Some("Realm score 87% announced."));
+    w.panel_where("the realm score", |m| {
+        field(m, "Realm score").map(|f| f.1) == Some("87%")
+    })
+    .await;
+    let ping = w
+        .sim
+        .eventually(WAIT, || {
+            w.sim
+                .messages(w.raid)
+                .into_iter()
+                .find(|m| m.content.contains("Realm score for the"))
+        })
+        .await
+        .expect("the realm score announcement");
+    assert!(ping.content.ends_with("**87%**"), "{}", ping.content);
+    let stored: Option<i16> = sqlx::query_scalar("SELECT realm_score FROM run")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, Some(87));
 }

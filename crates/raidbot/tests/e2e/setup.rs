@@ -1,8 +1,8 @@
 //! An administrator configures roles and channels.
 
-use discord_sim::{CommandOption, ResponseKind};
+use discord_sim::{ChannelKind, CommandOption, ResponseKind};
 
-use crate::harness::World;
+use crate::harness::{WAIT, World};
 
 #[tokio::test]
 async fn admin_maps_roles_and_channels_and_a_wrong_channel_is_refused() {
@@ -188,4 +188,78 @@ async fn admin_sets_how_long_runs_last_and_new_runs_follow_it() {
     .await
     .unwrap();
     assert!((89.0..=91.0).contains(&minutes), "{minutes}");
+}
+
+#[tokio::test]
+async fn bot_log_shows_each_start_and_each_settings_change() {
+    let mut w = World::new(0).await;
+    w.configure().await;
+    let sim = w.sim.clone();
+    let bot_log = sim.create_channel(w.guild, "bot-log", ChannelKind::Text);
+    let getverified = sim.create_channel(w.guild, "get-verified", ChannelKind::Text);
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "setchannels",
+            vec![
+                CommandOption::channel("bot_log", bot_log),
+                CommandOption::channel("getverified", getverified),
+            ],
+        )
+        .await;
+    assert!(res.is_ok(), "{:?}", res.kind);
+    let titled = |title: &'static str| {
+        let sim = sim.clone();
+        move || {
+            sim.messages(bot_log).into_iter().find(|m| {
+                m.embeds
+                    .first()
+                    .and_then(|e| e["title"].as_str())
+                    .is_some_and(|t| t == title)
+            })
+        }
+    };
+
+    // A restart says so in bot_log.
+    w.restart_bot().await;
+    let started = sim
+        .eventually(WAIT, titled("raidbot started"))
+        .await
+        .expect("a start-up line in bot_log");
+    assert!(
+        started.embeds[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains(env!("CARGO_PKG_VERSION"))
+    );
+
+    // /configverification changes are posted with what changed and who changed it.
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "configverification",
+            vec![CommandOption::int("min_rank", 30)],
+        )
+        .await;
+    assert!(res.is_ok(), "{:?}", res.kind);
+    let entry = sim
+        .eventually(WAIT, titled("Verification settings changed"))
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "a bot_log entry for /configverification; answer {:?}, bot_log {:?}",
+                res.content,
+                sim.messages(bot_log)
+                    .iter()
+                    .map(|m| m.embeds.clone())
+                    .collect::<Vec<_>>()
+            )
+        });
+    let text = entry.embeds[0].to_string();
+    assert!(text.contains("**min_rank** → 30"), "{text}");
+    assert!(text.contains(&format!("By user {}", w.admin.0)), "{text}");
 }

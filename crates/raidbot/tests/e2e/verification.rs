@@ -985,3 +985,106 @@ async fn staff_list_and_remove_a_role_verification() {
         format!("There is no role verification #{id} here (see /roleverifications).")
     );
 }
+
+#[tokio::test]
+async fn a_review_card_of_a_removed_role_verification_says_so_and_stops() {
+    let v = veri_world((true, true)).await;
+    let sim = v.w.sim.clone();
+    let raider = v.w.raiders[0];
+    let o3_role = sim.create_role(v.w.guild, "O3 Completed", 0, 3);
+    let o3_review = sim.create_channel(v.w.guild, "o3-review", ChannelKind::Text);
+    let o3_panel = sim.create_channel(v.w.guild, "o3-roles", ChannelKind::Text);
+    let run = |user, name: &'static str, options: Vec<CommandOption>| {
+        let sim = sim.clone();
+        let (guild, channel) = (v.w.guild, v.w.raid);
+        async move { answer(&sim.run_command(guild, channel, user, name, options).await).await }
+    };
+    run(
+        v.w.admin,
+        "addroleverification",
+        vec![
+            CommandOption::string("name", "Oryx 3 completion"),
+            CommandOption::role("role", o3_role),
+            CommandOption::channel("review_channel", o3_review),
+            CommandOption::channel("panel_channel", o3_panel),
+        ],
+    )
+    .await;
+    let panel = sim
+        .eventually(WAIT, || {
+            sim.messages(o3_panel)
+                .into_iter()
+                .find(|m| !m.buttons().is_empty())
+        })
+        .await
+        .expect("the role panel");
+    run(
+        v.security,
+        "verify",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("ign", "Raiderone"),
+        ],
+    )
+    .await;
+    sim.press(v.w.guild, raider, o3_panel, panel.id, "Request role")
+        .await;
+    v.dm(raider, "Upload a screenshot").await;
+    sim.send_dm(raider, "", vec![Attachment::new("loot.png", 4000)]);
+    v.dm(raider, "Your screenshot is with staff now").await;
+    let card = sim
+        .eventually(WAIT, || {
+            sim.messages(o3_review)
+                .into_iter()
+                .find(|m| !m.buttons().is_empty())
+        })
+        .await
+        .expect("a review card with Approve and Deny");
+    // Security opens the approval form, then a moderator removes the role verification.
+    let form = sim
+        .press(v.w.guild, v.security, o3_review, card.id, "Approve")
+        .await;
+    let id: i64 = sqlx::query_scalar("SELECT custom_role_id FROM veri_custom_role")
+        .fetch_one(&v.w.db.pool)
+        .await
+        .unwrap();
+    run(
+        v.w.admin,
+        "removeroleverification",
+        vec![CommandOption::int("id", id)],
+    )
+    .await;
+
+    // The card says so and has no buttons left; the raider is told.
+    let updated = sim
+        .eventually(WAIT, || {
+            sim.message(o3_review, card.id)
+                .filter(|m| m.buttons().is_empty())
+        })
+        .await
+        .expect("the card loses its buttons");
+    let text = updated.embeds[0].to_string();
+    assert!(
+        text.contains("This role verification was removed by")
+            && text.contains("the request can no longer be decided"),
+        "{text}"
+    );
+    v.dm(
+        raider,
+        "Staff removed the **Oryx 3 completion** role request, so your request was cancelled.",
+    )
+    .await;
+    // The form opened before the removal no longer decides anything.
+    let res = sim.submit_modal(v.security, &form, &[("ign", "")]).await;
+    assert_eq!(
+        answer(&res).await,
+        "This role verification was removed, so this request can no longer be decided."
+    );
+    assert!(
+        !sim.member(v.w.guild, raider)
+            .unwrap()
+            .roles
+            .contains(&o3_role),
+        "no role was granted"
+    );
+}

@@ -201,9 +201,38 @@ pub struct KeyPop {
     /// Keys popped in the run so far, including this one.
     pub total: i64,
     pub chain_amount: Option<i32>,
+    /// The key window opened by a single pop, in seconds; none for several keys at once.
+    pub window_secs: Option<i32>,
+    /// The key's name when the organizer named one other than the dungeon's own.
+    pub key_name: Option<String>,
 }
 
-/// `popper` popped `count` keys during the live run. The raiders joined right now are
+/// Longest custom key name.
+pub const KEY_NAME_MAX: usize = 50;
+
+/// What the organizer logs: who popped, how many, the key window for a single pop
+/// (default [`KEY_WINDOW_DEFAULT_SECS`]) and optionally the key's own name.
+#[derive(Debug, Clone)]
+pub struct KeyPopRequest {
+    pub popper: Snowflake,
+    pub count: i32,
+    pub window_secs: Option<i32>,
+    pub key_name: Option<String>,
+}
+
+impl KeyPopRequest {
+    /// One key of the dungeon's own, with the default window.
+    pub fn one(popper: Snowflake) -> KeyPopRequest {
+        KeyPopRequest {
+            popper,
+            count: 1,
+            window_secs: None,
+            key_name: None,
+        }
+    }
+}
+
+/// The popper popped `count` keys during the live run. The raiders joined right now are
 /// recorded with the pop (their completions are credited when the run ends). A single pop
 /// (count 1) opens a key window of `window_secs` and is announced.
 pub async fn key_popped(
@@ -211,10 +240,14 @@ pub async fn key_popped(
     guild: Snowflake,
     run_id: i64,
     actor: &Actor,
-    popper: Snowflake,
-    count: i32,
-    window_secs: Option<i32>,
+    req: KeyPopRequest,
 ) -> Result<KeyPop> {
+    let KeyPopRequest {
+        popper,
+        count,
+        window_secs,
+        key_name,
+    } = req;
     if !(1..=99).contains(&count) {
         return Err(ServiceError::invalid(
             "invalid_count",
@@ -228,6 +261,8 @@ pub async fn key_popped(
             format!("A key window lasts 1 to {KEY_WINDOW_MAX_SECS} seconds."),
         ));
     }
+    let key_name =
+        limits::optional_text("Key name", key_name.as_deref(), KEY_NAME_MAX).map_err(text_error)?;
     let mut tx = pool.begin().await?;
     let run = lock_managed(&mut tx, guild, run_id, actor).await?;
     require_live(&run)?;
@@ -244,6 +279,7 @@ pub async fn key_popped(
             reaction: key,
             count,
             logged_by: actor.user_id,
+            key_name: key_name.clone(),
         },
     )
     .await?;
@@ -293,6 +329,8 @@ pub async fn key_popped(
         pop_id,
         total: run.keys_popped,
         chain_amount: run.chain_amount,
+        window_secs: (count == 1).then_some(window),
+        key_name,
     })
 }
 

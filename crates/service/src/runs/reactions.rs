@@ -3,14 +3,14 @@
 //! location early — counted under the run lock, so never more than the limit.
 
 use domain::catalog::catalog;
-use domain::{ReactionKind, RoleKey, Snowflake};
+use domain::{ChannelKey, ReactionKind, RoleKey, Snowflake};
 use store::PgPool;
 use store::run_reactions;
 use store::run_roster::{self, RosterState};
 use store::runs as store_runs;
 
 use super::{closed, not_found};
-use crate::tasks;
+use crate::tasks::{self, LogEvent};
 use crate::{Actor, Result, ServiceError};
 
 /// What pressing a reaction did.
@@ -72,10 +72,13 @@ pub async fn react(
     let name = reaction.name.clone();
     if run_reactions::has(&mut tx, guild, run_id, code, user).await? {
         run_reactions::remove(&mut tx, guild, run_id, code, user).await?;
+        log_change(&mut tx, guild, run_id, user, code, false).await?;
         tasks::refresh_panel(&mut tx, guild, run_id).await?;
         tx.commit().await?;
         return Ok(ReactOutcome::Withdrawn { name });
     }
+    // Withdrawing stays possible; adding one is raiding.
+    crate::moderation::refuse_if_suspended(&mut tx, guild, user).await?;
     if reaction.kind == ReactionKind::Key && !confirmed {
         return Ok(ReactOutcome::NeedsConfirm { name });
     }
@@ -103,6 +106,7 @@ pub async fn react(
         .execute(&mut *tx)
         .await?;
     }
+    log_change(&mut tx, guild, run_id, user, code, true).await?;
     tasks::refresh_panel(&mut tx, guild, run_id).await?;
     tx.commit().await?;
     Ok(ReactOutcome::Added {
@@ -111,4 +115,29 @@ pub async fn react(
         location: reveal.then(|| run.location.clone()).flatten(),
         party: if reveal { run.party.clone() } else { None },
     })
+}
+
+/// Each reaction change is posted to `raid_log`, so staff can see who claimed (or took
+/// back) a key while the run was open.
+async fn log_change(
+    conn: &mut store::PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+    code: &str,
+    added: bool,
+) -> Result<()> {
+    tasks::log(
+        conn,
+        guild,
+        ChannelKey::RaidLog,
+        LogEvent::ReactionChanged {
+            run_id,
+            user_id: user,
+            reaction: code.to_owned(),
+            added,
+        },
+    )
+    .await?;
+    Ok(())
 }

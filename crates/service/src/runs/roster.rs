@@ -8,6 +8,7 @@ use store::run_roster::{self, RosterState};
 use store::runs::{self as store_runs, Run, Setting};
 
 use super::{MAX_RAIDER_CAP, closed, may_manage, not_found, require_manager};
+use crate::moderation::refuse_if_suspended;
 use crate::tasks::{self, LogEvent, Note, Task};
 use crate::{Actor, Result, ServiceError};
 use domain::ChannelKey;
@@ -176,6 +177,7 @@ async fn join_locked(
     if !gate.status.accepts_raiders() {
         return Err(closed_status(gate.status));
     }
+    refuse_if_suspended(&mut tx, guild, user).await?;
     let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
     if let Some(e) = &entry
         && e.state == RosterState::Removed
@@ -286,6 +288,7 @@ pub async fn bench(
 ) -> Result<BenchOutcome> {
     let mut tx = pool.begin().await?;
     let run = lock_open(&mut tx, guild, run_id, actor, user).await?;
+    refuse_if_suspended(&mut tx, guild, user).await?;
     let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
     check_not_removed(actor, &run, entry.as_ref())?;
     let state = entry.as_ref().map(|e| e.state);
@@ -334,17 +337,32 @@ async fn bench_place(
     Ok(i64::try_from(place).unwrap_or(i64::MAX))
 }
 
-/// Moves benched raiders up while there is room; tells each one.
+/// Moves benched raiders up, in order, while there is room; tells each one. A raider
+/// suspended since they benched stays on the bench and is passed over.
 async fn promote(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Vec<Snowflake>> {
     let run = store_runs::get(conn, guild, run_id)
         .await?
         .ok_or_else(|| not_found(run_id))?;
     let mut promoted = Vec::new();
     let mut joined = run.participant_count;
-    while run.raider_cap.is_none_or(|cap| joined < i64::from(cap)) {
-        let Some(next) = run_roster::first_benched(conn, guild, run_id).await? else {
+    if run.raider_cap.is_some_and(|cap| joined >= i64::from(cap)) {
+        return Ok(promoted);
+    }
+    let benched: Vec<Snowflake> = run_roster::all(conn, guild, run_id)
+        .await?
+        .into_iter()
+        .filter(|e| e.state == RosterState::Benched)
+        .map(|e| e.user_id)
+        .collect();
+    for next in benched {
+        if run.raider_cap.is_some_and(|cap| joined >= i64::from(cap)) {
             break;
-        };
+        }
+        match refuse_if_suspended(conn, guild, next).await {
+            Ok(()) => {}
+            Err(ServiceError::Suspended { .. }) => continue,
+            Err(e) => return Err(e),
+        }
         run_roster::set_state(conn, guild, run_id, next, RosterState::Joined, None).await?;
         tasks::queue(
             conn,
