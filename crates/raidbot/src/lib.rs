@@ -3,5 +3,7 @@
 
 pub mod apikey;
 pub mod app;
+pub mod backup;
 pub mod bench;
 pub mod config;
+pub mod healthcheck;
