@@ -173,6 +173,29 @@ pub async fn backup(database_url: &str, to: &Path, force: bool) -> anyhow::Resul
     }
     let partial = dir.join(format!(".{}.partial", file_name.to_string_lossy()));
     let pg_dump = tool("pg_dump")?;
+    // A database raidbot has not migrated yet (just created, or wiped) is not worth a
+    // backup file: in a rotation it would push out a good one.
+    let mut conn =
+        PgConnection::connect_with(&opts.clone().log_statements(tracing::log::LevelFilter::Off))
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "cannot reach the database at {}: {e}",
+                    describe(database_url)
+                )
+            })?;
+    let has_schema: bool =
+        sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL")
+            .fetch_one(&mut conn)
+            .await?;
+    conn.close().await.ok();
+    if !has_schema {
+        bail!(
+            "{} holds no raidbot schema yet (no _sqlx_migrations table), so there is nothing \
+             to back up: start raidbot (or run `raidbot migrate`) first",
+            describe(database_url)
+        );
+    }
     let conn = libpq(database_url, &database)?;
     let mut command = Command::new(&pg_dump);
     command

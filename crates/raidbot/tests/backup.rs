@@ -364,6 +364,29 @@ fn restore(url: &str, file: &Path) -> Output {
         .unwrap()
 }
 
+#[tokio::test]
+async fn a_database_without_raidbot_schema_is_not_backed_up() {
+    let t = TestDb::new().await;
+    let bare = format!("{}_bare", db_name(&t.url));
+    let mut a = admin(&t.url).await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {bare}")))
+        .execute(&mut a)
+        .await
+        .unwrap();
+    let dir = Dir::new("bare");
+    let file = dir.file("bare.dump");
+    let e = failure(
+        &raidbot(&url_with_db(&t.url, &bare))
+            .args(["backup", "--to"])
+            .arg(&file)
+            .output()
+            .unwrap(),
+    );
+    assert!(e.contains("holds no raidbot schema yet"), "{e}");
+    assert_eq!(std::fs::read_dir(&dir.0).unwrap().count(), 0);
+    drop_db(&t.url, &bare).await;
+}
+
 #[test]
 fn missing_postgresql_programs_are_one_line() {
     // An empty PATH: pg_dump is found only if /usr/lib/postgresql has it, so this test
@@ -381,8 +404,11 @@ fn missing_postgresql_programs_are_one_line() {
         .map(|d| d.flatten().any(|v| v.path().join("bin/pg_dump").exists()))
         .unwrap_or(false);
     if has_fallback {
-        // Found under /usr/lib/postgresql; it then fails to reach port 1, in one line.
-        assert!(e.contains("pg_dump failed"), "{e}");
+        // Found under /usr/lib/postgresql; then port 1 cannot be reached, in one line.
+        assert!(
+            e.contains("cannot reach the database at 127.0.0.1:1/raidbot"),
+            "{e}"
+        );
     } else {
         assert!(
             e.contains("pg_dump not found on PATH or under /usr/lib/postgresql/*/bin"),
