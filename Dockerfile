@@ -5,10 +5,10 @@
 # Stages: `build` compiles raidbot in release from the locked dependencies; `runtime` (the
 # default, last stage) is Debian slim with CA certificates, libpq and PostgreSQL 15's
 # pg_dump/pg_restore (for `raidbot backup`/`restore`), the binary, and a non-root user; no
-# compiler, no sources. `prebuilt` is the same runtime around a binary built on the host
-# (dist/raidbot), for machines that cannot pull a Rust image (raidbot's CI).
+# compiler, no sources.
 #
-# Base images are build arguments so a mirror or a locally imported base can stand in:
+# Base images are build arguments so a mirror or a locally made base can stand in (CI,
+# which reaches no registry, uses both: deploy/ci/smoke):
 #   --build-arg RUST_IMAGE=...  --build-arg DEBIAN_IMAGE=...
 
 # The build stage must be the same Debian release as the runtime (bookworm: glibc 2.36).
@@ -50,12 +50,6 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
   CMD ["raidbot", "healthcheck"]
 ENTRYPOINT ["raidbot"]
 CMD ["up"]
-
-# CI only: the runtime around a binary built on the host (same Debian release, so the
-# same glibc). Placed before `build` so that `--target prebuilt` never needs RUST_IMAGE.
-FROM runtime-base AS prebuilt
-COPY dist/raidbot /usr/local/bin/raidbot
-RUN ["raidbot", "--version"]
 
 FROM ${RUST_IMAGE} AS build
 WORKDIR /src
