@@ -1,6 +1,7 @@
-//! `raidbot backup` and `raidbot restore` against the local PostgreSQL: a migrated database
-//! with rows survives the round trip exactly, and a restore never overwrites data by
-//! accident.
+//! What an operator runs besides `up`: `raidbot backup` and `raidbot restore` against the
+//! local PostgreSQL (a migrated database with rows survives the round trip exactly, and a
+//! restore never overwrites data by accident), and `raidbot healthcheck` against a running
+//! API, which also stops cleanly on SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -416,4 +417,58 @@ fn missing_postgresql_programs_are_one_line() {
         );
     }
     assert!(!file.exists());
+}
+
+#[tokio::test]
+async fn healthcheck_answers_for_a_running_api_which_stops_on_sigterm() {
+    let t = TestDb::new().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let bind = format!("127.0.0.1:{port}");
+    let healthcheck = || {
+        raidbot(&t.url)
+            .arg("healthcheck")
+            .env("API_BIND", &bind)
+            .output()
+            .unwrap()
+    };
+    // Nothing listening yet: one line, non-zero.
+    let e = failure(&healthcheck());
+    assert!(
+        e.contains(&format!("cannot reach the API at {bind}")),
+        "{e}"
+    );
+
+    let mut api = raidbot(&t.url)
+        .arg("api")
+        .env("API_BIND", &bind)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut healthy = None;
+    for _ in 0..100 {
+        let out = healthcheck();
+        if out.status.success() {
+            healthy = Some(out);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = healthy.expect("the API never became healthy");
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"]["status"], "up");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &api.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let status = api.wait().unwrap();
+    assert!(status.success(), "exit on SIGTERM: {status:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
