@@ -29,7 +29,7 @@ RUN apt-get update \
  && groupadd --system --gid 10001 raidbot \
  && useradd --system --uid 10001 --gid raidbot --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin raidbot \
- && mkdir -p /backups && chown raidbot:raidbot /backups
+ && mkdir -p /backups /var/lib/raidbot && chown raidbot:raidbot /backups /var/lib/raidbot
 COPY --from=pgtools /usr/lib/postgresql/15/bin/pg_dump /usr/lib/postgresql/15/bin/pg_restore \
      /usr/lib/postgresql/15/bin/
 COPY deploy/backup-loop.sh /usr/local/bin/raidbot-backup-loop

@@ -20,6 +20,7 @@ use std::process::Command;
 use std::str::FromStr as _;
 
 use anyhow::{Context as _, anyhow, bail};
+use sqlx::migrate::Migrate as _;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions as _, Connection as _, PgConnection};
 use store::db::{MIGRATOR, describe};
@@ -173,9 +174,7 @@ pub async fn backup(database_url: &str, to: &Path, force: bool) -> anyhow::Resul
     }
     let partial = dir.join(format!(".{}.partial", file_name.to_string_lossy()));
     let pg_dump = tool("pg_dump")?;
-    // A database raidbot has not migrated yet (just created, or wiped) is not worth a
-    // backup file: in a rotation it would push out a good one.
-    let mut conn =
+    let mut session =
         PgConnection::connect_with(&opts.clone().log_statements(tracing::log::LevelFilter::Off))
             .await
             .map_err(|e| {
@@ -184,33 +183,29 @@ pub async fn backup(database_url: &str, to: &Path, force: bool) -> anyhow::Resul
                     describe(database_url)
                 )
             })?;
-    let has_schema: bool =
-        sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL")
-            .fetch_one(&mut conn)
-            .await?;
-    conn.close().await.ok();
-    if !has_schema {
-        bail!(
+    // Hold the migration lock (the advisory lock sqlx's migrator takes) while dumping: a
+    // raidbot starting meanwhile migrates after the backup, and a backup started during a
+    // migration waits for it, so no backup holds a half-migrated database.
+    session
+        .lock()
+        .await
+        .map_err(|e| anyhow!("cannot take the migration lock: {e}"))?;
+    // A database raidbot has not migrated yet (just created, or wiped) is not worth a
+    // backup file: in a rotation it would push out a good one.
+    let result = match has_schema(&mut session).await {
+        Ok(true) => dump(database_url, &database, &pg_dump, &partial).await,
+        Ok(false) => Err(anyhow!(
             "{} holds no raidbot schema yet (no _sqlx_migrations table), so there is nothing \
              to back up: start raidbot (or run `raidbot migrate`) first",
             describe(database_url)
-        );
-    }
-    let conn = libpq(database_url, &database)?;
-    let mut command = Command::new(&pg_dump);
-    command
-        .arg("--format=custom")
-        .arg("--no-password")
-        .arg("--file")
-        .arg(&partial)
-        .arg("--dbname")
-        .arg(&conn.url);
-    let result = tokio::task::spawn_blocking(move || run(command, &conn))
-        .await
-        .context("the pg_dump task panicked")?;
+        )),
+        Err(e) => Err(e),
+    };
+    let _ = session.unlock().await;
+    session.close().await.ok();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&partial);
-        return Err(e.context(format!("backing up {}", describe(database_url))));
+        return Err(e);
     }
     std::fs::rename(&partial, to).with_context(|| {
         format!(
@@ -226,6 +221,38 @@ pub async fn backup(database_url: &str, to: &Path, force: bool) -> anyhow::Resul
         to.display(),
         human_size(size)
     ))
+}
+
+/// Whether raidbot's schema (`_sqlx_migrations`) is in the database.
+async fn has_schema(session: &mut PgConnection) -> anyhow::Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL")
+            .fetch_one(&mut *session)
+            .await?,
+    )
+}
+
+/// `pg_dump -Fc` of `database` into `partial`.
+async fn dump(
+    database_url: &str,
+    database: &str,
+    pg_dump: &Path,
+    partial: &Path,
+) -> anyhow::Result<()> {
+    let conn = libpq(database_url, database)?;
+    let mut command = Command::new(pg_dump);
+    command
+        .arg("--format=custom")
+        .arg("--no-password")
+        .arg("--file")
+        .arg(partial)
+        .arg("--dbname")
+        .arg(&conn.url);
+    tokio::task::spawn_blocking(move || run(command, &conn))
+        .await
+        .context("the pg_dump task panicked")?
+        .map(|_| ())
+        .with_context(|| format!("backing up {}", describe(database_url)))
 }
 
 fn human_size(bytes: u64) -> String {

@@ -472,3 +472,35 @@ async fn healthcheck_answers_for_a_running_api_which_stops_on_sigterm() {
     assert!(status.success(), "exit on SIGTERM: {status:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[tokio::test]
+async fn a_backup_waits_for_a_migration_in_progress() {
+    use sqlx::migrate::Migrate as _;
+    let t = TestDb::new().await;
+    seed(&t).await;
+    // Stand in for a raidbot migrating: hold the migrator's advisory lock.
+    let mut migrating = PgConnection::connect(&t.url).await.unwrap();
+    migrating.lock().await.unwrap();
+    let dir = Dir::new("backup-lock");
+    let file = dir.file("during-migration.dump");
+    let mut backup = raidbot(&t.url)
+        .args(["backup", "--to"])
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(
+        backup.try_wait().unwrap().is_none(),
+        "the backup did not wait"
+    );
+    assert!(!file.exists());
+    migrating.unlock().await.unwrap();
+    let out = tokio::task::spawn_blocking(move || backup.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    ok(&out);
+    assert!(file.is_file());
+    migrating.close().await.unwrap();
+}
