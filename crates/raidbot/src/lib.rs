@@ -3,6 +3,8 @@
 
 pub mod apikey;
 pub mod app;
+pub mod backup;
 pub mod bench;
 pub mod config;
+pub mod healthcheck;
 pub mod sandbox;

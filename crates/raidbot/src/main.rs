@@ -46,6 +46,31 @@ enum Command {
     },
     /// Register the slash commands (to DISCORD_DEV_GUILD_ID if set, else globally), then exit.
     RegisterCommands,
+    /// Back up the database to FILE (pg_dump's custom format); never overwrites FILE
+    /// without --force and never changes the database.
+    Backup {
+        /// The backup file to write.
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Restore a backup into DATABASE_URL's database, if that does not exist or has no
+    /// tables; with --force, also over one that holds data, which is kept renamed aside.
+    Restore {
+        /// A file made by `raidbot backup` (or `pg_dump -Fc`).
+        #[arg(long, value_name = "FILE")]
+        from: std::path::PathBuf,
+        /// Restore even though the database holds data: it is renamed to
+        /// `<name>_pre_restore_<time>` (kept, not dropped) once the restore succeeded.
+        /// Every raidbot process using it must be stopped first.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Ask the running API (at API_BIND) for /v1/health: exit 0 when it and the database
+    /// are up (the container health check).
+    Healthcheck,
     /// RealmEye tools.
     #[command(subcommand)]
     Realmeye(RealmeyeCommand),
@@ -212,6 +237,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{}", out?);
             Ok(())
         }
+        Command::Backup { to, force } => {
+            let out = raidbot::backup::backup(&config.database_url, &to, force).await?;
+            println!("{out}");
+            Ok(())
+        }
+        Command::Restore { from, force } => {
+            let out = raidbot::backup::restore(&config.database_url, &from, force).await?;
+            println!("{out}");
+            Ok(())
+        }
         Command::Bench {
             what: BenchCommand::JoinBurst,
         } => raidbot::bench::join_burst::run(&config.database_url).await,
@@ -273,6 +308,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 server_url: config.database_url.clone(),
             };
             raidbot::sandbox::run(options, metrics, shutdown).await
+        }
+        Command::Healthcheck => {
+            let body = raidbot::healthcheck::check(config.api_bind).map_err(anyhow::Error::msg)?;
+            println!("{body}");
+            Ok(())
         }
     }
 }

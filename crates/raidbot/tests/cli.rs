@@ -38,7 +38,16 @@ fn help_lists_the_subcommands() {
     let out = raidbot().arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for sub in ["up", "migrate", "api", "bot", "register-commands"] {
+    for sub in [
+        "up",
+        "migrate",
+        "api",
+        "bot",
+        "register-commands",
+        "backup",
+        "restore",
+        "healthcheck",
+    ] {
         assert!(
             help.lines().any(|l| l.trim_start().starts_with(sub)),
             "{sub} missing:\n{help}"
