@@ -15,6 +15,16 @@
 //! per-route and per-channel rate limits (429 + headers), and it can inject faults
 //! ([`DiscordSim::fail_next`], [`DiscordSim::drop_gateway`], deletions behind the bot's back).
 //!
+//! ## Sandbox web client
+//!
+//! [`web::router`] serves a small Discord in the browser over a simulator (used by
+//! `raidbot sandbox`): channels, messages with embeds and components, the slash-command box
+//! with autocomplete, modals, DMs with uploads, ephemeral replies, and the bot's REST calls,
+//! pushed live from [`DiscordSim::subscribe`]. A person acts as any member through the same
+//! driver methods tests use. Files uploaded with [`DiscordSim::upload`] (and the bot's own
+//! uploads) are served at `http://<sim addr>/attachments/{id}/{filename}`, so the bot can
+//! download them and the browser can show them.
+//!
 //! ## What it is not
 //!
 //! - Not a complete Discord: only the routes a raid bot uses exist; anything else answers
