@@ -329,3 +329,70 @@ async fn bad_input_shows_what_discord_shows() {
     .await;
     s.quit().await;
 }
+
+#[tokio::test]
+async fn a_member_dms_the_bot_a_screenshot() {
+    bot::discord::install_crypto();
+    let w = World::new(1).await;
+    let url = serve(&w).await;
+    let driver = Driver::start().await;
+    let s = driver.session().await;
+    s.goto(&format!("{url}/?as={}&channel={}", w.raiders[0], w.raid))
+        .await;
+    s.wait_for(
+        "the page ready",
+        "return document.body.dataset.ready === 'true';",
+        json!([]),
+    )
+    .await;
+    s.click("[data-testid=channel-dm]").await;
+    // A 1×1 PNG, attached through the page's file input as a person would pick it.
+    let png: &[u8] = &[
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0,
+        0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 13, 0x49, 0x44, 0x41,
+        0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0, 0x05, 0, 0x01, 0xff, 0x89, 0x99,
+        0x3d, 0x1d, 0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
+    let path = std::env::temp_dir().join(format!("raidbot-browser-{}.png", std::process::id()));
+    std::fs::write(&path, png).unwrap();
+    s.js(
+        "document.getElementById('file-input').hidden = false; return true;",
+        json!([]),
+    )
+    .await
+    .unwrap();
+    s.type_into("[data-testid=file-input]", &path.to_string_lossy())
+        .await;
+    s.wait_text(
+        "the attached file",
+        "[data-testid=pending-file]",
+        "raidbot-browser-",
+    )
+    .await;
+    s.type_into("[data-testid=composer]", "my screenshot\u{E007}")
+        .await;
+    s.wait_for(
+        "the DM with its image",
+        "for (const m of document.querySelectorAll('[data-testid=message]')) {
+           const img = m.querySelector('[data-testid=attachment] img');
+           if (m.textContent.includes('my screenshot') && img && img.complete && img.naturalWidth === 1) return true;
+         }
+         return null;",
+        json!([]),
+    )
+    .await;
+    let _ = std::fs::remove_file(&path);
+    // The bot answers in the conversation (no server here takes modmail).
+    s.wait_text(
+        "the bot's answer in the DM",
+        "[data-testid=message][data-author-id] [data-testid=content]",
+        "takes modmail",
+    )
+    .await;
+    // The bot got the DM with a file it can download from the simulator.
+    let dm = w.sim.dms(w.raiders[0]);
+    let sent = dm.iter().find(|m| m.content == "my screenshot").unwrap();
+    let (_, bytes) = w.sim.uploaded(sent.attachments[0].id).unwrap();
+    assert_eq!(bytes, png);
+    s.quit().await;
+}
