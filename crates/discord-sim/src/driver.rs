@@ -330,6 +330,9 @@ impl DiscordSim {
                 accepts_dms: true,
             },
         );
+        self.emit(crate::SimEvent::UserChanged {
+            user_id: id.to_string(),
+        });
         id
     }
 
@@ -337,6 +340,9 @@ impl DiscordSim {
     pub fn set_dms_closed(&self, user: UserId, closed: bool) {
         if let Some(u) = self.lock().users.get_mut(&user) {
             u.accepts_dms = !closed;
+            self.emit(crate::SimEvent::UserChanged {
+                user_id: user.to_string(),
+            });
         }
     }
 
@@ -1192,6 +1198,23 @@ impl DiscordSim {
         id
     }
 
+    /// A member writes in a channel with files attached (MESSAGE_CREATE).
+    pub fn send_message_with_attachments(
+        &self,
+        user: UserId,
+        channel: ChannelId,
+        text: &str,
+        attachments: Vec<Attachment>,
+    ) -> MessageId {
+        let mut st = self.lock();
+        let guild = st.channels.get(&channel).and_then(|c| c.guild_id);
+        let mut msg = self.new_message(channel, guild, user, &json!({"content": text}));
+        msg.attachments = attachments;
+        let id = msg.id;
+        self.insert_message(&mut st, msg);
+        id
+    }
+
     /// A user DMs the bot, optionally with attachments (MESSAGE_CREATE without guild_id).
     pub fn send_dm(&self, user: UserId, text: &str, attachments: Vec<Attachment>) -> MessageId {
         let mut st = self.lock();
@@ -1357,6 +1380,10 @@ impl DiscordSim {
     pub fn pin_message(&self, channel: ChannelId, id: MessageId) {
         if let Some(m) = self.lock().find_message_mut(channel, id) {
             m.pinned = true;
+            self.emit(crate::SimEvent::MessageUpdated {
+                channel_id: channel.to_string(),
+                message_id: id.to_string(),
+            });
         }
     }
 
@@ -1374,6 +1401,9 @@ impl DiscordSim {
         st.messages.remove(&channel);
         if let Some(g) = guild.and_then(|g| st.guilds.get_mut(&g)) {
             g.channels.retain(|c| *c != channel);
+            self.emit(crate::SimEvent::GuildChanged {
+                guild_id: g.id.to_string(),
+            });
         }
     }
 
@@ -1385,6 +1415,9 @@ impl DiscordSim {
             for m in g.members.values_mut() {
                 m.roles.retain(|r| *r != role);
             }
+            self.emit(crate::SimEvent::GuildChanged {
+                guild_id: guild.to_string(),
+            });
         }
     }
 

@@ -196,6 +196,9 @@ impl DiscordSim {
 
     /// Sends a dispatch to the session (buffered for RESUME) and to the live connection.
     pub(crate) fn dispatch(&self, st: &mut State, event: &str, data: Value) {
+        if let Some(change) = crate::events::from_dispatch(event, &data) {
+            self.emit(change);
+        }
         let cap = self.inner.config.replay_buffer;
         let Some(session) = st.gateway.session.as_mut() else {
             return;

@@ -12,6 +12,14 @@ use crate::rest::{Body, Params};
 
 type Reply = Result<(u16, Option<Value>), ApiError>;
 
+/// Whose ephemeral message `id` is, if it is one.
+fn ephemeral_owner(st: &State, id: MessageId) -> Option<UserId> {
+    st.ephemerals
+        .iter()
+        .find(|(_, list)| list.iter().any(|m| m.id == id))
+        .map(|(u, _)| *u)
+}
+
 fn parse_modal(data: &Value) -> Modal {
     let mut inputs = Vec::new();
     if let Some(rows) = data.get("components").and_then(Value::as_array) {
@@ -189,6 +197,11 @@ impl DiscordSim {
             _ => return Err(bad_type()),
         }
         let mut response_message = None;
+        self.emit(crate::SimEvent::InteractionAnswered {
+            interaction_id: id.to_string(),
+            user_id: rec.user.to_string(),
+            response_type: kind,
+        });
         if let Some(r) = st.interactions.get_mut(&id) {
             r.response = Some((kind, data));
             r.original = original;
@@ -223,6 +236,11 @@ impl DiscordSim {
     fn store_interaction_message(&self, st: &mut State, msg: Message, user: UserId) -> Value {
         if msg.ephemeral {
             let json = msg.to_json(st, self.inner.app_id);
+            self.emit(crate::SimEvent::Ephemeral {
+                user_id: user.to_string(),
+                channel_id: msg.channel_id.to_string(),
+                message_id: msg.id.to_string(),
+            });
             st.ephemerals.entry(user).or_default().push(msg);
             json
         } else {
@@ -302,6 +320,13 @@ impl DiscordSim {
                     return Err(ApiError::unknown_message());
                 }
                 self.remove_message(st, rec.channel, target, true);
+                if let Some(owner) = ephemeral_owner(st, target) {
+                    self.emit(crate::SimEvent::Ephemeral {
+                        user_id: owner.to_string(),
+                        channel_id: rec.channel.to_string(),
+                        message_id: target.to_string(),
+                    });
+                }
                 for list in st.ephemerals.values_mut() {
                     list.retain(|m| m.id != target);
                 }
@@ -416,6 +441,12 @@ impl DiscordSim {
         let json = snapshot.to_json(st, app_id);
         if !ephemeral {
             self.dispatch(st, "MESSAGE_UPDATE", json.clone());
+        } else if let Some(owner) = ephemeral_owner(st, id) {
+            self.emit(crate::SimEvent::Ephemeral {
+                user_id: owner.to_string(),
+                channel_id: channel.to_string(),
+                message_id: id.to_string(),
+            });
         }
         Some(json)
     }
@@ -430,6 +461,10 @@ impl DiscordSim {
     ) -> bool {
         let removed = st.messages.get_mut(&channel).and_then(|m| m.remove(&id));
         if let Some(m) = removed {
+            self.emit(crate::SimEvent::MessageDeleted {
+                channel_id: channel.to_string(),
+                message_id: id.to_string(),
+            });
             if notify {
                 let mut d = json!({"id": id.to_string(), "channel_id": channel.to_string()});
                 if let Some(g) = m.guild_id {

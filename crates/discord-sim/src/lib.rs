@@ -15,6 +15,16 @@
 //! per-route and per-channel rate limits (429 + headers), and it can inject faults
 //! ([`DiscordSim::fail_next`], [`DiscordSim::drop_gateway`], deletions behind the bot's back).
 //!
+//! ## Sandbox web client
+//!
+//! [`web::router`] serves a small Discord in the browser over a simulator (used by
+//! `raidbot sandbox`): channels, messages with embeds and components, the slash-command box
+//! with autocomplete, modals, DMs with uploads, ephemeral replies, and the bot's REST calls,
+//! pushed live from [`DiscordSim::subscribe`]. A person acts as any member through the same
+//! driver methods tests use. Files uploaded with [`DiscordSim::upload`] (and the bot's own
+//! uploads) are served at `http://<sim addr>/attachments/{id}/{filename}`, so the bot can
+//! download them and the browser can show them.
+//!
 //! ## What it is not
 //!
 //! - Not a complete Discord: only the routes a raid bot uses exist; anything else answers
@@ -39,6 +49,7 @@
 //! ```
 
 mod driver;
+mod events;
 mod gateway;
 pub mod ids;
 mod interactions;
@@ -47,11 +58,13 @@ pub mod model;
 mod ratelimit;
 mod rest;
 pub mod snapshot;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use driver::{CommandOption, InteractionResult, OptionValue, SimError, eventually};
+pub use events::SimEvent;
 pub use ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 pub use limits::ApiError;
 pub use model::{
@@ -74,6 +87,7 @@ pub(crate) struct Inner {
     pub(crate) addr: SocketAddr,
     pub(crate) app_id: u64,
     pub(crate) bot_user: UserId,
+    pub(crate) events: tokio::sync::broadcast::Sender<SimEvent>,
 }
 
 impl std::fmt::Debug for DiscordSim {
@@ -130,10 +144,15 @@ impl DiscordSim {
                 addr,
                 app_id,
                 bot_user,
+                events: tokio::sync::broadcast::channel(events::BUFFER).0,
             }),
         };
         let app = axum::Router::new()
             .route("/", axum::routing::get(gateway::ws_handler))
+            .route(
+                "/attachments/{id}/{filename}",
+                axum::routing::get(web::serve_attachment),
+            )
             .fallback(rest::rest_handler)
             .with_state(sim.clone());
         tokio::spawn(async move {
@@ -146,6 +165,54 @@ impl DiscordSim {
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A feed of every change to the simulator's state (messages, ephemerals, members,
+    /// guilds, REST calls...). The buffer is bounded: a receiver that falls behind gets
+    /// `RecvError::Lagged` and should read the state again.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<SimEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Sends a change to subscribers (none listening is fine).
+    pub(crate) fn emit(&self, event: SimEvent) {
+        let _ = self.inner.events.send(event);
+    }
+
+    /// Stores a file as Discord's CDN would and returns its attachment, whose `url`
+    /// (`http://<sim addr>/attachments/{id}/{filename}`) serves the bytes: the bot can
+    /// download what a user uploaded (e.g. `/syncteam` files, verification screenshots) and
+    /// a browser can show it. The filename is reduced to characters safe in a URL.
+    pub fn upload(&self, filename: &str, content_type: Option<&str>, bytes: Vec<u8>) -> Attachment {
+        let id = ids::next_snowflake();
+        let safe: String = filename
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let safe = if safe.trim_matches('.').is_empty() {
+            "file".to_owned()
+        } else {
+            safe
+        };
+        let mut a = Attachment::new(&safe, bytes.len() as u64);
+        a.id = id;
+        if let Some(ct) = content_type.filter(|c| !c.is_empty()) {
+            a.content_type = Some(ct.to_owned());
+        }
+        a.url = format!("http://{}/attachments/{id}/{safe}", self.inner.addr);
+        self.lock().uploads.insert(id, (a.clone(), bytes));
+        a
+    }
+
+    /// A file stored by [`DiscordSim::upload`] (or uploaded by the bot), with its bytes.
+    pub fn uploaded(&self, id: u64) -> Option<(Attachment, Vec<u8>)> {
+        self.lock().uploads.get(&id).cloned()
     }
 
     /// `"127.0.0.1:PORT"`, for `twilight_http::Client::builder().proxy(addr, true)`.

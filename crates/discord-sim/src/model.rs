@@ -722,6 +722,8 @@ pub struct State {
     pub failures: HashMap<String, (usize, Failure)>,
     pub gateway: GatewayState,
     pub ratelimit: crate::ratelimit::RateLimits,
+    /// Files stored with their bytes (served under `/attachments/{id}/{filename}`).
+    pub uploads: HashMap<u64, (Attachment, Vec<u8>)>,
 }
 
 impl State {

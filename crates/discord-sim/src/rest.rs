@@ -290,8 +290,10 @@ fn header_param(headers: &str, key: &str) -> Option<String> {
     Some(headers[start..end].to_owned())
 }
 
-/// Minimal multipart/form-data parser for `payload_json` + `files[n]`.
-fn parse_multipart(body: &[u8], boundary: &str) -> Body {
+/// Minimal multipart/form-data parser for `payload_json` + `files[n]`: the files come back
+/// as (filename, content type, bytes) for the caller to store.
+#[allow(clippy::type_complexity)]
+fn parse_multipart(body: &[u8], boundary: &str) -> (Value, Vec<(String, Option<String>, Vec<u8>)>) {
     let mut json = Value::Null;
     let mut files = Vec::new();
     let delim = format!("--{boundary}");
@@ -317,14 +319,21 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Body {
         if name == "payload_json" {
             json = serde_json::from_slice(content).unwrap_or(Value::Null);
         } else if let Some(filename) = header_param(&headers, "filename") {
-            files.push(Attachment::new(&filename, content.len() as u64));
+            let content_type = headers.lines().find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.trim().eq_ignore_ascii_case("content-type"))
+                    .map(|(_, v)| v.trim().to_owned())
+            });
+            files.push((filename, content_type, content.to_vec()));
         }
         rest = &rest[content_end..];
     }
-    Body { json, files }
+    (json, files)
 }
 
-fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Result<Body, ApiError> {
+/// Parses a request body; uploaded files are stored in the simulator (served under
+/// `/attachments/...`) so the bot's own uploads can be downloaded and shown like Discord's CDN.
+fn parse_body(sim: &DiscordSim, headers: &HeaderMap, bytes: &[u8]) -> Result<Body, ApiError> {
     let ct = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -336,7 +345,12 @@ fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Result<Body, ApiError> {
             .unwrap_or("")
             .trim_matches('"')
             .to_owned();
-        return Ok(parse_multipart(bytes, &boundary));
+        let (json, files) = parse_multipart(bytes, &boundary);
+        let files = files
+            .into_iter()
+            .map(|(name, ct, data)| sim.upload(&name, ct.as_deref(), data))
+            .collect();
+        return Ok(Body { json, files });
     }
     if bytes.is_empty() {
         return Ok(Body {
@@ -451,7 +465,7 @@ async fn handle_matched(
             )),
         };
     }
-    let body = match parse_body(headers, bytes) {
+    let body = match parse_body(sim, headers, bytes) {
         Ok(b) => b,
         Err(e) => return error_response(&e),
     };
@@ -523,12 +537,27 @@ impl DiscordSim {
         } else {
             route.to_owned()
         };
-        self.lock().calls.push(RecordedCall {
+        let at = SystemTime::now();
+        let mut st = self.lock();
+        let index = st.calls.len();
+        let changes_commands = method != Method::GET && route.ends_with("/commands");
+        self.emit(crate::SimEvent::RestCall {
+            index,
+            method: method.as_str().to_owned(),
+            route: route.clone(),
+            path: path.to_owned(),
+            status,
+            at_ms: crate::events::unix_ms(at),
+        });
+        if changes_commands && status < 300 {
+            self.emit(crate::SimEvent::CommandsChanged);
+        }
+        st.calls.push(RecordedCall {
             method: method.as_str().to_owned(),
             route,
             path: path.to_owned(),
             status,
-            at: SystemTime::now(),
+            at,
             body,
         });
     }

@@ -234,7 +234,7 @@ pub async fn start(
         service_key: Some(service_key.clone()),
         metrics,
     };
-    let app = client(sim.clone())
+    let app = discord_sim::web::router(sim.clone())
         .merge(realmeye::router(pool.clone()))
         .merge(info_router(&sim, guild, service_key.clone()))
         .fallback_service(api::router_with(api_state, None));
@@ -296,19 +296,6 @@ fn info_router(sim: &DiscordSim, guild: GuildId, service_key: String) -> axum::R
         axum::routing::get(move || {
             let info = info.clone();
             async move { axum::Json(info) }
-        }),
-    )
-}
-
-/// The web client (a small Discord in the browser).
-fn client(sim: DiscordSim) -> axum::Router {
-    let _ = sim;
-    axum::Router::new().route(
-        "/",
-        axum::routing::get(|| async {
-            axum::response::Html(
-                "<!DOCTYPE html><title>raidbot sandbox</title><p>raidbot sandbox is running.</p>",
-            )
         }),
     )
 }
