@@ -205,7 +205,11 @@ impl DiscordSim {
         if let Some(ct) = content_type.filter(|c| !c.is_empty()) {
             a.content_type = Some(ct.to_owned());
         }
-        a.url = format!("http://{}/attachments/{id}/{safe}", self.inner.addr);
+        let base = match &self.inner.config.attachment_base_url {
+            Some(base) => base.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.inner.addr),
+        };
+        a.url = format!("{base}/attachments/{id}/{safe}");
         self.lock().uploads.insert(id, (a.clone(), bytes));
         a
     }

@@ -655,6 +655,10 @@ pub struct SimConfig {
     pub token_lifetime: Duration,
     /// Dispatches kept per session for RESUME.
     pub replay_buffer: usize,
+    /// Where uploaded files are served (a server that also routes `/attachments/...`,
+    /// e.g. the sandbox's web server, whose address outlives the simulator's port);
+    /// `None`: the simulator itself.
+    pub attachment_base_url: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -670,6 +674,7 @@ impl Default for SimConfig {
             interaction_deadline: Duration::from_secs(3),
             token_lifetime: Duration::from_secs(15 * 60),
             replay_buffer: 10_000,
+            attachment_base_url: None,
         }
     }
 }

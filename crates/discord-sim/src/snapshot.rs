@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ids::{ChannelId, GuildId, UserId};
-use crate::model::{Channel, Guild, Message, State, User};
+use crate::model::{Attachment, Channel, Guild, Message, State, User};
 use crate::{DiscordSim, SimConfig};
 
 /// The format version; a snapshot of another version is refused rather than half-read.
@@ -33,6 +33,9 @@ pub struct Snapshot {
     pub dm_channels: Vec<(UserId, ChannelId)>,
     pub global_commands: Vec<Value>,
     pub guild_commands: Vec<(GuildId, Vec<Value>)>,
+    /// Uploaded files with their bytes (hex), so attachments still open after a restart.
+    #[serde(default)]
+    pub uploads: Vec<(Attachment, String)>,
 }
 
 /// Why a snapshot could not be used.
@@ -72,6 +75,11 @@ impl Snapshot {
             guild_commands: self.guild_commands.into_iter().collect(),
             ..State::default()
         };
+        for (a, bytes) in self.uploads {
+            if let Ok(bytes) = hex::decode(bytes) {
+                st.uploads.insert(a.id, (a, bytes));
+            }
+        }
         for m in self.messages {
             st.messages.entry(m.channel_id).or_default().insert(m.id, m);
         }
@@ -102,6 +110,12 @@ impl DiscordSim {
             .flat_map(|m| m.values().cloned())
             .collect();
         messages.sort_by_key(|m| (m.channel_id, m.id));
+        let mut uploads: Vec<(Attachment, String)> = st
+            .uploads
+            .values()
+            .map(|(a, bytes)| (a.clone(), hex::encode(bytes)))
+            .collect();
+        uploads.sort_by_key(|(a, _)| a.id);
         Snapshot {
             version: SNAPSHOT_VERSION,
             bot_user: self.inner.bot_user,
@@ -113,6 +127,7 @@ impl DiscordSim {
             dm_channels,
             global_commands: st.global_commands.clone(),
             guild_commands: guild_commands.into_iter().collect(),
+            uploads,
         }
     }
 

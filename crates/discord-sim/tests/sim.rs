@@ -1136,7 +1136,8 @@ async fn a_restored_simulator_has_the_same_world_and_the_bot_keeps_its_identity(
     sim.set_nick(guild, member, Some("Nicky"));
     sim.set_dms_closed(member, true);
     let said = sim.send_message(member, channel, "hello there");
-    let dm = sim.send_dm(owner, "a dm", vec![]);
+    let upload = sim.upload("shot.png", Some("image/png"), vec![1, 2, 3, 0, 255]);
+    let dm = sim.send_dm(owner, "a dm", vec![upload.clone()]);
     let http = http(&sim);
     http.create_message(Id::new(channel.0))
         .content("from the bot")
@@ -1146,10 +1147,23 @@ async fn a_restored_simulator_has_the_same_world_and_the_bot_keeps_its_identity(
     // Through JSON, as the sandbox stores it.
     let json = sim.snapshot().to_json();
     let restored = DiscordSim::start_restored(
-        SimConfig::default(),
+        SimConfig {
+            attachment_base_url: Some("http://127.0.0.1:4100".to_owned()),
+            ..SimConfig::default()
+        },
         Snapshot::from_json(json.clone()).unwrap(),
     )
     .await;
+    // Uploaded files keep their bytes; new ones are served from the stable base URL.
+    let (kept, bytes) = restored.uploaded(upload.id).expect("the upload was kept");
+    assert_eq!(bytes, vec![1, 2, 3, 0, 255]);
+    assert_eq!(kept.filename, "shot.png");
+    let later = restored.upload("later.txt", None, b"hi".to_vec());
+    assert!(
+        later.url.starts_with("http://127.0.0.1:4100/attachments/"),
+        "{}",
+        later.url
+    );
     assert_eq!(restored.bot_user_id(), sim.bot_user_id());
     assert_eq!(restored.application_id(), sim.application_id());
     let texts = |s: &DiscordSim| {
@@ -1170,8 +1184,13 @@ async fn a_restored_simulator_has_the_same_world_and_the_bot_keeps_its_identity(
     assert_eq!(m.nick.as_deref(), Some("Nicky"));
     assert_eq!(m.roles, vec![role]);
     assert_eq!(restored.roles(guild).len(), sim.roles(guild).len());
-    // Saving the restored world gives the same snapshot.
-    assert_eq!(restored.snapshot().to_json(), json);
+    // Saving the restored world gives the same snapshot (plus the later upload).
+    let mut again = restored.snapshot().to_json();
+    again["uploads"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|u| u[0]["id"] != serde_json::json!(later.id));
+    assert_eq!(again, json);
 
     // The bot can talk to the restored simulator as before.
     let http = self::http(&restored);

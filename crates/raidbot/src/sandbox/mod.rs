@@ -169,7 +169,12 @@ pub async fn start(
     persist::init(&pool).await?;
     let addr = loopback(listener.local_addr()?);
     let url = format!("http://{addr}");
-    let config = SimConfig::default();
+    // Uploads are served by the web server too, whose address stays the same across
+    // restarts (the simulator's port does not).
+    let config = SimConfig {
+        attachment_base_url: Some(url.clone()),
+        ..SimConfig::default()
+    };
     let saved = persist::load(&pool).await?;
     let (sim, world, service_key) = match saved {
         Some(saved) => {
