@@ -10,7 +10,10 @@ use domain::headcount::{
     self as rules, AUTO_END_AFTER, DungeonsError, HeadcountStatus, MAX_DUNGEONS, ReactionKind,
 };
 use domain::{ChannelKey, RoleKey, Snowflake};
-use store::headcounts::{self as store_hc, Draft, Headcount, NewHeadcount, Reaction};
+use store::headcounts::{self as store_hc, NewHeadcount};
+
+/// A headcount, its draft and its reactions: what its panel shows.
+pub use store::headcounts::{Draft, Headcount, Reaction};
 use store::runs::Run;
 use store::{PgConnection, PgPool, guild_config};
 

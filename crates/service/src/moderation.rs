@@ -12,9 +12,10 @@ use domain::moderation::{
 };
 use domain::quota::ModAction;
 use domain::{ChannelKey, RoleKey, Snowflake};
-use store::punishments::{
-    self as store_p, DmStatus, NewPunishment, Note, Punishment, PunishmentStatus,
-};
+use store::punishments::{self as store_p, NewPunishment};
+
+/// Punishments and notes: what the log entries, `/find` and the API show.
+pub use store::punishments::{DmStatus, Note, Punishment, PunishmentStatus};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::tasks::{self, LogEvent, PunishmentEvent, Task};

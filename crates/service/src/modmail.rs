@@ -13,7 +13,10 @@ use domain::moderation::{
 };
 use domain::quota::ModAction;
 use domain::{ChannelKey, RoleKey, Snowflake};
-use store::modmail::{self as sm, Session, Ticket, TicketMessage};
+use store::modmail::{self as sm, Session};
+
+/// A modmail ticket and its messages: what the thread, transcript and API show.
+pub use store::modmail::{Ticket, TicketMessage};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::moderation::required_text;

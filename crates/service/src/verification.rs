@@ -15,10 +15,11 @@ use domain::verification::{
 use domain::{ChannelKey, RoleKey, Snowflake};
 use rand::Rng;
 use realmeye::Lookup;
-use store::verification::{
-    self as store_veri, ClaimError, CustomRole, MemberNames, MemberVerification, NewSession,
-    Review, Session, VeriConfig,
-};
+use store::verification::{self as store_veri, ClaimError, MemberNames, NewSession};
+
+/// Verification settings, sessions, reviews, events and custom roles: what the DMs, review
+/// cards, panels and the API show.
+pub use store::verification::{CustomRole, Event, MemberVerification, Review, Session, VeriConfig};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::config::{SettingsChange, record_settings_change};

@@ -146,8 +146,8 @@ pub(crate) async fn target_facts(
 async fn with_dm_outcome(
     ctx: &Ctx,
     guild: Snowflake,
-    p: store::punishments::Punishment,
-) -> store::punishments::Punishment {
+    p: service::moderation::Punishment,
+) -> service::moderation::Punishment {
     let started = std::time::Instant::now();
     let mut latest = p;
     while latest.dm_status.is_none() && started.elapsed() < DM_WAIT {

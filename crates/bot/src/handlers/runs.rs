@@ -157,7 +157,7 @@ async fn managed(
     ctx: &Ctx,
     inv: &Invocation,
     run_id: i64,
-) -> Result<store::runs::Run, ServiceError> {
+) -> Result<service::runs::Run, ServiceError> {
     let detail = runs::get(&ctx.pool, inv.guild, run_id).await?;
     if !runs::may_manage(&inv.actor, &detail.run) {
         return Err(ServiceError::Forbidden(

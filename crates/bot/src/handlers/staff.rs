@@ -199,7 +199,7 @@ pub async fn help(inv: &Invocation) -> HandlerResult {
 
 pub async fn ping(ctx: &Ctx) -> HandlerResult {
     let gateway = ctx.gateway_latency.lock().ok().and_then(|g| *g);
-    let database = store::db::ping(&ctx.pool).await.ok();
+    let database = service::health::database_latency(&ctx.pool).await.ok();
     Ok(Reply::Message(views::ephemeral(views::staff::ping(
         gateway, database,
     ))))

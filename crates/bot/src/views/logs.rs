@@ -120,7 +120,7 @@ pub fn run_entry(event: &LogEvent, detail: &RunDetail) -> Embed {
 }
 
 /// A key pop during a run, for `raid_log`.
-pub fn key_pop_entry(detail: &RunDetail, pop: Option<store::key_pops::LoggedPop>) -> Embed {
+pub fn key_pop_entry(detail: &RunDetail, pop: Option<service::runs::LoggedPop>) -> Embed {
     let run = &detail.run;
     let (popper, count, key_name) = pop.map_or(("someone".to_owned(), 1, None), |p| {
         (format!("<@{}>", p.user_id), p.count, p.key_name)

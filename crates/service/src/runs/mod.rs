@@ -2,6 +2,7 @@
 //! are in the submodules. Every change to a run holds its row lock, so concurrent clicks
 //! serialize and the loser gets a clear answer.
 
+pub mod delivery;
 mod organizer;
 mod reactions;
 mod roster;
@@ -10,14 +11,19 @@ pub use organizer::*;
 pub use reactions::*;
 pub use roster::*;
 
+pub use delivery::LoggedPop;
+pub use store::run_reactions::RunReaction;
+pub use store::run_roster::{RosterEntry, RosterState};
+pub use store::runs::{Participant, Run};
+
 use chrono::Utc;
 use domain::catalog::catalog;
 use domain::limits::{self, DESCRIPTION_MAX, LOCATION_MAX, PARTY_MAX};
 use domain::run::RunAction;
 use domain::{ChannelKey, RoleKey, RunStatus, Snowflake};
-use store::run_reactions::{self, RunReaction};
-use store::run_roster::{self, RosterEntry, RosterState};
-use store::runs::{self as store_runs, NewRun, Participant, Run};
+use store::run_reactions;
+use store::run_roster;
+use store::runs::{self as store_runs, NewRun};
 use store::{PgConnection, PgPool, Postgres, Transaction, guild_config};
 
 use crate::tasks::{self, LogEvent, Task};
