@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 use domain::Snowflake;
 use domain::roles::Level;
 use service::Actor;
-use store::api_keys::ApiKey;
+use service::api_keys::ApiKey;
 
 use crate::params::{PathParams, parse_snowflake};
 use crate::{ApiError, ApiState, keys};

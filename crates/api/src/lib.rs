@@ -13,7 +13,7 @@
 use std::future::Future;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use store::PgPool;
+use service::PgPool;
 
 pub mod auth;
 pub mod error;

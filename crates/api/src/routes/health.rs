@@ -41,7 +41,7 @@ pub struct DatabaseHealth {
     )
 )]
 pub async fn health(State(state): State<ApiState>) -> (StatusCode, Json<Health>) {
-    match tokio::time::timeout(PING_TIMEOUT, store::db::ping(&state.pool)).await {
+    match tokio::time::timeout(PING_TIMEOUT, service::health::database_latency(&state.pool)).await {
         Ok(Ok(latency)) => (
             StatusCode::OK,
             Json(Health {

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::moderation::{PunishmentKind, TargetFacts};
 use serde::{Deserialize, Serialize};
+use service::moderation::{Note, Punishment};
 use service::moderation::{PunishRequest, Target};
-use store::punishments::{Note, Punishment};
 use utoipa::ToSchema;
 
 use crate::auth::GuildAuth;

@@ -5,7 +5,7 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use serde::{Deserialize, Serialize};
-use store::modmail::{Ticket, TicketMessage};
+use service::modmail::{Ticket, TicketMessage};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::GuildAuth;

@@ -9,8 +9,8 @@ use domain::run::RunAction;
 use domain::{RunStatus, Snowflake};
 use serde::{Deserialize, Serialize};
 use service::runs::JoinChange;
+use service::runs::{Participant, Run};
 use service::runs::{RunDetail, RunRequest};
-use store::runs::{Participant, Run};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::GuildAuth;

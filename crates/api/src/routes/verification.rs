@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use serde::{Deserialize, Serialize};
 use service::verification::{self as veri, ConfigChange};
-use store::verification::{CustomRole, MemberVerification, VeriConfig};
+use service::verification::{CustomRole, MemberVerification, VeriConfig};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::GuildAuth;
