@@ -91,6 +91,23 @@ pub fn may_manage(actor: &Actor, h: &Headcount) -> bool {
             .is_some_and(|organizer| actor.level > organizer)
 }
 
+/// The headcount with its answers, for its organizer panel: only for someone who may
+/// manage it.
+pub async fn organizer_view(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    headcount_id: i64,
+) -> Result<HeadcountDetail> {
+    let detail = get(pool, guild, headcount_id).await?;
+    if !may_manage(actor, &detail.headcount) {
+        return Err(ServiceError::Forbidden(
+            "Only this headcount's organizer, or staff above Organizer, can open its organizer panel.".into(),
+        ));
+    }
+    Ok(detail)
+}
+
 fn require_manager(actor: &Actor, h: &Headcount) -> Result<()> {
     if may_manage(actor, h) {
         Ok(())

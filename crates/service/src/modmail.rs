@@ -398,6 +398,11 @@ async fn ticket_by_code(conn: &mut PgConnection, guild: Snowflake, text: &str) -
     })
 }
 
+/// Who may answer and close tickets: security and above.
+pub fn may_answer(actor: &Actor) -> Result<()> {
+    actor.require(RoleKey::Security)
+}
+
 /// A staff reply (security and above): stored, then DMed to the member by the sync job.
 /// `source` is the Discord message it was typed as in the ticket's thread (`!r ...`), None
 /// for `/modmailreply` and the REST API; a source seen before is refused with
@@ -411,7 +416,7 @@ pub async fn reply(
     text: &str,
     source: Option<Snowflake>,
 ) -> Result<Ticket> {
-    actor.require(RoleKey::Security)?;
+    may_answer(actor)?;
     let text = required_text("The reply", text, MODMAIL_MESSAGE_MAX)?;
     let mut tx = pool.begin().await?;
     let t = ticket_by_code(&mut tx, guild, code).await?;
@@ -476,7 +481,7 @@ pub async fn ticket_for_thread(
 
 /// Staff close a ticket (security and above).
 pub async fn close(pool: &PgPool, guild: Snowflake, actor: &Actor, code: &str) -> Result<Ticket> {
-    actor.require(RoleKey::Security)?;
+    may_answer(actor)?;
     let mut tx = pool.begin().await?;
     let t = ticket_by_code(&mut tx, guild, code).await?;
     let by = actor_label(actor);

@@ -68,6 +68,12 @@ pub async fn purge_done(
     Ok(())
 }
 
+/// Who may give roles with `/addrole`: officers and above. Adapters ask before looking
+/// the member up on Discord; [`check_add_role`] checks again with the role and member.
+pub fn may_add_role(actor: &Actor) -> Result<()> {
+    actor.require(RoleKey::Officer)
+}
+
 /// Checks /addrole: officers give a mapped role whose level is below theirs, to a member
 /// below them (and below the bot). Returns the role key. Audited once given.
 pub fn check_add_role(
@@ -77,7 +83,7 @@ pub fn check_add_role(
     target: &TargetFacts,
     bot_top: i64,
 ) -> Result<RoleKey> {
-    actor.require(RoleKey::Officer)?;
+    may_add_role(actor)?;
     let key = mapping
         .iter()
         .find(|(_, r)| **r == role)

@@ -93,7 +93,7 @@ pub async fn purge(
 }
 
 pub async fn add_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    inv.actor.require(RoleKey::Officer)?;
+    service::staff::may_add_role(&inv.actor)?;
     let user = user_option(data, "member")?;
     let role = data
         .options
@@ -141,7 +141,7 @@ pub async fn add_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handle
 }
 
 pub async fn create_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    inv.actor.require(RoleKey::Administrator)?;
+    service::config::may_set_roles(&inv.actor)?;
     let text = string_option(data, "key").unwrap_or_default();
     let key = RoleKey::parse(text).ok_or_else(|| {
         ServiceError::invalid("unknown_role_key", format!("`{text}` is not a role key."))

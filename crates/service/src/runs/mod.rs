@@ -267,6 +267,40 @@ pub fn may_manage(actor: &Actor, run: &Run) -> bool {
             .is_some_and(|organizer| actor.level > organizer)
 }
 
+/// The run with everyone in it, for its organizer panel: only for someone who may manage
+/// the run.
+pub async fn organizer_view(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    run_id: i64,
+) -> Result<RunDetail> {
+    let detail = get(pool, guild, run_id).await?;
+    if !may_manage(actor, &detail.run) {
+        return Err(ServiceError::Forbidden(
+            "Only this run's organizer, or staff above Organizer, can open its organizer panel."
+                .into(),
+        ));
+    }
+    Ok(detail)
+}
+
+/// The run, before its manager fills in a form or picker of the organizer panel: refused
+/// to anyone else, and once the run is closed.
+pub async fn managed(pool: &PgPool, guild: Snowflake, actor: &Actor, run_id: i64) -> Result<Run> {
+    let detail = get(pool, guild, run_id).await?;
+    if !may_manage(actor, &detail.run) {
+        return Err(ServiceError::Forbidden(
+            "Only this run's organizer, or staff above Organizer, can use its organizer panel."
+                .into(),
+        ));
+    }
+    if !detail.run.status.is_active() {
+        return Err(ServiceError::conflict("run_closed", "This run is closed."));
+    }
+    Ok(detail.run)
+}
+
 pub(crate) fn require_manager(actor: &Actor, run: &Run) -> Result<()> {
     if may_manage(actor, run) {
         Ok(())
