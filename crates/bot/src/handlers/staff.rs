@@ -4,7 +4,6 @@
 use domain::moderation::PURGE_MAX_AGE_DAYS;
 use domain::roles::allows;
 use domain::{RoleKey, Snowflake};
-use serde_json::json;
 use service::ServiceError;
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
@@ -111,14 +110,8 @@ pub async fn add_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handle
             format!("<@{user}> is not in this server."),
         ));
     }
-    let mapping = service::config::roles(&ctx.pool, inv.guild).await?;
-    let key = service::staff::check_add_role(
-        &inv.actor,
-        &mapping,
-        role,
-        &facts.target.facts,
-        facts.target.bot_top_position.unwrap_or(0),
-    )?;
+    let key = service::staff::add_role_check(&ctx.pool, inv.guild, &inv.actor, role, &facts.target)
+        .await?;
     ctx.http
         .add_guild_member_role(
             Id::new(inv.guild.get()),
@@ -127,14 +120,7 @@ pub async fn add_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handle
         )
         .await
         .map_err(discord_error)?;
-    service::staff::audit(
-        &ctx.pool,
-        inv.guild,
-        &inv.actor,
-        "add_role",
-        json!({"user": user, "role": role, "key": key.as_str()}),
-    )
-    .await?;
+    service::staff::role_added(&ctx.pool, inv.guild, &inv.actor, user, role, key).await?;
     Ok(Reply::Message(views::ephemeral(views::staff::role_given(
         user, role,
     ))))
