@@ -168,7 +168,7 @@ pub async fn help(inv: &Invocation) -> HandlerResult {
         let Some(name) = CommandName::parse(&c.name) else {
             continue;
         };
-        let (category, role) = commands::minimum_role(name);
+        let (category, role) = (name.category(), name.minimum_role());
         if role.is_some_and(|r| !allows(inv.actor.level, r)) {
             continue;
         }
