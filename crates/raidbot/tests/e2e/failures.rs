@@ -2,7 +2,7 @@
 //! bot's back, missing permissions. Nothing is lost, nothing is posted twice, and staff are
 //! told in bot_log when something cannot be done.
 
-use discord_sim::{CommandOption, Failure, Message, ResponseKind};
+use discord_sim::{CommandOption, Failure, Message};
 
 use crate::harness::{WAIT, World, field, footer};
 
@@ -28,18 +28,9 @@ async fn with_bot_log(w: &World) -> discord_sim::ChannelId {
     bot_log
 }
 
+/// Posts a Shatters run and returns its public panel.
 async fn post_run(w: &World) -> Message {
-    let res = w
-        .sim
-        .run_command(
-            w.guild,
-            w.raid,
-            w.organizer,
-            "run",
-            vec![CommandOption::string("dungeon", "shatters")],
-        )
-        .await;
-    assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
+    w.post_run("shatters", vec![]).await;
     w.panel().await
 }
 

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use discord_sim::{
-    ChannelId, ChannelKind, CommandOption, DiscordSim, GuildId, Message, RoleId, SimConfig, UserId,
+    ChannelId, ChannelKind, CommandOption, DiscordSim, GuildId, InteractionResult, Message,
+    ResponseKind, RoleId, SimConfig, UserId,
 };
 use store::testing::TestDb;
 use tokio::task::JoinHandle;
@@ -151,6 +152,19 @@ impl World {
     pub async fn restart_bot(&mut self) {
         self.stop_bot().await;
         self.start_bot().await;
+    }
+
+    /// The organizer posts a run of `dungeon` with `/run` (plus `extra` options) in the raid
+    /// channel; returns the answer, which carries the organizer panel.
+    pub async fn post_run(&self, dungeon: &str, extra: Vec<CommandOption>) -> InteractionResult {
+        let mut options = vec![CommandOption::string("dungeon", dungeon)];
+        options.extend(extra);
+        let res = self
+            .sim
+            .run_command(self.guild, self.raid, self.organizer, "run", options)
+            .await;
+        assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
+        res
     }
 
     /// The run panel the bot posted in the raid channel (the newest one with buttons or a

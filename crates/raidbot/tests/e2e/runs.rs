@@ -8,19 +8,11 @@ use crate::harness::{WAIT, World, field, footer};
 
 async fn start_run(w: &World) -> discord_sim::InteractionResult {
     let res = w
-        .sim
-        .run_command(
-            w.guild,
-            w.raid,
-            w.organizer,
-            "run",
-            vec![
-                CommandOption::string("dungeon", "shatters"),
-                CommandOption::string("location", "USEast Left"),
-            ],
+        .post_run(
+            "shatters",
+            vec![CommandOption::string("location", "USEast Left")],
         )
         .await;
-    assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
     assert!(res.ephemeral);
     res
 }
