@@ -181,6 +181,8 @@ async fn a_full_run_offers_the_bench_and_moves_raiders_up_in_order() {
         })
         .await;
     assert_eq!(field(&shown, "Bench").map(|f| f.0), Some("Bench (1)"));
+    // Once everything queued is delivered, the second in line still has no DM.
+    w.settle().await;
     assert!(w.sim.dms(c).is_empty(), "the second in line waits");
 }
 
@@ -273,6 +275,7 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
         let dm = dm_containing(&w, *r, "USWest Right Bazaar").await;
         assert!(dm.content.contains("Party: **Lunar**"));
     }
+    w.settle().await;
     assert!(
         w.sim.dms(w.raiders[2]).is_empty(),
         "only the first {max_early} get it early"
