@@ -207,6 +207,94 @@ async fn imports_a_community_table_by_table() {
     );
     assert!(refusal(&report, G1, "dungeon_role_ping", "BOGUS_DUNGEON").contains("no such dungeon"));
 
+    // Quota roles: values to the hundredth, moderation points, overrides, and the current
+    // period starting where the original's did; an out-of-range value refused.
+    const ORGANIZER_ROLE: i64 = 500_000_000_000_000_003;
+    assert_eq!(
+        figures(&report, G1, "quota_role_config"),
+        (2, 1, 0, 0, 1),
+        "{text}"
+    );
+    assert!(
+        refusal(&report, G1, "quota_role_config", "500000000000000002")
+            .contains("required points is 100000.00"),
+        "{text}"
+    );
+    let (required, exalt, non_exalt, moderation): (i64, i64, i64, serde_json::Value) =
+        sqlx::query_as(
+            "SELECT required_points, exalt_points, non_exalt_points, moderation_points
+             FROM quota_role WHERE guild_id = $1 AND role_id = $2",
+        )
+        .bind(G1)
+        .bind(ORGANIZER_ROLE)
+        .fetch_one(&db.pool)
+        .await
+        .expect("quota role");
+    assert_eq!((required, exalt, non_exalt), (1250, 150, 75));
+    assert_eq!(
+        moderation,
+        serde_json::json!({"verify": 25, "warn": 10, "modmail_reply": 5})
+    );
+    assert!(
+        refusal(
+            &report,
+            G1,
+            "quota_role_config.addnote_points",
+            "500000000000000003"
+        )
+        .contains("0.20 points per note")
+    );
+    assert_eq!(
+        figures(&report, G1, "quota_dungeon_override"),
+        (2, 1, 0, 0, 1)
+    );
+    assert_eq!(
+        scalar_i64(&db, &format!("SELECT points FROM quota_dungeon WHERE guild_id = {G1} AND role_id = {ORGANIZER_ROLE} AND dungeon_code = 'shatters'")).await,
+        225
+    );
+    assert_eq!(
+        scalar_i64(&db, &format!(
+            "SELECT count(*) FROM point_period WHERE guild_id = {G1} AND scope_id = {ORGANIZER_ROLE}
+               AND starts_at BETWEEN now() - interval '4 days 1 minute' AND now() - interval '4 days' + interval '1 minute'
+               AND ends_at BETWEEN now() + interval '3 days' - interval '1 minute' AND now() + interval '3 days 1 minute'"
+        )).await,
+        1
+    );
+    assert_eq!(
+        scalar_i64(&db, &format!("SELECT count(*) FROM job WHERE guild_id = {G1} AND kind = 'quota_rollover' AND state = 'pending'")).await,
+        1
+    );
+    // Raider points: the original's 0 default, and its per-dungeon values.
+    assert_eq!(
+        figures(&report, G1, "raider_points_config"),
+        (3, 3, 0, 0, 0)
+    );
+    assert_eq!(
+        scalar_i64(
+            &db,
+            &format!(
+                "SELECT completion_points + key_pop_points FROM point_config WHERE guild_id = {G1}"
+            )
+        )
+        .await,
+        0
+    );
+    let per_dungeon: Vec<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT dungeon_code, completion_points, key_pop_points FROM point_dungeon
+         WHERE guild_id = $1 ORDER BY dungeon_code",
+    )
+    .bind(G1)
+    .fetch_all(&db.pool)
+    .await
+    .expect("point dungeons");
+    assert_eq!(
+        per_dungeon,
+        vec![
+            ("fungal_cavern".into(), Some(50), Some(125)),
+            ("shatters".into(), Some(300), None),
+        ]
+    );
+
     // Members: verified with their names; conflicts and bad names refused, not merged.
     assert_eq!(figures(&report, G1, "raider"), (8, 6, 0, 0, 2), "{text}");
     assert!(

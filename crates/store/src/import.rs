@@ -468,3 +468,13 @@ pub async fn imported_point_totals(
     .await?;
     Ok((raider, quota))
 }
+
+/// Whether the guild has saved raider-points settings (`/configpoints`).
+pub async fn has_point_config(conn: &mut PgConnection, guild: Snowflake) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM point_config WHERE guild_id = $1)")
+            .bind(guild.db())
+            .fetch_one(conn)
+            .await?,
+    )
+}

@@ -12,6 +12,7 @@ mod members;
 mod moderation;
 mod modmail;
 mod points;
+mod quota_config;
 pub mod report;
 pub mod source;
 
@@ -79,6 +80,7 @@ async fn import_guild(
     store::guild_config::ensure_guild(&mut tx, gid).await?;
     progress(guild, "settings");
     config::import(&mut tx, gid, source, &mut report).await?;
+    let quota_roles = quota_config::import(&mut tx, gid, source, &mut report).await?;
     progress(guild, "members");
     members::import(&mut tx, gid, source, &mut report).await?;
     progress(guild, "points");
@@ -90,8 +92,26 @@ async fn import_guild(
     in_progress(source, guild, &mut report);
     if dry_run {
         tx.rollback().await?;
-    } else {
-        tx.commit().await?;
+        return Ok(report);
+    }
+    tx.commit().await?;
+    // Start the imported quota roles' period timers and panels as /configquota does.
+    let actor = service::Actor {
+        user_id: None,
+        level: domain::Level::ADMINISTRATOR,
+        label: "raidbot import".to_owned(),
+    };
+    for role in quota_roles {
+        service::quota::configure_quota_role(
+            target,
+            gid,
+            &actor,
+            role,
+            None,
+            service::quota::QuotaChange::Touch,
+        )
+        .await
+        .with_context(|| format!("starting the period timer of quota role {role}"))?;
     }
     Ok(report)
 }

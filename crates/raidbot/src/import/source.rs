@@ -111,6 +111,35 @@ pub struct MessageRow {
     pub is_staff_reply: bool,
 }
 
+/// A quota role's settings; points in hundredths.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QuotaRoleRow {
+    pub guild_id: i64,
+    pub discord_role_id: i64,
+    pub required_points: i64,
+    pub reset_at: DateTime<Utc>,
+    pub period_start_at: DateTime<Utc>,
+    pub base_exalt_points: i64,
+    pub base_non_exalt_points: i64,
+    pub verify_points: i64,
+    pub warn_points: i64,
+    pub suspend_points: i64,
+    pub modmail_reply_points: i64,
+    pub editname_points: i64,
+    pub addnote_points: i64,
+}
+
+/// A per-dungeon value: a quota role's override (`role_id` set) or a raider-points value
+/// (`kind` `completion` or `key_pop`); hundredths.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DungeonPointsRow {
+    pub guild_id: i64,
+    pub role_id: Option<i64>,
+    pub kind: String,
+    pub dungeon_key: String,
+    pub points: i64,
+}
+
 /// Something in progress in the source whose Discord side belongs to the old bot.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OpenRow {
@@ -126,6 +155,8 @@ pub struct Source {
     pub roles: Vec<RoleRow>,
     pub channels: Vec<ChannelRow>,
     pub role_pings: Vec<RolePingRow>,
+    pub quota_roles: Vec<QuotaRoleRow>,
+    pub dungeon_points: Vec<DungeonPointsRow>,
     pub raiders: Vec<RaiderRow>,
     pub quota_events: Vec<QuotaEventRow>,
     pub punishments: Vec<PunishmentRow>,
@@ -177,6 +208,35 @@ pub async fn read(url: &str, guilds: &[i64]) -> Result<Source, sqlx::Error> {
             RolePingRow,
             "SELECT guild_id, dungeon_key, discord_role_id FROM dungeon_role_ping
              WHERE $1::bigint[] IS NULL OR guild_id = ANY($1) ORDER BY guild_id, dungeon_key"
+        ),
+        quota_roles: rows!(
+            QuotaRoleRow,
+            "SELECT guild_id, discord_role_id, (required_points * 100)::bigint AS required_points,
+                    reset_at, period_start_at,
+                    (base_exalt_points * 100)::bigint AS base_exalt_points,
+                    (base_non_exalt_points * 100)::bigint AS base_non_exalt_points,
+                    (verify_points * 100)::bigint AS verify_points,
+                    (warn_points * 100)::bigint AS warn_points,
+                    (suspend_points * 100)::bigint AS suspend_points,
+                    (modmail_reply_points * 100)::bigint AS modmail_reply_points,
+                    (editname_points * 100)::bigint AS editname_points,
+                    (addnote_points * 100)::bigint AS addnote_points
+             FROM quota_role_config WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
+             ORDER BY guild_id, discord_role_id"
+        ),
+        dungeon_points: rows!(
+            DungeonPointsRow,
+            "SELECT guild_id, role_id, kind, dungeon_key, points FROM (
+                SELECT guild_id, discord_role_id AS role_id, 'quota' AS kind, dungeon_key,
+                       (points * 100)::bigint AS points FROM quota_dungeon_override
+                UNION ALL
+                SELECT guild_id, NULL, 'completion', dungeon_key, (points * 100)::bigint
+                FROM raider_points_config
+                UNION ALL
+                SELECT guild_id, NULL, 'key_pop', dungeon_key, (points * 100)::bigint
+                FROM key_pop_points_config) d
+             WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
+             ORDER BY guild_id, kind, role_id, dungeon_key"
         ),
         raiders: rows!(
             RaiderRow,
@@ -249,4 +309,17 @@ pub async fn read(url: &str, guilds: &[i64]) -> Result<Source, sqlx::Error> {
     tx.commit().await?;
     conn.close().await.ok();
     Ok(source)
+}
+
+impl Source {
+    /// A quota role's per-dungeon overrides.
+    pub fn dungeon_points_of(
+        &self,
+        guild: i64,
+        role: i64,
+    ) -> impl Iterator<Item = &DungeonPointsRow> + '_ {
+        self.dungeon_points
+            .iter()
+            .filter(move |d| d.guild_id == guild && d.role_id == Some(role))
+    }
 }
