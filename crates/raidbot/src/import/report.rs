@@ -123,13 +123,13 @@ impl fmt::Display for Report {
             writeln!(f, "guild {}", g.guild_id)?;
             writeln!(
                 f,
-                "  {:<22} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                "  {:<26} {:>8} {:>8} {:>8} {:>8} {:>8}",
                 "source table", "source", "imported", "already", "skipped", "refused"
             )?;
             for (name, t) in &g.tables {
                 writeln!(
                     f,
-                    "  {:<22} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                    "  {:<26} {:>8} {:>8} {:>8} {:>8} {:>8}",
                     name,
                     t.source,
                     t.imported,
