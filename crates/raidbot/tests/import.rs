@@ -525,8 +525,43 @@ async fn imports_a_community_table_by_table() {
         1
     );
 
+    // The finished run with its raiders, classes and key reactions; nothing awarded again.
+    let run_id = scalar_i64(
+        &db,
+        &format!("SELECT run_id FROM run WHERE guild_id = {G1} AND status = 'ended' AND dungeon_code = 'fungal_cavern' AND organizer_id = {WARDEN}"),
+    )
+    .await;
+    let roster: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT user_id, state, class FROM run_participant WHERE guild_id = $1 AND run_id = $2
+         ORDER BY user_id",
+    )
+    .bind(G1)
+    .bind(run_id)
+    .fetch_all(&db.pool)
+    .await
+    .expect("roster");
+    assert_eq!(
+        roster,
+        vec![
+            (ALICE, "joined".into(), Some("Warrior".into())),
+            (BOB, "benched".into(), None),
+            (CARA, "left".into(), Some("Wizard".into())),
+        ]
+    );
+    assert_eq!(figures(&report, G1, "reaction"), (3, 3, 0, 0, 0));
+    assert_eq!(figures(&report, G1, "key_reaction"), (2, 1, 0, 0, 1));
+    assert_eq!(
+        scalar_i64(&db, &format!("SELECT count(*) FROM run_reaction WHERE guild_id = {G1} AND run_id = {run_id} AND reaction = 'fungal_cavern_key' AND user_id = {ALICE}")).await,
+        1
+    );
+    assert_eq!(
+        scalar_i64(&db, &format!("SELECT count(*) FROM point_event WHERE guild_id = {G1} AND NOT starts_with(source, 'console:')")).await,
+        0
+    );
+
     // In progress in the old bot: reported with what to tell members, not imported.
-    assert_eq!(figures(&report, G1, "run"), (2, 0, 0, 2, 0));
+    assert_eq!(figures(&report, G1, "run"), (3, 1, 0, 1, 1), "{text}");
+    assert!(refusal(&report, G1, "run", "3").contains("no dungeon `BOGUS_DUNGEON`"));
     assert!(
         text.contains("open run: its panel belongs to the old bot"),
         "{text}"

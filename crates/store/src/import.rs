@@ -478,3 +478,115 @@ pub async fn has_point_config(conn: &mut PgConnection, guild: Snowflake) -> Resu
             .await?,
     )
 }
+
+/// A finished run as the source recorded it.
+#[derive(Debug, Clone)]
+pub struct ImportedRun {
+    pub organizer_id: Snowflake,
+    pub dungeon_code: String,
+    pub party: Option<String>,
+    pub location: Option<String>,
+    pub description: Option<String>,
+    pub chain_amount: Option<i32>,
+    pub o3_stage: Option<&'static str>,
+    pub screenshot_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub auto_end_at: DateTime<Utc>,
+}
+
+/// Inserts an ended run (closed by its organizer); returns its id. Nothing is awarded:
+/// the points a run earned are imported as the events the source recorded.
+pub async fn insert_ended_run(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    r: &ImportedRun,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO run (guild_id, organizer_id, dungeon_code, party, location, description,
+             status, auto_end_at, created_at, started_at, ended_at, closed_by, close_reason,
+             chain_amount, o3_stage, screenshot_url)
+         VALUES ($1, $2, $3, $4, $5, $6, 'ended', $7, $8, $9, $10, $2, 'organizer', $11, $12,
+                 $13)
+         RETURNING run_id",
+    )
+    .bind(guild.db())
+    .bind(r.organizer_id.db())
+    .bind(&r.dungeon_code)
+    .bind(&r.party)
+    .bind(&r.location)
+    .bind(&r.description)
+    .bind(r.auto_end_at)
+    .bind(r.created_at)
+    .bind(r.started_at)
+    .bind(r.ended_at)
+    .bind(r.chain_amount)
+    .bind(r.o3_stage)
+    .bind(&r.screenshot_url)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A raider of an imported run: `joined`, `benched` or `left`, with their class.
+#[derive(Debug, Clone)]
+pub struct ImportedParticipant {
+    pub user_id: Snowflake,
+    pub state: &'static str,
+    pub class: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_participants(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    people: &[ImportedParticipant],
+) -> Result<()> {
+    let users: Vec<i64> = people.iter().map(|p| p.user_id.db()).collect();
+    let states: Vec<&str> = people.iter().map(|p| p.state).collect();
+    let classes: Vec<Option<&str>> = people.iter().map(|p| p.class.as_deref()).collect();
+    let ats: Vec<DateTime<Utc>> = people.iter().map(|p| p.at).collect();
+    sqlx::query(
+        "INSERT INTO run_participant (guild_id, run_id, user_id, state, class, joined_at,
+             updated_at)
+         SELECT $1, $2, u, s, c, t, t
+         FROM unnest($3::bigint[], $4::text[], $5::text[], $6::timestamptz[]) AS x(u, s, c, t)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .bind(&users)
+    .bind(&states)
+    .bind(&classes)
+    .bind(&ats)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Key (and other) reactions of an imported run: (reaction code, member, when).
+pub async fn insert_run_reactions(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    reactions: &[(String, Snowflake, DateTime<Utc>)],
+) -> Result<()> {
+    let codes: Vec<&str> = reactions.iter().map(|r| r.0.as_str()).collect();
+    let users: Vec<i64> = reactions.iter().map(|r| r.1.db()).collect();
+    let ats: Vec<DateTime<Utc>> = reactions.iter().map(|r| r.2).collect();
+    sqlx::query(
+        "INSERT INTO run_reaction (guild_id, run_id, reaction, user_id, created_at)
+         SELECT $1, $2, r, u, t FROM unnest($3::text[], $4::bigint[], $5::timestamptz[])
+             AS x(r, u, t)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .bind(&codes)
+    .bind(&users)
+    .bind(&ats)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

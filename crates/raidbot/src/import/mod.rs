@@ -14,6 +14,7 @@ mod modmail;
 mod points;
 mod quota_config;
 pub mod report;
+mod runs;
 pub mod source;
 
 use std::collections::HashSet;
@@ -85,6 +86,8 @@ async fn import_guild(
     members::import(&mut tx, gid, source, &mut report).await?;
     progress(guild, "points");
     points::import(&mut tx, gid, source, &mut report).await?;
+    progress(guild, "runs");
+    runs::import(&mut tx, gid, source, &mut report).await?;
     progress(guild, "punishments and notes");
     moderation::import(&mut tx, gid, source, &mut report).await?;
     progress(guild, "modmail");
@@ -120,21 +123,21 @@ fn progress(guild: i64, what: &str) {
     tracing::info!(guild, "importing {what}");
 }
 
-/// Runs and verification sessions are not imported: open ones have panels and DMs that
-/// belong to the old bot, and finished runs are not imported by this version.
+/// Open runs and verification sessions are not imported: their panels and DMs belong to
+/// the old bot. (Finished runs are imported by `runs`.)
 fn in_progress(source: &Source, guild: i64, report: &mut GuildReport) {
     let runs = report.table("run");
-    for r in source.runs.iter().filter(|r| r.guild_id == guild) {
+    for r in source
+        .runs
+        .iter()
+        .filter(|r| r.guild_id == guild && r.what != "ended")
+    {
         runs.source += 1;
-        if matches!(r.what.as_str(), "open" | "live" | "started") {
-            runs.skip(
-                &r.id,
-                "open run: its panel belongs to the old bot; the organizer posts it again \
-                 with /run and raiders join there",
-            );
-        } else {
-            runs.skip(&r.id, "finished runs are not imported yet");
-        }
+        runs.skip(
+            &r.id,
+            "open run: its panel belongs to the old bot; the organizer posts it again with \
+             /run and raiders join there",
+        );
     }
     let sessions = report.table("verification_session");
     for s in source

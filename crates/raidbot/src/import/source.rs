@@ -140,6 +140,36 @@ pub struct DungeonPointsRow {
     pub points: i64,
 }
 
+/// A finished run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: i64,
+    pub guild_id: i64,
+    pub organizer_id: Option<i64>,
+    pub dungeon_key: String,
+    pub description: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub party: Option<String>,
+    pub location: Option<String>,
+    pub auto_end_minutes: i32,
+    pub chain_amount: Option<i32>,
+    pub screenshot_url: Option<String>,
+    pub o3_stage: Option<String>,
+}
+
+/// A raider's join, bench or leave on a run, or (with `state` `key`) a key reaction.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunReactionRow {
+    pub run_id: i64,
+    pub user_id: i64,
+    pub state: String,
+    /// The class (joins) or the key type (keys).
+    pub value: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
 /// Something in progress in the source whose Discord side belongs to the old bot.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OpenRow {
@@ -163,8 +193,10 @@ pub struct Source {
     pub notes: Vec<NoteRow>,
     pub tickets: Vec<TicketRow>,
     pub messages: Vec<MessageRow>,
-    /// Runs by status (for the report: runs are not imported yet).
+    /// Runs by status (open ones are reported).
     pub runs: Vec<OpenRow>,
+    pub ended_runs: Vec<RunRow>,
+    pub run_reactions: Vec<RunReactionRow>,
     pub verification_sessions: Vec<OpenRow>,
     /// The source's own sums per guild: (raider points, quota points), hundredths.
     pub point_totals: Vec<(i64, i64, i64)>,
@@ -286,6 +318,24 @@ pub async fn read(url: &str, guilds: &[i64]) -> Result<Source, sqlx::Error> {
             OpenRow,
             "SELECT guild_id, id::text AS id, status AS what FROM run
              WHERE $1::bigint[] IS NULL OR guild_id = ANY($1) ORDER BY guild_id, id"
+        ),
+        ended_runs: rows!(
+            RunRow,
+            "SELECT id, guild_id, organizer_id, dungeon_key, description, created_at, started_at,
+                    ended_at, party, location, auto_end_minutes, chain_amount, screenshot_url,
+                    o3_stage
+             FROM run WHERE ($1::bigint[] IS NULL OR guild_id = ANY($1)) AND status = 'ended'
+             ORDER BY guild_id, id"
+        ),
+        run_reactions: rows!(
+            RunReactionRow,
+            "SELECT x.run_id, x.user_id, x.state, x.value, x.at FROM (
+                SELECT run_id, user_id, state, class AS value, updated_at AS at FROM reaction
+                UNION ALL
+                SELECT run_id, user_id, 'key', key_type, created_at FROM key_reaction) x
+             JOIN run r ON r.id = x.run_id
+             WHERE ($1::bigint[] IS NULL OR r.guild_id = ANY($1)) AND r.status = 'ended'
+             ORDER BY x.run_id, x.at, x.user_id"
         ),
         verification_sessions: rows!(
             OpenRow,
