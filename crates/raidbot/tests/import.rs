@@ -798,3 +798,62 @@ proptest! {
         });
     }
 }
+
+/// The command as an operator runs it: the report on stdout; a source it cannot read is one
+/// line on stderr and nothing is written.
+#[tokio::test]
+async fn the_command_prints_the_report() {
+    let db = TestDb::new().await;
+    let src = SourceDb::new().await;
+    src.exec(SEED).await;
+    let raidbot = || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_raidbot"));
+        c.current_dir(std::env::temp_dir())
+            .env("DATABASE_URL", &db.url)
+            .env("RUST_LOG", "off");
+        c
+    };
+    let out = raidbot()
+        .args(["import", "console", "--from", &src.url, "--dry-run"])
+        .args(["--guild", &G2.to_string()])
+        .output()
+        .expect("run raidbot");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("dry run: nothing was written"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("guild {G2}")), "{stdout}");
+    assert!(
+        stdout.contains("raider points: source 3.33 / raidbot 3.33"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&format!("guild {G1}")), "{stdout}");
+
+    let out = raidbot()
+        .args([
+            "import",
+            "console",
+            "--from",
+            "postgres://postgres@127.0.0.1:1/none",
+        ])
+        .output()
+        .expect("run raidbot");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("reading the original bot's database"),
+        "{stderr}"
+    );
+    assert_eq!(
+        scalar_i64(&db, "SELECT count(*) FROM import_source_key").await,
+        0
+    );
+}
