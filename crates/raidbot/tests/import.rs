@@ -405,7 +405,7 @@ async fn imports_a_community_table_by_table() {
     );
     assert!(
         refusal(&report, G1, "punishment", "0707070707070707070707aa")
-            .contains("already has a running suspend")
+            .contains("already has a running suspension")
     );
     let punishments: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
         "SELECT p.kind, p.status, p.reason, p.actor, p.end_reason FROM punishment p

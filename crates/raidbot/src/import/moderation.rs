@@ -64,7 +64,11 @@ async fn punishments(
                 format!(
                     "member {} already has a running {} in raidbot",
                     p.user_id,
-                    p.kind.as_str()
+                    if p.kind == PunishmentKind::Mute {
+                        "mute"
+                    } else {
+                        "suspension"
+                    }
                 ),
             );
             continue;

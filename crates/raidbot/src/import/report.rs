@@ -121,15 +121,22 @@ impl fmt::Display for Report {
         }
         for g in &self.guilds {
             writeln!(f, "guild {}", g.guild_id)?;
+            let w = g
+                .tables
+                .iter()
+                .map(|(n, _)| n.len())
+                .max()
+                .unwrap_or(0)
+                .max(12);
             writeln!(
                 f,
-                "  {:<26} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                "  {:<w$} {:>8} {:>8} {:>8} {:>8} {:>8}",
                 "source table", "source", "imported", "already", "skipped", "refused"
             )?;
             for (name, t) in &g.tables {
                 writeln!(
                     f,
-                    "  {:<26} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                    "  {:<w$} {:>8} {:>8} {:>8} {:>8} {:>8}",
                     name,
                     t.source,
                     t.imported,
