@@ -207,6 +207,23 @@ async fn imports_a_community_table_by_table() {
     );
     assert!(refusal(&report, G1, "dungeon_role_ping", "BOGUS_DUNGEON").contains("no such dungeon"));
 
+    // The verification panel's text and image.
+    assert_eq!(
+        figures(&report, G1, "guild_verification_config"),
+        (1, 1, 0, 0, 0)
+    );
+    let (message, image): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT panel_message, image_url FROM veri_config WHERE guild_id = $1")
+            .bind(G1)
+            .fetch_one(&db.pool)
+            .await
+            .expect("verification settings");
+    assert_eq!(message.as_deref(), Some("Verify to join our raids!"));
+    assert_eq!(
+        image.as_deref(),
+        Some("https://cdn.discordapp.com/attachments/1/2/banner.png")
+    );
+
     // Quota roles: values to the hundredth, moderation points, overrides, and the current
     // period starting where the original's did; an out-of-range value refused.
     const ORGANIZER_ROLE: i64 = 500_000_000_000_000_003;

@@ -590,3 +590,13 @@ pub async fn insert_run_reactions(
     .await?;
     Ok(())
 }
+
+/// Whether the guild has saved verification settings (`/configverification`).
+pub async fn has_veri_config(conn: &mut PgConnection, guild: Snowflake) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM veri_config WHERE guild_id = $1)")
+            .bind(guild.db())
+            .fetch_one(conn)
+            .await?,
+    )
+}

@@ -1,5 +1,5 @@
 //! Guild settings with an equivalent in raidbot: role and channel mappings, dungeon ping
-//! roles. A key raidbot has set itself since the switch (`/setroles`, `/setchannels`,
+//! roles, the verification panel's text and image. A key raidbot has set itself since the switch (`/setroles`, `/setchannels`,
 //! `/configrolepings`) is newer than the source's and is kept.
 
 use domain::{ChannelKey, RoleKey, Snowflake};
@@ -17,6 +17,7 @@ pub(super) async fn import(
     roles(tx, guild, source, report).await?;
     channels(tx, guild, source, report).await?;
     role_pings(tx, guild, source, report).await?;
+    verification(tx, guild, source, report).await?;
     Ok(())
 }
 
@@ -147,6 +148,79 @@ async fn role_pings(
         }
         store::role_pings::set(tx, guild, &code, role).await?;
         keys.add(&p.dungeon_key, Some(code));
+        t.imported += 1;
+    }
+    keys.save(tx, guild).await
+}
+
+/// raidbot's limits on the verification panel's text and image address.
+const PANEL_MESSAGE_MAX: usize = 1500;
+const IMAGE_URL_MAX: usize = 500;
+
+async fn verification(
+    tx: &mut PgConnection,
+    guild: Snowflake,
+    source: &Source,
+    report: &mut GuildReport,
+) -> anyhow::Result<()> {
+    let mut keys = Keys::load(tx, guild, "guild_verification_config").await?;
+    let t = report.table("guild_verification_config");
+    for v in source
+        .veri_configs
+        .iter()
+        .filter(|v| v.guild_id == guild.db())
+    {
+        t.source += 1;
+        let id = v.guild_id.to_string();
+        if keys.seen(&id) {
+            t.already += 1;
+            continue;
+        }
+        let text = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let (message, image) = (
+            text(&v.panel_custom_message),
+            text(&v.panel_custom_message_image),
+        );
+        if message
+            .as_ref()
+            .is_some_and(|m| m.chars().count() > PANEL_MESSAGE_MAX)
+        {
+            t.refuse(
+                &id,
+                format!("the panel message is longer than {PANEL_MESSAGE_MAX} characters"),
+            );
+            continue;
+        }
+        if image
+            .as_ref()
+            .is_some_and(|m| m.chars().count() > IMAGE_URL_MAX)
+        {
+            t.refuse(
+                &id,
+                format!("the panel image address is longer than {IMAGE_URL_MAX} characters"),
+            );
+            continue;
+        }
+        if store::import::has_veri_config(tx, guild).await? {
+            t.skip(
+                &id,
+                "raidbot has verification settings already (kept raidbot's)",
+            );
+            keys.add(&id, None);
+            continue;
+        }
+        let config = store::verification::VeriConfig {
+            panel_message: message,
+            image_url: image,
+            ..store::verification::VeriConfig::default()
+        };
+        store::verification::set_config(tx, guild, &config).await?;
+        keys.add(&id, None);
         t.imported += 1;
     }
     keys.save(tx, guild).await

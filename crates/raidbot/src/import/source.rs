@@ -111,6 +111,14 @@ pub struct MessageRow {
     pub is_staff_reply: bool,
 }
 
+/// The verification panel's custom text and image.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VeriConfigRow {
+    pub guild_id: i64,
+    pub panel_custom_message: Option<String>,
+    pub panel_custom_message_image: Option<String>,
+}
+
 /// A quota role's settings; points in hundredths.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QuotaRoleRow {
@@ -185,6 +193,7 @@ pub struct Source {
     pub roles: Vec<RoleRow>,
     pub channels: Vec<ChannelRow>,
     pub role_pings: Vec<RolePingRow>,
+    pub veri_configs: Vec<VeriConfigRow>,
     pub quota_roles: Vec<QuotaRoleRow>,
     pub dungeon_points: Vec<DungeonPointsRow>,
     pub raiders: Vec<RaiderRow>,
@@ -240,6 +249,12 @@ pub async fn read(url: &str, guilds: &[i64]) -> Result<Source, sqlx::Error> {
             RolePingRow,
             "SELECT guild_id, dungeon_key, discord_role_id FROM dungeon_role_ping
              WHERE $1::bigint[] IS NULL OR guild_id = ANY($1) ORDER BY guild_id, dungeon_key"
+        ),
+        veri_configs: rows!(
+            VeriConfigRow,
+            "SELECT guild_id, panel_custom_message, panel_custom_message_image
+             FROM guild_verification_config WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
+             ORDER BY guild_id"
         ),
         quota_roles: rows!(
             QuotaRoleRow,
