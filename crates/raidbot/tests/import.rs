@@ -701,6 +701,24 @@ async fn running_again_imports_nothing_twice_and_later_only_new_rows() {
 }
 
 #[tokio::test]
+async fn two_imports_at_once_write_each_row_once() {
+    let db = TestDb::new().await;
+    let src = SourceDb::new().await;
+    src.exec(SEED).await;
+    let (a, b) = tokio::join!(run(&db, &src, false), run(&db, &src, false));
+    assert_eq!(a.imported() + b.imported(), a.imported().max(b.imported()));
+    assert_eq!(
+        scalar_i64(
+            &db,
+            &format!("SELECT count(*) FROM punishment WHERE guild_id = {G1}")
+        )
+        .await,
+        5
+    );
+    assert_eq!(member_totals(&db, G1).await, source_totals(&src, G1).await);
+}
+
+#[tokio::test]
 async fn a_dry_run_reports_the_same_and_writes_nothing() {
     let db = TestDb::new().await;
     let src = SourceDb::new().await;

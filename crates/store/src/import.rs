@@ -600,3 +600,13 @@ pub async fn has_veri_config(conn: &mut PgConnection, guild: Snowflake) -> Resul
             .await?,
     )
 }
+
+/// Serializes imports of one guild: a second import waits for the first to commit, then
+/// reads its source keys and writes nothing twice.
+pub async fn lock_guild(conn: &mut PgConnection, guild: Snowflake) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("import:{guild}"))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -78,6 +78,7 @@ async fn import_guild(
     let gid = Snowflake::from_db(guild)?;
     let mut report = GuildReport::new(guild);
     let mut tx = target.begin().await?;
+    store::import::lock_guild(&mut tx, gid).await?;
     store::guild_config::ensure_guild(&mut tx, gid).await?;
     progress(guild, "settings");
     config::import(&mut tx, gid, source, &mut report).await?;
