@@ -50,8 +50,12 @@ pub struct RunBody {
     pub ended_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub auto_end_at: DateTime<Utc>,
+    /// The Discord user who ended or cancelled it; `null` for an API key or the timer.
     #[schema(value_type = Option<String>)]
     pub closed_by: Option<Snowflake>,
+    /// Who ended or cancelled it, as the audit log names them (`user 42`,
+    /// `api key 'dashboard' (#3)`); `null` when the time limit did.
+    pub closed_by_label: Option<String>,
     /// `organizer`, `staff` or `auto` once closed.
     pub close_reason: Option<String>,
 }
@@ -80,6 +84,7 @@ impl From<Run> for RunBody {
             cancelled_at: run.cancelled_at,
             auto_end_at: run.auto_end_at,
             closed_by: run.closed_by,
+            closed_by_label: run.closed_by_label,
             close_reason: run.close_reason,
         }
     }
