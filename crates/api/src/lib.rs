@@ -17,6 +17,7 @@ use store::PgPool;
 
 pub mod auth;
 pub mod error;
+pub mod http_errors;
 pub mod json;
 pub mod keys;
 pub mod openapi;
@@ -67,8 +68,11 @@ pub async fn serve(
     rate_limit: Option<RateLimit>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
     let app = router_with(state, rate_limit)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // `tap_io` only so axum hands the client address (ConnectInfo) through a custom listener.
+    let listener = http_errors::JsonErrorListener::new(listener).tap_io(|_| {});
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -441,3 +441,77 @@ async fn a_key_over_its_rate_limit_gets_429_with_retry_after() {
         "{statuses:?}"
     );
 }
+
+/// Sends `request` as raw bytes and reads the whole answer (hyper closes the connection
+/// after a request it cannot parse): status code, head, body.
+async fn raw_exchange(base: &str, request: &[u8]) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the server closes the connection")
+    .unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let status = head[9..12].parse().unwrap();
+    (status, head.to_owned(), body.to_owned())
+}
+
+fn assert_json_error(head: &str, body: &str, code: &str) {
+    let lower = head.to_ascii_lowercase();
+    assert!(
+        lower.contains("\r\ncontent-type: application/json"),
+        "{head}"
+    );
+    assert!(
+        lower.contains(&format!("\r\ncontent-length: {}\r\n", body.len()))
+            || lower.ends_with(&format!("\r\ncontent-length: {}", body.len())),
+        "{head}"
+    );
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(json["error"]["code"], code, "{body}");
+    assert!(json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+}
+
+/// Errors hyper answers before axum runs (a header it cannot parse, too many or too large
+/// headers) have the JSON error shape too, while good requests on the same server are
+/// untouched.
+#[tokio::test]
+async fn header_level_errors_answer_in_the_json_error_shape() {
+    let app = spawn_app().await;
+
+    let nul = b"GET /v1/health HTTP/1.1\r\nhost: x\r\nx-note: a\0b\r\n\r\n";
+    let (status, head, body) = raw_exchange(&app.base, nul).await;
+    assert_eq!(status, 400, "{head}");
+    assert_json_error(&head, &body, "malformed_request");
+
+    let mut many = String::from("GET /v1/health HTTP/1.1\r\nhost: x\r\n");
+    for i in 0..150 {
+        many.push_str(&format!("x-h{i}: v\r\n"));
+    }
+    many.push_str("\r\n");
+    let (status, head, body) = raw_exchange(&app.base, many.as_bytes()).await;
+    assert_eq!(status, 431, "{head}");
+    assert_json_error(&head, &body, "headers_too_large");
+
+    // One header larger than hyper's buffer (8 KiB + 400 KiB). Exactly that many bytes are
+    // sent, so the server has read them all when it answers and closes cleanly.
+    let mut big = String::from("GET /v1/health HTTP/1.1\r\nhost: x\r\nx-big: ");
+    big.push_str(&"a".repeat(8192 + 4096 * 100 - big.len()));
+    let (status, head, body) = raw_exchange(&app.base, big.as_bytes()).await;
+    assert_eq!(status, 431, "{head}");
+    assert_json_error(&head, &body, "headers_too_large");
+
+    // A request hyper parses is answered by the app as before.
+    let fine = b"GET /v1/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+    let (status, _, body) = raw_exchange(&app.base, fine).await;
+    assert_eq!(status, 200);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["status"], "ok");
+}
