@@ -515,3 +515,88 @@ async fn header_level_errors_answer_in_the_json_error_shape() {
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["status"], "ok");
 }
+
+/// The least key level each route that reads a body accepts: a key one level below gets
+/// 403 whatever it sends, a key at that level gets past the permission check to the body.
+const BODY_ROUTE_LEVELS: &[(&str, &str, u8)] = &[
+    ("put", "/v1/guilds/{guild_id}/config/roles", 8),
+    ("put", "/v1/guilds/{guild_id}/config/channels", 8),
+    ("post", "/v1/guilds/{guild_id}/runs", 3),
+    // A key has no member to join as: only staff above Organizer may add raiders.
+    ("post", "/v1/guilds/{guild_id}/runs/{run_id}/participants", 4),
+    ("post", "/v1/guilds/{guild_id}/punishments", 4),
+    ("post", "/v1/guilds/{guild_id}/punishments/{id}/remove", 4),
+    ("post", "/v1/guilds/{guild_id}/members/{user_id}/notes", 4),
+    ("put", "/v1/guilds/{guild_id}/verification/config", 7),
+    ("post", "/v1/guilds/{guild_id}/verifications", 4),
+    ("post", "/v1/guilds/{guild_id}/members/{user_id}/alts", 4),
+];
+
+/// Walks every route of the OpenAPI document that takes a body: a key below the route's
+/// level sending garbage (bad JSON, the wrong media type) gets 403, not 400/415/422, so
+/// whether a caller may use a route never depends on what they send.
+#[tokio::test]
+async fn permission_is_checked_before_the_body_on_every_route() {
+    let app = spawn_app().await;
+    let guild = Snowflake::parse(GUILD).unwrap();
+    let mut keys = Vec::new();
+    for level in 1..=8u8 {
+        let key = api::keys::create(&app.pool, guild, &admin(), "gate", Level(level))
+            .await
+            .unwrap();
+        keys.push(key.secret);
+    }
+    let doc = app.send(app.client.get(app.url("/v1/openapi.json"))).await.body;
+    let mut walked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op.get("requestBody").is_none() {
+                continue;
+            }
+            let level = BODY_ROUTE_LEVELS
+                .iter()
+                .find(|(m, p, _)| m == method && p == path)
+                .map(|(_, _, l)| *l)
+                .unwrap_or_else(|| panic!("{method} {path} takes a body: add its level"));
+            let url = app.url(&path.replace("{guild_id}", GUILD).replace(
+                |c: char| c == '{' || c == '}',
+                "",
+            ));
+            let url = ["run_id", "user_id", "id", "ign"]
+                .iter()
+                .fold(url, |u, p| u.replace(p, "1"));
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let send = |key: &str, content_type: &str| {
+                app.client
+                    .request(method.clone(), &url)
+                    .bearer_auth(key)
+                    .header("content-type", content_type)
+                    .body("{\"not json")
+            };
+            if level > 1 {
+                let low = &keys[usize::from(level) - 2];
+                for content_type in ["application/json", "text/plain"] {
+                    let answer = app.send(send(low, content_type)).await;
+                    assert_eq!(
+                        answer.status,
+                        StatusCode::FORBIDDEN,
+                        "{method} {url} ({content_type}) with a level {} key: {}",
+                        level - 1,
+                        answer.text
+                    );
+                    assert_eq!(answer.code(), "forbidden");
+                }
+            }
+            let enough = &keys[usize::from(level) - 1];
+            let answer = app.send(send(enough, "application/json")).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::BAD_REQUEST,
+                "{method} {url} with a level {level} key: {}",
+                answer.text
+            );
+            walked += 1;
+        }
+    }
+    assert_eq!(walked, BODY_ROUTE_LEVELS.len());
+}

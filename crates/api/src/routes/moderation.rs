@@ -18,7 +18,7 @@ use service::moderation::{PunishRequest, Target};
 use store::punishments::{Note, Punishment};
 use utoipa::ToSchema;
 
-use crate::auth::GuildAuth;
+use crate::auth::{AtLeast, GuildAuth, gate};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
 use crate::params::PathParams;
@@ -189,7 +189,7 @@ fn api_target(user: Snowflake) -> Target {
 )]
 pub async fn create_punishment(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Security>,
     ApiJson(body): ApiJson<CreatePunishment>,
 ) -> Result<(StatusCode, Json<PunishmentBody>), ApiError> {
     let kind = PunishmentKind::parse(body.kind.trim()).ok_or_else(|| {
@@ -284,7 +284,7 @@ pub async fn member_punishments(
 )]
 pub async fn remove_punishment(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Security>,
     params: PathParams,
     ApiJson(body): ApiJson<RemovePunishment>,
 ) -> Result<Json<PunishmentBody>, ApiError> {
@@ -315,7 +315,7 @@ pub async fn remove_punishment(
 )]
 pub async fn create_note(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Security>,
     params: PathParams,
     ApiJson(body): ApiJson<CreateNote>,
 ) -> Result<(StatusCode, Json<NoteBody>), ApiError> {

@@ -13,7 +13,7 @@ use service::runs::{RunDetail, RunRequest};
 use store::runs::{Participant, Run};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::GuildAuth;
+use crate::auth::{AtLeast, GuildAuth, gate};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
 use crate::params::{ApiQuery, PathParams};
@@ -203,7 +203,7 @@ fn body_snowflake(field: &str, text: &str) -> Result<Snowflake, ApiError> {
 )]
 pub async fn create_run(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Organizer>,
     ApiJson(body): ApiJson<CreateRun>,
 ) -> Result<(StatusCode, Json<RunBody>), ApiError> {
     let organizer_id = body
@@ -341,7 +341,7 @@ pub async fn get_run(
 )]
 pub async fn join_run(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::RosterChange>,
     params: PathParams,
     ApiJson(body): ApiJson<JoinRun>,
 ) -> Result<(StatusCode, Json<RunDetailBody>), ApiError> {
