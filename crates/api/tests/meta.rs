@@ -600,3 +600,69 @@ async fn permission_is_checked_before_the_body_on_every_route() {
     }
     assert_eq!(walked, BODY_ROUTE_LEVELS.len());
 }
+
+/// The document describes what every route can answer and the shape of its inputs, so a
+/// schema-driven client (or fuzzer, see `scripts/fuzz-api`) meets no surprise.
+#[test]
+fn the_openapi_document_states_statuses_and_input_constraints() {
+    let doc = serde_json::to_value(api::openapi::document()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/v1/guilds/") {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["400", "401", "403", "429", "503"] {
+                assert!(responses.contains_key(status), "{method} {path}: {status}");
+            }
+            for status in ["429", "503"] {
+                assert!(
+                    responses[status]["headers"]["Retry-After"].is_object(),
+                    "{method} {path}: {status} has Retry-After"
+                );
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["415", "422"] {
+                    assert!(responses.contains_key(status), "{method} {path}: {status}");
+                }
+            }
+            for param in op["parameters"].as_array().unwrap() {
+                let schema = &param["schema"];
+                match param["name"].as_str().unwrap() {
+                    "guild_id" | "user_id" => {
+                        assert_eq!(schema["pattern"], api::openapi::SNOWFLAKE_PATTERN)
+                    }
+                    "run_id" => assert_eq!(schema["minimum"], 1),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let punish = &doc["paths"]["/v1/guilds/{guild_id}/punishments"]["post"];
+    let text = punish["description"].as_str().unwrap_or_default().to_owned()
+        + punish["summary"].as_str().unwrap_or_default();
+    assert!(text.contains("kick,\nban, softban: Officer") || text.contains("ban, softban: Officer"), "{text}");
+    let create = &doc["components"]["schemas"]["CreatePunishment"]["properties"];
+    assert_eq!(create["kind"]["enum"].as_array().unwrap().len(), 6);
+    assert_eq!(create["reason"]["maxLength"], 500);
+    assert_eq!(create["user_id"]["pattern"], api::openapi::SNOWFLAKE_PATTERN);
+    let run = &doc["components"]["schemas"]["CreateRun"]["properties"];
+    assert_eq!(run["raider_cap"]["minimum"], 1);
+    assert_eq!(run["raider_cap"]["maximum"], 1000);
+}
+
+/// Ids in bodies are canonical, as in paths.
+#[tokio::test]
+async fn body_ids_must_be_canonical() {
+    let app = spawn_app().await;
+    for id in [" 800000000000000001", "+800000000000000001", "0800000000000000001"] {
+        let answer = app
+            .put(
+                &format!("/v1/guilds/{GUILD}/config/channels"),
+                json!({"raid": id}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{id}");
+        assert_eq!(answer.code(), "invalid_snowflake");
+    }
+}

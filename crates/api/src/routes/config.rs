@@ -37,7 +37,7 @@ fn parse_changes<K: Copy>(
             let id = value
                 .as_deref()
                 .map(|v| {
-                    Snowflake::parse(v).map_err(|_| {
+                    crate::params::body_snowflake(text, v).map_err(|_| {
                         ApiError::unprocessable(
                             "invalid_snowflake",
                             format!(

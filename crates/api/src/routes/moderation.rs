@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use crate::auth::{AtLeast, GuildAuth, gate};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
-use crate::params::PathParams;
+use crate::params::{PathParams, body_snowflake};
 use crate::{ApiError, ApiState};
 
 /// The most punishments or notes one list answer holds.
@@ -143,17 +143,6 @@ pub struct CreateNote {
     pub text: String,
 }
 
-pub(crate) fn body_snowflake(field: &str, text: &str) -> Result<Snowflake, ApiError> {
-    Snowflake::parse(text).map_err(|_| {
-        ApiError::unprocessable(
-            "invalid_snowflake",
-            format!(
-                "`{field}` must be a Discord id (a number such as 123456789012345678, as a string), not `{text}`."
-            ),
-        )
-    })
-}
-
 /// The target as the API knows it: no Discord roles, so no level, owner or position; the
 /// apply job checks those on Discord.
 fn api_target(user: Snowflake) -> Target {
@@ -169,8 +158,8 @@ fn api_target(user: Snowflake) -> Target {
 }
 
 /// Gives a punishment; Discord's side (DM, role, kick or ban, log) is queued as jobs.
-/// The key needs the role of the matching command (warn, suspend, mute: Security; kick:
-/// Officer; ban, softban: Moderator).
+/// The key needs the role of the matching command (warn, suspend, mute: Security; kick,
+/// ban, softban: Officer).
 #[utoipa::path(
     post,
     path = "/v1/guilds/{guild_id}/punishments",

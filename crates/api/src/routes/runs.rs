@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AtLeast, GuildAuth, gate};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
-use crate::params::{ApiQuery, PathParams};
+use crate::params::{ApiQuery, PathParams, body_snowflake};
 use crate::{ApiError, ApiState};
 
 /// Page size when `limit` is not given, and the most one page may hold.
@@ -171,17 +171,6 @@ pub struct ListQuery {
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-fn body_snowflake(field: &str, text: &str) -> Result<Snowflake, ApiError> {
-    Snowflake::parse(text).map_err(|_| {
-        ApiError::unprocessable(
-            "invalid_snowflake",
-            format!(
-                "`{field}` must be a Discord id (a number such as 123456789012345678, as a string), not `{text}`."
-            ),
-        )
-    })
 }
 
 /// Starts a run and queues its panel in the raid channel. Organizer level or above.

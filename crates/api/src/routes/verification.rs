@@ -20,8 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AtLeast, GuildAuth, gate};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
-use crate::params::{ApiQuery, PathParams};
-use crate::routes::moderation::body_snowflake;
+use crate::params::{ApiQuery, PathParams, body_snowflake};
 use crate::{ApiError, ApiState};
 
 /// The guild's verification settings.
