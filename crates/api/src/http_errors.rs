@@ -134,10 +134,7 @@ fn json_answer(buf: &[u8]) -> Option<Vec<u8>> {
             "The request could not be read: its request line or a header is malformed \
              (for example a header holding a NUL or another control character).",
         ),
-        b"414 " => (
-            "uri_too_long",
-            "The request's address is too long.",
-        ),
+        b"414 " => ("uri_too_long", "The request's address is too long."),
         b"431 " => (
             "headers_too_large",
             "The request's headers are too large or too many; send fewer or shorter headers.",

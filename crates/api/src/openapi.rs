@@ -174,7 +174,9 @@ fn complete_json(doc: &mut serde_json::Value) {
     let number = json!({"type": "integer", "format": "int64", "minimum": 1});
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
-            let Some(item) = item.as_object_mut() else { continue };
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
             for (_, op) in item.iter_mut() {
                 if !path.starts_with("/v1/guilds/") {
                     continue;
@@ -186,7 +188,9 @@ fn complete_json(doc: &mut serde_json::Value) {
                     let schema = match (param["in"].as_str(), name.as_str()) {
                         (Some("path"), "guild_id" | "user_id") => snowflake.clone(),
                         (Some("path"), "run_id") => number.clone(),
-                        (Some("path"), "id") if path.contains("/notes/") || path.contains("/custom-roles/") => {
+                        (Some("path"), "id")
+                            if path.contains("/notes/") || path.contains("/custom-roles/") =>
+                        {
                             number.clone()
                         }
                         (Some("path"), _) => {
@@ -205,21 +209,47 @@ fn complete_json(doc: &mut serde_json::Value) {
                     param["schema"] = schema;
                 }
                 let has_body = op.get("requestBody").is_some();
-                let Some(responses) = op["responses"].as_object_mut() else { continue };
+                let Some(responses) = op["responses"].as_object_mut() else {
+                    continue;
+                };
                 let mut add = |status: &str, answer: Value| {
                     responses.entry(status.to_owned()).or_insert(answer);
                 };
-                add("400", error("A malformed path id (`invalid_path_parameter`), query or JSON body."));
+                add(
+                    "400",
+                    error("A malformed path id (`invalid_path_parameter`), query or JSON body."),
+                );
                 add("401", error("No key, or not a valid one."));
-                add("403", error("Another guild's key, or one below the level this route needs."));
-                add("429", retry("This key sent too many requests (`rate_limited`)."));
-                add("503", retry("The database is unreachable (`database_unavailable`); nothing was changed."));
+                add(
+                    "403",
+                    error("Another guild's key, or one below the level this route needs."),
+                );
+                add(
+                    "429",
+                    retry("This key sent too many requests (`rate_limited`)."),
+                );
+                add(
+                    "503",
+                    retry(
+                        "The database is unreachable (`database_unavailable`); nothing was changed.",
+                    ),
+                );
                 if has_body {
                     add("413", error("The body is too large (`body_too_large`)."));
-                    add("415", error("The body is not sent as `application/json` (`unsupported_media_type`)."));
+                    add(
+                        "415",
+                        error(
+                            "The body is not sent as `application/json` (`unsupported_media_type`).",
+                        ),
+                    );
                 }
                 if has_body || has_query || has_text_path {
-                    add("422", error("A value the API cannot accept (the message names it), e.g. text holding a NUL character (`invalid_text`)."));
+                    add(
+                        "422",
+                        error(
+                            "A value the API cannot accept (the message names it), e.g. text holding a NUL character (`invalid_text`).",
+                        ),
+                    );
                 }
             }
         }
@@ -231,34 +261,102 @@ fn complete_json(doc: &mut serde_json::Value) {
         return;
     };
     let constraints: &[(&str, &str, Value)] = &[
-        ("CreateRun", "organizer_id", json!({"pattern": SNOWFLAKE_PATTERN})),
-        ("CreateRun", "dungeon", json!({"minLength": 1, "maxLength": 100})),
+        (
+            "CreateRun",
+            "organizer_id",
+            json!({"pattern": SNOWFLAKE_PATTERN}),
+        ),
+        (
+            "CreateRun",
+            "dungeon",
+            json!({"minLength": 1, "maxLength": 100}),
+        ),
         ("CreateRun", "party", json!({"maxLength": 100})),
         ("CreateRun", "location", json!({"maxLength": 100})),
         ("CreateRun", "description", json!({"maxLength": 500})),
-        ("CreateRun", "raider_cap", json!({"minimum": 1, "maximum": 1000})),
-        ("CreateRun", "duration_minutes", json!({"minimum": 1, "maximum": 1440})),
+        (
+            "CreateRun",
+            "raider_cap",
+            json!({"minimum": 1, "maximum": 1000}),
+        ),
+        (
+            "CreateRun",
+            "duration_minutes",
+            json!({"minimum": 1, "maximum": 1440}),
+        ),
         ("JoinRun", "user_id", json!({"pattern": SNOWFLAKE_PATTERN})),
         ("JoinRun", "class", json!({"maxLength": 50})),
-        ("CreatePunishment", "user_id", json!({"pattern": SNOWFLAKE_PATTERN})),
+        (
+            "CreatePunishment",
+            "user_id",
+            json!({"pattern": SNOWFLAKE_PATTERN}),
+        ),
         (
             "CreatePunishment",
             "kind",
             json!({"enum": ["warn", "suspend", "mute", "kick", "ban", "softban"]}),
         ),
-        ("CreatePunishment", "reason", json!({"minLength": 1, "maxLength": 500})),
-        ("CreatePunishment", "duration", json!({"minLength": 1, "maxLength": 50})),
-        ("CreatePunishment", "delete_days", json!({"minimum": 0, "maximum": 7})),
-        ("RemovePunishment", "reason", json!({"minLength": 1, "maxLength": 500})),
-        ("CreateNote", "text", json!({"minLength": 1, "maxLength": 1000})),
-        ("VerifyMember", "user_id", json!({"pattern": SNOWFLAKE_PATTERN})),
-        ("VerifyMember", "ign", json!({"minLength": 1, "maxLength": 10})),
+        (
+            "CreatePunishment",
+            "reason",
+            json!({"minLength": 1, "maxLength": 500}),
+        ),
+        (
+            "CreatePunishment",
+            "duration",
+            json!({"minLength": 1, "maxLength": 50}),
+        ),
+        (
+            "CreatePunishment",
+            "delete_days",
+            json!({"minimum": 0, "maximum": 7}),
+        ),
+        (
+            "RemovePunishment",
+            "reason",
+            json!({"minLength": 1, "maxLength": 500}),
+        ),
+        (
+            "CreateNote",
+            "text",
+            json!({"minLength": 1, "maxLength": 1000}),
+        ),
+        (
+            "VerifyMember",
+            "user_id",
+            json!({"pattern": SNOWFLAKE_PATTERN}),
+        ),
+        (
+            "VerifyMember",
+            "ign",
+            json!({"minLength": 1, "maxLength": 10}),
+        ),
         ("NewAlt", "ign", json!({"minLength": 1, "maxLength": 10})),
-        ("VerificationConfigChange", "panel_message", json!({"maxLength": 1500})),
-        ("VerificationConfigChange", "image_url", json!({"maxLength": 500})),
-        ("VerificationConfigChange", "min_rank", json!({"minimum": 0, "maximum": 100})),
-        ("VerificationConfigChange", "min_alive_fame", json!({"minimum": 0})),
-        ("VerificationConfigChange", "min_characters", json!({"minimum": 0, "maximum": 100})),
+        (
+            "VerificationConfigChange",
+            "panel_message",
+            json!({"maxLength": 1500}),
+        ),
+        (
+            "VerificationConfigChange",
+            "image_url",
+            json!({"maxLength": 500}),
+        ),
+        (
+            "VerificationConfigChange",
+            "min_rank",
+            json!({"minimum": 0, "maximum": 100}),
+        ),
+        (
+            "VerificationConfigChange",
+            "min_alive_fame",
+            json!({"minimum": 0}),
+        ),
+        (
+            "VerificationConfigChange",
+            "min_characters",
+            json!({"minimum": 0, "maximum": 100}),
+        ),
         (
             "VerificationConfigChange",
             "min_account_age_days",
@@ -271,7 +369,11 @@ fn complete_json(doc: &mut serde_json::Value) {
             .and_then(|s| s.pointer_mut(&format!("/properties/{property}")))
             .and_then(Value::as_object_mut)
         else {
-            tracing::warn!(schema, property, "OpenAPI constraint for a field that is gone");
+            tracing::warn!(
+                schema,
+                property,
+                "OpenAPI constraint for a field that is gone"
+            );
             continue;
         };
         for (k, v) in extra.as_object().into_iter().flatten() {
@@ -285,7 +387,9 @@ fn query_schema(path: &str, name: &str) -> Option<serde_json::Value> {
     use serde_json::json;
     let limit = json!({"type": "integer", "minimum": 1, "maximum": crate::routes::runs::MAX_LIMIT});
     Some(match (path.rsplit('/').next().unwrap_or_default(), name) {
-        ("runs", "status") => json!({"type": "string", "enum": ["open", "live", "ended", "cancelled"]}),
+        ("runs", "status") => {
+            json!({"type": "string", "enum": ["open", "live", "ended", "cancelled"]})
+        }
         ("tickets", "status") => json!({"type": "string", "enum": ["open", "closed"]}),
         ("leaderboard", "currency") => json!({"type": "string", "enum": ["raider", "quota"]}),
         ("leaderboard", "category") => json!({"type": "string", "enum": [

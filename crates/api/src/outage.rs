@@ -73,9 +73,7 @@ impl Outage {
                     break;
                 }
                 if !inner.down.send_replace(true) {
-                    tracing::error!(
-                        "the database is unreachable; answering 503 until it is back"
-                    );
+                    tracing::error!("the database is unreachable; answering 503 until it is back");
                 }
                 tokio::time::sleep(PROBE_EVERY).await;
             }

@@ -476,7 +476,11 @@ fn assert_json_error(head: &str, body: &str, code: &str) {
     );
     let json: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(json["error"]["code"], code, "{body}");
-    assert!(json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
 }
 
 /// Errors hyper answers before axum runs (a header it cannot parse, too many or too large
@@ -523,7 +527,11 @@ const BODY_ROUTE_LEVELS: &[(&str, &str, u8)] = &[
     ("put", "/v1/guilds/{guild_id}/config/channels", 8),
     ("post", "/v1/guilds/{guild_id}/runs", 3),
     // A key has no member to join as: only staff above Organizer may add raiders.
-    ("post", "/v1/guilds/{guild_id}/runs/{run_id}/participants", 4),
+    (
+        "post",
+        "/v1/guilds/{guild_id}/runs/{run_id}/participants",
+        4,
+    ),
     ("post", "/v1/guilds/{guild_id}/punishments", 4),
     ("post", "/v1/guilds/{guild_id}/punishments/{id}/remove", 4),
     ("post", "/v1/guilds/{guild_id}/members/{user_id}/notes", 4),
@@ -546,7 +554,10 @@ async fn permission_is_checked_before_the_body_on_every_route() {
             .unwrap();
         keys.push(key.secret);
     }
-    let doc = app.send(app.client.get(app.url("/v1/openapi.json"))).await.body;
+    let doc = app
+        .send(app.client.get(app.url("/v1/openapi.json")))
+        .await
+        .body;
     let mut walked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -558,10 +569,11 @@ async fn permission_is_checked_before_the_body_on_every_route() {
                 .find(|(m, p, _)| m == method && p == path)
                 .map(|(_, _, l)| *l)
                 .unwrap_or_else(|| panic!("{method} {path} takes a body: add its level"));
-            let url = app.url(&path.replace("{guild_id}", GUILD).replace(
-                |c: char| c == '{' || c == '}',
-                "",
-            ));
+            let url = app.url(
+                &path
+                    .replace("{guild_id}", GUILD)
+                    .replace(|c: char| c == '{' || c == '}', ""),
+            );
             let url = ["run_id", "user_id", "id", "ign"]
                 .iter()
                 .fold(url, |u, p| u.replace(p, "1"));
@@ -639,13 +651,22 @@ fn the_openapi_document_states_statuses_and_input_constraints() {
         }
     }
     let punish = &doc["paths"]["/v1/guilds/{guild_id}/punishments"]["post"];
-    let text = punish["description"].as_str().unwrap_or_default().to_owned()
+    let text = punish["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
         + punish["summary"].as_str().unwrap_or_default();
-    assert!(text.contains("kick,\nban, softban: Officer") || text.contains("ban, softban: Officer"), "{text}");
+    assert!(
+        text.contains("kick,\nban, softban: Officer") || text.contains("ban, softban: Officer"),
+        "{text}"
+    );
     let create = &doc["components"]["schemas"]["CreatePunishment"]["properties"];
     assert_eq!(create["kind"]["enum"].as_array().unwrap().len(), 6);
     assert_eq!(create["reason"]["maxLength"], 500);
-    assert_eq!(create["user_id"]["pattern"], api::openapi::SNOWFLAKE_PATTERN);
+    assert_eq!(
+        create["user_id"]["pattern"],
+        api::openapi::SNOWFLAKE_PATTERN
+    );
     let run = &doc["components"]["schemas"]["CreateRun"]["properties"];
     assert_eq!(run["raider_cap"]["minimum"], 1);
     assert_eq!(run["raider_cap"]["maximum"], 1000);
@@ -655,7 +676,11 @@ fn the_openapi_document_states_statuses_and_input_constraints() {
 #[tokio::test]
 async fn body_ids_must_be_canonical() {
     let app = spawn_app().await;
-    for id in [" 800000000000000001", "+800000000000000001", "0800000000000000001"] {
+    for id in [
+        " 800000000000000001",
+        "+800000000000000001",
+        "0800000000000000001",
+    ] {
         let answer = app
             .put(
                 &format!("/v1/guilds/{GUILD}/config/channels"),

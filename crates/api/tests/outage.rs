@@ -105,7 +105,12 @@ async fn a_database_outage_is_a_quick_503_and_recovery_is_prompt() {
     let started = Instant::now();
     let first = app.get(&roles).await;
     let first_503 = started.elapsed();
-    assert_eq!(first.status, StatusCode::SERVICE_UNAVAILABLE, "{}", first.text);
+    assert_eq!(
+        first.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        first.text
+    );
     assert_eq!(first.code(), "database_unavailable");
     assert!(first.headers.contains_key("retry-after"));
     assert!(
@@ -123,10 +128,17 @@ async fn a_database_outage_is_a_quick_503_and_recovery_is_prompt() {
         slowest = slowest.max(t.elapsed());
         assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(answer.code(), "database_unavailable");
-        let retry: u64 = answer.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        let retry: u64 = answer.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=5).contains(&retry));
     }
-    assert!(slowest < Duration::from_secs(1), "a 503 while down took {slowest:?}");
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a 503 while down took {slowest:?}"
+    );
 
     tokio::time::sleep(Duration::from_millis(500)).await;
     proxy.restore();

@@ -112,7 +112,10 @@ async fn drain_outbox(w: &World) {
         .await
         .unwrap();
         quiet = if busy == 0 { quiet + 1 } else { 0 };
-        assert!(started.elapsed() < Duration::from_secs(60), "the outbox never drained");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the outbox never drained"
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
@@ -128,7 +131,10 @@ async fn a_run_survives_the_bot_being_killed_at_seeded_points() {
         kills += report.kills;
         duplicates += report.duplicate_posts;
     }
-    println!("chaos: {} seeds, {kills} kills, {duplicates} messages posted twice", seeds().len());
+    println!(
+        "chaos: {} seeds, {kills} kills, {duplicates} messages posted twice",
+        seeds().len()
+    );
 }
 
 /// Known gap (issue 16): a job killed after Discord accepted its message but before the
@@ -181,7 +187,12 @@ async fn chaos_run(seed: u64) -> Report {
             ],
         )
         .await;
-    assert_eq!(res.kind, ResponseKind::Reply, "seed {seed}: {:?}", res.content);
+    assert_eq!(
+        res.kind,
+        ResponseKind::Reply,
+        "seed {seed}: {:?}",
+        res.content
+    );
     let organizer_panel: MessageId = res.message.clone().expect("organizer panel").id;
     maybe_crash!();
 
@@ -270,7 +281,10 @@ async fn chaos_run(seed: u64) -> Report {
     let mut duplicate_posts = panels.len() - 1;
     for what in ["created", "started", "ended"] {
         let n = titles.iter().filter(|t| t.ends_with(what)).count();
-        assert!(n >= 1, "seed {seed}: no raid_log `{what}` entry in {titles:?}");
+        assert!(
+            n >= 1,
+            "seed {seed}: no raid_log `{what}` entry in {titles:?}"
+        );
         duplicate_posts += n - 1;
     }
     println!("chaos seed {seed}: {kills} kills, {duplicate_posts} messages posted twice");

@@ -57,7 +57,8 @@ pub fn may_change_some_roster(actor: &Actor) -> Result<()> {
         Ok(())
     } else {
         Err(ServiceError::Forbidden(
-            "Only the raider themself, or this run's organizer or higher staff, can do this.".into(),
+            "Only the raider themself, or this run's organizer or higher staff, can do this."
+                .into(),
         ))
     }
 }
