@@ -569,11 +569,7 @@ async fn permission_is_checked_before_the_body_on_every_route() {
                 .find(|(m, p, _)| m == method && p == path)
                 .map(|(_, _, l)| *l)
                 .unwrap_or_else(|| panic!("{method} {path} takes a body: add its level"));
-            let url = app.url(
-                &path
-                    .replace("{guild_id}", GUILD)
-                    .replace(|c: char| c == '{' || c == '}', ""),
-            );
+            let url = app.url(&path.replace("{guild_id}", GUILD).replace(['{', '}'], ""));
             let url = ["run_id", "user_id", "id", "ign"]
                 .iter()
                 .fold(url, |u, p| u.replace(p, "1"));
