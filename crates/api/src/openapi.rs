@@ -260,20 +260,16 @@ fn complete_json(doc: &mut serde_json::Value) {
     else {
         return;
     };
+    // No `maxLength` on free text: the API trims before it counts (a 1000-character note
+    // with a newline in front is accepted), which JSON Schema cannot say; the limits are
+    // in the fields' descriptions and over-long text is a 422 naming the field.
     let constraints: &[(&str, &str, Value)] = &[
         (
             "CreateRun",
             "organizer_id",
             json!({"pattern": SNOWFLAKE_PATTERN}),
         ),
-        (
-            "CreateRun",
-            "dungeon",
-            json!({"minLength": 1, "maxLength": 100}),
-        ),
-        ("CreateRun", "party", json!({"maxLength": 100})),
-        ("CreateRun", "location", json!({"maxLength": 100})),
-        ("CreateRun", "description", json!({"maxLength": 500})),
+        ("CreateRun", "dungeon", json!({"minLength": 1})),
         (
             "CreateRun",
             "raider_cap",
@@ -285,7 +281,6 @@ fn complete_json(doc: &mut serde_json::Value) {
             json!({"minimum": 1, "maximum": 1440}),
         ),
         ("JoinRun", "user_id", json!({"pattern": SNOWFLAKE_PATTERN})),
-        ("JoinRun", "class", json!({"maxLength": 50})),
         (
             "CreatePunishment",
             "user_id",
@@ -296,52 +291,22 @@ fn complete_json(doc: &mut serde_json::Value) {
             "kind",
             json!({"enum": ["warn", "suspend", "mute", "kick", "ban", "softban"]}),
         ),
-        (
-            "CreatePunishment",
-            "reason",
-            json!({"minLength": 1, "maxLength": 500}),
-        ),
-        (
-            "CreatePunishment",
-            "duration",
-            json!({"minLength": 1, "maxLength": 50}),
-        ),
+        ("CreatePunishment", "reason", json!({"minLength": 1})),
+        ("CreatePunishment", "duration", json!({"minLength": 1})),
         (
             "CreatePunishment",
             "delete_days",
             json!({"minimum": 0, "maximum": 7}),
         ),
-        (
-            "RemovePunishment",
-            "reason",
-            json!({"minLength": 1, "maxLength": 500}),
-        ),
-        (
-            "CreateNote",
-            "text",
-            json!({"minLength": 1, "maxLength": 1000}),
-        ),
+        ("RemovePunishment", "reason", json!({"minLength": 1})),
+        ("CreateNote", "text", json!({"minLength": 1})),
         (
             "VerifyMember",
             "user_id",
             json!({"pattern": SNOWFLAKE_PATTERN}),
         ),
-        (
-            "VerifyMember",
-            "ign",
-            json!({"minLength": 1, "maxLength": 10}),
-        ),
-        ("NewAlt", "ign", json!({"minLength": 1, "maxLength": 10})),
-        (
-            "VerificationConfigChange",
-            "panel_message",
-            json!({"maxLength": 1500}),
-        ),
-        (
-            "VerificationConfigChange",
-            "image_url",
-            json!({"maxLength": 500}),
-        ),
+        ("VerifyMember", "ign", json!({"minLength": 1})),
+        ("NewAlt", "ign", json!({"minLength": 1})),
         (
             "VerificationConfigChange",
             "min_rank",
@@ -397,7 +362,6 @@ fn query_schema(path: &str, name: &str) -> Option<serde_json::Value> {
         ]}),
         ("leaderboard", "period") => json!({"type": "string", "enum": ["current", "last", "all"]}),
         (_, "limit") => limit,
-        (_, "reason") => json!({"type": "string", "maxLength": 500}),
         _ => return None,
     })
 }

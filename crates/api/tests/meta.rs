@@ -658,7 +658,7 @@ fn the_openapi_document_states_statuses_and_input_constraints() {
     );
     let create = &doc["components"]["schemas"]["CreatePunishment"]["properties"];
     assert_eq!(create["kind"]["enum"].as_array().unwrap().len(), 6);
-    assert_eq!(create["reason"]["maxLength"], 500);
+    assert_eq!(create["reason"]["minLength"], 1);
     assert_eq!(
         create["user_id"]["pattern"],
         api::openapi::SNOWFLAKE_PATTERN
