@@ -732,6 +732,8 @@ pub struct State {
     pub ratelimit: crate::ratelimit::RateLimits,
     /// Files stored with their bytes (served under `/attachments/{id}/{filename}`).
     pub uploads: HashMap<u64, (Attachment, Vec<u8>)>,
+    /// Messages created with `enforce_nonce`: (channel, nonce) → the message and when.
+    pub nonces: HashMap<(ChannelId, String), (MessageId, std::time::Instant)>,
 }
 
 impl State {
