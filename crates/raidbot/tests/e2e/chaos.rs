@@ -140,8 +140,8 @@ async fn a_run_survives_the_bot_being_killed_at_seeded_points() {
 /// Known gap (issue 16): a job killed after Discord accepted its message but before the
 /// job was marked done is delivered again when its lease runs out, so that message is
 /// posted twice (about one seed in four, with a raid_log entry). Discord's `enforce_nonce` would
-/// make the retry a no-op; twilight-http 0.18 does not expose it and the simulator does not
-/// implement it yet. Run with `--ignored` to see it.
+/// make the retry a no-op; the simulator honours it, but twilight-http 0.18 cannot send it
+/// and the bot does not yet. Run with `--ignored` to see it.
 #[tokio::test]
 #[ignore = "known gap: a message posted by a job killed before it was marked done is posted again"]
 async fn no_message_is_posted_twice_when_the_bot_is_killed() {
