@@ -677,6 +677,7 @@ mod tests {
             ended_at: None,
             cancelled_at: None,
             closed_by: None,
+            closed_by_label: None,
             close_reason: None,
             raider_cap: None,
             run_role_id: None,

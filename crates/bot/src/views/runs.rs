@@ -944,6 +944,7 @@ mod tests {
             ended_at: (status == RunStatus::Ended).then_some(now),
             cancelled_at: None,
             closed_by: None,
+            closed_by_label: None,
             close_reason: (status == RunStatus::Ended).then(|| "auto".to_owned()),
             raider_cap: Some(1000),
             run_role_id: None,

@@ -346,7 +346,30 @@ pub async fn transition(
             } else {
                 "staff"
             };
-            store_runs::mark_closed(&mut tx, guild, run_id, next, actor.user_id, reason).await?;
+            store_runs::mark_closed(
+                &mut tx,
+                guild,
+                run_id,
+                next,
+                actor.user_id,
+                Some(&actor.label),
+                reason,
+            )
+            .await?;
+            // Like every other staff action: who did it, member or API key, is on record.
+            store::logs::record_audit(
+                &mut tx,
+                guild,
+                &actor.audit(),
+                if next == RunStatus::Ended {
+                    "run_end"
+                } else {
+                    "run_cancel"
+                },
+                serde_json::json!({"run_id": run_id, "status": run.status.as_str()}),
+                serde_json::json!({"run_id": run_id, "status": next.as_str(), "close_reason": reason}),
+            )
+            .await?;
             tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
             crate::quota::on_run_ended(&mut tx, &run).await?;
             tasks::log(
@@ -394,7 +417,7 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
     } else {
         RunStatus::Cancelled
     };
-    let closed = store_runs::mark_closed(&mut tx, guild, run_id, next, None, "auto").await?;
+    let closed = store_runs::mark_closed(&mut tx, guild, run_id, next, None, None, "auto").await?;
     tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
     crate::quota::on_run_ended(&mut tx, &run).await?;
     tasks::log(
