@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use store::PgPool;
+use service::PgPool;
 use tokio::sync::watch;
 
 use crate::ApiError;
@@ -66,7 +66,7 @@ impl Outage {
         let inner = Arc::clone(&self.0);
         tokio::spawn(async move {
             loop {
-                if store::db::probe(&inner.pool, PROBE_TIMEOUT).await {
+                if service::health::database_answers(&inner.pool, PROBE_TIMEOUT).await {
                     if inner.down.send_replace(false) {
                         tracing::warn!("the database is reachable again; serving requests");
                     }

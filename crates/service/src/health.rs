@@ -9,3 +9,9 @@ use store::{PgPool, StoreError};
 pub async fn database_latency(pool: &PgPool) -> Result<Duration, StoreError> {
     store::db::ping(pool).await
 }
+
+/// Whether the database answers a fresh connection within `timeout` (the API's outage
+/// detector's probe; a pooled connection may wait its whole acquire timeout instead).
+pub async fn database_answers(pool: &PgPool, timeout: Duration) -> bool {
+    store::db::probe(pool, timeout).await
+}
