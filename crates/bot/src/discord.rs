@@ -106,3 +106,102 @@ pub fn classify(e: &twilight_http::Error) -> Failure {
         _ => Failure::Transient(e.to_string()),
     }
 }
+
+tokio::task_local! {
+    /// The job being done, so that the messages it posts carry nonces that stay the same
+    /// when the job runs again.
+    static JOB_POSTS: JobPosts;
+}
+
+struct JobPosts {
+    job_id: i64,
+    /// What the job is working on now, when it works through a list (see [`job_item`]).
+    item: std::sync::Mutex<Option<String>>,
+    /// How many times this attempt posted each (item, channel, body).
+    seen: std::sync::Mutex<std::collections::HashMap<u64, u32>>,
+}
+
+/// Runs one attempt of job `job_id`, so that [`create_message_once`] can tell its posts
+/// apart from a retry's.
+pub(crate) async fn in_job<F: std::future::Future>(job_id: i64, attempt: F) -> F::Output {
+    let posts = JobPosts {
+        job_id,
+        item: std::sync::Mutex::new(None),
+        seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+    };
+    JOB_POSTS.scope(posts, attempt).await
+}
+
+/// Names the item of a list a job is working on (e.g. the modmail message it relays): two
+/// items with the same text are two posts, even when a retry skips the ones already done.
+pub(crate) fn job_item(key: impl std::fmt::Display) {
+    let _ = JOB_POSTS.try_with(|j| {
+        *j.item.lock().unwrap_or_else(|e| e.into_inner()) = Some(key.to_string());
+    });
+}
+
+fn hash_of(parts: &[&[u8]]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: the same parts give the same value in every process.
+    let mut h = std::hash::DefaultHasher::new();
+    for p in parts {
+        p.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Sends a message create built with twilight's builder. Inside a job it carries a nonce
+/// with `enforce_nonce`: when a job runs again after Discord accepted its message but before
+/// the job was marked done (the process was killed, the answer was lost), Discord answers
+/// with the message it already has instead of posting it twice. The nonce is made of the
+/// job, its current item, the channel, the body and how many times this attempt posted
+/// that same body, so a retry finds the first attempt's posts and distinct posts stay
+/// distinct. twilight has no `enforce_nonce`, so the JSON body is completed here; a
+/// message with files goes as it is.
+pub(crate) async fn create_message_once(
+    http: &Client,
+    channel: twilight_model::id::Id<twilight_model::id::marker::ChannelMarker>,
+    message: twilight_http::request::channel::message::CreateMessage<'_>,
+) -> Result<twilight_http::Response<twilight_model::channel::Message>, twilight_http::Error> {
+    use twilight_http::request::TryIntoRequest;
+    if JOB_POSTS.try_with(|_| ()).is_err() {
+        return message.await;
+    }
+    let request = message.try_into_request()?;
+    let body = request
+        .body()
+        .filter(|_| request.form().is_none())
+        .filter(|b| b.first() == Some(&b'{'));
+    let nonce = body.and_then(|body| {
+        JOB_POSTS
+            .try_with(|j| {
+                let item = j.item.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                let base = hash_of(&[
+                    &j.job_id.to_le_bytes(),
+                    item.as_deref().unwrap_or("").as_bytes(),
+                    &channel.get().to_le_bytes(),
+                    body,
+                ]);
+                let mut seen = j.seen.lock().unwrap_or_else(|e| e.into_inner());
+                let n = seen.entry(base).or_insert(0);
+                let nonce = hash_of(&[&base.to_le_bytes(), &n.to_le_bytes()]);
+                *n += 1;
+                format!("{nonce:016x}")
+            })
+            .ok()
+    });
+    let fields = body.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
+    let (Some(nonce), Some(mut fields)) = (nonce, fields) else {
+        return http.request(request).await;
+    };
+    fields["nonce"] = serde_json::Value::String(nonce);
+    fields["enforce_nonce"] = serde_json::Value::Bool(true);
+    let request = twilight_http::request::Request::builder(
+        &twilight_http::routing::Route::CreateMessage {
+            channel_id: channel.get(),
+        },
+    )
+    .json(&fields)
+    .build()?;
+    http.request(request).await
+}

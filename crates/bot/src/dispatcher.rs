@@ -114,7 +114,8 @@ async fn execute_inner(ctx: &Ctx, job: Job) {
             return;
         }
     };
-    let outcome = job_handlers::perform(ctx, job.guild_id, &task).await;
+    let outcome =
+        crate::discord::in_job(job.job_id, job_handlers::perform(ctx, job.guild_id, &task)).await;
     metrics::counter!("raidbot_jobs_total", "kind" => job.kind.clone(),
         "outcome" => if outcome.is_ok() { "ok" } else { "error" })
     .increment(1);

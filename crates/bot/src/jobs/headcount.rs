@@ -19,14 +19,17 @@ pub async fn post_panel(ctx: &Ctx, guild: Snowflake, id: i64) -> Result<(), JobE
     };
     let embeds = [views::headcount::panel_embed(&detail)];
     let components = views::headcount::panel_components(h);
-    let message = ctx
-        .http
-        .create_message(channel_id(channel))
-        .embeds(&embeds)
-        .components(&components)
-        .await?
-        .model()
-        .await?;
+    let message = crate::discord::create_message_once(
+        &ctx.http,
+        channel_id(channel),
+        ctx.http
+            .create_message(channel_id(channel))
+            .embeds(&embeds)
+            .components(&components),
+    )
+    .await?
+    .model()
+    .await?;
     let message_id = Snowflake::new(message.id.get())
         .map_err(|e| JobError::Discord(Failure::Transient(e.to_string())))?;
     service::headcounts::panel_posted(&ctx.pool, guild, id, channel, message_id).await?;
@@ -71,9 +74,13 @@ pub async fn announce_run(ctx: &Ctx, guild: Snowflake, id: i64) -> Result<(), Jo
     let link = format!("https://discord.com/channels/{guild}/{channel}/{message}");
     let notify = views::headcount::to_notify(&detail, &run.dungeon_code);
     let content = views::headcount::run_announcement(&detail, &run, &link, &notify);
-    ctx.http
-        .create_message(channel_id(channel))
-        .content(&content)
-        .await?;
+    crate::discord::create_message_once(
+        &ctx.http,
+        channel_id(channel),
+        ctx.http
+            .create_message(channel_id(channel))
+            .content(&content),
+    )
+    .await?;
     Ok(())
 }

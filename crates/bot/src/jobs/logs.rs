@@ -113,9 +113,13 @@ pub async fn post(
             ..
         } => views::quota::period_log_entry(role_id, *end, *met, *members),
     };
-    ctx.http
-        .create_message(channel_id(channel))
-        .embeds(&[embed])
-        .await?;
+    crate::discord::create_message_once(
+        &ctx.http,
+        channel_id(channel),
+        ctx.http
+            .create_message(channel_id(channel))
+            .embeds(&[embed]),
+    )
+    .await?;
     Ok(())
 }

@@ -34,7 +34,13 @@ async fn send_dm(ctx: &Ctx, guild: Snowflake, p: &Punishment) -> Result<DmStatus
         Ok(r) => r.model().await?,
         Err(e) => return dm_failure(e),
     };
-    match ctx.http.create_message(channel.id).embeds(&[embed]).await {
+    match crate::discord::create_message_once(
+        &ctx.http,
+        channel.id,
+        ctx.http.create_message(channel.id).embeds(&[embed]),
+    )
+    .await
+    {
         Ok(_) => Ok(DmStatus::Sent),
         Err(e) => dm_failure(e),
     }

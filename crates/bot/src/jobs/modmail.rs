@@ -54,6 +54,7 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
     }
     let guild_label = guild_name(ctx, guild).await;
     for m in messages.iter().filter(|m| m.relayed_at.is_none()) {
+        crate::discord::job_item(m.message_id);
         let mut error: Option<String> = None;
         if m.direction == "staff" {
             error = dm(
@@ -71,7 +72,13 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
                 }
                 (Some(th), None) => {
                     let echo = views::modmail::staff_echo(m, error.as_deref());
-                    if let Err(e) = ctx.http.create_message(th).content(&echo).await {
+                    if let Err(e) = crate::discord::create_message_once(
+                        &ctx.http,
+                        th,
+                        ctx.http.create_message(th).content(&echo),
+                    )
+                    .await
+                    {
                         if !unknown_channel(&e) {
                             return Err(e.into());
                         }
@@ -82,7 +89,13 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
             }
         } else if let Some(th) = thread {
             let text = views::modmail::member_message(m);
-            if let Err(e) = ctx.http.create_message(th).content(&text).await {
+            if let Err(e) = crate::discord::create_message_once(
+                &ctx.http,
+                th,
+                ctx.http.create_message(th).content(&text),
+            )
+            .await
+            {
                 if !unknown_channel(&e) {
                     return Err(e.into());
                 }
@@ -100,7 +113,13 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
         let _ = dm(ctx, t.user_id, &views::modmail::closed_dm(&guild_label, &t)).await?;
         if let Some(th) = thread {
             let summary = views::modmail::closed_summary(&t, messages.len());
-            match ctx.http.create_message(th).content(&summary).await {
+            match crate::discord::create_message_once(
+                &ctx.http,
+                th,
+                ctx.http.create_message(th).content(&summary),
+            )
+            .await
+            {
                 Ok(_) => {
                     if let Err(e) = ctx.http.update_thread(th).locked(true).archived(true).await
                         && !unknown_channel(&e)
@@ -136,14 +155,17 @@ async fn confirm_in_thread(
                 .await
                 .map(|_| ())
         }
-        Some(e) => ctx
-            .http
-            .create_message(thread)
-            .content(&views::modmail::thread_reply_undelivered(e))
-            .reply(message)
-            .fail_if_not_exists(false)
-            .await
-            .map(|_| ()),
+        Some(e) => crate::discord::create_message_once(
+            &ctx.http,
+            thread,
+            ctx.http
+                .create_message(thread)
+                .content(&views::modmail::thread_reply_undelivered(e))
+                .reply(message)
+                .fail_if_not_exists(false),
+        )
+        .await
+        .map(|_| ()),
     };
     match result {
         Ok(()) => Ok(true),
@@ -159,7 +181,13 @@ async fn dm(ctx: &Ctx, user: Snowflake, text: &str) -> Result<Option<String>, Jo
         Ok(r) => r.model().await?,
         Err(e) => return refusal(e),
     };
-    match ctx.http.create_message(channel.id).content(text).await {
+    match crate::discord::create_message_once(
+        &ctx.http,
+        channel.id,
+        ctx.http.create_message(channel.id).content(text),
+    )
+    .await
+    {
         Ok(_) => Ok(None),
         Err(e) => refusal(e),
     }

@@ -37,12 +37,15 @@ pub async fn post(ctx: &Ctx, guild: Snowflake, party_id: i64) -> Result<(), JobE
         None => {
             let embeds = [views::party::post_embed(&p)];
             let components = views::party::post_components(&p);
-            let sent = ctx
-                .http
-                .create_message(channel_id(p.channel_id))
-                .embeds(&embeds)
-                .components(&components)
-                .await;
+            let sent = crate::discord::create_message_once(
+                &ctx.http,
+                channel_id(p.channel_id),
+                ctx.http
+                    .create_message(channel_id(p.channel_id))
+                    .embeds(&embeds)
+                    .components(&components),
+            )
+            .await;
             let message = match sent {
                 Ok(r) => r.model().await?,
                 Err(e) => {

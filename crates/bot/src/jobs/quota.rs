@@ -64,13 +64,14 @@ async fn draw(
         let id = match edited {
             Some(id) => id,
             None => {
-                let message = ctx
-                    .http
-                    .create_message(channel_id(channel))
-                    .embeds(embeds)
-                    .await?
-                    .model()
-                    .await?;
+                let message = crate::discord::create_message_once(
+                    &ctx.http,
+                    channel_id(channel),
+                    ctx.http.create_message(channel_id(channel)).embeds(embeds),
+                )
+                .await?
+                .model()
+                .await?;
                 let id = snowflake(message.id.get())?;
                 // Remember each post at once, so a retry edits instead of posting twice.
                 let mut so_far = kept.clone();

@@ -14,10 +14,14 @@ pub async fn post_panel(ctx: &Ctx, guild: Snowflake, channel: Snowflake) -> Resu
     }
     let embeds = [views::role_pings::panel_embed(&mappings)];
     let components = views::role_pings::panel_components(&mappings);
-    ctx.http
-        .create_message(channel_id(channel))
-        .embeds(&embeds)
-        .components(&components)
-        .await?;
+    crate::discord::create_message_once(
+        &ctx.http,
+        channel_id(channel),
+        ctx.http
+            .create_message(channel_id(channel))
+            .embeds(&embeds)
+            .components(&components),
+    )
+    .await?;
     Ok(())
 }

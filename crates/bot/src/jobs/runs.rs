@@ -50,14 +50,17 @@ pub async fn post_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), 
     if message_id.is_none() {
         let embeds = [views::runs::panel_embed(&detail)];
         let components = views::runs::panel_components(run);
-        let message = ctx
-            .http
-            .create_message(channel_id(channel))
-            .embeds(&embeds)
-            .components(&components)
-            .await?
-            .model()
-            .await?;
+        let message = crate::discord::create_message_once(
+            &ctx.http,
+            channel_id(channel),
+            ctx.http
+                .create_message(channel_id(channel))
+                .embeds(&embeds)
+                .components(&components),
+        )
+        .await?
+        .model()
+        .await?;
         let id = snowflake(message.id.get())?;
         service::runs::panel_posted(&ctx.pool, guild, run_id, channel, id).await?;
         message_id = Some(id);
@@ -80,13 +83,16 @@ pub async fn post_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), 
             dungeon_role.map(Snowflake::get),
             &link,
         );
-        let ping = ctx
-            .http
-            .create_message(channel_id(channel))
-            .content(&content)
-            .await?
-            .model()
-            .await?;
+        let ping = crate::discord::create_message_once(
+            &ctx.http,
+            channel_id(channel),
+            ctx.http
+                .create_message(channel_id(channel))
+                .content(&content),
+        )
+        .await?
+        .model()
+        .await?;
         delivery::ping_posted(&ctx.pool, guild, run_id, snowflake(ping.id.get())?).await?;
     }
     Ok(())
@@ -294,7 +300,12 @@ pub async fn notify(
         .await?
         .model()
         .await?;
-    ctx.http.create_message(channel.id).content(&text).await?;
+    crate::discord::create_message_once(
+        &ctx.http,
+        channel.id,
+        ctx.http.create_message(channel.id).content(&text),
+    )
+    .await?;
     Ok(())
 }
 
@@ -324,13 +335,16 @@ pub async fn announce(
         Announcement::O3Stage => views::runs::o3_ping(run, role),
         Announcement::RealmScore => views::runs::realm_score_ping(run, role),
     };
-    let posted = ctx
-        .http
-        .create_message(channel_id(channel))
-        .content(&content)
-        .await?
-        .model()
-        .await?;
+    let posted = crate::discord::create_message_once(
+        &ctx.http,
+        channel_id(channel),
+        ctx.http
+            .create_message(channel_id(channel))
+            .content(&content),
+    )
+    .await?
+    .model()
+    .await?;
     if *announcement == Announcement::O3Stage {
         // Each stage replaces the previous stage's ping.
         if let Some(previous) = run.o3_ping_message_id {

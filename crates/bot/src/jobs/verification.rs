@@ -45,11 +45,15 @@ pub async fn dm(
         .await?
         .model()
         .await?;
-    ctx.http
-        .create_message(channel.id)
-        .content(&text)
-        .components(&components)
-        .await?;
+    crate::discord::create_message_once(
+        &ctx.http,
+        channel.id,
+        ctx.http
+            .create_message(channel.id)
+            .content(&text)
+            .components(&components),
+    )
+    .await?;
     Ok(())
 }
 
@@ -136,14 +140,17 @@ pub async fn post_review(ctx: &Ctx, guild: Snowflake, review_id: i64) -> Result<
         None => None,
     };
     let (embed, components) = views::verification::review_card(&r, role_name.as_deref());
-    let m = ctx
-        .http
-        .create_message(channel_id(channel))
-        .embeds(&[embed])
-        .components(&components)
-        .await?
-        .model()
-        .await?;
+    let m = crate::discord::create_message_once(
+        &ctx.http,
+        channel_id(channel),
+        ctx.http
+            .create_message(channel_id(channel))
+            .embeds(&[embed])
+            .components(&components),
+    )
+    .await?
+    .model()
+    .await?;
     service::verification::review_posted(&ctx.pool, guild, review_id, snowflake(m.id.get())?)
         .await?;
     Ok(())
@@ -186,14 +193,17 @@ pub async fn post_panel(
             &service::verification::config(&ctx.pool, guild).await?,
         ),
     };
-    let m = ctx
-        .http
-        .create_message(channel_id(channel))
-        .embeds(&[embed])
-        .components(&components)
-        .await?
-        .model()
-        .await?;
+    let m = crate::discord::create_message_once(
+        &ctx.http,
+        channel_id(channel),
+        ctx.http
+            .create_message(channel_id(channel))
+            .embeds(&[embed])
+            .components(&components),
+    )
+    .await?
+    .model()
+    .await?;
     if let Some(id) = custom_role_id {
         service::verification::custom_role_panel_posted(
             &ctx.pool,

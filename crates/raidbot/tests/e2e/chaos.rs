@@ -122,7 +122,7 @@ async fn drain_outbox(w: &World) {
 
 /// What CI holds to: state exactly once, every acknowledged action stored, the panel
 /// showing the database's state, no job given up, every log entry posted. Messages posted
-/// twice are counted and printed: see the ignored test below.
+/// twice are counted and printed; the test below holds them to zero.
 #[tokio::test]
 async fn a_run_survives_the_bot_being_killed_at_seeded_points() {
     let (mut kills, mut duplicates) = (0, 0);
@@ -137,13 +137,11 @@ async fn a_run_survives_the_bot_being_killed_at_seeded_points() {
     );
 }
 
-/// Known gap (issue 16): a job killed after Discord accepted its message but before the
-/// job was marked done is delivered again when its lease runs out, so that message is
-/// posted twice (about one seed in four, with a raid_log entry). Discord's `enforce_nonce` would
-/// make the retry a no-op; the simulator honours it, but twilight-http 0.18 cannot send it
-/// and the bot does not yet. Run with `--ignored` to see it.
+/// A job killed after Discord accepted its message but before the job was marked done is
+/// delivered again when its lease runs out; the message carries a nonce derived from the
+/// job with `enforce_nonce`, so Discord answers the retry with the message it already
+/// has. Without it, seed 6 posts a raid_log entry twice.
 #[tokio::test]
-#[ignore = "known gap: a message posted by a job killed before it was marked done is posted again"]
 async fn no_message_is_posted_twice_when_the_bot_is_killed() {
     for seed in 1..=10 {
         let report = chaos_run(seed).await;
