@@ -46,7 +46,7 @@ pub fn router(state: ApiState) -> axum::Router {
 
 /// [`router`] with a chosen per-key rate limit, or none.
 pub fn router_with(state: ApiState, rate_limit: Option<RateLimit>) -> axum::Router {
-    let app = openapi::app();
+    let app = openapi::app().layer(axum::Extension(routes::health::Monitor::default()));
     let app = match rate_limit {
         Some(limit) => app.layer(axum::middleware::from_fn_with_state(
             rate_limit::Limiter::new(limit, state.service_key.as_deref()),
