@@ -25,7 +25,7 @@ const JOIN: Budget = Budget {
 /// One coalesced panel refresh (any number of joins within the coalescing window): the
 /// spacing check, the panel's read model, and the job's completion.
 const PANEL_REFRESH: Budget = Budget {
-    statements: 6,
+    statements: 5,
     transactions: 1,
     discord_calls: 1,
 };
@@ -34,7 +34,7 @@ const PANEL_REFRESH: Budget = Budget {
 /// jobs, the answer's read of the run and the command log. Its Discord side effects
 /// (panel, roles, logs) are jobs of their own.
 const END_WITH_AWARD: Budget = Budget {
-    statements: 23,
+    statements: 22,
     transactions: 1,
     discord_calls: 1,
 };
