@@ -504,10 +504,7 @@ async fn a_rest_join_stays_within_its_database_budget() {
         )
     };
     // The first request reads the key; later ones find it in memory.
-    assert_eq!(
-        join("600000000000000001").await.status,
-        StatusCode::CREATED
-    );
+    assert_eq!(join("600000000000000001").await.status, StatusCode::CREATED);
 
     let before = queries::thread_total();
     let joined = join("600000000000000002").await;

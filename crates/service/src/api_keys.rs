@@ -67,13 +67,15 @@ const KEY_CACHE_MAX: usize = 10_000;
 
 /// Active keys by hash, with when they were read. Only active keys are kept, so an unknown
 /// or revoked key is always looked up (wrong keys are throttled before they get here).
-static KEY_CACHE: LazyLock<Mutex<HashMap<Vec<u8>, (Instant, ApiKey)>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+static KEY_CACHE: LazyLock<Mutex<KeyCache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Key hash -> (when it was read, the key).
+type KeyCache = HashMap<Vec<u8>, (Instant, ApiKey)>;
 
 /// Counts revokes, so a lookup racing one does not cache what it read.
 static REVOKES: AtomicU64 = AtomicU64::new(0);
 
-fn key_cache() -> std::sync::MutexGuard<'static, HashMap<Vec<u8>, (Instant, ApiKey)>> {
+fn key_cache() -> std::sync::MutexGuard<'static, KeyCache> {
     KEY_CACHE.lock().unwrap_or_else(|e| e.into_inner())
 }
 

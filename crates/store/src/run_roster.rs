@@ -161,13 +161,13 @@ pub async fn set_state(
     class: Option<&str>,
 ) -> Result<()> {
     sqlx::query(set_state_sql!())
-    .bind(guild.db())
-    .bind(run_id)
-    .bind(user.db())
-    .bind(state.as_str())
-    .bind(class)
-    .execute(conn)
-    .await?;
+        .bind(guild.db())
+        .bind(run_id)
+        .bind(user.db())
+        .bind(state.as_str())
+        .bind(class)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -177,7 +177,10 @@ async fn a_join_click_its_panel_refresh_and_an_award_stay_within_budget() {
         .iter()
         .filter(|c| c.route == "PATCH /channels/{channel_id}/messages/{message_id}")
         .count();
-    assert!(edits <= 2, "two joins in a row edited the panel {edits} times");
+    assert!(
+        edits <= 2,
+        "two joins in a row edited the panel {edits} times"
+    );
 
     // The organizer starts and ends the run: three raiders and the organizer get points.
     let org_msg = org.message.clone().unwrap();
