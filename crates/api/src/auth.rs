@@ -6,13 +6,15 @@
 //! only on its own guild (another guild's path is a 403), and stops working the moment it
 //! is revoked (401). Request bodies never carry roles.
 
+use std::marker::PhantomData;
+
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use domain::Snowflake;
-use domain::roles::Level;
+use domain::roles::{Level, RoleKey};
 use service::Actor;
-use store::api_keys::ApiKey;
+use service::api_keys::ApiKey;
 
 use crate::params::{PathParams, parse_snowflake};
 use crate::{ApiError, ApiState, keys};
@@ -131,4 +133,62 @@ fn actor_header(headers: &HeaderMap) -> Result<Option<Snowflake>, ApiError> {
     parse_snowflake("X-Actor-Id", text)
         .map(Some)
         .map_err(|_| bad())
+}
+
+/// What a route demands of every caller, whatever the request says: checked by [`AtLeast`]
+/// before the body or query is read, so a caller who may not use a route hears that (403)
+/// rather than a complaint about a body they could never send. The `service` call behind
+/// the route still makes the full decision (the target, the run, the punishment's kind);
+/// this is the part of it that depends on the caller alone.
+pub trait Gate {
+    fn check(actor: &Actor) -> Result<(), service::ServiceError>;
+}
+
+/// An authenticated caller that passed the route's [`Gate`] `G`.
+#[derive(Debug, Clone)]
+pub struct AtLeast<G>(pub GuildAuth, pub PhantomData<G>);
+
+impl<G: Gate> FromRequestParts<ApiState> for AtLeast<G> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ApiState,
+    ) -> Result<Self, Self::Rejection> {
+        let auth = GuildAuth::from_request_parts(parts, state).await?;
+        G::check(&auth.actor)?;
+        Ok(AtLeast(auth, PhantomData))
+    }
+}
+
+/// The gates: a role key the caller must hold (or one above it).
+pub mod gate {
+    use super::*;
+
+    macro_rules! role_gates {
+        ($($name:ident),* $(,)?) => {$(
+            #[doc = concat!("The caller holds ", stringify!($name), " or a role above it.")]
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+
+            impl Gate for $name {
+                fn check(actor: &Actor) -> Result<(), service::ServiceError> {
+                    actor.require(RoleKey::$name)
+                }
+            }
+        )*};
+    }
+
+    role_gates!(Administrator, Moderator, Security, Organizer);
+
+    /// Someone who can put a raider in a run at all: a verified member (themself), or
+    /// staff who can manage any run (an API key has no member to join as).
+    #[derive(Debug, Clone, Copy)]
+    pub struct RosterChange;
+
+    impl Gate for RosterChange {
+        fn check(actor: &Actor) -> Result<(), service::ServiceError> {
+            service::runs::may_change_some_roster(actor)
+        }
+    }
 }

@@ -116,6 +116,11 @@ impl IntoResponse for ApiError {
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        if self.code == "database_unavailable" {
+            response
+                .extensions_mut()
+                .insert(crate::outage::DatabaseUnreachable);
+        }
         response
     }
 }

@@ -4,10 +4,10 @@
 
 use domain::Snowflake;
 use domain::roles::Level;
+use service::PgPool;
+use service::api_keys::ApiKey;
 use service::{Actor, ServiceError};
 use sha2::{Digest, Sha256};
-use store::PgPool;
-use store::api_keys::ApiKey;
 
 /// Every per-guild key starts with this, so a token without it is refused without a
 /// database look-up (and a leaked key is easy to recognise in a scanner).

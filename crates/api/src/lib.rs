@@ -13,13 +13,15 @@
 use std::future::Future;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use store::PgPool;
+use service::PgPool;
 
 pub mod auth;
 pub mod error;
+pub mod http_errors;
 pub mod json;
 pub mod keys;
 pub mod openapi;
+pub mod outage;
 mod params;
 pub mod rate_limit;
 pub mod routes;
@@ -46,7 +48,12 @@ pub fn router(state: ApiState) -> axum::Router {
 
 /// [`router`] with a chosen per-key rate limit, or none.
 pub fn router_with(state: ApiState, rate_limit: Option<RateLimit>) -> axum::Router {
-    let app = openapi::app().layer(axum::Extension(routes::health::Monitor::default()));
+    let app = openapi::app()
+        .layer(axum::Extension(routes::health::Monitor::default()))
+        .layer(axum::middleware::from_fn_with_state(
+            outage::Outage::new(state.pool.clone()),
+            outage::guard,
+        ));
     let app = match rate_limit {
         Some(limit) => app.layer(axum::middleware::from_fn_with_state(
             rate_limit::Limiter::new(limit, state.service_key.as_deref()),
@@ -67,8 +74,11 @@ pub async fn serve(
     rate_limit: Option<RateLimit>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
     let app = router_with(state, rate_limit)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // `tap_io` only so axum hands the client address (ConnectInfo) through a custom listener.
+    let listener = http_errors::JsonErrorListener::new(listener).tap_io(|_| {});
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -91,12 +91,13 @@ fn routes() -> OpenApiRouter<ApiState> {
 
 /// The OpenAPI 3 document of every route (for `raidbot` to print or publish).
 pub fn document() -> utoipa::openapi::OpenApi {
-    routes().into_openapi()
+    complete(routes().into_openapi())
 }
 
 /// The routes and JSON fallbacks, without state or middleware.
 pub(crate) fn app() -> axum::Router<ApiState> {
     let (router, doc) = routes().split_for_parts();
+    let doc = complete(doc);
     let rendered = match doc.to_json() {
         Ok(json) => json,
         Err(e) => {
@@ -135,4 +136,232 @@ async fn method_not_allowed() -> ApiError {
         "method_not_allowed",
         "This route does not accept that method; see /v1/openapi.json.",
     )
+}
+
+/// A snowflake as the API accepts it: canonical decimal from 1 to 2^63 − 1 (up to 18
+/// digits, or 19 starting with 1–8; the few larger values this leaves out are no real id).
+pub const SNOWFLAKE_PATTERN: &str = "^(?:[1-9][0-9]{0,17}|[1-8][0-9]{18})$";
+
+/// What `utoipa`'s derives cannot say, added to the generated document in one place so
+/// that every route gets it alike: the answers every route can give (a bad path id, a key
+/// of another guild or too low, the rate limit, the database being down, a body of the
+/// wrong media type), and the shape of ids, enums, lengths and ranges of inputs.
+fn complete(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let Ok(mut json) = serde_json::to_value(&doc) else {
+        return doc;
+    };
+    complete_json(&mut json);
+    serde_json::from_value(json).unwrap_or(doc)
+}
+
+fn complete_json(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let error = |description: &str| {
+        json!({
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        })
+    };
+    let retry = |description: &str| {
+        let mut e = error(description);
+        e["headers"] = json!({"Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 1}
+        }});
+        e
+    };
+    let snowflake = json!({"type": "string", "pattern": SNOWFLAKE_PATTERN});
+    let number = json!({"type": "integer", "format": "int64", "minimum": 1});
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (_, op) in item.iter_mut() {
+                if !path.starts_with("/v1/guilds/") {
+                    continue;
+                }
+                let mut has_query = false;
+                let mut has_text_path = false;
+                for param in op["parameters"].as_array_mut().into_iter().flatten() {
+                    let name = param["name"].as_str().unwrap_or_default().to_owned();
+                    let schema = match (param["in"].as_str(), name.as_str()) {
+                        (Some("path"), "guild_id" | "user_id") => snowflake.clone(),
+                        (Some("path"), "run_id") => number.clone(),
+                        (Some("path"), "id")
+                            if path.contains("/notes/") || path.contains("/custom-roles/") =>
+                        {
+                            number.clone()
+                        }
+                        (Some("path"), _) => {
+                            has_text_path = true;
+                            json!({"type": "string", "minLength": 1, "maxLength": 100})
+                        }
+                        (Some("query"), _) => {
+                            has_query = true;
+                            match query_schema(path, &name) {
+                                Some(schema) => schema,
+                                None => continue,
+                            }
+                        }
+                        _ => continue,
+                    };
+                    param["schema"] = schema;
+                }
+                let has_body = op.get("requestBody").is_some();
+                let Some(responses) = op["responses"].as_object_mut() else {
+                    continue;
+                };
+                let mut add = |status: &str, answer: Value| {
+                    responses.entry(status.to_owned()).or_insert(answer);
+                };
+                add(
+                    "400",
+                    error("A malformed path id (`invalid_path_parameter`), query or JSON body."),
+                );
+                add("401", error("No key, or not a valid one."));
+                add(
+                    "403",
+                    error("Another guild's key, or one below the level this route needs."),
+                );
+                add(
+                    "429",
+                    retry("This key sent too many requests (`rate_limited`)."),
+                );
+                add(
+                    "503",
+                    retry(
+                        "The database is unreachable (`database_unavailable`); nothing was changed.",
+                    ),
+                );
+                if has_body {
+                    add("413", error("The body is too large (`body_too_large`)."));
+                    add(
+                        "415",
+                        error(
+                            "The body is not sent as `application/json` (`unsupported_media_type`).",
+                        ),
+                    );
+                }
+                if has_body || has_query || has_text_path {
+                    add(
+                        "422",
+                        error(
+                            "A value the API cannot accept (the message names it), e.g. text holding a NUL character (`invalid_text`).",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    // No `maxLength` on free text: the API trims before it counts (a 1000-character note
+    // with a newline in front is accepted), which JSON Schema cannot say; the limits are
+    // in the fields' descriptions and over-long text is a 422 naming the field.
+    let constraints: &[(&str, &str, Value)] = &[
+        (
+            "CreateRun",
+            "organizer_id",
+            json!({"pattern": SNOWFLAKE_PATTERN}),
+        ),
+        ("CreateRun", "dungeon", json!({"minLength": 1})),
+        (
+            "CreateRun",
+            "raider_cap",
+            json!({"minimum": 1, "maximum": 1000}),
+        ),
+        (
+            "CreateRun",
+            "duration_minutes",
+            json!({"minimum": 1, "maximum": 1440}),
+        ),
+        ("JoinRun", "user_id", json!({"pattern": SNOWFLAKE_PATTERN})),
+        (
+            "CreatePunishment",
+            "user_id",
+            json!({"pattern": SNOWFLAKE_PATTERN}),
+        ),
+        (
+            "CreatePunishment",
+            "kind",
+            json!({"enum": ["warn", "suspend", "mute", "kick", "ban", "softban"]}),
+        ),
+        ("CreatePunishment", "reason", json!({"minLength": 1})),
+        ("CreatePunishment", "duration", json!({"minLength": 1})),
+        (
+            "CreatePunishment",
+            "delete_days",
+            json!({"minimum": 0, "maximum": 7}),
+        ),
+        ("RemovePunishment", "reason", json!({"minLength": 1})),
+        ("CreateNote", "text", json!({"minLength": 1})),
+        (
+            "VerifyMember",
+            "user_id",
+            json!({"pattern": SNOWFLAKE_PATTERN}),
+        ),
+        ("VerifyMember", "ign", json!({"minLength": 1})),
+        ("NewAlt", "ign", json!({"minLength": 1})),
+        (
+            "VerificationConfigChange",
+            "min_rank",
+            json!({"minimum": 0, "maximum": 100}),
+        ),
+        (
+            "VerificationConfigChange",
+            "min_alive_fame",
+            json!({"minimum": 0}),
+        ),
+        (
+            "VerificationConfigChange",
+            "min_characters",
+            json!({"minimum": 0, "maximum": 100}),
+        ),
+        (
+            "VerificationConfigChange",
+            "min_account_age_days",
+            json!({"minimum": 0, "maximum": 10000}),
+        ),
+    ];
+    for (schema, property, extra) in constraints {
+        let Some(target) = schemas
+            .get_mut(*schema)
+            .and_then(|s| s.pointer_mut(&format!("/properties/{property}")))
+            .and_then(Value::as_object_mut)
+        else {
+            tracing::warn!(
+                schema,
+                property,
+                "OpenAPI constraint for a field that is gone"
+            );
+            continue;
+        };
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            target.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// Query parameters with a fixed vocabulary or range.
+fn query_schema(path: &str, name: &str) -> Option<serde_json::Value> {
+    use serde_json::json;
+    let limit = json!({"type": "integer", "minimum": 1, "maximum": crate::routes::runs::MAX_LIMIT});
+    Some(match (path.rsplit('/').next().unwrap_or_default(), name) {
+        ("runs", "status") => {
+            json!({"type": "string", "enum": ["open", "live", "ended", "cancelled"]})
+        }
+        ("tickets", "status") => json!({"type": "string", "enum": ["open", "closed"]}),
+        ("leaderboard", "currency") => json!({"type": "string", "enum": ["raider", "quota"]}),
+        ("leaderboard", "category") => json!({"type": "string", "enum": [
+            "raider_points", "quota_points", "runs_organized", "runs_completed", "keys_popped"
+        ]}),
+        ("leaderboard", "period") => json!({"type": "string", "enum": ["current", "last", "all"]}),
+        (_, "limit") => limit,
+        _ => return None,
+    })
 }

@@ -90,6 +90,24 @@ pub fn parse_snowflake(name: &str, text: &str) -> Result<Snowflake, ApiError> {
     })
 }
 
+/// A snowflake in a request body (a JSON string), canonical as in paths: `" 1"`, `"+1"` and
+/// `"01"` are refused with a 422 naming the field, so one id has one spelling everywhere.
+pub fn body_snowflake(field: &str, text: &str) -> Result<Snowflake, ApiError> {
+    let parsed = if canonical_number(text) {
+        Snowflake::parse(text).ok()
+    } else {
+        None
+    };
+    parsed.ok_or_else(|| {
+        ApiError::unprocessable(
+            "invalid_snowflake",
+            format!(
+                "`{field}` must be a Discord id (a number such as 123456789012345678, as a string), not `{text}`."
+            ),
+        )
+    })
+}
+
 /// Query parameters: malformed ones are a 400 naming what is wrong, text with a NUL
 /// character a 422 naming the parameter.
 pub struct ApiQuery<T>(pub T);

@@ -441,3 +441,249 @@ async fn a_key_over_its_rate_limit_gets_429_with_retry_after() {
         "{statuses:?}"
     );
 }
+
+/// Sends `request` as raw bytes and reads the whole answer (hyper closes the connection
+/// after a request it cannot parse): status code, head, body.
+async fn raw_exchange(base: &str, request: &[u8]) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the server closes the connection")
+    .unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let status = head[9..12].parse().unwrap();
+    (status, head.to_owned(), body.to_owned())
+}
+
+fn assert_json_error(head: &str, body: &str, code: &str) {
+    let lower = head.to_ascii_lowercase();
+    assert!(
+        lower.contains("\r\ncontent-type: application/json"),
+        "{head}"
+    );
+    assert!(
+        lower.contains(&format!("\r\ncontent-length: {}\r\n", body.len()))
+            || lower.ends_with(&format!("\r\ncontent-length: {}", body.len())),
+        "{head}"
+    );
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(json["error"]["code"], code, "{body}");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+}
+
+/// Errors hyper answers before axum runs (a header it cannot parse, too many or too large
+/// headers) have the JSON error shape too, while good requests on the same server are
+/// untouched.
+#[tokio::test]
+async fn header_level_errors_answer_in_the_json_error_shape() {
+    let app = spawn_app().await;
+
+    let nul = b"GET /v1/health HTTP/1.1\r\nhost: x\r\nx-note: a\0b\r\n\r\n";
+    let (status, head, body) = raw_exchange(&app.base, nul).await;
+    assert_eq!(status, 400, "{head}");
+    assert_json_error(&head, &body, "malformed_request");
+
+    let mut many = String::from("GET /v1/health HTTP/1.1\r\nhost: x\r\n");
+    for i in 0..150 {
+        many.push_str(&format!("x-h{i}: v\r\n"));
+    }
+    many.push_str("\r\n");
+    let (status, head, body) = raw_exchange(&app.base, many.as_bytes()).await;
+    assert_eq!(status, 431, "{head}");
+    assert_json_error(&head, &body, "headers_too_large");
+
+    // One header larger than hyper's buffer (8 KiB + 400 KiB). Exactly that many bytes are
+    // sent, so the server has read them all when it answers and closes cleanly.
+    let mut big = String::from("GET /v1/health HTTP/1.1\r\nhost: x\r\nx-big: ");
+    big.push_str(&"a".repeat(8192 + 4096 * 100 - big.len()));
+    let (status, head, body) = raw_exchange(&app.base, big.as_bytes()).await;
+    assert_eq!(status, 431, "{head}");
+    assert_json_error(&head, &body, "headers_too_large");
+
+    // A request hyper parses is answered by the app as before.
+    let fine = b"GET /v1/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+    let (status, _, body) = raw_exchange(&app.base, fine).await;
+    assert_eq!(status, 200);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["status"], "ok");
+}
+
+/// The least key level each route that reads a body accepts: a key one level below gets
+/// 403 whatever it sends, a key at that level gets past the permission check to the body.
+const BODY_ROUTE_LEVELS: &[(&str, &str, u8)] = &[
+    ("put", "/v1/guilds/{guild_id}/config/roles", 8),
+    ("put", "/v1/guilds/{guild_id}/config/channels", 8),
+    ("post", "/v1/guilds/{guild_id}/runs", 3),
+    // A key has no member to join as: only staff above Organizer may add raiders.
+    (
+        "post",
+        "/v1/guilds/{guild_id}/runs/{run_id}/participants",
+        4,
+    ),
+    ("post", "/v1/guilds/{guild_id}/punishments", 4),
+    ("post", "/v1/guilds/{guild_id}/punishments/{id}/remove", 4),
+    ("post", "/v1/guilds/{guild_id}/members/{user_id}/notes", 4),
+    ("put", "/v1/guilds/{guild_id}/verification/config", 7),
+    ("post", "/v1/guilds/{guild_id}/verifications", 4),
+    ("post", "/v1/guilds/{guild_id}/members/{user_id}/alts", 4),
+];
+
+/// Walks every route of the OpenAPI document that takes a body: a key below the route's
+/// level sending garbage (bad JSON, the wrong media type) gets 403, not 400/415/422, so
+/// whether a caller may use a route never depends on what they send.
+#[tokio::test]
+async fn permission_is_checked_before_the_body_on_every_route() {
+    let app = spawn_app().await;
+    let guild = Snowflake::parse(GUILD).unwrap();
+    let mut keys = Vec::new();
+    for level in 1..=8u8 {
+        let key = api::keys::create(&app.pool, guild, &admin(), "gate", Level(level))
+            .await
+            .unwrap();
+        keys.push(key.secret);
+    }
+    let doc = app
+        .send(app.client.get(app.url("/v1/openapi.json")))
+        .await
+        .body;
+    let mut walked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op.get("requestBody").is_none() {
+                continue;
+            }
+            let level = BODY_ROUTE_LEVELS
+                .iter()
+                .find(|(m, p, _)| m == method && p == path)
+                .map(|(_, _, l)| *l)
+                .unwrap_or_else(|| panic!("{method} {path} takes a body: add its level"));
+            let url = app.url(&path.replace("{guild_id}", GUILD).replace(['{', '}'], ""));
+            let url = ["run_id", "user_id", "id", "ign"]
+                .iter()
+                .fold(url, |u, p| u.replace(p, "1"));
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let send = |key: &str, content_type: &str| {
+                app.client
+                    .request(method.clone(), &url)
+                    .bearer_auth(key)
+                    .header("content-type", content_type)
+                    .body("{\"not json")
+            };
+            if level > 1 {
+                let low = &keys[usize::from(level) - 2];
+                for content_type in ["application/json", "text/plain"] {
+                    let answer = app.send(send(low, content_type)).await;
+                    assert_eq!(
+                        answer.status,
+                        StatusCode::FORBIDDEN,
+                        "{method} {url} ({content_type}) with a level {} key: {}",
+                        level - 1,
+                        answer.text
+                    );
+                    assert_eq!(answer.code(), "forbidden");
+                }
+            }
+            let enough = &keys[usize::from(level) - 1];
+            let answer = app.send(send(enough, "application/json")).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::BAD_REQUEST,
+                "{method} {url} with a level {level} key: {}",
+                answer.text
+            );
+            walked += 1;
+        }
+    }
+    assert_eq!(walked, BODY_ROUTE_LEVELS.len());
+}
+
+/// The document describes what every route can answer and the shape of its inputs, so a
+/// schema-driven client (or fuzzer, see `scripts/fuzz-api`) meets no surprise.
+#[test]
+fn the_openapi_document_states_statuses_and_input_constraints() {
+    let doc = serde_json::to_value(api::openapi::document()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/v1/guilds/") {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["400", "401", "403", "429", "503"] {
+                assert!(responses.contains_key(status), "{method} {path}: {status}");
+            }
+            for status in ["429", "503"] {
+                assert!(
+                    responses[status]["headers"]["Retry-After"].is_object(),
+                    "{method} {path}: {status} has Retry-After"
+                );
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["415", "422"] {
+                    assert!(responses.contains_key(status), "{method} {path}: {status}");
+                }
+            }
+            for param in op["parameters"].as_array().unwrap() {
+                let schema = &param["schema"];
+                match param["name"].as_str().unwrap() {
+                    "guild_id" | "user_id" => {
+                        assert_eq!(schema["pattern"], api::openapi::SNOWFLAKE_PATTERN)
+                    }
+                    "run_id" => assert_eq!(schema["minimum"], 1),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let punish = &doc["paths"]["/v1/guilds/{guild_id}/punishments"]["post"];
+    let text = punish["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+        + punish["summary"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("kick,\nban, softban: Officer") || text.contains("ban, softban: Officer"),
+        "{text}"
+    );
+    let create = &doc["components"]["schemas"]["CreatePunishment"]["properties"];
+    assert_eq!(create["kind"]["enum"].as_array().unwrap().len(), 6);
+    assert_eq!(create["reason"]["minLength"], 1);
+    assert_eq!(
+        create["user_id"]["pattern"],
+        api::openapi::SNOWFLAKE_PATTERN
+    );
+    let run = &doc["components"]["schemas"]["CreateRun"]["properties"];
+    assert_eq!(run["raider_cap"]["minimum"], 1);
+    assert_eq!(run["raider_cap"]["maximum"], 1000);
+}
+
+/// Ids in bodies are canonical, as in paths.
+#[tokio::test]
+async fn body_ids_must_be_canonical() {
+    let app = spawn_app().await;
+    for id in [
+        " 800000000000000001",
+        "+800000000000000001",
+        "0800000000000000001",
+    ] {
+        let answer = app
+            .put(
+                &format!("/v1/guilds/{GUILD}/config/channels"),
+                json!({"raid": id}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{id}");
+        assert_eq!(answer.code(), "invalid_snowflake");
+    }
+}

@@ -80,6 +80,8 @@ async fn leaderboard_pages_with_a_cursor_and_ties_share_a_rank() {
         ("limit=0", "invalid_limit"),
         ("cursor=x", "invalid_cursor"),
         ("category=verifications", "invalid_category"),
+        // `category` overrides `currency`, but a bad `currency` is still refused.
+        ("category=runs_organized&currency=gold", "invalid_currency"),
     ] {
         let bad = app
             .get(&format!("/v1/guilds/{GUILD}/leaderboard?{query}"))

@@ -6,6 +6,7 @@
 mod common;
 
 use common::{GUILD, OTHER_GUILD, TestApp, spawn_app};
+use domain::roles::Level;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -354,6 +355,57 @@ async fn cancelling_an_open_run_records_who() {
     assert_eq!(cancelled.body["closed_by"], ORGANIZER);
     assert_eq!(cancelled.body["close_reason"], "organizer");
     assert!(cancelled.body["cancelled_at"].is_string());
+}
+
+/// A per-guild key has no Discord user: the run keeps its label as the closer and the
+/// audit log has a row for it, as for every other action.
+#[tokio::test]
+async fn ending_or_cancelling_with_a_guild_key_records_the_key() {
+    let app = app_with_raid_channel().await;
+    let guild = domain::Snowflake::parse(GUILD).unwrap();
+    let admin = service::Actor::member(domain::Snowflake::new(1).unwrap(), Level::ADMINISTRATOR);
+    let key = api::keys::create(&app.pool, guild, &admin, "dashboard", Level::ADMINISTRATOR)
+        .await
+        .unwrap();
+    let label = format!("api key 'dashboard' (#{})", key.key.key_id);
+    let with_key = |path: String| {
+        app.client
+            .request(Method::POST, app.url(&path))
+            .bearer_auth(&key.secret)
+    };
+
+    let ended_run = create_run(&app, ORGANIZER).await;
+    let path = run_path(&ended_run);
+    let started = app.send(with_key(format!("{path}/start"))).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+    let ended = app.send(with_key(format!("{path}/end"))).await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.text);
+    assert_eq!(ended.body["closed_by"], Value::Null);
+    assert_eq!(ended.body["closed_by_label"], label.as_str());
+    assert_eq!(ended.body["close_reason"], "staff");
+
+    let cancelled_run = create_run(&app, "700000000000000002").await;
+    let cancelled = app
+        .send(with_key(format!("{}/cancel", run_path(&cancelled_run))))
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
+    assert_eq!(cancelled.body["closed_by_label"], label.as_str());
+
+    let audit: Vec<(String, Option<i64>, String, Value)> = sqlx::query_as(
+        "SELECT action, actor_id, actor, after FROM audit_log
+          WHERE action IN ('run_end', 'run_cancel') ORDER BY audit_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audit.len(), 2, "{audit:?}");
+    assert_eq!(audit[0].0, "run_end");
+    assert_eq!(audit[0].1, None);
+    assert_eq!(audit[0].2, label);
+    assert_eq!(audit[0].3["run_id"], ended_run["id"]);
+    assert_eq!(audit[1].0, "run_cancel");
+    assert_eq!(audit[1].2, label);
+    assert_eq!(audit[1].3["run_id"], cancelled_run["id"]);
 }
 
 #[tokio::test]

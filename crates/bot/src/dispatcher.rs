@@ -8,9 +8,8 @@ use std::time::Duration;
 use chrono::Utc;
 use domain::{ChannelKey, Snowflake};
 use service::ServiceError;
-use service::tasks::{self, LogEvent, Task};
-use sqlx::postgres::PgListener;
-use store::jobs::{self, Job};
+use service::jobs::{self, Job, Wakeups};
+use service::tasks::Task;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -39,19 +38,7 @@ pub async fn run(ctx: Ctx, shutdown: CancellationToken) {
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     // A finished job may have rescheduled itself (retry, spacing): look again at once.
     let finished = Arc::new(tokio::sync::Notify::new());
-    let mut listener = match PgListener::connect_with(&ctx.pool).await {
-        Ok(mut l) => match l.listen(jobs::NOTIFY_CHANNEL).await {
-            Ok(()) => Some(l),
-            Err(e) => {
-                tracing::warn!(error = %e, "LISTEN failed; polling for jobs instead");
-                None
-            }
-        },
-        Err(e) => {
-            tracing::warn!(error = %e, "no notification connection; polling for jobs instead");
-            None
-        }
-    };
+    let mut wakeups = Wakeups::listen(&ctx.pool).await;
     let mut last_prune = std::time::Instant::now();
     while !shutdown.is_cancelled() {
         let free = permits.available_permits();
@@ -82,22 +69,11 @@ pub async fn run(ctx: Ctx, shutdown: CancellationToken) {
                 }
                 continue;
             }
-            match listener.as_mut() {
-                Some(l) => tokio::select! {
-                    r = l.recv() => {
-                        if let Err(e) = r {
-                            tracing::warn!(error = %e, "job notification failed");
-                        }
-                    }
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = finished.notified() => {}
-                    _ = shutdown.cancelled() => break,
-                },
-                None => tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = finished.notified() => {}
-                    _ = shutdown.cancelled() => break,
-                },
+            tokio::select! {
+                _ = wakeups.next() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = finished.notified() => {}
+                _ = shutdown.cancelled() => break,
             }
             if last_prune.elapsed() > Duration::from_secs(600) {
                 last_prune = std::time::Instant::now();
@@ -130,7 +106,7 @@ async fn execute(ctx: &Ctx, job: Job) {
 }
 
 async fn execute_inner(ctx: &Ctx, job: Job) {
-    let task = match Task::from_job(&job) {
+    let task = match jobs::task(&job) {
         Ok(task) => task,
         Err(e) => {
             tracing::error!(error = %e, "unreadable job payload");
@@ -282,15 +258,7 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
 
 /// Tells staff in `bot_log` that something could not be done, and why.
 pub(crate) async fn report(ctx: &Ctx, guild: Snowflake, what: String, reason: &str) {
-    let event = LogEvent::JobFailed {
-        what,
-        reason: reason.to_owned(),
-    };
-    let queued = async {
-        let mut conn = ctx.pool.acquire().await?;
-        tasks::log(&mut conn, guild, ChannelKey::BotLog, event).await
-    };
-    if let Err(e) = queued.await {
+    if let Err(e) = jobs::report_failure(&ctx.pool, guild, what, reason).await {
         tracing::error!(error = %e, "could not queue the failure report");
     }
 }

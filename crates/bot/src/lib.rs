@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use domain::{RoleKey, Snowflake};
 
-use store::PgPool;
+use service::PgPool;
 use tokio_util::sync::CancellationToken;
 use twilight_http::Client;
 use twilight_model::id::Id;

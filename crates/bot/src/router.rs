@@ -5,8 +5,8 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use domain::Snowflake;
+use service::command_log::{self, CommandLogEntry};
 use service::{Actor, ServiceError};
-use store::logs::CommandLogEntry;
 use twilight_model::application::interaction::{Interaction, InteractionData, InteractionType};
 use twilight_model::channel::message::MessageFlags;
 use twilight_model::guild::Permissions;
@@ -156,9 +156,7 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
             error_code: code,
             latency_ms: i32::try_from(elapsed.as_millis()).unwrap_or(i32::MAX),
         };
-        if let Ok(mut conn) = ctx.pool.acquire().await
-            && let Err(e) = store::logs::record_command(&mut conn, &entry).await
-        {
+        if let Err(e) = command_log::record(&ctx.pool, &entry).await {
             tracing::warn!(error = %e, "could not write the command log");
         }
     }

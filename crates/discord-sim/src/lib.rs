@@ -25,6 +25,14 @@
 //! uploads) are served at `http://<sim addr>/attachments/{id}/{filename}`, so the bot can
 //! download them and the browser can show them.
 //!
+//! ## Log in with Discord
+//!
+//! [`oauth`] serves OAuth2's authorization code flow with `state` and PKCE, as a web
+//! dashboard uses it: a consent page with a member picker at
+//! [`DiscordSim::oauth_authorize_url`], the token exchange and refresh, revocation, and
+//! `users/@me` and `users/@me/guilds` for a bearer token. The client id is
+//! [`DiscordSim::application_id`] and the secret [`DiscordSim::oauth_client_secret`].
+//!
 //! ## What it is not
 //!
 //! - Not a complete Discord: only the routes a raid bot uses exist; anything else answers
@@ -55,6 +63,7 @@ pub mod ids;
 mod interactions;
 pub mod limits;
 pub mod model;
+pub mod oauth;
 mod ratelimit;
 mod rest;
 pub mod snapshot;
@@ -88,6 +97,7 @@ pub(crate) struct Inner {
     pub(crate) app_id: u64,
     pub(crate) bot_user: UserId,
     pub(crate) events: tokio::sync::broadcast::Sender<SimEvent>,
+    pub(crate) oauth: Mutex<oauth::OAuthState>,
 }
 
 impl std::fmt::Debug for DiscordSim {
@@ -145,6 +155,7 @@ impl DiscordSim {
                 app_id,
                 bot_user,
                 events: tokio::sync::broadcast::channel(events::BUFFER).0,
+                oauth: Mutex::new(oauth::OAuthState::default()),
             }),
         };
         let app = axum::Router::new()
@@ -152,6 +163,20 @@ impl DiscordSim {
             .route(
                 "/attachments/{id}/{filename}",
                 axum::routing::get(web::serve_attachment),
+            )
+            .route(
+                "/oauth2/authorize",
+                axum::routing::get(oauth::authorize_page).post(oauth::authorize_answer),
+            )
+            .route("/api/v10/oauth2/token", axum::routing::post(oauth::token))
+            .route(
+                "/api/v10/oauth2/token/revoke",
+                axum::routing::post(oauth::revoke),
+            )
+            .route("/api/v10/users/@me", axum::routing::any(oauth::users_me))
+            .route(
+                "/api/v10/users/@me/guilds",
+                axum::routing::any(oauth::users_me_guilds),
             )
             .fallback(rest::rest_handler)
             .with_state(sim.clone());
@@ -227,6 +252,22 @@ impl DiscordSim {
     /// `"ws://127.0.0.1:PORT"`, for `twilight_gateway::ConfigBuilder::proxy_url`.
     pub fn gateway_url(&self) -> String {
         format!("ws://{}", self.inner.addr)
+    }
+
+    /// `"http://127.0.0.1:PORT/api/v10"`: Discord's API base, for OAuth2 clients.
+    pub fn api_base_url(&self) -> String {
+        format!("http://{}/api/v10", self.inner.addr)
+    }
+
+    /// `"http://127.0.0.1:PORT/oauth2/authorize"`: where "Log in with Discord" sends people.
+    pub fn oauth_authorize_url(&self) -> String {
+        format!("http://{}/oauth2/authorize", self.inner.addr)
+    }
+
+    /// The OAuth2 client secret of the simulated application (its client id is
+    /// [`DiscordSim::application_id`]).
+    pub fn oauth_client_secret(&self) -> &str {
+        &self.inner.config.oauth_client_secret
     }
 
     /// The only token the simulator accepts (REST: 401 otherwise; gateway: close 4004).

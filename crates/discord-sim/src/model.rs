@@ -659,6 +659,8 @@ pub struct SimConfig {
     /// e.g. the sandbox's web server, whose address outlives the simulator's port);
     /// `None`: the simulator itself.
     pub attachment_base_url: Option<String>,
+    /// The application's OAuth2 client secret ("Log in with Discord").
+    pub oauth_client_secret: String,
 }
 
 impl Default for SimConfig {
@@ -675,6 +677,7 @@ impl Default for SimConfig {
             token_lifetime: Duration::from_secs(15 * 60),
             replay_buffer: 10_000,
             attachment_base_url: None,
+            oauth_client_secret: "sim-client-secret".to_owned(),
         }
     }
 }
@@ -729,6 +732,8 @@ pub struct State {
     pub ratelimit: crate::ratelimit::RateLimits,
     /// Files stored with their bytes (served under `/attachments/{id}/{filename}`).
     pub uploads: HashMap<u64, (Attachment, Vec<u8>)>,
+    /// Messages created with `enforce_nonce`: (channel, nonce) → the message and when.
+    pub nonces: HashMap<(ChannelId, String), (MessageId, std::time::Instant)>,
 }
 
 impl State {

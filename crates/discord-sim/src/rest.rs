@@ -15,6 +15,10 @@ use crate::limits::{self, ApiError};
 use crate::model::*;
 use crate::ratelimit::Verdict;
 
+/// How long a message's `nonce` is remembered for `enforce_nonce` (Discord: "the past few
+/// minutes").
+const NONCE_WINDOW: Duration = Duration::from_secs(5 * 60);
+
 /// Path parameters of a matched route.
 #[derive(Debug, Default)]
 pub(crate) struct Params {
@@ -725,11 +729,48 @@ fn handle(
                 }
                 _ => {}
             }
+            // `nonce` with `enforce_nonce`: the same author's message with the same nonce
+            // in the last few minutes is answered again instead of being posted twice.
+            let nonce = match b.get("nonce") {
+                Some(Value::String(n)) => Some(n.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                Some(Value::Null) | None => None,
+                Some(_) => {
+                    return Err(ApiError::form(
+                        "nonce",
+                        "BASE_TYPE_BAD_LENGTH",
+                        "Must be a string or an integer of 25 characters or fewer.",
+                    ));
+                }
+            };
+            if nonce.as_ref().is_some_and(|n| n.chars().count() > 25) {
+                return Err(ApiError::form(
+                    "nonce",
+                    "BASE_TYPE_BAD_LENGTH",
+                    "Must be 25 or fewer in length.",
+                ));
+            }
+            let enforce = b.get("enforce_nonce").and_then(Value::as_bool) == Some(true);
+            let nonce = nonce.filter(|_| enforce);
+            if let Some(n) = &nonce {
+                st.nonces.retain(|_, (_, at)| at.elapsed() < NONCE_WINDOW);
+                let earlier = st
+                    .nonces
+                    .get(&(c, n.clone()))
+                    .and_then(|(m, _)| st.messages.get(&c).and_then(|x| x.get(m)));
+                if let Some(m) = earlier {
+                    return ok(m.to_json(st, app_id));
+                }
+            }
             limits::validate_message(b, body.files.is_empty())?;
             let mut msg = sim.new_message(c, guild, bot, b);
             msg.attachments = body.files;
             if b.get("message_reference").is_some() {
                 msg.kind = 19;
+            }
+            if let Some(n) = nonce {
+                st.nonces
+                    .insert((c, n), (msg.id, std::time::Instant::now()));
             }
             let json = sim.insert_message(st, msg);
             ok(json)

@@ -1222,3 +1222,65 @@ async fn a_restored_simulator_has_the_same_world_and_the_bot_keeps_its_identity(
     bad["version"] = serde_json::json!(99);
     assert!(Snapshot::from_json(bad).is_err());
 }
+
+/// A message created again with the same `nonce` and `enforce_nonce` (a retried job) is the
+/// first message, not a second one; without `enforce_nonce`, or with another nonce, it is
+/// a new message.
+#[tokio::test]
+async fn enforce_nonce_answers_a_repeated_create_with_the_first_message() {
+    let w = world().await;
+    let http = http(&w.sim);
+    let create = |body: serde_json::Value| {
+        let http = &http;
+        let channel = w.channel.0;
+        async move {
+            let req = Request::builder(&Route::CreateMessage {
+                channel_id: channel,
+            })
+            .body(serde_json::to_vec(&body).unwrap())
+            .build()
+            .unwrap();
+            http.request::<twilight_model::channel::Message>(req)
+                .await
+                .unwrap()
+                .model()
+                .await
+                .unwrap()
+        }
+    };
+    let first = create(
+        serde_json::json!({"content": "Run #7 ended", "nonce": "job-41", "enforce_nonce": true}),
+    )
+    .await;
+    let again = create(
+        serde_json::json!({"content": "Run #7 ended", "nonce": "job-41", "enforce_nonce": true}),
+    )
+    .await;
+    assert_eq!(again.id, first.id);
+    assert_eq!(w.sim.messages(w.channel).len(), 1);
+
+    create(
+        serde_json::json!({"content": "Run #7 ended", "nonce": "job-42", "enforce_nonce": true}),
+    )
+    .await;
+    create(serde_json::json!({"content": "Run #7 ended", "nonce": "job-42"})).await;
+    assert_eq!(w.sim.messages(w.channel).len(), 3);
+
+    // The nonce is at most 25 characters, as on Discord.
+    let req = Request::builder(&Route::CreateMessage {
+        channel_id: w.channel.0,
+    })
+    .body(
+        serde_json::to_vec(
+            &serde_json::json!({"content": "x", "nonce": "n".repeat(26), "enforce_nonce": true}),
+        )
+        .unwrap(),
+    )
+    .build()
+    .unwrap();
+    let err = http
+        .request::<twilight_model::channel::Message>(req)
+        .await
+        .unwrap_err();
+    assert_eq!(api_code(&err), (400, 50035));
+}

@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod channels;
+pub mod command;
 pub mod custom_id;
 pub mod headcount;
 pub mod limits;

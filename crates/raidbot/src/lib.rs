@@ -7,4 +7,5 @@ pub mod backup;
 pub mod bench;
 pub mod config;
 pub mod healthcheck;
+pub mod import;
 pub mod sandbox;

@@ -79,6 +79,11 @@ enum Command {
         #[command(subcommand)]
         action: Apikey,
     },
+    /// Bring a community's data over from another bot's database.
+    Import {
+        #[command(subcommand)]
+        from: ImportCommand,
+    },
     /// Benchmarks that print figures (on a database of their own next to DATABASE_URL,
     /// dropped afterwards).
     Bench {
@@ -157,6 +162,24 @@ enum BenchCommand {
         /// Measure an existing bench database kept with --keep (no seeding).
         #[arg(long)]
         reuse: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// From the original TypeScript bot (sjkd23/console): settings, members and IGNs,
+    /// quota and raider points, punishments, notes, modmail. Read-only on the source;
+    /// one transaction per guild here; running it again imports only new rows.
+    Console {
+        /// The original bot's PostgreSQL URL (read in one read-only snapshot).
+        #[arg(long, value_name = "POSTGRES_URL")]
+        from: String,
+        /// Import only this guild (repeat for several); all guilds when absent.
+        #[arg(long, value_name = "ID")]
+        guild: Vec<String>,
+        /// Print the report of what would be imported, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -243,6 +266,35 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             };
             pool.close().await;
             println!("{}", out?);
+            Ok(())
+        }
+        Command::Import {
+            from:
+                ImportCommand::Console {
+                    from,
+                    guild,
+                    dry_run,
+                },
+        } => {
+            let guilds = guild
+                .iter()
+                .map(|g| {
+                    g.trim()
+                        .parse::<u64>()
+                        .ok()
+                        .and_then(|g| domain::Snowflake::new(g).ok())
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| anyhow::anyhow!("--guild takes a Discord server id (digits)"))?;
+            let pool = app::database(&config).await?;
+            let options = raidbot::import::Options {
+                from,
+                guilds,
+                dry_run,
+            };
+            let report = raidbot::import::console(&pool, &options).await;
+            pool.close().await;
+            print!("{}", report?);
             Ok(())
         }
         Command::Backup { to, force } => {

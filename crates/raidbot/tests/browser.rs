@@ -18,7 +18,7 @@ mod webdriver;
 use serde_json::json;
 
 use harness::{World, footer};
-use webdriver::{Driver, Session, fail};
+use webdriver::{Browser, Driver, Session, fail};
 
 /// Serves the web client for the world's simulator on a free loopback port.
 async fn serve(w: &World) -> String {
@@ -51,7 +51,7 @@ async fn doc_shot(s: &Session, css: &str, name: &str) {
     }
 }
 
-async fn act_as(s: &Session, user: discord_sim::UserId) {
+async fn act_as(s: &Session, user: impl std::fmt::Display) {
     s.click(&format!("#act-as option[value=\"{user}\"]")).await;
     s.wait_for(
         "the member switch",
@@ -73,12 +73,24 @@ async fn wait_ephemeral(s: &Session, what: &str, text: &str) -> String {
 
 #[tokio::test]
 async fn a_raid_from_slash_command_to_raid_log_in_the_browser() {
+    a_raid_from_slash_command_to_raid_log(Browser::Chromium).await;
+}
+
+/// The same raid in Firefox: the page uses nothing Chromium alone has.
+#[tokio::test]
+async fn a_raid_from_slash_command_to_raid_log_in_firefox() {
+    a_raid_from_slash_command_to_raid_log(Browser::Firefox).await;
+}
+
+async fn a_raid_from_slash_command_to_raid_log(browser: Browser) {
     bot::discord::install_crypto();
     let w = World::new(3).await;
     w.configure().await;
     let url = serve(&w).await;
-    let driver = Driver::start().await;
+    let driver = Driver::start_for(browser).await;
     let s = driver.session().await;
+    // The README's screenshots are Chromium's.
+    let shots = browser == Browser::Chromium;
     s.goto(&format!("{url}/?as={}&channel={}", w.organizer, w.raid))
         .await;
     s.wait_for(
@@ -103,7 +115,9 @@ async fn a_raid_from_slash_command_to_raid_log_in_the_browser() {
         "Shatters",
     )
     .await;
-    doc_shot(&s, "", "slash-command-autocomplete.png").await;
+    if shots {
+        doc_shot(&s, "", "slash-command-autocomplete.png").await;
+    }
     s.click("[data-testid=autocomplete-item][data-name=\"Shatters\"]")
         .await;
     s.type_into("[data-testid=option-location]", "USEast Left")
@@ -176,7 +190,9 @@ async fn a_raid_from_slash_command_to_raid_log_in_the_browser() {
         "— Warrior",
     )
     .await;
-    doc_shot(&s, &in_message(panel.id, ".msg-body"), "run-panel.png").await;
+    if shots {
+        doc_shot(&s, &in_message(panel.id, ".msg-body"), "run-panel.png").await;
+    }
 
     // The organizer starts the run from the ephemeral organizer panel, sets a chain in a
     // modal, and ends the run.
@@ -197,7 +213,9 @@ async fn a_raid_from_slash_command_to_raid_log_in_the_browser() {
         json!([]),
     )
     .await;
-    doc_shot(&s, "", "modal.png").await;
+    if shots {
+        doc_shot(&s, "", "modal.png").await;
+    }
     s.type_into("[data-testid=modal-input-value]", "3").await;
     s.click("[data-testid=modal-submit]").await;
     wait_ephemeral(&s, "the chain answer", "Chain set to 3 keys.").await;
@@ -245,6 +263,34 @@ async fn bad_input_shows_what_discord_shows() {
     let url = serve(&w).await;
     let driver = Driver::start().await;
     let s = driver.session().await;
+
+    // A wrong option type: the administrator types a word where a whole number goes.
+    s.goto(&format!("{url}/?as={}&channel={}", w.admin, w.raid))
+        .await;
+    s.wait_for(
+        "the page ready",
+        "return document.body.dataset.ready === 'true';",
+        json!([]),
+    )
+    .await;
+    s.type_into("[data-testid=composer]", "/purge").await;
+    s.click("[data-testid=command-item][data-command=\"purge\"]")
+        .await;
+    s.type_into("[data-testid=option-amount]", "many").await;
+    let calls_before = w.sim.calls().len();
+    s.click("[data-testid=send]").await;
+    s.wait_text(
+        "the wrong option type refused",
+        "[data-testid=composer-error]",
+        "must be a whole number",
+    )
+    .await;
+    assert_eq!(
+        w.sim.calls().len(),
+        calls_before,
+        "a refused command reached the bot"
+    );
+
     s.goto(&format!("{url}/?as={}&channel={}", w.organizer, w.raid))
         .await;
     s.wait_for(
@@ -282,20 +328,26 @@ async fn bad_input_shows_what_discord_shows() {
     )
     .await;
     s.click("[data-testid=command-cancel]").await;
+    s.js(
+        "const c = document.getElementById('composer'); c.value = ''; c.dispatchEvent(new Event('input')); return true;",
+        json!([]),
+    )
+    .await
+    .unwrap();
 
-    // A button of a message deleted while the page did not show it yet.
-    let res = w
-        .sim
-        .run_command(
-            w.guild,
-            w.raid,
-            w.organizer,
-            "run",
-            vec![discord_sim::CommandOption::string("dungeon", "shatters")],
-        )
+    // A run posted from the page, for the modal and the deleted message below.
+    s.type_into("[data-testid=composer]", "/run").await;
+    s.click("[data-testid=command-item][data-command=\"run\"]")
         .await;
-    assert!(res.is_ok());
+    s.type_into("[data-testid=option-dungeon]", "shat").await;
+    s.click("[data-testid=autocomplete-item][data-name=\"Shatters\"]")
+        .await;
+    s.click("[data-testid=send]").await;
     let panel = w.panel().await;
+    let run_id = footer(&panel)
+        .unwrap()
+        .trim_start_matches("Run #")
+        .to_owned();
     let join = in_message(panel.id, "[data-testid=button][data-label=\"Join\"]");
     s.wait_for(
         "the new panel",
@@ -306,6 +358,89 @@ async fn bad_input_shows_what_discord_shows() {
     act_as(&s, w.raiders[0]).await;
     s.wait_for(
         "the panel for the raider",
+        "return !!document.querySelector(arguments[0]);",
+        json!([join]),
+    )
+    .await;
+    // A modal field longer than it allows: the page's input stops at the limit, as
+    // Discord's does; a value pushed past it (as a modified client could) is refused with
+    // Discord's words, the modal stays open, and the bot never sees the submit.
+    act_as(&s, w.organizer).await;
+    let cap_button =
+        "article[data-ephemeral=\"true\"] [data-testid=button][data-label=\"Raider cap\"]";
+    s.wait_for(
+        "the organizer panel",
+        "return !!document.querySelector(arguments[0]);",
+        json!([cap_button]),
+    )
+    .await;
+    s.click(cap_button).await;
+    s.wait_for(
+        "the raider cap modal",
+        "return !!document.querySelector('[data-testid=modal] [data-testid=modal-input-value]');",
+        json!([]),
+    )
+    .await;
+    let max = s
+        .js(
+            "return document.querySelector('[data-testid=modal-input-value]').maxLength;",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(max, json!(4), "the page caps the field at its max_length");
+    let submits_before = w
+        .sim
+        .calls()
+        .iter()
+        .filter(|c| c.route.contains("/callback"))
+        .count();
+    s.js(
+        "document.querySelector('[data-testid=modal-input-value]').value = '123456'; return true;",
+        json!([]),
+    )
+    .await
+    .unwrap();
+    s.click("[data-testid=modal-submit]").await;
+    s.wait_text(
+        "the too-long field refused",
+        "[data-testid=modal-error]",
+        "must be 4 or fewer in length",
+    )
+    .await;
+    let still_open = s
+        .js(
+            "return !!document.querySelector('[data-testid=modal]');",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        still_open,
+        json!(true),
+        "the modal stays open to fix the field"
+    );
+    s.click("[data-testid=modal-cancel]").await;
+    let submits_after = w
+        .sim
+        .calls()
+        .iter()
+        .filter(|c| c.route.contains("/callback"))
+        .count();
+    assert_eq!(
+        submits_after, submits_before,
+        "the bot answered a submit the simulator should have refused"
+    );
+    let cap: Option<i32> = sqlx::query_scalar("SELECT raider_cap FROM run WHERE run_id = $1")
+        .bind(run_id.parse::<i64>().unwrap())
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(cap, None, "the refused modal changed the run");
+
+    act_as(&s, w.raiders[0]).await;
+    s.wait_for(
+        "the panel for the raider again",
         "return !!document.querySelector(arguments[0]);",
         json!([join]),
     )
@@ -395,4 +530,148 @@ async fn a_member_dms_the_bot_a_screenshot() {
     let (_, bytes) = w.sim.uploaded(sent.attachments[0].id).unwrap();
     assert_eq!(bytes, png);
     s.quit().await;
+}
+
+/// The member of the page's "act as" list whose name starts with `name`.
+async fn member_named(s: &Session, name: &str) -> String {
+    let id = s
+        .js(
+            "for (const o of document.getElementById('act-as').options) {
+               if (o.textContent.trim().startsWith(arguments[0])) return o.value;
+             }
+             return null;",
+            json!([name]),
+        )
+        .await
+        .unwrap();
+    match id.as_str() {
+        Some(id) => id.to_owned(),
+        None => fail(s, &format!("{name} is not in the member switcher")).await,
+    }
+}
+
+/// `raidbot sandbox` as a person first meets it: the seeded "Raid Sandbox", where the
+/// newcomer verifies through RealmEye with nothing but the page — the panel's button, the
+/// DM conversation, and the RealmEye pane to put the code in their description.
+#[tokio::test]
+async fn a_newcomer_verifies_through_realmeye_in_the_seeded_sandbox() {
+    let db = store::testing::TestDb::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let sandbox = raidbot::sandbox::start(db.pool.clone(), listener, None, shutdown.clone())
+        .await
+        .expect("the sandbox starts");
+    let driver = Driver::start().await;
+    let s = driver.session().await;
+    s.goto(&format!("{}/", sandbox.url)).await;
+    s.wait_for(
+        "the page ready",
+        "return document.body.dataset.ready === 'true';",
+        json!([]),
+    )
+    .await;
+    s.wait_text(
+        "the seeded server",
+        "[data-testid=guild-name]",
+        "Raid Sandbox",
+    )
+    .await;
+    doc_shot(&s, "", "sandbox.png").await;
+
+    let newcomer = member_named(&s, raidbot::sandbox::seed::NEWCOMER).await;
+    act_as(&s, &newcomer).await;
+    s.click("[data-testid=channel][data-channel-name=\"get-verified\"]")
+        .await;
+    s.click("[data-testid=button][data-label=\"Get verified\"]")
+        .await;
+    wait_ephemeral(&s, "the answer to Get verified", "direct message").await;
+
+    // The conversation in DMs: the name, then the code.
+    s.click("[data-testid=channel-dm]").await;
+    s.wait_text(
+        "the bot's first DM",
+        "[data-testid=message] [data-testid=content]",
+        "Let's verify you",
+    )
+    .await;
+    s.type_into("[data-testid=composer]", "Newblade\u{E007}")
+        .await;
+    s.wait_text(
+        "the code in a DM",
+        "[data-testid=message] [data-testid=content]",
+        "RAID-",
+    )
+    .await;
+    let user = discord_sim::UserId(newcomer.parse().unwrap());
+    let code_dm = sandbox
+        .sim
+        .dms(user)
+        .into_iter()
+        .find(|m| m.content.contains("RAID-"))
+        .unwrap();
+    let at = code_dm.content.find("RAID-").unwrap();
+    let code = code_dm.content[at..at + 11].to_owned();
+
+    // The code goes into the RealmEye page's description, from the RealmEye pane.
+    s.click("[data-testid=tab-realmeye]").await;
+    let lines = "[data-testid=realmeye-lines][data-ign=\"Newblade\"]";
+    s.wait_for(
+        "Newblade's RealmEye page",
+        "return !!document.querySelector(arguments[0]);",
+        json!([lines]),
+    )
+    .await;
+    s.js(
+        "document.querySelector(arguments[0]).value = ''; return true;",
+        json!([lines]),
+    )
+    .await
+    .unwrap();
+    s.type_into(lines, &format!("raiding since today {code}"))
+        .await;
+    s.click("[data-testid=realmeye-player][data-ign=\"Newblade\"] [data-testid=realmeye-save]")
+        .await;
+    s.wait_text(
+        "the page saved",
+        "[data-testid=realmeye-player][data-ign=\"Newblade\"]",
+        "Saved.",
+    )
+    .await;
+
+    // Done, in the DM with the code: verified, with the raider role and the name.
+    s.click(&in_message(
+        code_dm.id,
+        "[data-testid=button][data-label=\"Done\"]",
+    ))
+    .await;
+    s.wait_text(
+        "the bot's answer to Done",
+        "[data-testid=message] [data-testid=content]",
+        "you are verified as",
+    )
+    .await;
+    let verified_role = sandbox
+        .sim
+        .roles(sandbox.guild)
+        .into_iter()
+        .find(|r| r.name == "Verified Raider")
+        .expect("the seeded raider role");
+    let ok = sandbox
+        .sim
+        .eventually(std::time::Duration::from_secs(10), || {
+            sandbox
+                .sim
+                .member(sandbox.guild, user)
+                .filter(|m| {
+                    m.roles.contains(&verified_role.id) && m.nick.as_deref() == Some("Newblade")
+                })
+                .map(|_| ())
+        })
+        .await;
+    if ok.is_none() {
+        fail(&s, "Newblade did not get the raider role and the name").await;
+    }
+    s.quit().await;
+    shutdown.cancel();
+    sandbox.stopped().await.unwrap();
 }

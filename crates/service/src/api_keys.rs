@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use domain::Snowflake;
 use domain::roles::{Level, RoleKey};
 use serde_json::json;
-use store::api_keys::{self as store_keys, ApiKey};
+use store::api_keys as store_keys;
+
+/// A per-guild API key (its hash, level and label), as the API's auth sees it.
+pub use store::api_keys::ApiKey;
 use store::{PgPool, guild_config, logs};
 
 use crate::{Actor, Result, ServiceError};

@@ -109,6 +109,12 @@ pub async fn run_auto_end(
     Ok((before, after))
 }
 
+/// Who may map raidbot's role keys to Discord roles (`/setroles`, `/createrole`):
+/// administrators. `/createrole` asks before creating anything on Discord.
+pub fn may_set_roles(actor: &Actor) -> Result<()> {
+    actor.require(RoleKey::Administrator)
+}
+
 /// Sets (`Some`) or clears (`None`) role keys; keys not named stay. Administrators only.
 /// Returns the whole mapping afterwards.
 pub async fn set_roles(
@@ -117,7 +123,7 @@ pub async fn set_roles(
     actor: &Actor,
     changes: &[(RoleKey, Option<Snowflake>)],
 ) -> Result<BTreeMap<RoleKey, Snowflake>> {
-    actor.require(RoleKey::Administrator)?;
+    may_set_roles(actor)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     let before = guild_config::roles(&mut tx, guild).await?;

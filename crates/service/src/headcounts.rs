@@ -10,7 +10,10 @@ use domain::headcount::{
     self as rules, AUTO_END_AFTER, DungeonsError, HeadcountStatus, MAX_DUNGEONS, ReactionKind,
 };
 use domain::{ChannelKey, RoleKey, Snowflake};
-use store::headcounts::{self as store_hc, Draft, Headcount, NewHeadcount, Reaction};
+use store::headcounts::{self as store_hc, NewHeadcount};
+
+/// A headcount, its draft and its reactions: what its panel shows.
+pub use store::headcounts::{Draft, Headcount, Reaction};
 use store::runs::Run;
 use store::{PgConnection, PgPool, guild_config};
 
@@ -86,6 +89,23 @@ pub fn may_manage(actor: &Actor, h: &Headcount) -> bool {
         || RoleKey::Organizer
             .level()
             .is_some_and(|organizer| actor.level > organizer)
+}
+
+/// The headcount with its answers, for its organizer panel: only for someone who may
+/// manage it.
+pub async fn organizer_view(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    headcount_id: i64,
+) -> Result<HeadcountDetail> {
+    let detail = get(pool, guild, headcount_id).await?;
+    if !may_manage(actor, &detail.headcount) {
+        return Err(ServiceError::Forbidden(
+            "Only this headcount's organizer, or staff above Organizer, can open its organizer panel.".into(),
+        ));
+    }
+    Ok(detail)
 }
 
 fn require_manager(actor: &Actor, h: &Headcount) -> Result<()> {

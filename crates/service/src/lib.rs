@@ -4,9 +4,12 @@
 
 pub mod actor;
 pub mod api_keys;
+pub mod command_log;
 pub mod config;
 pub mod error;
 pub mod headcounts;
+pub mod health;
+pub mod jobs;
 pub mod moderation;
 pub mod modmail;
 pub mod party;
@@ -19,5 +22,8 @@ pub mod verification;
 
 pub use actor::Actor;
 pub use error::ServiceError;
+/// The database handle every use case takes: the adapters hold one and pass it on, without
+/// depending on the store or its driver.
+pub use store::PgPool;
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

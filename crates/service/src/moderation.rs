@@ -12,9 +12,10 @@ use domain::moderation::{
 };
 use domain::quota::ModAction;
 use domain::{ChannelKey, RoleKey, Snowflake};
-use store::punishments::{
-    self as store_p, DmStatus, NewPunishment, Note, Punishment, PunishmentStatus,
-};
+use store::punishments::{self as store_p, NewPunishment};
+
+/// Punishments and notes: what the log entries, `/find` and the API show.
+pub use store::punishments::{DmStatus, Note, Punishment, PunishmentStatus};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::tasks::{self, LogEvent, PunishmentEvent, Task};
@@ -107,6 +108,17 @@ fn punishment_role_missing(key: RoleKey) -> ServiceError {
     )
 }
 
+/// Who may give a punishment of this kind (the kind names its least role). Adapters ask
+/// first, before looking the target up on Discord; [`punish`] checks again.
+pub fn may_punish(actor: &Actor, kind: PunishmentKind) -> Result<()> {
+    actor.require(kind.required())
+}
+
+/// Who may end a suspension or mute early: security and above (checked by [`lift`]).
+pub fn may_lift(actor: &Actor) -> Result<()> {
+    actor.require(RoleKey::Security)
+}
+
 /// Gives a punishment: checks, writes the row, queues Discord's side and, for suspensions
 /// and mutes, the expiry timer.
 pub async fn punish(
@@ -116,7 +128,7 @@ pub async fn punish(
     target: &Target,
     req: PunishRequest,
 ) -> Result<Punishment> {
-    actor.require(req.kind.required())?;
+    may_punish(actor, req.kind)?;
     target.check(actor, req.kind.reach())?;
     let reason = required_text("The reason", &req.reason, REASON_MAX)?;
     let minutes = if req.kind.timed() {
@@ -341,7 +353,7 @@ pub async fn lift(
     kind: PunishmentKind,
     reason: &str,
 ) -> Result<Punishment> {
-    actor.require(RoleKey::Security)?;
+    may_lift(actor)?;
     target.check(actor, Reach::Discord)?;
     let reason = required_text("The reason", reason, REASON_MAX)?;
     let user = target.facts.user_id;

@@ -13,7 +13,10 @@ use domain::moderation::{
 };
 use domain::quota::ModAction;
 use domain::{ChannelKey, RoleKey, Snowflake};
-use store::modmail::{self as sm, Session, Ticket, TicketMessage};
+use store::modmail::{self as sm, Session};
+
+/// A modmail ticket and its messages: what the thread, transcript and API show.
+pub use store::modmail::{Ticket, TicketMessage};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::moderation::required_text;
@@ -395,6 +398,11 @@ async fn ticket_by_code(conn: &mut PgConnection, guild: Snowflake, text: &str) -
     })
 }
 
+/// Who may answer and close tickets: security and above.
+pub fn may_answer(actor: &Actor) -> Result<()> {
+    actor.require(RoleKey::Security)
+}
+
 /// A staff reply (security and above): stored, then DMed to the member by the sync job.
 /// `source` is the Discord message it was typed as in the ticket's thread (`!r ...`), None
 /// for `/modmailreply` and the REST API; a source seen before is refused with
@@ -408,7 +416,7 @@ pub async fn reply(
     text: &str,
     source: Option<Snowflake>,
 ) -> Result<Ticket> {
-    actor.require(RoleKey::Security)?;
+    may_answer(actor)?;
     let text = required_text("The reply", text, MODMAIL_MESSAGE_MAX)?;
     let mut tx = pool.begin().await?;
     let t = ticket_by_code(&mut tx, guild, code).await?;
@@ -473,7 +481,7 @@ pub async fn ticket_for_thread(
 
 /// Staff close a ticket (security and above).
 pub async fn close(pool: &PgPool, guild: Snowflake, actor: &Actor, code: &str) -> Result<Ticket> {
-    actor.require(RoleKey::Security)?;
+    may_answer(actor)?;
     let mut tx = pool.begin().await?;
     let t = ticket_by_code(&mut tx, guild, code).await?;
     let by = actor_label(actor);

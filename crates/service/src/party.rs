@@ -12,7 +12,10 @@ use domain::party::{
     LOCATION_MAX, MAX_LIFETIME_MINUTES, NAME_MAX, PER_HOUR, RATE_WINDOW_MINUTES,
 };
 use domain::{ChannelKey, RoleKey, Snowflake, limits};
-use store::party::{self as store_party, CloseReason, NewParty, Party, PartyStatus};
+use store::party::{self as store_party, NewParty};
+
+/// A party, its state and why it closed: what its post and the API show.
+pub use store::party::{CloseReason, Party, PartyStatus};
 use store::{PgConnection, PgPool, guild_config, jobs};
 
 use crate::tasks::{self, Task};

@@ -15,9 +15,11 @@ use domain::quota::{
 };
 use domain::{ChannelKey, RoleKey, Snowflake};
 use serde_json::json;
-use store::points::{
-    self as sp, ALL_TIME, DungeonLine, LEADERBOARD_SCOPE, NewEvent, PointConfig, QuotaRole, Ranked,
-};
+use store::points::{self as sp, ALL_TIME, DungeonLine, LEADERBOARD_SCOPE, NewEvent, Ranked};
+
+/// Points settings and quota roles: what `/configpoints`, `/configquota` and quota panels
+/// show.
+pub use store::points::{PointConfig, QuotaRole};
 use store::runs::Run;
 use store::{PgConnection, PgPool, jobs, logs};
 

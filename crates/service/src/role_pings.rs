@@ -4,7 +4,10 @@
 use domain::catalog::catalog;
 use domain::{ChannelKey, RoleKey, Snowflake};
 use serde_json::json;
-use store::role_pings::{self as store_pings, RolePing};
+use store::role_pings as store_pings;
+
+/// A dungeon's ping role: what the ping role panel shows.
+pub use store::role_pings::RolePing;
 use store::{PgPool, guild_config, logs};
 
 use crate::tasks::{self, LogEvent, Task};
@@ -106,6 +109,16 @@ pub async fn post_panel(
     tasks::queue(&mut tx, guild, Task::RolePingPanelPost { channel }, None).await?;
     tx.commit().await?;
     Ok(channel)
+}
+
+/// The role a run of `dungeon_code` mentions when it is posted, if one is mapped.
+pub async fn ping_role(
+    pool: &PgPool,
+    guild: Snowflake,
+    dungeon_code: &str,
+) -> Result<Option<Snowflake>> {
+    let mut conn = pool.acquire().await?;
+    Ok(store_pings::ping_role(&mut conn, guild, dungeon_code).await?)
 }
 
 /// The ping role a panel button stands for. Anyone may press the panel; a dungeon that is

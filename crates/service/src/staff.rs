@@ -68,6 +68,12 @@ pub async fn purge_done(
     Ok(())
 }
 
+/// Who may give roles with `/addrole`: officers and above. Adapters ask before looking
+/// the member up on Discord; [`check_add_role`] checks again with the role and member.
+pub fn may_add_role(actor: &Actor) -> Result<()> {
+    actor.require(RoleKey::Officer)
+}
+
 /// Checks /addrole: officers give a mapped role whose level is below theirs, to a member
 /// below them (and below the bot). Returns the role key. Audited once given.
 pub fn check_add_role(
@@ -77,7 +83,7 @@ pub fn check_add_role(
     target: &TargetFacts,
     bot_top: i64,
 ) -> Result<RoleKey> {
-    actor.require(RoleKey::Officer)?;
+    may_add_role(actor)?;
     let key = mapping
         .iter()
         .find(|(_, r)| **r == role)
@@ -109,8 +115,48 @@ pub fn check_add_role(
     Ok(key)
 }
 
-/// Records a role given with /addrole or created with /createrole (audit).
-pub async fn audit(
+/// `/addrole`, before Discord gives the role: the role must be one of raidbot's mapped
+/// roles, below the actor's level, for a member below them (and below the bot). Returns
+/// the role's key, for [`role_added`].
+pub async fn add_role_check(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    role: Snowflake,
+    target: &crate::moderation::Target,
+) -> Result<RoleKey> {
+    may_add_role(actor)?;
+    let mapping = crate::config::roles(pool, guild).await?;
+    check_add_role(
+        actor,
+        &mapping,
+        role,
+        &target.facts,
+        target.bot_top_position.unwrap_or(0),
+    )
+}
+
+/// `/addrole`, after Discord gave the role: audited.
+pub async fn role_added(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    role: Snowflake,
+    key: RoleKey,
+) -> Result<()> {
+    audit(
+        pool,
+        guild,
+        actor,
+        "add_role",
+        json!({"user": user, "role": role, "key": key.as_str()}),
+    )
+    .await
+}
+
+/// Records a role given with /addrole (audit).
+async fn audit(
     pool: &PgPool,
     guild: Snowflake,
     actor: &Actor,

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use domain::{ChannelKey, Snowflake};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use store::PgConnection;
 use store::jobs::{self, NewJob};
+use store::{PgConnection, PgPool};
 
 /// How long panel edits wait so that a burst of clicks becomes one edit.
 pub const PANEL_COALESCE: Duration = Duration::from_millis(1000);
@@ -550,6 +550,26 @@ pub async fn refresh_panel(
     let due = Utc::now() + chrono::Duration::from_std(PANEL_COALESCE).unwrap_or_default();
     queue(conn, guild, Task::RunPanelRefresh { run_id }, Some(due)).await?;
     Ok(())
+}
+
+/// When a job of one of `tasks`' kinds with their dedupe key last finished, for spacing
+/// out edits of one message. The tasks share one key (e.g. a run's panel post, refresh and
+/// key-window refresh); kinds and key come from the typed tasks, never spelled again.
+pub async fn last_finished(
+    pool: &PgPool,
+    guild: Snowflake,
+    tasks: &[Task],
+) -> crate::Result<Option<DateTime<Utc>>> {
+    let Some(key) = tasks.first().and_then(Task::dedupe_key) else {
+        return Ok(None);
+    };
+    debug_assert!(
+        tasks
+            .iter()
+            .all(|t| t.dedupe_key().as_deref() == Some(key.as_str()))
+    );
+    let kinds: Vec<&str> = tasks.iter().map(Task::kind).collect();
+    Ok(jobs::last_finished(pool, guild, &kinds, &key).await?)
 }
 
 /// Queues a log post; the dispatcher drops it when the guild has no such channel.

@@ -15,10 +15,11 @@ use domain::verification::{
 use domain::{ChannelKey, RoleKey, Snowflake};
 use rand::Rng;
 use realmeye::Lookup;
-use store::verification::{
-    self as store_veri, ClaimError, CustomRole, MemberNames, MemberVerification, NewSession,
-    Review, Session, VeriConfig,
-};
+use store::verification::{self as store_veri, ClaimError, MemberNames, NewSession};
+
+/// Verification settings, sessions, reviews, events and custom roles: what the DMs, review
+/// cards, panels and the API show.
+pub use store::verification::{CustomRole, Event, MemberVerification, Review, Session, VeriConfig};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::config::{SettingsChange, record_settings_change};
@@ -987,6 +988,29 @@ async fn expire_locked(conn: &mut PgConnection, mut s: Session) -> Result<()> {
 
 // ---------- screenshot reviews ----------
 
+/// Who may approve or deny screenshot reviews: security and above.
+pub fn may_decide_reviews(actor: &Actor) -> Result<()> {
+    actor.require(RoleKey::Security)
+}
+
+/// Who may bulk-import with `/syncteam`: administrators. Adapters ask before downloading
+/// the file; [`sync_team`] checks again.
+pub fn may_sync_team(actor: &Actor) -> Result<()> {
+    actor.require(RoleKey::Administrator)
+}
+
+/// A review, for the staff member who pressed Approve or Deny on its card (refused below
+/// security, before any form opens).
+pub async fn review_to_decide(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    review_id: i64,
+) -> Result<Review> {
+    may_decide_reviews(actor)?;
+    review(pool, guild, review_id).await
+}
+
 pub async fn review(pool: &PgPool, guild: Snowflake, review_id: i64) -> Result<Review> {
     let mut conn = pool.acquire().await?;
     store_veri::review(&mut conn, guild, review_id, false)
@@ -1039,7 +1063,7 @@ pub async fn approve(
     review_id: i64,
     ign: Option<&str>,
 ) -> Result<Review> {
-    actor.require(RoleKey::Security)?;
+    may_decide_reviews(actor)?;
     let staff = actor.user_id;
     let mut tx = pool.begin().await?;
     let r = lock_pending(&mut tx, guild, review_id).await?;
@@ -1119,7 +1143,7 @@ pub async fn deny(
     review_id: i64,
     reason: &str,
 ) -> Result<Review> {
-    actor.require(RoleKey::Security)?;
+    may_decide_reviews(actor)?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(ServiceError::invalid(
@@ -1452,7 +1476,7 @@ pub async fn sync_team(
     actor: &Actor,
     text: &str,
 ) -> Result<Vec<(usize, LineOutcome)>> {
-    actor.require(RoleKey::Administrator)?;
+    may_sync_team(actor)?;
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()

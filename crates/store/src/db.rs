@@ -101,3 +101,17 @@ pub async fn ping(pool: &PgPool) -> Result<Duration> {
         .map_err(StoreError::from)?;
     Ok(started.elapsed())
 }
+
+/// Whether the database answers a fresh connection (not one from the pool, which may
+/// wait its whole acquire timeout while the server refuses connections) within
+/// `timeout`: the outage detector's probe.
+pub async fn probe(pool: &PgPool, timeout: Duration) -> bool {
+    use sqlx::Connection;
+    let options = pool.connect_options();
+    let attempt = async {
+        let mut conn = sqlx::PgConnection::connect_with(&options).await?;
+        sqlx::query("SELECT 1").execute(&mut conn).await?;
+        conn.close().await
+    };
+    matches!(tokio::time::timeout(timeout, attempt).await, Ok(Ok(())))
+}

@@ -8,6 +8,7 @@ pub mod bot_roles;
 pub mod db;
 pub mod guild_config;
 pub mod headcounts;
+pub mod import;
 pub mod jobs;
 pub mod key_pops;
 pub mod locks;

@@ -26,6 +26,9 @@ pub struct Run {
     pub ended_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub closed_by: Option<Snowflake>,
+    /// Who closed it as the audit log names them ("user 42", "api key 'dashboard' (#3)"):
+    /// the only trace of an API key, which has no user id.
+    pub closed_by_label: Option<String>,
     /// `organizer`, `staff` or `auto` once closed.
     pub close_reason: Option<String>,
     pub raider_cap: Option<i32>,
@@ -49,7 +52,7 @@ pub struct Run {
 
 const RUN_COLUMNS: &str = "r.guild_id, r.run_id, r.organizer_id, r.dungeon_code, r.party, r.location,
     r.description, r.status, r.join_locked, r.auto_end_at, r.panel_channel_id, r.panel_message_id,
-    r.created_at, r.started_at, r.ended_at, r.cancelled_at, r.closed_by, r.close_reason,
+    r.created_at, r.started_at, r.ended_at, r.cancelled_at, r.closed_by, r.closed_by_label, r.close_reason,
     r.raider_cap, r.run_role_id, r.ping_message_id, r.chain_amount, r.key_window_ends_at,
     r.location_set_at, r.o3_stage, r.o3_miniboss, r.realm_score, r.screenshot_url,
     r.o3_ping_message_id,
@@ -80,6 +83,7 @@ fn run_from_row(row: &PgRow) -> Result<Run> {
         ended_at: row.try_get("ended_at")?,
         cancelled_at: row.try_get("cancelled_at")?,
         closed_by: opt_snowflake(row.try_get("closed_by")?)?,
+        closed_by_label: row.try_get("closed_by_label")?,
         close_reason: row.try_get("close_reason")?,
         raider_cap: row.try_get("raider_cap")?,
         run_role_id: opt_snowflake(row.try_get("run_role_id")?)?,
@@ -221,19 +225,21 @@ pub async fn mark_closed(
     run_id: i64,
     status: RunStatus,
     closed_by: Option<Snowflake>,
+    closed_by_label: Option<&str>,
     reason: &str,
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE run SET status = $3,
                 ended_at = CASE WHEN $3 = 'ended' THEN now() END,
                 cancelled_at = CASE WHEN $3 = 'cancelled' THEN now() END,
-                closed_by = $4, close_reason = $5
+                closed_by = $4, closed_by_label = $5, close_reason = $6
          WHERE guild_id = $1 AND run_id = $2 AND status IN ('open', 'live')",
     )
     .bind(guild.db())
     .bind(run_id)
     .bind(status.as_str())
     .bind(closed_by.map(Snowflake::db))
+    .bind(closed_by_label)
     .bind(reason)
     .execute(conn)
     .await?;

@@ -90,6 +90,7 @@ async fn joining_twice_counts_once_and_closing_twice_keeps_first_time() {
             run,
             RunStatus::Ended,
             Some(sf(10)),
+            Some("user 10"),
             "organizer"
         )
         .await
@@ -101,7 +102,7 @@ async fn joining_twice_counts_once_and_closing_twice_keeps_first_time() {
         .unwrap()
         .ended_at;
     assert!(
-        !runs::mark_closed(&mut c, sf(1), run, RunStatus::Ended, None, "auto")
+        !runs::mark_closed(&mut c, sf(1), run, RunStatus::Ended, None, None, "auto")
             .await
             .unwrap()
     );

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use domain::{ChannelKey, RoleKey, Snowflake};
 
-use crate::auth::GuildAuth;
+use crate::auth::{AtLeast, GuildAuth, gate};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
 use crate::{ApiError, ApiState};
@@ -37,7 +37,7 @@ fn parse_changes<K: Copy>(
             let id = value
                 .as_deref()
                 .map(|v| {
-                    Snowflake::parse(v).map_err(|_| {
+                    crate::params::body_snowflake(text, v).map_err(|_| {
                         ApiError::unprocessable(
                             "invalid_snowflake",
                             format!(
@@ -97,7 +97,7 @@ pub async fn get_roles(
 )]
 pub async fn put_roles(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Administrator>,
     ApiJson(body): ApiJson<Changes>,
 ) -> Result<Json<BTreeMap<RoleKey, Snowflake>>, ApiError> {
     let changes = parse_changes(
@@ -157,7 +157,7 @@ pub async fn get_channels(
 )]
 pub async fn put_channels(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Administrator>,
     ApiJson(body): ApiJson<Changes>,
 ) -> Result<Json<BTreeMap<ChannelKey, Snowflake>>, ApiError> {
     let changes = parse_changes(

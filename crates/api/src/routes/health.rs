@@ -68,7 +68,7 @@ impl Monitor {
 
     /// Starts the background check unless it runs; it stops once nobody holds the monitor
     /// (the router was dropped).
-    fn ensure_checking(&self, pool: &store::PgPool) {
+    fn ensure_checking(&self, pool: &service::PgPool) {
         {
             let mut state = self.lock();
             if state.checking {
@@ -91,8 +91,8 @@ impl Monitor {
     }
 }
 
-async fn check(pool: &store::PgPool) -> Option<Duration> {
-    match tokio::time::timeout(PING_TIMEOUT, store::db::ping(pool)).await {
+async fn check(pool: &service::PgPool) -> Option<Duration> {
+    match tokio::time::timeout(PING_TIMEOUT, service::health::database_latency(pool)).await {
         Ok(Ok(latency)) => Some(latency),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "health check: database is down");

@@ -14,14 +14,14 @@ use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::moderation::{PunishmentKind, TargetFacts};
 use serde::{Deserialize, Serialize};
+use service::moderation::{Note, Punishment};
 use service::moderation::{PunishRequest, Target};
-use store::punishments::{Note, Punishment};
 use utoipa::ToSchema;
 
-use crate::auth::GuildAuth;
+use crate::auth::{AtLeast, GuildAuth, gate};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
-use crate::params::PathParams;
+use crate::params::{PathParams, body_snowflake};
 use crate::{ApiError, ApiState};
 
 /// The most punishments or notes one list answer holds.
@@ -143,17 +143,6 @@ pub struct CreateNote {
     pub text: String,
 }
 
-pub(crate) fn body_snowflake(field: &str, text: &str) -> Result<Snowflake, ApiError> {
-    Snowflake::parse(text).map_err(|_| {
-        ApiError::unprocessable(
-            "invalid_snowflake",
-            format!(
-                "`{field}` must be a Discord id (a number such as 123456789012345678, as a string), not `{text}`."
-            ),
-        )
-    })
-}
-
 /// The target as the API knows it: no Discord roles, so no level, owner or position; the
 /// apply job checks those on Discord.
 fn api_target(user: Snowflake) -> Target {
@@ -169,8 +158,8 @@ fn api_target(user: Snowflake) -> Target {
 }
 
 /// Gives a punishment; Discord's side (DM, role, kick or ban, log) is queued as jobs.
-/// The key needs the role of the matching command (warn, suspend, mute: Security; kick:
-/// Officer; ban, softban: Moderator).
+/// The key needs the role of the matching command (warn, suspend, mute: Security; kick,
+/// ban, softban: Officer).
 #[utoipa::path(
     post,
     path = "/v1/guilds/{guild_id}/punishments",
@@ -189,7 +178,7 @@ fn api_target(user: Snowflake) -> Target {
 )]
 pub async fn create_punishment(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Security>,
     ApiJson(body): ApiJson<CreatePunishment>,
 ) -> Result<(StatusCode, Json<PunishmentBody>), ApiError> {
     let kind = PunishmentKind::parse(body.kind.trim()).ok_or_else(|| {
@@ -284,7 +273,7 @@ pub async fn member_punishments(
 )]
 pub async fn remove_punishment(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Security>,
     params: PathParams,
     ApiJson(body): ApiJson<RemovePunishment>,
 ) -> Result<Json<PunishmentBody>, ApiError> {
@@ -315,7 +304,7 @@ pub async fn remove_punishment(
 )]
 pub async fn create_note(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Security>,
     params: PathParams,
     ApiJson(body): ApiJson<CreateNote>,
 ) -> Result<(StatusCode, Json<NoteBody>), ApiError> {

@@ -5,10 +5,10 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use serde::{Deserialize, Serialize};
-use store::modmail::{Ticket, TicketMessage};
+use service::modmail::{Ticket, TicketMessage};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::GuildAuth;
+use crate::auth::{AtLeast, GuildAuth, gate};
 use crate::error::ErrorBody;
 use crate::params::{ApiQuery, PathParams};
 use crate::{ApiError, ApiState};
@@ -115,7 +115,7 @@ pub struct TicketQuery {
 )]
 pub async fn list_tickets(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Security>,
     ApiQuery(query): ApiQuery<TicketQuery>,
 ) -> Result<Json<TicketList>, ApiError> {
     let tickets = service::modmail::tickets(

@@ -85,6 +85,18 @@ pub async fn leaderboard(
     ApiQuery(query): ApiQuery<LeaderboardQuery>,
 ) -> Result<Json<LeaderboardBody>, ApiError> {
     let q = query;
+    // A bad `currency` is refused even when `category` overrides it: a typo never passes
+    // unnoticed (found by scripts/fuzz-api).
+    if let Some(other) = q
+        .currency
+        .as_deref()
+        .filter(|c| !matches!(*c, "raider" | "quota"))
+    {
+        return Err(unprocessable(
+            "invalid_currency",
+            format!("`currency` must be raider or quota, not `{other}`."),
+        ));
+    }
     let metric = match (q.category.as_deref(), q.currency.as_deref()) {
         (Some(c), _) => Metric::parse(c)
             .filter(|m| Metric::CATEGORIES.contains(m))

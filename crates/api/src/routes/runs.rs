@@ -9,14 +9,14 @@ use domain::run::RunAction;
 use domain::{RunStatus, Snowflake};
 use serde::{Deserialize, Serialize};
 use service::runs::JoinChange;
+use service::runs::{Participant, Run};
 use service::runs::{RunDetail, RunRequest};
-use store::runs::{Participant, Run};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::GuildAuth;
+use crate::auth::{AtLeast, GuildAuth, gate};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
-use crate::params::{ApiQuery, PathParams};
+use crate::params::{ApiQuery, PathParams, body_snowflake};
 use crate::{ApiError, ApiState};
 
 /// Page size when `limit` is not given, and the most one page may hold.
@@ -50,8 +50,12 @@ pub struct RunBody {
     pub ended_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub auto_end_at: DateTime<Utc>,
+    /// The Discord user who ended or cancelled it; `null` for an API key or the timer.
     #[schema(value_type = Option<String>)]
     pub closed_by: Option<Snowflake>,
+    /// Who ended or cancelled it, as the audit log names them (`user 42`,
+    /// `api key 'dashboard' (#3)`); `null` when the time limit did.
+    pub closed_by_label: Option<String>,
     /// `organizer`, `staff` or `auto` once closed.
     pub close_reason: Option<String>,
 }
@@ -80,6 +84,7 @@ impl From<Run> for RunBody {
             cancelled_at: run.cancelled_at,
             auto_end_at: run.auto_end_at,
             closed_by: run.closed_by,
+            closed_by_label: run.closed_by_label,
             close_reason: run.close_reason,
         }
     }
@@ -188,17 +193,6 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-fn body_snowflake(field: &str, text: &str) -> Result<Snowflake, ApiError> {
-    Snowflake::parse(text).map_err(|_| {
-        ApiError::unprocessable(
-            "invalid_snowflake",
-            format!(
-                "`{field}` must be a Discord id (a number such as 123456789012345678, as a string), not `{text}`."
-            ),
-        )
-    })
-}
-
 /// Starts a run and queues its panel in the raid channel. Organizer level or above.
 #[utoipa::path(
     post,
@@ -218,7 +212,7 @@ fn body_snowflake(field: &str, text: &str) -> Result<Snowflake, ApiError> {
 )]
 pub async fn create_run(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Organizer>,
     ApiJson(body): ApiJson<CreateRun>,
 ) -> Result<(StatusCode, Json<RunBody>), ApiError> {
     let organizer_id = body
@@ -356,7 +350,7 @@ pub async fn get_run(
 )]
 pub async fn join_run(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::RosterChange>,
     params: PathParams,
     ApiJson(body): ApiJson<JoinRun>,
 ) -> Result<(StatusCode, Json<JoinAnswer>), ApiError> {

@@ -14,14 +14,13 @@ use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use serde::{Deserialize, Serialize};
 use service::verification::{self as veri, ConfigChange};
-use store::verification::{CustomRole, MemberVerification, VeriConfig};
+use service::verification::{CustomRole, MemberVerification, VeriConfig};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::GuildAuth;
+use crate::auth::{AtLeast, GuildAuth, gate};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
-use crate::params::{ApiQuery, PathParams};
-use crate::routes::moderation::body_snowflake;
+use crate::params::{ApiQuery, PathParams, body_snowflake};
 use crate::{ApiError, ApiState};
 
 /// The guild's verification settings.
@@ -238,7 +237,7 @@ pub async fn get_config(
 )]
 pub async fn put_config(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Moderator>,
     ApiJson(body): ApiJson<VerificationConfigChange>,
 ) -> Result<Json<VerificationConfigBody>, ApiError> {
     let check = |field: &str, value: Option<u32>, max: u32| match value {
@@ -332,7 +331,7 @@ pub async fn get_member(
 )]
 pub async fn verify(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Security>,
     ApiJson(body): ApiJson<VerifyMember>,
 ) -> Result<(StatusCode, Json<MemberVerificationBody>), ApiError> {
     let user = body_snowflake("user_id", &body.user_id)?;
@@ -365,7 +364,7 @@ pub async fn verify(
 )]
 pub async fn unverify(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Security>,
     params: PathParams,
     ApiQuery(query): ApiQuery<UnverifyQuery>,
 ) -> Result<Json<MemberVerificationBody>, ApiError> {
@@ -408,7 +407,7 @@ pub async fn unverify(
 )]
 pub async fn add_alt(
     State(state): State<ApiState>,
-    auth: GuildAuth,
+    AtLeast(auth, _): AtLeast<gate::Security>,
     params: PathParams,
     ApiJson(body): ApiJson<NewAlt>,
 ) -> Result<(StatusCode, Json<MemberVerificationBody>), ApiError> {

@@ -99,6 +99,11 @@ pub async fn spawn_app_with_rate_limit(limit: api::RateLimit) -> TestApp {
     }
 }
 
+/// A server over `pool` (for tests that build their own), keeping `db` alive.
+pub async fn spawn_app_on(pool: PgPool, db: TestDb) -> TestApp {
+    spawn_with(pool, Some(db), None).await
+}
+
 async fn spawn_with(
     pool: PgPool,
     db: Option<TestDb>,

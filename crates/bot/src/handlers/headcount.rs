@@ -107,12 +107,7 @@ pub async fn component(
         }
         HeadcountButton::Key(code) => toggle(ctx, inv, id, ReactionKind::Key, &code).await,
         HeadcountButton::Manage => {
-            let detail = headcounts::get(pool, inv.guild, id).await?;
-            if !headcounts::may_manage(&inv.actor, &detail.headcount) {
-                return Err(ServiceError::Forbidden(
-                    "Only this headcount's organizer, or staff above Organizer, can open its organizer panel.".into(),
-                ));
-            }
+            let detail = headcounts::organizer_view(pool, inv.guild, &inv.actor, id).await?;
             Ok(Reply::Message(views::ephemeral_panel(
                 None,
                 views::headcount::organizer_embed(&detail),

@@ -146,8 +146,8 @@ pub(crate) async fn target_facts(
 async fn with_dm_outcome(
     ctx: &Ctx,
     guild: Snowflake,
-    p: store::punishments::Punishment,
-) -> store::punishments::Punishment {
+    p: service::moderation::Punishment,
+) -> service::moderation::Punishment {
     let started = std::time::Instant::now();
     let mut latest = p;
     while latest.dm_status.is_none() && started.elapsed() < DM_WAIT {
@@ -175,7 +175,7 @@ pub async fn punish(
     data: &CommandData,
     kind: PunishmentKind,
 ) -> HandlerResult {
-    inv.actor.require(kind.required())?;
+    moderation::may_punish(&inv.actor, kind)?;
     let user = user_option(data, "member")?;
     let facts = target_facts(ctx, inv.guild, user).await?;
     if kind == PunishmentKind::Kick && facts.member.is_none() {
@@ -203,7 +203,7 @@ pub async fn lift(
     data: &CommandData,
     kind: PunishmentKind,
 ) -> HandlerResult {
-    inv.actor.require(domain::RoleKey::Security)?;
+    moderation::may_lift(&inv.actor)?;
     let user = user_option(data, "member")?;
     let facts = target_facts(ctx, inv.guild, user).await?;
     let reason = string_option(data, "reason").unwrap_or_default();
@@ -240,7 +240,6 @@ pub async fn unban(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerRe
 }
 
 pub async fn add_note(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    inv.actor.require(domain::RoleKey::Security)?;
     let user = user_option(data, "member")?;
     // A note is only a record: no Discord facts needed beyond who it is about.
     let target = Target {
@@ -274,14 +273,13 @@ pub async fn remove_note(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Han
 }
 
 pub async fn find(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    inv.actor.require(domain::RoleKey::Security)?;
+    // The tab's service read (member summary, history, notes) decides who may look.
     let user = user_option(data, "member")?;
     let data = tab(ctx, inv, user, FindTab::Info, 0).await?;
     Ok(Reply::Message(data))
 }
 
 pub async fn component(ctx: &Ctx, inv: &Invocation, c: FindComponent) -> HandlerResult {
-    inv.actor.require(domain::RoleKey::Security)?;
     let user = Snowflake::from_db(c.user_id)
         .map_err(|e| ServiceError::invalid("invalid_member", e.to_string()))?;
     let data = tab(ctx, inv, user, c.tab, c.page).await?;

@@ -1,8 +1,8 @@
 //! `/modmailreply`, `/modmail close`, `/modmailblacklist`, `/modmailunblacklist`, and
 //! staff replies typed in a ticket's thread (`!r <reply>`).
 
+use domain::Snowflake;
 use domain::moderation::thread_reply;
-use domain::{RoleKey, Snowflake};
 use service::{Actor, ServiceError};
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandDataOption, CommandOptionValue,
@@ -167,7 +167,7 @@ async fn thread_actor(
         .collect();
     let mapping = ctx.role_mappings.get(&ctx.pool, guild).await?;
     let actor = service::config::actor_for_member(&mapping, user, &held, false);
-    if actor.require(RoleKey::Security).is_ok() {
+    if service::modmail::may_answer(&actor).is_ok() {
         return Ok(actor);
     }
     let admin =

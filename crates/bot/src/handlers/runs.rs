@@ -152,23 +152,13 @@ async fn organizer_update(ctx: &Ctx, inv: &Invocation, run_id: i64, note: String
     }))
 }
 
-/// Opens a modal or picker only for someone who may manage the run.
+/// Opens a modal or picker only for someone who may manage the run (service decides).
 async fn managed(
     ctx: &Ctx,
     inv: &Invocation,
     run_id: i64,
-) -> Result<store::runs::Run, ServiceError> {
-    let detail = runs::get(&ctx.pool, inv.guild, run_id).await?;
-    if !runs::may_manage(&inv.actor, &detail.run) {
-        return Err(ServiceError::Forbidden(
-            "Only this run's organizer, or staff above Organizer, can use its organizer panel."
-                .into(),
-        ));
-    }
-    if !detail.run.status.is_active() {
-        return Err(ServiceError::conflict("run_closed", "This run is closed."));
-    }
-    Ok(detail.run)
+) -> Result<service::runs::Run, ServiceError> {
+    runs::managed(&ctx.pool, inv.guild, &inv.actor, run_id).await
 }
 
 pub async fn component(
@@ -237,12 +227,7 @@ pub async fn component(
             }))
         }
         RunButton::Manage => {
-            let detail = runs::get(pool, guild, run_id).await?;
-            if !runs::may_manage(actor, &detail.run) {
-                return Err(ServiceError::Forbidden(
-                    "Only this run's organizer, or staff above Organizer, can open its organizer panel.".into(),
-                ));
-            }
+            let detail = runs::organizer_view(pool, guild, actor, run_id).await?;
             Ok(Reply::Message(views::ephemeral_panel(
                 None,
                 views::runs::organizer_embed(&detail),

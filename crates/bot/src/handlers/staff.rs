@@ -4,7 +4,6 @@
 use domain::moderation::PURGE_MAX_AGE_DAYS;
 use domain::roles::allows;
 use domain::{RoleKey, Snowflake};
-use serde_json::json;
 use service::ServiceError;
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
@@ -93,7 +92,7 @@ pub async fn purge(
 }
 
 pub async fn add_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    inv.actor.require(RoleKey::Officer)?;
+    service::staff::may_add_role(&inv.actor)?;
     let user = user_option(data, "member")?;
     let role = data
         .options
@@ -111,14 +110,8 @@ pub async fn add_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handle
             format!("<@{user}> is not in this server."),
         ));
     }
-    let mapping = service::config::roles(&ctx.pool, inv.guild).await?;
-    let key = service::staff::check_add_role(
-        &inv.actor,
-        &mapping,
-        role,
-        &facts.target.facts,
-        facts.target.bot_top_position.unwrap_or(0),
-    )?;
+    let key = service::staff::add_role_check(&ctx.pool, inv.guild, &inv.actor, role, &facts.target)
+        .await?;
     ctx.http
         .add_guild_member_role(
             Id::new(inv.guild.get()),
@@ -127,21 +120,14 @@ pub async fn add_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handle
         )
         .await
         .map_err(discord_error)?;
-    service::staff::audit(
-        &ctx.pool,
-        inv.guild,
-        &inv.actor,
-        "add_role",
-        json!({"user": user, "role": role, "key": key.as_str()}),
-    )
-    .await?;
+    service::staff::role_added(&ctx.pool, inv.guild, &inv.actor, user, role, key).await?;
     Ok(Reply::Message(views::ephemeral(views::staff::role_given(
         user, role,
     ))))
 }
 
 pub async fn create_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    inv.actor.require(RoleKey::Administrator)?;
+    service::config::may_set_roles(&inv.actor)?;
     let text = string_option(data, "key").unwrap_or_default();
     let key = RoleKey::parse(text).ok_or_else(|| {
         ServiceError::invalid("unknown_role_key", format!("`{text}` is not a role key."))
@@ -182,7 +168,7 @@ pub async fn help(inv: &Invocation) -> HandlerResult {
         let Some(name) = CommandName::parse(&c.name) else {
             continue;
         };
-        let (category, role) = commands::minimum_role(name);
+        let (category, role) = (name.category(), name.minimum_role());
         if role.is_some_and(|r| !allows(inv.actor.level, r)) {
             continue;
         }
@@ -199,7 +185,7 @@ pub async fn help(inv: &Invocation) -> HandlerResult {
 
 pub async fn ping(ctx: &Ctx) -> HandlerResult {
     let gateway = ctx.gateway_latency.lock().ok().and_then(|g| *g);
-    let database = store::db::ping(&ctx.pool).await.ok();
+    let database = service::health::database_latency(&ctx.pool).await.ok();
     Ok(Reply::Message(views::ephemeral(views::staff::ping(
         gateway, database,
     ))))

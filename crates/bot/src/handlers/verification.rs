@@ -46,8 +46,7 @@ pub async fn component(
             )))
         }
         VeriAction::Approve => {
-            inv.actor.require(domain::RoleKey::Security)?;
-            let r = veri::review(&ctx.pool, inv.guild, c.id).await?;
+            let r = veri::review_to_decide(&ctx.pool, inv.guild, &inv.actor, c.id).await?;
             if r.state != "pending" {
                 // Answer the same way a decision would.
                 veri::deny(&ctx.pool, inv.guild, &inv.actor, c.id, "-").await?;
@@ -55,8 +54,7 @@ pub async fn component(
             Ok(Reply::Modal(views::verification::approve_modal(&r)))
         }
         VeriAction::Deny => {
-            inv.actor.require(domain::RoleKey::Security)?;
-            let r = veri::review(&ctx.pool, inv.guild, c.id).await?;
+            let r = veri::review_to_decide(&ctx.pool, inv.guild, &inv.actor, c.id).await?;
             if r.state != "pending" {
                 veri::deny(&ctx.pool, inv.guild, &inv.actor, c.id, "-").await?;
             }
@@ -266,7 +264,7 @@ async fn read_attachment(url: &str, size: u64) -> Result<String, ServiceError> {
 /// the full report as a file when it does not fit one message.
 pub async fn sync_team(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     // Refuse before downloading anything.
-    inv.actor.require(domain::RoleKey::Administrator)?;
+    veri::may_sync_team(&inv.actor)?;
     let attachment = data.options.iter().find_map(|o| match &o.value {
         CommandOptionValue::Attachment(a) if o.name == "file" => Some(*a),
         _ => None,

@@ -41,14 +41,7 @@ pub async fn post(
         }
         LogEvent::KeyPopped { run_id, pop_id } => {
             let detail = service::runs::get(&ctx.pool, guild, *run_id).await?;
-            let mut conn = ctx
-                .pool
-                .acquire()
-                .await
-                .map_err(|e| JobError::Service(e.into()))?;
-            let pop = store::key_pops::get(&mut conn, guild, *pop_id)
-                .await
-                .map_err(|e| JobError::Service(e.into()))?;
+            let pop = service::runs::delivery::key_pop(&ctx.pool, guild, *pop_id).await?;
             views::logs::key_pop_entry(&detail, pop)
         }
         LogEvent::HeadcountCreated { headcount_id }

@@ -4,7 +4,7 @@
 
 use domain::Snowflake;
 use domain::moderation::PunishmentKind;
-use store::punishments::{DmStatus, Punishment, PunishmentStatus};
+use service::moderation::{DmStatus, Punishment, PunishmentStatus};
 use twilight_model::id::Id;
 
 use super::JobError;

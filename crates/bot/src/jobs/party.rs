@@ -1,7 +1,7 @@
 //! Party finder posts: post with a thread, refresh, and removal after close.
 
 use domain::Snowflake;
-use store::party::PartyStatus;
+use service::party::PartyStatus;
 use twilight_model::id::Id;
 
 use super::{JobError, channel_id};

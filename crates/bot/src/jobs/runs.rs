@@ -2,34 +2,17 @@
 //! keeping members' run roles in step, announcements, DMs, and cleaning up after it closes.
 
 use domain::Snowflake;
-use service::runs::RunDetail;
-use service::tasks::{self, Announcement, Note};
-use store::runs::{Run, Setting};
+use service::runs::delivery;
+use service::runs::{Run, RunDetail};
+use service::tasks::{Announcement, Note};
 use twilight_model::id::Id;
 
 use super::{JobError, channel_id};
 use crate::discord::Failure;
 use crate::{Ctx, views};
 
-fn service_err(e: impl Into<service::ServiceError>) -> JobError {
-    JobError::Service(e.into())
-}
-
 fn snowflake(id: u64) -> Result<Snowflake, JobError> {
     Snowflake::new(id).map_err(|e| JobError::Discord(Failure::Transient(e.to_string())))
-}
-
-async fn set(
-    ctx: &Ctx,
-    guild: Snowflake,
-    run_id: i64,
-    setting: Setting,
-    value: Option<i64>,
-) -> Result<(), JobError> {
-    let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
-    store::runs::set(&mut conn, guild, run_id, setting, value)
-        .await
-        .map_err(service_err)
 }
 
 fn panel_link(guild: Snowflake, run: &Run) -> String {
@@ -81,18 +64,12 @@ pub async fn post_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), 
         // Joins that came in while the panel was being posted are shown by a refresh.
         let latest = service::runs::get(&ctx.pool, guild, run_id).await?;
         if latest.participants != detail.participants || latest.run.status != run.status {
-            let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
-            tasks::refresh_panel(&mut conn, guild, run_id)
-                .await
-                .map_err(service_err)?;
+            delivery::queue_refresh(&ctx.pool, guild, run_id).await?;
         }
     }
     if run.ping_message_id.is_none() {
-        let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
-        let dungeon_role = store::role_pings::ping_role(&mut conn, guild, &run.dungeon_code)
-            .await
-            .map_err(service_err)?;
-        drop(conn);
+        let dungeon_role =
+            service::role_pings::ping_role(&ctx.pool, guild, &run.dungeon_code).await?;
         let link = match message_id {
             Some(m) => format!("https://discord.com/channels/{guild}/{channel}/{m}"),
             None => panel_link(guild, run),
@@ -110,14 +87,7 @@ pub async fn post_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), 
             .await?
             .model()
             .await?;
-        set(
-            ctx,
-            guild,
-            run_id,
-            Setting::PingMessageId,
-            Some(snowflake(ping.id.get())?.db()),
-        )
-        .await?;
+        delivery::ping_posted(&ctx.pool, guild, run_id, snowflake(ping.id.get())?).await?;
     }
     Ok(())
 }
@@ -152,20 +122,7 @@ async fn create_run_role(
         }
     };
     let id = snowflake(role.id.get())?;
-    let mut tx = ctx.pool.begin().await.map_err(service_err)?;
-    store::bot_roles::record(&mut tx, guild, id, "run", run.run_id)
-        .await
-        .map_err(service_err)?;
-    store::runs::set(
-        &mut tx,
-        guild,
-        run.run_id,
-        Setting::RunRoleId,
-        Some(id.db()),
-    )
-    .await
-    .map_err(service_err)?;
-    tx.commit().await.map_err(service_err)?;
+    delivery::run_role_created(&ctx.pool, guild, run.run_id, id).await?;
     Ok(Some(id))
 }
 
@@ -174,14 +131,7 @@ async fn create_run_role(
 pub const PANEL_EDIT_SPACING: std::time::Duration = service::tasks::PANEL_COALESCE;
 
 pub async fn refresh_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), JobError> {
-    let kinds = [
-        "run_panel_refresh",
-        "run_key_window_closed",
-        "run_panel_post",
-    ];
-    let last = store::jobs::last_finished(&ctx.pool, guild, &kinds, &format!("run:{run_id}"))
-        .await
-        .map_err(service_err)?;
+    let last = delivery::last_panel_edit(&ctx.pool, guild, run_id).await?;
     if let Some(since) = last.and_then(|t| (chrono::Utc::now() - t).to_std().ok())
         && since < PANEL_EDIT_SPACING
     {
@@ -219,16 +169,7 @@ pub async fn refresh_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(
 /// Someone deleted an active run's panel: post it again (its buttons name the run, so
 /// nothing is lost) and tell staff.
 async fn repost_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), JobError> {
-    {
-        let mut tx = ctx.pool.begin().await.map_err(service_err)?;
-        store::runs::set(&mut tx, guild, run_id, Setting::PanelMessageId, None::<i64>)
-            .await
-            .map_err(service_err)?;
-        tasks::queue(&mut tx, guild, tasks::Task::RunPanelPost { run_id }, None)
-            .await
-            .map_err(service_err)?;
-        tx.commit().await.map_err(service_err)?;
-    }
+    delivery::panel_lost(&ctx.pool, guild, run_id).await?;
     let what = format!("The panel of run #{run_id} was deleted; it has been posted again.");
     crate::dispatcher::report(ctx, guild, what, "the message was deleted").await;
     Ok(())
@@ -286,30 +227,11 @@ async fn recreate_run_role(
     old: Snowflake,
 ) -> Result<(), JobError> {
     let run = &detail.run;
-    {
-        let mut tx = ctx.pool.begin().await.map_err(service_err)?;
-        store::bot_roles::mark_deleted(&mut tx, guild, old)
-            .await
-            .map_err(service_err)?;
-        store::runs::set(&mut tx, guild, run.run_id, Setting::RunRoleId, None::<i64>)
-            .await
-            .map_err(service_err)?;
-        tx.commit().await.map_err(service_err)?;
-    }
+    delivery::run_role_lost(&ctx.pool, guild, run.run_id, old).await?;
     let Some(_new) = create_run_role(ctx, guild, run).await? else {
         return Ok(());
     };
-    let mut tx = ctx.pool.begin().await.map_err(service_err)?;
-    for e in detail.roster.iter().filter(|e| e.state.is_in()) {
-        let task = tasks::Task::RunRoleSync {
-            run_id: run.run_id,
-            user_id: e.user_id,
-        };
-        tasks::queue(&mut tx, guild, task, None)
-            .await
-            .map_err(service_err)?;
-    }
-    tx.commit().await.map_err(service_err)?;
+    delivery::resync_roles(&ctx.pool, guild, detail).await?;
     let what = format!(
         "The role of run #{} was deleted; a new one was made and given again.",
         run.run_id
@@ -334,24 +256,16 @@ pub async fn cleanup(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), Job
             ignore_gone(r.map_err(JobError::from), &[10003, 10008])?;
         }
     }
-    if let Some(role) = run.run_role_id {
-        let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
-        if store::bot_roles::is_live(&mut conn, guild, role)
+    if let Some(role) = run.run_role_id
+        && delivery::role_is_ours(&ctx.pool, guild, role).await?
+    {
+        let r = ctx
+            .http
+            .delete_role(Id::new(guild.get()), Id::new(role.get()))
             .await
-            .map_err(service_err)?
-        {
-            drop(conn);
-            let r = ctx
-                .http
-                .delete_role(Id::new(guild.get()), Id::new(role.get()))
-                .await
-                .map(|_| ());
-            ignore_gone(r.map_err(JobError::from), &[10011])?;
-            let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
-            store::bot_roles::mark_deleted(&mut conn, guild, role)
-                .await
-                .map_err(service_err)?;
-        }
+            .map(|_| ());
+        ignore_gone(r.map_err(JobError::from), &[10011])?;
+        delivery::role_deleted(&ctx.pool, guild, role).await?;
     }
     Ok(())
 }
@@ -400,10 +314,7 @@ pub async fn announce(
     let content = match announcement {
         Announcement::PingRaiders => views::runs::ping_raiders(run, role, &panel_link(guild, run)),
         Announcement::KeyPopped { pop_id } => {
-            let mut conn = ctx.pool.acquire().await.map_err(service_err)?;
-            let popper = store::key_pops::get(&mut conn, guild, *pop_id)
-                .await
-                .map_err(service_err)?;
+            let popper = delivery::key_pop(&ctx.pool, guild, *pop_id).await?;
             let (popper, key_name) = match popper {
                 Some(p) => (p.user_id.get(), p.key_name),
                 None => (run.organizer_id.get(), None),
@@ -430,14 +341,7 @@ pub async fn announce(
                 .map(|_| ());
             ignore_gone(r.map_err(JobError::from), &[10003, 10008])?;
         }
-        set(
-            ctx,
-            guild,
-            run_id,
-            Setting::O3PingMessageId,
-            Some(snowflake(posted.id.get())?.db()),
-        )
-        .await?;
+        delivery::o3_ping_posted(&ctx.pool, guild, run_id, snowflake(posted.id.get())?).await?;
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use domain::{RoleKey, Snowflake};
 use service::tasks::VeriNote;
-use store::verification::Session;
+use service::verification::Session;
 use twilight_model::id::Id;
 
 use super::{JobError, channel_id};

@@ -5,9 +5,9 @@ use domain::catalog::catalog;
 use domain::headcount::{self as rules, HeadcountStatus, MAX_DUNGEONS, ReactionKind};
 use domain::{CustomId, Dungeon, HeadcountButton, HeadcountComponent, Snowflake};
 use service::headcounts::HeadcountDetail;
+use service::headcounts::{Draft, Headcount};
+use service::runs::Run;
 use service::tasks::LogEvent;
-use store::headcounts::{Draft, Headcount};
-use store::runs::Run;
 use twilight_model::channel::message::component::{
     ActionRow, Button, ButtonStyle, Component, SelectMenu, SelectMenuOption, SelectMenuType,
 };
@@ -509,7 +509,7 @@ pub fn log_entry(event: &LogEvent, detail: &HeadcountDetail) -> Option<Embed> {
 mod tests {
     use super::*;
     use chrono::Utc;
-    use store::headcounts::Reaction;
+    use service::headcounts::Reaction;
 
     fn sf(v: u64) -> Snowflake {
         Snowflake::new(v).unwrap()
@@ -677,6 +677,7 @@ mod tests {
             ended_at: None,
             cancelled_at: None,
             closed_by: None,
+            closed_by_label: None,
             close_reason: None,
             raider_cap: None,
             run_role_id: None,

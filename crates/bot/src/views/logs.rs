@@ -89,9 +89,12 @@ pub fn run_entry(event: &LogEvent, detail: &RunDetail) -> Embed {
             embed = embed
                 .field(EmbedFieldBuilder::new("Keys popped", run.keys_popped.to_string()).inline());
         }
-        let by = match (run.close_reason.as_deref(), run.closed_by) {
+        let closer = (run.closed_by, run.closed_by_label.as_deref());
+        let by = match (run.close_reason.as_deref(), closer) {
             (Some("auto"), _) => "the time limit".to_owned(),
-            (_, Some(user)) => format!("<@{user}>"),
+            (_, (Some(user), _)) => format!("<@{user}>"),
+            // An API key has no Discord user: its label names it.
+            (_, (None, Some(label))) => label.to_owned(),
             _ => "staff".to_owned(),
         };
         embed = embed.field(EmbedFieldBuilder::new("Closed by", by).inline());
@@ -120,7 +123,7 @@ pub fn run_entry(event: &LogEvent, detail: &RunDetail) -> Embed {
 }
 
 /// A key pop during a run, for `raid_log`.
-pub fn key_pop_entry(detail: &RunDetail, pop: Option<store::key_pops::LoggedPop>) -> Embed {
+pub fn key_pop_entry(detail: &RunDetail, pop: Option<service::runs::LoggedPop>) -> Embed {
     let run = &detail.run;
     let (popper, count, key_name) = pop.map_or(("someone".to_owned(), 1, None), |p| {
         (format!("<@{}>", p.user_id), p.count, p.key_name)

@@ -3,8 +3,8 @@
 
 use domain::moderation::PunishmentKind;
 use domain::{CustomId, FindComponent, FindTab};
+use service::moderation::{DmStatus, Note, Punishment, PunishmentStatus};
 use service::tasks::PunishmentEvent;
-use store::punishments::{DmStatus, Note, Punishment, PunishmentStatus};
 use twilight_model::channel::message::component::{ActionRow, Button, ButtonStyle, Component};
 use twilight_model::channel::message::embed::Embed;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};

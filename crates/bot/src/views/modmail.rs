@@ -1,7 +1,7 @@
 //! Everything modmail says: DM answers to members, thread posts, staff confirmations.
 
 use service::modmail::DmOutcome;
-use store::modmail::{Ticket, TicketMessage};
+use service::modmail::{Ticket, TicketMessage};
 use twilight_model::channel::message::embed::Embed;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 

@@ -2,7 +2,7 @@
 
 use domain::{CustomId, PartyButton, PartyComponent};
 use service::party::Extended;
-use store::party::{CloseReason, Party, PartyStatus};
+use service::party::{CloseReason, Party, PartyStatus};
 use twilight_model::channel::message::component::{ActionRow, Button, ButtonStyle, Component};
 use twilight_model::channel::message::embed::Embed;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};

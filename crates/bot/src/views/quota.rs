@@ -7,9 +7,9 @@ use domain::Snowflake;
 use domain::catalog::catalog;
 use domain::custom_id::{ConfigAction, CustomId, Nav, QuotaComponent};
 use domain::quota::{Currency, Metric, ModAction, PeriodChoice, Points, WEEKDAYS, progress_bar};
+use service::quota::PointConfig;
 use service::quota::{Awarded, LeaderboardPage, MemberStats, PanelData, QuotaRoleView};
 use service::tasks::LogEvent;
-use store::points::PointConfig;
 use twilight_model::channel::message::component::{
     ActionRow, Button, ButtonStyle, Label, SelectMenu, SelectMenuOption, SelectMenuType, TextInput,
     TextInputStyle,
@@ -915,7 +915,7 @@ mod tests {
     use super::*;
     use chrono::Utc;
     use domain::quota::Schedule;
-    use store::points::QuotaRole;
+    use service::quota::QuotaRole;
 
     #[test]
     fn a_panel_of_300_members_fits_discord() {

@@ -10,7 +10,7 @@
 use domain::RolePingComponent;
 use domain::catalog::catalog;
 use domain::{CustomId, Snowflake};
-use store::role_pings::RolePing;
+use service::role_pings::RolePing;
 use twilight_model::channel::message::component::{
     ActionRow, Button, ButtonStyle, Component, SelectMenu, SelectMenuOption, SelectMenuType,
 };

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use domain::catalog::catalog;
 use domain::o3::{self, Stage};
 use domain::{CustomId, ReactionKind, RunButton, RunComponent, RunStatus};
+use service::runs::Run;
 use service::runs::{KEY_WINDOW_DEFAULT_SECS, ReactOutcome, RunDetail};
-use store::runs::Run;
 use twilight_model::channel::message::MessageFlags;
 use twilight_model::channel::message::component::{
     ActionRow, Button, ButtonStyle, Component, Label, SelectMenu, SelectMenuOption, SelectMenuType,
@@ -922,8 +922,7 @@ mod tests {
     use super::*;
     use chrono::Utc;
     use domain::Snowflake;
-    use store::run_reactions::RunReaction;
-    use store::runs::Participant;
+    use service::runs::{Participant, RunReaction};
 
     fn detail(raiders: u64, status: RunStatus, dungeon: &str) -> RunDetail {
         let now = Utc::now();
@@ -945,6 +944,7 @@ mod tests {
             ended_at: (status == RunStatus::Ended).then_some(now),
             cancelled_at: None,
             closed_by: None,
+            closed_by_label: None,
             close_reason: (status == RunStatus::Ended).then(|| "auto".to_owned()),
             raider_cap: Some(1000),
             run_role_id: None,

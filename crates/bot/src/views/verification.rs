@@ -2,7 +2,7 @@
 
 use domain::{CustomId, VeriAction, VeriComponent};
 use service::tasks::VeriNote;
-use store::verification::{CustomRole, Event, Review, Session, VeriConfig};
+use service::verification::{CustomRole, Event, Review, Session, VeriConfig};
 use twilight_model::channel::message::component::{ActionRow, Button, ButtonStyle, Component};
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::http::interaction::InteractionResponseData;

@@ -307,7 +307,8 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
         let r = store::runs::lock(&mut tx, guild, run)
             .await?
             .context("run")?;
-        store::runs::mark_closed(&mut tx, guild, run, RunStatus::Ended, None, "staff").await?;
+        store::runs::mark_closed(&mut tx, guild, run, RunStatus::Ended, None, None, "staff")
+            .await?;
         let a = Instant::now();
         let written = service::quota::on_run_ended(&mut tx, &r).await?;
         let c = Instant::now();

@@ -1,6 +1,6 @@
 //! A tiny W3C WebDriver client over reqwest: enough to drive Chromium through
-//! `chromedriver` (start it, open a session, find, click, type, run a script, take
-//! screenshots). Every wait polls the page with a deadline; nothing sleeps and then asserts.
+//! `chromedriver`, or Firefox through `geckodriver` (start it, open a session, find, click,
+//! type, run a script, take screenshots). Every wait polls the page with a deadline; nothing sleeps and then asserts.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -13,10 +13,20 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// Generous: the suite runs on a loaded two-core machine.
 pub const DEADLINE: Duration = Duration::from_secs(40);
 
+/// The browsers the page is tested in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Browser {
+    /// Debian's `chromium` with `chromium-driver`.
+    Chromium,
+    /// Debian's `firefox-esr` with `geckodriver` (`cargo install geckodriver`).
+    Firefox,
+}
+
 pub struct Driver {
     child: Child,
     base: String,
     http: reqwest::Client,
+    browser: Browser,
 }
 
 impl Drop for Driver {
@@ -49,15 +59,34 @@ fn find_program(names: &[&str]) -> Option<String> {
 impl Driver {
     /// Starts chromedriver on a free port.
     pub async fn start() -> Driver {
-        let Some(program) = find_program(&["chromedriver"]) else {
+        Driver::start_for(Browser::Chromium).await
+    }
+
+    /// Starts the browser's WebDriver server on a free port.
+    pub async fn start_for(browser: Browser) -> Driver {
+        let (names, install) = match browser {
+            Browser::Chromium => (
+                &["chromedriver"][..],
+                "Debian's `chromium` and `chromium-driver` (apt-get install -y chromium chromium-driver)",
+            ),
+            Browser::Firefox => (
+                &["geckodriver"][..],
+                "Debian's `firefox-esr` and geckodriver (apt-get install -y firefox-esr; cargo install geckodriver)",
+            ),
+        };
+        let Some(program) = find_program(names) else {
             panic!(
-                "chromedriver is not installed: the browser test needs Debian's `chromium` and \
-                 `chromium-driver` (apt-get install -y chromium chromium-driver)"
+                "{} is not installed: the browser test needs {install}",
+                names[0]
             );
         };
         let port = free_port();
-        let child = Command::new(&program)
-            .arg(format!("--port={port}"))
+        let mut command = Command::new(&program);
+        match browser {
+            Browser::Chromium => command.arg(format!("--port={port}")),
+            Browser::Firefox => command.args(["--port", &port.to_string(), "--log", "fatal"]),
+        };
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -65,6 +94,7 @@ impl Driver {
         let driver = Driver {
             child,
             base: format!("http://127.0.0.1:{port}"),
+            browser,
             // One WebDriver command never takes this long unless the browser is stuck.
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))
@@ -87,34 +117,62 @@ impl Driver {
             }
             assert!(
                 start.elapsed() < DEADLINE,
-                "chromedriver did not become ready on port {port}"
+                "{program} did not become ready on port {port}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         driver
     }
 
-    /// Opens headless Chromium (`--no-sandbox`: Chromium refuses to run as root otherwise).
+    /// Opens the headless browser (Chromium with `--no-sandbox`: it refuses to run as root
+    /// otherwise).
     pub async fn session(&self) -> Session {
-        let binary = find_program(&["chromium", "chromium-browser", "google-chrome"])
-            .unwrap_or_else(|| {
-                panic!("chromium is not installed (apt-get install -y chromium chromium-driver)")
-            });
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": binary,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1400,1000", "--force-device-scale-factor=1", "--lang=en-US"],
-            },
-        }}});
+        let caps = match self.browser {
+            Browser::Chromium => {
+                let binary = find_program(&["chromium", "chromium-browser", "google-chrome"])
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "chromium is not installed (apt-get install -y chromium chromium-driver)"
+                        )
+                    });
+                json!({"capabilities": {"alwaysMatch": {
+                    "browserName": "chrome",
+                    "goog:chromeOptions": {
+                        "binary": binary,
+                        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                 "--window-size=1400,1000", "--force-device-scale-factor=1", "--lang=en-US"],
+                    },
+                }}})
+            }
+            Browser::Firefox => {
+                let binary = find_program(&["firefox-esr", "firefox"]).unwrap_or_else(|| {
+                    panic!("firefox is not installed (apt-get install -y firefox-esr)")
+                });
+                json!({"capabilities": {"alwaysMatch": {
+                    "browserName": "firefox",
+                    "moz:firefoxOptions": {
+                        "binary": binary,
+                        "args": ["-headless", "--width=1400", "--height=1000"],
+                        // No update checks, telemetry or other calls out: the machine is offline.
+                        "prefs": {
+                            "app.update.enabled": false,
+                            "network.captive-portal-service.enabled": false,
+                            "browser.safebrowsing.malware.enabled": false,
+                            "browser.safebrowsing.phishing.enabled": false,
+                            "datareporting.policy.dataSubmissionEnabled": false,
+                            "intl.accept_languages": "en-US",
+                        },
+                    },
+                }}})
+            }
+        };
         let res: Value = self
             .http
             .post(format!("{}/session", self.base))
             .json(&caps)
             .send()
             .await
-            .expect("chromedriver answers")
+            .expect("the WebDriver server answers")
             .json()
             .await
             .expect("a JSON answer");

@@ -2,7 +2,7 @@
 //! bot's back, missing permissions. Nothing is lost, nothing is posted twice, and staff are
 //! told in bot_log when something cannot be done.
 
-use discord_sim::{CommandOption, Failure, Message, ResponseKind};
+use discord_sim::{CommandOption, Failure, Message};
 
 use crate::harness::{WAIT, World, field, footer};
 
@@ -28,18 +28,9 @@ async fn with_bot_log(w: &World) -> discord_sim::ChannelId {
     bot_log
 }
 
+/// Posts a Shatters run and returns its public panel.
 async fn post_run(w: &World) -> Message {
-    let res = w
-        .sim
-        .run_command(
-            w.guild,
-            w.raid,
-            w.organizer,
-            "run",
-            vec![CommandOption::string("dungeon", "shatters")],
-        )
-        .await;
-    assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
+    w.post_run("shatters", vec![]).await;
     w.panel().await
 }
 
@@ -90,25 +81,21 @@ async fn rate_limits_and_server_errors_lose_no_join_and_post_nothing_twice() {
         field(m, "Raiders").map(|f| f.0) == Some("Raiders (4)")
     })
     .await;
-    // Exactly one "created" entry in raid_log, and one panel in the raid channel.
+    // Once everything queued is delivered: exactly one "created" entry in raid_log, and one
+    // panel in the raid channel.
+    w.settle().await;
     let created = w
         .sim
-        .eventually(WAIT, || {
-            let n = w
-                .sim
-                .messages(w.raid_log)
-                .iter()
-                .filter(|m| {
-                    m.embeds
-                        .first()
-                        .and_then(|e| e["title"].as_str())
-                        .is_some_and(|t| t.ends_with("created"))
-                })
-                .count();
-            (n >= 1).then_some(n)
+        .messages(w.raid_log)
+        .iter()
+        .filter(|m| {
+            m.embeds
+                .first()
+                .and_then(|e| e["title"].as_str())
+                .is_some_and(|t| t.ends_with("created"))
         })
-        .await;
-    assert_eq!(created, Some(1));
+        .count();
+    assert_eq!(created, 1);
     let panels = w
         .sim
         .messages(w.raid)

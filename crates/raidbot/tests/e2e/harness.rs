@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use discord_sim::{
-    ChannelId, ChannelKind, CommandOption, DiscordSim, GuildId, Message, RoleId, SimConfig, UserId,
+    ChannelId, ChannelKind, CommandOption, DiscordSim, GuildId, InteractionResult, Message,
+    ResponseKind, RoleId, SimConfig, UserId,
 };
 use store::testing::TestDb;
 use tokio::task::JoinHandle;
@@ -149,6 +150,46 @@ impl World {
     pub async fn restart_bot(&mut self) {
         self.stop_bot().await;
         self.start_bot().await;
+    }
+
+    /// The organizer posts a run of `dungeon` with `/run` (plus `extra` options) in the raid
+    /// channel; returns the answer, which carries the organizer panel.
+    pub async fn post_run(&self, dungeon: &str, extra: Vec<CommandOption>) -> InteractionResult {
+        let mut options = vec![CommandOption::string("dungeon", dungeon)];
+        options.extend(extra);
+        let res = self
+            .sim
+            .run_command(self.guild, self.raid, self.organizer, "run", options)
+            .await;
+        assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
+        res
+    }
+
+    /// Waits until the bot has nothing left to do for now: no job running and none pending
+    /// that falls due within 5 s (coalesced edits wait a second, retries a few), seen
+    /// twice 100 ms apart. Counting what Discord shows after this proves "exactly once":
+    /// nothing more is on its way. Timers due later (auto-end, quota ticks) do not count.
+    pub async fn settle(&self) {
+        let deadline = std::time::Instant::now() + WAIT * 3;
+        let mut quiet = 0;
+        loop {
+            let busy: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM job WHERE state = 'running'
+                   OR (state = 'pending' AND due_at <= now() + interval '5 seconds')",
+            )
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("the job table is readable");
+            quiet = if busy == 0 { quiet + 1 } else { 0 };
+            if quiet >= 2 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the bot did not settle: {busy} jobs running or due soon"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The run panel the bot posted in the raid channel (the newest one with buttons or a

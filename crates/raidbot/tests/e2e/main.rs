@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod budget;
+mod chaos;
 mod failures;
 mod harness;
 mod headcount;

@@ -6,17 +6,6 @@ use domain::catalog::catalog;
 
 use crate::harness::{WAIT, World, field};
 
-async fn post_run(w: &World, dungeon: &str, extra: Vec<CommandOption>) -> InteractionResult {
-    let mut options = vec![CommandOption::string("dungeon", dungeon)];
-    options.extend(extra);
-    let res = w
-        .sim
-        .run_command(w.guild, w.raid, w.organizer, "run", options)
-        .await;
-    assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
-    res
-}
-
 fn organizer_panel(res: &InteractionResult) -> Message {
     res.message.clone().expect("the organizer panel message")
 }
@@ -81,7 +70,7 @@ async fn the_run_role_follows_the_roster_and_goes_with_the_ping_at_close() {
         )
         .await;
     assert!(res.is_ok(), "{:?}", res.content);
-    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
     let panel = w.panel().await;
     let role = sim
         .eventually(WAIT, || {
@@ -144,7 +133,8 @@ async fn the_run_role_follows_the_roster_and_goes_with_the_ping_at_close() {
 async fn a_full_run_offers_the_bench_and_moves_raiders_up_in_order() {
     let w = World::new(3).await;
     w.configure().await;
-    post_run(&w, "shatters", vec![CommandOption::int("cap", 1)]).await;
+    w.post_run("shatters", vec![CommandOption::int("cap", 1)])
+        .await;
     let panel = w.panel().await;
     let [a, b, c] = [w.raiders[0], w.raiders[1], w.raiders[2]];
     press(&w, a, &panel, "Join").await;
@@ -191,6 +181,8 @@ async fn a_full_run_offers_the_bench_and_moves_raiders_up_in_order() {
         })
         .await;
     assert_eq!(field(&shown, "Bench").map(|f| f.0), Some("Bench (1)"));
+    // Once everything queued is delivered, the second in line still has no DM.
+    w.settle().await;
     assert!(w.sim.dms(c).is_empty(), "the second in line waits");
 }
 
@@ -210,7 +202,7 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
             vec![CommandOption::channel("early_loc", early_loc)],
         )
         .await;
-    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
     let panel = w.panel().await;
     let key = key_name("shatters"); // two early places
     let max_early = catalog().dungeon("shatters").unwrap().keys[0].max_early_location as usize;
@@ -283,6 +275,7 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
         let dm = dm_containing(&w, *r, "USWest Right Bazaar").await;
         assert!(dm.content.contains("Party: **Lunar**"));
     }
+    w.settle().await;
     assert!(
         w.sim.dms(w.raiders[2]).is_empty(),
         "only the first {max_early} get it early"
@@ -311,7 +304,7 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
 async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowed() {
     let w = World::new(1).await;
     w.configure().await;
-    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
     let panel = w.panel().await;
     let cheat = w.raiders[0];
     press(&w, cheat, &panel, "Join").await;
@@ -377,7 +370,7 @@ async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowe
 async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
     let w = World::new(2).await;
     w.configure().await;
-    let org = organizer_panel(&post_run(&w, "oryx_3", vec![]).await);
+    let org = organizer_panel(&w.post_run("oryx_3", vec![]).await);
     let panel = w.panel().await;
     for r in &w.raiders {
         press(&w, *r, &panel, "Join").await;
@@ -519,7 +512,7 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
 async fn key_logging_survives_a_restart_between_its_steps() {
     let mut w = World::new(1).await;
     w.configure().await;
-    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
     let panel = w.panel().await;
     press(&w, w.raiders[0], &panel, "Join").await;
     press(&w, w.organizer, &org, "Start").await;
@@ -551,7 +544,7 @@ async fn key_logging_survives_a_restart_between_its_steps() {
 async fn a_run_whose_time_ran_out_while_the_bot_was_down_ends_at_start_up_once() {
     let mut w = World::new(1).await;
     w.configure().await;
-    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
     let panel = w.panel().await;
     press(&w, w.raiders[0], &panel, "Join").await;
     press(&w, w.organizer, &org, "Start").await;
@@ -620,7 +613,7 @@ async fn the_organizer_attaches_one_completion_screenshot_with_taken() {
         none.content.as_deref(),
         Some("You have no active run to attach a screenshot to.")
     );
-    let org = organizer_panel(&post_run(&w, "oryx_3", vec![]).await);
+    let org = organizer_panel(&w.post_run("oryx_3", vec![]).await);
     press(&w, w.organizer, &org, "Start").await;
     w.panel_where("the screenshot hint", |m| {
         field(m, "Screenshot").is_some_and(|f| f.1.contains("/taken"))
@@ -686,7 +679,7 @@ async fn the_organizer_chooses_the_key_window_names_a_custom_key_and_the_portal_
     w.configure().await;
     let sim = &w.sim;
     let raider = w.raiders[0];
-    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
     let panel = w.panel().await;
     press(&w, raider, &panel, "Join").await;
     press(&w, w.organizer, &org, "Start").await;
@@ -800,7 +793,7 @@ async fn key_reactions_added_and_withdrawn_are_posted_to_raid_log() {
     let w = World::new(1).await;
     w.configure().await;
     let raider = w.raiders[0];
-    post_run(&w, "shatters", vec![]).await;
+    w.post_run("shatters", vec![]).await;
     let panel = w.panel().await;
     let key = key_name("shatters");
 
@@ -871,7 +864,7 @@ async fn the_organizer_locks_and_unlocks_joining_and_edits_the_description() {
     let w = World::new(1).await;
     w.configure().await;
     let raider = w.raiders[0];
-    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
     let panel = w.panel().await;
 
     let locked = press(&w, w.organizer, &org, "Lock joining").await;
@@ -929,7 +922,7 @@ async fn the_organizer_locks_and_unlocks_joining_and_edits_the_description() {
 async fn the_organizer_sets_a_raider_cap_from_the_panel_and_raising_it_moves_the_bench_up() {
     let w = World::new(3).await;
     w.configure().await;
-    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
     let panel = w.panel().await;
     press(&w, w.raiders[0], &panel, "Join").await;
 
@@ -992,7 +985,7 @@ async fn the_organizer_sets_a_raider_cap_from_the_panel_and_raising_it_moves_the
 async fn ping_raiders_mentions_the_run_role_with_a_link_to_the_panel() {
     let w = World::new(1).await;
     w.configure().await;
-    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
     let panel = w.panel().await;
     press(&w, w.raiders[0], &panel, "Join").await;
     press(&w, w.organizer, &org, "Start").await;
@@ -1035,7 +1028,7 @@ async fn ping_raiders_mentions_the_run_role_with_a_link_to_the_panel() {
 async fn cancel_closes_the_run_awards_nothing_and_logs_it() {
     let w = World::new(2).await;
     w.configure().await;
-    let org = organizer_panel(&post_run(&w, "shatters", vec![]).await);
+    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
     let panel = w.panel().await;
     for r in &w.raiders {
         press(&w, *r, &panel, "Join").await;
@@ -1073,7 +1066,7 @@ async fn cancel_closes_the_run_awards_nothing_and_logs_it() {
 async fn realm_score_is_stored_shown_and_announced() {
     let w = World::new(1).await;
     w.configure().await;
-    let org = organizer_panel(&post_run(&w, "realm_dungeon", vec![]).await);
+    let org = organizer_panel(&w.post_run("realm_dungeon", vec![]).await);
     let panel = w.panel().await;
     press(&w, w.raiders[0], &panel, "Join").await;
     press(&w, w.organizer, &org, "Start").await;

@@ -1,26 +1,16 @@
 //! Raid runs: an organizer posts a run, raiders join through the panel.
 
-use std::time::Duration;
-
 use discord_sim::{CommandOption, ResponseKind};
 
-use crate::harness::{WAIT, World, field, footer};
+use crate::harness::{World, field, footer};
 
 async fn start_run(w: &World) -> discord_sim::InteractionResult {
     let res = w
-        .sim
-        .run_command(
-            w.guild,
-            w.raid,
-            w.organizer,
-            "run",
-            vec![
-                CommandOption::string("dungeon", "shatters"),
-                CommandOption::string("location", "USEast Left"),
-            ],
+        .post_run(
+            "shatters",
+            vec![CommandOption::string("location", "USEast Left")],
         )
         .await;
-    assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
     assert!(res.ephemeral);
     res
 }
@@ -224,21 +214,18 @@ async fn organizer_runs_a_raid_from_panel_to_end() {
     assert!(ended.is_some());
     assert_eq!(reason.as_deref(), Some("organizer"));
 
-    // raid_log got created, started and ended entries.
-    let log = sim
-        .eventually(WAIT, || {
-            let titles: Vec<String> = sim
-                .messages(w.raid_log)
-                .iter()
-                .filter_map(|m| m.embeds.first()?.get("title")?.as_str().map(str::to_owned))
-                .collect();
-            (titles.len() >= 3).then_some(titles)
-        })
-        .await
-        .expect("three raid_log entries");
-    assert!(log.iter().any(|t| t.ends_with("created")));
-    assert!(log.iter().any(|t| t.ends_with("started")));
-    assert!(log.iter().any(|t| t.ends_with("ended")));
+    // Once everything queued is delivered, raid_log has one created, one started and one
+    // ended entry.
+    w.settle().await;
+    let log: Vec<String> = sim
+        .messages(w.raid_log)
+        .iter()
+        .filter_map(|m| m.embeds.first()?.get("title")?.as_str().map(str::to_owned))
+        .collect();
+    for what in ["created", "started", "ended"] {
+        let n = log.iter().filter(|t| t.ends_with(what)).count();
+        assert_eq!(n, 1, "{n} '{what}' entries in raid_log: {log:?}");
+    }
 
     // Every command and button press is in the command log.
     let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM command_log WHERE command = '/run'")
@@ -299,8 +286,8 @@ async fn fifty_joins_in_a_second_become_a_few_panel_edits_showing_all_fifty() {
         field(m, "Raiders").map(|f| f.0) == Some("Raiders (50)")
     })
     .await;
-    // Give any trailing edit time to land, then count.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Once the trailing coalesced edit has landed, count.
+    w.settle().await;
     let edits = edits_of(&w, panel.id.0) - edits_before;
     assert!((1..=4).contains(&edits), "{edits} panel edits for 50 joins");
     let last = w.sim.message(w.raid, panel.id).unwrap();

@@ -442,6 +442,8 @@ async fn bad_names_private_profiles_and_realmeye_outages_are_explained() {
     let said = v.press_dm(nocode, &code_dm, "Done").await;
     assert!(said.starts_with("I could not find your code"), "{said}");
     v.log_has("Check failed", "is private").await;
+    // Once every queued role change is delivered, none of them got the role.
+    v.w.settle().await;
     for u in [claimer, hidden, down, nocode] {
         assert!(!v.has_role(u, v.w.raider_role));
     }

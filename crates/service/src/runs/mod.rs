@@ -2,6 +2,7 @@
 //! are in the submodules. Every change to a run holds its row lock, so concurrent clicks
 //! serialize and the loser gets a clear answer.
 
+pub mod delivery;
 mod organizer;
 mod reactions;
 mod roster;
@@ -10,14 +11,19 @@ pub use organizer::*;
 pub use reactions::*;
 pub use roster::*;
 
+pub use delivery::LoggedPop;
+pub use store::run_reactions::RunReaction;
+pub use store::run_roster::{RosterEntry, RosterState};
+pub use store::runs::{Participant, Run};
+
 use chrono::Utc;
 use domain::catalog::catalog;
 use domain::limits::{self, DESCRIPTION_MAX, LOCATION_MAX, PARTY_MAX};
 use domain::run::RunAction;
 use domain::{ChannelKey, RoleKey, RunStatus, Snowflake};
-use store::run_reactions::{self, RunReaction};
-use store::run_roster::{self, RosterEntry, RosterState};
-use store::runs::{self as store_runs, NewRun, Participant, Run};
+use store::run_reactions;
+use store::run_roster;
+use store::runs::{self as store_runs, NewRun};
 use store::{PgConnection, PgPool, Postgres, Transaction, guild_config};
 
 use crate::tasks::{self, LogEvent, Task};
@@ -271,6 +277,40 @@ pub fn may_manage(actor: &Actor, run: &Run) -> bool {
             .is_some_and(|organizer| actor.level > organizer)
 }
 
+/// The run with everyone in it, for its organizer panel: only for someone who may manage
+/// the run.
+pub async fn organizer_view(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    run_id: i64,
+) -> Result<RunDetail> {
+    let detail = get(pool, guild, run_id).await?;
+    if !may_manage(actor, &detail.run) {
+        return Err(ServiceError::Forbidden(
+            "Only this run's organizer, or staff above Organizer, can open its organizer panel."
+                .into(),
+        ));
+    }
+    Ok(detail)
+}
+
+/// The run, before its manager fills in a form or picker of the organizer panel: refused
+/// to anyone else, and once the run is closed.
+pub async fn managed(pool: &PgPool, guild: Snowflake, actor: &Actor, run_id: i64) -> Result<Run> {
+    let detail = get(pool, guild, run_id).await?;
+    if !may_manage(actor, &detail.run) {
+        return Err(ServiceError::Forbidden(
+            "Only this run's organizer, or staff above Organizer, can use its organizer panel."
+                .into(),
+        ));
+    }
+    if !detail.run.status.is_active() {
+        return Err(ServiceError::conflict("run_closed", "This run is closed."));
+    }
+    Ok(detail.run)
+}
+
 pub(crate) fn require_manager(actor: &Actor, run: &Run) -> Result<()> {
     if may_manage(actor, run) {
         Ok(())
@@ -316,7 +356,30 @@ pub async fn transition(
             } else {
                 "staff"
             };
-            store_runs::mark_closed(&mut tx, guild, run_id, next, actor.user_id, reason).await?;
+            store_runs::mark_closed(
+                &mut tx,
+                guild,
+                run_id,
+                next,
+                actor.user_id,
+                Some(&actor.label),
+                reason,
+            )
+            .await?;
+            // Like every other staff action: who did it, member or API key, is on record.
+            store::logs::record_audit(
+                &mut tx,
+                guild,
+                &actor.audit(),
+                if next == RunStatus::Ended {
+                    "run_end"
+                } else {
+                    "run_cancel"
+                },
+                serde_json::json!({"run_id": run_id, "status": run.status.as_str()}),
+                serde_json::json!({"run_id": run_id, "status": next.as_str(), "close_reason": reason}),
+            )
+            .await?;
             tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
             crate::quota::on_run_ended(&mut tx, &run).await?;
             tasks::log(
@@ -364,7 +427,7 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
     } else {
         RunStatus::Cancelled
     };
-    let closed = store_runs::mark_closed(&mut tx, guild, run_id, next, None, "auto").await?;
+    let closed = store_runs::mark_closed(&mut tx, guild, run_id, next, None, None, "auto").await?;
     tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
     crate::quota::on_run_ended(&mut tx, &run).await?;
     tasks::log(

@@ -45,6 +45,26 @@ fn require_roster_change(actor: &Actor, run: &Run, user: Snowflake) -> Result<()
     ))
 }
 
+/// The part of [`require_roster_change`] that depends on the actor alone: a member can at
+/// least join themself when verified; without a member (an API key) only staff who manage
+/// every run can. For adapters to refuse before they read a request; `join` decides per run.
+pub fn may_change_some_roster(actor: &Actor) -> Result<()> {
+    if actor.user_id.is_some() {
+        return actor.require(RoleKey::VerifiedRaider);
+    }
+    if RoleKey::Organizer
+        .level()
+        .is_some_and(|organizer| actor.level > organizer)
+    {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "Only the raider themself, or this run's organizer or higher staff, can do this."
+                .into(),
+        ))
+    }
+}
+
 fn parse_class(class: Option<&str>) -> Result<Option<RaidClass>> {
     match class.map(str::trim).filter(|c| !c.is_empty()) {
         None => Ok(None),

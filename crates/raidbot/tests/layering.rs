@@ -1,0 +1,60 @@
+//! The adapters stay adapters: `bot` and `api` reach the database only through `service`,
+//! so neither may depend on `store` or on the database driver itself. The compiler keeps
+//! that true once their manifests say so; this test keeps the manifests saying so.
+//! (Dev-dependencies are allowed: tests create fresh databases through `store`.)
+
+use std::process::Command;
+
+/// Crates that translate between the outside world and `service`.
+const ADAPTERS: [&str; 2] = ["bot", "api"];
+/// What they must not depend on directly.
+const BELOW_SERVICE: [&str; 2] = ["store", "sqlx"];
+
+#[test]
+fn adapters_do_not_depend_on_the_store_or_the_database_driver() {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .args(["--manifest-path", manifest])
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        output.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
+    let packages = metadata["packages"].as_array().expect("a list of packages");
+
+    let mut seen = Vec::new();
+    let mut offending = Vec::new();
+    for package in packages {
+        let name = package["name"].as_str().unwrap_or_default();
+        if !ADAPTERS.contains(&name) {
+            continue;
+        }
+        seen.push(name.to_owned());
+        for dep in package["dependencies"].as_array().into_iter().flatten() {
+            let dep_name = dep["name"].as_str().unwrap_or_default();
+            // `kind` is null for [dependencies], "dev" or "build" otherwise.
+            let normal = dep["kind"].is_null();
+            if normal && BELOW_SERVICE.contains(&dep_name) {
+                offending.push(format!("{name} -> {dep_name}"));
+            }
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["api", "bot"], "both adapters are in the workspace");
+    assert!(
+        offending.is_empty(),
+        "adapters must reach the database through `service` only; found {offending:?} in \
+         [dependencies] (re-export what they need from `service` instead)"
+    );
+}
