@@ -48,10 +48,12 @@ pub fn router(state: ApiState) -> axum::Router {
 
 /// [`router`] with a chosen per-key rate limit, or none.
 pub fn router_with(state: ApiState, rate_limit: Option<RateLimit>) -> axum::Router {
-    let app = openapi::app().layer(axum::middleware::from_fn_with_state(
-        outage::Outage::new(state.pool.clone()),
-        outage::guard,
-    ));
+    let app = openapi::app()
+        .layer(axum::Extension(routes::health::Monitor::default()))
+        .layer(axum::middleware::from_fn_with_state(
+            outage::Outage::new(state.pool.clone()),
+            outage::guard,
+        ));
     let app = match rate_limit {
         Some(limit) => app.layer(axum::middleware::from_fn_with_state(
             rate_limit::Limiter::new(limit, state.service_key.as_deref()),

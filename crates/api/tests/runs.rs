@@ -228,20 +228,49 @@ async fn joining_twice_counts_once_and_leaving_removes() {
         )
         .await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
-    assert_eq!(first.body["participant_count"], 1);
+    // A join answers compactly: the joiner's outcome and the count, not the roster.
     assert_eq!(
-        first.body["participants"][0]["user_id"],
+        first.body,
+        json!({"run_id": run["id"], "user_id": "600000000000000001", "outcome": "joined",
+               "class": "Warrior", "participant_count": 1})
+    );
+    let read = app.get(&run_path(&run)).await;
+    assert_eq!(
+        read.body["participants"][0]["user_id"],
         "600000000000000001"
     );
-    assert_eq!(first.body["participants"][0]["class"], "Warrior");
-    assert!(first.body["participants"][0]["joined_at"].is_string());
+    assert_eq!(read.body["participants"][0]["class"], "Warrior");
+    assert!(read.body["participants"][0]["joined_at"].is_string());
 
     let again = app
         .post(&participants, json!({"user_id": "600000000000000001"}))
         .await;
     assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["outcome"], "already_joined");
+    assert_eq!(again.body["class"], "Warrior");
     assert_eq!(again.body["participant_count"], 1);
-    assert_eq!(again.body["participants"].as_array().map(Vec::len), Some(1));
+    let second = app
+        .post(&participants, json!({"user_id": "600000000000000002"}))
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert_eq!(second.body["participant_count"], 2);
+    assert_eq!(second.body["class"], json!(null));
+    let class_change = app
+        .post(
+            &participants,
+            json!({"user_id": "600000000000000002", "class": "Wizard"}),
+        )
+        .await;
+    assert_eq!(class_change.status, StatusCode::OK);
+    assert_eq!(class_change.body["outcome"], "already_joined");
+    assert_eq!(class_change.body["class"], "Wizard");
+    assert_eq!(class_change.body["participant_count"], 2);
+    assert_eq!(
+        app.delete(&format!("{participants}/600000000000000002"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
 
     let bad_class = app
         .post(
@@ -489,5 +518,79 @@ async fn a_hundred_concurrent_joins_count_exactly_100() {
     assert_eq!(
         read.body["participants"].as_array().map(Vec::len),
         Some(100)
+    );
+}
+
+/// The REST join's database budget (statements and transactions, not time): with a
+/// server key, a join is one transaction and answers from what that transaction read; the
+/// key is looked up once, not per request. A change that adds a query to this path fails
+/// here. Raise the budget only with a reason in the commit.
+#[tokio::test]
+async fn a_rest_join_stays_within_its_database_budget() {
+    use domain::Snowflake;
+    use domain::roles::Level;
+    use store::testing::queries;
+
+    const STATEMENTS: usize = 6;
+    const TRANSACTIONS: usize = 1;
+
+    assert!(
+        queries::install(),
+        "another tracing subscriber was installed first; statements cannot be counted"
+    );
+    let _counting = queries::counting();
+    let app = app_with_raid_channel().await;
+    let run = create_run(&app, ORGANIZER).await;
+    let participants = format!("{}/participants", run_path(&run));
+    let guild = Snowflake::parse(GUILD).unwrap();
+    let admin = service::Actor::member(Snowflake::new(1).unwrap(), Level::ADMINISTRATOR);
+    let key = api::keys::create(&app.pool, guild, &admin, "bench", Level::ADMINISTRATOR)
+        .await
+        .unwrap();
+    let join = |user: &str| {
+        app.send(
+            app.client
+                .post(app.url(&participants))
+                .bearer_auth(&key.secret)
+                .json(&json!({"user_id": user})),
+        )
+    };
+    // The first request reads the key; later ones find it in memory.
+    assert_eq!(join("600000000000000001").await.status, StatusCode::CREATED);
+
+    let before = queries::thread_total();
+    let joined = join("600000000000000002").await;
+    let work = queries::thread_total().since(&before);
+    assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.text);
+    assert_eq!(joined.body["participant_count"], 2);
+    println!("a REST join: {work}");
+    assert!(
+        work.statements <= STATEMENTS && work.transactions <= TRANSACTIONS,
+        "a REST join is over its budget ({STATEMENTS} statements, {TRANSACTIONS} transaction): {work}"
+    );
+
+    let before = queries::thread_total();
+    let again = join("600000000000000002").await;
+    let work = queries::thread_total().since(&before);
+    assert_eq!(again.status, StatusCode::OK);
+    println!("a REST join again: {work}");
+    assert!(
+        work.statements <= STATEMENTS && work.transactions <= TRANSACTIONS,
+        "joining again is over its budget: {work}"
+    );
+
+    // Health answers from a recent background check: no round trip per request.
+    assert_eq!(app.get("/v1/health").await.status, StatusCode::OK);
+    let before = queries::thread_total();
+    for _ in 0..5 {
+        let health = app.get("/v1/health").await;
+        assert_eq!(health.status, StatusCode::OK);
+        assert_eq!(health.body["database"]["status"], "up");
+    }
+    let work = queries::thread_total().since(&before);
+    assert!(
+        work.statements <= 1,
+        "five health requests pinged the database {} times",
+        work.statements
     );
 }

@@ -120,7 +120,15 @@ enum Apikey {
 #[derive(Subcommand)]
 enum BenchCommand {
     /// Raiders pressing Join on run panels through the simulated Discord and the real bot.
-    JoinBurst,
+    JoinBurst {
+        /// Keep one core busy with a separate process while measuring (headroom).
+        #[arg(long)]
+        noise: bool,
+        /// Instead of the three scenarios, raise the click rate over 20 panels step by step
+        /// and report the highest rate whose p99 stays within 100 ms.
+        #[arg(long)]
+        ramp: bool,
+    },
     /// Leaderboard, /stats, quota panel and run awards over seeded points.
     Leaderboard {
         /// Members to seed.
@@ -300,8 +308,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench {
-            what: BenchCommand::JoinBurst,
-        } => raidbot::bench::join_burst::run(&config.database_url).await,
+            what: BenchCommand::JoinBurst { noise, ramp },
+        } => {
+            let opts = raidbot::bench::join_burst::Options { noise, ramp };
+            raidbot::bench::join_burst::run(&config.database_url, opts).await
+        }
         Command::Bench {
             what:
                 BenchCommand::Leaderboard {

@@ -2,6 +2,11 @@
 //! every request. The caller generates the secret and passes only its SHA-256 hash, so the
 //! secret never reaches the database or a log.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
 use domain::Snowflake;
 use domain::roles::{Level, RoleKey};
 use serde_json::json;
@@ -56,10 +61,51 @@ pub async fn create(
     Ok(key)
 }
 
-/// The key whose secret hashes to `key_hash`, revoked or not.
+/// How long an active key found in the database is trusted without asking again. A key
+/// revoked through [`revoke`] in this process stops working at once; one revoked by
+/// another process (`raidbot apikey revoke` while the API runs) within this time.
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(2);
+/// The most keys remembered; past it the cache starts afresh.
+const KEY_CACHE_MAX: usize = 10_000;
+
+/// Active keys by hash, with when they were read. Only active keys are kept, so an unknown
+/// or revoked key is always looked up (wrong keys are throttled before they get here).
+static KEY_CACHE: LazyLock<Mutex<KeyCache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Key hash -> (when it was read, the key).
+type KeyCache = HashMap<Vec<u8>, (Instant, ApiKey)>;
+
+/// Counts revokes, so a lookup racing one does not cache what it read.
+static REVOKES: AtomicU64 = AtomicU64::new(0);
+
+fn key_cache() -> std::sync::MutexGuard<'static, KeyCache> {
+    KEY_CACHE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The key whose secret hashes to `key_hash`, revoked or not. The API asks on every
+/// request, so an active key is answered from memory for [`KEY_CACHE_TTL`].
 pub async fn find(pool: &PgPool, key_hash: &[u8]) -> Result<Option<ApiKey>> {
+    if let Some((read_at, key)) = key_cache().get(key_hash)
+        && read_at.elapsed() < KEY_CACHE_TTL
+    {
+        return Ok(Some(key.clone()));
+    }
+    // A revoke that lands while this reads must not leave the key remembered as active.
+    let generation = REVOKES.load(Ordering::SeqCst);
     let mut conn = pool.acquire().await?;
-    Ok(store_keys::find_by_hash(&mut conn, key_hash).await?)
+    let found = store_keys::find_by_hash(&mut conn, key_hash).await?;
+    if let Some(key) = &found {
+        let mut cache = key_cache();
+        if key.revoked_at.is_none() && REVOKES.load(Ordering::SeqCst) == generation {
+            if cache.len() >= KEY_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(key_hash.to_vec(), (Instant::now(), key.clone()));
+        } else {
+            cache.remove(key_hash);
+        }
+    }
+    Ok(found)
 }
 
 /// The guild's keys, newest first. Administrators only.
@@ -103,5 +149,7 @@ pub async fn revoke(pool: &PgPool, guild: Snowflake, actor: &Actor, key_id: i64)
     )
     .await?;
     tx.commit().await?;
+    REVOKES.fetch_add(1, Ordering::SeqCst);
+    key_cache().retain(|_, (_, key)| !(key.guild_id == guild && key.key_id == key_id));
     Ok(())
 }

@@ -524,18 +524,21 @@ pub async fn queue(
 ) -> store::Result<bool> {
     let payload =
         serde_json::to_value(&task).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
-    jobs::enqueue(
-        conn,
-        &NewJob {
-            guild_id: guild,
-            kind: task.kind().to_owned(),
-            dedupe_key: task.dedupe_key(),
-            payload,
-            due_at,
-            priority: task.priority(),
-        },
-    )
-    .await
+    let job = NewJob {
+        guild_id: guild,
+        kind: task.kind().to_owned(),
+        dedupe_key: task.dedupe_key(),
+        payload,
+        due_at,
+        priority: task.priority(),
+    };
+    // A member's role in a run is keyed by the member: nobody else enqueues it at the same
+    // moment, so the look for a covering job (a round trip on every join) is skipped.
+    if matches!(task, Task::RunRoleSync { .. }) {
+        jobs::enqueue_unshared(conn, &job).await
+    } else {
+        jobs::enqueue(conn, &job).await
+    }
 }
 
 /// Queues a coalesced panel refresh for the run.

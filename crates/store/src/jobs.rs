@@ -59,6 +59,14 @@ pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<bool> {
             return Ok(false);
         }
     }
+    enqueue_unshared(conn, job).await
+}
+
+/// [`enqueue`] without its first look for a covering job: one round trip instead of two,
+/// for keys that many transactions do not enqueue at once (one member's role in one run),
+/// where that look almost never finds anything. A concurrent enqueue of the same key makes
+/// this wait for that transaction, which is why busy shared keys use [`enqueue`].
+pub async fn enqueue_unshared(conn: &mut PgConnection, job: &NewJob) -> Result<bool> {
     // One round trip: the insert (or bringing a later one forward) and the wake-up.
     let inserted: Option<bool> = sqlx::query_scalar(
         "WITH ins AS (

@@ -1035,25 +1035,19 @@ pub async fn sync_member_roles(
     roles: &[Snowflake],
 ) -> Result<()> {
     let ids: Vec<i64> = roles.iter().map(|r| r.db()).collect();
+    // One statement, so one commit (a member's first click waits for it).
     sqlx::query(
-        "DELETE FROM member_role WHERE guild_id = $1 AND user_id = $2 AND NOT (role_id = ANY($3))",
+        "WITH gone AS (
+            DELETE FROM member_role
+            WHERE guild_id = $1 AND user_id = $2 AND NOT (role_id = ANY($3)))
+         INSERT INTO member_role (guild_id, user_id, role_id)
+         SELECT $1, $2, r FROM unnest($3::bigint[]) AS r ON CONFLICT DO NOTHING",
     )
     .bind(guild.db())
     .bind(user.db())
     .bind(&ids)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    if !ids.is_empty() {
-        sqlx::query(
-            "INSERT INTO member_role (guild_id, user_id, role_id)
-             SELECT $1, $2, r FROM unnest($3::bigint[]) AS r ON CONFLICT DO NOTHING",
-        )
-        .bind(guild.db())
-        .bind(user.db())
-        .bind(&ids)
-        .execute(conn)
-        .await?;
-    }
     Ok(())
 }
 

@@ -102,17 +102,9 @@ pub async fn all(
     rows.iter().map(entry).collect()
 }
 
-/// Moves the member to `state`. Entering the run (joined or benched) from outside it
-/// restarts their place in line; a `class` of `None` keeps the one they picked before.
-pub async fn set_state(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
-    user: Snowflake,
-    state: RosterState,
-    class: Option<&str>,
-) -> Result<()> {
-    sqlx::query(
+/// [`set_state`]'s statement.
+macro_rules! set_state_sql {
+    () => {
         "INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (guild_id, run_id, user_id) DO UPDATE SET
@@ -124,15 +116,58 @@ pub async fn set_state(
                 THEN run_participant.joined_at ELSE now() END,
             rejoin_allowed = CASE WHEN EXCLUDED.state IN ('joined', 'benched') THEN false
                                   ELSE run_participant.rejoin_allowed END,
-            updated_at = now()",
-    )
+            updated_at = now()"
+    };
+}
+
+/// Joins the member ([`set_state`] to joined) and returns how many are joined afterwards,
+/// in one round trip. `was_joined`: whether they were joined already (a class change), as
+/// the caller read it under the run's lock; the count is read from the statement's
+/// snapshot, which does not see its own insert.
+pub async fn join_counting(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+    class: Option<&str>,
+    was_joined: bool,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(concat!(
+        "WITH joined AS (",
+        set_state_sql!(),
+        " RETURNING 1)
+         SELECT (SELECT count(*) FROM run_participant
+                  WHERE guild_id = $1 AND run_id = $2 AND state = 'joined')
+              + CASE WHEN $6 THEN 0 ELSE (SELECT count(*) FROM joined) END"
+    ))
     .bind(guild.db())
     .bind(run_id)
     .bind(user.db())
-    .bind(state.as_str())
+    .bind(RosterState::Joined.as_str())
     .bind(class)
-    .execute(conn)
-    .await?;
+    .bind(was_joined)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Moves the member to `state`. Entering the run (joined or benched) from outside it
+/// restarts their place in line; a `class` of `None` keeps the one they picked before.
+pub async fn set_state(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+    state: RosterState,
+    class: Option<&str>,
+) -> Result<()> {
+    sqlx::query(set_state_sql!())
+        .bind(guild.db())
+        .bind(run_id)
+        .bind(user.db())
+        .bind(state.as_str())
+        .bind(class)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

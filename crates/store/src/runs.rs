@@ -389,7 +389,9 @@ where
 }
 
 /// What a join needs to know about a run, read under a lock: shared for joins of an
-/// uncapped run (they run side by side), exclusive otherwise.
+/// uncapped run (they run side by side), exclusive otherwise. The joiner's suspension is
+/// read in the same round trip (a suspension does not take the run's lock, so reading it
+/// here is as fresh as reading it after).
 #[derive(Debug, Clone)]
 pub struct Gate {
     pub status: RunStatus,
@@ -397,24 +399,39 @@ pub struct Gate {
     pub raider_cap: Option<i32>,
     pub organizer_id: Snowflake,
     pub dungeon_code: String,
+    /// When `user`'s active suspension ends, if they are suspended.
+    pub suspended_until: Option<DateTime<Utc>>,
+}
+
+/// The gate's statement without its lock clause; the suspension is
+/// `punishments::suspended_until`'s query.
+macro_rules! gate_sql {
+    () => {
+        "SELECT status, join_locked, raider_cap, organizer_id, dungeon_code,
+            (SELECT expires_at FROM punishment
+              WHERE guild_id = $1 AND user_id = $3 AND kind = 'suspend' AND status = 'active'
+                AND expires_at > now()
+              ORDER BY expires_at DESC LIMIT 1) AS suspended_until
+         FROM run WHERE guild_id = $1 AND run_id = $2"
+    };
 }
 
 pub async fn gate(
     conn: &mut PgConnection,
     guild: Snowflake,
     run_id: i64,
+    user: Snowflake,
     exclusive: bool,
 ) -> Result<Option<Gate>> {
     let sql = if exclusive {
-        "SELECT status, join_locked, raider_cap, organizer_id, dungeon_code FROM run
-         WHERE guild_id = $1 AND run_id = $2 FOR UPDATE"
+        concat!(gate_sql!(), " FOR UPDATE")
     } else {
-        "SELECT status, join_locked, raider_cap, organizer_id, dungeon_code FROM run
-         WHERE guild_id = $1 AND run_id = $2 FOR SHARE"
+        concat!(gate_sql!(), " FOR SHARE")
     };
     let row = sqlx::query(sql)
         .bind(guild.db())
         .bind(run_id)
+        .bind(user.db())
         .fetch_optional(conn)
         .await?;
     row.map(|r| {
@@ -425,6 +442,7 @@ pub async fn gate(
             raider_cap: r.try_get("raider_cap")?,
             organizer_id: snowflake(r.try_get("organizer_id")?)?,
             dungeon_code: r.try_get("dungeon_code")?,
+            suspended_until: r.try_get("suspended_until")?,
         })
     })
     .transpose()

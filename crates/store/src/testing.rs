@@ -6,6 +6,8 @@
 //! when the `TestDb` is dropped. The server comes from `DATABASE_URL` (its database name is
 //! ignored) or `postgres://postgres@127.0.0.1:5432`.
 
+pub mod queries;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::postgres::PgConnectOptions;

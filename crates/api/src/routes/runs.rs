@@ -127,6 +127,26 @@ impl From<RunDetail> for RunDetailBody {
     }
 }
 
+/// What a join did: the joiner's outcome and the run's count, not the whole roster (a
+/// join is the hottest write; `GET .../runs/{run_id}` reads the roster).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JoinAnswer {
+    #[schema(example = 42)]
+    pub run_id: i64,
+    #[schema(value_type = String, example = "323456789012345678")]
+    pub user_id: Snowflake,
+    /// `joined` (newly, with 201) or `already_joined` (200; only the class may have
+    /// changed).
+    #[schema(example = "joined")]
+    pub outcome: &'static str,
+    /// The raider's class afterwards, if one was ever picked.
+    #[schema(example = "Warrior")]
+    pub class: Option<String>,
+    /// Raiders joined afterwards.
+    #[schema(example = 17)]
+    pub participant_count: i64,
+}
+
 /// One page of runs, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunPage {
@@ -317,8 +337,8 @@ pub async fn get_run(
     ),
     request_body = JoinRun,
     responses(
-        (status = 201, description = "Newly joined; the run afterwards.", body = RunDetailBody),
-        (status = 200, description = "Was already in the run; the run afterwards.", body = RunDetailBody),
+        (status = 201, description = "Newly joined: the outcome and the run's count.", body = JoinAnswer),
+        (status = 200, description = "Was already in the run (only the class may have changed).", body = JoinAnswer),
         (status = 400, description = "Malformed JSON or path.", body = ErrorBody),
         (status = 401, description = "Missing or invalid key.", body = ErrorBody),
         (status = 403, description = "The member is suspended (`suspended`; the message says until when), or the key may not add others.", body = ErrorBody),
@@ -333,10 +353,10 @@ pub async fn join_run(
     AtLeast(auth, _): AtLeast<gate::RosterChange>,
     params: PathParams,
     ApiJson(body): ApiJson<JoinRun>,
-) -> Result<(StatusCode, Json<RunDetailBody>), ApiError> {
+) -> Result<(StatusCode, Json<JoinAnswer>), ApiError> {
     let run_id = params.run_id()?;
     let user = body_snowflake("user_id", &body.user_id)?;
-    let outcome = service::runs::join(
+    let outcome = service::runs::join_counted(
         &state.pool,
         auth.guild,
         run_id,
@@ -345,12 +365,20 @@ pub async fn join_run(
         body.class.as_deref(),
     )
     .await?;
-    let status = match outcome.change {
-        JoinChange::Joined => StatusCode::CREATED,
-        JoinChange::AlreadyJoined => StatusCode::OK,
+    let (status, said) = match outcome.change {
+        JoinChange::Joined => (StatusCode::CREATED, "joined"),
+        JoinChange::AlreadyJoined => (StatusCode::OK, "already_joined"),
     };
-    let detail = service::runs::get(&state.pool, auth.guild, run_id).await?;
-    Ok((status, Json(detail.into())))
+    Ok((
+        status,
+        Json(JoinAnswer {
+            run_id,
+            user_id: user,
+            outcome: said,
+            class: outcome.class,
+            participant_count: outcome.participant_count.unwrap_or_default(),
+        }),
+    ))
 }
 
 /// Removes a raider from the run.

@@ -273,8 +273,72 @@ async fn run_scenario(
     })
 }
 
-/// Runs every scenario on a fresh database next to `database_url` and prints the figures.
-pub async fn run(database_url: &str) -> anyhow::Result<()> {
+/// What `raidbot bench join-burst` measures, and under what load.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Keep one core busy with a separate process (a shell in a busy loop) throughout.
+    pub noise: bool,
+    /// Find the highest click rate over 20 panels with p99 ≤ 100 ms instead of the
+    /// three fixed scenarios.
+    pub ramp: bool,
+}
+
+/// The ramp's steps (clicks per second over 20 panels, each step 3 s of clicks).
+const RAMP_RATES: [usize; 8] = [250, 500, 750, 1000, 1250, 1500, 2000, 2500];
+const RAMP_WINDOW: Duration = Duration::from_secs(3);
+const RAMP_P99_MS: f64 = 100.0;
+
+/// A process that keeps one core busy until dropped.
+struct Noise(std::process::Child);
+
+impl Noise {
+    fn start() -> anyhow::Result<Noise> {
+        let child = std::process::Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .spawn()
+            .context("could not start the noise process (sh)")?;
+        Ok(Noise(child))
+    }
+}
+
+impl Drop for Noise {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn report(name: &str, o: &Outcome) -> serde_json::Value {
+    let pct = 100.0 * o.in_time as f64 / o.clicks.max(1) as f64;
+    let (p50, p99, max) = (
+        percentile(&o.acks_ms, 50.0),
+        percentile(&o.acks_ms, 99.0),
+        percentile(&o.acks_ms, 100.0),
+    );
+    println!("{name}");
+    println!("  clicks {} · acknowledged within 3 s {pct:.1}%", o.clicks);
+    println!("  acknowledgment latency p50 {p50:.1} ms · p99 {p99:.1} ms · max {max:.1} ms");
+    println!("  panel edits per panel per second (max) {}", o.max_edits);
+    println!(
+        "  panel exact {:.0} ms after the last click · counts match the database: {}",
+        o.settle_ms, o.exact
+    );
+    json!({
+        "scenario": name,
+        "clicks": o.clicks,
+        "acked_in_time_pct": (pct * 10.0).round() / 10.0,
+        "ack_p50_ms": (p50 * 10.0).round() / 10.0,
+        "ack_p99_ms": (p99 * 10.0).round() / 10.0,
+        "ack_max_ms": (max * 10.0).round() / 10.0,
+        "max_edits_per_panel_per_s": o.max_edits,
+        "settle_ms": o.settle_ms.round(),
+        "exact": o.exact,
+    })
+}
+
+/// Runs every scenario (or the ramp) on a fresh database next to `database_url` and
+/// prints the figures.
+pub async fn run(database_url: &str, opts: Options) -> anyhow::Result<()> {
     bot::discord::install_crypto();
     let name = format!("raidbot_bench_{}", std::process::id());
     let url = match database_url.rsplit_once('/') {
@@ -304,35 +368,44 @@ pub async fn run(database_url: &str) -> anyhow::Result<()> {
     .await
     .context("the bot did not connect to the simulated Discord")?;
 
+    let noise = if opts.noise {
+        println!("(one core kept busy by a separate process)");
+        Some(Noise::start()?)
+    } else {
+        None
+    };
     let mut lines = Vec::new();
-    for (i, sc) in SCENARIOS.iter().enumerate() {
-        let o = run_scenario(&sim, &pool, sc, i).await?;
-        let pct = 100.0 * o.in_time as f64 / o.clicks.max(1) as f64;
-        let (p50, p99, max) = (
-            percentile(&o.acks_ms, 50.0),
-            percentile(&o.acks_ms, 99.0),
-            percentile(&o.acks_ms, 100.0),
-        );
-        println!("{}", sc.name);
-        println!("  clicks {} · acknowledged within 3 s {pct:.1}%", o.clicks);
-        println!("  acknowledgment latency p50 {p50:.1} ms · p99 {p99:.1} ms · max {max:.1} ms");
-        println!("  panel edits per panel per second (max) {}", o.max_edits);
-        println!(
-            "  panel exact {:.0} ms after the last click · counts match the database: {}",
-            o.settle_ms, o.exact
-        );
-        lines.push(json!({
-            "scenario": sc.name,
-            "clicks": o.clicks,
-            "acked_in_time_pct": (pct * 10.0).round() / 10.0,
-            "ack_p50_ms": (p50 * 10.0).round() / 10.0,
-            "ack_p99_ms": (p99 * 10.0).round() / 10.0,
-            "ack_max_ms": (max * 10.0).round() / 10.0,
-            "max_edits_per_panel_per_s": o.max_edits,
-            "settle_ms": o.settle_ms.round(),
-            "exact": o.exact,
-        }));
+    if opts.ramp {
+        let mut capacity = 0;
+        for (i, rate) in RAMP_RATES.iter().enumerate() {
+            let raiders = rate * RAMP_WINDOW.as_secs() as usize / 20;
+            let sc = Scenario {
+                name: "ramp",
+                runs: 20,
+                raiders_per_run: raiders,
+                window: RAMP_WINDOW,
+            };
+            let o = run_scenario(&sim, &pool, &sc, 100 + i).await?;
+            let p99 = percentile(&o.acks_ms, 99.0);
+            let mut line = report(&format!("ramp: {rate} clicks/s over 20 panels for 3 s"), &o);
+            line["clicks_per_s"] = json!(rate);
+            lines.push(line);
+            if p99 > RAMP_P99_MS || o.in_time < o.clicks || !o.exact {
+                break;
+            }
+            capacity = *rate;
+        }
+        println!("ramp: highest rate with p99 ≤ {RAMP_P99_MS} ms: {capacity} clicks/s");
+        lines.push(json!({"ramp_capacity_clicks_per_s": capacity, "noise": opts.noise}));
+    } else {
+        for (i, sc) in SCENARIOS.iter().enumerate() {
+            let o = run_scenario(&sim, &pool, sc, i).await?;
+            let mut line = report(sc.name, &o);
+            line["noise"] = json!(opts.noise);
+            lines.push(line);
+        }
     }
+    drop(noise);
     shutdown.cancel();
     let _ = bot_task.await;
     pool.close().await;

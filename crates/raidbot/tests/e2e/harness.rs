@@ -36,11 +36,9 @@ impl World {
     /// A guild with `raiders` verified raiders and the bot running.
     pub async fn new(raiders: usize) -> World {
         bot::discord::install_crypto();
-        // RUST_LOG=bot=debug shows what the bot did when a scenario fails.
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
+        // RUST_LOG=bot=debug shows what the bot did when a scenario fails; the same
+        // subscriber counts statements per click for the budget tests.
+        store::testing::queries::install();
         let sim = DiscordSim::start_with(SimConfig {
             heartbeat_interval_ms: 1000,
             ..Default::default()

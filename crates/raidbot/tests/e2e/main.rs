@@ -2,6 +2,7 @@
 //! test. Each scenario reads like what users do and asserts what Discord would show.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod budget;
 mod chaos;
 mod failures;
 mod harness;

@@ -229,8 +229,18 @@ pub(crate) async fn detail(
     let run = store_runs::get(conn, guild, run_id)
         .await?
         .ok_or_else(|| not_found(run_id))?;
-    let participants = store_runs::participants(conn, guild, run_id).await?;
+    // The joined raiders are the roster's joined rows, in the same order (joined_at,
+    // user_id): read once, not twice (every panel refresh reads this).
     let roster = run_roster::all(conn, guild, run_id).await?;
+    let participants = roster
+        .iter()
+        .filter(|e| e.state == run_roster::RosterState::Joined)
+        .map(|e| store_runs::Participant {
+            user_id: e.user_id,
+            class: e.class.clone(),
+            joined_at: e.joined_at,
+        })
+        .collect();
     let reactions = run_reactions::all(conn, guild, run_id).await?;
     Ok(RunDetail {
         run,

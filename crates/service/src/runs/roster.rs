@@ -27,6 +27,8 @@ pub struct JoinOutcome {
     pub change: JoinChange,
     pub dungeon_code: String,
     pub class: Option<String>,
+    /// Raiders joined afterwards; only from [`join_counted`].
+    pub participant_count: Option<i64>,
 }
 
 /// Who may put `user` in or out of a run: the raider themself when verified, or whoever
@@ -147,34 +149,49 @@ pub async fn join(
     user: Snowflake,
     class: Option<&str>,
 ) -> Result<JoinOutcome> {
-    let class = parse_class(class)?;
-    let mut tx = pool.begin().await?;
-    let gate = store_runs::gate(&mut tx, guild, run_id, false)
-        .await?
-        .ok_or_else(|| not_found(run_id))?;
-    if gate.raider_cap.is_some() {
-        // A capped run counts its raiders under the exclusive lock.
-        drop(tx);
-        return join_exclusive(pool, guild, run_id, actor, user, class).await;
-    }
-    join_locked(tx, guild, run_id, actor, user, class, gate).await
+    join_inner(pool, guild, run_id, actor, user, class, false).await
 }
 
-async fn join_exclusive(
+/// [`join`], also counting the raiders joined afterwards (in the statement that joins, so
+/// no extra round trip when someone joins): for answers that show the count (the REST API).
+pub async fn join_counted(
     pool: &store::PgPool,
     guild: Snowflake,
     run_id: i64,
     actor: &Actor,
     user: Snowflake,
-    class: Option<RaidClass>,
+    class: Option<&str>,
 ) -> Result<JoinOutcome> {
-    let mut tx = pool.begin().await?;
-    let gate = store_runs::gate(&mut tx, guild, run_id, true)
-        .await?
-        .ok_or_else(|| not_found(run_id))?;
-    join_locked(tx, guild, run_id, actor, user, class, gate).await
+    join_inner(pool, guild, run_id, actor, user, class, true).await
 }
 
+async fn join_inner(
+    pool: &store::PgPool,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    user: Snowflake,
+    class: Option<&str>,
+    counted: bool,
+) -> Result<JoinOutcome> {
+    let class = parse_class(class)?;
+    let mut tx = pool.begin().await?;
+    let gate = store_runs::gate(&mut tx, guild, run_id, user, false)
+        .await?
+        .ok_or_else(|| not_found(run_id))?;
+    if gate.raider_cap.is_some() {
+        // A capped run counts its raiders under the exclusive lock.
+        drop(tx);
+        let mut tx = pool.begin().await?;
+        let gate = store_runs::gate(&mut tx, guild, run_id, user, true)
+            .await?
+            .ok_or_else(|| not_found(run_id))?;
+        return join_locked(tx, guild, run_id, actor, user, class, gate, counted).await;
+    }
+    join_locked(tx, guild, run_id, actor, user, class, gate, counted).await
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn join_locked(
     mut tx: store::Transaction<'static, store::Postgres>,
     guild: Snowflake,
@@ -183,6 +200,7 @@ async fn join_locked(
     user: Snowflake,
     class: Option<RaidClass>,
     gate: store_runs::Gate,
+    counted: bool,
 ) -> Result<JoinOutcome> {
     let manager = may_manage_gate(actor, &gate);
     if !manager {
@@ -197,7 +215,9 @@ async fn join_locked(
     if !gate.status.accepts_raiders() {
         return Err(closed_status(gate.status));
     }
-    refuse_if_suspended(&mut tx, guild, user).await?;
+    if let Some(until) = gate.suspended_until {
+        return Err(ServiceError::Suspended { user, until });
+    }
     let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
     if let Some(e) = &entry
         && e.state == RosterState::Removed
@@ -233,23 +253,34 @@ async fn join_locked(
         }
     }
     if already && class.is_none() {
+        let participant_count = if counted {
+            Some(run_roster::count(&mut tx, guild, run_id, RosterState::Joined).await?)
+        } else {
+            None
+        };
         tx.commit().await?;
         return Ok(JoinOutcome {
             change: JoinChange::AlreadyJoined,
             dungeon_code: gate.dungeon_code,
             class: entry.and_then(|e| e.class),
+            participant_count,
         });
     }
     let class_name = class.as_ref().map(RaidClass::as_str);
-    run_roster::set_state(
-        &mut tx,
-        guild,
-        run_id,
-        user,
-        RosterState::Joined,
-        class_name,
-    )
-    .await?;
+    let participant_count = if counted {
+        Some(run_roster::join_counting(&mut tx, guild, run_id, user, class_name, already).await?)
+    } else {
+        run_roster::set_state(
+            &mut tx,
+            guild,
+            run_id,
+            user,
+            RosterState::Joined,
+            class_name,
+        )
+        .await?;
+        None
+    };
     tasks::refresh_panel(&mut tx, guild, run_id).await?;
     if entry.as_ref().is_none_or(|e| !e.state.is_in()) {
         sync_role(&mut tx, guild, run_id, user).await?;
@@ -268,6 +299,7 @@ async fn join_locked(
         change,
         dungeon_code: gate.dungeon_code,
         class,
+        participant_count,
     })
 }
 
