@@ -196,12 +196,11 @@ pub(crate) async fn create_message_once(
     };
     fields["nonce"] = serde_json::Value::String(nonce);
     fields["enforce_nonce"] = serde_json::Value::Bool(true);
-    let request = twilight_http::request::Request::builder(
-        &twilight_http::routing::Route::CreateMessage {
+    let request =
+        twilight_http::request::Request::builder(&twilight_http::routing::Route::CreateMessage {
             channel_id: channel.get(),
-        },
-    )
-    .json(&fields)
-    .build()?;
+        })
+        .json(&fields)
+        .build()?;
     http.request(request).await
 }
