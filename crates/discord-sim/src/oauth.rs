@@ -593,6 +593,21 @@ fn person(sim: &DiscordSim, token: &str, scope: &str) -> Result<UserId, Box<Resp
     Ok(t.user)
 }
 
+/// The person behind the request's bearer token with `scope`; a request without a bearer
+/// token is the bot's, answered by the REST routes (`Err` holds either answer).
+async fn bearer_person(
+    sim: DiscordSim,
+    request: (Method, Uri, HeaderMap, Bytes),
+    scope: &str,
+) -> Result<(DiscordSim, UserId), Response> {
+    let (method, uri, headers, bytes) = request;
+    let Some(token) = bearer(&headers) else {
+        return Err(crate::rest::rest_handler(AxState(sim), method, uri, headers, bytes).await);
+    };
+    let user = person(&sim, token, scope).map_err(|r| *r)?;
+    Ok((sim, user))
+}
+
 /// `GET /api/v10/users/@me`: with a bearer token, the person; otherwise the bot's route.
 pub(crate) async fn users_me(
     AxState(sim): AxState<DiscordSim>,
@@ -601,12 +616,9 @@ pub(crate) async fn users_me(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let Some(token) = bearer(&headers) else {
-        return crate::rest::rest_handler(AxState(sim), method, uri, headers, bytes).await;
-    };
-    let user = match person(&sim, token, "identify") {
-        Ok(u) => u,
-        Err(r) => return *r,
+    let (sim, user) = match bearer_person(sim, (method, uri, headers, bytes), "identify").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let st = sim.lock();
     match st.users.get(&user) {
@@ -624,12 +636,9 @@ pub(crate) async fn users_me_guilds(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let Some(token) = bearer(&headers) else {
-        return crate::rest::rest_handler(AxState(sim), method, uri, headers, bytes).await;
-    };
-    let user = match person(&sim, token, "guilds") {
-        Ok(u) => u,
-        Err(r) => return *r,
+    let (sim, user) = match bearer_person(sim, (method, uri, headers, bytes), "guilds").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let st = sim.lock();
     let guilds: Vec<Value> = st

@@ -61,6 +61,16 @@ async fn act_as(s: &Session, user: impl std::fmt::Display) {
     .await;
 }
 
+/// Empties the message box, as a person selecting all and deleting would.
+async fn clear_composer(s: &Session) {
+    s.js(
+        "const c = document.getElementById('composer'); c.value = ''; c.dispatchEvent(new Event('input')); return true;",
+        json!([]),
+    )
+    .await
+    .unwrap();
+}
+
 fn in_message(id: discord_sim::MessageId, css: &str) -> String {
     format!("article[data-message-id=\"{id}\"] {css}")
 }
@@ -311,12 +321,7 @@ async fn bad_input_shows_what_discord_shows() {
     .await;
 
     // A required option left empty.
-    s.js(
-        "const c = document.getElementById('composer'); c.value = ''; c.dispatchEvent(new Event('input')); return true;",
-        json!([]),
-    )
-    .await
-    .unwrap();
+    clear_composer(&s).await;
     s.type_into("[data-testid=composer]", "/run").await;
     s.click("[data-testid=command-item][data-command=\"run\"]")
         .await;
@@ -328,12 +333,7 @@ async fn bad_input_shows_what_discord_shows() {
     )
     .await;
     s.click("[data-testid=command-cancel]").await;
-    s.js(
-        "const c = document.getElementById('composer'); c.value = ''; c.dispatchEvent(new Event('input')); return true;",
-        json!([]),
-    )
-    .await
-    .unwrap();
+    clear_composer(&s).await;
 
     // A run posted from the page, for the modal and the deleted message below.
     s.type_into("[data-testid=composer]", "/run").await;
