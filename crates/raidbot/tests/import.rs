@@ -77,26 +77,7 @@ impl SourceDb {
 
 impl Drop for SourceDb {
     fn drop(&mut self) {
-        let name = self.name.clone();
-        let admin = self.admin.clone();
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                if let Ok(mut conn) = PgConnection::connect_with(&admin).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&mut conn)
-                    .await;
-                }
-            });
-        })
-        .join();
+        store::testing::drop_database(self.admin.clone(), self.name.clone());
     }
 }
 

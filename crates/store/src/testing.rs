@@ -140,28 +140,30 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let name = self.name.clone();
-        let admin = self.admin.clone();
-        // Dropping needs async I/O; do it on a thread of its own so it works inside and
-        // outside a runtime. FORCE ends the pool's connections. A failure only leaves a
-        // database behind.
-        let handle = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                if let Ok(mut conn) = PgConnection::connect_with(&admin).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&mut conn)
-                    .await;
-                }
-            });
-        });
-        let _ = handle.join();
+        drop_database(self.admin.clone(), self.name.clone());
     }
+}
+
+/// Drops database `name` on the server of `admin`, from inside or outside a runtime (the
+/// async I/O runs on a thread of its own). FORCE ends open connections; a failure only
+/// leaves a database behind.
+pub fn drop_database(admin: PgConnectOptions, name: String) {
+    let handle = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            if let Ok(mut conn) = PgConnection::connect_with(&admin).await {
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await;
+            }
+        });
+    });
+    let _ = handle.join();
 }

@@ -23,16 +23,7 @@ pub async fn ping_posted(
     run_id: i64,
     message: Snowflake,
 ) -> Result<()> {
-    let mut conn = pool.acquire().await?;
-    store_runs::set(
-        &mut conn,
-        guild,
-        run_id,
-        Setting::PingMessageId,
-        Some(message.db()),
-    )
-    .await?;
-    Ok(())
+    message_posted(pool, guild, run_id, Setting::PingMessageId, message).await
 }
 
 /// An Oryx 3 stage ping was posted; the next stage replaces it.
@@ -42,15 +33,18 @@ pub async fn o3_ping_posted(
     run_id: i64,
     message: Snowflake,
 ) -> Result<()> {
+    message_posted(pool, guild, run_id, Setting::O3PingMessageId, message).await
+}
+
+async fn message_posted(
+    pool: &PgPool,
+    guild: Snowflake,
+    run_id: i64,
+    setting: Setting,
+    message: Snowflake,
+) -> Result<()> {
     let mut conn = pool.acquire().await?;
-    store_runs::set(
-        &mut conn,
-        guild,
-        run_id,
-        Setting::O3PingMessageId,
-        Some(message.db()),
-    )
-    .await?;
+    store_runs::set(&mut conn, guild, run_id, setting, Some(message.db())).await?;
     Ok(())
 }
 
