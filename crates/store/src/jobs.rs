@@ -124,14 +124,22 @@ pub async fn reschedule(
 }
 
 /// Claims up to `limit` due jobs (and jobs whose worker's lease ran out) for `lease`.
+///
+/// A pending job whose dedupe key has a job still running (lease not run out) waits for it:
+/// two edits of one message are never in flight at once, so the spacing between edits,
+/// measured from the last finished one, holds even when a Discord call is slow.
 pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Job>> {
     let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
     let rows = sqlx::query(
         "UPDATE job SET state = 'running', attempts = attempts + 1,
                 locked_until = now() + make_interval(secs => $2::double precision / 1000)
          WHERE job_id IN (
-            SELECT job_id FROM job
-            WHERE (state = 'pending' AND due_at <= now())
+            SELECT job_id FROM job j
+            WHERE ((state = 'pending' AND due_at <= now()
+                    AND (dedupe_key IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM job r
+                        WHERE r.state = 'running' AND r.locked_until >= now()
+                          AND r.guild_id = j.guild_id AND r.dedupe_key = j.dedupe_key))))
                OR (state = 'running' AND locked_until < now())
             ORDER BY priority DESC, due_at
             LIMIT $1
@@ -229,11 +237,17 @@ pub async fn fail(pool: &PgPool, job: &Job, error: &str) -> Result<()> {
     Ok(())
 }
 
-/// When the next pending job falls due, so an idle worker knows how long to sleep.
+/// When the next pending job falls due, so an idle worker knows how long to sleep. A job
+/// waiting for a running one with its key (see [`claim`]) is not counted: the worker that
+/// finishes that one looks again at once.
 pub async fn next_due(pool: &PgPool) -> Result<Option<DateTime<Utc>>> {
     let row = sqlx::query(
         "SELECT min(t) AS next FROM (
-            SELECT min(due_at) AS t FROM job WHERE state = 'pending'
+            SELECT min(due_at) AS t FROM job j WHERE state = 'pending'
+              AND (dedupe_key IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM job r
+                  WHERE r.state = 'running' AND r.locked_until >= now()
+                    AND r.guild_id = j.guild_id AND r.dedupe_key = j.dedupe_key))
             UNION ALL SELECT min(locked_until) FROM job WHERE state = 'running') s",
     )
     .fetch_one(pool)

@@ -141,6 +141,45 @@ async fn pending_jobs_coalesce_and_a_claimed_job_is_not_claimed_twice() {
     assert_eq!(jobs::count(&t.pool, "panel", "pending").await.unwrap(), 1);
 }
 
+/// `raidbot bench join-burst` (20 runs × 100 raiders) saw two or three edits of one panel
+/// within a second: while an edit waited on Discord's rate limits, the next coalesced edit
+/// of the same panel was claimed and sent alongside it. A job waits while another with its
+/// dedupe key runs; jobs of other keys are not held up.
+#[tokio::test]
+async fn a_job_is_not_claimed_while_another_with_its_key_is_running() {
+    let t = TestDb::new().await;
+    let job = |key: &str| NewJob {
+        guild_id: sf(1),
+        kind: "panel".into(),
+        dedupe_key: Some(key.into()),
+        payload: serde_json::json!({}),
+        due_at: None,
+        priority: 0,
+    };
+    let mut c = t.pool.acquire().await.unwrap();
+    let lease = std::time::Duration::from_secs(30);
+    assert!(jobs::enqueue(&mut c, &job("run:1")).await.unwrap());
+    let first = jobs::claim(&t.pool, 10, lease).await.unwrap();
+    assert_eq!(first.len(), 1);
+
+    // The next edit of the same panel, and an edit of another panel, both due now.
+    assert!(jobs::enqueue(&mut c, &job("run:1")).await.unwrap());
+    assert!(jobs::enqueue(&mut c, &job("run:2")).await.unwrap());
+    let second = jobs::claim(&t.pool, 10, lease).await.unwrap();
+    let keys: Vec<_> = second.iter().map(|j| j.dedupe_key.clone()).collect();
+    assert_eq!(keys, vec![Some("run:2".to_owned())]);
+    // An idle worker does not spin on the held-back edit: nothing pending counts as due
+    // before the running edits' leases run out.
+    let next = jobs::next_due(&t.pool).await.unwrap().unwrap();
+    assert!(next > Utc::now() + chrono::Duration::seconds(20));
+
+    // Once the first edit has finished, its successor is claimed.
+    jobs::complete(&t.pool, &first[0]).await.unwrap();
+    let third = jobs::claim(&t.pool, 10, lease).await.unwrap();
+    let keys: Vec<_> = third.iter().map(|j| j.dedupe_key.clone()).collect();
+    assert_eq!(keys, vec![Some("run:1".to_owned())]);
+}
+
 /// The race `raidbot bench join-burst` hit: a panel edit is put back to wait ("spacing out
 /// edits") while a join, in a transaction not yet committed, enqueues the next edit of the
 /// same panel. The retry's check for a pending successor cannot see the uncommitted row,
