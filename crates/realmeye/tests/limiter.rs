@@ -61,7 +61,10 @@ async fn a_lookup_inside_the_interval_is_held_and_every_client_shares_the_schedu
     // A client with a short interval measures it from the same last request: by now its
     // turn has come, and the dropped lookup above left no place in the queue.
     let quick = client(&base, Duration::from_millis(100));
-    assert!(matches!(quick.player("Stormveil").await, Lookup::Found { .. }));
+    assert!(matches!(
+        quick.player("Stormveil").await,
+        Lookup::Found { .. }
+    ));
     assert_eq!(hits.load(Ordering::SeqCst), 2);
     // And the hourly client now waits an hour from that one too.
     let third = tokio::time::timeout(Duration::from_millis(500), hourly.player("Stormveil")).await;

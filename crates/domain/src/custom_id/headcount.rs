@@ -116,8 +116,7 @@ mod tests {
 
     fn button() -> impl Strategy<Value = HeadcountButton> {
         let count = every_variant("x").len();
-        (0..count, "[a-z0-9_]{1,40}")
-            .prop_map(|(i, code)| every_variant(&code).swap_remove(i))
+        (0..count, "[a-z0-9_]{1,40}").prop_map(|(i, code)| every_variant(&code).swap_remove(i))
     }
 
     proptest! {

@@ -223,14 +223,15 @@ mod tests {
                 1i64..100_000,
                 0..Metric::CATEGORIES.len(),
                 0..PeriodChoice::ALL.len(),
-            ).prop_map(|(n, page, m, p)| {
-                QuotaComponent::Leaderboard {
-                    nav: Nav::ALL[n],
-                    page,
-                    metric: Metric::CATEGORIES[m],
-                    period: PeriodChoice::ALL[p],
-                }
-            }),
+            )
+                .prop_map(|(n, page, m, p)| {
+                    QuotaComponent::Leaderboard {
+                        nav: Nav::ALL[n],
+                        page,
+                        metric: Metric::CATEGORIES[m],
+                        period: PeriodChoice::ALL[p],
+                    }
+                }),
         ]
     }
 

@@ -189,7 +189,10 @@ impl World {
         for r in raiders {
             let res = self.press(*r, panel, "Join").await;
             let said = res.content.as_deref().unwrap_or_default();
-            assert!(said.starts_with("You joined"), "{r:?} pressed Join: {said:?}");
+            assert!(
+                said.starts_with("You joined"),
+                "{r:?} pressed Join: {said:?}"
+            );
         }
     }
 
@@ -225,7 +228,11 @@ impl World {
         self.sim
             .messages(channel)
             .iter()
-            .filter(|m| m.embeds.first().is_some_and(|e| e.to_string().contains(text)))
+            .filter(|m| {
+                m.embeds
+                    .first()
+                    .is_some_and(|e| e.to_string().contains(text))
+            })
             .count()
     }
 

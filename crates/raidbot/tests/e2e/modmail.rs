@@ -255,7 +255,10 @@ async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
     assert!(refused.contains("Officer"), "{refused}");
 
     w.sim.send_dm(raider, "let me in", vec![]);
-    let text = w.dm_containing(raider, "not taking modmail from you").await.content;
+    let text = w
+        .dm_containing(raider, "not taking modmail from you")
+        .await
+        .content;
     assert!(
         text.contains("Raid Community") && text.starts_with("Sorry"),
         "{text}"

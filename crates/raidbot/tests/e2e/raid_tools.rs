@@ -44,7 +44,10 @@ async fn the_run_role_follows_the_roster_and_goes_with_the_ping_at_close() {
         )
         .await;
     assert!(res.is_ok(), "{:?}", res.content);
-    let Posted { organizer: org, panel } = w.open_run("shatters").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     let role = sim
         .eventually(WAIT, || {
             sim.roles(w.guild)
@@ -147,7 +150,8 @@ async fn a_full_run_offers_the_bench_and_moves_raiders_up_in_order() {
     .await;
 
     w.press(a, &panel, "Leave").await;
-    w.dm_containing(b, "you moved from the bench into the run").await;
+    w.dm_containing(b, "you moved from the bench into the run")
+        .await;
     let shown = w
         .panel_where("the first benched raider moved up", |m| {
             field(m, "Raiders").is_some_and(|f| f.1.contains(&format!("<@{}>", b.0)))
@@ -175,7 +179,10 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
             vec![CommandOption::channel("early_loc", early_loc)],
         )
         .await;
-    let Posted { organizer: org, panel } = w.open_run("shatters").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     let key = key_name("shatters"); // two early places
     let max_early = catalog().dungeon("shatters").unwrap().keys[0].max_early_location as usize;
     assert_eq!(max_early, 2);
@@ -276,7 +283,10 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
 async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowed() {
     let w = World::new(1).await;
     w.configure().await;
-    let Posted { organizer: org, panel } = w.open_run("shatters").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     let cheat = w.raiders[0];
     w.press(cheat, &panel, "Join").await;
 
@@ -341,7 +351,10 @@ async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowe
 async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
     let w = World::new(2).await;
     w.configure().await;
-    let Posted { organizer: org, panel } = w.open_run("oryx_3").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("oryx_3").await;
     w.join(&panel, &w.raiders).await;
     w.press(w.organizer, &org, "Start").await;
 
@@ -480,7 +493,10 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
 async fn key_logging_survives_a_restart_between_its_steps() {
     let mut w = World::new(1).await;
     w.configure().await;
-    let Posted { organizer: org, panel } = w.open_run("shatters").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     w.press(w.raiders[0], &panel, "Join").await;
     w.press(w.organizer, &org, "Start").await;
     let picker = w.press(w.organizer, &org, "Key popped").await;
@@ -511,7 +527,10 @@ async fn key_logging_survives_a_restart_between_its_steps() {
 async fn a_run_whose_time_ran_out_while_the_bot_was_down_ends_at_start_up_once() {
     let mut w = World::new(1).await;
     w.configure().await;
-    let Posted { organizer: org, panel } = w.open_run("shatters").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     w.press(w.raiders[0], &panel, "Join").await;
     w.press(w.organizer, &org, "Start").await;
 
@@ -632,7 +651,10 @@ async fn the_organizer_chooses_the_key_window_names_a_custom_key_and_the_portal_
     w.configure().await;
     let sim = &w.sim;
     let raider = w.raiders[0];
-    let Posted { organizer: org, panel } = w.open_run("shatters").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     w.press(raider, &panel, "Join").await;
     w.press(w.organizer, &org, "Start").await;
 
@@ -816,7 +838,10 @@ async fn the_organizer_locks_and_unlocks_joining_and_edits_the_description() {
     let w = World::new(1).await;
     w.configure().await;
     let raider = w.raiders[0];
-    let Posted { organizer: org, panel } = w.open_run("shatters").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
 
     let locked = w.press(w.organizer, &org, "Lock joining").await;
     assert_eq!(locked.kind, ResponseKind::UpdateMessage);
@@ -873,7 +898,10 @@ async fn the_organizer_locks_and_unlocks_joining_and_edits_the_description() {
 async fn the_organizer_sets_a_raider_cap_from_the_panel_and_raising_it_moves_the_bench_up() {
     let w = World::new(3).await;
     w.configure().await;
-    let Posted { organizer: org, panel } = w.open_run("shatters").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     w.press(w.raiders[0], &panel, "Join").await;
 
     let form = w.press(w.organizer, &org, "Raider cap").await;
@@ -935,7 +963,10 @@ async fn the_organizer_sets_a_raider_cap_from_the_panel_and_raising_it_moves_the
 async fn ping_raiders_mentions_the_run_role_with_a_link_to_the_panel() {
     let w = World::new(1).await;
     w.configure().await;
-    let Posted { organizer: org, panel } = w.open_run("shatters").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     w.press(w.raiders[0], &panel, "Join").await;
     w.press(w.organizer, &org, "Start").await;
     let res = w.press(w.organizer, &org, "Ping raiders").await;
@@ -977,7 +1008,10 @@ async fn ping_raiders_mentions_the_run_role_with_a_link_to_the_panel() {
 async fn cancel_closes_the_run_awards_nothing_and_logs_it() {
     let w = World::new(2).await;
     w.configure().await;
-    let Posted { organizer: org, panel } = w.open_run("shatters").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     w.join(&panel, &w.raiders).await;
     w.press(w.organizer, &org, "Start").await;
     let res = w.press(w.organizer, &org, "Cancel run").await;
@@ -1012,7 +1046,10 @@ async fn cancel_closes_the_run_awards_nothing_and_logs_it() {
 async fn realm_score_is_stored_shown_and_announced() {
     let w = World::new(1).await;
     w.configure().await;
-    let Posted { organizer: org, panel } = w.open_run("realm_dungeon").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("realm_dungeon").await;
     w.press(w.raiders[0], &panel, "Join").await;
     w.press(w.organizer, &org, "Start").await;
     let form = w.press(w.organizer, &org, "Realm score").await;
