@@ -353,11 +353,19 @@ async fn staff_reply_by_typing_in_the_thread_with_the_prefix() {
         })
         .await;
     assert!(confirmed.is_some(), "the reply is confirmed with ✅");
-    assert!(
-        !w.sim
-            .dms(raider)
-            .iter()
-            .any(|d| d.content.contains("checking the run log")),
+    // Once everything queued is delivered: the reply reached the member once, and the
+    // message without the prefix not at all.
+    w.settle().await;
+    let dms = w.sim.dms(raider);
+    let count = |text: &str| dms.iter().filter(|d| d.content.contains(text)).count();
+    assert_eq!(
+        count("your key is counted now"),
+        1,
+        "the reply is sent once"
+    );
+    assert_eq!(
+        count("checking the run log"),
+        0,
         "messages without the prefix stay among staff"
     );
 
@@ -409,7 +417,15 @@ async fn staff_reply_by_typing_in_the_thread_with_the_prefix() {
         .await
         .expect("a refusal in the thread");
     assert!(note.content.contains("Security"), "{}", note.content);
+    w.settle().await;
     assert!(w.sim.message(thread, denied).unwrap().reactions.is_empty());
+    assert!(
+        !w.sim
+            .dms(raider)
+            .iter()
+            .any(|d| d.content.contains("hi there")),
+        "a refused reply reaches nobody"
+    );
 
     // Closed DMs: the staff member is told in the thread.
     w.sim.set_dms_closed(raider, true);
