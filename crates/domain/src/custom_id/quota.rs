@@ -200,7 +200,7 @@ mod tests {
         prop_oneof![
             (
                 1i64..=i64::MAX,
-                0usize..13,
+                0..ConfigAction::ALL.len(),
                 proptest::option::of(proptest::sample::select(dungeons.clone()))
             )
                 .prop_map(|(role_id, a, dungeon)| QuotaComponent::Role {
@@ -210,7 +210,7 @@ mod tests {
                 }),
             (
                 1i64..=i64::MAX,
-                0usize..13,
+                0..ConfigAction::ALL.len(),
                 proptest::option::of(proptest::sample::select(dungeons))
             )
                 .prop_map(|(guild_id, a, dungeon)| QuotaComponent::Points {
@@ -218,14 +218,20 @@ mod tests {
                     action: ConfigAction::ALL[a],
                     dungeon,
                 }),
-            (0usize..4, 1i64..100_000, 0usize..5, 0usize..3).prop_map(|(n, page, m, p)| {
-                QuotaComponent::Leaderboard {
-                    nav: Nav::ALL[n],
-                    page,
-                    metric: Metric::CATEGORIES[m],
-                    period: PeriodChoice::ALL[p],
-                }
-            }),
+            (
+                0..Nav::ALL.len(),
+                1i64..100_000,
+                0..Metric::CATEGORIES.len(),
+                0..PeriodChoice::ALL.len(),
+            )
+                .prop_map(|(n, page, m, p)| {
+                    QuotaComponent::Leaderboard {
+                        nav: Nav::ALL[n],
+                        page,
+                        metric: Metric::CATEGORIES[m],
+                        period: PeriodChoice::ALL[p],
+                    }
+                }),
         ]
     }
 

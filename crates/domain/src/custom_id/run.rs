@@ -159,16 +159,67 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The variant after `b` in declaration order, made with the given details; `None`
+    /// after the last. The match has no wildcard arm, so a new `RunButton` variant does not
+    /// compile until it is linked into this chain, and from then on every test below draws
+    /// and checks it (the strategy is not a second list that can forget one).
+    fn after(b: &RunButton, code: &str, member: u64) -> Option<RunButton> {
+        use RunButton as B;
+        Some(match b {
+            B::Join => B::Leave,
+            B::Leave => B::Bench,
+            B::Bench => B::Class,
+            B::Class => B::React(code.to_owned()),
+            B::React(_) => B::ConfirmKey(code.to_owned()),
+            B::ConfirmKey(_) => B::Manage,
+            B::Manage => B::Start,
+            B::Start => B::End,
+            B::End => B::Cancel,
+            B::Cancel => B::Location,
+            B::Location => B::LocationSubmit,
+            B::LocationSubmit => B::Description,
+            B::Description => B::DescriptionSubmit,
+            B::DescriptionSubmit => B::Lock,
+            B::Lock => B::Ping,
+            B::Ping => B::Cap,
+            B::Cap => B::CapSubmit,
+            B::CapSubmit => B::Chain,
+            B::Chain => B::ChainSubmit,
+            B::ChainSubmit => B::KeyPopped,
+            B::KeyPopped => B::KeyPoppedPick,
+            B::KeyPoppedPick => B::KeyPoppedSubmit(member),
+            B::KeyPoppedSubmit(_) => B::LogKeys,
+            B::LogKeys => B::LogKeysPick,
+            B::LogKeysPick => B::LogKeysSubmit(member),
+            B::LogKeysSubmit(_) => B::Remove,
+            B::Remove => B::RemovePick,
+            B::RemovePick => B::RemoveSubmit(member),
+            B::RemoveSubmit(_) => B::AllowRejoin,
+            B::AllowRejoin => B::AllowRejoinPick,
+            B::AllowRejoinPick => B::O3RealmClosed,
+            B::O3RealmClosed => B::O3Miniboss,
+            B::O3Miniboss => B::O3MinibossPick,
+            B::O3MinibossPick => B::O3ThirdRoom,
+            B::O3ThirdRoom => B::RealmScore,
+            B::RealmScore => B::RealmScoreSubmit,
+            B::RealmScoreSubmit => return None,
+        })
+    }
+
+    /// Every variant, in declaration order, with the given details.
+    fn every_variant(code: &str, member: u64) -> Vec<RunButton> {
+        let mut all = vec![RunButton::Join];
+        while let Some(next) = all.last().and_then(|b| after(b, code, member)) {
+            assert!(!all.contains(&next), "the chain comes back to {next:?}");
+            all.push(next);
+        }
+        all
+    }
+
     fn button() -> impl Strategy<Value = RunButton> {
-        let simple: Vec<RunButton> = SIMPLE.iter().map(|(_, make)| make()).collect();
-        prop_oneof![
-            proptest::sample::select(simple),
-            "[a-z0-9_]{1,60}".prop_map(RunButton::React),
-            "[a-z0-9_]{1,60}".prop_map(RunButton::ConfirmKey),
-            (1u64..=i64::MAX as u64).prop_map(RunButton::KeyPoppedSubmit),
-            (1u64..=i64::MAX as u64).prop_map(RunButton::LogKeysSubmit),
-            (1u64..=i64::MAX as u64).prop_map(RunButton::RemoveSubmit),
-        ]
+        let count = every_variant("key", 1).len();
+        (0..count, "[a-z0-9_]{1,60}", 1u64..=i64::MAX as u64)
+            .prop_map(|(i, code, member)| every_variant(&code, member).swap_remove(i))
     }
 
     proptest! {
@@ -179,6 +230,21 @@ mod tests {
             prop_assert!(text.len() <= CUSTOM_ID_MAX, "{}", text);
             prop_assert_eq!(CustomId::parse(&text), Some(c));
         }
+    }
+
+    #[test]
+    fn every_variant_has_its_own_id_text() {
+        let all = every_variant("key", 7);
+        let mut texts: Vec<String> = all
+            .iter()
+            .map(|b| CustomId::Run(RunComponent::new(1, b.clone())).to_string())
+            .collect();
+        for (b, text) in all.iter().zip(&texts) {
+            assert!(!text.contains("unknown"), "{b:?} has no name: {text}");
+        }
+        texts.sort_unstable();
+        texts.dedup();
+        assert_eq!(texts.len(), all.len(), "two variants share an id text");
     }
 
     #[test]

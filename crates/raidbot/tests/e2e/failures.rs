@@ -2,9 +2,9 @@
 //! bot's back, missing permissions. Nothing is lost, nothing is posted twice, and staff are
 //! told in bot_log when something cannot be done.
 
-use discord_sim::{CommandOption, Failure, Message};
+use discord_sim::{CommandOption, Failure};
 
-use crate::harness::{WAIT, World, field, footer};
+use crate::harness::{Posted, WAIT, World, field, footer};
 
 const EDIT: &str = "PATCH /channels/{channel_id}/messages/{message_id}";
 const POST: &str = "POST /channels/{channel_id}/messages";
@@ -28,12 +28,6 @@ async fn with_bot_log(w: &World) -> discord_sim::ChannelId {
     bot_log
 }
 
-/// Posts a Shatters run and returns its public panel.
-async fn post_run(w: &World) -> Message {
-    w.post_run("shatters", vec![]).await;
-    w.panel().await
-}
-
 fn bot_log_text(w: &World, channel: discord_sim::ChannelId) -> Vec<String> {
     w.sim
         .messages(channel)
@@ -53,30 +47,15 @@ async fn rate_limits_and_server_errors_lose_no_join_and_post_nothing_twice() {
     w.configure().await;
     // The raid_log entry for the new run meets a 500 first, then succeeds once.
     w.sim.fail_next(POST, 1, Failure::Status(500));
-    let panel_or_log = post_run(&w).await;
-    let panel = panel_or_log;
+    let panel = w.open_run("shatters").await.panel;
     w.sim.fail_next(EDIT, 2, Failure::Status(500));
-    for r in &w.raiders[..2] {
-        assert!(
-            w.sim
-                .press(w.guild, *r, w.raid, panel.id, "Join")
-                .await
-                .is_ok()
-        );
-    }
+    w.join(&panel, &w.raiders[..2]).await;
     w.panel_where("two raiders despite two failed edits", |m| {
         field(m, "Raiders").map(|f| f.0) == Some("Raiders (2)")
     })
     .await;
     w.sim.fail_next(EDIT, 1, Failure::RateLimited(0.5));
-    for r in &w.raiders[2..] {
-        assert!(
-            w.sim
-                .press(w.guild, *r, w.raid, panel.id, "Join")
-                .await
-                .is_ok()
-        );
-    }
+    w.join(&panel, &w.raiders[2..]).await;
     w.panel_where("four raiders after a 429", |m| {
         field(m, "Raiders").map(|f| f.0) == Some("Raiders (4)")
     })
@@ -84,18 +63,9 @@ async fn rate_limits_and_server_errors_lose_no_join_and_post_nothing_twice() {
     // Once everything queued is delivered: exactly one "created" entry in raid_log, and one
     // panel in the raid channel.
     w.settle().await;
-    let created = w
-        .sim
-        .messages(w.raid_log)
-        .iter()
-        .filter(|m| {
-            m.embeds
-                .first()
-                .and_then(|e| e["title"].as_str())
-                .is_some_and(|t| t.ends_with("created"))
-        })
-        .count();
-    assert_eq!(created, 1);
+    let titles = w.titles(w.raid_log);
+    let created = titles.iter().filter(|t| t.ends_with("created")).count();
+    assert_eq!(created, 1, "{titles:?}");
     let panels = w
         .sim
         .messages(w.raid)
@@ -109,23 +79,21 @@ async fn rate_limits_and_server_errors_lose_no_join_and_post_nothing_twice() {
 async fn a_deleted_panel_is_posted_again_and_staff_are_told() {
     let w = World::new(2).await;
     let bot_log = with_bot_log(&w).await;
-    let panel = post_run(&w).await;
-    assert!(
-        w.sim
-            .press(w.guild, w.raiders[0], w.raid, panel.id, "Join")
-            .await
-            .is_ok()
-    );
+    let Posted {
+        organizer: organizer_panel,
+        panel,
+    } = w.open_run("shatters").await;
+    w.join(&panel, &w.raiders[..1]).await;
     w.panel_where("one raider", |m| {
         field(m, "Raiders").map(|f| f.0) == Some("Raiders (1)")
     })
     .await;
-    // Wait out the edit spacing so the next join is a fresh edit.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // Everything queued is delivered (the coalesced edit included), so the next change is
+    // a fresh edit that meets the deleted message.
+    w.settle().await;
 
     w.sim.delete_message_behind_bot(w.raid, panel.id);
-    // The join on the deleted panel came in before anyone noticed; a raider who still
-    // sees it in their client presses Join on it through the run's custom id.
+    // Nobody can post a second run while this one is open.
     let again = w
         .sim
         .run_command(
@@ -144,21 +112,7 @@ async fn a_deleted_panel_is_posted_again_and_staff_are_told() {
             .contains("already an active run")
     );
     // A change makes the bot edit the panel: it finds it gone and posts it anew.
-    let organizer_panel = w
-        .sim
-        .ephemerals(w.organizer)
-        .into_iter()
-        .find(|m| {
-            m.buttons()
-                .iter()
-                .any(|b| b.label.as_deref() == Some("Start"))
-        })
-        .expect("the organizer panel");
-    let start = w
-        .sim
-        .press(w.guild, w.organizer, w.raid, organizer_panel.id, "Start")
-        .await;
-    assert!(start.is_ok());
+    w.press(w.organizer, &organizer_panel, "Start").await;
     let fresh = w
         .sim
         .eventually(WAIT, || {
@@ -170,33 +124,33 @@ async fn a_deleted_panel_is_posted_again_and_staff_are_told() {
         .await
         .expect("the panel is posted again");
     assert_eq!(field(&fresh, "Raiders").map(|f| f.0), Some("Raiders (1)"));
-    let joined = w
+    w.join(&fresh, &w.raiders[1..2]).await;
+    w.panel_where("both raiders on the new panel", |m| {
+        m.id == fresh.id && field(m, "Raiders").map(|f| f.0) == Some("Raiders (2)")
+    })
+    .await;
+    // Once everything queued is delivered: the panel was posted again once, and staff
+    // were told once.
+    w.settle().await;
+    let panels = w
         .sim
-        .press(w.guild, w.raiders[1], w.raid, fresh.id, "Join")
-        .await;
-    assert!(
-        joined
-            .content
-            .as_deref()
-            .unwrap_or_default()
-            .starts_with("You joined")
-    );
-    w.sim
-        .eventually(WAIT, || {
-            bot_log_text(&w, bot_log)
-                .iter()
-                .any(|t| t.contains("was deleted; it has been posted again"))
-                .then_some(())
-        })
-        .await
-        .expect("staff are told in bot_log");
+        .messages(w.raid)
+        .iter()
+        .filter(|m| footer(m).is_some_and(|f| f.starts_with("Run #")))
+        .count();
+    assert_eq!(panels, 1, "one panel in the raid channel");
+    let told = bot_log_text(&w, bot_log)
+        .iter()
+        .filter(|t| t.contains("was deleted; it has been posted again"))
+        .count();
+    assert_eq!(told, 1, "{:?}", bot_log_text(&w, bot_log));
 }
 
 #[tokio::test]
 async fn a_deleted_run_role_is_made_again_and_missing_permissions_are_reported() {
     let w = World::new(2).await;
     let bot_log = with_bot_log(&w).await;
-    let panel = post_run(&w).await;
+    let panel = w.open_run("shatters").await.panel;
     let sim = &w.sim;
     let role = sim
         .eventually(WAIT, || {
@@ -207,11 +161,7 @@ async fn a_deleted_run_role_is_made_again_and_missing_permissions_are_reported()
         .await
         .expect("a run role");
     sim.delete_role_behind_bot(w.guild, role.id);
-    assert!(
-        sim.press(w.guild, w.raiders[0], w.raid, panel.id, "Join")
-            .await
-            .is_ok()
-    );
+    w.join(&panel, &w.raiders[..1]).await;
     let remade = sim
         .eventually(WAIT, || {
             sim.roles(w.guild)
@@ -232,26 +182,23 @@ async fn a_deleted_run_role_is_made_again_and_missing_permissions_are_reported()
     // still counts, and staff are told why in bot_log (once).
     let high = sim.create_role(w.guild, "Veteran", 0, 20);
     sim.set_member_roles(w.guild, w.raiders[1], &[w.raider_role, high]);
-    let res = sim
-        .press(w.guild, w.raiders[1], w.raid, panel.id, "Join")
-        .await;
-    assert!(
-        res.content
-            .as_deref()
-            .unwrap_or_default()
-            .starts_with("You joined")
-    );
+    w.join(&panel, &w.raiders[1..2]).await;
     w.panel_where("both raiders", |m| {
         field(m, "Raiders").map(|f| f.0) == Some("Raiders (2)")
     })
     .await;
-    let report = sim
-        .eventually(WAIT, || {
-            bot_log_text(&w, bot_log)
-                .into_iter()
-                .find(|t| t.contains(&format!("<@{}>", w.raiders[1].0)))
-        })
-        .await
-        .expect("a bot_log report");
-    assert!(report.contains("lacks the permission"), "{report}");
+    // Once everything queued is delivered: one report naming the member, saying why.
+    w.settle().await;
+    let reports: Vec<String> = bot_log_text(&w, bot_log)
+        .into_iter()
+        .filter(|t| t.contains(&format!("<@{}>", w.raiders[1].0)))
+        .collect();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert!(reports[0].contains("lacks the permission"), "{reports:?}");
+    let roles = sim
+        .roles(w.guild)
+        .into_iter()
+        .filter(|r| r.name == "Shatters run #1")
+        .count();
+    assert_eq!(roles, 1, "the run role was made again once");
 }

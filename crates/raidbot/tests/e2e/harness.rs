@@ -165,6 +165,86 @@ impl World {
         res
     }
 
+    /// The organizer posts a run of `dungeon` and gets both panels: the private organizer
+    /// panel the answer carries and the public one in the raid channel.
+    pub async fn open_run(&self, dungeon: &str) -> Posted {
+        let organizer = organizer_panel(&self.post_run(dungeon, vec![]).await);
+        let panel = self.panel().await;
+        Posted { organizer, panel }
+    }
+
+    /// `user` presses the button labelled `label` on `message` in the raid channel; the
+    /// press must be answered (any kind of answer).
+    pub async fn press(&self, user: UserId, message: &Message, label: &str) -> InteractionResult {
+        let res = self
+            .sim
+            .press(self.guild, user, self.raid, message.id, label)
+            .await;
+        assert!(res.is_ok(), "pressing {label}: {:?}", res.kind);
+        res
+    }
+
+    /// Each of `raiders` presses Join on the public `panel` and is told they joined.
+    pub async fn join(&self, panel: &Message, raiders: &[UserId]) {
+        for r in raiders {
+            let res = self.press(*r, panel, "Join").await;
+            let said = res.content.as_deref().unwrap_or_default();
+            assert!(
+                said.starts_with("You joined"),
+                "{r:?} pressed Join: {said:?}"
+            );
+        }
+    }
+
+    /// The newest DM from the bot to `user` that contains `text` (waits for it).
+    pub async fn dm_containing(&self, user: UserId, text: &str) -> Message {
+        let sim = &self.sim;
+        match sim
+            .eventually(WAIT, || {
+                sim.dms(user)
+                    .into_iter()
+                    .find(|m| m.author_id != user && m.content.contains(text))
+            })
+            .await
+        {
+            Some(m) => m,
+            None => panic!(
+                "no DM containing {text:?}; DMs: {:?}",
+                sim.dms(user).iter().map(|m| &m.content).collect::<Vec<_>>()
+            ),
+        }
+    }
+
+    /// Whether `user` holds `role` now.
+    pub fn has_role(&self, user: UserId, role: RoleId) -> bool {
+        self.sim
+            .member(self.guild, user)
+            .is_some_and(|m| m.roles.contains(&role))
+    }
+
+    /// How many messages in `channel` have a first embed whose text (title, description,
+    /// fields, footer as JSON) contains `text`. Call after [`World::settle`] to count.
+    pub fn count_embeds(&self, channel: ChannelId, text: &str) -> usize {
+        self.sim
+            .messages(channel)
+            .iter()
+            .filter(|m| {
+                m.embeds
+                    .first()
+                    .is_some_and(|e| e.to_string().contains(text))
+            })
+            .count()
+    }
+
+    /// The titles of the embeds posted in `channel`, newest first.
+    pub fn titles(&self, channel: ChannelId) -> Vec<String> {
+        self.sim
+            .messages(channel)
+            .iter()
+            .filter_map(|m| m.embeds.first()?.get("title")?.as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// Waits until the bot has nothing left to do for now: no job running and none pending
     /// that falls due within 5 s (coalesced edits wait a second, retries a few), seen
     /// twice 100 ms apart. Counting what Discord shows after this proves "exactly once":
@@ -223,6 +303,19 @@ impl World {
             ),
         }
     }
+}
+
+/// A posted run's two panels.
+pub struct Posted {
+    /// The organizer's private panel (Start, End run, the tools).
+    pub organizer: Message,
+    /// The public panel in the raid channel (Join, Leave, reactions).
+    pub panel: Message,
+}
+
+/// The organizer panel carried by the answer to `/run` (or to pressing Manage).
+pub fn organizer_panel(res: &InteractionResult) -> Message {
+    res.message.clone().expect("the organizer panel message")
 }
 
 pub fn footer(m: &Message) -> Option<&str> {

@@ -109,12 +109,6 @@ pub async fn log_entry(w: &World, m: &Mod, title: &str) -> Message {
     .unwrap_or_else(|| panic!("a log entry `{title}` in punishment_log"))
 }
 
-fn has_role(w: &World, user: UserId, role: RoleId) -> bool {
-    w.sim
-        .member(w.guild, user)
-        .is_some_and(|m| m.roles.contains(&role))
-}
-
 fn code_in(text: &str) -> String {
     let start = text.find("P-").expect("a punishment id in the answer");
     text[start..start + 7].to_owned()
@@ -232,7 +226,7 @@ async fn a_suspension_that_expires_while_the_bot_is_down_is_lifted_at_start_up_o
     .await;
     assert!(text.contains("suspended until"), "{text}");
     let sim = w.sim.clone();
-    sim.eventually(WAIT, || has_role(&w, raider, m.suspended).then_some(()))
+    sim.eventually(WAIT, || w.has_role(raider, m.suspended).then_some(()))
         .await
         .expect("the suspended role is given");
     log_entry(&w, &m, "Suspension —").await;
@@ -252,27 +246,24 @@ async fn a_suspension_that_expires_while_the_bot_is_down_is_lifted_at_start_up_o
     .execute(&w.db.pool)
     .await
     .unwrap();
-    assert!(has_role(&w, raider, m.suspended));
+    assert!(w.has_role(raider, m.suspended));
     let removals = sim.call_count(ROLE_REMOVE);
     w.start_bot().await;
-    sim.eventually(WAIT, || (!has_role(&w, raider, m.suspended)).then_some(()))
+    sim.eventually(WAIT, || (!w.has_role(raider, m.suspended)).then_some(()))
         .await
         .expect("the role is removed at start-up");
     log_entry(&w, &m, "Suspension expired").await;
+    // A second start-up finds nothing left to do: once it has settled, one removal and
+    // one log entry.
     w.restart_bot().await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    w.settle().await;
     assert_eq!(sim.call_count(ROLE_REMOVE), removals + 1, "removed once");
-    let expired_entries = sim
-        .messages(m.log)
+    let titles = w.titles(m.log);
+    let expired = titles
         .iter()
-        .filter(|msg| {
-            msg.embeds
-                .first()
-                .and_then(|e| e["title"].as_str())
-                .is_some_and(|t| t.starts_with("Suspension expired"))
-        })
+        .filter(|t| t.starts_with("Suspension expired"))
         .count();
-    assert_eq!(expired_entries, 1);
+    assert_eq!(expired, 1, "{titles:?}");
     let status: String = sqlx::query_scalar("SELECT status FROM punishment")
         .fetch_one(&w.db.pool)
         .await
@@ -297,12 +288,12 @@ async fn leaving_and_rejoining_while_muted_gives_the_role_back() {
     )
     .await;
     let sim = &w.sim;
-    sim.eventually(WAIT, || has_role(&w, raider, m.muted).then_some(()))
+    sim.eventually(WAIT, || w.has_role(raider, m.muted).then_some(()))
         .await
         .expect("muted");
     sim.remove_member(w.guild, raider);
     sim.add_member(w.guild, raider, &[w.raider_role]);
-    sim.eventually(WAIT, || has_role(&w, raider, m.muted).then_some(()))
+    sim.eventually(WAIT, || w.has_role(raider, m.muted).then_some(()))
         .await
         .expect("the mute role is back at once after rejoining");
     // Unmute ends it; a later rejoin stays clean.
@@ -317,7 +308,7 @@ async fn leaving_and_rejoining_while_muted_gives_the_role_back() {
     )
     .await;
     assert!(text.contains("lifted"), "{text}");
-    sim.eventually(WAIT, || (!has_role(&w, raider, m.muted)).then_some(()))
+    sim.eventually(WAIT, || (!w.has_role(raider, m.muted)).then_some(()))
         .await
         .expect("unmuted");
     log_entry(&w, &m, "Mute lifted").await;
@@ -405,6 +396,20 @@ async fn a_kick_whose_dm_is_closed_tells_staff_and_still_kicks() {
     .await;
     assert!(text.contains("unbanned"), "{text}");
     log_entry(&w, &m, "Unbanned").await;
+    // Once everything queued is delivered: one log entry per action, one DM to the banned.
+    w.settle().await;
+    let titles = w.titles(m.log);
+    for action in ["Kick", "Ban", "Unbanned"] {
+        let n = titles.iter().filter(|t| t.starts_with(action)).count();
+        assert_eq!(n, 1, "{action}: {titles:?}");
+    }
+    let dms = w
+        .sim
+        .dms(other)
+        .iter()
+        .filter(|d| format!("{:?}{}", d.embeds, d.content).contains("Scamming"))
+        .count();
+    assert_eq!(dms, 1, "the banned member is told once");
 }
 
 #[tokio::test]
@@ -501,6 +506,9 @@ async fn find_shows_tabs_and_pages_privately_and_notes_never_reach_the_member() 
     .await;
     assert!(text.contains("removed"), "{text}");
     log_entry(&w, &m, &format!("Staff note #{note_id} removed")).await;
+    // Once everything queued is delivered, the note's text is nowhere the member or the
+    // log can read.
+    w.settle().await;
     let leaked = w
         .sim
         .dms(raider)
@@ -717,7 +725,7 @@ async fn team_role_follows_staff_roles_and_addrole_respects_levels() {
         )
         .await;
     assert!(answer(&res).await.contains("Gave"), "addrole");
-    sim.eventually(WAIT, || has_role(&w, raider, team).then_some(()))
+    sim.eventually(WAIT, || w.has_role(raider, team).then_some(()))
         .await
         .expect("team role given");
     sim.eventually(WAIT, || {
@@ -745,7 +753,7 @@ async fn team_role_follows_staff_roles_and_addrole_respects_levels() {
     assert!(answer(&res).await.contains("Officer"));
     // Losing every staff role removes team.
     sim.set_member_roles(w.guild, raider, &[w.raider_role, team]);
-    sim.eventually(WAIT, || (!has_role(&w, raider, team)).then_some(()))
+    sim.eventually(WAIT, || (!w.has_role(raider, team)).then_some(()))
         .await
         .expect("team role removed");
     sim.eventually(WAIT, || {
@@ -757,6 +765,10 @@ async fn team_role_follows_staff_roles_and_addrole_respects_levels() {
     })
     .await
     .expect("a staff_updates line for the removal");
+    // Once everything queued is delivered: one line each way.
+    w.settle().await;
+    assert_eq!(w.count_embeds(staff_updates, "joined the team"), 1);
+    assert_eq!(w.count_embeds(staff_updates, "left the team"), 1);
 }
 
 #[tokio::test]
@@ -840,18 +852,10 @@ async fn createrole_muted_denies_talking_in_every_channel_and_reports_a_refusal_
     let said = report.embeds[0].to_string();
     assert!(said.contains(&format!("<#{}>", staff_only.0)), "{said}");
     assert!(!said.contains(&format!("<#{}>", w.raid.0)), "{said}");
+    // Once every channel's overwrite job has run: still no overwrite there, one report.
+    w.settle().await;
     assert!(deny_of(staff_only).is_none());
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let reports = sim
-        .messages(bot_log)
-        .iter()
-        .filter(|m| {
-            m.embeds
-                .first()
-                .is_some_and(|e| e.to_string().contains("muted role"))
-        })
-        .count();
-    assert_eq!(reports, 1);
+    assert_eq!(w.count_embeds(bot_log, "muted role"), 1);
 }
 
 #[tokio::test]
@@ -932,6 +936,7 @@ async fn a_warning_and_a_verification_earn_the_quota_points_the_role_gives_once(
     // Once per action: the punishment's apply job running again after a restart awards
     // nothing more, and the events name their actions.
     w.restart_bot().await;
+    w.settle().await;
     let shown = stats(m.security).await;
     assert!(shown.contains("**3.5** / 0 this period"), "{shown}");
     let events: Vec<(String, i64)> = sqlx::query_as(
@@ -945,22 +950,6 @@ async fn a_warning_and_a_verification_earn_the_quota_points_the_role_gives_once(
         events,
         vec![("mod_warn".to_owned(), 250), ("mod_verify".to_owned(), 100)]
     );
-}
-
-/// The organizer posts a Shatters run; its public panel.
-async fn shatters_panel(w: &World) -> Message {
-    let res = w
-        .sim
-        .run_command(
-            w.guild,
-            w.raid,
-            w.organizer,
-            "run",
-            vec![CommandOption::string("dungeon", "shatters")],
-        )
-        .await;
-    assert!(res.is_ok(), "{:?}", res.kind);
-    w.panel().await
 }
 
 #[tokio::test]
@@ -981,7 +970,7 @@ async fn a_suspended_raider_is_told_when_they_may_raid_again_and_unsuspend_lets_
     .await;
     let code = code_in(&text);
     let sim = &w.sim;
-    sim.eventually(WAIT, || has_role(&w, raider, m.suspended).then_some(()))
+    sim.eventually(WAIT, || w.has_role(raider, m.suspended).then_some(()))
         .await
         .expect("the suspended role is given");
     let ends: chrono::DateTime<chrono::Utc> =
@@ -993,7 +982,7 @@ async fn a_suspended_raider_is_told_when_they_may_raid_again_and_unsuspend_lets_
 
     // The raider still holds Verified Raider, yet Join, Bench and a key are refused with
     // the time the suspension ends.
-    let panel = shatters_panel(&w).await;
+    let panel = w.open_run("shatters").await.panel;
     let expected = format!(
         "You are suspended until <t:{0}:f> (<t:{0}:R>), and cannot join runs",
         ends.timestamp()
@@ -1056,7 +1045,7 @@ async fn a_suspended_raider_is_told_when_they_may_raid_again_and_unsuspend_lets_
     let res = sim.press(w.guild, raider, w.raid, panel.id, "Join").await;
     let said = res.content.unwrap_or_default();
     assert!(said.starts_with("You joined the Shatters run"), "{said}");
-    sim.eventually(WAIT, || (!has_role(&w, raider, m.suspended)).then_some(()))
+    sim.eventually(WAIT, || (!w.has_role(raider, m.suspended)).then_some(()))
         .await
         .expect("the suspended role is taken");
     let entry = log_entry(&w, &m, "Suspension lifted").await;

@@ -25,27 +25,6 @@ async fn with_modmail(w: &World) -> (Mod, ChannelId) {
     (m, forum)
 }
 
-/// The newest DM to `user` from the bot containing `what`.
-async fn dm_containing(w: &World, user: UserId, what: &str) -> String {
-    let sim = &w.sim;
-    sim.eventually(WAIT, || {
-        sim.dms(user)
-            .into_iter()
-            .find(|m| m.author_id != user && m.content.contains(what))
-            .map(|m| m.content)
-    })
-    .await
-    .unwrap_or_else(|| {
-        panic!(
-            "a DM containing {what:?}; got {:?}",
-            sim.dms(user)
-                .iter()
-                .map(|m| m.content.clone())
-                .collect::<Vec<_>>()
-        )
-    })
-}
-
 /// Sends a DM and waits for the bot's next answer (DMs of one member are answered in order).
 async fn say(w: &World, user: UserId, text: &str) -> String {
     let sim = &w.sim;
@@ -130,19 +109,19 @@ async fn a_conversation_survives_a_restart_and_staff_reply_and_close() {
     let url = shot.url.clone();
     w.sim
         .send_dm(raider, "I was removed from a run unfairly", vec![shot]);
-    let choose = dm_containing(&w, raider, "Which server").await;
+    let choose = w.dm_containing(raider, "Which server").await.content;
     assert!(
         choose.contains("Raid Community") && choose.contains("Second Community"),
         "{choose}"
     );
     // Raid Community was created first, so it is number 1.
     w.sim.send_dm(raider, "1", vec![]);
-    dm_containing(&w, raider, "Reply `yes`").await;
+    w.dm_containing(raider, "Reply `yes`").await;
 
     // The bot restarts between the guild choice and the confirmation.
     w.restart_bot().await;
     w.sim.send_dm(raider, "yes", vec![]);
-    let opened = dm_containing(&w, raider, "is open").await;
+    let opened = w.dm_containing(raider, "is open").await.content;
     let code = ticket_code(&opened);
     let (thread, texts) = thread_with(&w, forum, "removed from a run unfairly").await;
     assert!(
@@ -161,7 +140,7 @@ async fn a_conversation_survives_a_restart_and_staff_reply_and_close() {
     )
     .await;
     assert!(said.contains("Reply sent"), "{said}");
-    dm_containing(&w, raider, "We looked at the logs").await;
+    w.dm_containing(raider, "We looked at the logs").await;
 
     w.sim.send_dm(raider, "thank you!", vec![]);
     thread_with(&w, forum, "thank you!").await;
@@ -177,7 +156,7 @@ async fn a_conversation_survives_a_restart_and_staff_reply_and_close() {
     )
     .await;
     assert!(closed.contains("closed"), "{closed}");
-    dm_containing(&w, raider, "was closed").await;
+    w.dm_containing(raider, "was closed").await;
     thread_with(&w, forum, "closed by").await;
     let locked = w
         .sim
@@ -276,7 +255,10 @@ async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
     assert!(refused.contains("Officer"), "{refused}");
 
     w.sim.send_dm(raider, "let me in", vec![]);
-    let text = dm_containing(&w, raider, "not taking modmail from you").await;
+    let text = w
+        .dm_containing(raider, "not taking modmail from you")
+        .await
+        .content;
     assert!(
         text.contains("Raid Community") && text.starts_with("Sorry"),
         "{text}"
@@ -297,7 +279,7 @@ async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
     assert!(said.contains("can open modmail tickets again"), "{said}");
     log_entry(&w, &m, "Modmail blacklist lifted").await;
     w.sim.send_dm(raider, "let me in", vec![]);
-    dm_containing(&w, raider, "Reply `yes`").await;
+    w.dm_containing(raider, "Reply `yes`").await;
 }
 
 #[tokio::test]
@@ -306,14 +288,14 @@ async fn a_thread_deleted_by_hand_loses_nothing() {
     let (_m, forum) = with_modmail(&w).await;
     let raider = w.raiders[0];
     w.sim.send_dm(raider, "first message", vec![]);
-    dm_containing(&w, raider, "Reply `yes`").await;
+    w.dm_containing(raider, "Reply `yes`").await;
     w.sim.send_dm(raider, "yes", vec![]);
-    let code = ticket_code(&dm_containing(&w, raider, "is open").await);
+    let code = ticket_code(&w.dm_containing(raider, "is open").await.content);
     let (thread, _) = thread_with(&w, forum, "first message").await;
     w.sim.delete_channel_behind_bot(thread);
 
     w.sim.send_dm(raider, "second message", vec![]);
-    dm_containing(&w, raider, "Sent to the staff").await;
+    w.dm_containing(raider, "Sent to the staff").await;
     let admin = service::Actor::member(Snowflake::new(1).unwrap(), domain::Level::ADMINISTRATOR);
     let g = guild_of(&w);
     let mut relayed = false;
@@ -345,9 +327,9 @@ async fn staff_reply_by_typing_in_the_thread_with_the_prefix() {
     let (m, forum) = with_modmail(&w).await;
     let raider = w.raiders[0];
     w.sim.send_dm(raider, "my key was not counted", vec![]);
-    dm_containing(&w, raider, "Reply `yes`").await;
+    w.dm_containing(raider, "Reply `yes`").await;
     w.sim.send_dm(raider, "yes", vec![]);
-    let code = ticket_code(&dm_containing(&w, raider, "is open").await);
+    let code = ticket_code(&w.dm_containing(raider, "is open").await.content);
     let (thread, texts) = thread_with(&w, forum, "my key was not counted").await;
     assert!(
         texts.iter().any(|t| t.contains("`!r <your reply>`")),
@@ -361,7 +343,7 @@ async fn staff_reply_by_typing_in_the_thread_with_the_prefix() {
     let typed = w
         .sim
         .send_message(m.security, thread, "!r Found it, your key is counted now.");
-    dm_containing(&w, raider, "your key is counted now").await;
+    w.dm_containing(raider, "your key is counted now").await;
     let confirmed = w
         .sim
         .eventually(WAIT, || {
@@ -371,11 +353,19 @@ async fn staff_reply_by_typing_in_the_thread_with_the_prefix() {
         })
         .await;
     assert!(confirmed.is_some(), "the reply is confirmed with ✅");
-    assert!(
-        !w.sim
-            .dms(raider)
-            .iter()
-            .any(|d| d.content.contains("checking the run log")),
+    // Once everything queued is delivered: the reply reached the member once, and the
+    // message without the prefix not at all.
+    w.settle().await;
+    let dms = w.sim.dms(raider);
+    let count = |text: &str| dms.iter().filter(|d| d.content.contains(text)).count();
+    assert_eq!(
+        count("your key is counted now"),
+        1,
+        "the reply is sent once"
+    );
+    assert_eq!(
+        count("checking the run log"),
+        0,
         "messages without the prefix stay among staff"
     );
 
@@ -427,7 +417,15 @@ async fn staff_reply_by_typing_in_the_thread_with_the_prefix() {
         .await
         .expect("a refusal in the thread");
     assert!(note.content.contains("Security"), "{}", note.content);
+    w.settle().await;
     assert!(w.sim.message(thread, denied).unwrap().reactions.is_empty());
+    assert!(
+        !w.sim
+            .dms(raider)
+            .iter()
+            .any(|d| d.content.contains("hi there")),
+        "a refused reply reaches nobody"
+    );
 
     // Closed DMs: the staff member is told in the thread.
     w.sim.set_dms_closed(raider, true);
@@ -460,9 +458,9 @@ async fn a_member_typing_close_in_the_dm_closes_their_ticket() {
     let raider = w.raiders[0];
     w.sim
         .send_dm(raider, "Who do I ask about key points?", vec![]);
-    dm_containing(&w, raider, "Reply `yes`").await;
+    w.dm_containing(raider, "Reply `yes`").await;
     w.sim.send_dm(raider, "yes", vec![]);
-    let opened = dm_containing(&w, raider, "is open").await;
+    let opened = w.dm_containing(raider, "is open").await.content;
     let code = ticket_code(&opened);
     let (thread, _) = thread_with(&w, forum, "Who do I ask about key points?").await;
 
@@ -470,7 +468,7 @@ async fn a_member_typing_close_in_the_dm_closes_their_ticket() {
     // closing job's own DM may come before or after the thanks).
     w.sim.send_dm(raider, "Close", vec![]);
     let thanks = format!("Your ticket `{code}` with **Raid Community** is closed. Thank you!");
-    let said = dm_containing(&w, raider, &thanks).await;
+    let said = w.dm_containing(raider, &thanks).await.content;
     assert_eq!(said, thanks);
     let t: String = sqlx::query_scalar("SELECT status FROM modmail_ticket WHERE code = $1")
         .bind(&code)

@@ -4,7 +4,7 @@
 
 use discord_sim::{ChannelId, ChannelKind, CommandOption, Message, ResponseKind};
 
-use crate::harness::{WAIT, World, field};
+use crate::harness::{Posted, WAIT, World, field};
 
 async fn quota_channels(w: &World) -> (ChannelId, ChannelId) {
     let quota = w.sim.create_channel(w.guild, "quota", ChannelKind::Text);
@@ -162,20 +162,11 @@ async fn organizer_ends_a_run_and_everyone_sees_the_points() {
     );
 
     // The organizer runs Shatters with three raiders and ends it.
-    let org = sim
-        .run_command(
-            w.guild,
-            w.raid,
-            w.organizer,
-            "run",
-            vec![CommandOption::string("dungeon", "shatters")],
-        )
-        .await;
-    let panel = w.panel().await;
-    for r in &w.raiders {
-        sim.press(w.guild, *r, w.raid, panel.id, "Join").await;
-    }
-    let org_msg = org.message.clone().unwrap();
+    let Posted {
+        organizer: org_msg,
+        panel,
+    } = w.open_run("shatters").await;
+    w.join(&panel, &w.raiders).await;
     sim.press(w.guild, w.organizer, w.raid, org_msg.id, "Start")
         .await;
     let res = sim

@@ -1,20 +1,10 @@
 //! The run panel's deeper tools: run roles and pings, the bench, key reactions with early
 //! location, removals, key pops and Oryx 3 stages.
 
-use discord_sim::{CommandOption, InteractionResult, Message, ResponseKind, UserId};
+use discord_sim::{CommandOption, InteractionResult, Message, ResponseKind};
 use domain::catalog::catalog;
 
-use crate::harness::{WAIT, World, field};
-
-fn organizer_panel(res: &InteractionResult) -> Message {
-    res.message.clone().expect("the organizer panel message")
-}
-
-async fn press(w: &World, user: UserId, message: &Message, label: &str) -> InteractionResult {
-    let res = w.sim.press(w.guild, user, w.raid, message.id, label).await;
-    assert!(res.is_ok(), "pressing {label}: {:?}", res.kind);
-    res
-}
+use crate::harness::{Posted, WAIT, World, field, organizer_panel};
 
 /// Picks `values` in the only select menu of an ephemeral picker message.
 async fn pick(w: &World, picker: &InteractionResult, values: &[&str]) -> InteractionResult {
@@ -32,22 +22,6 @@ async fn pick(w: &World, picker: &InteractionResult, values: &[&str]) -> Interac
 fn key_name(dungeon: &str) -> String {
     let d = catalog().dungeon(dungeon).unwrap();
     catalog().reaction_name(&d.keys[0].reaction)
-}
-
-async fn dm_containing(w: &World, user: UserId, text: &str) -> Message {
-    let sim = &w.sim;
-    match sim
-        .eventually(WAIT, || {
-            sim.dms(user).into_iter().find(|m| m.content.contains(text))
-        })
-        .await
-    {
-        Some(m) => m,
-        None => panic!(
-            "no DM containing {text:?}; DMs: {:?}",
-            sim.dms(user).iter().map(|m| &m.content).collect::<Vec<_>>()
-        ),
-    }
 }
 
 #[tokio::test]
@@ -70,8 +44,10 @@ async fn the_run_role_follows_the_roster_and_goes_with_the_ping_at_close() {
         )
         .await;
     assert!(res.is_ok(), "{:?}", res.content);
-    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
-    let panel = w.panel().await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     let role = sim
         .eventually(WAIT, || {
             sim.roles(w.guild)
@@ -96,7 +72,7 @@ async fn the_run_role_follows_the_roster_and_goes_with_the_ping_at_close() {
     );
 
     let raider = w.raiders[0];
-    press(&w, raider, &panel, "Join").await;
+    w.press(raider, &panel, "Join").await;
     let has_role = || {
         sim.member(w.guild, raider)
             .is_some_and(|m| m.roles.contains(&role.id))
@@ -104,17 +80,17 @@ async fn the_run_role_follows_the_roster_and_goes_with_the_ping_at_close() {
     sim.eventually(WAIT, || has_role().then_some(()))
         .await
         .expect("Join gives the run role");
-    press(&w, raider, &panel, "Leave").await;
+    w.press(raider, &panel, "Leave").await;
     sim.eventually(WAIT, || (!has_role()).then_some(()))
         .await
         .expect("Leave takes it");
-    press(&w, raider, &panel, "Join").await;
+    w.press(raider, &panel, "Join").await;
     sim.eventually(WAIT, || has_role().then_some(()))
         .await
         .expect("joining again gives it back");
 
-    press(&w, w.organizer, &org, "Start").await;
-    press(&w, w.organizer, &org, "End run").await;
+    w.press(w.organizer, &org, "Start").await;
+    w.press(w.organizer, &org, "End run").await;
     sim.eventually(WAIT, || {
         (!sim.roles(w.guild).iter().any(|r| r.id == role.id)).then_some(())
     })
@@ -137,8 +113,8 @@ async fn a_full_run_offers_the_bench_and_moves_raiders_up_in_order() {
         .await;
     let panel = w.panel().await;
     let [a, b, c] = [w.raiders[0], w.raiders[1], w.raiders[2]];
-    press(&w, a, &panel, "Join").await;
-    let full = press(&w, b, &panel, "Join").await;
+    w.press(a, &panel, "Join").await;
+    let full = w.press(b, &panel, "Join").await;
     assert_eq!(
         full.content.as_deref(),
         Some("This run is full (1 raiders). You can wait on the bench for a place.")
@@ -157,7 +133,7 @@ async fn a_full_run_offers_the_bench_and_moves_raiders_up_in_order() {
         "{:?}",
         benched.content
     );
-    let benched = press(&w, c, &panel, "Bench").await;
+    let benched = w.press(c, &panel, "Bench").await;
     assert!(
         benched
             .content
@@ -173,8 +149,9 @@ async fn a_full_run_offers_the_bench_and_moves_raiders_up_in_order() {
     })
     .await;
 
-    press(&w, a, &panel, "Leave").await;
-    dm_containing(&w, b, "you moved from the bench into the run").await;
+    w.press(a, &panel, "Leave").await;
+    w.dm_containing(b, "you moved from the bench into the run")
+        .await;
     let shown = w
         .panel_where("the first benched raider moved up", |m| {
             field(m, "Raiders").is_some_and(|f| f.1.contains(&format!("<@{}>", b.0)))
@@ -202,13 +179,15 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
             vec![CommandOption::channel("early_loc", early_loc)],
         )
         .await;
-    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
-    let panel = w.panel().await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     let key = key_name("shatters"); // two early places
     let max_early = catalog().dungeon("shatters").unwrap().keys[0].max_early_location as usize;
     assert_eq!(max_early, 2);
 
-    let ask = press(&w, w.raiders[0], &panel, &key).await;
+    let ask = w.press(w.raiders[0], &panel, &key).await;
     assert!(
         ask.content
             .as_deref()
@@ -234,7 +213,7 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
             .contains("You will get the location by DM")
     );
     for r in &w.raiders[1..] {
-        let ask = press(&w, *r, &panel, &key).await;
+        let ask = w.press(*r, &panel, &key).await;
         let yes = w
             .sim
             .press(
@@ -253,7 +232,7 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
     .await;
 
     // The organizer sets the location: the first two key holders get it by DM.
-    let form = press(&w, w.organizer, &org, "Set location & party").await;
+    let form = w.press(w.organizer, &org, "Set location & party").await;
     assert_eq!(form.kind, ResponseKind::Modal);
     let done = w
         .sim
@@ -272,7 +251,7 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
         done.content
     );
     for r in &w.raiders[..2] {
-        let dm = dm_containing(&w, *r, "USWest Right Bazaar").await;
+        let dm = w.dm_containing(*r, "USWest Right Bazaar").await;
         assert!(dm.content.contains("Party: **Lunar**"));
     }
     w.settle().await;
@@ -293,7 +272,7 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
     );
 
     // Pressing again withdraws.
-    let again = press(&w, w.raiders[2], &panel, &key).await;
+    let again = w.press(w.raiders[2], &panel, &key).await;
     assert_eq!(
         again.content,
         Some(format!("Your {key} reaction is withdrawn."))
@@ -304,10 +283,12 @@ async fn key_reactors_confirm_and_the_first_ones_get_the_location_by_dm() {
 async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowed() {
     let w = World::new(1).await;
     w.configure().await;
-    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
-    let panel = w.panel().await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
     let cheat = w.raiders[0];
-    press(&w, cheat, &panel, "Join").await;
+    w.press(cheat, &panel, "Join").await;
 
     // A raider cannot use the organizer's tools.
     let refused = w
@@ -322,7 +303,7 @@ async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowe
             .starts_with("Only this run's organizer")
     );
 
-    let picker = press(&w, w.organizer, &org, "Remove raider").await;
+    let picker = w.press(w.organizer, &org, "Remove raider").await;
     let form = pick(&w, &picker, &[&cheat.0.to_string()]).await;
     assert_eq!(form.kind, ResponseKind::Modal);
     let done = w
@@ -335,7 +316,7 @@ async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowe
             .unwrap_or_default()
             .contains("is removed from the run")
     );
-    dm_containing(&w, cheat, "Reason: fake key reaction").await;
+    w.dm_containing(cheat, "Reason: fake key reaction").await;
     w.panel_where("nobody", |m| {
         field(m, "Raiders").map(|f| f.0) == Some("Raiders (0)")
     })
@@ -349,7 +330,7 @@ async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowe
             .contains("removed you from this run (fake key reaction)")
     );
 
-    let picker = press(&w, w.organizer, &org, "Allow rejoin").await;
+    let picker = w.press(w.organizer, &org, "Allow rejoin").await;
     let ok = pick(&w, &picker, &[&cheat.0.to_string()]).await;
     assert!(
         ok.content
@@ -370,14 +351,14 @@ async fn the_organizer_removes_a_fake_key_reactor_who_cannot_rejoin_until_allowe
 async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
     let w = World::new(2).await;
     w.configure().await;
-    let org = organizer_panel(&w.post_run("oryx_3", vec![]).await);
-    let panel = w.panel().await;
-    for r in &w.raiders {
-        press(&w, *r, &panel, "Join").await;
-    }
-    press(&w, w.organizer, &org, "Start").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("oryx_3").await;
+    w.join(&panel, &w.raiders).await;
+    w.press(w.organizer, &org, "Start").await;
 
-    let form = press(&w, w.organizer, &org, "Chain amount").await;
+    let form = w.press(w.organizer, &org, "Chain amount").await;
     let set = w
         .sim
         .submit_modal(w.organizer, &form, &[("value", "2")])
@@ -392,7 +373,7 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
         Some("The chain amount must be a whole number, not `lots`.")
     );
 
-    let picker = press(&w, w.organizer, &org, "Key popped").await;
+    let picker = w.press(w.organizer, &org, "Key popped").await;
     let form = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
     let popped = w
         .sim
@@ -429,12 +410,12 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
     assert_eq!(snapshot, 2, "the raiders present are recorded with the pop");
 
     // Stages go in order.
-    let early = press(&w, w.organizer, &org, "Third room").await;
+    let early = w.press(w.organizer, &org, "Third room").await;
     assert_eq!(
         early.content.as_deref(),
         Some("Oryx 3 stages go in order: realm closed, then miniboss, then third room.")
     );
-    press(&w, w.organizer, &org, "Realm closed").await;
+    w.press(w.organizer, &org, "Realm closed").await;
     let first_stage_ping = w
         .sim
         .eventually(WAIT, || {
@@ -445,7 +426,7 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
         })
         .await
         .expect("realm closed announced");
-    let picker = press(&w, w.organizer, &org, "Miniboss").await;
+    let picker = w.press(w.organizer, &org, "Miniboss").await;
     pick(&w, &picker, &["Chief Beisa"]).await;
     w.panel_where("the miniboss", |m| {
         field(m, "Oryx 3").map(|f| f.1) == Some("Miniboss: Chief Beisa")
@@ -472,7 +453,7 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
         })
         .await
         .expect("the miniboss announced");
-    let third = press(&w, w.organizer, &org, "Third room").await;
+    let third = w.press(w.organizer, &org, "Third room").await;
     assert_eq!(third.content.as_deref(), Some("Announced."));
     w.panel_where("the third room", |m| {
         field(m, "Oryx 3").map(|f| f.1) == Some("Third room reached")
@@ -497,7 +478,7 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
         .await
         .expect("the third room's ping replaces the miniboss's");
     // Going back a stage is refused.
-    let back = press(&w, w.organizer, &org, "Realm closed").await;
+    let back = w.press(w.organizer, &org, "Realm closed").await;
     assert!(
         back.content
             .as_deref()
@@ -512,11 +493,13 @@ async fn key_pops_move_the_chain_and_oryx_3_stages_go_in_order() {
 async fn key_logging_survives_a_restart_between_its_steps() {
     let mut w = World::new(1).await;
     w.configure().await;
-    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
-    let panel = w.panel().await;
-    press(&w, w.raiders[0], &panel, "Join").await;
-    press(&w, w.organizer, &org, "Start").await;
-    let picker = press(&w, w.organizer, &org, "Key popped").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
+    w.press(w.raiders[0], &panel, "Join").await;
+    w.press(w.organizer, &org, "Start").await;
+    let picker = w.press(w.organizer, &org, "Key popped").await;
     w.restart_bot().await;
 
     let form = pick(&w, &picker, &[&w.raiders[0].0.to_string()]).await;
@@ -544,10 +527,12 @@ async fn key_logging_survives_a_restart_between_its_steps() {
 async fn a_run_whose_time_ran_out_while_the_bot_was_down_ends_at_start_up_once() {
     let mut w = World::new(1).await;
     w.configure().await;
-    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
-    let panel = w.panel().await;
-    press(&w, w.raiders[0], &panel, "Join").await;
-    press(&w, w.organizer, &org, "Start").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
+    w.press(w.raiders[0], &panel, "Join").await;
+    w.press(w.organizer, &org, "Start").await;
 
     w.stop_bot().await;
     // The run's time runs out while no bot is connected.
@@ -574,24 +559,11 @@ async fn a_run_whose_time_ran_out_while_the_bot_was_down_ends_at_start_up_once()
         (status.as_str(), reason.as_deref()),
         ("ended", Some("auto"))
     );
-    let ended_entries = w
-        .sim
-        .eventually(WAIT, || {
-            let n = w
-                .sim
-                .messages(w.raid_log)
-                .iter()
-                .filter(|m| {
-                    m.embeds
-                        .first()
-                        .and_then(|e| e["title"].as_str())
-                        .is_some_and(|t| t.ends_with("auto-ended"))
-                })
-                .count();
-            (n > 0).then_some(n)
-        })
-        .await;
-    assert_eq!(ended_entries, Some(1));
+    // Once everything queued is delivered: one "auto-ended" entry in raid_log.
+    w.settle().await;
+    let titles = w.titles(w.raid_log);
+    let ended = titles.iter().filter(|t| t.ends_with("auto-ended")).count();
+    assert_eq!(ended, 1, "{titles:?}");
 }
 
 #[tokio::test]
@@ -614,7 +586,7 @@ async fn the_organizer_attaches_one_completion_screenshot_with_taken() {
         Some("You have no active run to attach a screenshot to.")
     );
     let org = organizer_panel(&w.post_run("oryx_3", vec![]).await);
-    press(&w, w.organizer, &org, "Start").await;
+    w.press(w.organizer, &org, "Start").await;
     w.panel_where("the screenshot hint", |m| {
         field(m, "Screenshot").is_some_and(|f| f.1.contains("/taken"))
     })
@@ -679,13 +651,15 @@ async fn the_organizer_chooses_the_key_window_names_a_custom_key_and_the_portal_
     w.configure().await;
     let sim = &w.sim;
     let raider = w.raiders[0];
-    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
-    let panel = w.panel().await;
-    press(&w, raider, &panel, "Join").await;
-    press(&w, w.organizer, &org, "Start").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
+    w.press(raider, &panel, "Join").await;
+    w.press(w.organizer, &org, "Start").await;
 
     // Key popped: who popped it, then how long raiders may still come in.
-    let picker = press(&w, w.organizer, &org, "Key popped").await;
+    let picker = w.press(w.organizer, &org, "Key popped").await;
     let form = pick(&w, &picker, &[&raider.0.to_string()]).await;
     let too_long = sim
         .submit_modal(w.organizer, &form, &[("window", "500")])
@@ -732,7 +706,7 @@ async fn the_organizer_chooses_the_key_window_names_a_custom_key_and_the_portal_
     .await;
 
     // Log keys with a key of another name: the answer and raid_log name it.
-    let picker = press(&w, w.organizer, &org, "Log keys").await;
+    let picker = w.press(w.organizer, &org, "Log keys").await;
     let form = pick(&w, &picker, &[&raider.0.to_string()]).await;
     let logged = sim
         .submit_modal(
@@ -797,7 +771,7 @@ async fn key_reactions_added_and_withdrawn_are_posted_to_raid_log() {
     let panel = w.panel().await;
     let key = key_name("shatters");
 
-    let ask = press(&w, raider, &panel, &key).await;
+    let ask = w.press(raider, &panel, &key).await;
     let confirm = ask.message.clone().unwrap();
     let yes = w
         .sim
@@ -825,7 +799,7 @@ async fn key_reactions_added_and_withdrawn_are_posted_to_raid_log() {
         .unwrap_or_else(|| panic!("raid_log: {:?}", reaction_entries(&w)));
 
     // Pressing again withdraws it, and raid_log says so too.
-    let again = press(&w, raider, &panel, &key).await;
+    let again = w.press(raider, &panel, &key).await;
     assert!(
         again
             .content
@@ -864,25 +838,27 @@ async fn the_organizer_locks_and_unlocks_joining_and_edits_the_description() {
     let w = World::new(1).await;
     w.configure().await;
     let raider = w.raiders[0];
-    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
-    let panel = w.panel().await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
 
-    let locked = press(&w, w.organizer, &org, "Lock joining").await;
+    let locked = w.press(w.organizer, &org, "Lock joining").await;
     assert_eq!(locked.kind, ResponseKind::UpdateMessage);
     assert_eq!(locked.content.as_deref(), Some("Joining is locked."));
     w.panel_where("the lock", |m| field(m, "🔒 Joining locked").is_some())
         .await;
-    let refused = press(&w, raider, &panel, "Join").await;
+    let refused = w.press(raider, &panel, "Join").await;
     assert_eq!(
         refused.content.as_deref(),
         Some("Joining this run is locked by its organizer.")
     );
 
-    let open = press(&w, w.organizer, &org, "Unlock joining").await;
+    let open = w.press(w.organizer, &org, "Unlock joining").await;
     assert_eq!(open.content.as_deref(), Some("Joining is open again."));
     w.panel_where("no lock", |m| field(m, "🔒 Joining locked").is_none())
         .await;
-    let joined = press(&w, raider, &panel, "Join").await;
+    let joined = w.press(raider, &panel, "Join").await;
     assert!(
         joined
             .content
@@ -894,7 +870,7 @@ async fn the_organizer_locks_and_unlocks_joining_and_edits_the_description() {
     );
 
     // Edit description: the form shows the current text; the panel shows the new one.
-    let form = press(&w, w.organizer, &org, "Edit description").await;
+    let form = w.press(w.organizer, &org, "Edit description").await;
     let done = w
         .sim
         .submit_modal(
@@ -908,7 +884,7 @@ async fn the_organizer_locks_and_unlocks_joining_and_edits_the_description() {
         panel_description(m).ends_with("Bring a priest; we go fast.")
     })
     .await;
-    let form = press(&w, w.organizer, &org, "Edit description").await;
+    let form = w.press(w.organizer, &org, "Edit description").await;
     w.sim
         .submit_modal(w.organizer, &form, &[("description", "")])
         .await;
@@ -922,11 +898,13 @@ async fn the_organizer_locks_and_unlocks_joining_and_edits_the_description() {
 async fn the_organizer_sets_a_raider_cap_from_the_panel_and_raising_it_moves_the_bench_up() {
     let w = World::new(3).await;
     w.configure().await;
-    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
-    let panel = w.panel().await;
-    press(&w, w.raiders[0], &panel, "Join").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
+    w.press(w.raiders[0], &panel, "Join").await;
 
-    let form = press(&w, w.organizer, &org, "Raider cap").await;
+    let form = w.press(w.organizer, &org, "Raider cap").await;
     let bad = w
         .sim
         .submit_modal(w.organizer, &form, &[("value", "0")])
@@ -945,9 +923,9 @@ async fn the_organizer_sets_a_raider_cap_from_the_panel_and_raising_it_moves_the
             field(m, "Raiders").map(|f| f.0) == Some("Raiders (1/2)")
         })
         .await;
-    press(&w, w.raiders[1], &panel, "Join").await;
+    w.press(w.raiders[1], &panel, "Join").await;
     // The run is full: the third raider is offered the bench and takes it.
-    let full = press(&w, w.raiders[2], &panel, "Join").await;
+    let full = w.press(w.raiders[2], &panel, "Join").await;
     assert!(
         full.content
             .as_deref()
@@ -966,7 +944,7 @@ async fn the_organizer_sets_a_raider_cap_from_the_panel_and_raising_it_moves_the
         .await;
 
     // Raising the cap moves them up at once.
-    let form = press(&w, w.organizer, &org, "Raider cap").await;
+    let form = w.press(w.organizer, &org, "Raider cap").await;
     let raised = w
         .sim
         .submit_modal(w.organizer, &form, &[("value", "3")])
@@ -985,11 +963,13 @@ async fn the_organizer_sets_a_raider_cap_from_the_panel_and_raising_it_moves_the
 async fn ping_raiders_mentions_the_run_role_with_a_link_to_the_panel() {
     let w = World::new(1).await;
     w.configure().await;
-    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
-    let panel = w.panel().await;
-    press(&w, w.raiders[0], &panel, "Join").await;
-    press(&w, w.organizer, &org, "Start").await;
-    let res = press(&w, w.organizer, &org, "Ping raiders").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
+    w.press(w.raiders[0], &panel, "Join").await;
+    w.press(w.organizer, &org, "Start").await;
+    let res = w.press(w.organizer, &org, "Ping raiders").await;
     assert_eq!(res.content.as_deref(), Some("Raiders pinged."));
     let ping = w
         .sim
@@ -1028,13 +1008,13 @@ async fn ping_raiders_mentions_the_run_role_with_a_link_to_the_panel() {
 async fn cancel_closes_the_run_awards_nothing_and_logs_it() {
     let w = World::new(2).await;
     w.configure().await;
-    let org = organizer_panel(&w.post_run("shatters", vec![]).await);
-    let panel = w.panel().await;
-    for r in &w.raiders {
-        press(&w, *r, &panel, "Join").await;
-    }
-    press(&w, w.organizer, &org, "Start").await;
-    let res = press(&w, w.organizer, &org, "Cancel run").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("shatters").await;
+    w.join(&panel, &w.raiders).await;
+    w.press(w.organizer, &org, "Start").await;
+    let res = w.press(w.organizer, &org, "Cancel run").await;
     assert_eq!(res.kind, ResponseKind::UpdateMessage);
     assert_eq!(res.content.as_deref(), Some("Run cancelled."));
     let closed = w
@@ -1066,11 +1046,13 @@ async fn cancel_closes_the_run_awards_nothing_and_logs_it() {
 async fn realm_score_is_stored_shown_and_announced() {
     let w = World::new(1).await;
     w.configure().await;
-    let org = organizer_panel(&w.post_run("realm_dungeon", vec![]).await);
-    let panel = w.panel().await;
-    press(&w, w.raiders[0], &panel, "Join").await;
-    press(&w, w.organizer, &org, "Start").await;
-    let form = press(&w, w.organizer, &org, "Realm score").await;
+    let Posted {
+        organizer: org,
+        panel,
+    } = w.open_run("realm_dungeon").await;
+    w.press(w.raiders[0], &panel, "Join").await;
+    w.press(w.organizer, &org, "Start").await;
+    let form = w.press(w.organizer, &org, "Realm score").await;
     let bad = w
         .sim
         .submit_modal(w.organizer, &form, &[("value", "150")])

@@ -1,15 +1,9 @@
 //! Dungeon ping roles: a moderator maps dungeons to roles and posts the self-service
 //! panel; raiders switch their pings on and off from it.
 
-use discord_sim::{ChannelKind, CommandOption, Message, RoleId};
+use discord_sim::{ChannelKind, CommandOption, Message};
 
 use crate::harness::{WAIT, World};
-
-fn has(w: &World, user: discord_sim::UserId, role: RoleId) -> bool {
-    w.sim
-        .member(w.guild, user)
-        .is_some_and(|m| m.roles.contains(&role))
-}
 
 #[tokio::test]
 async fn a_moderator_sets_up_pings_and_a_raider_toggles_them() {
@@ -142,7 +136,7 @@ async fn a_moderator_sets_up_pings_and_a_raider_toggles_them() {
         res.content.as_deref(),
         Some("You will now be pinged for Shatters runs.")
     );
-    assert!(has(&w, raider, shatters));
+    assert!(w.has_role(raider, shatters));
     let res = sim
         .press(w.guild, raider, pings, panel.id, "Shatters")
         .await;
@@ -150,14 +144,15 @@ async fn a_moderator_sets_up_pings_and_a_raider_toggles_them() {
         res.content.as_deref(),
         Some("You will no longer be pinged for Shatters runs.")
     );
-    assert!(!has(&w, raider, shatters));
+    assert!(!w.has_role(raider, shatters));
 
     // A role above the bot: a clear refusal that tells staff what to do.
     let res = sim.press(w.guild, raider, pings, panel.id, "Void").await;
     let text = res.content.clone().unwrap_or_default();
     assert!(text.contains("above my own"), "{text}");
     assert!(text.contains("move the raidbot role above"), "{text}");
-    assert!(!has(&w, raider, void));
+    w.settle().await;
+    assert!(!w.has_role(raider, void));
 
     // Add all gives what the bot can give and says what it could not.
     let res = sim.press(w.guild, raider, pings, panel.id, "Add all").await;
@@ -167,7 +162,7 @@ async fn a_moderator_sets_up_pings_and_a_raider_toggles_them() {
         "{text}"
     );
     assert!(text.contains("above my own"), "{text}");
-    assert!(has(&w, raider, shatters) && has(&w, raider, o3));
+    assert!(w.has_role(raider, shatters) && w.has_role(raider, o3));
     let res = sim
         .press(w.guild, raider, pings, panel.id, "Remove all")
         .await;
@@ -175,7 +170,7 @@ async fn a_moderator_sets_up_pings_and_a_raider_toggles_them() {
         res.content.as_deref(),
         Some("You will no longer be pinged for Oryx 3, Shatters runs.")
     );
-    assert!(!has(&w, raider, shatters) && !has(&w, raider, o3));
+    assert!(!w.has_role(raider, shatters) && !w.has_role(raider, o3));
     let res = sim
         .press(w.guild, raider, pings, panel.id, "Remove all")
         .await;
@@ -207,7 +202,8 @@ async fn a_moderator_sets_up_pings_and_a_raider_toggles_them() {
         "{:?}",
         res.content
     );
-    assert!(!has(&w, raider, o3));
+    w.settle().await;
+    assert!(!w.has_role(raider, o3));
 
     let audits: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log WHERE action = 'set_role_ping' AND actor_id = $1",
@@ -283,9 +279,9 @@ async fn many_mappings_use_menus_in_one_message() {
     );
     for code in ["snake_pit", "magic_woods"] {
         let i = codes.iter().position(|c| c == code).unwrap();
-        assert!(has(&w, raider, roles[i]));
+        assert!(w.has_role(raider, roles[i]));
     }
     let res = sim.press(w.guild, raider, pings, panel.id, "Add all").await;
     assert!(res.is_ok());
-    assert!(roles.iter().all(|r| has(&w, raider, *r)));
+    assert!(roles.iter().all(|r| w.has_role(raider, *r)));
 }

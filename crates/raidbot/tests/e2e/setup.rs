@@ -1,6 +1,7 @@
 //! An administrator configures roles and channels.
 
 use discord_sim::{ChannelKind, CommandOption, ResponseKind};
+use domain::command::CommandName;
 
 use crate::harness::{WAIT, World};
 
@@ -8,17 +9,22 @@ use crate::harness::{WAIT, World};
 async fn admin_maps_roles_and_channels_and_a_wrong_channel_is_refused() {
     let w = World::new(0).await;
     let sim = &w.sim;
-    // The commands were registered to the guild when the bot started.
-    let names: Vec<String> = sim
-        .commands(Some(w.guild))
+    // The commands were registered to the guild when the bot started: exactly the ones in
+    // the command table, each once, described, and visible to every member (raidbot
+    // answers who may use what; Discord permissions cannot express its role mapping).
+    let registered = sim.commands(Some(w.guild));
+    let mut names: Vec<&str> = registered
         .iter()
-        .filter_map(|c| c["name"].as_str().map(str::to_owned))
+        .map(|c| c["name"].as_str().expect("a command name"))
         .collect();
-    for expected in ["setroles", "setchannels", "run"] {
-        assert!(
-            names.iter().any(|n| n == expected),
-            "{expected} missing from {names:?}"
-        );
+    names.sort_unstable();
+    let mut table: Vec<&str> = CommandName::ALL.iter().map(|c| c.as_str()).collect();
+    table.sort_unstable();
+    assert_eq!(names, table, "registered commands against domain::command");
+    for c in &registered {
+        let description = c["description"].as_str().unwrap_or_default();
+        assert!(!description.is_empty(), "{c}");
+        assert!(c["default_member_permissions"].is_null(), "{c}");
     }
 
     let res = sim

@@ -278,10 +278,7 @@ impl Veri {
     }
 
     fn has_role(&self, user: UserId, role: RoleId) -> bool {
-        self.w
-            .sim
-            .member(self.w.guild, user)
-            .is_some_and(|m| m.roles.contains(&role))
+        self.w.has_role(user, role)
     }
 
     async fn verified(&self, user: UserId, nick: &str) {
@@ -516,6 +513,7 @@ async fn screenshots_are_approved_or_denied_with_a_reason() {
     )
     .await;
     v.log_has("Verification denied", "Bobby").await;
+    v.w.settle().await;
     assert!(!v.has_role(bob, v.w.raider_role));
 
     // The card shows the decision and cannot be decided again.
