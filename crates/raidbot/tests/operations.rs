@@ -108,6 +108,25 @@ async fn drop_db(url: &str, name: &str) {
     .unwrap();
 }
 
+/// Waits until no session is connected to the database: a closed connection's server
+/// process ends a moment after the client has let go (longer on a loaded machine).
+async fn wait_until_nobody_is_connected(url: &str) {
+    let mut a = admin(url).await;
+    let name = db_name(url);
+    for _ in 0..600 {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = $1")
+            .bind(&name)
+            .fetch_one(&mut a)
+            .await
+            .unwrap();
+        if n == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("sessions are still connected to {name} after 30 s");
+}
+
 async fn databases_like(url: &str, prefix: &str) -> Vec<String> {
     let mut a = admin(url).await;
     sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY 1")
@@ -282,6 +301,7 @@ async fn a_restore_never_overwrites_data_by_accident() {
 
     // With --force and nobody connected: restored, the current data kept aside.
     t.pool.close().await;
+    wait_until_nobody_is_connected(&t.url).await;
     let out = ok(&raidbot(&t.url)
         .args(["restore", "--force", "--from"])
         .arg(&file)
