@@ -40,13 +40,6 @@ fn is_exalt(dungeon: &str) -> bool {
         .is_some_and(|d| d.category.starts_with("Exaltation"))
 }
 
-fn dungeon_name(code: &str) -> String {
-    catalog()
-        .dungeon(code)
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| code.to_owned())
-}
-
 fn check_dungeon(code: &str) -> Result<String> {
     let code = code.trim();
     catalog()
@@ -1097,9 +1090,4 @@ pub async fn role_positions_seen(
         sp::set_role_position(&mut conn, guild, *role, *position).await?;
     }
     Ok(())
-}
-
-/// Names a dungeon for messages.
-pub fn dungeon_label(code: &str) -> String {
-    dungeon_name(code)
 }
