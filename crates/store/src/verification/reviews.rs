@@ -1,0 +1,128 @@
+//! Screenshot reviews: a session's screenshot waiting for, or decided by, staff.
+
+use chrono::{DateTime, Utc};
+use domain::Snowflake;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+
+use super::sessions::Session;
+use crate::{PgConnection, Result, opt_snowflake, snowflake};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    pub guild_id: Snowflake,
+    pub review_id: i64,
+    pub session_id: i64,
+    pub user_id: Snowflake,
+    pub ign: Option<String>,
+    pub custom_role_id: Option<i64>,
+    pub attachment_url: String,
+    pub channel_id: Option<Snowflake>,
+    pub message_id: Option<Snowflake>,
+    pub state: String,
+    pub decided_by: Option<Snowflake>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn review_row(r: &PgRow) -> Result<Review> {
+    Ok(Review {
+        guild_id: snowflake(r.try_get("guild_id")?)?,
+        review_id: r.try_get("review_id")?,
+        session_id: r.try_get("session_id")?,
+        user_id: snowflake(r.try_get("user_id")?)?,
+        ign: r.try_get("ign")?,
+        custom_role_id: r.try_get("custom_role_id")?,
+        attachment_url: r.try_get("attachment_url")?,
+        channel_id: opt_snowflake(r.try_get("channel_id")?)?,
+        message_id: opt_snowflake(r.try_get("message_id")?)?,
+        state: r.try_get("state")?,
+        decided_by: opt_snowflake(r.try_get("decided_by")?)?,
+        decided_at: r.try_get("decided_at")?,
+        reason: r.try_get("reason")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+pub async fn insert_review(
+    conn: &mut PgConnection,
+    s: &Session,
+    attachment_url: &str,
+    channel: Snowflake,
+) -> Result<Review> {
+    let row = sqlx::query(
+        "INSERT INTO veri_review (guild_id, session_id, user_id, ign, custom_role_id,
+            attachment_url, channel_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+    )
+    .bind(s.guild_id.db())
+    .bind(s.session_id)
+    .bind(s.user_id.db())
+    .bind(&s.ign)
+    .bind(s.custom_role_id)
+    .bind(attachment_url)
+    .bind(channel.db())
+    .fetch_one(conn)
+    .await?;
+    review_row(&row)
+}
+
+pub async fn review(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    review_id: i64,
+    lock: bool,
+) -> Result<Option<Review>> {
+    let sql = if lock {
+        "SELECT * FROM veri_review WHERE guild_id = $1 AND review_id = $2 FOR UPDATE"
+    } else {
+        "SELECT * FROM veri_review WHERE guild_id = $1 AND review_id = $2"
+    };
+    let row = sqlx::query(sql)
+        .bind(guild.db())
+        .bind(review_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(review_row).transpose()
+}
+
+pub async fn decide_review(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    review_id: i64,
+    state: &str,
+    by: Snowflake,
+    reason: Option<&str>,
+    ign: Option<&str>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE veri_review SET state = $3, decided_by = $4, decided_at = now(), reason = $5,
+            ign = COALESCE($6, ign)
+         WHERE guild_id = $1 AND review_id = $2 AND state = 'pending'",
+    )
+    .bind(guild.db())
+    .bind(review_id)
+    .bind(state)
+    .bind(by.db())
+    .bind(reason)
+    .bind(ign)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_review_message(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    review_id: i64,
+    message: Snowflake,
+) -> Result<()> {
+    sqlx::query("UPDATE veri_review SET message_id = $3 WHERE guild_id = $1 AND review_id = $2")
+        .bind(guild.db())
+        .bind(review_id)
+        .bind(message.db())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
