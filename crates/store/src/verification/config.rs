@@ -2,7 +2,6 @@
 
 use domain::Snowflake;
 use domain::verification::Requirements;
-use sqlx::Row;
 
 use crate::{PgConnection, Result};
 
@@ -31,29 +30,44 @@ fn u32_opt(v: Option<i32>) -> Option<u32> {
     v.and_then(|v| u32::try_from(v).ok())
 }
 
+/// A `veri_config` row as stored.
+#[derive(sqlx::FromRow)]
+struct ConfigRow {
+    realmeye_enabled: bool,
+    screenshot_enabled: bool,
+    panel_message: Option<String>,
+    image_url: Option<String>,
+    min_rank: Option<i32>,
+    min_alive_fame: Option<i64>,
+    min_characters: Option<i32>,
+    min_account_age_days: Option<i32>,
+    require_hidden_location: bool,
+}
+
+impl From<ConfigRow> for VeriConfig {
+    fn from(r: ConfigRow) -> Self {
+        VeriConfig {
+            realmeye_enabled: r.realmeye_enabled,
+            screenshot_enabled: r.screenshot_enabled,
+            panel_message: r.panel_message,
+            image_url: r.image_url,
+            requirements: Requirements {
+                min_rank: u32_opt(r.min_rank),
+                min_alive_fame: r.min_alive_fame.and_then(|v| u64::try_from(v).ok()),
+                min_characters: u32_opt(r.min_characters),
+                min_account_age_days: u32_opt(r.min_account_age_days),
+                hidden_location: r.require_hidden_location,
+            },
+        }
+    }
+}
+
 pub async fn config(conn: &mut PgConnection, guild: Snowflake) -> Result<VeriConfig> {
-    let row = sqlx::query("SELECT * FROM veri_config WHERE guild_id = $1")
+    let row = sqlx::query_as::<_, ConfigRow>("SELECT * FROM veri_config WHERE guild_id = $1")
         .bind(guild.db())
         .fetch_optional(conn)
         .await?;
-    let Some(r) = row else {
-        return Ok(VeriConfig::default());
-    };
-    Ok(VeriConfig {
-        realmeye_enabled: r.try_get("realmeye_enabled")?,
-        screenshot_enabled: r.try_get("screenshot_enabled")?,
-        panel_message: r.try_get("panel_message")?,
-        image_url: r.try_get("image_url")?,
-        requirements: Requirements {
-            min_rank: u32_opt(r.try_get("min_rank")?),
-            min_alive_fame: r
-                .try_get::<Option<i64>, _>("min_alive_fame")?
-                .and_then(|v| u64::try_from(v).ok()),
-            min_characters: u32_opt(r.try_get("min_characters")?),
-            min_account_age_days: u32_opt(r.try_get("min_account_age_days")?),
-            hidden_location: r.try_get("require_hidden_location")?,
-        },
-    })
+    Ok(row.map(VeriConfig::from).unwrap_or_default())
 }
 
 pub async fn set_config(conn: &mut PgConnection, guild: Snowflake, c: &VeriConfig) -> Result<()> {

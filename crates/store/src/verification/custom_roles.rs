@@ -2,35 +2,24 @@
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
 use super::sessions::OPEN_STEPS;
 use crate::{PgConnection, Result, snowflake};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CustomRole {
     pub custom_role_id: i64,
     pub name: String,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub role_id: Snowflake,
     pub description: Option<String>,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub review_channel_id: Snowflake,
     pub created_at: DateTime<Utc>,
     /// Set once staff removed it: it takes no more requests.
     pub removed_at: Option<DateTime<Utc>>,
 }
 
-fn custom_role_row(r: &PgRow) -> Result<CustomRole> {
-    Ok(CustomRole {
-        custom_role_id: r.try_get("custom_role_id")?,
-        name: r.try_get("name")?,
-        role_id: snowflake(r.try_get("role_id")?)?,
-        description: r.try_get("description")?,
-        review_channel_id: snowflake(r.try_get("review_channel_id")?)?,
-        created_at: r.try_get("created_at")?,
-        removed_at: r.try_get("removed_at")?,
-    })
-}
 
 /// Adds or updates (by role) a custom verification role.
 pub async fn upsert_custom_role(
@@ -41,7 +30,7 @@ pub async fn upsert_custom_role(
     description: Option<&str>,
     review_channel: Snowflake,
 ) -> Result<CustomRole> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as::<_, CustomRole>(
         "INSERT INTO veri_custom_role (guild_id, name, role_id, description, review_channel_id)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (guild_id, role_id) DO UPDATE SET name = $2, description = $4,
@@ -54,8 +43,7 @@ pub async fn upsert_custom_role(
     .bind(description)
     .bind(review_channel.db())
     .fetch_one(conn)
-    .await?;
-    custom_role_row(&row)
+    .await?)
 }
 
 pub async fn custom_role(
@@ -63,25 +51,22 @@ pub async fn custom_role(
     guild: Snowflake,
     id: i64,
 ) -> Result<Option<CustomRole>> {
-    let row =
-        sqlx::query("SELECT * FROM veri_custom_role WHERE guild_id = $1 AND custom_role_id = $2")
+    Ok(sqlx::query_as::<_, CustomRole>("SELECT * FROM veri_custom_role WHERE guild_id = $1 AND custom_role_id = $2")
             .bind(guild.db())
             .bind(id)
             .fetch_optional(conn)
-            .await?;
-    row.as_ref().map(custom_role_row).transpose()
+            .await?)
 }
 
 /// The custom verification roles that still take requests, oldest first.
 pub async fn custom_roles(conn: &mut PgConnection, guild: Snowflake) -> Result<Vec<CustomRole>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, CustomRole>(
         "SELECT * FROM veri_custom_role WHERE guild_id = $1 AND removed_at IS NULL
          ORDER BY custom_role_id",
     )
     .bind(guild.db())
     .fetch_all(conn)
-    .await?;
-    rows.iter().map(custom_role_row).collect()
+    .await?)
 }
 
 /// Marks a custom role removed; None when there is no such one still active.
@@ -91,7 +76,7 @@ pub async fn remove_custom_role(
     id: i64,
     by: Option<Snowflake>,
 ) -> Result<Option<CustomRole>> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as::<_, CustomRole>(
         "UPDATE veri_custom_role SET removed_at = now(), removed_by = $3
          WHERE guild_id = $1 AND custom_role_id = $2 AND removed_at IS NULL RETURNING *",
     )
@@ -99,8 +84,7 @@ pub async fn remove_custom_role(
     .bind(id)
     .bind(by.map(Snowflake::db))
     .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(custom_role_row).transpose()
+    .await?)
 }
 
 /// Cancels the open requests for a custom role; returns the members whose request it was.
@@ -180,7 +164,7 @@ pub async fn take_custom_role_panels(
     guild: Snowflake,
     id: i64,
 ) -> Result<Vec<(Snowflake, Snowflake)>> {
-    let rows = sqlx::query(
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
         "DELETE FROM veri_custom_role_panel WHERE guild_id = $1 AND custom_role_id = $2
          RETURNING channel_id, message_id",
     )
@@ -188,12 +172,7 @@ pub async fn take_custom_role_panels(
     .bind(id)
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                snowflake(r.try_get("channel_id")?)?,
-                snowflake(r.try_get("message_id")?)?,
-            ))
-        })
+    rows.into_iter()
+        .map(|(channel, message)| Ok((snowflake(channel)?, snowflake(message)?)))
         .collect()
 }

@@ -2,14 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
-use sqlx::Row;
 
-use crate::{PgConnection, Result, opt_snowflake, snowflake};
+use crate::{PgConnection, Result};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Event {
     pub event_id: i64,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub actor_id: Option<Snowflake>,
     pub kind: String,
     pub ign: Option<String>,
@@ -41,23 +42,13 @@ pub async fn insert_event(
 }
 
 pub async fn event(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Option<Event>> {
-    let row = sqlx::query("SELECT * FROM veri_event WHERE guild_id = $1 AND event_id = $2")
-        .bind(guild.db())
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|r| {
-        Ok(Event {
-            event_id: r.try_get("event_id")?,
-            user_id: snowflake(r.try_get("user_id")?)?,
-            actor_id: opt_snowflake(r.try_get("actor_id")?)?,
-            kind: r.try_get("kind")?,
-            ign: r.try_get("ign")?,
-            detail: r.try_get("detail")?,
-            created_at: r.try_get("created_at")?,
-        })
-    })
-    .transpose()
+    Ok(
+        sqlx::query_as::<_, Event>("SELECT * FROM veri_event WHERE guild_id = $1 AND event_id = $2")
+            .bind(guild.db())
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// Event kinds of one member, oldest first (tests and history).

@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::verification::ign_key;
-use sqlx::Row;
 
 use crate::{PgConnection, Result, StoreError, opt_snowflake, snowflake};
 
@@ -41,12 +40,13 @@ pub async fn names(
     guild: Snowflake,
     user: Snowflake,
 ) -> Result<Option<MemberNames>> {
-    let row = sqlx::query("SELECT status, ign FROM member WHERE guild_id = $1 AND user_id = $2")
-        .bind(guild.db())
-        .bind(user.db())
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(row) = row else {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, ign FROM member WHERE guild_id = $1 AND user_id = $2")
+            .bind(guild.db())
+            .bind(user.db())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((status, main)) = row else {
         return Ok(None);
     };
     let alts: Vec<String> = sqlx::query_scalar(
@@ -59,8 +59,8 @@ pub async fn names(
     .await?;
     Ok(Some(MemberNames {
         user_id: user,
-        status: row.try_get("status")?,
-        main: row.try_get("ign")?,
+        status,
+        main,
         alts,
     }))
 }
@@ -80,7 +80,7 @@ pub async fn member_verification(
     guild: Snowflake,
     user: Snowflake,
 ) -> Result<Option<MemberVerification>> {
-    let row = sqlx::query(
+    let row: Option<(Option<DateTime<Utc>>, Option<i64>, Option<String>)> = sqlx::query_as(
         "SELECT verified_at, verified_by, verify_method FROM member
          WHERE guild_id = $1 AND user_id = $2",
     )
@@ -88,7 +88,7 @@ pub async fn member_verification(
     .bind(user.db())
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(row) = row else {
+    let Some((verified_at, verified_by, method)) = row else {
         return Ok(None);
     };
     let Some(names) = names(conn, guild, user).await? else {
@@ -96,9 +96,9 @@ pub async fn member_verification(
     };
     Ok(Some(MemberVerification {
         names,
-        verified_at: row.try_get("verified_at")?,
-        verified_by: opt_snowflake(row.try_get("verified_by")?)?,
-        method: row.try_get("verify_method")?,
+        verified_at,
+        verified_by: opt_snowflake(verified_by)?,
+        method,
     }))
 }
 
@@ -108,13 +108,14 @@ pub async fn owner_of(
     guild: Snowflake,
     ign: &str,
 ) -> Result<Option<(Snowflake, bool)>> {
-    let row =
-        sqlx::query("SELECT user_id, is_main FROM member_ign WHERE guild_id = $1 AND ign_key = $2")
-            .bind(guild.db())
-            .bind(ign_key(ign))
-            .fetch_optional(conn)
-            .await?;
-    row.map(|r| Ok((snowflake(r.try_get("user_id")?)?, r.try_get("is_main")?)))
+    let row: Option<(i64, bool)> = sqlx::query_as(
+        "SELECT user_id, is_main FROM member_ign WHERE guild_id = $1 AND ign_key = $2",
+    )
+    .bind(guild.db())
+    .bind(ign_key(ign))
+    .fetch_optional(conn)
+    .await?;
+    row.map(|(user, is_main)| Ok((snowflake(user)?, is_main)))
         .transpose()
 }
 

@@ -2,48 +2,33 @@
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
 use super::sessions::Session;
-use crate::{PgConnection, Result, opt_snowflake, snowflake};
+use crate::{PgConnection, Result};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Review {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub guild_id: Snowflake,
     pub review_id: i64,
     pub session_id: i64,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
     pub ign: Option<String>,
     pub custom_role_id: Option<i64>,
     pub attachment_url: String,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub channel_id: Option<Snowflake>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub message_id: Option<Snowflake>,
     pub state: String,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub decided_by: Option<Snowflake>,
     pub decided_at: Option<DateTime<Utc>>,
     pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
-fn review_row(r: &PgRow) -> Result<Review> {
-    Ok(Review {
-        guild_id: snowflake(r.try_get("guild_id")?)?,
-        review_id: r.try_get("review_id")?,
-        session_id: r.try_get("session_id")?,
-        user_id: snowflake(r.try_get("user_id")?)?,
-        ign: r.try_get("ign")?,
-        custom_role_id: r.try_get("custom_role_id")?,
-        attachment_url: r.try_get("attachment_url")?,
-        channel_id: opt_snowflake(r.try_get("channel_id")?)?,
-        message_id: opt_snowflake(r.try_get("message_id")?)?,
-        state: r.try_get("state")?,
-        decided_by: opt_snowflake(r.try_get("decided_by")?)?,
-        decided_at: r.try_get("decided_at")?,
-        reason: r.try_get("reason")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
 
 pub async fn insert_review(
     conn: &mut PgConnection,
@@ -51,7 +36,7 @@ pub async fn insert_review(
     attachment_url: &str,
     channel: Snowflake,
 ) -> Result<Review> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as::<_, Review>(
         "INSERT INTO veri_review (guild_id, session_id, user_id, ign, custom_role_id,
             attachment_url, channel_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
@@ -64,8 +49,7 @@ pub async fn insert_review(
     .bind(attachment_url)
     .bind(channel.db())
     .fetch_one(conn)
-    .await?;
-    review_row(&row)
+    .await?)
 }
 
 pub async fn review(
@@ -79,12 +63,11 @@ pub async fn review(
     } else {
         "SELECT * FROM veri_review WHERE guild_id = $1 AND review_id = $2"
     };
-    let row = sqlx::query(sql)
+    Ok(sqlx::query_as::<_, Review>(sql)
         .bind(guild.db())
         .bind(review_id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(review_row).transpose()
+        .await?)
 }
 
 pub async fn decide_review(

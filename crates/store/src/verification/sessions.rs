@@ -2,18 +2,18 @@
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
-use crate::{PgConnection, Result, opt_snowflake, snowflake};
+use crate::{PgConnection, Result, opt_snowflake};
 
 /// The open steps of a session (the member still has something to do).
 pub const OPEN_STEPS: [&str; 3] = ["awaiting_ign", "awaiting_done", "awaiting_screenshot"];
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Session {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub guild_id: Snowflake,
     pub session_id: i64,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
     pub method: String,
     pub custom_role_id: Option<i64>,
@@ -32,22 +32,6 @@ impl Session {
     }
 }
 
-fn session_row(r: &PgRow) -> Result<Session> {
-    Ok(Session {
-        guild_id: snowflake(r.try_get("guild_id")?)?,
-        session_id: r.try_get("session_id")?,
-        user_id: snowflake(r.try_get("user_id")?)?,
-        method: r.try_get("method")?,
-        custom_role_id: r.try_get("custom_role_id")?,
-        step: r.try_get("step")?,
-        ign: r.try_get("ign")?,
-        code: r.try_get("code")?,
-        checks: r.try_get("checks")?,
-        last_check_at: r.try_get("last_check_at")?,
-        last_failure: r.try_get("last_failure")?,
-        expires_at: r.try_get("expires_at")?,
-    })
-}
 
 pub struct NewSession<'a> {
     pub guild_id: Snowflake,
@@ -76,7 +60,7 @@ pub async fn cancel_open(
 }
 
 pub async fn insert_session(conn: &mut PgConnection, s: &NewSession<'_>) -> Result<Session> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as::<_, Session>(
         "INSERT INTO veri_session (guild_id, user_id, method, custom_role_id, step, expires_at)
          VALUES ($1, $2, $3, $4, $5, now() + make_interval(mins => $6)) RETURNING *",
     )
@@ -87,8 +71,7 @@ pub async fn insert_session(conn: &mut PgConnection, s: &NewSession<'_>) -> Resu
     .bind(s.step)
     .bind(i32::try_from(s.minutes).unwrap_or(30))
     .fetch_one(conn)
-    .await?;
-    session_row(&row)
+    .await?)
 }
 
 pub async fn lock_session(
@@ -96,27 +79,25 @@ pub async fn lock_session(
     guild: Snowflake,
     session_id: i64,
 ) -> Result<Option<Session>> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as::<_, Session>(
         "SELECT * FROM veri_session WHERE guild_id = $1 AND session_id = $2 FOR UPDATE",
     )
     .bind(guild.db())
     .bind(session_id)
     .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(session_row).transpose()
+    .await?)
 }
 
 /// The member's most recent open session in any guild (a DM carries no guild).
 pub async fn open_for_user(conn: &mut PgConnection, user: Snowflake) -> Result<Option<Session>> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as::<_, Session>(
         "SELECT * FROM veri_session WHERE user_id = $1 AND step = ANY($2)
          ORDER BY updated_at DESC LIMIT 1",
     )
     .bind(user.db())
     .bind(&OPEN_STEPS[..])
     .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(session_row).transpose()
+    .await?)
 }
 
 /// A session by id without knowing its guild (DM buttons carry only the session id).
