@@ -96,7 +96,7 @@ async fn handle_matched(
     if !interaction_route {
         match rate_limits::take(&mut st, cfg, template, params) {
             Ok(v) => verdict = Some(v),
-            Err(limited) => return limited,
+            Err(limited) => return *limited,
         }
     }
     let result = handle(sim, &mut st, template, params, &query, body);

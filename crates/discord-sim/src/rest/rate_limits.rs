@@ -60,9 +60,9 @@ pub(super) fn take(
     cfg: &SimConfig,
     template: &str,
     params: &Params,
-) -> Result<Verdict, Response> {
+) -> Result<Verdict, Box<Response>> {
     if let Some(retry) = st.ratelimit.take_global(cfg.global_limit) {
-        return Err(too_many(retry, true, None));
+        return Err(Box::new(too_many(retry, true, None)));
     }
     let v = if template == "POST /channels/{channel_id}/messages"
         || template == "PATCH /channels/{channel_id}/messages/{message_id}"
@@ -83,7 +83,7 @@ pub(super) fn take(
             .take(template, resource, cfg.route_limit, cfg.route_window)
     };
     if v.limited {
-        return Err(too_many(v.reset_after, false, Some(&v)));
+        return Err(Box::new(too_many(v.reset_after, false, Some(&v))));
     }
     Ok(v)
 }
