@@ -41,6 +41,17 @@ impl TryFrom<Ids> for Vec<Snowflake> {
     }
 }
 
+/// A `bigint` amount of points.
+#[derive(Debug, Clone, Copy, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct Amount(i64);
+
+impl From<Amount> for domain::quota::Points {
+    fn from(v: Amount) -> Self {
+        domain::quota::Points(v.0)
+    }
+}
+
 /// A text code that parses into a domain enum.
 #[derive(Debug, Clone, sqlx::Type)]
 #[sqlx(transparent)]
@@ -81,4 +92,8 @@ pub(crate) use text_codes;
 text_codes! {
     domain::RunStatus => "run status",
     domain::moderation::PunishmentKind => "punishment kind",
+    domain::headcount::HeadcountStatus => "headcount status",
+    domain::headcount::ReactionKind => "headcount answer",
+    domain::quota::Currency => "point currency",
+    domain::quota::PointKind => "point kind",
 }

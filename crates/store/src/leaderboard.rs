@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::quota::{Metric, Points};
-use sqlx::Row;
 
-use crate::{PgConnection, Result, snowflake};
+use crate::{PgConnection, Result};
 
 /// `point_sum.scope` of all-time sums.
 pub const ALL_TIME: i64 = 0;
@@ -28,9 +27,10 @@ const PENDING: &str = "d AS (
                                     AND p.member_id = d.member_id)";
 
 /// One leaderboard row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Ranked {
     pub rank: i64,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub member_id: Snowflake,
     pub value: i64,
     pub reached_at: DateTime<Utc>,
@@ -93,24 +93,14 @@ pub async fn leaderboard(
          ORDER BY value DESC, reached_at, member_id
          LIMIT $4 OFFSET $5 - (SELECT above FROM start)"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Ranked>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(scope)
         .bind(metric.code())
         .bind(limit)
         .bind(offset)
         .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Ranked {
-                rank: r.try_get("rank")?,
-                member_id: snowflake(r.try_get("member_id")?)?,
-                value: r.try_get("value")?,
-                reached_at: r.try_get("reached_at")?,
-            })
-        })
-        .collect()
+        .await?)
 }
 
 /// How many members a leaderboard holds.
@@ -144,7 +134,7 @@ pub async fn member_sums(
         .chain([Metric::Verifications].iter())
         .map(|m| m.code())
         .collect();
-    let rows = sqlx::query(
+    let rows: Vec<(i16, i64)> = sqlx::query_as(
         "SELECT metric, sum(value)::bigint AS value FROM (
             SELECT metric, value FROM point_sum
             WHERE guild_id = $1 AND scope = $2 AND metric = ANY($3) AND member_id = $4
@@ -160,14 +150,13 @@ pub async fn member_sums(
     .fetch_all(conn)
     .await?;
     let mut out = BTreeMap::new();
-    for r in rows {
-        let code: i16 = r.try_get("metric")?;
+    for (code, value) in rows {
         if let Some(m) = Metric::CATEGORIES
             .into_iter()
             .chain([Metric::Verifications])
             .find(|m| m.code() == code)
         {
-            out.insert(m, r.try_get("value")?);
+            out.insert(m, value);
         }
     }
     Ok(out)
@@ -212,13 +201,20 @@ pub async fn rank_of(
 }
 
 /// Per dungeon: runs organized, completed, keys popped and points of both currencies.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, sqlx::FromRow)]
 pub struct DungeonLine {
     pub dungeon_code: String,
+    #[sqlx(rename = "org")]
     pub runs_organized: i64,
+    #[sqlx(rename = "comp")]
     pub runs_completed: i64,
+    #[sqlx(rename = "keys")]
     pub keys_popped: i64,
+    #[sqlx(rename = "quota")]
+    #[sqlx(try_from = "crate::columns::Amount")]
     pub quota_points: Points,
+    #[sqlx(rename = "raider")]
+    #[sqlx(try_from = "crate::columns::Amount")]
     pub raider_points: Points,
 }
 
@@ -229,7 +225,7 @@ pub async fn member_dungeons(
     member: Snowflake,
 ) -> Result<Vec<DungeonLine>> {
     // Folded per-dungeon sums plus the member's pending all-time deltas.
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, DungeonLine>(
         "SELECT * FROM (SELECT dungeon_code,
             coalesce(sum(value) FILTER (WHERE metric = $4), 0)::bigint AS org,
             coalesce(sum(value) FILTER (WHERE metric = $5), 0)::bigint AS comp,
@@ -254,17 +250,5 @@ pub async fn member_dungeons(
     .bind(Metric::QuotaPoints.code())
     .bind(Metric::RaiderPoints.code())
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(DungeonLine {
-                dungeon_code: r.try_get("dungeon_code")?,
-                runs_organized: r.try_get("org")?,
-                runs_completed: r.try_get("comp")?,
-                keys_popped: r.try_get("keys")?,
-                quota_points: Points(r.try_get("quota")?),
-                raider_points: Points(r.try_get("raider")?),
-            })
-        })
-        .collect()
+    .await?)
 }

@@ -3,19 +3,20 @@
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::moderation::{TICKET_CODE_LEN, code_space, ticket_code};
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
-use crate::{PgConnection, Result, StoreError, opt_snowflake, snowflake};
+use crate::{PgConnection, Result, StoreError, snowflake};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Ticket {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub guild_id: Snowflake,
     pub ticket_id: i64,
     pub code: String,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
     /// `open` or `closed`.
     pub status: String,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub thread_id: Option<Snowflake>,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -26,26 +27,12 @@ pub struct Ticket {
 const T_COLUMNS: &str = "guild_id, ticket_id, code, user_id, status, thread_id, created_at,
     closed_at, closed_by, close_done";
 
-fn ticket(row: &PgRow) -> Result<Ticket> {
-    Ok(Ticket {
-        guild_id: snowflake(row.try_get("guild_id")?)?,
-        ticket_id: row.try_get("ticket_id")?,
-        code: row.try_get("code")?,
-        user_id: snowflake(row.try_get("user_id")?)?,
-        status: row.try_get("status")?,
-        thread_id: opt_snowflake(row.try_get("thread_id")?)?,
-        created_at: row.try_get("created_at")?,
-        closed_at: row.try_get("closed_at")?,
-        closed_by: row.try_get("closed_by")?,
-        close_done: row.try_get("close_done")?,
-    })
-}
-
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TicketMessage {
     pub message_id: i64,
     /// `member` or `staff`.
     pub direction: String,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub author_id: Option<Snowflake>,
     pub author: String,
     pub body: String,
@@ -54,25 +41,11 @@ pub struct TicketMessage {
     pub relayed_at: Option<DateTime<Utc>>,
     pub relay_error: Option<String>,
     /// The Discord message a staff reply was typed as in the ticket's thread (`!r ...`).
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub source_message_id: Option<Snowflake>,
 }
 
 const M_COLUMNS: &str = "message_id, direction, author_id, author, body, attachments, created_at, relayed_at, relay_error, source_message_id";
-
-fn message(row: &PgRow) -> Result<TicketMessage> {
-    Ok(TicketMessage {
-        message_id: row.try_get("message_id")?,
-        direction: row.try_get("direction")?,
-        author_id: opt_snowflake(row.try_get("author_id")?)?,
-        author: row.try_get("author")?,
-        body: row.try_get("body")?,
-        attachments: row.try_get("attachments")?,
-        created_at: row.try_get("created_at")?,
-        relayed_at: row.try_get("relayed_at")?,
-        relay_error: row.try_get("relay_error")?,
-        source_message_id: opt_snowflake(row.try_get("source_message_id")?)?,
-    })
-}
 
 /// Opens a ticket with a fresh code. Fails with a unique violation on `modmail_one_open`
 /// when the member already has an open ticket in the guild.
@@ -91,14 +64,14 @@ pub async fn insert_ticket(
             .fetch_one(&mut *conn)
             .await?;
         let code = ticket_code(u64::try_from(random).unwrap_or_default());
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+        let row = sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql.clone()))
             .bind(guild.db())
             .bind(&code)
             .bind(user.db())
             .fetch_optional(&mut *conn)
             .await?;
         if let Some(row) = row {
-            return ticket(&row);
+            return Ok(row);
         }
     }
     Err(StoreError::Corrupt(
@@ -114,12 +87,11 @@ pub async fn lock_ticket(
     let sql = format!(
         "SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1 AND ticket_id = $2 FOR UPDATE"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(ticket_id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(ticket).transpose()
+        .await?)
 }
 
 pub async fn by_code(
@@ -128,12 +100,11 @@ pub async fn by_code(
     code: &str,
 ) -> Result<Option<Ticket>> {
     let sql = format!("SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1 AND code = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(code)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(ticket).transpose()
+        .await?)
 }
 
 /// The ticket whose forum thread this is, if any.
@@ -144,12 +115,11 @@ pub async fn by_thread(
 ) -> Result<Option<Ticket>> {
     let sql =
         format!("SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1 AND thread_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(thread.db())
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(ticket).transpose()
+        .await?)
 }
 
 /// The member's open tickets in every guild, newest first.
@@ -158,11 +128,10 @@ pub async fn open_for_user(conn: &mut PgConnection, user: Snowflake) -> Result<V
         "SELECT {T_COLUMNS} FROM modmail_ticket WHERE user_id = $1 AND status = 'open'
          ORDER BY created_at DESC"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
         .bind(user.db())
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(ticket).collect()
+        .await?)
 }
 
 /// When the member's last ticket in the guild closed.
@@ -191,13 +160,12 @@ pub async fn list(
         "SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1
            AND ($2::TEXT IS NULL OR status = $2) ORDER BY ticket_id DESC LIMIT $3"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(status)
         .bind(limit)
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(ticket).collect()
+        .await?)
 }
 
 pub async fn set_thread(
@@ -266,7 +234,7 @@ pub async fn insert_message(
              attachments, source_message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          RETURNING {M_COLUMNS}"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, TicketMessage>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(ticket_id)
         .bind(direction)
@@ -276,8 +244,7 @@ pub async fn insert_message(
         .bind(attachments)
         .bind(source_message.map(Snowflake::db))
         .fetch_one(conn)
-        .await?;
-    message(&row)
+        .await?)
 }
 
 /// The ticket's messages, oldest first.
@@ -290,12 +257,11 @@ pub async fn messages(
         "SELECT {M_COLUMNS} FROM modmail_message WHERE guild_id = $1 AND ticket_id = $2
          ORDER BY message_id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, TicketMessage>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(ticket_id)
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(message).collect()
+        .await?)
 }
 
 /// Marks a message relayed (posted in the thread or DMed), with the error if it failed.
@@ -371,12 +337,15 @@ pub async fn unblacklist(
 
 // ---------- DM sessions ----------
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Session {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
     /// `choose_guild` or `confirm`.
     pub step: String,
+    #[sqlx(try_from = "crate::columns::Ids")]
     pub candidates: Vec<Snowflake>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub guild_id: Option<Snowflake>,
     pub body: String,
     pub attachments: Vec<String>,
@@ -388,26 +357,13 @@ pub async fn lock_session(conn: &mut PgConnection, user: Snowflake) -> Result<Op
         .bind(user.db())
         .execute(&mut *conn)
         .await?;
-    let row = sqlx::query(
+    Ok(sqlx::query_as::<_, Session>(
         "SELECT user_id, step, candidates, guild_id, body, attachments FROM modmail_session
          WHERE user_id = $1 FOR UPDATE",
     )
     .bind(user.db())
     .fetch_optional(conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let candidates: Vec<i64> = row.try_get("candidates")?;
-    Ok(Some(Session {
-        user_id: snowflake(row.try_get("user_id")?)?,
-        step: row.try_get("step")?,
-        candidates: candidates
-            .into_iter()
-            .map(snowflake)
-            .collect::<Result<_>>()?,
-        guild_id: opt_snowflake(row.try_get("guild_id")?)?,
-        body: row.try_get("body")?,
-        attachments: row.try_get("attachments")?,
-    }))
+    .await?)
 }
 
 /// Starts or replaces the member's session, for `minutes`.

@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 
 use domain::Snowflake;
 use domain::quota::{Points, Schedule};
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
 use crate::{PgConnection, Result, StoreError};
 
@@ -64,36 +62,50 @@ pub async fn point_config(conn: &mut PgConnection, guild: Snowflake) -> Result<P
          FROM (SELECT $1::bigint AS guild_id) g
          LEFT JOIN point_config c ON c.guild_id = g.guild_id"
     );
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as::<_, ConfigRow>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .fetch_one(conn)
-        .await?;
-    config_from_row(&r)
+        .await?
+        .try_into()
 }
 
 /// The per-dungeon values of guild `g.guild_id`, as column `dungeons` (see
-/// [`config_from_row`]).
+/// [`ConfigRow`]).
 pub(crate) const CONFIG_DUNGEONS: &str =
     "(SELECT coalesce(json_agg(json_build_array(d.dungeon_code,
                      d.completion_points, d.key_pop_points)), '[]'::json)
          FROM point_dungeon d WHERE d.guild_id = g.guild_id) AS dungeons";
 
-/// The settings from columns completion_points, key_pop_points, leaderboard_schedule (all
+/// The settings as columns completion_points, key_pop_points, leaderboard_schedule (all
 /// null when the guild never saved any) and [`CONFIG_DUNGEONS`].
-pub(crate) fn config_from_row(r: &PgRow) -> Result<PointConfig> {
-    let mut cfg = PointConfig::default();
-    if let Some(c) = r.try_get::<Option<i64>, _>("completion_points")? {
-        cfg.completion_points = Points(c);
-        cfg.key_pop_points = Points(r.try_get("key_pop_points")?);
-        cfg.schedule = crate::schedule_from(r.try_get("leaderboard_schedule")?)?;
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConfigRow {
+    completion_points: Option<i64>,
+    key_pop_points: Option<i64>,
+    leaderboard_schedule: Option<serde_json::Value>,
+    dungeons: serde_json::Value,
+}
+
+impl TryFrom<ConfigRow> for PointConfig {
+    type Error = StoreError;
+    fn try_from(r: ConfigRow) -> Result<PointConfig> {
+        let mut cfg = PointConfig::default();
+        if let (Some(c), Some(k), Some(schedule)) = (
+            r.completion_points,
+            r.key_pop_points,
+            r.leaderboard_schedule,
+        ) {
+            cfg.completion_points = Points(c);
+            cfg.key_pop_points = Points(k);
+            cfg.schedule = crate::schedule_from(schedule)?;
+        }
+        let dungeons: Vec<(String, Option<i64>, Option<i64>)> = serde_json::from_value(r.dungeons)
+            .map_err(|e| StoreError::Corrupt(format!("point_dungeon: {e}")))?;
+        for (code, c, k) in dungeons {
+            cfg.dungeons.insert(code, (c.map(Points), k.map(Points)));
+        }
+        Ok(cfg)
     }
-    let dungeons: serde_json::Value = r.try_get("dungeons")?;
-    let dungeons: Vec<(String, Option<i64>, Option<i64>)> = serde_json::from_value(dungeons)
-        .map_err(|e| StoreError::Corrupt(format!("point_dungeon: {e}")))?;
-    for (code, c, k) in dungeons {
-        cfg.dungeons.insert(code, (c.map(Points), k.map(Points)));
-    }
-    Ok(cfg)
 }
 
 /// Saves the guild-wide values and schedule (not the per-dungeon ones).

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::quota::{Currency, Metric, Period, PointKind, Points, Schedule, metrics_of};
-use sqlx::Row;
-use sqlx::postgres::PgRow;
+use sqlx::{FromRow, Row};
 
 use crate::point_periods::LEADERBOARD_SCOPE;
 use crate::{PgConnection, Result, StoreError, snowflake};
@@ -27,11 +26,15 @@ pub struct NewEvent {
 }
 
 /// An event that was written (not absorbed by the unique key).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Written {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub member_id: Snowflake,
+    #[sqlx(try_from = "crate::columns::Text")]
     pub currency: Currency,
+    #[sqlx(try_from = "crate::columns::Text")]
     pub kind: PointKind,
+    #[sqlx(try_from = "crate::columns::Amount")]
     pub amount: Points,
     pub units: i32,
 }
@@ -181,7 +184,7 @@ async fn write_events(
     let mut written = Vec::with_capacity(rows.len());
     for r in &rows {
         if r.try_get::<bool, _>("written")? {
-            written.push(written_from_row(r)?);
+            written.push(Written::from_row(r)?);
         } else {
             period_exists = true;
         }
@@ -294,18 +297,6 @@ pub async fn guilds_with_deltas(conn: &mut PgConnection) -> Result<Vec<Snowflake
     ids.into_iter().map(snowflake).collect()
 }
 
-fn written_from_row(r: &PgRow) -> Result<Written> {
-    let currency: String = r.try_get("currency")?;
-    let kind: String = r.try_get("kind")?;
-    Ok(Written {
-        member_id: snowflake(r.try_get("member_id")?)?,
-        currency: Currency::parse(&currency).ok_or(StoreError::Corrupt(currency))?,
-        kind: PointKind::parse(&kind).ok_or(StoreError::Corrupt(kind))?,
-        amount: Points(r.try_get("amount")?),
-        units: r.try_get("units")?,
-    })
-}
-
 /// Quota points of each member in `[start, end)`.
 pub async fn quota_points_between(
     conn: &mut PgConnection,
@@ -314,7 +305,7 @@ pub async fn quota_points_between(
     period: &Period,
 ) -> Result<BTreeMap<Snowflake, Points>> {
     let ids: Vec<i64> = members.iter().map(|m| m.db()).collect();
-    let rows = sqlx::query(
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT member_id, sum(amount)::bigint AS total FROM point_event
          WHERE guild_id = $1 AND member_id = ANY($2) AND currency = 'quota'
            AND created_at >= $3 AND created_at < $4
@@ -326,13 +317,8 @@ pub async fn quota_points_between(
     .bind(period.end)
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                snowflake(r.try_get("member_id")?)?,
-                Points(r.try_get("total")?),
-            ))
-        })
+    rows.into_iter()
+        .map(|(member, total)| Ok((snowflake(member)?, Points(total))))
         .collect()
 }
 

@@ -4,8 +4,6 @@
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::quota::{Period, Schedule};
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
 use crate::{PgConnection, Result, StoreError};
 
@@ -18,14 +16,24 @@ pub struct PeriodRow {
     pub period: Period,
 }
 
-fn period_from_row(r: &PgRow) -> Result<PeriodRow> {
-    Ok(PeriodRow {
-        period_id: r.try_get("period_id")?,
-        period: Period {
-            start: r.try_get("starts_at")?,
-            end: r.try_get("ends_at")?,
-        },
-    })
+/// A `point_period` row as stored.
+#[derive(sqlx::FromRow)]
+struct StoredPeriod {
+    period_id: i64,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+}
+
+impl From<StoredPeriod> for PeriodRow {
+    fn from(r: StoredPeriod) -> Self {
+        PeriodRow {
+            period_id: r.period_id,
+            period: Period {
+                start: r.starts_at,
+                end: r.ends_at,
+            },
+        }
+    }
 }
 
 /// The stored period of `scope` containing `at`, if any.
@@ -35,7 +43,7 @@ pub async fn period_at(
     scope: i64,
     at: DateTime<Utc>,
 ) -> Result<Option<PeriodRow>> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, StoredPeriod>(
         "SELECT period_id, starts_at, ends_at FROM point_period
          WHERE guild_id = $1 AND scope_id = $2 AND starts_at <= $3 AND ends_at > $3
          ORDER BY starts_at DESC LIMIT 1",
@@ -45,7 +53,7 @@ pub async fn period_at(
     .bind(at)
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(period_from_row).transpose()
+    Ok(row.map(PeriodRow::from))
 }
 
 /// The period of `scope` containing `at`, creating it (and any periods between the last
@@ -62,7 +70,7 @@ pub async fn ensure_period(
     if let Some(p) = period_at(conn, guild, scope, at).await? {
         return Ok(p);
     }
-    let last = sqlx::query(
+    let last = sqlx::query_as::<_, StoredPeriod>(
         "SELECT period_id, starts_at, ends_at FROM point_period
          WHERE guild_id = $1 AND scope_id = $2 AND starts_at <= $3
          ORDER BY starts_at DESC LIMIT 1",
@@ -73,7 +81,7 @@ pub async fn ensure_period(
     .fetch_optional(&mut *conn)
     .await?;
     let mut wanted: Vec<Period> = Vec::new();
-    match last.as_ref().map(period_from_row).transpose()? {
+    match last.map(PeriodRow::from) {
         Some(last) => {
             let mut p = last.period.next(schedule);
             // A long downtime: skip straight to the period containing `at`.
@@ -132,7 +140,7 @@ pub async fn period_before(
     scope: i64,
     period: &PeriodRow,
 ) -> Result<Option<PeriodRow>> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, StoredPeriod>(
         "SELECT period_id, starts_at, ends_at FROM point_period
          WHERE guild_id = $1 AND scope_id = $2 AND starts_at < $3
          ORDER BY starts_at DESC LIMIT 1",
@@ -142,7 +150,7 @@ pub async fn period_before(
     .bind(period.period.start)
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(period_from_row).transpose()
+    Ok(row.map(PeriodRow::from))
 }
 
 /// Sets the current period of a quota role to start at `start` (set by hand): it then runs
@@ -174,7 +182,7 @@ pub async fn set_current_start(
     .bind(start)
     .execute(&mut *conn)
     .await?;
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, StoredPeriod>(
         "INSERT INTO point_period (guild_id, scope_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)
          RETURNING period_id, starts_at, ends_at",
     )
@@ -184,7 +192,7 @@ pub async fn set_current_start(
     .bind(end)
     .fetch_one(conn)
     .await?;
-    period_from_row(&row)
+    Ok(row.into())
 }
 
 /// Finished periods of a scope, newest first.
@@ -195,7 +203,7 @@ pub async fn periods(
     before: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<PeriodRow>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, StoredPeriod>(
         "SELECT period_id, starts_at, ends_at FROM point_period
          WHERE guild_id = $1 AND scope_id = $2 AND starts_at < $3
          ORDER BY starts_at DESC LIMIT $4",
@@ -206,5 +214,5 @@ pub async fn periods(
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(period_from_row).collect()
+    Ok(rows.into_iter().map(PeriodRow::from).collect())
 }

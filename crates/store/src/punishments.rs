@@ -107,7 +107,6 @@ fn corrupt(what: String) -> StoreError {
     StoreError::Corrupt(what)
 }
 
-
 #[derive(Debug, Clone)]
 pub struct NewPunishment {
     pub guild_id: Snowflake,
@@ -418,7 +417,6 @@ pub struct Note {
 const NOTE_COLUMNS: &str =
     "guild_id, note_id, user_id, author_id, author, body, created_at, removed_at, removed_by";
 
-
 pub async fn insert_note(
     conn: &mut PgConnection,
     guild: Snowflake,
@@ -478,10 +476,7 @@ pub async fn notes_for_member(
     .bind(user.db())
     .fetch_one(conn)
     .await?;
-    Ok((
-        rows,
-        total,
-    ))
+    Ok((rows, total))
 }
 
 /// Removes a note (kept, hidden). Returns whether this call removed it.

@@ -4,8 +4,6 @@ use std::collections::BTreeMap;
 
 use domain::Snowflake;
 use domain::quota::{Points, Schedule};
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
 use crate::{PgConnection, Result, StoreError, snowflake};
 
@@ -57,29 +55,47 @@ const QUOTA_COLUMNS: &str = "q.role_id, q.required_points, q.schedule, q.exalt_p
     (SELECT coalesce(json_object_agg(d.dungeon_code, d.points), '{}'::json) FROM quota_dungeon d
      WHERE d.guild_id = q.guild_id AND d.role_id = q.role_id) AS overrides";
 
-pub(crate) fn quota_from_row(r: &PgRow) -> Result<QuotaRole> {
-    let moderation: serde_json::Value = r.try_get("moderation_points")?;
-    let moderation: BTreeMap<String, i64> = serde_json::from_value(moderation)
-        .map_err(|e| StoreError::Corrupt(format!("moderation_points: {e}")))?;
-    let messages: Vec<i64> = r.try_get("panel_message_ids")?;
-    let overrides: serde_json::Value = r.try_get("overrides")?;
-    let overrides: BTreeMap<String, i64> = serde_json::from_value(overrides)
-        .map_err(|e| StoreError::Corrupt(format!("quota_dungeon: {e}")))?;
-    Ok(QuotaRole {
-        role_id: snowflake(r.try_get("role_id")?)?,
-        required: Points(r.try_get("required_points")?),
-        schedule: crate::schedule_from(r.try_get("schedule")?)?,
-        exalt_points: Points(r.try_get("exalt_points")?),
-        non_exalt_points: Points(r.try_get("non_exalt_points")?),
-        moderation: moderation
-            .into_iter()
-            .map(|(k, v)| (k, Points(v)))
-            .collect(),
-        position: r.try_get("position")?,
-        panel_channel_id: crate::opt_snowflake(r.try_get("panel_channel_id")?)?,
-        panel_message_ids: messages.into_iter().map(snowflake).collect::<Result<_>>()?,
-        overrides: overrides.into_iter().map(|(k, v)| (k, Points(v))).collect(),
-    })
+/// A row of [`QUOTA_COLUMNS`] as stored.
+#[derive(sqlx::FromRow)]
+pub(crate) struct QuotaRow {
+    #[sqlx(try_from = "crate::columns::Id")]
+    role_id: Snowflake,
+    required_points: i64,
+    schedule: serde_json::Value,
+    exalt_points: i64,
+    non_exalt_points: i64,
+    moderation_points: serde_json::Value,
+    position: i32,
+    #[sqlx(try_from = "crate::columns::OptId")]
+    panel_channel_id: Option<Snowflake>,
+    #[sqlx(try_from = "crate::columns::Ids")]
+    panel_message_ids: Vec<Snowflake>,
+    overrides: serde_json::Value,
+}
+
+impl TryFrom<QuotaRow> for QuotaRole {
+    type Error = StoreError;
+    fn try_from(r: QuotaRow) -> Result<QuotaRole> {
+        let moderation: BTreeMap<String, i64> = serde_json::from_value(r.moderation_points)
+            .map_err(|e| StoreError::Corrupt(format!("moderation_points: {e}")))?;
+        let overrides: BTreeMap<String, i64> = serde_json::from_value(r.overrides)
+            .map_err(|e| StoreError::Corrupt(format!("quota_dungeon: {e}")))?;
+        Ok(QuotaRole {
+            role_id: r.role_id,
+            required: Points(r.required_points),
+            schedule: crate::schedule_from(r.schedule)?,
+            exalt_points: Points(r.exalt_points),
+            non_exalt_points: Points(r.non_exalt_points),
+            moderation: moderation
+                .into_iter()
+                .map(|(k, v)| (k, Points(v)))
+                .collect(),
+            position: r.position,
+            panel_channel_id: r.panel_channel_id,
+            panel_message_ids: r.panel_message_ids,
+            overrides: overrides.into_iter().map(|(k, v)| (k, Points(v))).collect(),
+        })
+    }
 }
 
 pub async fn quota_role(
@@ -90,12 +106,12 @@ pub async fn quota_role(
     let sql = format!(
         "SELECT {QUOTA_COLUMNS} FROM quota_role q WHERE q.guild_id = $1 AND q.role_id = $2"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query_as::<_, QuotaRow>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(role.db())
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(quota_from_row).transpose()
+    row.map(QuotaRole::try_from).transpose()
 }
 
 /// Every quota role of the guild, highest position first.
@@ -104,11 +120,11 @@ pub async fn quota_roles(conn: &mut PgConnection, guild: Snowflake) -> Result<Ve
         "SELECT {QUOTA_COLUMNS} FROM quota_role q WHERE q.guild_id = $1
          ORDER BY q.position DESC, q.role_id DESC"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::query_as::<_, QuotaRow>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .fetch_all(conn)
         .await?;
-    rows.iter().map(quota_from_row).collect()
+    rows.into_iter().map(QuotaRole::try_from).collect()
 }
 
 /// The highest quota role (by Discord position) among those held by the member that SQL
@@ -128,12 +144,12 @@ pub async fn highest_quota_role(
     guild: Snowflake,
     member: Snowflake,
 ) -> Result<Option<QuotaRole>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(highest_quota_role_sql("$2")))
+    let row = sqlx::query_as::<_, QuotaRow>(sqlx::AssertSqlSafe(highest_quota_role_sql("$2")))
         .bind(guild.db())
         .bind(member.db())
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(quota_from_row).transpose()
+    row.map(QuotaRole::try_from).transpose()
 }
 
 /// Locks (creating with defaults) a quota role's row for a configuration change.

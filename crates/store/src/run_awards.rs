@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use domain::{RunStatus, Snowflake};
-use sqlx::Row;
+use sqlx::FromRow;
 
-use crate::point_config::{CONFIG_DUNGEONS, PointConfig, config_from_row};
-use crate::quota_roles::{QuotaRole, highest_quota_role_sql, quota_from_row};
+use crate::point_config::{CONFIG_DUNGEONS, ConfigRow, PointConfig};
+use crate::quota_roles::{QuotaRole, QuotaRow, highest_quota_role_sql};
 use crate::{PgConnection, Result, StoreError, snowflake};
 
 /// A key pop of a run: id, popper, dungeon, keys, and the raiders present (its roster).
@@ -28,6 +28,27 @@ pub struct RunAward {
     pub joined: Vec<Snowflake>,
     /// The organizer's highest quota role (see [`crate::quota_roles::highest_quota_role`]).
     pub organizer_role: Option<QuotaRole>,
+}
+
+/// The run's columns of [`run_award`]'s row (the organizer's quota role, `qr.*`, is read
+/// from the same row when `role_id` is set).
+#[derive(sqlx::FromRow)]
+struct AwardRow {
+    run_ended: bool,
+    run_ended_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::columns::Id")]
+    run_organizer_id: Snowflake,
+    run_dungeon_code: String,
+    #[sqlx(try_from = "crate::columns::OptId")]
+    run_closed_by: Option<Snowflake>,
+    #[sqlx(flatten)]
+    config: ConfigRow,
+    key_pops: serde_json::Value,
+    #[sqlx(try_from = "crate::columns::Ids")]
+    joined: Vec<Snowflake>,
+    #[sqlx(rename = "role_id")]
+    #[sqlx(try_from = "crate::columns::OptId")]
+    organizer_role_id: Option<Snowflake>,
 }
 
 /// What awarding the run needs; `None` when the run does not exist.
@@ -65,24 +86,20 @@ pub async fn run_award(
     else {
         return Ok(None);
     };
-    let pops: Vec<(i64, i64, String, i32, Vec<i64>)> =
-        serde_json::from_value(r.try_get("key_pops")?)
-            .map_err(|e| StoreError::Corrupt(format!("key_pop: {e}")))?;
-    let joined: Vec<i64> = r.try_get("joined")?;
-    let organizer_role = match r.try_get::<Option<i64>, _>("role_id")? {
-        Some(_) => Some(quota_from_row(&r)?),
+    let award = AwardRow::from_row(&r)?;
+    let pops: Vec<(i64, i64, String, i32, Vec<i64>)> = serde_json::from_value(award.key_pops)
+        .map_err(|e| StoreError::Corrupt(format!("key_pop: {e}")))?;
+    let organizer_role = match award.organizer_role_id {
+        Some(_) => Some(QuotaRow::from_row(&r)?.try_into()?),
         None => None,
     };
     Ok(Some(RunAward {
-        ended: r.try_get("run_ended")?,
-        ended_at: r.try_get("run_ended_at")?,
-        organizer_id: snowflake(r.try_get("run_organizer_id")?)?,
-        dungeon_code: r.try_get("run_dungeon_code")?,
-        closed_by: r
-            .try_get::<Option<i64>, _>("run_closed_by")?
-            .map(snowflake)
-            .transpose()?,
-        config: config_from_row(&r)?,
+        ended: award.run_ended,
+        ended_at: award.run_ended_at,
+        organizer_id: award.run_organizer_id,
+        dungeon_code: award.run_dungeon_code,
+        closed_by: award.run_closed_by,
+        config: award.config.try_into()?,
         key_pops: pops
             .into_iter()
             .map(|(id, popper, dungeon, count, raiders)| {
@@ -95,7 +112,7 @@ pub async fn run_award(
                 ))
             })
             .collect::<Result<_>>()?,
-        joined: joined.into_iter().map(snowflake).collect::<Result<_>>()?,
+        joined: award.joined,
         organizer_role,
     }))
 }

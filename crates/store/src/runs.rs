@@ -70,7 +70,6 @@ const RUN_COLUMNS: &str = "r.guild_id, r.run_id, r.organizer_id, r.dungeon_code,
     (SELECT COALESCE(sum(k.count), 0) FROM key_pop k
       WHERE k.guild_id = r.guild_id AND k.run_id = r.run_id) AS keys_popped";
 
-
 #[derive(Debug, Clone)]
 pub struct NewRun {
     pub guild_id: Snowflake,

@@ -20,7 +20,6 @@ pub struct CustomRole {
     pub removed_at: Option<DateTime<Utc>>,
 }
 
-
 /// Adds or updates (by role) a custom verification role.
 pub async fn upsert_custom_role(
     conn: &mut PgConnection,
@@ -51,11 +50,13 @@ pub async fn custom_role(
     guild: Snowflake,
     id: i64,
 ) -> Result<Option<CustomRole>> {
-    Ok(sqlx::query_as::<_, CustomRole>("SELECT * FROM veri_custom_role WHERE guild_id = $1 AND custom_role_id = $2")
-            .bind(guild.db())
-            .bind(id)
-            .fetch_optional(conn)
-            .await?)
+    Ok(sqlx::query_as::<_, CustomRole>(
+        "SELECT * FROM veri_custom_role WHERE guild_id = $1 AND custom_role_id = $2",
+    )
+    .bind(guild.db())
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// The custom verification roles that still take requests, oldest first.

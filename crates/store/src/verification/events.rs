@@ -43,11 +43,13 @@ pub async fn insert_event(
 
 pub async fn event(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Option<Event>> {
     Ok(
-        sqlx::query_as::<_, Event>("SELECT * FROM veri_event WHERE guild_id = $1 AND event_id = $2")
-            .bind(guild.db())
-            .bind(id)
-            .fetch_optional(conn)
-            .await?,
+        sqlx::query_as::<_, Event>(
+            "SELECT * FROM veri_event WHERE guild_id = $1 AND event_id = $2",
+        )
+        .bind(guild.db())
+        .bind(id)
+        .fetch_optional(conn)
+        .await?,
     )
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::verification::ign_key;
 
-use crate::{PgConnection, Result, StoreError, opt_snowflake, snowflake};
+use crate::{PgConnection, Result, StoreError, snowflake};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberNames {
@@ -75,12 +75,21 @@ pub struct MemberVerification {
     pub method: Option<String>,
 }
 
+/// When, by whom and how a member was verified, as `member` stores it.
+#[derive(sqlx::FromRow)]
+struct VerifiedRow {
+    verified_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::columns::OptId")]
+    verified_by: Option<Snowflake>,
+    verify_method: Option<String>,
+}
+
 pub async fn member_verification(
     conn: &mut PgConnection,
     guild: Snowflake,
     user: Snowflake,
 ) -> Result<Option<MemberVerification>> {
-    let row: Option<(Option<DateTime<Utc>>, Option<i64>, Option<String>)> = sqlx::query_as(
+    let row = sqlx::query_as::<_, VerifiedRow>(
         "SELECT verified_at, verified_by, verify_method FROM member
          WHERE guild_id = $1 AND user_id = $2",
     )
@@ -88,7 +97,12 @@ pub async fn member_verification(
     .bind(user.db())
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((verified_at, verified_by, method)) = row else {
+    let Some(VerifiedRow {
+        verified_at,
+        verified_by,
+        verify_method: method,
+    }) = row
+    else {
         return Ok(None);
     };
     let Some(names) = names(conn, guild, user).await? else {
@@ -97,7 +111,7 @@ pub async fn member_verification(
     Ok(Some(MemberVerification {
         names,
         verified_at,
-        verified_by: opt_snowflake(verified_by)?,
+        verified_by,
         method,
     }))
 }

@@ -29,7 +29,6 @@ pub struct Review {
     pub created_at: DateTime<Utc>,
 }
 
-
 pub async fn insert_review(
     conn: &mut PgConnection,
     s: &Session,

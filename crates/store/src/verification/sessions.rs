@@ -32,7 +32,6 @@ impl Session {
     }
 }
 
-
 pub struct NewSession<'a> {
     pub guild_id: Snowflake,
     pub user_id: Snowflake,
