@@ -15,6 +15,7 @@ pub mod key_pops;
 pub mod leaderboard;
 pub mod locks;
 pub mod logs;
+pub mod member_notes;
 pub mod member_roles;
 pub mod modmail;
 pub mod party;

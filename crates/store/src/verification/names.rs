@@ -318,3 +318,18 @@ pub async fn members_with_names(
     .await?;
     ids.into_iter().map(snowflake).collect()
 }
+
+/// The member's raider record (IGN and verification status), for `/find`.
+pub async fn member_record(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Option<(Option<String>, String)>> {
+    Ok(
+        sqlx::query_as("SELECT ign, status FROM member WHERE guild_id = $1 AND user_id = $2")
+            .bind(guild.db())
+            .bind(user.db())
+            .fetch_optional(conn)
+            .await?,
+    )
+}

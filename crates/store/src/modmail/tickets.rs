@@ -1,10 +1,10 @@
-//! Modmail tickets, their messages (the transcript), blacklists, and DM sessions.
+//! Modmail tickets and their messages (the transcript).
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::moderation::{TICKET_CODE_LEN, code_space, ticket_code};
 
-use crate::{PgConnection, Result, StoreError, snowflake};
+use crate::{PgConnection, Result, StoreError};
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Ticket {
@@ -283,134 +283,4 @@ pub async fn set_relayed(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-// ---------- blacklist ----------
-
-pub async fn blacklisted(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    user: Snowflake,
-) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM modmail_blacklist WHERE guild_id = $1 AND user_id = $2)",
-    )
-    .bind(guild.db())
-    .bind(user.db())
-    .fetch_one(conn)
-    .await?)
-}
-
-/// Adds to the blacklist; false when already there.
-pub async fn blacklist(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    user: Snowflake,
-    reason: &str,
-    by: Option<Snowflake>,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO modmail_blacklist (guild_id, user_id, reason, added_by) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(guild.db())
-    .bind(user.db())
-    .bind(reason)
-    .bind(by.map(Snowflake::db))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub async fn unblacklist(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    user: Snowflake,
-) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM modmail_blacklist WHERE guild_id = $1 AND user_id = $2")
-        .bind(guild.db())
-        .bind(user.db())
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-// ---------- DM sessions ----------
-
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct Session {
-    #[sqlx(try_from = "crate::columns::Id")]
-    pub user_id: Snowflake,
-    /// `choose_guild` or `confirm`.
-    pub step: String,
-    #[sqlx(try_from = "crate::columns::Ids")]
-    pub candidates: Vec<Snowflake>,
-    #[sqlx(try_from = "crate::columns::OptId")]
-    pub guild_id: Option<Snowflake>,
-    pub body: String,
-    pub attachments: Vec<String>,
-}
-
-/// The member's live session (expired ones are deleted on the way), locked.
-pub async fn lock_session(conn: &mut PgConnection, user: Snowflake) -> Result<Option<Session>> {
-    sqlx::query("DELETE FROM modmail_session WHERE user_id = $1 AND expires_at <= now()")
-        .bind(user.db())
-        .execute(&mut *conn)
-        .await?;
-    Ok(sqlx::query_as::<_, Session>(
-        "SELECT user_id, step, candidates, guild_id, body, attachments FROM modmail_session
-         WHERE user_id = $1 FOR UPDATE",
-    )
-    .bind(user.db())
-    .fetch_optional(conn)
-    .await?)
-}
-
-/// Starts or replaces the member's session, for `minutes`.
-pub async fn put_session(conn: &mut PgConnection, s: &Session, minutes: i64) -> Result<()> {
-    let candidates: Vec<i64> = s.candidates.iter().map(|g| g.db()).collect();
-    sqlx::query(
-        "INSERT INTO modmail_session (user_id, step, candidates, guild_id, body, attachments, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(mins => $7::int))
-         ON CONFLICT (user_id) DO UPDATE SET step = $2, candidates = $3, guild_id = $4, body = $5,
-             attachments = $6, expires_at = now() + make_interval(mins => $7::int)",
-    )
-    .bind(s.user_id.db())
-    .bind(&s.step)
-    .bind(candidates)
-    .bind(s.guild_id.map(Snowflake::db))
-    .bind(&s.body)
-    .bind(&s.attachments)
-    .bind(i32::try_from(minutes).unwrap_or(30))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn end_session(conn: &mut PgConnection, user: Snowflake) -> Result<()> {
-    sqlx::query("DELETE FROM modmail_session WHERE user_id = $1")
-        .bind(user.db())
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Whether the member is in the middle of a modmail conversation (for the DM router).
-pub async fn has_session(conn: &mut PgConnection, user: Snowflake) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM modmail_session WHERE user_id = $1 AND expires_at > now())",
-    )
-    .bind(user.db())
-    .fetch_one(conn)
-    .await?)
-}
-
-/// Guilds with a modmail forum configured.
-pub async fn guilds_with_modmail(conn: &mut PgConnection) -> Result<Vec<Snowflake>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT guild_id FROM guild_channel WHERE channel_key = 'modmail' ORDER BY guild_id",
-    )
-    .fetch_all(conn)
-    .await?;
-    ids.into_iter().map(snowflake).collect()
 }
