@@ -13,8 +13,8 @@ use domain::moderation::{
 };
 use domain::quota::ModAction;
 use domain::{ChannelKey, RoleKey, Snowflake};
-use store::modmail::sessions::Session;
 use store::modmail as sm;
+use store::modmail::sessions::Session;
 
 /// A modmail ticket and its messages: what the thread, transcript and API show.
 pub use store::modmail::tickets::{Ticket, TicketMessage};
@@ -105,7 +105,9 @@ fn is_no(t: &str) -> bool {
 pub async fn is_engaged(pool: &PgPool, user: Snowflake) -> Result<bool> {
     let mut conn = pool.acquire().await?;
     Ok(sm::sessions::has_session(&mut conn, user).await?
-        || !sm::tickets::open_for_user(&mut conn, user).await?.is_empty())
+        || !sm::tickets::open_for_user(&mut conn, user)
+            .await?
+            .is_empty())
 }
 
 /// Guilds that take modmail (a modmail forum configured); the bot keeps those the member
@@ -162,8 +164,12 @@ pub async fn continue_dm(
                                         guild_id: Some(guild),
                                         ..session
                                     };
-                                    sm::sessions::put_session(&mut tx, &next, MODMAIL_SESSION_MINUTES)
-                                        .await?;
+                                    sm::sessions::put_session(
+                                        &mut tx,
+                                        &next,
+                                        MODMAIL_SESSION_MINUTES,
+                                    )
+                                    .await?;
                                     DmOutcome::Confirm { guild }
                                 }
                             }
@@ -394,9 +400,11 @@ fn parse_code(text: &str) -> Result<String> {
 
 async fn ticket_by_code(conn: &mut PgConnection, guild: Snowflake, text: &str) -> Result<Ticket> {
     let code = parse_code(text)?;
-    sm::tickets::by_code(conn, guild, &code).await?.ok_or_else(|| {
-        ServiceError::NotFound(format!("There is no ticket `{code}` in this server."))
-    })
+    sm::tickets::by_code(conn, guild, &code)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("There is no ticket `{code}` in this server."))
+        })
 }
 
 /// Who may answer and close tickets: security and above.
