@@ -7,7 +7,7 @@ use common::{GUILD, spawn_app};
 use domain::Snowflake;
 use domain::quota::{Currency, PointKind, Points};
 use reqwest::StatusCode;
-use store::points::{NewEvent, insert_events};
+use store::point_events::{NewEvent, insert_events};
 
 async fn seed(app: &common::TestApp, values: &[(u64, i64)]) {
     let guild = Snowflake::parse(GUILD).unwrap();

@@ -97,6 +97,14 @@ impl Catalog {
         self.dungeons.iter().find(|d| d.code == code)
     }
 
+    /// The name people read for a dungeon code: the catalog's name, or the code itself when
+    /// the catalog does not know it (a dungeon removed since a run was recorded).
+    pub fn dungeon_name(&self, code: &str) -> String {
+        self.dungeon(code)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| code.to_owned())
+    }
+
     /// Display name of a reaction; the catalog lacks `realm_dungeon_key`, which is a key.
     pub fn reaction_name(&self, code: &str) -> String {
         match self.reactions.get(code) {

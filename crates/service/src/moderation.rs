@@ -12,10 +12,12 @@ use domain::moderation::{
 };
 use domain::quota::ModAction;
 use domain::{ChannelKey, RoleKey, Snowflake};
+use store::member_notes;
 use store::punishments::{self as store_p, NewPunishment};
 
 /// Punishments and notes: what the log entries, `/find` and the API show.
-pub use store::punishments::{DmStatus, Note, Punishment, PunishmentStatus};
+pub use store::member_notes::Note;
+pub use store::punishments::{DmStatus, Punishment, PunishmentStatus};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::tasks::{self, LogEvent, PunishmentEvent, Task};
@@ -678,7 +680,7 @@ pub async fn add_note(
     let body = required_text("The note", text, NOTE_MAX)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
-    let note = store_p::insert_note(
+    let note = member_notes::insert_note(
         &mut tx,
         guild,
         target.facts.user_id,
@@ -712,12 +714,12 @@ pub async fn remove_note(
 ) -> Result<Note> {
     actor.require(RoleKey::Officer)?;
     let mut tx = pool.begin().await?;
-    let note = store_p::get_note(&mut tx, guild, note_id)
+    let note = member_notes::get_note(&mut tx, guild, note_id)
         .await?
         .ok_or_else(|| {
             ServiceError::NotFound(format!("There is no note #{note_id} in this server."))
         })?;
-    if !store_p::remove_note(&mut tx, guild, note_id, actor.user_id).await? {
+    if !member_notes::remove_note(&mut tx, guild, note_id, actor.user_id).await? {
         return Err(ServiceError::conflict(
             "note_removed",
             format!("Note #{note_id} was already removed."),
@@ -735,7 +737,7 @@ pub async fn remove_note(
         },
     )
     .await?;
-    let note = store_p::get_note(&mut tx, guild, note_id)
+    let note = member_notes::get_note(&mut tx, guild, note_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("There is no note #{note_id}.")))?;
     tx.commit().await?;
@@ -754,7 +756,7 @@ pub async fn notes(
     actor.require(RoleKey::Security)?;
     let mut conn = pool.acquire().await?;
     Ok(
-        store_p::notes_for_member(&mut conn, guild, user, page_size, page.max(0) * page_size)
+        member_notes::notes_for_member(&mut conn, guild, user, page_size, page.max(0) * page_size)
             .await?,
     )
 }
@@ -769,7 +771,7 @@ pub async fn member_summary(
 ) -> Result<(Option<(Option<String>, String)>, Vec<Punishment>)> {
     actor.require(RoleKey::Security)?;
     let mut conn = pool.acquire().await?;
-    let record = store_p::member_record(&mut conn, guild, user).await?;
+    let record = store::verification::names::member_record(&mut conn, guild, user).await?;
     let running = store_p::active_timed(&mut conn, guild, user).await?;
     Ok((record, running))
 }

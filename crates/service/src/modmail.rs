@@ -13,10 +13,11 @@ use domain::moderation::{
 };
 use domain::quota::ModAction;
 use domain::{ChannelKey, RoleKey, Snowflake};
-use store::modmail::{self as sm, Session};
+use store::modmail as sm;
+use store::modmail::sessions::Session;
 
 /// A modmail ticket and its messages: what the thread, transcript and API show.
-pub use store::modmail::{Ticket, TicketMessage};
+pub use store::modmail::tickets::{Ticket, TicketMessage};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::moderation::required_text;
@@ -103,15 +104,17 @@ fn is_no(t: &str) -> bool {
 /// they have a session or an open ticket.
 pub async fn is_engaged(pool: &PgPool, user: Snowflake) -> Result<bool> {
     let mut conn = pool.acquire().await?;
-    Ok(sm::has_session(&mut conn, user).await?
-        || !sm::open_for_user(&mut conn, user).await?.is_empty())
+    Ok(sm::sessions::has_session(&mut conn, user).await?
+        || !sm::tickets::open_for_user(&mut conn, user)
+            .await?
+            .is_empty())
 }
 
 /// Guilds that take modmail (a modmail forum configured); the bot keeps those the member
 /// is in.
 pub async fn modmail_guilds(pool: &PgPool) -> Result<Vec<Snowflake>> {
     let mut conn = pool.acquire().await?;
-    Ok(sm::guilds_with_modmail(&mut conn).await?)
+    Ok(sm::sessions::guilds_with_modmail(&mut conn).await?)
 }
 
 /// A DM from a member who has a session or an open ticket: the next step. `None` when
@@ -124,21 +127,21 @@ pub async fn continue_dm(
     attachments: &[String],
 ) -> Result<Option<DmOutcome>> {
     let mut tx = pool.begin().await?;
-    if let Some(session) = sm::lock_session(&mut tx, user).await? {
+    if let Some(session) = sm::sessions::lock_session(&mut tx, user).await? {
         let outcome = match (session.step.as_str(), session.guild_id) {
             ("confirm", Some(guild)) if is_yes(text) => {
                 let o = open_locked(&mut tx, guild, &session, author).await?;
-                sm::end_session(&mut tx, user).await?;
+                sm::sessions::end_session(&mut tx, user).await?;
                 o
             }
             ("confirm", Some(_)) if is_no(text) => {
-                sm::end_session(&mut tx, user).await?;
+                sm::sessions::end_session(&mut tx, user).await?;
                 DmOutcome::Cancelled
             }
             ("confirm", Some(guild)) => DmOutcome::Confirm { guild },
             _ => {
                 if is_no(text) {
-                    sm::end_session(&mut tx, user).await?;
+                    sm::sessions::end_session(&mut tx, user).await?;
                     DmOutcome::Cancelled
                 } else {
                     let n = session.candidates.len();
@@ -152,7 +155,7 @@ pub async fn continue_dm(
                             let guild = session.candidates[i - 1];
                             match refusal(&mut tx, guild, user).await? {
                                 Some(r) => {
-                                    sm::end_session(&mut tx, user).await?;
+                                    sm::sessions::end_session(&mut tx, user).await?;
                                     r
                                 }
                                 None => {
@@ -161,8 +164,12 @@ pub async fn continue_dm(
                                         guild_id: Some(guild),
                                         ..session
                                     };
-                                    sm::put_session(&mut tx, &next, MODMAIL_SESSION_MINUTES)
-                                        .await?;
+                                    sm::sessions::put_session(
+                                        &mut tx,
+                                        &next,
+                                        MODMAIL_SESSION_MINUTES,
+                                    )
+                                    .await?;
                                     DmOutcome::Confirm { guild }
                                 }
                             }
@@ -175,7 +182,7 @@ pub async fn continue_dm(
         tx.commit().await?;
         return Ok(Some(outcome));
     }
-    let open = sm::open_for_user(&mut tx, user).await?;
+    let open = sm::tickets::open_for_user(&mut tx, user).await?;
     let Some(ticket) = open.into_iter().next() else {
         return Ok(None);
     };
@@ -192,7 +199,7 @@ pub async fn continue_dm(
         Err(o) => return Ok(Some(o)),
     };
     let atts: Vec<String> = attachments.iter().take(ATTACHMENTS_MAX).cloned().collect();
-    sm::insert_message(
+    sm::tickets::insert_message(
         &mut tx,
         ticket.guild_id,
         ticket.ticket_id,
@@ -239,7 +246,7 @@ pub async fn start(
                     body: text,
                     attachments: attachments.iter().take(ATTACHMENTS_MAX).cloned().collect(),
                 };
-                sm::put_session(&mut tx, &s, MODMAIL_SESSION_MINUTES).await?;
+                sm::sessions::put_session(&mut tx, &s, MODMAIL_SESSION_MINUTES).await?;
                 DmOutcome::Confirm { guild: *guild }
             }
         },
@@ -252,7 +259,7 @@ pub async fn start(
                 body: text,
                 attachments: attachments.iter().take(ATTACHMENTS_MAX).cloned().collect(),
             };
-            sm::put_session(&mut tx, &s, MODMAIL_SESSION_MINUTES).await?;
+            sm::sessions::put_session(&mut tx, &s, MODMAIL_SESSION_MINUTES).await?;
             DmOutcome::ChooseGuild {
                 candidates: many.to_vec(),
             }
@@ -268,10 +275,10 @@ async fn refusal(
     guild: Snowflake,
     user: Snowflake,
 ) -> Result<Option<DmOutcome>> {
-    if sm::blacklisted(conn, guild, user).await? {
+    if sm::blacklist::blacklisted(conn, guild, user).await? {
         return Ok(Some(DmOutcome::Blacklisted { guild }));
     }
-    if let Some(closed) = sm::last_closed(conn, guild, user).await? {
+    if let Some(closed) = sm::tickets::last_closed(conn, guild, user).await? {
         let waited = (Utc::now() - closed).num_minutes();
         if waited < MODMAIL_COOLDOWN_MINUTES {
             return Ok(Some(DmOutcome::Cooldown {
@@ -294,7 +301,7 @@ async fn open_locked(
         return Ok(r);
     }
     guild_config::ensure_guild(conn, guild).await?;
-    let ticket = match sm::insert_ticket(conn, guild, user).await {
+    let ticket = match sm::tickets::insert_ticket(conn, guild, user).await {
         Ok(t) => {
             log(
                 conn,
@@ -309,14 +316,14 @@ async fn open_locked(
         }
         Err(e) if e.unique_violation().as_deref() == Some("modmail_one_open") => {
             // Opened meanwhile (another process): add the message to it.
-            let open = sm::open_for_user(conn, user).await?;
+            let open = sm::tickets::open_for_user(conn, user).await?;
             open.into_iter()
                 .find(|t| t.guild_id == guild)
                 .ok_or_else(|| ServiceError::Internal("open ticket vanished".into()))?
         }
         Err(e) => return Err(e.into()),
     };
-    sm::insert_message(
+    sm::tickets::insert_message(
         conn,
         guild,
         ticket.ticket_id,
@@ -363,7 +370,7 @@ fn actor_label(actor: &Actor) -> String {
 }
 
 async fn close_locked(conn: &mut PgConnection, ticket: &Ticket, by: &str) -> Result<bool> {
-    let closed = sm::close(conn, ticket.guild_id, ticket.ticket_id, by).await?;
+    let closed = sm::tickets::close(conn, ticket.guild_id, ticket.ticket_id, by).await?;
     if closed {
         sync(conn, ticket).await?;
         log(
@@ -393,9 +400,11 @@ fn parse_code(text: &str) -> Result<String> {
 
 async fn ticket_by_code(conn: &mut PgConnection, guild: Snowflake, text: &str) -> Result<Ticket> {
     let code = parse_code(text)?;
-    sm::by_code(conn, guild, &code).await?.ok_or_else(|| {
-        ServiceError::NotFound(format!("There is no ticket `{code}` in this server."))
-    })
+    sm::tickets::by_code(conn, guild, &code)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("There is no ticket `{code}` in this server."))
+        })
 }
 
 /// Who may answer and close tickets: security and above.
@@ -420,7 +429,7 @@ pub async fn reply(
     let text = required_text("The reply", text, MODMAIL_MESSAGE_MAX)?;
     let mut tx = pool.begin().await?;
     let t = ticket_by_code(&mut tx, guild, code).await?;
-    let t = sm::lock_ticket(&mut tx, guild, t.ticket_id)
+    let t = sm::tickets::lock_ticket(&mut tx, guild, t.ticket_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("That ticket is gone.".into()))?;
     if t.status != "open" {
@@ -432,7 +441,7 @@ pub async fn reply(
             ),
         ));
     }
-    let m = match sm::insert_message(
+    let m = match sm::tickets::insert_message(
         &mut tx,
         guild,
         t.ticket_id,
@@ -476,7 +485,7 @@ pub async fn ticket_for_thread(
     thread: Snowflake,
 ) -> Result<Option<Ticket>> {
     let mut conn = pool.acquire().await?;
-    Ok(sm::by_thread(&mut conn, guild, thread).await?)
+    Ok(sm::tickets::by_thread(&mut conn, guild, thread).await?)
 }
 
 /// Staff close a ticket (security and above).
@@ -513,7 +522,7 @@ pub async fn blacklist(
     let reason = required_text("The reason", reason, REASON_MAX)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
-    if !sm::blacklist(&mut tx, guild, user, &reason, actor.user_id).await? {
+    if !sm::blacklist::blacklist(&mut tx, guild, user, &reason, actor.user_id).await? {
         return Err(ServiceError::conflict(
             "already_blacklisted",
             format!("<@{user}> is already blacklisted from modmail."),
@@ -542,7 +551,7 @@ pub async fn unblacklist(
 ) -> Result<()> {
     actor.require(RoleKey::Officer)?;
     let mut tx = pool.begin().await?;
-    if !sm::unblacklist(&mut tx, guild, user).await? {
+    if !sm::blacklist::unblacklist(&mut tx, guild, user).await? {
         return Err(ServiceError::conflict(
             "not_blacklisted",
             format!("<@{user}> is not blacklisted from modmail."),
@@ -580,7 +589,7 @@ pub async fn tickets(
         ));
     }
     let mut conn = pool.acquire().await?;
-    Ok(sm::list(&mut conn, guild, status, limit).await?)
+    Ok(sm::tickets::list(&mut conn, guild, status, limit).await?)
 }
 
 /// A ticket and its transcript, oldest first (security and above).
@@ -593,7 +602,7 @@ pub async fn transcript(
     actor.require(RoleKey::Security)?;
     let mut conn = pool.acquire().await?;
     let t = ticket_by_code(&mut conn, guild, code).await?;
-    let m = sm::messages(&mut conn, guild, t.ticket_id).await?;
+    let m = sm::tickets::messages(&mut conn, guild, t.ticket_id).await?;
     Ok((t, m))
 }
 
@@ -606,10 +615,10 @@ pub async fn sync_state(
     ticket_id: i64,
 ) -> Result<Option<(Ticket, Vec<TicketMessage>)>> {
     let mut tx = pool.begin().await?;
-    let Some(t) = sm::lock_ticket(&mut tx, guild, ticket_id).await? else {
+    let Some(t) = sm::tickets::lock_ticket(&mut tx, guild, ticket_id).await? else {
         return Ok(None);
     };
-    let m = sm::messages(&mut tx, guild, ticket_id).await?;
+    let m = sm::tickets::messages(&mut tx, guild, ticket_id).await?;
     tx.commit().await?;
     Ok(Some((t, m)))
 }
@@ -621,7 +630,7 @@ pub async fn set_thread(
     thread: Option<Snowflake>,
 ) -> Result<()> {
     let mut conn = pool.acquire().await?;
-    Ok(sm::set_thread(&mut conn, guild, ticket_id, thread).await?)
+    Ok(sm::tickets::set_thread(&mut conn, guild, ticket_id, thread).await?)
 }
 
 pub async fn relayed(
@@ -632,11 +641,11 @@ pub async fn relayed(
     error: Option<&str>,
 ) -> Result<()> {
     let mut conn = pool.acquire().await?;
-    sm::set_relayed(&mut conn, guild, ticket_id, message_id, error).await?;
+    sm::tickets::set_relayed(&mut conn, guild, ticket_id, message_id, error).await?;
     Ok(())
 }
 
 pub async fn close_done(pool: &PgPool, guild: Snowflake, ticket_id: i64) -> Result<()> {
     let mut conn = pool.acquire().await?;
-    Ok(sm::set_close_done(&mut conn, guild, ticket_id).await?)
+    Ok(sm::tickets::set_close_done(&mut conn, guild, ticket_id).await?)
 }

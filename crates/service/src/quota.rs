@@ -15,11 +15,15 @@ use domain::quota::{
 };
 use domain::{ChannelKey, RoleKey, Snowflake};
 use serde_json::json;
-use store::points::{self as sp, ALL_TIME, DungeonLine, LEADERBOARD_SCOPE, NewEvent, Ranked};
+use store::leaderboard::{self, ALL_TIME, DungeonLine, Ranked};
+use store::point_events::{self, NewEvent};
+use store::point_periods::{self, LEADERBOARD_SCOPE};
+use store::{key_pops, member_roles, point_config, quota_roles, run_awards};
 
 /// Points settings and quota roles: what `/configpoints`, `/configquota` and quota panels
 /// show.
-pub use store::points::{PointConfig, QuotaRole};
+pub use store::point_config::PointConfig;
+pub use store::quota_roles::QuotaRole;
 use store::runs::Run;
 use store::{PgConnection, PgPool, jobs, logs};
 
@@ -38,13 +42,6 @@ fn is_exalt(dungeon: &str) -> bool {
     catalog()
         .dungeon(dungeon)
         .is_some_and(|d| d.category.starts_with("Exaltation"))
-}
-
-fn dungeon_name(code: &str) -> String {
-    catalog()
-        .dungeon(code)
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| code.to_owned())
 }
 
 fn check_dungeon(code: &str) -> Result<String> {
@@ -69,7 +66,7 @@ async fn organizer_value(
     dungeon: &str,
 ) -> Result<Points> {
     Ok(
-        match sp::highest_quota_role(conn, guild, organizer).await? {
+        match quota_roles::highest_quota_role(conn, guild, organizer).await? {
             Some(q) => q.run_value(dungeon, is_exalt(dungeon)),
             None => Points::ONE,
         },
@@ -104,10 +101,10 @@ impl Folder {
         if self.since_sums_vacuum >= VACUUM_SUMS_AFTER {
             self.since_sums_vacuum = 0;
             self.since_pending_vacuum = 0;
-            sp::vacuum_sums(pool).await?;
+            point_events::vacuum_sums(pool).await?;
         } else if self.since_pending_vacuum >= VACUUM_PENDING_AFTER {
             self.since_pending_vacuum = 0;
-            sp::vacuum_pending(pool).await?;
+            point_events::vacuum_pending(pool).await?;
         }
         Ok(folded)
     }
@@ -121,12 +118,12 @@ impl Folder {
 pub async fn fold_pending(pool: &PgPool) -> Result<i64> {
     let guilds = {
         let mut conn = pool.acquire().await?;
-        sp::guilds_with_deltas(&mut conn).await?
+        point_events::guilds_with_deltas(&mut conn).await?
     };
     let mut folded = 0;
     for guild in guilds {
         let mut tx = pool.begin().await?;
-        let n = sp::fold_deltas(&mut tx, guild).await?;
+        let n = point_events::fold_deltas(&mut tx, guild).await?;
         if n > 0 {
             refresh_panels(&mut tx, guild).await?;
         }
@@ -144,7 +141,7 @@ pub async fn fold_pending(pool: &PgPool) -> Result<i64> {
 /// twice for one run writes nothing the second time (unique source keys).
 pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
     let (guild, run_id) = (run.guild_id, run.run_id);
-    let Some(award) = sp::run_award(tx, guild, run_id).await? else {
+    let Some(award) = run_awards::run_award(tx, guild, run_id).await? else {
         return Ok(0);
     };
     if !award.ended {
@@ -209,7 +206,7 @@ pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
         dungeon_code: Some(award.dungeon_code.clone()),
         source: run_source,
     });
-    let written = sp::insert_events_in(
+    let written = point_events::insert_events_in(
         tx,
         guild,
         &config.schedule,
@@ -232,7 +229,7 @@ pub async fn award_moderation(
     action: ModAction,
     reference: &str,
 ) -> Result<bool> {
-    let value = sp::highest_quota_role(tx, guild, moderator)
+    let value = quota_roles::highest_quota_role(tx, guild, moderator)
         .await?
         .and_then(|q| q.moderation.get(action.as_str()).copied())
         .unwrap_or(Points::ZERO);
@@ -248,7 +245,8 @@ pub async fn award_moderation(
         dungeon_code: None,
         source: format!("mod:{reference}"),
     };
-    let written = sp::insert_events(tx, guild, &[event], Some(moderator), None, Utc::now()).await?;
+    let written =
+        point_events::insert_events(tx, guild, &[event], Some(moderator), None, Utc::now()).await?;
     Ok(!written.is_empty())
 }
 
@@ -281,7 +279,7 @@ async fn record_manual(
     reason: Option<&str>,
 ) -> Result<Awarded> {
     let at = Utc::now();
-    sp::insert_events(
+    point_events::insert_events(
         tx,
         guild,
         std::slice::from_ref(&event),
@@ -292,7 +290,7 @@ async fn record_manual(
     .await?;
     let total = match event.currency {
         Currency::Raider => Points(
-            sp::member_sums(tx, guild, ALL_TIME, event.member_id)
+            leaderboard::member_sums(tx, guild, ALL_TIME, event.member_id)
                 .await?
                 .get(&Metric::RaiderPoints)
                 .copied()
@@ -300,7 +298,7 @@ async fn record_manual(
         ),
         Currency::Quota => {
             let period = member_period(tx, guild, event.member_id, at).await?.1;
-            sp::member_quota_between(tx, guild, event.member_id, &period).await?
+            point_events::member_quota_between(tx, guild, event.member_id, &period).await?
         }
     };
     let awarded = Awarded {
@@ -382,7 +380,7 @@ pub async fn log_run(
     let units = check_count(amount, "runs")?;
     let mut tx = pool.begin().await?;
     let value = organizer_value(&mut tx, guild, member, &dungeon).await?;
-    let source = sp::adjustment_source(&mut tx).await?;
+    let source = point_events::adjustment_source(&mut tx).await?;
     let event = NewEvent {
         member_id: member,
         currency: Currency::Quota,
@@ -410,9 +408,9 @@ pub async fn log_key(
     let dungeon = check_dungeon(dungeon)?;
     let units = check_count(amount, "keys")?;
     let mut tx = pool.begin().await?;
-    let config = sp::point_config(&mut tx, guild).await?;
+    let config = point_config::point_config(&mut tx, guild).await?;
     let pop =
-        sp::insert_manual_key_pop(&mut tx, guild, member, &dungeon, units, actor.user_id).await?;
+        key_pops::insert_manual(&mut tx, guild, member, &dungeon, units, actor.user_id).await?;
     let event = NewEvent {
         member_id: member,
         currency: Currency::Raider,
@@ -446,7 +444,7 @@ pub async fn adjust(
             ServiceError::invalid("reason_required", "Give a reason for the adjustment.")
         })?;
     let mut tx = pool.begin().await?;
-    let source = sp::adjustment_source(&mut tx).await?;
+    let source = point_events::adjustment_source(&mut tx).await?;
     let event = NewEvent {
         member_id: member,
         currency,
@@ -471,14 +469,16 @@ async fn member_period(
     member: Snowflake,
     at: DateTime<Utc>,
 ) -> Result<(Option<QuotaRole>, Period)> {
-    match sp::highest_quota_role(conn, guild, member).await? {
+    match quota_roles::highest_quota_role(conn, guild, member).await? {
         Some(q) => {
-            let p = sp::ensure_period(conn, guild, q.role_id.db(), &q.schedule, at).await?;
+            let p =
+                point_periods::ensure_period(conn, guild, q.role_id.db(), &q.schedule, at).await?;
             Ok((Some(q), p.period))
         }
         None => {
-            let schedule = sp::leaderboard_schedule(conn, guild).await?;
-            let p = sp::ensure_period(conn, guild, LEADERBOARD_SCOPE, &schedule, at).await?;
+            let schedule = point_config::leaderboard_schedule(conn, guild).await?;
+            let p =
+                point_periods::ensure_period(conn, guild, LEADERBOARD_SCOPE, &schedule, at).await?;
             Ok((None, p.period))
         }
     }
@@ -489,11 +489,11 @@ async fn member_period(
 /// early) changes nothing but the timer.
 pub async fn rollover(pool: &PgPool, guild: Snowflake, role: Snowflake) -> Result<()> {
     let mut tx = pool.begin().await?;
-    let Some(q) = sp::quota_role(&mut tx, guild, role).await? else {
+    let Some(q) = quota_roles::quota_role(&mut tx, guild, role).await? else {
         return Ok(());
     };
     let now = Utc::now();
-    let current = sp::ensure_period(&mut tx, guild, role.db(), &q.schedule, now).await?;
+    let current = point_periods::ensure_period(&mut tx, guild, role.db(), &q.schedule, now).await?;
     let queued = tasks::queue(
         &mut tx,
         guild,
@@ -511,11 +511,12 @@ pub async fn rollover(pool: &PgPool, guild: Snowflake, role: Snowflake) -> Resul
         )
         .await?;
     }
-    if let Some(last) = sp::period_before(&mut tx, guild, role.db(), &current).await?
+    if let Some(last) = point_periods::period_before(&mut tx, guild, role.db(), &current).await?
         && last.period.end > now - chrono::Duration::hours(1)
     {
-        let members = sp::panel_members(&mut tx, guild, &q).await?;
-        let points = sp::quota_points_between(&mut tx, guild, &members, &last.period).await?;
+        let members = quota_roles::panel_members(&mut tx, guild, &q).await?;
+        let points =
+            point_events::quota_points_between(&mut tx, guild, &members, &last.period).await?;
         let met = members
             .iter()
             .filter(|m| points.get(m).copied().unwrap_or_default() >= q.required)
@@ -541,7 +542,8 @@ pub async fn rollover(pool: &PgPool, guild: Snowflake, role: Snowflake) -> Resul
 
 /// Makes sure the role's current period exists and its boundary timer is queued.
 async fn arm_role(tx: &mut PgConnection, guild: Snowflake, q: &QuotaRole) -> Result<Period> {
-    let current = sp::ensure_period(tx, guild, q.role_id.db(), &q.schedule, Utc::now()).await?;
+    let current =
+        point_periods::ensure_period(tx, guild, q.role_id.db(), &q.schedule, Utc::now()).await?;
     let key = format!("rollover:{}", q.role_id);
     if !jobs::reschedule(tx, guild, "quota_rollover", &key, current.period.end).await? {
         tasks::queue(
@@ -593,9 +595,11 @@ pub async fn quota_role_view(
 ) -> Result<QuotaRoleView> {
     actor.require(RoleKey::Moderator)?;
     let mut conn = pool.acquire().await?;
-    match sp::quota_role(&mut conn, guild, role).await? {
+    match quota_roles::quota_role(&mut conn, guild, role).await? {
         Some(q) => {
-            let p = sp::ensure_period(&mut conn, guild, role.db(), &q.schedule, Utc::now()).await?;
+            let p =
+                point_periods::ensure_period(&mut conn, guild, role.db(), &q.schedule, Utc::now())
+                    .await?;
             Ok(QuotaRoleView {
                 role: q,
                 configured: true,
@@ -651,7 +655,7 @@ pub async fn configure_quota_role(
 ) -> Result<QuotaRoleView> {
     actor.require(RoleKey::Moderator)?;
     let mut tx = pool.begin().await?;
-    let (mut q, _created) = sp::lock_quota_role(&mut tx, guild, role, position).await?;
+    let (mut q, _created) = quota_roles::lock_quota_role(&mut tx, guild, role, position).await?;
     let mut settings = SettingsChange::new("configure_quota_role", SettingsArea::Quota);
     settings.role = Some(role);
     match &change {
@@ -666,7 +670,8 @@ pub async fn configure_quota_role(
                 .map_err(|e| ServiceError::invalid("invalid_schedule", e.to_string()))?;
             // The current period keeps its end; the new schedule counts from there.
             let current =
-                sp::ensure_period(&mut tx, guild, role.db(), &q.schedule, Utc::now()).await?;
+                point_periods::ensure_period(&mut tx, guild, role.db(), &q.schedule, Utc::now())
+                    .await?;
             let before = schedule_text(&q.schedule);
             q.schedule = anchored(s, current.period.end);
             settings.field("schedule", before, schedule_text(&q.schedule));
@@ -685,7 +690,8 @@ pub async fn configure_quota_role(
                     "The current period cannot start more than a year ago.",
                 ));
             }
-            sp::set_current_start(&mut tx, guild, role.db(), &q.schedule, *start, now).await?;
+            point_periods::set_current_start(&mut tx, guild, role.db(), &q.schedule, *start, now)
+                .await?;
             settings.set("current_period_start", start.to_rfc3339());
         }
         QuotaChange::BasePoints { exalt, non_exalt } => {
@@ -707,15 +713,15 @@ pub async fn configure_quota_role(
         }
         QuotaChange::Override { dungeon, points } => {
             let code = check_dungeon(dungeon)?;
-            sp::set_quota_override(&mut tx, guild, role, &code, *points).await?;
+            quota_roles::set_quota_override(&mut tx, guild, role, &code, *points).await?;
             settings.set(
                 &format!("dungeon.{code}"),
                 points.map_or_else(|| "default".to_owned(), |p| p.to_string()),
             );
         }
     }
-    sp::save_quota_role(&mut tx, guild, &q).await?;
-    let q = sp::quota_role(&mut tx, guild, role)
+    quota_roles::save_quota_role(&mut tx, guild, &q).await?;
+    let q = quota_roles::quota_role(&mut tx, guild, role)
         .await?
         .ok_or_else(|| ServiceError::Internal("quota role vanished".into()))?;
     let period = arm_role(&mut tx, guild, &q).await?;
@@ -747,7 +753,7 @@ pub async fn panel_action(
 ) -> Result<()> {
     actor.require(RoleKey::Moderator)?;
     let mut tx = pool.begin().await?;
-    let Some(q) = sp::quota_role(&mut tx, guild, role).await? else {
+    let Some(q) = quota_roles::quota_role(&mut tx, guild, role).await? else {
         return Err(ServiceError::NotFound(
             "That role has no quota configuration.".into(),
         ));
@@ -766,10 +772,10 @@ pub async fn panel_action(
             None,
         )
         .await?;
-        sp::set_panel_messages(&mut tx, guild, role, None, &[]).await?;
+        quota_roles::set_panel_messages(&mut tx, guild, role, None, &[]).await?;
     }
     if action == PanelAction::Delete {
-        sp::delete_quota_role(&mut tx, guild, role).await?;
+        quota_roles::delete_quota_role(&mut tx, guild, role).await?;
         let mut settings = SettingsChange::new("delete_quota_role", SettingsArea::QuotaDeleted);
         settings.role = Some(role);
         settings.field("required", q.required, "");
@@ -785,7 +791,7 @@ pub async fn panel_action(
 pub async fn point_config(pool: &PgPool, guild: Snowflake, actor: &Actor) -> Result<PointConfig> {
     actor.require(RoleKey::Moderator)?;
     let mut conn = pool.acquire().await?;
-    Ok(sp::point_config(&mut conn, guild).await?)
+    Ok(point_config::point_config(&mut conn, guild).await?)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -812,7 +818,7 @@ pub async fn configure_points(
     actor.require(RoleKey::Moderator)?;
     let mut tx = pool.begin().await?;
     store::guild_config::ensure_guild(&mut tx, guild).await?;
-    let mut cfg = sp::point_config(&mut tx, guild).await?;
+    let mut cfg = point_config::point_config(&mut tx, guild).await?;
     let mut settings = SettingsChange::new("configure_points", SettingsArea::Points);
     match &change {
         PointsChange::Defaults {
@@ -830,7 +836,7 @@ pub async fn configure_points(
             key_pop,
         } => {
             let code = check_dungeon(dungeon)?;
-            sp::set_point_dungeon(&mut tx, guild, &code, *completion, *key_pop).await?;
+            point_config::set_point_dungeon(&mut tx, guild, &code, *completion, *key_pop).await?;
             let or_default =
                 |p: &Option<Points>| p.map_or_else(|| "default".to_owned(), |p| p.to_string());
             settings.set(
@@ -841,9 +847,14 @@ pub async fn configure_points(
         }
         PointsChange::Schedule(s) => {
             // The current period keeps its end; the new schedule applies after it.
-            let current =
-                sp::ensure_period(&mut tx, guild, LEADERBOARD_SCOPE, &cfg.schedule, Utc::now())
-                    .await?;
+            let current = point_periods::ensure_period(
+                &mut tx,
+                guild,
+                LEADERBOARD_SCOPE,
+                &cfg.schedule,
+                Utc::now(),
+            )
+            .await?;
             let s = s
                 .validate()
                 .map_err(|e| ServiceError::invalid("invalid_schedule", e.to_string()))?;
@@ -852,9 +863,9 @@ pub async fn configure_points(
             settings.field("schedule", before, schedule_text(&cfg.schedule));
         }
     }
-    sp::save_point_config(&mut tx, guild, &cfg).await?;
+    point_config::save_point_config(&mut tx, guild, &cfg).await?;
     record_settings_change(&mut tx, guild, actor, settings).await?;
-    let cfg = sp::point_config(&mut tx, guild).await?;
+    let cfg = point_config::point_config(&mut tx, guild).await?;
     tx.commit().await?;
     Ok(cfg)
 }
@@ -886,17 +897,18 @@ pub async fn stats(
 ) -> Result<MemberStats> {
     actor.require(RoleKey::VerifiedRaider)?;
     let mut conn = pool.acquire().await?;
-    let sums = sp::member_sums(&mut conn, guild, ALL_TIME, member).await?;
+    let sums = leaderboard::member_sums(&mut conn, guild, ALL_TIME, member).await?;
     let get = |m: Metric| sums.get(&m).copied().unwrap_or(0);
     let (role, period) = member_period(&mut conn, guild, member, Utc::now()).await?;
-    let quota_current = sp::member_quota_between(&mut conn, guild, member, &period).await?;
+    let quota_current =
+        point_events::member_quota_between(&mut conn, guild, member, &period).await?;
     let raider = get(Metric::RaiderPoints);
     let raider_rank = if raider != 0 {
-        Some(sp::rank_of(&mut conn, guild, ALL_TIME, Metric::RaiderPoints, raider).await?)
+        Some(leaderboard::rank_of(&mut conn, guild, ALL_TIME, Metric::RaiderPoints, raider).await?)
     } else {
         None
     };
-    let dungeons = sp::member_dungeons(&mut conn, guild, member).await?;
+    let dungeons = leaderboard::member_dungeons(&mut conn, guild, member).await?;
     Ok(MemberStats {
         member,
         raider_points: Points(raider),
@@ -949,14 +961,21 @@ pub async fn leaderboard(
     let (scope, period) = match choice {
         PeriodChoice::AllTime => (Some(ALL_TIME), None),
         PeriodChoice::Current | PeriodChoice::Last => {
-            let schedule = sp::leaderboard_schedule(&mut conn, guild).await?;
-            let current =
-                sp::ensure_period(&mut conn, guild, LEADERBOARD_SCOPE, &schedule, Utc::now())
-                    .await?;
+            let schedule = point_config::leaderboard_schedule(&mut conn, guild).await?;
+            let current = point_periods::ensure_period(
+                &mut conn,
+                guild,
+                LEADERBOARD_SCOPE,
+                &schedule,
+                Utc::now(),
+            )
+            .await?;
             if choice == PeriodChoice::Current {
                 (Some(current.period_id), Some(current.period))
             } else {
-                match sp::period_before(&mut conn, guild, LEADERBOARD_SCOPE, &current).await? {
+                match point_periods::period_before(&mut conn, guild, LEADERBOARD_SCOPE, &current)
+                    .await?
+                {
                     Some(last) => (Some(last.period_id), Some(last.period)),
                     None => (None, None),
                 }
@@ -967,10 +986,10 @@ pub async fn leaderboard(
     let offset = offset.max(0);
     let (rows, total) = match scope {
         Some(scope) => {
-            let total = sp::leaderboard_size(&mut conn, guild, scope, metric).await?;
+            let total = leaderboard::leaderboard_size(&mut conn, guild, scope, metric).await?;
             let offset = offset.min(((total - 1) / limit).max(0) * limit);
             (
-                sp::leaderboard(&mut conn, guild, scope, metric, offset, limit).await?,
+                leaderboard::leaderboard(&mut conn, guild, scope, metric, offset, limit).await?,
                 total,
             )
         }
@@ -1001,7 +1020,7 @@ pub struct PanelData {
 /// What the quota panels of the guild show, one per quota role, highest role first.
 pub async fn panels(pool: &PgPool, guild: Snowflake) -> Result<Vec<PanelData>> {
     let mut conn = pool.acquire().await?;
-    let roles = sp::quota_roles(&mut conn, guild).await?;
+    let roles = quota_roles::quota_roles(&mut conn, guild).await?;
     let mut out = Vec::with_capacity(roles.len());
     for q in roles {
         out.push(panel_for(&mut conn, guild, q, Utc::now()).await?);
@@ -1015,17 +1034,19 @@ pub async fn panel_for(
     q: QuotaRole,
     now: DateTime<Utc>,
 ) -> Result<PanelData> {
-    let current = sp::ensure_period(conn, guild, q.role_id.db(), &q.schedule, now).await?;
-    let members = sp::panel_members(conn, guild, &q).await?;
-    let points = sp::quota_points_between(conn, guild, &members, &current.period).await?;
+    let current =
+        point_periods::ensure_period(conn, guild, q.role_id.db(), &q.schedule, now).await?;
+    let members = quota_roles::panel_members(conn, guild, &q).await?;
+    let points = point_events::quota_points_between(conn, guild, &members, &current.period).await?;
     let mut rows: Vec<(Snowflake, Points)> = members
         .iter()
         .map(|m| (*m, points.get(m).copied().unwrap_or_default()))
         .collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let last = match sp::period_before(conn, guild, q.role_id.db(), &current).await? {
+    let last = match point_periods::period_before(conn, guild, q.role_id.db(), &current).await? {
         Some(last) => {
-            let before = sp::quota_points_between(conn, guild, &members, &last.period).await?;
+            let before =
+                point_events::quota_points_between(conn, guild, &members, &last.period).await?;
             let met = members
                 .iter()
                 .filter(|m| before.get(m).copied().unwrap_or_default() >= q.required)
@@ -1051,14 +1072,14 @@ pub async fn panel_posted(
     messages: &[Snowflake],
 ) -> Result<()> {
     let mut conn = pool.acquire().await?;
-    sp::set_panel_messages(&mut conn, guild, role, channel, messages).await?;
+    quota_roles::set_panel_messages(&mut conn, guild, role, channel, messages).await?;
     Ok(())
 }
 
 /// The 10-minute panel timer: redraw and schedule the next one while quota roles exist.
 pub async fn panel_tick(pool: &PgPool, guild: Snowflake) -> Result<()> {
     let mut tx = pool.begin().await?;
-    if !sp::quota_roles(&mut tx, guild).await?.is_empty() {
+    if !quota_roles::quota_roles(&mut tx, guild).await?.is_empty() {
         tasks::queue(
             &mut tx,
             guild,
@@ -1082,7 +1103,7 @@ pub async fn member_roles_seen(
     roles: &[Snowflake],
 ) -> Result<()> {
     let mut conn = pool.acquire().await?;
-    sp::sync_member_roles(&mut conn, guild, user, roles).await?;
+    member_roles::sync_member_roles(&mut conn, guild, user, roles).await?;
     Ok(())
 }
 
@@ -1094,12 +1115,7 @@ pub async fn role_positions_seen(
 ) -> Result<()> {
     let mut conn = pool.acquire().await?;
     for (role, position) in positions {
-        sp::set_role_position(&mut conn, guild, *role, *position).await?;
+        quota_roles::set_role_position(&mut conn, guild, *role, *position).await?;
     }
     Ok(())
-}
-
-/// Names a dungeon for messages.
-pub fn dungeon_label(code: &str) -> String {
-    dungeon_name(code)
 }

@@ -128,10 +128,7 @@ pub async fn role_for(pool: &PgPool, guild: Snowflake, dungeon_code: &str) -> Re
     store_pings::ping_role(&mut conn, guild, dungeon_code)
         .await?
         .ok_or_else(|| {
-            let name = catalog()
-                .dungeon(dungeon_code)
-                .map(|d| d.name.clone())
-                .unwrap_or_else(|| dungeon_code.to_owned());
+            let name = catalog().dungeon_name(dungeon_code);
             ServiceError::NotFound(format!(
                 "{name} pings are no longer offered here (staff removed the role). This panel may be out of date."
             ))

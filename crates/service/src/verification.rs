@@ -15,11 +15,18 @@ use domain::verification::{
 use domain::{ChannelKey, RoleKey, Snowflake};
 use rand::Rng;
 use realmeye::Lookup;
-use store::verification::{self as store_veri, ClaimError, MemberNames, NewSession};
+use store::verification as store_veri;
+use store::verification::names::{ClaimError, MemberNames};
+use store::verification::sessions::NewSession;
 
 /// Verification settings, sessions, reviews, events and custom roles: what the DMs, review
 /// cards, panels and the API show.
-pub use store::verification::{CustomRole, Event, MemberVerification, Review, Session, VeriConfig};
+pub use store::verification::config::VeriConfig;
+pub use store::verification::custom_roles::CustomRole;
+pub use store::verification::events::Event;
+pub use store::verification::names::MemberVerification;
+pub use store::verification::reviews::Review;
+pub use store::verification::sessions::Session;
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::config::{SettingsChange, record_settings_change};
@@ -56,7 +63,8 @@ async fn event(
     ign: Option<&str>,
     detail: Option<&str>,
 ) -> Result<i64> {
-    let event_id = store_veri::insert_event(conn, guild, user, actor, kind, ign, detail).await?;
+    let event_id =
+        store_veri::events::insert_event(conn, guild, user, actor, kind, ign, detail).await?;
     tasks::log(
         conn,
         guild,
@@ -95,7 +103,7 @@ async fn sync(conn: &mut PgConnection, guild: Snowflake, user: Snowflake) -> Res
 
 pub async fn config(pool: &PgPool, guild: Snowflake) -> Result<VeriConfig> {
     let mut conn = pool.acquire().await?;
-    Ok(store_veri::config(&mut conn, guild).await?)
+    Ok(store_veri::config::config(&mut conn, guild).await?)
 }
 
 /// What `/configverification` may change (None: keep).
@@ -124,7 +132,7 @@ pub async fn configure(
     actor.require(RoleKey::Moderator)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
-    let mut c = store_veri::config(&mut tx, guild).await?;
+    let mut c = store_veri::config::config(&mut tx, guild).await?;
     let before = c.clone();
     let zero_none = |v: Option<u32>, old: Option<u32>| match v {
         Some(0) => None,
@@ -162,7 +170,7 @@ pub async fn configure(
         None => r.min_alive_fame,
     };
     r.hidden_location = change.hidden_location.unwrap_or(r.hidden_location);
-    store_veri::set_config(&mut tx, guild, &c).await?;
+    store_veri::config::set_config(&mut tx, guild, &c).await?;
     record_settings_change(&mut tx, guild, actor, settings_diff(&before, &c)).await?;
     if change.post_panel {
         let channel = guild_config::channel(&mut tx, guild, ChannelKey::Getverified)
@@ -261,9 +269,15 @@ pub async fn add_custom_role(
     }
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
-    let cr =
-        store_veri::upsert_custom_role(&mut tx, guild, name, role, description, review_channel)
-            .await?;
+    let cr = store_veri::custom_roles::upsert_custom_role(
+        &mut tx,
+        guild,
+        name,
+        role,
+        description,
+        review_channel,
+    )
+    .await?;
     let mut settings =
         SettingsChange::new("add_role_verification", SettingsArea::RoleVerificationAdded);
     settings.role = Some(role);
@@ -288,7 +302,7 @@ pub async fn add_custom_role(
 
 pub async fn custom_role(pool: &PgPool, guild: Snowflake, id: i64) -> Result<CustomRole> {
     let mut conn = pool.acquire().await?;
-    store_veri::custom_role(&mut conn, guild, id)
+    store_veri::custom_roles::custom_role(&mut conn, guild, id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("This role verification no longer exists.".into()))
 }
@@ -302,7 +316,7 @@ pub async fn custom_roles(
 ) -> Result<Vec<CustomRole>> {
     actor.require(RoleKey::Moderator)?;
     let mut conn = pool.acquire().await?;
-    Ok(store_veri::custom_roles(&mut conn, guild).await?)
+    Ok(store_veri::custom_roles::custom_roles(&mut conn, guild).await?)
 }
 
 /// Removes a custom verification role (moderator): its panels stop taking requests and are
@@ -317,14 +331,14 @@ pub async fn remove_custom_role(
 ) -> Result<CustomRole> {
     actor.require(RoleKey::Moderator)?;
     let mut tx = pool.begin().await?;
-    let cr = store_veri::remove_custom_role(&mut tx, guild, id, actor.user_id)
+    let cr = store_veri::custom_roles::remove_custom_role(&mut tx, guild, id, actor.user_id)
         .await?
         .ok_or_else(|| {
             ServiceError::NotFound(format!(
                 "There is no role verification #{id} here (see /roleverifications)."
             ))
         })?;
-    for user in store_veri::cancel_open_for_custom_role(&mut tx, guild, id).await? {
+    for user in store_veri::custom_roles::cancel_open_for_custom_role(&mut tx, guild, id).await? {
         let note = VeriNote::RoleWithdrawn {
             role_name: cr.name.clone(),
         };
@@ -332,8 +346,13 @@ pub async fn remove_custom_role(
     }
     // Screenshots waiting for staff are withdrawn: their cards say so and lose their
     // buttons, and the members are told.
-    for (review_id, user) in
-        store_veri::withdraw_reviews_for_custom_role(&mut tx, guild, id, actor.user_id).await?
+    for (review_id, user) in store_veri::custom_roles::withdraw_reviews_for_custom_role(
+        &mut tx,
+        guild,
+        id,
+        actor.user_id,
+    )
+    .await?
     {
         let note = VeriNote::RoleWithdrawn {
             role_name: cr.name.clone(),
@@ -349,7 +368,9 @@ pub async fn remove_custom_role(
     settings.name = Some(cr.name.clone());
     settings.set("id", id);
     record_settings_change(&mut tx, guild, actor, settings).await?;
-    for (channel, message) in store_veri::take_custom_role_panels(&mut tx, guild, id).await? {
+    for (channel, message) in
+        store_veri::custom_roles::take_custom_role_panels(&mut tx, guild, id).await?
+    {
         tasks::queue(
             &mut tx,
             guild,
@@ -372,7 +393,7 @@ pub async fn custom_role_panel_posted(
     message: Snowflake,
 ) -> Result<()> {
     let mut tx = pool.begin().await?;
-    let removed = store_veri::custom_role(&mut tx, guild, id)
+    let removed = store_veri::custom_roles::custom_role(&mut tx, guild, id)
         .await?
         .is_none_or(|c| c.removed_at.is_some());
     if removed {
@@ -384,7 +405,8 @@ pub async fn custom_role_panel_posted(
         )
         .await?;
     } else {
-        store_veri::record_custom_role_panel(&mut tx, guild, id, channel, message).await?;
+        store_veri::custom_roles::record_custom_role_panel(&mut tx, guild, id, channel, message)
+            .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -402,12 +424,12 @@ pub async fn start(
 ) -> Result<Session> {
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
-    store_veri::lock_member(&mut tx, guild, user).await?;
-    let names = store_veri::names(&mut tx, guild, user).await?;
-    let cfg = store_veri::config(&mut tx, guild).await?;
+    store_veri::names::lock_member(&mut tx, guild, user).await?;
+    let names = store_veri::names::names(&mut tx, guild, user).await?;
+    let cfg = store_veri::config::config(&mut tx, guild).await?;
     let (method, step) = match custom_role_id {
         Some(id) => {
-            store_veri::custom_role(&mut tx, guild, id)
+            store_veri::custom_roles::custom_role(&mut tx, guild, id)
                 .await?
                 .filter(|c| c.removed_at.is_none())
                 .ok_or_else(|| {
@@ -439,10 +461,10 @@ pub async fn start(
             (method, "awaiting_ign")
         }
     };
-    if let Some(old) = store_veri::cancel_open(&mut tx, guild, user).await? {
+    if let Some(old) = store_veri::sessions::cancel_open(&mut tx, guild, user).await? {
         tracing::debug!(session = old, "replaced an open verification session");
     }
-    let session = store_veri::insert_session(
+    let session = store_veri::sessions::insert_session(
         &mut tx,
         &NewSession {
             guild_id: guild,
@@ -476,7 +498,7 @@ pub async fn start(
 /// Which guild a DM'd session button belongs to.
 pub async fn session_guild(pool: &PgPool, session_id: i64) -> Result<Snowflake> {
     let mut conn = pool.acquire().await?;
-    store_veri::session_guild(&mut conn, session_id)
+    store_veri::sessions::session_guild(&mut conn, session_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("This verification no longer exists.".into()))
 }
@@ -487,7 +509,7 @@ pub async fn session(pool: &PgPool, guild: Snowflake, session_id: i64) -> Result
 }
 
 async fn session_in(conn: &mut PgConnection, guild: Snowflake, session_id: i64) -> Result<Session> {
-    let mut s = store_veri::lock_session(conn, guild, session_id)
+    let mut s = store_veri::sessions::lock_session(conn, guild, session_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("This verification no longer exists.".into()))?;
     // A session whose time is up but whose timer has not run yet is expired all the same.
@@ -521,7 +543,7 @@ pub async fn direct_message(
 ) -> Result<Option<Session>> {
     let open = {
         let mut conn = pool.acquire().await?;
-        store_veri::open_for_user(&mut conn, user).await?
+        store_veri::sessions::open_for_user(&mut conn, user).await?
     };
     let Some(open) = open else {
         return Ok(None);
@@ -552,7 +574,7 @@ pub async fn direct_message(
                 .await?;
             }
             Ok(ign) => {
-                if let Some((holder, _)) = store_veri::owner_of(&mut tx, guild, &ign).await?
+                if let Some((holder, _)) = store_veri::names::owner_of(&mut tx, guild, &ign).await?
                     && holder != user
                 {
                     let reason = taken(&ign).to_string();
@@ -579,7 +601,7 @@ pub async fn direct_message(
                     s.ign = Some(ign.clone());
                     s.code = Some(code.clone());
                     s.step = "awaiting_done".into();
-                    store_veri::update_session(&mut tx, &s).await?;
+                    store_veri::sessions::update_session(&mut tx, &s).await?;
                     event(
                         &mut tx,
                         guild,
@@ -594,7 +616,7 @@ pub async fn direct_message(
                 } else {
                     s.ign = Some(ign);
                     s.step = "awaiting_screenshot".into();
-                    store_veri::update_session(&mut tx, &s).await?;
+                    store_veri::sessions::update_session(&mut tx, &s).await?;
                     dm(&mut tx, guild, user, VeriNote::AskScreenshot { session_id }).await?;
                 }
             }
@@ -650,7 +672,7 @@ async fn submit_screenshot_locked(
 ) -> Result<Review> {
     let guild = s.guild_id;
     let channel = match s.custom_role_id {
-        Some(id) => store_veri::custom_role(conn, guild, id)
+        Some(id) => store_veri::custom_roles::custom_role(conn, guild, id)
             .await?
             .map(|c| c.review_channel_id),
         None => guild_config::channel(conn, guild, ChannelKey::ManualVerification).await?,
@@ -661,9 +683,9 @@ async fn submit_screenshot_locked(
             "This server has no review channel for screenshots yet; please ask staff.",
         )
     })?;
-    let review = store_veri::insert_review(conn, s, url, channel).await?;
+    let review = store_veri::reviews::insert_review(conn, s, url, channel).await?;
     s.step = "under_review".into();
-    store_veri::update_session(conn, s).await?;
+    store_veri::sessions::update_session(conn, s).await?;
     tasks::queue(
         conn,
         guild,
@@ -704,7 +726,7 @@ pub async fn choose_screenshot(
 ) -> Result<Session> {
     let mut tx = pool.begin().await?;
     let mut s = own_open_session(&mut tx, guild, user, session_id).await?;
-    let cfg = store_veri::config(&mut tx, guild).await?;
+    let cfg = store_veri::config::config(&mut tx, guild).await?;
     if !cfg.screenshot_enabled {
         return Err(ServiceError::conflict(
             "screenshot_disabled",
@@ -725,7 +747,7 @@ pub async fn choose_screenshot(
     .bind(session_id)
     .execute(&mut *tx)
     .await?;
-    store_veri::update_session(&mut tx, &s).await?;
+    store_veri::sessions::update_session(&mut tx, &s).await?;
     let note = if s.step == "awaiting_screenshot" {
         VeriNote::AskScreenshot { session_id }
     } else {
@@ -764,7 +786,7 @@ pub async fn cancel(
     let mut tx = pool.begin().await?;
     let mut s = own_open_session(&mut tx, guild, user, session_id).await?;
     s.step = "cancelled".into();
-    store_veri::update_session(&mut tx, &s).await?;
+    store_veri::sessions::update_session(&mut tx, &s).await?;
     event(
         &mut tx,
         guild,
@@ -824,7 +846,7 @@ pub async fn check(
         }
         s.last_check_at = Some(now);
         s.checks += 1;
-        store_veri::update_session(&mut tx, &s).await?;
+        store_veri::sessions::update_session(&mut tx, &s).await?;
         tx.commit().await?;
         (ign, code)
     };
@@ -843,7 +865,7 @@ pub async fn check(
                     "I could not find your code `{code}` in the description of {url}. Put it in any of the three description lines (Edit profile → Description), save, wait a few seconds and press **Done** again."
                 ))
             } else {
-                let req: Requirements = store_veri::config(&mut tx, guild).await?.requirements;
+                let req: Requirements = store_veri::config::config(&mut tx, guild).await?.requirements;
                 let facts = ProfileFacts {
                     rank: profile.rank,
                     alive_fame: profile.fame,
@@ -858,11 +880,11 @@ pub async fn check(
                     verify_locked(&mut tx, guild, user, &ign, None, "realmeye").await?;
                     s.ign = Some(ign.clone());
                     s.step = "verified".into();
-                    store_veri::update_session(&mut tx, &s).await?;
+                    store_veri::sessions::update_session(&mut tx, &s).await?;
                     tx.commit().await?;
                     return Ok(CheckOutcome::Verified { ign });
                 }
-                let cfg = store_veri::config(&mut tx, guild).await?;
+                let cfg = store_veri::config::config(&mut tx, guild).await?;
                 let fallback = if cfg.screenshot_enabled {
                     " You can instead send a screenshot for staff to review: press **Use a screenshot**."
                 } else {
@@ -889,7 +911,7 @@ pub async fn check(
     };
     let reason = failure.unwrap_or_default();
     s.last_failure = Some(reason.chars().take(500).collect());
-    store_veri::update_session(&mut tx, &s).await?;
+    store_veri::sessions::update_session(&mut tx, &s).await?;
     event(
         &mut tx,
         guild,
@@ -914,11 +936,11 @@ async fn verify_locked(
     by: Option<Snowflake>,
     method: &str,
 ) -> Result<()> {
-    store_veri::lock_member(conn, guild, user).await?;
-    store_veri::set_main(conn, guild, user, ign)
+    store_veri::names::lock_member(conn, guild, user).await?;
+    store_veri::names::set_main(conn, guild, user, ign)
         .await
         .map_err(|e| claim_err(ign, e))?;
-    store_veri::set_status(conn, guild, user, "verified", by, Some(method)).await?;
+    store_veri::names::set_status(conn, guild, user, "verified", by, Some(method)).await?;
     let event_id = event(conn, guild, user, by, "verified", Some(ign), Some(method)).await?;
     if let Some(staff) = by {
         // A staff verification (/verify, an approved screenshot) counts for their quota.
@@ -947,7 +969,7 @@ async fn verify_locked(
 /// The session timer fired: expire it if it is still open, and tell the member.
 pub async fn expire(pool: &PgPool, guild: Snowflake, session_id: i64) -> Result<bool> {
     let mut tx = pool.begin().await?;
-    let Some(s) = store_veri::lock_session(&mut tx, guild, session_id).await? else {
+    let Some(s) = store_veri::sessions::lock_session(&mut tx, guild, session_id).await? else {
         return Ok(false);
     };
     if !s.is_open() {
@@ -971,7 +993,7 @@ pub async fn expire(pool: &PgPool, guild: Snowflake, session_id: i64) -> Result<
 
 async fn expire_locked(conn: &mut PgConnection, mut s: Session) -> Result<()> {
     s.step = "expired".into();
-    store_veri::update_session(conn, &s).await?;
+    store_veri::sessions::update_session(conn, &s).await?;
     event(
         conn,
         s.guild_id,
@@ -1013,7 +1035,7 @@ pub async fn review_to_decide(
 
 pub async fn review(pool: &PgPool, guild: Snowflake, review_id: i64) -> Result<Review> {
     let mut conn = pool.acquire().await?;
-    store_veri::review(&mut conn, guild, review_id, false)
+    store_veri::reviews::review(&mut conn, guild, review_id, false)
         .await?
         .ok_or_else(|| ServiceError::NotFound("This review no longer exists.".into()))
 }
@@ -1025,11 +1047,11 @@ pub async fn review_posted(
     message: Snowflake,
 ) -> Result<()> {
     let mut conn = pool.acquire().await?;
-    Ok(store_veri::set_review_message(&mut conn, guild, review_id, message).await?)
+    Ok(store_veri::reviews::set_review_message(&mut conn, guild, review_id, message).await?)
 }
 
 async fn lock_pending(conn: &mut PgConnection, guild: Snowflake, review_id: i64) -> Result<Review> {
-    let r = store_veri::review(conn, guild, review_id, true)
+    let r = store_veri::reviews::review(conn, guild, review_id, true)
         .await?
         .ok_or_else(|| ServiceError::NotFound("This review no longer exists.".into()))?;
     if r.state == "withdrawn" {
@@ -1074,7 +1096,7 @@ pub async fn approve(
     let by = staff.unwrap_or(r.user_id);
     match r.custom_role_id {
         Some(id) => {
-            let role = store_veri::custom_role(&mut tx, guild, id)
+            let role = store_veri::custom_roles::custom_role(&mut tx, guild, id)
                 .await?
                 .ok_or_else(|| {
                     ServiceError::NotFound("This role verification no longer exists.".into())
@@ -1113,7 +1135,7 @@ pub async fn approve(
             verify_locked(&mut tx, guild, r.user_id, &ign, staff, "screenshot").await?;
         }
     }
-    store_veri::decide_review(
+    store_veri::reviews::decide_review(
         &mut tx,
         guild,
         review_id,
@@ -1123,12 +1145,12 @@ pub async fn approve(
         ign.as_deref(),
     )
     .await?;
-    if let Some(mut s) = store_veri::lock_session(&mut tx, guild, r.session_id).await? {
+    if let Some(mut s) = store_veri::sessions::lock_session(&mut tx, guild, r.session_id).await? {
         s.step = "verified".into();
-        store_veri::update_session(&mut tx, &s).await?;
+        store_veri::sessions::update_session(&mut tx, &s).await?;
     }
     tasks::queue(&mut tx, guild, Task::VeriReviewRefresh { review_id }, None).await?;
-    let r = store_veri::review(&mut tx, guild, review_id, false)
+    let r = store_veri::reviews::review(&mut tx, guild, review_id, false)
         .await?
         .ok_or_else(|| ServiceError::Internal("review vanished".into()))?;
     tx.commit().await?;
@@ -1154,10 +1176,11 @@ pub async fn deny(
     let mut tx = pool.begin().await?;
     let r = lock_pending(&mut tx, guild, review_id).await?;
     let by = actor.user_id.unwrap_or(r.user_id);
-    store_veri::decide_review(&mut tx, guild, review_id, "denied", by, Some(reason), None).await?;
-    if let Some(mut s) = store_veri::lock_session(&mut tx, guild, r.session_id).await? {
+    store_veri::reviews::decide_review(&mut tx, guild, review_id, "denied", by, Some(reason), None)
+        .await?;
+    if let Some(mut s) = store_veri::sessions::lock_session(&mut tx, guild, r.session_id).await? {
         s.step = "denied".into();
-        store_veri::update_session(&mut tx, &s).await?;
+        store_veri::sessions::update_session(&mut tx, &s).await?;
     }
     event(
         &mut tx,
@@ -1179,7 +1202,7 @@ pub async fn deny(
     )
     .await?;
     tasks::queue(&mut tx, guild, Task::VeriReviewRefresh { review_id }, None).await?;
-    let r = store_veri::review(&mut tx, guild, review_id, false)
+    let r = store_veri::reviews::review(&mut tx, guild, review_id, false)
         .await?
         .ok_or_else(|| ServiceError::Internal("review vanished".into()))?;
     tx.commit().await?;
@@ -1208,19 +1231,21 @@ pub async fn member_verification(
 ) -> Result<MemberVerification> {
     actor.require(RoleKey::Security)?;
     let mut conn = pool.acquire().await?;
-    Ok(store_veri::member_verification(&mut conn, guild, user)
-        .await?
-        .unwrap_or(MemberVerification {
-            names: MemberNames {
-                user_id: user,
-                status: "unverified".to_owned(),
-                main: None,
-                alts: Vec::new(),
-            },
-            verified_at: None,
-            verified_by: None,
-            method: None,
-        }))
+    Ok(
+        store_veri::names::member_verification(&mut conn, guild, user)
+            .await?
+            .unwrap_or(MemberVerification {
+                names: MemberNames {
+                    user_id: user,
+                    status: "unverified".to_owned(),
+                    main: None,
+                    alts: Vec::new(),
+                },
+                verified_at: None,
+                verified_by: None,
+                method: None,
+            }),
+    )
 }
 
 pub async fn names(
@@ -1229,7 +1254,7 @@ pub async fn names(
     user: Snowflake,
 ) -> Result<Option<MemberNames>> {
     let mut conn = pool.acquire().await?;
-    Ok(store_veri::names(&mut conn, guild, user).await?)
+    Ok(store_veri::names::names(&mut conn, guild, user).await?)
 }
 
 /// Whether the member has granted custom roles to keep (from approved reviews).
@@ -1270,7 +1295,7 @@ pub async fn verify(
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     verify_locked(&mut tx, guild, user, &ign, actor.user_id, "staff").await?;
-    store_veri::cancel_open(&mut tx, guild, user).await?;
+    store_veri::sessions::cancel_open(&mut tx, guild, user).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1287,15 +1312,15 @@ pub async fn unverify(
     actor.require(RoleKey::Security)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
-    store_veri::lock_member(&mut tx, guild, user).await?;
-    let n = store_veri::names(&mut tx, guild, user).await?;
+    store_veri::names::lock_member(&mut tx, guild, user).await?;
+    let n = store_veri::names::names(&mut tx, guild, user).await?;
     if !n.as_ref().is_some_and(MemberNames::is_verified) {
         return Err(ServiceError::conflict(
             "not_verified",
             format!("<@{user}> is not verified."),
         ));
     }
-    store_veri::set_status(&mut tx, guild, user, "unverified", None, None).await?;
+    store_veri::names::set_status(&mut tx, guild, user, "unverified", None, None).await?;
     let ign = n.and_then(|n| n.main);
     event(
         &mut tx,
@@ -1324,11 +1349,11 @@ pub async fn edit_name(
     let ign = staff_ign(ign)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
-    store_veri::lock_member(&mut tx, guild, user).await?;
-    let old = store_veri::names(&mut tx, guild, user)
+    store_veri::names::lock_member(&mut tx, guild, user).await?;
+    let old = store_veri::names::names(&mut tx, guild, user)
         .await?
         .and_then(|n| n.main);
-    store_veri::set_main(&mut tx, guild, user, &ign)
+    store_veri::names::set_main(&mut tx, guild, user, &ign)
         .await
         .map_err(|e| claim_err(&ign, e))?;
     let detail = old.map(|o| format!("was {o}"));
@@ -1369,15 +1394,15 @@ pub async fn add_alt(
     let ign = staff_ign(ign)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
-    store_veri::lock_member(&mut tx, guild, user).await?;
-    let n = store_veri::names(&mut tx, guild, user).await?;
+    store_veri::names::lock_member(&mut tx, guild, user).await?;
+    let n = store_veri::names::names(&mut tx, guild, user).await?;
     if n.as_ref().and_then(|n| n.main.as_ref()).is_none() {
         return Err(ServiceError::conflict(
             "no_main",
             format!("<@{user}> has no main name yet: verify them (or /editname) first."),
         ));
     }
-    let added = store_veri::add_alt(&mut tx, guild, user, &ign)
+    let added = store_veri::names::add_alt(&mut tx, guild, user, &ign)
         .await
         .map_err(|e| claim_err(&ign, e))?;
     if !added {
@@ -1412,8 +1437,8 @@ pub async fn remove_alt(
     actor.require(RoleKey::Security)?;
     let ign = ign.trim();
     let mut tx = pool.begin().await?;
-    store_veri::lock_member(&mut tx, guild, user).await?;
-    if !store_veri::remove_alt(&mut tx, guild, user, ign).await? {
+    store_veri::names::lock_member(&mut tx, guild, user).await?;
+    if !store_veri::names::remove_alt(&mut tx, guild, user, ign).await? {
         return Err(ServiceError::NotFound(format!(
             "<@{user}> has no alt named **{ign}**."
         )));
@@ -1445,7 +1470,7 @@ pub async fn force_sync(
     let mut tx = pool.begin().await?;
     let users = match user {
         Some(u) => vec![u],
-        None => store_veri::members_with_names(&mut tx, guild).await?,
+        None => store_veri::names::members_with_names(&mut tx, guild).await?,
     };
     for u in &users {
         sync(&mut tx, guild, *u).await?;
@@ -1541,8 +1566,8 @@ async fn sync_line(
     let user =
         Snowflake::new(tl.user_id).map_err(|e| ServiceError::invalid("bad_user", e.to_string()))?;
     let mut tx = pool.begin().await?;
-    store_veri::lock_member(&mut tx, guild, user).await?;
-    let before = store_veri::names(&mut tx, guild, user).await?;
+    store_veri::names::lock_member(&mut tx, guild, user).await?;
+    let before = store_veri::names::names(&mut tx, guild, user).await?;
     let same_main = before
         .as_ref()
         .and_then(|b| b.main.as_deref())
@@ -1561,14 +1586,14 @@ async fn sync_line(
     let conflict = |ign: &str| {
         ServiceError::conflict("ign_taken", format!("**{ign}** belongs to another member"))
     };
-    store_veri::set_main(&mut tx, guild, user, &tl.main)
+    store_veri::names::set_main(&mut tx, guild, user, &tl.main)
         .await
         .map_err(|e| match e {
             ClaimError::Taken(_) => conflict(&tl.main),
             ClaimError::Store(e) => e.into(),
         })?;
     if let Some(alt) = &tl.alt {
-        store_veri::add_alt(&mut tx, guild, user, alt)
+        store_veri::names::add_alt(&mut tx, guild, user, alt)
             .await
             .map_err(|e| match e {
                 ClaimError::Taken(_) => conflict(alt),
@@ -1576,7 +1601,7 @@ async fn sync_line(
             })?;
     }
     if !was_verified {
-        store_veri::set_status(
+        store_veri::names::set_status(
             &mut tx,
             guild,
             user,
@@ -1586,7 +1611,7 @@ async fn sync_line(
         )
         .await?;
     }
-    store_veri::insert_event(
+    store_veri::events::insert_event(
         &mut tx,
         guild,
         user,
@@ -1634,7 +1659,7 @@ pub async fn event_row(
     pool: &PgPool,
     guild: Snowflake,
     event_id: i64,
-) -> Result<Option<store_veri::Event>> {
+) -> Result<Option<store_veri::events::Event>> {
     let mut conn = pool.acquire().await?;
-    Ok(store_veri::event(&mut conn, guild, event_id).await?)
+    Ok(store_veri::events::event(&mut conn, guild, event_id).await?)
 }

@@ -12,8 +12,9 @@ use service::quota::{self, QuotaChange};
 use service::runs::{self, RunRequest};
 use service::{Actor, config};
 use store::PgPool;
-use store::points::{self as sp, NewEvent};
+use store::point_events::{self, NewEvent};
 use store::testing::TestDb;
+use store::{leaderboard, point_periods};
 
 const GUILD: u64 = 500;
 const ORGANIZER_ROLE: u64 = 4000;
@@ -315,16 +316,16 @@ async fn worked_example_sunday_and_monday_land_in_different_periods() {
     let mut conn = t.pool.acquire().await.unwrap();
     let schedule = Schedule::default();
     for when in times {
-        let p = sp::ensure_period(&mut conn, sf(GUILD), role.db(), &schedule, when)
+        let p = point_periods::ensure_period(&mut conn, sf(GUILD), role.db(), &schedule, when)
             .await
             .unwrap();
         assert!(p.period.contains(when));
-        let pts = sp::member_quota_between(&mut conn, sf(GUILD), sf(10), &p.period)
+        let pts = point_events::member_quota_between(&mut conn, sf(GUILD), sf(10), &p.period)
             .await
             .unwrap();
         assert_eq!(pts, Points(200), "period {:?}", p.period);
     }
-    let old = sp::ensure_period(&mut conn, sf(GUILD), role.db(), &schedule, times[0])
+    let old = point_periods::ensure_period(&mut conn, sf(GUILD), role.db(), &schedule, times[0])
         .await
         .unwrap();
     assert_eq!(old.period.end, monday);
@@ -810,7 +811,7 @@ proptest! {
                     .filter(|e| seen.insert((e.member_id, e.kind, e.source.clone())))
                     .collect();
                 let mut tx = t.pool.begin().await.unwrap();
-                sp::insert_events(&mut tx, sf(GUILD), &events, None, None, at).await.unwrap();
+                point_events::insert_events(&mut tx, sf(GUILD), &events, None, None, at).await.unwrap();
                 tx.commit().await.unwrap();
                 // Fold now and then, so reads meet folded sums, pending deltas and both.
                 if chunk[0].source % 3 == 0 {
@@ -825,7 +826,7 @@ proptest! {
             assert_eq!(pending, 0, "a fold leaves no delta behind");
             assert_sums_match_events(&t.pool).await;
             assert_eq!(board_reads(&t.pool).await, before, "folding changed what readers see");
-            sp::vacuum_sums(&t.pool).await.unwrap();
+            point_events::vacuum_sums(&t.pool).await.unwrap();
             assert_eq!(board_reads(&t.pool).await, before, "vacuuming changed what readers see");
         });
     }
@@ -857,14 +858,14 @@ async fn board_reads(pool: &PgPool) -> Vec<String> {
             .fetch_all(&mut *conn)
             .await
             .unwrap();
-            let size = sp::leaderboard_size(&mut conn, sf(GUILD), scope, metric)
+            let size = leaderboard::leaderboard_size(&mut conn, sf(GUILD), scope, metric)
                 .await
                 .unwrap();
             assert_eq!(size, raw.len() as i64, "size of {metric:?} scope {scope}");
             let mut listed = Vec::new();
             let mut offset = 0;
             loop {
-                let page = sp::leaderboard(&mut conn, sf(GUILD), scope, metric, offset, 3)
+                let page = leaderboard::leaderboard(&mut conn, sf(GUILD), scope, metric, offset, 3)
                     .await
                     .unwrap();
                 if page.is_empty() {
@@ -886,19 +887,19 @@ async fn board_reads(pool: &PgPool) -> Vec<String> {
                 assert_eq!(r.value, truth, "value of {} in {metric:?}", r.member_id);
                 let above = raw.iter().filter(|(_, v)| *v > truth).count() as i64;
                 assert_eq!(r.rank, above + 1, "rank of {} in {metric:?}", r.member_id);
-                let rank_of = sp::rank_of(&mut conn, sf(GUILD), scope, metric, truth)
+                let rank_of = leaderboard::rank_of(&mut conn, sf(GUILD), scope, metric, truth)
                     .await
                     .unwrap();
                 assert_eq!(rank_of, above + 1);
                 // Just above and below a member's value (its bucket's neighbours).
                 for v in [truth - 1, truth + 1] {
                     let above = raw.iter().filter(|(_, x)| *x > v).count() as i64;
-                    let rank = sp::rank_of(&mut conn, sf(GUILD), scope, metric, v)
+                    let rank = leaderboard::rank_of(&mut conn, sf(GUILD), scope, metric, v)
                         .await
                         .unwrap();
                     assert_eq!(rank, above + 1, "rank of value {v} in {metric:?}");
                 }
-                let sums = sp::member_sums(&mut conn, sf(GUILD), scope, r.member_id)
+                let sums = leaderboard::member_sums(&mut conn, sf(GUILD), scope, r.member_id)
                     .await
                     .unwrap();
                 assert_eq!(sums.get(&metric).copied(), Some(truth));
@@ -916,7 +917,7 @@ async fn board_reads(pool: &PgPool) -> Vec<String> {
             .await
             .unwrap();
     for m in members {
-        let lines = sp::member_dungeons(&mut conn, sf(GUILD), sf(m as u64))
+        let lines = leaderboard::member_dungeons(&mut conn, sf(GUILD), sf(m as u64))
             .await
             .unwrap();
         out.push(format!("{m} {lines:?}"));
@@ -1009,9 +1010,15 @@ async fn ranks_are_exact_inside_shared_buckets() {
             .unwrap();
             for v in 850..1200 {
                 let above = values.iter().filter(|x| **x > v).count() as i64;
-                let rank = sp::rank_of(&mut conn, sf(GUILD), sp::ALL_TIME, Metric::RaiderPoints, v)
-                    .await
-                    .unwrap();
+                let rank = leaderboard::rank_of(
+                    &mut conn,
+                    sf(GUILD),
+                    leaderboard::ALL_TIME,
+                    Metric::RaiderPoints,
+                    v,
+                )
+                .await
+                .unwrap();
                 assert_eq!(rank, above + 1, "{label}: rank of {v}");
             }
             // Every page (of 7), against the values sorted here.
@@ -1019,10 +1026,10 @@ async fn ranks_are_exact_inside_shared_buckets() {
             sorted.sort_unstable_by(|a, b| b.cmp(a));
             let mut listed = Vec::new();
             for offset in (0..sorted.len() as i64 + 7).step_by(7) {
-                let page = sp::leaderboard(
+                let page = leaderboard::leaderboard(
                     &mut conn,
                     sf(GUILD),
-                    sp::ALL_TIME,
+                    leaderboard::ALL_TIME,
                     Metric::RaiderPoints,
                     offset,
                     7,
@@ -1036,16 +1043,20 @@ async fn ranks_are_exact_inside_shared_buckets() {
                 .map(|v| (*v, sorted.iter().filter(|x| *x > v).count() as i64 + 1))
                 .collect();
             assert_eq!(listed, expected, "{label}: pages");
-            let size =
-                sp::leaderboard_size(&mut conn, sf(GUILD), sp::ALL_TIME, Metric::RaiderPoints)
-                    .await
-                    .unwrap();
+            let size = leaderboard::leaderboard_size(
+                &mut conn,
+                sf(GUILD),
+                leaderboard::ALL_TIME,
+                Metric::RaiderPoints,
+            )
+            .await
+            .unwrap();
             assert_eq!(size, values.len() as i64, "{label}: board size");
         }
     };
     for round in 0..2 {
         let mut tx = t.pool.begin().await.unwrap();
-        sp::insert_events(&mut tx, sf(GUILD), &award(round), None, None, at)
+        point_events::insert_events(&mut tx, sf(GUILD), &award(round), None, None, at)
             .await
             .unwrap();
         tx.commit().await.unwrap();

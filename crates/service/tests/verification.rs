@@ -231,7 +231,7 @@ async fn a_realmeye_session_issues_a_code_checks_requirements_then_verifies() {
     let n = veri::names(&t.pool, g(), sf(20)).await.unwrap().unwrap();
     assert!(n.is_verified());
     let mut conn = t.pool.acquire().await.unwrap();
-    let kinds = store::verification::event_kinds(&mut conn, g(), sf(20))
+    let kinds = store::verification::events::event_kinds(&mut conn, g(), sf(20))
         .await
         .unwrap();
     assert_eq!(kinds.first().map(String::as_str), Some("started"));

@@ -4,16 +4,16 @@
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::roles::Level;
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
-use crate::{PgConnection, Result, StoreError, snowflake};
+use crate::{PgConnection, Result, StoreError};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ApiKey {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub guild_id: Snowflake,
     pub key_id: i64,
     pub label: String,
+    #[sqlx(try_from = "LevelColumn")]
     pub level: Level,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -21,20 +21,20 @@ pub struct ApiKey {
 
 const COLUMNS: &str = "guild_id, key_id, label, level, created_at, revoked_at";
 
-fn key_from_row(row: &PgRow) -> Result<ApiKey> {
-    let level: i16 = row.try_get("level")?;
-    let level = u8::try_from(level)
-        .ok()
-        .filter(|l| (1..=8).contains(l))
-        .ok_or_else(|| StoreError::Corrupt(format!("api key level {level}")))?;
-    Ok(ApiKey {
-        guild_id: snowflake(row.try_get("guild_id")?)?,
-        key_id: row.try_get("key_id")?,
-        label: row.try_get("label")?,
-        level: Level(level),
-        created_at: row.try_get("created_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
+/// An API key's `level` column: a staff level 1-8.
+#[derive(Debug, Clone, Copy, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct LevelColumn(i16);
+
+impl TryFrom<LevelColumn> for Level {
+    type Error = StoreError;
+    fn try_from(v: LevelColumn) -> Result<Level> {
+        u8::try_from(v.0)
+            .ok()
+            .filter(|l| (1..=8).contains(l))
+            .map(Level)
+            .ok_or_else(|| StoreError::Corrupt(format!("api key level {}", v.0)))
+    }
 }
 
 /// Stores a new key's hash. The guild row must exist.
@@ -49,34 +49,31 @@ pub async fn insert(
         "INSERT INTO api_key (guild_id, label, level, key_hash) VALUES ($1, $2, $3, $4)
          RETURNING {COLUMNS}"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, ApiKey>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(label)
         .bind(i16::from(level.0))
         .bind(key_hash)
         .fetch_one(conn)
-        .await?;
-    key_from_row(&row)
+        .await?)
 }
 
 /// The key with this hash, revoked or not (the caller tells a revoked key apart).
 pub async fn find_by_hash(conn: &mut PgConnection, key_hash: &[u8]) -> Result<Option<ApiKey>> {
     let sql = format!("SELECT {COLUMNS} FROM api_key WHERE key_hash = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, ApiKey>(sqlx::AssertSqlSafe(sql))
         .bind(key_hash)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(key_from_row).transpose()
+        .await?)
 }
 
 /// The guild's keys, newest first.
 pub async fn list(conn: &mut PgConnection, guild: Snowflake) -> Result<Vec<ApiKey>> {
     let sql = format!("SELECT {COLUMNS} FROM api_key WHERE guild_id = $1 ORDER BY key_id DESC");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, ApiKey>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(key_from_row).collect()
+        .await?)
 }
 
 /// Revokes a key of the guild. Returns false when there is no such active key.
@@ -106,11 +103,10 @@ pub async fn find_active(
            AND (key_id = $2 OR label = $3)
          ORDER BY key_id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, ApiKey>(sqlx::AssertSqlSafe(sql))
         .bind(guild.map(Snowflake::db))
         .bind(key_id)
         .bind(label)
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(key_from_row).collect()
+        .await?)
 }

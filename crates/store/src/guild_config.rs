@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use domain::{ChannelKey, RoleKey, Snowflake};
-use sqlx::Row;
 
 use crate::{PgConnection, Result, StoreError, snowflake};
 
@@ -43,15 +42,15 @@ pub async fn roles(
     conn: &mut PgConnection,
     guild: Snowflake,
 ) -> Result<BTreeMap<RoleKey, Snowflake>> {
-    let rows = sqlx::query("SELECT role_key, discord_role_id FROM guild_role WHERE guild_id = $1")
-        .bind(guild.db())
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let key: String = r.try_get("role_key")?;
-            let key = RoleKey::parse(&key).ok_or_else(|| StoreError::Corrupt(key.clone()))?;
-            Ok((key, snowflake(r.try_get("discord_role_id")?)?))
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT role_key, discord_role_id FROM guild_role WHERE guild_id = $1")
+            .bind(guild.db())
+            .fetch_all(conn)
+            .await?;
+    rows.into_iter()
+        .map(|(key, role)| {
+            let key = RoleKey::parse(&key).ok_or(StoreError::Corrupt(key))?;
+            Ok((key, snowflake(role)?))
         })
         .collect()
 }
@@ -60,17 +59,16 @@ pub async fn channels(
     conn: &mut PgConnection,
     guild: Snowflake,
 ) -> Result<BTreeMap<ChannelKey, Snowflake>> {
-    let rows = sqlx::query(
+    let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT channel_key, discord_channel_id FROM guild_channel WHERE guild_id = $1",
     )
     .bind(guild.db())
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let key: String = r.try_get("channel_key")?;
-            let key = ChannelKey::parse(&key).ok_or_else(|| StoreError::Corrupt(key.clone()))?;
-            Ok((key, snowflake(r.try_get("discord_channel_id")?)?))
+    rows.into_iter()
+        .map(|(key, channel)| {
+            let key = ChannelKey::parse(&key).ok_or(StoreError::Corrupt(key))?;
+            Ok((key, snowflake(channel)?))
         })
         .collect()
 }

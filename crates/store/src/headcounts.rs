@@ -3,24 +3,28 @@
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::headcount::{HeadcountStatus, ReactionKind};
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
-use crate::{PgConnection, Result, StoreError, opt_snowflake, snowflake};
+use crate::{PgConnection, Result, snowflake};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Headcount {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub guild_id: Snowflake,
     pub headcount_id: i64,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub organizer_id: Snowflake,
+    #[sqlx(try_from = "crate::columns::Text")]
     pub status: HeadcountStatus,
     /// Dungeon codes in the organizer's order.
     pub dungeons: Vec<String>,
     pub auto_end_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub panel_channel_id: Option<Snowflake>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub panel_message_id: Option<Snowflake>,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub closed_by: Option<Snowflake>,
     /// `organizer`, `staff` or `auto` once closed.
     pub close_reason: Option<String>,
@@ -33,25 +37,6 @@ const COLUMNS: &str = "h.guild_id, h.headcount_id, h.organizer_id, h.status, h.a
     ARRAY(SELECT d.dungeon_code FROM headcount_dungeon d
           WHERE d.guild_id = h.guild_id AND d.headcount_id = h.headcount_id
           ORDER BY d.position) AS dungeons";
-
-fn from_row(row: &PgRow) -> Result<Headcount> {
-    let status: String = row.try_get("status")?;
-    Ok(Headcount {
-        guild_id: snowflake(row.try_get("guild_id")?)?,
-        headcount_id: row.try_get("headcount_id")?,
-        organizer_id: snowflake(row.try_get("organizer_id")?)?,
-        status: HeadcountStatus::parse(&status).ok_or(StoreError::Corrupt(status))?,
-        dungeons: row.try_get("dungeons")?,
-        auto_end_at: row.try_get("auto_end_at")?,
-        panel_channel_id: opt_snowflake(row.try_get("panel_channel_id")?)?,
-        panel_message_id: opt_snowflake(row.try_get("panel_message_id")?)?,
-        created_at: row.try_get("created_at")?,
-        closed_at: row.try_get("closed_at")?,
-        closed_by: opt_snowflake(row.try_get("closed_by")?)?,
-        close_reason: row.try_get("close_reason")?,
-        converted_run_id: row.try_get("converted_run_id")?,
-    })
-}
 
 #[derive(Debug, Clone)]
 pub struct NewHeadcount {
@@ -91,12 +76,11 @@ pub async fn insert(conn: &mut PgConnection, new: &NewHeadcount) -> Result<i64> 
 pub async fn get(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Option<Headcount>> {
     let sql =
         format!("SELECT {COLUMNS} FROM headcount h WHERE h.guild_id = $1 AND h.headcount_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Headcount>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await?)
 }
 
 /// Locks the headcount's row for the rest of the transaction: answers, convert, end and the
@@ -106,12 +90,11 @@ pub async fn lock(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<
         "SELECT {COLUMNS} FROM headcount h WHERE h.guild_id = $1 AND h.headcount_id = $2
          FOR UPDATE OF h"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Headcount>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await?)
 }
 
 /// The organizer's open headcount, if any.
@@ -124,12 +107,11 @@ pub async fn open_for_organizer(
         "SELECT {COLUMNS} FROM headcount h
          WHERE h.guild_id = $1 AND h.organizer_id = $2 AND h.status = 'open'"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Headcount>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(organizer.db())
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await?)
 }
 
 /// Closes an open headcount as ended. Returns whether this call closed it.
@@ -199,10 +181,12 @@ pub async fn set_panel_message(
 }
 
 /// One member's answer on a headcount.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Reaction {
+    #[sqlx(try_from = "crate::columns::Text")]
     pub kind: ReactionKind,
     pub code: String,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
     pub created_at: DateTime<Utc>,
 }
@@ -213,7 +197,7 @@ pub async fn reactions(
     guild: Snowflake,
     id: i64,
 ) -> Result<Vec<Reaction>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, Reaction>(
         "SELECT kind, code, user_id, created_at FROM headcount_reaction
          WHERE guild_id = $1 AND headcount_id = $2
          ORDER BY created_at, user_id",
@@ -221,18 +205,7 @@ pub async fn reactions(
     .bind(guild.db())
     .bind(id)
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let kind: String = r.try_get("kind")?;
-            Ok(Reaction {
-                kind: ReactionKind::parse(&kind).ok_or(StoreError::Corrupt(kind))?,
-                code: r.try_get("code")?,
-                user_id: snowflake(r.try_get("user_id")?)?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Adds the answer, or withdraws it when the member had given it. Returns whether the
@@ -311,7 +284,7 @@ pub async fn copy_keys_to_run(
 
 /// Open headcounts whose time is up (for a start-up sweep or tests).
 pub async fn overdue(conn: &mut PgConnection, limit: i64) -> Result<Vec<(Snowflake, i64)>> {
-    let rows = sqlx::query(
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT guild_id, headcount_id FROM headcount
          WHERE status = 'open' AND auto_end_at <= now()
          ORDER BY auto_end_at LIMIT $1",
@@ -319,32 +292,19 @@ pub async fn overdue(conn: &mut PgConnection, limit: i64) -> Result<Vec<(Snowfla
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                snowflake(r.try_get("guild_id")?)?,
-                r.try_get("headcount_id")?,
-            ))
-        })
+    rows.into_iter()
+        .map(|(guild, id)| Ok((snowflake(guild)?, id)))
         .collect()
 }
 
 /// The `/headcount` picker's state.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Draft {
     pub draft_id: i64,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub organizer_id: Snowflake,
     pub category: Option<String>,
     pub dungeons: Vec<String>,
-}
-
-fn draft_from_row(r: &PgRow) -> Result<Draft> {
-    Ok(Draft {
-        draft_id: r.try_get("draft_id")?,
-        organizer_id: snowflake(r.try_get("organizer_id")?)?,
-        category: r.try_get("category")?,
-        dungeons: r.try_get("dungeons")?,
-    })
 }
 
 /// Starts a new picker for the organizer, replacing their older ones (and forgetting
@@ -362,15 +322,14 @@ pub async fn new_draft(
     .bind(organizer.db())
     .execute(&mut *conn)
     .await?;
-    let row = sqlx::query(
+    Ok(sqlx::query_as::<_, Draft>(
         "INSERT INTO headcount_draft (guild_id, organizer_id) VALUES ($1, $2)
          RETURNING draft_id, organizer_id, category, dungeons",
     )
     .bind(guild.db())
     .bind(organizer.db())
     .fetch_one(conn)
-    .await?;
-    draft_from_row(&row)
+    .await?)
 }
 
 /// Locks the picker's row; None once it was used or replaced.
@@ -379,15 +338,14 @@ pub async fn lock_draft(
     guild: Snowflake,
     draft_id: i64,
 ) -> Result<Option<Draft>> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as::<_, Draft>(
         "SELECT draft_id, organizer_id, category, dungeons FROM headcount_draft
          WHERE guild_id = $1 AND draft_id = $2 FOR UPDATE",
     )
     .bind(guild.db())
     .bind(draft_id)
     .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(draft_from_row).transpose()
+    .await?)
 }
 
 pub async fn update_draft(

@@ -15,7 +15,8 @@ use domain::moderation::{
 };
 use domain::quota::{Currency, Metric, PointKind, Points, Schedule, metrics_of};
 
-use crate::points::{LEADERBOARD_SCOPE, PeriodRow, ensure_period, leaderboard_schedule};
+use crate::point_config::leaderboard_schedule;
+use crate::point_periods::{LEADERBOARD_SCOPE, PeriodRow, ensure_period};
 use crate::punishments::PunishmentStatus;
 use crate::{PgConnection, Result, StoreError};
 
@@ -340,7 +341,7 @@ const EVENT_CHUNK: usize = 5_000;
 /// Writes events that happened at their own times, in bulk: each counts in the
 /// leaderboard period containing its time (periods are created as needed, oldest first)
 /// and adds to the sums like a live award (one pending batch per period and statement;
-/// fold with [`crate::points::fold_deltas`]). Events whose (source, member, kind) exists
+/// fold with [`crate::point_events::fold_deltas`]). Events whose (source, member, kind) exists
 /// already are skipped. Returns how many were written.
 pub async fn insert_events(
     conn: &mut PgConnection,
@@ -400,7 +401,7 @@ async fn write_chunk(
             (points.code(), count.map(Metric::code))
         })
         .unzip();
-    // Like a live award (`points::insert_events`), with a time and so a period per row.
+    // Like a live award (`point_events::insert_events`), with a time and so a period per row.
     let written: i64 = sqlx::query_scalar(
         "WITH x AS (
             SELECT x.*, p.period_id FROM unnest($2::bigint[], $3::text[], $4::text[],

@@ -8,10 +8,9 @@
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use serde_json::Value;
-use sqlx::Row;
 use std::time::Duration;
 
-use crate::{PgConnection, PgPool, Result, snowflake};
+use crate::{PgConnection, PgPool, Result};
 
 /// The channel workers `LISTEN` on.
 pub const NOTIFY_CHANNEL: &str = "raidbot_jobs";
@@ -28,9 +27,10 @@ pub struct NewJob {
     pub priority: i16,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
     pub job_id: i64,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub guild_id: Snowflake,
     pub kind: String,
     pub dedupe_key: Option<String>,
@@ -130,7 +130,7 @@ pub async fn reschedule(
 /// measured from the last finished one, holds even when a Discord call is slow.
 pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Job>> {
     let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, Job>(
         "UPDATE job SET state = 'running', attempts = attempts + 1,
                 locked_until = now() + make_interval(secs => $2::double precision / 1000)
          WHERE job_id IN (
@@ -149,19 +149,7 @@ pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Job
     .bind(limit)
     .bind(lease_ms)
     .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Job {
-                job_id: r.try_get("job_id")?,
-                guild_id: snowflake(r.try_get("guild_id")?)?,
-                kind: r.try_get("kind")?,
-                dedupe_key: r.try_get("dedupe_key")?,
-                payload: r.try_get("payload")?,
-                attempts: r.try_get("attempts")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Marks the job done. The attempt number fences out a worker whose lease ran out.
@@ -241,7 +229,7 @@ pub async fn fail(pool: &PgPool, job: &Job, error: &str) -> Result<()> {
 /// waiting for a running one with its key (see [`claim`]) is not counted: the worker that
 /// finishes that one looks again at once.
 pub async fn next_due(pool: &PgPool) -> Result<Option<DateTime<Utc>>> {
-    let row = sqlx::query(
+    Ok(sqlx::query_scalar(
         "SELECT min(t) AS next FROM (
             SELECT min(due_at) AS t FROM job j WHERE state = 'pending'
               AND (dedupe_key IS NULL OR NOT EXISTS (
@@ -251,8 +239,7 @@ pub async fn next_due(pool: &PgPool) -> Result<Option<DateTime<Utc>>> {
             UNION ALL SELECT min(locked_until) FROM job WHERE state = 'running') s",
     )
     .fetch_one(pool)
-    .await?;
-    Ok(row.try_get("next")?)
+    .await?)
 }
 
 /// Deletes finished jobs older than `age`, keeping failed ones for inspection.

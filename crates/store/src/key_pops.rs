@@ -98,3 +98,26 @@ pub async fn get(
     })
     .transpose()
 }
+
+/// Records a key pop logged by hand (`/logkey`); returns its id.
+pub async fn insert_manual(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    dungeon: &str,
+    count: i32,
+    logged_by: Option<Snowflake>,
+) -> Result<i64> {
+    crate::guild_config::ensure_guild(conn, guild).await?;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO key_pop (guild_id, run_id, user_id, dungeon_code, count, logged_by)
+         VALUES ($1, NULL, $2, $3, $4, $5) RETURNING pop_id",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .bind(dungeon)
+    .bind(count)
+    .bind(logged_by.map(Snowflake::db))
+    .fetch_one(conn)
+    .await?)
+}

@@ -5,19 +5,27 @@
 
 pub mod api_keys;
 pub mod bot_roles;
+pub mod columns;
 pub mod db;
 pub mod guild_config;
 pub mod headcounts;
 pub mod import;
 pub mod jobs;
 pub mod key_pops;
+pub mod leaderboard;
 pub mod locks;
 pub mod logs;
+pub mod member_notes;
+pub mod member_roles;
 pub mod modmail;
 pub mod party;
-pub mod points;
+pub mod point_config;
+pub mod point_events;
+pub mod point_periods;
 pub mod punishments;
+pub mod quota_roles;
 pub mod role_pings;
+pub mod run_awards;
 pub mod run_reactions;
 pub mod run_roster;
 pub mod runs;
@@ -82,4 +90,12 @@ pub(crate) fn snowflake(v: i64) -> Result<domain::Snowflake> {
 
 pub(crate) fn opt_snowflake(v: Option<i64>) -> Result<Option<domain::Snowflake>> {
     v.map(snowflake).transpose()
+}
+
+pub(crate) fn schedule_from(v: serde_json::Value) -> Result<domain::quota::Schedule> {
+    serde_json::from_value(v).map_err(|e| StoreError::Corrupt(format!("schedule: {e}")))
+}
+
+pub(crate) fn schedule_json(s: &domain::quota::Schedule) -> Result<serde_json::Value> {
+    serde_json::to_value(s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }

@@ -2,10 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
-use crate::{PgConnection, Result, StoreError, opt_snowflake, snowflake};
+use crate::{PgConnection, Result, StoreError};
 
 /// Open or closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,23 +56,31 @@ impl CloseReason {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Party {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub guild_id: Snowflake,
     pub party_id: i64,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub owner_id: Snowflake,
     pub name: String,
     pub location: Option<String>,
     pub description: Option<String>,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub channel_id: Snowflake,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub message_id: Option<Snowflake>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub thread_id: Option<Snowflake>,
+    #[sqlx(try_from = "crate::columns::Text")]
     pub status: PartyStatus,
     pub created_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     pub extended_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub closed_by: Option<Snowflake>,
+    #[sqlx(try_from = "crate::columns::OptText")]
     pub close_reason: Option<CloseReason>,
 }
 
@@ -82,31 +88,9 @@ const COLUMNS: &str = "guild_id, party_id, owner_id, name, location, description
     message_id, thread_id, status, created_at, closes_at, extended_at, closed_at, closed_by,
     close_reason";
 
-fn from_row(row: &PgRow) -> Result<Party> {
-    let status: String = row.try_get("status")?;
-    let reason: Option<String> = row.try_get("close_reason")?;
-    let close_reason = match reason {
-        None => None,
-        Some(r) => Some(CloseReason::parse(&r).ok_or(StoreError::Corrupt(r))?),
-    };
-    Ok(Party {
-        guild_id: snowflake(row.try_get("guild_id")?)?,
-        party_id: row.try_get("party_id")?,
-        owner_id: snowflake(row.try_get("owner_id")?)?,
-        name: row.try_get("name")?,
-        location: row.try_get("location")?,
-        description: row.try_get("description")?,
-        channel_id: snowflake(row.try_get("channel_id")?)?,
-        message_id: opt_snowflake(row.try_get("message_id")?)?,
-        thread_id: opt_snowflake(row.try_get("thread_id")?)?,
-        status: PartyStatus::parse(&status).ok_or(StoreError::Corrupt(status))?,
-        created_at: row.try_get("created_at")?,
-        closes_at: row.try_get("closes_at")?,
-        extended_at: row.try_get("extended_at")?,
-        closed_at: row.try_get("closed_at")?,
-        closed_by: opt_snowflake(row.try_get("closed_by")?)?,
-        close_reason,
-    })
+crate::columns::text_codes! {
+    PartyStatus => "party status",
+    CloseReason => "party close reason",
 }
 
 #[derive(Debug, Clone)]
@@ -139,7 +123,7 @@ pub async fn insert(conn: &mut PgConnection, new: &NewParty) -> Result<Party> {
          VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(mins => $7::int))
          RETURNING {COLUMNS}"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Party>(sqlx::AssertSqlSafe(sql))
         .bind(new.guild_id.db())
         .bind(new.owner_id.db())
         .bind(&new.name)
@@ -148,8 +132,7 @@ pub async fn insert(conn: &mut PgConnection, new: &NewParty) -> Result<Party> {
         .bind(new.channel_id.db())
         .bind(i32::try_from(new.lifetime_minutes).unwrap_or(i32::MAX))
         .fetch_one(conn)
-        .await?;
-    from_row(&row)
+        .await?)
 }
 
 pub async fn get(
@@ -158,12 +141,11 @@ pub async fn get(
     party_id: i64,
 ) -> Result<Option<Party>> {
     let sql = format!("SELECT {COLUMNS} FROM party WHERE guild_id = $1 AND party_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Party>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(party_id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await?)
 }
 
 /// Locks the party's row for the rest of the transaction: Close, Extend and the timer on
@@ -175,12 +157,11 @@ pub async fn lock(
 ) -> Result<Option<Party>> {
     let sql =
         format!("SELECT {COLUMNS} FROM party WHERE guild_id = $1 AND party_id = $2 FOR UPDATE");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Party>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(party_id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await?)
 }
 
 /// The member's open party, if any.
@@ -192,12 +173,11 @@ pub async fn open_for_owner(
     let sql = format!(
         "SELECT {COLUMNS} FROM party WHERE guild_id = $1 AND owner_id = $2 AND status = 'open'"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Party>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(owner.db())
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await?)
 }
 
 /// When the member created parties in the last `minutes` (the database's clock), oldest

@@ -1,12 +1,10 @@
-//! Punishments (append-only: they end by status, never by deletion) and staff notes.
+//! Punishments (append-only: they end by status, never by deletion).
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::moderation::{PunishmentKind, code_space, punishment_code};
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
-use crate::{PgConnection, Result, StoreError, opt_snowflake, snowflake};
+use crate::{PgConnection, Result, StoreError};
 
 /// Whether a punishment still stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +31,11 @@ impl PunishmentStatus {
             _ => None,
         }
     }
+}
+
+crate::columns::text_codes! {
+    PunishmentStatus => "punishment status",
+    DmStatus => "DM status",
 }
 
 /// What became of the DM telling the member.
@@ -63,24 +66,31 @@ impl DmStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Punishment {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub guild_id: Snowflake,
     pub punishment_id: i64,
     pub code: String,
+    #[sqlx(try_from = "crate::columns::Text")]
     pub kind: PunishmentKind,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub actor_id: Option<Snowflake>,
     pub actor: String,
     pub reason: String,
     pub delete_days: Option<i16>,
+    #[sqlx(try_from = "crate::columns::Text")]
     pub status: PunishmentStatus,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::columns::OptText")]
     pub dm_status: Option<DmStatus>,
     pub applied_at: Option<DateTime<Utc>>,
     pub apply_error: Option<String>,
     pub ended_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub ended_by: Option<Snowflake>,
     pub ended_by_label: Option<String>,
     pub end_reason: Option<String>,
@@ -95,38 +105,6 @@ const COLUMNS: &str = "guild_id, punishment_id, code, kind, user_id, actor_id, a
 
 fn corrupt(what: String) -> StoreError {
     StoreError::Corrupt(what)
-}
-
-fn from_row(row: &PgRow) -> Result<Punishment> {
-    let kind: String = row.try_get("kind")?;
-    let status: String = row.try_get("status")?;
-    let dm: Option<String> = row.try_get("dm_status")?;
-    let dm_status = match dm {
-        None => None,
-        Some(d) => Some(DmStatus::parse(&d).ok_or_else(|| corrupt(d))?),
-    };
-    Ok(Punishment {
-        guild_id: snowflake(row.try_get("guild_id")?)?,
-        punishment_id: row.try_get("punishment_id")?,
-        code: row.try_get("code")?,
-        kind: PunishmentKind::parse(&kind).ok_or_else(|| corrupt(kind.clone()))?,
-        user_id: snowflake(row.try_get("user_id")?)?,
-        actor_id: opt_snowflake(row.try_get("actor_id")?)?,
-        actor: row.try_get("actor")?,
-        reason: row.try_get("reason")?,
-        delete_days: row.try_get("delete_days")?,
-        status: PunishmentStatus::parse(&status).ok_or_else(|| corrupt(status.clone()))?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        dm_status,
-        applied_at: row.try_get("applied_at")?,
-        apply_error: row.try_get("apply_error")?,
-        ended_at: row.try_get("ended_at")?,
-        ended_by: opt_snowflake(row.try_get("ended_by")?)?,
-        ended_by_label: row.try_get("ended_by_label")?,
-        end_reason: row.try_get("end_reason")?,
-        actor_level: row.try_get("actor_level")?,
-    })
 }
 
 #[derive(Debug, Clone)]
@@ -164,7 +142,7 @@ pub async fn insert(conn: &mut PgConnection, new: &NewPunishment) -> Result<Puni
             .fetch_one(&mut *conn)
             .await?;
         let code = punishment_code(u64::try_from(random).unwrap_or_default());
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+        let row = sqlx::query_as::<_, Punishment>(sqlx::AssertSqlSafe(sql.clone()))
             .bind(new.guild_id.db())
             .bind(&code)
             .bind(new.kind.as_str())
@@ -178,7 +156,7 @@ pub async fn insert(conn: &mut PgConnection, new: &NewPunishment) -> Result<Puni
             .fetch_optional(&mut *conn)
             .await?;
         if let Some(row) = row {
-            return from_row(&row);
+            return Ok(row);
         }
     }
     Err(corrupt("no free punishment code after 20 tries".into()))
@@ -187,12 +165,11 @@ pub async fn insert(conn: &mut PgConnection, new: &NewPunishment) -> Result<Puni
 pub async fn get(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Option<Punishment>> {
     let sql =
         format!("SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND punishment_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Punishment>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await?)
 }
 
 /// Locks a punishment by its code for the rest of the transaction.
@@ -203,12 +180,11 @@ pub async fn lock_by_code(
 ) -> Result<Option<Punishment>> {
     let sql =
         format!("SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND code = $2 FOR UPDATE");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Punishment>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(code)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await?)
 }
 
 /// Locks a punishment by its row id.
@@ -220,12 +196,11 @@ pub async fn lock(
     let sql = format!(
         "SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND punishment_id = $2 FOR UPDATE"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Punishment>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await?)
 }
 
 /// The member's running suspension or mute, locked.
@@ -239,13 +214,12 @@ pub async fn lock_active_timed(
         "SELECT {COLUMNS} FROM punishment
          WHERE guild_id = $1 AND user_id = $2 AND kind = $3 AND status = 'active' FOR UPDATE"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Punishment>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(user.db())
         .bind(kind.as_str())
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .await?)
 }
 
 /// The member's running suspensions and mutes whose time is not up.
@@ -260,12 +234,11 @@ pub async fn active_timed(
            AND kind IN ('suspend', 'mute') AND expires_at > now()
          ORDER BY punishment_id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Punishment>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(user.db())
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(from_row).collect()
+        .await?)
 }
 
 /// When the member's running suspension ends, if they have one whose time is not up. The
@@ -301,7 +274,7 @@ pub async fn for_member(
         "SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND user_id = $2
          ORDER BY created_at DESC, punishment_id DESC LIMIT $3 OFFSET $4"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::query_as::<_, Punishment>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(user.db())
         .bind(limit)
@@ -314,7 +287,7 @@ pub async fn for_member(
             .bind(user.db())
             .fetch_one(conn)
             .await?;
-    Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
+    Ok((rows, total))
 }
 
 /// Ends an active punishment (`expired` only when its time is up). Only an active one
@@ -415,143 +388,9 @@ pub async fn lock_active_bans(
         "SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND user_id = $2
            AND kind = 'ban' AND status = 'active' FOR UPDATE"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Punishment>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(user.db())
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(from_row).collect()
-}
-
-// ---------- notes ----------
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Note {
-    pub guild_id: Snowflake,
-    pub note_id: i64,
-    pub user_id: Snowflake,
-    pub author_id: Option<Snowflake>,
-    pub author: String,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-    pub removed_at: Option<DateTime<Utc>>,
-    pub removed_by: Option<Snowflake>,
-}
-
-const NOTE_COLUMNS: &str =
-    "guild_id, note_id, user_id, author_id, author, body, created_at, removed_at, removed_by";
-
-fn note_from_row(row: &PgRow) -> Result<Note> {
-    Ok(Note {
-        guild_id: snowflake(row.try_get("guild_id")?)?,
-        note_id: row.try_get("note_id")?,
-        user_id: snowflake(row.try_get("user_id")?)?,
-        author_id: opt_snowflake(row.try_get("author_id")?)?,
-        author: row.try_get("author")?,
-        body: row.try_get("body")?,
-        created_at: row.try_get("created_at")?,
-        removed_at: row.try_get("removed_at")?,
-        removed_by: opt_snowflake(row.try_get("removed_by")?)?,
-    })
-}
-
-pub async fn insert_note(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    user: Snowflake,
-    author_id: Option<Snowflake>,
-    author: &str,
-    body: &str,
-) -> Result<Note> {
-    let sql = format!(
-        "INSERT INTO member_note (guild_id, user_id, author_id, author, body)
-         VALUES ($1, $2, $3, $4, $5) RETURNING {NOTE_COLUMNS}"
-    );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(guild.db())
-        .bind(user.db())
-        .bind(author_id.map(Snowflake::db))
-        .bind(author)
-        .bind(body)
-        .fetch_one(conn)
-        .await?;
-    note_from_row(&row)
-}
-
-pub async fn get_note(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Option<Note>> {
-    let sql =
-        format!("SELECT {NOTE_COLUMNS} FROM member_note WHERE guild_id = $1 AND note_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(guild.db())
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(note_from_row).transpose()
-}
-
-/// The member's notes that were not removed, newest first, a page and the total.
-pub async fn notes_for_member(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    user: Snowflake,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<Note>, i64)> {
-    let sql = format!(
-        "SELECT {NOTE_COLUMNS} FROM member_note
-         WHERE guild_id = $1 AND user_id = $2 AND removed_at IS NULL
-         ORDER BY created_at DESC, note_id DESC LIMIT $3 OFFSET $4"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(guild.db())
-        .bind(user.db())
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *conn)
-        .await?;
-    let total: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM member_note WHERE guild_id = $1 AND user_id = $2 AND removed_at IS NULL",
-    )
-    .bind(guild.db())
-    .bind(user.db())
-    .fetch_one(conn)
-    .await?;
-    Ok((
-        rows.iter().map(note_from_row).collect::<Result<_>>()?,
-        total,
-    ))
-}
-
-/// Removes a note (kept, hidden). Returns whether this call removed it.
-pub async fn remove_note(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    id: i64,
-    by: Option<Snowflake>,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE member_note SET removed_at = now(), removed_by = $3
-         WHERE guild_id = $1 AND note_id = $2 AND removed_at IS NULL",
-    )
-    .bind(guild.db())
-    .bind(id)
-    .bind(by.map(Snowflake::db))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// The member's raider record (IGN and verification status), for `/find`.
-pub async fn member_record(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    user: Snowflake,
-) -> Result<Option<(Option<String>, String)>> {
-    let row = sqlx::query("SELECT ign, status FROM member WHERE guild_id = $1 AND user_id = $2")
-        .bind(guild.db())
-        .bind(user.db())
-        .fetch_optional(conn)
-        .await?;
-    row.map(|r| Ok((r.try_get("ign")?, r.try_get("status")?)))
-        .transpose()
+        .await?)
 }

@@ -2,14 +2,14 @@
 //! and which roles the self-service panel hands out.
 
 use domain::Snowflake;
-use sqlx::Row;
 
 use crate::{PgConnection, Result, snowflake};
 
 /// One dungeon's ping role.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RolePing {
     pub dungeon_code: String,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub role_id: Snowflake,
 }
 
@@ -31,21 +31,13 @@ pub async fn ping_role(
 
 /// Every mapping of the guild, by dungeon code.
 pub async fn all(conn: &mut PgConnection, guild: Snowflake) -> Result<Vec<RolePing>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, RolePing>(
         "SELECT dungeon_code, role_id FROM dungeon_role_ping WHERE guild_id = $1
          ORDER BY dungeon_code",
     )
     .bind(guild.db())
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(RolePing {
-                dungeon_code: r.try_get("dungeon_code")?,
-                role_id: snowflake(r.try_get("role_id")?)?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Maps the dungeon to `role`; returns the role it was mapped to before, if any.

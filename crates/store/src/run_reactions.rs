@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
-use sqlx::Row;
 
 use crate::{PgConnection, Result, snowflake};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct RunReaction {
     pub reaction: String,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
     pub early: bool,
     pub location_sent_at: Option<DateTime<Utc>>,
@@ -21,25 +21,14 @@ pub async fn all(
     guild: Snowflake,
     run_id: i64,
 ) -> Result<Vec<RunReaction>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, RunReaction>(
         "SELECT reaction, user_id, early, location_sent_at, created_at FROM run_reaction
          WHERE guild_id = $1 AND run_id = $2 ORDER BY reaction, created_at, user_id",
     )
     .bind(guild.db())
     .bind(run_id)
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(RunReaction {
-                reaction: r.try_get("reaction")?,
-                user_id: snowflake(r.try_get("user_id")?)?,
-                early: r.try_get("early")?,
-                location_sent_at: r.try_get("location_sent_at")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Adds the reaction unless the member already has it; `early` says whether they are among

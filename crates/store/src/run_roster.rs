@@ -2,9 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
-use sqlx::Row;
 
-use crate::{PgConnection, Result, StoreError, snowflake};
+use crate::{PgConnection, Result, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RosterState {
@@ -40,27 +39,25 @@ impl RosterState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+impl TryFrom<crate::columns::Text> for RosterState {
+    type Error = StoreError;
+    fn try_from(v: crate::columns::Text) -> Result<RosterState> {
+        RosterState::parse(&v.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct RosterEntry {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
+    #[sqlx(try_from = "crate::columns::Text")]
     pub state: RosterState,
     pub class: Option<String>,
     pub joined_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub removed_by: Option<Snowflake>,
     pub removed_reason: Option<String>,
     pub rejoin_allowed: bool,
-}
-
-fn entry(r: &sqlx::postgres::PgRow) -> Result<RosterEntry> {
-    Ok(RosterEntry {
-        user_id: snowflake(r.try_get("user_id")?)?,
-        state: RosterState::parse(r.try_get::<&str, _>("state")?)?,
-        class: r.try_get("class")?,
-        joined_at: r.try_get("joined_at")?,
-        removed_by: crate::opt_snowflake(r.try_get("removed_by")?)?,
-        removed_reason: r.try_get("removed_reason")?,
-        rejoin_allowed: r.try_get("rejoin_allowed")?,
-    })
 }
 
 const COLUMNS: &str =
@@ -75,13 +72,12 @@ pub async fn entry_of(
     let sql = format!(
         "SELECT {COLUMNS} FROM run_participant WHERE guild_id = $1 AND run_id = $2 AND user_id = $3"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, RosterEntry>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(run_id)
         .bind(user.db())
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(entry).transpose()
+        .await?)
 }
 
 /// Everyone with a row in the run, in the order they joined (bench order).
@@ -94,12 +90,11 @@ pub async fn all(
         "SELECT {COLUMNS} FROM run_participant WHERE guild_id = $1 AND run_id = $2
          ORDER BY joined_at, user_id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, RosterEntry>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(run_id)
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(entry).collect()
+        .await?)
 }
 
 /// [`set_state`]'s statement.

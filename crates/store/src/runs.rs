@@ -2,29 +2,33 @@
 
 use chrono::{DateTime, Utc};
 use domain::{RunStatus, Snowflake};
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
-use crate::{PgConnection, Result, StoreError, opt_snowflake, snowflake};
+use crate::{PgConnection, Result, snowflake};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Run {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub guild_id: Snowflake,
     pub run_id: i64,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub organizer_id: Snowflake,
     pub dungeon_code: String,
     pub party: Option<String>,
     pub location: Option<String>,
     pub description: Option<String>,
+    #[sqlx(try_from = "crate::columns::Text")]
     pub status: RunStatus,
     pub join_locked: bool,
     pub auto_end_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub panel_channel_id: Option<Snowflake>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub panel_message_id: Option<Snowflake>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub closed_by: Option<Snowflake>,
     /// Who closed it as the audit log names them ("user 42", "api key 'dashboard' (#3)"):
     /// the only trace of an API key, which has no user id.
@@ -32,7 +36,9 @@ pub struct Run {
     /// `organizer`, `staff` or `auto` once closed.
     pub close_reason: Option<String>,
     pub raider_cap: Option<i32>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub run_role_id: Option<Snowflake>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub ping_message_id: Option<Snowflake>,
     pub chain_amount: Option<i32>,
     pub key_window_ends_at: Option<DateTime<Utc>>,
@@ -41,6 +47,7 @@ pub struct Run {
     pub o3_miniboss: Option<String>,
     pub realm_score: Option<i16>,
     pub screenshot_url: Option<String>,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub o3_ping_message_id: Option<Snowflake>,
     /// Raiders currently joined.
     pub participant_count: i64,
@@ -62,45 +69,6 @@ const RUN_COLUMNS: &str = "r.guild_id, r.run_id, r.organizer_id, r.dungeon_code,
       WHERE p.guild_id = r.guild_id AND p.run_id = r.run_id AND p.state = 'benched') AS bench_count,
     (SELECT COALESCE(sum(k.count), 0) FROM key_pop k
       WHERE k.guild_id = r.guild_id AND k.run_id = r.run_id) AS keys_popped";
-
-fn run_from_row(row: &PgRow) -> Result<Run> {
-    let status: String = row.try_get("status")?;
-    Ok(Run {
-        guild_id: snowflake(row.try_get("guild_id")?)?,
-        run_id: row.try_get("run_id")?,
-        organizer_id: snowflake(row.try_get("organizer_id")?)?,
-        dungeon_code: row.try_get("dungeon_code")?,
-        party: row.try_get("party")?,
-        location: row.try_get("location")?,
-        description: row.try_get("description")?,
-        status: RunStatus::parse(&status).ok_or(StoreError::Corrupt(status))?,
-        join_locked: row.try_get("join_locked")?,
-        auto_end_at: row.try_get("auto_end_at")?,
-        panel_channel_id: opt_snowflake(row.try_get("panel_channel_id")?)?,
-        panel_message_id: opt_snowflake(row.try_get("panel_message_id")?)?,
-        created_at: row.try_get("created_at")?,
-        started_at: row.try_get("started_at")?,
-        ended_at: row.try_get("ended_at")?,
-        cancelled_at: row.try_get("cancelled_at")?,
-        closed_by: opt_snowflake(row.try_get("closed_by")?)?,
-        closed_by_label: row.try_get("closed_by_label")?,
-        close_reason: row.try_get("close_reason")?,
-        raider_cap: row.try_get("raider_cap")?,
-        run_role_id: opt_snowflake(row.try_get("run_role_id")?)?,
-        ping_message_id: opt_snowflake(row.try_get("ping_message_id")?)?,
-        chain_amount: row.try_get("chain_amount")?,
-        key_window_ends_at: row.try_get("key_window_ends_at")?,
-        location_set_at: row.try_get("location_set_at")?,
-        o3_stage: row.try_get("o3_stage")?,
-        o3_miniboss: row.try_get("o3_miniboss")?,
-        realm_score: row.try_get("realm_score")?,
-        screenshot_url: row.try_get("screenshot_url")?,
-        o3_ping_message_id: opt_snowflake(row.try_get("o3_ping_message_id")?)?,
-        participant_count: row.try_get("participant_count")?,
-        bench_count: row.try_get("bench_count")?,
-        keys_popped: row.try_get::<i64, _>("keys_popped")?,
-    })
-}
 
 #[derive(Debug, Clone)]
 pub struct NewRun {
@@ -140,12 +108,11 @@ pub async fn insert(conn: &mut PgConnection, new: &NewRun) -> Result<i64> {
 
 pub async fn get(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Option<Run>> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM run r WHERE r.guild_id = $1 AND r.run_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(run_id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(run_from_row).transpose()
+        .await?)
 }
 
 /// Locks the run's row for the rest of the transaction: every change to one run (join,
@@ -154,12 +121,11 @@ pub async fn lock(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Res
     let sql = format!(
         "SELECT {RUN_COLUMNS} FROM run r WHERE r.guild_id = $1 AND r.run_id = $2 FOR UPDATE OF r"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(run_id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(run_from_row).transpose()
+        .await?)
 }
 
 /// Runs of a guild, newest first, optionally of one status, after the cursor (a run id).
@@ -176,14 +142,13 @@ pub async fn list(
            AND ($3::bigint IS NULL OR r.run_id < $3)
          ORDER BY r.run_id DESC LIMIT $4"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(status.map(RunStatus::as_str))
         .bind(before_run_id)
         .bind(limit)
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(run_from_row).collect()
+        .await?)
 }
 
 /// The organizer's active run, if any.
@@ -196,12 +161,11 @@ pub async fn active_for_organizer(
         "SELECT {RUN_COLUMNS} FROM run r
          WHERE r.guild_id = $1 AND r.organizer_id = $2 AND r.status IN ('open', 'live')"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(organizer.db())
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(run_from_row).transpose()
+        .await?)
 }
 
 pub async fn mark_started(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<()> {
@@ -266,8 +230,9 @@ pub async fn set_panel_message(
     Ok(())
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Participant {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
     pub class: Option<String>,
     pub joined_at: DateTime<Utc>,
@@ -279,7 +244,7 @@ pub async fn participants(
     guild: Snowflake,
     run_id: i64,
 ) -> Result<Vec<Participant>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, Participant>(
         "SELECT user_id, class, joined_at FROM run_participant
          WHERE guild_id = $1 AND run_id = $2 AND state = 'joined'
          ORDER BY joined_at, user_id",
@@ -287,21 +252,12 @@ pub async fn participants(
     .bind(guild.db())
     .bind(run_id)
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Participant {
-                user_id: snowflake(r.try_get("user_id")?)?,
-                class: r.try_get("class")?,
-                joined_at: r.try_get("joined_at")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Runs still active whose auto-end time has passed (for the start-up sweep).
 pub async fn overdue(conn: &mut PgConnection, limit: i64) -> Result<Vec<(Snowflake, i64)>> {
-    let rows = sqlx::query(
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT guild_id, run_id FROM run
          WHERE status IN ('open', 'live') AND auto_end_at <= now()
          ORDER BY auto_end_at LIMIT $1",
@@ -309,8 +265,8 @@ pub async fn overdue(conn: &mut PgConnection, limit: i64) -> Result<Vec<(Snowfla
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|r| Ok((snowflake(r.try_get("guild_id")?)?, r.try_get("run_id")?)))
+    rows.into_iter()
+        .map(|(guild, run)| Ok((snowflake(guild)?, run)))
         .collect()
 }
 
@@ -392,11 +348,13 @@ where
 /// uncapped run (they run side by side), exclusive otherwise. The joiner's suspension is
 /// read in the same round trip (a suspension does not take the run's lock, so reading it
 /// here is as fresh as reading it after).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Gate {
+    #[sqlx(try_from = "crate::columns::Text")]
     pub status: RunStatus,
     pub join_locked: bool,
     pub raider_cap: Option<i32>,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub organizer_id: Snowflake,
     pub dungeon_code: String,
     /// When `user`'s active suspension ends, if they are suspended.
@@ -428,22 +386,10 @@ pub async fn gate(
     } else {
         concat!(gate_sql!(), " FOR SHARE")
     };
-    let row = sqlx::query(sql)
+    Ok(sqlx::query_as::<_, Gate>(sql)
         .bind(guild.db())
         .bind(run_id)
         .bind(user.db())
         .fetch_optional(conn)
-        .await?;
-    row.map(|r| {
-        let status: String = r.try_get("status")?;
-        Ok(Gate {
-            status: RunStatus::parse(&status).ok_or(StoreError::Corrupt(status))?,
-            join_locked: r.try_get("join_locked")?,
-            raider_cap: r.try_get("raider_cap")?,
-            organizer_id: snowflake(r.try_get("organizer_id")?)?,
-            dungeon_code: r.try_get("dungeon_code")?,
-            suspended_until: r.try_get("suspended_until")?,
-        })
-    })
-    .transpose()
+        .await?)
 }

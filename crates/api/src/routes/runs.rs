@@ -62,10 +62,7 @@ pub struct RunBody {
 
 impl From<Run> for RunBody {
     fn from(run: Run) -> Self {
-        let dungeon_name = catalog()
-            .dungeon(&run.dungeon_code)
-            .map(|d| d.name.clone())
-            .unwrap_or_else(|| run.dungeon_code.clone());
+        let dungeon_name = catalog().dungeon_name(&run.dungeon_code);
         RunBody {
             id: run.run_id,
             guild_id: run.guild_id,

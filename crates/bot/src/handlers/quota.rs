@@ -491,7 +491,7 @@ pub async fn modal(
                 ConfigAction::Override => {
                     let dungeon = dungeon.unwrap_or_default();
                     let p = optional_points(&f, "points", "Points per run")?;
-                    let name = quota::dungeon_label(&dungeon);
+                    let name = domain::catalog::catalog().dungeon_name(&dungeon);
                     let note = match p {
                         Some(p) => format!("{name} is now worth **{p}** quota points per run."),
                         None => format!("{name} uses the base points again."),
@@ -537,7 +537,10 @@ pub async fn modal(
                     let dungeon = dungeon.unwrap_or_default();
                     let completion = optional_points(&f, "completion", "Per completion")?;
                     let key_pop = optional_points(&f, "key_pop", "Per key pop")?;
-                    let note = format!("{} saved.", quota::dungeon_label(&dungeon));
+                    let note = format!(
+                        "{} saved.",
+                        domain::catalog::catalog().dungeon_name(&dungeon)
+                    );
                     (
                         PointsChange::Dungeon {
                             dungeon,

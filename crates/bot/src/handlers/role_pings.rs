@@ -175,7 +175,7 @@ pub async fn component(
                     }
                     None => out.failures.push(format!(
                         "{} pings are no longer offered here.",
-                        views::role_pings::dungeon_name(code)
+                        domain::catalog::catalog().dungeon_name(code)
                     )),
                 }
             }

@@ -202,7 +202,7 @@ pub async fn component(
             let run = runs::get(pool, guild, run_id).await?.run;
             say(views::runs::benched(
                 outcome,
-                &views::runs::dungeon_name(&run.dungeon_code),
+                &domain::catalog::catalog().dungeon_name(&run.dungeon_code),
             ))
         }
         RunButton::Leave => {

@@ -22,13 +22,6 @@ pub const CONTENT_MAX: usize = 2000;
 /// Discord's limit on a button label.
 const LABEL_MAX: usize = 80;
 
-fn dungeon_name(code: &str) -> String {
-    catalog()
-        .dungeon(code)
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| code.to_owned())
-}
-
 fn dungeons(h: &Headcount) -> Vec<&'static Dungeon> {
     h.dungeons
         .iter()
@@ -39,7 +32,7 @@ fn dungeons(h: &Headcount) -> Vec<&'static Dungeon> {
 fn names(h: &Headcount) -> String {
     h.dungeons
         .iter()
-        .map(|c| dungeon_name(c))
+        .map(|c| catalog().dungeon_name(c))
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -133,7 +126,7 @@ pub fn picker(draft: &Draft, note: Option<&str>) -> InteractionResponseData {
     let chosen: Vec<String> = draft
         .dungeons
         .iter()
-        .map(|c| format!("• {}", dungeon_name(c)))
+        .map(|c| format!("• {}", catalog().dungeon_name(c)))
         .collect();
     let mut content = format!(
         "**New headcount** — pick a category, then its dungeons; switch category to add \
@@ -391,11 +384,11 @@ pub fn toggled(kind: ReactionKind, code: &str, on: bool) -> String {
     match (kind, on) {
         (ReactionKind::Interest, true) => format!(
             "You are interested in {}. Press again to withdraw.",
-            dungeon_name(code)
+            catalog().dungeon_name(code)
         ),
         (ReactionKind::Interest, false) => format!(
             "You are no longer marked interested in {}.",
-            dungeon_name(code)
+            catalog().dungeon_name(code)
         ),
         (ReactionKind::Key, true) => format!(
             "You are listed with a {}. Press again to withdraw.",
@@ -417,7 +410,7 @@ pub fn converted(run: &Run, keys_copied: u64) -> String {
     format!(
         "Headcount converted: your {} run #{} is being posted; interested raiders are pinged.{keys} \
          Start it from the run panel below when the raid begins.",
-        dungeon_name(&run.dungeon_code),
+        catalog().dungeon_name(&run.dungeon_code),
         run.run_id
     )
 }
@@ -436,7 +429,7 @@ pub fn run_announcement(
 ) -> String {
     let head = format!(
         "**The {} run is up** (from headcount #{}) — press **Join** on its panel: {panel_link}",
-        dungeon_name(&run.dungeon_code),
+        catalog().dungeon_name(&run.dungeon_code),
         detail.headcount.headcount_id
     );
     if notify.is_empty() {

@@ -16,10 +16,7 @@ fn minutes_between(a: chrono::DateTime<chrono::Utc>, b: chrono::DateTime<chrono:
 /// A run lifecycle entry for `raid_log`, from the run's current rows.
 pub fn run_entry(event: &LogEvent, detail: &RunDetail) -> Embed {
     let run = &detail.run;
-    let dungeon = catalog()
-        .dungeon(&run.dungeon_code)
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| run.dungeon_code.clone());
+    let dungeon = catalog().dungeon_name(&run.dungeon_code);
     let (title, color) = match (event, run.status) {
         (LogEvent::ScreenshotTaken { .. }, _) => {
             let mut e = EmbedBuilder::new()
@@ -167,7 +164,7 @@ pub fn reaction_entry(
         .title(format!("Reaction changed in run #{}", run.run_id))
         .description(format!(
             "{what} in the {} run by <@{}>.",
-            crate::views::runs::dungeon_name(&run.dungeon_code),
+            catalog().dungeon_name(&run.dungeon_code),
             run.organizer_id
         ))
         .color(color)

@@ -28,13 +28,6 @@ const MESSAGE_BUDGET: usize = 5600;
 /// Most messages one quota panel may take.
 pub const PANEL_MESSAGES_MAX: usize = 10;
 
-fn dungeon_name(code: &str) -> String {
-    catalog()
-        .dungeon(code)
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| code.to_owned())
-}
-
 fn id(c: QuotaComponent) -> String {
     CustomId::Quota(c).to_string()
 }
@@ -200,7 +193,7 @@ pub fn quota_config_embed(v: &QuotaRoleView, note: Option<&str>) -> Embed {
     let overrides: Vec<String> = q
         .overrides
         .iter()
-        .map(|(d, p)| format!("{}: **{p}**", dungeon_name(d)))
+        .map(|(d, p)| format!("{}: **{p}**", catalog().dungeon_name(d)))
         .collect();
     let moderation: Vec<String> = ModAction::ALL
         .iter()
@@ -470,7 +463,7 @@ pub fn override_modal(
 ) -> InteractionResponseData {
     modal(
         role_id(role, ConfigAction::Override, Some(dungeon)),
-        &format!("{} quota points", dungeon_name(dungeon)),
+        &format!("{} quota points", catalog().dungeon_name(dungeon)),
         vec![Input {
             id: "points",
             label: "Points per run (empty: use the base)",
@@ -490,7 +483,7 @@ pub fn points_config_embed(cfg: &PointConfig, note: Option<&str>) -> Embed {
         .map(|(d, (c, k))| {
             format!(
                 "{}: completion **{}**, key pop **{}**",
-                dungeon_name(d),
+                catalog().dungeon_name(d),
                 c.unwrap_or(cfg.completion_points),
                 k.unwrap_or(cfg.key_pop_points)
             )
@@ -580,7 +573,7 @@ pub fn points_override_modal(
     let (c, k) = cfg.dungeons.get(dungeon).copied().unwrap_or((None, None));
     modal(
         points_id(guild, ConfigAction::Override, Some(dungeon)),
-        &format!("{} raider points", dungeon_name(dungeon)),
+        &format!("{} raider points", catalog().dungeon_name(dungeon)),
         vec![
             Input {
                 id: "completion",
@@ -609,7 +602,7 @@ pub fn awarded(a: &Awarded) -> String {
     };
     let sign = if a.amount.0 >= 0 { "+" } else { "" };
     let detail = match &a.dungeon {
-        Some(d) => format!(" ({} × {})", a.units, dungeon_name(d)),
+        Some(d) => format!(" ({} × {})", a.units, catalog().dungeon_name(d)),
         None => String::new(),
     };
     let total = match a.currency {
@@ -651,7 +644,11 @@ pub fn stats_embed(s: &MemberStats) -> Embed {
             if d.keys_popped != 0 {
                 parts.push(format!("{} keys", d.keys_popped));
             }
-            format!("{}: {}", dungeon_name(&d.dungeon_code), parts.join(", "))
+            format!(
+                "{}: {}",
+                catalog().dungeon_name(&d.dungeon_code),
+                parts.join(", ")
+            )
         })
         .collect();
     let rank = s
@@ -871,7 +868,11 @@ pub fn points_log_entry(event: &LogEvent) -> Option<Embed> {
         .field(EmbedFieldBuilder::new("Change", format!("{} {what}", Points(amount))).inline());
     if let Some(d) = dungeon {
         e = e.field(
-            EmbedFieldBuilder::new("Dungeon", format!("{units} × {}", dungeon_name(d))).inline(),
+            EmbedFieldBuilder::new(
+                "Dungeon",
+                format!("{units} × {}", catalog().dungeon_name(d)),
+            )
+            .inline(),
         );
     }
     if let Some(r) = reason {

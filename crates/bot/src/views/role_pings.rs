@@ -28,24 +28,23 @@ pub const MENUS_MAX: usize = 4;
 /// Discord's limit on a button label or a select option label.
 const LABEL_MAX: usize = 80;
 
-pub fn dungeon_name(code: &str) -> String {
-    catalog()
-        .dungeon(code)
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| code.to_owned())
-}
-
 /// Mappings in the order members see them: by dungeon name.
 fn sorted(mappings: &[RolePing]) -> Vec<&RolePing> {
     let mut v: Vec<&RolePing> = mappings.iter().collect();
-    v.sort_by_key(|m| dungeon_name(&m.dungeon_code).to_lowercase());
+    v.sort_by_key(|m| catalog().dungeon_name(&m.dungeon_code).to_lowercase());
     v
 }
 
 fn lines(mappings: &[RolePing]) -> Vec<String> {
     sorted(mappings)
         .into_iter()
-        .map(|m| format!("**{}** → <@&{}>", dungeon_name(&m.dungeon_code), m.role_id))
+        .map(|m| {
+            format!(
+                "**{}** → <@&{}>",
+                catalog().dungeon_name(&m.dungeon_code),
+                m.role_id
+            )
+        })
         .collect()
 }
 
@@ -65,7 +64,7 @@ pub fn mappings_embed(title: &str, mappings: &[RolePing]) -> Embed {
 }
 
 pub fn configured(code: &str, role: Option<Snowflake>, before: Option<Snowflake>) -> String {
-    let name = dungeon_name(code);
+    let name = catalog().dungeon_name(code);
     match (role, before) {
         (Some(r), Some(b)) if r == b => format!("{name} already pings <@&{r}>."),
         (Some(r), Some(b)) => format!("{name} runs now ping <@&{r}> (was <@&{b}>)."),
@@ -137,7 +136,7 @@ pub fn panel_components(mappings: &[RolePing]) -> Vec<Component> {
                             custom_id(RolePingComponent::Toggle {
                                 dungeon_code: m.dungeon_code.clone(),
                             }),
-                            dungeon_name(&m.dungeon_code),
+                            catalog().dungeon_name(&m.dungeon_code),
                             ButtonStyle::Secondary,
                         )
                     })
@@ -149,15 +148,19 @@ pub fn panel_components(mappings: &[RolePing]) -> Vec<Component> {
             .take(MENUS_MAX)
             .enumerate()
             .map(|(i, chunk)| {
-                let first = chunk.first().map(|m| dungeon_name(&m.dungeon_code));
-                let last = chunk.last().map(|m| dungeon_name(&m.dungeon_code));
+                let first = chunk
+                    .first()
+                    .map(|m| catalog().dungeon_name(&m.dungeon_code));
+                let last = chunk
+                    .last()
+                    .map(|m| catalog().dungeon_name(&m.dungeon_code));
                 let options: Vec<SelectMenuOption> = chunk
                     .iter()
                     .map(|m| SelectMenuOption {
                         default: false,
                         description: None,
                         emoji: None,
-                        label: label(dungeon_name(&m.dungeon_code)),
+                        label: label(catalog().dungeon_name(&m.dungeon_code)),
                         value: m.dungeon_code.clone(),
                     })
                     .collect();
@@ -199,7 +202,7 @@ pub fn panel_components(mappings: &[RolePing]) -> Vec<Component> {
 }
 
 pub fn toggled(code: &str, added: bool) -> String {
-    let name = dungeon_name(code);
+    let name = catalog().dungeon_name(code);
     if added {
         format!("You will now be pinged for {name} runs.")
     } else {
@@ -210,7 +213,7 @@ pub fn toggled(code: &str, added: bool) -> String {
 /// Why one role could not be changed, for the member (and staff reading over their
 /// shoulder).
 pub fn role_failure(code: &str, role: Snowflake, error_code: Option<u64>) -> String {
-    let name = dungeon_name(code);
+    let name = catalog().dungeon_name(code);
     match error_code {
         Some(50013) => format!(
             "I can't change <@&{role}> ({name}) for you: that role is above my own. Staff: move the raidbot role above the ping roles in Server Settings → Roles."
@@ -229,7 +232,7 @@ pub fn bulk_result(added: &[String], removed: &[String], failures: &[String]) ->
     let names = |codes: &[String]| {
         codes
             .iter()
-            .map(|c| dungeon_name(c))
+            .map(|c| catalog().dungeon_name(c))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -260,8 +263,8 @@ pub fn bulk_result(added: &[String], removed: &[String], failures: &[String]) ->
 /// The `bot_log` entry of a mapping change.
 pub fn log_entry(by: &str, dungeon: &str, role: Option<&str>) -> Embed {
     let what = match role {
-        Some(r) => format!("**{}** → <@&{r}>", dungeon_name(dungeon)),
-        None => format!("**{}** → cleared", dungeon_name(dungeon)),
+        Some(r) => format!("**{}** → <@&{r}>", catalog().dungeon_name(dungeon)),
+        None => format!("**{}** → cleared", catalog().dungeon_name(dungeon)),
     };
     EmbedBuilder::new()
         .title("Ping role changed")

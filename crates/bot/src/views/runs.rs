@@ -19,13 +19,6 @@ use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooter
 
 use super::{COLOR_INFO, fit_lines, relative_time};
 
-pub fn dungeon_name(code: &str) -> String {
-    catalog()
-        .dungeon(code)
-        .map(|d| d.name.clone())
-        .unwrap_or_else(|| code.to_owned())
-}
-
 fn id(run_id: i64, button: RunButton) -> String {
     CustomId::Run(RunComponent::new(run_id, button)).to_string()
 }
@@ -129,7 +122,7 @@ pub fn panel_embed(detail: &RunDetail) -> Embed {
         description.push_str(text);
     }
     let mut embed = EmbedBuilder::new()
-        .title(format!("{} run", dungeon_name(&run.dungeon_code)))
+        .title(format!("{} run", catalog().dungeon_name(&run.dungeon_code)))
         .description(description)
         .color(dungeon.and_then(|d| d.color()).unwrap_or(COLOR_INFO))
         .field(EmbedFieldBuilder::new("Status", status_line(run)));
@@ -346,7 +339,7 @@ pub fn organizer_embed(detail: &RunDetail) -> Embed {
     let mut embed = EmbedBuilder::new()
         .title(format!(
             "Organizer panel — {} run #{}",
-            dungeon_name(&run.dungeon_code),
+            catalog().dungeon_name(&run.dungeon_code),
             run.run_id
         ))
         .description(lines.join("\n"))
@@ -749,19 +742,19 @@ pub fn created(run: &Run) -> String {
     match run.panel_channel_id {
         Some(channel) => format!(
             "Your {} run #{} is posted in <#{channel}>. Start it when the raid begins.",
-            dungeon_name(&run.dungeon_code),
+            catalog().dungeon_name(&run.dungeon_code),
             run.run_id
         ),
         None => format!(
             "Your {} run #{} is created.",
-            dungeon_name(&run.dungeon_code),
+            catalog().dungeon_name(&run.dungeon_code),
             run.run_id
         ),
     }
 }
 
 pub fn joined(dungeon_code: &str, class: Option<&str>, already: bool) -> String {
-    let name = dungeon_name(dungeon_code);
+    let name = catalog().dungeon_name(dungeon_code);
     match (already, class) {
         (false, Some(c)) => format!("You joined the {name} run as {c}."),
         (false, None) => format!("You joined the {name} run. Pick your class from the menu."),
@@ -808,7 +801,7 @@ pub fn key_logged(pop: &service::runs::KeyPop, count: i32) -> String {
 pub fn promoted_dm(run: &Run) -> String {
     format!(
         "A place opened in the {} run by <@{}>: you moved from the bench into the run.",
-        dungeon_name(&run.dungeon_code),
+        catalog().dungeon_name(&run.dungeon_code),
         run.organizer_id
     )
 }
@@ -816,7 +809,7 @@ pub fn promoted_dm(run: &Run) -> String {
 pub fn removed_dm(run: &Run, reason: &str) -> String {
     format!(
         "You were removed from the {} run by its organizer. Reason: {reason}",
-        dungeon_name(&run.dungeon_code)
+        catalog().dungeon_name(&run.dungeon_code)
     )
 }
 
@@ -828,7 +821,7 @@ pub fn early_location_dm(run: &Run) -> String {
         .unwrap_or_default();
     format!(
         "Early location for the {} run by <@{}>: **{}**{party}\nKeep it to yourself until the run starts.",
-        dungeon_name(&run.dungeon_code),
+        catalog().dungeon_name(&run.dungeon_code),
         run.organizer_id,
         run.location.as_deref().unwrap_or("not set yet")
     )
@@ -851,7 +844,7 @@ pub fn run_ping(
     format!(
         "{} **{}** run by <@{}> is up: {panel_link}",
         mentions.join(" "),
-        dungeon_name(&run.dungeon_code),
+        catalog().dungeon_name(&run.dungeon_code),
         run.organizer_id
     )
     .trim_start()
@@ -862,7 +855,7 @@ pub fn ping_raiders(run: &Run, run_role: Option<u64>, panel_link: &str) -> Strin
     let who = run_role.map(|r| format!("<@&{r}> ")).unwrap_or_default();
     format!(
         "{who}The {} run by <@{}> needs you — check the panel: {panel_link}",
-        dungeon_name(&run.dungeon_code),
+        catalog().dungeon_name(&run.dungeon_code),
         run.organizer_id
     )
 }
@@ -900,7 +893,7 @@ pub fn realm_score_ping(run: &Run, run_role: Option<u64>) -> String {
     let who = run_role.map(|r| format!("<@&{r}> ")).unwrap_or_default();
     format!(
         "{who}Realm score for the {} run: **{}%**",
-        dungeon_name(&run.dungeon_code),
+        catalog().dungeon_name(&run.dungeon_code),
         run.realm_score.unwrap_or_default()
     )
 }
@@ -908,13 +901,17 @@ pub fn realm_score_ping(run: &Run, run_role: Option<u64>) -> String {
 pub fn screenshot_taken(run: &Run) -> String {
     format!(
         "Screenshot attached to your {} run #{}.",
-        dungeon_name(&run.dungeon_code),
+        catalog().dungeon_name(&run.dungeon_code),
         run.run_id
     )
 }
 
 pub fn run_role_name(run: &Run) -> String {
-    format!("{} run #{}", dungeon_name(&run.dungeon_code), run.run_id)
+    format!(
+        "{} run #{}",
+        catalog().dungeon_name(&run.dungeon_code),
+        run.run_id
+    )
 }
 
 #[cfg(test)]

@@ -205,9 +205,10 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
     for _ in 0..n {
         let t = Instant::now();
         let mut conn = pool.acquire().await?;
-        let role = store::points::quota_role(&mut conn, guild, Snowflake::from_db(QUOTA_ROLE)?)
-            .await?
-            .context("quota role")?;
+        let role =
+            store::quota_roles::quota_role(&mut conn, guild, Snowflake::from_db(QUOTA_ROLE)?)
+                .await?
+                .context("quota role")?;
         let data = service::quota::panel_for(&mut conn, guild, role, Utc::now()).await?;
         let messages = bot::views::quota::panel_messages(&data);
         panel.samples.push(t.elapsed());

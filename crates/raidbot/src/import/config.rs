@@ -214,12 +214,12 @@ async fn verification(
             keys.add(&id, None);
             continue;
         }
-        let config = store::verification::VeriConfig {
+        let config = store::verification::config::VeriConfig {
             panel_message: message,
             image_url: image,
-            ..store::verification::VeriConfig::default()
+            ..store::verification::config::VeriConfig::default()
         };
-        store::verification::set_config(tx, guild, &config).await?;
+        store::verification::config::set_config(tx, guild, &config).await?;
         keys.add(&id, None);
         t.imported += 1;
     }

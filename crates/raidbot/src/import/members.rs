@@ -6,7 +6,7 @@ use chrono::Utc;
 use domain::Snowflake;
 use domain::verification::parse_ign;
 use store::PgConnection;
-use store::verification::{self, ClaimError};
+use store::verification::names::{self, ClaimError};
 
 use super::source::{RaiderRow, Source};
 use super::{GuildReport, Keys};
@@ -88,7 +88,7 @@ async fn member(
     };
     let existing = store::import::member(tx, guild, user).await?;
     if let Some(ign) = &ign {
-        if let Some((holder, _)) = verification::owner_of(tx, guild, ign).await?
+        if let Some((holder, _)) = names::owner_of(tx, guild, ign).await?
             && holder != user
         {
             return Ok(Err(format!(
@@ -106,7 +106,7 @@ async fn member(
     let first_seen = r.created_at.or(r.verified_at).unwrap_or_else(Utc::now);
     store::import::upsert_member(tx, guild, user, status, first_seen, r.verified_at).await?;
     if let Some(ign) = &ign {
-        match verification::set_main(tx, guild, user, ign).await {
+        match names::set_main(tx, guild, user, ign).await {
             Ok(()) => {}
             // Checked above; a claim can only lose to itself inside one transaction.
             Err(ClaimError::Taken(holder)) => {
@@ -142,7 +142,7 @@ async fn alt(
         t.refuse(&id, "the member was not imported (see raider)");
         return Ok(());
     }
-    match verification::add_alt(tx, guild, user, &alt).await {
+    match names::add_alt(tx, guild, user, &alt).await {
         Ok(_) => {
             keys.add(&id, Some(alt));
             t.imported += 1;

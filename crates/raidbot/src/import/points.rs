@@ -49,7 +49,7 @@ pub(super) async fn import(
     store::import::insert_events(tx, guild, &mut events).await?;
     keys.save(tx, guild).await?;
     // Fold now, so leaderboards read the imported sums straight away.
-    store::points::fold_deltas(tx, guild).await?;
+    store::point_events::fold_deltas(tx, guild).await?;
     let (imported_raider, imported_quota) =
         store::import::imported_point_totals(tx, guild, SOURCE_PREFIX).await?;
     let (source_raider, source_quota) = source

@@ -14,7 +14,7 @@ use chrono::Utc;
 use domain::Snowflake;
 use domain::quota::{ModAction, Points, Schedule};
 use store::PgConnection;
-use store::points as sp;
+use store::{point_config, point_periods, quota_roles};
 
 use super::source::{DungeonPointsRow, QuotaRoleRow, Source};
 use super::{GuildReport, Keys, dungeon_code};
@@ -93,7 +93,7 @@ async fn quota_roles(
                 continue;
             }
         };
-        let (mut q, new) = sp::lock_quota_role(tx, guild, role, None).await?;
+        let (mut q, new) = quota_roles::lock_quota_role(tx, guild, role, None).await?;
         if !new {
             report.table("quota_role_config").skip(
                 &id,
@@ -113,11 +113,18 @@ async fn quota_roles(
         q.non_exalt_points = mapped.non_exalt;
         q.moderation = mapped.moderation;
         q.schedule = mapped.schedule;
-        sp::save_quota_role(tx, guild, &q).await?;
+        quota_roles::save_quota_role(tx, guild, &q).await?;
         let now = Utc::now();
         if row.period_start_at <= now && now - row.period_start_at <= chrono::Duration::days(366) {
-            sp::set_current_start(tx, guild, role.db(), &q.schedule, row.period_start_at, now)
-                .await?;
+            point_periods::set_current_start(
+                tx,
+                guild,
+                role.db(),
+                &q.schedule,
+                row.period_start_at,
+                now,
+            )
+            .await?;
         }
         set_overrides(tx, guild, role, &overrides, &mut override_keys, report).await?;
         keys.add(&id, None);
@@ -156,7 +163,7 @@ async fn set_overrides(
                 continue;
             }
         };
-        sp::set_quota_override(tx, guild, role, &code, Some(points)).await?;
+        quota_roles::set_quota_override(tx, guild, role, &code, Some(points)).await?;
         keys.add(&key, None);
         t.imported += 1;
     }
@@ -215,12 +222,12 @@ async fn raider_points(
     // The original's default for a dungeon without a value is 0 raider points.
     if !keys.seen("defaults") {
         if !store::import::has_point_config(tx, guild).await? {
-            let cfg = sp::PointConfig {
+            let cfg = point_config::PointConfig {
                 completion_points: Points::ZERO,
                 key_pop_points: Points::ZERO,
-                ..sp::PointConfig::default()
+                ..point_config::PointConfig::default()
             };
-            sp::save_point_config(tx, guild, &cfg).await?;
+            point_config::save_point_config(tx, guild, &cfg).await?;
         }
         keys.add("defaults", None);
     }
@@ -243,7 +250,7 @@ async fn raider_points(
                 continue;
             }
         };
-        let current = sp::point_config(tx, guild).await?;
+        let current = point_config::point_config(tx, guild).await?;
         let (mut completion, mut key_pop) =
             current.dungeons.get(&code).copied().unwrap_or((None, None));
         if d.kind == "key_pop" {
@@ -251,7 +258,7 @@ async fn raider_points(
         } else {
             completion = Some(points);
         }
-        sp::set_point_dungeon(tx, guild, &code, completion, key_pop).await?;
+        point_config::set_point_dungeon(tx, guild, &code, completion, key_pop).await?;
         keys.add(&key, None);
         t.imported += 1;
     }

@@ -365,10 +365,10 @@ async fn leaderboard_pages_with_buttons_and_the_panel_splits_for_many_members() 
             .await
             .unwrap();
         let mut tx = officer_pool.begin().await.unwrap();
-        store::points::insert_events(
+        store::point_events::insert_events(
             &mut tx,
             domain::Snowflake::new(w.guild.0).unwrap(),
-            &[store::points::NewEvent {
+            &[store::point_events::NewEvent {
                 member_id: domain::Snowflake::new(member as u64).unwrap(),
                 currency: domain::quota::Currency::Raider,
                 kind: domain::quota::PointKind::Adjustment,

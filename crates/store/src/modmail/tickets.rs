@@ -1,21 +1,22 @@
-//! Modmail tickets, their messages (the transcript), blacklists, and DM sessions.
+//! Modmail tickets and their messages (the transcript).
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::moderation::{TICKET_CODE_LEN, code_space, ticket_code};
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
-use crate::{PgConnection, Result, StoreError, opt_snowflake, snowflake};
+use crate::{PgConnection, Result, StoreError};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Ticket {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub guild_id: Snowflake,
     pub ticket_id: i64,
     pub code: String,
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
     /// `open` or `closed`.
     pub status: String,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub thread_id: Option<Snowflake>,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -26,26 +27,12 @@ pub struct Ticket {
 const T_COLUMNS: &str = "guild_id, ticket_id, code, user_id, status, thread_id, created_at,
     closed_at, closed_by, close_done";
 
-fn ticket(row: &PgRow) -> Result<Ticket> {
-    Ok(Ticket {
-        guild_id: snowflake(row.try_get("guild_id")?)?,
-        ticket_id: row.try_get("ticket_id")?,
-        code: row.try_get("code")?,
-        user_id: snowflake(row.try_get("user_id")?)?,
-        status: row.try_get("status")?,
-        thread_id: opt_snowflake(row.try_get("thread_id")?)?,
-        created_at: row.try_get("created_at")?,
-        closed_at: row.try_get("closed_at")?,
-        closed_by: row.try_get("closed_by")?,
-        close_done: row.try_get("close_done")?,
-    })
-}
-
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TicketMessage {
     pub message_id: i64,
     /// `member` or `staff`.
     pub direction: String,
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub author_id: Option<Snowflake>,
     pub author: String,
     pub body: String,
@@ -54,25 +41,11 @@ pub struct TicketMessage {
     pub relayed_at: Option<DateTime<Utc>>,
     pub relay_error: Option<String>,
     /// The Discord message a staff reply was typed as in the ticket's thread (`!r ...`).
+    #[sqlx(try_from = "crate::columns::OptId")]
     pub source_message_id: Option<Snowflake>,
 }
 
 const M_COLUMNS: &str = "message_id, direction, author_id, author, body, attachments, created_at, relayed_at, relay_error, source_message_id";
-
-fn message(row: &PgRow) -> Result<TicketMessage> {
-    Ok(TicketMessage {
-        message_id: row.try_get("message_id")?,
-        direction: row.try_get("direction")?,
-        author_id: opt_snowflake(row.try_get("author_id")?)?,
-        author: row.try_get("author")?,
-        body: row.try_get("body")?,
-        attachments: row.try_get("attachments")?,
-        created_at: row.try_get("created_at")?,
-        relayed_at: row.try_get("relayed_at")?,
-        relay_error: row.try_get("relay_error")?,
-        source_message_id: opt_snowflake(row.try_get("source_message_id")?)?,
-    })
-}
 
 /// Opens a ticket with a fresh code. Fails with a unique violation on `modmail_one_open`
 /// when the member already has an open ticket in the guild.
@@ -91,14 +64,14 @@ pub async fn insert_ticket(
             .fetch_one(&mut *conn)
             .await?;
         let code = ticket_code(u64::try_from(random).unwrap_or_default());
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+        let row = sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql.clone()))
             .bind(guild.db())
             .bind(&code)
             .bind(user.db())
             .fetch_optional(&mut *conn)
             .await?;
         if let Some(row) = row {
-            return ticket(&row);
+            return Ok(row);
         }
     }
     Err(StoreError::Corrupt(
@@ -114,12 +87,11 @@ pub async fn lock_ticket(
     let sql = format!(
         "SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1 AND ticket_id = $2 FOR UPDATE"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(ticket_id)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(ticket).transpose()
+        .await?)
 }
 
 pub async fn by_code(
@@ -128,12 +100,11 @@ pub async fn by_code(
     code: &str,
 ) -> Result<Option<Ticket>> {
     let sql = format!("SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1 AND code = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(code)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(ticket).transpose()
+        .await?)
 }
 
 /// The ticket whose forum thread this is, if any.
@@ -144,12 +115,11 @@ pub async fn by_thread(
 ) -> Result<Option<Ticket>> {
     let sql =
         format!("SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1 AND thread_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(thread.db())
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(ticket).transpose()
+        .await?)
 }
 
 /// The member's open tickets in every guild, newest first.
@@ -158,11 +128,10 @@ pub async fn open_for_user(conn: &mut PgConnection, user: Snowflake) -> Result<V
         "SELECT {T_COLUMNS} FROM modmail_ticket WHERE user_id = $1 AND status = 'open'
          ORDER BY created_at DESC"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
         .bind(user.db())
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(ticket).collect()
+        .await?)
 }
 
 /// When the member's last ticket in the guild closed.
@@ -191,13 +160,12 @@ pub async fn list(
         "SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1
            AND ($2::TEXT IS NULL OR status = $2) ORDER BY ticket_id DESC LIMIT $3"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(status)
         .bind(limit)
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(ticket).collect()
+        .await?)
 }
 
 pub async fn set_thread(
@@ -266,7 +234,7 @@ pub async fn insert_message(
              attachments, source_message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          RETURNING {M_COLUMNS}"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, TicketMessage>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(ticket_id)
         .bind(direction)
@@ -276,8 +244,7 @@ pub async fn insert_message(
         .bind(attachments)
         .bind(source_message.map(Snowflake::db))
         .fetch_one(conn)
-        .await?;
-    message(&row)
+        .await?)
 }
 
 /// The ticket's messages, oldest first.
@@ -290,12 +257,11 @@ pub async fn messages(
         "SELECT {M_COLUMNS} FROM modmail_message WHERE guild_id = $1 AND ticket_id = $2
          ORDER BY message_id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, TicketMessage>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(ticket_id)
         .fetch_all(conn)
-        .await?;
-    rows.iter().map(message).collect()
+        .await?)
 }
 
 /// Marks a message relayed (posted in the thread or DMed), with the error if it failed.
@@ -317,144 +283,4 @@ pub async fn set_relayed(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-// ---------- blacklist ----------
-
-pub async fn blacklisted(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    user: Snowflake,
-) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM modmail_blacklist WHERE guild_id = $1 AND user_id = $2)",
-    )
-    .bind(guild.db())
-    .bind(user.db())
-    .fetch_one(conn)
-    .await?)
-}
-
-/// Adds to the blacklist; false when already there.
-pub async fn blacklist(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    user: Snowflake,
-    reason: &str,
-    by: Option<Snowflake>,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO modmail_blacklist (guild_id, user_id, reason, added_by) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(guild.db())
-    .bind(user.db())
-    .bind(reason)
-    .bind(by.map(Snowflake::db))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub async fn unblacklist(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    user: Snowflake,
-) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM modmail_blacklist WHERE guild_id = $1 AND user_id = $2")
-        .bind(guild.db())
-        .bind(user.db())
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-// ---------- DM sessions ----------
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Session {
-    pub user_id: Snowflake,
-    /// `choose_guild` or `confirm`.
-    pub step: String,
-    pub candidates: Vec<Snowflake>,
-    pub guild_id: Option<Snowflake>,
-    pub body: String,
-    pub attachments: Vec<String>,
-}
-
-/// The member's live session (expired ones are deleted on the way), locked.
-pub async fn lock_session(conn: &mut PgConnection, user: Snowflake) -> Result<Option<Session>> {
-    sqlx::query("DELETE FROM modmail_session WHERE user_id = $1 AND expires_at <= now()")
-        .bind(user.db())
-        .execute(&mut *conn)
-        .await?;
-    let row = sqlx::query(
-        "SELECT user_id, step, candidates, guild_id, body, attachments FROM modmail_session
-         WHERE user_id = $1 FOR UPDATE",
-    )
-    .bind(user.db())
-    .fetch_optional(conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let candidates: Vec<i64> = row.try_get("candidates")?;
-    Ok(Some(Session {
-        user_id: snowflake(row.try_get("user_id")?)?,
-        step: row.try_get("step")?,
-        candidates: candidates
-            .into_iter()
-            .map(snowflake)
-            .collect::<Result<_>>()?,
-        guild_id: opt_snowflake(row.try_get("guild_id")?)?,
-        body: row.try_get("body")?,
-        attachments: row.try_get("attachments")?,
-    }))
-}
-
-/// Starts or replaces the member's session, for `minutes`.
-pub async fn put_session(conn: &mut PgConnection, s: &Session, minutes: i64) -> Result<()> {
-    let candidates: Vec<i64> = s.candidates.iter().map(|g| g.db()).collect();
-    sqlx::query(
-        "INSERT INTO modmail_session (user_id, step, candidates, guild_id, body, attachments, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(mins => $7::int))
-         ON CONFLICT (user_id) DO UPDATE SET step = $2, candidates = $3, guild_id = $4, body = $5,
-             attachments = $6, expires_at = now() + make_interval(mins => $7::int)",
-    )
-    .bind(s.user_id.db())
-    .bind(&s.step)
-    .bind(candidates)
-    .bind(s.guild_id.map(Snowflake::db))
-    .bind(&s.body)
-    .bind(&s.attachments)
-    .bind(i32::try_from(minutes).unwrap_or(30))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn end_session(conn: &mut PgConnection, user: Snowflake) -> Result<()> {
-    sqlx::query("DELETE FROM modmail_session WHERE user_id = $1")
-        .bind(user.db())
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Whether the member is in the middle of a modmail conversation (for the DM router).
-pub async fn has_session(conn: &mut PgConnection, user: Snowflake) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM modmail_session WHERE user_id = $1 AND expires_at > now())",
-    )
-    .bind(user.db())
-    .fetch_one(conn)
-    .await?)
-}
-
-/// Guilds with a modmail forum configured.
-pub async fn guilds_with_modmail(conn: &mut PgConnection) -> Result<Vec<Snowflake>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT guild_id FROM guild_channel WHERE channel_key = 'modmail' ORDER BY guild_id",
-    )
-    .fetch_all(conn)
-    .await?;
-    ids.into_iter().map(snowflake).collect()
 }
