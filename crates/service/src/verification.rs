@@ -7,10 +7,12 @@
 //! (mains and alts) are unique per guild case-insensitively by a primary key, so of two
 //! concurrent claims exactly one wins.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::quota::ModAction;
+use domain::snowflake::InvalidSnowflake;
 use domain::verification::{
-    self as rules, CHECK_COOLDOWN_SECONDS, ProfileFacts, Requirements, SESSION_MINUTES,
+    self as rules, CHECK_COOLDOWN_SECONDS, Method, ProfileFacts, Requirements, SESSION_MINUTES,
+    SessionEvent, Step,
 };
 use domain::{ChannelKey, RoleKey, Snowflake};
 use rand::Rng;
@@ -23,16 +25,158 @@ pub use store::verification::{CustomRole, Event, MemberVerification, Review, Ses
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::config::{SettingsChange, record_settings_change};
-use crate::tasks::{self, LogEvent, SettingsArea, Task, VeriNote};
+use crate::error::Refusal;
+use crate::tasks::{self, LogEvent, RetryReason, SettingsArea, Task, VeriNote};
 use crate::{Actor, Result, ServiceError};
 
+/// Why a verification use case refused. The adapters word it for their reader: the bot in
+/// `views::verification`, the API in its error mapping. [`VerificationError::code`] is
+/// the stable code programs see.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("verification refused: {}", self.code())]
+pub enum VerificationError {
+    /// Another member of the guild holds this IGN (as main or alt).
+    IgnTaken { ign: String },
+    /// The text is not an in-game name.
+    BadIgn(rules::IgnError),
+    /// The settings would leave neither RealmEye nor screenshots enabled.
+    NoMethod,
+    /// The panel image is not an https:// link.
+    BadImageUrl,
+    /// Posting the panel was asked for, but there is no `getverified` channel.
+    GetverifiedNotConfigured,
+    /// A custom role verification's name is empty or longer than 80 characters.
+    BadRoleName,
+    /// The custom role verification was removed (or never existed).
+    RoleVerificationGone,
+    /// `/removeroleverification` named an id that is not there.
+    NoSuchRoleVerification { id: i64 },
+    /// A custom role needs the member to be verified first.
+    VerifyFirst,
+    /// The member pressed Get verified but is verified already.
+    AlreadyVerified { ign: Option<String> },
+    /// The session is not there.
+    SessionGone,
+    /// The session is over (verified, with staff, denied, expired or cancelled).
+    SessionClosed { step: Step },
+    /// The session's button was pressed by another member.
+    NotYourSession,
+    /// Neither the custom role nor the guild has a channel for screenshot reviews.
+    ReviewChannelMissing,
+    /// The guild does not review screenshots.
+    ScreenshotDisabled,
+    /// Done was pressed before an IGN (and so a code) was given.
+    NoCodeYet,
+    /// Done was pressed again within the cooldown.
+    CheckCooldown { seconds: i64 },
+    /// The review is not there.
+    ReviewGone,
+    /// The review's custom role was removed.
+    ReviewWithdrawn,
+    /// The review was decided already.
+    ReviewDecided {
+        state: String,
+        by: Option<Snowflake>,
+        at: Option<DateTime<Utc>>,
+    },
+    /// Approving a screenshot for the server's verification needs the IGN.
+    IgnRequired,
+    /// Denying needs a reason of 1 to 1000 characters.
+    ReasonRequired,
+    /// `/unverify` of a member who is not verified.
+    NotVerified { user: Snowflake },
+    /// `/addalt` for a member without a main name.
+    NoMain { user: Snowflake },
+    /// `/addalt` of a name the member has already.
+    AltExists { user: Snowflake, ign: String },
+    /// `/removealt` of a name the member does not have.
+    NoSuchAlt { user: Snowflake, ign: String },
+    /// `/syncteam` with no lines.
+    EmptyImport,
+    /// `/syncteam` with more than [`SYNC_MAX_LINES`] lines.
+    ImportTooBig { lines: usize },
+    /// A `/syncteam` line's user id is not a Discord id.
+    BadUserId(InvalidSnowflake),
+}
+
+impl VerificationError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        use VerificationError as E;
+        match self {
+            E::IgnTaken { .. } => "ign_taken",
+            E::BadIgn(_) => "invalid_ign",
+            E::NoMethod => "no_method",
+            E::BadImageUrl => "bad_image_url",
+            E::GetverifiedNotConfigured => "getverified_not_configured",
+            E::BadRoleName => "bad_name",
+            E::RoleVerificationGone
+            | E::NoSuchRoleVerification { .. }
+            | E::SessionGone
+            | E::ReviewGone
+            | E::NoSuchAlt { .. } => "not_found",
+            E::VerifyFirst | E::NotVerified { .. } => "not_verified",
+            E::AlreadyVerified { .. } => "already_verified",
+            E::SessionClosed { .. } => "session_closed",
+            E::NotYourSession => "forbidden",
+            E::ReviewChannelMissing => "review_channel_missing",
+            E::ScreenshotDisabled => "screenshot_disabled",
+            E::NoCodeYet => "no_code_yet",
+            E::CheckCooldown { .. } => "check_cooldown",
+            E::ReviewWithdrawn => "review_withdrawn",
+            E::ReviewDecided { .. } => "review_decided",
+            E::IgnRequired => "ign_required",
+            E::ReasonRequired => "reason_required",
+            E::NoMain { .. } => "no_main",
+            E::AltExists { .. } => "alt_exists",
+            E::EmptyImport => "empty_import",
+            E::ImportTooBig { .. } => "import_too_big",
+            E::BadUserId(_) => "bad_user",
+        }
+    }
+
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> Refusal {
+        use VerificationError as E;
+        match self {
+            E::RoleVerificationGone
+            | E::NoSuchRoleVerification { .. }
+            | E::SessionGone
+            | E::ReviewGone
+            | E::NoSuchAlt { .. } => Refusal::NotFound,
+            E::NotYourSession => Refusal::Forbidden,
+            E::BadIgn(_)
+            | E::NoMethod
+            | E::BadImageUrl
+            | E::BadRoleName
+            | E::IgnRequired
+            | E::ReasonRequired
+            | E::EmptyImport
+            | E::ImportTooBig { .. }
+            | E::BadUserId(_) => Refusal::Invalid,
+            E::IgnTaken { .. }
+            | E::GetverifiedNotConfigured
+            | E::VerifyFirst
+            | E::AlreadyVerified { .. }
+            | E::SessionClosed { .. }
+            | E::ReviewChannelMissing
+            | E::ScreenshotDisabled
+            | E::NoCodeYet
+            | E::CheckCooldown { .. }
+            | E::ReviewWithdrawn
+            | E::ReviewDecided { .. }
+            | E::NotVerified { .. }
+            | E::NoMain { .. }
+            | E::AltExists { .. } => Refusal::Conflict,
+        }
+    }
+}
+
 fn taken(ign: &str) -> ServiceError {
-    ServiceError::conflict(
-        "ign_taken",
-        format!(
-            "The name **{ign}** is already registered to another member of this server. If it is yours, please contact a staff member (Security or higher) to sort it out."
-        ),
-    )
+    VerificationError::IgnTaken {
+        ign: ign.to_owned(),
+    }
+    .into()
 }
 
 fn claim_err(ign: &str, e: ClaimError) -> ServiceError {
@@ -43,7 +187,39 @@ fn claim_err(ign: &str, e: ClaimError) -> ServiceError {
 }
 
 fn bad_ign(e: rules::IgnError) -> ServiceError {
-    ServiceError::invalid("invalid_ign", e.to_string())
+    VerificationError::BadIgn(e).into()
+}
+
+/// The session's step, as the state machine in `domain::verification::session` knows it.
+fn step_of(s: &Session) -> Result<Step> {
+    Step::parse(&s.step).ok_or_else(|| {
+        ServiceError::Internal(format!(
+            "session {} has an unknown step {:?}",
+            s.session_id, s.step
+        ))
+    })
+}
+
+fn method_of(s: &Session) -> Result<Method> {
+    Method::parse(&s.method).ok_or_else(|| {
+        ServiceError::Internal(format!(
+            "session {} has an unknown method {:?}",
+            s.session_id, s.method
+        ))
+    })
+}
+
+/// Moves the session (in memory; the caller stores it) by `event`, or says why it cannot.
+fn advance(s: &mut Session, event: SessionEvent) -> Result<Step> {
+    let step = step_of(s)?;
+    let next = step.after(event, method_of(s)?).ok_or_else(|| {
+        ServiceError::Internal(format!(
+            "session {}: {event:?} does not apply in step {step}",
+            s.session_id
+        ))
+    })?;
+    s.step = next.as_str().to_owned();
+    Ok(next)
 }
 
 /// Records a step and queues its veri_log entry.
@@ -134,10 +310,7 @@ pub async fn configure(
     c.realmeye_enabled = change.realmeye.unwrap_or(c.realmeye_enabled);
     c.screenshot_enabled = change.screenshot.unwrap_or(c.screenshot_enabled);
     if !c.realmeye_enabled && !c.screenshot_enabled {
-        return Err(ServiceError::invalid(
-            "no_method",
-            "At least one verification method (RealmEye or screenshot) must stay enabled.",
-        ));
+        return Err(VerificationError::NoMethod.into());
     }
     if let Some(m) = change.panel_message {
         c.panel_message = Some(m).filter(|m| !m.trim().is_empty());
@@ -145,10 +318,7 @@ pub async fn configure(
     if let Some(u) = change.image_url {
         let u = u.trim().to_owned();
         if !u.is_empty() && !u.starts_with("https://") {
-            return Err(ServiceError::invalid(
-                "bad_image_url",
-                "The image must be an https:// link.",
-            ));
+            return Err(VerificationError::BadImageUrl.into());
         }
         c.image_url = Some(u).filter(|u| !u.is_empty());
     }
@@ -167,12 +337,7 @@ pub async fn configure(
     if change.post_panel {
         let channel = guild_config::channel(&mut tx, guild, ChannelKey::Getverified)
             .await?
-            .ok_or_else(|| {
-                ServiceError::conflict(
-                    "getverified_not_configured",
-                    "There is no `getverified` channel yet: an administrator can set one with /setchannels.",
-                )
-            })?;
+            .ok_or(VerificationError::GetverifiedNotConfigured)?;
         tasks::queue(
             &mut tx,
             guild,
@@ -254,10 +419,7 @@ pub async fn add_custom_role(
     } = new;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(ServiceError::invalid(
-            "bad_name",
-            "The role verification needs a name of 1 to 80 characters.",
-        ));
+        return Err(VerificationError::BadRoleName.into());
     }
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
@@ -290,7 +452,7 @@ pub async fn custom_role(pool: &PgPool, guild: Snowflake, id: i64) -> Result<Cus
     let mut conn = pool.acquire().await?;
     store_veri::custom_role(&mut conn, guild, id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("This role verification no longer exists.".into()))
+        .ok_or_else(|| VerificationError::RoleVerificationGone.into())
 }
 
 /// The custom verification roles that take requests, oldest first (moderator, as
@@ -319,11 +481,7 @@ pub async fn remove_custom_role(
     let mut tx = pool.begin().await?;
     let cr = store_veri::remove_custom_role(&mut tx, guild, id, actor.user_id)
         .await?
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!(
-                "There is no role verification #{id} here (see /roleverifications)."
-            ))
-        })?;
+        .ok_or(VerificationError::NoSuchRoleVerification { id })?;
     for user in store_veri::cancel_open_for_custom_role(&mut tx, guild, id).await? {
         let note = VeriNote::RoleWithdrawn {
             role_name: cr.name.clone(),
@@ -405,40 +563,32 @@ pub async fn start(
     store_veri::lock_member(&mut tx, guild, user).await?;
     let names = store_veri::names(&mut tx, guild, user).await?;
     let cfg = store_veri::config(&mut tx, guild).await?;
-    let (method, step) = match custom_role_id {
+    let method = match custom_role_id {
         Some(id) => {
             store_veri::custom_role(&mut tx, guild, id)
                 .await?
                 .filter(|c| c.removed_at.is_none())
-                .ok_or_else(|| {
-                    ServiceError::NotFound("This role verification no longer exists.".into())
-                })?;
+                .ok_or(VerificationError::RoleVerificationGone)?;
             if !names.as_ref().is_some_and(MemberNames::is_verified) {
-                return Err(ServiceError::conflict(
-                    "not_verified",
-                    "Please get verified first, then ask for this role.",
-                ));
+                return Err(VerificationError::VerifyFirst.into());
             }
-            ("custom_role", "awaiting_screenshot")
+            Method::CustomRole
         }
         None => {
             if let Some(n) = names.as_ref().filter(|n| n.is_verified()) {
-                return Err(ServiceError::conflict(
-                    "already_verified",
-                    format!(
-                        "You are already verified here as **{}**. Ask staff if your name changed.",
-                        n.main.as_deref().unwrap_or("?")
-                    ),
-                ));
+                return Err(VerificationError::AlreadyVerified {
+                    ign: n.main.clone(),
+                }
+                .into());
             }
-            let method = if cfg.realmeye_enabled {
-                "realmeye"
+            if cfg.realmeye_enabled {
+                Method::Realmeye
             } else {
-                "screenshot"
-            };
-            (method, "awaiting_ign")
+                Method::Screenshot
+            }
         }
     };
+    let step = Step::first(method);
     if let Some(old) = store_veri::cancel_open(&mut tx, guild, user).await? {
         tracing::debug!(session = old, "replaced an open verification session");
     }
@@ -447,9 +597,9 @@ pub async fn start(
         &NewSession {
             guild_id: guild,
             user_id: user,
-            method,
+            method: method.as_str(),
             custom_role_id,
-            step,
+            step: step.as_str(),
             minutes: SESSION_MINUTES,
         },
     )
@@ -462,8 +612,17 @@ pub async fn start(
         Some(session.expires_at),
     )
     .await?;
-    event(&mut tx, guild, user, None, "started", None, Some(method)).await?;
-    let note = if step == "awaiting_screenshot" {
+    event(
+        &mut tx,
+        guild,
+        user,
+        None,
+        "started",
+        None,
+        Some(method.as_str()),
+    )
+    .await?;
+    let note = if step == Step::AwaitingScreenshot {
         VeriNote::AskScreenshot { session_id }
     } else {
         VeriNote::Started { session_id }
@@ -478,7 +637,7 @@ pub async fn session_guild(pool: &PgPool, session_id: i64) -> Result<Snowflake> 
     let mut conn = pool.acquire().await?;
     store_veri::session_guild(&mut conn, session_id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("This verification no longer exists.".into()))
+        .ok_or_else(|| VerificationError::SessionGone.into())
 }
 
 pub async fn session(pool: &PgPool, guild: Snowflake, session_id: i64) -> Result<Session> {
@@ -489,26 +648,12 @@ pub async fn session(pool: &PgPool, guild: Snowflake, session_id: i64) -> Result
 async fn session_in(conn: &mut PgConnection, guild: Snowflake, session_id: i64) -> Result<Session> {
     let mut s = store_veri::lock_session(conn, guild, session_id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("This verification no longer exists.".into()))?;
+        .ok_or(VerificationError::SessionGone)?;
     // A session whose time is up but whose timer has not run yet is expired all the same.
-    if s.is_open() && s.expires_at <= Utc::now() {
-        s.step = "expired".into();
+    if step_of(&s)?.is_open() && s.expires_at <= Utc::now() {
+        advance(&mut s, SessionEvent::TimedOut)?;
     }
     Ok(s)
-}
-
-fn closed(s: &Session) -> ServiceError {
-    let what = match s.step.as_str() {
-        "verified" => "is finished: you are verified",
-        "under_review" => "is with staff now; you will get their answer here",
-        "denied" => "was denied",
-        "expired" => "expired after 30 minutes",
-        _ => "was cancelled",
-    };
-    ServiceError::conflict(
-        "session_closed",
-        format!("This verification {what}. Press **Get verified** in the server to start again."),
-    )
 }
 
 /// The member wrote to the bot in DMs: the IGN or a screenshot for their open session.
@@ -529,24 +674,25 @@ pub async fn direct_message(
     let guild = open.guild_id;
     let mut tx = pool.begin().await?;
     let mut s = session_in(&mut tx, guild, open.session_id).await?;
-    if !s.is_open() {
-        if s.step == "expired" {
+    let step = step_of(&s)?;
+    if !step.is_open() {
+        if step == Step::Expired {
             expire_locked(&mut tx, s).await?;
             tx.commit().await?;
         }
         return Ok(None);
     }
     let session_id = s.session_id;
-    match s.step.as_str() {
-        "awaiting_ign" => match rules::parse_ign(text) {
+    match step {
+        Step::AwaitingIgn => match rules::parse_ign(text) {
             Err(e) => {
                 dm(
                     &mut tx,
                     guild,
                     user,
-                    VeriNote::Refused {
+                    VeriNote::Retry {
                         session_id,
-                        reason: e.to_string(),
+                        why: e.into(),
                     },
                 )
                 .await?;
@@ -555,7 +701,6 @@ pub async fn direct_message(
                 if let Some((holder, _)) = store_veri::owner_of(&mut tx, guild, &ign).await?
                     && holder != user
                 {
-                    let reason = taken(&ign).to_string();
                     event(
                         &mut tx,
                         guild,
@@ -570,15 +715,17 @@ pub async fn direct_message(
                         &mut tx,
                         guild,
                         user,
-                        VeriNote::Refused { session_id, reason },
+                        VeriNote::Retry {
+                            session_id,
+                            why: RetryReason::IgnTaken { ign: ign.clone() },
+                        },
                     )
                     .await?;
-                } else if s.method == "realmeye" {
+                } else if advance(&mut s, SessionEvent::IgnAccepted)? == Step::AwaitingDone {
                     let bytes: [u8; rules::CODE_LEN] = rand::rng().random();
                     let code = rules::code_from_bytes(bytes);
                     s.ign = Some(ign.clone());
                     s.code = Some(code.clone());
-                    s.step = "awaiting_done".into();
                     store_veri::update_session(&mut tx, &s).await?;
                     event(
                         &mut tx,
@@ -593,13 +740,12 @@ pub async fn direct_message(
                     dm(&mut tx, guild, user, VeriNote::CodeIssued { session_id }).await?;
                 } else {
                     s.ign = Some(ign);
-                    s.step = "awaiting_screenshot".into();
                     store_veri::update_session(&mut tx, &s).await?;
                     dm(&mut tx, guild, user, VeriNote::AskScreenshot { session_id }).await?;
                 }
             }
         },
-        "awaiting_screenshot" => match attachment {
+        Step::AwaitingScreenshot => match attachment {
             Some((url, true)) => {
                 submit_screenshot_locked(&mut tx, &mut s, url).await?;
             }
@@ -608,11 +754,9 @@ pub async fn direct_message(
                     &mut tx,
                     guild,
                     user,
-                    VeriNote::Refused {
+                    VeriNote::Retry {
                         session_id,
-                        reason:
-                            "That file is not an image. Please upload a PNG or JPEG screenshot."
-                                .into(),
+                        why: RetryReason::NotAnImage,
                     },
                 )
                 .await?;
@@ -622,21 +766,20 @@ pub async fn direct_message(
                     &mut tx,
                     guild,
                     user,
-                    VeriNote::Refused {
+                    VeriNote::Retry {
                         session_id,
-                        reason: "Please attach a screenshot (an image file) to your message."
-                            .into(),
+                        why: RetryReason::NoAttachment,
                     },
                 )
                 .await?;
             }
         },
         _ => {
-            dm(&mut tx, guild, user, VeriNote::Refused {
+            let note = VeriNote::Retry {
                 session_id,
-                reason: "Put the code in your RealmEye description, then press **Done** below the code message (or **Cancel**).".into(),
-            })
-            .await?;
+                why: RetryReason::AwaitingDone,
+            };
+            dm(&mut tx, guild, user, note).await?;
         }
     }
     tx.commit().await?;
@@ -655,14 +798,9 @@ async fn submit_screenshot_locked(
             .map(|c| c.review_channel_id),
         None => guild_config::channel(conn, guild, ChannelKey::ManualVerification).await?,
     }
-    .ok_or_else(|| {
-        ServiceError::conflict(
-            "review_channel_missing",
-            "This server has no review channel for screenshots yet; please ask staff.",
-        )
-    })?;
+    .ok_or(VerificationError::ReviewChannelMissing)?;
     let review = store_veri::insert_review(conn, s, url, channel).await?;
-    s.step = "under_review".into();
+    advance(s, SessionEvent::ScreenshotSubmitted)?;
     store_veri::update_session(conn, s).await?;
     tasks::queue(
         conn,
@@ -706,18 +844,11 @@ pub async fn choose_screenshot(
     let mut s = own_open_session(&mut tx, guild, user, session_id).await?;
     let cfg = store_veri::config(&mut tx, guild).await?;
     if !cfg.screenshot_enabled {
-        return Err(ServiceError::conflict(
-            "screenshot_disabled",
-            "This server does not review screenshots; please use RealmEye.",
-        ));
+        return Err(VerificationError::ScreenshotDisabled.into());
     }
-    s.method = "screenshot".into();
-    s.step = if s.ign.is_some() {
-        "awaiting_screenshot"
-    } else {
-        "awaiting_ign"
-    }
-    .into();
+    s.method = Method::Screenshot.as_str().into();
+    let has_ign = s.ign.is_some();
+    let step = advance(&mut s, SessionEvent::SwitchedToScreenshot { has_ign })?;
     sqlx::query(
         "UPDATE veri_session SET method = 'screenshot' WHERE guild_id = $1 AND session_id = $2",
     )
@@ -726,7 +857,7 @@ pub async fn choose_screenshot(
     .execute(&mut *tx)
     .await?;
     store_veri::update_session(&mut tx, &s).await?;
-    let note = if s.step == "awaiting_screenshot" {
+    let note = if step == Step::AwaitingScreenshot {
         VeriNote::AskScreenshot { session_id }
     } else {
         VeriNote::Started { session_id }
@@ -744,12 +875,11 @@ async fn own_open_session(
 ) -> Result<Session> {
     let s = session_in(conn, guild, session_id).await?;
     if s.user_id != user {
-        return Err(ServiceError::Forbidden(
-            "This verification is someone else's.".into(),
-        ));
+        return Err(VerificationError::NotYourSession.into());
     }
-    if !s.is_open() {
-        return Err(closed(&s));
+    let step = step_of(&s)?;
+    if !step.is_open() {
+        return Err(VerificationError::SessionClosed { step }.into());
     }
     Ok(s)
 }
@@ -763,7 +893,7 @@ pub async fn cancel(
 ) -> Result<()> {
     let mut tx = pool.begin().await?;
     let mut s = own_open_session(&mut tx, guild, user, session_id).await?;
-    s.step = "cancelled".into();
+    advance(&mut s, SessionEvent::Cancelled)?;
     store_veri::update_session(&mut tx, &s).await?;
     event(
         &mut tx,
@@ -804,22 +934,16 @@ pub async fn check(
         let mut tx = pool.begin().await?;
         let mut s = own_open_session(&mut tx, guild, user, session_id).await?;
         let (Some(ign), Some(code)) = (s.ign.clone(), s.code.clone()) else {
-            return Err(ServiceError::conflict(
-                "no_code_yet",
-                "Send me your in-game name first; then I give you a code.",
-            ));
+            return Err(VerificationError::NoCodeYet.into());
         };
         let now = Utc::now();
         if let Some(last) = s.last_check_at {
             let wait = last + Duration::seconds(CHECK_COOLDOWN_SECONDS) - now;
             if wait > Duration::zero() {
-                return Err(ServiceError::conflict(
-                    "check_cooldown",
-                    format!(
-                        "Please wait {} more seconds before checking again (RealmEye needs a moment to show changes).",
-                        wait.num_seconds().max(1)
-                    ),
-                ));
+                return Err(VerificationError::CheckCooldown {
+                    seconds: wait.num_seconds().max(1),
+                }
+                .into());
             }
         }
         s.last_check_at = Some(now);
@@ -857,7 +981,7 @@ pub async fn check(
                     let ign = if rules::ign_key(&name) == rules::ign_key(&ign) { name } else { ign };
                     verify_locked(&mut tx, guild, user, &ign, None, "realmeye").await?;
                     s.ign = Some(ign.clone());
-                    s.step = "verified".into();
+                    advance(&mut s, SessionEvent::CheckPassed)?;
                     store_veri::update_session(&mut tx, &s).await?;
                     tx.commit().await?;
                     return Ok(CheckOutcome::Verified { ign });
@@ -950,7 +1074,7 @@ pub async fn expire(pool: &PgPool, guild: Snowflake, session_id: i64) -> Result<
     let Some(s) = store_veri::lock_session(&mut tx, guild, session_id).await? else {
         return Ok(false);
     };
-    if !s.is_open() {
+    if !step_of(&s)?.is_open() {
         return Ok(false);
     }
     if s.expires_at > Utc::now() {
@@ -969,8 +1093,12 @@ pub async fn expire(pool: &PgPool, guild: Snowflake, session_id: i64) -> Result<
     Ok(true)
 }
 
+/// Stores the session as expired (`session_in` may have marked it so already) and tells
+/// the member.
 async fn expire_locked(conn: &mut PgConnection, mut s: Session) -> Result<()> {
-    s.step = "expired".into();
+    if step_of(&s)? != Step::Expired {
+        advance(&mut s, SessionEvent::TimedOut)?;
+    }
     store_veri::update_session(conn, &s).await?;
     event(
         conn,
@@ -1015,7 +1143,7 @@ pub async fn review(pool: &PgPool, guild: Snowflake, review_id: i64) -> Result<R
     let mut conn = pool.acquire().await?;
     store_veri::review(&mut conn, guild, review_id, false)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("This review no longer exists.".into()))
+        .ok_or_else(|| VerificationError::ReviewGone.into())
 }
 
 pub async fn review_posted(
@@ -1031,28 +1159,39 @@ pub async fn review_posted(
 async fn lock_pending(conn: &mut PgConnection, guild: Snowflake, review_id: i64) -> Result<Review> {
     let r = store_veri::review(conn, guild, review_id, true)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("This review no longer exists.".into()))?;
+        .ok_or(VerificationError::ReviewGone)?;
     if r.state == "withdrawn" {
-        return Err(ServiceError::conflict(
-            "review_withdrawn",
-            "This role verification was removed, so this request can no longer be decided.",
-        ));
+        return Err(VerificationError::ReviewWithdrawn.into());
     }
     if r.state != "pending" {
-        let by = r
-            .decided_by
-            .map(|u| format!(" by <@{u}>"))
-            .unwrap_or_default();
-        let when = r
-            .decided_at
-            .map(|t| format!(" <t:{}:R>", t.timestamp()))
-            .unwrap_or_default();
-        return Err(ServiceError::conflict(
-            "review_decided",
-            format!("This screenshot was already {}{by}{when}.", r.state),
-        ));
+        return Err(VerificationError::ReviewDecided {
+            state: r.state,
+            by: r.decided_by,
+            at: r.decided_at,
+        }
+        .into());
     }
     Ok(r)
+}
+
+/// The review's session follows the staff decision (it waits under review until then).
+async fn decide_session(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    session_id: i64,
+    decision: SessionEvent,
+) -> Result<()> {
+    let Some(mut s) = store_veri::lock_session(conn, guild, session_id).await? else {
+        return Ok(());
+    };
+    let step = step_of(&s)?;
+    if step.after(decision, method_of(&s)?).is_none() {
+        tracing::warn!(session = session_id, %step, "a decided review's session is not under review");
+        return Ok(());
+    }
+    advance(&mut s, decision)?;
+    store_veri::update_session(conn, &s).await?;
+    Ok(())
 }
 
 /// Security approves a screenshot, optionally correcting the IGN.
@@ -1076,9 +1215,7 @@ pub async fn approve(
         Some(id) => {
             let role = store_veri::custom_role(&mut tx, guild, id)
                 .await?
-                .ok_or_else(|| {
-                    ServiceError::NotFound("This role verification no longer exists.".into())
-                })?;
+                .ok_or(VerificationError::RoleVerificationGone)?;
             event(
                 &mut tx,
                 guild,
@@ -1104,12 +1241,7 @@ pub async fn approve(
             .await?;
         }
         None => {
-            let ign = ign.clone().ok_or_else(|| {
-                ServiceError::invalid(
-                    "ign_required",
-                    "Enter the member's in-game name to approve.",
-                )
-            })?;
+            let ign = ign.clone().ok_or(VerificationError::IgnRequired)?;
             verify_locked(&mut tx, guild, r.user_id, &ign, staff, "screenshot").await?;
         }
     }
@@ -1123,10 +1255,7 @@ pub async fn approve(
         ign.as_deref(),
     )
     .await?;
-    if let Some(mut s) = store_veri::lock_session(&mut tx, guild, r.session_id).await? {
-        s.step = "verified".into();
-        store_veri::update_session(&mut tx, &s).await?;
-    }
+    decide_session(&mut tx, guild, r.session_id, SessionEvent::Approved).await?;
     tasks::queue(&mut tx, guild, Task::VeriReviewRefresh { review_id }, None).await?;
     let r = store_veri::review(&mut tx, guild, review_id, false)
         .await?
@@ -1146,19 +1275,13 @@ pub async fn deny(
     may_decide_reviews(actor)?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ServiceError::invalid(
-            "reason_required",
-            "Give the member a reason (1 to 1000 characters).",
-        ));
+        return Err(VerificationError::ReasonRequired.into());
     }
     let mut tx = pool.begin().await?;
     let r = lock_pending(&mut tx, guild, review_id).await?;
     let by = actor.user_id.unwrap_or(r.user_id);
     store_veri::decide_review(&mut tx, guild, review_id, "denied", by, Some(reason), None).await?;
-    if let Some(mut s) = store_veri::lock_session(&mut tx, guild, r.session_id).await? {
-        s.step = "denied".into();
-        store_veri::update_session(&mut tx, &s).await?;
-    }
+    decide_session(&mut tx, guild, r.session_id, SessionEvent::Denied).await?;
     event(
         &mut tx,
         guild,
@@ -1290,10 +1413,7 @@ pub async fn unverify(
     store_veri::lock_member(&mut tx, guild, user).await?;
     let n = store_veri::names(&mut tx, guild, user).await?;
     if !n.as_ref().is_some_and(MemberNames::is_verified) {
-        return Err(ServiceError::conflict(
-            "not_verified",
-            format!("<@{user}> is not verified."),
-        ));
+        return Err(VerificationError::NotVerified { user }.into());
     }
     store_veri::set_status(&mut tx, guild, user, "unverified", None, None).await?;
     let ign = n.and_then(|n| n.main);
@@ -1372,19 +1492,13 @@ pub async fn add_alt(
     store_veri::lock_member(&mut tx, guild, user).await?;
     let n = store_veri::names(&mut tx, guild, user).await?;
     if n.as_ref().and_then(|n| n.main.as_ref()).is_none() {
-        return Err(ServiceError::conflict(
-            "no_main",
-            format!("<@{user}> has no main name yet: verify them (or /editname) first."),
-        ));
+        return Err(VerificationError::NoMain { user }.into());
     }
     let added = store_veri::add_alt(&mut tx, guild, user, &ign)
         .await
         .map_err(|e| claim_err(&ign, e))?;
     if !added {
-        return Err(ServiceError::conflict(
-            "alt_exists",
-            format!("<@{user}> already has **{ign}**."),
-        ));
+        return Err(VerificationError::AltExists { user, ign }.into());
     }
     event(
         &mut tx,
@@ -1414,9 +1528,11 @@ pub async fn remove_alt(
     let mut tx = pool.begin().await?;
     store_veri::lock_member(&mut tx, guild, user).await?;
     if !store_veri::remove_alt(&mut tx, guild, user, ign).await? {
-        return Err(ServiceError::NotFound(format!(
-            "<@{user}> has no alt named **{ign}**."
-        )));
+        return Err(VerificationError::NoSuchAlt {
+            user,
+            ign: ign.to_owned(),
+        }
+        .into());
     }
     event(
         &mut tx,
@@ -1460,7 +1576,10 @@ pub enum LineOutcome {
     Added,
     Updated,
     Unchanged,
-    Conflict(String),
+    /// The main or alt belongs to another member.
+    Taken {
+        ign: String,
+    },
     Invalid(String),
 }
 
@@ -1484,19 +1603,10 @@ pub async fn sync_team(
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
         .collect();
     if lines.is_empty() {
-        return Err(ServiceError::invalid(
-            "empty_import",
-            "There are no lines to import.",
-        ));
+        return Err(VerificationError::EmptyImport.into());
     }
     if lines.len() > SYNC_MAX_LINES {
-        return Err(ServiceError::invalid(
-            "import_too_big",
-            format!(
-                "At most {SYNC_MAX_LINES} lines per import; this has {}.",
-                lines.len()
-            ),
-        ));
+        return Err(VerificationError::ImportTooBig { lines: lines.len() }.into());
     }
     {
         let mut conn = pool.acquire().await?;
@@ -1508,7 +1618,9 @@ pub async fn sync_team(
             Err(why) => LineOutcome::Invalid(why),
             Ok(tl) => match sync_line(pool, guild, actor, &tl).await {
                 Ok(o) => o,
-                Err(ServiceError::Conflict { message, .. }) => LineOutcome::Conflict(message),
+                Err(ServiceError::Verification(VerificationError::IgnTaken { ign })) => {
+                    LineOutcome::Taken { ign }
+                }
                 Err(e) => return Err(e),
             },
         };
@@ -1538,8 +1650,7 @@ async fn sync_line(
     actor: &Actor,
     tl: &rules::TeamLine,
 ) -> Result<LineOutcome> {
-    let user =
-        Snowflake::new(tl.user_id).map_err(|e| ServiceError::invalid("bad_user", e.to_string()))?;
+    let user = Snowflake::new(tl.user_id).map_err(VerificationError::BadUserId)?;
     let mut tx = pool.begin().await?;
     store_veri::lock_member(&mut tx, guild, user).await?;
     let before = store_veri::names(&mut tx, guild, user).await?;
@@ -1558,22 +1669,13 @@ async fn sync_line(
     if was_verified && same_main && has_alt {
         return Ok(LineOutcome::Unchanged);
     }
-    let conflict = |ign: &str| {
-        ServiceError::conflict("ign_taken", format!("**{ign}** belongs to another member"))
-    };
     store_veri::set_main(&mut tx, guild, user, &tl.main)
         .await
-        .map_err(|e| match e {
-            ClaimError::Taken(_) => conflict(&tl.main),
-            ClaimError::Store(e) => e.into(),
-        })?;
+        .map_err(|e| claim_err(&tl.main, e))?;
     if let Some(alt) = &tl.alt {
         store_veri::add_alt(&mut tx, guild, user, alt)
             .await
-            .map_err(|e| match e {
-                ClaimError::Taken(_) => conflict(alt),
-                ClaimError::Store(e) => e.into(),
-            })?;
+            .map_err(|e| claim_err(alt, e))?;
     }
     if !was_verified {
         store_veri::set_status(
