@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use service::ServiceError;
 use service::error::Refusal;
+use service::party::PartyError;
 use service::verification::VerificationError;
 use utoipa::ToSchema;
 
@@ -95,6 +96,7 @@ impl From<ServiceError> for ApiError {
         };
         let message = match &e {
             ServiceError::Verification(v) => verification_message(v),
+            ServiceError::Party(p) => party_message(p),
             other => other.to_string(),
         };
         ApiError {
@@ -152,6 +154,27 @@ fn verification_message(e: &VerificationError) -> String {
             service::verification::SYNC_MAX_LINES
         ),
         E::BadUserId(why) => why.to_string(),
+    }
+}
+
+/// A party refusal, worded for an API client.
+fn party_message(e: &PartyError) -> String {
+    match e {
+        PartyError::NotFound { party_id } => format!("There is no party {party_id}."),
+        PartyError::AlreadyClosed { .. } => "This party is closed already.".into(),
+        PartyError::OwnerRequired => "A party belongs to a member; act as one.".into(),
+        PartyError::ChannelNotConfigured => "There is no party finder channel.".into(),
+        PartyError::OpenExists { .. } => "The member has an open party already.".into(),
+        PartyError::RateLimited { again } => {
+            format!("Too many parties this hour; the next is possible at {again}.")
+        }
+        PartyError::NotOwner => "Only the member who posted this party can extend it.".into(),
+        PartyError::MayNotClose => {
+            "Only the member who posted this party, or a moderator, can close it.".into()
+        }
+        PartyError::MaxLifetime { closes_at } => {
+            format!("The party already closes at its latest, {closes_at}.")
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use store::StoreError;
 
+use crate::party::PartyError;
 use crate::verification::VerificationError;
 
 /// What kind of refusal a typed reason is (adapters map it, e.g. to an HTTP status).
@@ -44,6 +45,9 @@ pub enum ServiceError {
     /// A verification use case refused (settings, the DM session, reviews, names).
     #[error(transparent)]
     Verification(#[from] VerificationError),
+    /// A party finder use case refused.
+    #[error(transparent)]
+    Party(#[from] PartyError),
     #[error("The database is unavailable right now; please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side; it has been logged.")]
@@ -73,6 +77,7 @@ impl ServiceError {
             ServiceError::Conflict { .. } => Some(Refusal::Conflict),
             ServiceError::Invalid { .. } => Some(Refusal::Invalid),
             ServiceError::Verification(e) => Some(e.kind()),
+            ServiceError::Party(e) => Some(e.kind()),
             ServiceError::Unavailable | ServiceError::Internal(_) => None,
         }
     }
@@ -85,6 +90,7 @@ impl ServiceError {
             ServiceError::Conflict { code, .. } | ServiceError::Invalid { code, .. } => code,
             ServiceError::Suspended { .. } => "suspended",
             ServiceError::Verification(e) => e.code(),
+            ServiceError::Party(e) => e.code(),
             ServiceError::Unavailable => "database_unavailable",
             ServiceError::Internal(_) => "internal",
         }
