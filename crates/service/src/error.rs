@@ -1,8 +1,26 @@
-//! Errors of use cases, each with a message written for the person who acted.
+//! Errors of use cases. Areas moved to typed reasons (an enum per area, e.g.
+//! [`crate::verification::VerificationError`]) carry data and a stable code, and the
+//! adapters word them; the untyped variants (a code and a sentence) are what is left to move.
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use store::StoreError;
+
+use crate::party::PartyError;
+use crate::verification::VerificationError;
+
+/// What kind of refusal a typed reason is (adapters map it, e.g. to an HTTP status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The thing asked for does not exist (any more) in this guild.
+    NotFound,
+    /// It is someone else's, or the actor may not do this.
+    Forbidden,
+    /// The request is fine but the current state does not allow it.
+    Conflict,
+    /// A value is not acceptable.
+    Invalid,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -24,6 +42,12 @@ pub enum ServiceError {
         user: Snowflake,
         until: DateTime<Utc>,
     },
+    /// A verification use case refused (settings, the DM session, reviews, names).
+    #[error(transparent)]
+    Verification(#[from] VerificationError),
+    /// A party finder use case refused.
+    #[error(transparent)]
+    Party(#[from] PartyError),
     #[error("The database is unavailable right now; please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side; it has been logged.")]
@@ -45,6 +69,19 @@ impl ServiceError {
         }
     }
 
+    /// The kind of refusal, for errors that are refusals (not outages or bugs).
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            ServiceError::NotFound(_) => Some(Refusal::NotFound),
+            ServiceError::Forbidden(_) | ServiceError::Suspended { .. } => Some(Refusal::Forbidden),
+            ServiceError::Conflict { .. } => Some(Refusal::Conflict),
+            ServiceError::Invalid { .. } => Some(Refusal::Invalid),
+            ServiceError::Verification(e) => Some(e.kind()),
+            ServiceError::Party(e) => Some(e.kind()),
+            ServiceError::Unavailable | ServiceError::Internal(_) => None,
+        }
+    }
+
     /// A stable snake_case code for logs and the REST API.
     pub fn code(&self) -> &'static str {
         match self {
@@ -52,6 +89,8 @@ impl ServiceError {
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Conflict { code, .. } | ServiceError::Invalid { code, .. } => code,
             ServiceError::Suspended { .. } => "suspended",
+            ServiceError::Verification(e) => e.code(),
+            ServiceError::Party(e) => e.code(),
             ServiceError::Unavailable => "database_unavailable",
             ServiceError::Internal(_) => "internal",
         }

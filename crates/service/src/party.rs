@@ -18,8 +18,68 @@ use store::party::{self as store_party, NewParty};
 pub use store::party::{CloseReason, Party, PartyStatus};
 use store::{PgConnection, PgPool, guild_config, jobs};
 
+use crate::error::Refusal;
 use crate::tasks::{self, Task};
 use crate::{Actor, Result, ServiceError};
+
+/// Why a party use case refused; the adapters word it (the bot in `views::party`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("party refused: {}", self.code())]
+pub enum PartyError {
+    /// No party with this id in the guild.
+    NotFound { party_id: i64 },
+    /// The party is closed already: when, why (the timer) and by whom.
+    AlreadyClosed {
+        closed_at: Option<DateTime<Utc>>,
+        reason: Option<CloseReason>,
+        by: Option<Snowflake>,
+    },
+    /// A party is posted by a member, not by an API key.
+    OwnerRequired,
+    /// The guild has no `party_finder` channel.
+    ChannelNotConfigured,
+    /// The member has an open party (its name and closing time when known).
+    OpenExists {
+        open: Option<(String, DateTime<Utc>)>,
+    },
+    /// More than [`PER_HOUR`] parties within the hour; the member may post again at `again`.
+    RateLimited { again: DateTime<Utc> },
+    /// Only the owner extends a party.
+    NotOwner,
+    /// Only the owner or a moderator closes a party.
+    MayNotClose,
+    /// The party closes at its latest already.
+    MaxLifetime { closes_at: DateTime<Utc> },
+}
+
+impl PartyError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PartyError::NotFound { .. } => "not_found",
+            PartyError::AlreadyClosed { .. } => "party_closed",
+            PartyError::OwnerRequired => "owner_required",
+            PartyError::ChannelNotConfigured => "party_channel_not_configured",
+            PartyError::OpenExists { .. } => "party_open_exists",
+            PartyError::RateLimited { .. } => "party_rate_limited",
+            PartyError::NotOwner | PartyError::MayNotClose => "forbidden",
+            PartyError::MaxLifetime { .. } => "party_max_lifetime",
+        }
+    }
+
+    pub fn kind(&self) -> Refusal {
+        match self {
+            PartyError::NotFound { .. } => Refusal::NotFound,
+            PartyError::NotOwner | PartyError::MayNotClose => Refusal::Forbidden,
+            PartyError::OwnerRequired => Refusal::Invalid,
+            PartyError::AlreadyClosed { .. }
+            | PartyError::ChannelNotConfigured
+            | PartyError::OpenExists { .. }
+            | PartyError::RateLimited { .. }
+            | PartyError::MaxLifetime { .. } => Refusal::Conflict,
+        }
+    }
+}
 
 /// What a member asks for with /party.
 #[derive(Debug, Clone, Default)]
@@ -34,27 +94,16 @@ fn text_error(e: limits::TextError) -> ServiceError {
 }
 
 fn not_found(party_id: i64) -> ServiceError {
-    ServiceError::NotFound(format!("Party #{party_id} does not exist in this server."))
-}
-
-fn ts(t: DateTime<Utc>) -> String {
-    format!("<t:{}:R>", t.timestamp())
+    PartyError::NotFound { party_id }.into()
 }
 
 fn already_closed(p: &Party) -> ServiceError {
-    let when = p
-        .closed_at
-        .map(|t| format!(" {}", ts(t)))
-        .unwrap_or_default();
-    let how = match (p.close_reason, p.closed_by) {
-        (Some(CloseReason::Auto), _) => " when its time ran out".to_owned(),
-        (_, Some(by)) => format!(" by <@{by}>"),
-        _ => String::new(),
-    };
-    ServiceError::conflict(
-        "party_closed",
-        format!("This party was already closed{when}{how}."),
-    )
+    PartyError::AlreadyClosed {
+        closed_at: p.closed_at,
+        reason: p.close_reason,
+        by: p.closed_by,
+    }
+    .into()
 }
 
 /// Posts a party for the actor: one open party per member, at most `PER_HOUR` created per
@@ -66,9 +115,7 @@ pub async fn create(
     req: PartyRequest,
 ) -> Result<Party> {
     actor.require(RoleKey::VerifiedRaider)?;
-    let owner = actor.user_id.ok_or_else(|| {
-        ServiceError::invalid("owner_required", "A party belongs to a member; act as one.")
-    })?;
+    let owner = actor.user_id.ok_or(PartyError::OwnerRequired)?;
     let name = party::required_text("Name", &req.name, NAME_MAX).map_err(text_error)?;
     let location = limits::optional_text("Location", req.location.as_deref(), LOCATION_MAX)
         .map_err(text_error)?;
@@ -80,23 +127,14 @@ pub async fn create(
     guild_config::ensure_guild(&mut tx, guild).await?;
     let channel = guild_config::channel(&mut tx, guild, ChannelKey::PartyFinder)
         .await?
-        .ok_or_else(|| {
-            ServiceError::conflict(
-                "party_channel_not_configured",
-                "This server has no party finder channel yet: an administrator can set one with /setchannels (party_finder).",
-            )
-        })?;
+        .ok_or(PartyError::ChannelNotConfigured)?;
     crate::moderation::refuse_if_suspended(&mut tx, guild, owner).await?;
     store_party::lock_owner(&mut tx, guild, owner).await?;
     if let Some(open) = store_party::open_for_owner(&mut tx, guild, owner).await? {
-        return Err(ServiceError::conflict(
-            "party_open_exists",
-            format!(
-                "You already have an open party, **{}** (it closes {}). Close it before posting another.",
-                open.name,
-                ts(open.closes_at)
-            ),
-        ));
+        return Err(PartyError::OpenExists {
+            open: Some((open.name, open.closes_at)),
+        }
+        .into());
     }
     let recent = store_party::created_within(&mut tx, guild, owner, RATE_WINDOW_MINUTES).await?;
     if recent.len() as i64 >= PER_HOUR {
@@ -105,13 +143,7 @@ pub async fn create(
             .get(n)
             .map(|t| *t + Duration::minutes(RATE_WINDOW_MINUTES))
             .unwrap_or_else(Utc::now);
-        return Err(ServiceError::conflict(
-            "party_rate_limited",
-            format!(
-                "You can post at most {PER_HOUR} parties per hour. You can post again {}.",
-                ts(again)
-            ),
-        ));
+        return Err(PartyError::RateLimited { again }.into());
     }
     let new = NewParty {
         guild_id: guild,
@@ -125,10 +157,7 @@ pub async fn create(
     let created = match store_party::insert(&mut tx, &new).await {
         Ok(p) => p,
         Err(e) if e.unique_violation().as_deref() == Some("party_one_open_per_owner") => {
-            return Err(ServiceError::conflict(
-                "party_open_exists",
-                "You already have an open party. Close it before posting another.",
-            ));
+            return Err(PartyError::OpenExists { open: None }.into());
         }
         Err(e) => return Err(e.into()),
     };
@@ -180,9 +209,7 @@ pub async fn extend(
         .await?
         .ok_or_else(|| not_found(party_id))?;
     if actor.user_id != Some(p.owner_id) {
-        return Err(ServiceError::Forbidden(
-            "Only the member who posted this party can extend it.".into(),
-        ));
+        return Err(PartyError::NotOwner.into());
     }
     if p.status == PartyStatus::Closed {
         return Err(already_closed(&p));
@@ -199,14 +226,10 @@ pub async fn extend(
     let latest = p.created_at + Duration::minutes(MAX_LIFETIME_MINUTES);
     let next = p.closes_at + Duration::minutes(EXTENSION_MINUTES);
     if next > latest {
-        return Err(ServiceError::conflict(
-            "party_max_lifetime",
-            format!(
-                "A party stays open at most {} hours; this one already closes at its latest, {}.",
-                MAX_LIFETIME_MINUTES / 60,
-                ts(p.closes_at)
-            ),
-        ));
+        return Err(PartyError::MaxLifetime {
+            closes_at: p.closes_at,
+        }
+        .into());
     }
     store_party::extend(&mut tx, guild, party_id, next).await?;
     let kind = Task::PartyAutoClose { party_id }.kind();
@@ -247,9 +270,7 @@ pub async fn close(pool: &PgPool, guild: Snowflake, party_id: i64, actor: &Actor
         .await?
         .ok_or_else(|| not_found(party_id))?;
     if !may_close(actor, &p) {
-        return Err(ServiceError::Forbidden(
-            "Only the member who posted this party, or a moderator, can close it.".into(),
-        ));
+        return Err(PartyError::MayNotClose.into());
     }
     if p.status == PartyStatus::Closed {
         return Err(already_closed(&p));

@@ -309,10 +309,16 @@ pub enum VeriNote {
     AskScreenshot {
         session_id: i64,
     },
-    /// A text the member sent could not be used, and why (worded for them).
+    /// A text the member sent could not be used (jobs queued before [`VeriNote::Retry`]
+    /// existed carry the reason worded).
     Refused {
         session_id: i64,
         reason: String,
+    },
+    /// What the member sent could not be used; the bot words why and what to send.
+    Retry {
+        session_id: i64,
+        why: RetryReason,
     },
     /// The screenshot went to staff.
     UnderReview {
@@ -334,6 +340,37 @@ pub enum VeriNote {
     },
     Expired,
     Cancelled,
+}
+
+/// Why a member's DM to their verification session could not be used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum RetryReason {
+    /// The name is empty.
+    IgnEmpty,
+    /// The name is longer than 10 letters (`shown`: what they sent, cut to 40 characters).
+    IgnTooLong { shown: String },
+    /// The name has characters other than letters.
+    IgnNotLetters { shown: String },
+    /// Another member of the server holds the name.
+    IgnTaken { ign: String },
+    /// The file is not an image.
+    NotAnImage,
+    /// A screenshot was asked for but the message has no file.
+    NoAttachment,
+    /// A code was issued: the member is to press Done, not write.
+    AwaitingDone,
+}
+
+impl From<domain::verification::IgnError> for RetryReason {
+    fn from(e: domain::verification::IgnError) -> Self {
+        use domain::verification::IgnError;
+        match e {
+            IgnError::Empty => RetryReason::IgnEmpty,
+            IgnError::TooLong(shown) => RetryReason::IgnTooLong { shown },
+            IgnError::NotLetters(shown) => RetryReason::IgnNotLetters { shown },
+        }
+    }
 }
 
 /// A private message to a member about a run.

@@ -37,7 +37,7 @@ pub async fn route(ctx: Ctx, message: Message) {
         Ok(Some(_)) => return, // the verification flow answers through its jobs
         Ok(None) => {}
         Err(e) => {
-            send(&ctx, user, &e.to_string()).await;
+            send(&ctx, user, &views::refusal(&e, Some(user.get()))).await;
             return;
         }
     }

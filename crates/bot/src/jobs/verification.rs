@@ -25,6 +25,7 @@ pub async fn dm(
         | VeriNote::CodeIssued { session_id }
         | VeriNote::AskScreenshot { session_id }
         | VeriNote::Refused { session_id, .. }
+        | VeriNote::Retry { session_id, .. }
         | VeriNote::UnderReview { session_id } => Some(*session_id),
         _ => None,
     };

@@ -100,6 +100,8 @@ pub fn refusal(e: &service::ServiceError, reader: Option<u64>) -> String {
         service::ServiceError::Suspended { user, until } => {
             moderation::suspended_refusal(reader == Some(user.get()), *user, *until)
         }
+        service::ServiceError::Verification(e) => verification::refusal(e),
+        service::ServiceError::Party(e) => party::refusal(e),
         other => other.to_string(),
     }
 }

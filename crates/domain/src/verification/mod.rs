@@ -1,5 +1,10 @@
 //! Verification rules: what an in-game name (IGN) is, the nickname built from a main IGN
-//! and its alts, verification codes, and the RealmEye requirements a guild may set.
+//! and its alts, verification codes, and the RealmEye requirements a guild may set. The
+//! member's session is the state machine in [`session`].
+
+pub mod session;
+
+pub use session::{Method, SessionEvent, Step};
 
 /// Discord's limit on a nickname.
 pub const NICKNAME_MAX: usize = 32;
