@@ -33,11 +33,10 @@ const PANEL_REFRESH: Budget = Budget {
 /// period): the transition, the award of points to the organizer and each raider, the
 /// jobs, the answer's read of the run and the command log. Its Discord side effects
 /// (panel, roles, logs) are jobs of their own. 23 since the end of a run is audited
-/// (who ended it: a member or an API key), one insert in the same transaction. One more
-/// when the points period is opened by the award itself rather than, a moment earlier, by
-/// a background job (`point_periods::ensure_period` reads the period again after creating
-/// it): which one comes first depends on timing (seen on a loaded machine), so the budget
-/// is the larger figure.
+/// (who ended it: a member or an API key), one insert in the same transaction. A full run
+/// on a loaded machine once counted 24, with one points-period query twice: opening the
+/// period (`point_periods::ensure_period`) reads it again after creating it, and whether it
+/// is already open when the award runs depends on timing; the budget is the larger figure.
 const END_WITH_AWARD: Budget = Budget {
     statements: 24,
     transactions: 1,
