@@ -41,6 +41,8 @@ pub struct BotConfig {
     pub register_commands: bool,
     /// RealmEye (`REALMEYE_BASE_URL`): `https://www.realmeye.com` or a local stub.
     pub realmeye_base_url: String,
+    /// The shards this process runs (`SHARD_TOTAL`, `SHARDS`); default: all recommended.
+    pub shards: gateway::ShardConfig,
 }
 
 impl std::fmt::Debug for BotConfig {
@@ -49,6 +51,7 @@ impl std::fmt::Debug for BotConfig {
             .field("token", &"<redacted>")
             .field("api_proxy", &self.api_proxy)
             .field("gateway_url", &self.gateway_url)
+            .field("shards", &self.shards)
             .field("dev_guild_id", &self.dev_guild_id)
             .finish()
     }
@@ -147,6 +150,8 @@ pub enum BotError {
     Unauthorized,
     #[error("cannot reach Discord: {0}")]
     Discord(String),
+    #[error("{0}")]
+    Config(String),
 }
 
 /// Connects, registers commands if asked, and runs the gateway loop and the job dispatcher
