@@ -113,10 +113,10 @@ fn detach(st: &mut State, conn_id: u64) {
         .conns
         .get_mut(&conn_id)
         .and_then(|c| c.session.take());
-    if let Some(s) = session.and_then(|id| st.gateway.sessions.get_mut(&id)) {
-        if s.conn == Some(conn_id) {
-            s.conn = None;
-        }
+    if let Some(s) = session.and_then(|id| st.gateway.sessions.get_mut(&id))
+        && s.conn == Some(conn_id)
+    {
+        s.conn = None;
     }
 }
 
@@ -140,14 +140,14 @@ fn attach(st: &mut State, conn_id: u64, session_id: &str) {
         .sessions
         .get_mut(session_id)
         .and_then(|s| s.conn.replace(conn_id));
-    if let Some(old) = previous.filter(|old| *old != conn_id) {
-        if let Some(c) = st.gateway.conns.get_mut(&old) {
-            c.session = None;
-            let _ = c.tx.send(Outgoing::Close(
-                4000,
-                "superseded by a new connection".to_owned(),
-            ));
-        }
+    if let Some(old) = previous.filter(|old| *old != conn_id)
+        && let Some(c) = st.gateway.conns.get_mut(&old)
+    {
+        c.session = None;
+        let _ = c.tx.send(Outgoing::Close(
+            4000,
+            "superseded by a new connection".to_owned(),
+        ));
     }
     if let Some(c) = st.gateway.conns.get_mut(&conn_id) {
         c.session = Some(session_id.to_owned());
@@ -264,14 +264,14 @@ fn identify(sim: &DiscordSim, conn_id: u64, tx: &mpsc::UnboundedSender<Outgoing>
         .map(|s| s.id.clone())
         .collect();
     for id in stale {
-        if let Some(old_conn) = st.gateway.sessions.remove(&id).and_then(|s| s.conn) {
-            if let Some(c) = st.gateway.conns.get_mut(&old_conn) {
-                c.session = None;
-                let _ = c.tx.send(Outgoing::Close(
-                    4000,
-                    "superseded by a new connection".to_owned(),
-                ));
-            }
+        if let Some(old_conn) = st.gateway.sessions.remove(&id).and_then(|s| s.conn)
+            && let Some(c) = st.gateway.conns.get_mut(&old_conn)
+        {
+            c.session = None;
+            let _ = c.tx.send(Outgoing::Close(
+                4000,
+                "superseded by a new connection".to_owned(),
+            ));
         }
     }
     let session_id = format!("sim{:016x}", crate::ids::next_snowflake());

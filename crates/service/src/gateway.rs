@@ -17,11 +17,11 @@ pub const IDENTIFY_SPACING: Duration = Duration::from_millis(5_500);
 /// turns in the order they asked and never two within `spacing`.
 pub async fn take_identify_turn(pool: &PgPool, bucket: u32, spacing: Duration) -> Result<()> {
     let mut tx = pool.begin().await?;
-    if let Some(elapsed) = store::gateway::lock_bucket(&mut tx, bucket).await? {
-        if elapsed < spacing {
-            // Waits inside the transaction, holding the bucket for this turn.
-            store::gateway::pause(&mut tx, spacing - elapsed).await?;
-        }
+    if let Some(elapsed) = store::gateway::lock_bucket(&mut tx, bucket).await?
+        && elapsed < spacing
+    {
+        // Waits inside the transaction, holding the bucket for this turn.
+        store::gateway::pause(&mut tx, spacing - elapsed).await?;
     }
     store::gateway::mark_identified(&mut tx, bucket).await?;
     tx.commit().await?;
