@@ -15,6 +15,10 @@ use twilight_gateway::{
 
 use crate::{BotConfig, BotError, Ctx, handlers, members, router};
 
+/// How often a shard's latest sequence is saved at most (a SIGKILL replays up to this
+/// much on RESUME).
+const SEQUENCE_SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Which shards this process runs (`SHARD_TOTAL`, `SHARDS`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ShardConfig {
@@ -222,6 +226,8 @@ impl ShardTask {
                     if closed {
                         break;
                     }
+                    // At most one write per interval: a burst of events costs a few.
+                    tokio::time::sleep(SEQUENCE_SAVE_INTERVAL).await;
                 }
             })
         };
