@@ -68,8 +68,8 @@ pub struct Context {
     /// The Discord roles each member last showed, so an interaction records them only when
     /// they changed (quota panels read the recorded roles). Only a cache.
     pub roles_seen: RolesSeenCache,
-    /// The shard's latest heartbeat round trip, for /ping (a cache of what the gateway
-    /// loop measures; None until the first heartbeat ACK).
+    /// The latest heartbeat round trip of any of this process's shards, for /ping (a cache
+    /// of what the gateway loops measure; None until the first heartbeat ACK).
     pub gateway_latency: std::sync::Mutex<Option<std::time::Duration>>,
     pub realmeye: realmeye::Client,
     pub realmeye_base_url: String,
