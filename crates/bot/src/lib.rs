@@ -41,6 +41,8 @@ pub struct BotConfig {
     pub register_commands: bool,
     /// RealmEye (`REALMEYE_BASE_URL`): `https://www.realmeye.com` or a local stub.
     pub realmeye_base_url: String,
+    /// The shards this process runs (`SHARD_TOTAL`, `SHARDS`); default: all recommended.
+    pub shards: gateway::ShardConfig,
 }
 
 impl std::fmt::Debug for BotConfig {
@@ -49,6 +51,7 @@ impl std::fmt::Debug for BotConfig {
             .field("token", &"<redacted>")
             .field("api_proxy", &self.api_proxy)
             .field("gateway_url", &self.gateway_url)
+            .field("shards", &self.shards)
             .field("dev_guild_id", &self.dev_guild_id)
             .finish()
     }
@@ -65,8 +68,8 @@ pub struct Context {
     /// The Discord roles each member last showed, so an interaction records them only when
     /// they changed (quota panels read the recorded roles). Only a cache.
     pub roles_seen: RolesSeenCache,
-    /// The shard's latest heartbeat round trip, for /ping (a cache of what the gateway
-    /// loop measures; None until the first heartbeat ACK).
+    /// The latest heartbeat round trip of any of this process's shards, for /ping (a cache
+    /// of what the gateway loops measure; None until the first heartbeat ACK).
     pub gateway_latency: std::sync::Mutex<Option<std::time::Duration>>,
     pub realmeye: realmeye::Client,
     pub realmeye_base_url: String,
@@ -147,6 +150,8 @@ pub enum BotError {
     Unauthorized,
     #[error("cannot reach Discord: {0}")]
     Discord(String),
+    #[error("{0}")]
+    Config(String),
 }
 
 /// Connects, registers commands if asked, and runs the gateway loop and the job dispatcher

@@ -348,7 +348,32 @@ impl DiscordSim {
 
     /// Creates a guild with @everyone, the bot's managed "raidbot" role (position 10), the bot and the owner.
     pub fn create_guild(&self, name: &str, owner: UserId) -> GuildId {
-        let id = GuildId(next_snowflake());
+        self.create_guild_with_id(GuildId(next_snowflake()), name, owner)
+    }
+
+    /// Creates a guild whose events go to shard `shard_id` of `shard_total`.
+    pub fn create_guild_on_shard(
+        &self,
+        name: &str,
+        owner: UserId,
+        shard_id: u32,
+        shard_total: u32,
+    ) -> GuildId {
+        let total = u64::from(shard_total.max(1));
+        // A snowflake of a moment a few seconds ago whose millisecond lands on the shard
+        // (`(id >> 22) % total`); older than a second, so it is not bumped to a later one.
+        let base = crate::ids::now_ms() - 2_000 - total;
+        let since_epoch = base - crate::ids::DISCORD_EPOCH_MS;
+        let offset = (since_epoch + total - u64::from(shard_id) % total) % total;
+        let id = GuildId(crate::ids::snowflake_at(base - offset));
+        debug_assert_eq!(
+            crate::gateway::shard_for_guild(id.get(), shard_total),
+            shard_id
+        );
+        self.create_guild_with_id(id, name, owner)
+    }
+
+    fn create_guild_with_id(&self, id: GuildId, name: &str, owner: UserId) -> GuildId {
         let bot = self.inner.bot_user;
         let bot_role = RoleId(next_snowflake());
         let mut g = Guild {
@@ -1102,8 +1127,7 @@ impl DiscordSim {
             }
             let json = self.interaction_json(&st, &rec, &p.data);
             st.interactions.insert(id, rec);
-            self.dispatch(&mut st, "INTERACTION_CREATE", json);
-            st.gateway.session.is_some()
+            self.dispatch(&mut st, "INTERACTION_CREATE", json) > 0
         };
         let deadline = self.inner.config.interaction_deadline;
         let answered = if deliverable {
@@ -1365,14 +1389,32 @@ impl DiscordSim {
         self.lock().failures.insert(route.to_owned(), (n, failure));
     }
 
-    /// Closes the bot's websocket with 4000 (resumable): the bot should RESUME.
+    /// Closes the bot's websockets with 4000 (resumable): the bot should RESUME.
     pub fn drop_gateway(&self) {
-        let mut st = self.lock();
-        if let Some(c) = st.gateway.conn.take() {
+        let st = self.lock();
+        for c in st.gateway.conns.values() {
             let _ = c.tx.send(Outgoing::Close(
                 4000,
                 "Unknown error (simulated drop)".to_owned(),
             ));
+        }
+    }
+
+    /// Closes the connection of one shard with 4000 (resumable).
+    pub fn drop_shard(&self, shard_id: u32) {
+        let st = self.lock();
+        for s in st
+            .gateway
+            .sessions
+            .values()
+            .filter(|s| s.shard[0] == shard_id)
+        {
+            if let Some(c) = s.conn.and_then(|c| st.gateway.conns.get(&c)) {
+                let _ = c.tx.send(Outgoing::Close(
+                    4000,
+                    "Unknown error (simulated drop)".to_owned(),
+                ));
+            }
         }
     }
 
@@ -1423,7 +1465,25 @@ impl DiscordSim {
 
     /// A bot connection is identified or resumed.
     pub fn gateway_connected(&self) -> bool {
-        self.lock().gateway.conn.as_ref().is_some_and(|c| c.ready)
+        self.lock()
+            .gateway
+            .conns
+            .values()
+            .any(|c| c.session.is_some())
+    }
+
+    /// The shards (`[shard_id, shard_total]`) with a live, identified or resumed connection.
+    pub fn connected_shards(&self) -> Vec<[u32; 2]> {
+        let st = self.lock();
+        let mut shards: Vec<[u32; 2]> = st
+            .gateway
+            .sessions
+            .values()
+            .filter(|s| s.conn.is_some())
+            .map(|s| s.shard)
+            .collect();
+        shards.sort_unstable();
+        shards
     }
 
     pub fn identify_count(&self) -> usize {
@@ -1432,6 +1492,16 @@ impl DiscordSim {
 
     pub fn resume_count(&self) -> usize {
         self.lock().gateway.resume_count
+    }
+
+    /// Every IDENTIFY and RESUME received, accepted or not, in order.
+    pub fn gateway_logins(&self) -> Vec<crate::model::GatewayLogin> {
+        self.lock().gateway.log.clone()
+    }
+
+    /// The shard of `[0, shard_total)` that receives a guild's events.
+    pub fn shard_for_guild(guild: GuildId, shard_total: u32) -> u32 {
+        crate::gateway::shard_for_guild(guild.get(), shard_total)
     }
 }
 

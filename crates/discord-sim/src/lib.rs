@@ -37,7 +37,13 @@
 //!
 //! - Not a complete Discord: only the routes a raid bot uses exist; anything else answers
 //!   `404 {"code":0,"message":"404: Not Found"}` and logs a loud `tracing::error!`.
-//! - Intents, presences, voice, sharding, compression, audit logs, emojis and stickers are
+//! - Sharding is modelled as on Discord: `GET /gateway/bot` recommends
+//!   [`SimConfig::recommended_shards`] and reports the session start limit; each IDENTIFY's
+//!   `[shard_id, shard_total]` decides which guilds' events it receives
+//!   (`(guild_id >> 22) % shard_total`, DMs on shard 0); a second IDENTIFY in a bucket within
+//!   [`SimConfig::identify_interval`] is closed with 4008; every IDENTIFY and RESUME is
+//!   recorded ([`DiscordSim::gateway_logins`]).
+//! - Intents, presences, voice, compression, audit logs, emojis and stickers are
 //!   not modelled. Channel permission overwrites are stored, shown and settable
 //!   (`PUT`/`DELETE /channels/{id}/permissions/{id}`, checked against the bot's permissions
 //!   in that channel); other routes check guild-level permissions only.
@@ -77,8 +83,8 @@ pub use events::SimEvent;
 pub use ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 pub use limits::ApiError;
 pub use model::{
-    Attachment, Button, ChannelKind, Choice, Failure, Member, Message, Modal, Overwrite,
-    RecordedCall, ResponseKind, Role, SimConfig, TextInput, perms,
+    Attachment, Button, ChannelKind, Choice, Failure, GatewayLogin, LoginKind, Member, Message,
+    Modal, Overwrite, RecordedCall, ResponseKind, Role, SimConfig, TextInput, perms,
 };
 pub use snapshot::{Snapshot, SnapshotError};
 

@@ -661,6 +661,15 @@ pub struct SimConfig {
     pub attachment_base_url: Option<String>,
     /// The application's OAuth2 client secret ("Log in with Discord").
     pub oauth_client_secret: String,
+    /// `shards` recommended by `GET /gateway/bot`.
+    pub recommended_shards: u32,
+    /// `session_start_limit.max_concurrency`: identify buckets (`shard_id % max_concurrency`).
+    pub max_concurrency: u32,
+    /// `session_start_limit.total`: identifies allowed per day.
+    pub session_start_total: u32,
+    /// Minimum time between two IDENTIFYs in one bucket (5 s on Discord); a faster one is
+    /// closed with 4008 (rate limited).
+    pub identify_interval: Duration,
 }
 
 impl Default for SimConfig {
@@ -678,33 +687,67 @@ impl Default for SimConfig {
             replay_buffer: 10_000,
             attachment_base_url: None,
             oauth_client_secret: "sim-client-secret".to_owned(),
+            recommended_shards: 1,
+            max_concurrency: 1,
+            session_start_total: 1000,
+            identify_interval: Duration::from_secs(5),
         }
     }
 }
 
-/// The gateway side of the state.
+/// The gateway side of the state: one session per identified shard, any number of
+/// connections (one per shard a bot runs).
 #[derive(Debug, Default)]
 pub struct GatewayState {
-    pub session: Option<Session>,
-    pub conn: Option<Conn>,
+    /// Sessions by id; a session outlives its connection so it can be resumed.
+    pub sessions: HashMap<String, Session>,
+    pub conns: HashMap<u64, Conn>,
     pub next_conn_id: u64,
     pub identify_count: usize,
     pub resume_count: usize,
+    /// Every IDENTIFY and RESUME, accepted or not, in arrival order.
+    pub log: Vec<GatewayLogin>,
+    /// When each bucket (`shard_id % max_concurrency`) last identified successfully.
+    pub last_identify: HashMap<u32, std::time::Instant>,
 }
 
 #[derive(Debug)]
 pub struct Session {
     pub id: String,
+    /// `[shard_id, shard_total]` as identified.
+    pub shard: [u32; 2],
     pub seq: u64,
     pub buffer: std::collections::VecDeque<(u64, String)>,
+    /// The connection this session is attached to (identified or resumed on it).
+    pub conn: Option<u64>,
 }
 
 #[derive(Debug)]
 pub struct Conn {
     pub id: u64,
     pub tx: tokio::sync::mpsc::UnboundedSender<Outgoing>,
-    /// Identified or resumed: dispatches flow.
-    pub ready: bool,
+    /// The session identified or resumed on this connection: dispatches flow.
+    pub session: Option<String>,
+}
+
+/// What kind of login the simulator saw on its gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginKind {
+    Identify,
+    Resume,
+}
+
+/// One IDENTIFY or RESUME as the simulator received it (for tests of pacing and resume).
+#[derive(Clone, Debug)]
+pub struct GatewayLogin {
+    pub kind: LoginKind,
+    pub at: std::time::Instant,
+    /// `[shard_id, shard_total]` (for a RESUME: of the session resumed, if known).
+    pub shard: [u32; 2],
+    /// `shard_id % max_concurrency`.
+    pub bucket: u32,
+    /// `false`: rejected (rate limited, unknown session, bad shard).
+    pub accepted: bool,
 }
 
 #[derive(Debug)]

@@ -24,6 +24,7 @@ pub fn bot_config(config: &Config, register_commands: bool) -> anyhow::Result<bo
         dev_guild_id: config.dev_guild_id.map(|g| Id::new(g.get())),
         register_commands,
         realmeye_base_url: config.realmeye_base_url.clone(),
+        shards: config.shards.clone(),
     })
 }
 

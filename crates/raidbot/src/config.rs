@@ -44,6 +44,8 @@ pub struct Config {
     /// `host:port` of a plain-HTTP Discord API (the simulator).
     pub discord_api_proxy: Option<String>,
     pub discord_gateway_url: Option<String>,
+    /// `SHARD_TOTAL` and `SHARDS`: which gateway shards `raidbot bot`/`up` run.
+    pub shards: bot::gateway::ShardConfig,
     pub log_format: LogFormat,
 }
 
@@ -63,6 +65,7 @@ impl std::fmt::Debug for Config {
             )
             .field("discord_api_proxy", &self.discord_api_proxy)
             .field("discord_gateway_url", &self.discord_gateway_url)
+            .field("shards", &self.shards)
             .finish()
     }
 }
@@ -125,6 +128,7 @@ impl Config {
                 value: v.clone(),
             })?),
         };
+        let shards = shard_config(var("SHARD_TOTAL"), var("SHARDS"))?;
         let log_format = match var("LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -147,6 +151,7 @@ impl Config {
                 .unwrap_or_else(|| "https://www.realmeye.com".to_owned()),
             discord_api_proxy,
             discord_gateway_url,
+            shards,
             log_format,
         })
     }
@@ -161,6 +166,44 @@ impl Config {
             expected: "the bot token from the Discord developer portal",
         })
     }
+}
+
+/// `SHARD_TOTAL` (a count, or `auto`/unset: Discord's recommendation) and `SHARDS` (`a-b`,
+/// `a`, or unset: all).
+fn shard_config(
+    total: Option<String>,
+    range: Option<String>,
+) -> Result<bot::gateway::ShardConfig, ConfigError> {
+    let total =
+        match total {
+            None => None,
+            Some(v) if v.eq_ignore_ascii_case("auto") => None,
+            Some(v) => Some(v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or(
+                ConfigError::Invalid {
+                    name: "SHARD_TOTAL",
+                    expected: "a number of shards (1 or more) or `auto`",
+                    value: v.clone(),
+                },
+            )?),
+        };
+    let range = match range {
+        None => None,
+        Some(v) => {
+            let invalid = || ConfigError::Invalid {
+                name: "SHARDS",
+                expected: "the shard ids this process runs, such as 0-3 or 2 (within SHARD_TOTAL)",
+                value: v.clone(),
+            };
+            let (first, last) = v.split_once('-').unwrap_or((&v, &v));
+            let first: u32 = first.trim().parse().map_err(|_| invalid())?;
+            let last: u32 = last.trim().parse().map_err(|_| invalid())?;
+            if first > last || total.is_some_and(|t| last >= t) {
+                return Err(invalid());
+            }
+            Some(first..=last)
+        }
+    };
+    Ok(bot::gateway::ShardConfig { total, range })
 }
 
 /// `http://127.0.0.1:3000/` → `127.0.0.1:3000`; anything but plain http is refused, as
@@ -195,6 +238,34 @@ mod tests {
             c.require_token().unwrap_err().to_string(),
             "DISCORD_TOKEN is not set: the bot token from the Discord developer portal"
         );
+    }
+
+    #[test]
+    fn shards_default_to_all_recommended_and_parse_ranges() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.shards, bot::gateway::ShardConfig::default());
+        let c = config(&[("SHARD_TOTAL", "4"), ("SHARDS", "2-3")]).unwrap();
+        assert_eq!(c.shards.total, Some(4));
+        assert_eq!(c.shards.range, Some(2..=3));
+        let c = config(&[("SHARD_TOTAL", "auto"), ("SHARDS", "1")]).unwrap();
+        assert_eq!(c.shards.total, None);
+        assert_eq!(c.shards.range, Some(1..=1));
+        for (total, range) in [
+            ("0", "0"),
+            ("x", "0"),
+            ("4", "3-2"),
+            ("4", "2-4"),
+            ("4", "a-b"),
+        ] {
+            let err = config(&[("SHARD_TOTAL", total), ("SHARDS", range)])
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(
+                err.starts_with("SHARD_TOTAL is invalid") || err.starts_with("SHARDS is invalid"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod command_log;
 pub mod config;
 pub mod error;
+pub mod gateway;
 pub mod headcounts;
 pub mod health;
 pub mod jobs;

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod bot_roles;
 pub mod columns;
 pub mod db;
+pub mod gateway;
 pub mod guild_config;
 pub mod headcounts;
 pub mod import;

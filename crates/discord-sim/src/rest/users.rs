@@ -60,11 +60,7 @@ pub(super) fn handle(
             "bot": st.users.get(&bot).map(|u| u.to_json()),
         })),
         "GET /gateway" => ok(json!({"url": sim.gateway_url()})),
-        "GET /gateway/bot" => ok(json!({
-            "url": sim.gateway_url(),
-            "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 1000 - st.gateway.identify_count.min(1000), "reset_after": 86_400_000, "max_concurrency": 1},
-        })),
+        "GET /gateway/bot" => ok(crate::gateway::gateway_bot_json(sim, st)),
         other => super::unhandled(other),
     }
 }

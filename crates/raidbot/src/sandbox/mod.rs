@@ -201,6 +201,7 @@ pub async fn start(
         dev_guild_id: Some(Id::new(guild.0.max(1))),
         register_commands: true,
         realmeye_base_url: format!("{url}/realmeye"),
+        shards: Default::default(),
     };
     let identified = sim.identify_count();
     let bot_task = tokio::spawn(bot::run(bot_config, pool.clone(), bot_stop.clone()));

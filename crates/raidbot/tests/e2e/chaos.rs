@@ -43,7 +43,7 @@ struct BotProcess(Child);
 
 impl BotProcess {
     async fn start(w: &World) -> BotProcess {
-        let identified = w.sim.identify_count();
+        let identified = w.sim.identify_count() + w.sim.resume_count();
         let child = Command::new(env!("CARGO_BIN_EXE_raidbot"))
             .arg("bot")
             .current_dir(std::env::temp_dir())
@@ -63,7 +63,8 @@ impl BotProcess {
             .unwrap();
         let sim = &w.sim;
         sim.eventually(Duration::from_secs(20), || {
-            (sim.gateway_connected() && sim.identify_count() > identified).then_some(())
+            (sim.gateway_connected() && sim.identify_count() + sim.resume_count() > identified)
+                .then_some(())
         })
         .await
         .expect("the bot process connects to the gateway");

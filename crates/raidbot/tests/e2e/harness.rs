@@ -126,14 +126,16 @@ impl World {
                 .realmeye_base_url
                 .clone()
                 .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
+            shards: Default::default(),
         };
         let token = CancellationToken::new();
-        let identified = self.sim.identify_count();
+        let identified = self.sim.identify_count() + self.sim.resume_count();
         let handle = tokio::spawn(bot::run(config, self.db.pool.clone(), token.clone()));
         self.bot = Some((token, handle));
         let sim = self.sim.clone();
         sim.eventually(WAIT, || {
-            (sim.gateway_connected() && sim.identify_count() > identified).then_some(())
+            (sim.gateway_connected() && sim.identify_count() + sim.resume_count() > identified)
+                .then_some(())
         })
         .await
         .expect("the bot connects to the gateway");

@@ -18,4 +18,5 @@ mod role_pings;
 mod runs;
 mod sandbox;
 mod setup;
+mod shards;
 mod verification;

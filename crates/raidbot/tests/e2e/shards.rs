@@ -1,0 +1,383 @@
+//! Scale-out: two `raidbot bot` processes split four gateway shards, with a `raidbot api`
+//! process, on one database. Both bots start at once and take turns to identify through
+//! PostgreSQL; a guild on every shard runs a run; one bot is killed with SIGKILL mid-run
+//! and restarted, and its shards resume; everything users see happens exactly once.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use discord_sim::{
+    ChannelId, ChannelKind, CommandOption, DiscordSim, GuildId, LoginKind, MessageId, ResponseKind,
+    RoleId, SimConfig, UserId,
+};
+use store::testing::TestDb;
+
+use crate::harness::{field, footer};
+
+const SHARDS: u32 = 4;
+const ADMINISTRATOR: u64 = 1 << 3;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A child process killed when dropped.
+struct Proc(Child);
+
+impl Proc {
+    fn spawn(sim: &DiscordSim, db_url: &str, args: &[&str], env: &[(&str, String)]) -> Proc {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_raidbot"));
+        cmd.args(args)
+            .current_dir(std::env::temp_dir())
+            .env("DATABASE_URL", db_url)
+            .env("DISCORD_TOKEN", sim.bot_token())
+            .env(
+                "DISCORD_API_BASE",
+                format!("http://{}", sim.http_proxy_addr()),
+            )
+            .env("DISCORD_GATEWAY_URL", sim.gateway_url())
+            .env("REALMEYE_BASE_URL", "http://127.0.0.1:9")
+            .env("API_SERVICE_KEY", "test-key")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Proc(cmd.spawn().expect("raidbot starts"))
+    }
+
+    fn bot(sim: &DiscordSim, db_url: &str, shards: &str) -> Proc {
+        Proc::spawn(
+            sim,
+            db_url,
+            &["bot"],
+            &[
+                ("SHARD_TOTAL", "auto".to_owned()),
+                ("SHARDS", shards.to_owned()),
+            ],
+        )
+    }
+
+    fn kill(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One community on one shard: staff, two raiders, a raid and a raid-log channel.
+struct Community {
+    guild: GuildId,
+    admin: UserId,
+    organizer: UserId,
+    raiders: Vec<UserId>,
+    organizer_role: RoleId,
+    raider_role: RoleId,
+    raid: ChannelId,
+    raid_log: ChannelId,
+}
+
+impl Community {
+    fn create(sim: &DiscordSim, shard: u32) -> Community {
+        let owner = sim.create_user(&format!("owner{shard}"));
+        let guild =
+            sim.create_guild_on_shard(&format!("Shard {shard} Raiders"), owner, shard, SHARDS);
+        let admin_role = sim.create_role(guild, "Admins", ADMINISTRATOR, 5);
+        let organizer_role = sim.create_role(guild, "Raid Leader", 0, 4);
+        let raider_role = sim.create_role(guild, "Verified Raider", 0, 2);
+        let admin = sim.create_user(&format!("admin{shard}"));
+        sim.add_member(guild, admin, &[admin_role]);
+        let organizer = sim.create_user(&format!("organizer{shard}"));
+        sim.add_member(guild, organizer, &[organizer_role, raider_role]);
+        let raiders = (0..2)
+            .map(|i| {
+                let u = sim.create_user(&format!("raider{shard}_{i}"));
+                sim.add_member(guild, u, &[raider_role]);
+                u
+            })
+            .collect();
+        Community {
+            guild,
+            admin,
+            organizer,
+            raiders,
+            organizer_role,
+            raider_role,
+            raid: sim.create_channel(guild, "raids", ChannelKind::Text),
+            raid_log: sim.create_channel(guild, "raid-log", ChannelKind::Text),
+        }
+    }
+
+    async fn configure(&self, sim: &DiscordSim) {
+        for (name, options) in [
+            (
+                "setroles",
+                vec![
+                    CommandOption::role("organizer", self.organizer_role),
+                    CommandOption::role("verified_raider", self.raider_role),
+                ],
+            ),
+            (
+                "setchannels",
+                vec![
+                    CommandOption::channel("raid", self.raid),
+                    CommandOption::channel("raid_log", self.raid_log),
+                ],
+            ),
+        ] {
+            let res = sim
+                .run_command(self.guild, self.raid, self.admin, name, options)
+                .await;
+            assert!(res.is_ok(), "{name} in {}: {:?}", self.guild, res.kind);
+        }
+    }
+
+    /// Posts a run and has both raiders join; returns the organizer panel.
+    async fn run_with_joins(&self, sim: &DiscordSim) -> MessageId {
+        let res = sim
+            .run_command(
+                self.guild,
+                self.raid,
+                self.organizer,
+                "run",
+                vec![CommandOption::string("dungeon", "shatters")],
+            )
+            .await;
+        assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
+        let organizer_panel = res.message.expect("organizer panel").id;
+        let panel = sim
+            .eventually(Duration::from_secs(10), || {
+                sim.messages(self.raid)
+                    .into_iter()
+                    .find(|m| footer(m).is_some_and(|f| f.starts_with("Run #")))
+            })
+            .await
+            .expect("a run panel");
+        for raider in &self.raiders {
+            let res = sim
+                .press(self.guild, *raider, self.raid, panel.id, "Join")
+                .await;
+            assert!(
+                res.content
+                    .as_deref()
+                    .unwrap_or_default()
+                    .starts_with("You joined the Shatters run"),
+                "{:?}",
+                res.content
+            );
+        }
+        organizer_panel
+    }
+
+    async fn start_and_end(&self, sim: &DiscordSim, organizer_panel: MessageId) {
+        let res = sim
+            .press(
+                self.guild,
+                self.organizer,
+                self.raid,
+                organizer_panel,
+                "Start",
+            )
+            .await;
+        assert_eq!(
+            res.content.as_deref(),
+            Some("The run is live. Raiders can still join.")
+        );
+        let res = sim
+            .press(
+                self.guild,
+                self.organizer,
+                self.raid,
+                organizer_panel,
+                "End run",
+            )
+            .await;
+        assert_eq!(res.content.as_deref(), Some("Run ended with 2 raiders."));
+    }
+}
+
+async fn drain_outbox(pool: &store::PgPool) {
+    let started = Instant::now();
+    let mut quiet = 0;
+    while quiet < 2 {
+        let busy: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM job
+              WHERE state = 'running' OR (state = 'pending' AND due_at <= now() + interval '1 second')",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        quiet = if busy == 0 { quiet + 1 } else { 0 };
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the outbox never drained"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+async fn all_shards_connected(sim: &DiscordSim, within: Duration) {
+    let want: Vec<[u32; 2]> = (0..SHARDS).map(|i| [i, SHARDS]).collect();
+    sim.eventually(within, || (sim.connected_shards() == want).then_some(()))
+        .await
+        .unwrap_or_else(|| panic!("connected: {:?}", sim.connected_shards()));
+}
+
+#[tokio::test]
+async fn two_bot_processes_split_four_shards_and_everything_happens_once() {
+    bot::discord::install_crypto();
+    let sim = DiscordSim::start_with(SimConfig {
+        heartbeat_interval_ms: 1000,
+        recommended_shards: SHARDS,
+        ..Default::default()
+    })
+    .await;
+    let db = TestDb::new().await;
+    let communities: Vec<Community> = (0..SHARDS).map(|s| Community::create(&sim, s)).collect();
+
+    // Both bot processes start at once, and an API process beside them.
+    let mut first = Proc::bot(&sim, &db.url, "0-1");
+    let _second = Proc::bot(&sim, &db.url, "2-3");
+    let port = free_port();
+    let _api = Proc::spawn(
+        &sim,
+        &db.url,
+        &["api"],
+        &[("API_BIND", format!("127.0.0.1:{port}"))],
+    );
+    // Four identifies in one bucket (max_concurrency 1), 5 s apart.
+    all_shards_connected(&sim, Duration::from_secs(60)).await;
+    let identifies: Vec<_> = sim
+        .gateway_logins()
+        .into_iter()
+        .filter(|l| l.kind == LoginKind::Identify)
+        .collect();
+    assert!(
+        identifies.iter().all(|l| l.accepted),
+        "no IDENTIFY was rate limited: {identifies:?}"
+    );
+    assert_eq!(identifies.len(), SHARDS as usize);
+    for pair in identifies.windows(2) {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        assert!(
+            gap >= Duration::from_secs(5),
+            "identifies {gap:?} apart: {identifies:?}"
+        );
+    }
+
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/v1/health"))
+        .await
+        .expect("the API process answers");
+    assert_eq!(health.status().as_u16(), 200);
+
+    let mut panels = Vec::new();
+    for c in &communities {
+        c.configure(&sim).await;
+        panels.push(c.run_with_joins(&sim).await);
+    }
+
+    // SIGKILL the process of shards 0 and 1 mid-run; the other keeps serving its guilds.
+    first = {
+        // With no job in flight: a job a dead process claimed waits out its lease (a
+        // minute), and the chaos tests cover kills mid-job.
+        drain_outbox(&db.pool).await;
+        first.kill();
+        for (c, panel) in communities.iter().zip(&panels).skip(2) {
+            c.start_and_end(&sim, *panel).await;
+        }
+        let resumed = sim.resume_count();
+        let restarted = Proc::bot(&sim, &db.url, "0-1");
+        sim.eventually(Duration::from_secs(30), || {
+            (sim.resume_count() >= resumed + 2).then_some(())
+        })
+        .await
+        .expect("both shards resume");
+        all_shards_connected(&sim, Duration::from_secs(10)).await;
+        restarted
+    };
+    for (c, panel) in communities.iter().zip(&panels).take(2) {
+        c.start_and_end(&sim, *panel).await;
+    }
+    drain_outbox(&db.pool).await;
+
+    // The restarted process resumed; nothing identified again.
+    let logins = sim.gateway_logins();
+    let identifies = logins
+        .iter()
+        .filter(|l| l.kind == LoginKind::Identify)
+        .count();
+    assert_eq!(identifies, SHARDS as usize, "{logins:?}");
+    let mut resumed: Vec<[u32; 2]> = logins
+        .iter()
+        .filter(|l| l.kind == LoginKind::Resume && l.accepted)
+        .map(|l| l.shard)
+        .collect();
+    resumed.sort_unstable();
+    assert_eq!(resumed, vec![[0, SHARDS], [1, SHARDS]]);
+
+    // Stored once per guild.
+    let failed: i64 = sqlx::query_scalar("SELECT count(*) FROM job WHERE state = 'failed'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(failed, 0, "no job gave up");
+    let mut awards = Vec::new();
+    for c in &communities {
+        let g = c.guild.get() as i64;
+        let (runs, joined): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM run WHERE guild_id = $1 AND status = 'ended'),
+                    (SELECT count(*) FROM run_participant WHERE guild_id = $1 AND state = 'joined')",
+        )
+        .bind(g)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!((runs, joined), (1, 2), "guild {}", c.guild);
+        let points: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT kind, count(*) FROM point_event WHERE guild_id = $1 GROUP BY kind ORDER BY kind",
+        )
+        .bind(g)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+        awards.push(points);
+
+        // On Discord: one panel showing the end, one raid-log line per step.
+        let run_panels: Vec<_> = sim
+            .messages(c.raid)
+            .into_iter()
+            .filter(|m| footer(m).is_some_and(|f| f.starts_with("Run #")))
+            .collect();
+        assert_eq!(run_panels.len(), 1, "guild {}", c.guild);
+        assert!(
+            field(&run_panels[0], "Status").is_some_and(|f| f.1.starts_with("⚫ Ended")),
+            "{:?}",
+            run_panels[0].embeds
+        );
+        let titles: Vec<String> = sim
+            .messages(c.raid_log)
+            .iter()
+            .filter_map(|m| m.embeds.first()?.get("title")?.as_str().map(str::to_owned))
+            .collect();
+        for what in ["created", "started", "ended"] {
+            let n = titles.iter().filter(|t| t.ends_with(what)).count();
+            assert_eq!(n, 1, "guild {}: raid-log `{what}` in {titles:?}", c.guild);
+        }
+    }
+    assert!(!awards[0].is_empty(), "the runs awarded points");
+    assert!(
+        awards.iter().all(|a| *a == awards[0]),
+        "every guild's run awarded the same, once: {awards:?}"
+    );
+    drop(first);
+}

@@ -1,0 +1,66 @@
+//! Gateway shards across processes: identify pacing per bucket, shared through PostgreSQL,
+//! and each shard's session saved for RESUME after a restart.
+
+use std::time::Duration;
+
+use store::PgPool;
+pub use store::gateway::SavedSession;
+
+use crate::Result;
+
+/// Discord allows one IDENTIFY per bucket per 5 s; the margin covers the time between
+/// taking the turn and the IDENTIFY reaching Discord.
+pub const IDENTIFY_SPACING: Duration = Duration::from_millis(5_500);
+
+/// Waits until this process may identify a shard of `bucket` (`shard_id % max_concurrency`)
+/// and records the turn. The bucket's row stays locked while waiting, so processes take
+/// turns in the order they asked and never two within `spacing`.
+pub async fn take_identify_turn(pool: &PgPool, bucket: u32, spacing: Duration) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    if let Some(elapsed) = store::gateway::lock_bucket(&mut tx, bucket).await?
+        && elapsed < spacing
+    {
+        // Waits inside the transaction, holding the bucket for this turn.
+        store::gateway::pause(&mut tx, spacing - elapsed).await?;
+    }
+    store::gateway::mark_identified(&mut tx, bucket).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The saved session of a shard, if any.
+pub async fn saved_session(
+    pool: &PgPool,
+    shard_total: u32,
+    shard_id: u32,
+) -> Result<Option<SavedSession>> {
+    let mut conn = pool.acquire().await?;
+    Ok(store::gateway::session(&mut conn, shard_total, shard_id).await?)
+}
+
+/// Saves a shard's new session (after READY).
+pub async fn save_session(pool: &PgPool, session: &SavedSession) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    Ok(store::gateway::save_session(&mut conn, session).await?)
+}
+
+/// Moves a saved session's sequence forward.
+pub async fn save_sequence(
+    pool: &PgPool,
+    shard_total: u32,
+    shard_id: u32,
+    session_id: &str,
+    sequence: u64,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    Ok(
+        store::gateway::save_sequence(&mut conn, shard_total, shard_id, session_id, sequence)
+            .await?,
+    )
+}
+
+/// Forgets a shard's session.
+pub async fn forget_session(pool: &PgPool, shard_total: u32, shard_id: u32) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    Ok(store::gateway::forget_session(&mut conn, shard_total, shard_id).await?)
+}

@@ -1,0 +1,138 @@
+//! Gateway shards shared by several bot processes: identify buckets and saved sessions.
+//! Reference tables: not per guild.
+
+use std::time::Duration;
+
+use crate::{PgConnection, Result};
+
+fn int(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// A shard's saved session, for RESUME after a restart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedSession {
+    pub shard_id: u32,
+    pub shard_total: u32,
+    pub session_id: String,
+    pub sequence: u64,
+    pub resume_url: String,
+}
+
+/// Locks a bucket's row until the transaction ends (creating it if needed) and returns the
+/// time since its last identify, by the database's clock (`None`: never).
+pub async fn lock_bucket(conn: &mut PgConnection, bucket: u32) -> Result<Option<Duration>> {
+    sqlx::query(
+        "INSERT INTO gateway_identify_bucket (bucket, last_identify_at) VALUES ($1, '-infinity')
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(int(bucket))
+    .execute(&mut *conn)
+    .await?;
+    let elapsed: Option<f64> = sqlx::query_scalar(
+        "SELECT CASE WHEN last_identify_at = '-infinity' THEN NULL
+                ELSE EXTRACT(EPOCH FROM clock_timestamp() - last_identify_at)::float8 END
+         FROM gateway_identify_bucket WHERE bucket = $1 FOR UPDATE",
+    )
+    .bind(int(bucket))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(elapsed.map(|s| Duration::from_secs_f64(s.max(0.0))))
+}
+
+/// Waits `d` on the database's side (holding the transaction's locks meanwhile).
+pub async fn pause(conn: &mut PgConnection, d: Duration) -> Result<()> {
+    sqlx::query("SELECT pg_sleep($1)")
+        .bind(d.as_secs_f64())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records that a shard of the bucket identifies now.
+pub async fn mark_identified(conn: &mut PgConnection, bucket: u32) -> Result<()> {
+    sqlx::query(
+        "UPDATE gateway_identify_bucket SET last_identify_at = clock_timestamp() WHERE bucket = $1",
+    )
+    .bind(int(bucket))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves (or replaces) a shard's session.
+pub async fn save_session(conn: &mut PgConnection, s: &SavedSession) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO gateway_session (shard_total, shard_id, session_id, sequence, resume_url)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (shard_total, shard_id) DO UPDATE
+         SET session_id = EXCLUDED.session_id, sequence = EXCLUDED.sequence,
+             resume_url = EXCLUDED.resume_url, updated_at = now()",
+    )
+    .bind(int(s.shard_total))
+    .bind(int(s.shard_id))
+    .bind(&s.session_id)
+    .bind(i64::try_from(s.sequence).unwrap_or(i64::MAX))
+    .bind(&s.resume_url)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves a session's sequence forward (never back: saves may arrive out of order).
+pub async fn save_sequence(
+    conn: &mut PgConnection,
+    shard_total: u32,
+    shard_id: u32,
+    session_id: &str,
+    sequence: u64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE gateway_session SET sequence = GREATEST(sequence, $4), updated_at = now()
+         WHERE shard_total = $1 AND shard_id = $2 AND session_id = $3",
+    )
+    .bind(int(shard_total))
+    .bind(int(shard_id))
+    .bind(session_id)
+    .bind(i64::try_from(sequence).unwrap_or(i64::MAX))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The saved session of a shard, if any.
+pub async fn session(
+    conn: &mut PgConnection,
+    shard_total: u32,
+    shard_id: u32,
+) -> Result<Option<SavedSession>> {
+    let row: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT session_id, sequence, resume_url FROM gateway_session
+         WHERE shard_total = $1 AND shard_id = $2",
+    )
+    .bind(int(shard_total))
+    .bind(int(shard_id))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(session_id, sequence, resume_url)| SavedSession {
+        shard_id,
+        shard_total,
+        session_id,
+        sequence: u64::try_from(sequence).unwrap_or(0),
+        resume_url,
+    }))
+}
+
+/// Forgets a shard's session (it was invalidated; the shard identifies afresh).
+pub async fn forget_session(
+    conn: &mut PgConnection,
+    shard_total: u32,
+    shard_id: u32,
+) -> Result<()> {
+    sqlx::query("DELETE FROM gateway_session WHERE shard_total = $1 AND shard_id = $2")
+        .bind(int(shard_total))
+        .bind(int(shard_id))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
