@@ -18,5 +18,4 @@ mod role_pings;
 mod runs;
 mod sandbox;
 mod setup;
-mod shards;
 mod verification;
