@@ -19,6 +19,7 @@ pub mod runs;
 pub mod staff;
 pub mod tasks;
 pub mod verification;
+pub mod web_sessions;
 
 pub use actor::Actor;
 pub use error::ServiceError;

@@ -25,6 +25,7 @@ pub mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod verification;
+pub mod web_sessions;
 
 pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
