@@ -51,7 +51,11 @@ fn adapters_do_not_depend_on_the_store_or_the_database_driver() {
         }
     }
     seen.sort();
-    assert_eq!(seen, ["api", "bot", "web"], "all three adapters are in the workspace");
+    assert_eq!(
+        seen,
+        ["api", "bot", "web"],
+        "all three adapters are in the workspace"
+    );
     assert!(
         offending.is_empty(),
         "adapters must reach the database through `service` only; found {offending:?} in \

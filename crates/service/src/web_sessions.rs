@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use domain::Snowflake;
 use store::web_sessions as store_ws;
 
-pub use store::web_sessions::{NewSession, WebSession};
 use store::PgPool;
+pub use store::web_sessions::{NewSession, WebSession};
 
 use crate::Result;
 
@@ -47,7 +47,10 @@ pub async fn take_login(pool: &PgPool, state_hash: &[u8]) -> Result<Option<(Stri
 
 /// When a session started now ends: [`SESSION_LIFETIME`], or sooner when Discord's access
 /// token expires sooner (the session cannot ask Discord anything after that).
-pub fn session_expiry(now: DateTime<Utc>, token_expires_at: Option<DateTime<Utc>>) -> DateTime<Utc> {
+pub fn session_expiry(
+    now: DateTime<Utc>,
+    token_expires_at: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
     let longest = now + SESSION_LIFETIME;
     token_expires_at.map_or(longest, |t| t.min(longest))
 }

@@ -99,7 +99,8 @@ pub async fn revoke(conn: &mut PgConnection, session_hash: &[u8]) -> Result<Opti
 pub async fn revoke_all(conn: &mut PgConnection, user: Option<Snowflake>) -> Result<u64> {
     let done = sqlx::query(
         "UPDATE web_session SET revoked_at = now()
-         WHERE revoked_at IS NULL AND ($1::BIGINT IS NULL OR user_id = $1)",
+         WHERE revoked_at IS NULL AND expires_at > now()
+           AND ($1::BIGINT IS NULL OR user_id = $1)",
     )
     .bind(user.map(Snowflake::db))
     .execute(conn)
@@ -155,9 +156,10 @@ pub async fn take_login(
     .fetch_optional(conn)
     .await?;
     match row {
-        Some(row) if row.try_get::<bool, _>("fresh")? => {
-            Ok(Some((row.try_get("code_verifier")?, row.try_get("return_to")?)))
-        }
+        Some(row) if row.try_get::<bool, _>("fresh")? => Ok(Some((
+            row.try_get("code_verifier")?,
+            row.try_get("return_to")?,
+        ))),
         _ => Ok(None),
     }
 }

@@ -34,11 +34,17 @@ pub async fn shared_guilds(state: &WebState, session: &Session) -> Result<Vec<My
 
 /// The person in `guild` with their current level; a 403 page when they are not a member
 /// of it or raidbot does not serve it.
-pub async fn in_guild(state: &WebState, session: &Session, guild: &str) -> Result<InGuild, WebError> {
-    let guild = Snowflake::parse(guild)
-        .map_err(|_| WebError::not_found("There is no such server."))?;
+pub async fn in_guild(
+    state: &WebState,
+    session: &Session,
+    guild: &str,
+) -> Result<InGuild, WebError> {
+    let guild =
+        Snowflake::parse(guild).map_err(|_| WebError::not_found("There is no such server."))?;
     let shared = shared_guilds(state, session).await?;
-    let not_member = || WebError::forbidden("You are not a member of this server, or raidbot does not serve it.");
+    let not_member = || {
+        WebError::forbidden("You are not a member of this server, or raidbot does not serve it.")
+    };
     let entry = shared
         .into_iter()
         .find(|g| g.snowflake() == Some(guild))
@@ -51,12 +57,8 @@ pub async fn in_guild(state: &WebState, session: &Session, guild: &str) -> Resul
         .map_err(WebError::discord)?
         .ok_or_else(not_member)?;
     let mapping = service::config::roles(&state.pool, guild).await?;
-    let actor = service::config::actor_for_member(
-        &mapping,
-        user,
-        &roles,
-        entry.discord_administrator(),
-    );
+    let actor =
+        service::config::actor_for_member(&mapping, user, &roles, entry.discord_administrator());
     Ok(InGuild {
         guild,
         name: entry.name,

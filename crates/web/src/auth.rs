@@ -27,7 +27,11 @@ pub const SESSION_COOKIE: &str = "raidbot_session";
 pub const LOGIN_COOKIE: &str = "raidbot_login";
 
 fn cookie(state: &WebState, name: &str, value: &str, max_age: i64) -> String {
-    let secure = if state.config.secure() { "; Secure" } else { "" };
+    let secure = if state.config.secure() {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
@@ -113,7 +117,8 @@ pub async fn callback(
     headers: HeaderMap,
     Query(q): Query<CallbackQuery>,
 ) -> Result<Response, WebError> {
-    let start_again = "This login did not start in this browser or has expired; please log in again.";
+    let start_again =
+        "This login did not start in this browser or has expired; please log in again.";
     let Some(sent_state) = q.state.as_deref() else {
         return Err(WebError::bad_request(start_again));
     };
@@ -181,7 +186,10 @@ pub async fn callback(
     let max_age = web_sessions::SESSION_LIFETIME.num_seconds();
     Ok(with_cookies(
         Redirect::to(&next).into_response(),
-        &[clear_login, cookie(&state, SESSION_COOKIE, &signed, max_age)],
+        &[
+            clear_login,
+            cookie(&state, SESSION_COOKIE, &signed, max_age),
+        ],
     ))
 }
 
@@ -206,7 +214,12 @@ impl Session {
 
     /// Refuses a form unless it carries this session's CSRF token and comes from the
     /// dashboard's own origin (`Origin`, or `Referer` when a browser sends no `Origin`).
-    pub fn check_form(&self, state: &WebState, headers: &HeaderMap, csrf: &str) -> Result<(), WebError> {
+    pub fn check_form(
+        &self,
+        state: &WebState,
+        headers: &HeaderMap,
+        csrf: &str,
+    ) -> Result<(), WebError> {
         let refused = || {
             WebError::forbidden(
                 "This form has expired or did not come from this page; go back, reload and try again.",
@@ -232,7 +245,10 @@ impl Session {
 
 /// The session the request's cookie names: `Ok(None)` when there is no cookie; a refusal
 /// when the cookie is forged, or the session is over (expired, logged out, revoked).
-pub async fn session_of(state: &WebState, headers: &HeaderMap) -> Result<Option<Session>, WebError> {
+pub async fn session_of(
+    state: &WebState,
+    headers: &HeaderMap,
+) -> Result<Option<Session>, WebError> {
     let Some(value) = cookie_value(headers, SESSION_COOKIE).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };

@@ -41,7 +41,10 @@ pub fn equal(a: &[u8], b: &[u8]) -> bool {
 
 /// `value.signature`, the signature an HMAC of the value under `key`.
 pub fn sign(key: &[u8], value: &str) -> String {
-    format!("{value}.{}", hex::encode(hmac_sha256(key, value.as_bytes())))
+    format!(
+        "{value}.{}",
+        hex::encode(hmac_sha256(key, value.as_bytes()))
+    )
 }
 
 /// The value of a [`sign`]ed text whose signature is right; `None` for anything else.

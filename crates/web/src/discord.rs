@@ -106,7 +106,13 @@ async fn json<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<
         return Err(DiscordError::Unauthorized);
     }
     if !status.is_success() {
-        let body: String = res.text().await.unwrap_or_default().chars().take(300).collect();
+        let body: String = res
+            .text()
+            .await
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect();
         return Err(DiscordError::Refused {
             status: status.as_u16(),
             body,

@@ -50,9 +50,7 @@ pub async fn home(State(state): State<WebState>, headers: HeaderMap) -> Result<R
     let guilds = access::shared_guilds(&state, &session).await?;
     let mut body = String::new();
     if guilds.is_empty() {
-        body.push_str(
-            "<p class=\"notice\">None of your Discord servers uses raidbot yet.</p>",
-        );
+        body.push_str("<p class=\"notice\">None of your Discord servers uses raidbot yet.</p>");
     } else {
         body.push_str("<ul class=\"servers\">");
         for g in &guilds {
@@ -211,8 +209,7 @@ pub async fn punishments(
     let g = access::in_guild(&state, &session, &guild).await?;
     let user = parse_user(&user)?;
     let (list, total) =
-        service::moderation::history(&state.pool, g.guild, &g.actor, user, 0, HISTORY_PAGE)
-            .await?;
+        service::moderation::history(&state.pool, g.guild, &g.actor, user, 0, HISTORY_PAGE).await?;
     let (notes, notes_total) =
         service::moderation::notes(&state.pool, g.guild, &g.actor, user, 0, HISTORY_PAGE).await?;
     let mut body = guild_nav(&g, &session);
