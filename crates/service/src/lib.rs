@@ -6,6 +6,7 @@ pub mod actor;
 pub mod api_keys;
 pub mod command_log;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod headcounts;
 pub mod health;

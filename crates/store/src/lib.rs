@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod bot_roles;
+pub mod dashboard;
 pub mod db;
 pub mod guild_config;
 pub mod headcounts;

@@ -1,0 +1,108 @@
+//! What the web dashboard reads and keeps beyond the bot's tables: the public leaderboard
+//! setting, members' in-game names for a page of rows, and a member search by name.
+
+use std::collections::HashMap;
+
+use domain::Snowflake;
+use sqlx::Row;
+
+use crate::{PgConnection, Result, snowflake};
+
+/// A server's public leaderboard setting as stored (`metrics` by their `as_str` names).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PublicBoardRow {
+    pub enabled: bool,
+    pub metrics: Vec<String>,
+    pub show_names: bool,
+}
+
+/// The setting; the default (off) when never set.
+pub async fn public_board(conn: &mut PgConnection, guild: Snowflake) -> Result<PublicBoardRow> {
+    let row = sqlx::query(
+        "SELECT enabled, metrics, show_names FROM guild_public_board WHERE guild_id = $1",
+    )
+    .bind(guild.db())
+    .fetch_optional(conn)
+    .await?;
+    Ok(match row {
+        Some(r) => PublicBoardRow {
+            enabled: r.try_get("enabled")?,
+            metrics: r.try_get("metrics")?,
+            show_names: r.try_get("show_names")?,
+        },
+        None => PublicBoardRow::default(),
+    })
+}
+
+/// Stores the setting. The guild row must exist.
+pub async fn set_public_board(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    board: &PublicBoardRow,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO guild_public_board (guild_id, enabled, metrics, show_names)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (guild_id) DO UPDATE SET enabled = EXCLUDED.enabled,
+             metrics = EXCLUDED.metrics, show_names = EXCLUDED.show_names, updated_at = now()",
+    )
+    .bind(guild.db())
+    .bind(board.enabled)
+    .bind(&board.metrics)
+    .bind(board.show_names)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The main in-game names of those of `members` who have one.
+pub async fn main_names(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    members: &[Snowflake],
+) -> Result<HashMap<Snowflake, String>> {
+    let ids: Vec<i64> = members.iter().map(|m| m.db()).collect();
+    let rows = sqlx::query(
+        "SELECT user_id, ign FROM member
+         WHERE guild_id = $1 AND user_id = ANY($2) AND ign IS NOT NULL",
+    )
+    .bind(guild.db())
+    .bind(&ids)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((snowflake(r.try_get("user_id")?)?, r.try_get("ign")?)))
+        .collect()
+}
+
+/// Members whose in-game name (main or alt) starts with `prefix` (case-insensitive), with
+/// their main name, by name; at most `limit`.
+pub async fn search_members(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<(Snowflake, String)>> {
+    let pattern = format!(
+        "{}%",
+        prefix
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows = sqlx::query(
+        "SELECT DISTINCT m.user_id, coalesce(m.ign, i.ign) AS ign
+         FROM member_ign i JOIN member m USING (guild_id, user_id)
+         WHERE i.guild_id = $1 AND i.ign_key LIKE $2
+         ORDER BY 2 LIMIT $3",
+    )
+    .bind(guild.db())
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((snowflake(r.try_get("user_id")?)?, r.try_get("ign")?)))
+        .collect()
+}
