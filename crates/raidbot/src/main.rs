@@ -128,7 +128,12 @@ enum Sessions {
     /// (--all). Their next page asks them to log in again.
     Revoke {
         /// The Discord user id whose sessions end.
-        #[arg(long, value_name = "ID", conflicts_with = "all", required_unless_present = "all")]
+        #[arg(
+            long,
+            value_name = "ID",
+            conflicts_with = "all",
+            required_unless_present = "all"
+        )]
         user: Option<String>,
         /// End every running session.
         #[arg(long)]

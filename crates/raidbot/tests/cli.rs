@@ -329,7 +329,11 @@ async fn apikey_revoke_by_label_or_number_and_ambiguity_is_refused() {
 #[tokio::test]
 async fn sessions_revoke_ends_one_persons_dashboard_sessions_or_everyones() {
     let t = TestDb::new().await;
-    for (n, user) in [(1u8, 800000000000000001i64), (2, 800000000000000001), (3, 800000000000000002)] {
+    for (n, user) in [
+        (1u8, 800000000000000001i64),
+        (2, 800000000000000001),
+        (3, 800000000000000002),
+    ] {
         sqlx::query(
             "INSERT INTO web_session (session_hash, user_id, user_name, access_token, csrf_token,
                                       expires_at)
@@ -365,7 +369,11 @@ async fn sessions_revoke_ends_one_persons_dashboard_sessions_or_everyones() {
 
     let out = run(&["--user", "abc"]);
     assert!(!out.status.success());
-    assert!(stderr_lines(&out).join("\n").contains("--user takes a Discord user id"));
+    assert!(
+        stderr_lines(&out)
+            .join("\n")
+            .contains("--user takes a Discord user id")
+    );
     let out = run(&[]);
     assert!(!out.status.success(), "--user or --all is required");
     assert_eq!(running().await, 1);

@@ -12,8 +12,10 @@
 //!   [`service::Actor`] through the server's role mapping, exactly as a slash command's
 //!   member does; the `service` function behind the page decides. Nothing the browser
 //!   sends sets a level.
-//! - **Pages** ([`pages`]): the server picker, a member's page (names, stats, quota
-//!   progress), a member's punishments and notes (security and up; a 403 page otherwise).
+//! - **Pages** ([`pages`], [`leaderboard`], [`settings`]): the server picker, a member's
+//!   page (names, stats, quota progress), a member's punishments and notes (security and
+//!   up; a 403 page otherwise), leaderboards with a member search, the public leaderboard
+//!   page and its setting (administrators).
 //!
 //! [`router`] builds the routes; the binary puts the REST API behind them as the fallback.
 
@@ -25,7 +27,9 @@ pub mod crypto;
 pub mod discord;
 pub mod error;
 pub mod html;
+pub mod leaderboard;
 pub mod pages;
+pub mod settings;
 
 pub use error::WebError;
 use service::PgPool;
@@ -137,5 +141,12 @@ pub fn router(state: WebState) -> axum::Router {
             "/g/{guild}/members/{user}/punishments",
             get(pages::punishments),
         )
+        .route("/g/{guild}/leaderboard", get(leaderboard::leaderboard))
+        .route("/g/{guild}/settings", get(settings::page))
+        .route(
+            "/g/{guild}/settings/public-leaderboard",
+            post(settings::save_public_board),
+        )
+        .route("/public/{guild}/leaderboard", get(leaderboard::public))
         .with_state(state)
 }

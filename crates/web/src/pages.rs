@@ -80,13 +80,20 @@ fn parse_user(text: &str) -> Result<Snowflake, WebError> {
     Snowflake::parse(text).map_err(|_| WebError::not_found("There is no such member."))
 }
 
-fn guild_nav(g: &InGuild, session: &Session) -> String {
-    format!(
-        "<p class=\"muted\"><a href=\"/\">Servers</a> › {} · <a href=\"/g/{}/members/{}\">My page</a></p>",
+/// Where the person is, and the server's pages they may open.
+pub(crate) fn guild_nav(g: &InGuild, session: &Session) -> String {
+    let mut nav = format!(
+        "<nav aria-label=\"Server\" class=\"crumbs\"><a href=\"/\">Servers</a> › {} · \
+         <a href=\"/g/{guild}/members/{}\">My page</a> · <a href=\"/g/{guild}/leaderboard\">Leaderboard</a>",
         escape(&g.name),
-        g.guild,
-        session.user_id()
-    )
+        session.user_id(),
+        guild = g.guild,
+    );
+    if domain::roles::allows(g.actor.level, RoleKey::Administrator) {
+        let _ = write!(nav, " · <a href=\"/g/{}/settings\">Settings</a>", g.guild);
+    }
+    nav.push_str("</nav>");
+    nav
 }
 
 /// `GET /g/{guild}/members/{user}`: names, stats and quota progress (verified raiders and

@@ -1,4 +1,5 @@
-//! The dashboard over HTTP, logged in through the simulated Discord exactly as a browser
+//! The dashboard over HTTP (a browser drives the same pages in
+//! `crates/raidbot/tests/browser.rs`), logged in through the simulated Discord exactly as a browser
 //! does (consent page, redirect, callback), on a fresh PostgreSQL database per test:
 //! who sees what from their current roles, the session cookie's signature, CSRF and
 //! origin checks, expiry and revocation.
@@ -20,6 +21,7 @@ struct World {
     raider_role: RoleId,
     raider: UserId,
     security: UserId,
+    admin: UserId,
 }
 
 fn snowflake(id: impl ToString) -> Snowflake {
@@ -37,6 +39,9 @@ async fn world() -> World {
     sim.add_member(guild, raider, &[raider_role]);
     let security = sim.create_user("sam");
     sim.add_member(guild, security, &[raider_role, security_role]);
+    let admins = sim.create_role(guild, "Admins", discord_sim::model::perms::ADMINISTRATOR, 3);
+    let admin = sim.create_user("ada");
+    sim.add_member(guild, admin, &[admins]);
     let elsewhere = sim.create_guild("Not raidbot's", owner);
     sim.add_member(elsewhere, raider, &[]);
 
@@ -90,6 +95,7 @@ async fn world() -> World {
         raider_role,
         raider,
         security,
+        admin,
     }
 }
 
@@ -464,4 +470,211 @@ async fn a_login_finishes_only_once_and_only_in_the_browser_that_started_it() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Rita (IGN "Rita") and Sam (IGN "Samwise") with raider points; Sam ahead.
+async fn seed_points(w: &World) {
+    let g = snowflake(w.guild);
+    for (user, ign, points) in [(w.raider, "Rita", "3"), (w.security, "Samwise", "5")] {
+        let u = snowflake(user);
+        sqlx::query(
+            "INSERT INTO member (guild_id, user_id, ign, status) VALUES ($1, $2, $3, 'verified')",
+        )
+        .bind(g.db())
+        .bind(u.db())
+        .bind(ign)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO member_ign (guild_id, ign_key, ign, user_id, is_main) VALUES ($1, lower($2), $2, $3, true)",
+        )
+        .bind(g.db())
+        .bind(ign)
+        .bind(u.db())
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+        let officer = service::Actor::member(snowflake(w.admin), domain::Level::ADMINISTRATOR);
+        service::quota::adjust(
+            &w.db.pool,
+            g,
+            &officer,
+            u,
+            domain::quota::Currency::Raider,
+            points,
+            "seed",
+        )
+        .await
+        .unwrap();
+    }
+    service::quota::fold_pending(&w.db.pool).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_leaderboard_pages_through_every_category_and_finds_members_by_name() {
+    let w = world().await;
+    seed_points(&w).await;
+    let session = login(&w, w.raider).await;
+    let board = format!("/g/{}/leaderboard", w.guild);
+    let (status, page) = get(
+        &w,
+        &format!("{board}?metric=raider_points&period=all"),
+        &session,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let sam = page.find("Samwise").expect("Sam is listed");
+    let rita = page.find(">Rita<").expect("Rita is listed");
+    assert!(sam < rita, "best first: {page}");
+    assert!(page.contains("Page 1 of 1 (2 members)"), "{page}");
+    for metric in [
+        "quota_points",
+        "runs_organized",
+        "runs_completed",
+        "keys_popped",
+    ] {
+        for period in ["current", "last", "all"] {
+            let path = format!("{board}?metric={metric}&period={period}&page=1");
+            assert_eq!(get(&w, &path, &session).await.0, StatusCode::OK, "{path}");
+        }
+    }
+    let (status, page) = get(&w, &format!("{board}?metric=nope"), &session).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("no such leaderboard category"), "{page}");
+    assert_eq!(
+        get(&w, &format!("{board}?page=0"), &session).await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    let (status, page) = get(&w, &format!("{board}?q=sam"), &session).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/g/{}/members/{}\">Samwise</a>",
+            w.guild, w.security
+        )),
+        "{page}"
+    );
+    let (status, page) = get(&w, &format!("{board}?q=%3Cb%3E"), &session).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("1 to 10 letters") && !page.contains("<b>"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_publishes_the_leaderboard_and_the_public_page_shows_only_that() {
+    let w = world().await;
+    seed_points(&w).await;
+    let public = format!("/public/{}/leaderboard", w.guild);
+    let anonymous = w
+        .http
+        .get(format!("{}{public}", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        anonymous.status(),
+        StatusCode::NOT_FOUND,
+        "nothing published yet"
+    );
+
+    // A raider may not open the settings, nor post them.
+    let rita = login(&w, w.raider).await;
+    let settings = format!("/g/{}/settings", w.guild);
+    assert_eq!(get(&w, &settings, &rita).await.0, StatusCode::FORBIDDEN);
+    let (_, home) = get(&w, "/", &rita).await;
+    let form = format!("csrf={}&enabled=on&metric=raider_points", csrf_of(&home));
+    let save = format!("{settings}/public-leaderboard");
+    assert_eq!(
+        post(&w, &save, &rita, Some(&w.base), form).await,
+        StatusCode::FORBIDDEN
+    );
+
+    let ada = login(&w, w.admin).await;
+    let (status, page) = get(&w, &settings, &ada).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let csrf = csrf_of(&page);
+    // A forged token changes nothing.
+    let forged = format!("csrf={}&enabled=on&metric=raider_points", "f".repeat(64));
+    assert_eq!(
+        post(&w, &save, &ada, Some(&w.base), forged).await,
+        StatusCode::FORBIDDEN
+    );
+    let anonymous = w
+        .http
+        .get(format!("{}{public}", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
+    // Turning it on with no category is refused with the reason.
+    let empty = format!("csrf={csrf}&enabled=on");
+    assert_eq!(
+        post(&w, &save, &ada, Some(&w.base), empty).await,
+        StatusCode::BAD_REQUEST
+    );
+
+    let form = format!("csrf={csrf}&enabled=on&metric=raider_points");
+    assert_eq!(
+        post(&w, &save, &ada, Some(&w.base), form).await,
+        StatusCode::SEE_OTHER
+    );
+    let audit: Vec<(String, serde_json::Value)> =
+        sqlx::query_as("SELECT action, after FROM audit_log WHERE action = 'public_leaderboard'")
+            .fetch_all(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].1["metrics"], serde_json::json!(["raider_points"]));
+
+    let res = w
+        .http
+        .get(format!("{}{public}?period=all", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("#1") && page.contains("#2") && page.contains(">5<"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Samwise") && !page.contains("Rita"),
+        "names not published: {page}"
+    );
+    assert!(
+        !page.contains("Quota points"),
+        "only the published category: {page}"
+    );
+    let other = w
+        .http
+        .get(format!("{}{public}?metric=quota_points", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        other.status(),
+        StatusCode::NOT_FOUND,
+        "an unpublished category"
+    );
+
+    let form = format!("csrf={csrf}&enabled=on&metric=raider_points&show_names=on");
+    assert_eq!(
+        post(&w, &save, &ada, Some(&w.base), form).await,
+        StatusCode::SEE_OTHER
+    );
+    let page = w
+        .http
+        .get(format!("{}{public}?period=all", w.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Samwise") && page.contains("Rita"), "{page}");
 }
