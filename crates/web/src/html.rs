@@ -38,19 +38,16 @@ pub fn layout(title: &str, header: Option<&Header<'_>>, body: &str) -> String {
          <header><nav aria-label=\"Site\"><a class=\"brand\" href=\"/\">raidbot</a>",
         title = escape(title)
     );
-    match header {
-        Some(h) => {
-            let _ = write!(
-                page,
-                "<span class=\"who\">Logged in as <strong>{}</strong></span>\
-                 <form method=\"post\" action=\"/logout\" class=\"inline\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-                 <button type=\"submit\">Log out</button></form>",
-                escape(h.user_name),
-                escape(h.csrf)
-            );
-        }
-        None => {}
+    if let Some(h) = header {
+        let _ = write!(
+            page,
+            "<span class=\"who\">Logged in as <strong>{}</strong></span>\
+             <form method=\"post\" action=\"/logout\" class=\"inline\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <button type=\"submit\">Log out</button></form>",
+            escape(h.user_name),
+            escape(h.csrf)
+        );
     }
     let _ = write!(
         page,
