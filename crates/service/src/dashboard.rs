@@ -1,6 +1,6 @@
 //! Use cases of the web dashboard beyond the commands': the public leaderboard page
-//! (administrators choose whether and what it shows), and the names and member search the
-//! leaderboard pages need.
+//! (administrators choose whether and what it shows), the names and member search the
+//! leaderboard pages need, and the run history with filters.
 
 use std::collections::HashMap;
 
@@ -8,6 +8,7 @@ use domain::Snowflake;
 use domain::quota::{Metric, PeriodChoice};
 use domain::roles::{Level, RoleKey};
 use serde_json::json;
+pub use store::dashboard::RunFilter;
 use store::dashboard::{self as store_d, PublicBoardRow};
 use store::{PgPool, guild_config, logs};
 
@@ -187,4 +188,46 @@ pub async fn search_members(
     }
     let mut conn = pool.acquire().await?;
     Ok(store_d::search_members(&mut conn, guild, text, SEARCH_LIMIT).await?)
+}
+
+/// The most runs one history request returns.
+pub const RUN_PAGE_MAX: i64 = 500;
+
+/// Runs matching `filter`, newest first, `limit` at most ([`RUN_PAGE_MAX`]); `before` is
+/// the last run id of the previous page. Verified raiders and up (runs are posted in the
+/// server's channels for them to see).
+pub async fn run_history(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    filter: &RunFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<crate::runs::Run>> {
+    actor.require(RoleKey::VerifiedRaider)?;
+    if let Some(d) = filter.dungeon.as_deref()
+        && domain::catalog::catalog().dungeon(d).is_none()
+    {
+        return Err(ServiceError::invalid(
+            "invalid_dungeon",
+            format!("There is no dungeon `{d}`."),
+        ));
+    }
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from >= to
+    {
+        return Err(ServiceError::invalid(
+            "invalid_dates",
+            "The first date must come before the last one.",
+        ));
+    }
+    let mut conn = pool.acquire().await?;
+    Ok(store_d::run_history(
+        &mut conn,
+        guild,
+        filter,
+        before,
+        limit.clamp(1, RUN_PAGE_MAX),
+    )
+    .await?)
 }

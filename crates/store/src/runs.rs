@@ -50,7 +50,7 @@ pub struct Run {
     pub keys_popped: i64,
 }
 
-const RUN_COLUMNS: &str = "r.guild_id, r.run_id, r.organizer_id, r.dungeon_code, r.party, r.location,
+pub(crate) const RUN_COLUMNS: &str = "r.guild_id, r.run_id, r.organizer_id, r.dungeon_code, r.party, r.location,
     r.description, r.status, r.join_locked, r.auto_end_at, r.panel_channel_id, r.panel_message_id,
     r.created_at, r.started_at, r.ended_at, r.cancelled_at, r.closed_by, r.closed_by_label, r.close_reason,
     r.raider_cap, r.run_role_id, r.ping_message_id, r.chain_amount, r.key_window_ends_at,
@@ -63,7 +63,7 @@ const RUN_COLUMNS: &str = "r.guild_id, r.run_id, r.organizer_id, r.dungeon_code,
     (SELECT COALESCE(sum(k.count), 0) FROM key_pop k
       WHERE k.guild_id = r.guild_id AND k.run_id = r.run_id) AS keys_popped";
 
-fn run_from_row(row: &PgRow) -> Result<Run> {
+pub(crate) fn run_from_row(row: &PgRow) -> Result<Run> {
     let status: String = row.try_get("status")?;
     Ok(Run {
         guild_id: snowflake(row.try_get("guild_id")?)?,
