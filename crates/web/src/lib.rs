@@ -14,8 +14,9 @@
 //!   sends sets a level.
 //! - **Pages** ([`pages`], [`leaderboard`], [`settings`]): the server picker, a member's
 //!   page (names, stats, quota progress), a member's punishments and notes (security and
-//!   up; a 403 page otherwise), leaderboards with a member search, the public leaderboard
-//!   page and its setting (administrators).
+//!   up; a 403 page otherwise), leaderboards with a member search, run history with
+//!   filters and CSV ([`runs`]), the public leaderboard page and its setting
+//!   (administrators).
 //!
 //! [`router`] builds the routes; the binary puts the REST API behind them as the fallback.
 
@@ -29,6 +30,7 @@ pub mod error;
 pub mod html;
 pub mod leaderboard;
 pub mod pages;
+pub mod runs;
 pub mod settings;
 
 pub use error::WebError;
@@ -142,6 +144,8 @@ pub fn router(state: WebState) -> axum::Router {
             get(pages::punishments),
         )
         .route("/g/{guild}/leaderboard", get(leaderboard::leaderboard))
+        .route("/g/{guild}/runs", get(runs::page))
+        .route("/g/{guild}/runs.csv", get(runs::export))
         .route("/g/{guild}/settings", get(settings::page))
         .route(
             "/g/{guild}/settings/public-leaderboard",

@@ -84,7 +84,8 @@ fn parse_user(text: &str) -> Result<Snowflake, WebError> {
 pub(crate) fn guild_nav(g: &InGuild, session: &Session) -> String {
     let mut nav = format!(
         "<nav aria-label=\"Server\" class=\"crumbs\"><a href=\"/\">Servers</a> › {} · \
-         <a href=\"/g/{guild}/members/{}\">My page</a> · <a href=\"/g/{guild}/leaderboard\">Leaderboard</a>",
+         <a href=\"/g/{guild}/members/{}\">My page</a> · <a href=\"/g/{guild}/leaderboard\">Leaderboard</a> · \
+         <a href=\"/g/{guild}/runs\">Runs</a>",
         escape(&g.name),
         session.user_id(),
         guild = g.guild,

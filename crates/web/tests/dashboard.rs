@@ -678,3 +678,101 @@ async fn an_administrator_publishes_the_leaderboard_and_the_public_page_shows_on
         .unwrap();
     assert!(page.contains("Samwise") && page.contains("Rita"), "{page}");
 }
+
+#[tokio::test]
+async fn run_history_filters_pages_and_exports_csv() {
+    let w = world().await;
+    let g = snowflake(w.guild).db();
+    let sam = snowflake(w.security).db();
+    let ada = snowflake(w.admin).db();
+    // 55 ended snake pits by Sam (an hour each), 3 cancelled magic woods by Ada.
+    sqlx::query(
+        "INSERT INTO run (guild_id, organizer_id, dungeon_code, status, auto_end_at, created_at,
+                          started_at, ended_at, close_reason)
+         SELECT $1, $2, 'snake_pit', 'ended', now(), now() - interval '3 days',
+                now() - interval '3 days', now() - interval '3 days' + interval '1 hour', 'organizer'
+         FROM generate_series(1, 55)",
+    )
+    .bind(g)
+    .bind(sam)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO run (guild_id, organizer_id, dungeon_code, status, auto_end_at, cancelled_at,
+                          close_reason, closed_by_label)
+         SELECT $1, $2, 'magic_woods', 'cancelled', now(), now(), 'staff', '=cmd()'
+         FROM generate_series(1, 3)",
+    )
+    .bind(g)
+    .bind(ada)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let session = login(&w, w.raider).await;
+    let runs = format!("/g/{}/runs", w.guild);
+    let (status, page) = get(&w, &runs, &session).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page.matches("<tr><td>#").count(), 50, "a page of 50");
+    assert!(page.contains("Older runs"), "{page}");
+    let (_, older) = get(&w, &format!("{runs}?before=9"), &session).await;
+    assert_eq!(older.matches("<tr><td>#").count(), 8);
+
+    let (_, woods) = get(
+        &w,
+        &format!("{runs}?dungeon=magic_woods&status=cancelled"),
+        &session,
+    )
+    .await;
+    assert_eq!(woods.matches("<tr><td>#").count(), 3, "{woods}");
+    let (_, by_sam) = get(
+        &w,
+        &format!("{runs}?organizer={}&status=ended", w.security),
+        &session,
+    )
+    .await;
+    assert!(by_sam.contains("1h 00m"), "{by_sam}");
+    let today = chrono::Utc::now().date_naive();
+    let (_, recent) = get(&w, &format!("{runs}?from={today}&to={today}"), &session).await;
+    assert_eq!(recent.matches("<tr><td>#").count(), 3, "only today's runs");
+    let (status, bad) = get(&w, &format!("{runs}?dungeon=nowhere"), &session).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("There is no dungeon"), "{bad}");
+    let (status, _) = get(&w, &format!("{runs}?from=yesterday"), &session).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let res = w
+        .http
+        .get(format!("{}{runs}.csv?dungeon=magic_woods", w.base))
+        .header("cookie", format!("raidbot_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "a header and 3 runs: {csv}");
+    assert!(lines[0].starts_with("run_id,dungeon,organizer_id,status"));
+    assert!(lines[1].contains(",cancelled,"), "{csv}");
+    assert!(
+        lines[1].ends_with(",'=cmd()"),
+        "a formula is defused: {csv}"
+    );
+    let all = w
+        .http
+        .get(format!("{}{runs}.csv", w.base))
+        .header("cookie", format!("raidbot_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(all.lines().count(), 59, "every run, past one page");
+}
