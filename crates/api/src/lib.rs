@@ -74,9 +74,18 @@ pub async fn serve(
     rate_limit: Option<RateLimit>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_app(listener, router_with(state, rate_limit), shutdown).await
+}
+
+/// Serves `app` (the API's [`router_with`], possibly behind other routes such as the web
+/// dashboard's) on `listener` until `shutdown` completes, as [`serve`] does.
+pub async fn serve_app(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
-    let app = router_with(state, rate_limit)
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     // `tap_io` only so axum hands the client address (ConnectInfo) through a custom listener.
     let listener = http_errors::JsonErrorListener::new(listener).tap_io(|_| {});
     axum::serve(listener, app)

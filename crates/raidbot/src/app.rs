@@ -28,7 +28,27 @@ pub fn bot_config(config: &Config, register_commands: bool) -> anyhow::Result<bo
     })
 }
 
-/// Serves the REST API on `config.api_bind` until `shutdown`.
+/// The web dashboard's configuration, when its Discord application is configured and the
+/// bot's token is there to read members' roles.
+pub fn web_config(config: &Config) -> Option<web::WebConfig> {
+    let dashboard = config.dashboard.as_ref()?;
+    let Some(token) = config.discord_token.clone() else {
+        tracing::warn!("web dashboard off: it needs DISCORD_TOKEN to read members' roles");
+        return None;
+    };
+    let (api_base, authorize_url) =
+        web::WebConfig::discord_urls(config.discord_api_proxy.as_deref());
+    Some(web::WebConfig {
+        client_id: dashboard.client_id.clone(),
+        client_secret: dashboard.client_secret.clone(),
+        public_url: dashboard.public_url.clone(),
+        api_base,
+        authorize_url,
+        bot_token: token,
+    })
+}
+
+/// Serves the REST API (and the web dashboard when configured, see [`web_config`]) on `config.api_bind` until `shutdown`.
 pub async fn api(
     config: &Config,
     pool: PgPool,
@@ -43,14 +63,24 @@ pub async fn api(
         .with_context(|| format!("cannot listen on API_BIND {}", config.api_bind))?;
     tracing::info!(address = %config.api_bind, "REST API listening");
     let state = api::ApiState {
-        pool,
+        pool: pool.clone(),
         service_key: config.api_service_key.clone(),
         metrics,
     };
-    api::serve(listener, state, config.api_rate_limit, async move {
-        shutdown.cancelled().await
-    })
-    .await?;
+    let api = api::router_with(state, config.api_rate_limit);
+    let app = match web_config(config) {
+        Some(web) => {
+            tracing::info!(public_url = %web.public_url, "web dashboard served");
+            web::router(web::WebState::new(pool, web)).fallback_service(api)
+        }
+        None => {
+            tracing::info!(
+                "web dashboard off: set DISCORD_CLIENT_ID, DISCORD_CLIENT_SECRET (and PUBLIC_URL) to serve it"
+            );
+            api
+        }
+    };
+    api::serve_app(listener, app, async move { shutdown.cancelled().await }).await?;
     Ok(())
 }
 

@@ -47,6 +47,28 @@ pub struct Config {
     /// `SHARD_TOTAL` and `SHARDS`: which gateway shards `raidbot bot`/`up` run.
     pub shards: bot::gateway::ShardConfig,
     pub log_format: LogFormat,
+    /// The web dashboard's Discord application (`DISCORD_CLIENT_ID`,
+    /// `DISCORD_CLIENT_SECRET`) and address (`PUBLIC_URL`); `None` leaves it off.
+    pub dashboard: Option<Dashboard>,
+}
+
+/// What "Log in with Discord" needs.
+#[derive(Clone, PartialEq)]
+pub struct Dashboard {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Where people reach the dashboard, e.g. `https://raid.example.org` (default
+    /// `http://API_BIND`).
+    pub public_url: String,
+}
+
+impl std::fmt::Debug for Dashboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dashboard")
+            .field("client_id", &self.client_id)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -66,6 +88,7 @@ impl std::fmt::Debug for Config {
             .field("discord_api_proxy", &self.discord_api_proxy)
             .field("discord_gateway_url", &self.discord_gateway_url)
             .field("shards", &self.shards)
+            .field("dashboard", &self.dashboard)
             .finish()
     }
 }
@@ -140,7 +163,48 @@ impl Config {
                 });
             }
         };
+        let dashboard = match (var("DISCORD_CLIENT_ID"), var("DISCORD_CLIENT_SECRET")) {
+            (None, None) => None,
+            (Some(client_id), Some(client_secret)) => {
+                if client_id.parse::<u64>().is_err() {
+                    return Err(ConfigError::Invalid {
+                        name: "DISCORD_CLIENT_ID",
+                        expected: "the application id from the Discord developer portal (a number)",
+                        value: client_id,
+                    });
+                }
+                let public_url = var("PUBLIC_URL")
+                    .unwrap_or_else(|| format!("http://{api_bind}"))
+                    .trim_end_matches('/')
+                    .to_owned();
+                if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+                    return Err(ConfigError::Invalid {
+                        name: "PUBLIC_URL",
+                        expected: "the dashboard's http:// or https:// address",
+                        value: public_url,
+                    });
+                }
+                Some(Dashboard {
+                    client_id,
+                    client_secret,
+                    public_url,
+                })
+            }
+            (Some(_), None) => {
+                return Err(ConfigError::Missing {
+                    name: "DISCORD_CLIENT_SECRET",
+                    expected: "the OAuth2 client secret, with DISCORD_CLIENT_ID, for the web dashboard",
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Missing {
+                    name: "DISCORD_CLIENT_ID",
+                    expected: "the application id, with DISCORD_CLIENT_SECRET, for the web dashboard",
+                });
+            }
+        };
         Ok(Config {
+            dashboard,
             database_url,
             discord_token: var("DISCORD_TOKEN"),
             dev_guild_id,

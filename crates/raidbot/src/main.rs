@@ -79,6 +79,11 @@ enum Command {
         #[command(subcommand)]
         action: Apikey,
     },
+    /// Web dashboard sessions.
+    Sessions {
+        #[command(subcommand)]
+        action: Sessions,
+    },
     /// Bring a community's data over from another bot's database.
     Import {
         #[command(subcommand)]
@@ -114,6 +119,25 @@ enum Apikey {
         label_or_id: String,
         #[arg(long)]
         guild: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum Sessions {
+    /// Log people out of the web dashboard: one person's sessions (--user) or everyone's
+    /// (--all). Their next page asks them to log in again.
+    Revoke {
+        /// The Discord user id whose sessions end.
+        #[arg(
+            long,
+            value_name = "ID",
+            conflicts_with = "all",
+            required_unless_present = "all"
+        )]
+        user: Option<String>,
+        /// End every running session.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -266,6 +290,25 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             };
             pool.close().await;
             println!("{}", out?);
+            Ok(())
+        }
+        Command::Sessions {
+            action: Sessions::Revoke { user, all: _ },
+        } => {
+            let user = match user {
+                None => None,
+                Some(text) => Some(domain::Snowflake::parse(text.trim()).map_err(|_| {
+                    anyhow::anyhow!("--user takes a Discord user id (digits), not {text:?}")
+                })?),
+            };
+            let pool = app::database(&config).await?;
+            let ended = service::web_sessions::revoke_all(&pool, user).await;
+            pool.close().await;
+            let ended = ended.map_err(|e| anyhow::anyhow!("{e}"))?;
+            match user {
+                Some(user) => println!("ended {ended} dashboard session(s) of user {user}"),
+                None => println!("ended {ended} dashboard session(s)"),
+            }
             Ok(())
         }
         Command::Import {

@@ -325,3 +325,61 @@ async fn apikey_revoke_by_label_or_number_and_ambiguity_is_refused() {
     let listed = apikey(&t.url, &["list", "--guild", "700000000000000001"]);
     assert!(String::from_utf8_lossy(&listed.stdout).contains("revoked"));
 }
+
+#[tokio::test]
+async fn sessions_revoke_ends_one_persons_dashboard_sessions_or_everyones() {
+    let t = TestDb::new().await;
+    for (n, user) in [
+        (1u8, 800000000000000001i64),
+        (2, 800000000000000001),
+        (3, 800000000000000002),
+    ] {
+        sqlx::query(
+            "INSERT INTO web_session (session_hash, user_id, user_name, access_token, csrf_token,
+                                      expires_at)
+             VALUES ($1, $2, 'someone', 'token', 'csrf', now() + interval '1 day')",
+        )
+        .bind(vec![n; 32])
+        .bind(user)
+        .execute(&t.pool)
+        .await
+        .unwrap();
+    }
+    let run = |args: &[&str]| {
+        raidbot()
+            .args(["sessions", "revoke"])
+            .args(args)
+            .env("DATABASE_URL", &t.url)
+            .output()
+            .unwrap()
+    };
+    let running = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM web_session WHERE revoked_at IS NULL")
+            .fetch_one(&t.pool)
+            .await
+            .unwrap()
+    };
+    let out = run(&["--user", "800000000000000001"]);
+    assert!(out.status.success(), "{:?}", stderr_lines(&out));
+    assert_eq!(
+        stdout_lines(&out),
+        ["ended 2 dashboard session(s) of user 800000000000000001"]
+    );
+    assert_eq!(running().await, 1);
+
+    let out = run(&["--user", "abc"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr_lines(&out)
+            .join("\n")
+            .contains("--user takes a Discord user id")
+    );
+    let out = run(&[]);
+    assert!(!out.status.success(), "--user or --all is required");
+    assert_eq!(running().await, 1);
+
+    let out = run(&["--all"]);
+    assert!(out.status.success(), "{:?}", stderr_lines(&out));
+    assert_eq!(stdout_lines(&out), ["ended 1 dashboard session(s)"]);
+    assert_eq!(running().await, 0);
+}

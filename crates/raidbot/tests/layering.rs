@@ -1,4 +1,4 @@
-//! The adapters stay adapters: `bot` and `api` reach the database only through `service`,
+//! The adapters stay adapters: `bot`, `api` and `web` reach the database only through `service`,
 //! so neither may depend on `store` or on the database driver itself. The compiler keeps
 //! that true once their manifests say so; this test keeps the manifests saying so.
 //! (Dev-dependencies are allowed: tests create fresh databases through `store`.)
@@ -6,7 +6,7 @@
 use std::process::Command;
 
 /// Crates that translate between the outside world and `service`.
-const ADAPTERS: [&str; 2] = ["bot", "api"];
+const ADAPTERS: [&str; 3] = ["bot", "api", "web"];
 /// What they must not depend on directly.
 const BELOW_SERVICE: [&str; 2] = ["store", "sqlx"];
 
@@ -51,7 +51,11 @@ fn adapters_do_not_depend_on_the_store_or_the_database_driver() {
         }
     }
     seen.sort();
-    assert_eq!(seen, ["api", "bot"], "both adapters are in the workspace");
+    assert_eq!(
+        seen,
+        ["api", "bot", "web"],
+        "all three adapters are in the workspace"
+    );
     assert!(
         offending.is_empty(),
         "adapters must reach the database through `service` only; found {offending:?} in \

@@ -6,6 +6,7 @@ pub mod actor;
 pub mod api_keys;
 pub mod command_log;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod gateway;
 pub mod headcounts;
@@ -20,6 +21,7 @@ pub mod runs;
 pub mod staff;
 pub mod tasks;
 pub mod verification;
+pub mod web_sessions;
 
 pub use actor::Actor;
 pub use error::ServiceError;

@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod bot_roles;
 pub mod columns;
+pub mod dashboard;
 pub mod db;
 pub mod gateway;
 pub mod guild_config;
@@ -34,6 +35,7 @@ pub mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod verification;
+pub mod web_sessions;
 
 pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 

@@ -57,7 +57,7 @@ pub struct Run {
     pub keys_popped: i64,
 }
 
-const RUN_COLUMNS: &str = "r.guild_id, r.run_id, r.organizer_id, r.dungeon_code, r.party, r.location,
+pub(crate) const RUN_COLUMNS: &str = "r.guild_id, r.run_id, r.organizer_id, r.dungeon_code, r.party, r.location,
     r.description, r.status, r.join_locked, r.auto_end_at, r.panel_channel_id, r.panel_message_id,
     r.created_at, r.started_at, r.ended_at, r.cancelled_at, r.closed_by, r.closed_by_label, r.close_reason,
     r.raider_cap, r.run_role_id, r.ping_message_id, r.chain_amount, r.key_window_ends_at,

@@ -133,6 +133,8 @@ async fn has_guilds(pool: &PgPool) -> sqlx::Result<bool> {
 pub struct Running {
     /// The page to open, e.g. `http://127.0.0.1:4100`.
     pub url: String,
+    /// The web dashboard ("Log in with Discord" through the simulated Discord).
+    pub dashboard_url: String,
     pub sim: DiscordSim,
     pub guild: GuildId,
     /// The REST API's service key (administrator of the sandbox server).
@@ -240,15 +242,52 @@ pub async fn start(
         service_key: Some(service_key.clone()),
         metrics,
     };
+    // The web dashboard, on a port of its own (both pages want `/`): "Log in with
+    // Discord" goes to the simulated Discord's consent page.
+    let dashboard_listener = match tokio::net::TcpListener::bind(SocketAddr::new(
+        addr.ip(),
+        addr.port().wrapping_add(1),
+    ))
+    .await
+    {
+        Ok(l) if addr.port() != 0 && addr.port() != u16::MAX => l,
+        _ => tokio::net::TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?,
+    };
+    let dashboard_url = format!("http://{}", loopback(dashboard_listener.local_addr()?));
+    let (api_base, authorize_url) = web::WebConfig::discord_urls(Some(&sim.http_proxy_addr()));
+    let dashboard = web::router(web::WebState::new(
+        pool.clone(),
+        web::WebConfig {
+            client_id: sim.application_id().to_string(),
+            client_secret: sim.oauth_client_secret().to_owned(),
+            public_url: dashboard_url.clone(),
+            api_base,
+            authorize_url,
+            bot_token: sim.bot_token().to_owned(),
+        },
+    ));
     let app = discord_sim::web::router(sim.clone())
         .merge(realmeye::router(pool.clone()))
-        .merge(info_router(&sim, guild, service_key.clone()))
+        .merge(info_router(
+            &sim,
+            guild,
+            service_key.clone(),
+            &dashboard_url,
+        ))
         .fallback_service(api::router_with(api_state, None));
     let web_stop = CancellationToken::new();
     let web_task = tokio::spawn({
         let web_stop = web_stop.clone();
         async move {
             axum::serve(listener, app)
+                .with_graceful_shutdown(async move { web_stop.cancelled().await })
+                .await
+        }
+    });
+    tokio::spawn({
+        let web_stop = web_stop.clone();
+        async move {
+            axum::serve(dashboard_listener, dashboard)
                 .with_graceful_shutdown(async move { web_stop.cancelled().await })
                 .await
         }
@@ -276,6 +315,7 @@ pub async fn start(
     });
     Ok(Running {
         url,
+        dashboard_url,
         sim,
         guild,
         service_key,
@@ -286,8 +326,14 @@ pub async fn start(
 /// `GET /sandbox/info`: what the page shows about this sandbox, and where a developer can
 /// point another client (the simulated Discord's REST base, gateway and bot token; the REST
 /// API's key).
-fn info_router(sim: &DiscordSim, guild: GuildId, service_key: String) -> axum::Router {
+fn info_router(
+    sim: &DiscordSim,
+    guild: GuildId,
+    service_key: String,
+    dashboard_url: &str,
+) -> axum::Router {
     let info = json!({
+        "dashboard_url": dashboard_url,
         "guild_id": guild.to_string(),
         "api_key": service_key,
         "discord_api_base": format!("http://{}", sim.http_proxy_addr()),

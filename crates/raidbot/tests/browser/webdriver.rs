@@ -343,6 +343,29 @@ impl Session {
         v.as_str().unwrap_or_default().to_owned()
     }
 
+    /// The value of the page's cookie `name` (HttpOnly ones too: the browser's own view).
+    #[allow(dead_code)]
+    pub async fn cookie(&self, name: &str) -> Option<String> {
+        let v = self
+            .call("GET", &format!("/cookie/{name}"), None)
+            .await
+            .ok()?;
+        v["value"].as_str().map(str::to_owned)
+    }
+
+    /// Sets cookie `name` for the current page's site, as someone editing their browser's
+    /// cookies would.
+    #[allow(dead_code)]
+    pub async fn set_cookie(&self, name: &str, value: &str) {
+        self.call(
+            "POST",
+            "/cookie",
+            Some(json!({"cookie": {"name": name, "value": value, "path": "/", "httpOnly": true}})),
+        )
+        .await
+        .expect("set a cookie");
+    }
+
     /// A PNG of the whole window.
     pub async fn screenshot(&self) -> Result<Vec<u8>, WdError> {
         let v = self.call("GET", "/screenshot", None).await?;

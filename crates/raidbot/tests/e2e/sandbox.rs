@@ -201,6 +201,25 @@ async fn the_sandbox_starts_its_own_database_and_a_second_start_keeps_the_first_
     sandbox.info = sandbox.get("/sandbox/info").await.json().await.unwrap();
     let guild = sandbox.info["guild_id"].as_str().unwrap().to_owned();
     let key = sandbox.info["api_key"].as_str().unwrap().to_owned();
+    // The web dashboard logs in through the simulated Discord's consent page.
+    let dashboard = sandbox.info["dashboard_url"].as_str().unwrap().to_owned();
+    let front = sandbox.http.get(&dashboard).send().await.unwrap();
+    assert_eq!(front.status(), 200);
+    assert!(front.text().await.unwrap().contains("Log in with Discord"));
+    let consent = sandbox
+        .http
+        .get(format!("{dashboard}/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consent.status(), 200);
+    assert!(
+        consent
+            .text()
+            .await
+            .unwrap()
+            .contains("data-testid=\"oauth-authorize\"")
+    );
     let members = sandbox
         .discord(&format!("/guilds/{guild}/members?limit=1000"))
         .await;

@@ -1191,6 +1191,11 @@ async function loadInfo() {
   const r = await api('GET', '/sandbox/info');
   if (r.ok && r.data && r.data.hint) $('sandbox-hint').textContent = r.data.hint;
   if (r.ok && r.data && r.data.guild_id) S.guildId = r.data.guild_id;
+  const link = $('dashboard-link');
+  if (link && r.ok && r.data && r.data.dashboard_url) {
+    link.href = r.data.dashboard_url;
+    link.hidden = false;
+  }
 }
 
 // ---------- start ----------

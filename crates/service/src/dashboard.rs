@@ -1,0 +1,233 @@
+//! Use cases of the web dashboard beyond the commands': the public leaderboard page
+//! (administrators choose whether and what it shows), the names and member search the
+//! leaderboard pages need, and the run history with filters.
+
+use std::collections::HashMap;
+
+use domain::Snowflake;
+use domain::quota::{Metric, PeriodChoice};
+use domain::roles::{Level, RoleKey};
+use serde_json::json;
+pub use store::dashboard::RunFilter;
+use store::dashboard::{self as store_d, PublicBoardRow};
+use store::{PgPool, guild_config, logs};
+
+use crate::quota::LeaderboardPage;
+use crate::{Actor, Result, ServiceError};
+
+/// What a server's public leaderboard page shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PublicBoard {
+    pub enabled: bool,
+    /// The categories published, in menu order.
+    pub metrics: Vec<Metric>,
+    /// Whether members' in-game names are shown (otherwise only ranks and values).
+    pub show_names: bool,
+}
+
+impl PublicBoard {
+    fn from_row(row: PublicBoardRow) -> PublicBoard {
+        PublicBoard {
+            enabled: row.enabled,
+            metrics: Metric::CATEGORIES
+                .into_iter()
+                .filter(|m| row.metrics.iter().any(|s| s == m.as_str()))
+                .collect(),
+            show_names: row.show_names,
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        json!({
+            "enabled": self.enabled,
+            "metrics": self.metrics.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            "show_names": self.show_names,
+        })
+    }
+
+    /// Whether `metric` may be read without logging in.
+    pub fn publishes(&self, metric: Metric) -> bool {
+        self.enabled && self.metrics.contains(&metric)
+    }
+}
+
+/// The public leaderboard setting, as an administrator edits it.
+pub async fn public_board_settings(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+) -> Result<PublicBoard> {
+    actor.require(RoleKey::Administrator)?;
+    public_board(pool, guild).await
+}
+
+/// The public leaderboard setting (anyone: it says what is public).
+pub async fn public_board(pool: &PgPool, guild: Snowflake) -> Result<PublicBoard> {
+    let mut conn = pool.acquire().await?;
+    Ok(PublicBoard::from_row(
+        store_d::public_board(&mut conn, guild).await?,
+    ))
+}
+
+/// Turns the public page on or off and chooses what it shows (administrators), with an
+/// audit entry. Turning it on needs at least one category.
+pub async fn set_public_board(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    board: &PublicBoard,
+) -> Result<PublicBoard> {
+    actor.require(RoleKey::Administrator)?;
+    if board.enabled && board.metrics.is_empty() {
+        return Err(ServiceError::invalid(
+            "no_categories",
+            "Choose at least one category to publish, or leave the public page off.",
+        ));
+    }
+    if let Some(m) = board
+        .metrics
+        .iter()
+        .find(|m| !Metric::CATEGORIES.contains(m))
+    {
+        return Err(ServiceError::invalid(
+            "invalid_category",
+            format!("{} is not a leaderboard category.", m.label()),
+        ));
+    }
+    let new = PublicBoard {
+        enabled: board.enabled,
+        metrics: Metric::CATEGORIES
+            .into_iter()
+            .filter(|m| board.metrics.contains(m))
+            .collect(),
+        show_names: board.show_names,
+    };
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    let before = PublicBoard::from_row(store_d::public_board(&mut tx, guild).await?);
+    let row = PublicBoardRow {
+        enabled: new.enabled,
+        metrics: new.metrics.iter().map(|m| m.as_str().to_owned()).collect(),
+        show_names: new.show_names,
+    };
+    store_d::set_public_board(&mut tx, guild, &row).await?;
+    logs::record_audit(
+        &mut tx,
+        guild,
+        &actor.audit(),
+        "public_leaderboard",
+        before.to_json(),
+        new.to_json(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(new)
+}
+
+/// A page of a published leaderboard, for anyone (no login). Not found unless the server
+/// publishes that category.
+pub async fn public_leaderboard(
+    pool: &PgPool,
+    guild: Snowflake,
+    metric: Metric,
+    choice: PeriodChoice,
+    offset: i64,
+) -> Result<(PublicBoard, LeaderboardPage)> {
+    let board = public_board(pool, guild).await?;
+    if !board.publishes(metric) {
+        return Err(ServiceError::NotFound(
+            "This server does not publish that leaderboard.".to_owned(),
+        ));
+    }
+    let reader = Actor {
+        user_id: None,
+        level: RoleKey::VerifiedRaider.level().unwrap_or(Level(1)),
+        label: "public leaderboard page".to_owned(),
+    };
+    let page = crate::quota::leaderboard(
+        pool,
+        guild,
+        &reader,
+        metric,
+        choice,
+        offset,
+        crate::quota::PAGE_SIZE,
+    )
+    .await?;
+    Ok((board, page))
+}
+
+/// The main in-game names of a page's members (those who have one).
+pub async fn main_names(
+    pool: &PgPool,
+    guild: Snowflake,
+    members: &[Snowflake],
+) -> Result<HashMap<Snowflake, String>> {
+    let mut conn = pool.acquire().await?;
+    Ok(store_d::main_names(&mut conn, guild, members).await?)
+}
+
+/// The most members a search lists.
+pub const SEARCH_LIMIT: i64 = 20;
+
+/// Members whose in-game name starts with `text` (verified raiders and up, as the
+/// leaderboard). In-game names are letters only, so other text finds no one.
+pub async fn search_members(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    text: &str,
+) -> Result<Vec<(Snowflake, String)>> {
+    actor.require(RoleKey::VerifiedRaider)?;
+    let text = text.trim();
+    if text.is_empty() || text.len() > 10 || !text.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(ServiceError::invalid(
+            "invalid_search",
+            "Search by in-game name: 1 to 10 letters.",
+        ));
+    }
+    let mut conn = pool.acquire().await?;
+    Ok(store_d::search_members(&mut conn, guild, text, SEARCH_LIMIT).await?)
+}
+
+/// The most runs one history request returns.
+pub const RUN_PAGE_MAX: i64 = 500;
+
+/// Runs matching `filter`, newest first, `limit` at most ([`RUN_PAGE_MAX`]); `before` is
+/// the last run id of the previous page. Verified raiders and up (runs are posted in the
+/// server's channels for them to see).
+pub async fn run_history(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    filter: &RunFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<crate::runs::Run>> {
+    actor.require(RoleKey::VerifiedRaider)?;
+    if let Some(d) = filter.dungeon.as_deref()
+        && domain::catalog::catalog().dungeon(d).is_none()
+    {
+        return Err(ServiceError::invalid(
+            "invalid_dungeon",
+            format!("There is no dungeon `{d}`."),
+        ));
+    }
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from >= to
+    {
+        return Err(ServiceError::invalid(
+            "invalid_dates",
+            "The first date must come before the last one.",
+        ));
+    }
+    let mut conn = pool.acquire().await?;
+    Ok(store_d::run_history(
+        &mut conn,
+        guild,
+        filter,
+        before,
+        limit.clamp(1, RUN_PAGE_MAX),
+    )
+    .await?)
+}

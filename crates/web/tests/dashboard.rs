@@ -1,0 +1,778 @@
+//! The dashboard over HTTP (a browser drives the same pages in
+//! `crates/raidbot/tests/browser.rs`), logged in through the simulated Discord exactly as a browser
+//! does (consent page, redirect, callback), on a fresh PostgreSQL database per test:
+//! who sees what from their current roles, the session cookie's signature, CSRF and
+//! origin checks, expiry and revocation.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use discord_sim::{DiscordSim, GuildId, RoleId, UserId};
+use domain::{RoleKey, Snowflake};
+use reqwest::StatusCode;
+use sha2::Digest;
+use store::testing::TestDb;
+use web::{WebConfig, WebState};
+
+struct World {
+    sim: DiscordSim,
+    db: TestDb,
+    base: String,
+    http: reqwest::Client,
+    guild: GuildId,
+    raider_role: RoleId,
+    raider: UserId,
+    security: UserId,
+    admin: UserId,
+}
+
+fn snowflake(id: impl ToString) -> Snowflake {
+    Snowflake::parse(&id.to_string()).unwrap()
+}
+
+async fn world() -> World {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sim = DiscordSim::start().await;
+    let owner = sim.create_user("owner");
+    let guild = sim.create_guild("Raid Community", owner);
+    let raider_role = sim.create_role(guild, "Verified Raider", 0, 1);
+    let security_role = sim.create_role(guild, "Security", 0, 2);
+    let raider = sim.create_user("rita");
+    sim.add_member(guild, raider, &[raider_role]);
+    let security = sim.create_user("sam");
+    sim.add_member(guild, security, &[raider_role, security_role]);
+    let admins = sim.create_role(guild, "Admins", discord_sim::model::perms::ADMINISTRATOR, 3);
+    let admin = sim.create_user("ada");
+    sim.add_member(guild, admin, &[admins]);
+    let elsewhere = sim.create_guild("Not raidbot's", owner);
+    sim.add_member(elsewhere, raider, &[]);
+
+    let db = TestDb::new().await;
+    {
+        let mut conn = db.pool.acquire().await.unwrap();
+        let g = snowflake(guild);
+        store::guild_config::ensure_guild(&mut conn, g)
+            .await
+            .unwrap();
+        store::guild_config::set_role(
+            &mut conn,
+            g,
+            RoleKey::VerifiedRaider,
+            Some(snowflake(raider_role)),
+        )
+        .await
+        .unwrap();
+        store::guild_config::set_role(
+            &mut conn,
+            g,
+            RoleKey::Security,
+            Some(snowflake(security_role)),
+        )
+        .await
+        .unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (api_base, authorize_url) = WebConfig::discord_urls(Some(&sim.http_proxy_addr()));
+    let config = WebConfig {
+        client_id: sim.application_id().to_string(),
+        client_secret: sim.oauth_client_secret().to_owned(),
+        public_url: base.clone(),
+        api_base,
+        authorize_url,
+        bot_token: sim.bot_token().to_owned(),
+    };
+    let app = web::router(WebState::new(db.pool.clone(), config));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    World {
+        sim,
+        db,
+        base,
+        http,
+        guild,
+        raider_role,
+        raider,
+        security,
+        admin,
+    }
+}
+
+/// The value a response sets for cookie `name`.
+fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            let first = v.split(';').next()?;
+            let (k, val) = first.split_once('=')?;
+            (k == name).then(|| val.to_owned())
+        })
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// A login as far as Discord's redirect back: (the login cookie, the callback URL).
+async fn consent(w: &World, user: UserId) -> (String, String) {
+    let res = w
+        .http
+        .get(format!("{}/login", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let login_cookie = set_cookie(&res, "raidbot_login").expect("a login cookie");
+    let to = reqwest::Url::parse(&location(&res)).unwrap();
+    let q: Vec<(String, String)> = to
+        .query_pairs()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(get("scope").as_deref(), Some("identify guilds"));
+    assert_eq!(get("code_challenge_method").as_deref(), Some("S256"));
+    assert!(get("state").is_some_and(|s| s.len() >= 32));
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    form.extend_pairs(&q);
+    form.append_pair("user_id", &user.to_string());
+    form.append_pair("decision", "authorize");
+    let res = w
+        .http
+        .post(w.sim.oauth_authorize_url())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.finish())
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let back = location(&res);
+    assert!(
+        back.starts_with(&format!("{}/auth/callback?", w.base)),
+        "{back}"
+    );
+    (login_cookie, back)
+}
+
+/// Logs `user` in; returns the session cookie's value.
+async fn login(w: &World, user: UserId) -> String {
+    let (login_cookie, back) = consent(w, user).await;
+    let res = w
+        .http
+        .get(&back)
+        .header("cookie", format!("raidbot_login={login_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let session = set_cookie(&res, "raidbot_session").expect("a session cookie");
+    let raw = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("raidbot_session="))
+        .unwrap();
+    assert!(
+        raw.contains("HttpOnly") && raw.contains("SameSite=Lax"),
+        "{raw}"
+    );
+    assert!(!raw.contains("Secure"), "not Secure over plain http: {raw}");
+    session
+}
+
+async fn get(w: &World, path: &str, session: &str) -> (StatusCode, String) {
+    let res = w
+        .http
+        .get(format!("{}{path}", w.base))
+        .header("cookie", format!("raidbot_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let body = if status.is_redirection() {
+        location(&res)
+    } else {
+        res.text().await.unwrap()
+    };
+    (status, body)
+}
+
+async fn post(
+    w: &World,
+    path: &str,
+    session: &str,
+    origin: Option<&str>,
+    body: String,
+) -> StatusCode {
+    let mut req = w
+        .http
+        .post(format!("{}{path}", w.base))
+        .header("cookie", format!("raidbot_session={session}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body);
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    req.send().await.unwrap().status()
+}
+
+fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a log-out form") + 19;
+    html[start..start + 64].to_owned()
+}
+
+#[tokio::test]
+async fn a_raider_sees_their_servers_and_page_and_a_403_on_punishments() {
+    let w = world().await;
+    let session = login(&w, w.raider).await;
+    let (status, home) = get(&w, "/", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("Raid Community"), "{home}");
+    assert!(
+        !home.contains("Not raidbot&#39;s"),
+        "only servers raidbot serves: {home}"
+    );
+    assert!(
+        home.contains("Logged in as <strong>rita</strong>"),
+        "{home}"
+    );
+
+    let (status, to) = get(&w, &format!("/g/{}", w.guild), &session).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(to, format!("/g/{}/members/{}", w.guild, w.raider));
+    let (status, page) = get(&w, &to, &session).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Quota") && page.contains("Raider points"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Punishments and notes"),
+        "no history link for a raider"
+    );
+
+    let path = format!("/g/{}/members/{}/punishments", w.guild, w.security);
+    let (status, page) = get(&w, &path, &session).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("You need the Security role"), "{page}");
+}
+
+#[tokio::test]
+async fn security_reads_a_members_punishments_until_the_role_is_taken_away() {
+    let w = world().await;
+    {
+        let mut conn = w.db.pool.acquire().await.unwrap();
+        store::punishments::insert(
+            &mut conn,
+            &store::punishments::NewPunishment {
+                guild_id: snowflake(w.guild),
+                kind: domain::moderation::PunishmentKind::Warn,
+                user_id: snowflake(w.raider),
+                actor_id: Some(snowflake(w.security)),
+                actor: "sam".to_owned(),
+                reason: "left the run <early>".to_owned(),
+                delete_days: None,
+                minutes: None,
+                actor_level: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let session = login(&w, w.security).await;
+    let member = format!("/g/{}/members/{}", w.guild, w.raider);
+    let (status, page) = get(&w, &member, &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Punishments and notes"), "{page}");
+    let (status, page) = get(&w, &format!("{member}/punishments"), &session).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("left the run &lt;early&gt;"),
+        "escaped: {page}"
+    );
+    assert!(page.contains("Punishments (1)"), "{page}");
+
+    // The role is taken away on Discord: the very next page knows.
+    w.sim
+        .set_member_roles(w.guild, w.security, &[w.raider_role]);
+    let (status, _) = get(&w, &format!("{member}/punishments"), &session).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_tampered_or_forged_session_cookie_is_refused() {
+    let w = world().await;
+    let session = login(&w, w.raider).await;
+    let page = format!("/g/{}/members/{}", w.guild, w.raider);
+    assert_eq!(get(&w, &page, &session).await.0, StatusCode::OK);
+
+    // One character of the id changed: the signature no longer matches.
+    let mut tampered = session.clone().into_bytes();
+    tampered[0] = if tampered[0] == b'a' { b'b' } else { b'a' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let (status, body) = get(&w, &page, &tampered).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("not valid"), "{body}");
+    // An unsigned id, and a cookie signed with another key.
+    let (id, _) = session.split_once('.').unwrap();
+    assert_eq!(get(&w, &page, id).await.0, StatusCode::UNAUTHORIZED);
+    let forged = format!("{id}.{}", hex::encode([7u8; 32]));
+    assert_eq!(get(&w, &page, &forged).await.0, StatusCode::UNAUTHORIZED);
+    // No cookie at all: log in first.
+    let res = w
+        .http
+        .get(format!("{}{page}", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.text().await.unwrap().contains("Log in with Discord"));
+
+    // The id is stored only hashed.
+    let by_id: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM web_session WHERE encode(session_hash, 'hex') = $1",
+    )
+    .bind(id)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    let by_hash: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM web_session WHERE session_hash = $1")
+            .bind(sha2::Sha256::digest(id.as_bytes()).to_vec())
+            .fetch_one(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((by_id, by_hash), (0, 1));
+}
+
+#[tokio::test]
+async fn logging_out_needs_the_csrf_token_and_the_dashboards_origin() {
+    let w = world().await;
+    let session = login(&w, w.raider).await;
+    let (_, home) = get(&w, "/", &session).await;
+    let csrf = csrf_of(&home);
+    let origin = w.base.clone();
+
+    let wrong = format!("csrf={}", "0".repeat(64));
+    assert_eq!(
+        post(&w, "/logout", &session, Some(&origin), wrong).await,
+        StatusCode::FORBIDDEN
+    );
+    let none = String::new();
+    assert_eq!(
+        post(&w, "/logout", &session, Some(&origin), none).await,
+        StatusCode::FORBIDDEN
+    );
+    let right = format!("csrf={csrf}");
+    let evil = Some("http://evil.example");
+    assert_eq!(
+        post(&w, "/logout", &session, evil, right.clone()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(&w, "/logout", &session, None, right.clone()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&w, "/", &session).await.0,
+        StatusCode::OK,
+        "still logged in"
+    );
+
+    assert_eq!(
+        post(&w, "/logout", &session, Some(&origin), right).await,
+        StatusCode::SEE_OTHER
+    );
+    let (status, body) = get(&w, "/", &session).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "logged out: {body}");
+}
+
+#[tokio::test]
+async fn sessions_end_when_they_expire_or_are_revoked() {
+    let w = world().await;
+    let rita = login(&w, w.raider).await;
+    let rita_again = login(&w, w.raider).await;
+    let sam = login(&w, w.security).await;
+    for s in [&rita, &rita_again, &sam] {
+        assert_eq!(get(&w, "/", s).await.0, StatusCode::OK);
+    }
+    // `raidbot sessions revoke --user`: every session of that person, no one else's.
+    let ended = service::web_sessions::revoke_all(&w.db.pool, Some(snowflake(w.raider)))
+        .await
+        .unwrap();
+    assert_eq!(ended, 2);
+    assert_eq!(get(&w, "/", &rita).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(get(&w, "/", &rita_again).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(get(&w, "/", &sam).await.0, StatusCode::OK);
+
+    // Time passes beyond the session's end.
+    sqlx::query(
+        "UPDATE web_session SET expires_at = now() - interval '1 second' WHERE user_id = $1",
+    )
+    .bind(snowflake(w.security).db())
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(get(&w, "/", &sam).await.0, StatusCode::UNAUTHORIZED);
+
+    // `--all`.
+    let sam = login(&w, w.security).await;
+    assert_eq!(get(&w, "/", &sam).await.0, StatusCode::OK);
+    assert_eq!(
+        service::web_sessions::revoke_all(&w.db.pool, None)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(get(&w, "/", &sam).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_login_finishes_only_once_and_only_in_the_browser_that_started_it() {
+    let w = world().await;
+    // Discord's redirect opened in another browser (no login cookie): refused.
+    let (login_cookie, back) = consent(&w, w.raider).await;
+    let res = w.http.get(&back).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(set_cookie(&res, "raidbot_session").is_none());
+    // Another login's cookie does not fit either.
+    let (other_cookie, _) = consent(&w, w.raider).await;
+    let res = w
+        .http
+        .get(&back)
+        .header("cookie", format!("raidbot_login={other_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // The right browser: logged in; the same answer again: refused.
+    let res = w
+        .http
+        .get(&back)
+        .header("cookie", format!("raidbot_login={login_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = w
+        .http
+        .get(&back)
+        .header("cookie", format!("raidbot_login={login_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Rita (IGN "Rita") and Sam (IGN "Samwise") with raider points; Sam ahead.
+async fn seed_points(w: &World) {
+    let g = snowflake(w.guild);
+    for (user, ign, points) in [(w.raider, "Rita", "3"), (w.security, "Samwise", "5")] {
+        let u = snowflake(user);
+        sqlx::query(
+            "INSERT INTO member (guild_id, user_id, ign, status) VALUES ($1, $2, $3, 'verified')",
+        )
+        .bind(g.db())
+        .bind(u.db())
+        .bind(ign)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO member_ign (guild_id, ign_key, ign, user_id, is_main) VALUES ($1, lower($2), $2, $3, true)",
+        )
+        .bind(g.db())
+        .bind(ign)
+        .bind(u.db())
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+        let officer = service::Actor::member(snowflake(w.admin), domain::Level::ADMINISTRATOR);
+        service::quota::adjust(
+            &w.db.pool,
+            g,
+            &officer,
+            u,
+            domain::quota::Currency::Raider,
+            points,
+            "seed",
+        )
+        .await
+        .unwrap();
+    }
+    service::quota::fold_pending(&w.db.pool).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_leaderboard_pages_through_every_category_and_finds_members_by_name() {
+    let w = world().await;
+    seed_points(&w).await;
+    let session = login(&w, w.raider).await;
+    let board = format!("/g/{}/leaderboard", w.guild);
+    let (status, page) = get(
+        &w,
+        &format!("{board}?metric=raider_points&period=all"),
+        &session,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let sam = page.find("Samwise").expect("Sam is listed");
+    let rita = page.find(">Rita<").expect("Rita is listed");
+    assert!(sam < rita, "best first: {page}");
+    assert!(page.contains("Page 1 of 1 (2 members)"), "{page}");
+    for metric in [
+        "quota_points",
+        "runs_organized",
+        "runs_completed",
+        "keys_popped",
+    ] {
+        for period in ["current", "last", "all"] {
+            let path = format!("{board}?metric={metric}&period={period}&page=1");
+            assert_eq!(get(&w, &path, &session).await.0, StatusCode::OK, "{path}");
+        }
+    }
+    let (status, page) = get(&w, &format!("{board}?metric=nope"), &session).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("no such leaderboard category"), "{page}");
+    assert_eq!(
+        get(&w, &format!("{board}?page=0"), &session).await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    let (status, page) = get(&w, &format!("{board}?q=sam"), &session).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/g/{}/members/{}\">Samwise</a>",
+            w.guild, w.security
+        )),
+        "{page}"
+    );
+    let (status, page) = get(&w, &format!("{board}?q=%3Cb%3E"), &session).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("1 to 10 letters") && !page.contains("<b>"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_publishes_the_leaderboard_and_the_public_page_shows_only_that() {
+    let w = world().await;
+    seed_points(&w).await;
+    let public = format!("/public/{}/leaderboard", w.guild);
+    let anonymous = w
+        .http
+        .get(format!("{}{public}", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        anonymous.status(),
+        StatusCode::NOT_FOUND,
+        "nothing published yet"
+    );
+
+    // A raider may not open the settings, nor post them.
+    let rita = login(&w, w.raider).await;
+    let settings = format!("/g/{}/settings", w.guild);
+    assert_eq!(get(&w, &settings, &rita).await.0, StatusCode::FORBIDDEN);
+    let (_, home) = get(&w, "/", &rita).await;
+    let form = format!("csrf={}&enabled=on&metric=raider_points", csrf_of(&home));
+    let save = format!("{settings}/public-leaderboard");
+    assert_eq!(
+        post(&w, &save, &rita, Some(&w.base), form).await,
+        StatusCode::FORBIDDEN
+    );
+
+    let ada = login(&w, w.admin).await;
+    let (status, page) = get(&w, &settings, &ada).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let csrf = csrf_of(&page);
+    // A forged token changes nothing.
+    let forged = format!("csrf={}&enabled=on&metric=raider_points", "f".repeat(64));
+    assert_eq!(
+        post(&w, &save, &ada, Some(&w.base), forged).await,
+        StatusCode::FORBIDDEN
+    );
+    let anonymous = w
+        .http
+        .get(format!("{}{public}", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
+    // Turning it on with no category is refused with the reason.
+    let empty = format!("csrf={csrf}&enabled=on");
+    assert_eq!(
+        post(&w, &save, &ada, Some(&w.base), empty).await,
+        StatusCode::BAD_REQUEST
+    );
+
+    let form = format!("csrf={csrf}&enabled=on&metric=raider_points");
+    assert_eq!(
+        post(&w, &save, &ada, Some(&w.base), form).await,
+        StatusCode::SEE_OTHER
+    );
+    let audit: Vec<(String, serde_json::Value)> =
+        sqlx::query_as("SELECT action, after FROM audit_log WHERE action = 'public_leaderboard'")
+            .fetch_all(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].1["metrics"], serde_json::json!(["raider_points"]));
+
+    let res = w
+        .http
+        .get(format!("{}{public}?period=all", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("#1") && page.contains("#2") && page.contains(">5<"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Samwise") && !page.contains("Rita"),
+        "names not published: {page}"
+    );
+    assert!(
+        !page.contains("Quota points"),
+        "only the published category: {page}"
+    );
+    let other = w
+        .http
+        .get(format!("{}{public}?metric=quota_points", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        other.status(),
+        StatusCode::NOT_FOUND,
+        "an unpublished category"
+    );
+
+    let form = format!("csrf={csrf}&enabled=on&metric=raider_points&show_names=on");
+    assert_eq!(
+        post(&w, &save, &ada, Some(&w.base), form).await,
+        StatusCode::SEE_OTHER
+    );
+    let page = w
+        .http
+        .get(format!("{}{public}?period=all", w.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Samwise") && page.contains("Rita"), "{page}");
+}
+
+#[tokio::test]
+async fn run_history_filters_pages_and_exports_csv() {
+    let w = world().await;
+    let g = snowflake(w.guild).db();
+    let sam = snowflake(w.security).db();
+    let ada = snowflake(w.admin).db();
+    // 55 ended snake pits by Sam (an hour each), 3 cancelled magic woods by Ada.
+    sqlx::query(
+        "INSERT INTO run (guild_id, organizer_id, dungeon_code, status, auto_end_at, created_at,
+                          started_at, ended_at, close_reason)
+         SELECT $1, $2, 'snake_pit', 'ended', now(), now() - interval '3 days',
+                now() - interval '3 days', now() - interval '3 days' + interval '1 hour', 'organizer'
+         FROM generate_series(1, 55)",
+    )
+    .bind(g)
+    .bind(sam)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO run (guild_id, organizer_id, dungeon_code, status, auto_end_at, cancelled_at,
+                          close_reason, closed_by_label)
+         SELECT $1, $2, 'magic_woods', 'cancelled', now(), now(), 'staff', '=cmd()'
+         FROM generate_series(1, 3)",
+    )
+    .bind(g)
+    .bind(ada)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let session = login(&w, w.raider).await;
+    let runs = format!("/g/{}/runs", w.guild);
+    let (status, page) = get(&w, &runs, &session).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page.matches("<tr><td>#").count(), 50, "a page of 50");
+    assert!(page.contains("Older runs"), "{page}");
+    let (_, older) = get(&w, &format!("{runs}?before=9"), &session).await;
+    assert_eq!(older.matches("<tr><td>#").count(), 8);
+
+    let (_, woods) = get(
+        &w,
+        &format!("{runs}?dungeon=magic_woods&status=cancelled"),
+        &session,
+    )
+    .await;
+    assert_eq!(woods.matches("<tr><td>#").count(), 3, "{woods}");
+    let (_, by_sam) = get(
+        &w,
+        &format!("{runs}?organizer={}&status=ended", w.security),
+        &session,
+    )
+    .await;
+    assert!(by_sam.contains("1h 00m"), "{by_sam}");
+    let today = chrono::Utc::now().date_naive();
+    let (_, recent) = get(&w, &format!("{runs}?from={today}&to={today}"), &session).await;
+    assert_eq!(recent.matches("<tr><td>#").count(), 3, "only today's runs");
+    let (status, bad) = get(&w, &format!("{runs}?dungeon=nowhere"), &session).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("There is no dungeon"), "{bad}");
+    let (status, _) = get(&w, &format!("{runs}?from=yesterday"), &session).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let res = w
+        .http
+        .get(format!("{}{runs}.csv?dungeon=magic_woods", w.base))
+        .header("cookie", format!("raidbot_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "a header and 3 runs: {csv}");
+    assert!(lines[0].starts_with("run_id,dungeon,organizer_id,status"));
+    assert!(lines[1].contains(",cancelled,"), "{csv}");
+    assert!(
+        lines[1].ends_with(",'=cmd()"),
+        "a formula is defused: {csv}"
+    );
+    let all = w
+        .http
+        .get(format!("{}{runs}.csv", w.base))
+        .header("cookie", format!("raidbot_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(all.lines().count(), 59, "every run, past one page");
+}
