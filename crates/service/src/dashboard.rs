@@ -8,9 +8,10 @@ use domain::Snowflake;
 use domain::quota::{Metric, PeriodChoice};
 use domain::roles::{Level, RoleKey};
 use serde_json::json;
-pub use store::dashboard::RunFilter;
-use store::dashboard::{self as store_d, PublicBoardRow};
+use store::public_board::{self, PublicBoardRow};
+pub use store::runs::RunFilter;
 use store::{PgPool, guild_config, logs};
+use store::{runs as store_runs, verification::names as store_names};
 
 use crate::quota::LeaderboardPage;
 use crate::{Actor, Result, ServiceError};
@@ -65,7 +66,7 @@ pub async fn public_board_settings(
 pub async fn public_board(pool: &PgPool, guild: Snowflake) -> Result<PublicBoard> {
     let mut conn = pool.acquire().await?;
     Ok(PublicBoard::from_row(
-        store_d::public_board(&mut conn, guild).await?,
+        public_board::public_board(&mut conn, guild).await?,
     ))
 }
 
@@ -104,13 +105,13 @@ pub async fn set_public_board(
     };
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
-    let before = PublicBoard::from_row(store_d::public_board(&mut tx, guild).await?);
+    let before = PublicBoard::from_row(public_board::public_board(&mut tx, guild).await?);
     let row = PublicBoardRow {
         enabled: new.enabled,
         metrics: new.metrics.iter().map(|m| m.as_str().to_owned()).collect(),
         show_names: new.show_names,
     };
-    store_d::set_public_board(&mut tx, guild, &row).await?;
+    public_board::set_public_board(&mut tx, guild, &row).await?;
     logs::record_audit(
         &mut tx,
         guild,
@@ -164,7 +165,7 @@ pub async fn main_names(
     members: &[Snowflake],
 ) -> Result<HashMap<Snowflake, String>> {
     let mut conn = pool.acquire().await?;
-    Ok(store_d::main_names(&mut conn, guild, members).await?)
+    Ok(store_names::main_names(&mut conn, guild, members).await?)
 }
 
 /// The most members a search lists.
@@ -187,7 +188,7 @@ pub async fn search_members(
         ));
     }
     let mut conn = pool.acquire().await?;
-    Ok(store_d::search_members(&mut conn, guild, text, SEARCH_LIMIT).await?)
+    Ok(store_names::search_members(&mut conn, guild, text, SEARCH_LIMIT).await?)
 }
 
 /// The most runs one history request returns.
@@ -222,7 +223,7 @@ pub async fn run_history(
         ));
     }
     let mut conn = pool.acquire().await?;
-    Ok(store_d::run_history(
+    Ok(store_runs::run_history(
         &mut conn,
         guild,
         filter,

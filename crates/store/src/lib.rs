@@ -6,7 +6,7 @@
 pub mod api_keys;
 pub mod bot_roles;
 pub mod columns;
-pub mod dashboard;
+
 pub mod db;
 pub mod gateway;
 pub mod guild_config;
@@ -24,6 +24,7 @@ pub mod party;
 pub mod point_config;
 pub mod point_events;
 pub mod point_periods;
+pub mod public_board;
 pub mod punishments;
 pub mod quota_roles;
 pub mod role_pings;

@@ -393,3 +393,48 @@ pub async fn gate(
         .fetch_optional(conn)
         .await?)
 }
+
+/// Which runs a history page lists (every field optional).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunFilter {
+    pub dungeon: Option<String>,
+    pub organizer: Option<Snowflake>,
+    /// A run status's `as_str`.
+    pub status: Option<String>,
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Runs matching `filter`, newest first; `before` is the last run id of the previous page.
+pub async fn run_history(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    filter: &RunFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Run>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM run r
+         WHERE r.guild_id = $1
+           AND ($2::text IS NULL OR r.dungeon_code = $2)
+           AND ($3::bigint IS NULL OR r.organizer_id = $3)
+           AND ($4::text IS NULL OR r.status = $4)
+           AND ($5::timestamptz IS NULL OR r.created_at >= $5)
+           AND ($6::timestamptz IS NULL OR r.created_at < $6)
+           AND ($7::bigint IS NULL OR r.run_id < $7)
+         ORDER BY r.run_id DESC LIMIT $8"
+    );
+    Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(filter.dungeon.as_deref())
+        .bind(filter.organizer.map(Snowflake::db))
+        .bind(filter.status.as_deref())
+        .bind(filter.from)
+        .bind(filter.to)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}

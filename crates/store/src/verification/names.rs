@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use domain::verification::ign_key;
+use std::collections::HashMap;
 
 use crate::{PgConnection, Result, StoreError, snowflake};
 
@@ -332,4 +333,56 @@ pub async fn member_record(
             .fetch_optional(conn)
             .await?,
     )
+}
+
+/// The main in-game names of those of `members` who have one.
+pub async fn main_names(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    members: &[Snowflake],
+) -> Result<HashMap<Snowflake, String>> {
+    let ids: Vec<i64> = members.iter().map(|m| m.db()).collect();
+    let rows = sqlx::query_as::<_, (i64, String)>(
+        "SELECT user_id, ign FROM member
+         WHERE guild_id = $1 AND user_id = ANY($2) AND ign IS NOT NULL",
+    )
+    .bind(guild.db())
+    .bind(&ids)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, ign)| Ok((snowflake(id)?, ign)))
+        .collect()
+}
+
+/// Members whose in-game name (main or alt) starts with `prefix` (case-insensitive), with
+/// their main name, by name; at most `limit`.
+pub async fn search_members(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<(Snowflake, String)>> {
+    let pattern = format!(
+        "{}%",
+        prefix
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows = sqlx::query_as::<_, (i64, String)>(
+        "SELECT DISTINCT m.user_id, coalesce(m.ign, i.ign) AS ign
+         FROM member_ign i JOIN member m USING (guild_id, user_id)
+         WHERE i.guild_id = $1 AND i.ign_key LIKE $2
+         ORDER BY 2 LIMIT $3",
+    )
+    .bind(guild.db())
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, ign)| Ok((snowflake(id)?, ign)))
+        .collect()
 }
