@@ -401,3 +401,32 @@ async fn unverify_keeps_the_name_and_editname_renames() {
         .unwrap_err();
     assert_eq!(e.code(), "not_verified");
 }
+
+/// A member who started with RealmEye presses "screenshot instead" in the DM: the session
+/// is a screenshot session from then on, as stored, and they are asked for the image.
+#[tokio::test]
+async fn a_realmeye_session_switched_to_screenshot_stays_a_screenshot_session() {
+    let t = setup().await;
+    veri::configure(
+        &t.pool,
+        g(),
+        &admin(),
+        ConfigChange {
+            screenshot: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let started = veri::start(&t.pool, g(), sf(50), None).await.unwrap();
+    assert_eq!(started.method, "realmeye");
+    let switched = veri::choose_screenshot(&t.pool, g(), sf(50), started.session_id)
+        .await
+        .unwrap();
+    assert_eq!(switched.method, "screenshot");
+    let stored = veri::session(&t.pool, g(), started.session_id)
+        .await
+        .unwrap();
+    assert_eq!(stored.method, "screenshot");
+    assert_eq!(stored.step, switched.step);
+}

@@ -87,10 +87,7 @@ pub async fn unverify(
     reason: Option<&str>,
 ) -> Result<()> {
     actor.require(RoleKey::Security)?;
-    let mut tx = pool.begin().await?;
-    guild_config::ensure_guild(&mut tx, guild).await?;
-    store_veri::names::lock_member(&mut tx, guild, user).await?;
-    let n = store_veri::names::names(&mut tx, guild, user).await?;
+    let (mut tx, n) = lock_names(pool, guild, user).await?;
     if !n.as_ref().is_some_and(MemberNames::is_verified) {
         return Err(VerificationError::NotVerified { user }.into());
     }
@@ -111,6 +108,23 @@ pub async fn unverify(
     Ok(())
 }
 
+/// Opens the transaction of a staff change to a member's names: the guild row exists, the
+/// member is locked against concurrent changes, and their names as they stand.
+pub(super) async fn lock_names(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<(
+    store::Transaction<'static, store::Postgres>,
+    Option<MemberNames>,
+)> {
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    store_veri::names::lock_member(&mut tx, guild, user).await?;
+    let names = store_veri::names::names(&mut tx, guild, user).await?;
+    Ok((tx, names))
+}
+
 /// `/editname member ign` (security).
 pub async fn edit_name(
     pool: &PgPool,
@@ -121,12 +135,8 @@ pub async fn edit_name(
 ) -> Result<()> {
     actor.require(RoleKey::Security)?;
     let ign = staff_ign(ign)?;
-    let mut tx = pool.begin().await?;
-    guild_config::ensure_guild(&mut tx, guild).await?;
-    store_veri::names::lock_member(&mut tx, guild, user).await?;
-    let old = store_veri::names::names(&mut tx, guild, user)
-        .await?
-        .and_then(|n| n.main);
+    let (mut tx, names) = lock_names(pool, guild, user).await?;
+    let old = names.and_then(|n| n.main);
     store_veri::names::set_main(&mut tx, guild, user, &ign)
         .await
         .map_err(|e| claim_err(&ign, e))?;
@@ -166,10 +176,7 @@ pub async fn add_alt(
 ) -> Result<()> {
     actor.require(RoleKey::Security)?;
     let ign = staff_ign(ign)?;
-    let mut tx = pool.begin().await?;
-    guild_config::ensure_guild(&mut tx, guild).await?;
-    store_veri::names::lock_member(&mut tx, guild, user).await?;
-    let n = store_veri::names::names(&mut tx, guild, user).await?;
+    let (mut tx, n) = lock_names(pool, guild, user).await?;
     if n.as_ref().and_then(|n| n.main.as_ref()).is_none() {
         return Err(VerificationError::NoMain { user }.into());
     }

@@ -26,10 +26,7 @@ pub async fn start(
     user: Snowflake,
     custom_role_id: Option<i64>,
 ) -> Result<Session> {
-    let mut tx = pool.begin().await?;
-    guild_config::ensure_guild(&mut tx, guild).await?;
-    store_veri::names::lock_member(&mut tx, guild, user).await?;
-    let names = store_veri::names::names(&mut tx, guild, user).await?;
+    let (mut tx, names) = super::names::lock_names(pool, guild, user).await?;
     let cfg = store_veri::config::config(&mut tx, guild).await?;
     let method = match custom_role_id {
         Some(id) => {
@@ -90,12 +87,7 @@ pub async fn start(
         Some(method.as_str()),
     )
     .await?;
-    let note = if step == Step::AwaitingScreenshot {
-        VeriNote::AskScreenshot { session_id }
-    } else {
-        VeriNote::Started { session_id }
-    };
-    dm(&mut tx, guild, user, note).await?;
+    dm(&mut tx, guild, user, first_note(step, session_id)).await?;
     tx.commit().await?;
     Ok(session)
 }
@@ -317,22 +309,20 @@ pub async fn choose_screenshot(
     s.method = Method::Screenshot.as_str().into();
     let has_ign = s.ign.is_some();
     let step = advance(&mut s, SessionEvent::SwitchedToScreenshot { has_ign })?;
-    sqlx::query(
-        "UPDATE veri_session SET method = 'screenshot' WHERE guild_id = $1 AND session_id = $2",
-    )
-    .bind(guild.db())
-    .bind(session_id)
-    .execute(&mut *tx)
-    .await?;
     store_veri::sessions::update_session(&mut tx, &s).await?;
-    let note = if step == Step::AwaitingScreenshot {
+    dm(&mut tx, guild, user, first_note(step, session_id)).await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// The DM that opens a session's step: ask for the screenshot, or explain the RealmEye
+/// steps.
+fn first_note(step: Step, session_id: i64) -> VeriNote {
+    if step == Step::AwaitingScreenshot {
         VeriNote::AskScreenshot { session_id }
     } else {
         VeriNote::Started { session_id }
-    };
-    dm(&mut tx, guild, user, note).await?;
-    tx.commit().await?;
-    Ok(s)
+    }
 }
 
 async fn own_open_session(

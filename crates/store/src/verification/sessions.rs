@@ -112,7 +112,7 @@ pub async fn session_guild(conn: &mut PgConnection, session_id: i64) -> Result<O
 pub async fn update_session(conn: &mut PgConnection, s: &Session) -> Result<()> {
     sqlx::query(
         "UPDATE veri_session SET step = $3, ign = $4, code = $5, checks = $6, last_check_at = $7,
-            last_failure = $8, expires_at = $9, updated_at = now()
+            last_failure = $8, expires_at = $9, method = $10, updated_at = now()
          WHERE guild_id = $1 AND session_id = $2",
     )
     .bind(s.guild_id.db())
@@ -124,6 +124,7 @@ pub async fn update_session(conn: &mut PgConnection, s: &Session) -> Result<()> 
     .bind(s.last_check_at)
     .bind(&s.last_failure)
     .bind(s.expires_at)
+    .bind(&s.method)
     .execute(conn)
     .await?;
     Ok(())
