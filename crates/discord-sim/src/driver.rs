@@ -1389,6 +1389,27 @@ impl DiscordSim {
         self.lock().failures.insert(route.to_owned(), (n, failure));
     }
 
+    /// Fails a share of every later REST call at random (see [`crate::model::FaultPlan`]);
+    /// `None` stops it. What was injected is kept (see [`DiscordSim::injected_faults`]).
+    pub fn set_fault_plan(&self, plan: Option<crate::model::FaultPlan>) {
+        self.lock().fault_plan = plan.map(|p| {
+            let state = p.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            (p, state)
+        });
+    }
+
+    /// What the fault plan injected so far.
+    pub fn injected_faults(&self) -> crate::model::InjectedFaults {
+        self.lock().injected
+    }
+
+    /// Requests the simulator's own limits answered 429 (the global limit, a route's
+    /// bucket or a channel's message bucket), as "route (bucket …)": requests the bot sent
+    /// over a limit. Injected 429s are not among them.
+    pub fn rate_limit_violations(&self) -> Vec<String> {
+        self.lock().violations.clone()
+    }
+
     /// Closes the bot's websockets with 4000 (resumable): the bot should RESUME.
     pub fn drop_gateway(&self) {
         let st = self.lock();

@@ -83,8 +83,9 @@ pub use events::SimEvent;
 pub use ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 pub use limits::ApiError;
 pub use model::{
-    Attachment, Button, ChannelKind, Choice, Failure, GatewayLogin, LoginKind, Member, Message,
-    Modal, Overwrite, RecordedCall, ResponseKind, Role, SimConfig, TextInput, perms,
+    Attachment, Button, ChannelKind, Choice, Failure, FaultPlan, GatewayLogin, InjectedFaults,
+    LoginKind, Member, Message, Modal, Overwrite, RecordedCall, ResponseKind, Role, SimConfig,
+    TextInput, perms,
 };
 pub use snapshot::{Snapshot, SnapshotError};
 

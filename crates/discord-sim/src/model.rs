@@ -634,6 +634,40 @@ pub enum Failure {
     RateLimited(f64),
     /// Never answer (the connection is held open for 60 s).
     Timeout,
+    /// Hold the request this long, then answer 504 without handling it.
+    Hold(std::time::Duration),
+}
+
+/// Random faults on a share of the bot's REST calls (interaction callbacks excepted, as
+/// their 3 s deadline is the bot's to meet), set with [`crate::DiscordSim::set_fault_plan`].
+/// The seed alone decides which calls fail and how.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultPlan {
+    /// Share of calls that fail, 0.0–1.0 (e.g. 0.1).
+    pub rate: f64,
+    pub seed: u64,
+    /// How long a timed-out call is held before its 504 (longer than the client's timeout
+    /// makes the client give up first).
+    pub timeout: std::time::Duration,
+    /// Whether a failing call may instead close the gateway (4000, resumable) and pass.
+    pub gateway_drops: bool,
+}
+
+/// What a [`FaultPlan`] injected so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InjectedFaults {
+    /// 429s with a random `retry_after` (not counted as rate-limit violations).
+    pub rate_limited: usize,
+    /// 500 and 502 answers.
+    pub server_errors: usize,
+    pub timeouts: usize,
+    pub gateway_drops: usize,
+}
+
+impl InjectedFaults {
+    pub fn total(&self) -> usize {
+        self.rate_limited + self.server_errors + self.timeouts + self.gateway_drops
+    }
 }
 
 /// Simulator settings.
@@ -771,6 +805,11 @@ pub struct State {
     pub guild_commands: HashMap<GuildId, Vec<Value>>,
     pub calls: Vec<RecordedCall>,
     pub failures: HashMap<String, (usize, Failure)>,
+    /// Random faults, with the generator's state (xorshift) and what was injected.
+    pub fault_plan: Option<(FaultPlan, u64)>,
+    pub injected: InjectedFaults,
+    /// Requests the simulator's own limits answered 429 (route and bucket), in order.
+    pub violations: Vec<String>,
     pub gateway: GatewayState,
     pub ratelimit: crate::ratelimit::RateLimits,
     /// Files stored with their bytes (served under `/attachments/{id}/{filename}`).

@@ -85,6 +85,9 @@ async fn handle_matched(
     if let Some(f) = faults::take(sim, template) {
         return faults::respond(f).await;
     }
+    if !interaction_route && let Some(f) = faults::draw(sim) {
+        return faults::respond(f).await;
+    }
     let body = match body::parse_body(sim, headers, bytes) {
         Ok(b) => b,
         Err(e) => return error_response(&e),

@@ -62,6 +62,7 @@ pub(super) fn take(
     params: &Params,
 ) -> Result<Verdict, Box<Response>> {
     if let Some(retry) = st.ratelimit.take_global(cfg.global_limit) {
+        st.violations.push(format!("{template} (global)"));
         return Err(Box::new(too_many(retry, true, None)));
     }
     let v = if template == "POST /channels/{channel_id}/messages"
@@ -83,6 +84,8 @@ pub(super) fn take(
             .take(template, resource, cfg.route_limit, cfg.route_window)
     };
     if v.limited {
+        st.violations
+            .push(format!("{template} (bucket {})", v.bucket));
         return Err(Box::new(too_many(v.reset_after, false, Some(&v))));
     }
     Ok(v)
