@@ -150,6 +150,55 @@ fn hash_of(parts: &[&[u8]]) -> u64 {
     h.finish()
 }
 
+/// Message writes (creates and edits) allowed per channel per [`CHANNEL_WRITE_WINDOW`]:
+/// Discord limits them to about 5 per 5 seconds in one channel, in a bucket that message
+/// creates and edits share. twilight learns that bucket per message from the answers, so
+/// the first edit of a new message could still go over it; this pacer keeps every write of
+/// this process within it.
+pub const CHANNEL_WRITES: usize = 5;
+pub const CHANNEL_WRITE_WINDOW: std::time::Duration = std::time::Duration::from_millis(5_200);
+
+type ChannelId = twilight_model::id::Id<twilight_model::id::marker::ChannelMarker>;
+
+/// When each channel's latest writes were sent (at most [`CHANNEL_WRITES`] per channel).
+static CHANNEL_WRITES_SENT: std::sync::LazyLock<
+    std::sync::Mutex<
+        std::collections::HashMap<ChannelId, std::collections::VecDeque<std::time::Instant>>,
+    >,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Waits until one more message write in `channel` stays within the channel's limit, and
+/// counts it: call right before creating or editing a message.
+pub(crate) async fn pace_channel_write(channel: ChannelId) {
+    loop {
+        let wait = {
+            let mut all = CHANNEL_WRITES_SENT
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let now = std::time::Instant::now();
+            all.retain(|_, sent| {
+                sent.back()
+                    .is_some_and(|t| now.duration_since(*t) < CHANNEL_WRITE_WINDOW)
+            });
+            let sent = all.entry(channel).or_default();
+            while sent
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= CHANNEL_WRITE_WINDOW)
+            {
+                sent.pop_front();
+            }
+            if sent.len() < CHANNEL_WRITES {
+                sent.push_back(now);
+                return;
+            }
+            sent.front()
+                .map(|t| CHANNEL_WRITE_WINDOW.saturating_sub(now.duration_since(*t)))
+                .unwrap_or_default()
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// Sends a message create built with twilight's builder. Inside a job it carries a nonce
 /// with `enforce_nonce`: when a job runs again after Discord accepted its message but before
 /// the job was marked done (the process was killed, the answer was lost), Discord answers
@@ -164,6 +213,7 @@ pub(crate) async fn create_message_once(
     message: twilight_http::request::channel::message::CreateMessage<'_>,
 ) -> Result<twilight_http::Response<twilight_model::channel::Message>, twilight_http::Error> {
     use twilight_http::request::TryIntoRequest;
+    pace_channel_write(channel).await;
     if JOB_POSTS.try_with(|_| ()).is_err() {
         return message.await;
     }

@@ -73,6 +73,9 @@ pub struct Context {
     pub gateway_latency: std::sync::Mutex<Option<std::time::Duration>>,
     pub realmeye: realmeye::Client,
     pub realmeye_base_url: String,
+    /// Whether PostgreSQL is believed unreachable: members are told at once to try again
+    /// instead of waiting for the pool's timeout (see `router`).
+    pub outage: service::health::Outage,
 }
 
 type Mapping = BTreeMap<RoleKey, Snowflake>;
@@ -176,13 +179,14 @@ pub async fn run(
     .map_err(|e| BotError::Discord(e.to_string()))?;
     let ctx: Ctx = Arc::new(Context {
         http,
-        pool,
+        pool: pool.clone(),
         application_id: application.id,
         role_mappings: RoleMappingCache::default(),
         roles_seen: RolesSeenCache::default(),
         gateway_latency: std::sync::Mutex::new(None),
         realmeye,
         realmeye_base_url: config.realmeye_base_url.clone(),
+        outage: service::health::Outage::new(pool.clone()),
     });
     if config.register_commands {
         commands::register(&ctx.http, ctx.application_id, config.dev_guild_id)
@@ -209,9 +213,17 @@ pub async fn run(
 /// [`service::quota::FOLD_EVERY`] until `shutdown`, and folds once more on the way out.
 async fn fold_points(pool: PgPool, shutdown: CancellationToken) {
     let mut folder = service::quota::Folder::default();
+    let mut forgot = Instant::now();
     loop {
         if let Err(e) = folder.tick(&pool).await {
             tracing::warn!(error = %e, "folding point deltas failed; retrying");
+        }
+        // The same loop keeps the table of taken gateway events short.
+        if forgot.elapsed() >= Duration::from_secs(60) {
+            forgot = Instant::now();
+            if let Err(e) = service::gateway::forget_old_events(&pool).await {
+                tracing::warn!(error = %e, "forgetting old gateway events failed");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(service::quota::FOLD_EVERY) => {}

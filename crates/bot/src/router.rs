@@ -76,6 +76,9 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
                 dm_verification(&interaction),
                 handlers::verification::dm_user(&interaction),
             ) {
+                if already_taken(&ctx, None, &interaction).await {
+                    return;
+                }
                 let work = handlers::verification::dm_component(&ctx, user, c);
                 let _ = answer_in_time(&ctx, &interaction, work).await;
             }
@@ -107,39 +110,61 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
     let admin = member
         .permissions
         .is_some_and(|p| p.contains(Permissions::ADMINISTRATOR));
-    // Quota panels learn who holds which role from what members show us (see gateway.rs).
-    // Awaited (two small statements) so the member's own command already sees them.
-    if ctx.roles_seen.changed(guild, user, &roles) {
-        match service::quota::member_roles_seen(&ctx.pool, guild, user, &roles).await {
-            Ok(()) => ctx.roles_seen.recorded(guild, user, &roles),
-            Err(e) => tracing::warn!(error = %e, "could not record the member's roles"),
-        }
+    if already_taken(&ctx, Some(guild), &interaction).await {
+        return;
     }
-
-    let nul = (interaction.kind != InteractionType::ApplicationCommandAutocomplete)
-        .then(|| nul_field(&interaction))
-        .flatten();
-    let result = match ctx.role_mappings.get(&ctx.pool, guild).await {
-        Ok(_) if nul.is_some() => {
-            let field = nul.unwrap_or_default();
-            let refusal = ServiceError::invalid("invalid_text", views::nul_text(&field));
-            answer(&ctx, &interaction, Err(refusal)).await;
-            Err("invalid_text".to_owned())
-        }
-        Ok(mapping) => {
+    let result = if ctx.outage.is_down() {
+        // PostgreSQL is known to be unreachable: say so at once.
+        answer(&ctx, &interaction, Err(ServiceError::Unavailable)).await;
+        Err("database_unavailable".to_owned())
+    } else {
+        let work = async {
+            // Quota panels learn who holds which role from what members show us (see
+            // gateway.rs). Awaited (two small statements) so the member's own command
+            // already sees them.
+            if ctx.roles_seen.changed(guild, user, &roles) {
+                match service::quota::member_roles_seen(&ctx.pool, guild, user, &roles).await {
+                    Ok(()) => ctx.roles_seen.recorded(guild, user, &roles),
+                    Err(e) => tracing::warn!(error = %e, "could not record the member's roles"),
+                }
+            }
+            let nul = (interaction.kind != InteractionType::ApplicationCommandAutocomplete)
+                .then(|| nul_field(&interaction))
+                .flatten();
+            if let Some(field) = nul {
+                return Err(ServiceError::invalid(
+                    "invalid_text",
+                    views::nul_text(&field),
+                ));
+            }
+            let mapping = ctx.role_mappings.get(&ctx.pool, guild).await?;
             let actor = service::config::actor_for_member(&mapping, user, &roles, admin);
             let inv = Invocation { guild, user, actor };
-            let work = handlers::dispatch(ctx.clone(), inv, interaction.clone());
-            answer_in_time(&ctx, &interaction, work).await
+            handlers::dispatch(ctx.clone(), inv, interaction.clone()).await
+        };
+        // Work still running after a moment, or failing for want of the database, makes
+        // the outage detector probe; once it marks the database down, waiting work is given
+        // up (its transaction rolls back) and the member is told to try again.
+        let watched = async {
+            tokio::select! {
+                r = work => r,
+                () = async {
+                    tokio::time::sleep(service::health::SUSPECT_AFTER).await;
+                    ctx.outage.suspect();
+                    ctx.outage.went_down().await;
+                } => Err(ServiceError::Unavailable),
+            }
+        };
+        let result = answer_in_time(&ctx, &interaction, watched).await;
+        if matches!(&result, Err(code) if code == "database_unavailable") {
+            ctx.outage.suspect();
         }
-        Err(e) => {
-            answer(&ctx, &interaction, Err(e)).await;
-            Err("database_unavailable".to_owned())
-        }
+        result
     };
     let elapsed = started.elapsed();
     metrics::histogram!("raidbot_interaction_seconds").record(elapsed.as_secs_f64());
-    if interaction.kind != InteractionType::ApplicationCommandAutocomplete {
+    if interaction.kind != InteractionType::ApplicationCommandAutocomplete && !ctx.outage.is_down()
+    {
         let (outcome, code) = match &result {
             Ok(()) => ("ok", None),
             Err(code) if code == "internal" || code == "database_unavailable" => {
@@ -160,6 +185,30 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
             tracing::warn!(error = %e, "could not write the command log");
         }
     }
+}
+
+/// Whether a process took this interaction already: the gateway replays what a killed
+/// process had received when its session is resumed, and a toggle handled twice would
+/// undo itself. Autocomplete changes nothing and is not recorded. While the database is
+/// down (or found down while asking) the interaction is handled, to be told to try again.
+async fn already_taken(ctx: &Ctx, guild: Option<Snowflake>, interaction: &Interaction) -> bool {
+    if interaction.kind == InteractionType::ApplicationCommandAutocomplete || ctx.outage.is_down() {
+        return false;
+    }
+    let take = service::gateway::take_event(&ctx.pool, guild, interaction.id.get());
+    let taken_before = tokio::select! {
+        r = take => matches!(r, Ok(false)),
+        () = async {
+            tokio::time::sleep(service::health::SUSPECT_AFTER).await;
+            ctx.outage.suspect();
+            ctx.outage.went_down().await;
+        } => false,
+    };
+    if taken_before {
+        tracing::info!("interaction replayed after a restart: handled already, skipped");
+        metrics::counter!("raidbot_interactions_replayed_total").increment(1);
+    }
+    taken_before
 }
 
 /// The option or form field whose text holds a NUL character, worded for the member

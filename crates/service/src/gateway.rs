@@ -64,3 +64,29 @@ pub async fn forget_session(pool: &PgPool, shard_total: u32, shard_id: u32) -> R
     let mut conn = pool.acquire().await?;
     Ok(store::gateway::forget_session(&mut conn, shard_total, shard_id).await?)
 }
+
+/// How long taken events are remembered (Discord lets an interaction be answered for 15
+/// minutes; a RESUME replays only what a session missed, minutes at most).
+pub const EVENTS_KEPT: Duration = Duration::from_secs(3600);
+
+/// Takes a gateway event (an interaction or a direct message, by its id) before handling
+/// it: false when a process took it already, i.e. the gateway replayed it after the
+/// process that took it was killed. Each is handled at most once: one taken by a process
+/// that died before finishing it is not handled again (the member saw no answer and tries
+/// again), and one that was handled is never handled twice.
+pub async fn take_event(
+    pool: &PgPool,
+    guild: Option<domain::Snowflake>,
+    event_id: u64,
+) -> Result<bool> {
+    let mut conn = pool.acquire().await?;
+    let guild = guild.map_or(0, |g| g.get() as i64);
+    let id = i64::try_from(event_id).unwrap_or(i64::MAX);
+    Ok(store::gateway::take_event(&mut conn, guild, id).await?)
+}
+
+/// Forgets taken events older than [`EVENTS_KEPT`].
+pub async fn forget_old_events(pool: &PgPool) -> Result<u64> {
+    let mut conn = pool.acquire().await?;
+    Ok(store::gateway::forget_events(&mut conn, EVENTS_KEPT).await?)
+}

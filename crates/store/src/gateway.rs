@@ -136,3 +136,29 @@ pub async fn forget_session(
         .await?;
     Ok(())
 }
+
+/// Records that this process takes gateway event `event_id` (an interaction's or a
+/// message's id; guild 0 for DMs); false when some process took it already (a replay
+/// after a crash).
+pub async fn take_event(conn: &mut PgConnection, guild: i64, event_id: i64) -> Result<bool> {
+    let taken = sqlx::query(
+        "INSERT INTO event_taken (guild_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(guild)
+    .bind(event_id)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(taken == 1)
+}
+
+/// Forgets events taken before `age` ago; returns how many.
+pub async fn forget_events(conn: &mut PgConnection, age: Duration) -> Result<u64> {
+    let gone =
+        sqlx::query("DELETE FROM event_taken WHERE taken_at < now() - make_interval(secs => $1)")
+            .bind(age.as_secs_f64())
+            .execute(conn)
+            .await?
+            .rows_affected();
+    Ok(gone)
+}

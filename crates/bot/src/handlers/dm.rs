@@ -19,6 +19,11 @@ pub async fn route(ctx: Ctx, message: Message) {
     let Ok(user) = Snowflake::new(message.author.id.get()) else {
         return;
     };
+    // A DM the gateway replays after a killed process had taken it is not answered twice.
+    if let Ok(false) = service::gateway::take_event(&ctx.pool, None, message.id.get()).await {
+        tracing::info!("direct message replayed after a restart: handled already, skipped");
+        return;
+    }
     if message.content.contains('\0') {
         send(&ctx, user, &views::nul_text("Your message")).await;
         return;

@@ -49,6 +49,7 @@ pub async fn refresh_panel(ctx: &Ctx, guild: Snowflake, id: i64) -> Result<(), J
     };
     let embeds = [views::headcount::panel_embed(&detail)];
     let components = views::headcount::panel_components(h);
+    crate::discord::pace_channel_write(channel_id(channel)).await;
     ctx.http
         .update_message(channel_id(channel), Id::new(message.get()))
         .embeds(Some(&embeds))

@@ -107,6 +107,7 @@ pub async fn refresh(ctx: &Ctx, guild: Snowflake, party_id: i64) -> Result<(), J
     };
     let embeds = [views::party::post_embed(&p)];
     let components = views::party::post_components(&p);
+    crate::discord::pace_channel_write(channel_id(p.channel_id)).await;
     match ctx
         .http
         .update_message(channel_id(p.channel_id), Id::new(message.get()))

@@ -46,6 +46,7 @@ async fn draw(
     for (i, embeds) in messages.iter().enumerate() {
         let edited = match existing.get(i) {
             Some(id) => {
+                crate::discord::pace_channel_write(channel_id(channel)).await;
                 match ctx
                     .http
                     .update_message(channel_id(channel), Id::new(id.get()))

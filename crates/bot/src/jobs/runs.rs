@@ -150,6 +150,7 @@ pub async fn refresh_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(
     };
     let embeds = [views::runs::panel_embed(&detail)];
     let components = views::runs::panel_components(run);
+    crate::discord::pace_channel_write(channel_id(channel)).await;
     let edited = ctx
         .http
         .update_message(channel_id(channel), Id::new(message.get()))

@@ -171,6 +171,7 @@ pub async fn refresh_review(ctx: &Ctx, guild: Snowflake, review_id: i64) -> Resu
         None => None,
     };
     let (embed, components) = views::verification::review_card(&r, role_name.as_deref());
+    crate::discord::pace_channel_write(channel_id(channel)).await;
     ctx.http
         .update_message(channel_id(channel), Id::new(message.get()))
         .embeds(Some(&[embed]))
