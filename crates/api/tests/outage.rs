@@ -5,88 +5,18 @@
 
 mod common;
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{GUILD, spawn_app_on};
 use reqwest::StatusCode;
 use serde_json::json;
-use sqlx::postgres::PgConnectOptions;
-use store::testing::TestDb;
-use tokio::net::{TcpSocket, TcpStream};
-use tokio::task::JoinHandle;
-
-/// A TCP proxy to PostgreSQL. `cut` closes every connection and stops listening (clients
-/// get "connection refused", as from a stopped server); `restore` listens again on the
-/// same port.
-struct Proxy {
-    addr: SocketAddr,
-    upstream: SocketAddr,
-    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
-}
-
-impl Proxy {
-    async fn start(upstream: SocketAddr) -> Proxy {
-        let mut proxy = Proxy {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            upstream,
-            tasks: Arc::default(),
-        };
-        proxy.listen();
-        proxy
-    }
-
-    fn listen(&mut self) {
-        let socket = TcpSocket::new_v4().unwrap();
-        socket.set_reuseaddr(true).unwrap();
-        socket.bind(self.addr).unwrap();
-        let listener = socket.listen(64).unwrap();
-        self.addr = listener.local_addr().unwrap();
-        let upstream = self.upstream;
-        let tasks = Arc::clone(&self.tasks);
-        let accept = tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                let pipe = tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                    }
-                });
-                tasks.lock().unwrap().push(pipe);
-            }
-        });
-        self.tasks.lock().unwrap().push(accept);
-    }
-
-    fn cut(&self) {
-        for task in self.tasks.lock().unwrap().drain(..) {
-            task.abort();
-        }
-    }
-
-    fn restore(&mut self) {
-        self.listen();
-    }
-}
+use store::testing::{TcpProxy, TestDb};
 
 /// The API over a pool that reaches PostgreSQL only through `Proxy`, built as in
 /// production (`store::db::connect`: 5 s acquire timeout).
-async fn app_behind_proxy() -> (common::TestApp, Proxy) {
+async fn app_behind_proxy() -> (common::TestApp, TcpProxy) {
     let db = TestDb::new().await;
-    let options: PgConnectOptions = db.url.parse().unwrap();
-    let upstream: SocketAddr = tokio::net::lookup_host((options.get_host(), options.get_port()))
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let proxy = Proxy::start(upstream).await;
-    // Tests run against a trust-auth server (see the README): user and database suffice.
-    let url = format!(
-        "postgres://{}@{}/{}",
-        options.get_username(),
-        proxy.addr,
-        options.get_database().unwrap()
-    );
+    let (proxy, url) = TcpProxy::to(&db.url).await;
     let pool = store::db::connect(&url, 5).await.unwrap();
     (spawn_app_on(pool, db).await, proxy)
 }

@@ -6,7 +6,10 @@
 //! when the `TestDb` is dropped. The server comes from `DATABASE_URL` (its database name is
 //! ignored) or `postgres://postgres@127.0.0.1:5432`.
 
+mod proxy;
 pub mod queries;
+
+pub use proxy::TcpProxy;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

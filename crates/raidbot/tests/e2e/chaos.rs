@@ -11,7 +11,7 @@ use discord_sim::{CommandOption, MessageId, ResponseKind};
 use crate::harness::{World, field, footer};
 
 /// Seeds CI runs; `RAIDBOT_CHAOS_SEEDS=1-200` runs more (a soak).
-fn seeds() -> Vec<u64> {
+pub(crate) fn seeds() -> Vec<u64> {
     match std::env::var("RAIDBOT_CHAOS_SEEDS") {
         Ok(range) => {
             let (a, b) = range.split_once('-').unwrap_or((&range, &range));
@@ -22,9 +22,13 @@ fn seeds() -> Vec<u64> {
 }
 
 /// A small deterministic generator (xorshift): the seed alone decides the kill points.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
+    /// A generator from a seed (any value; 0 is mapped to a non-zero state).
+    pub(crate) fn seeded(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
     fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
@@ -33,16 +37,16 @@ impl Rng {
         self.0 = x;
         x
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }
 
 /// `raidbot bot` as a process against the world's simulated Discord and database.
-struct BotProcess(Child);
+pub(crate) struct BotProcess(Child);
 
 impl BotProcess {
-    async fn start(w: &World) -> BotProcess {
+    pub(crate) async fn start(w: &World) -> BotProcess {
         let identified = w.sim.identify_count() + w.sim.resume_count();
         let child = Command::new(env!("CARGO_BIN_EXE_raidbot"))
             .arg("bot")
@@ -55,7 +59,12 @@ impl BotProcess {
             )
             .env("DISCORD_GATEWAY_URL", w.sim.gateway_url())
             .env("DISCORD_DEV_GUILD_ID", w.guild.0.to_string())
-            .env("REALMEYE_BASE_URL", "http://127.0.0.1:9")
+            .env(
+                "REALMEYE_BASE_URL",
+                w.realmeye_base_url
+                    .as_deref()
+                    .unwrap_or("http://127.0.0.1:9"),
+            )
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -90,7 +99,7 @@ impl Drop for BotProcess {
 /// Kills the bot `delay` after the last action and starts it again. A job the dead process
 /// had claimed is claimed again when its lease runs out; the test ends the lease at once
 /// instead of waiting its minute.
-async fn crash(w: &World, bot: BotProcess, delay: Duration) -> BotProcess {
+pub(crate) async fn crash(w: &World, bot: BotProcess, delay: Duration) -> BotProcess {
     tokio::time::sleep(delay).await;
     bot.kill();
     sqlx::query("UPDATE job SET locked_until = now() WHERE state = 'running'")
@@ -101,7 +110,7 @@ async fn crash(w: &World, bot: BotProcess, delay: Duration) -> BotProcess {
 }
 
 /// Waits until no job is due or running, twice in a row a little apart.
-async fn drain_outbox(w: &World) {
+pub(crate) async fn drain_outbox(w: &World) {
     let started = Instant::now();
     let mut quiet = 0;
     while quiet < 2 {
@@ -156,7 +165,7 @@ struct Report {
 }
 
 async fn chaos_run(seed: u64) -> Report {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::seeded(seed);
     let mut w = World::new(4).await;
     w.configure().await;
     w.stop_bot().await;

@@ -116,6 +116,13 @@ impl World {
     }
 
     pub async fn start_bot(&mut self) {
+        let pool = self.db.pool.clone();
+        self.start_bot_on(pool).await;
+    }
+
+    /// Starts the bot on `pool` (e.g. one that reaches PostgreSQL through a proxy a test
+    /// cuts) instead of the test database's own.
+    pub async fn start_bot_on(&mut self, pool: store::PgPool) {
         let config = bot::BotConfig {
             token: self.sim.bot_token().to_owned(),
             api_proxy: Some(self.sim.http_proxy_addr()),
@@ -130,7 +137,7 @@ impl World {
         };
         let token = CancellationToken::new();
         let identified = self.sim.identify_count() + self.sim.resume_count();
-        let handle = tokio::spawn(bot::run(config, self.db.pool.clone(), token.clone()));
+        let handle = tokio::spawn(bot::run(config, pool, token.clone()));
         self.bot = Some((token, handle));
         let sim = self.sim.clone();
         sim.eventually(WAIT, || {

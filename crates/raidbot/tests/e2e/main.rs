@@ -4,12 +4,14 @@
 
 mod budget;
 mod chaos;
+mod chaos_flows;
 mod failures;
 mod harness;
 mod headcount;
 mod moderation;
 mod moderation_api;
 mod modmail;
+mod outages;
 mod party;
 mod process;
 mod quota;

@@ -20,7 +20,7 @@ type Pages = Arc<Mutex<HashMap<String, (u16, String)>>>;
 
 /// A local RealmEye: `/player/{ign}` answers what the test set (404 page otherwise);
 /// `/files/{name}` serves files the tests "attach".
-struct Stub {
+pub(crate) struct Stub {
     pages: Pages,
     files: Arc<Mutex<HashMap<String, String>>>,
     base: String,
@@ -37,7 +37,7 @@ fn private_page(name: &str) -> String {
     )
 }
 
-fn player_page(name: &str, lines: [&str; 3]) -> String {
+pub(crate) fn player_page(name: &str, lines: [&str; 3]) -> String {
     format!(
         r#"<html><body><div class="col-md-12"><h1><span class="entity-name">{name}</span></h1></div>
 <table class="summary">
@@ -57,7 +57,7 @@ fn player_page(name: &str, lines: [&str; 3]) -> String {
 }
 
 impl Stub {
-    async fn start() -> Stub {
+    pub(crate) async fn start() -> Stub {
         let pages: Pages = Arc::default();
         let files: Arc<Mutex<HashMap<String, String>>> = Arc::default();
         let app = axum::Router::new()
@@ -94,7 +94,7 @@ impl Stub {
         Stub { pages, files, base }
     }
 
-    fn set(&self, ign: &str, status: u16, body: String) {
+    pub(crate) fn set(&self, ign: &str, status: u16, body: String) {
         self.pages
             .lock()
             .unwrap()
@@ -111,18 +111,18 @@ impl Stub {
     }
 }
 
-struct Veri {
-    w: World,
-    stub: Stub,
+pub(crate) struct Veri {
+    pub(crate) w: World,
+    pub(crate) stub: Stub,
     security: UserId,
     getverified: ChannelId,
     review: ChannelId,
-    veri_log: ChannelId,
+    pub(crate) veri_log: ChannelId,
 }
 
 /// A world with RealmEye pointed at the stub, a Security member, and the verification
 /// channels mapped. `methods`: (realmeye, screenshot).
-async fn veri_world(methods: (bool, bool)) -> Veri {
+pub(crate) async fn veri_world(methods: (bool, bool)) -> Veri {
     let stub = Stub::start().await;
     let mut w = World::new(1).await;
     w.realmeye_base_url = Some(stub.base.clone());
@@ -184,7 +184,7 @@ async fn veri_world(methods: (bool, bool)) -> Veri {
 }
 
 impl Veri {
-    fn newcomer(&self, name: &str) -> UserId {
+    pub(crate) fn newcomer(&self, name: &str) -> UserId {
         let u = self.w.sim.create_user(name);
         self.w.sim.add_member(self.w.guild, u, &[]);
         u
@@ -202,7 +202,7 @@ impl Veri {
     }
 
     /// The newest DM from the bot to `user` containing `text`.
-    async fn dm(&self, user: UserId, text: &str) -> Message {
+    pub(crate) async fn dm(&self, user: UserId, text: &str) -> Message {
         let sim = &self.w.sim;
         match sim
             .eventually(WAIT, || {
@@ -222,7 +222,7 @@ impl Veri {
     }
 
     /// Presses Get verified and gives the IGN in DMs.
-    async fn start(&self, user: UserId, ign: &str) {
+    pub(crate) async fn start(&self, user: UserId, ign: &str) {
         let panel = self.panel().await;
         let res = self
             .w
@@ -247,7 +247,7 @@ impl Veri {
         self.w.sim.send_dm(user, ign, vec![]);
     }
 
-    async fn press_dm(&self, user: UserId, m: &Message, label: &str) -> String {
+    pub(crate) async fn press_dm(&self, user: UserId, m: &Message, label: &str) -> String {
         let res = self
             .w
             .sim
@@ -281,7 +281,7 @@ impl Veri {
         self.w.has_role(user, role)
     }
 
-    async fn verified(&self, user: UserId, nick: &str) {
+    pub(crate) async fn verified(&self, user: UserId, nick: &str) {
         let sim = &self.w.sim;
         let ok = sim
             .eventually(WAIT, || {
@@ -311,7 +311,7 @@ async fn answer(res: &InteractionResult) -> String {
         .unwrap_or_default()
 }
 
-fn code_in(text: &str) -> String {
+pub(crate) fn code_in(text: &str) -> String {
     let start = text.find("RAID-").expect("a code in the DM");
     text[start..start + 11].to_owned()
 }
