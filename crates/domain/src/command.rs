@@ -62,6 +62,7 @@ pub enum CommandName {
     Modmail,
     ModmailBlacklist,
     ModmailUnblacklist,
+    EditPunishment,
 }
 
 impl CommandName {
@@ -117,6 +118,7 @@ impl CommandName {
         CommandName::Modmail,
         CommandName::ModmailBlacklist,
         CommandName::ModmailUnblacklist,
+        CommandName::EditPunishment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -171,6 +173,7 @@ impl CommandName {
             CommandName::Modmail => "modmail",
             CommandName::ModmailBlacklist => "modmailblacklist",
             CommandName::ModmailUnblacklist => "modmailunblacklist",
+            CommandName::EditPunishment => "editpunishment",
         }
     }
 
@@ -244,6 +247,7 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
         CommandName::ModmailBlacklist | CommandName::ModmailUnblacklist => {
             ("Modmail", Some(K::Officer))
         }
+        CommandName::EditPunishment => ("Moderation", Some(K::Security)),
     }
 }
 

@@ -181,6 +181,7 @@ pub async fn punish(
             .bot_top_position
             .is_none()
             .then_some(i16::from(actor.level.0)),
+        batch_key: None,
     };
     let undo = if req.kind == PunishmentKind::Mute {
         "/unmute"
@@ -371,7 +372,7 @@ pub async fn lift(
     end_locked(
         &mut tx,
         &p,
-        PunishmentStatus::Removed,
+        PunishmentStatus::Lifted,
         Some(actor),
         Some(&reason),
         PunishmentEvent::Lifted,
@@ -416,6 +417,7 @@ pub async fn remove(
     if p.status != PunishmentStatus::Active {
         let how = match p.status {
             PunishmentStatus::Expired => "expired",
+            PunishmentStatus::Lifted => "was already lifted",
             _ => "was already removed",
         };
         return Err(ServiceError::conflict(
@@ -430,6 +432,15 @@ pub async fn remove(
         Some(actor),
         Some(&reason),
         PunishmentEvent::Removed,
+    )
+    .await?;
+    // Issued in error: the quota points it earned its issuer go back, once.
+    crate::quota::take_back_moderation(
+        &mut tx,
+        guild,
+        &format!("punishment:{}", p.punishment_id),
+        actor.user_id,
+        &format!("{} removed: {reason}", p.code),
     )
     .await?;
     let p = store_p::get(&mut tx, guild, p.punishment_id)
@@ -774,4 +785,161 @@ pub async fn member_summary(
     let record = store::verification::names::member_record(&mut conn, guild, user).await?;
     let running = store_p::active_timed(&mut conn, guild, user).await?;
     Ok((record, running))
+}
+
+// ---------- /editpunishment ----------
+
+/// What staff change on a running punishment: its length (suspensions and mutes, counted
+/// from when it was given) and/or its reason.
+#[derive(Debug, Clone, Default)]
+pub struct EditRequest {
+    pub duration: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A punishment after an edit, and what it was before.
+#[derive(Debug, Clone)]
+pub struct Edited {
+    pub punishment: Punishment,
+    pub old_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub old_reason: Option<String>,
+}
+
+/// Changes a running punishment (/editpunishment, PATCH): the issuer or an officer and
+/// above. A new length moves the expiry timer; the member is told and the log says what
+/// changed, in the same transaction.
+pub async fn edit(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    code: &str,
+    req: EditRequest,
+) -> Result<Edited> {
+    actor.require(RoleKey::Security)?;
+    let code = parse_code(code)?;
+    let reason = match req.reason.as_deref() {
+        Some(r) => Some(required_text("The reason", r, REASON_MAX)?),
+        None => None,
+    };
+    let duration = match req.duration.as_deref().map(str::trim) {
+        Some(text) => Some(
+            PunishDuration::parse(text)
+                .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?,
+        ),
+        None => None,
+    };
+    if reason.is_none() && duration.is_none() {
+        return Err(ServiceError::invalid(
+            "nothing_to_edit",
+            "Give a new duration, a new reason, or both.",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let p = store_p::lock_by_code(&mut tx, guild, &code)
+        .await?
+        .ok_or_else(|| unknown_code(&code))?;
+    let officer = RoleKey::Officer.level().is_some_and(|l| actor.level >= l);
+    if !officer && !actor.did(p.actor_id, &p.actor) {
+        return Err(ServiceError::Forbidden(
+            "Only the staff member who gave a punishment, or an officer, can edit it.".into(),
+        ));
+    }
+    if actor.user_id == Some(p.user_id) {
+        return Err(refusal(HierarchyRefusal::SelfTarget));
+    }
+    if p.status != PunishmentStatus::Active {
+        return Err(ServiceError::conflict(
+            "punishment_not_active",
+            format!(
+                "`{}` is {}; only a running punishment can be edited.",
+                p.code,
+                p.status.as_str()
+            ),
+        ));
+    }
+    if duration.is_some() && !p.kind.timed() {
+        return Err(ServiceError::invalid(
+            "duration_not_allowed",
+            format!(
+                "`{}` is a {}: it has no duration. Only suspensions and mutes do.",
+                p.code,
+                p.kind.as_str()
+            ),
+        ));
+    }
+    if let Some(d) = duration {
+        let ends = p.created_at + chrono::Duration::minutes(d.minutes());
+        if ends <= chrono::Utc::now() {
+            return Err(ServiceError::conflict(
+                "edit_already_over",
+                format!(
+                    "`{}` was given <t:{}:R>, so {} from then is already over. Use {} to end it now.",
+                    p.code,
+                    p.created_at.timestamp(),
+                    d,
+                    if p.kind == PunishmentKind::Mute {
+                        "/unmute"
+                    } else {
+                        "/unsuspend"
+                    }
+                ),
+            ));
+        }
+    }
+    let edited = store_p::edit(
+        &mut tx,
+        guild,
+        p.punishment_id,
+        duration.map(|d| d.minutes()),
+        reason.as_deref(),
+        &actor_mention(actor),
+    )
+    .await?
+    .ok_or_else(|| unknown_code(&code))?;
+    if duration.is_some()
+        && let Some(due) = edited.expires_at
+    {
+        tasks::move_timer(
+            &mut tx,
+            guild,
+            Task::PunishmentExpire {
+                punishment_id: p.punishment_id,
+            },
+            due,
+        )
+        .await?;
+    }
+    let old_expires_at = if edited.expires_at != p.expires_at {
+        p.expires_at
+    } else {
+        None
+    };
+    let old_reason = (edited.reason != p.reason).then(|| p.reason.clone());
+    tasks::queue(
+        &mut tx,
+        guild,
+        Task::PunishmentEditedDm {
+            punishment_id: p.punishment_id,
+        },
+        None,
+    )
+    .await?;
+    tasks::log(
+        &mut tx,
+        guild,
+        ChannelKey::PunishmentLog,
+        LogEvent::PunishmentEdited {
+            punishment_id: p.punishment_id,
+            by: actor_mention(actor),
+            old_expires_at,
+            old_reason: old_reason.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Edited {
+        punishment: edited,
+        old_expires_at,
+        old_reason,
+    })
 }

@@ -139,5 +139,29 @@ pub fn definitions() -> Vec<Command> {
                 .min_value(1),
         )
         .build(),
+        command(
+            CommandName::EditPunishment,
+            "Change a running punishment's length or reason (its issuer, or an officer)",
+        )
+        .option(
+            StringBuilder::new("id", "The punishment id, e.g. P-4K7Q2 (see /find)")
+                .required(true)
+                .min_length(1)
+                .max_length(20),
+        )
+        .option(
+            StringBuilder::new(
+                "duration",
+                "New total length from when it was given: 30m, 5h, 2d, 1d12h",
+            )
+            .min_length(1)
+            .max_length(32),
+        )
+        .option(
+            StringBuilder::new("reason", "New reason (the member is told)")
+                .min_length(1)
+                .max_length(REASON_MAX as u16),
+        )
+        .build(),
     ]
 }

@@ -130,6 +130,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::ModmailUnblacklist) => {
                     modmail::unblacklist(&ctx, &inv, data).await
                 }
+                Some(CommandName::EditPunishment) => moderation::edit(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }

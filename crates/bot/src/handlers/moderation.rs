@@ -230,6 +230,20 @@ pub async fn remove(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerR
     )))
 }
 
+pub async fn edit(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let code = string_option(data, "id").unwrap_or_default();
+    let req = moderation::EditRequest {
+        duration: string_option(data, "duration").map(str::to_owned),
+        reason: string_option(data, "reason").map(str::to_owned),
+    };
+    let e = moderation::edit(&ctx.pool, inv.guild, &inv.actor, code, req).await?;
+    Ok(Reply::Message(views::ephemeral(views::moderation::edited(
+        &e.punishment,
+        e.old_expires_at,
+        e.old_reason.as_deref(),
+    ))))
+}
+
 pub async fn unban(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let user = user_option(data, "user")?;
     let reason = string_option(data, "reason").unwrap_or_default();

@@ -112,6 +112,15 @@ pub async fn post(
             members,
             ..
         } => views::quota::period_log_entry(role_id, *end, *met, *members),
+        LogEvent::PunishmentEdited {
+            punishment_id,
+            by,
+            old_expires_at,
+            old_reason,
+        } => {
+            let p = service::moderation::get(&ctx.pool, guild, *punishment_id).await?;
+            views::moderation::edited_entry(&p, by, *old_expires_at, old_reason.as_deref())
+        }
     };
     crate::discord::create_message_once(
         &ctx.http,

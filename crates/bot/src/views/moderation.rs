@@ -191,7 +191,11 @@ pub fn log_entry(p: &Punishment, what: PunishmentEvent) -> Embed {
             .or_else(|| p.ended_by_label.clone())
             .unwrap_or_else(|| "staff".into());
         let why = p.end_reason.clone().unwrap_or_default();
-        e = e.field(EmbedFieldBuilder::new("Ended by", format!("{by} — {why}")));
+        let when = p.ended_at.map(full_time).unwrap_or_default();
+        e = e.field(EmbedFieldBuilder::new(
+            "Ended by",
+            format!("{by} {when} — {why}"),
+        ));
     }
     e.footer(EmbedFooterBuilder::new(format!("Punishment {}", p.code)))
         .build()
@@ -361,21 +365,115 @@ pub fn info_embed(i: &MemberInfo) -> Embed {
         .build()
 }
 
+/// Who ended a punishment, as a mention when it was a member.
+fn ended_by(p: &Punishment) -> String {
+    p.ended_by
+        .map(|u| format!("<@{u}>"))
+        .or_else(|| p.ended_by_label.clone())
+        .unwrap_or_else(|| "staff".into())
+}
+
+/// How a punishment stands or ended: expired (when), lifted or removed (by whom, when,
+/// why); an edit is mentioned.
 fn status_text(p: &Punishment) -> String {
-    match p.status {
+    let when = p.ended_at.map(full_time).unwrap_or_default();
+    let why = p
+        .end_reason
+        .as_deref()
+        .map(|r| format!(": {}", r.chars().take(200).collect::<String>()))
+        .unwrap_or_default();
+    let mut text = match p.status {
         PunishmentStatus::Active => match p.expires_at {
-            Some(t) => format!("active until {}", full_time(t)),
-            None => "active".into(),
+            Some(t) => format!("**Active** until {}", full_time(t)),
+            None => "**Active**".into(),
         },
-        PunishmentStatus::Expired => "expired".into(),
-        PunishmentStatus::Removed => format!(
-            "removed{}",
-            p.end_reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default()
-        ),
+        PunishmentStatus::Expired => format!("**Expired** {when}"),
+        PunishmentStatus::Lifted => format!("**Lifted** by {} {when}{why}", ended_by(p)),
+        PunishmentStatus::Removed => format!("**Removed** by {} {when}{why}", ended_by(p)),
+    };
+    if let (Some(at), Some(by)) = (p.edited_at, p.edited_by_label.as_deref()) {
+        text.push_str(&format!("\nEdited by {by} {}", full_time(at)));
     }
+    text
+}
+
+/// The staff member's answer after /editpunishment.
+pub fn edited(
+    p: &Punishment,
+    old_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    old_reason: Option<&str>,
+) -> String {
+    let mut lines = vec![format!(
+        "`{}` ({} of <@{}>) is changed; they are being told by DM.",
+        p.code,
+        noun(p.kind).to_lowercase(),
+        p.user_id
+    )];
+    if let (Some(old), Some(new)) = (old_expires_at, p.expires_at) {
+        lines.push(format!(
+            "Ends {} ({}) instead of {}.",
+            full_time(new),
+            relative_time(new),
+            full_time(old)
+        ));
+    }
+    if old_reason.is_some() {
+        lines.push(format!("New reason: {}", p.reason));
+    }
+    if old_expires_at.is_none() && old_reason.is_none() {
+        lines.push("Nothing differed from before.".into());
+    }
+    lines.join("\n")
+}
+
+/// The `punishment_log` entry for an edit: old and new values.
+pub fn edited_entry(
+    p: &Punishment,
+    by: &str,
+    old_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    old_reason: Option<&str>,
+) -> Embed {
+    let mut e = EmbedBuilder::new()
+        .title(format!("{} edited — {}", noun(p.kind), p.code))
+        .color(COLOR_INFO)
+        .field(EmbedFieldBuilder::new("Member", format!("<@{}>", p.user_id)).inline())
+        .field(EmbedFieldBuilder::new("Edited by", by.to_owned()).inline());
+    if let (Some(old), Some(new)) = (old_expires_at, p.expires_at) {
+        e = e.field(EmbedFieldBuilder::new(
+            "Ends",
+            format!("{} (was {})", full_time(new), full_time(old)),
+        ));
+    }
+    if let Some(old) = old_reason {
+        e = e
+            .field(EmbedFieldBuilder::new("Reason", p.reason.clone()))
+            .field(EmbedFieldBuilder::new(
+                "Was",
+                old.chars().take(500).collect::<String>(),
+            ));
+    }
+    e.footer(EmbedFooterBuilder::new(format!("Punishment {}", p.code)))
+        .build()
+}
+
+/// The DM telling the member their punishment changed.
+pub fn edited_dm_embed(p: &Punishment, guild_name: &str) -> Embed {
+    let title = format!(
+        "Your {} in {guild_name} was changed",
+        noun(p.kind).to_lowercase()
+    );
+    let mut e = EmbedBuilder::new()
+        .title(title.chars().take(256).collect::<String>())
+        .color(COLOR_WARN)
+        .field(EmbedFieldBuilder::new("Reason", p.reason.clone()));
+    if let Some(t) = p.expires_at {
+        e = e.field(EmbedFieldBuilder::new(
+            "Ends",
+            format!("{} ({})", full_time(t), relative_time(t)),
+        ));
+    }
+    e.footer(EmbedFooterBuilder::new(format!("Punishment {}", p.code)))
+        .build()
 }
 
 pub fn punishments_embed(

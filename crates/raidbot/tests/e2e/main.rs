@@ -12,6 +12,7 @@ mod moderation_api;
 mod modmail;
 mod party;
 mod process;
+mod punishments_plus;
 mod quota;
 mod raid_tools;
 mod role_pings;

@@ -1,0 +1,388 @@
+//! Punishments, second part: how each one ended (expired, lifted, removed) in `/find`
+//! and the punishment log; taking back the quota points of a punishment issued in error;
+//! `/editpunishment` moving a suspension's end across a restart; mass actions; escalation
+//! rules; the rejoin flag.
+
+use discord_sim::{CommandOption, Message, ResponseKind, UserId};
+
+use crate::harness::{WAIT, World};
+use crate::moderation::{Mod, answer, log_entry, setup};
+
+async fn run(w: &World, who: UserId, name: &str, options: Vec<CommandOption>) -> String {
+    let res = w.sim.run_command(w.guild, w.raid, who, name, options).await;
+    assert!(
+        res.ephemeral || res.kind == ResponseKind::DeferredReply,
+        "{name} answers privately"
+    );
+    answer(&res).await
+}
+
+fn code_in(text: &str) -> String {
+    let start = text.find("P-").expect("a punishment id in the answer");
+    text[start..start + 7].to_owned()
+}
+
+/// The embed of the newest DM to `user` whose embed title contains `text` (waits for it).
+async fn dm_embed_titled(w: &World, user: UserId, text: &str) -> Message {
+    let sim = &w.sim;
+    sim.eventually(WAIT, || {
+        sim.dms(user).into_iter().rev().find(|m| {
+            m.embeds
+                .first()
+                .and_then(|e| e["title"].as_str())
+                .is_some_and(|t| t.contains(text))
+        })
+    })
+    .await
+    .unwrap_or_else(|| panic!("a DM titled like {text:?}"))
+}
+
+/// The admin gives the security role quota points per warning and per suspension.
+async fn quota_points_for_moderation(w: &World, m: &Mod, warn: &str, suspend: &str) {
+    let sim = &w.sim;
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "configquota",
+            vec![CommandOption::role("role", m.security_role)],
+        )
+        .await;
+    let panel = res.message.clone().expect("the quota configuration panel");
+    let modal = sim
+        .press(w.guild, w.admin, w.raid, panel.id, "Moderation points")
+        .await;
+    assert_eq!(modal.kind, ResponseKind::Modal);
+    let saved = sim
+        .submit_modal(
+            w.admin,
+            &modal,
+            &[
+                ("warn", warn),
+                ("suspend", suspend),
+                ("verify", "0"),
+                ("editname", "0"),
+                ("modmail_reply", "0"),
+            ],
+        )
+        .await;
+    assert!(saved.is_ok(), "{:?}", saved.content);
+}
+
+async fn stats(w: &World, who: UserId) -> String {
+    let res = w
+        .sim
+        .run_command(w.guild, w.raid, who, "stats", vec![])
+        .await;
+    res.embeds[0].to_string()
+}
+
+/// The /find punishments tab as `who` sees it.
+async fn find_punishments(w: &World, who: UserId, member: UserId) -> String {
+    let res = w
+        .sim
+        .run_command(
+            w.guild,
+            w.raid,
+            who,
+            "find",
+            vec![CommandOption::user("member", member)],
+        )
+        .await;
+    let panel = res.message.clone().expect("the /find panel");
+    let res = w
+        .sim
+        .press(w.guild, who, w.raid, panel.id, "Punishments")
+        .await;
+    assert!(res.is_ok());
+    res.message.clone().unwrap().embeds[0].to_string()
+}
+
+#[tokio::test]
+async fn history_tells_expired_lifted_and_removed_apart_and_removal_takes_back_points_once() {
+    let mut w = World::new(2).await;
+    let m = setup(&w).await;
+    let raider = w.raiders[0];
+    quota_points_for_moderation(&w, &m, "2.5", "1").await;
+
+    let warned = run(
+        &w,
+        m.security,
+        "warn",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("reason", "Spam in raid chat"),
+        ],
+    )
+    .await;
+    let warn_code = code_in(&warned);
+    let suspended = run(
+        &w,
+        m.security,
+        "suspend",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("duration", "2h"),
+            CommandOption::string("reason", "Left the run early"),
+        ],
+    )
+    .await;
+    let suspend_code = code_in(&suspended);
+    let muted = run(
+        &w,
+        m.security,
+        "mute",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("duration", "1h"),
+            CommandOption::string("reason", "Caps"),
+        ],
+    )
+    .await;
+    let mute_code = code_in(&muted);
+    assert!(
+        stats(&w, m.security)
+            .await
+            .contains("**3.5** / 0 this period")
+    );
+
+    // Lifted early, by the security member, with a reason.
+    let text = run(
+        &w,
+        m.security,
+        "unsuspend",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("reason", "Apologized in modmail"),
+        ],
+    )
+    .await;
+    assert!(text.contains("lifted"), "{text}");
+    let entry = log_entry(&w, &m, "Suspension lifted").await;
+    let shown = entry.embeds[0].to_string();
+    assert!(
+        shown.contains(&format!("<@{}>", m.security)) && shown.contains("Apologized in modmail"),
+        "{shown}"
+    );
+
+    // Removed as issued in error, by an officer: the warning's 2.5 points go back.
+    let text = run(
+        &w,
+        m.officer,
+        "removepunishment",
+        vec![
+            CommandOption::string("id", &warn_code),
+            CommandOption::string("reason", "Wrong member"),
+        ],
+    )
+    .await;
+    assert!(text.contains("removed"), "{text}");
+    assert!(
+        stats(&w, m.security)
+            .await
+            .contains("**1** / 0 this period")
+    );
+    let again = run(
+        &w,
+        m.officer,
+        "removepunishment",
+        vec![
+            CommandOption::string("id", &warn_code),
+            CommandOption::string("reason", "Again"),
+        ],
+    )
+    .await;
+    assert!(again.contains("already removed"), "{again}");
+    let entry = log_entry(&w, &m, "Warning removed").await;
+    let shown = entry.embeds[0].to_string();
+    assert!(
+        shown.contains(&format!("<@{}>", m.officer)) && shown.contains("Wrong member"),
+        "{shown}"
+    );
+
+    // The mute runs out.
+    sqlx::query(
+        "UPDATE punishment SET created_at = created_at - interval '2 hours',
+                expires_at = now() - interval '1 minute' WHERE code = $1",
+    )
+    .bind(&mute_code)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE job SET due_at = now() WHERE kind = 'punishment_expire' AND state = 'pending'",
+    )
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    log_entry(&w, &m, "Mute expired").await;
+
+    // /find tells the three endings apart: who, and why.
+    let shown = find_punishments(&w, m.officer, raider).await;
+    assert!(shown.contains("**Expired**"), "{shown}");
+    assert!(
+        shown.contains(&format!("**Lifted** by <@{}>", m.security))
+            && shown.contains("Apologized in modmail"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("**Removed** by <@{}>", m.officer))
+            && shown.contains("Wrong member"),
+        "{shown}"
+    );
+    let statuses: Vec<(String, String)> =
+        sqlx::query_as("SELECT code, status FROM punishment ORDER BY punishment_id")
+            .fetch_all(&w.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        statuses,
+        vec![
+            (warn_code.clone(), "removed".to_owned()),
+            (suspend_code, "lifted".to_owned()),
+            (mute_code, "expired".to_owned()),
+        ]
+    );
+
+    // Once: after a restart and everything settled, one reversing event, and lifting a
+    // suspension took nothing back.
+    w.restart_bot().await;
+    w.settle().await;
+    let events: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT kind, amount FROM point_event WHERE member_id = $1 ORDER BY event_id",
+    )
+    .bind(m.security.0 as i64)
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        vec![
+            ("mod_warn".to_owned(), 250),
+            ("mod_suspend".to_owned(), 100),
+            ("mod_warn".to_owned(), -250),
+        ]
+    );
+    assert!(
+        stats(&w, m.security)
+            .await
+            .contains("**1** / 0 this period")
+    );
+}
+
+#[tokio::test]
+async fn an_edited_suspension_ends_at_its_new_time_across_a_restart() {
+    let mut w = World::new(1).await;
+    let m = setup(&w).await;
+    let raider = w.raiders[0];
+    let sim = w.sim.clone();
+    let text = run(
+        &w,
+        m.security,
+        "suspend",
+        vec![
+            CommandOption::user("member", raider),
+            CommandOption::string("duration", "2d"),
+            CommandOption::string("reason", "Toxic in voice"),
+        ],
+    )
+    .await;
+    let code = code_in(&text);
+    sim.eventually(WAIT, || w.has_role(raider, m.suspended).then_some(()))
+        .await
+        .expect("suspended");
+
+    // Another security member may not change it; nothing, or a warning's length, neither.
+    let text = run(
+        &w,
+        m.security2,
+        "editpunishment",
+        vec![
+            CommandOption::string("id", &code),
+            CommandOption::string("duration", "1h"),
+        ],
+    )
+    .await;
+    assert!(text.contains("Only the staff member who gave"), "{text}");
+    let text = run(
+        &w,
+        m.security,
+        "editpunishment",
+        vec![CommandOption::string("id", &code)],
+    )
+    .await;
+    assert!(text.contains("new duration, a new reason"), "{text}");
+
+    // The issuer shortens it to 1 hour and rewords it.
+    let text = run(
+        &w,
+        m.security,
+        "editpunishment",
+        vec![
+            CommandOption::string("id", &code),
+            CommandOption::string("duration", "1h"),
+            CommandOption::string("reason", "Toxic in voice (first time)"),
+        ],
+    )
+    .await;
+    assert!(
+        text.contains("is changed") && text.contains("instead of"),
+        "{text}"
+    );
+    let dm = dm_embed_titled(&w, raider, "was changed").await;
+    let shown = dm.embeds[0].to_string();
+    assert!(shown.contains("Toxic in voice (first time)"), "{shown}");
+    let entry = log_entry(&w, &m, "Suspension edited").await;
+    let shown = entry.embeds[0].to_string();
+    assert!(
+        shown.contains("(was <t:") && shown.contains("first time"),
+        "{shown}"
+    );
+
+    // The bot is down while the hour passes: everything moves 61 minutes into the past,
+    // so only the new end (1 hour), not the old one (2 days), is due.
+    w.stop_bot().await;
+    for sql in [
+        "UPDATE punishment SET created_at = created_at - interval '61 minutes',
+                expires_at = expires_at - interval '61 minutes'",
+        "UPDATE job SET due_at = due_at - interval '61 minutes'
+         WHERE kind = 'punishment_expire' AND state = 'pending'",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&w.db.pool)
+            .await
+            .unwrap();
+    }
+    assert!(w.has_role(raider, m.suspended));
+    w.start_bot().await;
+    sim.eventually(WAIT, || (!w.has_role(raider, m.suspended)).then_some(()))
+        .await
+        .expect("the suspension ends at its new time, at start-up");
+    log_entry(&w, &m, "Suspension expired").await;
+    w.restart_bot().await;
+    w.settle().await;
+    let expired = w
+        .titles(m.log)
+        .iter()
+        .filter(|t| t.starts_with("Suspension expired"))
+        .count();
+    assert_eq!(expired, 1);
+    let status: String = sqlx::query_scalar("SELECT status FROM punishment")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "expired");
+    // An ended punishment cannot be edited any more.
+    let text = run(
+        &w,
+        m.security,
+        "editpunishment",
+        vec![
+            CommandOption::string("id", &code),
+            CommandOption::string("reason", "late"),
+        ],
+    )
+    .await;
+    assert!(text.contains("only a running punishment"), "{text}");
+}
