@@ -63,6 +63,8 @@ pub enum CommandName {
     ModmailBlacklist,
     ModmailUnblacklist,
     EditPunishment,
+    MassSuspend,
+    MassWarn,
 }
 
 impl CommandName {
@@ -119,6 +121,8 @@ impl CommandName {
         CommandName::ModmailBlacklist,
         CommandName::ModmailUnblacklist,
         CommandName::EditPunishment,
+        CommandName::MassSuspend,
+        CommandName::MassWarn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -174,6 +178,8 @@ impl CommandName {
             CommandName::ModmailBlacklist => "modmailblacklist",
             CommandName::ModmailUnblacklist => "modmailunblacklist",
             CommandName::EditPunishment => "editpunishment",
+            CommandName::MassSuspend => "masssuspend",
+            CommandName::MassWarn => "masswarn",
         }
     }
 
@@ -248,6 +254,7 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
             ("Modmail", Some(K::Officer))
         }
         CommandName::EditPunishment => ("Moderation", Some(K::Security)),
+        CommandName::MassSuspend | CommandName::MassWarn => ("Moderation", Some(K::Officer)),
     }
 }
 

@@ -496,3 +496,14 @@ pub async fn record_counts(
     .fetch_all(conn)
     .await?)
 }
+
+/// Serializes punishing one member for the rest of the transaction: a mass action's retry
+/// and escalation counts see each other's rows instead of racing.
+pub async fn lock_member(conn: &mut PgConnection, guild: Snowflake, user: Snowflake) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('punish:' || $1 || ':' || $2, 0))")
+        .bind(guild.db())
+        .bind(user.db())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

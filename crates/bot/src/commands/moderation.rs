@@ -163,5 +163,30 @@ pub fn definitions() -> Vec<Command> {
                 .max_length(REASON_MAX as u16),
         )
         .build(),
+        command(
+            CommandName::MassSuspend,
+            "Suspend up to 50 members at once; a report per member (officer)",
+        )
+        .option(members())
+        .option(duration())
+        .option(reason())
+        .build(),
+        command(
+            CommandName::MassWarn,
+            "Warn up to 50 members at once; a report per member (officer)",
+        )
+        .option(members())
+        .option(reason())
+        .build(),
     ]
+}
+
+fn members() -> StringBuilder {
+    StringBuilder::new(
+        "members",
+        "Mentions, user ids or in-game names, separated by spaces or commas (up to 50)",
+    )
+    .required(true)
+    .min_length(1)
+    .max_length(4000)
 }

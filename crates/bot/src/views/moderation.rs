@@ -555,3 +555,76 @@ pub fn discord_unreachable() -> String {
     "Discord did not answer while checking the member; nothing was done. Try again in a moment."
         .into()
 }
+
+// ---------- mass actions ----------
+
+/// One member of a mass action's report.
+pub struct MassLine {
+    /// What staff wrote for them.
+    pub entry: String,
+    pub user: Option<domain::Snowflake>,
+    pub outcome: service::moderation::MassOutcome,
+    pub in_server: bool,
+}
+
+/// The staff member's report after /masssuspend or /masswarn: per member, done (with the
+/// punishment's id) or refused and why.
+pub fn mass_report(kind: PunishmentKind, lines: &[MassLine]) -> Embed {
+    use service::moderation::MassOutcome;
+    let done = lines
+        .iter()
+        .filter(|l| matches!(l.outcome, MassOutcome::Done { .. }))
+        .count();
+    let refused = lines.len() - done;
+    let mut text: Vec<String> = Vec::with_capacity(lines.len());
+    for l in lines {
+        let who = l
+            .user
+            .map(|u| format!("<@{u}>"))
+            .unwrap_or_else(|| format!("`{}`", l.entry.chars().take(32).collect::<String>()));
+        text.push(match &l.outcome {
+            MassOutcome::Done { punishment, fresh } => {
+                let mut line = format!("✅ {who} `{}`", punishment.code);
+                if !fresh {
+                    line.push_str(" (already done by this action)");
+                }
+                if !l.in_server {
+                    line.push_str(" — not in the server: the role is given if they rejoin");
+                }
+                line
+            }
+            MassOutcome::Refused(e) => {
+                let why: String = super::refusal(e, None).chars().take(150).collect();
+                format!("❌ {who}: {why}")
+            }
+        });
+    }
+    let what = match kind {
+        PunishmentKind::Suspend => "Mass suspension",
+        PunishmentKind::Warn => "Mass warning",
+        _ => "Mass action",
+    };
+    EmbedBuilder::new()
+        .title(format!("{what}: {done} done, {refused} refused"))
+        .color(if refused == 0 { COLOR_OK } else { COLOR_WARN })
+        .description(fit_description(&text))
+        .footer(EmbedFooterBuilder::new(
+            "Each member is told by DM; the punishment log lists each one.",
+        ))
+        .build()
+}
+
+/// Lines joined to fit an embed description (4096), with "… and n more" when cut.
+fn fit_description(lines: &[String]) -> String {
+    const MAX: usize = 4000;
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if out.chars().count() + line.chars().count() + 1 > MAX {
+            out.push_str(&format!("… and {} more", lines.len() - i));
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}

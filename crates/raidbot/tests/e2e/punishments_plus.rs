@@ -386,3 +386,199 @@ async fn an_edited_suspension_ends_at_its_new_time_across_a_restart() {
     .await;
     assert!(text.contains("only a running punishment"), "{text}");
 }
+
+/// The embed of a command's answer (after a deferral, the edited answer).
+async fn answer_embed(res: &discord_sim::InteractionResult) -> String {
+    assert!(res.is_ok(), "{:?}", res.kind);
+    if matches!(res.kind, ResponseKind::DeferredReply) {
+        let m = res
+            .wait_for_original_edit(WAIT)
+            .await
+            .expect("the deferred answer");
+        return m.embeds[0].to_string();
+    }
+    res.embeds
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| res.content.clone().unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_mass_suspension_reports_each_member_and_a_retried_batch_gives_nothing_twice() {
+    let w = World::new(4).await;
+    let m = setup(&w).await;
+    let sim = w.sim.clone();
+    let r = w.raiders.clone();
+    // raider 2 is verified as "Blade"; raider 3 has left the server.
+    let text = run(
+        &w,
+        m.officer,
+        "verify",
+        vec![
+            CommandOption::user("member", r[2]),
+            CommandOption::string("ign", "Blade"),
+        ],
+    )
+    .await;
+    assert!(text.contains("Blade"), "{text}");
+    sim.remove_member(w.guild, r[3]);
+
+    // Security may not use it at all.
+    let text = run(
+        &w,
+        m.security,
+        "masssuspend",
+        vec![
+            CommandOption::string("members", &format!("<@{}>", r[0])),
+            CommandOption::string("duration", "1d"),
+            CommandOption::string("reason", "Crashing runs"),
+        ],
+    )
+    .await;
+    assert!(text.to_lowercase().contains("officer"), "{text}");
+    let res = sim
+        .run_command(
+            w.guild,
+            w.raid,
+            m.officer,
+            "masssuspend",
+            vec![
+                CommandOption::string(
+                    "members",
+                    &format!(
+                        "<@{}> <@{}>, blade\n{} Nobody <@{}>",
+                        r[0], w.admin, r[3], r[1]
+                    ),
+                ),
+                CommandOption::string("duration", "1d"),
+                CommandOption::string("reason", "Crashing runs"),
+            ],
+        )
+        .await;
+    assert!(res.ephemeral || res.kind == ResponseKind::DeferredReply);
+    let report = answer_embed(&res).await;
+    assert!(report.contains("4 done, 2 refused"), "{report}");
+    for done in [r[0], r[1], r[2]] {
+        assert!(report.contains(&format!("✅ <@{done}> `P-")), "{report}");
+    }
+    assert!(
+        report.contains(&format!("✅ <@{}> `P-", r[3])) && report.contains("not in the server"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("❌ <@{}>: ", w.admin)) && report.contains("below you"),
+        "{report}"
+    );
+    assert!(
+        report.contains("❌ `Nobody`: Nobody in this server has the in-game name"),
+        "{report}"
+    );
+    for member in [r[0], r[1], r[2]] {
+        sim.eventually(WAIT, || w.has_role(member, m.suspended).then_some(()))
+            .await
+            .expect("each member present is suspended");
+    }
+    w.settle().await;
+    assert_eq!(w.count_embeds(m.log, "Crashing runs"), 4);
+
+    // The same batch again (a retried interaction), twice at once: nothing new anywhere.
+    let (batch, codes): (String, Vec<String>) = {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT batch_key, code FROM punishment ORDER BY punishment_id")
+                .fetch_all(&w.db.pool)
+                .await
+                .unwrap();
+        (
+            rows[0].0.clone(),
+            rows.iter().map(|(_, c)| c.clone()).collect(),
+        )
+    };
+    assert_eq!(codes.len(), 4);
+    let guild = domain::Snowflake::new(w.guild.0).unwrap();
+    let officer = service::Actor::member(
+        domain::Snowflake::new(m.officer.0).unwrap(),
+        domain::RoleKey::Officer.level().unwrap(),
+    );
+    let again = |user: UserId| {
+        let (pool, officer, batch) = (w.db.pool.clone(), officer.clone(), batch.clone());
+        async move {
+            let target = service::moderation::Target {
+                facts: domain::moderation::TargetFacts {
+                    user_id: domain::Snowflake::new(user.0).unwrap(),
+                    level: domain::Level::NONE,
+                    is_owner: false,
+                    top_position: Some(2),
+                },
+                bot_top_position: Some(100),
+            };
+            let req = service::moderation::PunishRequest {
+                kind: domain::moderation::PunishmentKind::Suspend,
+                reason: "Crashing runs".into(),
+                duration: Some("1d".into()),
+                delete_days: None,
+            };
+            service::moderation::punish_in_batch(&pool, guild, &officer, &target, req, &batch).await
+        }
+    };
+    let mut retried = Vec::new();
+    for member in [r[0], r[1], r[2], r[3]] {
+        let (a, b) = tokio::join!(again(member), again(member));
+        retried.push(a);
+        retried.push(b);
+    }
+    for outcome in &retried {
+        match outcome {
+            service::moderation::MassOutcome::Done { punishment, fresh } => {
+                assert!(!fresh, "{punishment:?}");
+                assert!(codes.contains(&punishment.code));
+            }
+            other => panic!("a retry is refused: {other:?}"),
+        }
+    }
+    w.settle().await;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM punishment")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(total, 4);
+    assert_eq!(w.count_embeds(m.log, "Crashing runs"), 4);
+}
+
+#[tokio::test]
+async fn masswarn_warns_by_name_and_id_and_refuses_a_list_over_fifty() {
+    let w = World::new(2).await;
+    let m = setup(&w).await;
+    let r = w.raiders.clone();
+    let many: Vec<String> = (0..51).map(|i| format!("Name{i}")).collect();
+    let text = run(
+        &w,
+        m.officer,
+        "masswarn",
+        vec![
+            CommandOption::string("members", &many.join(" ")),
+            CommandOption::string("reason", "Spam"),
+        ],
+    )
+    .await;
+    assert!(text.contains("at most 50"), "{text}");
+    let res = w
+        .sim
+        .run_command(
+            w.guild,
+            w.raid,
+            m.officer,
+            "masswarn",
+            vec![
+                CommandOption::string("members", &format!("{} <@{}> {}", r[0].0, r[1], r[0].0)),
+                CommandOption::string("reason", "Spam in raid chat"),
+            ],
+        )
+        .await;
+    let report = answer_embed(&res).await;
+    assert!(report.contains("2 done, 0 refused"), "{report}");
+    w.settle().await;
+    assert_eq!(w.count_embeds(m.log, "Spam in raid chat"), 2);
+    for member in [r[0], r[1]] {
+        dm_embed_titled(&w, member, "warning").await;
+    }
+}
