@@ -65,6 +65,7 @@ pub enum CommandName {
     EditPunishment,
     MassSuspend,
     MassWarn,
+    ConfigEscalation,
 }
 
 impl CommandName {
@@ -123,6 +124,7 @@ impl CommandName {
         CommandName::EditPunishment,
         CommandName::MassSuspend,
         CommandName::MassWarn,
+        CommandName::ConfigEscalation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -180,6 +182,7 @@ impl CommandName {
             CommandName::EditPunishment => "editpunishment",
             CommandName::MassSuspend => "masssuspend",
             CommandName::MassWarn => "masswarn",
+            CommandName::ConfigEscalation => "configescalation",
         }
     }
 
@@ -255,6 +258,7 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
         }
         CommandName::EditPunishment => ("Moderation", Some(K::Security)),
         CommandName::MassSuspend | CommandName::MassWarn => ("Moderation", Some(K::Officer)),
+        CommandName::ConfigEscalation => ("Configuration", Some(K::Administrator)),
     }
 }
 

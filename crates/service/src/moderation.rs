@@ -284,6 +284,7 @@ async fn punish_with(
         None,
     )
     .await?;
+    crate::escalation::apply(&mut tx, guild, &p).await?;
     if let Some(due) = p.expires_at {
         tasks::queue(
             &mut tx,
@@ -545,6 +546,27 @@ pub async fn member_joined(
                 give: true,
             },
             None,
+        )
+        .await?;
+    }
+    // A member with a record is flagged in the punishment log (removed ones left out).
+    let record = store_p::record_counts(&mut tx, guild, user).await?;
+    if !record.is_empty() {
+        tasks::log(
+            &mut tx,
+            guild,
+            ChannelKey::PunishmentLog,
+            LogEvent::MemberRejoined {
+                user_id: user,
+                record: record
+                    .into_iter()
+                    .map(|(kind, total, active)| tasks::KindCount {
+                        kind,
+                        total,
+                        active,
+                    })
+                    .collect(),
+            },
         )
         .await?;
     }

@@ -180,6 +180,22 @@ pub enum LogEvent {
         old_expires_at: Option<DateTime<Utc>>,
         old_reason: Option<String>,
     },
+    /// An escalation rule fired on a member's punishment (`punishment_log`): the
+    /// punishment it gave (`result_punishment_id`), or the code of the running one of the
+    /// same kind that stood in its way (`already`).
+    EscalationFired {
+        rule_id: i64,
+        user_id: Snowflake,
+        trigger_punishment_id: i64,
+        result_punishment_id: Option<i64>,
+        already: Option<String>,
+    },
+    /// A member with punishments on record joined again (`punishment_log`): per kind,
+    /// how many on record and how many still running.
+    MemberRejoined {
+        user_id: Snowflake,
+        record: Vec<KindCount>,
+    },
 }
 
 /// How many punishments of one kind a member has on record, and how many run.

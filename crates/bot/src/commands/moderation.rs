@@ -178,6 +178,47 @@ pub fn definitions() -> Vec<Command> {
         .option(members())
         .option(reason())
         .build(),
+        command(
+            CommandName::ConfigEscalation,
+            "Escalation rules and warning expiry; no options lists them (administrator)",
+        )
+        .option(
+            StringBuilder::new("when", "Add a rule counting these punishments").choices([
+                ("warnings", "warn"),
+                ("suspensions", "suspend"),
+                ("mutes", "mute"),
+            ]),
+        )
+        .option(
+            IntegerBuilder::new("count", "How many reach the rule")
+                .min_value(1)
+                .max_value(20),
+        )
+        .option(
+            IntegerBuilder::new("within_days", "Counted within this many days")
+                .min_value(1)
+                .max_value(365),
+        )
+        .option(StringBuilder::new("then", "What the rule does").choices([
+            ("suspend", "suspend"),
+            ("mute", "mute"),
+            ("tell officers", "notify"),
+        ]))
+        .option(
+            StringBuilder::new("duration", "For suspend or mute: 30m, 5h, 2d")
+                .min_length(1)
+                .max_length(32),
+        )
+        .option(IntegerBuilder::new("remove", "Remove the rule with this number").min_value(1))
+        .option(
+            IntegerBuilder::new(
+                "warning_expiry_days",
+                "Warnings older than this stop counting (0: never expire)",
+            )
+            .min_value(0)
+            .max_value(365),
+        )
+        .build(),
     ]
 }
 

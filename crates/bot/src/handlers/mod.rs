@@ -139,6 +139,9 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                     let id = interaction.id.get();
                     moderation::mass(&ctx, &inv, data, PunishmentKind::Warn, id).await
                 }
+                Some(CommandName::ConfigEscalation) => {
+                    moderation::config_escalation(&ctx, &inv, data).await
+                }
                 None => Err(unknown()),
             }
         }

@@ -326,6 +326,38 @@ pub async fn mass(
     )))
 }
 
+/// /configescalation: add a rule, remove one, set the warning expiry; always answers with
+/// the rules in force.
+pub async fn config_escalation(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    use service::escalation;
+    let mut done = Vec::new();
+    if let Some(days) = int_option(data, "warning_expiry_days") {
+        let days = (days > 0).then_some(days);
+        escalation::set_warn_expiry(&ctx.pool, inv.guild, &inv.actor, days).await?;
+        done.push(views::moderation::warn_expiry_set(days));
+    }
+    if let Some(id) = int_option(data, "remove") {
+        escalation::remove_rule(&ctx.pool, inv.guild, &inv.actor, id).await?;
+        done.push(views::moderation::rule_removed(id));
+    }
+    if let Some(when) = string_option(data, "when") {
+        let req = escalation::RuleRequest {
+            when: when.to_owned(),
+            count: int_option(data, "count").unwrap_or(0),
+            within_days: int_option(data, "within_days").unwrap_or(0),
+            then: string_option(data, "then").unwrap_or_default().to_owned(),
+            duration: string_option(data, "duration").map(str::to_owned),
+        };
+        let rule = escalation::add_rule(&ctx.pool, inv.guild, &inv.actor, req).await?;
+        done.push(views::moderation::rule_added(&rule));
+    }
+    let settings = escalation::settings(&ctx.pool, inv.guild, &inv.actor).await?;
+    let done = (!done.is_empty()).then(|| done.join("\n"));
+    Ok(Reply::Message(views::ephemeral_embed(
+        views::moderation::escalation_settings(&settings, done.as_deref()),
+    )))
+}
+
 pub async fn unban(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let user = user_option(data, "user")?;
     let reason = string_option(data, "reason").unwrap_or_default();

@@ -628,3 +628,150 @@ fn fit_description(lines: &[String]) -> String {
     }
     out
 }
+
+// ---------- escalation and rejoin ----------
+
+fn kind_plural(kind: &str, n: i64) -> String {
+    let one = match kind {
+        "warn" => "warning",
+        "suspend" => "suspension",
+        "mute" => "mute",
+        "kick" => "kick",
+        "ban" => "ban",
+        "softban" => "softban",
+        other => other,
+    };
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// A rule in words: "3 warnings within 30 days → suspend for 2d".
+pub fn rule_text(r: &service::escalation::Rule) -> String {
+    let then = match (r.action.as_str(), r.action_minutes) {
+        ("notify", _) => "tell officers".to_owned(),
+        (action, Some(m)) => {
+            let d = domain::moderation::PunishDuration::from_minutes(i64::from(m))
+                .map(|d| d.to_string())
+                .unwrap_or_else(|_| format!("{m}m"));
+            format!("{action} for {d}")
+        }
+        (action, None) => action.to_owned(),
+    };
+    format!(
+        "#{}: {} within {} days → {then}",
+        r.rule_id,
+        kind_plural(r.trigger_kind.as_str(), i64::from(r.threshold)),
+        r.within_days
+    )
+}
+
+/// The mention that tells officers about an escalation.
+pub fn officer_ping(role: domain::Snowflake) -> String {
+    format!("<@&{role}> an escalation rule needs your attention.")
+}
+
+/// The `punishment_log` entry of a rule that fired.
+pub fn escalation_entry(
+    rule_id: i64,
+    rule: Option<&service::escalation::Rule>,
+    user: domain::Snowflake,
+    trigger: &Punishment,
+    result: Option<&Punishment>,
+    already: Option<&str>,
+) -> Embed {
+    let rule = rule
+        .map(rule_text)
+        .unwrap_or_else(|| format!("#{rule_id} (since removed)"));
+    let outcome = match (result, already) {
+        (Some(p), _) => format!(
+            "{} `{}`{}",
+            noun(p.kind),
+            p.code,
+            p.expires_at
+                .map(|t| format!(" until {}", full_time(t)))
+                .unwrap_or_default()
+        ),
+        (None, Some(code)) => {
+            format!("Nothing given: `{code}` of the same kind is already running.")
+        }
+        (None, None) => "Officers are told.".to_owned(),
+    };
+    EmbedBuilder::new()
+        .title(format!("Escalation rule #{rule_id} fired"))
+        .color(COLOR_WARN)
+        .field(EmbedFieldBuilder::new("Member", format!("<@{user}>")).inline())
+        .field(EmbedFieldBuilder::new("Reached by", format!("`{}`", trigger.code)).inline())
+        .field(EmbedFieldBuilder::new("Rule", rule))
+        .field(EmbedFieldBuilder::new("Result", outcome))
+        .build()
+}
+
+/// The `punishment_log` flag on a member with a record who joined again.
+pub fn rejoined_entry(user: domain::Snowflake, record: &[service::tasks::KindCount]) -> Embed {
+    let running: i64 = record.iter().map(|k| k.active).sum();
+    let earlier: Vec<String> = record
+        .iter()
+        .filter(|k| k.total > 0)
+        .map(|k| kind_plural(&k.kind, k.total))
+        .collect();
+    let mut text = format!("<@{user}> rejoined; earlier: {}.", earlier.join(", "));
+    if running > 0 {
+        let kinds: Vec<String> = record
+            .iter()
+            .filter(|k| k.active > 0)
+            .map(|k| kind_plural(&k.kind, k.active))
+            .collect();
+        text.push_str(&format!(
+            " Still running: {} (the role is given back).",
+            kinds.join(", ")
+        ));
+    }
+    EmbedBuilder::new()
+        .title("Member rejoined with a record")
+        .color(if running > 0 { COLOR_WARN } else { COLOR_INFO })
+        .description(text)
+        .footer(EmbedFooterBuilder::new("See /find for the history"))
+        .build()
+}
+
+/// /configescalation's answer: the rules in force and the warning expiry.
+pub fn escalation_settings(s: &service::escalation::Settings, done: Option<&str>) -> Embed {
+    let rules: Vec<String> = s.rules.iter().map(rule_text).collect();
+    let expiry = match s.warn_expiry_days {
+        Some(d) => format!("Warnings stop counting after {d} days."),
+        None => "Warnings always count (no expiry).".to_owned(),
+    };
+    let mut e = EmbedBuilder::new()
+        .title("Escalation rules")
+        .color(COLOR_INFO)
+        .field(EmbedFieldBuilder::new(
+            "Rules in force",
+            fit_lines(&rules, "none"),
+        ))
+        .field(EmbedFieldBuilder::new("Warning expiry", expiry));
+    if let Some(done) = done {
+        e = e.description(done.to_owned());
+    }
+    e.footer(EmbedFooterBuilder::new(
+        "Rules are checked when a punishment is given, once per punishment that reaches them.",
+    ))
+    .build()
+}
+
+pub fn warn_expiry_set(days: Option<i64>) -> String {
+    match days {
+        Some(d) => format!("Warnings now stop counting after {d} days."),
+        None => "Warnings now count forever.".to_owned(),
+    }
+}
+
+pub fn rule_removed(id: i64) -> String {
+    format!("Rule #{id} is removed.")
+}
+
+pub fn rule_added(r: &service::escalation::Rule) -> String {
+    format!("Rule added: {}", rule_text(r))
+}

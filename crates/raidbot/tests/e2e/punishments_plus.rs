@@ -582,3 +582,214 @@ async fn masswarn_warns_by_name_and_id_and_refuses_a_list_over_fifty() {
         dm_embed_titled(&w, member, "warning").await;
     }
 }
+
+async fn warn(w: &World, by: UserId, member: UserId, reason: &str) -> String {
+    run(
+        w,
+        by,
+        "warn",
+        vec![
+            CommandOption::user("member", member),
+            CommandOption::string("reason", reason),
+        ],
+    )
+    .await
+}
+
+async fn configure_escalation(w: &World, options: Vec<CommandOption>) -> String {
+    let res = w
+        .sim
+        .run_command(w.guild, w.raid, w.admin, "configescalation", options)
+        .await;
+    answer_embed(&res).await
+}
+
+#[tokio::test]
+async fn an_escalation_fires_once_under_two_concurrent_warnings_and_old_warnings_stop_counting() {
+    let w = World::new(2).await;
+    let m = setup(&w).await;
+    let sim = w.sim.clone();
+    let (r0, r1) = (w.raiders[0], w.raiders[1]);
+    // Only administrators configure rules.
+    let refused = sim
+        .run_command(w.guild, w.raid, m.officer, "configescalation", vec![])
+        .await;
+    assert!(
+        refused
+            .content
+            .clone()
+            .unwrap_or_default()
+            .contains("Administrator"),
+        "{:?}",
+        refused.content
+    );
+    let shown = configure_escalation(
+        &w,
+        vec![
+            CommandOption::string("when", "warn"),
+            CommandOption::int("count", 3),
+            CommandOption::int("within_days", 30),
+            CommandOption::string("then", "suspend"),
+            CommandOption::string("duration", "2d"),
+        ],
+    )
+    .await;
+    assert!(
+        shown.contains("#1: 3 warnings within 30 days → suspend for 2d"),
+        "{shown}"
+    );
+    let shown = configure_escalation(
+        &w,
+        vec![
+            CommandOption::string("when", "suspend"),
+            CommandOption::int("count", 2),
+            CommandOption::int("within_days", 90),
+            CommandOption::string("then", "notify"),
+            CommandOption::int("warning_expiry_days", 7),
+        ],
+    )
+    .await;
+    assert!(
+        shown.contains("#2: 2 suspensions within 90 days → tell officers")
+            && shown.contains("stop counting after 7 days"),
+        "{shown}"
+    );
+
+    // Two warnings, then two more at the same moment: the rule fires exactly once.
+    warn(&w, m.security, r0, "Spam 1").await;
+    warn(&w, m.security, r0, "Spam 2").await;
+    let (a, b) = tokio::join!(
+        warn(&w, m.security, r0, "Spam 3"),
+        warn(&w, m.security2, r0, "Spam 4")
+    );
+    assert!(a.contains("P-") && b.contains("P-"), "{a} / {b}");
+    sim.eventually(WAIT, || w.has_role(r0, m.suspended).then_some(()))
+        .await
+        .expect("the escalation suspends the member");
+    let entry = log_entry(&w, &m, "Escalation rule #1 fired").await;
+    let shown = entry.embeds[0].to_string();
+    assert!(
+        shown.contains("3 warnings within 30 days") && shown.contains("Suspension `P-"),
+        "{shown}"
+    );
+    w.settle().await;
+    let fired = w
+        .titles(m.log)
+        .iter()
+        .filter(|t| t.starts_with("Escalation rule #1"))
+        .count();
+    assert_eq!(fired, 1);
+    let suspensions: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM punishment WHERE kind = 'suspend' AND user_id = $1",
+    )
+    .bind(r0.0 as i64)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(suspensions, 1);
+    dm_embed_titled(&w, r0, "suspended").await;
+
+    // Warnings older than 7 days stop counting: two from ten days ago and a new one do not
+    // reach the rule; once warnings never expire, the next one does.
+    warn(&w, m.security, r1, "Old 1").await;
+    warn(&w, m.security, r1, "Old 2").await;
+    sqlx::query(
+        "UPDATE punishment SET created_at = created_at - interval '10 days' WHERE user_id = $1",
+    )
+    .bind(r1.0 as i64)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    warn(&w, m.security, r1, "New 1").await;
+    w.settle().await;
+    assert!(!w.has_role(r1, m.suspended));
+    let shown = configure_escalation(&w, vec![CommandOption::int("warning_expiry_days", 0)]).await;
+    assert!(shown.contains("always count"), "{shown}");
+    warn(&w, m.security, r1, "New 2").await;
+    sim.eventually(WAIT, || w.has_role(r1, m.suspended).then_some(()))
+        .await
+        .expect("without expiry the old warnings count again");
+
+    // Rule 2: a second suspension within 90 days tells officers, with a mention.
+    run(
+        &w,
+        m.security,
+        "unsuspend",
+        vec![
+            CommandOption::user("member", r0),
+            CommandOption::string("reason", "Served enough"),
+        ],
+    )
+    .await;
+    run(
+        &w,
+        m.security,
+        "suspend",
+        vec![
+            CommandOption::user("member", r0),
+            CommandOption::string("duration", "1h"),
+            CommandOption::string("reason", "Again"),
+        ],
+    )
+    .await;
+    let entry = log_entry(&w, &m, "Escalation rule #2 fired").await;
+    assert!(entry.content.contains("<@&"), "{:?}", entry.content);
+    assert!(entry.embeds[0].to_string().contains("Officers are told"));
+}
+
+#[tokio::test]
+async fn a_member_who_rejoins_with_a_record_is_flagged_once_in_the_punishment_log() {
+    let w = World::new(2).await;
+    let m = setup(&w).await;
+    let sim = w.sim.clone();
+    let (r0, r1) = (w.raiders[0], w.raiders[1]);
+    warn(&w, m.security, r0, "Spam").await;
+    let wrong = warn(&w, m.security, r0, "Wrong member").await;
+    run(
+        &w,
+        m.officer,
+        "removepunishment",
+        vec![
+            CommandOption::string("id", &code_in(&wrong)),
+            CommandOption::string("reason", "Issued in error"),
+        ],
+    )
+    .await;
+    run(
+        &w,
+        m.security,
+        "suspend",
+        vec![
+            CommandOption::user("member", r0),
+            CommandOption::string("duration", "2h"),
+            CommandOption::string("reason", "Crashing"),
+        ],
+    )
+    .await;
+    sim.eventually(WAIT, || w.has_role(r0, m.suspended).then_some(()))
+        .await
+        .expect("suspended");
+    sim.remove_member(w.guild, r0);
+    sim.add_member(w.guild, r0, &[w.raider_role]);
+    // A member with no record rejoining is not flagged.
+    sim.remove_member(w.guild, r1);
+    sim.add_member(w.guild, r1, &[w.raider_role]);
+    sim.eventually(WAIT, || w.has_role(r0, m.suspended).then_some(()))
+        .await
+        .expect("the suspension's role is back");
+    let entry = log_entry(&w, &m, "Member rejoined with a record").await;
+    let shown = entry.embeds[0].to_string();
+    assert!(
+        shown.contains(&format!(
+            "<@{r0}> rejoined; earlier: 1 suspension, 1 warning. Still running: 1 suspension"
+        )),
+        "{shown}"
+    );
+    w.settle().await;
+    let flagged: Vec<String> = w
+        .titles(m.log)
+        .into_iter()
+        .filter(|t| t.starts_with("Member rejoined"))
+        .collect();
+    assert_eq!(flagged.len(), 1, "only the member with a record, once");
+}
