@@ -1064,7 +1064,7 @@ pub async fn resolve_mass(
 pub enum MassOutcome {
     /// Given now, or (`fresh` false) by an earlier try of the same batch.
     Done {
-        punishment: Punishment,
+        punishment: Box<Punishment>,
         fresh: bool,
     },
     Refused(ServiceError),
@@ -1085,7 +1085,10 @@ pub async fn punish_in_batch(
         return MassOutcome::Refused(e);
     }
     match punish_with(pool, guild, actor, target, req, Some(batch_key)).await {
-        Ok((punishment, fresh)) => MassOutcome::Done { punishment, fresh },
+        Ok((punishment, fresh)) => MassOutcome::Done {
+            punishment: Box::new(punishment),
+            fresh,
+        },
         Err(e) => MassOutcome::Refused(e),
     }
 }
