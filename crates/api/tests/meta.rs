@@ -100,6 +100,7 @@ async fn openapi_lists_every_route() {
             "/v1/guilds/{guild_id}/verification/custom-roles/{id}",
             "delete",
         ),
+        ("/v1/guilds/{guild_id}/punishments/{id}", "patch"),
     ];
     for (path, method) in expected {
         assert!(
@@ -538,6 +539,7 @@ const BODY_ROUTE_LEVELS: &[(&str, &str, u8)] = &[
     ("put", "/v1/guilds/{guild_id}/verification/config", 7),
     ("post", "/v1/guilds/{guild_id}/verifications", 4),
     ("post", "/v1/guilds/{guild_id}/members/{user_id}/alts", 4),
+    ("patch", "/v1/guilds/{guild_id}/punishments/{id}", 4),
 ];
 
 /// Walks every route of the OpenAPI document that takes a body: a key below the route's

@@ -589,3 +589,117 @@ async fn text_with_a_nul_character_is_refused_naming_the_field() {
         runs.text
     );
 }
+
+#[tokio::test]
+async fn patch_moves_a_suspensions_end_and_the_history_says_who_ended_it() {
+    let app = app_with_roles().await;
+    let giver = key(&app, GUILD, 4).await;
+    let other = key(&app, GUILD, 4).await;
+    let path = format!("/v1/guilds/{GUILD}/punishments");
+    let given = with_key(
+        &app,
+        &giver,
+        Method::POST,
+        &path,
+        Some(json!({"kind": "suspend", "user_id": MEMBER, "reason": "afk", "duration": "1d"})),
+    )
+    .await;
+    assert_eq!(given.status, StatusCode::CREATED, "{}", given.text);
+    let id = given.body["id"].as_str().unwrap().to_owned();
+    let one = format!("{path}/{id}");
+
+    // Another security key may not edit it; the one that gave it may.
+    let refused = with_key(
+        &app,
+        &other,
+        Method::PATCH,
+        &one,
+        Some(json!({"duration": "3d"})),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let nothing = with_key(&app, &giver, Method::PATCH, &one, Some(json!({}))).await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(nothing.code(), "nothing_to_edit");
+    let edited = with_key(
+        &app,
+        &giver,
+        Method::PATCH,
+        &one,
+        Some(json!({"duration": "3d", "reason": "afk twice"})),
+    )
+    .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    assert_eq!(edited.body["reason"], "afk twice");
+    assert!(edited.body["edited_at"].is_string());
+    let length: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM expires_at - created_at)::float8 FROM punishment",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(length, 3.0 * 86_400.0, "three days from when it was given");
+    // The timer moved with it: one pending expiry, due when the punishment ends.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM job j JOIN punishment p ON j.due_at = p.expires_at
+             WHERE j.kind = 'punishment_expire' AND j.state = 'pending'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM job WHERE kind = 'punishment_expire'"
+        )
+        .await,
+        1
+    );
+
+    // A warning has no length to change.
+    let warned = app
+        .post(
+            &path,
+            json!({"kind": "warn", "user_id": MEMBER, "reason": "spam"}),
+        )
+        .await;
+    let warn_id = warned.body["id"].as_str().unwrap();
+    let no_length = app
+        .request(Method::PATCH, &format!("{path}/{warn_id}"))
+        .json(&json!({"duration": "2d"}));
+    let no_length = app.send(no_length).await;
+    assert_eq!(no_length.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_length.code(), "duration_not_allowed");
+
+    let removed = with_key(
+        &app,
+        &giver,
+        Method::POST,
+        &format!("{one}/remove"),
+        Some(json!({"reason": "wrong member"})),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+    let list = app
+        .get(&format!("/v1/guilds/{GUILD}/members/{MEMBER}/punishments"))
+        .await;
+    let items = list.body["items"].as_array().unwrap();
+    let shown = items.iter().find(|p| p["id"] == id.as_str()).unwrap();
+    assert_eq!(shown["status"], "removed");
+    assert_eq!(shown["end_reason"], "wrong member");
+    let by = shown["ended_by"].as_str().unwrap();
+    assert!(by.starts_with("api key 'k'"), "{by}");
+    assert!(shown["ended_at"].is_string());
+    let late = with_key(
+        &app,
+        &giver,
+        Method::PATCH,
+        &one,
+        Some(json!({"reason": "x"})),
+    )
+    .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert_eq!(late.code(), "punishment_not_active");
+}

@@ -253,6 +253,9 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
             role_id,
             channel_id,
         } => format!("Denying the muted role <@&{role_id}> in <#{channel_id}>."),
+        Task::PunishmentEditedDm { punishment_id } => {
+            format!("Telling the member that punishment #{punishment_id} was changed.")
+        }
     };
     report(ctx, guild, what, reason).await;
 }

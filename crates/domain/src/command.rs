@@ -62,6 +62,10 @@ pub enum CommandName {
     Modmail,
     ModmailBlacklist,
     ModmailUnblacklist,
+    EditPunishment,
+    MassSuspend,
+    MassWarn,
+    ConfigEscalation,
 }
 
 impl CommandName {
@@ -117,6 +121,10 @@ impl CommandName {
         CommandName::Modmail,
         CommandName::ModmailBlacklist,
         CommandName::ModmailUnblacklist,
+        CommandName::EditPunishment,
+        CommandName::MassSuspend,
+        CommandName::MassWarn,
+        CommandName::ConfigEscalation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -171,6 +179,10 @@ impl CommandName {
             CommandName::Modmail => "modmail",
             CommandName::ModmailBlacklist => "modmailblacklist",
             CommandName::ModmailUnblacklist => "modmailunblacklist",
+            CommandName::EditPunishment => "editpunishment",
+            CommandName::MassSuspend => "masssuspend",
+            CommandName::MassWarn => "masswarn",
+            CommandName::ConfigEscalation => "configescalation",
         }
     }
 
@@ -244,6 +256,9 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
         CommandName::ModmailBlacklist | CommandName::ModmailUnblacklist => {
             ("Modmail", Some(K::Officer))
         }
+        CommandName::EditPunishment => ("Moderation", Some(K::Security)),
+        CommandName::MassSuspend | CommandName::MassWarn => ("Moderation", Some(K::Officer)),
+        CommandName::ConfigEscalation => ("Configuration", Some(K::Administrator)),
     }
 }
 

@@ -413,6 +413,75 @@ pub fn thread_reply(content: &str) -> Option<&str> {
     rest.starts_with(char::is_whitespace).then(|| rest.trim())
 }
 
+/// The most members one mass action (/masssuspend, /masswarn) takes.
+pub const MASS_MAX: usize = 50;
+
+/// One member named in a mass action's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MassEntry {
+    /// A mention (`<@123>`, `<@!123>`) or a bare user id.
+    Id(Snowflake),
+    /// Anything else: an in-game name to look up.
+    Ign(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MassListError {
+    #[error(
+        "Name at least one member: mentions, user ids or in-game names, separated by spaces or commas."
+    )]
+    Empty,
+    #[error("That is {0} members; one mass action takes at most {MASS_MAX}. Split the list.")]
+    TooMany(usize),
+}
+
+/// Splits a pasted list (mentions, ids or IGNs, separated by spaces, commas or new lines)
+/// into entries, each with the text staff wrote; repeats are dropped (IGNs compared
+/// without case).
+pub fn parse_mass_targets(text: &str) -> Result<Vec<(String, MassEntry)>, MassListError> {
+    let mut out: Vec<(String, MassEntry)> = Vec::new();
+    // Mentions may be pasted with no space between them: `<@1><@2>`.
+    let spaced = text.replace('>', "> ");
+    for token in spaced
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let inner = token
+            .strip_prefix("<@")
+            .and_then(|t| t.strip_suffix('>'))
+            .map(|t| t.trim_start_matches('!'));
+        let entry = match inner {
+            Some(id) => match Snowflake::parse(id) {
+                Ok(s) => MassEntry::Id(s),
+                Err(_) => MassEntry::Ign(token.to_owned()),
+            },
+            None if token.len() >= 15 && token.chars().all(|c| c.is_ascii_digit()) => {
+                match Snowflake::parse(token) {
+                    Ok(s) => MassEntry::Id(s),
+                    Err(_) => MassEntry::Ign(token.to_owned()),
+                }
+            }
+            None => MassEntry::Ign(token.to_owned()),
+        };
+        let seen = out.iter().any(|(_, e)| match (e, &entry) {
+            (MassEntry::Id(a), MassEntry::Id(b)) => a == b,
+            (MassEntry::Ign(a), MassEntry::Ign(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        });
+        if !seen {
+            out.push((token.to_owned(), entry));
+        }
+    }
+    if out.is_empty() {
+        return Err(MassListError::Empty);
+    }
+    if out.len() > MASS_MAX {
+        return Err(MassListError::TooMany(out.len()));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,5 +682,29 @@ mod tests {
                 prop_assert!(in_min <= PURGE_PER_MINUTE && in_hour <= PURGE_PER_HOUR);
             }
         }
+    }
+
+    #[test]
+    fn mass_lists_take_mentions_ids_and_igns_once_each() {
+        let parsed = parse_mass_targets(
+            "<@123456789012345678><@!223456789012345678>, 323456789012345678\nBlade blade ; <@123456789012345678>",
+        )
+        .unwrap();
+        let entries: Vec<MassEntry> = parsed.into_iter().map(|(_, e)| e).collect();
+        assert_eq!(
+            entries,
+            vec![
+                MassEntry::Id(Snowflake::new(123_456_789_012_345_678).unwrap()),
+                MassEntry::Id(Snowflake::new(223_456_789_012_345_678).unwrap()),
+                MassEntry::Id(Snowflake::new(323_456_789_012_345_678).unwrap()),
+                MassEntry::Ign("Blade".into()),
+            ]
+        );
+        assert_eq!(parse_mass_targets(" , "), Err(MassListError::Empty));
+        let many: Vec<String> = (0..51).map(|i| format!("Name{i}")).collect();
+        assert_eq!(
+            parse_mass_targets(&many.join(" ")),
+            Err(MassListError::TooMany(51))
+        );
     }
 }

@@ -117,6 +117,7 @@ async fn a_raider_gets_a_403_on_punishments_and_security_reads_them() {
                 delete_days: None,
                 minutes: None,
                 actor_level: None,
+                batch_key: None,
             },
         )
         .await

@@ -8,6 +8,7 @@ pub mod command_log;
 pub mod config;
 pub mod dashboard;
 pub mod error;
+pub mod escalation;
 pub mod gateway;
 pub mod headcounts;
 pub mod health;

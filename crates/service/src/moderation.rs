@@ -110,6 +110,31 @@ fn punishment_role_missing(key: RoleKey) -> ServiceError {
     )
 }
 
+/// Checks a punishment request's reason and duration before anyone is looked up, so a
+/// mass action with a bad duration is refused once, not once per member.
+pub fn check_request(req: &PunishRequest) -> Result<()> {
+    checked_request(req).map(|_| ())
+}
+
+fn checked_request(req: &PunishRequest) -> Result<(String, Option<i64>)> {
+    let reason = required_text("The reason", &req.reason, REASON_MAX)?;
+    let minutes = if req.kind.timed() {
+        let text = req.duration.as_deref().unwrap_or("").trim();
+        if text.is_empty() {
+            return Err(ServiceError::invalid(
+                "duration_required",
+                "A duration is required, e.g. `30m`, `2d` or `1d12h`.",
+            ));
+        }
+        let d = PunishDuration::parse(text)
+            .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?;
+        Some(d.minutes())
+    } else {
+        None
+    };
+    Ok((reason, minutes))
+}
+
 /// Who may give a punishment of this kind (the kind names its least role). Adapters ask
 /// first, before looking the target up on Discord; [`punish`] checks again.
 pub fn may_punish(actor: &Actor, kind: PunishmentKind) -> Result<()> {
@@ -130,23 +155,22 @@ pub async fn punish(
     target: &Target,
     req: PunishRequest,
 ) -> Result<Punishment> {
+    Ok(punish_with(pool, guild, actor, target, req, None).await?.0)
+}
+
+/// [`punish`], within a mass action's batch when `batch_key` is set: the member's
+/// punishment of that batch, if a retry finds one, is returned instead (`false`: not new).
+async fn punish_with(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    target: &Target,
+    req: PunishRequest,
+    batch_key: Option<&str>,
+) -> Result<(Punishment, bool)> {
     may_punish(actor, req.kind)?;
     target.check(actor, req.kind.reach())?;
-    let reason = required_text("The reason", &req.reason, REASON_MAX)?;
-    let minutes = if req.kind.timed() {
-        let text = req.duration.as_deref().unwrap_or("").trim();
-        if text.is_empty() {
-            return Err(ServiceError::invalid(
-                "duration_required",
-                "A duration is required, e.g. `30m`, `2d` or `1d12h`.",
-            ));
-        }
-        let d = PunishDuration::parse(text)
-            .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?;
-        Some(d.minutes())
-    } else {
-        None
-    };
+    let (reason, minutes) = checked_request(&req)?;
     let delete_days = match (req.kind, req.delete_days) {
         (PunishmentKind::Ban | PunishmentKind::Softban, Some(d)) => {
             if !(0..=BAN_DELETE_DAYS_MAX).contains(&d) {
@@ -162,6 +186,12 @@ pub async fn punish(
     };
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
+    store_p::lock_member(&mut tx, guild, target.facts.user_id).await?;
+    if let Some(key) = batch_key
+        && let Some(done) = store_p::in_batch(&mut tx, guild, key, target.facts.user_id).await?
+    {
+        return Ok((done, false));
+    }
     if let Some(key) = req.kind.role() {
         let roles = guild_config::roles(&mut tx, guild).await?;
         if !roles.contains_key(&key) {
@@ -181,6 +211,7 @@ pub async fn punish(
             .bot_top_position
             .is_none()
             .then_some(i16::from(actor.level.0)),
+        batch_key: batch_key.map(str::to_owned),
     };
     let undo = if req.kind == PunishmentKind::Mute {
         "/unmute"
@@ -207,6 +238,16 @@ pub async fn punish(
     }
     let p = match store_p::insert(&mut tx, &new).await {
         Ok(p) => p,
+        Err(e) if e.unique_violation().as_deref() == Some("punishment_one_per_batch") => {
+            // The same batch, retried at the same moment by another worker: theirs stands.
+            drop(tx);
+            let mut conn = pool.acquire().await?;
+            let key = batch_key.unwrap_or_default();
+            let done = store_p::in_batch(&mut conn, guild, key, target.facts.user_id)
+                .await?
+                .ok_or_else(|| ServiceError::conflict("batch_conflict", "Try again."))?;
+            return Ok((done, false));
+        }
         Err(e) if e.unique_violation().as_deref() == Some("punishment_one_active_timed") => {
             return Err(ServiceError::conflict(
                 "already_punished",
@@ -243,6 +284,7 @@ pub async fn punish(
         None,
     )
     .await?;
+    crate::escalation::apply(&mut tx, guild, &p).await?;
     if let Some(due) = p.expires_at {
         tasks::queue(
             &mut tx,
@@ -253,7 +295,7 @@ pub async fn punish(
         .await?;
     }
     tx.commit().await?;
-    Ok(p)
+    Ok((p, true))
 }
 
 pub async fn get(pool: &PgPool, guild: Snowflake, punishment_id: i64) -> Result<Punishment> {
@@ -371,7 +413,7 @@ pub async fn lift(
     end_locked(
         &mut tx,
         &p,
-        PunishmentStatus::Removed,
+        PunishmentStatus::Lifted,
         Some(actor),
         Some(&reason),
         PunishmentEvent::Lifted,
@@ -416,6 +458,7 @@ pub async fn remove(
     if p.status != PunishmentStatus::Active {
         let how = match p.status {
             PunishmentStatus::Expired => "expired",
+            PunishmentStatus::Lifted => "was already lifted",
             _ => "was already removed",
         };
         return Err(ServiceError::conflict(
@@ -430,6 +473,15 @@ pub async fn remove(
         Some(actor),
         Some(&reason),
         PunishmentEvent::Removed,
+    )
+    .await?;
+    // Issued in error: the quota points it earned its issuer go back, once.
+    crate::quota::take_back_moderation(
+        &mut tx,
+        guild,
+        &format!("punishment:{}", p.punishment_id),
+        actor.user_id,
+        &format!("{} removed: {reason}", p.code),
     )
     .await?;
     let p = store_p::get(&mut tx, guild, p.punishment_id)
@@ -494,6 +546,27 @@ pub async fn member_joined(
                 give: true,
             },
             None,
+        )
+        .await?;
+    }
+    // A member with a record is flagged in the punishment log (removed ones left out).
+    let record = store_p::record_counts(&mut tx, guild, user).await?;
+    if !record.is_empty() {
+        tasks::log(
+            &mut tx,
+            guild,
+            ChannelKey::PunishmentLog,
+            LogEvent::MemberRejoined {
+                user_id: user,
+                record: record
+                    .into_iter()
+                    .map(|(kind, total, active)| tasks::KindCount {
+                        kind,
+                        total,
+                        active,
+                    })
+                    .collect(),
+            },
         )
         .await?;
     }
@@ -774,4 +847,248 @@ pub async fn member_summary(
     let record = store::verification::names::member_record(&mut conn, guild, user).await?;
     let running = store_p::active_timed(&mut conn, guild, user).await?;
     Ok((record, running))
+}
+
+// ---------- /editpunishment ----------
+
+/// What staff change on a running punishment: its length (suspensions and mutes, counted
+/// from when it was given) and/or its reason.
+#[derive(Debug, Clone, Default)]
+pub struct EditRequest {
+    pub duration: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A punishment after an edit, and what it was before.
+#[derive(Debug, Clone)]
+pub struct Edited {
+    pub punishment: Punishment,
+    pub old_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub old_reason: Option<String>,
+}
+
+/// Changes a running punishment (/editpunishment, PATCH): the issuer or an officer and
+/// above. A new length moves the expiry timer; the member is told and the log says what
+/// changed, in the same transaction.
+pub async fn edit(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    code: &str,
+    req: EditRequest,
+) -> Result<Edited> {
+    actor.require(RoleKey::Security)?;
+    let code = parse_code(code)?;
+    let reason = match req.reason.as_deref() {
+        Some(r) => Some(required_text("The reason", r, REASON_MAX)?),
+        None => None,
+    };
+    let duration = match req.duration.as_deref().map(str::trim) {
+        Some(text) => Some(
+            PunishDuration::parse(text)
+                .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?,
+        ),
+        None => None,
+    };
+    if reason.is_none() && duration.is_none() {
+        return Err(ServiceError::invalid(
+            "nothing_to_edit",
+            "Give a new duration, a new reason, or both.",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let p = store_p::lock_by_code(&mut tx, guild, &code)
+        .await?
+        .ok_or_else(|| unknown_code(&code))?;
+    let officer = RoleKey::Officer.level().is_some_and(|l| actor.level >= l);
+    if !officer && !actor.did(p.actor_id, &p.actor) {
+        return Err(ServiceError::Forbidden(
+            "Only the staff member who gave a punishment, or an officer, can edit it.".into(),
+        ));
+    }
+    if actor.user_id == Some(p.user_id) {
+        return Err(refusal(HierarchyRefusal::SelfTarget));
+    }
+    if p.status != PunishmentStatus::Active {
+        return Err(ServiceError::conflict(
+            "punishment_not_active",
+            format!(
+                "`{}` is {}; only a running punishment can be edited.",
+                p.code,
+                p.status.as_str()
+            ),
+        ));
+    }
+    if duration.is_some() && !p.kind.timed() {
+        return Err(ServiceError::invalid(
+            "duration_not_allowed",
+            format!(
+                "`{}` is a {}: it has no duration. Only suspensions and mutes do.",
+                p.code,
+                p.kind.as_str()
+            ),
+        ));
+    }
+    if let Some(d) = duration {
+        let ends = p.created_at + chrono::Duration::minutes(d.minutes());
+        if ends <= chrono::Utc::now() {
+            return Err(ServiceError::conflict(
+                "edit_already_over",
+                format!(
+                    "`{}` was given <t:{}:R>, so {} from then is already over. Use {} to end it now.",
+                    p.code,
+                    p.created_at.timestamp(),
+                    d,
+                    if p.kind == PunishmentKind::Mute {
+                        "/unmute"
+                    } else {
+                        "/unsuspend"
+                    }
+                ),
+            ));
+        }
+    }
+    let edited = store_p::edit(
+        &mut tx,
+        guild,
+        p.punishment_id,
+        duration.map(|d| d.minutes()),
+        reason.as_deref(),
+        &actor_mention(actor),
+    )
+    .await?
+    .ok_or_else(|| unknown_code(&code))?;
+    if duration.is_some()
+        && let Some(due) = edited.expires_at
+    {
+        tasks::move_timer(
+            &mut tx,
+            guild,
+            Task::PunishmentExpire {
+                punishment_id: p.punishment_id,
+            },
+            due,
+        )
+        .await?;
+    }
+    let old_expires_at = if edited.expires_at != p.expires_at {
+        p.expires_at
+    } else {
+        None
+    };
+    let old_reason = (edited.reason != p.reason).then(|| p.reason.clone());
+    tasks::queue(
+        &mut tx,
+        guild,
+        Task::PunishmentEditedDm {
+            punishment_id: p.punishment_id,
+        },
+        None,
+    )
+    .await?;
+    tasks::log(
+        &mut tx,
+        guild,
+        ChannelKey::PunishmentLog,
+        LogEvent::PunishmentEdited {
+            punishment_id: p.punishment_id,
+            by: actor_mention(actor),
+            old_expires_at,
+            old_reason: old_reason.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Edited {
+        punishment: edited,
+        old_expires_at,
+        old_reason,
+    })
+}
+
+// ---------- mass actions ----------
+
+/// Who may use /masssuspend and /masswarn: officers and above.
+pub fn may_mass(actor: &Actor) -> Result<()> {
+    actor.require(RoleKey::Officer)
+}
+
+/// One member of a mass action's list, resolved to a user (or why not).
+#[derive(Debug)]
+pub struct MassTarget {
+    /// What staff wrote for them.
+    pub entry: String,
+    pub user: Result<Snowflake>,
+}
+
+/// Reads a mass action's list: mentions and ids as they are, IGNs looked up among the
+/// guild's verified names. A name nobody holds, or a member named twice, is reported for
+/// that entry only.
+pub async fn resolve_mass(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    text: &str,
+) -> Result<Vec<MassTarget>> {
+    may_mass(actor)?;
+    let entries = domain::moderation::parse_mass_targets(text)
+        .map_err(|e| ServiceError::invalid("invalid_member_list", e.to_string()))?;
+    let mut conn = pool.acquire().await?;
+    let mut out: Vec<MassTarget> = Vec::with_capacity(entries.len());
+    for (entry, e) in entries {
+        let user = match e {
+            domain::moderation::MassEntry::Id(u) => Ok(u),
+            domain::moderation::MassEntry::Ign(name) => {
+                match store::verification::names::owner_of(&mut conn, guild, &name).await? {
+                    Some((u, _)) => Ok(u),
+                    None => Err(ServiceError::NotFound(format!(
+                        "Nobody in this server has the in-game name `{}`.",
+                        name.chars().take(32).collect::<String>()
+                    ))),
+                }
+            }
+        };
+        let user = match user {
+            Ok(u) if out.iter().any(|t| t.user.as_ref().ok() == Some(&u)) => Err(
+                ServiceError::conflict("named_twice", format!("<@{u}> is already in this list.")),
+            ),
+            other => other,
+        };
+        out.push(MassTarget { entry, user });
+    }
+    Ok(out)
+}
+
+/// What a mass action did for one member.
+#[derive(Debug)]
+pub enum MassOutcome {
+    /// Given now, or (`fresh` false) by an earlier try of the same batch.
+    Done {
+        punishment: Box<Punishment>,
+        fresh: bool,
+    },
+    Refused(ServiceError),
+}
+
+/// Gives one member of a mass action their punishment, in its own transaction so one
+/// refusal never stops the rest. `batch_key` names the action (the interaction): a retry
+/// of the batch finds what the first try gave and gives nothing twice.
+pub async fn punish_in_batch(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    target: &Target,
+    req: PunishRequest,
+    batch_key: &str,
+) -> MassOutcome {
+    if let Err(e) = may_mass(actor) {
+        return MassOutcome::Refused(e);
+    }
+    match punish_with(pool, guild, actor, target, req, Some(batch_key)).await {
+        Ok((punishment, fresh)) => MassOutcome::Done {
+            punishment: Box::new(punishment),
+            fresh,
+        },
+        Err(e) => MassOutcome::Refused(e),
+    }
 }

@@ -250,6 +250,39 @@ pub async fn award_moderation(
     Ok(!written.is_empty())
 }
 
+/// Takes back what [`award_moderation`] gave for `reference` (a punishment issued in
+/// error): one reversing event per award, keyed `mod:<reference>:undo`, so a second call,
+/// a retry or a second process takes nothing more. Returns whether points were taken.
+pub async fn take_back_moderation(
+    tx: &mut PgConnection,
+    guild: Snowflake,
+    reference: &str,
+    by: Option<Snowflake>,
+    reason: &str,
+) -> Result<bool> {
+    let awarded = point_events::by_source(tx, guild, &format!("mod:{reference}")).await?;
+    let undo: Vec<NewEvent> = awarded
+        .iter()
+        .filter(|w| w.amount != Points::ZERO)
+        .map(|w| NewEvent {
+            member_id: w.member_id,
+            currency: w.currency,
+            kind: w.kind,
+            amount: Points(-w.amount.0),
+            units: -w.units,
+            dungeon_code: None,
+            source: format!("mod:{reference}:undo"),
+        })
+        .collect();
+    if undo.is_empty() {
+        return Ok(false);
+    }
+    let reason: String = reason.chars().take(200).collect();
+    let written =
+        point_events::insert_events(tx, guild, &undo, by, Some(&reason), Utc::now()).await?;
+    Ok(!written.is_empty())
+}
+
 /// Queues a coalesced refresh of the guild's quota panels.
 pub async fn refresh_panels(conn: &mut PgConnection, guild: Snowflake) -> store::Result<()> {
     let due = Utc::now() + chrono::Duration::from_std(tasks::PANEL_COALESCE).unwrap_or_default();

@@ -172,6 +172,38 @@ pub enum LogEvent {
         what: String,
         reason: String,
     },
+    /// A running punishment's length or reason was changed (/editpunishment); the row has
+    /// the new values, these are the old ones (None: unchanged).
+    PunishmentEdited {
+        punishment_id: i64,
+        by: String,
+        old_expires_at: Option<DateTime<Utc>>,
+        old_reason: Option<String>,
+    },
+    /// An escalation rule fired on a member's punishment (`punishment_log`): the
+    /// punishment it gave (`result_punishment_id`), or the code of the running one of the
+    /// same kind that stood in its way (`already`).
+    EscalationFired {
+        rule_id: i64,
+        user_id: Snowflake,
+        trigger_punishment_id: i64,
+        result_punishment_id: Option<i64>,
+        already: Option<String>,
+    },
+    /// A member with punishments on record joined again (`punishment_log`): per kind,
+    /// how many on record and how many still running.
+    MemberRejoined {
+        user_id: Snowflake,
+        record: Vec<KindCount>,
+    },
+}
+
+/// How many punishments of one kind a member has on record, and how many run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KindCount {
+    pub kind: String,
+    pub total: i64,
+    pub active: i64,
 }
 
 /// What happened to a punishment, for its log entry.
@@ -291,6 +323,9 @@ pub enum Task {
     /// Tell `bot_log` once which channels the muted role could not be set up in (when the
     /// per-channel jobs are done).
     MutedOverwriteReport { role_id: Snowflake },
+    /// Tell the member their punishment was changed (/editpunishment): its new end and
+    /// reason, from the row (coalesced per punishment: the latest edit wins).
+    PunishmentEditedDm { punishment_id: i64 },
 }
 
 /// A direct message about verification; the bot renders the words.
@@ -440,6 +475,7 @@ impl Task {
             Task::MutedOverwrites { .. } => "muted_overwrites",
             Task::MutedOverwrite { .. } => "muted_overwrite",
             Task::MutedOverwriteReport { .. } => "muted_overwrite_report",
+            Task::PunishmentEditedDm { .. } => "punishment_edited_dm",
         }
     }
 
@@ -495,6 +531,9 @@ impl Task {
                 role_id,
                 channel_id,
             } => Some(format!("role:{role_id}:channel:{channel_id}")),
+            Task::PunishmentEditedDm { punishment_id } => {
+                Some(format!("punishment:{punishment_id}:edited"))
+            }
             Task::LogPost { .. }
             | Task::Notify { .. }
             | Task::RunAnnounce { .. }
@@ -543,6 +582,7 @@ impl Task {
             Task::QuotaPanelsTick => 3,
             Task::MutedOverwrites { .. } | Task::MutedOverwrite { .. } => 0,
             Task::MutedOverwriteReport { .. } => 3,
+            Task::PunishmentEditedDm { .. } => 5,
         }
     }
 
@@ -617,5 +657,22 @@ pub async fn log(
     event: LogEvent,
 ) -> store::Result<()> {
     queue(conn, guild, Task::LogPost { channel, event }, None).await?;
+    Ok(())
+}
+
+/// Moves a pending timer to `due` (earlier or later), or queues it if none is pending.
+pub async fn move_timer(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    task: Task,
+    due: DateTime<Utc>,
+) -> store::Result<()> {
+    let moved = match task.dedupe_key() {
+        Some(key) => jobs::reschedule(conn, guild, task.kind(), &key, due).await?,
+        None => false,
+    };
+    if !moved {
+        queue(conn, guild, task, Some(due)).await?;
+    }
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod bot_roles;
 pub mod columns;
 
 pub mod db;
+pub mod escalation;
 pub mod gateway;
 pub mod guild_config;
 pub mod headcounts;

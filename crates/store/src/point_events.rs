@@ -342,3 +342,19 @@ pub async fn member_quota_between(
     .await?;
     Ok(Points(v))
 }
+
+/// The events written under `source` (an automatic award's key), to take them back.
+pub async fn by_source(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    source: &str,
+) -> Result<Vec<Written>> {
+    Ok(sqlx::query_as::<_, Written>(
+        "SELECT member_id, currency, kind, amount, units FROM point_event
+         WHERE guild_id = $1 AND source = $2 ORDER BY event_id",
+    )
+    .bind(guild.db())
+    .bind(source)
+    .fetch_all(conn)
+    .await?)
+}

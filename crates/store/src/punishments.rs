@@ -11,6 +11,9 @@ use crate::{PgConnection, Result, StoreError};
 pub enum PunishmentStatus {
     Active,
     Expired,
+    /// Ended early (/unsuspend, /unmute).
+    Lifted,
+    /// Deactivated as issued in error (/removepunishment), or refused when applied.
     Removed,
 }
 
@@ -19,6 +22,7 @@ impl PunishmentStatus {
         match self {
             PunishmentStatus::Active => "active",
             PunishmentStatus::Expired => "expired",
+            PunishmentStatus::Lifted => "lifted",
             PunishmentStatus::Removed => "removed",
         }
     }
@@ -27,6 +31,7 @@ impl PunishmentStatus {
         match text {
             "active" => Some(PunishmentStatus::Active),
             "expired" => Some(PunishmentStatus::Expired),
+            "lifted" => Some(PunishmentStatus::Lifted),
             "removed" => Some(PunishmentStatus::Removed),
             _ => None,
         }
@@ -97,11 +102,16 @@ pub struct Punishment {
     /// Set when the actor was an API key: the apply job re-checks Discord's hierarchy
     /// against this level before acting.
     pub actor_level: Option<i16>,
+    /// The last /editpunishment: when and by whom.
+    pub edited_at: Option<DateTime<Utc>>,
+    pub edited_by_label: Option<String>,
+    /// The mass action (/masssuspend, /masswarn) that gave it, if one did.
+    pub batch_key: Option<String>,
 }
 
 const COLUMNS: &str = "guild_id, punishment_id, code, kind, user_id, actor_id, actor, reason,
     delete_days, status, created_at, expires_at, dm_status, applied_at, apply_error, ended_at,
-    ended_by, ended_by_label, end_reason, actor_level";
+    ended_by, ended_by_label, end_reason, actor_level, edited_at, edited_by_label, batch_key";
 
 fn corrupt(what: String) -> StoreError {
     StoreError::Corrupt(what)
@@ -120,6 +130,8 @@ pub struct NewPunishment {
     pub minutes: Option<i64>,
     /// The actor's level when the bot cannot see them on Discord (API keys).
     pub actor_level: Option<i16>,
+    /// The mass action's key: one punishment per member and batch.
+    pub batch_key: Option<String>,
 }
 
 /// Inserts an active punishment with a fresh short code, unique in the guild. Fails with a
@@ -128,10 +140,10 @@ pub struct NewPunishment {
 pub async fn insert(conn: &mut PgConnection, new: &NewPunishment) -> Result<Punishment> {
     let sql = format!(
         "INSERT INTO punishment (guild_id, code, kind, user_id, actor_id, actor, reason,
-             delete_days, expires_at, actor_level)
+             delete_days, expires_at, actor_level, batch_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
              CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END,
-             $10)
+             $10, $11)
          ON CONFLICT (guild_id, code) DO NOTHING
          RETURNING {COLUMNS}"
     );
@@ -153,6 +165,7 @@ pub async fn insert(conn: &mut PgConnection, new: &NewPunishment) -> Result<Puni
             .bind(new.delete_days)
             .bind(new.minutes.map(|m| i32::try_from(m).unwrap_or(i32::MAX)))
             .bind(new.actor_level)
+            .bind(&new.batch_key)
             .fetch_optional(&mut *conn)
             .await?;
         if let Some(row) = row {
@@ -393,4 +406,104 @@ pub async fn lock_active_bans(
         .bind(user.db())
         .fetch_all(conn)
         .await?)
+}
+
+/// The punishment a mass action already gave this member, if any (a retried batch).
+pub async fn in_batch(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    batch_key: &str,
+    user: Snowflake,
+) -> Result<Option<Punishment>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM punishment WHERE guild_id = $1 AND batch_key = $2 AND user_id = $3"
+    );
+    Ok(sqlx::query_as::<_, Punishment>(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(batch_key)
+        .bind(user.db())
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Changes an active punishment's reason and/or (suspensions and mutes) its length, counted
+/// from when it was given. Only an active one changes; returns the row as it is now.
+pub async fn edit(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+    minutes: Option<i64>,
+    reason: Option<&str>,
+    by_label: &str,
+) -> Result<Option<Punishment>> {
+    let sql = format!(
+        "UPDATE punishment SET
+             expires_at = CASE WHEN $3::int IS NULL THEN expires_at
+                               ELSE created_at + make_interval(mins => $3::int) END,
+             reason = COALESCE($4, reason),
+             edited_at = now(), edited_by_label = $5
+         WHERE guild_id = $1 AND punishment_id = $2 AND status = 'active'
+         RETURNING {COLUMNS}"
+    );
+    Ok(sqlx::query_as::<_, Punishment>(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(id)
+        .bind(minutes.map(|m| i32::try_from(m).unwrap_or(i32::MAX)))
+        .bind(reason)
+        .bind(by_label)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// How many of the member's punishments of `kind` count since `since`: active ones, and
+/// for warnings only those given after `since` (expired warnings stop counting).
+pub async fn count_recent(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    kind: PunishmentKind,
+    since: DateTime<Utc>,
+    active_only: bool,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM punishment
+         WHERE guild_id = $1 AND user_id = $2 AND kind = $3 AND created_at >= $4
+           AND status <> 'removed' AND (NOT $5 OR status = 'active')",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .bind(kind.as_str())
+    .bind(since)
+    .bind(active_only)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// How many punishments of each kind the member has on record (removed ones left out),
+/// and how many are still running: what a rejoin flag says.
+pub async fn record_counts(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<Vec<(String, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, count(*), count(*) FILTER (WHERE status = 'active')
+         FROM punishment WHERE guild_id = $1 AND user_id = $2 AND status <> 'removed'
+         GROUP BY kind ORDER BY kind",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Serializes punishing one member for the rest of the transaction: a mass action's retry
+/// and escalation counts see each other's rows instead of racing.
+pub async fn lock_member(conn: &mut PgConnection, guild: Snowflake, user: Snowflake) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('punish:' || $1 || ':' || $2, 0))")
+        .bind(guild.db())
+        .bind(user.db())
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -282,6 +282,7 @@ async fn security_reads_a_members_punishments_until_the_role_is_taken_away() {
                 delete_days: None,
                 minutes: None,
                 actor_level: None,
+                batch_key: None,
             },
         )
         .await

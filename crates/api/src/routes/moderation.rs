@@ -39,7 +39,8 @@ pub struct PunishmentBody {
     #[schema(value_type = String, example = "323456789012345678")]
     pub user_id: Snowflake,
     pub reason: String,
-    /// `active`, `expired` or `removed`.
+    /// `active`; or how it ended: `expired` (its time ran out), `lifted` (ended early by
+    /// staff) or `removed` (deactivated as issued in error, or refused when applied).
     #[schema(example = "active")]
     pub status: String,
     /// Who gave it ("user 123", "api key 'dashboard'").
@@ -53,8 +54,15 @@ pub struct PunishmentBody {
     pub applied_at: Option<DateTime<Utc>>,
     /// Why Discord's side could not be done.
     pub apply_error: Option<String>,
+    /// When it expired, was lifted or removed.
     pub ended_at: Option<DateTime<Utc>>,
+    /// Who lifted or removed it (a user id as `user 123`, or an API key's label).
+    pub ended_by: Option<String>,
+    /// Why it was lifted or removed.
     pub end_reason: Option<String>,
+    /// When it was last edited (length or reason), and by whom.
+    pub edited_at: Option<DateTime<Utc>>,
+    pub edited_by: Option<String>,
 }
 
 impl From<Punishment> for PunishmentBody {
@@ -72,7 +80,10 @@ impl From<Punishment> for PunishmentBody {
             applied_at: p.applied_at,
             apply_error: p.apply_error,
             ended_at: p.ended_at,
+            ended_by: p.ended_by.map(|u| format!("user {u}")).or(p.ended_by_label),
             end_reason: p.end_reason,
+            edited_at: p.edited_at,
+            edited_by: p.edited_by_label,
         }
     }
 }
@@ -135,6 +146,16 @@ pub struct CreatePunishment {
 pub struct RemovePunishment {
     /// 1 to 500 characters.
     pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditPunishment {
+    /// New total length of a suspension or mute, from when it was given: `30m`, `2d`,
+    /// `1d12h` (1 minute to 30 days). The expiry timer moves.
+    #[schema(example = "3d")]
+    pub duration: Option<String>,
+    /// New reason, 1 to 500 characters.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -377,4 +398,48 @@ pub async fn delete_note(
     let id = params.number("id", "a note number such as 12")?;
     let note = service::moderation::remove_note(&state.pool, auth.guild, &auth.actor, id).await?;
     Ok(Json(note.into()))
+}
+
+/// Changes a running punishment's length (suspensions and mutes) or reason. The key that
+/// gave it, or an officer-level key. The member is told by DM and the punishment log says
+/// what changed; a new length moves the expiry.
+#[utoipa::path(
+    patch,
+    path = "/v1/guilds/{guild_id}/punishments/{id}",
+    tag = "moderation",
+    params(
+        ("guild_id" = String, Path, description = "Discord server id"),
+        ("id" = String, Path, description = "Punishment id, e.g. P-4K7Q2"),
+    ),
+    request_body = EditPunishment,
+    responses(
+        (status = 200, description = "The punishment as it is now.", body = PunishmentBody),
+        (status = 400, description = "Malformed JSON or path.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 403, description = "Below Security; a security key editing a punishment another gave; or another guild's key.", body = ErrorBody),
+        (status = 404, description = "No such punishment in this guild.", body = ErrorBody),
+        (status = 409, description = "Not running any more (`punishment_not_active`), or the new length is already over (`edit_already_over`).", body = ErrorBody),
+        (status = 422, description = "Malformed id, reason or duration; a duration for a kind without one; nothing to change.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn edit_punishment(
+    State(state): State<ApiState>,
+    AtLeast(auth, _): AtLeast<gate::Security>,
+    params: PathParams,
+    ApiJson(body): ApiJson<EditPunishment>,
+) -> Result<Json<PunishmentBody>, ApiError> {
+    let code = params.text("id")?;
+    let edited = service::moderation::edit(
+        &state.pool,
+        auth.guild,
+        &auth.actor,
+        code,
+        service::moderation::EditRequest {
+            duration: body.duration,
+            reason: body.reason,
+        },
+    )
+    .await?;
+    Ok(Json(edited.punishment.into()))
 }

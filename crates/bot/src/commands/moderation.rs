@@ -139,5 +139,95 @@ pub fn definitions() -> Vec<Command> {
                 .min_value(1),
         )
         .build(),
+        command(
+            CommandName::EditPunishment,
+            "Change a running punishment's length or reason (its issuer, or an officer)",
+        )
+        .option(
+            StringBuilder::new("id", "The punishment id, e.g. P-4K7Q2 (see /find)")
+                .required(true)
+                .min_length(1)
+                .max_length(20),
+        )
+        .option(
+            StringBuilder::new(
+                "duration",
+                "New total length from when it was given: 30m, 5h, 2d, 1d12h",
+            )
+            .min_length(1)
+            .max_length(32),
+        )
+        .option(
+            StringBuilder::new("reason", "New reason (the member is told)")
+                .min_length(1)
+                .max_length(REASON_MAX as u16),
+        )
+        .build(),
+        command(
+            CommandName::MassSuspend,
+            "Suspend up to 50 members at once; a report per member (officer)",
+        )
+        .option(members())
+        .option(duration())
+        .option(reason())
+        .build(),
+        command(
+            CommandName::MassWarn,
+            "Warn up to 50 members at once; a report per member (officer)",
+        )
+        .option(members())
+        .option(reason())
+        .build(),
+        command(
+            CommandName::ConfigEscalation,
+            "Escalation rules and warning expiry; no options lists them (administrator)",
+        )
+        .option(
+            StringBuilder::new("when", "Add a rule counting these punishments").choices([
+                ("warnings", "warn"),
+                ("suspensions", "suspend"),
+                ("mutes", "mute"),
+            ]),
+        )
+        .option(
+            IntegerBuilder::new("count", "How many reach the rule")
+                .min_value(1)
+                .max_value(20),
+        )
+        .option(
+            IntegerBuilder::new("within_days", "Counted within this many days")
+                .min_value(1)
+                .max_value(365),
+        )
+        .option(StringBuilder::new("then", "What the rule does").choices([
+            ("suspend", "suspend"),
+            ("mute", "mute"),
+            ("tell officers", "notify"),
+        ]))
+        .option(
+            StringBuilder::new("duration", "For suspend or mute: 30m, 5h, 2d")
+                .min_length(1)
+                .max_length(32),
+        )
+        .option(IntegerBuilder::new("remove", "Remove the rule with this number").min_value(1))
+        .option(
+            IntegerBuilder::new(
+                "warning_expiry_days",
+                "Warnings older than this stop counting (0: never expire)",
+            )
+            .min_value(0)
+            .max_value(365),
+        )
+        .build(),
     ]
+}
+
+fn members() -> StringBuilder {
+    StringBuilder::new(
+        "members",
+        "Mentions, user ids or in-game names, separated by spaces or commas (up to 50)",
+    )
+    .required(true)
+    .min_length(1)
+    .max_length(4000)
 }

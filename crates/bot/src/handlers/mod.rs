@@ -130,6 +130,18 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::ModmailUnblacklist) => {
                     modmail::unblacklist(&ctx, &inv, data).await
                 }
+                Some(CommandName::EditPunishment) => moderation::edit(&ctx, &inv, data).await,
+                Some(CommandName::MassSuspend) => {
+                    let id = interaction.id.get();
+                    moderation::mass(&ctx, &inv, data, PunishmentKind::Suspend, id).await
+                }
+                Some(CommandName::MassWarn) => {
+                    let id = interaction.id.get();
+                    moderation::mass(&ctx, &inv, data, PunishmentKind::Warn, id).await
+                }
+                Some(CommandName::ConfigEscalation) => {
+                    moderation::config_escalation(&ctx, &inv, data).await
+                }
                 None => Err(unknown()),
             }
         }

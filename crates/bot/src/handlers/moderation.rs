@@ -66,6 +66,18 @@ pub(crate) async fn target_facts(
     guild: Snowflake,
     user: Snowflake,
 ) -> Result<Facts, ServiceError> {
+    let g = guild_facts(ctx, guild).await?;
+    member_facts(ctx, guild, &g, user).await
+}
+
+/// What Discord says about the server and the bot: the same for every member acted on.
+pub(crate) struct GuildFacts {
+    owner: u64,
+    roles: Vec<Role>,
+    bot_top: i64,
+}
+
+pub(crate) async fn guild_facts(ctx: &Ctx, guild: Snowflake) -> Result<GuildFacts, ServiceError> {
     let gid = Id::new(guild.get());
     let g = ctx
         .http
@@ -99,6 +111,22 @@ pub(crate) async fn target_facts(
         .model()
         .await
         .map_err(unreachable_discord)?;
+    let bot_top = top_position(&roles, &bot_member.roles);
+    Ok(GuildFacts {
+        owner: g.owner_id.get(),
+        roles,
+        bot_top,
+    })
+}
+
+pub(crate) async fn member_facts(
+    ctx: &Ctx,
+    guild: Snowflake,
+    g: &GuildFacts,
+    user: Snowflake,
+) -> Result<Facts, ServiceError> {
+    let gid = Id::new(guild.get());
+    let roles = &g.roles;
     let member = match ctx.http.guild_member(gid, Id::new(user.get())).await {
         Ok(r) => Some(r.model().await.map_err(unreachable_discord)?),
         Err(e) => match classify(&e) {
@@ -123,7 +151,7 @@ pub(crate) async fn target_facts(
                 .collect();
             let mapping = ctx.role_mappings.get(&ctx.pool, guild).await?;
             let level = service::config::actor_for_member(&mapping, user, &held, admin).level;
-            (level, Some(top_position(&roles, &m.roles)))
+            (level, Some(top_position(roles, &m.roles)))
         }
         None => (domain::Level::NONE, None),
     };
@@ -132,13 +160,13 @@ pub(crate) async fn target_facts(
             facts: TargetFacts {
                 user_id: user,
                 level,
-                is_owner: g.owner_id.get() == user.get(),
+                is_owner: g.owner == user.get(),
                 top_position: top,
             },
-            bot_top_position: Some(top_position(&roles, &bot_member.roles)),
+            bot_top_position: Some(g.bot_top),
         },
         member,
-        roles,
+        roles: roles.clone(),
     })
 }
 
@@ -227,6 +255,106 @@ pub async fn remove(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerR
     let p = moderation::remove(&ctx.pool, inv.guild, &inv.actor, code, reason).await?;
     Ok(Reply::Message(views::ephemeral(
         views::moderation::removed(&p),
+    )))
+}
+
+pub async fn edit(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let code = string_option(data, "id").unwrap_or_default();
+    let req = moderation::EditRequest {
+        duration: string_option(data, "duration").map(str::to_owned),
+        reason: string_option(data, "reason").map(str::to_owned),
+    };
+    let e = moderation::edit(&ctx.pool, inv.guild, &inv.actor, code, req).await?;
+    Ok(Reply::Message(views::ephemeral(views::moderation::edited(
+        &e.punishment,
+        e.old_expires_at,
+        e.old_reason.as_deref(),
+    ))))
+}
+
+/// /masssuspend and /masswarn: each listed member in turn, each refused or punished on
+/// their own; the interaction names the batch so a retry gives nothing twice.
+pub async fn mass(
+    ctx: &Ctx,
+    inv: &Invocation,
+    data: &CommandData,
+    kind: PunishmentKind,
+    interaction_id: u64,
+) -> HandlerResult {
+    moderation::may_mass(&inv.actor)?;
+    moderation::may_punish(&inv.actor, kind)?;
+    let req = PunishRequest {
+        kind,
+        reason: string_option(data, "reason").unwrap_or_default().to_owned(),
+        duration: string_option(data, "duration").map(str::to_owned),
+        delete_days: None,
+    };
+    moderation::check_request(&req)?;
+    let list = string_option(data, "members").unwrap_or_default();
+    let targets = moderation::resolve_mass(&ctx.pool, inv.guild, &inv.actor, list).await?;
+    let g = guild_facts(ctx, inv.guild).await?;
+    let batch = format!("interaction:{interaction_id}");
+    let mut lines = Vec::with_capacity(targets.len());
+    for t in targets {
+        let (user, outcome, in_server) = match t.user {
+            Err(e) => (None, moderation::MassOutcome::Refused(e), true),
+            Ok(user) => match member_facts(ctx, inv.guild, &g, user).await {
+                Err(e) => (Some(user), moderation::MassOutcome::Refused(e), true),
+                Ok(facts) => {
+                    let outcome = moderation::punish_in_batch(
+                        &ctx.pool,
+                        inv.guild,
+                        &inv.actor,
+                        &facts.target,
+                        req.clone(),
+                        &batch,
+                    )
+                    .await;
+                    (Some(user), outcome, facts.member.is_some())
+                }
+            },
+        };
+        lines.push(views::moderation::MassLine {
+            entry: t.entry,
+            user,
+            outcome,
+            in_server,
+        });
+    }
+    Ok(Reply::Message(views::ephemeral_embed(
+        views::moderation::mass_report(kind, &lines),
+    )))
+}
+
+/// /configescalation: add a rule, remove one, set the warning expiry; always answers with
+/// the rules in force.
+pub async fn config_escalation(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    use service::escalation;
+    let mut done = Vec::new();
+    if let Some(days) = int_option(data, "warning_expiry_days") {
+        let days = (days > 0).then_some(days);
+        escalation::set_warn_expiry(&ctx.pool, inv.guild, &inv.actor, days).await?;
+        done.push(views::moderation::warn_expiry_set(days));
+    }
+    if let Some(id) = int_option(data, "remove") {
+        escalation::remove_rule(&ctx.pool, inv.guild, &inv.actor, id).await?;
+        done.push(views::moderation::rule_removed(id));
+    }
+    if let Some(when) = string_option(data, "when") {
+        let req = escalation::RuleRequest {
+            when: when.to_owned(),
+            count: int_option(data, "count").unwrap_or(0),
+            within_days: int_option(data, "within_days").unwrap_or(0),
+            then: string_option(data, "then").unwrap_or_default().to_owned(),
+            duration: string_option(data, "duration").map(str::to_owned),
+        };
+        let rule = escalation::add_rule(&ctx.pool, inv.guild, &inv.actor, req).await?;
+        done.push(views::moderation::rule_added(&rule));
+    }
+    let settings = escalation::settings(&ctx.pool, inv.guild, &inv.actor).await?;
+    let done = (!done.is_empty()).then(|| done.join("\n"));
+    Ok(Reply::Message(views::ephemeral_embed(
+        views::moderation::escalation_settings(&settings, done.as_deref()),
     )))
 }
 

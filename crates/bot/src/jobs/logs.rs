@@ -20,6 +20,8 @@ pub async fn post(
             None => return Ok(()), // no such log channel: nothing to log
         }
     };
+    // A role to ping with the entry (an escalation rule that tells officers).
+    let mut ping: Option<String> = None;
     let embed: Embed = match event {
         LogEvent::RunCreated { run_id }
         | LogEvent::RunStarted { run_id }
@@ -112,14 +114,53 @@ pub async fn post(
             members,
             ..
         } => views::quota::period_log_entry(role_id, *end, *met, *members),
+        LogEvent::EscalationFired {
+            rule_id,
+            user_id,
+            trigger_punishment_id,
+            result_punishment_id,
+            already,
+        } => {
+            let rule = service::escalation::rule(&ctx.pool, guild, *rule_id).await?;
+            let trigger =
+                service::moderation::get(&ctx.pool, guild, *trigger_punishment_id).await?;
+            let result = match result_punishment_id {
+                Some(id) => Some(service::moderation::get(&ctx.pool, guild, *id).await?),
+                None => None,
+            };
+            if rule.as_ref().is_some_and(|r| r.action == "notify") {
+                let roles = service::config::roles(&ctx.pool, guild).await?;
+                ping = roles
+                    .get(&domain::RoleKey::Officer)
+                    .map(|r| views::moderation::officer_ping(*r));
+            }
+            views::moderation::escalation_entry(
+                *rule_id,
+                rule.as_ref(),
+                *user_id,
+                &trigger,
+                result.as_ref(),
+                already.as_deref(),
+            )
+        }
+        LogEvent::MemberRejoined { user_id, record } => {
+            views::moderation::rejoined_entry(*user_id, record)
+        }
+        LogEvent::PunishmentEdited {
+            punishment_id,
+            by,
+            old_expires_at,
+            old_reason,
+        } => {
+            let p = service::moderation::get(&ctx.pool, guild, *punishment_id).await?;
+            views::moderation::edited_entry(&p, by, *old_expires_at, old_reason.as_deref())
+        }
     };
-    crate::discord::create_message_once(
-        &ctx.http,
-        channel_id(channel),
-        ctx.http
-            .create_message(channel_id(channel))
-            .embeds(&[embed]),
-    )
-    .await?;
+    let embeds = [embed];
+    let mut message = ctx.http.create_message(channel_id(channel)).embeds(&embeds);
+    if let Some(text) = ping.as_deref() {
+        message = message.content(text);
+    }
+    crate::discord::create_message_once(&ctx.http, channel_id(channel), message).await?;
     Ok(())
 }

@@ -149,6 +149,9 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
         Task::MutedOverwriteReport { role_id } => {
             staff::muted_overwrite_report(ctx, guild, *role_id).await
         }
+        Task::PunishmentEditedDm { punishment_id } => {
+            moderation::edited_dm(ctx, guild, *punishment_id).await
+        }
     }
 }
 

@@ -215,3 +215,32 @@ pub async fn unban(ctx: &Ctx, guild: Snowflake, user: Snowflake) -> Result<(), J
         Err(e) => Err(e.into()),
     }
 }
+
+/// Tells the member their running punishment was changed, from the row as it is now. A
+/// punishment that ended since needs no word; closed DMs are an outcome, not an error.
+pub async fn edited_dm(ctx: &Ctx, guild: Snowflake, punishment_id: i64) -> Result<(), JobError> {
+    let p = service::moderation::get(&ctx.pool, guild, punishment_id).await?;
+    if p.status != PunishmentStatus::Active {
+        return Ok(());
+    }
+    let name = guild_name(ctx, guild).await;
+    let embed = views::moderation::edited_dm_embed(&p, &name);
+    let channel = match ctx
+        .http
+        .create_private_channel(Id::new(p.user_id.get()))
+        .await
+    {
+        Ok(r) => r.model().await?,
+        Err(e) => return dm_failure(e).map(|_| ()),
+    };
+    match crate::discord::create_message_once(
+        &ctx.http,
+        channel.id,
+        ctx.http.create_message(channel.id).embeds(&[embed]),
+    )
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => dm_failure(e).map(|_| ()),
+    }
+}

@@ -191,7 +191,11 @@ pub fn log_entry(p: &Punishment, what: PunishmentEvent) -> Embed {
             .or_else(|| p.ended_by_label.clone())
             .unwrap_or_else(|| "staff".into());
         let why = p.end_reason.clone().unwrap_or_default();
-        e = e.field(EmbedFieldBuilder::new("Ended by", format!("{by} — {why}")));
+        let when = p.ended_at.map(full_time).unwrap_or_default();
+        e = e.field(EmbedFieldBuilder::new(
+            "Ended by",
+            format!("{by} {when} — {why}"),
+        ));
     }
     e.footer(EmbedFooterBuilder::new(format!("Punishment {}", p.code)))
         .build()
@@ -361,21 +365,115 @@ pub fn info_embed(i: &MemberInfo) -> Embed {
         .build()
 }
 
+/// Who ended a punishment, as a mention when it was a member.
+fn ended_by(p: &Punishment) -> String {
+    p.ended_by
+        .map(|u| format!("<@{u}>"))
+        .or_else(|| p.ended_by_label.clone())
+        .unwrap_or_else(|| "staff".into())
+}
+
+/// How a punishment stands or ended: expired (when), lifted or removed (by whom, when,
+/// why); an edit is mentioned.
 fn status_text(p: &Punishment) -> String {
-    match p.status {
+    let when = p.ended_at.map(full_time).unwrap_or_default();
+    let why = p
+        .end_reason
+        .as_deref()
+        .map(|r| format!(": {}", r.chars().take(200).collect::<String>()))
+        .unwrap_or_default();
+    let mut text = match p.status {
         PunishmentStatus::Active => match p.expires_at {
-            Some(t) => format!("active until {}", full_time(t)),
-            None => "active".into(),
+            Some(t) => format!("**Active** until {}", full_time(t)),
+            None => "**Active**".into(),
         },
-        PunishmentStatus::Expired => "expired".into(),
-        PunishmentStatus::Removed => format!(
-            "removed{}",
-            p.end_reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default()
-        ),
+        PunishmentStatus::Expired => format!("**Expired** {when}"),
+        PunishmentStatus::Lifted => format!("**Lifted** by {} {when}{why}", ended_by(p)),
+        PunishmentStatus::Removed => format!("**Removed** by {} {when}{why}", ended_by(p)),
+    };
+    if let (Some(at), Some(by)) = (p.edited_at, p.edited_by_label.as_deref()) {
+        text.push_str(&format!("\nEdited by {by} {}", full_time(at)));
     }
+    text
+}
+
+/// The staff member's answer after /editpunishment.
+pub fn edited(
+    p: &Punishment,
+    old_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    old_reason: Option<&str>,
+) -> String {
+    let mut lines = vec![format!(
+        "`{}` ({} of <@{}>) is changed; they are being told by DM.",
+        p.code,
+        noun(p.kind).to_lowercase(),
+        p.user_id
+    )];
+    if let (Some(old), Some(new)) = (old_expires_at, p.expires_at) {
+        lines.push(format!(
+            "Ends {} ({}) instead of {}.",
+            full_time(new),
+            relative_time(new),
+            full_time(old)
+        ));
+    }
+    if old_reason.is_some() {
+        lines.push(format!("New reason: {}", p.reason));
+    }
+    if old_expires_at.is_none() && old_reason.is_none() {
+        lines.push("Nothing differed from before.".into());
+    }
+    lines.join("\n")
+}
+
+/// The `punishment_log` entry for an edit: old and new values.
+pub fn edited_entry(
+    p: &Punishment,
+    by: &str,
+    old_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    old_reason: Option<&str>,
+) -> Embed {
+    let mut e = EmbedBuilder::new()
+        .title(format!("{} edited — {}", noun(p.kind), p.code))
+        .color(COLOR_INFO)
+        .field(EmbedFieldBuilder::new("Member", format!("<@{}>", p.user_id)).inline())
+        .field(EmbedFieldBuilder::new("Edited by", by.to_owned()).inline());
+    if let (Some(old), Some(new)) = (old_expires_at, p.expires_at) {
+        e = e.field(EmbedFieldBuilder::new(
+            "Ends",
+            format!("{} (was {})", full_time(new), full_time(old)),
+        ));
+    }
+    if let Some(old) = old_reason {
+        e = e
+            .field(EmbedFieldBuilder::new("Reason", p.reason.clone()))
+            .field(EmbedFieldBuilder::new(
+                "Was",
+                old.chars().take(500).collect::<String>(),
+            ));
+    }
+    e.footer(EmbedFooterBuilder::new(format!("Punishment {}", p.code)))
+        .build()
+}
+
+/// The DM telling the member their punishment changed.
+pub fn edited_dm_embed(p: &Punishment, guild_name: &str) -> Embed {
+    let title = format!(
+        "Your {} in {guild_name} was changed",
+        noun(p.kind).to_lowercase()
+    );
+    let mut e = EmbedBuilder::new()
+        .title(title.chars().take(256).collect::<String>())
+        .color(COLOR_WARN)
+        .field(EmbedFieldBuilder::new("Reason", p.reason.clone()));
+    if let Some(t) = p.expires_at {
+        e = e.field(EmbedFieldBuilder::new(
+            "Ends",
+            format!("{} ({})", full_time(t), relative_time(t)),
+        ));
+    }
+    e.footer(EmbedFooterBuilder::new(format!("Punishment {}", p.code)))
+        .build()
 }
 
 pub fn punishments_embed(
@@ -456,4 +554,224 @@ pub fn not_a_member(user: domain::Snowflake) -> String {
 pub fn discord_unreachable() -> String {
     "Discord did not answer while checking the member; nothing was done. Try again in a moment."
         .into()
+}
+
+// ---------- mass actions ----------
+
+/// One member of a mass action's report.
+pub struct MassLine {
+    /// What staff wrote for them.
+    pub entry: String,
+    pub user: Option<domain::Snowflake>,
+    pub outcome: service::moderation::MassOutcome,
+    pub in_server: bool,
+}
+
+/// The staff member's report after /masssuspend or /masswarn: per member, done (with the
+/// punishment's id) or refused and why.
+pub fn mass_report(kind: PunishmentKind, lines: &[MassLine]) -> Embed {
+    use service::moderation::MassOutcome;
+    let done = lines
+        .iter()
+        .filter(|l| matches!(l.outcome, MassOutcome::Done { .. }))
+        .count();
+    let refused = lines.len() - done;
+    let mut text: Vec<String> = Vec::with_capacity(lines.len());
+    for l in lines {
+        let who = l
+            .user
+            .map(|u| format!("<@{u}>"))
+            .unwrap_or_else(|| format!("`{}`", l.entry.chars().take(32).collect::<String>()));
+        text.push(match &l.outcome {
+            MassOutcome::Done { punishment, fresh } => {
+                let mut line = format!("✅ {who} `{}`", punishment.code);
+                if !fresh {
+                    line.push_str(" (already done by this action)");
+                }
+                if !l.in_server {
+                    line.push_str(" — not in the server: the role is given if they rejoin");
+                }
+                line
+            }
+            MassOutcome::Refused(e) => {
+                let why: String = super::refusal(e, None).chars().take(150).collect();
+                format!("❌ {who}: {why}")
+            }
+        });
+    }
+    let what = match kind {
+        PunishmentKind::Suspend => "Mass suspension",
+        PunishmentKind::Warn => "Mass warning",
+        _ => "Mass action",
+    };
+    EmbedBuilder::new()
+        .title(format!("{what}: {done} done, {refused} refused"))
+        .color(if refused == 0 { COLOR_OK } else { COLOR_WARN })
+        .description(fit_description(&text))
+        .footer(EmbedFooterBuilder::new(
+            "Each member is told by DM; the punishment log lists each one.",
+        ))
+        .build()
+}
+
+/// Lines joined to fit an embed description (4096), with "… and n more" when cut.
+fn fit_description(lines: &[String]) -> String {
+    const MAX: usize = 4000;
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if out.chars().count() + line.chars().count() + 1 > MAX {
+            out.push_str(&format!("… and {} more", lines.len() - i));
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+// ---------- escalation and rejoin ----------
+
+fn kind_plural(kind: &str, n: i64) -> String {
+    let one = match kind {
+        "warn" => "warning",
+        "suspend" => "suspension",
+        "mute" => "mute",
+        "kick" => "kick",
+        "ban" => "ban",
+        "softban" => "softban",
+        other => other,
+    };
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// A rule in words: "3 warnings within 30 days → suspend for 2d".
+pub fn rule_text(r: &service::escalation::Rule) -> String {
+    let then = match (r.action.as_str(), r.action_minutes) {
+        ("notify", _) => "tell officers".to_owned(),
+        (action, Some(m)) => {
+            let d = domain::moderation::PunishDuration::from_minutes(i64::from(m))
+                .map(|d| d.to_string())
+                .unwrap_or_else(|_| format!("{m}m"));
+            format!("{action} for {d}")
+        }
+        (action, None) => action.to_owned(),
+    };
+    format!(
+        "#{}: {} within {} days → {then}",
+        r.rule_id,
+        kind_plural(r.trigger_kind.as_str(), i64::from(r.threshold)),
+        r.within_days
+    )
+}
+
+/// The mention that tells officers about an escalation.
+pub fn officer_ping(role: domain::Snowflake) -> String {
+    format!("<@&{role}> an escalation rule needs your attention.")
+}
+
+/// The `punishment_log` entry of a rule that fired.
+pub fn escalation_entry(
+    rule_id: i64,
+    rule: Option<&service::escalation::Rule>,
+    user: domain::Snowflake,
+    trigger: &Punishment,
+    result: Option<&Punishment>,
+    already: Option<&str>,
+) -> Embed {
+    let rule = rule
+        .map(rule_text)
+        .unwrap_or_else(|| format!("#{rule_id} (since removed)"));
+    let outcome = match (result, already) {
+        (Some(p), _) => format!(
+            "{} `{}`{}",
+            noun(p.kind),
+            p.code,
+            p.expires_at
+                .map(|t| format!(" until {}", full_time(t)))
+                .unwrap_or_default()
+        ),
+        (None, Some(code)) => {
+            format!("Nothing given: `{code}` of the same kind is already running.")
+        }
+        (None, None) => "Officers are told.".to_owned(),
+    };
+    EmbedBuilder::new()
+        .title(format!("Escalation rule #{rule_id} fired"))
+        .color(COLOR_WARN)
+        .field(EmbedFieldBuilder::new("Member", format!("<@{user}>")).inline())
+        .field(EmbedFieldBuilder::new("Reached by", format!("`{}`", trigger.code)).inline())
+        .field(EmbedFieldBuilder::new("Rule", rule))
+        .field(EmbedFieldBuilder::new("Result", outcome))
+        .build()
+}
+
+/// The `punishment_log` flag on a member with a record who joined again.
+pub fn rejoined_entry(user: domain::Snowflake, record: &[service::tasks::KindCount]) -> Embed {
+    let running: i64 = record.iter().map(|k| k.active).sum();
+    let earlier: Vec<String> = record
+        .iter()
+        .filter(|k| k.total > 0)
+        .map(|k| kind_plural(&k.kind, k.total))
+        .collect();
+    let mut text = format!("<@{user}> rejoined; earlier: {}.", earlier.join(", "));
+    if running > 0 {
+        let kinds: Vec<String> = record
+            .iter()
+            .filter(|k| k.active > 0)
+            .map(|k| kind_plural(&k.kind, k.active))
+            .collect();
+        text.push_str(&format!(
+            " Still running: {} (the role is given back).",
+            kinds.join(", ")
+        ));
+    }
+    EmbedBuilder::new()
+        .title("Member rejoined with a record")
+        .color(if running > 0 { COLOR_WARN } else { COLOR_INFO })
+        .description(text)
+        .footer(EmbedFooterBuilder::new("See /find for the history"))
+        .build()
+}
+
+/// /configescalation's answer: the rules in force and the warning expiry.
+pub fn escalation_settings(s: &service::escalation::Settings, done: Option<&str>) -> Embed {
+    let rules: Vec<String> = s.rules.iter().map(rule_text).collect();
+    let expiry = match s.warn_expiry_days {
+        Some(d) => format!("Warnings stop counting after {d} days."),
+        None => "Warnings always count (no expiry).".to_owned(),
+    };
+    let mut e = EmbedBuilder::new()
+        .title("Escalation rules")
+        .color(COLOR_INFO)
+        .field(EmbedFieldBuilder::new(
+            "Rules in force",
+            fit_lines(&rules, "none"),
+        ))
+        .field(EmbedFieldBuilder::new("Warning expiry", expiry));
+    if let Some(done) = done {
+        e = e.description(done.to_owned());
+    }
+    e.footer(EmbedFooterBuilder::new(
+        "Rules are checked when a punishment is given, once per punishment that reaches them.",
+    ))
+    .build()
+}
+
+pub fn warn_expiry_set(days: Option<i64>) -> String {
+    match days {
+        Some(d) => format!("Warnings now stop counting after {d} days."),
+        None => "Warnings now count forever.".to_owned(),
+    }
+}
+
+pub fn rule_removed(id: i64) -> String {
+    format!("Rule #{id} is removed.")
+}
+
+pub fn rule_added(r: &service::escalation::Rule) -> String {
+    format!("Rule added: {}", rule_text(r))
 }

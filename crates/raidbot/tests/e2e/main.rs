@@ -14,6 +14,7 @@ mod modmail;
 mod outages;
 mod party;
 mod process;
+mod punishments_plus;
 mod quota;
 mod raid_tools;
 mod role_pings;
