@@ -240,7 +240,9 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
         | CommandName::AddAlt
         | CommandName::RemoveAlt => ("Verification", Some(K::Security)),
         CommandName::ForceSync | CommandName::SyncTeam => ("Verification", Some(K::Administrator)),
-        CommandName::ModmailReply | CommandName::Modmail => ("Modmail", Some(K::Security)),
+        // `/modmail open` is for every member; `/modmail close` checks security itself.
+        CommandName::Modmail => ("Modmail", None),
+        CommandName::ModmailReply => ("Modmail", Some(K::Security)),
         CommandName::ModmailBlacklist | CommandName::ModmailUnblacklist => {
             ("Modmail", Some(K::Officer))
         }

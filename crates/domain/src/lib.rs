@@ -25,6 +25,7 @@ pub use channels::{ChannelKey, ChannelKind};
 pub use custom_id::{
     CustomId, FindComponent, FindTab, HeadcountButton, HeadcountComponent, PartyButton,
     PartyComponent, RolePingComponent, RunButton, RunComponent, VeriAction, VeriComponent,
+    ModmailAction, ModmailComponent,
 };
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};

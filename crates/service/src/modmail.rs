@@ -67,6 +67,8 @@ pub enum DmOutcome {
         guild: Snowflake,
         code: String,
     },
+    /// A button or menu of a conversation that is over (opened, cancelled, expired).
+    Expired,
     /// Empty message or too long.
     Invalid {
         message: String,
@@ -153,26 +155,7 @@ pub async fn continue_dm(
                     {
                         Some(i) => {
                             let guild = session.candidates[i - 1];
-                            match refusal(&mut tx, guild, user).await? {
-                                Some(r) => {
-                                    sm::sessions::end_session(&mut tx, user).await?;
-                                    r
-                                }
-                                None => {
-                                    let next = Session {
-                                        step: "confirm".into(),
-                                        guild_id: Some(guild),
-                                        ..session
-                                    };
-                                    sm::sessions::put_session(
-                                        &mut tx,
-                                        &next,
-                                        MODMAIL_SESSION_MINUTES,
-                                    )
-                                    .await?;
-                                    DmOutcome::Confirm { guild }
-                                }
-                            }
+                            pick_guild(&mut tx, session, guild).await?
                         }
                         None => DmOutcome::InvalidChoice { count: n },
                     }
@@ -217,6 +200,120 @@ pub async fn continue_dm(
         guild: ticket.guild_id,
         code: ticket.code,
     }))
+}
+
+/// The member chose `guild` (one of the session's candidates): refused, or on to the
+/// confirmation.
+async fn pick_guild(
+    tx: &mut PgConnection,
+    session: Session,
+    guild: Snowflake,
+) -> Result<DmOutcome> {
+    let user = session.user_id;
+    Ok(match refusal(tx, guild, user).await? {
+        Some(r) => {
+            sm::sessions::end_session(tx, user).await?;
+            r
+        }
+        None => {
+            let next = Session {
+                step: "confirm".into(),
+                guild_id: Some(guild),
+                ..session
+            };
+            sm::sessions::put_session(tx, &next, MODMAIL_SESSION_MINUTES).await?;
+            DmOutcome::Confirm { guild }
+        }
+    })
+}
+
+/// The member picked a server in the DM's select menu (`mm:guild`).
+pub async fn choose_guild(pool: &PgPool, user: Snowflake, guild: Snowflake) -> Result<DmOutcome> {
+    let mut tx = pool.begin().await?;
+    let outcome = match sm::sessions::lock_session(&mut tx, user).await? {
+        Some(s) if s.step == "choose_guild" && s.candidates.contains(&guild) => {
+            pick_guild(&mut tx, s, guild).await?
+        }
+        _ => DmOutcome::Expired,
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The member pressed Open ticket (`yes`) or Cancel under the confirmation in their DMs.
+/// A press after the session ended (ticket already opened, expired) changes nothing.
+pub async fn confirm(pool: &PgPool, user: Snowflake, author: &str, yes: bool) -> Result<DmOutcome> {
+    let mut tx = pool.begin().await?;
+    let outcome = match sm::sessions::lock_session(&mut tx, user).await? {
+        Some(s) if !yes => {
+            sm::sessions::end_session(&mut tx, s.user_id).await?;
+            DmOutcome::Cancelled
+        }
+        Some(s) if s.step == "confirm" => match s.guild_id {
+            Some(guild) => {
+                let o = open_locked(&mut tx, guild, &s, author).await?;
+                sm::sessions::end_session(&mut tx, user).await?;
+                o
+            }
+            None => DmOutcome::Expired,
+        },
+        _ => DmOutcome::Expired,
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// `/modmail open message` in a server: the server is known, so no choice and no
+/// confirmation; a member with a ticket open there adds the message to it.
+pub async fn open_in_guild(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+    author: &str,
+    text: &str,
+) -> Result<DmOutcome> {
+    let text = match body(text) {
+        Ok(t) if !t.is_empty() => t,
+        Ok(_) => {
+            return Ok(DmOutcome::Invalid {
+                message: "Write your message for the staff in `message`.".into(),
+            });
+        }
+        Err(o) => return Ok(o),
+    };
+    let mut tx = pool.begin().await?;
+    let open = sm::tickets::open_for_user(&mut tx, user).await?;
+    if let Some(t) = open.into_iter().find(|t| t.guild_id == guild) {
+        sm::tickets::insert_message(
+            &mut tx,
+            guild,
+            t.ticket_id,
+            "member",
+            Some(user),
+            author,
+            &text,
+            &[],
+            None,
+        )
+        .await?;
+        sync(&mut tx, &t).await?;
+        tx.commit().await?;
+        return Ok(DmOutcome::Relayed {
+            guild,
+            code: t.code,
+        });
+    }
+    let s = Session {
+        user_id: user,
+        step: "confirm".into(),
+        candidates: vec![guild],
+        guild_id: Some(guild),
+        body: text,
+        attachments: Vec::new(),
+    };
+    let o = open_locked(&mut tx, guild, &s, author).await?;
+    tx.commit().await?;
+    Ok(o)
 }
 
 /// A first DM: `shared` are the modmail servers the member is in. One server goes straight

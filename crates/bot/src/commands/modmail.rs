@@ -39,6 +39,15 @@ pub fn definitions() -> Vec<Command> {
             CommandType::ChatInput,
         )
         .contexts([InteractionContextType::Guild])
+        .option(
+            SubCommandBuilder::new("open", "Write to this server's staff (you get answers by DM)")
+                .option(
+                    StringBuilder::new("message", "Your message for the staff")
+                        .required(true)
+                        .min_length(1)
+                        .max_length(MODMAIL_MESSAGE_MAX as u16),
+                ),
+        )
         .option(SubCommandBuilder::new("close", "Close a ticket (security)").option(ticket()))
         .build(),
         CommandBuilder::new(

@@ -125,7 +125,10 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                     verification::remove_role_verification(&ctx, &inv, data).await
                 }
                 Some(CommandName::ModmailReply) => modmail::reply(&ctx, &inv, data).await,
-                Some(CommandName::Modmail) => modmail::modmail(&ctx, &inv, data).await,
+                Some(CommandName::Modmail) => {
+                    let author = interaction.author().map(|u| u.name.clone()).unwrap_or_default();
+                    modmail::modmail(&ctx, &inv, data, &author).await
+                }
                 Some(CommandName::ModmailBlacklist) => modmail::blacklist(&ctx, &inv, data).await,
                 Some(CommandName::ModmailUnblacklist) => {
                     modmail::unblacklist(&ctx, &inv, data).await
@@ -149,6 +152,10 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 }
                 CustomId::Quota(c) => quota::component(&ctx, &inv, c, &data.values).await,
                 CustomId::Verification(c) => verification::component(&ctx, &inv, c, &[]).await,
+                CustomId::Modmail(c) => {
+                    let author = interaction.author().map(|u| u.name.clone()).unwrap_or_default();
+                    modmail::dm_component(&ctx, inv.user, &author, &c, &data.values).await
+                }
             }
         }
         (InteractionType::ModalSubmit, Some(InteractionData::ModalSubmit(data))) => {
@@ -165,6 +172,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 | CustomId::RolePing(_)
                 | CustomId::Find(_) => Err(unknown()),
                 CustomId::Verification(c) => verification::component(&ctx, &inv, c, &fields).await,
+                CustomId::Modmail(_) => Err(unknown()),
             }
         }
         _ => Err(unknown()),

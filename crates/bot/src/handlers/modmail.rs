@@ -50,20 +50,82 @@ pub async fn reply(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerRe
     ))))
 }
 
-/// `/modmail close ticket`.
-pub async fn modmail(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    let close = data
+/// `/modmail open message` (any member) and `/modmail close ticket` (security).
+pub async fn modmail(
+    ctx: &Ctx,
+    inv: &Invocation,
+    data: &CommandData,
+    author: &str,
+) -> HandlerResult {
+    let (sub, options) = data
         .options
         .first()
-        .filter(|sub| sub.name == "close")
         .and_then(|sub| match &sub.value {
-            CommandOptionValue::SubCommand(options) => Some(options),
+            CommandOptionValue::SubCommand(options) => Some((sub.name.as_str(), options)),
             _ => None,
         })
-        .ok_or_else(|| ServiceError::invalid("invalid_subcommand", "Use `/modmail close`."))?;
-    let t =
-        service::modmail::close(&ctx.pool, inv.guild, &inv.actor, text(close, "ticket")).await?;
-    Ok(Reply::Message(views::ephemeral(views::modmail::closed(&t))))
+        .ok_or_else(|| {
+            ServiceError::invalid("invalid_subcommand", "Use `/modmail open` or `/modmail close`.")
+        })?;
+    match sub {
+        "open" => {
+            let o = service::modmail::open_in_guild(
+                &ctx.pool,
+                inv.guild,
+                inv.user,
+                author,
+                text(options, "message"),
+            )
+            .await?;
+            let name = crate::handlers::dm::guild_name(ctx, inv.guild).await;
+            Ok(Reply::Message(views::ephemeral(views::modmail::dm_outcome(
+                &o,
+                |_| name.clone(),
+            ))))
+        }
+        _ => {
+            let t = service::modmail::close(&ctx.pool, inv.guild, &inv.actor, text(options, "ticket"))
+                .await?;
+            Ok(Reply::Message(views::ephemeral(views::modmail::closed(&t))))
+        }
+    }
+}
+
+/// A modmail select menu or button in a member's DMs: the server choice, then Open ticket
+/// or Cancel. The component names the member whose conversation it is; anyone else's press
+/// is refused. The answer replaces the message the component was on.
+pub async fn dm_component(
+    ctx: &Ctx,
+    user: Snowflake,
+    author: &str,
+    c: &domain::ModmailComponent,
+    values: &[String],
+) -> HandlerResult {
+    use domain::ModmailAction;
+    if i64::try_from(user.get()).ok() != Some(c.user_id) {
+        return Err(ServiceError::Forbidden(
+            "This is someone else's modmail conversation.".into(),
+        ));
+    }
+    let outcome = match c.action {
+        ModmailAction::ChooseGuild => {
+            let guild = values
+                .first()
+                .and_then(|v| v.parse::<u64>().ok())
+                .and_then(|g| Snowflake::new(g).ok())
+                .ok_or_else(|| ServiceError::invalid("invalid_choice", "Pick a server."))?;
+            service::modmail::choose_guild(&ctx.pool, user, guild).await?
+        }
+        ModmailAction::Confirm => service::modmail::confirm(&ctx.pool, user, author, true).await?,
+        ModmailAction::Cancel => service::modmail::confirm(&ctx.pool, user, author, false).await?,
+    };
+    let names = crate::handlers::dm::names(ctx, &outcome).await;
+    let name = |g| crate::handlers::dm::name_of(&names, g);
+    Ok(Reply::Update(views::modmail::dm_message(
+        &outcome,
+        user,
+        name,
+    )))
 }
 
 /// `/modmailblacklist user reason` (officer).

@@ -2,7 +2,13 @@
 
 use service::modmail::DmOutcome;
 use service::modmail::{Ticket, TicketMessage};
+use domain::{CustomId, ModmailAction, ModmailComponent};
+use twilight_model::channel::message::component::{
+    ActionRow, Button, ButtonStyle, SelectMenu, SelectMenuOption, SelectMenuType,
+};
+use twilight_model::channel::message::Component;
 use twilight_model::channel::message::embed::Embed;
+use twilight_model::http::interaction::InteractionResponseData;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
 use super::{COLOR_INFO, COLOR_OK, COLOR_WARN};
@@ -17,21 +23,22 @@ pub fn dm_outcome(o: &DmOutcome, name: impl Fn(domain::Snowflake) -> String) -> 
             )
         }
         DmOutcome::ChooseGuild { candidates } => {
-            let mut s = String::from(
-                "Which server is your message for? Reply with its number (or `cancel`):\n",
-            );
-            for (i, g) in candidates.iter().enumerate() {
-                s.push_str(&format!("**{}.** {}\n", i + 1, name(*g)));
-            }
-            s
+            let names: Vec<String> = candidates.iter().map(|g| format!("**{}**", name(*g))).collect();
+            format!(
+                "Which server is your message for? Pick it in the menu below ({}), or reply `cancel`.",
+                names.join(", ")
+            )
         }
-        DmOutcome::InvalidChoice { count } => {
-            format!("Please reply with a number from 1 to {count}, or `cancel`.")
+        DmOutcome::InvalidChoice { .. } => {
+            "Please pick the server in the menu above, or reply `cancel`.".into()
         }
         DmOutcome::Confirm { guild } => format!(
-            "Open a modmail ticket with the staff of **{}** with your message? Reply `yes` to send it or `no` to cancel.",
+            "Open a modmail ticket with the staff of **{}** with your message? Press **Open ticket** (or reply `yes`) to send it, **Cancel** (or `no`) to drop it.",
             name(*guild)
         ),
+        DmOutcome::Expired => {
+            "This choice is no longer open: nothing changed. Send me a message to start again.".into()
+        }
         DmOutcome::Opened { guild, code } => format!(
             "Your ticket `{code}` is open: the staff of **{}** will answer here. Your next messages go to the same ticket; reply `close` to close it.",
             name(*guild)
@@ -54,6 +61,89 @@ pub fn dm_outcome(o: &DmOutcome, name: impl Fn(domain::Snowflake) -> String) -> 
             name(*guild)
         ),
         DmOutcome::Invalid { message } => message.clone(),
+    }
+}
+
+/// The components under a DM answer: the server menu, or Open ticket / Cancel.
+pub fn dm_components(
+    o: &DmOutcome,
+    user: domain::Snowflake,
+    name: impl Fn(domain::Snowflake) -> String,
+) -> Vec<Component> {
+    let id = |action| {
+        CustomId::Modmail(ModmailComponent::new(
+            action,
+            i64::try_from(user.get()).unwrap_or(i64::MAX),
+        ))
+        .to_string()
+    };
+    match o {
+        DmOutcome::ChooseGuild { candidates } => {
+            // A select menu holds at most 25 options.
+            let options = candidates
+                .iter()
+                .take(25)
+                .map(|g| SelectMenuOption {
+                    default: false,
+                    description: None,
+                    emoji: None,
+                    label: name(*g).chars().take(100).collect(),
+                    value: g.get().to_string(),
+                })
+                .collect();
+            vec![Component::ActionRow(ActionRow {
+                id: None,
+                components: vec![Component::SelectMenu(SelectMenu {
+                    channel_types: None,
+                    custom_id: id(ModmailAction::ChooseGuild),
+                    default_values: None,
+                    disabled: false,
+                    id: None,
+                    kind: SelectMenuType::Text,
+                    max_values: Some(1),
+                    min_values: Some(1),
+                    options: Some(options),
+                    placeholder: Some("Choose the server".into()),
+                    required: None,
+                })],
+            })]
+        }
+        DmOutcome::Confirm { .. } => {
+            let button = |label: &str, action, style| {
+                Component::Button(Button {
+                    custom_id: Some(id(action)),
+                    disabled: false,
+                    emoji: None,
+                    id: None,
+                    label: Some(label.into()),
+                    style,
+                    url: None,
+                    sku_id: None,
+                })
+            };
+            vec![Component::ActionRow(ActionRow {
+                id: None,
+                components: vec![
+                    button("Open ticket", ModmailAction::Confirm, ButtonStyle::Success),
+                    button("Cancel", ModmailAction::Cancel, ButtonStyle::Secondary),
+                ],
+            })]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A DM answer as the message replacing the one a component was on (no components left
+/// once the choice is made, unless the next step has its own).
+pub fn dm_message(
+    o: &DmOutcome,
+    user: domain::Snowflake,
+    name: impl Fn(domain::Snowflake) -> String,
+) -> InteractionResponseData {
+    InteractionResponseData {
+        content: Some(dm_outcome(o, &name)),
+        components: Some(dm_components(o, user, &name)),
+        ..Default::default()
     }
 }
 

@@ -9,6 +9,7 @@ mod quota;
 mod role_ping;
 mod run;
 mod verification;
+mod modmail;
 
 use std::fmt;
 
@@ -19,6 +20,7 @@ pub use quota::{ConfigAction, Nav, QuotaComponent};
 pub use role_ping::RolePingComponent;
 pub use run::{RunButton, RunComponent};
 pub use verification::{VeriAction, VeriComponent};
+pub use modmail::{ModmailAction, ModmailComponent};
 
 /// Discord's limit on a custom id's length.
 pub const CUSTOM_ID_MAX: usize = 100;
@@ -32,6 +34,7 @@ pub enum CustomId {
     Find(FindComponent),
     Quota(QuotaComponent),
     Verification(VeriComponent),
+    Modmail(ModmailComponent),
 }
 
 impl CustomId {
@@ -48,6 +51,7 @@ impl CustomId {
             "find" => FindComponent::parse(rest).map(CustomId::Find),
             "quota" => QuotaComponent::parse(rest).map(CustomId::Quota),
             "veri" => VeriComponent::parse(rest).map(CustomId::Verification),
+            "mm" => ModmailComponent::parse(rest).map(CustomId::Modmail),
             _ => None,
         }
     }
@@ -63,6 +67,7 @@ impl fmt::Display for CustomId {
             CustomId::Find(c) => write!(f, "find:{c}"),
             CustomId::Quota(c) => write!(f, "quota:{c}"),
             CustomId::Verification(c) => write!(f, "veri:{c}"),
+            CustomId::Modmail(c) => write!(f, "mm:{c}"),
         }
     }
 }
