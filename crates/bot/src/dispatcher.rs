@@ -253,6 +253,12 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
             role_id,
             channel_id,
         } => format!("Denying the muted role <@&{role_id}> in <#{channel_id}>."),
+        Task::ModmailScheduledClose { ticket_id } => {
+            format!("Closing modmail ticket #{ticket_id} at its scheduled time.")
+        }
+        Task::ModmailBlacklistExpiry { user_id } => {
+            format!("Ending <@{user_id}>'s temporary modmail blacklist.")
+        }
     };
     report(ctx, guild, what, reason).await;
 }

@@ -62,6 +62,8 @@ pub enum CommandName {
     Modmail,
     ModmailBlacklist,
     ModmailUnblacklist,
+    Snippet,
+    ModmailStats,
 }
 
 impl CommandName {
@@ -117,6 +119,8 @@ impl CommandName {
         CommandName::Modmail,
         CommandName::ModmailBlacklist,
         CommandName::ModmailUnblacklist,
+        CommandName::Snippet,
+        CommandName::ModmailStats,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -171,6 +175,8 @@ impl CommandName {
             CommandName::Modmail => "modmail",
             CommandName::ModmailBlacklist => "modmailblacklist",
             CommandName::ModmailUnblacklist => "modmailunblacklist",
+            CommandName::Snippet => "snippet",
+            CommandName::ModmailStats => "modmailstats",
         }
     }
 
@@ -246,6 +252,7 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
         CommandName::ModmailBlacklist | CommandName::ModmailUnblacklist => {
             ("Modmail", Some(K::Officer))
         }
+        CommandName::Snippet | CommandName::ModmailStats => ("Modmail", Some(K::Security)),
     }
 }
 

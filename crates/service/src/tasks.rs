@@ -291,6 +291,11 @@ pub enum Task {
     /// Tell `bot_log` once which channels the muted role could not be set up in (when the
     /// per-channel jobs are done).
     MutedOverwriteReport { role_id: Snowflake },
+    /// A modmail ticket's scheduled close (a timer; the ticket row says whether it still
+    /// stands: the member's reply cancels it).
+    ModmailScheduledClose { ticket_id: i64 },
+    /// A temporary modmail blacklist ends (a timer): tell the member, drop the entry.
+    ModmailBlacklistExpiry { user_id: Snowflake },
 }
 
 /// A direct message about verification; the bot renders the words.
@@ -440,6 +445,8 @@ impl Task {
             Task::MutedOverwrites { .. } => "muted_overwrites",
             Task::MutedOverwrite { .. } => "muted_overwrite",
             Task::MutedOverwriteReport { .. } => "muted_overwrite_report",
+            Task::ModmailScheduledClose { .. } => "modmail_scheduled_close",
+            Task::ModmailBlacklistExpiry { .. } => "modmail_blacklist_expiry",
         }
     }
 
@@ -500,6 +507,8 @@ impl Task {
             | Task::RunAnnounce { .. }
             | Task::RolePingPanelPost { .. }
             | Task::QuotaPanelDelete { .. } => None,
+            Task::ModmailScheduledClose { ticket_id } => Some(format!("modmail_close:{ticket_id}")),
+            Task::ModmailBlacklistExpiry { user_id } => Some(format!("modmail_blacklist:{user_id}")),
         }
     }
 
@@ -543,6 +552,7 @@ impl Task {
             Task::QuotaPanelsTick => 3,
             Task::MutedOverwrites { .. } | Task::MutedOverwrite { .. } => 0,
             Task::MutedOverwriteReport { .. } => 3,
+            Task::ModmailScheduledClose { .. } | Task::ModmailBlacklistExpiry { .. } => 3,
         }
     }
 

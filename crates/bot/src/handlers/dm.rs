@@ -98,7 +98,7 @@ pub(crate) async fn names(ctx: &Ctx, o: &DmOutcome) -> Vec<(Snowflake, String)> 
         DmOutcome::Relayed { guild, .. }
         | DmOutcome::Confirm { guild }
         | DmOutcome::Opened { guild, .. }
-        | DmOutcome::Blacklisted { guild }
+        | DmOutcome::Blacklisted { guild, .. }
         | DmOutcome::Cooldown { guild, .. }
         | DmOutcome::Closed { guild, .. } => vec![*guild],
         _ => Vec::new(),

@@ -41,6 +41,9 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             Some(CommandName::Run | CommandName::ConfigRolePings) => runs::autocomplete(data),
             Some(CommandName::Headcount) => headcount::autocomplete(data),
             Some(CommandName::LogRun | CommandName::LogKey) => runs::autocomplete(data),
+            Some(CommandName::ModmailReply | CommandName::Snippet) => {
+                modmail::autocomplete(&ctx, &inv, data).await
+            }
             _ => Err(unknown()),
         },
         (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
@@ -133,6 +136,8 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::ModmailUnblacklist) => {
                     modmail::unblacklist(&ctx, &inv, data).await
                 }
+                Some(CommandName::Snippet) => modmail::snippet(&ctx, &inv, data).await,
+                Some(CommandName::ModmailStats) => modmail::stats(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }

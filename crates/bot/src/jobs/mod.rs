@@ -149,6 +149,12 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
         Task::MutedOverwriteReport { role_id } => {
             staff::muted_overwrite_report(ctx, guild, *role_id).await
         }
+        Task::ModmailScheduledClose { ticket_id } => {
+            modmail::scheduled_close(ctx, guild, *ticket_id).await
+        }
+        Task::ModmailBlacklistExpiry { user_id } => {
+            modmail::blacklist_expiry(ctx, guild, *user_id).await
+        }
     }
 }
 

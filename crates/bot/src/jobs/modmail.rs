@@ -110,7 +110,9 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
             .await?;
     }
     if t.status == "closed" && !t.close_done {
-        let _ = dm(ctx, t.user_id, &views::modmail::closed_dm(&guild_label, &t)).await?;
+        if !t.close_silent {
+            let _ = dm(ctx, t.user_id, &views::modmail::closed_dm(&guild_label, &t)).await?;
+        }
         if let Some(th) = thread {
             let summary = views::modmail::closed_summary(&t, messages.len());
             match crate::discord::create_message_once(
@@ -199,4 +201,23 @@ fn refusal(e: twilight_http::Error) -> Result<Option<String>, JobError> {
         Failure::Permanent { reason, .. } => Ok(Some(reason)),
         other => Err(JobError::Discord(other)),
     }
+}
+
+/// A scheduled close's time came: the use case closes the ticket if it still stands (the
+/// member did not write since); the sync job it queues does Discord's side.
+pub async fn scheduled_close(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), JobError> {
+    service::modmail::scheduled_close_due(&ctx.pool, guild, ticket_id).await?;
+    Ok(())
+}
+
+/// A temporary blacklist ran out: tell the member (once: the DM carries the job's nonce, so
+/// a retry after a crash finds it), then drop the entry and log it.
+pub async fn blacklist_expiry(ctx: &Ctx, guild: Snowflake, user: Snowflake) -> Result<(), JobError> {
+    if !service::modmail::blacklist_due(&ctx.pool, guild, user).await? {
+        return Ok(());
+    }
+    let name = guild_name(ctx, guild).await;
+    let _ = dm(ctx, user, &views::modmail::blacklist_ended(&name)).await?;
+    service::modmail::end_blacklist(&ctx.pool, guild, user).await?;
+    Ok(())
 }

@@ -44,9 +44,18 @@ pub fn dm_outcome(o: &DmOutcome, name: impl Fn(domain::Snowflake) -> String) -> 
             name(*guild)
         ),
         DmOutcome::Cancelled => "Cancelled: nothing was sent.".into(),
-        DmOutcome::Blacklisted { guild } => format!(
+        DmOutcome::Blacklisted { guild, until: None } => format!(
             "Sorry, the staff of **{}** are not taking modmail from you at the moment. If you think this is a mistake, please reach out to a staff member another way.",
             name(*guild)
+        ),
+        DmOutcome::Blacklisted {
+            guild,
+            until: Some(at),
+        } => format!(
+            "Sorry, the staff of **{}** are not taking modmail from you until <t:{}:f> ({} UTC). I will tell you when you can write again.",
+            name(*guild),
+            at.timestamp(),
+            at.format("%Y-%m-%d %H:%M")
         ),
         DmOutcome::Cooldown { guild, minutes } => format!(
             "You closed a ticket with **{}** a moment ago; you can open a new one in {minutes} minute{}.",
@@ -200,17 +209,27 @@ pub fn member_message(m: &TicketMessage) -> String {
     s.chars().take(2000).collect()
 }
 
-/// A staff reply, DMed to the member.
+/// A staff reply, DMed to the member: signed by its author, or by "Staff" alone when sent
+/// anonymously (the member never sees who wrote it).
 pub fn staff_reply(guild: &str, t: &Ticket, m: &TicketMessage) -> String {
-    let s = format!("**Staff of {guild}** (`{}`): {}", t.code, m.body);
+    let s = if m.anonymous {
+        format!("**Staff** of {guild} (`{}`): {}", t.code, m.body)
+    } else {
+        format!("**{}** of the staff of {guild} (`{}`): {}", m.author, t.code, m.body)
+    };
     s.chars().take(2000).collect()
 }
 
-/// A staff reply as echoed in the thread.
+/// A staff reply as echoed in the thread (staff see who wrote an anonymous one).
 pub fn staff_echo(m: &TicketMessage, error: Option<&str>) -> String {
+    let who = if m.anonymous {
+        format!("{} (as Staff)", m.author)
+    } else {
+        m.author.clone()
+    };
     let s = match error {
-        None => format!("**{} → member:** {}", m.author, m.body),
-        Some(e) => format!("**{} → member (not delivered: {e}):** {}", m.author, m.body),
+        None => format!("**{who} → member:** {}", m.body),
+        Some(e) => format!("**{who} → member (not delivered: {e}):** {}", m.body),
     };
     s.chars().take(2000).collect()
 }
@@ -231,16 +250,158 @@ pub fn closed_dm(guild: &str, t: &Ticket) -> String {
     )
 }
 
-pub fn replied(t: &Ticket) -> String {
-    format!("Reply sent to <@{}> on `{}`.", t.user_id, t.code)
+pub fn replied(t: &Ticket, anonymous: bool) -> String {
+    if anonymous {
+        format!(
+            "Reply sent to <@{}> on `{}` as \"Staff\" (your name is kept in the transcript for staff only).",
+            t.user_id, t.code
+        )
+    } else {
+        format!("Reply sent to <@{}> on `{}`.", t.user_id, t.code)
+    }
 }
 
-pub fn closed(t: &Ticket) -> String {
-    format!("Ticket `{}` closed; the member is told.", t.code)
+/// Autocomplete: snippet names, with the start of their text.
+pub fn snippet_choices(found: &[service::modmail::Snippet]) -> InteractionResponseData {
+    use twilight_model::application::command::{CommandOptionChoice, CommandOptionChoiceValue};
+    let choices = found
+        .iter()
+        .take(25)
+        .map(|s| {
+            let preview: String = s.body.chars().take(60).collect();
+            CommandOptionChoice {
+                name: format!("{} — {preview}", s.name).chars().take(100).collect(),
+                name_localizations: None,
+                value: CommandOptionChoiceValue::String(s.name.clone()),
+            }
+        })
+        .collect();
+    InteractionResponseData {
+        choices: Some(choices),
+        ..Default::default()
+    }
 }
 
-pub fn blacklisted(user: domain::Snowflake) -> String {
-    format!("<@{user}> can no longer open modmail tickets here; they get a polite refusal.")
+pub fn snippet_saved(name: &str, new: bool) -> String {
+    if new {
+        format!("Snippet `{name}` saved: send it with `/modmailreply snippet:{name}`.")
+    } else {
+        format!("Snippet `{name}` updated.")
+    }
+}
+
+pub fn snippet_removed(name: &str) -> String {
+    format!("Snippet `{name}` removed.")
+}
+
+/// `/snippet list`: every saved answer with the start of its text.
+pub fn snippet_list(all: &[service::modmail::Snippet]) -> Embed {
+    let lines: Vec<String> = all
+        .iter()
+        .map(|s| {
+            let preview: String = s.body.chars().take(80).collect();
+            let more = if s.body.chars().count() > 80 { "…" } else { "" };
+            format!("`{}` — {preview}{more}", s.name)
+        })
+        .collect();
+    EmbedBuilder::new()
+        .title(format!("Modmail snippets ({})", all.len()))
+        .color(COLOR_INFO)
+        .description(super::fit_lines(
+            &lines,
+            "No snippets yet: save one with `/snippet add`.",
+        ))
+        .build()
+}
+
+/// A duration in seconds as "1h 5m", "42s".
+fn span(secs: f64) -> String {
+    let s = secs.max(0.0).round() as i64;
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{sec}s"),
+        (0, 0, _) => format!("{m}m {sec}s"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+/// `/modmailstats`: first-response times and tickets handled per staff member.
+pub fn stats_embed(f: &service::modmail::TicketFigures) -> Embed {
+    let t = &f.totals;
+    let first = match (t.avg_first_response_secs, t.median_first_response_secs) {
+        (Some(avg), Some(median)) => format!("average {}, median {}", span(avg), span(median)),
+        _ => "no answered tickets".into(),
+    };
+    let lines: Vec<String> = f
+        .staff
+        .iter()
+        .map(|s| {
+            let first = match s.avg_first_response_secs {
+                Some(a) if s.first_responses > 0 => format!(
+                    "; first answer on {} (avg {})",
+                    s.first_responses,
+                    span(a)
+                ),
+                _ => String::new(),
+            };
+            format!(
+                "<@{}> — {} ticket{}, {} repl{}{first}",
+                s.user_id,
+                s.tickets,
+                if s.tickets == 1 { "" } else { "s" },
+                s.replies,
+                if s.replies == 1 { "y" } else { "ies" }
+            )
+        })
+        .collect();
+    EmbedBuilder::new()
+        .title(format!("Modmail, last {} day{}", f.days, if f.days == 1 { "" } else { "s" }))
+        .color(COLOR_INFO)
+        .field(EmbedFieldBuilder::new("Opened", t.opened.to_string()).inline())
+        .field(EmbedFieldBuilder::new("Closed", t.closed.to_string()).inline())
+        .field(EmbedFieldBuilder::new("Answered", t.answered.to_string()).inline())
+        .field(EmbedFieldBuilder::new("First response", first))
+        .field(EmbedFieldBuilder::new(
+            "Tickets handled per staff member",
+            super::fit_lines(&lines, "Nobody answered a ticket in this period."),
+        ))
+        .build()
+}
+
+pub fn closed(t: &Ticket, at: Option<chrono::DateTime<chrono::Utc>>, silent: bool) -> String {
+    let told = if silent {
+        "the member is not told"
+    } else {
+        "the member is told"
+    };
+    match at {
+        Some(at) => format!(
+            "Ticket `{}` will close <t:{}:R> ({} UTC) unless the member writes again first; {told} when it closes.",
+            t.code,
+            at.timestamp(),
+            at.format("%Y-%m-%d %H:%M")
+        ),
+        None => format!("Ticket `{}` closed; {told}.", t.code),
+    }
+}
+
+pub fn blacklisted(user: domain::Snowflake, until: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match until {
+        None => format!(
+            "<@{user}> can no longer open modmail tickets here; they get a polite refusal."
+        ),
+        Some(at) => format!(
+            "<@{user}> cannot open modmail tickets here until <t:{}:f> ({} UTC); they are told when it ends.",
+            at.timestamp(),
+            at.format("%Y-%m-%d %H:%M")
+        ),
+    }
+}
+
+/// DM: a temporary modmail blacklist ended.
+pub fn blacklist_ended(guild: &str) -> String {
+    format!("You can write to the staff of **{guild}** by modmail again: send me a message any time.")
 }
 
 pub fn unblacklisted(user: domain::Snowflake) -> String {
