@@ -620,7 +620,13 @@ async fn modmail_stats_give_first_response_times_and_tickets_per_staff_member() 
         .await
         .unwrap();
     }
-    for (body, after) in [("one", 0), ("two", 0), ("first", 120), ("second", 300), ("hello", 60)] {
+    for (body, after) in [
+        ("one", 0),
+        ("two", 0),
+        ("first", 120),
+        ("second", 300),
+        ("hello", 60),
+    ] {
         sqlx::query(
             "UPDATE modmail_message m SET created_at = t.created_at + make_interval(secs => $2)
              FROM modmail_ticket t

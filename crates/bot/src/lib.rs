@@ -43,6 +43,9 @@ pub struct BotConfig {
     pub realmeye_base_url: String,
     /// The shards this process runs (`SHARD_TOTAL`, `SHARDS`); default: all recommended.
     pub shards: gateway::ShardConfig,
+    /// The web dashboard's address (`PUBLIC_URL`) when it is served: links to its pages
+    /// (a closed modmail ticket's transcript). None: the transcript goes as a file.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for BotConfig {
@@ -73,6 +76,8 @@ pub struct Context {
     pub gateway_latency: std::sync::Mutex<Option<std::time::Duration>>,
     pub realmeye: realmeye::Client,
     pub realmeye_base_url: String,
+    /// See [`BotConfig::public_url`] (without a trailing slash).
+    pub public_url: Option<String>,
 }
 
 type Mapping = BTreeMap<RoleKey, Snowflake>;
@@ -183,6 +188,10 @@ pub async fn run(
         gateway_latency: std::sync::Mutex::new(None),
         realmeye,
         realmeye_base_url: config.realmeye_base_url.clone(),
+        public_url: config
+            .public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_owned()),
     });
     if config.register_commands {
         commands::register(&ctx.http, ctx.application_id, config.dev_guild_id)

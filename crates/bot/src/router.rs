@@ -214,10 +214,12 @@ fn nul_field(interaction: &Interaction) -> Option<String> {
 /// A modmail component pressed in a DM, if this is one.
 fn dm_modmail(interaction: &Interaction) -> Option<domain::ModmailComponent> {
     match &interaction.data {
-        Some(InteractionData::MessageComponent(c)) => match domain::CustomId::parse(&c.custom_id)? {
-            domain::CustomId::Modmail(m) => Some(m),
-            _ => None,
-        },
+        Some(InteractionData::MessageComponent(c)) => {
+            match domain::CustomId::parse(&c.custom_id)? {
+                domain::CustomId::Modmail(m) => Some(m),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }

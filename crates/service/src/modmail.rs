@@ -708,7 +708,13 @@ pub async fn scheduled_close_due(pool: &PgPool, guild: Snowflake, ticket_id: i64
         return Ok(false);
     };
     if at > Utc::now() {
-        tasks::queue(&mut tx, guild, Task::ModmailScheduledClose { ticket_id }, Some(at)).await?;
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::ModmailScheduledClose { ticket_id },
+            Some(at),
+        )
+        .await?;
         tx.commit().await?;
         return Ok(false);
     }
@@ -890,6 +896,30 @@ pub async fn tickets(
     Ok(sm::tickets::list(&mut conn, guild, status, limit).await?)
 }
 
+/// The guild's tickets matching `search` (a ticket id, a member id or words in its
+/// messages), newest first (security and above).
+pub async fn search_tickets(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    status: Option<&str>,
+    search: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Ticket>> {
+    actor.require(RoleKey::Security)?;
+    if let Some(s) = status
+        && !matches!(s, "open" | "closed")
+    {
+        return Err(ServiceError::invalid(
+            "invalid_status",
+            format!("`status` must be open or closed, not `{s}`."),
+        ));
+    }
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    let mut conn = pool.acquire().await?;
+    Ok(sm::tickets::search(&mut conn, guild, status, search, limit).await?)
+}
+
 /// A ticket and its transcript, oldest first (security and above).
 pub async fn transcript(
     pool: &PgPool,
@@ -989,7 +1019,10 @@ pub async fn snippet_add(
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     if sm::snippets::get(&mut tx, guild, &name).await?.is_none()
-        && sm::snippets::list(&mut tx, guild, "", SNIPPETS_MAX).await?.len() as i64 >= SNIPPETS_MAX
+        && sm::snippets::list(&mut tx, guild, "", SNIPPETS_MAX)
+            .await?
+            .len() as i64
+            >= SNIPPETS_MAX
     {
         return Err(ServiceError::conflict(
             "too_many_snippets",
@@ -1012,7 +1045,9 @@ pub async fn snippet_remove(
     let name = snippet_name(name)?;
     let mut conn = pool.acquire().await?;
     if !sm::snippets::remove(&mut conn, guild, &name).await? {
-        return Err(ServiceError::NotFound(format!("There is no snippet `{name}`.")));
+        return Err(ServiceError::NotFound(format!(
+            "There is no snippet `{name}`."
+        )));
     }
     Ok(name)
 }

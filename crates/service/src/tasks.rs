@@ -508,7 +508,9 @@ impl Task {
             | Task::RolePingPanelPost { .. }
             | Task::QuotaPanelDelete { .. } => None,
             Task::ModmailScheduledClose { ticket_id } => Some(format!("modmail_close:{ticket_id}")),
-            Task::ModmailBlacklistExpiry { user_id } => Some(format!("modmail_blacklist:{user_id}")),
+            Task::ModmailBlacklistExpiry { user_id } => {
+                Some(format!("modmail_blacklist:{user_id}"))
+            }
         }
     }
 

@@ -224,9 +224,13 @@ pub async fn stats(
     AtLeast(auth, _): AtLeast<gate::Security>,
     ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> Result<Json<ModmailStats>, ApiError> {
-    let f =
-        service::modmail::stats(&state.pool, auth.guild, &auth.actor, query.days.unwrap_or(7))
-            .await?;
+    let f = service::modmail::stats(
+        &state.pool,
+        auth.guild,
+        &auth.actor,
+        query.days.unwrap_or(7),
+    )
+    .await?;
     Ok(Json(ModmailStats {
         days: f.days,
         opened: f.totals.opened,

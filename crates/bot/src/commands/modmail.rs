@@ -5,8 +5,7 @@ use domain::moderation::{MODMAIL_MESSAGE_MAX, REASON_MAX};
 use twilight_model::application::command::{Command, CommandType};
 use twilight_model::application::interaction::InteractionContextType;
 use twilight_util::builder::command::{
-    BooleanBuilder, CommandBuilder, IntegerBuilder, StringBuilder, SubCommandBuilder,
-    UserBuilder,
+    BooleanBuilder, CommandBuilder, IntegerBuilder, StringBuilder, SubCommandBuilder, UserBuilder,
 };
 
 use super::CommandName;
@@ -49,13 +48,16 @@ pub fn definitions() -> Vec<Command> {
         )
         .contexts([InteractionContextType::Guild])
         .option(
-            SubCommandBuilder::new("open", "Write to this server's staff (you get answers by DM)")
-                .option(
-                    StringBuilder::new("message", "Your message for the staff")
-                        .required(true)
-                        .min_length(1)
-                        .max_length(MODMAIL_MESSAGE_MAX as u16),
-                ),
+            SubCommandBuilder::new(
+                "open",
+                "Write to this server's staff (you get answers by DM)",
+            )
+            .option(
+                StringBuilder::new("message", "Your message for the staff")
+                    .required(true)
+                    .min_length(1)
+                    .max_length(MODMAIL_MESSAGE_MAX as u16),
+            ),
         )
         .option(
             SubCommandBuilder::new("close", "Close a ticket (security)")

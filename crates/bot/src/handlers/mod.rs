@@ -129,7 +129,10 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 }
                 Some(CommandName::ModmailReply) => modmail::reply(&ctx, &inv, data).await,
                 Some(CommandName::Modmail) => {
-                    let author = interaction.author().map(|u| u.name.clone()).unwrap_or_default();
+                    let author = interaction
+                        .author()
+                        .map(|u| u.name.clone())
+                        .unwrap_or_default();
                     modmail::modmail(&ctx, &inv, data, &author).await
                 }
                 Some(CommandName::ModmailBlacklist) => modmail::blacklist(&ctx, &inv, data).await,
@@ -158,7 +161,10 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 CustomId::Quota(c) => quota::component(&ctx, &inv, c, &data.values).await,
                 CustomId::Verification(c) => verification::component(&ctx, &inv, c, &[]).await,
                 CustomId::Modmail(c) => {
-                    let author = interaction.author().map(|u| u.name.clone()).unwrap_or_default();
+                    let author = interaction
+                        .author()
+                        .map(|u| u.name.clone())
+                        .unwrap_or_default();
                     modmail::dm_component(&ctx, inv.user, &author, &c, &data.values).await
                 }
             }

@@ -158,7 +158,10 @@ pub async fn modmail(
             _ => None,
         })
         .ok_or_else(|| {
-            ServiceError::invalid("invalid_subcommand", "Use `/modmail open` or `/modmail close`.")
+            ServiceError::invalid(
+                "invalid_subcommand",
+                "Use `/modmail open` or `/modmail close`.",
+            )
         })?;
     match sub {
         "open" => {
@@ -171,10 +174,9 @@ pub async fn modmail(
             )
             .await?;
             let name = crate::handlers::dm::guild_name(ctx, inv.guild).await;
-            Ok(Reply::Message(views::ephemeral(views::modmail::dm_outcome(
-                &o,
-                |_| name.clone(),
-            ))))
+            Ok(Reply::Message(views::ephemeral(
+                views::modmail::dm_outcome(&o, |_| name.clone()),
+            )))
         }
         _ => {
             let minutes = match nested(options, "in") {
@@ -185,7 +187,10 @@ pub async fn modmail(
                 ),
                 _ => None,
             };
-            let silent = matches!(nested(options, "silent"), Some(CommandOptionValue::Boolean(true)));
+            let silent = matches!(
+                nested(options, "silent"),
+                Some(CommandOptionValue::Boolean(true))
+            );
             let (t, at) = service::modmail::close_with(
                 &ctx.pool,
                 inv.guild,
@@ -233,9 +238,7 @@ pub async fn dm_component(
     let names = crate::handlers::dm::names(ctx, &outcome).await;
     let name = |g| crate::handlers::dm::name_of(&names, g);
     Ok(Reply::Update(views::modmail::dm_message(
-        &outcome,
-        user,
-        name,
+        &outcome, user, name,
     )))
 }
 

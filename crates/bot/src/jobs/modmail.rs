@@ -7,6 +7,7 @@
 
 use domain::{ChannelKey, Snowflake};
 use twilight_http::request::channel::reaction::RequestReactionType;
+use twilight_model::http::attachment::Attachment;
 use twilight_model::id::Id;
 use twilight_model::id::marker::ChannelMarker;
 
@@ -212,12 +213,50 @@ pub async fn scheduled_close(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Res
 
 /// A temporary blacklist ran out: tell the member (once: the DM carries the job's nonce, so
 /// a retry after a crash finds it), then drop the entry and log it.
-pub async fn blacklist_expiry(ctx: &Ctx, guild: Snowflake, user: Snowflake) -> Result<(), JobError> {
+pub async fn blacklist_expiry(
+    ctx: &Ctx,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<(), JobError> {
     if !service::modmail::blacklist_due(&ctx.pool, guild, user).await? {
         return Ok(());
     }
     let name = guild_name(ctx, guild).await;
     let _ = dm(ctx, user, &views::modmail::blacklist_ended(&name)).await?;
     service::modmail::end_blacklist(&ctx.pool, guild, user).await?;
+    Ok(())
+}
+
+/// The "ticket closed" entry in the log channel, with the way to read the transcript: a
+/// link to the dashboard's page when the dashboard is served (`PUBLIC_URL`), else the
+/// transcript itself as `transcript-<id>.txt`.
+pub async fn closed_log(
+    ctx: &Ctx,
+    guild: Snowflake,
+    channel: Snowflake,
+    ticket_id: i64,
+) -> Result<(), JobError> {
+    let Some((t, messages)) = service::modmail::sync_state(&ctx.pool, guild, ticket_id).await?
+    else {
+        return Ok(());
+    };
+    let link = ctx
+        .public_url
+        .as_deref()
+        .map(|u| views::modmail::transcript_url(u, guild, &t));
+    let embed = views::modmail::log_entry(&t, true, messages.len(), Some(link.as_deref()));
+    let embeds = [embed];
+    let ch: Id<ChannelMarker> = Id::new(channel.get());
+    let files;
+    let mut request = ctx.http.create_message(ch).embeds(&embeds);
+    if link.is_none() {
+        files = [Attachment::from_bytes(
+            views::modmail::transcript_file_name(&t),
+            views::modmail::transcript_text(&t, &messages).into_bytes(),
+            0,
+        )];
+        request = request.attachments(&files);
+    }
+    crate::discord::create_message_once(&ctx.http, ch, request).await?;
     Ok(())
 }

@@ -1,12 +1,12 @@
 //! Everything modmail says: DM answers to members, thread posts, staff confirmations.
 
+use domain::{CustomId, ModmailAction, ModmailComponent};
 use service::modmail::DmOutcome;
 use service::modmail::{Ticket, TicketMessage};
-use domain::{CustomId, ModmailAction, ModmailComponent};
+use twilight_model::channel::message::Component;
 use twilight_model::channel::message::component::{
     ActionRow, Button, ButtonStyle, SelectMenu, SelectMenuOption, SelectMenuType,
 };
-use twilight_model::channel::message::Component;
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::http::interaction::InteractionResponseData;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
@@ -23,7 +23,10 @@ pub fn dm_outcome(o: &DmOutcome, name: impl Fn(domain::Snowflake) -> String) -> 
             )
         }
         DmOutcome::ChooseGuild { candidates } => {
-            let names: Vec<String> = candidates.iter().map(|g| format!("**{}**", name(*g))).collect();
+            let names: Vec<String> = candidates
+                .iter()
+                .map(|g| format!("**{}**", name(*g)))
+                .collect();
             format!(
                 "Which server is your message for? Pick it in the menu below ({}), or reply `cancel`.",
                 names.join(", ")
@@ -37,7 +40,8 @@ pub fn dm_outcome(o: &DmOutcome, name: impl Fn(domain::Snowflake) -> String) -> 
             name(*guild)
         ),
         DmOutcome::Expired => {
-            "This choice is no longer open: nothing changed. Send me a message to start again.".into()
+            "This choice is no longer open: nothing changed. Send me a message to start again."
+                .into()
         }
         DmOutcome::Opened { guild, code } => format!(
             "Your ticket `{code}` is open: the staff of **{}** will answer here. Your next messages go to the same ticket; reply `close` to close it.",
@@ -215,7 +219,10 @@ pub fn staff_reply(guild: &str, t: &Ticket, m: &TicketMessage) -> String {
     let s = if m.anonymous {
         format!("**Staff** of {guild} (`{}`): {}", t.code, m.body)
     } else {
-        format!("**{}** of the staff of {guild} (`{}`): {}", m.author, t.code, m.body)
+        format!(
+            "**{}** of the staff of {guild} (`{}`): {}",
+            m.author, t.code, m.body
+        )
     };
     s.chars().take(2000).collect()
 }
@@ -270,7 +277,10 @@ pub fn snippet_choices(found: &[service::modmail::Snippet]) -> InteractionRespon
         .map(|s| {
             let preview: String = s.body.chars().take(60).collect();
             CommandOptionChoice {
-                name: format!("{} — {preview}", s.name).chars().take(100).collect(),
+                name: format!("{} — {preview}", s.name)
+                    .chars()
+                    .take(100)
+                    .collect(),
                 name_localizations: None,
                 value: CommandOptionChoiceValue::String(s.name.clone()),
             }
@@ -300,7 +310,11 @@ pub fn snippet_list(all: &[service::modmail::Snippet]) -> Embed {
         .iter()
         .map(|s| {
             let preview: String = s.body.chars().take(80).collect();
-            let more = if s.body.chars().count() > 80 { "…" } else { "" };
+            let more = if s.body.chars().count() > 80 {
+                "…"
+            } else {
+                ""
+            };
             format!("`{}` — {preview}{more}", s.name)
         })
         .collect();
@@ -338,11 +352,9 @@ pub fn stats_embed(f: &service::modmail::TicketFigures) -> Embed {
         .iter()
         .map(|s| {
             let first = match s.avg_first_response_secs {
-                Some(a) if s.first_responses > 0 => format!(
-                    "; first answer on {} (avg {})",
-                    s.first_responses,
-                    span(a)
-                ),
+                Some(a) if s.first_responses > 0 => {
+                    format!("; first answer on {} (avg {})", s.first_responses, span(a))
+                }
                 _ => String::new(),
             };
             format!(
@@ -356,7 +368,11 @@ pub fn stats_embed(f: &service::modmail::TicketFigures) -> Embed {
         })
         .collect();
     EmbedBuilder::new()
-        .title(format!("Modmail, last {} day{}", f.days, if f.days == 1 { "" } else { "s" }))
+        .title(format!(
+            "Modmail, last {} day{}",
+            f.days,
+            if f.days == 1 { "" } else { "s" }
+        ))
         .color(COLOR_INFO)
         .field(EmbedFieldBuilder::new("Opened", t.opened.to_string()).inline())
         .field(EmbedFieldBuilder::new("Closed", t.closed.to_string()).inline())
@@ -386,11 +402,14 @@ pub fn closed(t: &Ticket, at: Option<chrono::DateTime<chrono::Utc>>, silent: boo
     }
 }
 
-pub fn blacklisted(user: domain::Snowflake, until: Option<chrono::DateTime<chrono::Utc>>) -> String {
+pub fn blacklisted(
+    user: domain::Snowflake,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
     match until {
-        None => format!(
-            "<@{user}> can no longer open modmail tickets here; they get a polite refusal."
-        ),
+        None => {
+            format!("<@{user}> can no longer open modmail tickets here; they get a polite refusal.")
+        }
         Some(at) => format!(
             "<@{user}> cannot open modmail tickets here until <t:{}:f> ({} UTC); they are told when it ends.",
             at.timestamp(),
@@ -401,15 +420,70 @@ pub fn blacklisted(user: domain::Snowflake, until: Option<chrono::DateTime<chron
 
 /// DM: a temporary modmail blacklist ended.
 pub fn blacklist_ended(guild: &str) -> String {
-    format!("You can write to the staff of **{guild}** by modmail again: send me a message any time.")
+    format!(
+        "You can write to the staff of **{guild}** by modmail again: send me a message any time."
+    )
 }
 
 pub fn unblacklisted(user: domain::Snowflake) -> String {
     format!("<@{user}> can open modmail tickets again.")
 }
 
+/// The dashboard's page of a ticket's transcript.
+pub fn transcript_url(public_url: &str, guild: domain::Snowflake, t: &Ticket) -> String {
+    format!("{public_url}/g/{guild}/modmail/{}", t.code)
+}
+
+pub fn transcript_file_name(t: &Ticket) -> String {
+    format!("transcript-{}.txt", t.code)
+}
+
+/// A ticket's transcript as plain text (the file attached to the closing log entry when
+/// the dashboard is not served). Staff read it: anonymous replies name their author.
+pub fn transcript_text(t: &Ticket, messages: &[TicketMessage]) -> String {
+    let mut s = format!(
+        "Modmail ticket {} — member {}\nOpened {}\n",
+        t.code,
+        t.user_id,
+        t.created_at.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    if let Some(at) = t.closed_at {
+        s.push_str(&format!(
+            "Closed {} by {}\n",
+            at.format("%Y-%m-%d %H:%M:%S UTC"),
+            t.closed_by.as_deref().unwrap_or("staff")
+        ));
+    }
+    for m in messages {
+        let who = match (m.direction.as_str(), m.anonymous) {
+            ("staff", true) => format!("{} (staff, sent as \"Staff\")", m.author),
+            ("staff", false) => format!("{} (staff)", m.author),
+            _ => format!("{} (member)", m.author),
+        };
+        s.push_str(&format!(
+            "\n[{}] {who}:\n{}\n",
+            m.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            m.body
+        ));
+        for a in &m.attachments {
+            s.push_str(&format!("  attachment: {a}\n"));
+        }
+        if let Some(e) = m.relay_error.as_deref() {
+            s.push_str(&format!("  (not delivered: {e})\n"));
+        }
+    }
+    s
+}
+
 /// `punishment_log`: a ticket opened or closed (who closed it, how long the transcript is).
-pub fn log_entry(t: &Ticket, closed: bool, messages: usize) -> Embed {
+/// `transcript` for a closing entry: Some(Some(url)) the dashboard's page, Some(None) a
+/// file attached to the entry.
+pub fn log_entry(
+    t: &Ticket,
+    closed: bool,
+    messages: usize,
+    transcript: Option<Option<&str>>,
+) -> Embed {
     let mut e = EmbedBuilder::new()
         .field(EmbedFieldBuilder::new("Member", format!("<@{}>", t.user_id)).inline());
     if let Some(thread) = t.thread_id {
@@ -424,6 +498,21 @@ pub fn log_entry(t: &Ticket, closed: bool, messages: usize) -> Embed {
                     .inline(),
             )
             .field(EmbedFieldBuilder::new("Messages", messages.to_string()).inline());
+        match transcript {
+            Some(Some(url)) => {
+                e = e.field(EmbedFieldBuilder::new(
+                    "Transcript",
+                    format!("[Read it on the dashboard]({url})"),
+                ));
+            }
+            Some(None) => {
+                e = e.field(EmbedFieldBuilder::new(
+                    "Transcript",
+                    format!("Attached: `{}`", transcript_file_name(t)),
+                ));
+            }
+            None => {}
+        }
     } else {
         e = e
             .title(format!("Modmail ticket {} opened", t.code))

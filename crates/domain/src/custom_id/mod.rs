@@ -4,23 +4,23 @@
 
 mod headcount;
 mod moderation;
+mod modmail;
 mod party;
 mod quota;
 mod role_ping;
 mod run;
 mod verification;
-mod modmail;
 
 use std::fmt;
 
 pub use headcount::{HeadcountButton, HeadcountComponent};
 pub use moderation::{FIND_PAGE_MAX, FindComponent, FindTab};
+pub use modmail::{ModmailAction, ModmailComponent};
 pub use party::{PartyButton, PartyComponent};
 pub use quota::{ConfigAction, Nav, QuotaComponent};
 pub use role_ping::RolePingComponent;
 pub use run::{RunButton, RunComponent};
 pub use verification::{VeriAction, VeriComponent};
-pub use modmail::{ModmailAction, ModmailComponent};
 
 /// Discord's limit on a custom id's length.
 pub const CUSTOM_ID_MAX: usize = 100;

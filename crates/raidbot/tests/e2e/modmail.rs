@@ -49,7 +49,11 @@ pub(crate) fn ticket_code(text: &str) -> String {
 }
 
 /// The ticket's thread in the forum and its messages' text.
-pub(crate) async fn thread_with(w: &World, forum: ChannelId, what: &str) -> (ChannelId, Vec<String>) {
+pub(crate) async fn thread_with(
+    w: &World,
+    forum: ChannelId,
+    what: &str,
+) -> (ChannelId, Vec<String>) {
     let sim = &w.sim;
     sim.eventually(WAIT, || {
         sim.channels(w.guild)
@@ -68,7 +72,12 @@ pub(crate) async fn thread_with(w: &World, forum: ChannelId, what: &str) -> (Cha
     .unwrap_or_else(|| panic!("a thread in the modmail forum containing {what:?}"))
 }
 
-pub(crate) async fn staff(w: &World, who: UserId, name: &str, options: Vec<CommandOption>) -> String {
+pub(crate) async fn staff(
+    w: &World,
+    who: UserId,
+    name: &str,
+    options: Vec<CommandOption>,
+) -> String {
     let res = w.sim.run_command(w.guild, w.raid, who, name, options).await;
     answer(&res).await
 }

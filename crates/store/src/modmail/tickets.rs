@@ -368,3 +368,30 @@ pub async fn set_close_silent(
     .await?;
     Ok(())
 }
+
+/// The guild's tickets, newest first, optionally of one status, and matching `search` when
+/// given: the ticket id, the member's id, or words in any of its messages.
+pub async fn search(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    status: Option<&str>,
+    search: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Ticket>> {
+    let sql = format!(
+        "SELECT {T_COLUMNS} FROM modmail_ticket t WHERE guild_id = $1
+           AND ($2::TEXT IS NULL OR status = $2)
+           AND ($3::TEXT IS NULL OR upper(code) = upper($3) OR user_id::TEXT = $3
+                OR EXISTS (SELECT 1 FROM modmail_message m
+                           WHERE m.guild_id = t.guild_id AND m.ticket_id = t.ticket_id
+                             AND strpos(lower(m.body), lower($3)) > 0))
+         ORDER BY ticket_id DESC LIMIT $4"
+    );
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(status)
+        .bind(search)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
