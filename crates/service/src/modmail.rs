@@ -674,6 +674,8 @@ pub async fn close_with(
             .minutes();
         let at = Utc::now() + chrono::Duration::minutes(minutes);
         sm::tickets::schedule_close(&mut tx, guild, t.ticket_id, at, &by, silent).await?;
+        // The sync job announces it (the member by DM unless silent, staff in the thread).
+        sync(&mut tx, &t).await?;
         tasks::queue(
             &mut tx,
             guild,
@@ -971,6 +973,17 @@ pub async fn relayed(
     let mut conn = pool.acquire().await?;
     sm::tickets::set_relayed(&mut conn, guild, ticket_id, message_id, error).await?;
     Ok(())
+}
+
+/// The sync job announced the scheduled close `at` (None: its cancellation).
+pub async fn close_notified(
+    pool: &PgPool,
+    guild: Snowflake,
+    ticket_id: i64,
+    at: Option<chrono::DateTime<Utc>>,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    Ok(sm::tickets::set_close_notified(&mut conn, guild, ticket_id, at).await?)
 }
 
 pub async fn close_done(pool: &PgPool, guild: Snowflake, ticket_id: i64) -> Result<()> {

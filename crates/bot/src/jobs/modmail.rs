@@ -110,6 +110,10 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
         service::modmail::relayed(&ctx.pool, guild, ticket_id, m.message_id, error.as_deref())
             .await?;
     }
+    if t.status == "open" && t.close_at != t.close_notified_at {
+        announce_close(ctx, &t, thread, &guild_label).await?;
+        service::modmail::close_notified(&ctx.pool, guild, ticket_id, t.close_at).await?;
+    }
     if t.status == "closed" && !t.close_done {
         if !t.close_silent {
             let _ = dm(ctx, t.user_id, &views::modmail::closed_dm(&guild_label, &t)).await?;
@@ -135,6 +139,42 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
             }
         }
         service::modmail::close_done(&ctx.pool, guild, ticket_id).await?;
+    }
+    Ok(())
+}
+
+/// A scheduled close was set (the member is told by DM unless it is silent; staff in the
+/// thread) or the member's reply cancelled it (staff in the thread).
+async fn announce_close(
+    ctx: &Ctx,
+    t: &service::modmail::Ticket,
+    thread: Option<Id<ChannelMarker>>,
+    guild_label: &str,
+) -> Result<(), JobError> {
+    let staff_note = match t.close_at {
+        Some(at) => {
+            if !t.close_silent {
+                let _ = dm(
+                    ctx,
+                    t.user_id,
+                    &views::modmail::close_scheduled_dm(guild_label, t, at),
+                )
+                .await?;
+            }
+            views::modmail::close_scheduled_note(t, at)
+        }
+        None => views::modmail::close_cancelled_note(),
+    };
+    if let Some(th) = thread
+        && let Err(e) = crate::discord::create_message_once(
+            &ctx.http,
+            th,
+            ctx.http.create_message(th).content(&staff_note),
+        )
+        .await
+        && !unknown_channel(&e)
+    {
+        return Err(e.into());
     }
     Ok(())
 }

@@ -418,6 +418,31 @@ pub fn blacklisted(
     }
 }
 
+/// DM: staff scheduled the ticket's close; a reply keeps it open.
+pub fn close_scheduled_dm(guild: &str, t: &Ticket, at: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "Your ticket `{}` with **{guild}** will close <t:{}:R> ({} UTC). If you still need help, just reply here and it stays open.",
+        t.code,
+        at.timestamp(),
+        at.format("%Y-%m-%d %H:%M")
+    )
+}
+
+/// In the thread: a close was scheduled.
+pub fn close_scheduled_note(t: &Ticket, at: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "⏲️ {} scheduled this ticket to close <t:{}:R>{}; the member's next message cancels it.",
+        t.close_scheduled_by.as_deref().unwrap_or("Staff"),
+        at.timestamp(),
+        if t.close_silent { " (silently)" } else { "" }
+    )
+}
+
+/// In the thread: the member wrote, so the scheduled close is off.
+pub fn close_cancelled_note() -> String {
+    "⏲️ Scheduled close cancelled: the member replied.".into()
+}
+
 /// DM: a temporary modmail blacklist ended.
 pub fn blacklist_ended(guild: &str) -> String {
     format!(

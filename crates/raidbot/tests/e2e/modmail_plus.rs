@@ -368,10 +368,15 @@ async fn a_scheduled_close_is_cancelled_by_the_members_reply_and_a_silent_close_
     .await;
     assert!(said.contains("will close"), "{said}");
     assert_eq!(status(&w, &code).await, ("open".to_owned(), true));
-    // The member writes again: the close is off.
+    // The member is told how to keep it open; staff see it in the thread.
+    w.dm_containing(raider, "just reply here and it stays open")
+        .await;
+    thread_with(&w, forum, "scheduled this ticket to close").await;
+    // The member writes again: the close is off, and staff are told.
     w.sim.send_dm(raider, "one more question", vec![]);
     w.dm_containing(raider, "Sent to the staff").await;
     thread_with(&w, forum, "one more question").await;
+    thread_with(&w, forum, "Scheduled close cancelled: the member replied").await;
     assert_eq!(status(&w, &code).await, ("open".to_owned(), false));
     // The timer still fires (two hours later) and finds nothing to do.
     time_passes(&w, &[], "modmail_scheduled_close").await;
@@ -405,6 +410,11 @@ async fn a_scheduled_close_is_cancelled_by_the_members_reply_and_a_silent_close_
     w.settle().await;
     assert_eq!(status(&w, &code).await.0, "closed");
     assert_eq!(dms_with(&w, raider, "was closed"), 0, "a silent close");
+    assert_eq!(
+        dms_with(&w, raider, "stays open"),
+        1,
+        "told once of the first schedule, not of the silent one"
+    );
 
     // Another member's ticket closed now, not silently: told once.
     let other = w.raiders[1];

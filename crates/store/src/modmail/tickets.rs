@@ -27,10 +27,12 @@ pub struct Ticket {
     pub close_scheduled_by: Option<String>,
     /// Closed (or to close) without telling the member.
     pub close_silent: bool,
+    /// The scheduled close that was announced (the sync job's bookkeeping).
+    pub close_notified_at: Option<DateTime<Utc>>,
 }
 
 const T_COLUMNS: &str = "guild_id, ticket_id, code, user_id, status, thread_id, created_at,
-    closed_at, closed_by, close_done, close_at, close_scheduled_by, close_silent";
+    closed_at, closed_by, close_done, close_at, close_scheduled_by, close_silent, close_notified_at";
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TicketMessage {
@@ -394,4 +396,22 @@ pub async fn search(
         .bind(limit)
         .fetch_all(conn)
         .await?)
+}
+
+/// Records which scheduled close was announced (None: the cancellation was announced).
+pub async fn set_close_notified(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+    at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE modmail_ticket SET close_notified_at = $3 WHERE guild_id = $1 AND ticket_id = $2",
+    )
+    .bind(guild.db())
+    .bind(ticket_id)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
