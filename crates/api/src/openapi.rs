@@ -88,6 +88,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(verification::list_custom_roles))
         .routes(routes!(verification::remove_custom_role))
         .routes(routes!(moderation::edit_punishment))
+        .routes(routes!(modmail::stats))
 }
 
 /// The OpenAPI 3 document of every route (for `raidbot` to print or publish).

@@ -101,6 +101,7 @@ async fn openapi_lists_every_route() {
             "delete",
         ),
         ("/v1/guilds/{guild_id}/punishments/{id}", "patch"),
+        ("/v1/guilds/{guild_id}/modmail/stats", "get"),
     ];
     for (path, method) in expected {
         assert!(

@@ -703,3 +703,89 @@ async fn patch_moves_a_suspensions_end_and_the_history_says_who_ended_it() {
     assert_eq!(late.status, StatusCode::CONFLICT);
     assert_eq!(late.code(), "punishment_not_active");
 }
+
+#[tokio::test]
+async fn modmail_stats_give_first_response_times_and_tickets_per_staff_member() {
+    let app = spawn_app().await;
+    let guild = Snowflake::parse(GUILD).unwrap();
+    let a = open_ticket(&app, 700000000000000021, "one").await;
+    let b = open_ticket(&app, 700000000000000022, "two").await;
+    let staff = |id: u64| {
+        Actor::member(
+            Snowflake::new(id).unwrap(),
+            domain::RoleKey::Security.level().unwrap(),
+        )
+    };
+    let (x, y) = (staff(500000000000000001), staff(500000000000000002));
+    for (who, code, text) in [(&x, &a, "first"), (&y, &a, "second"), (&x, &b, "hello")] {
+        service::modmail::reply(&app.pool, guild, who, "<@staff>", code, text, None)
+            .await
+            .unwrap();
+    }
+    // Known times: `a` opened 10 minutes ago and first answered 2 minutes later (by x),
+    // `b` opened 5 minutes ago and answered after 1 minute (by x); y answered `a` later.
+    for (code, ago) in [(&a, 600), (&b, 300)] {
+        sqlx::query(
+            "UPDATE modmail_ticket SET created_at = now() - make_interval(secs => $2) WHERE code = $1",
+        )
+        .bind(code)
+        .bind(f64::from(ago))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    for (body, after) in [
+        ("one", 0),
+        ("two", 0),
+        ("first", 120),
+        ("second", 300),
+        ("hello", 60),
+    ] {
+        sqlx::query(
+            "UPDATE modmail_message m SET created_at = t.created_at + make_interval(secs => $2)
+             FROM modmail_ticket t
+             WHERE t.guild_id = m.guild_id AND t.ticket_id = m.ticket_id AND m.body = $1",
+        )
+        .bind(body)
+        .bind(f64::from(after))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+
+    let r = app
+        .get(&format!("/v1/guilds/{GUILD}/modmail/stats?days=7"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["opened"], 2);
+    assert_eq!(r.body["answered"], 2);
+    assert_eq!(r.body["closed"], 0);
+    assert_eq!(r.body["avg_first_response_seconds"].as_f64(), Some(90.0));
+    assert_eq!(r.body["median_first_response_seconds"].as_f64(), Some(90.0));
+    let per = r.body["staff"].as_array().unwrap();
+    assert_eq!(per.len(), 2);
+    assert_eq!(per[0]["user_id"], "500000000000000001");
+    assert_eq!(per[0]["tickets"], 2);
+    assert_eq!(per[0]["replies"], 2);
+    assert_eq!(per[0]["first_responses"], 2);
+    assert_eq!(per[0]["avg_first_response_seconds"].as_f64(), Some(90.0));
+    assert_eq!(per[1]["user_id"], "500000000000000002");
+    assert_eq!(per[1]["tickets"], 1);
+    assert_eq!(per[1]["first_responses"], 0);
+    assert!(per[1]["avg_first_response_seconds"].is_null());
+
+    let bad = app
+        .get(&format!("/v1/guilds/{GUILD}/modmail/stats?days=0"))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let raider = key(&app, GUILD, 1).await;
+    let r = with_key(
+        &app,
+        &raider,
+        Method::GET,
+        &format!("/v1/guilds/{GUILD}/modmail/stats"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

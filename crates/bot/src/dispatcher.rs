@@ -256,6 +256,12 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
         Task::PunishmentEditedDm { punishment_id } => {
             format!("Telling the member that punishment #{punishment_id} was changed.")
         }
+        Task::ModmailScheduledClose { ticket_id } => {
+            format!("Closing modmail ticket #{ticket_id} at its scheduled time.")
+        }
+        Task::ModmailBlacklistExpiry { user_id } => {
+            format!("Ending <@{user_id}>'s temporary modmail blacklist.")
+        }
     };
     report(ctx, guild, what, reason).await;
 }

@@ -43,6 +43,9 @@ pub struct BotConfig {
     pub realmeye_base_url: String,
     /// The shards this process runs (`SHARD_TOTAL`, `SHARDS`); default: all recommended.
     pub shards: gateway::ShardConfig,
+    /// The web dashboard's address (`PUBLIC_URL`) when it is served: links to its pages
+    /// (a closed modmail ticket's transcript). None: the transcript goes as a file.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for BotConfig {
@@ -76,6 +79,8 @@ pub struct Context {
     /// Whether PostgreSQL is believed unreachable: members are told at once to try again
     /// instead of waiting for the pool's timeout (see `router`).
     pub outage: service::health::Outage,
+    /// See [`BotConfig::public_url`] (without a trailing slash).
+    pub public_url: Option<String>,
 }
 
 type Mapping = BTreeMap<RoleKey, Snowflake>;
@@ -187,6 +192,10 @@ pub async fn run(
         realmeye,
         realmeye_base_url: config.realmeye_base_url.clone(),
         outage: service::health::Outage::new(pool.clone()),
+        public_url: config
+            .public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_owned()),
     });
     if config.register_commands {
         commands::register(&ctx.http, ctx.application_id, config.dev_guild_id)

@@ -70,6 +70,28 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
     }
     let (guild, member) = match (interaction.guild_id, interaction.member.as_ref()) {
         (Some(g), Some(m)) => (g, m),
+        _ if dm_modmail(&interaction).is_some() => {
+            // The modmail server menu and Open ticket / Cancel in a member's DMs.
+            if let (Some(c), Some(user)) = (
+                dm_modmail(&interaction),
+                interaction.author_id().and_then(|u| snowflake(u.get())),
+            ) {
+                let author = interaction
+                    .author()
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default();
+                let values = match &interaction.data {
+                    Some(InteractionData::MessageComponent(d)) => d.values.clone(),
+                    _ => Vec::new(),
+                };
+                let handler_ctx = ctx.clone();
+                let work = async move {
+                    handlers::modmail::dm_component(&handler_ctx, user, &author, &c, &values).await
+                };
+                let _ = answer_in_time(&ctx, &interaction, work).await;
+            }
+            return;
+        }
         _ if dm_verification(&interaction).is_some() => {
             // Buttons of the verification DM flow: the session row names the guild.
             if let (Some(c), Some(user)) = (
@@ -234,6 +256,19 @@ fn nul_field(interaction: &Interaction) -> Option<String> {
             .into_iter()
             .find(|(_, value)| value.contains('\0'))
             .map(|(id, _)| format!("The field `{id}`")),
+        _ => None,
+    }
+}
+
+/// A modmail component pressed in a DM, if this is one.
+fn dm_modmail(interaction: &Interaction) -> Option<domain::ModmailComponent> {
+    match &interaction.data {
+        Some(InteractionData::MessageComponent(c)) => {
+            match domain::CustomId::parse(&c.custom_id)? {
+                domain::CustomId::Modmail(m) => Some(m),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }

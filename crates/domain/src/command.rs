@@ -66,6 +66,8 @@ pub enum CommandName {
     MassSuspend,
     MassWarn,
     ConfigEscalation,
+    Snippet,
+    ModmailStats,
 }
 
 impl CommandName {
@@ -125,6 +127,8 @@ impl CommandName {
         CommandName::MassSuspend,
         CommandName::MassWarn,
         CommandName::ConfigEscalation,
+        CommandName::Snippet,
+        CommandName::ModmailStats,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -183,6 +187,8 @@ impl CommandName {
             CommandName::MassSuspend => "masssuspend",
             CommandName::MassWarn => "masswarn",
             CommandName::ConfigEscalation => "configescalation",
+            CommandName::Snippet => "snippet",
+            CommandName::ModmailStats => "modmailstats",
         }
     }
 
@@ -252,13 +258,16 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
         | CommandName::AddAlt
         | CommandName::RemoveAlt => ("Verification", Some(K::Security)),
         CommandName::ForceSync | CommandName::SyncTeam => ("Verification", Some(K::Administrator)),
-        CommandName::ModmailReply | CommandName::Modmail => ("Modmail", Some(K::Security)),
+        // `/modmail open` is for every member; `/modmail close` checks security itself.
+        CommandName::Modmail => ("Modmail", None),
+        CommandName::ModmailReply => ("Modmail", Some(K::Security)),
         CommandName::ModmailBlacklist | CommandName::ModmailUnblacklist => {
             ("Modmail", Some(K::Officer))
         }
         CommandName::EditPunishment => ("Moderation", Some(K::Security)),
         CommandName::MassSuspend | CommandName::MassWarn => ("Moderation", Some(K::Officer)),
         CommandName::ConfigEscalation => ("Configuration", Some(K::Administrator)),
+        CommandName::Snippet | CommandName::ModmailStats => ("Modmail", Some(K::Security)),
     }
 }
 

@@ -23,8 +23,9 @@ pub mod verification;
 pub use catalog::{Dungeon, PanelReaction, RaidClass, ReactionKind};
 pub use channels::{ChannelKey, ChannelKind};
 pub use custom_id::{
-    CustomId, FindComponent, FindTab, HeadcountButton, HeadcountComponent, PartyButton,
-    PartyComponent, RolePingComponent, RunButton, RunComponent, VeriAction, VeriComponent,
+    CustomId, FindComponent, FindTab, HeadcountButton, HeadcountComponent, ModmailAction,
+    ModmailComponent, PartyButton, PartyComponent, RolePingComponent, RunButton, RunComponent,
+    VeriAction, VeriComponent,
 };
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};

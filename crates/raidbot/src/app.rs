@@ -25,6 +25,7 @@ pub fn bot_config(config: &Config, register_commands: bool) -> anyhow::Result<bo
         register_commands,
         realmeye_base_url: config.realmeye_base_url.clone(),
         shards: config.shards.clone(),
+        public_url: config.dashboard.as_ref().map(|d| d.public_url.clone()),
     })
 }
 

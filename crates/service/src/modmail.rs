@@ -55,6 +55,8 @@ pub enum DmOutcome {
     /// The server does not take modmail from them.
     Blacklisted {
         guild: Snowflake,
+        /// When a temporary blacklist ends; None: until staff lift it.
+        until: Option<chrono::DateTime<Utc>>,
     },
     Cooldown {
         guild: Snowflake,
@@ -67,6 +69,8 @@ pub enum DmOutcome {
         guild: Snowflake,
         code: String,
     },
+    /// A button or menu of a conversation that is over (opened, cancelled, expired).
+    Expired,
     /// Empty message or too long.
     Invalid {
         message: String,
@@ -153,26 +157,7 @@ pub async fn continue_dm(
                     {
                         Some(i) => {
                             let guild = session.candidates[i - 1];
-                            match refusal(&mut tx, guild, user).await? {
-                                Some(r) => {
-                                    sm::sessions::end_session(&mut tx, user).await?;
-                                    r
-                                }
-                                None => {
-                                    let next = Session {
-                                        step: "confirm".into(),
-                                        guild_id: Some(guild),
-                                        ..session
-                                    };
-                                    sm::sessions::put_session(
-                                        &mut tx,
-                                        &next,
-                                        MODMAIL_SESSION_MINUTES,
-                                    )
-                                    .await?;
-                                    DmOutcome::Confirm { guild }
-                                }
-                            }
+                            pick_guild(&mut tx, session, guild).await?
                         }
                         None => DmOutcome::InvalidChoice { count: n },
                     }
@@ -211,12 +196,128 @@ pub async fn continue_dm(
         None,
     )
     .await?;
+    sm::tickets::cancel_scheduled_close(&mut tx, ticket.guild_id, ticket.ticket_id).await?;
     sync(&mut tx, &ticket).await?;
     tx.commit().await?;
     Ok(Some(DmOutcome::Relayed {
         guild: ticket.guild_id,
         code: ticket.code,
     }))
+}
+
+/// The member chose `guild` (one of the session's candidates): refused, or on to the
+/// confirmation.
+async fn pick_guild(
+    tx: &mut PgConnection,
+    session: Session,
+    guild: Snowflake,
+) -> Result<DmOutcome> {
+    let user = session.user_id;
+    Ok(match refusal(tx, guild, user).await? {
+        Some(r) => {
+            sm::sessions::end_session(tx, user).await?;
+            r
+        }
+        None => {
+            let next = Session {
+                step: "confirm".into(),
+                guild_id: Some(guild),
+                ..session
+            };
+            sm::sessions::put_session(tx, &next, MODMAIL_SESSION_MINUTES).await?;
+            DmOutcome::Confirm { guild }
+        }
+    })
+}
+
+/// The member picked a server in the DM's select menu (`mm:guild`).
+pub async fn choose_guild(pool: &PgPool, user: Snowflake, guild: Snowflake) -> Result<DmOutcome> {
+    let mut tx = pool.begin().await?;
+    let outcome = match sm::sessions::lock_session(&mut tx, user).await? {
+        Some(s) if s.step == "choose_guild" && s.candidates.contains(&guild) => {
+            pick_guild(&mut tx, s, guild).await?
+        }
+        _ => DmOutcome::Expired,
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The member pressed Open ticket (`yes`) or Cancel under the confirmation in their DMs.
+/// A press after the session ended (ticket already opened, expired) changes nothing.
+pub async fn confirm(pool: &PgPool, user: Snowflake, author: &str, yes: bool) -> Result<DmOutcome> {
+    let mut tx = pool.begin().await?;
+    let outcome = match sm::sessions::lock_session(&mut tx, user).await? {
+        Some(s) if !yes => {
+            sm::sessions::end_session(&mut tx, s.user_id).await?;
+            DmOutcome::Cancelled
+        }
+        Some(s) if s.step == "confirm" => match s.guild_id {
+            Some(guild) => {
+                let o = open_locked(&mut tx, guild, &s, author).await?;
+                sm::sessions::end_session(&mut tx, user).await?;
+                o
+            }
+            None => DmOutcome::Expired,
+        },
+        _ => DmOutcome::Expired,
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// `/modmail open message` in a server: the server is known, so no choice and no
+/// confirmation; a member with a ticket open there adds the message to it.
+pub async fn open_in_guild(
+    pool: &PgPool,
+    guild: Snowflake,
+    user: Snowflake,
+    author: &str,
+    text: &str,
+) -> Result<DmOutcome> {
+    let text = match body(text) {
+        Ok(t) if !t.is_empty() => t,
+        Ok(_) => {
+            return Ok(DmOutcome::Invalid {
+                message: "Write your message for the staff in `message`.".into(),
+            });
+        }
+        Err(o) => return Ok(o),
+    };
+    let mut tx = pool.begin().await?;
+    let open = sm::tickets::open_for_user(&mut tx, user).await?;
+    if let Some(t) = open.into_iter().find(|t| t.guild_id == guild) {
+        sm::tickets::insert_message(
+            &mut tx,
+            guild,
+            t.ticket_id,
+            "member",
+            Some(user),
+            author,
+            &text,
+            &[],
+            None,
+        )
+        .await?;
+        sm::tickets::cancel_scheduled_close(&mut tx, guild, t.ticket_id).await?;
+        sync(&mut tx, &t).await?;
+        tx.commit().await?;
+        return Ok(DmOutcome::Relayed {
+            guild,
+            code: t.code,
+        });
+    }
+    let s = Session {
+        user_id: user,
+        step: "confirm".into(),
+        candidates: vec![guild],
+        guild_id: Some(guild),
+        body: text,
+        attachments: Vec::new(),
+    };
+    let o = open_locked(&mut tx, guild, &s, author).await?;
+    tx.commit().await?;
+    Ok(o)
 }
 
 /// A first DM: `shared` are the modmail servers the member is in. One server goes straight
@@ -275,8 +376,11 @@ async fn refusal(
     guild: Snowflake,
     user: Snowflake,
 ) -> Result<Option<DmOutcome>> {
-    if sm::blacklist::blacklisted(conn, guild, user).await? {
-        return Ok(Some(DmOutcome::Blacklisted { guild }));
+    if let Some(entry) = sm::blacklist::active(conn, guild, user).await? {
+        return Ok(Some(DmOutcome::Blacklisted {
+            guild,
+            until: entry.expires_at,
+        }));
     }
     if let Some(closed) = sm::tickets::last_closed(conn, guild, user).await? {
         let waited = (Utc::now() - closed).num_minutes();
@@ -425,9 +529,51 @@ pub async fn reply(
     text: &str,
     source: Option<Snowflake>,
 ) -> Result<Ticket> {
+    let input = ReplyInput {
+        text: Some(text),
+        snippet: None,
+        anonymous: false,
+    };
+    reply_with(pool, guild, actor, author, code, &input, source).await
+}
+
+/// What a staff reply says: typed text, a saved snippet, or both (the snippet first), and
+/// whether the member sees it as from "Staff" rather than from the author.
+#[derive(Debug, Clone, Default)]
+pub struct ReplyInput<'a> {
+    pub text: Option<&'a str>,
+    pub snippet: Option<&'a str>,
+    pub anonymous: bool,
+}
+
+/// [`reply`] with a snippet and the anonymous choice.
+pub async fn reply_with(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    author: &str,
+    code: &str,
+    input: &ReplyInput<'_>,
+    source: Option<Snowflake>,
+) -> Result<Ticket> {
     may_answer(actor)?;
-    let text = required_text("The reply", text, MODMAIL_MESSAGE_MAX)?;
     let mut tx = pool.begin().await?;
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(name) = input.snippet.filter(|n| !n.trim().is_empty()) {
+        let name = snippet_name(name)?;
+        let s = sm::snippets::get(&mut tx, guild, &name)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "There is no snippet `{name}`; `/snippet list` shows them."
+                ))
+            })?;
+        parts.push(s.body);
+    }
+    if let Some(t) = input.text.filter(|t| !t.trim().is_empty()) {
+        parts.push(t.trim().to_owned());
+    }
+    let text = required_text("The reply", &parts.join("\n\n"), MODMAIL_MESSAGE_MAX)?;
     let t = ticket_by_code(&mut tx, guild, code).await?;
     let t = sm::tickets::lock_ticket(&mut tx, guild, t.ticket_id)
         .await?
@@ -463,6 +609,9 @@ pub async fn reply(
         }
         Err(e) => return Err(e.into()),
     };
+    if input.anonymous {
+        sm::tickets::mark_anonymous(&mut tx, guild, t.ticket_id, m.message_id).await?;
+    }
     if let Some(staff) = actor.user_id {
         crate::quota::award_moderation(
             &mut tx,
@@ -490,10 +639,56 @@ pub async fn ticket_for_thread(
 
 /// Staff close a ticket (security and above).
 pub async fn close(pool: &PgPool, guild: Snowflake, actor: &Actor, code: &str) -> Result<Ticket> {
+    close_with(pool, guild, actor, code, None, false)
+        .await
+        .map(|(t, _)| t)
+}
+
+/// `/modmail close ticket [in] [silent]`: now, or `in_minutes` from now unless the member
+/// writes first; `silent` closes without telling the member. Returns the ticket and, for a
+/// scheduled close, when it will happen.
+pub async fn close_with(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    code: &str,
+    in_minutes: Option<i64>,
+    silent: bool,
+) -> Result<(Ticket, Option<chrono::DateTime<Utc>>)> {
     may_answer(actor)?;
     let mut tx = pool.begin().await?;
     let t = ticket_by_code(&mut tx, guild, code).await?;
+    let t = sm::tickets::lock_ticket(&mut tx, guild, t.ticket_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("That ticket is gone.".into()))?;
     let by = actor_label(actor);
+    if t.status != "open" {
+        return Err(ServiceError::conflict(
+            "ticket_closed",
+            format!("`{}` is already closed.", t.code),
+        ));
+    }
+    if let Some(minutes) = in_minutes {
+        let minutes = domain::moderation::PunishDuration::from_minutes(minutes)
+            .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?
+            .minutes();
+        let at = Utc::now() + chrono::Duration::minutes(minutes);
+        sm::tickets::schedule_close(&mut tx, guild, t.ticket_id, at, &by, silent).await?;
+        // The sync job announces it (the member by DM unless silent, staff in the thread).
+        sync(&mut tx, &t).await?;
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::ModmailScheduledClose {
+                ticket_id: t.ticket_id,
+            },
+            Some(at),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok((t, Some(at)));
+    }
+    sm::tickets::set_close_silent(&mut tx, guild, t.ticket_id, silent).await?;
     if !close_locked(&mut tx, &t, &by).await? {
         return Err(ServiceError::conflict(
             "ticket_closed",
@@ -501,7 +696,37 @@ pub async fn close(pool: &PgPool, guild: Snowflake, actor: &Actor, code: &str) -
         ));
     }
     tx.commit().await?;
-    Ok(t)
+    Ok((t, None))
+}
+
+/// The scheduled-close timer: closes the ticket if its close still stands and is due.
+/// A later schedule queues the timer again for its time; a cancelled one does nothing.
+pub async fn scheduled_close_due(pool: &PgPool, guild: Snowflake, ticket_id: i64) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let Some(t) = sm::tickets::lock_ticket(&mut tx, guild, ticket_id).await? else {
+        return Ok(false);
+    };
+    let Some(at) = t.close_at.filter(|_| t.status == "open") else {
+        return Ok(false);
+    };
+    if at > Utc::now() {
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::ModmailScheduledClose { ticket_id },
+            Some(at),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(false);
+    }
+    let by = format!(
+        "{} (scheduled)",
+        t.close_scheduled_by.as_deref().unwrap_or("staff")
+    );
+    let closed = close_locked(&mut tx, &t, &by).await?;
+    tx.commit().await?;
+    Ok(closed)
 }
 
 /// Blacklists a member from modmail in the guild (officers).
@@ -512,7 +737,31 @@ pub async fn blacklist(
     user: Snowflake,
     reason: &str,
 ) -> Result<()> {
+    blacklist_for(pool, guild, actor, user, reason, None)
+        .await
+        .map(|_| ())
+}
+
+/// [`blacklist`], for `minutes` when given (a temporary blacklist: the member is told when
+/// it ends). Returns when it ends.
+pub async fn blacklist_for(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    reason: &str,
+    minutes: Option<i64>,
+) -> Result<Option<chrono::DateTime<Utc>>> {
     actor.require(RoleKey::Officer)?;
+    let until = match minutes {
+        Some(m) => {
+            let m = domain::moderation::PunishDuration::from_minutes(m)
+                .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?
+                .minutes();
+            Some(Utc::now() + chrono::Duration::minutes(m))
+        }
+        None => None,
+    };
     if actor.user_id == Some(user) {
         return Err(ServiceError::invalid(
             "self_target",
@@ -522,11 +771,20 @@ pub async fn blacklist(
     let reason = required_text("The reason", reason, REASON_MAX)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
-    if !sm::blacklist::blacklist(&mut tx, guild, user, &reason, actor.user_id).await? {
+    if !sm::blacklist::blacklist(&mut tx, guild, user, &reason, actor.user_id, until).await? {
         return Err(ServiceError::conflict(
             "already_blacklisted",
             format!("<@{user}> is already blacklisted from modmail."),
         ));
+    }
+    if let Some(at) = until {
+        tasks::queue(
+            &mut tx,
+            guild,
+            Task::ModmailBlacklistExpiry { user_id: user },
+            Some(at),
+        )
+        .await?;
     }
     log(
         &mut tx,
@@ -534,12 +792,60 @@ pub async fn blacklist(
         LogEvent::ModmailBlacklist {
             user_id: user,
             by: actor_label(actor),
-            reason: Some(reason),
+            reason: Some(match until {
+                Some(at) => format!("{reason} (until {})", at.format("%Y-%m-%d %H:%M UTC")),
+                None => reason,
+            }),
         },
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(until)
+}
+
+/// The blacklist-expiry timer, first step: true when the member's temporary blacklist has
+/// run out and is still there (the job then tells them and calls [`end_blacklist`]). Not
+/// yet due (it was replaced by a longer one): queued again for its time.
+pub async fn blacklist_due(pool: &PgPool, guild: Snowflake, user: Snowflake) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let Some(entry) = sm::blacklist::lock_temporary(&mut tx, guild, user).await? else {
+        return Ok(false);
+    };
+    match entry.expires_at {
+        Some(at) if at > Utc::now() => {
+            tasks::queue(
+                &mut tx,
+                guild,
+                Task::ModmailBlacklistExpiry { user_id: user },
+                Some(at),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(false)
+        }
+        Some(_) => Ok(true),
+        None => Ok(false),
+    }
+}
+
+/// Drops the member's run-out temporary blacklist and logs that it ended.
+pub async fn end_blacklist(pool: &PgPool, guild: Snowflake, user: Snowflake) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let ended = sm::blacklist::remove_expired(&mut tx, guild, user).await?;
+    if ended {
+        log(
+            &mut tx,
+            guild,
+            LogEvent::ModmailBlacklist {
+                user_id: user,
+                by: "its time ran out".into(),
+                reason: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Lifts a member's modmail blacklist (officers).
@@ -590,6 +896,30 @@ pub async fn tickets(
     }
     let mut conn = pool.acquire().await?;
     Ok(sm::tickets::list(&mut conn, guild, status, limit).await?)
+}
+
+/// The guild's tickets matching `search` (a ticket id, a member id or words in its
+/// messages), newest first (security and above).
+pub async fn search_tickets(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    status: Option<&str>,
+    search: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Ticket>> {
+    actor.require(RoleKey::Security)?;
+    if let Some(s) = status
+        && !matches!(s, "open" | "closed")
+    {
+        return Err(ServiceError::invalid(
+            "invalid_status",
+            format!("`status` must be open or closed, not `{s}`."),
+        ));
+    }
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    let mut conn = pool.acquire().await?;
+    Ok(sm::tickets::search(&mut conn, guild, status, search, limit).await?)
 }
 
 /// A ticket and its transcript, oldest first (security and above).
@@ -645,7 +975,146 @@ pub async fn relayed(
     Ok(())
 }
 
+/// The sync job announced the scheduled close `at` (None: its cancellation).
+pub async fn close_notified(
+    pool: &PgPool,
+    guild: Snowflake,
+    ticket_id: i64,
+    at: Option<chrono::DateTime<Utc>>,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    Ok(sm::tickets::set_close_notified(&mut conn, guild, ticket_id, at).await?)
+}
+
 pub async fn close_done(pool: &PgPool, guild: Snowflake, ticket_id: i64) -> Result<()> {
     let mut conn = pool.acquire().await?;
     Ok(sm::tickets::set_close_done(&mut conn, guild, ticket_id).await?)
+}
+
+// ---------- snippets ----------
+
+/// Saved answers: at most this many per guild.
+pub const SNIPPETS_MAX: i64 = 100;
+
+/// A snippet's name: 1–32 of `a-z 0-9 _ -`, case folded.
+fn snippet_name(text: &str) -> Result<String> {
+    let name = text.trim().to_lowercase();
+    let ok = (1..=32).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if ok {
+        Ok(name)
+    } else {
+        Err(ServiceError::invalid(
+            "invalid_snippet_name",
+            format!(
+                "`{}` is not a snippet name: use 1 to 32 letters, digits, `-` or `_`, e.g. `appeal-info`.",
+                text.trim().chars().take(40).collect::<String>()
+            ),
+        ))
+    }
+}
+
+pub use store::modmail::snippets::Snippet;
+
+/// Saves a snippet (security and above); true when new, false when it replaced one.
+pub async fn snippet_add(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    name: &str,
+    text: &str,
+) -> Result<(String, bool)> {
+    may_answer(actor)?;
+    let name = snippet_name(name)?;
+    let text = required_text("The snippet", text, MODMAIL_MESSAGE_MAX)?;
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    if sm::snippets::get(&mut tx, guild, &name).await?.is_none()
+        && sm::snippets::list(&mut tx, guild, "", SNIPPETS_MAX)
+            .await?
+            .len() as i64
+            >= SNIPPETS_MAX
+    {
+        return Err(ServiceError::conflict(
+            "too_many_snippets",
+            format!("This server has {SNIPPETS_MAX} snippets; remove one first."),
+        ));
+    }
+    let new = sm::snippets::put(&mut tx, guild, &name, &text, actor.user_id).await?;
+    tx.commit().await?;
+    Ok((name, new))
+}
+
+/// Removes a snippet (security and above).
+pub async fn snippet_remove(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    name: &str,
+) -> Result<String> {
+    may_answer(actor)?;
+    let name = snippet_name(name)?;
+    let mut conn = pool.acquire().await?;
+    if !sm::snippets::remove(&mut conn, guild, &name).await? {
+        return Err(ServiceError::NotFound(format!(
+            "There is no snippet `{name}`."
+        )));
+    }
+    Ok(name)
+}
+
+/// The guild's snippets whose name contains `filter` (security and above; autocomplete
+/// passes what was typed).
+pub async fn snippets(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    filter: &str,
+    limit: i64,
+) -> Result<Vec<Snippet>> {
+    may_answer(actor)?;
+    let mut conn = pool.acquire().await?;
+    Ok(sm::snippets::list(&mut conn, guild, &filter.trim().to_lowercase(), limit).await?)
+}
+
+// ---------- figures ----------
+
+pub use store::modmail::stats::{StaffRow as StaffFigures, Totals as TicketTotals};
+
+/// The longest period the figures cover.
+pub const STATS_DAYS_MAX: i64 = 365;
+
+/// Ticket figures for the last `days` days: first-response times and tickets handled per
+/// staff member (security and above).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketFigures {
+    pub days: i64,
+    pub totals: TicketTotals,
+    pub staff: Vec<StaffFigures>,
+}
+
+pub async fn stats(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    days: i64,
+) -> Result<TicketFigures> {
+    actor.require(RoleKey::Security)?;
+    if !(1..=STATS_DAYS_MAX).contains(&days) {
+        return Err(ServiceError::invalid(
+            "invalid_days",
+            format!("`days` must be from 1 to {STATS_DAYS_MAX}, not {days}."),
+        ));
+    }
+    let since = Utc::now() - chrono::Duration::days(days);
+    let mut conn = pool.acquire().await?;
+    let totals = sm::stats::totals(&mut conn, guild, since).await?;
+    let staff = sm::stats::per_staff(&mut conn, guild, since, 25).await?;
+    Ok(TicketFigures {
+        days,
+        totals,
+        staff,
+    })
 }

@@ -326,6 +326,11 @@ pub enum Task {
     /// Tell the member their punishment was changed (/editpunishment): its new end and
     /// reason, from the row (coalesced per punishment: the latest edit wins).
     PunishmentEditedDm { punishment_id: i64 },
+    /// A modmail ticket's scheduled close (a timer; the ticket row says whether it still
+    /// stands: the member's reply cancels it).
+    ModmailScheduledClose { ticket_id: i64 },
+    /// A temporary modmail blacklist ends (a timer): tell the member, drop the entry.
+    ModmailBlacklistExpiry { user_id: Snowflake },
 }
 
 /// A direct message about verification; the bot renders the words.
@@ -476,6 +481,8 @@ impl Task {
             Task::MutedOverwrite { .. } => "muted_overwrite",
             Task::MutedOverwriteReport { .. } => "muted_overwrite_report",
             Task::PunishmentEditedDm { .. } => "punishment_edited_dm",
+            Task::ModmailScheduledClose { .. } => "modmail_scheduled_close",
+            Task::ModmailBlacklistExpiry { .. } => "modmail_blacklist_expiry",
         }
     }
 
@@ -539,6 +546,10 @@ impl Task {
             | Task::RunAnnounce { .. }
             | Task::RolePingPanelPost { .. }
             | Task::QuotaPanelDelete { .. } => None,
+            Task::ModmailScheduledClose { ticket_id } => Some(format!("modmail_close:{ticket_id}")),
+            Task::ModmailBlacklistExpiry { user_id } => {
+                Some(format!("modmail_blacklist:{user_id}"))
+            }
         }
     }
 
@@ -583,6 +594,7 @@ impl Task {
             Task::MutedOverwrites { .. } | Task::MutedOverwrite { .. } => 0,
             Task::MutedOverwriteReport { .. } => 3,
             Task::PunishmentEditedDm { .. } => 5,
+            Task::ModmailScheduledClose { .. } | Task::ModmailBlacklistExpiry { .. } => 3,
         }
     }
 

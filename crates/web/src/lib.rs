@@ -29,6 +29,7 @@ pub mod discord;
 pub mod error;
 pub mod html;
 pub mod leaderboard;
+pub mod modmail;
 pub mod pages;
 pub mod runs;
 pub mod settings;
@@ -152,5 +153,7 @@ pub fn router(state: WebState) -> axum::Router {
             post(settings::save_public_board),
         )
         .route("/public/{guild}/leaderboard", get(leaderboard::public))
+        .route("/g/{guild}/modmail", get(modmail::list))
+        .route("/g/{guild}/modmail/{ticket}", get(modmail::transcript))
         .with_state(state)
 }

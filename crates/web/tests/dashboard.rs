@@ -777,3 +777,61 @@ async fn run_history_filters_pages_and_exports_csv() {
         .unwrap();
     assert_eq!(all.lines().count(), 59, "every run, past one page");
 }
+
+#[tokio::test]
+async fn security_reads_modmail_tickets_and_transcripts_and_a_raider_gets_a_403() {
+    let w = world().await;
+    let g = snowflake(w.guild);
+    let member = snowflake(w.raider);
+    let opened =
+        service::modmail::open_in_guild(&w.db.pool, g, member, "rita", "my <key> vanished")
+            .await
+            .unwrap();
+    let service::modmail::DmOutcome::Opened { code, .. } = opened else {
+        panic!("{opened:?}")
+    };
+    let staff = service::Actor::member(snowflake(w.security), RoleKey::Security.level().unwrap());
+    let input = service::modmail::ReplyInput {
+        text: Some("Found it."),
+        snippet: None,
+        anonymous: true,
+    };
+    service::modmail::reply_with(&w.db.pool, g, &staff, "sam", &code, &input, None)
+        .await
+        .unwrap();
+
+    let session = login(&w, w.security).await;
+    let page = format!("/g/{}/modmail/{code}", w.guild);
+    let (status, html) = get(&w, &page, &session).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("my &lt;key&gt; vanished"), "escaped: {html}");
+    assert!(html.contains("sam (sent as Staff)"), "{html}");
+    let (status, html) = get(&w, &format!("/g/{}/modmail?status=open", w.guild), &session).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains(&code), "{html}");
+    let (_, html) = get(&w, &format!("/g/{}/modmail?q=vanished", w.guild), &session).await;
+    assert!(html.contains(&code), "search by words: {html}");
+    let (_, html) = get(
+        &w,
+        &format!("/g/{}/modmail?q=nothing+like+it", w.guild),
+        &session,
+    )
+    .await;
+    assert!(
+        !html.contains(&code) && html.contains("No tickets"),
+        "{html}"
+    );
+    let (_, html) = get(
+        &w,
+        &format!("/g/{}/modmail?status=closed", w.guild),
+        &session,
+    )
+    .await;
+    assert!(!html.contains(&code), "{html}");
+
+    let raider = login(&w, w.raider).await;
+    let (status, html) = get(&w, &page, &raider).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("You need the Security role"), "{html}");
+    assert!(!html.contains("vanished"));
+}

@@ -60,6 +60,8 @@ pub struct TranscriptMessage {
     /// When it reached the thread (member) or the member's DMs (staff).
     pub relayed_at: Option<DateTime<Utc>>,
     pub relay_error: Option<String>,
+    /// A staff reply the member got as from "Staff", without the author's name.
+    pub anonymous: bool,
 }
 
 impl From<TicketMessage> for TranscriptMessage {
@@ -73,6 +75,7 @@ impl From<TicketMessage> for TranscriptMessage {
             created_at: m.created_at,
             relayed_at: m.relayed_at,
             relay_error: m.relay_error,
+            anonymous: m.anonymous,
         }
     }
 }
@@ -161,5 +164,90 @@ pub async fn get_ticket(
     Ok(Json(TicketDetail {
         ticket: t.into(),
         transcript: messages.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// The period, in days back from now (1–365, default 7).
+    pub days: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffFigures {
+    #[schema(value_type = String, example = "323456789012345678")]
+    pub user_id: Snowflake,
+    /// Tickets they answered at least once in the period.
+    pub tickets: i64,
+    /// Their replies in the period.
+    pub replies: i64,
+    /// Tickets opened in the period whose first answer was theirs.
+    pub first_responses: i64,
+    /// Their average first-response time in seconds, over those tickets.
+    pub avg_first_response_seconds: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModmailStats {
+    pub days: i64,
+    /// Tickets opened in the period.
+    pub opened: i64,
+    /// Tickets closed in the period.
+    pub closed: i64,
+    /// Tickets opened in the period that have had a staff answer.
+    pub answered: i64,
+    /// Seconds from opening to the first staff answer, over the answered tickets.
+    pub avg_first_response_seconds: Option<f64>,
+    pub median_first_response_seconds: Option<f64>,
+    /// Tickets handled per staff member, most first (at most 25).
+    pub staff: Vec<StaffFigures>,
+}
+
+/// Ticket figures for a period: first-response times and tickets handled per staff member.
+#[utoipa::path(
+    get,
+    path = "/v1/guilds/{guild_id}/modmail/stats",
+    tag = "modmail",
+    params(("guild_id" = String, Path, description = "Discord server id"), StatsQuery),
+    responses(
+        (status = 200, description = "The figures.", body = ModmailStats),
+        (status = 400, description = "Malformed query or path.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid key.", body = ErrorBody),
+        (status = 403, description = "Below Security, or another guild's key.", body = ErrorBody),
+        (status = 422, description = "Bad days.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn stats(
+    State(state): State<ApiState>,
+    AtLeast(auth, _): AtLeast<gate::Security>,
+    ApiQuery(query): ApiQuery<StatsQuery>,
+) -> Result<Json<ModmailStats>, ApiError> {
+    let f = service::modmail::stats(
+        &state.pool,
+        auth.guild,
+        &auth.actor,
+        query.days.unwrap_or(7),
+    )
+    .await?;
+    Ok(Json(ModmailStats {
+        days: f.days,
+        opened: f.totals.opened,
+        closed: f.totals.closed,
+        answered: f.totals.answered,
+        avg_first_response_seconds: f.totals.avg_first_response_secs,
+        median_first_response_seconds: f.totals.median_first_response_secs,
+        staff: f
+            .staff
+            .into_iter()
+            .map(|s| StaffFigures {
+                user_id: s.user_id,
+                tickets: s.tickets,
+                replies: s.replies,
+                first_responses: s.first_responses,
+                avg_first_response_seconds: s.avg_first_response_secs,
+            })
+            .collect(),
     }))
 }

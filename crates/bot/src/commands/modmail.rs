@@ -5,7 +5,7 @@ use domain::moderation::{MODMAIL_MESSAGE_MAX, REASON_MAX};
 use twilight_model::application::command::{Command, CommandType};
 use twilight_model::application::interaction::InteractionContextType;
 use twilight_util::builder::command::{
-    CommandBuilder, StringBuilder, SubCommandBuilder, UserBuilder,
+    BooleanBuilder, CommandBuilder, IntegerBuilder, StringBuilder, SubCommandBuilder, UserBuilder,
 };
 
 use super::CommandName;
@@ -27,11 +27,19 @@ pub fn definitions() -> Vec<Command> {
         .contexts([InteractionContextType::Guild])
         .option(ticket())
         .option(
-            StringBuilder::new("text", "Your answer")
-                .required(true)
+            StringBuilder::new("text", "Your answer (after the snippet when you pick one)")
                 .min_length(1)
                 .max_length(MODMAIL_MESSAGE_MAX as u16),
         )
+        .option(
+            StringBuilder::new("snippet", "A saved answer (see /snippet list)")
+                .autocomplete(true)
+                .max_length(32),
+        )
+        .option(BooleanBuilder::new(
+            "anonymous",
+            "Send it as \"Staff\": the member does not see your name",
+        ))
         .build(),
         CommandBuilder::new(
             CommandName::Modmail.as_str(),
@@ -39,7 +47,33 @@ pub fn definitions() -> Vec<Command> {
             CommandType::ChatInput,
         )
         .contexts([InteractionContextType::Guild])
-        .option(SubCommandBuilder::new("close", "Close a ticket (security)").option(ticket()))
+        .option(
+            SubCommandBuilder::new(
+                "open",
+                "Write to this server's staff (you get answers by DM)",
+            )
+            .option(
+                StringBuilder::new("message", "Your message for the staff")
+                    .required(true)
+                    .min_length(1)
+                    .max_length(MODMAIL_MESSAGE_MAX as u16),
+            ),
+        )
+        .option(
+            SubCommandBuilder::new("close", "Close a ticket (security)")
+                .option(ticket())
+                .option(
+                    StringBuilder::new(
+                        "in",
+                        "Close later, e.g. 2h or 1d; the member's next message cancels it",
+                    )
+                    .max_length(32),
+                )
+                .option(BooleanBuilder::new(
+                    "silent",
+                    "Do not tell the member it is closed",
+                )),
+        )
         .build(),
         CommandBuilder::new(
             CommandName::ModmailBlacklist.as_str(),
@@ -54,6 +88,13 @@ pub fn definitions() -> Vec<Command> {
                 .min_length(1)
                 .max_length(REASON_MAX as u16),
         )
+        .option(
+            StringBuilder::new(
+                "duration",
+                "For how long, e.g. 7d or 12h (the member is told when it ends); for good if empty",
+            )
+            .max_length(32),
+        )
         .build(),
         CommandBuilder::new(
             CommandName::ModmailUnblacklist.as_str(),
@@ -62,6 +103,49 @@ pub fn definitions() -> Vec<Command> {
         )
         .contexts([InteractionContextType::Guild])
         .option(UserBuilder::new("user", "The member").required(true))
+        .build(),
+        CommandBuilder::new(
+            CommandName::Snippet.as_str(),
+            "Saved modmail answers for /modmailreply (security)",
+            CommandType::ChatInput,
+        )
+        .contexts([InteractionContextType::Guild])
+        .option(
+            SubCommandBuilder::new("add", "Save an answer (replaces one of the same name)")
+                .option(
+                    StringBuilder::new("name", "Its name, e.g. appeal-info")
+                        .required(true)
+                        .min_length(1)
+                        .max_length(32),
+                )
+                .option(
+                    StringBuilder::new("text", "The answer the member gets")
+                        .required(true)
+                        .min_length(1)
+                        .max_length(MODMAIL_MESSAGE_MAX as u16),
+                ),
+        )
+        .option(
+            SubCommandBuilder::new("remove", "Delete a saved answer").option(
+                StringBuilder::new("name", "The snippet")
+                    .required(true)
+                    .autocomplete(true)
+                    .max_length(32),
+            ),
+        )
+        .option(SubCommandBuilder::new("list", "Show the saved answers"))
+        .build(),
+        CommandBuilder::new(
+            CommandName::ModmailStats.as_str(),
+            "Modmail figures: first-response time and tickets per staff member (security)",
+            CommandType::ChatInput,
+        )
+        .contexts([InteractionContextType::Guild])
+        .option(
+            IntegerBuilder::new("days", "The period, in days back from now (default 7)")
+                .min_value(1)
+                .max_value(365),
+        )
         .build(),
     ]
 }

@@ -7,6 +7,7 @@ use domain::Snowflake;
 use service::ServiceError;
 use service::modmail::{self, DmOutcome};
 use twilight_model::channel::Message;
+use twilight_model::channel::message::Component;
 use twilight_model::id::Id;
 
 use crate::{Ctx, views};
@@ -64,15 +65,20 @@ async fn modmail_dm(ctx: &Ctx, user: Snowflake, m: &Message) -> Result<(), Servi
             }
         };
     let names = names(ctx, &outcome).await;
-    let text = views::modmail::dm_outcome(&outcome, |g| {
-        names
-            .iter()
-            .find(|(id, _)| *id == g)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_else(|| "the server".into())
-    });
-    send(ctx, user, &text).await;
+    let name = |g| name_of(&names, g);
+    let text = views::modmail::dm_outcome(&outcome, name);
+    let components = views::modmail::dm_components(&outcome, user, name);
+    send_with(ctx, user, &text, &components).await;
     Ok(())
+}
+
+/// A server's name from those [`names`] looked up.
+pub(crate) fn name_of(names: &[(Snowflake, String)], g: Snowflake) -> String {
+    names
+        .iter()
+        .find(|(id, _)| *id == g)
+        .map(|(_, n)| n.clone())
+        .unwrap_or_else(|| "the server".into())
 }
 
 /// The modmail servers the member is in.
@@ -91,13 +97,13 @@ async fn shared_guilds(ctx: &Ctx, user: Snowflake) -> Result<Vec<Snowflake>, Ser
     Ok(shared)
 }
 
-async fn names(ctx: &Ctx, o: &DmOutcome) -> Vec<(Snowflake, String)> {
+pub(crate) async fn names(ctx: &Ctx, o: &DmOutcome) -> Vec<(Snowflake, String)> {
     let ids: Vec<Snowflake> = match o {
         DmOutcome::ChooseGuild { candidates } => candidates.clone(),
         DmOutcome::Relayed { guild, .. }
         | DmOutcome::Confirm { guild }
         | DmOutcome::Opened { guild, .. }
-        | DmOutcome::Blacklisted { guild }
+        | DmOutcome::Blacklisted { guild, .. }
         | DmOutcome::Cooldown { guild, .. }
         | DmOutcome::Closed { guild, .. } => vec![*guild],
         _ => Vec::new(),
@@ -121,6 +127,10 @@ pub(crate) async fn guild_name(ctx: &Ctx, guild: Snowflake) -> String {
 }
 
 async fn send(ctx: &Ctx, user: Snowflake, text: &str) {
+    send_with(ctx, user, text, &[]).await;
+}
+
+async fn send_with(ctx: &Ctx, user: Snowflake, text: &str, components: &[Component]) {
     let channel = match ctx.http.create_private_channel(Id::new(user.get())).await {
         Ok(r) => match r.model().await {
             Ok(c) => c,
@@ -131,7 +141,13 @@ async fn send(ctx: &Ctx, user: Snowflake, text: &str) {
             return;
         }
     };
-    if let Err(e) = ctx.http.create_message(channel.id).content(text).await {
+    if let Err(e) = ctx
+        .http
+        .create_message(channel.id)
+        .content(text)
+        .components(components)
+        .await
+    {
         tracing::warn!(user = %user, error = %e, "cannot answer a DM");
     }
 }

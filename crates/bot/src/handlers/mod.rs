@@ -41,6 +41,9 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             Some(CommandName::Run | CommandName::ConfigRolePings) => runs::autocomplete(data),
             Some(CommandName::Headcount) => headcount::autocomplete(data),
             Some(CommandName::LogRun | CommandName::LogKey) => runs::autocomplete(data),
+            Some(CommandName::ModmailReply | CommandName::Snippet) => {
+                modmail::autocomplete(&ctx, &inv, data).await
+            }
             _ => Err(unknown()),
         },
         (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
@@ -125,7 +128,13 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                     verification::remove_role_verification(&ctx, &inv, data).await
                 }
                 Some(CommandName::ModmailReply) => modmail::reply(&ctx, &inv, data).await,
-                Some(CommandName::Modmail) => modmail::modmail(&ctx, &inv, data).await,
+                Some(CommandName::Modmail) => {
+                    let author = interaction
+                        .author()
+                        .map(|u| u.name.clone())
+                        .unwrap_or_default();
+                    modmail::modmail(&ctx, &inv, data, &author).await
+                }
                 Some(CommandName::ModmailBlacklist) => modmail::blacklist(&ctx, &inv, data).await,
                 Some(CommandName::ModmailUnblacklist) => {
                     modmail::unblacklist(&ctx, &inv, data).await
@@ -142,6 +151,8 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::ConfigEscalation) => {
                     moderation::config_escalation(&ctx, &inv, data).await
                 }
+                Some(CommandName::Snippet) => modmail::snippet(&ctx, &inv, data).await,
+                Some(CommandName::ModmailStats) => modmail::stats(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }
@@ -161,6 +172,13 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 }
                 CustomId::Quota(c) => quota::component(&ctx, &inv, c, &data.values).await,
                 CustomId::Verification(c) => verification::component(&ctx, &inv, c, &[]).await,
+                CustomId::Modmail(c) => {
+                    let author = interaction
+                        .author()
+                        .map(|u| u.name.clone())
+                        .unwrap_or_default();
+                    modmail::dm_component(&ctx, inv.user, &author, &c, &data.values).await
+                }
             }
         }
         (InteractionType::ModalSubmit, Some(InteractionData::ModalSubmit(data))) => {
@@ -177,6 +195,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 | CustomId::RolePing(_)
                 | CustomId::Find(_) => Err(unknown()),
                 CustomId::Verification(c) => verification::component(&ctx, &inv, c, &fields).await,
+                CustomId::Modmail(_) => Err(unknown()),
             }
         }
         _ => Err(unknown()),

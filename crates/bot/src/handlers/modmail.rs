@@ -2,7 +2,7 @@
 //! staff replies typed in a ticket's thread (`!r <reply>`).
 
 use domain::Snowflake;
-use domain::moderation::thread_reply;
+use domain::moderation::{PunishDuration, thread_reply};
 use service::{Actor, ServiceError};
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandDataOption, CommandOptionValue,
@@ -39,40 +39,226 @@ fn user(data: &CommandData) -> Result<Snowflake, ServiceError> {
         .ok_or_else(|| ServiceError::invalid("invalid_member", "Pick a member for `user`."))
 }
 
+/// `/modmailreply ticket [text] [snippet] [anonymous]`.
 pub async fn reply(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let code = string_option(data, "ticket").unwrap_or_default();
-    let body = string_option(data, "text").unwrap_or_default();
+    let anonymous = data
+        .options
+        .iter()
+        .any(|o| o.name == "anonymous" && matches!(o.value, CommandOptionValue::Boolean(true)));
+    let input = service::modmail::ReplyInput {
+        text: string_option(data, "text"),
+        snippet: string_option(data, "snippet"),
+        anonymous,
+    };
     let author = format!("<@{}>", inv.user);
-    let t = service::modmail::reply(&ctx.pool, inv.guild, &inv.actor, &author, code, body, None)
-        .await?;
+    let t = service::modmail::reply_with(
+        &ctx.pool, inv.guild, &inv.actor, &author, code, &input, None,
+    )
+    .await?;
     Ok(Reply::Message(views::ephemeral(views::modmail::replied(
-        &t,
+        &t, anonymous,
     ))))
 }
 
-/// `/modmail close ticket`.
-pub async fn modmail(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    let close = data
-        .options
-        .first()
-        .filter(|sub| sub.name == "close")
-        .and_then(|sub| match &sub.value {
-            CommandOptionValue::SubCommand(options) => Some(options),
+/// Snippet names for `/modmailreply snippet:` and `/snippet remove name:` as the member
+/// types; staff below security get no suggestions.
+pub async fn autocomplete(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    fn focused(options: &[CommandDataOption]) -> Option<&str> {
+        options.iter().find_map(|o| match &o.value {
+            CommandOptionValue::Focused(text, _) => Some(text.as_str()),
+            CommandOptionValue::SubCommand(inner) => focused(inner),
             _ => None,
         })
-        .ok_or_else(|| ServiceError::invalid("invalid_subcommand", "Use `/modmail close`."))?;
-    let t =
-        service::modmail::close(&ctx.pool, inv.guild, &inv.actor, text(close, "ticket")).await?;
-    Ok(Reply::Message(views::ephemeral(views::modmail::closed(&t))))
+    }
+    let typed = focused(&data.options).unwrap_or_default();
+    let found = service::modmail::snippets(&ctx.pool, inv.guild, &inv.actor, typed, 25)
+        .await
+        .unwrap_or_default();
+    Ok(Reply::Choices(views::modmail::snippet_choices(&found)))
+}
+
+/// `/snippet add|remove|list` (security).
+pub async fn snippet(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let (sub, options) = data
+        .options
+        .first()
+        .and_then(|sub| match &sub.value {
+            CommandOptionValue::SubCommand(options) => Some((sub.name.as_str(), options)),
+            _ => None,
+        })
+        .ok_or_else(|| ServiceError::invalid("invalid_subcommand", "Use `/snippet add`."))?;
+    let said = match sub {
+        "add" => {
+            let (name, new) = service::modmail::snippet_add(
+                &ctx.pool,
+                inv.guild,
+                &inv.actor,
+                text(options, "name"),
+                text(options, "text"),
+            )
+            .await?;
+            views::modmail::snippet_saved(&name, new)
+        }
+        "remove" => {
+            let name = service::modmail::snippet_remove(
+                &ctx.pool,
+                inv.guild,
+                &inv.actor,
+                text(options, "name"),
+            )
+            .await?;
+            views::modmail::snippet_removed(&name)
+        }
+        _ => {
+            let all = service::modmail::snippets(
+                &ctx.pool,
+                inv.guild,
+                &inv.actor,
+                "",
+                service::modmail::SNIPPETS_MAX,
+            )
+            .await?;
+            return Ok(Reply::Message(views::ephemeral_embed(
+                views::modmail::snippet_list(&all),
+            )));
+        }
+    };
+    Ok(Reply::Message(views::ephemeral(said)))
+}
+
+/// `/modmailstats [days]` (security).
+pub async fn stats(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
+    let days = data
+        .options
+        .iter()
+        .find_map(|o| match (o.name.as_str(), &o.value) {
+            ("days", CommandOptionValue::Integer(d)) => Some(*d),
+            _ => None,
+        })
+        .unwrap_or(7);
+    let figures = service::modmail::stats(&ctx.pool, inv.guild, &inv.actor, days).await?;
+    Ok(Reply::Message(views::ephemeral_embed(
+        views::modmail::stats_embed(&figures),
+    )))
+}
+
+/// `/modmail open message` (any member) and `/modmail close ticket` (security).
+pub async fn modmail(
+    ctx: &Ctx,
+    inv: &Invocation,
+    data: &CommandData,
+    author: &str,
+) -> HandlerResult {
+    let (sub, options) = data
+        .options
+        .first()
+        .and_then(|sub| match &sub.value {
+            CommandOptionValue::SubCommand(options) => Some((sub.name.as_str(), options)),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "invalid_subcommand",
+                "Use `/modmail open` or `/modmail close`.",
+            )
+        })?;
+    match sub {
+        "open" => {
+            let o = service::modmail::open_in_guild(
+                &ctx.pool,
+                inv.guild,
+                inv.user,
+                author,
+                text(options, "message"),
+            )
+            .await?;
+            let name = crate::handlers::dm::guild_name(ctx, inv.guild).await;
+            Ok(Reply::Message(views::ephemeral(
+                views::modmail::dm_outcome(&o, |_| name.clone()),
+            )))
+        }
+        _ => {
+            let minutes = match nested(options, "in") {
+                Some(CommandOptionValue::String(s)) if !s.trim().is_empty() => Some(
+                    PunishDuration::parse(s)
+                        .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?
+                        .minutes(),
+                ),
+                _ => None,
+            };
+            let silent = matches!(
+                nested(options, "silent"),
+                Some(CommandOptionValue::Boolean(true))
+            );
+            let (t, at) = service::modmail::close_with(
+                &ctx.pool,
+                inv.guild,
+                &inv.actor,
+                text(options, "ticket"),
+                minutes,
+                silent,
+            )
+            .await?;
+            Ok(Reply::Message(views::ephemeral(views::modmail::closed(
+                &t, at, silent,
+            ))))
+        }
+    }
+}
+
+/// A modmail select menu or button in a member's DMs: the server choice, then Open ticket
+/// or Cancel. The component names the member whose conversation it is; anyone else's press
+/// is refused. The answer replaces the message the component was on.
+pub async fn dm_component(
+    ctx: &Ctx,
+    user: Snowflake,
+    author: &str,
+    c: &domain::ModmailComponent,
+    values: &[String],
+) -> HandlerResult {
+    use domain::ModmailAction;
+    if i64::try_from(user.get()).ok() != Some(c.user_id) {
+        return Err(ServiceError::Forbidden(
+            "This is someone else's modmail conversation.".into(),
+        ));
+    }
+    let outcome = match c.action {
+        ModmailAction::ChooseGuild => {
+            let guild = values
+                .first()
+                .and_then(|v| v.parse::<u64>().ok())
+                .and_then(|g| Snowflake::new(g).ok())
+                .ok_or_else(|| ServiceError::invalid("invalid_choice", "Pick a server."))?;
+            service::modmail::choose_guild(&ctx.pool, user, guild).await?
+        }
+        ModmailAction::Confirm => service::modmail::confirm(&ctx.pool, user, author, true).await?,
+        ModmailAction::Cancel => service::modmail::confirm(&ctx.pool, user, author, false).await?,
+    };
+    let names = crate::handlers::dm::names(ctx, &outcome).await;
+    let name = |g| crate::handlers::dm::name_of(&names, g);
+    Ok(Reply::Update(views::modmail::dm_message(
+        &outcome, user, name,
+    )))
 }
 
 /// `/modmailblacklist user reason` (officer).
 pub async fn blacklist(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let u = user(data)?;
     let reason = string_option(data, "reason").unwrap_or_default();
-    service::modmail::blacklist(&ctx.pool, inv.guild, &inv.actor, u, reason).await?;
+    let minutes = match string_option(data, "duration").filter(|s| !s.trim().is_empty()) {
+        Some(s) => Some(
+            PunishDuration::parse(s)
+                .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?
+                .minutes(),
+        ),
+        None => None,
+    };
+    let until =
+        service::modmail::blacklist_for(&ctx.pool, inv.guild, &inv.actor, u, reason, minutes)
+            .await?;
     Ok(Reply::Message(views::ephemeral(
-        views::modmail::blacklisted(u),
+        views::modmail::blacklisted(u, until),
     )))
 }
 

@@ -20,6 +20,13 @@ pub async fn post(
             None => return Ok(()), // no such log channel: nothing to log
         }
     };
+    if let LogEvent::ModmailTicket {
+        ticket_id,
+        closed: true,
+    } = event
+    {
+        return super::modmail::closed_log(ctx, guild, channel, *ticket_id).await;
+    }
     // A role to ping with the entry (an escalation rule that tells officers).
     let mut ping: Option<String> = None;
     let embed: Embed = match event {
@@ -86,7 +93,7 @@ pub async fn post(
         } => views::moderation::note_entry(*note_id, *user_id, by, *removed),
         LogEvent::ModmailTicket { ticket_id, closed } => {
             match service::modmail::sync_state(&ctx.pool, guild, *ticket_id).await? {
-                Some((t, messages)) => views::modmail::log_entry(&t, *closed, messages.len()),
+                Some((t, messages)) => views::modmail::log_entry(&t, *closed, messages.len(), None),
                 None => return Ok(()),
             }
         }

@@ -152,6 +152,12 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
         Task::PunishmentEditedDm { punishment_id } => {
             moderation::edited_dm(ctx, guild, *punishment_id).await
         }
+        Task::ModmailScheduledClose { ticket_id } => {
+            modmail::scheduled_close(ctx, guild, *ticket_id).await
+        }
+        Task::ModmailBlacklistExpiry { user_id } => {
+            modmail::blacklist_expiry(ctx, guild, *user_id).await
+        }
     }
 }
 

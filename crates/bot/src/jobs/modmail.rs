@@ -7,6 +7,7 @@
 
 use domain::{ChannelKey, Snowflake};
 use twilight_http::request::channel::reaction::RequestReactionType;
+use twilight_model::http::attachment::Attachment;
 use twilight_model::id::Id;
 use twilight_model::id::marker::ChannelMarker;
 
@@ -109,8 +110,14 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
         service::modmail::relayed(&ctx.pool, guild, ticket_id, m.message_id, error.as_deref())
             .await?;
     }
+    if t.status == "open" && t.close_at != t.close_notified_at {
+        announce_close(ctx, &t, thread, &guild_label).await?;
+        service::modmail::close_notified(&ctx.pool, guild, ticket_id, t.close_at).await?;
+    }
     if t.status == "closed" && !t.close_done {
-        let _ = dm(ctx, t.user_id, &views::modmail::closed_dm(&guild_label, &t)).await?;
+        if !t.close_silent {
+            let _ = dm(ctx, t.user_id, &views::modmail::closed_dm(&guild_label, &t)).await?;
+        }
         if let Some(th) = thread {
             let summary = views::modmail::closed_summary(&t, messages.len());
             match crate::discord::create_message_once(
@@ -132,6 +139,42 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
             }
         }
         service::modmail::close_done(&ctx.pool, guild, ticket_id).await?;
+    }
+    Ok(())
+}
+
+/// A scheduled close was set (the member is told by DM unless it is silent; staff in the
+/// thread) or the member's reply cancelled it (staff in the thread).
+async fn announce_close(
+    ctx: &Ctx,
+    t: &service::modmail::Ticket,
+    thread: Option<Id<ChannelMarker>>,
+    guild_label: &str,
+) -> Result<(), JobError> {
+    let staff_note = match t.close_at {
+        Some(at) => {
+            if !t.close_silent {
+                let _ = dm(
+                    ctx,
+                    t.user_id,
+                    &views::modmail::close_scheduled_dm(guild_label, t, at),
+                )
+                .await?;
+            }
+            views::modmail::close_scheduled_note(t, at)
+        }
+        None => views::modmail::close_cancelled_note(),
+    };
+    if let Some(th) = thread
+        && let Err(e) = crate::discord::create_message_once(
+            &ctx.http,
+            th,
+            ctx.http.create_message(th).content(&staff_note),
+        )
+        .await
+        && !unknown_channel(&e)
+    {
+        return Err(e.into());
     }
     Ok(())
 }
@@ -199,4 +242,61 @@ fn refusal(e: twilight_http::Error) -> Result<Option<String>, JobError> {
         Failure::Permanent { reason, .. } => Ok(Some(reason)),
         other => Err(JobError::Discord(other)),
     }
+}
+
+/// A scheduled close's time came: the use case closes the ticket if it still stands (the
+/// member did not write since); the sync job it queues does Discord's side.
+pub async fn scheduled_close(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), JobError> {
+    service::modmail::scheduled_close_due(&ctx.pool, guild, ticket_id).await?;
+    Ok(())
+}
+
+/// A temporary blacklist ran out: tell the member (once: the DM carries the job's nonce, so
+/// a retry after a crash finds it), then drop the entry and log it.
+pub async fn blacklist_expiry(
+    ctx: &Ctx,
+    guild: Snowflake,
+    user: Snowflake,
+) -> Result<(), JobError> {
+    if !service::modmail::blacklist_due(&ctx.pool, guild, user).await? {
+        return Ok(());
+    }
+    let name = guild_name(ctx, guild).await;
+    let _ = dm(ctx, user, &views::modmail::blacklist_ended(&name)).await?;
+    service::modmail::end_blacklist(&ctx.pool, guild, user).await?;
+    Ok(())
+}
+
+/// The "ticket closed" entry in the log channel, with the way to read the transcript: a
+/// link to the dashboard's page when the dashboard is served (`PUBLIC_URL`), else the
+/// transcript itself as `transcript-<id>.txt`.
+pub async fn closed_log(
+    ctx: &Ctx,
+    guild: Snowflake,
+    channel: Snowflake,
+    ticket_id: i64,
+) -> Result<(), JobError> {
+    let Some((t, messages)) = service::modmail::sync_state(&ctx.pool, guild, ticket_id).await?
+    else {
+        return Ok(());
+    };
+    let link = ctx
+        .public_url
+        .as_deref()
+        .map(|u| views::modmail::transcript_url(u, guild, &t));
+    let embed = views::modmail::log_entry(&t, true, messages.len(), Some(link.as_deref()));
+    let embeds = [embed];
+    let ch: Id<ChannelMarker> = Id::new(channel.get());
+    let files;
+    let mut request = ctx.http.create_message(ch).embeds(&embeds);
+    if link.is_none() {
+        files = [Attachment::from_bytes(
+            views::modmail::transcript_file_name(&t),
+            views::modmail::transcript_text(&t, &messages).into_bytes(),
+            0,
+        )];
+        request = request.attachments(&files);
+    }
+    crate::discord::create_message_once(&ctx.http, ch, request).await?;
+    Ok(())
 }

@@ -4,6 +4,7 @@
 
 mod headcount;
 mod moderation;
+mod modmail;
 mod party;
 mod quota;
 mod role_ping;
@@ -14,6 +15,7 @@ use std::fmt;
 
 pub use headcount::{HeadcountButton, HeadcountComponent};
 pub use moderation::{FIND_PAGE_MAX, FindComponent, FindTab};
+pub use modmail::{ModmailAction, ModmailComponent};
 pub use party::{PartyButton, PartyComponent};
 pub use quota::{ConfigAction, Nav, QuotaComponent};
 pub use role_ping::RolePingComponent;
@@ -32,6 +34,7 @@ pub enum CustomId {
     Find(FindComponent),
     Quota(QuotaComponent),
     Verification(VeriComponent),
+    Modmail(ModmailComponent),
 }
 
 impl CustomId {
@@ -48,6 +51,7 @@ impl CustomId {
             "find" => FindComponent::parse(rest).map(CustomId::Find),
             "quota" => QuotaComponent::parse(rest).map(CustomId::Quota),
             "veri" => VeriComponent::parse(rest).map(CustomId::Verification),
+            "mm" => ModmailComponent::parse(rest).map(CustomId::Modmail),
             _ => None,
         }
     }
@@ -63,6 +67,7 @@ impl fmt::Display for CustomId {
             CustomId::Find(c) => write!(f, "find:{c}"),
             CustomId::Quota(c) => write!(f, "quota:{c}"),
             CustomId::Verification(c) => write!(f, "veri:{c}"),
+            CustomId::Modmail(c) => write!(f, "mm:{c}"),
         }
     }
 }

@@ -361,6 +361,7 @@ pub async fn run(database_url: &str, opts: Options) -> anyhow::Result<()> {
         // Not used by this benchmark: nothing here verifies.
         realmeye_base_url: "http://127.0.0.1:9".to_owned(),
         shards: Default::default(),
+        public_url: None,
     };
     let bot_task = tokio::spawn(bot::run(bot_config, pool.clone(), shutdown.clone()));
     sim.eventually(Duration::from_secs(10), || {

@@ -204,6 +204,7 @@ pub async fn start(
         register_commands: true,
         realmeye_base_url: format!("{url}/realmeye"),
         shards: Default::default(),
+        public_url: None,
     };
     let identified = sim.identify_count();
     let bot_task = tokio::spawn(bot::run(bot_config, pool.clone(), bot_stop.clone()));

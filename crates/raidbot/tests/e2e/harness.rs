@@ -29,6 +29,8 @@ pub struct World {
     pub voice: ChannelId,
     /// Where the bot looks RealmEye up (a local stub); unset: an address nothing answers.
     pub realmeye_base_url: Option<String>,
+    /// The dashboard address the bot links to (`PUBLIC_URL`); unset: no dashboard.
+    pub bot_public_url: Option<String>,
     bot: Option<(CancellationToken, JoinHandle<Result<(), bot::BotError>>)>,
 }
 
@@ -77,6 +79,7 @@ impl World {
             raid_log,
             voice,
             realmeye_base_url: None,
+            bot_public_url: None,
             bot: None,
         };
         world.start_bot().await;
@@ -134,6 +137,7 @@ impl World {
                 .clone()
                 .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
             shards: Default::default(),
+            public_url: self.bot_public_url.clone(),
         };
         let token = CancellationToken::new();
         let identified = self.sim.identify_count() + self.sim.resume_count();

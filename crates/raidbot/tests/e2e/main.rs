@@ -12,6 +12,7 @@ mod moderation;
 mod moderation_api;
 mod modmail;
 mod outages;
+mod modmail_plus;
 mod party;
 mod process;
 mod punishments_plus;

@@ -8,7 +8,7 @@ use crate::harness::{WAIT, World};
 use crate::moderation::{Mod, answer, log_entry, setup};
 
 /// Maps a modmail forum in the world's guild.
-async fn with_modmail(w: &World) -> (Mod, ChannelId) {
+pub(crate) async fn with_modmail(w: &World) -> (Mod, ChannelId) {
     let m = setup(w).await;
     let forum = w.sim.create_channel(w.guild, "modmail", ChannelKind::Forum);
     let res = w
@@ -26,7 +26,7 @@ async fn with_modmail(w: &World) -> (Mod, ChannelId) {
 }
 
 /// Sends a DM and waits for the bot's next answer (DMs of one member are answered in order).
-async fn say(w: &World, user: UserId, text: &str) -> String {
+pub(crate) async fn say(w: &World, user: UserId, text: &str) -> String {
     let sim = &w.sim;
     let before = sim.dms(user).iter().filter(|m| m.author_id != user).count();
     sim.send_dm(user, text, vec![]);
@@ -43,13 +43,17 @@ async fn say(w: &World, user: UserId, text: &str) -> String {
     .unwrap_or_else(|| panic!("an answer to {text:?}"))
 }
 
-fn ticket_code(text: &str) -> String {
+pub(crate) fn ticket_code(text: &str) -> String {
     let start = text.find("MM-").expect("a ticket id");
     text[start..start + 7].to_owned()
 }
 
 /// The ticket's thread in the forum and its messages' text.
-async fn thread_with(w: &World, forum: ChannelId, what: &str) -> (ChannelId, Vec<String>) {
+pub(crate) async fn thread_with(
+    w: &World,
+    forum: ChannelId,
+    what: &str,
+) -> (ChannelId, Vec<String>) {
     let sim = &w.sim;
     sim.eventually(WAIT, || {
         sim.channels(w.guild)
@@ -68,16 +72,21 @@ async fn thread_with(w: &World, forum: ChannelId, what: &str) -> (ChannelId, Vec
     .unwrap_or_else(|| panic!("a thread in the modmail forum containing {what:?}"))
 }
 
-async fn staff(w: &World, who: UserId, name: &str, options: Vec<CommandOption>) -> String {
+pub(crate) async fn staff(
+    w: &World,
+    who: UserId,
+    name: &str,
+    options: Vec<CommandOption>,
+) -> String {
     let res = w.sim.run_command(w.guild, w.raid, who, name, options).await;
     answer(&res).await
 }
 
-fn guild_of(w: &World) -> Snowflake {
+pub(crate) fn guild_of(w: &World) -> Snowflake {
     Snowflake::new(w.guild.0).unwrap()
 }
 
-async fn second_guild_with_modmail(w: &World, member: UserId) -> GuildId {
+pub(crate) async fn second_guild_with_modmail(w: &World, member: UserId) -> GuildId {
     let owner = w.sim.create_user("owner2");
     let g = w.sim.create_guild("Second Community", owner);
     w.sim.add_member(g, member, &[]);
@@ -116,7 +125,7 @@ async fn a_conversation_survives_a_restart_and_staff_reply_and_close() {
     );
     // Raid Community was created first, so it is number 1.
     w.sim.send_dm(raider, "1", vec![]);
-    w.dm_containing(raider, "Reply `yes`").await;
+    w.dm_containing(raider, "Press **Open ticket**").await;
 
     // The bot restarts between the guild choice and the confirmation.
     w.restart_bot().await;
@@ -279,7 +288,7 @@ async fn a_blacklisted_member_gets_a_polite_refusal_and_nothing_opens() {
     assert!(said.contains("can open modmail tickets again"), "{said}");
     log_entry(&w, &m, "Modmail blacklist lifted").await;
     w.sim.send_dm(raider, "let me in", vec![]);
-    w.dm_containing(raider, "Reply `yes`").await;
+    w.dm_containing(raider, "Press **Open ticket**").await;
 }
 
 #[tokio::test]
@@ -288,7 +297,7 @@ async fn a_thread_deleted_by_hand_loses_nothing() {
     let (_m, forum) = with_modmail(&w).await;
     let raider = w.raiders[0];
     w.sim.send_dm(raider, "first message", vec![]);
-    w.dm_containing(raider, "Reply `yes`").await;
+    w.dm_containing(raider, "Press **Open ticket**").await;
     w.sim.send_dm(raider, "yes", vec![]);
     let code = ticket_code(&w.dm_containing(raider, "is open").await.content);
     let (thread, _) = thread_with(&w, forum, "first message").await;
@@ -327,7 +336,7 @@ async fn staff_reply_by_typing_in_the_thread_with_the_prefix() {
     let (m, forum) = with_modmail(&w).await;
     let raider = w.raiders[0];
     w.sim.send_dm(raider, "my key was not counted", vec![]);
-    w.dm_containing(raider, "Reply `yes`").await;
+    w.dm_containing(raider, "Press **Open ticket**").await;
     w.sim.send_dm(raider, "yes", vec![]);
     let code = ticket_code(&w.dm_containing(raider, "is open").await.content);
     let (thread, texts) = thread_with(&w, forum, "my key was not counted").await;
@@ -458,7 +467,7 @@ async fn a_member_typing_close_in_the_dm_closes_their_ticket() {
     let raider = w.raiders[0];
     w.sim
         .send_dm(raider, "Who do I ask about key points?", vec![]);
-    w.dm_containing(raider, "Reply `yes`").await;
+    w.dm_containing(raider, "Press **Open ticket**").await;
     w.sim.send_dm(raider, "yes", vec![]);
     let opened = w.dm_containing(raider, "is open").await.content;
     let code = ticket_code(&opened);

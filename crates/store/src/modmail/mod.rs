@@ -3,4 +3,6 @@
 
 pub mod blacklist;
 pub mod sessions;
+pub mod snippets;
+pub mod stats;
 pub mod tickets;

@@ -22,10 +22,17 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<Utc>>,
     pub closed_by: Option<String>,
     pub close_done: bool,
+    /// A scheduled close (`/modmail close in:`), cleared when the member writes again.
+    pub close_at: Option<DateTime<Utc>>,
+    pub close_scheduled_by: Option<String>,
+    /// Closed (or to close) without telling the member.
+    pub close_silent: bool,
+    /// The scheduled close that was announced (the sync job's bookkeeping).
+    pub close_notified_at: Option<DateTime<Utc>>,
 }
 
 const T_COLUMNS: &str = "guild_id, ticket_id, code, user_id, status, thread_id, created_at,
-    closed_at, closed_by, close_done";
+    closed_at, closed_by, close_done, close_at, close_scheduled_by, close_silent, close_notified_at";
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TicketMessage {
@@ -43,9 +50,11 @@ pub struct TicketMessage {
     /// The Discord message a staff reply was typed as in the ticket's thread (`!r ...`).
     #[sqlx(try_from = "crate::columns::OptId")]
     pub source_message_id: Option<Snowflake>,
+    /// A staff reply the member got as from "Staff", without the author's name.
+    pub anonymous: bool,
 }
 
-const M_COLUMNS: &str = "message_id, direction, author_id, author, body, attachments, created_at, relayed_at, relay_error, source_message_id";
+const M_COLUMNS: &str = "message_id, direction, author_id, author, body, attachments, created_at, relayed_at, relay_error, source_message_id, anonymous";
 
 /// Opens a ticket with a fresh code. Fails with a unique violation on `modmail_one_open`
 /// when the member already has an open ticket in the guild.
@@ -283,4 +292,126 @@ pub async fn set_relayed(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Marks a staff reply as sent anonymously (as "Staff"), in the transaction that stored it.
+pub async fn mark_anonymous(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+    message_id: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE modmail_message SET anonymous = true
+         WHERE guild_id = $1 AND ticket_id = $2 AND message_id = $3",
+    )
+    .bind(guild.db())
+    .bind(ticket_id)
+    .bind(message_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Schedules the ticket's close at `at` (replacing an earlier schedule).
+pub async fn schedule_close(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+    at: DateTime<Utc>,
+    by: &str,
+    silent: bool,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE modmail_ticket SET close_at = $3, close_scheduled_by = $4, close_silent = $5
+         WHERE guild_id = $1 AND ticket_id = $2",
+    )
+    .bind(guild.db())
+    .bind(ticket_id)
+    .bind(at)
+    .bind(by)
+    .bind(silent)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Drops a scheduled close; true when there was one.
+pub async fn cancel_scheduled_close(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE modmail_ticket SET close_at = NULL, close_scheduled_by = NULL, close_silent = false
+         WHERE guild_id = $1 AND ticket_id = $2 AND close_at IS NOT NULL AND status = 'open'",
+    )
+    .bind(guild.db())
+    .bind(ticket_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets whether the member is told when the ticket closes (before closing it now).
+pub async fn set_close_silent(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+    silent: bool,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE modmail_ticket SET close_silent = $3 WHERE guild_id = $1 AND ticket_id = $2",
+    )
+    .bind(guild.db())
+    .bind(ticket_id)
+    .bind(silent)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The guild's tickets, newest first, optionally of one status, and matching `search` when
+/// given: the ticket id, the member's id, or words in any of its messages.
+pub async fn search(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    status: Option<&str>,
+    search: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Ticket>> {
+    let sql = format!(
+        "SELECT {T_COLUMNS} FROM modmail_ticket t WHERE guild_id = $1
+           AND ($2::TEXT IS NULL OR status = $2)
+           AND ($3::TEXT IS NULL OR upper(code) = upper($3) OR user_id::TEXT = $3
+                OR EXISTS (SELECT 1 FROM modmail_message m
+                           WHERE m.guild_id = t.guild_id AND m.ticket_id = t.ticket_id
+                             AND strpos(lower(m.body), lower($3)) > 0))
+         ORDER BY ticket_id DESC LIMIT $4"
+    );
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(status)
+        .bind(search)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Records which scheduled close was announced (None: the cancellation was announced).
+pub async fn set_close_notified(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    ticket_id: i64,
+    at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE modmail_ticket SET close_notified_at = $3 WHERE guild_id = $1 AND ticket_id = $2",
+    )
+    .bind(guild.db())
+    .bind(ticket_id)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
