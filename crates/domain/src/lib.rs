@@ -17,6 +17,7 @@ pub mod party;
 pub mod quota;
 pub mod roles;
 pub mod run;
+pub mod schedule;
 pub mod snowflake;
 pub mod verification;
 

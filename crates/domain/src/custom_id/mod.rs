@@ -8,6 +8,7 @@ mod party;
 mod quota;
 mod role_ping;
 mod run;
+mod schedule;
 mod verification;
 
 use std::fmt;
@@ -18,6 +19,7 @@ pub use party::{PartyButton, PartyComponent};
 pub use quota::{ConfigAction, Nav, QuotaComponent};
 pub use role_ping::RolePingComponent;
 pub use run::{RunButton, RunComponent};
+pub use schedule::{ScheduleButton, ScheduleComponent};
 pub use verification::{VeriAction, VeriComponent};
 
 /// Discord's limit on a custom id's length.
@@ -32,6 +34,7 @@ pub enum CustomId {
     Find(FindComponent),
     Quota(QuotaComponent),
     Verification(VeriComponent),
+    Schedule(ScheduleComponent),
 }
 
 impl CustomId {
@@ -48,6 +51,7 @@ impl CustomId {
             "find" => FindComponent::parse(rest).map(CustomId::Find),
             "quota" => QuotaComponent::parse(rest).map(CustomId::Quota),
             "veri" => VeriComponent::parse(rest).map(CustomId::Verification),
+            "sched" => ScheduleComponent::parse(rest).map(CustomId::Schedule),
             _ => None,
         }
     }
@@ -63,6 +67,7 @@ impl fmt::Display for CustomId {
             CustomId::Find(c) => write!(f, "find:{c}"),
             CustomId::Quota(c) => write!(f, "quota:{c}"),
             CustomId::Verification(c) => write!(f, "veri:{c}"),
+            CustomId::Schedule(c) => write!(f, "sched:{c}"),
         }
     }
 }
