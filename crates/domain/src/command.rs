@@ -62,6 +62,9 @@ pub enum CommandName {
     Modmail,
     ModmailBlacklist,
     ModmailUnblacklist,
+    Schedule,
+    Reschedule,
+    ScheduleSettings,
 }
 
 impl CommandName {
@@ -117,6 +120,9 @@ impl CommandName {
         CommandName::Modmail,
         CommandName::ModmailBlacklist,
         CommandName::ModmailUnblacklist,
+        CommandName::Schedule,
+        CommandName::Reschedule,
+        CommandName::ScheduleSettings,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -171,6 +177,9 @@ impl CommandName {
             CommandName::Modmail => "modmail",
             CommandName::ModmailBlacklist => "modmailblacklist",
             CommandName::ModmailUnblacklist => "modmailunblacklist",
+            CommandName::Schedule => "schedule",
+            CommandName::Reschedule => "reschedule",
+            CommandName::ScheduleSettings => "schedulesettings",
         }
     }
 
@@ -244,6 +253,8 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
         CommandName::ModmailBlacklist | CommandName::ModmailUnblacklist => {
             ("Modmail", Some(K::Officer))
         }
+        CommandName::Schedule | CommandName::Reschedule => ("Raids", Some(K::Organizer)),
+        CommandName::ScheduleSettings => ("Configuration", Some(K::Administrator)),
     }
 }
 

@@ -25,7 +25,8 @@ pub use catalog::{Dungeon, PanelReaction, RaidClass, ReactionKind};
 pub use channels::{ChannelKey, ChannelKind};
 pub use custom_id::{
     CustomId, FindComponent, FindTab, HeadcountButton, HeadcountComponent, PartyButton,
-    PartyComponent, RolePingComponent, RunButton, RunComponent, VeriAction, VeriComponent,
+    PartyComponent, RolePingComponent, RunButton, RunComponent, ScheduleButton, ScheduleComponent,
+    VeriAction, VeriComponent,
 };
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};

@@ -291,6 +291,29 @@ pub enum Task {
     /// Tell `bot_log` once which channels the muted role could not be set up in (when the
     /// per-channel jobs are done).
     MutedOverwriteReport { role_id: Snowflake },
+    /// Post a scheduled raid's announcement in the raid channel.
+    SchedulePanelPost { schedule_id: i64 },
+    /// Edit the announcement to show its latest counts and state (coalesced).
+    SchedulePanelRefresh { schedule_id: i64 },
+    /// Ping the signed-up members before the start (a timer).
+    ScheduleRemind { schedule_id: i64 },
+    /// Open the scheduled raid's run panel at its time (a timer).
+    ScheduleOpen { schedule_id: i64 },
+    /// Tell one signed-up member that the raid opened (with a Join button) or was called
+    /// off (DM).
+    ScheduleDm {
+        schedule_id: i64,
+        user_id: Snowflake,
+        note: ScheduleNote,
+    },
+}
+
+/// Why a member gets a DM about a scheduled raid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleNote {
+    Opened,
+    Cancelled,
 }
 
 /// A direct message about verification; the bot renders the words.
@@ -440,6 +463,11 @@ impl Task {
             Task::MutedOverwrites { .. } => "muted_overwrites",
             Task::MutedOverwrite { .. } => "muted_overwrite",
             Task::MutedOverwriteReport { .. } => "muted_overwrite_report",
+            Task::SchedulePanelPost { .. } => "schedule_panel_post",
+            Task::SchedulePanelRefresh { .. } => "schedule_panel_refresh",
+            Task::ScheduleRemind { .. } => "schedule_remind",
+            Task::ScheduleOpen { .. } => "schedule_open",
+            Task::ScheduleDm { .. } => "schedule_dm",
         }
     }
 
@@ -500,6 +528,15 @@ impl Task {
             | Task::RunAnnounce { .. }
             | Task::RolePingPanelPost { .. }
             | Task::QuotaPanelDelete { .. } => None,
+            Task::SchedulePanelPost { schedule_id }
+            | Task::SchedulePanelRefresh { schedule_id }
+            | Task::ScheduleRemind { schedule_id }
+            | Task::ScheduleOpen { schedule_id } => Some(format!("schedule:{schedule_id}")),
+            Task::ScheduleDm {
+                schedule_id,
+                user_id,
+                note,
+            } => Some(format!("schedule:{schedule_id}:user:{user_id}:{note:?}")),
         }
     }
 
@@ -543,6 +580,8 @@ impl Task {
             Task::QuotaPanelsTick => 3,
             Task::MutedOverwrites { .. } | Task::MutedOverwrite { .. } => 0,
             Task::MutedOverwriteReport { .. } => 3,
+            Task::SchedulePanelPost { .. } | Task::SchedulePanelRefresh { .. } => 10,
+            Task::ScheduleRemind { .. } | Task::ScheduleOpen { .. } | Task::ScheduleDm { .. } => 5,
         }
     }
 

@@ -9,6 +9,7 @@ mod party;
 mod quota;
 mod role_pings;
 mod runs;
+pub(crate) mod schedule;
 pub(crate) mod staff;
 pub(crate) mod verification;
 
@@ -41,6 +42,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             Some(CommandName::Run | CommandName::ConfigRolePings) => runs::autocomplete(data),
             Some(CommandName::Headcount) => headcount::autocomplete(data),
             Some(CommandName::LogRun | CommandName::LogKey) => runs::autocomplete(data),
+            Some(CommandName::Schedule) => runs::autocomplete(data),
             _ => Err(unknown()),
         },
         (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
@@ -130,6 +132,9 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::ModmailUnblacklist) => {
                     modmail::unblacklist(&ctx, &inv, data).await
                 }
+                Some(CommandName::Schedule) => schedule::create(&ctx, &inv, data).await,
+                Some(CommandName::Reschedule) => schedule::reschedule(&ctx, &inv, data).await,
+                Some(CommandName::ScheduleSettings) => schedule::settings(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }
@@ -149,6 +154,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 }
                 CustomId::Quota(c) => quota::component(&ctx, &inv, c, &data.values).await,
                 CustomId::Verification(c) => verification::component(&ctx, &inv, c, &[]).await,
+                CustomId::Schedule(c) => schedule::component(&ctx, &inv, c).await,
             }
         }
         (InteractionType::ModalSubmit, Some(InteractionData::ModalSubmit(data))) => {
@@ -165,6 +171,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 | CustomId::RolePing(_)
                 | CustomId::Find(_) => Err(unknown()),
                 CustomId::Verification(c) => verification::component(&ctx, &inv, c, &fields).await,
+                CustomId::Schedule(_) => Err(unknown()),
             }
         }
         _ => Err(unknown()),
