@@ -593,10 +593,3 @@ pub async fn member_record(
     let mut conn = pool.acquire().await?;
     Ok(store_sched::member_record(&mut conn, guild, member).await?)
 }
-
-/// The signed-up members who never joined the run a scheduled raid opened, once that run
-/// has closed (empty before).
-pub async fn no_shows(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<Vec<Snowflake>> {
-    let mut conn = pool.acquire().await?;
-    Ok(store_sched::no_shows(&mut conn, guild, run_id).await?)
-}

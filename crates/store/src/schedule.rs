@@ -353,13 +353,13 @@ pub struct MemberRecord {
     pub signups: i64,
     /// Of those whose run opened: times they joined it.
     pub attended: i64,
-    /// Of those whose run has ended: times they never joined it.
+    /// Of those whose run ended (not cancelled): times they never joined it.
     pub no_shows: i64,
 }
 
 /// Sign-ups, attendance and no-shows. A no-show is a member signed up (going) for a
-/// scheduled raid whose run closed (ended or cancelled) without them ever joining it (no
-/// roster row in any state).
+/// scheduled raid whose run ended without them ever joining it (no roster row in any
+/// state); a run the organizer cancelled makes nobody a no-show.
 pub async fn member_record(
     conn: &mut PgConnection,
     guild: Snowflake,
@@ -369,7 +369,7 @@ pub async fn member_record(
         "SELECT count(*) FILTER (WHERE s.status <> 'cancelled') AS signups,
                 count(*) FILTER (WHERE s.status = 'opened' AND p.user_id IS NOT NULL) AS attended,
                 count(*) FILTER (WHERE s.status = 'opened' AND p.user_id IS NULL
-                                   AND r.status IN ('ended', 'cancelled')) AS no_shows
+                                   AND r.status = 'ended') AS no_shows
          FROM scheduled_signup g
          JOIN scheduled_run s ON s.guild_id = g.guild_id AND s.schedule_id = g.schedule_id
          LEFT JOIN run r ON r.guild_id = s.guild_id AND r.run_id = s.run_id
@@ -381,27 +381,4 @@ pub async fn member_record(
     .bind(user.db())
     .fetch_one(conn)
     .await?)
-}
-
-/// The signed-up members of the scheduled raid that opened `run_id` who never joined it.
-pub async fn no_shows(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
-) -> Result<Vec<Snowflake>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT g.user_id FROM scheduled_run s
-         JOIN scheduled_signup g ON g.guild_id = s.guild_id AND g.schedule_id = s.schedule_id
-         JOIN run r ON r.guild_id = s.guild_id AND r.run_id = s.run_id
-         WHERE s.guild_id = $1 AND s.run_id = $2 AND g.kind = 'going'
-           AND r.status IN ('ended', 'cancelled')
-           AND NOT EXISTS (SELECT 1 FROM run_participant p WHERE p.guild_id = s.guild_id
-                             AND p.run_id = s.run_id AND p.user_id = g.user_id)
-         ORDER BY g.created_at, g.user_id",
-    )
-    .bind(guild.db())
-    .bind(run_id)
-    .fetch_all(conn)
-    .await?;
-    ids.into_iter().map(crate::snowflake).collect()
 }

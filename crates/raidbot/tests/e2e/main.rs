@@ -17,5 +17,6 @@ mod raid_tools;
 mod role_pings;
 mod runs;
 mod sandbox;
+mod scheduled;
 mod setup;
 mod verification;
