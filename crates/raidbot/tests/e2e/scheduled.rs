@@ -125,9 +125,12 @@ async fn stats_line(w: &World, member: UserId) -> String {
 
 #[tokio::test]
 async fn scheduled_raid_reminds_opens_after_a_restart_dms_joins_and_marks_no_shows() {
-    let mut w = World::new(3).await;
+    let mut w = World::new(4).await;
     w.configure().await;
     let (r0, r1, r2) = (w.raiders[0], w.raiders[1], w.raiders[2]);
+    // r3 signs up but does not accept DMs.
+    let r3 = w.raiders[3];
+    w.sim.set_dms_closed(r3, true);
     let pool = w.db.pool.clone();
 
     // The administrator sets the server's time zone once; a wrong name is refused.
@@ -218,7 +221,7 @@ async fn scheduled_raid_reminds_opens_after_a_restart_dms_joins_and_marks_no_sho
     let key = format!("sched:key:{schedule_id}:shatters_key");
 
     // Two raiders sign up (one brings a key), one says maybe; a double press is one sign-up.
-    for r in [r0, r1, r0] {
+    for r in [r0, r1, r0, r3] {
         let res = w.sim.press(w.guild, r, w.raid, a.id, &going).await;
         assert!(text(&res).starts_with("You signed up"), "{:?}", res.content);
     }
@@ -227,17 +230,17 @@ async fn scheduled_raid_reminds_opens_after_a_restart_dms_joins_and_marks_no_sho
     let res = w.sim.press(w.guild, r2, w.raid, a.id, &maybe).await;
     assert!(text(&res).contains("maybe"), "{:?}", res.content);
     let a = announcement_where(&w, "the answers", |m| {
-        field(m, "Signed up (2)").is_some() && field(m, "Maybe (1)").is_some()
+        field(m, "Signed up (3)").is_some() && field(m, "Maybe (1)").is_some()
     })
     .await;
     assert!(
         a.buttons()
             .iter()
-            .any(|b| b.label.as_deref() == Some("Sign up (2)")),
+            .any(|b| b.label.as_deref() == Some("Sign up (3)")),
         "{:?}",
         a.buttons()
     );
-    let (_, signed) = field(&a, "Signed up (2)").unwrap();
+    let (_, signed) = field(&a, "Signed up (3)").unwrap();
     assert!(signed.contains(&format!("<@{}>", r0.0)) && signed.contains(&format!("<@{}>", r1.0)));
 
     // The reminder pings the signed-up raiders (not the maybe), once.
@@ -289,6 +292,15 @@ async fn scheduled_raid_reminds_opens_after_a_restart_dms_joins_and_marks_no_sho
     assert_eq!(dms_containing(&w, r0, "is open"), 1);
     assert_eq!(dms_containing(&w, r1, "is open"), 1);
     assert_eq!(dms_containing(&w, r2, "is open"), 0);
+    // Closed DMs are respected: skipped, not retried, not a failure.
+    assert_eq!(dms_containing(&w, r3, "is open"), 0);
+    let unfinished: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM job WHERE kind = 'schedule_dm' AND state <> 'done'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(unfinished, 0);
 
     // The organizer starts and ends the run from its organizer panel.
     let res = w
@@ -319,6 +331,10 @@ async fn scheduled_raid_reminds_opens_after_a_restart_dms_joins_and_marks_no_sho
     assert_eq!(
         stats_line(&w, r2).await,
         "0 signed up, 0 attended, 0 no-shows"
+    );
+    assert_eq!(
+        stats_line(&w, r3).await,
+        "1 signed up, 0 attended, 1 no-show"
     );
 }
 
