@@ -33,6 +33,8 @@ pub struct ScheduleDetail {
     /// Oldest first.
     pub signups: Vec<Signup>,
     pub keys: Vec<KeyHolder>,
+    /// Once its run ended: the signed-up members who never joined it.
+    pub no_shows: Vec<Snowflake>,
 }
 
 impl ScheduleDetail {
@@ -280,10 +282,16 @@ async fn detail(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Sc
         .ok_or_else(|| not_found(id))?;
     let signups = store_sched::signups(conn, guild, id).await?;
     let keys = store_sched::keys(conn, guild, id).await?;
+    let no_shows = if scheduled.status == ScheduleStatus::Opened {
+        store_sched::no_shows(conn, guild, id).await?
+    } else {
+        Vec::new()
+    };
     Ok(ScheduleDetail {
         scheduled,
         signups,
         keys,
+        no_shows,
     })
 }
 
@@ -592,4 +600,17 @@ pub async fn member_record(
     actor.require(RoleKey::VerifiedRaider)?;
     let mut conn = pool.acquire().await?;
     Ok(store_sched::member_record(&mut conn, guild, member).await?)
+}
+
+/// A run closed (in the caller's transaction): if a scheduled raid opened it, its
+/// announcement is refreshed to show who never came.
+pub(crate) async fn on_run_closed(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+) -> store::Result<()> {
+    if let Some(id) = store_sched::by_run(conn, guild, run_id).await? {
+        refresh_panel(conn, guild, id).await?;
+    }
+    Ok(())
 }

@@ -382,3 +382,38 @@ pub async fn member_record(
     .fetch_one(conn)
     .await?)
 }
+
+/// The scheduled raid that opened `run_id`, if any.
+pub async fn by_run(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT schedule_id FROM scheduled_run WHERE guild_id = $1 AND run_id = $2",
+    )
+    .bind(guild.db())
+    .bind(run_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The signed-up members of a scheduled raid whose run ended without them ever joining it
+/// (empty while the run is active or when it was cancelled), in sign-up order.
+pub async fn no_shows(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    id: i64,
+) -> Result<Vec<Snowflake>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT g.user_id FROM scheduled_run s
+         JOIN scheduled_signup g ON g.guild_id = s.guild_id AND g.schedule_id = s.schedule_id
+         JOIN run r ON r.guild_id = s.guild_id AND r.run_id = s.run_id
+         WHERE s.guild_id = $1 AND s.schedule_id = $2 AND g.kind = 'going'
+           AND r.status = 'ended'
+           AND NOT EXISTS (SELECT 1 FROM run_participant p WHERE p.guild_id = s.guild_id
+                             AND p.run_id = s.run_id AND p.user_id = g.user_id)
+         ORDER BY g.created_at, g.user_id",
+    )
+    .bind(guild.db())
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    ids.into_iter().map(crate::snowflake).collect()
+}

@@ -128,6 +128,12 @@ pub fn panel_embed(d: &ScheduleDetail) -> Embed {
             )
             .inline(),
         );
+    if !d.no_shows.is_empty() {
+        embed = embed.field(EmbedFieldBuilder::new(
+            format!("No-shows ({})", d.no_shows.len()),
+            mentions(&d.no_shows, budget, ""),
+        ));
+    }
     if let Some(dg) = dungeon {
         for k in dg.keys.iter().take(ROW_MAX) {
             let holders = d.key_holders(&k.reaction);

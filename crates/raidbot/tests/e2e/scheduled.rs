@@ -319,6 +319,11 @@ async fn scheduled_raid_reminds_opens_after_a_restart_dms_joins_and_marks_no_sho
         .await;
     assert!(text(&res).starts_with("Run ended"), "{:?}", res.content);
 
+    // The announcement names who signed up and never came.
+    let a = announcement_where(&w, "the no-shows", |m| field(m, "No-shows (2)").is_some()).await;
+    let (_, missing) = field(&a, "No-shows (2)").unwrap();
+    assert_eq!(missing, format!("<@{}>, <@{}>", r1.0, r3.0));
+
     // r1 signed up and never joined: a no-show. r2 only said maybe: nothing.
     assert_eq!(
         stats_line(&w, r0).await,
