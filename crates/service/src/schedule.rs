@@ -18,8 +18,9 @@ use store::schedule::{self as store_sched, NewScheduled};
 pub use store::schedule::{KeyHolder, MemberRecord, Scheduled, Signup};
 use store::{PgConnection, PgPool, guild_config};
 
+use crate::config::{SettingsChange, record_settings_change};
 use crate::runs::{self, MAX_RAIDER_CAP, RunRequest};
-use crate::tasks::{self, PANEL_COALESCE, ScheduleNote, Task};
+use crate::tasks::{self, PANEL_COALESCE, ScheduleNote, SettingsArea, Task};
 use crate::{Actor, Result, ServiceError};
 
 /// How long an opening waits before trying again while the organizer still has another
@@ -183,10 +184,20 @@ pub async fn set_settings(
     }
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
+    let before = settings_in(&mut tx, guild).await?;
     store_sched::set_settings(&mut tx, guild, zone.map(|z| z.name()), reminder_minutes).await?;
-    let s = settings_in(&mut tx, guild).await?;
+    let after = settings_in(&mut tx, guild).await?;
+    // Audited and posted to bot_log like every other settings change.
+    let mut change = SettingsChange::new("configure_schedule", SettingsArea::Schedule);
+    change.field("time_zone", before.time_zone.name(), after.time_zone.name());
+    change.field(
+        "reminder_minutes",
+        before.reminder_minutes,
+        after.reminder_minutes,
+    );
+    record_settings_change(&mut tx, guild, actor, change).await?;
     tx.commit().await?;
-    Ok(s)
+    Ok(after)
 }
 
 async fn refresh_panel(conn: &mut PgConnection, guild: Snowflake, id: i64) -> store::Result<()> {

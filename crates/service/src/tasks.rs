@@ -21,6 +21,8 @@ pub enum SettingsArea {
     Verification,
     RoleVerificationAdded,
     RoleVerificationRemoved,
+    /// `/schedulesettings`: the server's time zone and the reminder's lead.
+    Schedule,
 }
 
 /// Something that happened, for a log channel. Rendered by the bot from the latest rows.

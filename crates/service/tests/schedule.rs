@@ -204,3 +204,43 @@ async fn a_busy_organizer_delays_the_opening_and_cancelled_runs_make_no_no_shows
         .unwrap();
     assert_eq!((r.signups, r.attended, r.no_shows), (1, 0, 0));
 }
+
+#[tokio::test]
+async fn settings_are_checked_audited_and_read_local_times_in_the_zone() {
+    let t = setup().await;
+    let err = schedule::set_settings(&t.pool, g(), &organizer(10), Some("UTC"), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, service::ServiceError::Forbidden(_)), "{err}");
+    let err = schedule::set_settings(&t.pool, g(), &admin(), Some("Mars/Olympus"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_time_zone");
+    let s = schedule::set_settings(&t.pool, g(), &admin(), Some("asia/tokyo"), Some(60))
+        .await
+        .unwrap();
+    assert_eq!((s.time_zone.name(), s.reminder_minutes), ("Asia/Tokyo", 60));
+    // Setting the same again changes nothing and records nothing more.
+    schedule::set_settings(&t.pool, g(), &admin(), Some("Asia/Tokyo"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &t,
+            "SELECT count(*) FROM audit_log WHERE action = 'configure_schedule'"
+        )
+        .await,
+        1
+    );
+    // A local time is read in Tokyo (UTC+9): 20:00 there is 11:00 UTC.
+    let day = (chrono::Utc::now() + chrono::Duration::days(2))
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let id = scheduled(&t, &organizer(10), &format!("{day} 20:00")).await;
+    let d = schedule::get(&t.pool, g(), id).await.unwrap();
+    assert_eq!(d.scheduled.starts_at.format("%H:%M").to_string(), "11:00");
+    assert_eq!(
+        d.scheduled.starts_at - d.scheduled.remind_at,
+        chrono::Duration::minutes(60)
+    );
+}
