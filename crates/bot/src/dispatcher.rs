@@ -262,6 +262,20 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
         Task::ModmailBlacklistExpiry { user_id } => {
             format!("Ending <@{user_id}>'s temporary modmail blacklist.")
         }
+        Task::SchedulePanelPost { schedule_id } | Task::SchedulePanelRefresh { schedule_id } => {
+            format!("Posting or updating the announcement of scheduled raid #{schedule_id}.")
+        }
+        Task::ScheduleRemind { schedule_id } => {
+            format!("Reminding the members signed up for scheduled raid #{schedule_id}.")
+        }
+        Task::ScheduleOpen { schedule_id } => {
+            format!("Opening the run of scheduled raid #{schedule_id}.")
+        }
+        Task::ScheduleDm {
+            schedule_id,
+            user_id,
+            ..
+        } => format!("Telling <@{user_id}> about scheduled raid #{schedule_id} (DM)."),
     };
     report(ctx, guild, what, reason).await;
 }

@@ -106,6 +106,17 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
             }
             return;
         }
+        _ if dm_schedule(&interaction).is_some() => {
+            // The Join button of a scheduled raid's DM: the scheduled raid names the guild.
+            if let (Some(c), Some(user)) = (
+                dm_schedule(&interaction),
+                handlers::verification::dm_user(&interaction),
+            ) {
+                let work = handlers::schedule::dm_component(&ctx, user, c);
+                let _ = answer_in_time(&ctx, &interaction, work).await;
+            }
+            return;
+        }
         _ => {
             answer(
                 &ctx,
@@ -281,6 +292,18 @@ fn dm_verification(interaction: &Interaction) -> Option<domain::VeriComponent> {
     };
     match domain::CustomId::parse(id)? {
         domain::CustomId::Verification(c) => Some(c),
+        _ => None,
+    }
+}
+
+/// A scheduled raid component pressed in a DM, if this is one.
+fn dm_schedule(interaction: &Interaction) -> Option<domain::ScheduleComponent> {
+    let id = match &interaction.data {
+        Some(InteractionData::MessageComponent(c)) => &c.custom_id,
+        _ => return None,
+    };
+    match domain::CustomId::parse(id)? {
+        domain::CustomId::Schedule(c) => Some(c),
         _ => None,
     }
 }

@@ -68,6 +68,9 @@ pub enum CommandName {
     ConfigEscalation,
     Snippet,
     ModmailStats,
+    Schedule,
+    Reschedule,
+    ScheduleSettings,
 }
 
 impl CommandName {
@@ -129,6 +132,9 @@ impl CommandName {
         CommandName::ConfigEscalation,
         CommandName::Snippet,
         CommandName::ModmailStats,
+        CommandName::Schedule,
+        CommandName::Reschedule,
+        CommandName::ScheduleSettings,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -189,6 +195,9 @@ impl CommandName {
             CommandName::ConfigEscalation => "configescalation",
             CommandName::Snippet => "snippet",
             CommandName::ModmailStats => "modmailstats",
+            CommandName::Schedule => "schedule",
+            CommandName::Reschedule => "reschedule",
+            CommandName::ScheduleSettings => "schedulesettings",
         }
     }
 
@@ -268,6 +277,8 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
         CommandName::MassSuspend | CommandName::MassWarn => ("Moderation", Some(K::Officer)),
         CommandName::ConfigEscalation => ("Configuration", Some(K::Administrator)),
         CommandName::Snippet | CommandName::ModmailStats => ("Modmail", Some(K::Security)),
+        CommandName::Schedule | CommandName::Reschedule => ("Raids", Some(K::Organizer)),
+        CommandName::ScheduleSettings => ("Configuration", Some(K::Administrator)),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod party;
 pub mod quota;
 pub mod roles;
 pub mod run;
+pub mod schedule;
 pub mod snowflake;
 pub mod verification;
 
@@ -25,7 +26,7 @@ pub use channels::{ChannelKey, ChannelKind};
 pub use custom_id::{
     CustomId, FindComponent, FindTab, HeadcountButton, HeadcountComponent, ModmailAction,
     ModmailComponent, PartyButton, PartyComponent, RolePingComponent, RunButton, RunComponent,
-    VeriAction, VeriComponent,
+    ScheduleButton, ScheduleComponent, VeriAction, VeriComponent,
 };
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};

@@ -21,6 +21,8 @@ pub enum SettingsArea {
     Verification,
     RoleVerificationAdded,
     RoleVerificationRemoved,
+    /// `/schedulesettings`: the server's time zone and the reminder's lead.
+    Schedule,
 }
 
 /// Something that happened, for a log channel. Rendered by the bot from the latest rows.
@@ -331,6 +333,29 @@ pub enum Task {
     ModmailScheduledClose { ticket_id: i64 },
     /// A temporary modmail blacklist ends (a timer): tell the member, drop the entry.
     ModmailBlacklistExpiry { user_id: Snowflake },
+    /// Post a scheduled raid's announcement in the raid channel.
+    SchedulePanelPost { schedule_id: i64 },
+    /// Edit the announcement to show its latest counts and state (coalesced).
+    SchedulePanelRefresh { schedule_id: i64 },
+    /// Ping the signed-up members before the start (a timer).
+    ScheduleRemind { schedule_id: i64 },
+    /// Open the scheduled raid's run panel at its time (a timer).
+    ScheduleOpen { schedule_id: i64 },
+    /// Tell one signed-up member that the raid opened (with a Join button) or was called
+    /// off (DM).
+    ScheduleDm {
+        schedule_id: i64,
+        user_id: Snowflake,
+        note: ScheduleNote,
+    },
+}
+
+/// Why a member gets a DM about a scheduled raid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleNote {
+    Opened,
+    Cancelled,
 }
 
 /// A direct message about verification; the bot renders the words.
@@ -483,6 +508,11 @@ impl Task {
             Task::PunishmentEditedDm { .. } => "punishment_edited_dm",
             Task::ModmailScheduledClose { .. } => "modmail_scheduled_close",
             Task::ModmailBlacklistExpiry { .. } => "modmail_blacklist_expiry",
+            Task::SchedulePanelPost { .. } => "schedule_panel_post",
+            Task::SchedulePanelRefresh { .. } => "schedule_panel_refresh",
+            Task::ScheduleRemind { .. } => "schedule_remind",
+            Task::ScheduleOpen { .. } => "schedule_open",
+            Task::ScheduleDm { .. } => "schedule_dm",
         }
     }
 
@@ -550,6 +580,15 @@ impl Task {
             Task::ModmailBlacklistExpiry { user_id } => {
                 Some(format!("modmail_blacklist:{user_id}"))
             }
+            Task::SchedulePanelPost { schedule_id }
+            | Task::SchedulePanelRefresh { schedule_id }
+            | Task::ScheduleRemind { schedule_id }
+            | Task::ScheduleOpen { schedule_id } => Some(format!("schedule:{schedule_id}")),
+            Task::ScheduleDm {
+                schedule_id,
+                user_id,
+                note,
+            } => Some(format!("schedule:{schedule_id}:user:{user_id}:{note:?}")),
         }
     }
 
@@ -595,6 +634,8 @@ impl Task {
             Task::MutedOverwriteReport { .. } => 3,
             Task::PunishmentEditedDm { .. } => 5,
             Task::ModmailScheduledClose { .. } | Task::ModmailBlacklistExpiry { .. } => 3,
+            Task::SchedulePanelPost { .. } | Task::SchedulePanelRefresh { .. } => 10,
+            Task::ScheduleRemind { .. } | Task::ScheduleOpen { .. } | Task::ScheduleDm { .. } => 5,
         }
     }
 

@@ -33,6 +33,7 @@ pub mod run_awards;
 pub mod run_reactions;
 pub mod run_roster;
 pub mod runs;
+pub mod schedule;
 pub mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -8,6 +8,7 @@ mod party;
 mod quota;
 mod role_pings;
 mod runs;
+mod schedule;
 mod staff;
 mod verification;
 
@@ -30,6 +31,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(quota::definitions());
     all.extend(verification::definitions());
     all.extend(modmail::definitions());
+    all.extend(schedule::definitions());
     all
 }
 

@@ -9,6 +9,7 @@ mod party;
 mod quota;
 mod role_pings;
 mod runs;
+pub(crate) mod schedule;
 pub(crate) mod staff;
 pub(crate) mod verification;
 
@@ -44,6 +45,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             Some(CommandName::ModmailReply | CommandName::Snippet) => {
                 modmail::autocomplete(&ctx, &inv, data).await
             }
+            Some(CommandName::Schedule) => runs::autocomplete(data),
             _ => Err(unknown()),
         },
         (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
@@ -153,6 +155,9 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 }
                 Some(CommandName::Snippet) => modmail::snippet(&ctx, &inv, data).await,
                 Some(CommandName::ModmailStats) => modmail::stats(&ctx, &inv, data).await,
+                Some(CommandName::Schedule) => schedule::create(&ctx, &inv, data).await,
+                Some(CommandName::Reschedule) => schedule::reschedule(&ctx, &inv, data).await,
+                Some(CommandName::ScheduleSettings) => schedule::settings(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }
@@ -179,6 +184,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                         .unwrap_or_default();
                     modmail::dm_component(&ctx, inv.user, &author, &c, &data.values).await
                 }
+                CustomId::Schedule(c) => schedule::component(&ctx, &inv, c).await,
             }
         }
         (InteractionType::ModalSubmit, Some(InteractionData::ModalSubmit(data))) => {
@@ -196,6 +202,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 | CustomId::Find(_) => Err(unknown()),
                 CustomId::Verification(c) => verification::component(&ctx, &inv, c, &fields).await,
                 CustomId::Modmail(_) => Err(unknown()),
+                CustomId::Schedule(_) => Err(unknown()),
             }
         }
         _ => Err(unknown()),

@@ -147,9 +147,13 @@ pub async fn adjust(
 pub async fn stats(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let member = user_option(data, "member").unwrap_or(inv.user);
     let s = quota::stats(&ctx.pool, inv.guild, &inv.actor, member).await?;
+    let record = service::schedule::member_record(&ctx.pool, inv.guild, &inv.actor, member).await?;
     let share = bool_option(data, "share").unwrap_or(false);
     Ok(Reply::Message(InteractionResponseData {
-        embeds: Some(vec![v::stats_embed(&s)]),
+        embeds: Some(vec![crate::views::schedule::with_record(
+            v::stats_embed(&s),
+            &record,
+        )]),
         flags: (!share).then_some(MessageFlags::EPHEMERAL),
         ..Default::default()
     }))

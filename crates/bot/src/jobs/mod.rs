@@ -9,6 +9,7 @@ mod party;
 mod quota;
 mod role_pings;
 mod runs;
+mod schedule;
 mod staff;
 mod verification;
 
@@ -158,6 +159,24 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
         Task::ModmailBlacklistExpiry { user_id } => {
             modmail::blacklist_expiry(ctx, guild, *user_id).await
         }
+        Task::SchedulePanelPost { schedule_id } => {
+            schedule::post_panel(ctx, guild, *schedule_id).await
+        }
+        Task::SchedulePanelRefresh { schedule_id } => {
+            schedule::refresh_panel(ctx, guild, *schedule_id).await
+        }
+        Task::ScheduleRemind { schedule_id } => schedule::remind(ctx, guild, *schedule_id).await,
+        Task::ScheduleOpen { schedule_id } => {
+            service::schedule::open_due(&ctx.pool, guild, *schedule_id)
+                .await
+                .map(|_| ())
+                .map_err(JobError::from)
+        }
+        Task::ScheduleDm {
+            schedule_id,
+            user_id,
+            note,
+        } => schedule::dm(ctx, guild, *schedule_id, *user_id, *note).await,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod party;
 pub mod quota;
 pub mod role_pings;
 pub mod runs;
+pub mod schedule;
 pub mod staff;
 pub mod verification;
 

@@ -9,6 +9,7 @@ mod party;
 mod quota;
 mod role_ping;
 mod run;
+mod schedule;
 mod verification;
 
 use std::fmt;
@@ -20,6 +21,7 @@ pub use party::{PartyButton, PartyComponent};
 pub use quota::{ConfigAction, Nav, QuotaComponent};
 pub use role_ping::RolePingComponent;
 pub use run::{RunButton, RunComponent};
+pub use schedule::{ScheduleButton, ScheduleComponent};
 pub use verification::{VeriAction, VeriComponent};
 
 /// Discord's limit on a custom id's length.
@@ -35,6 +37,7 @@ pub enum CustomId {
     Quota(QuotaComponent),
     Verification(VeriComponent),
     Modmail(ModmailComponent),
+    Schedule(ScheduleComponent),
 }
 
 impl CustomId {
@@ -52,6 +55,7 @@ impl CustomId {
             "quota" => QuotaComponent::parse(rest).map(CustomId::Quota),
             "veri" => VeriComponent::parse(rest).map(CustomId::Verification),
             "mm" => ModmailComponent::parse(rest).map(CustomId::Modmail),
+            "sched" => ScheduleComponent::parse(rest).map(CustomId::Schedule),
             _ => None,
         }
     }
@@ -68,6 +72,7 @@ impl fmt::Display for CustomId {
             CustomId::Quota(c) => write!(f, "quota:{c}"),
             CustomId::Verification(c) => write!(f, "veri:{c}"),
             CustomId::Modmail(c) => write!(f, "mm:{c}"),
+            CustomId::Schedule(c) => write!(f, "sched:{c}"),
         }
     }
 }

@@ -382,6 +382,7 @@ pub async fn transition(
             .await?;
             tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
             crate::quota::on_run_ended(&mut tx, &run).await?;
+            crate::schedule::on_run_closed(&mut tx, guild, run_id).await?;
             tasks::log(
                 &mut tx,
                 guild,
@@ -430,6 +431,7 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
     let closed = store_runs::mark_closed(&mut tx, guild, run_id, next, None, None, "auto").await?;
     tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
     crate::quota::on_run_ended(&mut tx, &run).await?;
+    crate::schedule::on_run_closed(&mut tx, guild, run_id).await?;
     tasks::log(
         &mut tx,
         guild,
