@@ -128,6 +128,9 @@ async fn a_raider_gets_a_403_on_punishments_and_security_reads_them() {
 
     log_in(&s, &url, raider).await;
     s.click("ul.servers a").await;
+    s.wait_text("the server's overview", "h2", "Runs now").await;
+    s.click(&format!("nav.crumbs a[href$=\"/members/{raider}\"]"))
+        .await;
     s.wait_text("the raider's own page", "h2", "Quota").await;
     s.wait_text("their stats", "dt", "Raider points").await;
     let links = s

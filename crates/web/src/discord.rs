@@ -88,6 +88,25 @@ impl MyGuild {
     }
 }
 
+/// A role or channel of a server, as a picker lists it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+    /// Channels: Discord's channel type (0 text, 2 voice, 4 category, 5 announcement…).
+    #[serde(default, rename = "type")]
+    pub kind: Option<u8>,
+    /// Roles: their position (highest last in Discord's list order is not guaranteed).
+    #[serde(default)]
+    pub position: Option<i64>,
+}
+
+impl Named {
+    pub fn snowflake(&self) -> Option<Snowflake> {
+        Snowflake::parse(&self.id).ok()
+    }
+}
+
 #[derive(Deserialize)]
 struct Member {
     #[serde(default)]
@@ -222,5 +241,27 @@ impl Discord {
                 .filter_map(|r| Snowflake::parse(r).ok())
                 .collect(),
         ))
+    }
+
+    /// The server's roles, asked with the bot's token.
+    pub async fn guild_roles(&self, guild: Snowflake) -> Result<Vec<Named>, DiscordError> {
+        let res = self
+            .http
+            .get(format!("{}/guilds/{guild}/roles", self.api_base))
+            .header("authorization", format!("Bot {}", self.bot_token))
+            .send()
+            .await?;
+        json(res).await
+    }
+
+    /// The server's channels, asked with the bot's token.
+    pub async fn guild_channels(&self, guild: Snowflake) -> Result<Vec<Named>, DiscordError> {
+        let res = self
+            .http
+            .get(format!("{}/guilds/{guild}/channels", self.api_base))
+            .header("authorization", format!("Bot {}", self.bot_token))
+            .send()
+            .await?;
+        json(res).await
     }
 }

@@ -24,12 +24,15 @@ use std::sync::Arc;
 
 pub mod access;
 pub mod auth;
+pub mod cache;
 pub mod crypto;
 pub mod discord;
 pub mod error;
 pub mod html;
 pub mod leaderboard;
+pub mod overview;
 pub mod pages;
+pub mod quota;
 pub mod runs;
 pub mod settings;
 
@@ -106,6 +109,8 @@ pub struct WebState {
     pub pool: PgPool,
     pub config: Arc<WebConfig>,
     pub discord: discord::Discord,
+    /// Discord's recent answers ([`cache`]).
+    pub cache: Arc<cache::DiscordCache>,
     /// The key cookies are signed with (derived from the client secret).
     pub(crate) cookie_key: Arc<[u8; 32]>,
 }
@@ -122,6 +127,7 @@ impl WebState {
             pool,
             config: Arc::new(config),
             discord,
+            cache: Arc::new(cache::DiscordCache::new(cache::TTL)),
             cookie_key: Arc::new(cookie_key),
         }
     }
@@ -137,7 +143,7 @@ pub fn router(state: WebState) -> axum::Router {
         .route("/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
         .route("/logout", post(auth::logout))
-        .route("/g/{guild}", get(pages::guild_home))
+        .route("/g/{guild}", get(overview::page))
         .route("/g/{guild}/members/{user}", get(pages::member))
         .route(
             "/g/{guild}/members/{user}/punishments",
@@ -152,5 +158,9 @@ pub fn router(state: WebState) -> axum::Router {
             post(settings::save_public_board),
         )
         .route("/public/{guild}/leaderboard", get(leaderboard::public))
+        .route("/assets/live.js", get(overview::script))
+        .route("/g/{guild}/live", get(overview::live))
+        .route("/g/{guild}/runs/{id}", get(overview::run))
+        .route("/g/{guild}/quota", get(quota::page))
         .with_state(state)
 }

@@ -26,7 +26,7 @@ pub async fn page(
     session: Session,
     Path(guild): Path<String>,
 ) -> Result<Response, WebError> {
-    let g = access::in_guild(&state, &session, &guild).await?;
+    let g = access::in_guild_fresh(&state, &session, &guild).await?;
     let board = service::dashboard::public_board_settings(&state.pool, g.guild, &g.actor).await?;
     let mut body = crate::pages::guild_nav(&g, &session);
     let _ = write!(
@@ -81,7 +81,7 @@ pub async fn save_public_board(
     }
     let csrf = field(&fields, "csrf").next().unwrap_or_default();
     session.check_form(&state, &headers, csrf)?;
-    let g = access::in_guild(&state, &session, &guild).await?;
+    let g = access::in_guild_fresh(&state, &session, &guild).await?;
     let mut metrics = Vec::new();
     for text in field(&fields, "metric") {
         let m = Metric::parse(text)

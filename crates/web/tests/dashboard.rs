@@ -245,9 +245,13 @@ async fn a_raider_sees_their_servers_and_page_and_a_403_on_punishments() {
         "{home}"
     );
 
-    let (status, to) = get(&w, &format!("/g/{}", w.guild), &session).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(to, format!("/g/{}/members/{}", w.guild, w.raider));
+    let (status, overview) = get(&w, &format!("/g/{}", w.guild), &session).await;
+    assert_eq!(status, StatusCode::OK, "{overview}");
+    let to = format!("/g/{}/members/{}", w.guild, w.raider);
+    assert!(
+        overview.contains(&format!("href=\"{to}\">My page</a>")),
+        "{overview}"
+    );
     let (status, page) = get(&w, &to, &session).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(
@@ -711,12 +715,13 @@ async fn run_history_filters_pages_and_exports_csv() {
     .unwrap();
     let session = login(&w, w.raider).await;
     let runs = format!("/g/{}/runs", w.guild);
+    let row = format!("<tr><td><a href=\"{runs}/");
     let (status, page) = get(&w, &runs, &session).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert_eq!(page.matches("<tr><td>#").count(), 50, "a page of 50");
+    assert_eq!(page.matches(row.as_str()).count(), 50, "a page of 50");
     assert!(page.contains("Older runs"), "{page}");
     let (_, older) = get(&w, &format!("{runs}?before=9"), &session).await;
-    assert_eq!(older.matches("<tr><td>#").count(), 8);
+    assert_eq!(older.matches(row.as_str()).count(), 8);
 
     let (_, woods) = get(
         &w,
@@ -724,7 +729,7 @@ async fn run_history_filters_pages_and_exports_csv() {
         &session,
     )
     .await;
-    assert_eq!(woods.matches("<tr><td>#").count(), 3, "{woods}");
+    assert_eq!(woods.matches(row.as_str()).count(), 3, "{woods}");
     let (_, by_sam) = get(
         &w,
         &format!("{runs}?organizer={}&status=ended", w.security),
@@ -734,7 +739,7 @@ async fn run_history_filters_pages_and_exports_csv() {
     assert!(by_sam.contains("1h 00m"), "{by_sam}");
     let today = chrono::Utc::now().date_naive();
     let (_, recent) = get(&w, &format!("{runs}?from={today}&to={today}"), &session).await;
-    assert_eq!(recent.matches("<tr><td>#").count(), 3, "only today's runs");
+    assert_eq!(recent.matches(row.as_str()).count(), 3, "only today's runs");
     let (status, bad) = get(&w, &format!("{runs}?dungeon=nowhere"), &session).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(bad.contains("There is no dungeon"), "{bad}");
@@ -775,4 +780,339 @@ async fn run_history_filters_pages_and_exports_csv() {
         .await
         .unwrap();
     assert_eq!(all.lines().count(), 59, "every run, past one page");
+}
+
+/// A live run by Sam with Rita (Warrior) and Ada (Priest) joined and a removed raider,
+/// two key pops; an ended run today by Ada with Rita in it; an open headcount. Returns the
+/// live run's id and the ended run's id.
+async fn seed_activity(w: &World) -> (i64, i64) {
+    let g = snowflake(w.guild).db();
+    let sam = snowflake(w.security).db();
+    let ada = snowflake(w.admin).db();
+    let rita = snowflake(w.raider).db();
+    let live: i64 = sqlx::query_scalar(
+        "INSERT INTO run (guild_id, organizer_id, dungeon_code, status, auto_end_at, started_at,
+                          raider_cap)
+         VALUES ($1, $2, 'shatters', 'live', now() + interval '1 hour',
+                 now() - interval '25 minutes', 8) RETURNING run_id",
+    )
+    .bind(g)
+    .bind(sam)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    for (user, class, state) in [
+        (rita, "Warrior", "joined"),
+        (ada, "Priest", "joined"),
+        (4242, "Rogue", "removed"),
+    ] {
+        sqlx::query(
+            "INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(g)
+        .bind(live)
+        .bind(user)
+        .bind(state)
+        .bind(class)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    }
+    for (user, count, name) in [(rita, 1, None), (ada, 2, Some("Shatters key <b>"))] {
+        sqlx::query(
+            "INSERT INTO key_pop (guild_id, run_id, user_id, dungeon_code, count, key_name)
+             VALUES ($1, $2, $3, 'shatters', $4, $5)",
+        )
+        .bind(g)
+        .bind(live)
+        .bind(user)
+        .bind(count)
+        .bind(name)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    }
+    let ended: i64 = sqlx::query_scalar(
+        "INSERT INTO run (guild_id, organizer_id, dungeon_code, status, auto_end_at, started_at,
+                          ended_at, close_reason, closed_by)
+         VALUES ($1, $2, 'snake_pit', 'ended', now(), now() - interval '90 minutes',
+                 now() - interval '5 minutes', 'organizer', $2) RETURNING run_id",
+    )
+    .bind(g)
+    .bind(ada)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
+         VALUES ($1, $2, $3, 'joined', 'Wizard')",
+    )
+    .bind(g)
+    .bind(ended)
+    .bind(rita)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let hc: i64 = sqlx::query_scalar(
+        "INSERT INTO headcount (guild_id, organizer_id, auto_end_at)
+         VALUES ($1, $2, now() + interval '30 minutes') RETURNING headcount_id",
+    )
+    .bind(g)
+    .bind(ada)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO headcount_dungeon (guild_id, headcount_id, position, dungeon_code)
+         VALUES ($1, $2, 0, 'magic_woods')",
+    )
+    .bind(g)
+    .bind(hc)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    for user in [rita, sam] {
+        sqlx::query(
+            "INSERT INTO headcount_reaction (guild_id, headcount_id, kind, code, user_id)
+             VALUES ($1, $2, 'interest', 'magic_woods', $3)",
+        )
+        .bind(g)
+        .bind(hc)
+        .bind(user)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    }
+    (live, ended)
+}
+
+#[tokio::test]
+async fn the_overview_lists_runs_under_way_and_todays_figures_and_refreshes() {
+    let w = world().await;
+    let session = login(&w, w.raider).await;
+    let overview = format!("/g/{}", w.guild);
+    let (status, page) = get(&w, &overview, &session).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("No run is open right now."), "{page}");
+    assert!(page.contains("No headcount is open."), "{page}");
+
+    let (live, _) = seed_activity(&w).await;
+    let (_, page) = get(&w, &overview, &session).await;
+    assert!(page.contains("Runs now (1)"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "href=\"/g/{}/runs/{live}\">#{live} Shatters</a>",
+            w.guild
+        )),
+        "{page}"
+    );
+    assert!(page.contains("2 of 8 raiders"), "{page}");
+    assert!(page.contains("3 keys"), "{page}");
+    assert!(page.contains("Headcounts now (1)"), "{page}");
+    assert!(page.contains("2 interested"), "{page}");
+    // Today: two runs posted, one completed with one raider, three keys.
+    let today =
+        &page[page.find("<h3>Today</h3>").unwrap()..page.find("<h3>This week</h3>").unwrap()];
+    assert!(today.contains("<strong>2</strong> runs posted"), "{today}");
+    assert!(
+        today.contains("<strong>1</strong> runs completed"),
+        "{today}"
+    );
+    assert!(
+        today.contains("<strong>1</strong> raiders in completed runs"),
+        "{today}"
+    );
+    assert!(today.contains("<strong>3</strong> keys popped"), "{today}");
+    assert!(page.contains("data-live=") && page.contains("/assets/live.js"));
+
+    // The part the script fetches says the same, without the page around it.
+    let (status, part) = get(&w, &format!("{overview}/live"), &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        part.starts_with("<h2 id=\"runs-now\">Runs now (1)</h2>"),
+        "{part}"
+    );
+    assert!(!part.contains("<html"), "{part}");
+    sqlx::query("UPDATE run SET status = 'ended', ended_at = now(), close_reason = 'auto' WHERE run_id = $1")
+        .bind(live)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let (_, part) = get(&w, &format!("{overview}/live"), &session).await;
+    assert!(part.contains("Runs now (0)"), "{part}");
+    let res = w
+        .http
+        .get(format!("{}/assets/live.js", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("data-live"));
+
+    // Someone without the raider role reads a 403 page.
+    let stranger = w.sim.create_user("stan");
+    w.sim.add_member(w.guild, stranger, &[]);
+    let s2 = login(&w, stranger).await;
+    let (status, page) = get(&w, &overview, &s2).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+}
+
+#[tokio::test]
+async fn a_runs_page_shows_its_roster_classes_key_pops_and_who_ended_it() {
+    let w = world().await;
+    let (live, ended) = seed_activity(&w).await;
+    sqlx::query(
+        "INSERT INTO member (guild_id, user_id, ign, status) VALUES ($1, $2, 'Rita', 'verified')",
+    )
+    .bind(snowflake(w.guild).db())
+    .bind(snowflake(w.raider).db())
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let session = login(&w, w.raider).await;
+    let (status, page) = get(&w, &format!("/g/{}/runs/{live}", w.guild), &session).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(&format!("Run #{live} · Shatters")), "{page}");
+    assert!(page.contains("<strong>1</strong> Warrior"), "{page}");
+    assert!(page.contains("<strong>1</strong> Priest"), "{page}");
+    assert!(
+        !page.contains("<strong>1</strong> Rogue"),
+        "removed raiders are not counted"
+    );
+    assert!(page.contains("Roster (3)"), "{page}");
+    assert!(page.contains("removed"), "{page}");
+    assert!(page.contains("Key pops (2)"), "{page}");
+    assert!(
+        page.contains("Shatters key &lt;b&gt;"),
+        "names are escaped: {page}"
+    );
+    assert!(
+        ["0h 25m", "0h 26m"]
+            .iter()
+            .any(|d| page.contains(&format!("<dd>{d} so far</dd>"))),
+        "a live run's duration so far: {page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "href=\"/g/{}/members/{}\">Rita</a>",
+            w.guild, w.raider
+        )),
+        "raiders by in-game name: {page}"
+    );
+    assert!(page.contains("<dd>2 of 8</dd>"), "{page}");
+
+    let (_, page) = get(&w, &format!("/g/{}/runs/{ended}", w.guild), &session).await;
+    assert!(page.contains("<dd>1h 25m</dd>"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "ended by <a href=\"/g/{}/members/{}\">",
+            w.guild, w.admin
+        )),
+        "{page}"
+    );
+    assert!(page.contains("<strong>1</strong> Wizard"), "{page}");
+
+    // Linked from the history.
+    let (_, list) = get(&w, &format!("/g/{}/runs", w.guild), &session).await;
+    assert!(
+        list.contains(&format!("href=\"/g/{}/runs/{ended}\"", w.guild)),
+        "{list}"
+    );
+    let (status, _) = get(&w, &format!("/g/{}/runs/999999", w.guild), &session).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&w, &format!("/g/{}/runs/abc", w.guild), &session).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_quota_page_shows_each_roles_progress_and_past_periods_to_staff_only() {
+    let w = world().await;
+    let g = snowflake(w.guild);
+    let leaders = w.sim.create_role(w.guild, "Raid Leaders", 0, 4);
+    let rl = snowflake(leaders);
+    let admin = service::Actor::member(snowflake(w.admin), domain::Level::ADMINISTRATOR);
+    service::quota::configure_quota_role(
+        &w.db.pool,
+        g,
+        &admin,
+        rl,
+        Some(4),
+        service::quota::QuotaChange::Required(domain::quota::Points(300)),
+    )
+    .await
+    .unwrap();
+    for (user, points) in [(w.security, "3"), (w.raider, "1")] {
+        let mut conn = w.db.pool.acquire().await.unwrap();
+        store::member_roles::sync_member_roles(&mut conn, g, snowflake(user), &[rl])
+            .await
+            .unwrap();
+        service::quota::adjust(
+            &w.db.pool,
+            g,
+            &admin,
+            snowflake(user),
+            domain::quota::Currency::Quota,
+            points,
+            "seed",
+        )
+        .await
+        .unwrap();
+    }
+    // A finished week before the current period, in which Rita made 4 points.
+    sqlx::query(
+        "INSERT INTO point_period (guild_id, scope_id, starts_at, ends_at)
+         SELECT guild_id, scope_id, starts_at - interval '7 days', starts_at FROM point_period
+         WHERE guild_id = $1 AND scope_id = $2",
+    )
+    .bind(g.db())
+    .bind(rl.db())
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO point_event (guild_id, member_id, currency, kind, amount, source, created_at)
+         SELECT guild_id, $3, 'quota', 'adjustment', 400, 'adj:past', starts_at + interval '1 hour'
+         FROM point_period WHERE guild_id = $1 AND scope_id = $2 ORDER BY starts_at LIMIT 1",
+    )
+    .bind(g.db())
+    .bind(rl.db())
+    .bind(snowflake(w.raider).db())
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+
+    let sam = login(&w, w.security).await;
+    let quota = format!("/g/{}/quota", w.guild);
+    let (status, page) = get(&w, &quota, &sam).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("@Raid Leaders"),
+        "the role's name from Discord: {page}"
+    );
+    assert!(page.contains("3 points required"), "{page}");
+    assert!(page.contains("1 of 2 members have met it"), "{page}");
+    assert!(
+        page.contains("<progress value=\"300\" max=\"300\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("<progress value=\"100\" max=\"300\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("1 of 2 met the quota"),
+        "the past week: {page}"
+    );
+    let (_, overview) = get(&w, &format!("/g/{}", w.guild), &sam).await;
+    assert!(
+        overview.contains(&format!("href=\"{quota}\">Quota</a>")),
+        "{overview}"
+    );
+
+    let rita = login(&w, w.raider).await;
+    let (status, page) = get(&w, &quota, &rita).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    let (_, overview) = get(&w, &format!("/g/{}", w.guild), &rita).await;
+    assert!(!overview.contains(">Quota</a>"), "{overview}");
 }
