@@ -14,7 +14,9 @@ use store::{PgPool, guild_config, logs};
 use store::{runs as store_runs, verification::names as store_names};
 
 use crate::quota::LeaderboardPage;
+use crate::tasks::{self, LogEvent, SettingsArea};
 use crate::{Actor, Result, ServiceError};
+use domain::ChannelKey;
 
 /// What a server's public leaderboard page shows.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -112,15 +114,51 @@ pub async fn set_public_board(
         show_names: new.show_names,
     };
     public_board::set_public_board(&mut tx, guild, &row).await?;
-    logs::record_audit(
-        &mut tx,
-        guild,
-        &actor.audit(),
-        "public_leaderboard",
-        before.to_json(),
-        new.to_json(),
-    )
-    .await?;
+    if before != new {
+        logs::record_audit(
+            &mut tx,
+            guild,
+            &actor.audit(),
+            "public_leaderboard",
+            before.to_json(),
+            new.to_json(),
+        )
+        .await?;
+        let metrics = |b: &PublicBoard| {
+            b.metrics
+                .iter()
+                .map(|m| m.label())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let on_off = |on: bool| if on { "on" } else { "off" };
+        let mut changes = Vec::new();
+        for (key, b, a) in [
+            (
+                "published",
+                on_off(before.enabled).to_owned(),
+                on_off(new.enabled).to_owned(),
+            ),
+            ("categories", metrics(&before), metrics(&new)),
+            (
+                "names shown",
+                on_off(before.show_names).to_owned(),
+                on_off(new.show_names).to_owned(),
+            ),
+        ] {
+            if b != a {
+                changes.push((key.to_owned(), a));
+            }
+        }
+        let event = LogEvent::SettingsChanged {
+            by: actor.label.clone(),
+            area: SettingsArea::PublicLeaderboard,
+            role: None,
+            name: None,
+            changes,
+        };
+        tasks::log(&mut tx, guild, ChannelKey::BotLog, event).await?;
+    }
     tx.commit().await?;
     Ok(new)
 }

@@ -21,6 +21,8 @@ pub enum SettingsArea {
     Verification,
     RoleVerificationAdded,
     RoleVerificationRemoved,
+    /// The dashboard's public leaderboard page.
+    PublicLeaderboard,
 }
 
 /// Something that happened, for a log channel. Rendered by the bot from the latest rows.

@@ -162,5 +162,13 @@ pub fn router(state: WebState) -> axum::Router {
         .route("/g/{guild}/live", get(overview::live))
         .route("/g/{guild}/runs/{id}", get(overview::run))
         .route("/g/{guild}/quota", get(quota::page))
+        .route("/g/{guild}/settings/roles", post(settings::save_roles))
+        .route(
+            "/g/{guild}/settings/channels",
+            post(settings::save_channels),
+        )
+        .route("/g/{guild}/settings/runs", post(settings::save_runs))
+        .route("/g/{guild}/settings/points", post(settings::save_points))
+        .route("/g/{guild}/settings/quota", post(settings::save_quota))
         .with_state(state)
 }

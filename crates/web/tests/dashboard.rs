@@ -1116,3 +1116,206 @@ async fn the_quota_page_shows_each_roles_progress_and_past_periods_to_staff_only
     let (_, overview) = get(&w, &format!("/g/{}", w.guild), &rita).await;
     assert!(!overview.contains(">Quota</a>"), "{overview}");
 }
+
+/// Every `bot_log` entry queued for the server, as JSON text.
+async fn bot_log_jobs(w: &World) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT payload::text FROM job WHERE guild_id = $1 AND payload::text LIKE '%bot_log%'
+         ORDER BY job_id",
+    )
+    .bind(snowflake(w.guild).db())
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn audit_actions(w: &World) -> Vec<String> {
+    sqlx::query_scalar("SELECT action FROM audit_log WHERE guild_id = $1 ORDER BY audit_id")
+        .bind(snowflake(w.guild).db())
+        .fetch_all(&w.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_administrator_changes_settings_with_an_audit_row_and_a_bot_log_entry_each() {
+    let w = world().await;
+    let raid = w
+        .sim
+        .create_channel(w.guild, "raids", discord_sim::model::ChannelKind::Text);
+    let voice = w
+        .sim
+        .create_channel(w.guild, "voice", discord_sim::model::ChannelKind::Voice);
+    let organizers = w.sim.create_role(w.guild, "Raid Leaders", 0, 4);
+    let g = snowflake(w.guild);
+    let admin_actor = service::Actor::member(snowflake(w.admin), domain::Level::ADMINISTRATOR);
+    service::quota::configure_quota_role(
+        &w.db.pool,
+        g,
+        &admin_actor,
+        snowflake(organizers),
+        Some(4),
+        service::quota::QuotaChange::Touch,
+    )
+    .await
+    .unwrap();
+    let audits_before = audit_actions(&w).await.len();
+    let logs_before = bot_log_jobs(&w).await.len();
+
+    let ada = login(&w, w.admin).await;
+    let settings = format!("/g/{}/settings", w.guild);
+    let (status, page) = get(&w, &settings, &ada).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("@Raid Leaders"),
+        "Discord's roles to pick: {page}"
+    );
+    assert!(page.contains("#raids"), "text channels to pick: {page}");
+    assert!(
+        !page.contains("#voice"),
+        "no voice channel to post in: {page}"
+    );
+    let csrf = csrf_of(&page);
+    let origin = Some(w.base.as_str());
+    let form = |pairs: &[(&str, String)]| {
+        let mut f = url::form_urlencoded::Serializer::new(String::new());
+        f.append_pair("csrf", &csrf);
+        for (k, v) in pairs {
+            f.append_pair(k, v);
+        }
+        f.finish()
+    };
+
+    // Roles: Organizer mapped, Security kept, Verified Raider kept.
+    let body = form(&[
+        ("role.organizer", organizers.to_string()),
+        ("role.security", String::new()),
+    ]);
+    assert_eq!(
+        post(&w, &format!("{settings}/roles"), &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    let mapping = service::config::roles(&w.db.pool, g).await.unwrap();
+    assert_eq!(
+        mapping.get(&RoleKey::Organizer),
+        Some(&snowflake(organizers))
+    );
+    assert_eq!(mapping.get(&RoleKey::Security), None, "cleared");
+    assert!(mapping.contains_key(&RoleKey::VerifiedRaider), "untouched");
+    // Channels: a voice channel is refused, a text channel saved.
+    let body = form(&[("channel.raid", voice.to_string())]);
+    assert_eq!(
+        post(&w, &format!("{settings}/channels"), &ada, origin, body).await,
+        StatusCode::BAD_REQUEST
+    );
+    let body = form(&[("channel.raid", raid.to_string())]);
+    assert_eq!(
+        post(&w, &format!("{settings}/channels"), &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    // Auto-end: the command's limits.
+    let body = form(&[("auto_end", "5000".to_owned())]);
+    assert_eq!(
+        post(&w, &format!("{settings}/runs"), &ada, origin, body).await,
+        StatusCode::BAD_REQUEST
+    );
+    let body = form(&[("auto_end", "90".to_owned())]);
+    assert_eq!(
+        post(&w, &format!("{settings}/runs"), &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    let body = form(&[
+        ("completion", "2.5".to_owned()),
+        ("key_pop", "x".to_owned()),
+    ]);
+    assert_eq!(
+        post(&w, &format!("{settings}/points"), &ada, origin, body).await,
+        StatusCode::BAD_REQUEST
+    );
+    let body = form(&[
+        ("completion", "2.5".to_owned()),
+        ("key_pop", "3".to_owned()),
+    ]);
+    assert_eq!(
+        post(&w, &format!("{settings}/points"), &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    let body = form(&[
+        ("role", organizers.to_string()),
+        ("required", "4".to_owned()),
+    ]);
+    assert_eq!(
+        post(&w, &format!("{settings}/quota"), &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    let body = form(&[
+        ("enabled", "on".to_owned()),
+        ("metric", "raider_points".to_owned()),
+    ]);
+    assert_eq!(
+        post(
+            &w,
+            &format!("{settings}/public-leaderboard"),
+            &ada,
+            origin,
+            body
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+
+    let audits = audit_actions(&w).await;
+    assert_eq!(
+        audits[audits_before..],
+        [
+            "set_roles",
+            "set_channels",
+            "set_run_auto_end",
+            "configure_points",
+            "configure_quota_role",
+            "public_leaderboard"
+        ],
+        "one audit row per change, none for the refused ones"
+    );
+    let logs = bot_log_jobs(&w).await;
+    assert_eq!(
+        logs.len() - logs_before,
+        6,
+        "one bot_log entry per change: {logs:?}"
+    );
+    assert!(
+        logs.last().unwrap().contains("public_leaderboard"),
+        "{logs:?}"
+    );
+    let (_, page) = get(&w, &format!("{settings}?saved=public"), &ada).await;
+    assert!(page.contains("Public leaderboard saved."), "{page}");
+    assert!(page.contains("value=\"90\""), "{page}");
+    assert!(page.contains("value=\"2.5\""), "{page}");
+
+    // Saving the same again changes nothing and records nothing.
+    let body = form(&[("auto_end", "90".to_owned())]);
+    post(&w, &format!("{settings}/runs"), &ada, origin, body).await;
+    assert_eq!(audit_actions(&w).await.len(), audits.len());
+
+    // Security (not an administrator): 403 on the page and on every form.
+    let sam = login(&w, w.security).await;
+    let (status, _) = get(&w, &settings, &sam).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, own) = get(&w, "/", &sam).await;
+    let sam_csrf = csrf_of(&own);
+    for (path, field) in [
+        ("roles", "role.organizer"),
+        ("channels", "channel.raid"),
+        ("runs", "auto_end"),
+        ("points", "completion"),
+        ("quota", "role"),
+    ] {
+        let body = format!("csrf={sam_csrf}&{field}=1");
+        assert_eq!(
+            post(&w, &format!("{settings}/{path}"), &sam, origin, body).await,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    assert_eq!(audit_actions(&w).await.len(), audits.len());
+}

@@ -245,6 +245,7 @@ fn settings_entry(
         SettingsArea::Verification => "Verification settings changed",
         SettingsArea::RoleVerificationAdded => "Role verification added",
         SettingsArea::RoleVerificationRemoved => "Role verification removed",
+        SettingsArea::PublicLeaderboard => "Public leaderboard settings changed",
     };
     let mut lines = Vec::new();
     match (name, role) {
