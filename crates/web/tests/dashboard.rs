@@ -14,6 +14,8 @@ use web::{WebConfig, WebState};
 
 struct World {
     sim: DiscordSim,
+    /// The dashboard's state (its Discord client counts requests).
+    state: WebState,
     db: TestDb,
     base: String,
     http: reqwest::Client,
@@ -80,7 +82,8 @@ async fn world() -> World {
         authorize_url,
         bot_token: sim.bot_token().to_owned(),
     };
-    let app = web::router(WebState::new(db.pool.clone(), config));
+    let state = WebState::new(db.pool.clone(), config);
+    let app = web::router(state.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -88,6 +91,7 @@ async fn world() -> World {
         .unwrap();
     World {
         sim,
+        state,
         db,
         base,
         http,
@@ -1318,4 +1322,102 @@ async fn an_administrator_changes_settings_with_an_audit_row_and_a_bot_log_entry
         );
     }
     assert_eq!(audit_actions(&w).await.len(), audits.len());
+}
+
+#[tokio::test]
+async fn discords_answers_are_reused_for_raider_pages_and_asked_again_for_staff_pages() {
+    let w = world().await;
+    let rita = login(&w, w.raider).await;
+    let calls = || w.state.discord.calls();
+    let before = calls();
+    let g = w.guild;
+    let (status, _) = get(&w, &format!("/g/{g}"), &rita).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        calls() - before,
+        2,
+        "the server list and the member's roles"
+    );
+    let before = calls();
+    for path in [
+        format!("/g/{g}/live"),
+        format!("/g/{g}/leaderboard"),
+        format!("/g/{g}/runs"),
+        format!("/g/{g}/members/{}", w.raider),
+        "/".to_owned(),
+    ] {
+        let (status, page) = get(&w, &path, &rita).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    }
+    assert_eq!(calls() - before, 0, "answers reused within 30 s");
+
+    // Staff pages ask every time, so a role taken away is known at once.
+    let sam = login(&w, w.security).await;
+    let path = format!("/g/{g}/members/{}/punishments", w.raider);
+    assert_eq!(get(&w, &path, &sam).await.0, StatusCode::OK);
+    let before = calls();
+    assert_eq!(get(&w, &path, &sam).await.0, StatusCode::OK);
+    assert_eq!(calls() - before, 2);
+}
+
+#[tokio::test]
+async fn the_discord_token_is_renewed_once_before_it_expires() {
+    let w = world().await;
+    let rita = login(&w, w.raider).await;
+    let read = || async {
+        sqlx::query_as::<
+            _,
+            (
+                String,
+                Option<String>,
+                chrono::DateTime<chrono::Utc>,
+                chrono::DateTime<chrono::Utc>,
+            ),
+        >(
+            "SELECT access_token, refresh_token, token_expires_at, expires_at FROM web_session
+             WHERE user_id = $1",
+        )
+        .bind(snowflake(w.raider).db())
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap()
+    };
+    let (token, refresh, token_expiry, session_expiry) = read().await;
+    assert!(refresh.is_some());
+    assert!(session_expiry >= token_expiry - chrono::Duration::seconds(5));
+    // The server list is known (cached) ...
+    assert_eq!(get(&w, "/", &rita).await.0, StatusCode::OK);
+    // ... half an hour before the token expires, two pages at the same moment.
+    sqlx::query(
+        "UPDATE web_session SET token_expires_at = now() + interval '30 minutes' WHERE user_id = $1",
+    )
+    .bind(snowflake(w.raider).db())
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let before = w.state.discord.calls();
+    let (a, b) = tokio::join!(get(&w, "/", &rita), get(&w, "/", &rita));
+    assert_eq!(a.0, StatusCode::OK, "{}", a.1);
+    assert_eq!(b.0, StatusCode::OK, "{}", b.1);
+    let (new_token, new_refresh, new_expiry, _) = read().await;
+    assert_ne!(new_token, token, "a new access token");
+    assert_ne!(new_refresh, refresh, "a new refresh token");
+    assert!(new_expiry > chrono::Utc::now() + chrono::Duration::days(6));
+    // One refresh, nothing else (the server list was cached).
+    assert_eq!(w.state.discord.calls() - before, 1);
+    // The new token works at Discord.
+    let (status, _) = get(&w, &format!("/g/{}", w.guild), &rita).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A token past its end that cannot be renewed ends the session.
+    sqlx::query(
+        "UPDATE web_session SET token_expires_at = now() - interval '1 minute',
+                                refresh_token = 'spent' WHERE user_id = $1",
+    )
+    .bind(snowflake(w.raider).db())
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let (status, _) = get(&w, "/", &rita).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
