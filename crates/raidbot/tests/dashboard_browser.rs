@@ -279,7 +279,23 @@ async fn an_administrator_changes_settings_and_the_bot_posts_them_in_bot_log() {
 
     log_in(&s, &url, w.admin).await;
     s.click("ul.servers a").await;
-    s.wait_text("the overview", "h2", "Runs now").await;
+    s.wait_text("the overview", "h2", "Runs now (0)").await;
+    // A run posted on Discord shows up on the open overview without a reload (the page's
+    // script refreshes the list every 20 s).
+    s.js("window.notReloaded = true; return true;", json!([]))
+        .await
+        .unwrap();
+    w.open_run("shatters").await;
+    s.wait_text("the new run, live", "#live li", "Shatters")
+        .await;
+    s.wait_text("its count", "#live h2", "Runs now (1)").await;
+    assert_eq!(
+        s.js("return window.notReloaded === true;", json!([]))
+            .await
+            .unwrap(),
+        json!(true),
+        "refreshed in place"
+    );
     s.click("nav.crumbs a[href$=\"/settings\"]").await;
     s.wait_text("the settings page", "h2", "Channels").await;
     // Picks the bot_log channel as a person would: the select, then the option.
