@@ -12,11 +12,18 @@
 //!   [`service::Actor`] through the server's role mapping, exactly as a slash command's
 //!   member does; the `service` function behind the page decides. Nothing the browser
 //!   sends sets a level.
-//! - **Pages** ([`pages`], [`leaderboard`], [`settings`]): the server picker, a member's
-//!   page (names, stats, quota progress), a member's punishments and notes (security and
-//!   up; a 403 page otherwise), leaderboards with a member search, run history with
-//!   filters and CSV ([`runs`]), the public leaderboard page and its setting
-//!   (administrators).
+//! - **Pages** ([`pages`], [`overview`], [`leaderboard`], [`runs`], [`quota`],
+//!   [`settings`]): the server picker; a server's overview (runs and headcounts under
+//!   way, refreshed by `/assets/live.js`, today's and this week's figures); each run's
+//!   page (roster, classes, key pops, duration, who ended it); a member's page (names,
+//!   stats, quota progress); a member's punishments and notes (security and up; a 403
+//!   page otherwise); leaderboards with a member search; run history with filters and
+//!   CSV; the quota page (organizers and up); settings (administrators: roles, channels,
+//!   auto-end, raider points, quota requirements, the public leaderboard — each change
+//!   audited and posted in `bot_log`); the public leaderboard page.
+//! - **Discord's answers** ([`cache`]) are kept 30 s for pages any raider may read;
+//!   staff pages and changes ask again. The OAuth token is renewed an hour before it
+//!   expires ([`auth`]).
 //!
 //! [`router`] builds the routes; the binary puts the REST API behind them as the fallback.
 
