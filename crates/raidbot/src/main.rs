@@ -187,6 +187,22 @@ enum BenchCommand {
         #[arg(long)]
         reuse: Option<String>,
     },
+    /// The web dashboard's pages over HTTP (leaderboard, member page, overview) on seeded
+    /// points, against the simulated Discord: p50/p99 and page weight (budget 200 kB).
+    Dashboard {
+        /// Members to seed.
+        #[arg(long, default_value_t = 50_000)]
+        members: i64,
+        /// Point events to seed (spread over two years).
+        #[arg(long, default_value_t = 5_000_000)]
+        events: i64,
+        /// Measured requests per page.
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+        /// Keep the bench database instead of dropping it.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -382,6 +398,23 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 reuse,
             };
             raidbot::bench::leaderboard(&config.database_url, opts).await
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Dashboard {
+                    members,
+                    events,
+                    iterations,
+                    keep,
+                },
+        } => {
+            let opts = raidbot::bench::dashboard::Options {
+                members,
+                events,
+                iterations,
+                keep,
+            };
+            raidbot::bench::dashboard::run(&config.database_url, opts).await
         }
         Command::RegisterCommands => {
             let bot_config = app::bot_config(&config, true)?;

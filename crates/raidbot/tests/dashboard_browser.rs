@@ -129,6 +129,9 @@ async fn a_raider_gets_a_403_on_punishments_and_security_reads_them() {
 
     log_in(&s, &url, raider).await;
     s.click("ul.servers a").await;
+    s.wait_text("the server's overview", "h2", "Runs now").await;
+    s.click(&format!("nav.crumbs a[href$=\"/members/{raider}\"]"))
+        .await;
     s.wait_text("the raider's own page", "h2", "Quota").await;
     s.wait_text("their stats", "dt", "Raider points").await;
     let links = s
@@ -212,6 +215,8 @@ async fn an_administrator_publishes_the_leaderboard_and_a_visitor_sees_only_that
     s.click("input[name=enabled]").await;
     s.click("input[name=metric][value=raider_points]").await;
     s.click("form[action$=\"public-leaderboard\"] button").await;
+    s.wait_text("saved", ".saved", "Public leaderboard saved")
+        .await;
     s.wait_for(
         "the saved setting",
         "return document.querySelector('input[name=enabled]')?.checked && \
@@ -253,4 +258,96 @@ async fn an_administrator_publishes_the_leaderboard_and_a_visitor_sees_only_that
         "{text}"
     );
     s.quit().await;
+}
+
+#[tokio::test]
+async fn an_administrator_changes_settings_and_the_bot_posts_them_in_bot_log() {
+    let w = World::new(1).await;
+    w.configure().await;
+    let bot_log = w
+        .sim
+        .create_channel(w.guild, "bot-log", discord_sim::model::ChannelKind::Text);
+    let url = serve(&w).await;
+    let driver = Driver::start().await;
+    let s = driver.session().await;
+
+    // A raider: the settings page is refused with a 403 page saying why.
+    log_in(&s, &url, w.raiders[0]).await;
+    s.goto(&format!("{url}/g/{}/settings", w.guild)).await;
+    s.wait_text("the refusal", ".notice", "Administrator").await;
+    assert_eq!(status(&s).await, 403);
+    log_out(&s, &url).await;
+
+    log_in(&s, &url, w.admin).await;
+    s.click("ul.servers a").await;
+    s.wait_text("the overview", "h2", "Runs now (0)").await;
+    // A run posted on Discord shows up on the open overview without a reload (the page's
+    // script refreshes the list every 20 s).
+    s.js("window.notReloaded = true; return true;", json!([]))
+        .await
+        .unwrap();
+    w.open_run("shatters").await;
+    s.wait_text("the new run, live", "#live li", "Shatters")
+        .await;
+    s.wait_text("its count", "#live h2", "Runs now (1)").await;
+    assert_eq!(
+        s.js("return window.notReloaded === true;", json!([]))
+            .await
+            .unwrap(),
+        json!(true),
+        "refreshed in place"
+    );
+    s.click("nav.crumbs a[href$=\"/settings\"]").await;
+    s.wait_text("the settings page", "h2", "Channels").await;
+    // Picks the bot_log channel as a person would: the select, then the option.
+    s.click("select[name=\"channel.bot_log\"]").await;
+    s.click(&format!(
+        "select[name=\"channel.bot_log\"] option[value=\"{bot_log}\"]"
+    ))
+    .await;
+    s.click("form[action$=\"/settings/channels\"] button").await;
+    s.wait_text("saved", ".saved", "Channels saved").await;
+    assert_eq!(status(&s).await, 200);
+
+    // Auto-end: typed and saved.
+    s.js(
+        "document.querySelector('input[name=auto_end]').value = ''; return true;",
+        json!([]),
+    )
+    .await
+    .unwrap();
+    s.type_into("input[name=auto_end]", "45").await;
+    s.click("form[action$=\"/settings/runs\"] button").await;
+    s.wait_text("saved", ".saved", "Auto-end saved").await;
+    s.wait_for(
+        "the new value in the form",
+        "return document.querySelector('input[name=auto_end]').value === '45';",
+        json!([]),
+    )
+    .await;
+    s.quit().await;
+
+    // The Discord side follows: both changes are posted in bot_log, once each.
+    w.settle().await;
+    assert_eq!(
+        w.count_embeds(bot_log, "Channel mapping changed"),
+        1,
+        "{:?}",
+        w.titles(bot_log)
+    );
+    assert_eq!(
+        w.count_embeds(bot_log, "Run length changed"),
+        1,
+        "{:?}",
+        w.titles(bot_log)
+    );
+    let minutes = service::config::run_auto_end(
+        &w.db.pool,
+        snowflake(w.guild),
+        &service::Actor::member(snowflake(w.admin), domain::Level::ADMINISTRATOR),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(minutes, (45, 45));
 }

@@ -14,7 +14,9 @@ use store::{PgPool, guild_config, logs};
 use store::{runs as store_runs, verification::names as store_names};
 
 use crate::quota::LeaderboardPage;
+use crate::tasks::{self, LogEvent, SettingsArea};
 use crate::{Actor, Result, ServiceError};
+use domain::ChannelKey;
 
 /// What a server's public leaderboard page shows.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -112,15 +114,51 @@ pub async fn set_public_board(
         show_names: new.show_names,
     };
     public_board::set_public_board(&mut tx, guild, &row).await?;
-    logs::record_audit(
-        &mut tx,
-        guild,
-        &actor.audit(),
-        "public_leaderboard",
-        before.to_json(),
-        new.to_json(),
-    )
-    .await?;
+    if before != new {
+        logs::record_audit(
+            &mut tx,
+            guild,
+            &actor.audit(),
+            "public_leaderboard",
+            before.to_json(),
+            new.to_json(),
+        )
+        .await?;
+        let metrics = |b: &PublicBoard| {
+            b.metrics
+                .iter()
+                .map(|m| m.label())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let on_off = |on: bool| if on { "on" } else { "off" };
+        let mut changes = Vec::new();
+        for (key, b, a) in [
+            (
+                "published",
+                on_off(before.enabled).to_owned(),
+                on_off(new.enabled).to_owned(),
+            ),
+            ("categories", metrics(&before), metrics(&new)),
+            (
+                "names shown",
+                on_off(before.show_names).to_owned(),
+                on_off(new.show_names).to_owned(),
+            ),
+        ] {
+            if b != a {
+                changes.push((key.to_owned(), a));
+            }
+        }
+        let event = LogEvent::SettingsChanged {
+            by: actor.label.clone(),
+            area: SettingsArea::PublicLeaderboard,
+            role: None,
+            name: None,
+            changes,
+        };
+        tasks::log(&mut tx, guild, ChannelKey::BotLog, event).await?;
+    }
     tx.commit().await?;
     Ok(new)
 }
@@ -231,4 +269,134 @@ pub async fn run_history(
         limit.clamp(1, RUN_PAGE_MAX),
     )
     .await?)
+}
+
+/// The server overview: what is under way now and the server's recent figures.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    /// Runs open or live, newest first.
+    pub runs: Vec<crate::runs::Run>,
+    /// Headcounts still open, newest first.
+    pub headcounts: Vec<OpenHeadcount>,
+    /// Since midnight UTC today.
+    pub today: Figures,
+    /// Since Monday 00:00 UTC this week.
+    pub week: Figures,
+}
+
+pub use store::overview::{Figures, OpenHeadcount, RunPop};
+
+/// Midnight UTC of `now`'s day, and of the Monday of its week.
+pub fn day_and_week_start(
+    now: chrono::DateTime<chrono::Utc>,
+) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    use chrono::Datelike;
+    let day = now.date_naive();
+    let monday = day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()));
+    let midnight = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+    (midnight(day), midnight(monday))
+}
+
+/// The overview of a server (verified raiders and up: runs are posted for them).
+pub async fn overview(pool: &PgPool, guild: Snowflake, actor: &Actor) -> Result<Overview> {
+    actor.require(RoleKey::VerifiedRaider)?;
+    let (today, week) = day_and_week_start(chrono::Utc::now());
+    let mut conn = pool.acquire().await?;
+    Ok(Overview {
+        runs: store::overview::active_runs(&mut conn, guild).await?,
+        headcounts: store::overview::open_headcounts(&mut conn, guild).await?,
+        today: store::overview::figures(&mut conn, guild, today).await?,
+        week: store::overview::figures(&mut conn, guild, week).await?,
+    })
+}
+
+/// One run's page: everyone in it and its key pops.
+#[derive(Debug, Clone)]
+pub struct RunPage {
+    pub detail: crate::runs::RunDetail,
+    /// Key pops in the order they were logged.
+    pub pops: Vec<RunPop>,
+    /// Main in-game names of the people the page names.
+    pub names: HashMap<Snowflake, String>,
+}
+
+/// A run with its roster, classes and key pops (verified raiders and up, as the history).
+pub async fn run_page(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    run_id: i64,
+) -> Result<RunPage> {
+    actor.require(RoleKey::VerifiedRaider)?;
+    let detail = crate::runs::get(pool, guild, run_id).await?;
+    let mut conn = pool.acquire().await?;
+    let pops = store::overview::run_pops(&mut conn, guild, run_id).await?;
+    let mut people: Vec<Snowflake> = detail.roster.iter().map(|e| e.user_id).collect();
+    people.extend(pops.iter().map(|p| p.user_id));
+    people.push(detail.run.organizer_id);
+    people.extend(detail.run.closed_by);
+    people.sort_unstable();
+    people.dedup();
+    let names = store_names::main_names(&mut conn, guild, &people).await?;
+    Ok(RunPage {
+        detail,
+        pops,
+        names,
+    })
+}
+
+/// How many past periods the quota page shows per role.
+pub const QUOTA_PAST_PERIODS: i64 = 6;
+
+/// A quota role on the quota page.
+#[derive(Debug, Clone)]
+pub struct QuotaBoard {
+    /// The current period, its members and their points (best first).
+    pub panel: crate::quota::PanelData,
+    /// Finished periods, newest first: (period, members who met the quota, members).
+    pub past: Vec<(domain::quota::Period, usize, usize)>,
+    /// Main in-game names of the role's members.
+    pub names: HashMap<Snowflake, String>,
+}
+
+/// Every quota role with its members' progress this period and how past periods went
+/// (organizers and up: quotas are staff's).
+pub async fn quota_boards(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+) -> Result<Vec<QuotaBoard>> {
+    actor.require(RoleKey::Organizer)?;
+    let mut conn = pool.acquire().await?;
+    let roles = store::quota_roles::quota_roles(&mut conn, guild).await?;
+    let now = chrono::Utc::now();
+    let mut out = Vec::with_capacity(roles.len());
+    for q in roles {
+        let role = q.role_id;
+        let required = q.required;
+        let panel = crate::quota::panel_for(&mut conn, guild, q, now).await?;
+        let members: Vec<Snowflake> = panel.rows.iter().map(|(m, _)| *m).collect();
+        let finished = store::point_periods::periods(
+            &mut conn,
+            guild,
+            role.db(),
+            panel.period.start,
+            QUOTA_PAST_PERIODS,
+        )
+        .await?;
+        let mut past = Vec::with_capacity(finished.len());
+        for p in finished {
+            let points =
+                store::point_events::quota_points_between(&mut conn, guild, &members, &p.period)
+                    .await?;
+            let met = members
+                .iter()
+                .filter(|m| points.get(m).copied().unwrap_or_default() >= required)
+                .count();
+            past.push((p.period, met, members.len()));
+        }
+        let names = store_names::main_names(&mut conn, guild, &members).await?;
+        out.push(QuotaBoard { panel, past, names });
+    }
+    Ok(out)
 }

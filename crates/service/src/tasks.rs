@@ -23,6 +23,8 @@ pub enum SettingsArea {
     RoleVerificationRemoved,
     /// `/schedulesettings`: the server's time zone and the reminder's lead.
     Schedule,
+    /// The dashboard's public leaderboard page.
+    PublicLeaderboard,
 }
 
 /// Something that happened, for a log channel. Rendered by the bot from the latest rows.

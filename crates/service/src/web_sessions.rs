@@ -45,14 +45,83 @@ pub async fn take_login(pool: &PgPool, state_hash: &[u8]) -> Result<Option<(Stri
     Ok(store_ws::take_login(&mut conn, state_hash).await?)
 }
 
-/// When a session started now ends: [`SESSION_LIFETIME`], or sooner when Discord's access
-/// token expires sooner (the session cannot ask Discord anything after that).
+/// When a session started now ends: [`SESSION_LIFETIME`]; sooner when Discord's access
+/// token expires sooner and there is no refresh token to renew it (the session cannot ask
+/// Discord anything after that).
 pub fn session_expiry(
     now: DateTime<Utc>,
     token_expires_at: Option<DateTime<Utc>>,
+    refreshable: bool,
 ) -> DateTime<Utc> {
     let longest = now + SESSION_LIFETIME;
-    token_expires_at.map_or(longest, |t| t.min(longest))
+    match token_expires_at {
+        Some(t) if !refreshable => t.min(longest),
+        _ => longest,
+    }
+}
+
+/// How long before its access token expires a session renews it.
+pub const REFRESH_BEFORE: Duration = Duration::hours(1);
+
+/// Whether the session's access token should be renewed now.
+pub fn refresh_due(session: &WebSession, now: DateTime<Utc>) -> bool {
+    session.refresh_token.is_some()
+        && session
+            .token_expires_at
+            .is_some_and(|t| t - now < REFRESH_BEFORE)
+}
+
+/// Discord's answer to a refresh.
+#[derive(Debug, Clone)]
+pub struct RenewedTokens {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub token_expires_at: Option<DateTime<Utc>>,
+}
+
+/// Renews the session's access token when it is due, once: the session's row is locked
+/// while `renew` asks Discord (with the refresh token), so two requests (or processes) at
+/// the same moment do not both spend the single-use refresh token; the second finds it
+/// renewed. Returns the session as it is afterwards (`None` when it is no longer running);
+/// when `renew` fails (`None`) the tokens stay as they were.
+pub async fn refresh_if_due<F, Fut>(
+    pool: &PgPool,
+    session_hash: &[u8],
+    renew: F,
+) -> Result<Option<WebSession>>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Option<RenewedTokens>>,
+{
+    let mut tx = pool.begin().await?;
+    let Some(session) = store_ws::lock(&mut tx, session_hash).await? else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    if session.revoked_at.is_some() || session.expires_at <= now {
+        return Ok(None);
+    }
+    let Some(refresh_token) = session
+        .refresh_token
+        .clone()
+        .filter(|_| refresh_due(&session, now))
+    else {
+        return Ok(Some(session));
+    };
+    let Some(renewed) = renew(refresh_token).await else {
+        return Ok(Some(session));
+    };
+    store_ws::set_tokens(
+        &mut tx,
+        session_hash,
+        &renewed.access_token,
+        renewed.refresh_token.as_deref(),
+        renewed.token_expires_at,
+    )
+    .await?;
+    let session = store_ws::lock(&mut tx, session_hash).await?;
+    tx.commit().await?;
+    Ok(session)
 }
 
 pub async fn create(pool: &PgPool, new: &NewSession<'_>) -> Result<()> {

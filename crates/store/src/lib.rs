@@ -21,6 +21,7 @@ pub mod logs;
 pub mod member_notes;
 pub mod member_roles;
 pub mod modmail;
+pub mod overview;
 pub mod party;
 pub mod point_config;
 pub mod point_events;

@@ -177,3 +177,36 @@ pub async fn known_guilds(conn: &mut PgConnection, guilds: &[Snowflake]) -> Resu
         .filter(|g| known.contains(&g.db()))
         .collect())
 }
+
+/// The session with this hash, its row locked for the rest of the transaction (one token
+/// refresh at a time, across processes).
+pub async fn lock(conn: &mut PgConnection, session_hash: &[u8]) -> Result<Option<WebSession>> {
+    let sql = format!("SELECT {COLUMNS} FROM web_session WHERE session_hash = $1 FOR UPDATE");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(session_hash)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(session_from_row).transpose()
+}
+
+/// Stores Discord's new tokens for a session (after a refresh).
+pub async fn set_tokens(
+    conn: &mut PgConnection,
+    session_hash: &[u8],
+    access_token: &str,
+    refresh_token: Option<&str>,
+    token_expires_at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE web_session SET access_token = $2, refresh_token = COALESCE($3, refresh_token),
+                                token_expires_at = $4
+         WHERE session_hash = $1",
+    )
+    .bind(session_hash)
+    .bind(access_token)
+    .bind(refresh_token)
+    .bind(token_expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -177,7 +177,11 @@ pub async fn callback(
             refresh_token: tokens.refresh_token.as_deref(),
             token_expires_at,
             csrf_token: &csrf,
-            expires_at: web_sessions::session_expiry(now, token_expires_at),
+            expires_at: web_sessions::session_expiry(
+                now,
+                token_expires_at,
+                tokens.refresh_token.is_some(),
+            ),
         },
     )
     .await?;
@@ -258,12 +262,44 @@ pub async fn session_of(
         ));
     };
     let session_hash = crypto::hash(id);
-    match web_sessions::find_active(&state.pool, &session_hash).await? {
-        Some(data) => Ok(Some(Session { session_hash, data })),
-        None => Err(WebError::login_required(
-            "Your session has ended; please log in again.",
-        )),
+    let ended = || WebError::login_required("Your session has ended; please log in again.");
+    let mut data = web_sessions::find_active(&state.pool, &session_hash)
+        .await?
+        .ok_or_else(ended)?;
+    let now = Utc::now();
+    if web_sessions::refresh_due(&data, now) {
+        data = refresh(state, &session_hash).await?.ok_or_else(ended)?;
+        if data.token_expires_at.is_some_and(|t| t <= now) {
+            return Err(WebError::login_required(
+                "Discord no longer accepts this login; please log in again.",
+            ));
+        }
     }
+    Ok(Some(Session { session_hash, data }))
+}
+
+/// Renews the session's Discord token shortly before it expires (once, under the
+/// session's row lock); a refusal leaves the old token, which works until it expires.
+async fn refresh(state: &WebState, session_hash: &[u8]) -> Result<Option<WebSession>, WebError> {
+    let discord = state.discord.clone();
+    Ok(
+        web_sessions::refresh_if_due(&state.pool, session_hash, |refresh_token| async move {
+            match discord.refresh(&refresh_token).await {
+                Ok(t) => Some(web_sessions::RenewedTokens {
+                    token_expires_at: t
+                        .expires_in
+                        .map(|s| Utc::now() + chrono::Duration::seconds(s)),
+                    access_token: t.access_token,
+                    refresh_token: t.refresh_token,
+                }),
+                Err(e) => {
+                    tracing::warn!(error = %e, "web: could not renew a Discord token");
+                    None
+                }
+            }
+        })
+        .await?,
+    )
 }
 
 impl FromRequestParts<WebState> for Session {

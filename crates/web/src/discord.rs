@@ -15,6 +15,8 @@ const ADMINISTRATOR: u64 = 1 << 3;
 #[derive(Clone)]
 pub struct Discord {
     http: reqwest::Client,
+    /// Requests sent to Discord so far (tests and the benchmark read it).
+    calls: std::sync::Arc<std::sync::atomic::AtomicU64>,
     api_base: String,
     client_id: String,
     client_secret: String,
@@ -88,6 +90,25 @@ impl MyGuild {
     }
 }
 
+/// A role or channel of a server, as a picker lists it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+    /// Channels: Discord's channel type (0 text, 2 voice, 4 category, 5 announcement…).
+    #[serde(default, rename = "type")]
+    pub kind: Option<u8>,
+    /// Roles: their position (highest last in Discord's list order is not guaranteed).
+    #[serde(default)]
+    pub position: Option<i64>,
+}
+
+impl Named {
+    pub fn snowflake(&self) -> Option<Snowflake> {
+        Snowflake::parse(&self.id).ok()
+    }
+}
+
 #[derive(Deserialize)]
 struct Member {
     #[serde(default)]
@@ -122,6 +143,35 @@ async fn json<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<
 }
 
 impl Discord {
+    /// How many requests this client has sent to Discord.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn count(&self) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Trades the refresh token for new tokens (Discord's refresh tokens are single use).
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, DiscordError> {
+        let body = form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", &self.client_id),
+            ("client_secret", &self.client_secret),
+        ]);
+        self.count();
+        let res = self
+            .http
+            .post(format!("{}/oauth2/token", self.api_base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await?;
+        json(res).await
+    }
+
     pub fn new(config: &WebConfig) -> Discord {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
@@ -131,6 +181,7 @@ impl Discord {
             .unwrap_or_else(|_| reqwest::Client::new());
         Discord {
             http,
+            calls: Default::default(),
             api_base: config.api_base.trim_end_matches('/').to_owned(),
             client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
@@ -149,6 +200,7 @@ impl Discord {
             ("client_id", &self.client_id),
             ("client_secret", &self.client_secret),
         ]);
+        self.count();
         let res = self
             .http
             .post(format!("{}/oauth2/token", self.api_base))
@@ -166,6 +218,7 @@ impl Discord {
             ("client_id", &self.client_id),
             ("client_secret", &self.client_secret),
         ]);
+        self.count();
         let sent = self
             .http
             .post(format!("{}/oauth2/token/revoke", self.api_base))
@@ -179,6 +232,7 @@ impl Discord {
     }
 
     pub async fn me(&self, access_token: &str) -> Result<Me, DiscordError> {
+        self.count();
         let res = self
             .http
             .get(format!("{}/users/@me", self.api_base))
@@ -189,6 +243,7 @@ impl Discord {
     }
 
     pub async fn my_guilds(&self, access_token: &str) -> Result<Vec<MyGuild>, DiscordError> {
+        self.count();
         let res = self
             .http
             .get(format!("{}/users/@me/guilds", self.api_base))
@@ -205,6 +260,7 @@ impl Discord {
         guild: Snowflake,
         user: Snowflake,
     ) -> Result<Option<Vec<Snowflake>>, DiscordError> {
+        self.count();
         let res = self
             .http
             .get(format!("{}/guilds/{guild}/members/{user}", self.api_base))
@@ -222,5 +278,29 @@ impl Discord {
                 .filter_map(|r| Snowflake::parse(r).ok())
                 .collect(),
         ))
+    }
+
+    /// The server's roles, asked with the bot's token.
+    pub async fn guild_roles(&self, guild: Snowflake) -> Result<Vec<Named>, DiscordError> {
+        self.count();
+        let res = self
+            .http
+            .get(format!("{}/guilds/{guild}/roles", self.api_base))
+            .header("authorization", format!("Bot {}", self.bot_token))
+            .send()
+            .await?;
+        json(res).await
+    }
+
+    /// The server's channels, asked with the bot's token.
+    pub async fn guild_channels(&self, guild: Snowflake) -> Result<Vec<Named>, DiscordError> {
+        self.count();
+        let res = self
+            .http
+            .get(format!("{}/guilds/{guild}/channels", self.api_base))
+            .header("authorization", format!("Bot {}", self.bot_token))
+            .send()
+            .await?;
+        json(res).await
     }
 }

@@ -12,11 +12,18 @@
 //!   [`service::Actor`] through the server's role mapping, exactly as a slash command's
 //!   member does; the `service` function behind the page decides. Nothing the browser
 //!   sends sets a level.
-//! - **Pages** ([`pages`], [`leaderboard`], [`settings`]): the server picker, a member's
-//!   page (names, stats, quota progress), a member's punishments and notes (security and
-//!   up; a 403 page otherwise), leaderboards with a member search, run history with
-//!   filters and CSV ([`runs`]), the public leaderboard page and its setting
-//!   (administrators).
+//! - **Pages** ([`pages`], [`overview`], [`leaderboard`], [`runs`], [`quota`],
+//!   [`settings`]): the server picker; a server's overview (runs and headcounts under
+//!   way, refreshed by `/assets/live.js`, today's and this week's figures); each run's
+//!   page (roster, classes, key pops, duration, who ended it); a member's page (names,
+//!   stats, quota progress); a member's punishments and notes (security and up; a 403
+//!   page otherwise); leaderboards with a member search; run history with filters and
+//!   CSV; the quota page (organizers and up); settings (administrators: roles, channels,
+//!   auto-end, raider points, quota requirements, the public leaderboard — each change
+//!   audited and posted in `bot_log`); the public leaderboard page.
+//! - **Discord's answers** ([`cache`]) are kept 30 s for pages any raider may read;
+//!   staff pages and changes ask again. The OAuth token is renewed an hour before it
+//!   expires ([`auth`]).
 //!
 //! [`router`] builds the routes; the binary puts the REST API behind them as the fallback.
 
@@ -24,13 +31,16 @@ use std::sync::Arc;
 
 pub mod access;
 pub mod auth;
+pub mod cache;
 pub mod crypto;
 pub mod discord;
 pub mod error;
 pub mod html;
 pub mod leaderboard;
 pub mod modmail;
+pub mod overview;
 pub mod pages;
+pub mod quota;
 pub mod runs;
 pub mod settings;
 
@@ -107,6 +117,8 @@ pub struct WebState {
     pub pool: PgPool,
     pub config: Arc<WebConfig>,
     pub discord: discord::Discord,
+    /// Discord's recent answers ([`cache`]).
+    pub cache: Arc<cache::DiscordCache>,
     /// The key cookies are signed with (derived from the client secret).
     pub(crate) cookie_key: Arc<[u8; 32]>,
 }
@@ -123,6 +135,7 @@ impl WebState {
             pool,
             config: Arc::new(config),
             discord,
+            cache: Arc::new(cache::DiscordCache::new(cache::TTL)),
             cookie_key: Arc::new(cookie_key),
         }
     }
@@ -138,7 +151,7 @@ pub fn router(state: WebState) -> axum::Router {
         .route("/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
         .route("/logout", post(auth::logout))
-        .route("/g/{guild}", get(pages::guild_home))
+        .route("/g/{guild}", get(overview::page))
         .route("/g/{guild}/members/{user}", get(pages::member))
         .route(
             "/g/{guild}/members/{user}/punishments",
@@ -155,5 +168,17 @@ pub fn router(state: WebState) -> axum::Router {
         .route("/public/{guild}/leaderboard", get(leaderboard::public))
         .route("/g/{guild}/modmail", get(modmail::list))
         .route("/g/{guild}/modmail/{ticket}", get(modmail::transcript))
+        .route("/assets/live.js", get(overview::script))
+        .route("/g/{guild}/live", get(overview::live))
+        .route("/g/{guild}/runs/{id}", get(overview::run))
+        .route("/g/{guild}/quota", get(quota::page))
+        .route("/g/{guild}/settings/roles", post(settings::save_roles))
+        .route(
+            "/g/{guild}/settings/channels",
+            post(settings::save_channels),
+        )
+        .route("/g/{guild}/settings/runs", post(settings::save_runs))
+        .route("/g/{guild}/settings/points", post(settings::save_points))
+        .route("/g/{guild}/settings/quota", post(settings::save_quota))
         .with_state(state)
 }

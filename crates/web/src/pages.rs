@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use domain::{RoleKey, Snowflake};
 
@@ -66,16 +66,6 @@ pub async fn home(State(state): State<WebState>, headers: HeaderMap) -> Result<R
     Ok(Html(layout("Your servers", Some(&session.header()), &body)).into_response())
 }
 
-/// `GET /g/{guild}`: the person's own page in that server.
-pub async fn guild_home(
-    State(state): State<WebState>,
-    session: Session,
-    Path(guild): Path<String>,
-) -> Result<Response, WebError> {
-    let g = access::in_guild(&state, &session, &guild).await?;
-    Ok(Redirect::to(&format!("/g/{}/members/{}", g.guild, session.user_id())).into_response())
-}
-
 fn parse_user(text: &str) -> Result<Snowflake, WebError> {
     Snowflake::parse(text).map_err(|_| WebError::not_found("There is no such member."))
 }
@@ -83,13 +73,16 @@ fn parse_user(text: &str) -> Result<Snowflake, WebError> {
 /// Where the person is, and the server's pages they may open.
 pub(crate) fn guild_nav(g: &InGuild, session: &Session) -> String {
     let mut nav = format!(
-        "<nav aria-label=\"Server\" class=\"crumbs\"><a href=\"/\">Servers</a> › {} · \
+        "<nav aria-label=\"Server\" class=\"crumbs\"><a href=\"/\">Servers</a> › <a href=\"/g/{guild}\">{}</a> · \
          <a href=\"/g/{guild}/members/{}\">My page</a> · <a href=\"/g/{guild}/leaderboard\">Leaderboard</a> · \
          <a href=\"/g/{guild}/runs\">Runs</a>",
         escape(&g.name),
         session.user_id(),
         guild = g.guild,
     );
+    if domain::roles::allows(g.actor.level, RoleKey::Organizer) {
+        let _ = write!(nav, " · <a href=\"/g/{}/quota\">Quota</a>", g.guild);
+    }
     if domain::roles::allows(g.actor.level, RoleKey::Administrator) {
         let _ = write!(nav, " · <a href=\"/g/{}/settings\">Settings</a>", g.guild);
     }
@@ -214,7 +207,7 @@ pub async fn punishments(
     session: Session,
     Path((guild, user)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let g = access::in_guild(&state, &session, &guild).await?;
+    let g = access::in_guild_fresh(&state, &session, &guild).await?;
     let user = parse_user(&user)?;
     let (list, total) =
         service::moderation::history(&state.pool, g.guild, &g.actor, user, 0, HISTORY_PAGE).await?;

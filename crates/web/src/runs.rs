@@ -190,9 +190,8 @@ pub async fn page(
         for r in &runs {
             let _ = write!(
                 body,
-                "<tr><td>#{}</td><td>{}</td><td><a href=\"/g/{}/members/{}\">{}</a></td><td>{}</td>\
+                "<tr><td><a href=\"/g/{guild}/runs/{id}\">#{id}</a></td><td>{}</td><td><a href=\"/g/{}/members/{}\">{}</a></td><td>{}</td>\
                  <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                r.run_id,
                 escape(&dungeon_name(&r.dungeon_code)),
                 g.guild,
                 r.organizer_id,
@@ -202,7 +201,9 @@ pub async fn page(
                 duration(r),
                 r.participant_count,
                 r.keys_popped,
-                escape(&closed_by(r))
+                escape(&closed_by(r)),
+                guild = g.guild,
+                id = r.run_id,
             );
         }
         body.push_str("</tbody></table></div>");

@@ -14,6 +14,8 @@ use web::{WebConfig, WebState};
 
 struct World {
     sim: DiscordSim,
+    /// The dashboard's state (its Discord client counts requests).
+    state: WebState,
     db: TestDb,
     base: String,
     http: reqwest::Client,
@@ -80,7 +82,8 @@ async fn world() -> World {
         authorize_url,
         bot_token: sim.bot_token().to_owned(),
     };
-    let app = web::router(WebState::new(db.pool.clone(), config));
+    let state = WebState::new(db.pool.clone(), config);
+    let app = web::router(state.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -88,6 +91,7 @@ async fn world() -> World {
         .unwrap();
     World {
         sim,
+        state,
         db,
         base,
         http,
@@ -245,9 +249,13 @@ async fn a_raider_sees_their_servers_and_page_and_a_403_on_punishments() {
         "{home}"
     );
 
-    let (status, to) = get(&w, &format!("/g/{}", w.guild), &session).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(to, format!("/g/{}/members/{}", w.guild, w.raider));
+    let (status, overview) = get(&w, &format!("/g/{}", w.guild), &session).await;
+    assert_eq!(status, StatusCode::OK, "{overview}");
+    let to = format!("/g/{}/members/{}", w.guild, w.raider);
+    assert!(
+        overview.contains(&format!("href=\"{to}\">My page</a>")),
+        "{overview}"
+    );
     let (status, page) = get(&w, &to, &session).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(
@@ -712,12 +720,13 @@ async fn run_history_filters_pages_and_exports_csv() {
     .unwrap();
     let session = login(&w, w.raider).await;
     let runs = format!("/g/{}/runs", w.guild);
+    let row = format!("<tr><td><a href=\"{runs}/");
     let (status, page) = get(&w, &runs, &session).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert_eq!(page.matches("<tr><td>#").count(), 50, "a page of 50");
+    assert_eq!(page.matches(row.as_str()).count(), 50, "a page of 50");
     assert!(page.contains("Older runs"), "{page}");
     let (_, older) = get(&w, &format!("{runs}?before=9"), &session).await;
-    assert_eq!(older.matches("<tr><td>#").count(), 8);
+    assert_eq!(older.matches(row.as_str()).count(), 8);
 
     let (_, woods) = get(
         &w,
@@ -725,7 +734,7 @@ async fn run_history_filters_pages_and_exports_csv() {
         &session,
     )
     .await;
-    assert_eq!(woods.matches("<tr><td>#").count(), 3, "{woods}");
+    assert_eq!(woods.matches(row.as_str()).count(), 3, "{woods}");
     let (_, by_sam) = get(
         &w,
         &format!("{runs}?organizer={}&status=ended", w.security),
@@ -735,7 +744,7 @@ async fn run_history_filters_pages_and_exports_csv() {
     assert!(by_sam.contains("1h 00m"), "{by_sam}");
     let today = chrono::Utc::now().date_naive();
     let (_, recent) = get(&w, &format!("{runs}?from={today}&to={today}"), &session).await;
-    assert_eq!(recent.matches("<tr><td>#").count(), 3, "only today's runs");
+    assert_eq!(recent.matches(row.as_str()).count(), 3, "only today's runs");
     let (status, bad) = get(&w, &format!("{runs}?dungeon=nowhere"), &session).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(bad.contains("There is no dungeon"), "{bad}");
@@ -834,4 +843,640 @@ async fn security_reads_modmail_tickets_and_transcripts_and_a_raider_gets_a_403(
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("You need the Security role"), "{html}");
     assert!(!html.contains("vanished"));
+}
+
+/// A live run by Sam with Rita (Warrior) and Ada (Priest) joined and a removed raider,
+/// two key pops; an ended run today by Ada with Rita in it; an open headcount. Returns the
+/// live run's id and the ended run's id.
+async fn seed_activity(w: &World) -> (i64, i64) {
+    let g = snowflake(w.guild).db();
+    let sam = snowflake(w.security).db();
+    let ada = snowflake(w.admin).db();
+    let rita = snowflake(w.raider).db();
+    let live: i64 = sqlx::query_scalar(
+        "INSERT INTO run (guild_id, organizer_id, dungeon_code, status, auto_end_at, started_at,
+                          raider_cap)
+         VALUES ($1, $2, 'shatters', 'live', now() + interval '1 hour',
+                 now() - interval '25 minutes', 8) RETURNING run_id",
+    )
+    .bind(g)
+    .bind(sam)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    for (user, class, state) in [
+        (rita, "Warrior", "joined"),
+        (ada, "Priest", "joined"),
+        (4242, "Rogue", "removed"),
+    ] {
+        sqlx::query(
+            "INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(g)
+        .bind(live)
+        .bind(user)
+        .bind(state)
+        .bind(class)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    }
+    for (user, count, name) in [(rita, 1, None), (ada, 2, Some("Shatters key <b>"))] {
+        sqlx::query(
+            "INSERT INTO key_pop (guild_id, run_id, user_id, dungeon_code, count, key_name)
+             VALUES ($1, $2, $3, 'shatters', $4, $5)",
+        )
+        .bind(g)
+        .bind(live)
+        .bind(user)
+        .bind(count)
+        .bind(name)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    }
+    let ended: i64 = sqlx::query_scalar(
+        "INSERT INTO run (guild_id, organizer_id, dungeon_code, status, auto_end_at, started_at,
+                          ended_at, close_reason, closed_by)
+         VALUES ($1, $2, 'snake_pit', 'ended', now(), now() - interval '90 minutes',
+                 now() - interval '5 minutes', 'organizer', $2) RETURNING run_id",
+    )
+    .bind(g)
+    .bind(ada)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
+         VALUES ($1, $2, $3, 'joined', 'Wizard')",
+    )
+    .bind(g)
+    .bind(ended)
+    .bind(rita)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let hc: i64 = sqlx::query_scalar(
+        "INSERT INTO headcount (guild_id, organizer_id, auto_end_at)
+         VALUES ($1, $2, now() + interval '30 minutes') RETURNING headcount_id",
+    )
+    .bind(g)
+    .bind(ada)
+    .fetch_one(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO headcount_dungeon (guild_id, headcount_id, position, dungeon_code)
+         VALUES ($1, $2, 0, 'magic_woods')",
+    )
+    .bind(g)
+    .bind(hc)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    for user in [rita, sam] {
+        sqlx::query(
+            "INSERT INTO headcount_reaction (guild_id, headcount_id, kind, code, user_id)
+             VALUES ($1, $2, 'interest', 'magic_woods', $3)",
+        )
+        .bind(g)
+        .bind(hc)
+        .bind(user)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    }
+    (live, ended)
+}
+
+#[tokio::test]
+async fn the_overview_lists_runs_under_way_and_todays_figures_and_refreshes() {
+    let w = world().await;
+    let session = login(&w, w.raider).await;
+    let overview = format!("/g/{}", w.guild);
+    let (status, page) = get(&w, &overview, &session).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("No run is open right now."), "{page}");
+    assert!(page.contains("No headcount is open."), "{page}");
+
+    let (live, _) = seed_activity(&w).await;
+    let (_, page) = get(&w, &overview, &session).await;
+    assert!(page.contains("Runs now (1)"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "href=\"/g/{}/runs/{live}\">#{live} Shatters</a>",
+            w.guild
+        )),
+        "{page}"
+    );
+    assert!(page.contains("2 of 8 raiders"), "{page}");
+    assert!(page.contains("3 keys"), "{page}");
+    assert!(page.contains("Headcounts now (1)"), "{page}");
+    assert!(page.contains("2 interested"), "{page}");
+    // Today: two runs posted, one completed with one raider, three keys.
+    let today =
+        &page[page.find("<h3>Today</h3>").unwrap()..page.find("<h3>This week</h3>").unwrap()];
+    assert!(today.contains("<strong>2</strong> runs posted"), "{today}");
+    assert!(
+        today.contains("<strong>1</strong> runs completed"),
+        "{today}"
+    );
+    assert!(
+        today.contains("<strong>1</strong> raiders in completed runs"),
+        "{today}"
+    );
+    assert!(today.contains("<strong>3</strong> keys popped"), "{today}");
+    assert!(page.contains("data-live=") && page.contains("/assets/live.js"));
+
+    // The part the script fetches says the same, without the page around it.
+    let (status, part) = get(&w, &format!("{overview}/live"), &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        part.starts_with("<h2 id=\"runs-now\">Runs now (1)</h2>"),
+        "{part}"
+    );
+    assert!(!part.contains("<html"), "{part}");
+    sqlx::query("UPDATE run SET status = 'ended', ended_at = now(), close_reason = 'auto' WHERE run_id = $1")
+        .bind(live)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let (_, part) = get(&w, &format!("{overview}/live"), &session).await;
+    assert!(part.contains("Runs now (0)"), "{part}");
+    let res = w
+        .http
+        .get(format!("{}/assets/live.js", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("data-live"));
+
+    // Someone without the raider role reads a 403 page.
+    let stranger = w.sim.create_user("stan");
+    w.sim.add_member(w.guild, stranger, &[]);
+    let s2 = login(&w, stranger).await;
+    let (status, page) = get(&w, &overview, &s2).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+}
+
+#[tokio::test]
+async fn a_runs_page_shows_its_roster_classes_key_pops_and_who_ended_it() {
+    let w = world().await;
+    let (live, ended) = seed_activity(&w).await;
+    sqlx::query(
+        "INSERT INTO member (guild_id, user_id, ign, status) VALUES ($1, $2, 'Rita', 'verified')",
+    )
+    .bind(snowflake(w.guild).db())
+    .bind(snowflake(w.raider).db())
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let session = login(&w, w.raider).await;
+    let (status, page) = get(&w, &format!("/g/{}/runs/{live}", w.guild), &session).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(&format!("Run #{live} · Shatters")), "{page}");
+    assert!(page.contains("<strong>1</strong> Warrior"), "{page}");
+    assert!(page.contains("<strong>1</strong> Priest"), "{page}");
+    assert!(
+        !page.contains("<strong>1</strong> Rogue"),
+        "removed raiders are not counted"
+    );
+    assert!(page.contains("Roster (3)"), "{page}");
+    assert!(page.contains("removed"), "{page}");
+    assert!(page.contains("Key pops (2)"), "{page}");
+    assert!(
+        page.contains("Shatters key &lt;b&gt;"),
+        "names are escaped: {page}"
+    );
+    assert!(
+        ["0h 25m", "0h 26m"]
+            .iter()
+            .any(|d| page.contains(&format!("<dd>{d} so far</dd>"))),
+        "a live run's duration so far: {page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "href=\"/g/{}/members/{}\">Rita</a>",
+            w.guild, w.raider
+        )),
+        "raiders by in-game name: {page}"
+    );
+    assert!(page.contains("<dd>2 of 8</dd>"), "{page}");
+
+    let (_, page) = get(&w, &format!("/g/{}/runs/{ended}", w.guild), &session).await;
+    assert!(page.contains("<dd>1h 25m</dd>"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "ended by <a href=\"/g/{}/members/{}\">",
+            w.guild, w.admin
+        )),
+        "{page}"
+    );
+    assert!(page.contains("<strong>1</strong> Wizard"), "{page}");
+
+    // Linked from the history.
+    let (_, list) = get(&w, &format!("/g/{}/runs", w.guild), &session).await;
+    assert!(
+        list.contains(&format!("href=\"/g/{}/runs/{ended}\"", w.guild)),
+        "{list}"
+    );
+    let (status, _) = get(&w, &format!("/g/{}/runs/999999", w.guild), &session).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&w, &format!("/g/{}/runs/abc", w.guild), &session).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_quota_page_shows_each_roles_progress_and_past_periods_to_staff_only() {
+    let w = world().await;
+    let g = snowflake(w.guild);
+    let leaders = w.sim.create_role(w.guild, "Raid Leaders", 0, 4);
+    let rl = snowflake(leaders);
+    let admin = service::Actor::member(snowflake(w.admin), domain::Level::ADMINISTRATOR);
+    service::quota::configure_quota_role(
+        &w.db.pool,
+        g,
+        &admin,
+        rl,
+        Some(4),
+        service::quota::QuotaChange::Required(domain::quota::Points(300)),
+    )
+    .await
+    .unwrap();
+    for (user, points) in [(w.security, "3"), (w.raider, "1")] {
+        let mut conn = w.db.pool.acquire().await.unwrap();
+        store::member_roles::sync_member_roles(&mut conn, g, snowflake(user), &[rl])
+            .await
+            .unwrap();
+        service::quota::adjust(
+            &w.db.pool,
+            g,
+            &admin,
+            snowflake(user),
+            domain::quota::Currency::Quota,
+            points,
+            "seed",
+        )
+        .await
+        .unwrap();
+    }
+    // A finished week before the current period, in which Rita made 4 points.
+    sqlx::query(
+        "INSERT INTO point_period (guild_id, scope_id, starts_at, ends_at)
+         SELECT guild_id, scope_id, starts_at - interval '7 days', starts_at FROM point_period
+         WHERE guild_id = $1 AND scope_id = $2",
+    )
+    .bind(g.db())
+    .bind(rl.db())
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO point_event (guild_id, member_id, currency, kind, amount, source, created_at)
+         SELECT guild_id, $3, 'quota', 'adjustment', 400, 'adj:past', starts_at + interval '1 hour'
+         FROM point_period WHERE guild_id = $1 AND scope_id = $2 ORDER BY starts_at LIMIT 1",
+    )
+    .bind(g.db())
+    .bind(rl.db())
+    .bind(snowflake(w.raider).db())
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+
+    let sam = login(&w, w.security).await;
+    let quota = format!("/g/{}/quota", w.guild);
+    let (status, page) = get(&w, &quota, &sam).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("@Raid Leaders"),
+        "the role's name from Discord: {page}"
+    );
+    assert!(page.contains("3 points required"), "{page}");
+    assert!(page.contains("1 of 2 members have met it"), "{page}");
+    assert!(
+        page.contains("<progress value=\"300\" max=\"300\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("<progress value=\"100\" max=\"300\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("1 of 2 met the quota"),
+        "the past week: {page}"
+    );
+    let (_, overview) = get(&w, &format!("/g/{}", w.guild), &sam).await;
+    assert!(
+        overview.contains(&format!("href=\"{quota}\">Quota</a>")),
+        "{overview}"
+    );
+
+    let rita = login(&w, w.raider).await;
+    let (status, page) = get(&w, &quota, &rita).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    let (_, overview) = get(&w, &format!("/g/{}", w.guild), &rita).await;
+    assert!(!overview.contains(">Quota</a>"), "{overview}");
+}
+
+/// Every `bot_log` entry queued for the server, as JSON text.
+async fn bot_log_jobs(w: &World) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT payload::text FROM job WHERE guild_id = $1 AND payload::text LIKE '%bot_log%'
+         ORDER BY job_id",
+    )
+    .bind(snowflake(w.guild).db())
+    .fetch_all(&w.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn audit_actions(w: &World) -> Vec<String> {
+    sqlx::query_scalar("SELECT action FROM audit_log WHERE guild_id = $1 ORDER BY audit_id")
+        .bind(snowflake(w.guild).db())
+        .fetch_all(&w.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_administrator_changes_settings_with_an_audit_row_and_a_bot_log_entry_each() {
+    let w = world().await;
+    let raid = w
+        .sim
+        .create_channel(w.guild, "raids", discord_sim::model::ChannelKind::Text);
+    let voice = w
+        .sim
+        .create_channel(w.guild, "voice", discord_sim::model::ChannelKind::Voice);
+    let organizers = w.sim.create_role(w.guild, "Raid Leaders", 0, 4);
+    let g = snowflake(w.guild);
+    let admin_actor = service::Actor::member(snowflake(w.admin), domain::Level::ADMINISTRATOR);
+    service::quota::configure_quota_role(
+        &w.db.pool,
+        g,
+        &admin_actor,
+        snowflake(organizers),
+        Some(4),
+        service::quota::QuotaChange::Touch,
+    )
+    .await
+    .unwrap();
+    let audits_before = audit_actions(&w).await.len();
+    let logs_before = bot_log_jobs(&w).await.len();
+
+    let ada = login(&w, w.admin).await;
+    let settings = format!("/g/{}/settings", w.guild);
+    let (status, page) = get(&w, &settings, &ada).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("@Raid Leaders"),
+        "Discord's roles to pick: {page}"
+    );
+    assert!(page.contains("#raids"), "text channels to pick: {page}");
+    assert!(
+        !page.contains("#voice"),
+        "no voice channel to post in: {page}"
+    );
+    let csrf = csrf_of(&page);
+    let origin = Some(w.base.as_str());
+    let form = |pairs: &[(&str, String)]| {
+        let mut f = url::form_urlencoded::Serializer::new(String::new());
+        f.append_pair("csrf", &csrf);
+        for (k, v) in pairs {
+            f.append_pair(k, v);
+        }
+        f.finish()
+    };
+
+    // Roles: Organizer mapped, Security kept, Verified Raider kept.
+    let body = form(&[
+        ("role.organizer", organizers.to_string()),
+        ("role.security", String::new()),
+    ]);
+    assert_eq!(
+        post(&w, &format!("{settings}/roles"), &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    let mapping = service::config::roles(&w.db.pool, g).await.unwrap();
+    assert_eq!(
+        mapping.get(&RoleKey::Organizer),
+        Some(&snowflake(organizers))
+    );
+    assert_eq!(mapping.get(&RoleKey::Security), None, "cleared");
+    assert!(mapping.contains_key(&RoleKey::VerifiedRaider), "untouched");
+    // Channels: a voice channel is refused, a text channel saved.
+    let body = form(&[("channel.raid", voice.to_string())]);
+    assert_eq!(
+        post(&w, &format!("{settings}/channels"), &ada, origin, body).await,
+        StatusCode::BAD_REQUEST
+    );
+    let body = form(&[("channel.raid", raid.to_string())]);
+    assert_eq!(
+        post(&w, &format!("{settings}/channels"), &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    // Auto-end: the command's limits.
+    let body = form(&[("auto_end", "5000".to_owned())]);
+    assert_eq!(
+        post(&w, &format!("{settings}/runs"), &ada, origin, body).await,
+        StatusCode::BAD_REQUEST
+    );
+    let body = form(&[("auto_end", "90".to_owned())]);
+    assert_eq!(
+        post(&w, &format!("{settings}/runs"), &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    let body = form(&[
+        ("completion", "2.5".to_owned()),
+        ("key_pop", "x".to_owned()),
+    ]);
+    assert_eq!(
+        post(&w, &format!("{settings}/points"), &ada, origin, body).await,
+        StatusCode::BAD_REQUEST
+    );
+    let body = form(&[
+        ("completion", "2.5".to_owned()),
+        ("key_pop", "3".to_owned()),
+    ]);
+    assert_eq!(
+        post(&w, &format!("{settings}/points"), &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    let body = form(&[
+        ("role", organizers.to_string()),
+        ("required", "4".to_owned()),
+    ]);
+    assert_eq!(
+        post(&w, &format!("{settings}/quota"), &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    let body = form(&[
+        ("enabled", "on".to_owned()),
+        ("metric", "raider_points".to_owned()),
+    ]);
+    assert_eq!(
+        post(
+            &w,
+            &format!("{settings}/public-leaderboard"),
+            &ada,
+            origin,
+            body
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+
+    let audits = audit_actions(&w).await;
+    assert_eq!(
+        audits[audits_before..],
+        [
+            "set_roles",
+            "set_channels",
+            "set_run_auto_end",
+            "configure_points",
+            "configure_quota_role",
+            "public_leaderboard"
+        ],
+        "one audit row per change, none for the refused ones"
+    );
+    let logs = bot_log_jobs(&w).await;
+    assert_eq!(
+        logs.len() - logs_before,
+        6,
+        "one bot_log entry per change: {logs:?}"
+    );
+    assert!(
+        logs.last().unwrap().contains("public_leaderboard"),
+        "{logs:?}"
+    );
+    let (_, page) = get(&w, &format!("{settings}?saved=public"), &ada).await;
+    assert!(page.contains("Public leaderboard saved."), "{page}");
+    assert!(page.contains("value=\"90\""), "{page}");
+    assert!(page.contains("value=\"2.5\""), "{page}");
+
+    // Saving the same again changes nothing and records nothing.
+    let body = form(&[("auto_end", "90".to_owned())]);
+    post(&w, &format!("{settings}/runs"), &ada, origin, body).await;
+    assert_eq!(audit_actions(&w).await.len(), audits.len());
+
+    // Security (not an administrator): 403 on the page and on every form.
+    let sam = login(&w, w.security).await;
+    let (status, _) = get(&w, &settings, &sam).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, own) = get(&w, "/", &sam).await;
+    let sam_csrf = csrf_of(&own);
+    for (path, field) in [
+        ("roles", "role.organizer"),
+        ("channels", "channel.raid"),
+        ("runs", "auto_end"),
+        ("points", "completion"),
+        ("quota", "role"),
+    ] {
+        let body = format!("csrf={sam_csrf}&{field}=1");
+        assert_eq!(
+            post(&w, &format!("{settings}/{path}"), &sam, origin, body).await,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    assert_eq!(audit_actions(&w).await.len(), audits.len());
+}
+
+#[tokio::test]
+async fn discords_answers_are_reused_for_raider_pages_and_asked_again_for_staff_pages() {
+    let w = world().await;
+    let rita = login(&w, w.raider).await;
+    let calls = || w.state.discord.calls();
+    let before = calls();
+    let g = w.guild;
+    let (status, _) = get(&w, &format!("/g/{g}"), &rita).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        calls() - before,
+        2,
+        "the server list and the member's roles"
+    );
+    let before = calls();
+    for path in [
+        format!("/g/{g}/live"),
+        format!("/g/{g}/leaderboard"),
+        format!("/g/{g}/runs"),
+        format!("/g/{g}/members/{}", w.raider),
+        "/".to_owned(),
+    ] {
+        let (status, page) = get(&w, &path, &rita).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    }
+    assert_eq!(calls() - before, 0, "answers reused within 30 s");
+
+    // Staff pages ask every time, so a role taken away is known at once.
+    let sam = login(&w, w.security).await;
+    let path = format!("/g/{g}/members/{}/punishments", w.raider);
+    assert_eq!(get(&w, &path, &sam).await.0, StatusCode::OK);
+    let before = calls();
+    assert_eq!(get(&w, &path, &sam).await.0, StatusCode::OK);
+    assert_eq!(calls() - before, 2);
+}
+
+#[tokio::test]
+async fn the_discord_token_is_renewed_once_before_it_expires() {
+    let w = world().await;
+    let rita = login(&w, w.raider).await;
+    let read = || async {
+        sqlx::query_as::<
+            _,
+            (
+                String,
+                Option<String>,
+                chrono::DateTime<chrono::Utc>,
+                chrono::DateTime<chrono::Utc>,
+            ),
+        >(
+            "SELECT access_token, refresh_token, token_expires_at, expires_at FROM web_session
+             WHERE user_id = $1",
+        )
+        .bind(snowflake(w.raider).db())
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap()
+    };
+    let (token, refresh, token_expiry, session_expiry) = read().await;
+    assert!(refresh.is_some());
+    assert!(session_expiry >= token_expiry - chrono::Duration::seconds(5));
+    // The server list is known (cached) ...
+    assert_eq!(get(&w, "/", &rita).await.0, StatusCode::OK);
+    // ... half an hour before the token expires, two pages at the same moment.
+    sqlx::query(
+        "UPDATE web_session SET token_expires_at = now() + interval '30 minutes' WHERE user_id = $1",
+    )
+    .bind(snowflake(w.raider).db())
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let before = w.state.discord.calls();
+    let (a, b) = tokio::join!(get(&w, "/", &rita), get(&w, "/", &rita));
+    assert_eq!(a.0, StatusCode::OK, "{}", a.1);
+    assert_eq!(b.0, StatusCode::OK, "{}", b.1);
+    let (new_token, new_refresh, new_expiry, _) = read().await;
+    assert_ne!(new_token, token, "a new access token");
+    assert_ne!(new_refresh, refresh, "a new refresh token");
+    assert!(new_expiry > chrono::Utc::now() + chrono::Duration::days(6));
+    // One refresh, nothing else (the server list was cached).
+    assert_eq!(w.state.discord.calls() - before, 1);
+    // The new token works at Discord.
+    let (status, _) = get(&w, &format!("/g/{}", w.guild), &rita).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A token past its end that cannot be renewed ends the session.
+    sqlx::query(
+        "UPDATE web_session SET token_expires_at = now() - interval '1 minute',
+                                refresh_token = 'spent' WHERE user_id = $1",
+    )
+    .bind(snowflake(w.raider).db())
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    let (status, _) = get(&w, "/", &rita).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

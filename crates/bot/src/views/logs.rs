@@ -246,6 +246,7 @@ fn settings_entry(
         SettingsArea::RoleVerificationAdded => "Role verification added",
         SettingsArea::RoleVerificationRemoved => "Role verification removed",
         SettingsArea::Schedule => "Scheduled raid settings changed",
+        SettingsArea::PublicLeaderboard => "Public leaderboard settings changed",
     };
     let mut lines = Vec::new();
     match (name, role) {

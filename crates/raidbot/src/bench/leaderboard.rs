@@ -19,8 +19,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 const GUILD: i64 = 424_242_424_242_424_242;
-const MEMBER_BASE: i64 = 300_000_000_000_000_000;
-const QUOTA_ROLE: i64 = 777_777_777_777_777_777;
+pub(crate) const MEMBER_BASE: i64 = 300_000_000_000_000_000;
+pub(crate) const QUOTA_ROLE: i64 = 777_777_777_777_777_777;
 const PANEL_MEMBERS: i64 = 300;
 
 pub struct Options {
@@ -41,7 +41,7 @@ pub struct Options {
 }
 
 /// Milliseconds at quantile `q` (0–1) of the samples, by the benches' shared nearest rank.
-fn percentile(samples: &mut [Duration], q: f64) -> f64 {
+pub(crate) fn percentile(samples: &mut [Duration], q: f64) -> f64 {
     let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
     ms.sort_by(f64::total_cmp);
     super::percentile(&ms, q * 100.0)
@@ -109,7 +109,7 @@ async fn run(options: &PgConnectOptions, opts: &Options, fresh: bool) -> anyhow:
     store::db::MIGRATOR.run(&pool).await?;
     if fresh {
         let started = Instant::now();
-        seed(&pool, opts).await?;
+        seed(&pool, GUILD, opts.members, opts.events).await?;
         println!(
             "seeded {} members and {} events in {:.1} s",
             opts.members,
@@ -426,7 +426,14 @@ async fn prepare_run(pool: &PgPool, guild: Snowflake, members: i64, i: i64) -> a
     Ok(run)
 }
 
-async fn seed(pool: &PgPool, opts: &Options) -> anyhow::Result<()> {
+/// Seeds one guild (`guild`, a database id) with `members` members' `events` point events
+/// over two years and a quota role of 300 members (also `raidbot bench dashboard`).
+pub(crate) async fn seed(
+    pool: &PgPool,
+    guild: i64,
+    members: i64,
+    events: i64,
+) -> anyhow::Result<()> {
     let mut c = pool.acquire().await?;
     let now = Utc::now();
     let schedule = Schedule::default();
@@ -438,7 +445,7 @@ async fn seed(pool: &PgPool, opts: &Options) -> anyhow::Result<()> {
     .execute(&mut *c)
     .await?;
     sqlx::query("INSERT INTO guild (guild_id) VALUES ($1)")
-        .bind(GUILD)
+        .bind(guild)
         .execute(&mut *c)
         .await?;
     // Weekly leaderboard periods over the two years (ids 1…weeks, in order).
@@ -448,7 +455,7 @@ async fn seed(pool: &PgPool, opts: &Options) -> anyhow::Result<()> {
          SELECT k + 1, $1, 0, $2 + k * interval '7 days', $2 + (k + 1) * interval '7 days'
          FROM generate_series(0, $3 - 1) k",
     )
-    .bind(GUILD)
+    .bind(guild)
     .bind(first)
     .bind(weeks)
     .execute(&mut *c)
@@ -482,12 +489,12 @@ async fn seed(pool: &PgPool, opts: &Options) -> anyhow::Result<()> {
                       $3 + random() * make_interval(secs => $5) AS t
                FROM generate_series(1, $6) g) s",
     )
-    .bind(GUILD)
+    .bind(guild)
     .bind(MEMBER_BASE)
     .bind(first)
-    .bind(opts.members as f64)
+    .bind(members as f64)
     .bind(span as f64)
-    .bind(opts.events)
+    .bind(events)
     .execute(&mut *c)
     .await?;
     sqlx::raw_sql(
@@ -528,7 +535,7 @@ async fn seed(pool: &PgPool, opts: &Options) -> anyhow::Result<()> {
     .await?;
     // A quota role with 300 members for the panel.
     sqlx::query("INSERT INTO quota_role (guild_id, role_id, required_points, position) VALUES ($1, $2, 2000, 1)")
-        .bind(GUILD)
+        .bind(guild)
         .bind(QUOTA_ROLE)
         .execute(&mut *c)
         .await?;
@@ -536,7 +543,7 @@ async fn seed(pool: &PgPool, opts: &Options) -> anyhow::Result<()> {
         "INSERT INTO member_role (guild_id, user_id, role_id)
          SELECT $1, $2 + g * 13, $3 FROM generate_series(0, $4 - 1) g",
     )
-    .bind(GUILD)
+    .bind(guild)
     .bind(MEMBER_BASE)
     .bind(QUOTA_ROLE)
     .bind(PANEL_MEMBERS)

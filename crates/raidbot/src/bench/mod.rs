@@ -1,6 +1,7 @@
 //! `raidbot bench …`: benchmarks that print figures. They run the real code against a
 //! database of their own on the configured PostgreSQL server and drop it afterwards.
 
+pub mod dashboard;
 pub mod join_burst;
 pub mod leaderboard;
 
