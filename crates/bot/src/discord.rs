@@ -133,7 +133,8 @@ pub(crate) async fn in_job<F: std::future::Future>(job_id: i64, attempt: F) -> F
 }
 
 /// Names the item of a list a job is working on (e.g. the modmail message it relays): two
-/// items with the same text are two posts, even when a retry skips the ones already done.
+/// items with the same text are two posts, even when a retry skips the ones already done,
+/// and one item is one post whichever job posts it (the key must be unique, like a row id).
 pub(crate) fn job_item(key: impl std::fmt::Display) {
     let _ = JOB_POSTS.try_with(|j| {
         *j.item.lock().unwrap_or_else(|e| e.into_inner()) = Some(key.to_string());
@@ -226,8 +227,14 @@ pub(crate) async fn create_message_once(
         JOB_POSTS
             .try_with(|j| {
                 let item = j.item.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                // A named item (a row's id) is the same post whichever job delivers it: a
+                // later job retrying what a killed one posted gets the same nonce.
+                let owner = match &item {
+                    Some(_) => 0i64,
+                    None => j.job_id,
+                };
                 let base = hash_of(&[
-                    &j.job_id.to_le_bytes(),
+                    &owner.to_le_bytes(),
                     item.as_deref().unwrap_or("").as_bytes(),
                     &channel.get().to_le_bytes(),
                     body,

@@ -40,15 +40,37 @@ pub async fn sync(ctx: &Ctx, guild: Snowflake, ticket_id: i64) -> Result<(), Job
             .unwrap_or_else(|| t.user_id.to_string());
         let name = views::modmail::thread_name(&t, &member);
         let opening = views::modmail::thread_opening(&t);
-        let created = ctx
+        // A thread this job made before it was interrupted (Discord made it, the id was not
+        // saved) is taken up rather than made twice: its name starts with the ticket's code.
+        let forum_id: Id<ChannelMarker> = Id::new(forum.get());
+        let made_before = ctx
             .http
-            .create_forum_thread(Id::new(forum.get()), &name)
-            .message()
-            .content(&opening)
+            .active_threads(Id::new(guild.get()))
             .await?
             .model()
-            .await?;
-        let id = created.channel.id;
+            .await?
+            .threads
+            .into_iter()
+            .find(|c| {
+                c.parent_id == Some(forum_id)
+                    && c.name
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with(&format!("{} ", t.code)))
+            });
+        let id = match made_before {
+            Some(existing) => existing.id,
+            None => {
+                ctx.http
+                    .create_forum_thread(forum_id, &name)
+                    .message()
+                    .content(&opening)
+                    .await?
+                    .model()
+                    .await?
+                    .channel
+                    .id
+            }
+        };
         service::modmail::set_thread(&ctx.pool, guild, ticket_id, Snowflake::new(id.get()).ok())
             .await?;
         thread = Some(id);

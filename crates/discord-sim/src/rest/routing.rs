@@ -152,6 +152,10 @@ pub(crate) fn route(method: &str, segs: &[&str]) -> Option<(String, Params)> {
             p.guild = s(g);
             "/guilds/{guild_id}/channels"
         }
+        ("GET", ["guilds", g, "threads", "active"]) => {
+            p.guild = s(g);
+            "/guilds/{guild_id}/threads/active"
+        }
         ("GET", ["guilds", g, "members"]) => {
             p.guild = s(g);
             "/guilds/{guild_id}/members"

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use discord_sim::{CommandOption, Message, ResponseKind, UserId};
+use discord_sim::{ChannelKind, CommandOption, Message, ResponseKind, UserId};
 
 use crate::chaos::{BotProcess, Rng, crash, drain_outbox, seeds};
 use crate::harness::{WAIT, World, field, footer};
@@ -240,6 +240,98 @@ async fn a_realmeye_verification_survives_kills() {
         kills += k.kills;
     }
     println!("chaos verification: {} seeds, {kills} kills", seeds().len());
+}
+
+#[tokio::test]
+async fn a_modmail_ticket_survives_kills() {
+    let mut kills = 0;
+    for seed in seeds() {
+        let mut w = World::new(1).await;
+        let m = setup(&w).await;
+        let forum = w.sim.create_channel(w.guild, "modmail", ChannelKind::Forum);
+        let res = w
+            .sim
+            .run_command(
+                w.guild,
+                w.raid,
+                w.admin,
+                "setchannels",
+                vec![CommandOption::channel("modmail", forum)],
+            )
+            .await;
+        assert!(res.is_ok(), "{:?}", res.kind);
+        let raider = w.raiders[0];
+        let mut k = Killer::start(&mut w, seed).await;
+
+        w.sim
+            .send_dm(raider, "Please look at my suspension", vec![]);
+        w.dm_containing(raider, "Press **Open ticket**").await;
+        k.maybe_kill(&w).await;
+        w.sim.send_dm(raider, "yes", vec![]);
+        let opened = w.dm_containing(raider, "is open").await.content;
+        let start = opened.find("MM-").expect("a ticket id");
+        let code = opened[start..start + 7].to_owned();
+        k.maybe_kill(&w).await;
+        let res = w
+            .sim
+            .run_command(
+                w.guild,
+                w.raid,
+                m.security,
+                "modmailreply",
+                vec![
+                    CommandOption::string("ticket", &code),
+                    CommandOption::string("text", "We will check it today."),
+                ],
+            )
+            .await;
+        let said = answer(&res).await;
+        assert!(said.contains("Reply sent"), "seed {seed}: {said}");
+        k.maybe_kill(&w).await;
+        drain_outbox(&w).await;
+
+        let (tickets, messages): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM modmail_ticket),
+                    (SELECT count(*) FROM modmail_message)",
+        )
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+        let bodies: Vec<(String, String)> =
+            sqlx::query_as("SELECT direction, body FROM modmail_message ORDER BY 1, 2")
+                .fetch_all(&w.db.pool)
+                .await
+                .unwrap();
+        assert_eq!((tickets, messages), (1, 2), "seed {seed}: {bodies:?}");
+        assert_eq!(failed_jobs(&w).await, 0, "seed {seed}: failed jobs");
+        let threads: Vec<_> = w
+            .sim
+            .channels(w.guild)
+            .into_iter()
+            .filter(|c| c.parent_id == Some(forum))
+            .collect();
+        assert_eq!(threads.len(), 1, "seed {seed}: threads");
+        let relayed = w
+            .sim
+            .messages(threads[0].id)
+            .iter()
+            .filter(|m| m.content.contains("Please look at my suspension"))
+            .count();
+        assert_eq!(
+            relayed, 1,
+            "seed {seed}: the member's message in the thread"
+        );
+        assert_eq!(dms_with(&w, raider, "is open"), 1, "seed {seed}");
+        assert_eq!(
+            dms_with(&w, raider, "We will check it today."),
+            1,
+            "seed {seed}: the reply reached the member once"
+        );
+        let opened_log = titled_prefix(&w, m.log, &format!("Modmail ticket {code} opened"));
+        assert_eq!(opened_log, 1, "seed {seed}");
+        kills += k.kills;
+    }
+    println!("chaos modmail: {} seeds, {kills} kills", seeds().len());
 }
 
 fn titled_prefix(w: &World, channel: discord_sim::ChannelId, prefix: &str) -> usize {
