@@ -9,3 +9,4 @@ pub mod modmail;
 pub mod quota;
 pub mod runs;
 pub mod verification;
+pub mod analytics;
