@@ -62,6 +62,7 @@ pub enum CommandName {
     Modmail,
     ModmailBlacklist,
     ModmailUnblacklist,
+    RaidStats,
 }
 
 impl CommandName {
@@ -117,6 +118,7 @@ impl CommandName {
         CommandName::Modmail,
         CommandName::ModmailBlacklist,
         CommandName::ModmailUnblacklist,
+        CommandName::RaidStats,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -171,6 +173,7 @@ impl CommandName {
             CommandName::Modmail => "modmail",
             CommandName::ModmailBlacklist => "modmailblacklist",
             CommandName::ModmailUnblacklist => "modmailunblacklist",
+            CommandName::RaidStats => "raidstats",
         }
     }
 
@@ -244,6 +247,7 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
         CommandName::ModmailBlacklist | CommandName::ModmailUnblacklist => {
             ("Modmail", Some(K::Officer))
         }
+        CommandName::RaidStats => ("Raids", Some(K::Organizer)),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Slash command definitions (one module per feature) and their registration.
 
+mod analytics;
 mod config;
 pub(crate) mod headcount;
 mod moderation;
@@ -30,6 +31,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(quota::definitions());
     all.extend(verification::definitions());
     all.extend(modmail::definitions());
+    all.extend(analytics::definitions());
     all
 }
 

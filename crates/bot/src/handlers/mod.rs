@@ -1,5 +1,6 @@
 //! Interaction handlers: parse what Discord sent, call the use case, pick the view.
 
+mod analytics;
 mod config;
 pub mod dm;
 mod headcount;
@@ -41,6 +42,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             Some(CommandName::Run | CommandName::ConfigRolePings) => runs::autocomplete(data),
             Some(CommandName::Headcount) => headcount::autocomplete(data),
             Some(CommandName::LogRun | CommandName::LogKey) => runs::autocomplete(data),
+            Some(CommandName::RaidStats) => runs::autocomplete(data),
             _ => Err(unknown()),
         },
         (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
@@ -130,6 +132,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::ModmailUnblacklist) => {
                     modmail::unblacklist(&ctx, &inv, data).await
                 }
+                Some(CommandName::RaidStats) => analytics::raid_stats(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }

@@ -3,6 +3,7 @@
 
 pub mod join_burst;
 pub mod leaderboard;
+pub mod raidstats;
 
 pub use leaderboard::{Options, leaderboard};
 

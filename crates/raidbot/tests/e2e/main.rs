@@ -19,3 +19,4 @@ mod runs;
 mod sandbox;
 mod setup;
 mod verification;
+mod promotions;
