@@ -13,7 +13,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::routes::{analytics, config, health, metrics, moderation, modmail, quota, runs, verification};
+use crate::routes::{
+    analytics, config, health, metrics, moderation, modmail, quota, runs, verification,
+};
 use crate::{ApiError, ApiState};
 
 #[derive(OpenApi)]

@@ -175,7 +175,11 @@ pub fn raidstats_png(s: &Summary) -> Result<Vec<u8>, ChartError> {
         // The legend: one swatch and name per series, with its total.
         let text = (FONT, 14).into_font().color(&INK);
         legend
-            .draw(&Text::new("Dungeons", (8, 40), (FONT, 16).into_font().color(&INK)))
+            .draw(&Text::new(
+                "Dungeons",
+                (8, 40),
+                (FONT, 16).into_font().color(&INK),
+            ))
             .map_err(err)?;
         for (k, series) in s.series.iter().enumerate() {
             let color = if series.dungeon_code.is_none() {
@@ -237,7 +241,10 @@ pub fn raidstats_png(s: &Summary) -> Result<Vec<u8>, ChartError> {
             }
         } else {
             bottom
-                .draw(&Rectangle::new([(x0, y0), (x1, y1)], OTHER.mix(0.3).filled()))
+                .draw(&Rectangle::new(
+                    [(x0, y0), (x1, y1)],
+                    OTHER.mix(0.3).filled(),
+                ))
                 .map_err(err)?;
         }
         let pct = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1} %"));
@@ -393,6 +400,7 @@ mod tests {
                     length_secs: (n + 1) as f64 * 1800.0,
                     timed: n + 1,
                     attendance: (n + 1) * 12,
+                    attended: n + 1,
                 });
             }
         }

@@ -23,6 +23,8 @@ pub struct RunWeek {
     pub timed: i64,
     /// Sum over ended runs of the raiders joined at the end.
     pub attendance: i64,
+    /// Ended runs whose attendance is known (imported runs have none).
+    pub attended: i64,
 }
 
 impl RunWeek {
@@ -154,7 +156,7 @@ impl Summary {
             avg_length_secs: None,
             avg_attendance: None,
         };
-        let (mut length, mut timed, mut attendance) = (0.0, 0i64, 0i64);
+        let (mut length, mut timed, mut attendance, mut attended) = (0.0, 0i64, 0i64, 0i64);
         for r in rows {
             let Some(i) = index(r.week) else { continue };
             let n = r.total();
@@ -167,6 +169,7 @@ impl Summary {
             length += r.length_secs;
             timed += r.timed;
             attendance += r.attendance;
+            attended += r.attended;
             match by_dungeon.iter_mut().find(|d| d.0 == r.dungeon_code) {
                 Some(d) => {
                     d.1 += n;
@@ -179,9 +182,8 @@ impl Summary {
                 }
             }
         }
-        let ended = s.completed + s.auto_ended;
         s.avg_length_secs = (timed > 0).then(|| length / timed as f64);
-        s.avg_attendance = (ended > 0).then(|| attendance as f64 / ended as f64);
+        s.avg_attendance = (attended > 0).then(|| attendance as f64 / attended as f64);
         by_dungeon.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let mut other: Option<Series> = None;
         for (i, (code, total, per_week)) in by_dungeon.into_iter().enumerate() {
@@ -228,7 +230,9 @@ mod tests {
     use super::*;
 
     fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
     }
 
     fn row(week: &str, code: &str, completed: i64, auto: i64, cancelled: i64) -> RunWeek {
@@ -242,6 +246,7 @@ mod tests {
             length_secs: (completed + auto) as f64 * 600.0,
             timed: completed + auto,
             attendance: (completed + auto) * 10,
+            attended: completed + auto,
         }
     }
 
@@ -273,7 +278,10 @@ mod tests {
         let s = Summary::build(from, to, None, &rows);
         assert_eq!(s.weeks.len(), 4);
         assert_eq!(s.per_week, vec![4, 0, 6, 0]);
-        assert_eq!((s.total, s.completed, s.auto_ended, s.cancelled), (10, 6, 1, 3));
+        assert_eq!(
+            (s.total, s.completed, s.auto_ended, s.cancelled),
+            (10, 6, 1, 3)
+        );
         assert_eq!(s.completion_rate(), Some(60.0));
         assert_eq!(s.auto_end_rate(), Some(10.0));
         assert_eq!(s.cancel_rate(), Some(30.0));

@@ -36,20 +36,18 @@ pub async fn runs(
             format!("A report covers at most {MAX_WEEKS} weeks; choose a shorter period."),
         ));
     }
-    let dungeon = match dungeon.map(str::trim).filter(|d| !d.is_empty()) {
-        None => None,
-        Some(code) => Some(
-            catalog()
-                .dungeon(code)
-                .map(|d| d.code.clone())
-                .ok_or_else(|| {
+    let dungeon =
+        match dungeon.map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(code) => Some(catalog().dungeon(code).map(|d| d.code.clone()).ok_or_else(
+                || {
                     ServiceError::invalid(
                         "unknown_dungeon",
                         format!("`{code}` is not a dungeon raidbot knows; pick one from the list."),
                     )
-                })?,
-        ),
-    };
+                },
+            )?),
+        };
     let mut conn = pool.acquire().await?;
     let rows =
         store::analytics::runs_by_week(&mut conn, guild, from, to, dungeon.as_deref()).await?;

@@ -1,5 +1,6 @@
 //! Raid statistics: a guild's runs counted by week, dungeon and outcome, in one aggregate
-//! query (the `run_by_created` index makes it a range scan).
+//! query over `run` alone (the `run_by_created` index makes it a range scan; attendance is
+//! kept on the run when it ends).
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
@@ -25,6 +26,8 @@ struct WeekRow {
     timed: i64,
     /// Sum over ended runs of the raiders still joined at the end.
     attendance: i64,
+    /// Ended runs whose attendance is known.
+    attended: i64,
 }
 
 /// The guild's runs created in `[from, to)`, optionally of one dungeon, by week and
@@ -47,12 +50,10 @@ pub async fn runs_by_week(
                     FILTER (WHERE r.status = 'ended' AND r.started_at IS NOT NULL), 0)::float8
                     AS length_secs,
                 count(*) FILTER (WHERE r.status = 'ended' AND r.started_at IS NOT NULL) AS timed,
-                coalesce(sum(p.n) FILTER (WHERE r.status = 'ended'), 0)::int8 AS attendance
+                coalesce(sum(r.attendance) FILTER (WHERE r.status = 'ended'), 0)::int8
+                    AS attendance,
+                count(r.attendance) FILTER (WHERE r.status = 'ended') AS attended
          FROM run r
-         LEFT JOIN LATERAL (
-             SELECT count(*) AS n FROM run_participant p
-             WHERE p.guild_id = r.guild_id AND p.run_id = r.run_id AND p.state = 'joined'
-         ) p ON r.status = 'ended'
          WHERE r.guild_id = $1 AND r.created_at >= $2 AND r.created_at < $3
            AND ($4::text IS NULL OR r.dungeon_code = $4)
          GROUP BY 1, 2
@@ -76,6 +77,7 @@ pub async fn runs_by_week(
             length_secs: r.length_secs,
             timed: r.timed,
             attendance: r.attendance,
+            attended: r.attended,
         })
         .collect())
 }

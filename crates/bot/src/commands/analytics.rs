@@ -17,8 +17,11 @@ pub fn definitions() -> Vec<Command> {
         )
         .contexts([InteractionContextType::Guild])
         .option(
-            StringBuilder::new("period", "How far back (default: 12 weeks)")
-                .choices(StatsPeriod::ALL.iter().map(|p| (period_label(*p), p.as_str()))),
+            StringBuilder::new("period", "How far back (default: 12 weeks)").choices(
+                StatsPeriod::ALL
+                    .iter()
+                    .map(|p| (period_label(*p), p.as_str())),
+            ),
         )
         .option(
             StringBuilder::new("dungeon", "Only this dungeon (default: all)").autocomplete(true),

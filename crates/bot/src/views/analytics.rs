@@ -159,11 +159,13 @@ pub fn with_member_chart(
     let total: i64 = weeks.iter().map(|w| w.1).sum();
     let counts: Vec<String> = weeks.iter().map(|w| w.1.to_string()).collect();
     if embed.fields.len() < 25 {
-        embed.fields.push(twilight_model::channel::message::embed::EmbedField {
-            inline: false,
-            name: format!("Runs per week (last {} weeks)", weeks.len()),
-            value: cut(format!("{} — {total} in all", counts.join(" · ")), 1024),
-        });
+        embed
+            .fields
+            .push(twilight_model::channel::message::embed::EmbedField {
+                inline: false,
+                name: format!("Runs per week (last {} weeks)", weeks.len()),
+                value: cut(format!("{} — {total} in all", counts.join(" · ")), 1024),
+            });
     }
     embed
 }

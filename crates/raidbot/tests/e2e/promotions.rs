@@ -62,6 +62,17 @@ async fn seed_run(
             .unwrap();
         }
     }
+    // What ending the run keeps on it.
+    sqlx::query(
+        "UPDATE run SET attendance = (SELECT count(*) FROM run_participant p
+             WHERE p.guild_id = run.guild_id AND p.run_id = run.run_id AND p.state = 'joined')
+         WHERE guild_id = $1 AND run_id = $2 AND status = 'ended'",
+    )
+    .bind(guild)
+    .bind(run_id)
+    .execute(pool)
+    .await
+    .unwrap();
 }
 
 /// The final answer (deferred or not) of a command.
@@ -110,7 +121,10 @@ async fn raidstats_attaches_a_chart_and_its_text_matches_the_seeded_runs() {
         .await;
     let answer = final_answer(&res).await;
     let text = &answer.content;
-    assert!(text.starts_with("**Raid statistics** — All dungeons,"), "{text}");
+    assert!(
+        text.starts_with("**Raid statistics** — All dungeons,"),
+        "{text}"
+    );
     assert!(text.contains("(4 weeks)"), "{text}");
     // 5 runs; of the 5 finished: 3 completed (60 %), 1 auto-ended, 1 cancelled (20 %).
     assert!(
@@ -124,10 +138,7 @@ async fn raidstats_attaches_a_chart_and_its_text_matches_the_seeded_runs() {
         text.contains("Average length: 45 min · Average attendance: 2.0 raiders"),
         "{text}"
     );
-    assert!(
-        text.contains("By dungeon: Shatters 4, Nest 1"),
-        "{text}"
-    );
+    assert!(text.contains("By dungeon: Shatters 4, Nest 1"), "{text}");
     assert_eq!(answer.attachments.len(), 1);
     let att = &answer.attachments[0];
     assert_eq!(att.filename, "raidstats.png");
@@ -148,13 +159,17 @@ async fn raidstats_attaches_a_chart_and_its_text_matches_the_seeded_runs() {
         .await;
     let answer = final_answer(&res).await;
     assert!(
-        answer
-            .content
-            .contains("Runs: 1 · Completed 1 (100.0 %) · Auto-ended 0 (0.0 %) · Cancelled 0 (0.0 %)"),
+        answer.content.contains(
+            "Runs: 1 · Completed 1 (100.0 %) · Auto-ended 0 (0.0 %) · Cancelled 0 (0.0 %)"
+        ),
         "{}",
         answer.content
     );
-    assert!(answer.content.contains("Average length: 1 h 00 min"), "{}", answer.content);
+    assert!(
+        answer.content.contains("Average length: 1 h 00 min"),
+        "{}",
+        answer.content
+    );
     assert_eq!(answer.attachments.len(), 1);
 }
 
