@@ -136,7 +136,7 @@ pub fn raidstats_png(s: &Summary) -> Result<Vec<u8>, ChartError> {
             .x_labels(weeks.min(52) + 1)
             .x_label_formatter(&|x| {
                 let i = x.floor() as usize;
-                if (x - x.floor()).abs() < f64::EPSILON && i % step == 0 {
+                if (x - x.floor()).abs() < f64::EPSILON && i.is_multiple_of(step) {
                     labels.get(i).map(week_label).unwrap_or_default()
                 } else {
                     String::new()
@@ -326,7 +326,7 @@ pub fn member_weeks_png(weeks: &[(DateTime<Utc>, i64)]) -> Result<Vec<u8>, Chart
             .x_labels(n + 1)
             .x_label_formatter(&|x| {
                 let i = x.floor() as usize;
-                if (x - x.floor()).abs() < f64::EPSILON && i % step == 0 {
+                if (x - x.floor()).abs() < f64::EPSILON && i.is_multiple_of(step) {
                     labels.get(i).map(week_label).unwrap_or_default()
                 } else {
                     String::new()
