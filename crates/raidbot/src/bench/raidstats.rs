@@ -217,5 +217,7 @@ async fn measure(options: &PgConnectOptions, opts: &Options) -> anyhow::Result<(
             "png_bytes": size,
         })
     );
+    // Closed before the database is dropped, so no connection is cut under the pool.
+    pool.close().await;
     Ok(())
 }
