@@ -211,3 +211,33 @@ async fn stats_shows_a_chart_of_the_members_runs_per_week() {
     let (_, bytes) = w.sim.uploaded(att.id).expect("the uploaded chart");
     assert_eq!(png_size(&bytes), (600, 220));
 }
+
+#[tokio::test]
+async fn a_run_ended_through_discord_counts_the_raiders_present_at_the_end() {
+    let w = World::new(4).await;
+    w.configure().await;
+    let posted = w.open_run("shatters").await;
+    w.join(&posted.panel, &w.raiders[..3]).await;
+    let start = w.press(w.organizer, &posted.organizer, "Start").await;
+    assert!(start.is_ok(), "{:?}", start.kind);
+    let end = w.press(w.organizer, &posted.organizer, "End run").await;
+    assert_eq!(end.content.as_deref(), Some("Run ended with 3 raiders."));
+    w.settle().await;
+    let res = w
+        .sim
+        .run_command(w.guild, w.raid, w.organizer, "raidstats", vec![])
+        .await;
+    let answer = final_answer(&res).await;
+    assert!(
+        answer.content.contains(
+            "Runs: 1 · Completed 1 (100.0 %) · Auto-ended 0 (0.0 %) · Cancelled 0 (0.0 %)"
+        ),
+        "{}",
+        answer.content
+    );
+    assert!(
+        answer.content.contains("Average attendance: 3.0 raiders"),
+        "{}",
+        answer.content
+    );
+}
