@@ -100,6 +100,7 @@ async fn openapi_lists_every_route() {
             "/v1/guilds/{guild_id}/verification/custom-roles/{id}",
             "delete",
         ),
+        ("/v1/guilds/{guild_id}/analytics/runs", "get"),
     ];
     for (path, method) in expected {
         assert!(
