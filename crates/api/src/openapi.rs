@@ -13,7 +13,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::routes::{config, health, metrics, moderation, modmail, quota, runs, verification};
+use crate::routes::{
+    analytics, config, health, metrics, moderation, modmail, quota, runs, verification,
+};
 use crate::{ApiError, ApiState};
 
 #[derive(OpenApi)]
@@ -89,6 +91,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(verification::remove_custom_role))
         .routes(routes!(moderation::edit_punishment))
         .routes(routes!(modmail::stats))
+        .routes(routes!(analytics::run_analytics))
 }
 
 /// The OpenAPI 3 document of every route (for `raidbot` to print or publish).

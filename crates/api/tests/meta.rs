@@ -102,6 +102,7 @@ async fn openapi_lists_every_route() {
         ),
         ("/v1/guilds/{guild_id}/punishments/{id}", "patch"),
         ("/v1/guilds/{guild_id}/modmail/stats", "get"),
+        ("/v1/guilds/{guild_id}/analytics/runs", "get"),
     ];
     for (path, method) in expected {
         assert!(

@@ -71,6 +71,7 @@ pub enum CommandName {
     Schedule,
     Reschedule,
     ScheduleSettings,
+    RaidStats,
 }
 
 impl CommandName {
@@ -135,6 +136,7 @@ impl CommandName {
         CommandName::Schedule,
         CommandName::Reschedule,
         CommandName::ScheduleSettings,
+        CommandName::RaidStats,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -198,6 +200,7 @@ impl CommandName {
             CommandName::Schedule => "schedule",
             CommandName::Reschedule => "reschedule",
             CommandName::ScheduleSettings => "schedulesettings",
+            CommandName::RaidStats => "raidstats",
         }
     }
 
@@ -279,6 +282,7 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
         CommandName::Snippet | CommandName::ModmailStats => ("Modmail", Some(K::Security)),
         CommandName::Schedule | CommandName::Reschedule => ("Raids", Some(K::Organizer)),
         CommandName::ScheduleSettings => ("Configuration", Some(K::Administrator)),
+        CommandName::RaidStats => ("Raids", Some(K::Organizer)),
     }
 }
 

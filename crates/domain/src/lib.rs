@@ -5,6 +5,7 @@
 //! property-tested in isolation. The store maps rows to these types; the service layer
 //! applies them; the Discord and REST adapters only translate.
 
+pub mod analytics;
 pub mod catalog;
 pub mod channels;
 pub mod command;

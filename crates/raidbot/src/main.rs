@@ -203,6 +203,18 @@ enum BenchCommand {
         #[arg(long)]
         keep: bool,
     },
+    /// /raidstats over seeded runs: the aggregate query and the chart render.
+    Raidstats {
+        /// Runs to seed (over the last 52 weeks, ~10 raiders each).
+        #[arg(long, default_value_t = 100_000)]
+        runs: i64,
+        /// Measurements per figure.
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+        /// Keep the bench database instead of dropping it.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -415,6 +427,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 keep,
             };
             raidbot::bench::dashboard::run(&config.database_url, opts).await
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Raidstats {
+                    runs,
+                    iterations,
+                    keep,
+                },
+        } => {
+            let opts = raidbot::bench::raidstats::Options {
+                runs,
+                iterations,
+                keep,
+            };
+            raidbot::bench::raidstats::run(&config.database_url, opts).await
         }
         Command::RegisterCommands => {
             let bot_config = app::bot_config(&config, true)?;

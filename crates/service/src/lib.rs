@@ -3,6 +3,7 @@
 //! same transaction. The bot and the REST API both call these; neither holds rules.
 
 pub mod actor;
+pub mod analytics;
 pub mod api_keys;
 pub mod command_log;
 pub mod config;

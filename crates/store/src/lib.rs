@@ -3,6 +3,7 @@
 //! Functions take a `&mut PgConnection` so the service layer decides the transaction;
 //! rows map to `domain` types here and nowhere else. Every query filters by `guild_id`.
 
+pub mod analytics;
 pub mod api_keys;
 pub mod bot_roles;
 pub mod columns;

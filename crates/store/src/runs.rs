@@ -196,7 +196,10 @@ pub async fn mark_closed(
         "UPDATE run SET status = $3,
                 ended_at = CASE WHEN $3 = 'ended' THEN now() END,
                 cancelled_at = CASE WHEN $3 = 'cancelled' THEN now() END,
-                closed_by = $4, closed_by_label = $5, close_reason = $6
+                closed_by = $4, closed_by_label = $5, close_reason = $6,
+                attendance = CASE WHEN $3 = 'ended' THEN (
+                    SELECT count(*) FROM run_participant p
+                    WHERE p.guild_id = $1 AND p.run_id = $2 AND p.state = 'joined') END
          WHERE guild_id = $1 AND run_id = $2 AND status IN ('open', 'live')",
     )
     .bind(guild.db())

@@ -1,6 +1,7 @@
 //! The handlers, one module per resource. Each one authenticates, parses, calls one
 //! `service` function and renders its answer.
 
+pub mod analytics;
 pub mod config;
 pub mod health;
 pub mod metrics;

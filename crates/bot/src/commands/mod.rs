@@ -1,5 +1,6 @@
 //! Slash command definitions (one module per feature) and their registration.
 
+mod analytics;
 mod config;
 pub(crate) mod headcount;
 mod moderation;
@@ -32,6 +33,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(verification::definitions());
     all.extend(modmail::definitions());
     all.extend(schedule::definitions());
+    all.extend(analytics::definitions());
     all
 }
 

@@ -1,5 +1,6 @@
 //! Interaction handlers: parse what Discord sent, call the use case, pick the view.
 
+mod analytics;
 mod config;
 pub mod dm;
 mod headcount;
@@ -46,6 +47,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 modmail::autocomplete(&ctx, &inv, data).await
             }
             Some(CommandName::Schedule) => runs::autocomplete(data),
+            Some(CommandName::RaidStats) => runs::autocomplete(data),
             _ => Err(unknown()),
         },
         (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
@@ -158,6 +160,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::Schedule) => schedule::create(&ctx, &inv, data).await,
                 Some(CommandName::Reschedule) => schedule::reschedule(&ctx, &inv, data).await,
                 Some(CommandName::ScheduleSettings) => schedule::settings(&ctx, &inv, data).await,
+                Some(CommandName::RaidStats) => analytics::raid_stats(&ctx, &inv, data).await,
                 None => Err(unknown()),
             }
         }

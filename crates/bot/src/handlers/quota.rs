@@ -149,11 +149,24 @@ pub async fn stats(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerRe
     let s = quota::stats(&ctx.pool, inv.guild, &inv.actor, member).await?;
     let record = service::schedule::member_record(&ctx.pool, inv.guild, &inv.actor, member).await?;
     let share = bool_option(data, "share").unwrap_or(false);
+    // A small chart of the member's runs per week, shown inside the embed.
+    let weeks = service::analytics::member_weeks(&ctx.pool, inv.guild, member, Utc::now()).await?;
+    let png = {
+        let weeks = weeks.clone();
+        super::analytics::render(move || charts::member_weeks_png(&weeks)).await?
+    };
+    let mut file = twilight_model::http::attachment::Attachment::from_bytes(
+        views::analytics::MEMBER_FILE.to_owned(),
+        png,
+        0,
+    );
+    file.description = Some(views::analytics::member_weeks_text(&weeks));
     Ok(Reply::Message(InteractionResponseData {
-        embeds: Some(vec![crate::views::schedule::with_record(
-            v::stats_embed(&s),
-            &record,
+        embeds: Some(vec![views::analytics::with_member_chart(
+            crate::views::schedule::with_record(v::stats_embed(&s), &record),
+            &weeks,
         )]),
+        attachments: Some(vec![file]),
         flags: (!share).then_some(MessageFlags::EPHEMERAL),
         ..Default::default()
     }))

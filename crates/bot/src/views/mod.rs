@@ -1,6 +1,7 @@
 //! Everything the bot shows people: embeds, components and message text, one module per
 //! feature, so wording and Discord's limits are checked in one place.
 
+pub mod analytics;
 pub mod config;
 pub mod headcount;
 pub mod logs;

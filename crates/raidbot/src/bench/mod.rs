@@ -4,6 +4,7 @@
 pub mod dashboard;
 pub mod join_burst;
 pub mod leaderboard;
+pub mod raidstats;
 
 pub use leaderboard::{Options, leaderboard};
 
