@@ -151,7 +151,9 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
         answer(&ctx, &interaction, Err(ServiceError::Unavailable)).await;
         Err("database_unavailable".to_owned())
     } else {
-        let work = async {
+        // On the heap: the handlers' state machine is large (every command's future), and
+        // kept on the stack it overflows a 2 MiB thread in debug builds.
+        let work = Box::pin(async {
             // Quota panels learn who holds which role from what members show us (see
             // gateway.rs). Awaited (two small statements) so the member's own command
             // already sees them.
@@ -174,7 +176,7 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
             let actor = service::config::actor_for_member(&mapping, user, &roles, admin);
             let inv = Invocation { guild, user, actor };
             handlers::dispatch(ctx.clone(), inv, interaction.clone()).await
-        };
+        });
         // Work still running after a moment, or failing for want of the database, makes
         // the outage detector probe; once it marks the database down, waiting work is given
         // up (its transaction rolls back) and the member is told to try again.
