@@ -12,6 +12,7 @@ mod runs;
 mod schedule;
 mod staff;
 mod verification;
+mod promotions;
 
 use twilight_http::Client;
 use twilight_model::application::command::Command;
@@ -34,6 +35,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(modmail::definitions());
     all.extend(schedule::definitions());
     all.extend(analytics::definitions());
+    all.extend(promotions::definitions());
     all
 }
 

@@ -12,6 +12,7 @@ mod runs;
 mod schedule;
 mod staff;
 mod verification;
+mod promotions;
 
 use domain::Snowflake;
 use service::ServiceError;
@@ -177,6 +178,13 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             user_id,
             note,
         } => schedule::dm(ctx, guild, *schedule_id, *user_id, *note).await,
+        Task::PromotionCheck { members } => service::promotions::check(&ctx.pool, guild, members)
+            .await
+            .map(|_| ())
+            .map_err(JobError::from),
+        Task::Promote { rule_id, user_id } => {
+            promotions::promote(ctx, guild, *rule_id, *user_id).await
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod runs;
 pub mod schedule;
 pub mod staff;
 pub mod verification;
+pub mod promotions;
 
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::channel::message::{Component, MessageFlags};
