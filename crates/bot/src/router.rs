@@ -173,7 +173,9 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
             let mapping = ctx.role_mappings.get(&ctx.pool, guild).await?;
             let actor = service::config::actor_for_member(&mapping, user, &roles, admin);
             let inv = Invocation { guild, user, actor };
-            handlers::dispatch(ctx.clone(), inv, interaction.clone()).await
+            // Boxed: the dispatcher's future (every command's state) lives on the heap, not
+            // in this block's frame; unoptimized builds overflowed a 2 MiB stack here.
+            Box::pin(handlers::dispatch(ctx.clone(), inv, interaction.clone())).await
         };
         // Work still running after a moment, or failing for want of the database, makes
         // the outage detector probe; once it marks the database down, waiting work is given

@@ -175,4 +175,3 @@ pub async fn enqueue_if_rules(conn: &mut PgConnection, job: &NewJob) -> Result<b
     .await?;
     Ok(inserted == Some(true))
 }
-

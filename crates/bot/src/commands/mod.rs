@@ -6,13 +6,13 @@ pub(crate) mod headcount;
 mod moderation;
 mod modmail;
 mod party;
+mod promotions;
 mod quota;
 mod role_pings;
 mod runs;
 mod schedule;
 mod staff;
 mod verification;
-mod promotions;
 
 use twilight_http::Client;
 use twilight_model::application::command::Command;

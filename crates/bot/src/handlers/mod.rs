@@ -7,13 +7,13 @@ mod headcount;
 pub(crate) mod moderation;
 pub(crate) mod modmail;
 mod party;
+mod promotions;
 mod quota;
 mod role_pings;
 mod runs;
 pub(crate) mod schedule;
 pub(crate) mod staff;
 pub(crate) mod verification;
-mod promotions;
 
 use domain::CustomId;
 use domain::moderation::PunishmentKind;
@@ -164,7 +164,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::ScheduleSettings) => schedule::settings(&ctx, &inv, data).await,
                 Some(CommandName::RaidStats) => analytics::raid_stats(&ctx, &inv, data).await,
                 Some(CommandName::ConfigPromotions) => {
-                    promotions::configure(&ctx, &inv, data).await
+                    Box::pin(promotions::configure(&ctx, &inv, data)).await
                 }
                 None => Err(unknown()),
             }

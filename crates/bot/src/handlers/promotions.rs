@@ -23,7 +23,9 @@ fn role_option(data: &CommandData, name: &str) -> Option<Snowflake> {
 
 pub async fn configure(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     match string_option(data, "action").unwrap_or("list") {
-        "add" => add(ctx, inv, data).await,
+        // Boxed here and below: the dispatcher's frame stays small for every other
+        // interaction (debug builds lay each arm's future out in the caller's frame).
+        "add" => Box::pin(add(ctx, inv, data)).await,
         "remove" => {
             let rule = int_option(data, "rule").ok_or_else(|| {
                 ServiceError::invalid(
@@ -31,13 +33,13 @@ pub async fn configure(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handl
                     "Say which rule to remove (the rule option; `/configpromotions list` shows them).",
                 )
             })?;
-            promotions::remove(&ctx.pool, inv.guild, &inv.actor, rule).await?;
-            Ok(Reply::Message(views::ephemeral(views::promotions::removed(
-                rule,
-            ))))
+            Box::pin(promotions::remove(&ctx.pool, inv.guild, &inv.actor, rule)).await?;
+            Ok(Reply::Message(views::ephemeral(
+                views::promotions::removed(rule),
+            )))
         }
         _ => {
-            let rules = promotions::list(&ctx.pool, inv.guild, &inv.actor).await?;
+            let rules = Box::pin(promotions::list(&ctx.pool, inv.guild, &inv.actor)).await?;
             Ok(Reply::Message(views::ephemeral_embed(
                 views::promotions::list_embed(&rules),
             )))
@@ -54,13 +56,16 @@ async fn add(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
             ServiceError::invalid("kind_required", views::promotions::kind_required())
         })?;
     let threshold = int_option(data, "threshold").ok_or_else(|| {
-        ServiceError::invalid("threshold_required", views::promotions::threshold_required())
+        ServiceError::invalid(
+            "threshold_required",
+            views::promotions::threshold_required(),
+        )
     })?;
     let role = role_option(data, "role").ok_or_else(|| {
         ServiceError::invalid("role_required", views::promotions::role_required())
     })?;
     let remove_role = role_option(data, "remove_role");
-    let facts = guild_facts(ctx, inv.guild).await?;
+    let facts = Box::pin(guild_facts(ctx, inv.guild)).await?;
     for r in std::iter::once(role).chain(remove_role) {
         if r != inv.guild && !facts.below_bot(r) {
             return Err(ServiceError::invalid(
@@ -76,7 +81,7 @@ async fn add(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
         role_id: role,
         remove_role_id: remove_role,
     };
-    let added = promotions::add(&ctx.pool, inv.guild, &inv.actor, req).await?;
+    let added = Box::pin(promotions::add(&ctx.pool, inv.guild, &inv.actor, req)).await?;
     Ok(Reply::Message(views::ephemeral(views::promotions::added(
         &added,
     ))))

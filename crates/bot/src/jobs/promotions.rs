@@ -46,11 +46,7 @@ pub async fn promote(
             .model()
             .await
             .ok()
-            .and_then(|roles| {
-                roles
-                    .into_iter()
-                    .find(|r| r.id.get() == rule.role_id.get())
-            })
+            .and_then(|roles| roles.into_iter().find(|r| r.id.get() == rule.role_id.get()))
             .map(|r| r.name),
         Err(_) => None,
     };

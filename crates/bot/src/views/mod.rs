@@ -8,13 +8,13 @@ pub mod logs;
 pub mod moderation;
 pub mod modmail;
 pub mod party;
+pub mod promotions;
 pub mod quota;
 pub mod role_pings;
 pub mod runs;
 pub mod schedule;
 pub mod staff;
 pub mod verification;
-pub mod promotions;
 
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::channel::message::{Component, MessageFlags};
