@@ -276,6 +276,10 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
             user_id,
             ..
         } => format!("Telling <@{user_id}> about scheduled raid #{schedule_id} (DM)."),
+        Task::PromotionCheck { .. } => "Checking promotion rules after an award.".to_owned(),
+        Task::Promote { rule_id, user_id } => {
+            format!("Promoting <@{user_id}> (promotion rule #{rule_id}).")
+        }
     };
     report(ctx, guild, what, reason).await;
 }

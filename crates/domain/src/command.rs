@@ -72,6 +72,7 @@ pub enum CommandName {
     Reschedule,
     ScheduleSettings,
     RaidStats,
+    ConfigPromotions,
 }
 
 impl CommandName {
@@ -137,6 +138,7 @@ impl CommandName {
         CommandName::Reschedule,
         CommandName::ScheduleSettings,
         CommandName::RaidStats,
+        CommandName::ConfigPromotions,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -201,6 +203,7 @@ impl CommandName {
             CommandName::Reschedule => "reschedule",
             CommandName::ScheduleSettings => "schedulesettings",
             CommandName::RaidStats => "raidstats",
+            CommandName::ConfigPromotions => "configpromotions",
         }
     }
 
@@ -283,6 +286,7 @@ fn table(name: CommandName) -> (&'static str, Option<RoleKey>) {
         CommandName::Schedule | CommandName::Reschedule => ("Raids", Some(K::Organizer)),
         CommandName::ScheduleSettings => ("Configuration", Some(K::Administrator)),
         CommandName::RaidStats => ("Raids", Some(K::Organizer)),
+        CommandName::ConfigPromotions => ("Configuration", Some(K::Administrator)),
     }
 }
 

@@ -831,3 +831,53 @@ mod tests {
         }
     }
 }
+
+/// What an automatic promotion rule counts (`/configpromotions`): all-time runs completed
+/// (of one dungeon or all), keys popped (of one dungeon or all), or raider points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PromotionKind {
+    Completions,
+    Keys,
+    RaiderPoints,
+}
+
+impl PromotionKind {
+    pub const ALL: [PromotionKind; 3] = [
+        PromotionKind::Completions,
+        PromotionKind::Keys,
+        PromotionKind::RaiderPoints,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PromotionKind::Completions => "completions",
+            PromotionKind::Keys => "keys",
+            PromotionKind::RaiderPoints => "raider_points",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PromotionKind> {
+        PromotionKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The metric whose all-time sum the rule compares with its threshold.
+    pub fn metric(self) -> Metric {
+        match self {
+            PromotionKind::Completions => Metric::RunsCompleted,
+            PromotionKind::Keys => Metric::KeysPopped,
+            PromotionKind::RaiderPoints => Metric::RaiderPoints,
+        }
+    }
+
+    /// Whether a rule of this kind may name one dungeon (raider points are not kept per
+    /// dungeon for rules).
+    pub fn per_dungeon(self) -> bool {
+        !matches!(self, PromotionKind::RaiderPoints)
+    }
+}
+
+impl std::fmt::Display for PromotionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod moderation;
 pub mod modmail;
 pub mod party;
+pub mod promotions;
 pub mod quota;
 pub mod role_pings;
 pub mod runs;

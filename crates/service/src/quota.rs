@@ -216,6 +216,10 @@ pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
         at,
     )
     .await?;
+    // One statement more on the award path: the promotion check job (queued only when
+    // the guild has promotion rules).
+    let members: Vec<Snowflake> = written.iter().map(|w| w.member_id).collect();
+    crate::promotions::queue_check(tx, guild, &members).await?;
     Ok(written.len())
 }
 
@@ -312,7 +316,7 @@ async fn record_manual(
     reason: Option<&str>,
 ) -> Result<Awarded> {
     let at = Utc::now();
-    point_events::insert_events(
+    let written = point_events::insert_events(
         tx,
         guild,
         std::slice::from_ref(&event),
@@ -321,6 +325,9 @@ async fn record_manual(
         at,
     )
     .await?;
+    if !written.is_empty() {
+        crate::promotions::queue_check(tx, guild, &[event.member_id]).await?;
+    }
     let total = match event.currency {
         Currency::Raider => Points(
             leaderboard::member_sums(tx, guild, ALL_TIME, event.member_id)

@@ -200,6 +200,11 @@ pub enum LogEvent {
         user_id: Snowflake,
         record: Vec<KindCount>,
     },
+    /// An automatic promotion rule gave a member its role (`raid_log`).
+    Promoted {
+        rule_id: i64,
+        user_id: Snowflake,
+    },
 }
 
 /// How many punishments of one kind a member has on record, and how many run.
@@ -350,6 +355,10 @@ pub enum Task {
         user_id: Snowflake,
         note: ScheduleNote,
     },
+    /// After an award: grant the promotion rules these members now qualify for.
+    PromotionCheck { members: Vec<Snowflake> },
+    /// Give a member a promotion rule's role (taking its lower role) and tell them.
+    Promote { rule_id: i64, user_id: Snowflake },
 }
 
 /// Why a member gets a DM about a scheduled raid.
@@ -515,6 +524,8 @@ impl Task {
             Task::ScheduleRemind { .. } => "schedule_remind",
             Task::ScheduleOpen { .. } => "schedule_open",
             Task::ScheduleDm { .. } => "schedule_dm",
+            Task::PromotionCheck { .. } => "promotion_check",
+            Task::Promote { .. } => "promote",
         }
     }
 
@@ -591,6 +602,8 @@ impl Task {
                 user_id,
                 note,
             } => Some(format!("schedule:{schedule_id}:user:{user_id}:{note:?}")),
+            Task::PromotionCheck { .. } => None,
+            Task::Promote { rule_id, user_id } => Some(format!("promote:{rule_id}:{user_id}")),
         }
     }
 
@@ -638,6 +651,8 @@ impl Task {
             Task::ModmailScheduledClose { .. } | Task::ModmailBlacklistExpiry { .. } => 3,
             Task::SchedulePanelPost { .. } | Task::SchedulePanelRefresh { .. } => 10,
             Task::ScheduleRemind { .. } | Task::ScheduleOpen { .. } | Task::ScheduleDm { .. } => 5,
+            Task::PromotionCheck { .. } => 3,
+            Task::Promote { .. } => 0,
         }
     }
 
@@ -654,16 +669,7 @@ pub async fn queue(
     task: Task,
     due_at: Option<DateTime<Utc>>,
 ) -> store::Result<bool> {
-    let payload =
-        serde_json::to_value(&task).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
-    let job = NewJob {
-        guild_id: guild,
-        kind: task.kind().to_owned(),
-        dedupe_key: task.dedupe_key(),
-        payload,
-        due_at,
-        priority: task.priority(),
-    };
+    let job = job_of(guild, &task, due_at)?;
     // A member's role in a run is keyed by the member: nobody else enqueues it at the same
     // moment, so the look for a covering job (a round trip on every join) is skipped.
     if matches!(task, Task::RunRoleSync { .. }) {
@@ -730,4 +736,22 @@ pub async fn move_timer(
         queue(conn, guild, task, Some(due)).await?;
     }
     Ok(())
+}
+
+/// The job row of `task` (for stores that write the job themselves, e.g. conditionally).
+pub(crate) fn job_of(
+    guild: Snowflake,
+    task: &Task,
+    due_at: Option<DateTime<Utc>>,
+) -> store::Result<NewJob> {
+    let payload =
+        serde_json::to_value(task).map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
+    Ok(NewJob {
+        guild_id: guild,
+        kind: task.kind().to_owned(),
+        dedupe_key: task.dedupe_key(),
+        payload,
+        due_at,
+        priority: task.priority(),
+    })
 }

@@ -27,6 +27,7 @@ pub mod party;
 pub mod point_config;
 pub mod point_events;
 pub mod point_periods;
+pub mod promotions;
 pub mod public_board;
 pub mod punishments;
 pub mod quota_roles;

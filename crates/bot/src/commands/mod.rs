@@ -6,6 +6,7 @@ pub(crate) mod headcount;
 mod moderation;
 mod modmail;
 mod party;
+mod promotions;
 mod quota;
 mod role_pings;
 mod runs;
@@ -34,6 +35,7 @@ pub fn definitions() -> Vec<Command> {
     all.extend(modmail::definitions());
     all.extend(schedule::definitions());
     all.extend(analytics::definitions());
+    all.extend(promotions::definitions());
     all
 }
 

@@ -7,6 +7,7 @@ mod headcount;
 pub(crate) mod moderation;
 pub(crate) mod modmail;
 mod party;
+mod promotions;
 mod quota;
 mod role_pings;
 mod runs;
@@ -48,6 +49,7 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
             }
             Some(CommandName::Schedule) => runs::autocomplete(data),
             Some(CommandName::RaidStats) => runs::autocomplete(data),
+            Some(CommandName::ConfigPromotions) => runs::autocomplete(data),
             _ => Err(unknown()),
         },
         (InteractionType::ApplicationCommand, Some(InteractionData::ApplicationCommand(data))) => {
@@ -161,6 +163,9 @@ pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> Ha
                 Some(CommandName::Reschedule) => schedule::reschedule(&ctx, &inv, data).await,
                 Some(CommandName::ScheduleSettings) => schedule::settings(&ctx, &inv, data).await,
                 Some(CommandName::RaidStats) => analytics::raid_stats(&ctx, &inv, data).await,
+                Some(CommandName::ConfigPromotions) => {
+                    Box::pin(promotions::configure(&ctx, &inv, data)).await
+                }
                 None => Err(unknown()),
             }
         }

@@ -77,6 +77,16 @@ pub(crate) struct GuildFacts {
     bot_top: i64,
 }
 
+impl GuildFacts {
+    /// Whether the bot can give or take `role`: it exists and sits below the bot's top role.
+    pub(crate) fn below_bot(&self, role: Snowflake) -> bool {
+        self.roles
+            .iter()
+            .find(|r| r.id.get() == role.get())
+            .is_some_and(|r| r.position < self.bot_top)
+    }
+}
+
 pub(crate) async fn guild_facts(ctx: &Ctx, guild: Snowflake) -> Result<GuildFacts, ServiceError> {
     let gid = Id::new(guild.get());
     let g = ctx

@@ -153,6 +153,10 @@ pub async fn post(
         LogEvent::MemberRejoined { user_id, record } => {
             views::moderation::rejoined_entry(*user_id, record)
         }
+        LogEvent::Promoted { rule_id, user_id } => {
+            let rule = service::promotions::rule(&ctx.pool, guild, *rule_id).await?;
+            views::promotions::log_entry(*user_id, rule.as_ref())
+        }
         LogEvent::PunishmentEdited {
             punishment_id,
             by,

@@ -6,6 +6,7 @@ mod logs;
 mod moderation;
 mod modmail;
 mod party;
+mod promotions;
 mod quota;
 mod role_pings;
 mod runs;
@@ -177,6 +178,17 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
             user_id,
             note,
         } => schedule::dm(ctx, guild, *schedule_id, *user_id, *note).await,
+        // Boxed: these futures stay off the dispatcher's stack (debug builds keep every
+        // arm's state in one frame).
+        Task::PromotionCheck { members } => {
+            Box::pin(service::promotions::check(&ctx.pool, guild, members))
+                .await
+                .map(|_| ())
+                .map_err(JobError::from)
+        }
+        Task::Promote { rule_id, user_id } => {
+            Box::pin(promotions::promote(ctx, guild, *rule_id, *user_id)).await
+        }
     }
 }
 

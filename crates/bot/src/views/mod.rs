@@ -8,6 +8,7 @@ pub mod logs;
 pub mod moderation;
 pub mod modmail;
 pub mod party;
+pub mod promotions;
 pub mod quota;
 pub mod role_pings;
 pub mod runs;

@@ -39,8 +39,10 @@ const PANEL_REFRESH: Budget = Budget {
 /// on a loaded machine once counted 24, with one points-period query twice: opening the
 /// period (`point_periods::ensure_period`) reads it again after creating it, and whether it
 /// is already open when the award runs depends on timing; the budget is the larger figure.
+/// 26 with automatic promotion roles: the award queues the promotion check of the members
+/// it touched, one insert that writes nothing when the guild has no promotion rule.
 const END_WITH_AWARD: Budget = Budget {
-    statements: 25,
+    statements: 26,
     transactions: 1,
     discord_calls: 1,
 };

@@ -15,6 +15,7 @@ mod modmail_plus;
 mod outages;
 mod party;
 mod process;
+mod promotion_roles;
 mod promotions;
 mod punishments_plus;
 mod quota;

@@ -1,0 +1,221 @@
+//! Automatic promotion roles (`/configpromotions`): administrators add rules such as
+//! "10 Shatters completions → Shatters Veteran"; awards queue a check of the members they
+//! touched, which grants each (rule, member) once and queues the Discord side (role,
+//! lower role taken, log entry, DM) as jobs.
+//!
+//! The check runs as a job after the award committed, not inside it: two awards that
+//! commit at the same time each see only their own uncommitted points, so a check inside
+//! them could both stay below a threshold that together they cross. The job reads the
+//! committed totals; the later of the two checks sees both, and the grant's primary key
+//! makes a second grant of the same (rule, member) insert nothing.
+
+use domain::catalog::catalog;
+use domain::quota::PromotionKind;
+use domain::{ChannelKey, RoleKey, Snowflake};
+use serde_json::json;
+use store::promotions::{self as store_promotions, Grant, NewRule};
+use store::{PgConnection, PgPool, guild_config, logs};
+
+pub use store::promotions::PromotionRule;
+
+use crate::tasks::{self, LogEvent, Task};
+use crate::{Actor, Result, ServiceError};
+
+/// At most this many rules per guild (each award's check evaluates all of them).
+pub const MAX_RULES: usize = 25;
+
+/// A rule as an administrator asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleRequest {
+    pub kind: PromotionKind,
+    pub dungeon: Option<String>,
+    pub threshold: i64,
+    pub role_id: Snowflake,
+    pub remove_role_id: Option<Snowflake>,
+}
+
+/// What adding a rule did: its id and how many members already qualified (granted now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Added {
+    pub rule: PromotionRule,
+    pub granted: usize,
+}
+
+pub async fn list(pool: &PgPool, guild: Snowflake, actor: &Actor) -> Result<Vec<PromotionRule>> {
+    actor.require(RoleKey::Administrator)?;
+    let mut conn = pool.acquire().await?;
+    Ok(store_promotions::rules(&mut conn, guild).await?)
+}
+
+/// Adds a rule and applies it to members who already qualify, in one transaction.
+/// The caller (the bot) has checked that the roles sit below the bot's top role.
+pub async fn add(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    req: RuleRequest,
+) -> Result<Added> {
+    actor.require(RoleKey::Administrator)?;
+    if req.threshold < 1 || req.threshold > 1_000_000_000 {
+        return Err(ServiceError::invalid(
+            "bad_threshold",
+            "The threshold must be between 1 and 1,000,000,000.",
+        ));
+    }
+    if req.role_id == guild || req.remove_role_id == Some(guild) {
+        return Err(ServiceError::invalid(
+            "everyone_role",
+            "@everyone cannot be given or taken: pick another role.",
+        ));
+    }
+    if req.remove_role_id == Some(req.role_id) {
+        return Err(ServiceError::invalid(
+            "same_role",
+            "The role to remove must differ from the role given.",
+        ));
+    }
+    let dungeon_code = match req.dungeon.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(_) if !req.kind.per_dungeon() => {
+            return Err(ServiceError::invalid(
+                "dungeon_not_allowed",
+                "Raider points rules count every dungeon: leave the dungeon out.",
+            ));
+        }
+        Some(code) => Some(
+            catalog()
+                .dungeon(code)
+                .ok_or_else(|| {
+                    ServiceError::invalid(
+                        "unknown_dungeon",
+                        format!("`{code}` is not a dungeon raidbot knows; pick one from the list."),
+                    )
+                })?
+                .code
+                .clone(),
+        ),
+    };
+    let mut tx = pool.begin().await?;
+    guild_config::ensure_guild(&mut tx, guild).await?;
+    if store_promotions::rules(&mut tx, guild).await?.len() >= MAX_RULES {
+        return Err(ServiceError::invalid(
+            "too_many_rules",
+            format!("A server can have at most {MAX_RULES} promotion rules; remove one first."),
+        ));
+    }
+    let new = NewRule {
+        kind: req.kind,
+        dungeon_code,
+        threshold: req.threshold,
+        role_id: req.role_id,
+        remove_role_id: req.remove_role_id,
+    };
+    let rule_id = store_promotions::add_rule(&mut tx, guild, &new).await?;
+    let grants = store_promotions::grant_qualified(&mut tx, guild, Some(rule_id), None).await?;
+    queue_grants(&mut tx, guild, &grants).await?;
+    logs::record_audit(
+        &mut tx,
+        guild,
+        &actor.audit(),
+        "add_promotion_rule",
+        json!(null),
+        json!({ "rule_id": rule_id, "kind": new.kind.as_str(), "dungeon": new.dungeon_code,
+                "threshold": new.threshold, "role": new.role_id,
+                "remove_role": new.remove_role_id, "granted": grants.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Added {
+        rule: PromotionRule {
+            rule_id,
+            kind: new.kind,
+            dungeon_code: new.dungeon_code,
+            threshold: new.threshold,
+            role_id: new.role_id,
+            remove_role_id: new.remove_role_id,
+        },
+        granted: grants.len(),
+    })
+}
+
+/// Removes a rule; roles already given stay. Its grants go with it.
+pub async fn remove(pool: &PgPool, guild: Snowflake, actor: &Actor, rule_id: i64) -> Result<()> {
+    actor.require(RoleKey::Administrator)?;
+    let mut tx = pool.begin().await?;
+    if !store_promotions::remove_rule(&mut tx, guild, rule_id).await? {
+        return Err(ServiceError::NotFound(format!(
+            "There is no promotion rule #{rule_id}: `/configpromotions list` shows them."
+        )));
+    }
+    logs::record_audit(
+        &mut tx,
+        guild,
+        &actor.audit(),
+        "remove_promotion_rule",
+        json!({ "rule_id": rule_id }),
+        json!(null),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Queues, in an award's transaction, a check of the members it touched (only when the
+/// guild has promotion rules: one statement either way).
+pub async fn queue_check(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    members: &[Snowflake],
+) -> store::Result<()> {
+    let mut members = members.to_vec();
+    members.sort_unstable();
+    members.dedup();
+    if members.is_empty() {
+        return Ok(());
+    }
+    let job = tasks::job_of(guild, &Task::PromotionCheck { members }, None)?;
+    store_promotions::enqueue_if_rules(conn, &job).await?;
+    Ok(())
+}
+
+/// The check job: grants every rule the members now qualify for and queues the Discord
+/// side of each new grant. Returns how many were granted.
+pub async fn check(pool: &PgPool, guild: Snowflake, members: &[Snowflake]) -> Result<usize> {
+    let mut tx = pool.begin().await?;
+    let grants = store_promotions::grant_qualified(&mut tx, guild, None, Some(members)).await?;
+    queue_grants(&mut tx, guild, &grants).await?;
+    tx.commit().await?;
+    Ok(grants.len())
+}
+
+async fn queue_grants(conn: &mut PgConnection, guild: Snowflake, grants: &[Grant]) -> Result<()> {
+    for g in grants {
+        tasks::queue(
+            conn,
+            guild,
+            Task::Promote {
+                rule_id: g.rule_id,
+                user_id: g.member_id,
+            },
+            None,
+        )
+        .await?;
+        tasks::log(
+            conn,
+            guild,
+            ChannelKey::RaidLog,
+            LogEvent::Promoted {
+                rule_id: g.rule_id,
+                user_id: g.member_id,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A rule, for the promotion job and its log entry (None: removed since).
+pub async fn rule(pool: &PgPool, guild: Snowflake, rule_id: i64) -> Result<Option<PromotionRule>> {
+    let mut conn = pool.acquire().await?;
+    Ok(store_promotions::rule(&mut conn, guild, rule_id).await?)
+}
