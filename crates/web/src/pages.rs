@@ -83,6 +83,9 @@ pub(crate) fn guild_nav(g: &InGuild, session: &Session) -> String {
     if domain::roles::allows(g.actor.level, RoleKey::Organizer) {
         let _ = write!(nav, " · <a href=\"/g/{}/quota\">Quota</a>", g.guild);
     }
+    if domain::roles::allows(g.actor.level, RoleKey::Security) {
+        let _ = write!(nav, " · <a href=\"/g/{}/modmail\">Modmail</a>", g.guild);
+    }
     if domain::roles::allows(g.actor.level, RoleKey::Administrator) {
         let _ = write!(nav, " · <a href=\"/g/{}/settings\">Settings</a>", g.guild);
     }

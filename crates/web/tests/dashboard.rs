@@ -1178,6 +1178,13 @@ async fn the_quota_page_shows_each_roles_progress_and_past_periods_to_staff_only
     assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
     let (_, overview) = get(&w, &format!("/g/{}", w.guild), &rita).await;
     assert!(!overview.contains(">Quota</a>"), "{overview}");
+    // Modmail is linked for security and up only.
+    assert!(!overview.contains(">Modmail</a>"), "{overview}");
+    let (_, overview) = get(&w, &format!("/g/{}", w.guild), &sam).await;
+    assert!(
+        overview.contains(&format!("href=\"/g/{}/modmail\">Modmail</a>", w.guild)),
+        "{overview}"
+    );
 }
 
 /// Every `bot_log` entry queued for the server, as JSON text.
