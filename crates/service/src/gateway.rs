@@ -85,19 +85,6 @@ pub async fn take_event(
     Ok(store::gateway::take_event(&mut conn, guild, id).await?)
 }
 
-/// Whether a gateway event was recorded with [`take_event`] (for events recorded once
-/// handled, at least once, rather than before).
-pub async fn event_handled(
-    pool: &PgPool,
-    guild: Option<domain::Snowflake>,
-    event_id: u64,
-) -> Result<bool> {
-    let mut conn = pool.acquire().await?;
-    let guild = guild.map_or(0, |g| g.get() as i64);
-    let id = i64::try_from(event_id).unwrap_or(i64::MAX);
-    Ok(store::gateway::event_taken(&mut conn, guild, id).await?)
-}
-
 /// Forgets taken events older than [`EVENTS_KEPT`].
 pub async fn forget_old_events(pool: &PgPool) -> Result<u64> {
     let mut conn = pool.acquire().await?;

@@ -162,15 +162,3 @@ pub async fn forget_events(conn: &mut PgConnection, age: Duration) -> Result<u64
             .rows_affected();
     Ok(gone)
 }
-
-/// Whether gateway event `event_id` was recorded as taken.
-pub async fn event_taken(conn: &mut PgConnection, guild: i64, event_id: i64) -> Result<bool> {
-    let taken: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM event_taken WHERE guild_id = $1 AND event_id = $2)",
-    )
-    .bind(guild)
-    .bind(event_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(taken)
-}

@@ -12,30 +12,19 @@ use twilight_model::id::Id;
 
 use crate::{Ctx, views};
 
-/// Handles one MESSAGE_CREATE in a DM channel, at least once: a DM the gateway replays
-/// after a killed process had handled it is recognised (`event_taken`, recorded once it
-/// was handled) and not answered twice, while one the process died handling is handled
-/// again, as the member would otherwise hear nothing.
+/// Handles one MESSAGE_CREATE in a DM channel.
 pub async fn route(ctx: Ctx, message: Message) {
     if message.author.bot || message.guild_id.is_some() {
         return;
     }
-    let id = message.id.get();
-    if let Ok(true) = service::gateway::event_handled(&ctx.pool, None, id).await {
-        tracing::info!("direct message replayed after a restart: handled already, skipped");
-        return;
-    }
-    handle(&ctx, message).await;
-    if let Err(e) = service::gateway::take_event(&ctx.pool, None, id).await {
-        tracing::warn!(error = %e, "could not record a handled direct message");
-    }
-}
-
-async fn handle(ctx: &Ctx, message: Message) {
-    let ctx = ctx.clone();
     let Ok(user) = Snowflake::new(message.author.id.get()) else {
         return;
     };
+    // A DM the gateway replays after a killed process had taken it is not answered twice.
+    if let Ok(false) = service::gateway::take_event(&ctx.pool, None, message.id.get()).await {
+        tracing::info!("direct message replayed after a restart: handled already, skipped");
+        return;
+    }
     if message.content.contains('\0') {
         send(&ctx, user, &views::nul_text("Your message")).await;
         return;
