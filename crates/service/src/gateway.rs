@@ -85,6 +85,34 @@ pub async fn take_event(
     Ok(store::gateway::take_event(&mut conn, guild, id).await?)
 }
 
+/// Takes a direct message to handle (at least once): true when this process should
+/// handle it, false when a process handled it already. Call [`finish_event`] as soon as
+/// the handler's state change is committed, before answering, so that a replay after a
+/// crash repeats neither the change nor the answer, and a DM whose handler never
+/// committed is handled again.
+pub async fn take_unfinished_event(
+    pool: &PgPool,
+    guild: Option<domain::Snowflake>,
+    event_id: u64,
+) -> Result<bool> {
+    let mut conn = pool.acquire().await?;
+    let guild = guild.map_or(0, |g| g.get() as i64);
+    let id = i64::try_from(event_id).unwrap_or(i64::MAX);
+    Ok(store::gateway::take_unfinished_event(&mut conn, guild, id).await?)
+}
+
+/// Marks an event taken with [`take_unfinished_event`] as handled.
+pub async fn finish_event(
+    pool: &PgPool,
+    guild: Option<domain::Snowflake>,
+    event_id: u64,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    let guild = guild.map_or(0, |g| g.get() as i64);
+    let id = i64::try_from(event_id).unwrap_or(i64::MAX);
+    Ok(store::gateway::finish_event(&mut conn, guild, id).await?)
+}
+
 /// Forgets taken events older than [`EVENTS_KEPT`].
 pub async fn forget_old_events(pool: &PgPool) -> Result<u64> {
     let mut conn = pool.acquire().await?;

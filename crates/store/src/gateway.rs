@@ -162,3 +162,34 @@ pub async fn forget_events(conn: &mut PgConnection, age: Duration) -> Result<u64
             .rows_affected();
     Ok(gone)
 }
+
+/// Takes a gateway event to handle until [`finish_event`]: true when this process should
+/// handle it (new, or taken before by a process that did not finish it), false when it
+/// was handled already.
+pub async fn take_unfinished_event(
+    conn: &mut PgConnection,
+    guild: i64,
+    event_id: i64,
+) -> Result<bool> {
+    let took: Option<i32> = sqlx::query_scalar(
+        "INSERT INTO event_taken (guild_id, event_id, done) VALUES ($1, $2, false)
+         ON CONFLICT (guild_id, event_id) DO UPDATE SET taken_at = now()
+          WHERE NOT event_taken.done
+         RETURNING 1",
+    )
+    .bind(guild)
+    .bind(event_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(took.is_some())
+}
+
+/// Marks a gateway event taken with [`take_unfinished_event`] as handled.
+pub async fn finish_event(conn: &mut PgConnection, guild: i64, event_id: i64) -> Result<()> {
+    sqlx::query("UPDATE event_taken SET done = true WHERE guild_id = $1 AND event_id = $2")
+        .bind(guild)
+        .bind(event_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

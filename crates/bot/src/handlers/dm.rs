@@ -20,12 +20,17 @@ pub async fn route(ctx: Ctx, message: Message) {
     let Ok(user) = Snowflake::new(message.author.id.get()) else {
         return;
     };
-    // A DM the gateway replays after a killed process had taken it is not answered twice.
-    if let Ok(false) = service::gateway::take_event(&ctx.pool, None, message.id.get()).await {
+    // A DM the gateway replays after a killed process had handled it is not handled or
+    // answered twice; one the process died handling is handled now.
+    if let Ok(false) =
+        service::gateway::take_unfinished_event(&ctx.pool, None, message.id.get()).await
+    {
         tracing::info!("direct message replayed after a restart: handled already, skipped");
         return;
     }
+    let done = Finish(&ctx, message.id.get());
     if message.content.contains('\0') {
+        done.now().await;
         send(&ctx, user, &views::nul_text("Your message")).await;
         return;
     }
@@ -40,20 +45,41 @@ pub async fn route(ctx: Ctx, message: Message) {
     });
     match service::verification::direct_message(&ctx.pool, user, &message.content, attachment).await
     {
-        Ok(Some(_)) => return, // the verification flow answers through its jobs
+        Ok(Some(_)) => {
+            // The verification flow answers through its jobs.
+            done.now().await;
+            return;
+        }
         Ok(None) => {}
         Err(e) => {
+            done.now().await;
             send(&ctx, user, &views::refusal(&e, Some(user.get()))).await;
             return;
         }
     }
-    if let Err(e) = modmail_dm(&ctx, user, &message).await {
+    if let Err(e) = modmail_dm(&ctx, user, &message, &done).await {
         tracing::warn!(user = %user, error = %e, "modmail DM failed");
         send(&ctx, user, &views::modmail::dm_failed()).await;
     }
 }
 
-async fn modmail_dm(ctx: &Ctx, user: Snowflake, m: &Message) -> Result<(), ServiceError> {
+/// Records a DM as handled (once its state change is committed, before the answer).
+struct Finish<'a>(&'a Ctx, u64);
+
+impl Finish<'_> {
+    async fn now(&self) {
+        if let Err(e) = service::gateway::finish_event(&self.0.pool, None, self.1).await {
+            tracing::warn!(error = %e, "could not record a handled direct message");
+        }
+    }
+}
+
+async fn modmail_dm(
+    ctx: &Ctx,
+    user: Snowflake,
+    m: &Message,
+    done: &Finish<'_>,
+) -> Result<(), ServiceError> {
     let author = m.author.name.clone();
     let attachments: Vec<String> = m.attachments.iter().map(|a| a.url.clone()).collect();
     let outcome =
@@ -64,6 +90,7 @@ async fn modmail_dm(ctx: &Ctx, user: Snowflake, m: &Message) -> Result<(), Servi
                 modmail::start(&ctx.pool, user, &m.content, &attachments, &shared).await?
             }
         };
+    done.now().await;
     let names = names(ctx, &outcome).await;
     let name = |g| name_of(&names, g);
     let text = views::modmail::dm_outcome(&outcome, name);
