@@ -301,10 +301,6 @@ async fn runs_and_headcounts_hold_when_a_tenth_of_discord_calls_fail() {
             faults.timeouts,
             faults.gateway_drops
         );
-        assert!(
-            rate == 0.0 || faults.total() > 0,
-            "seed {seed}: faults were injected"
-        );
         injected += faults.total();
         w.stop_bot().await;
     }
@@ -312,4 +308,8 @@ async fn runs_and_headcounts_hold_when_a_tenth_of_discord_calls_fail() {
         "faults: {} seeds, {injected} faults injected",
         fault_seeds().len()
     );
+    // A seed may draw no fault in this short scenario (about 40 calls); the seeds together
+    // must (unless RAIDBOT_FAULT_RATE=0 asks for none).
+    let none_asked = std::env::var("RAIDBOT_FAULT_RATE").is_ok_and(|r| r.trim() == "0");
+    assert!(none_asked || injected > 0, "faults were injected");
 }
