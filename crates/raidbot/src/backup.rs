@@ -401,7 +401,16 @@ pub async fn restore(database_url: &str, from: &Path, force: bool) -> anyhow::Re
                  or pass --force to restore it here and keep the current database as `{aside}`"
             );
         }
-        let others = others_connected(&mut admin, &target).await?;
+        // Our own look into the database (`table_count`) has just closed; its server
+        // process may still be listed for a moment as it exits. Real users stay connected.
+        let mut others = others_connected(&mut admin, &target).await?;
+        for _ in 0..20 {
+            if others == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            others = others_connected(&mut admin, &target).await?;
+        }
         if others > 0 {
             bail!(
                 "{place} is in use ({others} other connections), so nothing was restored: stop \
