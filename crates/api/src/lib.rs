@@ -50,6 +50,9 @@ pub fn router(state: ApiState) -> axum::Router {
 pub fn router_with(state: ApiState, rate_limit: Option<RateLimit>) -> axum::Router {
     let app = openapi::app()
         .layer(axum::Extension(routes::health::Monitor::default()))
+        .layer(axum::Extension(service::runs::JoinBatcher::new(
+            state.pool.clone(),
+        )))
         .layer(axum::middleware::from_fn_with_state(
             outage::Outage::new(state.pool.clone()),
             outage::guard,

@@ -81,6 +81,8 @@ pub struct Context {
     pub outage: service::health::Outage,
     /// See [`BotConfig::public_url`] (without a trailing slash).
     pub public_url: Option<String>,
+    /// Join clicks arriving together share one transaction and one commit.
+    pub joins: service::runs::JoinBatcher,
 }
 
 type Mapping = BTreeMap<RoleKey, Snowflake>;
@@ -189,6 +191,7 @@ pub async fn run(
         role_mappings: RoleMappingCache::default(),
         roles_seen: RolesSeenCache::default(),
         gateway_latency: std::sync::Mutex::new(None),
+        joins: service::runs::JoinBatcher::new(pool.clone()),
         realmeye,
         realmeye_base_url: config.realmeye_base_url.clone(),
         outage: service::health::Outage::new(pool.clone()),

@@ -238,3 +238,100 @@ async fn the_default_run_length_is_checked_and_only_administrators_change_it() {
     .unwrap();
     assert!((44.0..=46.0).contains(&minutes), "{minutes}");
 }
+
+/// Joins that arrive together share transactions (one commit for many), and each still gets
+/// its own answer: a joiner, a raider pressing twice, joins of a closed run (refused without
+/// spoiling the batch) and of a capped run (taken one by one under its exclusive lock).
+#[tokio::test]
+async fn joins_arriving_together_share_commits_and_each_gets_its_own_answer() {
+    use service::runs::{JoinBatcher, JoinChange};
+    use store::testing::queries;
+
+    assert!(
+        queries::install(),
+        "another tracing subscriber was installed first; transactions cannot be counted"
+    );
+    let _counting = queries::counting();
+    let t = setup().await;
+    // An organizer has one active run at a time.
+    let a = shatters(&t, &organizer(10)).await.unwrap();
+    let b = shatters(&t, &organizer(11)).await.unwrap();
+    let closed = shatters(&t, &organizer(12)).await.unwrap();
+    runs::transition(
+        &t.pool,
+        sf(GUILD),
+        closed,
+        &organizer(12),
+        RunAction::Cancel,
+    )
+    .await
+    .unwrap();
+    let capped = runs::create(
+        &t.pool,
+        sf(GUILD),
+        &organizer(13),
+        RunRequest {
+            dungeon: "shatters".into(),
+            raider_cap: Some(5),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .run_id;
+
+    // 100 raiders for a (raider 1000 twice), 50 for b, 10 for the closed run, 12 for the
+    // capped one: 173 joins handed in at once.
+    let mut asks: Vec<(i64, u64)> = (0..100).map(|i| (a, 1000 + i)).collect();
+    asks.push((a, 1000));
+    asks.extend((0..50).map(|i| (b, 2000 + i)));
+    asks.extend((0..10).map(|i| (closed, 3000 + i)));
+    asks.extend((0..12).map(|i| (capped, 4000 + i)));
+    let joins = JoinBatcher::new(t.pool.clone());
+    let before = queries::thread_total();
+    let answers = futures_util::future::join_all(asks.iter().map(|&(run, user)| {
+        let joins = joins.clone();
+        async move {
+            joins
+                .join_counted(sf(GUILD), run, &raider(user), sf(user), None)
+                .await
+        }
+    }))
+    .await;
+    let work = queries::thread_total().since(&before);
+
+    let mut joined = std::collections::HashMap::<i64, usize>::new();
+    let (mut double, mut refused_closed, mut refused_full) = (0, 0, 0);
+    for (&(run, user), answer) in asks.iter().zip(&answers) {
+        match answer {
+            // Two presses at once may both be told "joined" (as without batching: neither
+            // saw the other's row); the roster holds the raider once.
+            Ok(_) if (run, user) == (a, 1000) => double += 1,
+            Ok(o) if o.change == JoinChange::Joined => *joined.entry(run).or_default() += 1,
+            Ok(o) => panic!("run {run}, raider {user}: joined before? {o:?}"),
+            Err(ServiceError::Conflict { code, .. }) if *code == "run_closed" => {
+                assert_eq!(run, closed);
+                refused_closed += 1;
+            }
+            Err(ServiceError::Conflict { code, .. }) if *code == "run_full" => {
+                assert_eq!(run, capped);
+                refused_full += 1;
+            }
+            other => panic!("run {run}, raider {user}: unexpected {other:?}"),
+        }
+    }
+    assert_eq!(joined.get(&a), Some(&99));
+    assert_eq!(joined.get(&b), Some(&50));
+    assert_eq!(joined.get(&capped), Some(&5));
+    assert_eq!((double, refused_closed, refused_full), (2, 10, 7));
+    for (run, count) in [(a, 100), (b, 50), (capped, 5), (closed, 0)] {
+        let d = runs::get(&t.pool, sf(GUILD), run).await.unwrap();
+        assert_eq!(d.participants.len(), count, "run {run}'s roster");
+    }
+    // One by one, the 161 uncapped joins would be 161 commits.
+    println!("173 joins handed in at once: {work}");
+    assert!(
+        work.transactions <= 60,
+        "joins arriving together were not batched: {work}"
+    );
+}

@@ -1,14 +1,14 @@
 //! Raid runs: create, read, list, join, leave, start, end, cancel.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use domain::catalog::catalog;
 use domain::run::RunAction;
 use domain::{RunStatus, Snowflake};
 use serde::{Deserialize, Serialize};
-use service::runs::JoinChange;
+use service::runs::{JoinBatcher, JoinChange};
 use service::runs::{Participant, Run};
 use service::runs::{RunDetail, RunRequest};
 use utoipa::{IntoParams, ToSchema};
@@ -346,22 +346,16 @@ pub async fn get_run(
     security(("bearer" = []))
 )]
 pub async fn join_run(
-    State(state): State<ApiState>,
     AtLeast(auth, _): AtLeast<gate::RosterChange>,
+    Extension(joins): Extension<JoinBatcher>,
     params: PathParams,
     ApiJson(body): ApiJson<JoinRun>,
 ) -> Result<(StatusCode, Json<JoinAnswer>), ApiError> {
     let run_id = params.run_id()?;
     let user = body_snowflake("user_id", &body.user_id)?;
-    let outcome = service::runs::join_counted(
-        &state.pool,
-        auth.guild,
-        run_id,
-        &auth.actor,
-        user,
-        body.class.as_deref(),
-    )
-    .await?;
+    let outcome = joins
+        .join_counted(auth.guild, run_id, &auth.actor, user, body.class.as_deref())
+        .await?;
     let (status, said) = match outcome.change {
         JoinChange::Joined => (StatusCode::CREATED, "joined"),
         JoinChange::AlreadyJoined => (StatusCode::OK, "already_joined"),

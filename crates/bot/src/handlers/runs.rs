@@ -170,7 +170,7 @@ pub async fn component(
     let pool = &ctx.pool;
     let (guild, actor, run_id) = (inv.guild, &inv.actor, c.run_id);
     match c.button {
-        RunButton::Join => match runs::join(pool, guild, run_id, actor, inv.user, None).await {
+        RunButton::Join => match ctx.joins.join(guild, run_id, actor, inv.user, None).await {
             Ok(out) => {
                 let already = out.change == JoinChange::AlreadyJoined;
                 say(views::runs::joined(
@@ -190,7 +190,10 @@ pub async fn component(
                 .values
                 .first()
                 .ok_or_else(|| ServiceError::invalid("no_class", "Pick a class from the menu."))?;
-            let out = runs::join(pool, guild, run_id, actor, inv.user, Some(class)).await?;
+            let out = ctx
+                .joins
+                .join(guild, run_id, actor, inv.user, Some(class))
+                .await?;
             say(views::runs::joined(
                 &out.dungeon_code,
                 out.class.as_deref(),

@@ -2,11 +2,13 @@
 //! are in the submodules. Every change to a run holds its row lock, so concurrent clicks
 //! serialize and the loser gets a clear answer.
 
+mod batch;
 pub mod delivery;
 mod organizer;
 mod reactions;
 mod roster;
 
+pub use batch::JoinBatcher;
 pub use organizer::*;
 pub use reactions::*;
 pub use roster::*;

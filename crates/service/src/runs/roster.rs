@@ -165,7 +165,7 @@ pub async fn join_counted(
     join_inner(pool, guild, run_id, actor, user, class, true).await
 }
 
-async fn join_inner(
+pub(super) async fn join_inner(
     pool: &store::PgPool,
     guild: Snowflake,
     run_id: i64,
@@ -186,14 +186,43 @@ async fn join_inner(
         let gate = store_runs::gate(&mut tx, guild, run_id, user, true)
             .await?
             .ok_or_else(|| not_found(run_id))?;
-        return join_locked(tx, guild, run_id, actor, user, class, gate, counted).await;
+        let outcome =
+            join_locked(&mut tx, guild, run_id, actor, user, class, gate, counted).await?;
+        tx.commit().await?;
+        return Ok(outcome);
     }
-    join_locked(tx, guild, run_id, actor, user, class, gate, counted).await
+    let outcome = join_locked(&mut tx, guild, run_id, actor, user, class, gate, counted).await?;
+    tx.commit().await?;
+    Ok(outcome)
 }
 
+/// One join of a batch ([`super::batch`]), inside the batch's transaction. `None`: the run
+/// is capped, so the join takes the single path (its exclusive lock) after the batch.
+pub(super) async fn join_in_batch(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    user: Snowflake,
+    class: Option<&str>,
+    counted: bool,
+) -> Result<Option<JoinOutcome>> {
+    let class = parse_class(class)?;
+    let gate = store_runs::gate(conn, guild, run_id, user, false)
+        .await?
+        .ok_or_else(|| not_found(run_id))?;
+    if gate.raider_cap.is_some() {
+        return Ok(None);
+    }
+    join_locked(conn, guild, run_id, actor, user, class, gate, counted)
+        .await
+        .map(Some)
+}
+
+/// The join's checks and writes under the run's lock (taken by `gate`); the caller commits.
 #[allow(clippy::too_many_arguments)]
 async fn join_locked(
-    mut tx: store::Transaction<'static, store::Postgres>,
+    tx: &mut PgConnection,
     guild: Snowflake,
     run_id: i64,
     actor: &Actor,
@@ -218,7 +247,7 @@ async fn join_locked(
     if let Some(until) = gate.suspended_until {
         return Err(ServiceError::Suspended { user, until });
     }
-    let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
+    let entry = run_roster::entry_of(tx, guild, run_id, user).await?;
     if let Some(e) = &entry
         && e.state == RosterState::Removed
         && !e.rejoin_allowed
@@ -241,7 +270,7 @@ async fn join_locked(
             ));
         }
         if let Some(cap) = gate.raider_cap {
-            let joined = run_roster::count(&mut tx, guild, run_id, RosterState::Joined).await?;
+            let joined = run_roster::count(tx, guild, run_id, RosterState::Joined).await?;
             if joined >= i64::from(cap) {
                 return Err(ServiceError::conflict(
                     "run_full",
@@ -254,11 +283,10 @@ async fn join_locked(
     }
     if already && class.is_none() {
         let participant_count = if counted {
-            Some(run_roster::count(&mut tx, guild, run_id, RosterState::Joined).await?)
+            Some(run_roster::count(tx, guild, run_id, RosterState::Joined).await?)
         } else {
             None
         };
-        tx.commit().await?;
         return Ok(JoinOutcome {
             change: JoinChange::AlreadyJoined,
             dungeon_code: gate.dungeon_code,
@@ -268,24 +296,15 @@ async fn join_locked(
     }
     let class_name = class.as_ref().map(RaidClass::as_str);
     let participant_count = if counted {
-        Some(run_roster::join_counting(&mut tx, guild, run_id, user, class_name, already).await?)
+        Some(run_roster::join_counting(tx, guild, run_id, user, class_name, already).await?)
     } else {
-        run_roster::set_state(
-            &mut tx,
-            guild,
-            run_id,
-            user,
-            RosterState::Joined,
-            class_name,
-        )
-        .await?;
+        run_roster::set_state(tx, guild, run_id, user, RosterState::Joined, class_name).await?;
         None
     };
-    tasks::refresh_panel(&mut tx, guild, run_id).await?;
+    tasks::refresh_panel(tx, guild, run_id).await?;
     if entry.as_ref().is_none_or(|e| !e.state.is_in()) {
-        sync_role(&mut tx, guild, run_id, user).await?;
+        sync_role(tx, guild, run_id, user).await?;
     }
-    tx.commit().await?;
     let class = match class {
         Some(c) => Some(c.as_str().to_owned()),
         None => entry.and_then(|e| e.class),
