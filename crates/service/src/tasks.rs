@@ -679,14 +679,54 @@ pub async fn queue(
     }
 }
 
+/// [`queue`] for many tasks in at most two round trips: one look for pending jobs that
+/// already carry the shared keys among them, one insert of the rest. Each task's kind and
+/// key at most once.
+pub async fn queue_many(
+    conn: &mut PgConnection,
+    tasks: &[(Snowflake, Task, Option<DateTime<Utc>>)],
+) -> store::Result<()> {
+    let mut unshared = Vec::new();
+    let mut shared = Vec::new();
+    for (guild, task, due) in tasks {
+        let job = job_of(*guild, task, *due)?;
+        if matches!(task, Task::RunRoleSync { .. }) || job.dedupe_key.is_none() {
+            unshared.push(job);
+        } else {
+            shared.push(job);
+        }
+    }
+    if !shared.is_empty() {
+        let covered = jobs::covered_many(conn, &shared).await?;
+        unshared.extend(
+            shared
+                .into_iter()
+                .zip(covered)
+                .filter(|(_, covered)| !covered)
+                .map(|(job, _)| job),
+        );
+    }
+    jobs::enqueue_many(conn, &unshared).await
+}
+
+/// When a coalesced panel refresh of a run changed now is due.
+pub fn panel_refresh_due() -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(PANEL_COALESCE).unwrap_or_default()
+}
+
 /// Queues a coalesced panel refresh for the run.
 pub async fn refresh_panel(
     conn: &mut PgConnection,
     guild: Snowflake,
     run_id: i64,
 ) -> store::Result<()> {
-    let due = Utc::now() + chrono::Duration::from_std(PANEL_COALESCE).unwrap_or_default();
-    queue(conn, guild, Task::RunPanelRefresh { run_id }, Some(due)).await?;
+    queue(
+        conn,
+        guild,
+        Task::RunPanelRefresh { run_id },
+        Some(panel_refresh_due()),
+    )
+    .await?;
     Ok(())
 }
 

@@ -287,17 +287,30 @@ async fn joins_arriving_together_share_commits_and_each_gets_its_own_answer() {
     asks.extend((0..50).map(|i| (b, 2000 + i)));
     asks.extend((0..10).map(|i| (closed, 3000 + i)));
     asks.extend((0..12).map(|i| (capped, 4000 + i)));
+    // Raider 5000 joined b before and now picks a class; raider 5001 tries to add 5002.
+    runs::join(&t.pool, sf(GUILD), b, &raider(5000), sf(5000), None)
+        .await
+        .unwrap();
+    asks.push((b, 5000));
     let joins = JoinBatcher::new(t.pool.clone());
     let before = queries::thread_total();
     let answers = futures_util::future::join_all(asks.iter().map(|&(run, user)| {
         let joins = joins.clone();
+        let class = (user == 5000).then_some("wizard");
         async move {
             joins
-                .join_counted(sf(GUILD), run, &raider(user), sf(user), None)
+                .join_counted(sf(GUILD), run, &raider(user), sf(user), class)
                 .await
         }
     }))
     .await;
+    let other = joins
+        .join(sf(GUILD), a, &raider(5001), sf(5002), None)
+        .await;
+    assert!(
+        matches!(other, Err(ServiceError::Forbidden(_))),
+        "a raider cannot join someone else: {other:?}"
+    );
     let work = queries::thread_total().since(&before);
 
     let mut joined = std::collections::HashMap::<i64, usize>::new();
@@ -307,6 +320,12 @@ async fn joins_arriving_together_share_commits_and_each_gets_its_own_answer() {
             // Two presses at once may both be told "joined" (as without batching: neither
             // saw the other's row); the roster holds the raider once.
             Ok(_) if (run, user) == (a, 1000) => double += 1,
+            Ok(o) if user == 5000 => {
+                assert_eq!(o.change, JoinChange::AlreadyJoined);
+                assert_eq!(o.class.as_deref(), Some("Wizard"));
+                // b's count when this join's batch committed.
+                assert!(matches!(o.participant_count, Some(1..=51)), "{o:?}");
+            }
             Ok(o) if o.change == JoinChange::Joined => *joined.entry(run).or_default() += 1,
             Ok(o) => panic!("run {run}, raider {user}: joined before? {o:?}"),
             Err(ServiceError::Conflict { code, .. }) if *code == "run_closed" => {
@@ -324,12 +343,19 @@ async fn joins_arriving_together_share_commits_and_each_gets_its_own_answer() {
     assert_eq!(joined.get(&b), Some(&50));
     assert_eq!(joined.get(&capped), Some(&5));
     assert_eq!((double, refused_closed, refused_full), (2, 10, 7));
-    for (run, count) in [(a, 100), (b, 50), (capped, 5), (closed, 0)] {
+    for (run, count) in [(a, 100), (b, 51), (capped, 5), (closed, 0)] {
         let d = runs::get(&t.pool, sf(GUILD), run).await.unwrap();
         assert_eq!(d.participants.len(), count, "run {run}'s roster");
     }
-    // One by one, the 161 uncapped joins would be 161 commits.
-    println!("173 joins handed in at once: {work}");
+    let d = runs::get(&t.pool, sf(GUILD), b).await.unwrap();
+    let wizard = d
+        .participants
+        .iter()
+        .find(|p| p.user_id == sf(5000))
+        .unwrap();
+    assert_eq!(wizard.class.as_deref(), Some("Wizard"));
+    // One by one, the 162 uncapped joins would be 162 commits.
+    println!("{} joins handed in at once: {work}", asks.len());
     assert!(
         work.transactions <= 60,
         "joins arriving together were not batched: {work}"

@@ -60,6 +60,98 @@ pub struct RosterEntry {
     pub rejoin_allowed: bool,
 }
 
+/// A roster entry read through an outer join (all columns null when there is none), for
+/// [`crate::runs::gates`].
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MaybeEntry {
+    #[sqlx(rename = "entry_user_id", try_from = "crate::columns::OptId")]
+    pub user_id: Option<Snowflake>,
+    #[sqlx(rename = "entry_state")]
+    pub state: Option<String>,
+    #[sqlx(rename = "entry_class")]
+    pub class: Option<String>,
+    #[sqlx(rename = "entry_joined_at")]
+    pub joined_at: Option<DateTime<Utc>>,
+    #[sqlx(rename = "entry_removed_by", try_from = "crate::columns::OptId")]
+    pub removed_by: Option<Snowflake>,
+    #[sqlx(rename = "entry_removed_reason")]
+    pub removed_reason: Option<String>,
+    #[sqlx(rename = "entry_rejoin_allowed")]
+    pub rejoin_allowed: Option<bool>,
+}
+
+impl MaybeEntry {
+    /// The entry, when the outer join found one.
+    pub fn entry(self) -> Result<Option<RosterEntry>> {
+        let (Some(user_id), Some(state), Some(joined_at)) =
+            (self.user_id, self.state, self.joined_at)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(RosterEntry {
+            user_id,
+            state: RosterState::parse(&state)?,
+            class: self.class,
+            joined_at,
+            removed_by: self.removed_by,
+            removed_reason: self.removed_reason,
+            rejoin_allowed: self.rejoin_allowed.unwrap_or(false),
+        }))
+    }
+}
+
+/// Joins many members at once ([`set_state`] to joined for each; one row per run and
+/// member: the caller merges repeats). Parallel arrays; a class of `None` keeps the one
+/// picked before.
+pub async fn join_many(
+    conn: &mut PgConnection,
+    guilds: &[i64],
+    runs: &[i64],
+    users: &[i64],
+    classes: &[Option<String>],
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
+         SELECT guild_id, run_id, user_id, 'joined', class
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
+              AS a(guild_id, run_id, user_id, class)
+         ON CONFLICT (guild_id, run_id, user_id) DO UPDATE SET
+            state = EXCLUDED.state,
+            class = COALESCE(EXCLUDED.class, run_participant.class),
+            joined_at = CASE
+                WHEN run_participant.state IN ('joined', 'benched')
+                THEN run_participant.joined_at ELSE now() END,
+            rejoin_allowed = false,
+            updated_at = now()",
+    )
+    .bind(guilds)
+    .bind(runs)
+    .bind(users)
+    .bind(classes)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// How many are joined in each of the runs (parallel arrays of guild and run), as
+/// `(guild, run, count)`.
+pub async fn joined_counts(
+    conn: &mut PgConnection,
+    guilds: &[i64],
+    runs: &[i64],
+) -> Result<Vec<(i64, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT a.guild_id, a.run_id,
+                (SELECT count(*) FROM run_participant p
+                  WHERE p.guild_id = a.guild_id AND p.run_id = a.run_id AND p.state = 'joined')
+         FROM unnest($1::bigint[], $2::bigint[]) AS a(guild_id, run_id)",
+    )
+    .bind(guilds)
+    .bind(runs)
+    .fetch_all(conn)
+    .await?)
+}
+
 const COLUMNS: &str =
     "user_id, state, class, joined_at, removed_by, removed_reason, rejoin_allowed";
 

@@ -397,6 +397,54 @@ pub async fn gate(
         .await?)
 }
 
+/// One join of a batch as [`gates`] read it: the run's gate and the member's roster entry.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BatchGate {
+    /// The join's place in the arrays passed to [`gates`] (from 0).
+    pub i: i64,
+    #[sqlx(flatten)]
+    pub gate: Gate,
+    /// Whether the member has a roster row in the run (the entry's columns are then set).
+    pub has_entry: bool,
+    #[sqlx(flatten)]
+    pub entry: crate::run_roster::MaybeEntry,
+}
+
+/// [`gate`] (shared lock) and the member's roster entry for many joins at once, in one
+/// round trip: `guilds`, `runs` and `users` are parallel arrays. Joins whose run does not
+/// exist are missing from the answer.
+pub async fn gates(
+    conn: &mut PgConnection,
+    guilds: &[i64],
+    runs: &[i64],
+    users: &[i64],
+) -> Result<Vec<BatchGate>> {
+    Ok(sqlx::query_as::<_, BatchGate>(
+        "SELECT a.i - 1 AS i, r.status, r.join_locked, r.raider_cap, r.organizer_id,
+                r.dungeon_code,
+                (SELECT expires_at FROM punishment p
+                  WHERE p.guild_id = a.guild_id AND p.user_id = a.user_id AND p.kind = 'suspend'
+                    AND p.status = 'active' AND p.expires_at > now()
+                  ORDER BY p.expires_at DESC LIMIT 1) AS suspended_until,
+                e.user_id IS NOT NULL AS has_entry, e.user_id AS entry_user_id,
+                e.state AS entry_state, e.class AS entry_class, e.joined_at AS entry_joined_at,
+                e.removed_by AS entry_removed_by, e.removed_reason AS entry_removed_reason,
+                e.rejoin_allowed AS entry_rejoin_allowed
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY
+              AS a(guild_id, run_id, user_id, i)
+         JOIN run r ON r.guild_id = a.guild_id AND r.run_id = a.run_id
+         LEFT JOIN run_participant e
+           ON e.guild_id = a.guild_id AND e.run_id = a.run_id AND e.user_id = a.user_id
+         ORDER BY a.i
+         FOR SHARE OF r",
+    )
+    .bind(guilds)
+    .bind(runs)
+    .bind(users)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Which runs a history page lists (every field optional).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunFilter {

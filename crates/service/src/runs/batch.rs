@@ -13,14 +13,19 @@
 //! the batch runs again on its own. Joins of a capped run always take the single path (its
 //! exclusive lock counts the raiders).
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
+use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use store::PgPool;
+use store::run_roster::{RosterEntry, RosterState};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tracing::Instrument;
 
-use super::roster::{JoinOutcome, join_in_batch, join_inner};
+use super::not_found;
+use super::roster::{JoinChange, JoinOutcome, check_entry, check_gate, join_class, join_inner};
+use crate::tasks::{self, Task};
 use crate::{Actor, Result};
 
 /// Most joins in one transaction.
@@ -162,12 +167,12 @@ async fn run_batch(pool: &PgPool, mut batch: Vec<Request>) {
         let span = batch[0].span.clone();
         match together(pool, &batch).instrument(span).await {
             Ok(outcomes) => {
-                for (request, outcome) in batch.into_iter().zip(outcomes) {
-                    match outcome {
-                        Some(outcome) => {
+                for (request, slot) in batch.into_iter().zip(outcomes) {
+                    match slot {
+                        Slot::Done(outcome) => {
                             let _ = request.reply.send(outcome);
                         }
-                        None => alone(pool, request).await,
+                        Slot::Alone => alone(pool, request).await,
                     }
                 }
                 return;
@@ -182,30 +187,177 @@ async fn run_batch(pool: &PgPool, mut batch: Vec<Request>) {
     }
 }
 
-/// Every join of the batch in one transaction; `None` for a join that must run alone.
-async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Option<Result<JoinOutcome>>>> {
+/// What a join of a batch came to.
+enum Slot {
+    /// Answered (after the commit).
+    Done(Result<JoinOutcome>),
+    /// Runs on its own after the batch (a capped run).
+    Alone,
+}
+
+/// One row the batch writes: a member joined (again) in a run.
+struct Write {
+    guild: Snowflake,
+    run_id: i64,
+    user: Snowflake,
+    class: Option<String>,
+    /// They were not in the run before this batch: their run role follows.
+    sync_role: bool,
+}
+
+/// Every join of the batch in one transaction of at most five statements, whatever its
+/// size: the gates and roster entries read together, the decisions made here with the same
+/// checks as a single join (`check_gate`, `check_entry`), then one write of the roster,
+/// one count (for answers that show it), one look and one insert for the jobs.
+async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Slot>> {
+    let guilds: Vec<i64> = batch.iter().map(|r| r.guild.db()).collect();
+    let run_ids: Vec<i64> = batch.iter().map(|r| r.run_id).collect();
+    let users: Vec<i64> = batch.iter().map(|r| r.user.db()).collect();
     let mut tx = pool.begin().await?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for r in batch {
-        let outcome = join_in_batch(
-            &mut tx,
-            r.guild,
-            r.run_id,
-            &r.actor,
-            r.user,
-            r.class.as_deref(),
-            r.counted,
-        )
-        .await;
-        match outcome {
-            Ok(joined) => outcomes.push(joined.map(Ok)),
-            // Refusals are decided before anything is written.
-            Err(refused) if refused.refusal().is_some() => outcomes.push(Some(Err(refused))),
-            Err(failed) => return Err(failed),
+    let mut gates: Vec<Option<store::runs::BatchGate>> = batch.iter().map(|_| None).collect();
+    for g in store::runs::gates(&mut tx, &guilds, &run_ids, &users).await? {
+        if let Some(slot) = usize::try_from(g.i).ok().and_then(|i| gates.get_mut(i)) {
+            *slot = Some(g);
         }
     }
+
+    // A member's entry as the joins before theirs in this batch left it.
+    let mut entries: HashMap<(Snowflake, i64, Snowflake), Option<RosterEntry>> = HashMap::new();
+    let mut writes: Vec<Write> = Vec::new();
+    let mut write_of: HashMap<(Snowflake, i64, Snowflake), usize> = HashMap::new();
+    let mut slots = Vec::with_capacity(batch.len());
+    for (r, gate) in batch.iter().zip(gates) {
+        let Some(gate) = gate else {
+            slots.push(Slot::Done(Err(not_found(r.run_id))));
+            continue;
+        };
+        if gate.gate.raider_cap.is_some() {
+            slots.push(Slot::Alone);
+            continue;
+        }
+        let key = (r.guild, r.run_id, r.user);
+        let entry = match entries.get(&key) {
+            Some(entry) => entry.clone(),
+            None => gate.entry.entry()?,
+        };
+        let decided = join_class(r.class.as_deref()).and_then(|class| {
+            let manager = check_gate(&r.actor, r.user, &gate.gate)?;
+            let already = check_entry(entry.as_ref(), manager, &gate.gate)?;
+            Ok((class, already))
+        });
+        let (class, already) = match decided {
+            Ok(decided) => decided,
+            Err(refused) => {
+                slots.push(Slot::Done(Err(refused)));
+                continue;
+            }
+        };
+        let class = class.map(|c| c.as_str().to_owned());
+        let kept_class = class
+            .clone()
+            .or_else(|| entry.as_ref().and_then(|e| e.class.clone()));
+        if !(already && class.is_none()) {
+            let sync_role = entry.as_ref().is_none_or(|e| !e.state.is_in());
+            match write_of.get(&key) {
+                Some(&i) => {
+                    let w = &mut writes[i];
+                    w.class = class.clone().or(w.class.take());
+                    w.sync_role |= sync_role;
+                }
+                None => {
+                    write_of.insert(key, writes.len());
+                    writes.push(Write {
+                        guild: r.guild,
+                        run_id: r.run_id,
+                        user: r.user,
+                        class: class.clone(),
+                        sync_role,
+                    });
+                }
+            }
+            entries.insert(
+                key,
+                Some(RosterEntry {
+                    user_id: r.user,
+                    state: RosterState::Joined,
+                    class: kept_class.clone(),
+                    joined_at: entry
+                        .as_ref()
+                        .filter(|e| e.state.is_in())
+                        .map_or_else(Utc::now, |e| e.joined_at),
+                    removed_by: None,
+                    removed_reason: None,
+                    rejoin_allowed: false,
+                }),
+            );
+        }
+        slots.push(Slot::Done(Ok(JoinOutcome {
+            change: if already {
+                JoinChange::AlreadyJoined
+            } else {
+                JoinChange::Joined
+            },
+            dungeon_code: gate.gate.dungeon_code,
+            class: kept_class,
+            participant_count: None,
+        })));
+    }
+
+    if !writes.is_empty() {
+        store::run_roster::join_many(
+            &mut tx,
+            &writes.iter().map(|w| w.guild.db()).collect::<Vec<_>>(),
+            &writes.iter().map(|w| w.run_id).collect::<Vec<_>>(),
+            &writes.iter().map(|w| w.user.db()).collect::<Vec<_>>(),
+            &writes.iter().map(|w| w.class.clone()).collect::<Vec<_>>(),
+        )
+        .await?;
+    }
+    // The runs' counts after the batch, for the joins that show them.
+    let counted: BTreeSet<(Snowflake, i64)> = batch
+        .iter()
+        .zip(&slots)
+        .filter(|(r, slot)| r.counted && matches!(slot, Slot::Done(Ok(_))))
+        .map(|(r, _)| (r.guild, r.run_id))
+        .collect();
+    if !counted.is_empty() {
+        let (g, runs): (Vec<i64>, Vec<i64>) = counted.iter().map(|(g, r)| (g.db(), *r)).unzip();
+        let counts: HashMap<(i64, i64), i64> = store::run_roster::joined_counts(&mut tx, &g, &runs)
+            .await?
+            .into_iter()
+            .map(|(g, r, n)| ((g, r), n))
+            .collect();
+        for (r, slot) in batch.iter().zip(slots.iter_mut()) {
+            if let Slot::Done(Ok(outcome)) = slot
+                && r.counted
+            {
+                outcome.participant_count = counts.get(&(r.guild.db(), r.run_id)).copied();
+            }
+        }
+    }
+    // One coalesced panel refresh per run changed, and the run role of each newcomer.
+    let refreshed: BTreeSet<(Snowflake, i64)> =
+        writes.iter().map(|w| (w.guild, w.run_id)).collect();
+    let due = Some(tasks::panel_refresh_due());
+    let mut jobs: Vec<(Snowflake, Task, Option<DateTime<Utc>>)> = refreshed
+        .into_iter()
+        .map(|(guild, run_id)| (guild, Task::RunPanelRefresh { run_id }, due))
+        .collect();
+    jobs.extend(writes.iter().filter(|w| w.sync_role).map(|w| {
+        (
+            w.guild,
+            Task::RunRoleSync {
+                run_id: w.run_id,
+                user_id: w.user,
+            },
+            None,
+        )
+    }));
+    if !jobs.is_empty() {
+        tasks::queue_many(&mut tx, &jobs).await?;
+    }
     tx.commit().await?;
-    Ok(outcomes)
+    Ok(slots)
 }
 
 async fn alone(pool: &PgPool, r: Request) {

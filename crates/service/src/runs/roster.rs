@@ -196,29 +196,6 @@ pub(super) async fn join_inner(
     Ok(outcome)
 }
 
-/// One join of a batch ([`super::batch`]), inside the batch's transaction. `None`: the run
-/// is capped, so the join takes the single path (its exclusive lock) after the batch.
-pub(super) async fn join_in_batch(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
-    actor: &Actor,
-    user: Snowflake,
-    class: Option<&str>,
-    counted: bool,
-) -> Result<Option<JoinOutcome>> {
-    let class = parse_class(class)?;
-    let gate = store_runs::gate(conn, guild, run_id, user, false)
-        .await?
-        .ok_or_else(|| not_found(run_id))?;
-    if gate.raider_cap.is_some() {
-        return Ok(None);
-    }
-    join_locked(conn, guild, run_id, actor, user, class, gate, counted)
-        .await
-        .map(Some)
-}
-
 /// The join's checks and writes under the run's lock (taken by `gate`); the caller commits.
 #[allow(clippy::too_many_arguments)]
 async fn join_locked(
@@ -231,54 +208,16 @@ async fn join_locked(
     gate: store_runs::Gate,
     counted: bool,
 ) -> Result<JoinOutcome> {
-    let manager = may_manage_gate(actor, &gate);
-    if !manager {
-        if actor.user_id != Some(user) {
-            return Err(ServiceError::Forbidden(
-                "Only the raider themself, or this run's organizer or higher staff, can do this."
-                    .into(),
-            ));
-        }
-        actor.require(RoleKey::VerifiedRaider)?;
-    }
-    if !gate.status.accepts_raiders() {
-        return Err(closed_status(gate.status));
-    }
-    if let Some(until) = gate.suspended_until {
-        return Err(ServiceError::Suspended { user, until });
-    }
+    let manager = check_gate(actor, user, &gate)?;
     let entry = run_roster::entry_of(tx, guild, run_id, user).await?;
-    if let Some(e) = &entry
-        && e.state == RosterState::Removed
-        && !e.rejoin_allowed
-        && !manager
-    {
-        let why = e.removed_reason.as_deref().unwrap_or("no reason given");
-        return Err(ServiceError::conflict(
-            "removed_from_run",
-            format!("The organizer removed you from this run ({why}). Ask them if you may rejoin."),
-        ));
-    }
-    let already = entry
-        .as_ref()
-        .is_some_and(|e| e.state == RosterState::Joined);
-    if !already {
-        if gate.join_locked && !manager {
+    let already = check_entry(entry.as_ref(), manager, &gate)?;
+    if !already && let Some(cap) = gate.raider_cap {
+        let joined = run_roster::count(tx, guild, run_id, RosterState::Joined).await?;
+        if joined >= i64::from(cap) {
             return Err(ServiceError::conflict(
-                "join_locked",
-                "Joining this run is locked by its organizer.",
+                "run_full",
+                format!("This run is full ({cap} raiders). You can wait on the bench for a place."),
             ));
-        }
-        if let Some(cap) = gate.raider_cap {
-            let joined = run_roster::count(tx, guild, run_id, RosterState::Joined).await?;
-            if joined >= i64::from(cap) {
-                return Err(ServiceError::conflict(
-                    "run_full",
-                    format!(
-                        "This run is full ({cap} raiders). You can wait on the bench for a place."
-                    ),
-                ));
-            }
         }
     }
     if already && class.is_none() {
@@ -320,6 +259,62 @@ async fn join_locked(
         class,
         participant_count,
     })
+}
+
+/// Whether `actor` may put `user` into the run the gate shows, before the roster is read:
+/// the raider themself (verified) or a manager; an open run; no suspension. `Ok(true)`:
+/// the actor manages the run.
+pub(super) fn check_gate(actor: &Actor, user: Snowflake, gate: &store_runs::Gate) -> Result<bool> {
+    let manager = may_manage_gate(actor, gate);
+    if !manager {
+        if actor.user_id != Some(user) {
+            return Err(ServiceError::Forbidden(
+                "Only the raider themself, or this run's organizer or higher staff, can do this."
+                    .into(),
+            ));
+        }
+        actor.require(RoleKey::VerifiedRaider)?;
+    }
+    if !gate.status.accepts_raiders() {
+        return Err(closed_status(gate.status));
+    }
+    if let Some(until) = gate.suspended_until {
+        return Err(ServiceError::Suspended { user, until });
+    }
+    Ok(manager)
+}
+
+/// The roster's part of a join's checks (the raider cap aside): a removed member stays out
+/// unless allowed back, a locked run takes nobody new. `Ok(true)`: already joined.
+pub(super) fn check_entry(
+    entry: Option<&run_roster::RosterEntry>,
+    manager: bool,
+    gate: &store_runs::Gate,
+) -> Result<bool> {
+    if let Some(e) = entry
+        && e.state == RosterState::Removed
+        && !e.rejoin_allowed
+        && !manager
+    {
+        let why = e.removed_reason.as_deref().unwrap_or("no reason given");
+        return Err(ServiceError::conflict(
+            "removed_from_run",
+            format!("The organizer removed you from this run ({why}). Ask them if you may rejoin."),
+        ));
+    }
+    let already = entry.is_some_and(|e| e.state == RosterState::Joined);
+    if !already && gate.join_locked && !manager {
+        return Err(ServiceError::conflict(
+            "join_locked",
+            "Joining this run is locked by its organizer.",
+        ));
+    }
+    Ok(already)
+}
+
+/// A class picked in a join, parsed (`None`: keep the one picked before).
+pub(super) fn join_class(class: Option<&str>) -> Result<Option<RaidClass>> {
+    parse_class(class)
 }
 
 fn may_manage_gate(actor: &Actor, gate: &store_runs::Gate) -> bool {
