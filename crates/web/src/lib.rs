@@ -32,6 +32,7 @@ use std::sync::Arc;
 pub mod access;
 pub mod auth;
 pub mod cache;
+pub mod chart;
 pub mod crypto;
 pub mod discord;
 pub mod error;
@@ -156,6 +157,10 @@ pub fn router(state: WebState) -> axum::Router {
         .route(
             "/g/{guild}/members/{user}/punishments",
             get(pages::punishments),
+        )
+        .route(
+            "/g/{guild}/members/{user}/verification",
+            get(pages::verification),
         )
         .route("/g/{guild}/leaderboard", get(leaderboard::leaderboard))
         .route("/g/{guild}/runs", get(runs::page))

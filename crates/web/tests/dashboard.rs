@@ -1487,3 +1487,96 @@ async fn the_discord_token_is_renewed_once_before_it_expires() {
     let (status, _) = get(&w, "/", &rita).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_members_page_charts_their_runs_and_shows_staff_their_verification_and_modmail() {
+    let w = world().await;
+    let (_, ended) = seed_activity(&w).await;
+    let g = snowflake(w.guild);
+    let rita = snowflake(w.raider);
+    {
+        // The ended run's awards, as the bot records them when a run ends.
+        let mut tx = w.db.pool.begin().await.unwrap();
+        let run = store::runs::get(&mut tx, g, ended).await.unwrap().unwrap();
+        service::quota::on_run_ended(&mut tx, &run).await.unwrap();
+        tx.commit().await.unwrap();
+        service::quota::fold_pending(&w.db.pool).await.unwrap();
+    }
+    let staff = service::Actor::member(snowflake(w.security), RoleKey::Security.level().unwrap());
+    service::verification::verify(&w.db.pool, g, &staff, rita, "RitaMain")
+        .await
+        .unwrap();
+    service::verification::add_alt(&w.db.pool, g, &staff, rita, "RitaAlt")
+        .await
+        .unwrap();
+    let opened = service::modmail::open_in_guild(&w.db.pool, g, rita, "rita", "lost my key")
+        .await
+        .unwrap();
+    let service::modmail::DmOutcome::Opened { code, .. } = opened else {
+        panic!("{opened:?}")
+    };
+
+    // Rita reads her own page: stats as two charts drawn in the page, no staff sections.
+    let session = login(&w, w.raider).await;
+    let page = format!("/g/{}/members/{}", w.guild, w.raider);
+    let (status, html) = get(&w, &page, &session).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 2, "{html}");
+    assert!(html.contains("Runs completed per week"), "{html}");
+    assert!(
+        html.contains(": 1 completed</title>"),
+        "this week's run: {html}"
+    );
+    assert!(
+        html.contains("Snake Pit: 1 completed"),
+        "by dungeon: {html}"
+    );
+    assert!(
+        !html.contains("Verification history") && !html.contains("Modmail tickets"),
+        "staff only: {html}"
+    );
+    assert!(html.len() < 200 * 1024, "page weight {}", html.len());
+    // Her verification history, and anyone else's, is for security.
+    for who in [w.raider, w.security] {
+        let path = format!("/g/{}/members/{who}/verification", w.guild);
+        let (status, html) = get(&w, &path, &session).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(html.contains("You need the Security role"), "{html}");
+    }
+
+    // Security: the history (newest first) and the tickets, linking the transcript.
+    let sam = login(&w, w.security).await;
+    let (status, html) = get(&w, &page, &sam).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Verification history (2)"), "{html}");
+    let (alt, main) = (
+        html.find("RitaAlt").unwrap(),
+        html.find("RitaMain").unwrap(),
+    );
+    assert!(
+        html.contains("alt added") && html.contains(">verified<"),
+        "{html}"
+    );
+    assert!(
+        alt < html.rfind("RitaMain").unwrap() && main < alt,
+        "{html}"
+    );
+    assert!(html.contains("Modmail tickets (1)"), "{html}");
+    let transcript = format!("/g/{}/modmail/{code}", w.guild);
+    assert!(html.contains(&format!("href=\"{transcript}\"")), "{html}");
+    assert_eq!(get(&w, &transcript, &sam).await.0, StatusCode::OK);
+    let (status, html) = get(&w, &format!("{page}/verification"), &sam).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Verification history (2)"), "{html}");
+
+    // The role is taken away on Discord: the staff sections go at once.
+    w.sim
+        .set_member_roles(w.guild, w.security, &[w.raider_role]);
+    let (status, html) = get(&w, &page, &sam).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("Verification history"), "{html}");
+    assert_eq!(
+        get(&w, &format!("{page}/verification"), &sam).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
