@@ -1631,6 +1631,10 @@ async fn an_administrator_sets_verification_role_pings_and_dungeon_points_as_the
         ]),
         form(&[("realmeye", "on"), ("panel_message", long.as_str())]),
         form(&[("realmeye", "on"), ("min_characters", "two")]),
+        form(&[
+            ("realmeye", "on"),
+            ("min_alive_fame", "18446744073709551615"),
+        ]),
     ] {
         assert_eq!(
             post(&w, &veri, &ada, origin, bad).await,

@@ -140,6 +140,15 @@ fn check_limits(change: &ConfigChange) -> Result<()> {
             return Err(above(what, max));
         }
     }
+    if change
+        .min_alive_fame
+        .is_some_and(|f| i64::try_from(f).is_err())
+    {
+        return Err(crate::ServiceError::invalid(
+            "out_of_range",
+            "The minimum alive fame is too large.",
+        ));
+    }
     Ok(())
 }
 
