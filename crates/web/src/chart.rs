@@ -94,7 +94,7 @@ pub fn rows(id: &str, title: &str, desc: &str, bars: &[Bar]) -> String {
     for (i, b) in bars.iter().enumerate() {
         let y = 4 + ROW * i64::try_from(i).unwrap_or(0);
         let w = plot_w * b.value.max(0) / top;
-        let label: String = b.label.chars().take(26).collect();
+        let label: String = b.label.chars().take(22).collect();
         let _ = write!(
             svg,
             "<text class=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
