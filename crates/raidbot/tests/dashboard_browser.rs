@@ -351,3 +351,103 @@ async fn an_administrator_changes_settings_and_the_bot_posts_them_in_bot_log() {
     .unwrap();
     assert_eq!(minutes, (45, 45));
 }
+
+#[tokio::test]
+async fn an_administrator_changes_verification_and_discord_follows_and_a_raider_gets_a_403_on_a_history()
+ {
+    let w = World::new(1).await;
+    w.configure().await;
+    let sec = with_security(&w).await;
+    let getverified = w.sim.create_channel(
+        w.guild,
+        "get-verified",
+        discord_sim::model::ChannelKind::Text,
+    );
+    let bot_log = w
+        .sim
+        .create_channel(w.guild, "bot-log", discord_sim::model::ChannelKind::Text);
+    let res = w
+        .sim
+        .run_command(
+            w.guild,
+            w.raid,
+            w.admin,
+            "setchannels",
+            vec![
+                CommandOption::channel("getverified", getverified),
+                CommandOption::channel("bot_log", bot_log),
+            ],
+        )
+        .await;
+    assert!(res.is_ok(), "{:?}", res.kind);
+    let url = serve(&w).await;
+    let driver = Driver::start().await;
+    let s = driver.session().await;
+
+    // A raider opening another member's verification history reads why they may not.
+    let raider = w.raiders[0];
+    log_in(&s, &url, raider).await;
+    s.goto(&format!("{url}/g/{}/members/{sec}/verification", w.guild))
+        .await;
+    s.wait_text("the refusal", ".notice", "You need the Security role")
+        .await;
+    assert_eq!(status(&s).await, 403);
+    log_out(&s, &url).await;
+
+    // The administrator: screenshot review off, new panel text, the panel posted.
+    log_in(&s, &url, w.admin).await;
+    s.goto(&format!("{url}/g/{}/settings", w.guild)).await;
+    s.wait_text("the settings page", "h2", "Verification").await;
+    s.click("input[name=screenshot]").await;
+    s.click("textarea[name=panel_message]").await;
+    s.type_into(
+        "textarea[name=panel_message]",
+        "Read the rules in #rules before you verify.",
+    )
+    .await;
+    s.wait_for(
+        "the panel box ticked",
+        "return document.querySelector('input[name=post_panel]')?.checked === true;",
+        json!([]),
+    )
+    .await;
+    s.click("form[action$=\"/settings/verification\"] button")
+        .await;
+    s.wait_text("saved", ".saved", "Verification saved").await;
+    assert_eq!(status(&s).await, 200);
+    s.wait_for(
+        "the saved methods in the form",
+        "return document.querySelector('input[name=realmeye]').checked && \
+                !document.querySelector('input[name=screenshot]').checked;",
+        json!([]),
+    )
+    .await;
+    s.quit().await;
+
+    // Discord follows: the get-verified panel with the new text and only RealmEye, and one
+    // bot_log entry.
+    w.settle().await;
+    let panels: Vec<String> = w
+        .sim
+        .messages(getverified)
+        .iter()
+        .filter_map(|m| m.embeds.first().map(ToString::to_string))
+        .collect();
+    assert_eq!(panels.len(), 1, "{panels:?}");
+    assert!(
+        panels[0].contains("Read the rules in #rules before you verify.")
+            && panels[0].contains("Method: RealmEye (automatic).")
+            && !panels[0].contains("reviewed by staff"),
+        "{panels:?}"
+    );
+    assert_eq!(
+        w.count_embeds(bot_log, "Verification settings changed"),
+        1,
+        "{:?}",
+        w.titles(bot_log)
+    );
+    let c = service::verification::config(&w.db.pool, snowflake(w.guild))
+        .await
+        .unwrap();
+    assert!(c.realmeye_enabled && !c.screenshot_enabled);
+}

@@ -922,6 +922,20 @@ pub async fn search_tickets(
     Ok(sm::tickets::search(&mut conn, guild, status, search, limit).await?)
 }
 
+/// One member's tickets in the guild, newest first, at most `limit` (security and above:
+/// the member page's list, each linking its transcript).
+pub async fn member_tickets(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    limit: i64,
+) -> Result<Vec<Ticket>> {
+    actor.require(RoleKey::Security)?;
+    let mut conn = pool.acquire().await?;
+    Ok(sm::tickets::of_user(&mut conn, guild, user, limit.clamp(1, 500)).await?)
+}
+
 /// A ticket and its transcript, oldest first (security and above).
 pub async fn transcript(
     pool: &PgPool,

@@ -15,7 +15,9 @@ use domain::quota::{
 };
 use domain::{ChannelKey, RoleKey, Snowflake};
 use serde_json::json;
-use store::leaderboard::{self, ALL_TIME, DungeonLine, Ranked};
+/// One dungeon's line of a member's stats.
+pub use store::leaderboard::DungeonLine;
+use store::leaderboard::{self, ALL_TIME, Ranked};
 use store::point_events::{self, NewEvent};
 use store::point_periods::{self, LEADERBOARD_SCOPE};
 use store::{key_pops, member_roles, point_config, quota_roles, run_awards};

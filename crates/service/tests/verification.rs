@@ -430,3 +430,72 @@ async fn a_realmeye_session_switched_to_screenshot_stays_a_screenshot_session() 
     assert_eq!(stored.method, "screenshot");
     assert_eq!(stored.step, switched.step);
 }
+
+#[tokio::test]
+async fn the_settings_keep_the_commands_limits_and_the_history_is_for_security() {
+    let t = setup().await;
+    for (change, code) in [
+        (
+            ConfigChange {
+                min_rank: Some(101),
+                ..ConfigChange::default()
+            },
+            "out_of_range",
+        ),
+        (
+            ConfigChange {
+                min_account_age_days: Some(10_001),
+                ..ConfigChange::default()
+            },
+            "out_of_range",
+        ),
+        (
+            ConfigChange {
+                panel_message: Some("x".repeat(1501)),
+                ..ConfigChange::default()
+            },
+            "too_long",
+        ),
+    ] {
+        match veri::configure(&t.pool, g(), &admin(), change).await {
+            Err(ServiceError::Invalid { code: c, .. }) => assert_eq!(c, code),
+            other => panic!("{other:?}"),
+        }
+    }
+    let c = veri::configure(
+        &t.pool,
+        g(),
+        &admin(),
+        ConfigChange {
+            min_rank: Some(100),
+            panel_message: Some("x".repeat(1500)),
+            ..ConfigChange::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        c.requirements.min_rank,
+        Some(100),
+        "the limit itself is allowed"
+    );
+
+    let member = sf(55);
+    veri::verify(&t.pool, g(), &security(), member, "Firstname")
+        .await
+        .unwrap();
+    veri::edit_name(&t.pool, g(), &security(), member, "Secondname")
+        .await
+        .unwrap();
+    let (events, total) = veri::history(&t.pool, g(), &security(), member, 1)
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(events.len(), 1, "at most the limit");
+    assert_eq!(events[0].kind, "name_changed", "newest first");
+    let raider = Actor::member(member, RoleKey::VerifiedRaider.level().unwrap());
+    assert!(matches!(
+        veri::history(&t.pool, g(), &raider, member, 10).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+}

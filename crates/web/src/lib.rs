@@ -16,11 +16,15 @@
 //!   [`settings`]): the server picker; a server's overview (runs and headcounts under
 //!   way, refreshed by `/assets/live.js`, today's and this week's figures); each run's
 //!   page (roster, classes, key pops, duration, who ended it); a member's page (names,
-//!   stats, quota progress); a member's punishments and notes (security and up; a 403
-//!   page otherwise); leaderboards with a member search; run history with filters and
-//!   CSV; the quota page (organizers and up); settings (administrators: roles, channels,
-//!   auto-end, raider points, quota requirements, the public leaderboard — each change
-//!   audited and posted in `bot_log`); the public leaderboard page.
+//!   stats with inline SVG charts ([`chart`]), quota progress; for security and up their
+//!   verification history and modmail tickets); a member's punishments and notes and
+//!   their whole verification history (security and up; a 403 page otherwise);
+//!   leaderboards with a member search; run history with filters and CSV; the quota page
+//!   (organizers and up); settings (administrators: roles, channels, auto-end, raider
+//!   points and per-dungeon values, quota requirements, verification methods,
+//!   requirements and panel, role pings, the public leaderboard — each change audited
+//!   and posted in `bot_log` by the slash command's service function); the public
+//!   leaderboard page.
 //! - **Discord's answers** ([`cache`]) are kept 30 s for pages any raider may read;
 //!   staff pages and changes ask again. The OAuth token is renewed an hour before it
 //!   expires ([`auth`]).
@@ -32,6 +36,7 @@ use std::sync::Arc;
 pub mod access;
 pub mod auth;
 pub mod cache;
+pub mod chart;
 pub mod crypto;
 pub mod discord;
 pub mod error;
@@ -157,6 +162,10 @@ pub fn router(state: WebState) -> axum::Router {
             "/g/{guild}/members/{user}/punishments",
             get(pages::punishments),
         )
+        .route(
+            "/g/{guild}/members/{user}/verification",
+            get(pages::verification),
+        )
         .route("/g/{guild}/leaderboard", get(leaderboard::leaderboard))
         .route("/g/{guild}/runs", get(runs::page))
         .route("/g/{guild}/runs.csv", get(runs::export))
@@ -180,5 +189,17 @@ pub fn router(state: WebState) -> axum::Router {
         .route("/g/{guild}/settings/runs", post(settings::save_runs))
         .route("/g/{guild}/settings/points", post(settings::save_points))
         .route("/g/{guild}/settings/quota", post(settings::save_quota))
+        .route(
+            "/g/{guild}/settings/dungeon-points",
+            post(settings::save_dungeon_points),
+        )
+        .route(
+            "/g/{guild}/settings/verification",
+            post(settings::save_verification),
+        )
+        .route(
+            "/g/{guild}/settings/role-pings",
+            post(settings::save_role_ping),
+        )
         .with_state(state)
 }

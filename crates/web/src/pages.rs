@@ -100,10 +100,15 @@ pub async fn member(
     session: Session,
     Path((guild, user)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let g = access::in_guild(&state, &session, &guild).await?;
+    let mut g = access::in_guild(&state, &session, &guild).await?;
+    if domain::roles::allows(g.actor.level, RoleKey::Security) {
+        // Staff sections below: Discord is asked again, so a role taken away is known.
+        g = access::in_guild_fresh(&state, &session, &guild).await?;
+    }
     let user = parse_user(&user)?;
     let stats = service::quota::stats(&state.pool, g.guild, &g.actor, user).await?;
     let names = service::verification::names(&state.pool, g.guild, user).await?;
+    let weeks = service::analytics::member_weeks(&state.pool, g.guild, user, Utc::now()).await?;
     let own = user == session.user_id();
     let title = match names.as_ref().and_then(|n| n.main.as_deref()) {
         Some(ign) => ign.to_owned(),
@@ -193,13 +198,244 @@ pub async fn member(
         body.push_str("</tbody></table></div>");
     }
     body.push_str("</section>");
+    charts(&mut body, &weeks, &stats.dungeons);
     if domain::roles::allows(g.actor.level, RoleKey::Security) {
         let _ = write!(
             body,
             "<p><a href=\"/g/{}/members/{user}/punishments\">Punishments and notes</a></p>",
             g.guild
         );
+        let (events, total) = service::verification::history(
+            &state.pool,
+            g.guild,
+            &g.actor,
+            user,
+            MEMBER_PAGE_EVENTS,
+        )
+        .await?;
+        let how = service::verification::member_verification(&state.pool, g.guild, &g.actor, user)
+            .await?;
+        verification_section(&mut body, g.guild, user, &how, &events, total);
+        let tickets =
+            service::modmail::member_tickets(&state.pool, g.guild, &g.actor, user, TICKETS_PAGE)
+                .await?;
+        tickets_section(&mut body, g.guild, &tickets);
     }
+    Ok(Html(layout(&title, Some(&session.header()), &body)).into_response())
+}
+
+/// Verification events on a member's page (the rest on their verification page).
+const MEMBER_PAGE_EVENTS: i64 = 10;
+/// Verification events on the verification page.
+const HISTORY_EVENTS: i64 = 200;
+/// Modmail tickets on a member's page.
+const TICKETS_PAGE: i64 = 25;
+
+/// The member's activity as two charts: runs completed in each of the last 12 weeks, and
+/// runs completed per dungeon (the ten most).
+fn charts(
+    body: &mut String,
+    weeks: &[(DateTime<Utc>, i64)],
+    dungeons: &[service::quota::DungeonLine],
+) {
+    use crate::chart::{Bar, columns, rows};
+    let total: i64 = weeks.iter().map(|w| w.1).sum();
+    let bars: Vec<Bar> = weeks
+        .iter()
+        .map(|(start, n)| Bar {
+            label: start.format("%m-%d").to_string(),
+            value: *n,
+            tip: format!("Week of {}: {n} completed", start.format("%Y-%m-%d")),
+        })
+        .collect();
+    body.push_str(
+        "<section class=\"card\" aria-labelledby=\"charts\"><h2 id=\"charts\">Activity</h2>",
+    );
+    body.push_str(&columns(
+        "weeks",
+        "Runs completed per week",
+        &format!(
+            "Completed in the last {} weeks: {total}; the most in one week: {}.",
+            weeks.len(),
+            weeks.iter().map(|w| w.1).max().unwrap_or(0)
+        ),
+        &bars,
+    ));
+    let mut by_dungeon: Vec<&service::quota::DungeonLine> =
+        dungeons.iter().filter(|d| d.runs_completed > 0).collect();
+    by_dungeon.sort_by(|a, b| {
+        b.runs_completed
+            .cmp(&a.runs_completed)
+            .then_with(|| a.dungeon_code.cmp(&b.dungeon_code))
+    });
+    by_dungeon.truncate(10);
+    if by_dungeon.is_empty() {
+        body.push_str("<p class=\"muted\">No completed runs yet.</p>");
+    } else {
+        let catalog = domain::catalog::catalog();
+        let bars: Vec<Bar> = by_dungeon
+            .iter()
+            .map(|d| {
+                let name = catalog.dungeon_name(&d.dungeon_code);
+                Bar {
+                    tip: format!("{name}: {} completed", d.runs_completed),
+                    label: name,
+                    value: d.runs_completed,
+                }
+            })
+            .collect();
+        let desc = bars
+            .iter()
+            .map(|b| b.tip.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
+        body.push_str(&rows(
+            "dungeons",
+            "Runs completed per dungeon",
+            &desc,
+            &bars,
+        ));
+    }
+    body.push_str("</section>");
+}
+
+/// An event's kind, in words.
+fn event_words(kind: &str) -> &str {
+    match kind {
+        "started" => "started verifying",
+        "code_issued" => "was given a RealmEye code",
+        "check_failed" => "RealmEye check failed",
+        "submitted" => "sent a screenshot for review",
+        "verified" => "verified",
+        "denied" => "denied",
+        "unverified" => "unverified",
+        "name_changed" => "name changed",
+        "alt_added" => "alt added",
+        "alt_removed" => "alt removed",
+        "expired" => "session expired",
+        "cancelled" => "cancelled",
+        "rename_failed" => "nickname could not be set",
+        "role_granted" => "role granted",
+        "synced" => "roles and nickname synced",
+        other => other,
+    }
+}
+
+/// How the member was verified and their latest verification events.
+fn verification_section(
+    body: &mut String,
+    guild: Snowflake,
+    user: Snowflake,
+    how: &service::verification::MemberVerification,
+    events: &[service::verification::Event],
+    total: i64,
+) {
+    let _ = write!(
+        body,
+        "<section class=\"card\" aria-labelledby=\"verification\">\
+         <h2 id=\"verification\">Verification history ({total})</h2><p>{}",
+        escape(&how.names.status)
+    );
+    if let Some(at) = how.verified_at {
+        let _ = write!(body, " since {}", when(at));
+    }
+    if let Some(m) = how.method.as_deref() {
+        let _ = write!(body, " ({})", escape(m));
+    }
+    if let Some(by) = how.verified_by {
+        let _ = write!(
+            body,
+            " by <a href=\"/g/{guild}/members/{by}\">member {by}</a>"
+        );
+    }
+    body.push_str(".</p>");
+    if events.is_empty() {
+        body.push_str("<p>No verification events.</p>");
+    } else {
+        body.push_str(
+            "<div class=\"table-wrap\"><table aria-labelledby=\"verification\"><thead><tr>\
+             <th scope=\"col\">When</th><th scope=\"col\">What</th><th scope=\"col\">Name</th>\
+             <th scope=\"col\">Detail</th><th scope=\"col\">By</th></tr></thead><tbody>",
+        );
+        for e in events {
+            let by = match e.actor_id {
+                Some(a) if a != user => {
+                    format!("<a href=\"/g/{guild}/members/{a}\">member {a}</a>")
+                }
+                Some(_) => "themselves".to_owned(),
+                None => "raidbot".to_owned(),
+            };
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{by}</td></tr>",
+                when(e.created_at),
+                escape(event_words(&e.kind)),
+                escape(e.ign.as_deref().unwrap_or("")),
+                escape(e.detail.as_deref().unwrap_or("")),
+            );
+        }
+        body.push_str("</tbody></table></div>");
+    }
+    if total > i64::try_from(events.len()).unwrap_or(i64::MAX) {
+        let _ = write!(
+            body,
+            "<p><a href=\"/g/{guild}/members/{user}/verification\">All {total} events</a></p>"
+        );
+    }
+    body.push_str("</section>");
+}
+
+/// The member's modmail tickets, each linking its transcript.
+fn tickets_section(body: &mut String, guild: Snowflake, tickets: &[service::modmail::Ticket]) {
+    let _ = write!(
+        body,
+        "<section class=\"card\" aria-labelledby=\"tickets\"><h2 id=\"tickets\">Modmail tickets ({})</h2>",
+        tickets.len()
+    );
+    if tickets.is_empty() {
+        body.push_str("<p>No modmail tickets.</p>");
+    } else {
+        body.push_str("<ul class=\"plain\">");
+        for t in tickets {
+            let _ = write!(
+                body,
+                "<li><a href=\"/g/{guild}/modmail/{code}\">{code}</a> · {} · opened {}",
+                escape(&t.status),
+                when(t.created_at),
+                code = escape(&t.code),
+            );
+            if let Some(at) = t.closed_at {
+                let _ = write!(body, " · closed {}", when(at));
+            }
+            body.push_str("</li>");
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str("</section>");
+}
+
+/// `GET /g/{guild}/members/{user}/verification`: every verification event of a member
+/// (security and up, as `/find`; a 403 page for anyone else, the member included).
+pub async fn verification(
+    State(state): State<WebState>,
+    session: Session,
+    Path((guild, user)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+    let user = parse_user(&user)?;
+    let (events, total) =
+        service::verification::history(&state.pool, g.guild, &g.actor, user, HISTORY_EVENTS)
+            .await?;
+    let how =
+        service::verification::member_verification(&state.pool, g.guild, &g.actor, user).await?;
+    let mut body = guild_nav(&g, &session);
+    let _ = write!(
+        body,
+        "<p><a href=\"/g/{}/members/{user}\">Member page</a></p>",
+        g.guild
+    );
+    verification_section(&mut body, g.guild, user, &how, &events, total);
+    let title = format!("Verification of member {user}");
     Ok(Html(layout(&title, Some(&session.header()), &body)).into_response())
 }
 

@@ -1,5 +1,6 @@
 //! Settings (administrators): role and channel mapping, runs' auto-end, raider point
-//! values, quota requirements and the public leaderboard. Each form carries the session's
+//! values (defaults and per dungeon), quota requirements, verification (methods,
+//! requirements, the get-verified panel), role pings and the public leaderboard. Each form carries the session's
 //! CSRF token and is checked against Discord's current answer (who the person is, which
 //! roles and channels the server has); the `service` function behind the matching slash
 //! command validates, stores, writes the audit row and queues the `bot_log` entry.
@@ -128,6 +129,9 @@ fn saved_label(what: &str) -> Option<&'static str> {
         "points" => "Raider points",
         "quota" => "Quota",
         "public" => "Public leaderboard",
+        "dungeon-points" => "Dungeon points",
+        "verification" => "Verification",
+        "role-pings" => "Role ping",
         _ => return None,
     })
 }
@@ -189,8 +193,9 @@ async fn other_sections(
     body.push_str(
         "<nav aria-label=\"Settings sections\" class=\"pager\"><a href=\"#roles\">Roles</a>\
                    <a href=\"#channels\">Channels</a><a href=\"#runs\">Runs</a>\
-                   <a href=\"#points\">Raider points</a><a href=\"#quota\">Quota</a>\
-                   <a href=\"#public\">Public leaderboard</a></nav>",
+                   <a href=\"#points\">Raider points</a><a href=\"#dungeon-points\">Dungeon points</a>\
+                   <a href=\"#quota\">Quota</a><a href=\"#verification\">Verification</a>\
+                   <a href=\"#role-pings\">Role pings</a><a href=\"#public\">Public leaderboard</a></nav>",
     );
 
     body.push_str("<section class=\"card\" aria-labelledby=\"roles\"><h2 id=\"roles\">Roles</h2>\
@@ -265,7 +270,7 @@ async fn other_sections(
     let _ = write!(
         body,
         "<section class=\"card\" aria-labelledby=\"points\"><h2 id=\"points\">Raider points</h2>\
-         <p>Points every raider earns (as <code>/configpoints</code>); per-dungeon values stay in Discord.</p>"
+         <p>Points every raider earns (as <code>/configpoints</code>); a dungeon may have its own values below.</p>"
     );
     form_open(body, guild, "points", csrf);
     let _ = write!(
@@ -277,6 +282,7 @@ async fn other_sections(
          <button type=\"submit\">Save raider points</button></form></section>",
         points.completion_points, points.key_pop_points
     );
+    dungeon_points_section(body, guild, csrf, &points);
 
     body.push_str("<section class=\"card\" aria-labelledby=\"quota\"><h2 id=\"quota\">Quota</h2>");
     if quota.is_empty() {
@@ -305,7 +311,211 @@ async fn other_sections(
         }
     }
     body.push_str("</section>");
+    let veri = service::verification::config_for_staff(&state.pool, guild, &g.actor).await?;
+    let getverified = channel_map.contains_key(&ChannelKey::Getverified);
+    verification_section(body, guild, csrf, &veri, getverified);
+    let pings = service::role_pings::list(&state.pool, guild, &g.actor).await?;
+    role_pings_section(body, guild, csrf, &pings, &roles);
     Ok(())
+}
+
+/// The catalogue's dungeons as `<option>`s, `current` selected.
+fn dungeon_options(body: &mut String, current: Option<&str>) {
+    for d in &domain::catalog::catalog().dungeons {
+        let _ = write!(
+            body,
+            "<option value=\"{}\"{}>{}</option>",
+            escape(&d.code),
+            selected(current == Some(d.code.as_str())),
+            escape(&d.name)
+        );
+    }
+}
+
+/// Per-dungeon raider points: the values set, and a form to set or clear one.
+fn dungeon_points_section(
+    body: &mut String,
+    guild: Snowflake,
+    csrf: &str,
+    points: &service::quota::PointConfig,
+) {
+    let catalog = domain::catalog::catalog();
+    body.push_str(
+        "<section class=\"card\" aria-labelledby=\"dungeon-points\"><h2 id=\"dungeon-points\">Dungeon points</h2>\
+         <p>Raider points for one dungeon instead of the values above (as <code>/configpoints</code>). \
+         Leave a value blank to use the default.</p>",
+    );
+    let overrides: Vec<_> = points
+        .dungeons
+        .iter()
+        .filter(|(_, (c, k))| c.is_some() || k.is_some())
+        .collect();
+    if overrides.is_empty() {
+        body.push_str("<p>Every dungeon uses the default values.</p>");
+    } else {
+        body.push_str(
+            "<div class=\"table-wrap\"><table aria-labelledby=\"dungeon-points\"><thead><tr>\
+             <th scope=\"col\">Dungeon</th><th scope=\"col\">Per completion</th>\
+             <th scope=\"col\">Per key popped</th></tr></thead><tbody>",
+        );
+        let or_default = |p: &Option<domain::quota::Points>, d: domain::quota::Points| {
+            p.map_or_else(|| format!("{d} (default)"), |p| p.to_string())
+        };
+        for (code, (c, k)) in overrides {
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&catalog.dungeon_name(code)),
+                or_default(c, points.completion_points),
+                or_default(k, points.key_pop_points)
+            );
+        }
+        body.push_str("</tbody></table></div>");
+    }
+    form_open(body, guild, "dungeon-points", csrf);
+    body.push_str(
+        "<div class=\"grid-form\"><label for=\"dp-dungeon\">Dungeon</label>\
+         <select id=\"dp-dungeon\" name=\"dungeon\" required>",
+    );
+    dungeon_options(body, None);
+    body.push_str(
+        "</select><label for=\"dp-completion\">Per completion</label>\
+         <input id=\"dp-completion\" name=\"completion\" inputmode=\"decimal\" size=\"6\" placeholder=\"default\">\
+         <label for=\"dp-key\">Per key popped</label>\
+         <input id=\"dp-key\" name=\"key_pop\" inputmode=\"decimal\" size=\"6\" placeholder=\"default\"></div>\
+         <button type=\"submit\">Save dungeon points</button></form></section>",
+    );
+}
+
+/// Verification: methods, RealmEye requirements and the get-verified panel.
+fn verification_section(
+    body: &mut String,
+    guild: Snowflake,
+    csrf: &str,
+    c: &service::verification::VeriConfig,
+    getverified: bool,
+) {
+    use domain::verification::{
+        IMAGE_URL_MAX, MIN_ACCOUNT_AGE_MAX, MIN_CHARACTERS_MAX, MIN_RANK_MAX, PANEL_MESSAGE_MAX,
+    };
+    let r = &c.requirements;
+    let num = |v: Option<u32>| v.unwrap_or(0);
+    body.push_str(
+        "<section class=\"card\" aria-labelledby=\"verification\"><h2 id=\"verification\">Verification</h2>\
+         <p>How members get verified and what RealmEye must show (as <code>/configverification</code>). \
+         0 means no requirement.</p>",
+    );
+    form_open(body, guild, "verification", csrf);
+    let _ = write!(
+        body,
+        "<fieldset><legend>Methods (at least one)</legend>\
+         <label><input type=\"checkbox\" name=\"realmeye\" value=\"on\"{}> Automatic RealmEye check</label><br>\
+         <label><input type=\"checkbox\" name=\"screenshot\" value=\"on\"{}> Screenshot reviewed by staff</label>\
+         </fieldset>\
+         <fieldset><legend>RealmEye requirements</legend><div class=\"grid-form\">\
+         <label for=\"v-rank\">Minimum rank (stars)</label>\
+         <input id=\"v-rank\" type=\"number\" name=\"min_rank\" min=\"0\" max=\"{MIN_RANK_MAX}\" value=\"{}\" required>\
+         <label for=\"v-fame\">Minimum alive fame</label>\
+         <input id=\"v-fame\" type=\"number\" name=\"min_alive_fame\" min=\"0\" value=\"{}\" required>\
+         <label for=\"v-chars\">Minimum characters</label>\
+         <input id=\"v-chars\" type=\"number\" name=\"min_characters\" min=\"0\" max=\"{MIN_CHARACTERS_MAX}\" value=\"{}\" required>\
+         <label for=\"v-age\">Minimum account age (days)</label>\
+         <input id=\"v-age\" type=\"number\" name=\"min_account_age_days\" min=\"0\" max=\"{MIN_ACCOUNT_AGE_MAX}\" value=\"{}\" required>\
+         </div><label><input type=\"checkbox\" name=\"hidden_location\" value=\"on\"{}> \
+         Last-seen location must be hidden</label></fieldset>\
+         <fieldset><legend>Get-verified panel</legend>\
+         <p><label for=\"v-message\">Instructions shown on the panel</label><br>\
+         <textarea id=\"v-message\" name=\"panel_message\" rows=\"4\" maxlength=\"{PANEL_MESSAGE_MAX}\">{}</textarea></p>\
+         <p><label for=\"v-image\">Image (an https:// address)</label><br>\
+         <input id=\"v-image\" type=\"url\" name=\"image_url\" maxlength=\"{IMAGE_URL_MAX}\" value=\"{}\"></p>",
+        checked(c.realmeye_enabled),
+        checked(c.screenshot_enabled),
+        num(r.min_rank),
+        r.min_alive_fame.unwrap_or(0),
+        num(r.min_characters),
+        num(r.min_account_age_days),
+        checked(r.hidden_location),
+        escape(c.panel_message.as_deref().unwrap_or("")),
+        escape(c.image_url.as_deref().unwrap_or("")),
+    );
+    if getverified {
+        body.push_str(
+            "<p><label><input type=\"checkbox\" name=\"post_panel\" value=\"on\" checked> \
+             Post the panel in the getverified channel after saving</label></p>",
+        );
+    } else {
+        body.push_str(
+            "<p class=\"muted\">Set the getverified channel above to post the panel from here.</p>",
+        );
+    }
+    body.push_str("</fieldset><button type=\"submit\">Save verification</button></form></section>");
+}
+
+/// Role pings: which role a dungeon's runs mention, each removable, and a form to map one.
+fn role_pings_section(
+    body: &mut String,
+    guild: Snowflake,
+    csrf: &str,
+    pings: &[service::role_pings::RolePing],
+    roles: &[crate::discord::Named],
+) {
+    let catalog = domain::catalog::catalog();
+    let role_name = |id: Snowflake| {
+        roles
+            .iter()
+            .find(|r| r.snowflake() == Some(id))
+            .map_or_else(|| format!("role {id}"), |r| format!("@{}", r.name))
+    };
+    body.push_str(
+        "<section class=\"card\" aria-labelledby=\"role-pings\"><h2 id=\"role-pings\">Role pings</h2>\
+         <p>The role a dungeon's runs mention when they are posted (as <code>/configrolepings</code>); \
+         members pick them from the panel <code>/sendrolepingembed</code> posts.</p>",
+    );
+    if pings.is_empty() {
+        body.push_str("<p>No dungeon has a ping role yet.</p>");
+    } else {
+        body.push_str("<ul class=\"plain\">");
+        for p in pings {
+            let name = catalog.dungeon_name(&p.dungeon_code);
+            let _ = write!(
+                body,
+                "<li>{} → {} ",
+                escape(&name),
+                escape(&role_name(p.role_id))
+            );
+            form_open(body, guild, "role-pings", csrf);
+            let _ = write!(
+                body,
+                "<input type=\"hidden\" name=\"dungeon\" value=\"{}\">\
+                 <input type=\"hidden\" name=\"role\" value=\"\">\
+                 <button type=\"submit\" aria-label=\"Remove the ping role of {}\">Remove</button></form></li>",
+                escape(&p.dungeon_code),
+                escape(&name)
+            );
+        }
+        body.push_str("</ul>");
+    }
+    form_open(body, guild, "role-pings", csrf);
+    body.push_str(
+        "<div class=\"grid-form\"><label for=\"rp-dungeon\">Dungeon</label>\
+         <select id=\"rp-dungeon\" name=\"dungeon\" required>",
+    );
+    dungeon_options(body, None);
+    body.push_str(
+        "</select><label for=\"rp-role\">Role</label><select id=\"rp-role\" name=\"role\">\
+         <option value=\"\">no ping</option>",
+    );
+    for r in roles {
+        let _ = write!(
+            body,
+            "<option value=\"{}\">@{}</option>",
+            escape(&r.id),
+            escape(&r.name)
+        );
+    }
+    body.push_str(
+        "</select></div><button type=\"submit\">Save role ping</button></form></section>",
+    );
 }
 
 /// A role or channel id from a form ("" clears it).
@@ -474,4 +684,124 @@ pub async fn save_quota(
     )
     .await?;
     Ok(saved(g.guild, "quota"))
+}
+
+fn optional_points(
+    fields: &[(String, String)],
+    name: &str,
+    label: &str,
+) -> Result<Option<Points>, WebError> {
+    if one(fields, name).is_empty() {
+        Ok(None)
+    } else {
+        points(fields, name, label).map(Some)
+    }
+}
+
+/// `POST /g/{guild}/settings/dungeon-points`: one dungeon's raider points (blank: the
+/// default).
+pub async fn save_dungeon_points(
+    State(state): State<WebState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(guild): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    session.check_form(&state, &headers, one(&fields, "csrf"))?;
+    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+    g.actor.require(RoleKey::Administrator)?;
+    let change = service::quota::PointsChange::Dungeon {
+        dungeon: one(&fields, "dungeon").to_owned(),
+        completion: optional_points(&fields, "completion", "Per completion")?,
+        key_pop: optional_points(&fields, "key_pop", "Per key popped")?,
+    };
+    service::quota::configure_points(&state.pool, g.guild, &g.actor, change).await?;
+    Ok(saved(g.guild, "dungeon-points"))
+}
+
+/// A whole number from a form, within the command's limits.
+fn number<T: std::str::FromStr>(
+    fields: &[(String, String)],
+    name: &str,
+    label: &str,
+) -> Result<T, WebError> {
+    let text = one(fields, name);
+    let text = if text.is_empty() { "0" } else { text };
+    text.parse().map_err(|_| {
+        WebError::bad_request(format!("{label} is a whole number, 0 for no requirement."))
+    })
+}
+
+/// `POST /g/{guild}/settings/verification`: every verification setting at once, and the
+/// panel posted in getverified when asked.
+pub async fn save_verification(
+    State(state): State<WebState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(guild): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    session.check_form(&state, &headers, one(&fields, "csrf"))?;
+    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+    g.actor.require(RoleKey::Administrator)?;
+    let on = |name| field(&fields, name).any(|v| v == "on");
+    let change = service::verification::ConfigChange {
+        realmeye: Some(on("realmeye")),
+        screenshot: Some(on("screenshot")),
+        panel_message: Some(
+            field(&fields, "panel_message")
+                .next()
+                .unwrap_or_default()
+                .replace("\r\n", "\n"),
+        ),
+        image_url: Some(one(&fields, "image_url").to_owned()),
+        min_rank: Some(number(&fields, "min_rank", "Minimum rank")?),
+        min_alive_fame: Some(number(&fields, "min_alive_fame", "Minimum alive fame")?),
+        min_characters: Some(number(&fields, "min_characters", "Minimum characters")?),
+        min_account_age_days: Some(number(
+            &fields,
+            "min_account_age_days",
+            "Minimum account age",
+        )?),
+        hidden_location: Some(on("hidden_location")),
+        post_panel: on("post_panel"),
+    };
+    service::verification::configure(&state.pool, g.guild, &g.actor, change).await?;
+    Ok(saved(g.guild, "verification"))
+}
+
+/// `POST /g/{guild}/settings/role-pings`: maps a dungeon to a role, or clears it (no role).
+pub async fn save_role_ping(
+    State(state): State<WebState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(guild): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    session.check_form(&state, &headers, one(&fields, "csrf"))?;
+    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+    g.actor.require(RoleKey::Administrator)?;
+    let role = optional_id(one(&fields, "role"))?;
+    if let Some(r) = role {
+        let roles = state
+            .discord
+            .guild_roles(g.guild)
+            .await
+            .map_err(WebError::discord)?;
+        if r != g.guild && !roles.iter().any(|x| x.snowflake() == Some(r)) {
+            return Err(WebError::bad_request(
+                "That role is not one of this server's roles.",
+            ));
+        }
+        state.cache.guild_roles.put(g.guild, roles);
+    }
+    service::role_pings::configure(
+        &state.pool,
+        g.guild,
+        &g.actor,
+        one(&fields, "dungeon"),
+        role,
+    )
+    .await?;
+    Ok(saved(g.guild, "role-pings"))
 }

@@ -1487,3 +1487,278 @@ async fn the_discord_token_is_renewed_once_before_it_expires() {
     let (status, _) = get(&w, "/", &rita).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_members_page_charts_their_runs_and_shows_staff_their_verification_and_modmail() {
+    let w = world().await;
+    let (_, ended) = seed_activity(&w).await;
+    let g = snowflake(w.guild);
+    let rita = snowflake(w.raider);
+    {
+        // The ended run's awards, as the bot records them when a run ends.
+        let mut tx = w.db.pool.begin().await.unwrap();
+        let run = store::runs::get(&mut tx, g, ended).await.unwrap().unwrap();
+        service::quota::on_run_ended(&mut tx, &run).await.unwrap();
+        tx.commit().await.unwrap();
+        service::quota::fold_pending(&w.db.pool).await.unwrap();
+    }
+    let staff = service::Actor::member(snowflake(w.security), RoleKey::Security.level().unwrap());
+    service::verification::verify(&w.db.pool, g, &staff, rita, "RitaMain")
+        .await
+        .unwrap();
+    service::verification::add_alt(&w.db.pool, g, &staff, rita, "RitaAlt")
+        .await
+        .unwrap();
+    let opened = service::modmail::open_in_guild(&w.db.pool, g, rita, "rita", "lost my key")
+        .await
+        .unwrap();
+    let service::modmail::DmOutcome::Opened { code, .. } = opened else {
+        panic!("{opened:?}")
+    };
+
+    // Rita reads her own page: stats as two charts drawn in the page, no staff sections.
+    let session = login(&w, w.raider).await;
+    let page = format!("/g/{}/members/{}", w.guild, w.raider);
+    let (status, html) = get(&w, &page, &session).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 2, "{html}");
+    assert!(html.contains("Runs completed per week"), "{html}");
+    assert!(
+        html.contains(": 1 completed</title>"),
+        "this week's run: {html}"
+    );
+    assert!(
+        html.contains("Snake Pit: 1 completed"),
+        "by dungeon: {html}"
+    );
+    assert!(
+        !html.contains("Verification history") && !html.contains("Modmail tickets"),
+        "staff only: {html}"
+    );
+    assert!(html.len() < 200 * 1024, "page weight {}", html.len());
+    // Her verification history, and anyone else's, is for security.
+    for who in [w.raider, w.security] {
+        let path = format!("/g/{}/members/{who}/verification", w.guild);
+        let (status, html) = get(&w, &path, &session).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(html.contains("You need the Security role"), "{html}");
+    }
+
+    // Security: the history (newest first) and the tickets, linking the transcript.
+    let sam = login(&w, w.security).await;
+    let (status, html) = get(&w, &page, &sam).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Verification history (2)"), "{html}");
+    let (alt, main) = (
+        html.find("RitaAlt").unwrap(),
+        html.find("RitaMain").unwrap(),
+    );
+    assert!(
+        html.contains("alt added") && html.contains(">verified<"),
+        "{html}"
+    );
+    assert!(
+        alt < html.rfind("RitaMain").unwrap() && main < alt,
+        "{html}"
+    );
+    assert!(html.contains("Modmail tickets (1)"), "{html}");
+    let transcript = format!("/g/{}/modmail/{code}", w.guild);
+    assert!(html.contains(&format!("href=\"{transcript}\"")), "{html}");
+    assert_eq!(get(&w, &transcript, &sam).await.0, StatusCode::OK);
+    let (status, html) = get(&w, &format!("{page}/verification"), &sam).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Verification history (2)"), "{html}");
+
+    // The role is taken away on Discord: the staff sections go at once.
+    w.sim
+        .set_member_roles(w.guild, w.security, &[w.raider_role]);
+    let (status, html) = get(&w, &page, &sam).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("Verification history"), "{html}");
+    assert_eq!(
+        get(&w, &format!("{page}/verification"), &sam).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_sets_verification_role_pings_and_dungeon_points_as_the_commands_do() {
+    let w = world().await;
+    let pings = w.sim.create_role(w.guild, "Shatters Pings", 0, 1);
+    let g = snowflake(w.guild);
+    let audits_before = audit_actions(&w).await.len();
+    let logs_before = bot_log_jobs(&w).await.len();
+    let ada = login(&w, w.admin).await;
+    let settings = format!("/g/{}/settings", w.guild);
+    let (status, page) = get(&w, &settings, &ada).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for section in ["Dungeon points", "Verification", "Role pings"] {
+        assert!(
+            page.contains(&format!(">{section}</h2>")),
+            "{section}: {page}"
+        );
+    }
+    assert!(page.contains("@Shatters Pings"), "{page}");
+    assert!(page.len() < 200 * 1024, "page weight {}", page.len());
+    let csrf = csrf_of(&page);
+    let origin = Some(w.base.as_str());
+    let form = |pairs: &[(&str, &str)]| {
+        let mut f = url::form_urlencoded::Serializer::new(String::new());
+        f.append_pair("csrf", &csrf);
+        for (k, v) in pairs {
+            f.append_pair(k, v);
+        }
+        f.finish()
+    };
+    let veri = format!("{settings}/verification");
+    let requirements = [
+        ("min_rank", "30"),
+        ("min_alive_fame", "5000"),
+        ("min_characters", "2"),
+        ("min_account_age_days", "0"),
+        ("panel_message", "Read #rules <first>"),
+        ("image_url", ""),
+    ];
+    // Refused as the command refuses: no method at all, a rank above 100, a non-https
+    // image, a message longer than 1500 characters.
+    let long = "x".repeat(1501);
+    for bad in [
+        form(&requirements),
+        form(&[("realmeye", "on"), ("min_rank", "101")]),
+        form(&[
+            ("realmeye", "on"),
+            ("image_url", "http://img.example/a.png"),
+        ]),
+        form(&[("realmeye", "on"), ("panel_message", long.as_str())]),
+        form(&[("realmeye", "on"), ("min_characters", "two")]),
+        form(&[
+            ("realmeye", "on"),
+            ("min_alive_fame", "18446744073709551615"),
+        ]),
+    ] {
+        assert_eq!(
+            post(&w, &veri, &ada, origin, bad).await,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    let body = form(
+        &[
+            &requirements[..],
+            &[("realmeye", "on"), ("hidden_location", "on")],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        post(&w, &veri, &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    let c = service::verification::config(&w.db.pool, g).await.unwrap();
+    assert!(c.realmeye_enabled && !c.screenshot_enabled);
+    assert_eq!(c.requirements.min_rank, Some(30));
+    assert_eq!(c.requirements.min_alive_fame, Some(5000));
+    assert_eq!(c.requirements.min_account_age_days, None, "0: none");
+    assert!(c.requirements.hidden_location);
+    assert_eq!(c.panel_message.as_deref(), Some("Read #rules <first>"));
+
+    // Role pings: a role of another server is refused; mapped; removed.
+    let pings_path = format!("{settings}/role-pings");
+    let body = form(&[("dungeon", "shatters"), ("role", "123456789012345678")]);
+    assert_eq!(
+        post(&w, &pings_path, &ada, origin, body).await,
+        StatusCode::BAD_REQUEST
+    );
+    let body = form(&[("dungeon", "no_such_place"), ("role", &pings.to_string())]);
+    assert_eq!(
+        post(&w, &pings_path, &ada, origin, body).await,
+        StatusCode::BAD_REQUEST
+    );
+    let body = form(&[("dungeon", "shatters"), ("role", &pings.to_string())]);
+    assert_eq!(
+        post(&w, &pings_path, &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        service::role_pings::ping_role(&w.db.pool, g, "shatters")
+            .await
+            .unwrap(),
+        Some(snowflake(pings))
+    );
+    let (_, page) = get(&w, &format!("{settings}?saved=role-pings"), &ada).await;
+    assert!(page.contains("Role ping saved."), "{page}");
+    assert!(page.contains("Shatters → @Shatters Pings"), "{page}");
+    assert!(
+        page.contains("Read #rules &lt;first&gt;</textarea>"),
+        "{page}"
+    );
+    let body = form(&[("dungeon", "shatters"), ("role", "")]);
+    assert_eq!(
+        post(&w, &pings_path, &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        service::role_pings::ping_role(&w.db.pool, g, "shatters")
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Dungeon points: a value that is not a number is refused; one set, the other default.
+    let dp = format!("{settings}/dungeon-points");
+    let body = form(&[("dungeon", "shatters"), ("completion", "lots")]);
+    assert_eq!(
+        post(&w, &dp, &ada, origin, body).await,
+        StatusCode::BAD_REQUEST
+    );
+    let body = form(&[
+        ("dungeon", "shatters"),
+        ("completion", "4.5"),
+        ("key_pop", ""),
+    ]);
+    assert_eq!(
+        post(&w, &dp, &ada, origin, body).await,
+        StatusCode::SEE_OTHER
+    );
+    let admin_actor = service::Actor::member(snowflake(w.admin), domain::Level::ADMINISTRATOR);
+    let cfg = service::quota::point_config(&w.db.pool, g, &admin_actor)
+        .await
+        .unwrap();
+    assert_eq!(cfg.completion("shatters").to_string(), "4.5");
+    assert_eq!(cfg.key_pop("shatters"), cfg.key_pop_points, "default");
+    let (_, page) = get(&w, &settings, &ada).await;
+    assert!(page.contains("<td>4.5</td>"), "{page}");
+
+    let audits = audit_actions(&w).await;
+    assert_eq!(
+        audits[audits_before..],
+        [
+            "configure_verification",
+            "set_role_ping",
+            "set_role_ping",
+            "configure_points"
+        ],
+        "one audit row per change, none for the refused ones"
+    );
+    assert_eq!(
+        bot_log_jobs(&w).await.len() - logs_before,
+        4,
+        "one bot_log entry per change"
+    );
+
+    // Security (not an administrator): 403 on every form, nothing recorded.
+    let sam = login(&w, w.security).await;
+    let (_, own) = get(&w, "/", &sam).await;
+    let sam_csrf = csrf_of(&own);
+    for (path, body) in [
+        ("verification", "realmeye=on&min_rank=1"),
+        ("role-pings", "dungeon=shatters&role="),
+        ("dungeon-points", "dungeon=shatters&completion=9"),
+    ] {
+        let body = format!("csrf={sam_csrf}&{body}");
+        assert_eq!(
+            post(&w, &format!("{settings}/{path}"), &sam, origin, body).await,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    assert_eq!(audit_actions(&w).await.len(), audits.len());
+}

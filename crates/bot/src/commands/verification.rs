@@ -2,7 +2,10 @@
 //! /editname, /addalt, /removealt, /forcesync, /syncteam) and the role verifications
 //! (/addroleverification, /roleverifications, /removeroleverification).
 
-use domain::verification::IGN_MAX;
+use domain::verification::{
+    IGN_MAX, IMAGE_URL_MAX, MIN_ACCOUNT_AGE_MAX, MIN_CHARACTERS_MAX, MIN_RANK_MAX,
+    PANEL_MESSAGE_MAX,
+};
 use twilight_model::application::command::{Command, CommandType};
 use twilight_model::application::interaction::InteractionContextType;
 use twilight_model::channel::ChannelType;
@@ -47,13 +50,16 @@ pub fn definitions() -> Vec<Command> {
             "message",
             "Instructions shown on the panel (a blank clears them)",
         )
-        .max_length(1500),
+        .max_length(PANEL_MESSAGE_MAX as u16),
     )
-    .option(StringBuilder::new("image", "An https:// image shown on the panel").max_length(500))
+    .option(
+        StringBuilder::new("image", "An https:// image shown on the panel")
+            .max_length(IMAGE_URL_MAX as u16),
+    )
     .option(
         IntegerBuilder::new("min_rank", "RealmEye: minimum rank in stars (0 = none)")
             .min_value(0)
-            .max_value(100),
+            .max_value(i64::from(MIN_RANK_MAX)),
     )
     .option(
         IntegerBuilder::new("min_alive_fame", "RealmEye: minimum alive fame (0 = none)")
@@ -62,7 +68,7 @@ pub fn definitions() -> Vec<Command> {
     .option(
         IntegerBuilder::new("min_characters", "RealmEye: minimum characters (0 = none)")
             .min_value(0)
-            .max_value(100),
+            .max_value(i64::from(MIN_CHARACTERS_MAX)),
     )
     .option(
         IntegerBuilder::new(
@@ -70,7 +76,7 @@ pub fn definitions() -> Vec<Command> {
             "RealmEye: minimum account age in days (0 = none)",
         )
         .min_value(0)
-        .max_value(10_000),
+        .max_value(i64::from(MIN_ACCOUNT_AGE_MAX)),
     )
     .option(BooleanBuilder::new(
         "hidden_location",

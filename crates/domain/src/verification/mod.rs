@@ -81,6 +81,17 @@ pub fn description_has_code(lines: &[String], code: &str) -> bool {
     lines.iter().any(|l| l.to_ascii_uppercase().contains(&code))
 }
 
+/// The get-verified panel's instructions, at most this many characters.
+pub const PANEL_MESSAGE_MAX: usize = 1500;
+/// The panel image's address, at most this many characters.
+pub const IMAGE_URL_MAX: usize = 500;
+/// The highest minimum rank (stars) a server may require.
+pub const MIN_RANK_MAX: u32 = 100;
+/// The most characters a server may require.
+pub const MIN_CHARACTERS_MAX: u32 = 100;
+/// The oldest account age (days) a server may require.
+pub const MIN_ACCOUNT_AGE_MAX: u32 = 10_000;
+
 /// What a guild requires of a RealmEye profile. `None`/false: no requirement.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Requirements {

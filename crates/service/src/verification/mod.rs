@@ -27,7 +27,7 @@ pub use custom_roles::{
 };
 pub use error::VerificationError;
 pub use names::{
-    LineOutcome, SYNC_MAX_LINES, add_alt, edit_name, event_row, force_sync, may_sync_team,
+    LineOutcome, SYNC_MAX_LINES, add_alt, edit_name, event_row, force_sync, history, may_sync_team,
     member_verification, names, remove_alt, rename_failed, sync_team, unverify, verify,
 };
 pub use review::{approve, deny, may_decide_reviews, review, review_posted, review_to_decide};

@@ -46,6 +46,21 @@ pub async fn member_verification(
     )
 }
 
+/// A member's verification history: their events (started, code issued, checks that
+/// failed, verified, denied, renamed, alts...), newest first, at most `limit`, and how
+/// many there are in all (security, as `/find`).
+pub async fn history(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    user: Snowflake,
+    limit: i64,
+) -> Result<(Vec<super::Event>, i64)> {
+    actor.require(RoleKey::Security)?;
+    let mut conn = pool.acquire().await?;
+    Ok(store_veri::events::member_events(&mut conn, guild, user, limit.clamp(1, 500)).await?)
+}
+
 pub async fn names(
     pool: &PgPool,
     guild: Snowflake,

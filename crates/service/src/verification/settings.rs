@@ -1,5 +1,8 @@
 //! The guild's verification settings (`/configverification`).
 
+use domain::verification::{
+    IMAGE_URL_MAX, MIN_ACCOUNT_AGE_MAX, MIN_CHARACTERS_MAX, MIN_RANK_MAX, PANEL_MESSAGE_MAX,
+};
 use domain::{ChannelKey, RoleKey, Snowflake};
 use store::verification as store_veri;
 use store::{PgPool, guild_config};
@@ -38,6 +41,7 @@ pub async fn configure(
     change: ConfigChange,
 ) -> Result<VeriConfig> {
     actor.require(RoleKey::Moderator)?;
+    check_limits(&change)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     let mut c = store_veri::config::config(&mut tx, guild).await?;
@@ -91,6 +95,61 @@ pub async fn configure(
     }
     tx.commit().await?;
     Ok(c)
+}
+
+/// The limits `/configverification`'s options state, for every adapter (Discord enforces
+/// them on the command; the dashboard's forms come here).
+fn check_limits(change: &ConfigChange) -> Result<()> {
+    fn too_long(what: &str, max: usize) -> crate::ServiceError {
+        crate::ServiceError::invalid("too_long", format!("{what} is at most {max} characters."))
+    }
+    fn above(what: &str, max: u32) -> crate::ServiceError {
+        crate::ServiceError::invalid(
+            "out_of_range",
+            format!("{what} is a whole number from 0 (none) to {max}."),
+        )
+    }
+    if change
+        .panel_message
+        .as_ref()
+        .is_some_and(|m| m.chars().count() > PANEL_MESSAGE_MAX)
+    {
+        return Err(too_long("The panel message", PANEL_MESSAGE_MAX));
+    }
+    if change
+        .image_url
+        .as_ref()
+        .is_some_and(|u| u.chars().count() > IMAGE_URL_MAX)
+    {
+        return Err(too_long("The image address", IMAGE_URL_MAX));
+    }
+    for (what, value, max) in [
+        ("The minimum rank", change.min_rank, MIN_RANK_MAX),
+        (
+            "The minimum number of characters",
+            change.min_characters,
+            MIN_CHARACTERS_MAX,
+        ),
+        (
+            "The minimum account age in days",
+            change.min_account_age_days,
+            MIN_ACCOUNT_AGE_MAX,
+        ),
+    ] {
+        if value.is_some_and(|v| v > max) {
+            return Err(above(what, max));
+        }
+    }
+    if change
+        .min_alive_fame
+        .is_some_and(|f| i64::try_from(f).is_err())
+    {
+        return Err(crate::ServiceError::invalid(
+            "out_of_range",
+            "The minimum alive fame is too large.",
+        ));
+    }
+    Ok(())
 }
 
 /// Which verification settings differ, for the audit log and `bot_log`.

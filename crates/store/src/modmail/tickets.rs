@@ -398,6 +398,25 @@ pub async fn search(
         .await?)
 }
 
+/// One member's tickets in the guild, newest first, at most `limit`.
+pub async fn of_user(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    limit: i64,
+) -> Result<Vec<Ticket>> {
+    let sql = format!(
+        "SELECT {T_COLUMNS} FROM modmail_ticket WHERE guild_id = $1 AND user_id = $2
+         ORDER BY ticket_id DESC LIMIT $3"
+    );
+    Ok(sqlx::query_as::<_, Ticket>(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(user.db())
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
 /// Records which scheduled close was announced (None: the cancellation was announced).
 pub async fn set_close_notified(
     conn: &mut PgConnection,

@@ -67,3 +67,29 @@ pub async fn event_kinds(
     .fetch_all(conn)
     .await?)
 }
+
+/// One member's events, newest first, at most `limit`, and how many there are in all
+/// (a member's verification history).
+pub async fn member_events(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    user: Snowflake,
+    limit: i64,
+) -> Result<(Vec<Event>, i64)> {
+    let events = sqlx::query_as::<_, Event>(
+        "SELECT * FROM veri_event WHERE guild_id = $1 AND user_id = $2
+         ORDER BY created_at DESC, event_id DESC LIMIT $3",
+    )
+    .bind(guild.db())
+    .bind(user.db())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let total =
+        sqlx::query_scalar("SELECT count(*) FROM veri_event WHERE guild_id = $1 AND user_id = $2")
+            .bind(guild.db())
+            .bind(user.db())
+            .fetch_one(conn)
+            .await?;
+    Ok((events, total))
+}
