@@ -22,6 +22,7 @@ pub mod json;
 pub mod keys;
 pub mod openapi;
 pub mod outage;
+pub mod page;
 mod params;
 pub mod rate_limit;
 pub mod routes;
