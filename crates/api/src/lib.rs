@@ -16,6 +16,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use service::PgPool;
 
 pub mod auth;
+pub mod docs;
 pub mod error;
 pub mod http_errors;
 pub mod json;

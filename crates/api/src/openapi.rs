@@ -28,7 +28,7 @@ use crate::{ApiError, ApiState};
     ),
     modifiers(&BearerAuth),
     tags(
-        (name = "meta", description = "Health, metrics and this document; no key needed."),
+        (name = "meta", description = "Health, metrics, this document and its viewer at /docs; no key needed."),
         (name = "config", description = "Guild role and channel mappings."),
         (name = "runs", description = "Raid runs and their participants."),
         (name = "points", description = "Raider and quota points: leaderboard and member stats."),
@@ -68,6 +68,7 @@ fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
         .routes(routes!(openapi_json))
+        .routes(routes!(crate::docs::page))
         .routes(routes!(metrics::metrics))
         .routes(routes!(config::get_roles, config::put_roles))
         .routes(routes!(config::get_channels, config::put_channels))
@@ -135,6 +136,8 @@ pub(crate) fn app() -> axum::Router<ApiState> {
         }
     };
     router
+        .route("/docs/viewer.js", axum::routing::get(crate::docs::script))
+        .route("/docs/viewer.css", axum::routing::get(crate::docs::style))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Document(Arc::new(rendered))))

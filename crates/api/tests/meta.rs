@@ -53,6 +53,7 @@ async fn openapi_lists_every_route() {
     let expected = [
         ("/v1/health", "get"),
         ("/v1/openapi.json", "get"),
+        ("/docs", "get"),
         ("/metrics", "get"),
         ("/v1/guilds/{guild_id}/config/roles", "get"),
         ("/v1/guilds/{guild_id}/config/roles", "put"),
