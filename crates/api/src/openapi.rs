@@ -420,6 +420,9 @@ fn complete_json(doc: &mut serde_json::Value) {
     }
 }
 
+/// The run history (not `/analytics/runs`, which ends alike).
+const RUNS: &str = "/v1/guilds/{guild_id}/runs";
+
 /// Query parameters with a fixed vocabulary or range.
 fn query_schema(path: &str, name: &str) -> Option<serde_json::Value> {
     use serde_json::json;
@@ -434,8 +437,10 @@ fn query_schema(path: &str, name: &str) -> Option<serde_json::Value> {
             "raider_points", "quota_points", "runs_organized", "runs_completed", "keys_popped"
         ]}),
         ("leaderboard", "period") => json!({"type": "string", "enum": ["current", "last", "all"]}),
-        ("runs", "organizer") => json!({"type": "string", "pattern": SNOWFLAKE_PATTERN}),
-        ("runs", "dungeon") => json!({"type": "string", "minLength": 1}),
+        ("runs", "organizer") if path == RUNS => {
+            json!({"type": "string", "pattern": SNOWFLAKE_PATTERN})
+        }
+        ("runs", "dungeon") if path == RUNS => json!({"type": "string", "minLength": 1}),
         ("audit-log", "action") => json!({"type": "string", "pattern": "^[a-z_]{1,64}$"}),
         (_, "limit") => limit,
         _ => return None,

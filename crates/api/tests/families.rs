@@ -315,6 +315,17 @@ async fn point_and_quota_settings_read_and_change_as_moderator_and_are_audited()
         dungeon.body["dungeons"],
         json!([{"dungeon": "shatters", "completion": "5", "key_pop": null}])
     );
+    // A body is an object: serde alone would read `[null, null]` as two absent options.
+    let array = app
+        .put(&g("/points/dungeons/shatters"), json!([null, null]))
+        .await;
+    assert_eq!(
+        array.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        array.text
+    );
+    assert_eq!(array.code(), "invalid_body");
     let unknown = app
         .put(&g("/points/dungeons/atlantis"), json!({"completion": "5"}))
         .await;
