@@ -179,7 +179,14 @@ pub mod gate {
         )*};
     }
 
-    role_gates!(Administrator, Moderator, Security, Organizer);
+    role_gates!(
+        Administrator,
+        Officer,
+        Moderator,
+        Security,
+        Organizer,
+        VerifiedRaider
+    );
 
     /// Someone who can put a raider in a run at all: a verified member (themself), or
     /// staff who can manage any run (an API key has no member to join as).

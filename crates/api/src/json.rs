@@ -26,6 +26,13 @@ where
         let Json(value) = Json::<serde_json::Value>::from_request(req, state)
             .await
             .map_err(rejection_error)?;
+        // Every body is an object: serde would read `[null, null]` as a struct of options.
+        if !value.is_object() {
+            return Err(ApiError::unprocessable(
+                "invalid_body",
+                "The request body must be a JSON object.",
+            ));
+        }
         if let Some(field) = nul_field(&value, "") {
             return Err(nul_error(&field));
         }

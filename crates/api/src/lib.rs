@@ -16,12 +16,14 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use service::PgPool;
 
 pub mod auth;
+pub mod docs;
 pub mod error;
 pub mod http_errors;
 pub mod json;
 pub mod keys;
 pub mod openapi;
 pub mod outage;
+pub mod page;
 mod params;
 pub mod rate_limit;
 pub mod routes;

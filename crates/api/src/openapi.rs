@@ -14,7 +14,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::routes::{
-    analytics, config, health, metrics, moderation, modmail, quota, runs, verification,
+    analytics, api_keys, audit, config, headcounts, health, metrics, moderation, modmail, parties,
+    points, quota, runs, verification,
 };
 use crate::{ApiError, ApiState};
 
@@ -27,13 +28,17 @@ use crate::{ApiError, ApiState};
     ),
     modifiers(&BearerAuth),
     tags(
-        (name = "meta", description = "Health, metrics and this document; no key needed."),
+        (name = "meta", description = "Health, metrics, this document and its viewer at /docs; no key needed."),
         (name = "config", description = "Guild role and channel mappings."),
         (name = "runs", description = "Raid runs and their participants."),
         (name = "points", description = "Raider and quota points: leaderboard and member stats."),
         (name = "moderation", description = "Punishments and staff notes."),
         (name = "modmail", description = "Modmail tickets and their transcripts."),
         (name = "verification", description = "Verification settings, members' names and alts, custom role verifications."),
+        (name = "headcounts", description = "Headcounts: who would come to which dungeons, converted into runs."),
+        (name = "parties", description = "Party finder posts."),
+        (name = "logs", description = "The audit log of configuration changes."),
+        (name = "api keys", description = "The server's API keys (administrators)."),
     )
 )]
 struct ApiDoc;
@@ -63,6 +68,7 @@ fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
         .routes(routes!(openapi_json))
+        .routes(routes!(crate::docs::page))
         .routes(routes!(metrics::metrics))
         .routes(routes!(config::get_roles, config::put_roles))
         .routes(routes!(config::get_channels, config::put_channels))
@@ -92,6 +98,25 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(moderation::edit_punishment))
         .routes(routes!(modmail::stats))
         .routes(routes!(analytics::run_analytics))
+        .routes(routes!(runs::run_pops))
+        .routes(routes!(points::log_keys))
+        .routes(routes!(points::log_runs))
+        .routes(routes!(points::adjust))
+        .routes(routes!(points::get_point_config, points::put_point_config))
+        .routes(routes!(points::put_dungeon_points))
+        .routes(routes!(points::get_quota_role, points::patch_quota_role))
+        .routes(routes!(headcounts::create_headcount))
+        .routes(routes!(headcounts::get_headcount))
+        .routes(routes!(headcounts::convert_headcount))
+        .routes(routes!(headcounts::end_headcount))
+        .routes(routes!(parties::create_party))
+        .routes(routes!(parties::get_party))
+        .routes(routes!(parties::extend_party))
+        .routes(routes!(parties::close_party))
+        .routes(routes!(modmail::reply))
+        .routes(routes!(audit::audit_log))
+        .routes(routes!(api_keys::list_keys, api_keys::create_key))
+        .routes(routes!(api_keys::revoke_key))
 }
 
 /// The OpenAPI 3 document of every route (for `raidbot` to print or publish).
@@ -111,6 +136,8 @@ pub(crate) fn app() -> axum::Router<ApiState> {
         }
     };
     router
+        .route("/docs/viewer.js", axum::routing::get(crate::docs::script))
+        .route("/docs/viewer.css", axum::routing::get(crate::docs::style))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Document(Arc::new(rendered))))
@@ -191,8 +218,10 @@ fn complete_json(doc: &mut serde_json::Value) {
                 for param in op["parameters"].as_array_mut().into_iter().flatten() {
                     let name = param["name"].as_str().unwrap_or_default().to_owned();
                     let schema = match (param["in"].as_str(), name.as_str()) {
-                        (Some("path"), "guild_id" | "user_id") => snowflake.clone(),
-                        (Some("path"), "run_id") => number.clone(),
+                        (Some("path"), "guild_id" | "user_id" | "role_id") => snowflake.clone(),
+                        (Some("path"), "run_id" | "headcount_id" | "party_id" | "key_id") => {
+                            number.clone()
+                        }
                         (Some("path"), "id")
                             if path.contains("/notes/") || path.contains("/custom-roles/") =>
                         {
@@ -332,6 +361,45 @@ fn complete_json(doc: &mut serde_json::Value) {
             "min_account_age_days",
             json!({"minimum": 0, "maximum": 10000}),
         ),
+        (
+            "LogKeys",
+            "amount",
+            json!({"minimum": -999, "maximum": 999}),
+        ),
+        ("LogKeys", "dungeon", json!({"minLength": 1})),
+        (
+            "LogRuns",
+            "amount",
+            json!({"minimum": -999, "maximum": 999}),
+        ),
+        ("LogRuns", "dungeon", json!({"minLength": 1})),
+        (
+            "Adjustment",
+            "currency",
+            json!({"enum": ["raider", "quota"]}),
+        ),
+        ("Adjustment", "amount", json!({"minLength": 1})),
+        ("Adjustment", "reason", json!({"minLength": 1})),
+        (
+            "PointDefaults",
+            "completion_points",
+            json!({"minLength": 1}),
+        ),
+        ("PointDefaults", "key_pop_points", json!({"minLength": 1})),
+        (
+            "CreateHeadcount",
+            "organizer_id",
+            json!({"pattern": SNOWFLAKE_PATTERN}),
+        ),
+        (
+            "CreateHeadcount",
+            "dungeons",
+            json!({"minItems": 1, "maxItems": 4}),
+        ),
+        ("ConvertHeadcount", "dungeon", json!({"minLength": 1})),
+        ("CreateParty", "name", json!({"minLength": 1})),
+        ("CreateApiKey", "label", json!({"minLength": 1})),
+        ("CreateApiKey", "level", json!({"minimum": 1, "maximum": 8})),
     ];
     for (schema, property, extra) in constraints {
         let Some(target) = schemas
@@ -352,6 +420,9 @@ fn complete_json(doc: &mut serde_json::Value) {
     }
 }
 
+/// The run history (not `/analytics/runs`, which ends alike).
+const RUNS: &str = "/v1/guilds/{guild_id}/runs";
+
 /// Query parameters with a fixed vocabulary or range.
 fn query_schema(path: &str, name: &str) -> Option<serde_json::Value> {
     use serde_json::json;
@@ -366,6 +437,11 @@ fn query_schema(path: &str, name: &str) -> Option<serde_json::Value> {
             "raider_points", "quota_points", "runs_organized", "runs_completed", "keys_popped"
         ]}),
         ("leaderboard", "period") => json!({"type": "string", "enum": ["current", "last", "all"]}),
+        ("runs", "organizer") if path == RUNS => {
+            json!({"type": "string", "pattern": SNOWFLAKE_PATTERN})
+        }
+        ("runs", "dungeon") if path == RUNS => json!({"type": "string", "minLength": 1}),
+        ("audit-log", "action") => json!({"type": "string", "pattern": "^[a-z_]{1,64}$"}),
         (_, "limit") => limit,
         _ => return None,
     })

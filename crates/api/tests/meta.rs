@@ -53,6 +53,7 @@ async fn openapi_lists_every_route() {
     let expected = [
         ("/v1/health", "get"),
         ("/v1/openapi.json", "get"),
+        ("/docs", "get"),
         ("/metrics", "get"),
         ("/v1/guilds/{guild_id}/config/roles", "get"),
         ("/v1/guilds/{guild_id}/config/roles", "put"),
@@ -103,6 +104,37 @@ async fn openapi_lists_every_route() {
         ("/v1/guilds/{guild_id}/punishments/{id}", "patch"),
         ("/v1/guilds/{guild_id}/modmail/stats", "get"),
         ("/v1/guilds/{guild_id}/analytics/runs", "get"),
+        ("/v1/guilds/{guild_id}/runs/{run_id}/pops", "get"),
+        ("/v1/guilds/{guild_id}/members/{user_id}/keys", "post"),
+        (
+            "/v1/guilds/{guild_id}/members/{user_id}/logged-runs",
+            "post",
+        ),
+        ("/v1/guilds/{guild_id}/members/{user_id}/points", "post"),
+        ("/v1/guilds/{guild_id}/points/config", "get"),
+        ("/v1/guilds/{guild_id}/points/config", "put"),
+        ("/v1/guilds/{guild_id}/points/dungeons/{dungeon}", "put"),
+        ("/v1/guilds/{guild_id}/quota/roles/{role_id}", "get"),
+        ("/v1/guilds/{guild_id}/quota/roles/{role_id}", "patch"),
+        ("/v1/guilds/{guild_id}/headcounts", "post"),
+        ("/v1/guilds/{guild_id}/headcounts/{headcount_id}", "get"),
+        (
+            "/v1/guilds/{guild_id}/headcounts/{headcount_id}/convert",
+            "post",
+        ),
+        (
+            "/v1/guilds/{guild_id}/headcounts/{headcount_id}/end",
+            "post",
+        ),
+        ("/v1/guilds/{guild_id}/parties", "post"),
+        ("/v1/guilds/{guild_id}/parties/{party_id}", "get"),
+        ("/v1/guilds/{guild_id}/parties/{party_id}/extend", "post"),
+        ("/v1/guilds/{guild_id}/parties/{party_id}/close", "post"),
+        ("/v1/guilds/{guild_id}/modmail/tickets/{id}/replies", "post"),
+        ("/v1/guilds/{guild_id}/audit-log", "get"),
+        ("/v1/guilds/{guild_id}/api-keys", "get"),
+        ("/v1/guilds/{guild_id}/api-keys", "post"),
+        ("/v1/guilds/{guild_id}/api-keys/{key_id}", "delete"),
     ];
     for (path, method) in expected {
         assert!(
@@ -542,6 +574,29 @@ const BODY_ROUTE_LEVELS: &[(&str, &str, u8)] = &[
     ("post", "/v1/guilds/{guild_id}/verifications", 4),
     ("post", "/v1/guilds/{guild_id}/members/{user_id}/alts", 4),
     ("patch", "/v1/guilds/{guild_id}/punishments/{id}", 4),
+    ("post", "/v1/guilds/{guild_id}/members/{user_id}/keys", 3),
+    (
+        "post",
+        "/v1/guilds/{guild_id}/members/{user_id}/logged-runs",
+        3,
+    ),
+    ("post", "/v1/guilds/{guild_id}/members/{user_id}/points", 5),
+    ("put", "/v1/guilds/{guild_id}/points/config", 7),
+    ("put", "/v1/guilds/{guild_id}/points/dungeons/{dungeon}", 7),
+    ("patch", "/v1/guilds/{guild_id}/quota/roles/{role_id}", 7),
+    ("post", "/v1/guilds/{guild_id}/headcounts", 3),
+    (
+        "post",
+        "/v1/guilds/{guild_id}/headcounts/{headcount_id}/convert",
+        3,
+    ),
+    ("post", "/v1/guilds/{guild_id}/parties", 1),
+    (
+        "post",
+        "/v1/guilds/{guild_id}/modmail/tickets/{id}/replies",
+        4,
+    ),
+    ("post", "/v1/guilds/{guild_id}/api-keys", 8),
 ];
 
 /// Walks every route of the OpenAPI document that takes a body: a key below the route's

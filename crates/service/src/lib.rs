@@ -5,6 +5,7 @@
 pub mod actor;
 pub mod analytics;
 pub mod api_keys;
+pub mod audit;
 pub mod command_log;
 pub mod config;
 pub mod dashboard;

@@ -65,3 +65,39 @@ pub async fn record_audit(
     .await?;
     Ok(())
 }
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub audit_id: i64,
+    #[sqlx(try_from = "crate::columns::OptId")]
+    pub actor_id: Option<Snowflake>,
+    pub actor: String,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The guild's audit entries, newest first (by id, which only grows), below `before` when
+/// given, of one `action` when given; `limit` at most.
+pub async fn audit_page(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    action: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
+    Ok(sqlx::query_as::<_, AuditEntry>(
+        "SELECT audit_id, actor_id, actor, action, before, after, created_at FROM audit_log
+         WHERE guild_id = $1 AND ($2::text IS NULL OR action = $2)
+           AND ($3::bigint IS NULL OR audit_id < $3)
+         ORDER BY audit_id DESC LIMIT $4",
+    )
+    .bind(guild.db())
+    .bind(action)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}

@@ -251,3 +251,71 @@ pub async fn stats(
             .collect(),
     }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ModmailReply {
+    /// What to send the member, up to 2000 characters; may be left out with a snippet.
+    pub text: Option<String>,
+    /// A saved snippet's name, sent before `text`.
+    pub snippet: Option<String>,
+    /// The member sees it as from "Staff", without the author's name.
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+/// Replies to a ticket's member (`/modmailreply`): stored in the transcript, then DMed to
+/// the member. Security or above.
+#[utoipa::path(
+    post,
+    path = "/v1/guilds/{guild_id}/modmail/tickets/{id}/replies",
+    tag = "modmail",
+    params(
+        ("guild_id" = String, Path, description = "Discord server id"),
+        ("id" = String, Path, description = "Ticket id, e.g. MM-7KQ2"),
+    ),
+    request_body = ModmailReply,
+    responses(
+        (status = 201, description = "The ticket and its transcript with the reply.", body = TicketDetail),
+        (status = 403, description = "Below Security, or another guild's key.", body = ErrorBody),
+        (status = 404, description = "No such ticket or snippet in this guild.", body = ErrorBody),
+        (status = 409, description = "The ticket is closed.", body = ErrorBody),
+        (status = 422, description = "Not a ticket id; no text nor snippet; text too long.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reply(
+    State(state): State<ApiState>,
+    AtLeast(auth, _): AtLeast<gate::Security>,
+    params: PathParams,
+    crate::json::ApiJson(body): crate::json::ApiJson<ModmailReply>,
+) -> Result<(axum::http::StatusCode, Json<TicketDetail>), ApiError> {
+    let code = params.text("id")?;
+    let author = match auth.actor.user_id {
+        Some(user) => format!("<@{user}>"),
+        None => auth.actor.label.clone(),
+    };
+    let input = service::modmail::ReplyInput {
+        text: body.text.as_deref(),
+        snippet: body.snippet.as_deref(),
+        anonymous: body.anonymous,
+    };
+    let t = service::modmail::reply_with(
+        &state.pool,
+        auth.guild,
+        &auth.actor,
+        &author,
+        code,
+        &input,
+        None,
+    )
+    .await?;
+    let (t, messages) =
+        service::modmail::transcript(&state.pool, auth.guild, &auth.actor, &t.code).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(TicketDetail {
+            ticket: t.into(),
+            transcript: messages.into_iter().map(Into::into).collect(),
+        }),
+    ))
+}

@@ -17,11 +17,9 @@ use crate::auth::{AtLeast, GuildAuth, gate};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
 use crate::params::{ApiQuery, PathParams, body_snowflake};
-use crate::{ApiError, ApiState};
+use crate::{ApiError, ApiState, page};
 
-/// Page size when `limit` is not given, and the most one page may hold.
-pub const DEFAULT_LIMIT: i64 = 25;
-pub const MAX_LIMIT: i64 = 100;
+pub use crate::page::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// A run as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -184,6 +182,14 @@ pub struct JoinRun {
 pub struct ListQuery {
     /// `open`, `live`, `ended` or `cancelled`; all when absent.
     pub status: Option<String>,
+    /// Only runs of this dungeon (catalog code, e.g. `shatters`).
+    pub dungeon: Option<String>,
+    /// Only runs organized by this Discord user.
+    pub organizer: Option<String>,
+    /// Only runs created at or after this time (RFC 3339, e.g. `2026-12-01T00:00:00Z`).
+    pub from: Option<String>,
+    /// Only runs created before this time (RFC 3339).
+    pub to: Option<String>,
     /// 1 to 100, default 25.
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
@@ -230,7 +236,8 @@ pub async fn create_run(
     Ok((StatusCode::CREATED, Json(run.into())))
 }
 
-/// Runs of the guild, newest first.
+/// Runs of the guild, newest first, with the dashboard's filters (dungeon, organizer,
+/// status, dates); the same history the run pages show. Verified raiders and up.
 #[utoipa::path(
     get,
     path = "/v1/guilds/{guild_id}/runs",
@@ -240,7 +247,7 @@ pub async fn create_run(
         (status = 200, description = "One page of runs.", body = RunPage),
         (status = 400, description = "Malformed query or path.", body = ErrorBody),
         (status = 401, description = "Missing or invalid key.", body = ErrorBody),
-        (status = 422, description = "Bad status, limit or cursor.", body = ErrorBody),
+        (status = 422, description = "Bad status, dungeon (`invalid_dungeon`), organizer, dates (`invalid_dates`), limit or cursor.", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -253,46 +260,118 @@ pub async fn list_runs(
         .status
         .as_deref()
         .map(|s| {
-            RunStatus::parse(s).ok_or_else(|| {
-                ApiError::unprocessable(
-                    "invalid_status",
-                    format!("`status` must be open, live, ended or cancelled, not `{s}`."),
-                )
-            })
+            RunStatus::parse(s)
+                .map(|s| s.as_str().to_owned())
+                .ok_or_else(|| {
+                    ApiError::unprocessable(
+                        "invalid_status",
+                        format!("`status` must be open, live, ended or cancelled, not `{s}`."),
+                    )
+                })
         })
         .transpose()?;
-    let limit = match query.limit.as_deref() {
-        None => DEFAULT_LIMIT,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| {
-                ApiError::unprocessable(
-                    "invalid_limit",
-                    format!("`limit` must be a number from 1 to {MAX_LIMIT}, not `{text}`."),
-                )
-            })?,
-    };
-    let before = query
-        .cursor
+    let organizer = query
+        .organizer
         .as_deref()
-        .map(|text| {
-            text.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(|| {
-                ApiError::unprocessable(
-                    "invalid_cursor",
-                    format!("`cursor` must be the `next_cursor` of a previous page, not `{text}`."),
-                )
-            })
-        })
+        .map(|o| query_snowflake("organizer", o))
         .transpose()?;
-    let runs = service::runs::list(&state.pool, auth.guild, status, before, limit).await?;
-    let next_cursor = (runs.len() as i64 == limit)
-        .then(|| runs.last().map(|r| r.run_id.to_string()))
-        .flatten();
+    let filter = service::dashboard::RunFilter {
+        dungeon: query.dungeon,
+        organizer,
+        status,
+        from: query.from.as_deref().map(|t| time("from", t)).transpose()?,
+        to: query.to.as_deref().map(|t| time("to", t)).transpose()?,
+    };
+    let limit = page::limit(query.limit.as_deref())?;
+    let before = page::cursor(query.cursor.as_deref())?;
+    let runs = service::dashboard::run_history(
+        &state.pool,
+        auth.guild,
+        &auth.actor,
+        &filter,
+        before,
+        limit,
+    )
+    .await?;
+    let next_cursor = page::next_cursor(&runs, limit, |r| r.run_id);
     Ok(Json(RunPage {
         runs: runs.into_iter().map(Into::into).collect(),
         next_cursor,
+    }))
+}
+
+/// A Discord id given in a query, a 422 naming the parameter otherwise.
+pub(crate) fn query_snowflake(name: &str, text: &str) -> Result<Snowflake, ApiError> {
+    body_snowflake(name, text)
+}
+
+/// An RFC 3339 time given in a query.
+pub(crate) fn time(name: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            ApiError::unprocessable(
+                "invalid_time",
+                format!("`{name}` must be a time such as 2026-12-01T00:00:00Z, not `{text}`."),
+            )
+        })
+}
+
+/// A key pop in a run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PopBody {
+    #[schema(example = 7)]
+    pub id: i64,
+    /// Who popped it.
+    #[schema(value_type = String, example = "323456789012345678")]
+    pub user_id: Snowflake,
+    #[schema(example = 1)]
+    pub count: i32,
+    /// The key's name, when the run's dungeon has several.
+    pub key_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A run's key pops, in the order they were logged.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PopList {
+    pub items: Vec<PopBody>,
+}
+
+/// The key pops of one run (as the run page shows them). Verified raiders and up.
+#[utoipa::path(
+    get,
+    path = "/v1/guilds/{guild_id}/runs/{run_id}/pops",
+    tag = "runs",
+    params(
+        ("guild_id" = String, Path, description = "Discord server id"),
+        ("run_id" = i64, Path, description = "Run number"),
+    ),
+    responses(
+        (status = 200, description = "The run's key pops.", body = PopList),
+        (status = 404, description = "No such run in this guild.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn run_pops(
+    State(state): State<ApiState>,
+    auth: GuildAuth,
+    params: PathParams,
+) -> Result<Json<PopList>, ApiError> {
+    let run_id = params.run_id()?;
+    let page = service::dashboard::run_page(&state.pool, auth.guild, &auth.actor, run_id).await?;
+    Ok(Json(PopList {
+        items: page
+            .pops
+            .into_iter()
+            .map(|p| PopBody {
+                id: p.pop_id,
+                user_id: p.user_id,
+                count: p.count,
+                key_name: p.key_name,
+                created_at: p.created_at,
+            })
+            .collect(),
     }))
 }
 
