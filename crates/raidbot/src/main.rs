@@ -295,13 +295,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Api => {
-            let pool = app::database(&config).await?;
-            app::api(&config, pool, metrics, shutdown).await
+            let pools = app::databases(&config).await?;
+            app::api(&config, pools, metrics, shutdown).await
         }
         Command::Bot => {
             config.require_token()?;
-            let pool = app::database(&config).await?;
-            app::bot(&config, pool, shutdown).await
+            let pools = app::databases(&config).await?;
+            app::bot(&config, pools, shutdown).await
         }
         Command::Apikey { action } => {
             let pool = app::database(&config).await?;

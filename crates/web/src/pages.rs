@@ -102,7 +102,7 @@ pub async fn member(
 ) -> Result<Response, WebError> {
     let g = access::in_guild(&state, &session, &guild).await?;
     let user = parse_user(&user)?;
-    let stats = service::quota::stats(&state.pool, g.guild, &g.actor, user).await?;
+    let stats = service::quota::stats(&state.read_pool, g.guild, &g.actor, user).await?;
     let names = service::verification::names(&state.pool, g.guild, user).await?;
     let own = user == session.user_id();
     let title = match names.as_ref().and_then(|n| n.main.as_deref()) {
