@@ -35,6 +35,9 @@ pub use rate_limit::RateLimit;
 #[derive(Clone)]
 pub struct ApiState {
     pub pool: PgPool,
+    /// Where leaderboard and stats reads go (`DATABASE_READ_URL`, a streaming replica);
+    /// the primary's pool when there is none. Never written through.
+    pub read_pool: PgPool,
     /// The trusted key from configuration (`API_SERVICE_KEY`); it acts as an administrator
     /// of every guild. `None` turns it off, leaving only per-guild keys.
     pub service_key: Option<String>,

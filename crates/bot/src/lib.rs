@@ -64,6 +64,9 @@ impl std::fmt::Debug for BotConfig {
 pub struct Context {
     pub http: Client,
     pub pool: PgPool,
+    /// Where `/leaderboard` and `/stats` read (`DATABASE_READ_URL`, a streaming replica);
+    /// the primary's pool when there is none. Never written through.
+    pub read_pool: PgPool,
     pub application_id: Id<ApplicationMarker>,
     /// Role mappings read recently, so a burst of clicks does not read the same mapping
     /// a thousand times. Only a cache: PostgreSQL holds the mapping.
@@ -171,6 +174,17 @@ pub async fn run(
     pool: PgPool,
     shutdown: CancellationToken,
 ) -> Result<(), BotError> {
+    run_with_reads(config, pool.clone(), pool, shutdown).await
+}
+
+/// [`run`], with leaderboard and stats reads sent to `read_pool` (a streaming replica of
+/// `pool`'s database).
+pub async fn run_with_reads(
+    config: BotConfig,
+    pool: PgPool,
+    read_pool: PgPool,
+    shutdown: CancellationToken,
+) -> Result<(), BotError> {
     discord::install_crypto();
     let http = discord::http_client(&config);
     let application = http
@@ -187,6 +201,7 @@ pub async fn run(
     let ctx: Ctx = Arc::new(Context {
         http,
         pool: pool.clone(),
+        read_pool,
         application_id: application.id,
         role_mappings: RoleMappingCache::default(),
         roles_seen: RolesSeenCache::default(),

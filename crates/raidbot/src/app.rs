@@ -10,9 +10,36 @@ use crate::config::Config;
 /// Connections to PostgreSQL per process.
 const POOL_SIZE: u32 = 20;
 
+/// Connections to the read replica per process.
+const READ_POOL_SIZE: u32 = 10;
+
 /// Creates the database if needed, connects and migrates.
 pub async fn database(config: &Config) -> anyhow::Result<PgPool> {
     Ok(store::db::prepare(&config.database_url, POOL_SIZE).await?)
+}
+
+/// The primary (created and migrated) and where leaderboard and stats reads go: the
+/// replica at `DATABASE_READ_URL` (only connected: a replica is read-only and follows the
+/// primary's migrations), or the primary again.
+#[derive(Clone)]
+pub struct Pools {
+    pub primary: PgPool,
+    pub read: PgPool,
+}
+
+pub async fn databases(config: &Config) -> anyhow::Result<Pools> {
+    let primary = database(config).await?;
+    let read = match &config.database_read_url {
+        None => primary.clone(),
+        Some(url) => {
+            let read = store::db::connect(url, READ_POOL_SIZE)
+                .await
+                .context("DATABASE_READ_URL")?;
+            tracing::info!(replica = %store::db::describe(url), "leaderboard and stats reads go to the read replica");
+            read
+        }
+    };
+    Ok(Pools { primary, read })
 }
 
 pub fn bot_config(config: &Config, register_commands: bool) -> anyhow::Result<bot::BotConfig> {
@@ -52,7 +79,7 @@ pub fn web_config(config: &Config) -> Option<web::WebConfig> {
 /// Serves the REST API (and the web dashboard when configured, see [`web_config`]) on `config.api_bind` until `shutdown`.
 pub async fn api(
     config: &Config,
-    pool: PgPool,
+    pools: Pools,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -63,8 +90,13 @@ pub async fn api(
         .await
         .with_context(|| format!("cannot listen on API_BIND {}", config.api_bind))?;
     tracing::info!(address = %config.api_bind, "REST API listening");
+    let Pools {
+        primary: pool,
+        read: read_pool,
+    } = pools;
     let state = api::ApiState {
         pool: pool.clone(),
+        read_pool: read_pool.clone(),
         service_key: config.api_service_key.clone(),
         metrics,
     };
@@ -72,7 +104,8 @@ pub async fn api(
     let app = match web_config(config) {
         Some(web) => {
             tracing::info!(public_url = %web.public_url, "web dashboard served");
-            web::router(web::WebState::new(pool, web)).fallback_service(api)
+            web::router(web::WebState::new(pool, web).with_read_pool(read_pool))
+                .fallback_service(api)
         }
         None => {
             tracing::info!(
@@ -86,9 +119,9 @@ pub async fn api(
 }
 
 /// Runs the bot until `shutdown`.
-pub async fn bot(config: &Config, pool: PgPool, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn bot(config: &Config, pools: Pools, shutdown: CancellationToken) -> anyhow::Result<()> {
     let bot_config = bot_config(config, true)?;
-    bot::run(bot_config, pool, shutdown).await?;
+    bot::run_with_reads(bot_config, pools.primary, pools.read, shutdown).await?;
     Ok(())
 }
 
@@ -100,19 +133,20 @@ pub async fn up(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     config.require_token()?;
-    let pool = database(config).await?;
+    let pools = databases(config).await?;
     let api_task = {
-        let (config, pool, shutdown) = (config.clone(), pool.clone(), shutdown.clone());
+        let (config, pools, shutdown) = (config.clone(), pools.clone(), shutdown.clone());
         tokio::spawn(async move {
-            let r = api(&config, pool, metrics, shutdown.clone()).await;
+            let r = api(&config, pools, metrics, shutdown.clone()).await;
             shutdown.cancel();
             r
         })
     };
-    let bot_result = bot(config, pool.clone(), shutdown.clone()).await;
+    let bot_result = bot(config, pools.clone(), shutdown.clone()).await;
     shutdown.cancel();
     let api_result = api_task.await.context("the API task panicked")?;
-    pool.close().await;
+    pools.read.close().await;
+    pools.primary.close().await;
     bot_result.and(api_result)
 }
 

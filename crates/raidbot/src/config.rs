@@ -33,6 +33,9 @@ pub enum LogFormat {
 #[derive(Clone)]
 pub struct Config {
     pub database_url: String,
+    /// `DATABASE_READ_URL`: a streaming replica of `database_url`'s database that serves
+    /// leaderboard and stats reads; `None` reads them from the primary too.
+    pub database_read_url: Option<String>,
     pub discord_token: Option<String>,
     pub dev_guild_id: Option<Snowflake>,
     pub api_bind: SocketAddr,
@@ -76,6 +79,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("database_url", &store::db::describe(&self.database_url))
             .field(
+                "database_read_url",
+                &self.database_read_url.as_deref().map(store::db::describe),
+            )
+            .field(
                 "discord_token",
                 &self.discord_token.as_ref().map(|_| "<set>"),
             )
@@ -109,6 +116,17 @@ impl Config {
                 value: store::db::describe(&database_url),
             });
         }
+        let database_read_url = match var("DATABASE_READ_URL") {
+            None => None,
+            Some(v) if v.starts_with("postgres://") || v.starts_with("postgresql://") => Some(v),
+            Some(v) => {
+                return Err(ConfigError::Invalid {
+                    name: "DATABASE_READ_URL",
+                    expected: "a postgres:// URL of a read replica",
+                    value: store::db::describe(&v),
+                });
+            }
+        };
         let dev_guild_id = match var("DISCORD_DEV_GUILD_ID") {
             None => None,
             Some(v) => Some(Snowflake::parse(&v).map_err(|_| ConfigError::Invalid {
@@ -206,6 +224,7 @@ impl Config {
         Ok(Config {
             dashboard,
             database_url,
+            database_read_url,
             discord_token: var("DISCORD_TOKEN"),
             dev_guild_id,
             api_bind,
@@ -365,6 +384,20 @@ mod tests {
         );
         let e = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert!(e.to_string().starts_with("DATABASE_URL is invalid"), "{e}");
+        let e = config(&[("DATABASE_READ_URL", "replica:5432")]).unwrap_err();
+        assert!(
+            e.to_string().starts_with("DATABASE_READ_URL is invalid"),
+            "{e}"
+        );
+        assert_eq!(config(&[]).unwrap().database_read_url, None);
+        let c = config(&[(
+            "DATABASE_READ_URL",
+            "postgres://postgres@replica:5432/raidbot",
+        )]);
+        assert_eq!(
+            c.unwrap().database_read_url.as_deref(),
+            Some("postgres://postgres@replica:5432/raidbot")
+        );
         let c = config(&[("DISCORD_API_BASE", "http://127.0.0.1:3999/")]).unwrap();
         assert_eq!(c.discord_api_proxy.as_deref(), Some("127.0.0.1:3999"));
     }

@@ -153,6 +153,19 @@ enum BenchCommand {
         #[arg(long)]
         ramp: bool,
     },
+    /// The same join bursts in many guilds served by 1, 2 and 4 `raidbot bot` processes
+    /// splitting four shards: throughput and acknowledgment p99 for each.
+    Shards {
+        /// Guilds on each of the four shards, each with a run panel.
+        #[arg(long, default_value_t = 4)]
+        guilds_per_shard: usize,
+        /// Raiders pressing Join in each guild.
+        #[arg(long, default_value_t = 50)]
+        raiders: usize,
+        /// Each guild's presses are spread over this many milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        window_ms: u64,
+    },
     /// Leaderboard, /stats, quota panel and run awards over seeded points.
     Leaderboard {
         /// Members to seed.
@@ -295,13 +308,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Api => {
-            let pool = app::database(&config).await?;
-            app::api(&config, pool, metrics, shutdown).await
+            let pools = app::databases(&config).await?;
+            app::api(&config, pools, metrics, shutdown).await
         }
         Command::Bot => {
             config.require_token()?;
-            let pool = app::database(&config).await?;
-            app::bot(&config, pool, shutdown).await
+            let pools = app::databases(&config).await?;
+            app::bot(&config, pools, shutdown).await
         }
         Command::Apikey { action } => {
             let pool = app::database(&config).await?;
@@ -377,6 +390,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let out = raidbot::backup::restore(&config.database_url, &from, force).await?;
             println!("{out}");
             Ok(())
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Shards {
+                    guilds_per_shard,
+                    raiders,
+                    window_ms,
+                },
+        } => {
+            let opts = raidbot::bench::shards::Options {
+                guilds_per_shard,
+                raiders,
+                window: std::time::Duration::from_millis(window_ms),
+            };
+            raidbot::bench::shards::run(&config.database_url, opts).await
         }
         Command::Bench {
             what: BenchCommand::JoinBurst { noise, ramp },

@@ -503,6 +503,26 @@ pub async fn adjust(
 
 // ---------- periods ----------
 
+/// [`member_period`] without writing (for reads that may run on a read-only replica): a
+/// period not stored yet is computed from the schedule as the rollover would store it.
+async fn member_period_seen(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    member: Snowflake,
+    at: DateTime<Utc>,
+) -> Result<(Option<QuotaRole>, Period)> {
+    let role = quota_roles::highest_quota_role(conn, guild, member).await?;
+    let (scope, schedule) = match &role {
+        Some(q) => (q.role_id.db(), q.schedule),
+        None => (
+            LEADERBOARD_SCOPE,
+            point_config::leaderboard_schedule(conn, guild).await?,
+        ),
+    };
+    let (current, _) = point_periods::current_and_last(conn, guild, scope, &schedule, at).await?;
+    Ok((role, current.period))
+}
+
 /// The member's quota role (highest held) and its current period; the leaderboard period
 /// when they hold none.
 async fn member_period(
@@ -941,7 +961,7 @@ pub async fn stats(
     let mut conn = pool.acquire().await?;
     let sums = leaderboard::member_sums(&mut conn, guild, ALL_TIME, member).await?;
     let get = |m: Metric| sums.get(&m).copied().unwrap_or(0);
-    let (role, period) = member_period(&mut conn, guild, member, Utc::now()).await?;
+    let (role, period) = member_period_seen(&mut conn, guild, member, Utc::now()).await?;
     let quota_current =
         point_events::member_quota_between(&mut conn, guild, member, &period).await?;
     let raider = get(Metric::RaiderPoints);
@@ -1000,11 +1020,13 @@ pub async fn leaderboard(
 ) -> Result<LeaderboardPage> {
     actor.require(RoleKey::VerifiedRaider)?;
     let mut conn = pool.acquire().await?;
+    // Side-effect free, so it can run on a read-only replica: a period nobody was awarded in
+    // yet is not stored, and then has no sums (an empty board for that period).
     let (scope, period) = match choice {
         PeriodChoice::AllTime => (Some(ALL_TIME), None),
         PeriodChoice::Current | PeriodChoice::Last => {
             let schedule = point_config::leaderboard_schedule(&mut conn, guild).await?;
-            let current = point_periods::ensure_period(
+            let (current, last) = point_periods::current_and_last(
                 &mut conn,
                 guild,
                 LEADERBOARD_SCOPE,
@@ -1012,15 +1034,14 @@ pub async fn leaderboard(
                 Utc::now(),
             )
             .await?;
-            if choice == PeriodChoice::Current {
-                (Some(current.period_id), Some(current.period))
+            let shown = if choice == PeriodChoice::Current {
+                Some(current)
             } else {
-                match point_periods::period_before(&mut conn, guild, LEADERBOARD_SCOPE, &current)
-                    .await?
-                {
-                    Some(last) => (Some(last.period_id), Some(last.period)),
-                    None => (None, None),
-                }
+                last
+            };
+            match shown {
+                Some(p) => (p.period_id, Some(p.period)),
+                None => (None, None),
             }
         }
     };

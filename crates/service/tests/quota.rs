@@ -534,6 +534,117 @@ async fn leaderboard_pages_rank_ties_together() {
     );
 }
 
+/// A pool whose every transaction is read-only, as on a streaming replica: a write fails.
+async fn read_only(t: &TestDb) -> PgPool {
+    use std::str::FromStr;
+    let options = sqlx::postgres::PgConnectOptions::from_str(&t.url)
+        .unwrap()
+        .options([("default_transaction_read_only", "on")]);
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(options)
+        .await
+        .unwrap()
+}
+
+async fn periods_stored(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM point_period")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn board(pool: &PgPool, choice: PeriodChoice) -> quota::LeaderboardPage {
+    let raider = at_level(100, RoleKey::VerifiedRaider);
+    quota::leaderboard(
+        pool,
+        sf(GUILD),
+        &raider,
+        Metric::RaiderPoints,
+        choice,
+        0,
+        25,
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn leaderboards_and_stats_write_nothing_so_a_read_only_replica_serves_them() {
+    let t = setup().await;
+    let replica = read_only(&t).await;
+    let member = at_level(100, RoleKey::VerifiedRaider);
+    // A guild nobody was ever awarded in: no period is stored, and none is created.
+    for choice in [
+        PeriodChoice::Current,
+        PeriodChoice::Last,
+        PeriodChoice::AllTime,
+    ] {
+        let page = board(&replica, choice).await;
+        assert!(page.rows.is_empty() && page.total == 0);
+    }
+    let current = board(&replica, PeriodChoice::Current).await.period.unwrap();
+    assert!(current.start <= Utc::now() && Utc::now() < current.end);
+    assert_eq!(board(&replica, PeriodChoice::Last).await.period, None);
+    let s = quota::stats(&replica, sf(GUILD), &member, sf(100))
+        .await
+        .unwrap();
+    assert_eq!((s.raider_points, s.period), (Points::ZERO, current));
+    assert_eq!(periods_stored(&t.pool).await, 0);
+
+    // Awards three weeks ago: that period is stored, the ones since are not. The replica
+    // shows the periods the primary would create, the last one empty.
+    let weeks_ago = Utc::now() - Duration::weeks(3);
+    let mut conn = t.pool.acquire().await.unwrap();
+    let award = NewEvent {
+        member_id: sf(100),
+        currency: Currency::Raider,
+        kind: PointKind::Adjustment,
+        amount: Points(4),
+        units: 1,
+        dungeon_code: None,
+        source: "adj:old".into(),
+    };
+    point_events::insert_events(&mut conn, sf(GUILD), &[award], None, None, weeks_ago)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(periods_stored(&t.pool).await, 1);
+    let (seen_current, seen_last) = (
+        board(&replica, PeriodChoice::Current).await,
+        board(&replica, PeriodChoice::Last).await,
+    );
+    assert!(seen_current.rows.is_empty() && seen_last.rows.is_empty());
+    assert_eq!(board(&replica, PeriodChoice::AllTime).await.total, 1);
+    let s = quota::stats(&replica, sf(GUILD), &member, sf(100))
+        .await
+        .unwrap();
+    assert_eq!(s.raider_points, Points(4));
+    assert_eq!(periods_stored(&t.pool).await, 1);
+    // The primary then stores them (an award now): the same periods.
+    quota::adjust(
+        &t.pool,
+        sf(GUILD),
+        &at_level(5, RoleKey::Officer),
+        sf(101),
+        Currency::Raider,
+        "2",
+        "now",
+    )
+    .await
+    .unwrap();
+    assert!(periods_stored(&t.pool).await >= 3);
+    assert_eq!(
+        board(&t.pool, PeriodChoice::Current).await.period,
+        seen_current.period
+    );
+    assert_eq!(
+        board(&t.pool, PeriodChoice::Last).await.period,
+        seen_last.period
+    );
+    assert_eq!(board(&replica, PeriodChoice::Current).await.total, 1);
+}
+
 #[tokio::test]
 async fn the_highest_quota_role_counts_and_setting_the_start_moves_the_period() {
     let t = setup().await;

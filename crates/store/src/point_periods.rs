@@ -56,19 +56,26 @@ pub async fn period_at(
     Ok(row.map(PeriodRow::from))
 }
 
-/// The period of `scope` containing `at`, creating it (and any periods between the last
-/// stored one and it, so "last period" is always the one just before) when missing. A
-/// schedule change applies from the end of the last stored period. Safe to race: rows are
-/// unique by start.
-pub async fn ensure_period(
+/// What a read of `scope` at `at` sees, without writing: the stored period containing `at`,
+/// or the periods [`ensure_period`] would create (oldest first, the last containing `at`)
+/// and the stored period before them.
+enum Plan {
+    Stored(PeriodRow),
+    Missing {
+        last_stored: Option<PeriodRow>,
+        wanted: Vec<Period>,
+    },
+}
+
+async fn plan(
     conn: &mut PgConnection,
     guild: Snowflake,
     scope: i64,
     schedule: &Schedule,
     at: DateTime<Utc>,
-) -> Result<PeriodRow> {
+) -> Result<Plan> {
     if let Some(p) = period_at(conn, guild, scope, at).await? {
-        return Ok(p);
+        return Ok(Plan::Stored(p));
     }
     let last = sqlx::query_as::<_, StoredPeriod>(
         "SELECT period_id, starts_at, ends_at FROM point_period
@@ -79,9 +86,10 @@ pub async fn ensure_period(
     .bind(scope)
     .bind(at)
     .fetch_optional(&mut *conn)
-    .await?;
+    .await?
+    .map(PeriodRow::from);
     let mut wanted: Vec<Period> = Vec::new();
-    match last.map(PeriodRow::from) {
+    match last {
         Some(last) => {
             let mut p = last.period.next(schedule);
             // A long downtime: skip straight to the period containing `at`.
@@ -115,6 +123,27 @@ pub async fn ensure_period(
             wanted.push(p);
         }
     }
+    Ok(Plan::Missing {
+        last_stored: last,
+        wanted,
+    })
+}
+
+/// The period of `scope` containing `at`, creating it (and any periods between the last
+/// stored one and it, so "last period" is always the one just before) when missing. A
+/// schedule change applies from the end of the last stored period. Safe to race: rows are
+/// unique by start.
+pub async fn ensure_period(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    scope: i64,
+    schedule: &Schedule,
+    at: DateTime<Utc>,
+) -> Result<PeriodRow> {
+    let wanted = match plan(conn, guild, scope, schedule, at).await? {
+        Plan::Stored(p) => return Ok(p),
+        Plan::Missing { wanted, .. } => wanted,
+    };
     crate::guild_config::ensure_guild(conn, guild).await?;
     for p in &wanted {
         sqlx::query(
@@ -131,6 +160,69 @@ pub async fn ensure_period(
     period_at(conn, guild, scope, at)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("no period of scope {scope} at {at}")))
+}
+
+/// A period as a read sees it: stored (its id keys the leaderboard's sums), or not stored
+/// yet (nobody was awarded in it, or the rollover timer has not run): then it has no sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeenPeriod {
+    pub period_id: Option<i64>,
+    pub period: Period,
+}
+
+impl From<PeriodRow> for SeenPeriod {
+    fn from(p: PeriodRow) -> Self {
+        SeenPeriod {
+            period_id: Some(p.period_id),
+            period: p.period,
+        }
+    }
+}
+
+/// The current period of `scope` at `at` and the one just before it, exactly as
+/// [`ensure_period`] followed by [`period_before`] would give them, but without writing:
+/// for reads that may run on a read-only replica. Periods not stored yet come back without
+/// an id.
+pub async fn current_and_last(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    scope: i64,
+    schedule: &Schedule,
+    at: DateTime<Utc>,
+) -> Result<(SeenPeriod, Option<SeenPeriod>)> {
+    match plan(conn, guild, scope, schedule, at).await? {
+        Plan::Stored(current) => {
+            let last = period_before(conn, guild, scope, &current).await?;
+            Ok((current.into(), last.map(SeenPeriod::from)))
+        }
+        Plan::Missing {
+            last_stored,
+            mut wanted,
+        } => {
+            let current = wanted.pop().ok_or_else(|| {
+                StoreError::Corrupt(format!("no period of scope {scope} planned at {at}"))
+            })?;
+            let last = match wanted.pop() {
+                Some(p) => Some(SeenPeriod {
+                    period_id: None,
+                    period: p,
+                }),
+                // A stored period that starts at or after the planned one (a hand-set
+                // start) is not "before" it; ensure_period's insert would have kept it.
+                None => match last_stored {
+                    Some(l) if l.period.start < current.start => Some(l.into()),
+                    _ => None,
+                },
+            };
+            Ok((
+                SeenPeriod {
+                    period_id: None,
+                    period: current,
+                },
+                last,
+            ))
+        }
+    }
 }
 
 /// The stored period just before `period` (the "last period").

@@ -120,6 +120,9 @@ impl WebConfig {
 #[derive(Clone)]
 pub struct WebState {
     pub pool: PgPool,
+    /// Where leaderboard and stats reads go (`DATABASE_READ_URL`, a streaming replica);
+    /// the primary's pool unless [`WebState::with_read_pool`] set another.
+    pub read_pool: PgPool,
     pub config: Arc<WebConfig>,
     pub discord: discord::Discord,
     /// Discord's recent answers ([`cache`]).
@@ -137,12 +140,21 @@ impl WebState {
         );
         let discord = discord::Discord::new(&config);
         WebState {
+            read_pool: pool.clone(),
             pool,
             config: Arc::new(config),
             discord,
             cache: Arc::new(cache::DiscordCache::new(cache::TTL)),
             cookie_key: Arc::new(cookie_key),
         }
+    }
+}
+
+impl WebState {
+    /// Leaderboard and stats pages read from `read_pool` (a streaming replica).
+    pub fn with_read_pool(mut self, read_pool: PgPool) -> WebState {
+        self.read_pool = read_pool;
+        self
     }
 }
 

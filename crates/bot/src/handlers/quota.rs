@@ -146,11 +146,13 @@ pub async fn adjust(
 
 pub async fn stats(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let member = user_option(data, "member").unwrap_or(inv.user);
-    let s = quota::stats(&ctx.pool, inv.guild, &inv.actor, member).await?;
-    let record = service::schedule::member_record(&ctx.pool, inv.guild, &inv.actor, member).await?;
+    let s = quota::stats(&ctx.read_pool, inv.guild, &inv.actor, member).await?;
+    let record =
+        service::schedule::member_record(&ctx.read_pool, inv.guild, &inv.actor, member).await?;
     let share = bool_option(data, "share").unwrap_or(false);
     // A small chart of the member's runs per week, shown inside the embed.
-    let weeks = service::analytics::member_weeks(&ctx.pool, inv.guild, member, Utc::now()).await?;
+    let weeks =
+        service::analytics::member_weeks(&ctx.read_pool, inv.guild, member, Utc::now()).await?;
     let png = {
         let weeks = weeks.clone();
         super::analytics::render(move || charts::member_weeks_png(&weeks)).await?
@@ -183,7 +185,7 @@ pub async fn leaderboard(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Han
         })?,
     };
     let page = quota::leaderboard(
-        &ctx.pool,
+        &ctx.read_pool,
         inv.guild,
         &inv.actor,
         metric,
@@ -234,7 +236,7 @@ pub async fn component(
             period,
         } => {
             let p = quota::leaderboard(
-                &ctx.pool,
+                &ctx.read_pool,
                 inv.guild,
                 &inv.actor,
                 metric,

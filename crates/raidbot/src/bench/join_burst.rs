@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use super::percentile;
 
 /// One guild with a run panel and its raiders.
-struct Stage {
+pub(super) struct Stage {
     guild: GuildId,
     channel: ChannelId,
     panel: MessageId,
@@ -74,6 +74,18 @@ async fn set_up_guild(
 ) -> anyhow::Result<Stage> {
     let owner = sim.create_user(&format!("owner-{tag}"));
     let guild = sim.create_guild(&format!("Bench {tag}"), owner);
+    set_up_stage(sim, pool, guild, owner, n, tag).await
+}
+
+/// Roles, the raid channel, `n` verified raiders and an open run panel in `guild`.
+pub(super) async fn set_up_stage(
+    sim: &DiscordSim,
+    pool: &PgPool,
+    guild: GuildId,
+    owner: UserId,
+    n: usize,
+    tag: &str,
+) -> anyhow::Result<Stage> {
     let organizer_role = sim.create_role(guild, "Raid Leader", 0, 4);
     let raider_role = sim.create_role(guild, "Verified Raider", 0, 2);
     let channel = sim.create_channel(guild, "raids", ChannelKind::Text);
@@ -161,13 +173,15 @@ fn max_edits_per_second(times: &mut [SystemTime]) -> usize {
     best
 }
 
-struct Outcome {
-    acks_ms: Vec<f64>,
-    in_time: usize,
-    clicks: usize,
-    max_edits: usize,
-    settle_ms: f64,
-    exact: bool,
+pub(super) struct Outcome {
+    pub acks_ms: Vec<f64>,
+    pub in_time: usize,
+    pub clicks: usize,
+    pub max_edits: usize,
+    pub settle_ms: f64,
+    pub exact: bool,
+    /// From the first press to the last acknowledgment.
+    pub elapsed: Duration,
 }
 
 async fn run_scenario(
@@ -180,16 +194,27 @@ async fn run_scenario(
     for r in 0..sc.runs {
         stages.push(set_up_guild(sim, pool, sc.raiders_per_run, &format!("{index}-{r}")).await?);
     }
+    burst(sim, pool, &stages, sc.window).await
+}
+
+/// Every raider of every stage presses Join once, spread evenly over `window` per stage;
+/// then waits until every panel shows its exact count.
+pub(super) async fn burst(
+    sim: &DiscordSim,
+    pool: &PgPool,
+    stages: &[Stage],
+    window: Duration,
+) -> anyhow::Result<Outcome> {
     // Let set-up edits (panel post, pings) pass so they are not counted.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let calls_before = sim.calls().len();
 
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for stage in &stages {
+    for stage in stages {
         let n = stage.raiders.len();
         for (i, raider) in stage.raiders.iter().enumerate() {
-            let offset = sc.window.mul_f64(i as f64 / n as f64);
+            let offset = window.mul_f64(i as f64 / n as f64);
             let (sim, guild, channel, panel, raider) = (
                 sim.clone(),
                 stage.guild,
@@ -221,6 +246,7 @@ async fn run_scenario(
         }
         last_click = last_click.max(at);
     }
+    let elapsed = last_click.saturating_duration_since(started);
     // Settle: until every panel shows its exact count.
     let deadline = Instant::now() + Duration::from_secs(60);
     let settled_at = loop {
@@ -244,7 +270,7 @@ async fn run_scenario(
     let calls = sim.calls();
     let mut max_edits = 0;
     let mut exact = true;
-    for stage in &stages {
+    for stage in stages {
         let suffix = format!("/messages/{}", stage.panel.0);
         let mut times: Vec<SystemTime> = calls[calls_before..]
             .iter()
@@ -270,6 +296,7 @@ async fn run_scenario(
         max_edits,
         settle_ms,
         exact,
+        elapsed,
     })
 }
 
@@ -418,7 +445,7 @@ pub async fn run(database_url: &str, opts: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn drop_database(database_url: &str, name: &str) {
+pub(super) async fn drop_database(database_url: &str, name: &str) {
     let Some((base, _)) = database_url.rsplit_once('/') else {
         return;
     };

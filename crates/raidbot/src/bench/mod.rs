@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod join_burst;
 pub mod leaderboard;
 pub mod raidstats;
+pub mod shards;
 
 pub use leaderboard::{Options, leaderboard};
 
