@@ -875,3 +875,80 @@ async fn the_command_prints_the_report() {
         0
     );
 }
+
+/// Figures for a large community (ignored by default; run with
+/// `cargo test -p raidbot --test import -- --ignored --nocapture big_import`):
+/// `IMPORT_BENCH_MEMBERS` members (a fifth with an alt, 1% of names taken twice) and
+/// `IMPORT_BENCH_EVENTS` quota events in one guild. Prints the import's time; with
+/// `IMPORT_BENCH_BINARY=1` it runs the `raidbot` binary under `/usr/bin/time` and prints
+/// its peak memory too.
+#[tokio::test]
+#[ignore = "a benchmark: prints figures"]
+async fn big_import() {
+    let env = |name: &str, default: i64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let members = env("IMPORT_BENCH_MEMBERS", 5_000);
+    let events = env("IMPORT_BENCH_EVENTS", 0);
+    let db = TestDb::new().await;
+    let src = SourceDb::new().await;
+    // Letters only (an IGN): digits 0-9 → a-j.
+    src.exec(&format!(
+        "INSERT INTO guild (id, name) VALUES ({G1}, 'big');
+         INSERT INTO member (id) SELECT 400000000000000000 + n FROM generate_series(1, {members}) n;
+         INSERT INTO raider (guild_id, user_id, status, verified_at, created_at, ign, alt_ign)
+         SELECT {G1}, 400000000000000000 + n, 'approved', now() - n * interval '1 minute',
+                now() - n * interval '1 minute',
+                'M' || translate(lpad((CASE WHEN n % 100 = 0 THEN n - 1 ELSE n END)::text, 7, '0'),
+                                 '0123456789', 'abcdefghij'),
+                CASE WHEN n % 5 = 0 THEN 'A' || translate(lpad(n::text, 7, '0'), '0123456789', 'abcdefghij') END
+         FROM generate_series(1, {members}) n;
+         INSERT INTO quota_event (guild_id, actor_user_id, action_type, subject_id, points,
+                                  quota_points, created_at)
+         SELECT {G1}, 400000000000000000 + 1 + n % {members}, 'run_completed',
+                CASE WHEN n % 2 = 0 THEN 'raider:' || n ELSE 'run:' || n END,
+                CASE WHEN n % 2 = 0 THEN 1.25 ELSE 0 END, CASE WHEN n % 2 = 1 THEN 0.5 ELSE 0 END,
+                now() - (n % 700) * interval '1 day' - n * interval '1 second'
+         FROM generate_series(1, {events}) n;
+         ANALYZE;"
+    ))
+    .await;
+    if std::env::var("IMPORT_BENCH_BINARY").is_ok() {
+        let started = std::time::Instant::now();
+        let out = std::process::Command::new("/usr/bin/time")
+            .args(["-f", "peak %M KB, %e s"])
+            .arg(env!("CARGO_BIN_EXE_raidbot"))
+            .args(["import", "console", "--from", &src.url])
+            .env("DATABASE_URL", &db.url)
+            .env("RUST_LOG", "info")
+            .current_dir(std::env::temp_dir())
+            .output()
+            .expect("run raidbot");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        println!("{}", String::from_utf8_lossy(&out.stdout));
+        println!("{stderr}");
+        println!(
+            "binary: {members} members, {events} quota events in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        return;
+    }
+    let started = std::time::Instant::now();
+    let report = run(&db, &src, false).await;
+    println!("{report}");
+    println!(
+        "{members} members, {events} quota events imported in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        report
+            .guild(G1)
+            .and_then(|g| g.get("raider"))
+            .map(|t| t.refused.len() as i64),
+        Some(members / 100)
+    );
+}

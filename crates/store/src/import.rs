@@ -6,7 +6,7 @@
 //! Everything runs in the caller's transaction: an importer writes one guild per
 //! transaction, so a guild is never half imported.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
@@ -14,6 +14,7 @@ use domain::moderation::{
     PUNISHMENT_CODE_LEN, PunishmentKind, TICKET_CODE_LEN, code_space, punishment_code, ticket_code,
 };
 use domain::quota::{Currency, Metric, PointKind, Points, Schedule, metrics_of};
+use domain::verification::ign_key;
 
 use crate::point_config::leaderboard_schedule;
 use crate::point_periods::{LEADERBOARD_SCOPE, PeriodRow, ensure_period};
@@ -70,35 +71,73 @@ pub async fn record(
     Ok(())
 }
 
-/// A member as raidbot already has them, if at all: (status, main IGN).
-pub async fn member(
+/// Members raidbot already has among `users`: user → (status, main IGN).
+pub async fn members_of(
     conn: &mut PgConnection,
     guild: Snowflake,
-    user: Snowflake,
-) -> Result<Option<(String, Option<String>)>> {
-    let row: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT status, ign FROM member WHERE guild_id = $1 AND user_id = $2")
-            .bind(guild.db())
-            .bind(user.db())
-            .fetch_optional(conn)
-            .await?;
-    Ok(row)
+    users: &[i64],
+) -> Result<HashMap<i64, (String, Option<String>)>> {
+    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT user_id, status, ign FROM member WHERE guild_id = $1 AND user_id = ANY($2)",
+    )
+    .bind(guild.db())
+    .bind(users)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(u, s, i)| (u, (s, i))).collect())
 }
 
-/// Creates the member with the source's status and times, or, when raidbot knows them
-/// already but has not verified them, gives them the source's status. A member raidbot
-/// verified or banned itself keeps raidbot's record (it is newer).
-pub async fn upsert_member(
+/// Who holds each of these IGN keys (lower case) as main or alt: key → user.
+pub async fn ign_owners(
     conn: &mut PgConnection,
     guild: Snowflake,
-    user: Snowflake,
-    status: &str,
-    first_seen_at: DateTime<Utc>,
-    verified_at: Option<DateTime<Utc>>,
+    keys: &[String],
+) -> Result<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT ign_key, user_id FROM member_ign WHERE guild_id = $1 AND ign_key = ANY($2)",
+    )
+    .bind(guild.db())
+    .bind(keys)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A member as the source recorded them, with the IGNs the importer checked are free.
+#[derive(Debug, Clone)]
+pub struct ImportedMember {
+    pub user_id: Snowflake,
+    /// `verified`, `banned` or `unverified`.
+    pub status: &'static str,
+    pub first_seen_at: DateTime<Utc>,
+    pub verified_at: Option<DateTime<Utc>>,
+    /// The main IGN (replacing the member's main in raidbot, if any).
+    pub main: Option<String>,
+}
+
+/// Writes a batch of members in a few statements: each is created with the source's status
+/// and times, or, when raidbot knows them already but has not verified them, given the
+/// source's status (a member raidbot verified or banned itself keeps raidbot's record: it
+/// is newer); then their main IGNs. The caller checked the
+/// names are free in raidbot and in the batch; a name taken meanwhile (by the live bot)
+/// is an error, and the caller's transaction rolls back.
+pub async fn upsert_members(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    members: &[ImportedMember],
 ) -> Result<()> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<i64> = members.iter().map(|m| m.user_id.db()).collect();
+    let statuses: Vec<&str> = members.iter().map(|m| m.status).collect();
+    let first_seen: Vec<DateTime<Utc>> = members.iter().map(|m| m.first_seen_at).collect();
+    let verified: Vec<Option<DateTime<Utc>>> = members.iter().map(|m| m.verified_at).collect();
     sqlx::query(
         "INSERT INTO member (guild_id, user_id, status, first_seen_at, verified_at)
-         VALUES ($1, $2, $3, $4, CASE WHEN $3 = 'verified' THEN $5 END)
+         SELECT $1, u, s, f, CASE WHEN s = 'verified' THEN v END
+         FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+             AS x(u, s, f, v)
          ON CONFLICT (guild_id, user_id) DO UPDATE SET
             status = EXCLUDED.status,
             verified_at = EXCLUDED.verified_at,
@@ -107,12 +146,93 @@ pub async fn upsert_member(
          WHERE member.status IN ('unverified', 'pending', 'left')",
     )
     .bind(guild.db())
-    .bind(user.db())
-    .bind(status)
-    .bind(first_seen_at)
-    .bind(verified_at)
+    .bind(&users)
+    .bind(&statuses)
+    .bind(&first_seen)
+    .bind(&verified)
+    .execute(&mut *conn)
+    .await?;
+    let (named, igns): (Vec<i64>, Vec<&str>) = members
+        .iter()
+        .filter_map(|m| Some((m.user_id.db(), m.main.as_deref()?)))
+        .unzip();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = igns.iter().map(|i| ign_key(i)).collect();
+    // As `names::set_main`: the old main (and the same name held as an alt) make way.
+    sqlx::query(
+        "DELETE FROM member_ign m USING unnest($2::bigint[], $3::text[]) AS x(u, k)
+         WHERE m.guild_id = $1 AND m.user_id = x.u AND (m.is_main OR m.ign_key = x.k)",
+    )
+    .bind(guild.db())
+    .bind(&named)
+    .bind(&keys)
+    .execute(&mut *conn)
+    .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO member_ign (guild_id, ign_key, ign, user_id, is_main)
+         SELECT $1, k, i, u, true FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x(u, k, i)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(guild.db())
+    .bind(&named)
+    .bind(&keys)
+    .bind(&igns)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted != named.len() as u64 {
+        return Err(StoreError::Corrupt(format!(
+            "{} of {} main IGNs were taken during the import",
+            named.len() as u64 - inserted,
+            named.len()
+        )));
+    }
+    sqlx::query(
+        "UPDATE member SET ign = x.i, updated_at = now()
+         FROM unnest($2::bigint[], $3::text[]) AS x(u, i)
+         WHERE member.guild_id = $1 AND member.user_id = x.u",
+    )
+    .bind(guild.db())
+    .bind(&named)
+    .bind(&igns)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Adds alt IGNs `(member, alt)` in one statement; the caller checked they are free.
+pub async fn add_alts(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    alts: &[(Snowflake, String)],
+) -> Result<()> {
+    if alts.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<i64> = alts.iter().map(|(u, _)| u.db()).collect();
+    let igns: Vec<&str> = alts.iter().map(|(_, a)| a.as_str()).collect();
+    let keys: Vec<String> = igns.iter().map(|i| ign_key(i)).collect();
+    let inserted = sqlx::query(
+        "INSERT INTO member_ign (guild_id, ign_key, ign, user_id, is_main)
+         SELECT $1, k, i, u, false FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x(u, k, i)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(guild.db())
+    .bind(&users)
+    .bind(&keys)
+    .bind(&igns)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    if inserted != alts.len() as u64 {
+        return Err(StoreError::Corrupt(format!(
+            "{} of {} alt IGNs were taken during the import",
+            alts.len() as u64 - inserted,
+            alts.len()
+        )));
+    }
     Ok(())
 }
 

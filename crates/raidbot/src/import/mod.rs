@@ -84,7 +84,14 @@ async fn import_guild(
     config::import(&mut tx, gid, source, &mut report).await?;
     let quota_roles = quota_config::import(&mut tx, gid, source, &mut report).await?;
     progress(guild, "members");
-    members::import(&mut tx, gid, source, &mut report).await?;
+    let mut member_keys = members::MemberKeys::load(&mut tx, gid).await?;
+    let raiders: Vec<_> = source
+        .raiders
+        .iter()
+        .filter(|r| r.guild_id == guild)
+        .collect();
+    members::import(&mut tx, gid, &raiders, &mut member_keys, &mut report).await?;
+    member_keys.save(&mut tx, gid).await?;
     progress(guild, "points");
     points::import(&mut tx, gid, source, &mut report).await?;
     progress(guild, "runs");
