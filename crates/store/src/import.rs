@@ -731,3 +731,126 @@ pub async fn lock_guild(conn: &mut PgConnection, guild: Snowflake) -> Result<()>
         .await?;
     Ok(())
 }
+
+/// Which of `ids` (source ids of `table`) were imported before: for tables too large to
+/// hold every imported id in memory, asked one batch at a time.
+pub async fn imported_among(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    source: &str,
+    table: &str,
+    ids: &[String],
+) -> Result<HashSet<String>> {
+    // One index probe per id (the lateral LIMIT keeps it a nested loop): `source_id =
+    // ANY($4)` is planned as a filter over all of the table's keys while the import's own
+    // rows are not in the statistics yet, which grows with every batch.
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT x.id FROM unnest($4::text[]) AS x(id)
+         CROSS JOIN LATERAL (
+             SELECT 1 FROM import_source_key
+             WHERE guild_id = $1 AND source = $2 AND source_table = $3 AND source_id = x.id
+             LIMIT 1) k",
+    )
+    .bind(guild.db())
+    .bind(source)
+    .bind(table)
+    .bind(ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Keys popped per (member, dungeon) as raidbot counts them (the `keys_popped` count of
+/// key events), over the events an import wrote (sources starting with `source_prefix`).
+pub async fn imported_key_counts(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    source_prefix: &str,
+) -> Result<Vec<(i64, Option<String>, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT member_id, dungeon_code, sum(units)::bigint FROM point_event
+         WHERE guild_id = $1 AND starts_with(source, $2) AND kind IN ('key_logged', 'key_popped')
+         GROUP BY member_id, dungeon_code",
+    )
+    .bind(guild.db())
+    .bind(source_prefix)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Adds a custom role verification as the source had it; `None` when raidbot already has
+/// one for the role (raidbot's is kept).
+pub async fn insert_custom_role(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    name: &str,
+    role: Snowflake,
+    description: Option<&str>,
+    review_channel: Snowflake,
+    created_at: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO veri_custom_role (guild_id, name, role_id, description, review_channel_id,
+             created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (guild_id, role_id) DO NOTHING RETURNING custom_role_id",
+    )
+    .bind(guild.db())
+    .bind(name)
+    .bind(role.db())
+    .bind(description)
+    .bind(review_channel.db())
+    .bind(created_at)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A command use as the source logged it.
+#[derive(Debug, Clone)]
+pub struct ImportedCommand {
+    pub user_id: Snowflake,
+    /// `name` or `name subcommand`, as raidbot logs commands.
+    pub command: String,
+    pub options: serde_json::Value,
+    /// `ok`, `refused` or `error`.
+    pub outcome: &'static str,
+    pub error_code: Option<String>,
+    pub latency_ms: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Writes command log entries with their own times, in one statement.
+pub async fn insert_commands(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    entries: &[ImportedCommand],
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<i64> = entries.iter().map(|e| e.user_id.db()).collect();
+    let commands: Vec<&str> = entries.iter().map(|e| e.command.as_str()).collect();
+    let options: Vec<&serde_json::Value> = entries.iter().map(|e| &e.options).collect();
+    let outcomes: Vec<&str> = entries.iter().map(|e| e.outcome).collect();
+    let codes: Vec<Option<&str>> = entries.iter().map(|e| e.error_code.as_deref()).collect();
+    let latencies: Vec<i32> = entries.iter().map(|e| e.latency_ms).collect();
+    let ats: Vec<DateTime<Utc>> = entries.iter().map(|e| e.created_at).collect();
+    sqlx::query(
+        "INSERT INTO command_log (guild_id, user_id, command, options, outcome, error_code,
+             latency_ms, created_at)
+         SELECT $1, u, c, o, r, e, l, t
+         FROM unnest($2::bigint[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::int[],
+                     $8::timestamptz[]) AS x(u, c, o, r, e, l, t)",
+    )
+    .bind(guild.db())
+    .bind(&users)
+    .bind(&commands)
+    .bind(&options)
+    .bind(&outcomes)
+    .bind(&codes)
+    .bind(&latencies)
+    .bind(&ats)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
