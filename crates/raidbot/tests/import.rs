@@ -726,6 +726,14 @@ async fn imports_a_community_table_by_table() {
         figures(&report, G1, "verification_session"),
         (1, 0, 0, 1, 0)
     );
+    assert_eq!(
+        figures(&report, G1, "custom_role_verification_session"),
+        (1, 0, 0, 1, 0)
+    );
+    assert!(
+        text.contains("custom role request in progress: the member asks again"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -188,6 +188,18 @@ fn in_progress(source: &Source, guild: i64, report: &mut GuildReport) {
             "verification in progress: the member presses raidbot's verification panel again",
         );
     }
+    let custom = report.table("custom_role_verification_session");
+    for s in source
+        .custom_role_sessions
+        .iter()
+        .filter(|s| s.guild_id == guild)
+    {
+        custom.source += 1;
+        custom.skip(
+            &s.id,
+            "custom role request in progress: the member asks again on raidbot's panel",
+        );
+    }
 }
 
 /// The source ids of `table` imported before, and the keys this run adds.

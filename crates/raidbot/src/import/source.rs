@@ -252,6 +252,8 @@ pub struct Source {
     pub ended_runs: Vec<RunRow>,
     pub run_reactions: Vec<RunReactionRow>,
     pub verification_sessions: Vec<OpenRow>,
+    /// Custom role requests waiting for a screenshot or a review.
+    pub custom_role_sessions: Vec<OpenRow>,
     /// The source's own sums per guild: (raider points, quota points), hundredths.
     pub point_totals: Vec<(i64, i64, i64)>,
 }
@@ -512,6 +514,13 @@ impl SourceDb {
                               'pending_review')
              ORDER BY guild_id, user_id"
             ),
+            custom_role_sessions: rows!(
+            OpenRow,
+            "SELECT guild_id, id::text AS id, status AS what FROM custom_role_verification_session
+             WHERE ($1::bigint[] IS NULL OR guild_id = ANY($1))
+               AND status IN ('pending_screenshot', 'pending_review')
+             ORDER BY guild_id, id"
+        ),
             point_totals: sqlx::query_as(
                 "SELECT guild_id, (coalesce(sum(points), 0) * 100)::bigint,
                     (coalesce(sum(quota_points), 0) * 100)::bigint
