@@ -375,6 +375,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 from,
                 guilds,
                 dry_run,
+                progress: true,
             };
             let report = raidbot::import::console(&pool, &options).await;
             pool.close().await;

@@ -86,6 +86,7 @@ async fn run(db: &TestDb, src: &SourceDb, dry_run: bool) -> Report {
         from: src.url.clone(),
         guilds: Vec::new(),
         dry_run,
+        progress: false,
     };
     import::console(&db.pool, &options).await.expect("import")
 }
@@ -156,6 +157,40 @@ async fn source_totals(src: &SourceDb, guild: i64) -> Vec<(i64, i64, i64)> {
     .fetch_all(&mut conn)
     .await
     .expect("source totals");
+    conn.close().await.ok();
+    rows
+}
+
+/// Per member: keys popped as raidbot's stats and leaderboards count them for all time
+/// (the keys-popped sums, folded plus pending).
+async fn member_keys(db: &TestDb, guild: i64) -> Vec<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT member_id, sum(value)::bigint FROM (
+             SELECT member_id, value FROM point_sum
+             WHERE guild_id = $1 AND scope = 0 AND metric = 5
+             UNION ALL
+             SELECT member_id, delta FROM point_sum_delta
+             WHERE guild_id = $1 AND scope = 0 AND metric = 5) s
+         GROUP BY member_id HAVING sum(value) <> 0 ORDER BY member_id",
+    )
+    .bind(guild)
+    .fetch_all(&db.pool)
+    .await
+    .expect("member keys")
+}
+
+/// The original's own key counts per member (its /stats and keys leaderboard:
+/// SUM(key_pop.count)).
+async fn source_keys(src: &SourceDb, guild: i64) -> Vec<(i64, i64)> {
+    let mut conn = PgConnection::connect(&src.url).await.expect("source");
+    let rows = sqlx::query_as(
+        "SELECT user_id, sum(count)::bigint FROM key_pop WHERE guild_id = $1
+         GROUP BY user_id HAVING sum(count) <> 0 ORDER BY user_id",
+    )
+    .bind(guild)
+    .fetch_all(&mut conn)
+    .await
+    .expect("source keys");
     conn.close().await.ok();
     rows
 }
@@ -388,9 +423,132 @@ async fn imports_a_community_table_by_table() {
         2
     );
     assert_eq!(
-        scalar_i64(&db, &format!("SELECT units::bigint FROM point_event WHERE guild_id = {G1} AND kind = 'key_logged'")).await,
+        scalar_i64(&db, &format!("SELECT units::bigint FROM point_event WHERE guild_id = {G1} AND kind = 'key_logged' AND starts_with(source, 'console:qe:')")).await,
         2
     );
+
+    // Keys popped: the original's running totals; each member's key count in raidbot
+    // (stats, leaderboards) equals the original's, per dungeon too. Alice's keys were
+    // counted by the quota event that paid for them; the others' by a 0-point key event.
+    assert_eq!(figures(&report, G1, "key_pop"), (4, 3, 1, 0, 0), "{text}");
+    for guild in [G1, G2] {
+        assert_eq!(
+            member_keys(&db, guild).await,
+            source_keys(&src, guild).await
+        );
+    }
+    assert_eq!(
+        member_keys(&db, G1).await,
+        vec![(ALICE, 2), (BOB, 3), (GUS, 4), (WARDEN, 1)]
+    );
+    assert!(
+        text.contains("keys popped: source 10 / raidbot 10 (equal)"),
+        "{text}"
+    );
+    let key_events: Vec<(i64, Option<String>, i64, i32)> = sqlx::query_as(
+        "SELECT member_id, dungeon_code, amount, units FROM point_event
+         WHERE guild_id = $1 AND kind = 'key_logged' AND starts_with(source, 'console:kp:')
+         ORDER BY member_id",
+    )
+    .bind(G1)
+    .fetch_all(&db.pool)
+    .await
+    .expect("key events");
+    assert_eq!(
+        key_events,
+        vec![
+            (BOB, Some("fungal_cavern".into()), 0, 3),
+            (GUS, None, 0, 4),
+            (WARDEN, Some("shatters".into()), 0, 1),
+        ]
+    );
+
+    // Custom role verifications: named from their source id, described by their texts.
+    assert_eq!(
+        figures(&report, G1, "custom_role_verification"),
+        (3, 2, 0, 0, 1),
+        "{text}"
+    );
+    assert!(
+        refusal(&report, G1, "custom_role_verification", "2").contains("1600 characters"),
+        "{text}"
+    );
+    let custom: Vec<(String, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT name, role_id, description, review_channel_id FROM veri_custom_role
+         WHERE guild_id = $1 ORDER BY role_id",
+    )
+    .bind(G1)
+    .fetch_all(&db.pool)
+    .await
+    .expect("custom roles");
+    assert_eq!(
+        custom,
+        vec![
+            (
+                "Role verification 1".into(),
+                500_000_000_000_000_050,
+                Some(
+                    "O3 carry\n\nPost a screenshot of your O3 completions.\n\n\
+                     Example: https://cdn.discordapp.com/attachments/1/2/o3.png"
+                        .into()
+                ),
+                600_000_000_000_000_051
+            ),
+            (
+                "Role verification 3".into(),
+                500_000_000_000_000_052,
+                Some("Show your 8/8 gear.".into()),
+                600_000_000_000_000_051
+            ),
+        ]
+    );
+
+    // The command log: raidbot's shape, with the original's times; DMs are not read.
+    assert_eq!(
+        figures(&report, G1, "command_log"),
+        (4, 3, 0, 0, 1),
+        "{text}"
+    );
+    assert!(refusal(&report, G1, "command_log", "4").contains("not a Discord user id"));
+    let log: Vec<(i64, String, serde_json::Value, String, Option<String>, i32)> = sqlx::query_as(
+        "SELECT user_id, command, options, outcome, error_code, latency_ms FROM command_log
+             WHERE guild_id = $1 AND created_at < now() - interval '12 hours'
+             ORDER BY created_at",
+    )
+    .bind(G1)
+    .fetch_all(&db.pool)
+    .await
+    .expect("command log");
+    assert_eq!(
+        log,
+        vec![
+            (
+                ALICE,
+                "/run".into(),
+                serde_json::json!({"dungeon": "shatters"}),
+                "ok".into(),
+                None,
+                120
+            ),
+            (
+                BOB,
+                "/modmail".into(),
+                serde_json::json!({"subcommand": "open"}),
+                "refused".into(),
+                Some("MISSING_PERMISSIONS".into()),
+                40
+            ),
+            (
+                WARDEN,
+                "/stats".into(),
+                serde_json::json!({}),
+                "error".into(),
+                Some("BACKEND_ERROR".into()),
+                0
+            ),
+        ]
+    );
+    assert_eq!(figures(&report, G2, "command_log"), (1, 1, 0, 0, 0));
 
     // Punishments: states, actors and reasons kept; a timer for the running suspension only.
     assert_eq!(
@@ -568,6 +726,14 @@ async fn imports_a_community_table_by_table() {
         figures(&report, G1, "verification_session"),
         (1, 0, 0, 1, 0)
     );
+    assert_eq!(
+        figures(&report, G1, "custom_role_verification_session"),
+        (1, 0, 0, 1, 0)
+    );
+    assert!(
+        text.contains("custom role request in progress: the member asks again"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -601,6 +767,8 @@ async fn running_again_imports_nothing_twice_and_later_only_new_rows() {
         "modmail_blacklist",
         "job",
         "import_source_key",
+        "veri_custom_role",
+        "command_log",
     ];
     let mut before = Vec::new();
     for t in tables {
@@ -631,6 +799,10 @@ async fn running_again_imports_nothing_twice_and_later_only_new_rows() {
             member_totals(&db, guild).await,
             source_totals(&src, guild).await
         );
+        assert_eq!(
+            member_keys(&db, guild).await,
+            source_keys(&src, guild).await
+        );
     }
 
     // New activity in the original; the third run imports exactly that.
@@ -646,7 +818,11 @@ async fn running_again_imports_nothing_twice_and_later_only_new_rows() {
              VALUES ('abcabcabcabcabcabcabcabc', {G1}, {GUS}, {WARDEN}, 'mute', 'caps',
                      now() + interval '1 hour');
          INSERT INTO note (id, guild_id, user_id, moderator_id, note_text)
-             VALUES ('newnotenewnotenewnote001', {G1}, {GUS}, {WARDEN}, 'calmer now');"
+             VALUES ('newnotenewnotenewnote001', {G1}, {GUS}, {WARDEN}, 'calmer now');
+         UPDATE key_pop SET count = count + 2, last_popped_at = now()
+             WHERE guild_id = {G1} AND user_id = {BOB};
+         INSERT INTO command_log (guild_id, user_id, command_name)
+             VALUES ('{G1}', '{GUS}', 'stats');"
     ))
     .await;
     let third = run(&db, &src, false).await;
@@ -662,8 +838,10 @@ async fn running_again_imports_nothing_twice_and_later_only_new_rows() {
         vec![
             ("raider", 1),
             ("quota_event", 2),
+            ("key_pop", 1),
             ("punishment", 1),
-            ("note", 1)
+            ("note", 1),
+            ("command_log", 1)
         ],
         "{third}"
     );
@@ -674,6 +852,7 @@ async fn running_again_imports_nothing_twice_and_later_only_new_rows() {
         Some(0)
     );
     assert_eq!(member_totals(&db, G1).await, source_totals(&src, G1).await);
+    assert_eq!(member_keys(&db, G1).await, source_keys(&src, G1).await);
     assert!(g.points.matches(), "{third}");
     assert_eq!(
         scalar_i64(&db, &format!("SELECT count(*) FROM job WHERE guild_id = {G1} AND kind = 'punishment_expire' AND state = 'pending'")).await,
@@ -715,6 +894,8 @@ async fn a_dry_run_reports_the_same_and_writes_nothing() {
         "punishment",
         "job",
         "guild",
+        "veri_custom_role",
+        "command_log",
     ] {
         assert_eq!(
             scalar_i64(&db, &format!("SELECT count(*) FROM {table}")).await,
@@ -741,6 +922,7 @@ async fn only_the_guilds_asked_for_are_imported() {
             domain::Snowflake::from_db(333_333_333_333_333_333).expect("id"),
         ],
         dry_run: false,
+        progress: false,
     };
     let report = import::console(&db.pool, &options).await.expect("import");
     assert_eq!(report.guilds.len(), 1);
@@ -852,6 +1034,27 @@ async fn the_command_prints_the_report() {
         "{stdout}"
     );
     assert!(!stdout.contains(&format!("guild {G1}")), "{stdout}");
+    // Progress on stderr, a line per table as it finishes (plain lines: not a terminal);
+    // the report on stdout has none of it.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("dry run of guild {G2}: importing")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "guild {G2}: raider: 1 in the source, 1 imported, 0 before, 0 skipped, 0 refused"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "guild {G2}: quota_event: 1 in the source, 1 imported"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\r'), "{stderr}");
+    assert!(!stdout.contains("in the source,"), "{stdout}");
 
     let out = raidbot()
         .args([
@@ -873,5 +1076,82 @@ async fn the_command_prints_the_report() {
     assert_eq!(
         scalar_i64(&db, "SELECT count(*) FROM import_source_key").await,
         0
+    );
+}
+
+/// Figures for a large community (ignored by default; run with
+/// `cargo test -p raidbot --test import -- --ignored --nocapture big_import`):
+/// `IMPORT_BENCH_MEMBERS` members (a fifth with an alt, 1% of names taken twice) and
+/// `IMPORT_BENCH_EVENTS` quota events in one guild. Prints the import's time; with
+/// `IMPORT_BENCH_BINARY=1` it runs the `raidbot` binary under `/usr/bin/time` and prints
+/// its peak memory too.
+#[tokio::test]
+#[ignore = "a benchmark: prints figures"]
+async fn big_import() {
+    let env = |name: &str, default: i64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let members = env("IMPORT_BENCH_MEMBERS", 5_000);
+    let events = env("IMPORT_BENCH_EVENTS", 0);
+    let db = TestDb::new().await;
+    let src = SourceDb::new().await;
+    // Letters only (an IGN): digits 0-9 → a-j.
+    src.exec(&format!(
+        "INSERT INTO guild (id, name) VALUES ({G1}, 'big');
+         INSERT INTO member (id) SELECT 400000000000000000 + n FROM generate_series(1, {members}) n;
+         INSERT INTO raider (guild_id, user_id, status, verified_at, created_at, ign, alt_ign)
+         SELECT {G1}, 400000000000000000 + n, 'approved', now() - n * interval '1 minute',
+                now() - n * interval '1 minute',
+                'M' || translate(lpad((CASE WHEN n % 100 = 0 THEN n - 1 ELSE n END)::text, 7, '0'),
+                                 '0123456789', 'abcdefghij'),
+                CASE WHEN n % 5 = 0 THEN 'A' || translate(lpad(n::text, 7, '0'), '0123456789', 'abcdefghij') END
+         FROM generate_series(1, {members}) n;
+         INSERT INTO quota_event (guild_id, actor_user_id, action_type, subject_id, points,
+                                  quota_points, created_at)
+         SELECT {G1}, 400000000000000000 + 1 + n % {members}, 'run_completed',
+                CASE WHEN n % 2 = 0 THEN 'raider:' || n ELSE 'run:' || n END,
+                CASE WHEN n % 2 = 0 THEN 1.25 ELSE 0 END, CASE WHEN n % 2 = 1 THEN 0.5 ELSE 0 END,
+                now() - (n % 700) * interval '1 day' - n * interval '1 second'
+         FROM generate_series(1, {events}) n;
+         ANALYZE;"
+    ))
+    .await;
+    if std::env::var("IMPORT_BENCH_BINARY").is_ok() {
+        let started = std::time::Instant::now();
+        let out = std::process::Command::new("/usr/bin/time")
+            .args(["-f", "peak %M KB, %e s"])
+            .arg(env!("CARGO_BIN_EXE_raidbot"))
+            .args(["import", "console", "--from", &src.url])
+            .env("DATABASE_URL", &db.url)
+            .env("RUST_LOG", "info")
+            .current_dir(std::env::temp_dir())
+            .output()
+            .expect("run raidbot");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        println!("{}", String::from_utf8_lossy(&out.stdout));
+        println!("{stderr}");
+        println!(
+            "binary: {members} members, {events} quota events in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        return;
+    }
+    let started = std::time::Instant::now();
+    let report = run(&db, &src, false).await;
+    println!("{report}");
+    println!(
+        "{members} members, {events} quota events imported in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        report
+            .guild(G1)
+            .and_then(|g| g.get("raider"))
+            .map(|t| t.refused.len() as i64),
+        Some(members / 100)
     );
 }

@@ -6,7 +6,7 @@
 //! Everything runs in the caller's transaction: an importer writes one guild per
 //! transaction, so a guild is never half imported.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
@@ -14,6 +14,7 @@ use domain::moderation::{
     PUNISHMENT_CODE_LEN, PunishmentKind, TICKET_CODE_LEN, code_space, punishment_code, ticket_code,
 };
 use domain::quota::{Currency, Metric, PointKind, Points, Schedule, metrics_of};
+use domain::verification::ign_key;
 
 use crate::point_config::leaderboard_schedule;
 use crate::point_periods::{LEADERBOARD_SCOPE, PeriodRow, ensure_period};
@@ -70,35 +71,73 @@ pub async fn record(
     Ok(())
 }
 
-/// A member as raidbot already has them, if at all: (status, main IGN).
-pub async fn member(
+/// Members raidbot already has among `users`: user → (status, main IGN).
+pub async fn members_of(
     conn: &mut PgConnection,
     guild: Snowflake,
-    user: Snowflake,
-) -> Result<Option<(String, Option<String>)>> {
-    let row: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT status, ign FROM member WHERE guild_id = $1 AND user_id = $2")
-            .bind(guild.db())
-            .bind(user.db())
-            .fetch_optional(conn)
-            .await?;
-    Ok(row)
+    users: &[i64],
+) -> Result<HashMap<i64, (String, Option<String>)>> {
+    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT user_id, status, ign FROM member WHERE guild_id = $1 AND user_id = ANY($2)",
+    )
+    .bind(guild.db())
+    .bind(users)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(u, s, i)| (u, (s, i))).collect())
 }
 
-/// Creates the member with the source's status and times, or, when raidbot knows them
-/// already but has not verified them, gives them the source's status. A member raidbot
-/// verified or banned itself keeps raidbot's record (it is newer).
-pub async fn upsert_member(
+/// Who holds each of these IGN keys (lower case) as main or alt: key → user.
+pub async fn ign_owners(
     conn: &mut PgConnection,
     guild: Snowflake,
-    user: Snowflake,
-    status: &str,
-    first_seen_at: DateTime<Utc>,
-    verified_at: Option<DateTime<Utc>>,
+    keys: &[String],
+) -> Result<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT ign_key, user_id FROM member_ign WHERE guild_id = $1 AND ign_key = ANY($2)",
+    )
+    .bind(guild.db())
+    .bind(keys)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A member as the source recorded them, with the IGNs the importer checked are free.
+#[derive(Debug, Clone)]
+pub struct ImportedMember {
+    pub user_id: Snowflake,
+    /// `verified`, `banned` or `unverified`.
+    pub status: &'static str,
+    pub first_seen_at: DateTime<Utc>,
+    pub verified_at: Option<DateTime<Utc>>,
+    /// The main IGN (replacing the member's main in raidbot, if any).
+    pub main: Option<String>,
+}
+
+/// Writes a batch of members in a few statements: each is created with the source's status
+/// and times, or, when raidbot knows them already but has not verified them, given the
+/// source's status (a member raidbot verified or banned itself keeps raidbot's record: it
+/// is newer); then their main IGNs. The caller checked the
+/// names are free in raidbot and in the batch; a name taken meanwhile (by the live bot)
+/// is an error, and the caller's transaction rolls back.
+pub async fn upsert_members(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    members: &[ImportedMember],
 ) -> Result<()> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<i64> = members.iter().map(|m| m.user_id.db()).collect();
+    let statuses: Vec<&str> = members.iter().map(|m| m.status).collect();
+    let first_seen: Vec<DateTime<Utc>> = members.iter().map(|m| m.first_seen_at).collect();
+    let verified: Vec<Option<DateTime<Utc>>> = members.iter().map(|m| m.verified_at).collect();
     sqlx::query(
         "INSERT INTO member (guild_id, user_id, status, first_seen_at, verified_at)
-         VALUES ($1, $2, $3, $4, CASE WHEN $3 = 'verified' THEN $5 END)
+         SELECT $1, u, s, f, CASE WHEN s = 'verified' THEN v END
+         FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+             AS x(u, s, f, v)
          ON CONFLICT (guild_id, user_id) DO UPDATE SET
             status = EXCLUDED.status,
             verified_at = EXCLUDED.verified_at,
@@ -107,12 +146,93 @@ pub async fn upsert_member(
          WHERE member.status IN ('unverified', 'pending', 'left')",
     )
     .bind(guild.db())
-    .bind(user.db())
-    .bind(status)
-    .bind(first_seen_at)
-    .bind(verified_at)
+    .bind(&users)
+    .bind(&statuses)
+    .bind(&first_seen)
+    .bind(&verified)
+    .execute(&mut *conn)
+    .await?;
+    let (named, igns): (Vec<i64>, Vec<&str>) = members
+        .iter()
+        .filter_map(|m| Some((m.user_id.db(), m.main.as_deref()?)))
+        .unzip();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = igns.iter().map(|i| ign_key(i)).collect();
+    // As `names::set_main`: the old main (and the same name held as an alt) make way.
+    sqlx::query(
+        "DELETE FROM member_ign m USING unnest($2::bigint[], $3::text[]) AS x(u, k)
+         WHERE m.guild_id = $1 AND m.user_id = x.u AND (m.is_main OR m.ign_key = x.k)",
+    )
+    .bind(guild.db())
+    .bind(&named)
+    .bind(&keys)
+    .execute(&mut *conn)
+    .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO member_ign (guild_id, ign_key, ign, user_id, is_main)
+         SELECT $1, k, i, u, true FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x(u, k, i)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(guild.db())
+    .bind(&named)
+    .bind(&keys)
+    .bind(&igns)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted != named.len() as u64 {
+        return Err(StoreError::Corrupt(format!(
+            "{} of {} main IGNs were taken during the import",
+            named.len() as u64 - inserted,
+            named.len()
+        )));
+    }
+    sqlx::query(
+        "UPDATE member SET ign = x.i, updated_at = now()
+         FROM unnest($2::bigint[], $3::text[]) AS x(u, i)
+         WHERE member.guild_id = $1 AND member.user_id = x.u",
+    )
+    .bind(guild.db())
+    .bind(&named)
+    .bind(&igns)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Adds alt IGNs `(member, alt)` in one statement; the caller checked they are free.
+pub async fn add_alts(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    alts: &[(Snowflake, String)],
+) -> Result<()> {
+    if alts.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<i64> = alts.iter().map(|(u, _)| u.db()).collect();
+    let igns: Vec<&str> = alts.iter().map(|(_, a)| a.as_str()).collect();
+    let keys: Vec<String> = igns.iter().map(|i| ign_key(i)).collect();
+    let inserted = sqlx::query(
+        "INSERT INTO member_ign (guild_id, ign_key, ign, user_id, is_main)
+         SELECT $1, k, i, u, false FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x(u, k, i)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(guild.db())
+    .bind(&users)
+    .bind(&keys)
+    .bind(&igns)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    if inserted != alts.len() as u64 {
+        return Err(StoreError::Corrupt(format!(
+            "{} of {} alt IGNs were taken during the import",
+            alts.len() as u64 - inserted,
+            alts.len()
+        )));
+    }
     Ok(())
 }
 
@@ -609,5 +729,128 @@ pub async fn lock_guild(conn: &mut PgConnection, guild: Snowflake) -> Result<()>
         .bind(format!("import:{guild}"))
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Which of `ids` (source ids of `table`) were imported before: for tables too large to
+/// hold every imported id in memory, asked one batch at a time.
+pub async fn imported_among(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    source: &str,
+    table: &str,
+    ids: &[String],
+) -> Result<HashSet<String>> {
+    // One index probe per id (the lateral LIMIT keeps it a nested loop): `source_id =
+    // ANY($4)` is planned as a filter over all of the table's keys while the import's own
+    // rows are not in the statistics yet, which grows with every batch.
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT x.id FROM unnest($4::text[]) AS x(id)
+         CROSS JOIN LATERAL (
+             SELECT 1 FROM import_source_key
+             WHERE guild_id = $1 AND source = $2 AND source_table = $3 AND source_id = x.id
+             LIMIT 1) k",
+    )
+    .bind(guild.db())
+    .bind(source)
+    .bind(table)
+    .bind(ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Keys popped per (member, dungeon) as raidbot counts them (the `keys_popped` count of
+/// key events), over the events an import wrote (sources starting with `source_prefix`).
+pub async fn imported_key_counts(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    source_prefix: &str,
+) -> Result<Vec<(i64, Option<String>, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT member_id, dungeon_code, sum(units)::bigint FROM point_event
+         WHERE guild_id = $1 AND starts_with(source, $2) AND kind IN ('key_logged', 'key_popped')
+         GROUP BY member_id, dungeon_code",
+    )
+    .bind(guild.db())
+    .bind(source_prefix)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Adds a custom role verification as the source had it; `None` when raidbot already has
+/// one for the role (raidbot's is kept).
+pub async fn insert_custom_role(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    name: &str,
+    role: Snowflake,
+    description: Option<&str>,
+    review_channel: Snowflake,
+    created_at: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO veri_custom_role (guild_id, name, role_id, description, review_channel_id,
+             created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (guild_id, role_id) DO NOTHING RETURNING custom_role_id",
+    )
+    .bind(guild.db())
+    .bind(name)
+    .bind(role.db())
+    .bind(description)
+    .bind(review_channel.db())
+    .bind(created_at)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A command use as the source logged it.
+#[derive(Debug, Clone)]
+pub struct ImportedCommand {
+    pub user_id: Snowflake,
+    /// `name` or `name subcommand`, as raidbot logs commands.
+    pub command: String,
+    pub options: serde_json::Value,
+    /// `ok`, `refused` or `error`.
+    pub outcome: &'static str,
+    pub error_code: Option<String>,
+    pub latency_ms: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Writes command log entries with their own times, in one statement.
+pub async fn insert_commands(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    entries: &[ImportedCommand],
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<i64> = entries.iter().map(|e| e.user_id.db()).collect();
+    let commands: Vec<&str> = entries.iter().map(|e| e.command.as_str()).collect();
+    let options: Vec<&serde_json::Value> = entries.iter().map(|e| &e.options).collect();
+    let outcomes: Vec<&str> = entries.iter().map(|e| e.outcome).collect();
+    let codes: Vec<Option<&str>> = entries.iter().map(|e| e.error_code.as_deref()).collect();
+    let latencies: Vec<i32> = entries.iter().map(|e| e.latency_ms).collect();
+    let ats: Vec<DateTime<Utc>> = entries.iter().map(|e| e.created_at).collect();
+    sqlx::query(
+        "INSERT INTO command_log (guild_id, user_id, command, options, outcome, error_code,
+             latency_ms, created_at)
+         SELECT $1, u, c, o, r, e, l, t
+         FROM unnest($2::bigint[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::int[],
+                     $8::timestamptz[]) AS x(u, c, o, r, e, l, t)",
+    )
+    .bind(guild.db())
+    .bind(&users)
+    .bind(&commands)
+    .bind(&options)
+    .bind(&outcomes)
+    .bind(&codes)
+    .bind(&latencies)
+    .bind(&ats)
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -1,15 +1,25 @@
 //! Members (`raider`): status, main IGN and alt. IGNs are unique per guild in raidbot
 //! (mains and alts, case-insensitively); a name another member holds is refused with both
 //! members named, never merged or moved.
+//!
+//! Members are written in batches of [`BATCH`]: the batch's members and name holders are
+//! read in two statements, each row is decided in source order against them (and against
+//! the names the batch itself claims, so the first claimer wins as one at a time would),
+//! then the batch is written in a few statements.
+
+use std::collections::HashMap;
 
 use chrono::Utc;
 use domain::Snowflake;
-use domain::verification::parse_ign;
+use domain::verification::{ign_key, parse_ign};
 use store::PgConnection;
-use store::verification::names::{self, ClaimError};
+use store::import::ImportedMember;
 
-use super::source::{RaiderRow, Source};
+use super::source::RaiderRow;
 use super::{GuildReport, Keys};
+
+/// Source rows decided and written together.
+pub(super) const BATCH: usize = 1_000;
 
 /// raidbot's member status for the original's raider status.
 fn status(original: &str) -> &'static str {
@@ -21,140 +31,189 @@ fn status(original: &str) -> &'static str {
     }
 }
 
+/// The source keys of members and alts imported before, kept across batches.
+pub(super) struct MemberKeys {
+    members: Keys,
+    alts: Keys,
+}
+
+impl MemberKeys {
+    pub(super) async fn load(tx: &mut PgConnection, guild: Snowflake) -> anyhow::Result<Self> {
+        Ok(MemberKeys {
+            members: Keys::load(tx, guild, "raider").await?,
+            alts: Keys::load(tx, guild, "raider.alt_ign").await?,
+        })
+    }
+
+    pub(super) async fn save(self, tx: &mut PgConnection, guild: Snowflake) -> anyhow::Result<()> {
+        self.members.save(tx, guild).await?;
+        self.alts.save(tx, guild).await
+    }
+}
+
+/// raidbot's state that one batch's rows are decided against, with the batch's own
+/// claims added as rows are accepted.
+struct Batch {
+    /// user → main IGN, for members raidbot has (or this batch adds).
+    members: HashMap<i64, Option<String>>,
+    /// IGN key → holder.
+    owners: HashMap<String, i64>,
+    new_members: Vec<ImportedMember>,
+    new_alts: Vec<(Snowflake, String)>,
+}
+
+/// Imports one batch of the guild's `raider` rows (in source order).
 pub(super) async fn import(
     tx: &mut PgConnection,
     guild: Snowflake,
-    source: &Source,
+    rows: &[&RaiderRow],
+    keys: &mut MemberKeys,
     report: &mut GuildReport,
 ) -> anyhow::Result<()> {
-    let mut keys = Keys::load(tx, guild, "raider").await?;
-    let mut alt_keys = Keys::load(tx, guild, "raider.alt_ign").await?;
-    for r in source.raiders.iter().filter(|r| r.guild_id == guild.db()) {
-        let id = r.user_id.to_string();
-        let t = report.table("raider");
-        t.source += 1;
-        let has_alt = r.alt_ign.as_deref().is_some_and(|a| !a.trim().is_empty());
-        if has_alt {
-            report.table("raider.alt_ign").source += 1;
+    for chunk in rows.chunks(BATCH) {
+        let users: Vec<i64> = chunk.iter().map(|r| r.user_id).collect();
+        let names: Vec<String> = chunk
+            .iter()
+            .flat_map(|r| [r.ign.as_deref(), r.alt_ign.as_deref()])
+            .flatten()
+            .filter_map(|n| parse_ign(n).ok())
+            .map(|n| ign_key(&n))
+            .collect();
+        let mut batch = Batch {
+            members: store::import::members_of(tx, guild, &users)
+                .await?
+                .into_iter()
+                .map(|(u, (_, main))| (u, main))
+                .collect(),
+            owners: store::import::ign_owners(tx, guild, &names).await?,
+            new_members: Vec::new(),
+            new_alts: Vec::new(),
+        };
+        for r in chunk {
+            row(r, &mut batch, keys, report);
         }
-        if keys.seen(&id) {
-            report.table("raider").already += 1;
-            if has_alt && alt_keys.seen(&id) {
-                report.table("raider.alt_ign").already += 1;
-            } else if has_alt {
-                alt(tx, guild, r, &mut alt_keys, report).await?;
-            }
-            continue;
+        store::import::upsert_members(tx, guild, &batch.new_members).await?;
+        store::import::add_alts(tx, guild, &batch.new_alts).await?;
+    }
+    Ok(())
+}
+
+fn row(r: &RaiderRow, batch: &mut Batch, keys: &mut MemberKeys, report: &mut GuildReport) {
+    let id = r.user_id.to_string();
+    report.table("raider").source += 1;
+    let has_alt = r.alt_ign.as_deref().is_some_and(|a| !a.trim().is_empty());
+    if has_alt {
+        report.table("raider.alt_ign").source += 1;
+    }
+    if keys.members.seen(&id) {
+        report.table("raider").already += 1;
+        if has_alt && keys.alts.seen(&id) {
+            report.table("raider.alt_ign").already += 1;
+        } else if has_alt {
+            alt(r, batch, keys, report);
         }
-        match member(tx, guild, r).await? {
-            Ok(()) => {
-                keys.add(&id, None);
-                report.table("raider").imported += 1;
-                if has_alt {
-                    alt(tx, guild, r, &mut alt_keys, report).await?;
-                }
+        return;
+    }
+    match member(r, batch) {
+        Ok(()) => {
+            keys.members.add(&id, None);
+            report.table("raider").imported += 1;
+            if has_alt {
+                alt(r, batch, keys, report);
             }
-            Err(why) => {
-                report.table("raider").refuse(&id, why);
-                if has_alt {
-                    report
-                        .table("raider.alt_ign")
-                        .refuse(&id, "the member was not imported (see raider)");
-                }
+        }
+        Err(why) => {
+            report.table("raider").refuse(&id, why);
+            if has_alt {
+                report
+                    .table("raider.alt_ign")
+                    .refuse(&id, "the member was not imported (see raider)");
             }
         }
     }
-    keys.save(tx, guild).await?;
-    alt_keys.save(tx, guild).await
 }
 
-/// Writes one member; `Err(reason)` when the row cannot be mapped (nothing written).
-async fn member(
-    tx: &mut PgConnection,
-    guild: Snowflake,
-    r: &RaiderRow,
-) -> anyhow::Result<Result<(), String>> {
+/// Decides one member; `Err(reason)` when the row cannot be mapped (nothing written).
+fn member(r: &RaiderRow, batch: &mut Batch) -> Result<(), String> {
     let Ok(user) = Snowflake::from_db(r.user_id) else {
-        return Ok(Err(format!("`{}` is not a Discord user id", r.user_id)));
+        return Err(format!("`{}` is not a Discord user id", r.user_id));
     };
     let status = status(&r.status);
     // Verified and banned members keep their name (a banned member's name stays taken).
     let ign = match r.ign.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
         Some(ign) if status != "unverified" => match parse_ign(ign) {
             Ok(ign) => Some(ign),
-            Err(e) => return Ok(Err(format!("IGN: {e}"))),
+            Err(e) => return Err(format!("IGN: {e}")),
         },
         _ => None,
     };
-    let existing = store::import::member(tx, guild, user).await?;
+    let existing = batch.members.get(&r.user_id);
     if let Some(ign) = &ign {
-        if let Some((holder, _)) = names::owner_of(tx, guild, ign).await?
-            && holder != user
+        if let Some(&holder) = batch.owners.get(&ign_key(ign))
+            && holder != r.user_id
         {
-            return Ok(Err(format!(
+            return Err(format!(
                 "IGN `{ign}` is already held by member {holder} in raidbot"
-            )));
+            ));
         }
-        if let Some((_, Some(main))) = &existing
+        if let Some(Some(main)) = existing
             && !main.eq_ignore_ascii_case(ign)
         {
-            return Ok(Err(format!(
+            return Err(format!(
                 "raidbot already has `{main}` as this member's main IGN (the original has `{ign}`)"
-            )));
+            ));
         }
+        batch.owners.insert(ign_key(ign), r.user_id);
     }
-    let first_seen = r.created_at.or(r.verified_at).unwrap_or_else(Utc::now);
-    store::import::upsert_member(tx, guild, user, status, first_seen, r.verified_at).await?;
-    if let Some(ign) = &ign {
-        match names::set_main(tx, guild, user, ign).await {
-            Ok(()) => {}
-            // Checked above; a claim can only lose to itself inside one transaction.
-            Err(ClaimError::Taken(holder)) => {
-                anyhow::bail!(
-                    "IGN `{ign}` of member {user} was taken during the import by {holder:?}"
-                )
-            }
-            Err(ClaimError::Store(e)) => return Err(e.into()),
-        }
-    }
-    Ok(Ok(()))
+    let main = match existing {
+        Some(main) => ign.clone().or_else(|| main.clone()),
+        None => ign.clone(),
+    };
+    batch.members.insert(r.user_id, main);
+    batch.new_members.push(ImportedMember {
+        user_id: user,
+        status,
+        first_seen_at: r.created_at.or(r.verified_at).unwrap_or_else(Utc::now),
+        verified_at: r.verified_at,
+        main: ign,
+    });
+    Ok(())
 }
 
-async fn alt(
-    tx: &mut PgConnection,
-    guild: Snowflake,
-    r: &RaiderRow,
-    keys: &mut Keys,
-    report: &mut GuildReport,
-) -> anyhow::Result<()> {
+fn alt(r: &RaiderRow, batch: &mut Batch, keys: &mut MemberKeys, report: &mut GuildReport) {
     let id = r.user_id.to_string();
     let t = report.table("raider.alt_ign");
     let raw = r.alt_ign.as_deref().unwrap_or_default().trim();
-    let user = Snowflake::from_db(r.user_id)?;
     let alt = match parse_ign(raw) {
         Ok(a) => a,
         Err(e) => {
             t.refuse(&id, format!("alt IGN: {e}"));
-            return Ok(());
+            return;
         }
     };
-    if store::import::member(tx, guild, user).await?.is_none() {
+    let Ok(user) = Snowflake::from_db(r.user_id) else {
         t.refuse(&id, "the member was not imported (see raider)");
-        return Ok(());
+        return;
+    };
+    if !batch.members.contains_key(&r.user_id) {
+        t.refuse(&id, "the member was not imported (see raider)");
+        return;
     }
-    match names::add_alt(tx, guild, user, &alt).await {
-        Ok(_) => {
-            keys.add(&id, Some(alt));
-            t.imported += 1;
-        }
-        Err(ClaimError::Taken(holder)) => {
-            let who = holder.map_or_else(|| "another member".to_owned(), |h| format!("member {h}"));
+    match batch.owners.get(&ign_key(&alt)) {
+        Some(&holder) if holder != r.user_id => {
             t.refuse(
                 &id,
-                format!("alt IGN `{alt}` is already held by {who} in raidbot"),
+                format!("alt IGN `{alt}` is already held by member {holder} in raidbot"),
             );
+            return;
         }
-        Err(ClaimError::Store(e)) => return Err(e.into()),
+        // The member holds it already: nothing to write.
+        Some(_) => {}
+        None => {
+            batch.owners.insert(ign_key(&alt), r.user_id);
+            batch.new_alts.push((user, alt.clone()));
+        }
     }
-    Ok(())
+    keys.alts.add(&id, Some(alt));
+    t.imported += 1;
 }

@@ -7,11 +7,15 @@
 //! One module per source table family; rows that cannot be mapped are listed in the
 //! [`Report`] with the reason and the source row's id, never silently changed.
 
+mod commands;
 mod config;
+mod custom_roles;
+mod key_pops;
 mod members;
 mod moderation;
 mod modmail;
 mod points;
+pub mod progress;
 mod quota_config;
 pub mod report;
 mod runs;
@@ -24,8 +28,9 @@ use domain::Snowflake;
 use store::import::CONSOLE;
 use store::{PgConnection, PgPool};
 
+use progress::Progress;
 pub use report::{GuildReport, PointCheck, Report, TableReport};
-use source::Source;
+use source::{Source, SourceDb};
 
 /// What to import.
 #[derive(Debug, Clone)]
@@ -36,12 +41,19 @@ pub struct Options {
     pub guilds: Vec<Snowflake>,
     /// Do everything, print the report, then roll back.
     pub dry_run: bool,
+    /// Show progress on stderr (a line per table, a bar for large ones on a terminal).
+    pub progress: bool,
 }
 
 /// Imports every guild of the source (or those asked for) and returns the report.
 pub async fn console(target: &PgPool, options: &Options) -> anyhow::Result<Report> {
     let filter: Vec<i64> = options.guilds.iter().map(|g| g.db()).collect();
-    let source = source::read(&options.from, &filter)
+    let progress = Progress::new(options.progress);
+    let mut src = source::open(&options.from)
+        .await
+        .context("reading the original bot's database")?;
+    let source = src
+        .read(&filter)
         .await
         .context("reading the original bot's database")?;
     let mut report = Report {
@@ -55,7 +67,8 @@ pub async fn console(target: &PgPool, options: &Options) -> anyhow::Result<Repor
     };
     for &guild in &source.guilds {
         let started = std::time::Instant::now();
-        let g = import_guild(target, &source, guild, options.dry_run)
+        progress.guild(guild, options.dry_run);
+        let g = import_guild(target, &mut src, &source, guild, options.dry_run, &progress)
             .await
             .with_context(|| format!("importing guild {guild} (nothing of it was written)"))?;
         tracing::info!(
@@ -66,34 +79,61 @@ pub async fn console(target: &PgPool, options: &Options) -> anyhow::Result<Repor
         );
         report.guilds.push(g);
     }
+    src.close()
+        .await
+        .context("reading the original bot's database")?;
     Ok(report)
 }
 
 async fn import_guild(
     target: &PgPool,
+    src: &mut SourceDb,
     source: &Source,
     guild: i64,
     dry_run: bool,
+    progress: &Progress,
 ) -> anyhow::Result<GuildReport> {
     let gid = Snowflake::from_db(guild)?;
     let mut report = GuildReport::new(guild);
     let mut tx = target.begin().await?;
     store::import::lock_guild(&mut tx, gid).await?;
     store::guild_config::ensure_guild(&mut tx, gid).await?;
-    progress(guild, "settings");
+    let mark = progress.mark(&report);
     config::import(&mut tx, gid, source, &mut report).await?;
+    custom_roles::import(&mut tx, gid, source, &mut report).await?;
     let quota_roles = quota_config::import(&mut tx, gid, source, &mut report).await?;
-    progress(guild, "members");
-    members::import(&mut tx, gid, source, &mut report).await?;
-    progress(guild, "points");
-    points::import(&mut tx, gid, source, &mut report).await?;
-    progress(guild, "runs");
+    progress.tables_done(guild, &report, &mark);
+
+    let mark = progress.mark(&report);
+    let mut member_keys = members::MemberKeys::load(&mut tx, gid).await?;
+    let raiders: Vec<_> = source
+        .raiders
+        .iter()
+        .filter(|r| r.guild_id == guild)
+        .collect();
+    let mut bar = progress.bar(guild, "raider", raiders.len() as u64);
+    for chunk in raiders.chunks(members::BATCH) {
+        members::import(&mut tx, gid, chunk, &mut member_keys, &mut report).await?;
+        bar.advance(chunk.len() as u64);
+    }
+    member_keys.save(&mut tx, gid).await?;
+    progress.tables_done(guild, &report, &mark);
+
+    let mark = progress.mark(&report);
+    points::import(&mut tx, gid, src, source, &mut report, progress).await?;
+    key_pops::import(&mut tx, gid, source, &mut report).await?;
+    progress.tables_done(guild, &report, &mark);
+
+    let mark = progress.mark(&report);
     runs::import(&mut tx, gid, source, &mut report).await?;
-    progress(guild, "punishments and notes");
     moderation::import(&mut tx, gid, source, &mut report).await?;
-    progress(guild, "modmail");
     modmail::import(&mut tx, gid, source, &mut report).await?;
     in_progress(source, guild, &mut report);
+    progress.tables_done(guild, &report, &mark);
+
+    let mark = progress.mark(&report);
+    commands::import(&mut tx, gid, src, &mut report, progress).await?;
+    progress.tables_done(guild, &report, &mark);
     if dry_run {
         tx.rollback().await?;
         return Ok(report);
@@ -118,10 +158,6 @@ async fn import_guild(
         .with_context(|| format!("starting the period timer of quota role {role}"))?;
     }
     Ok(report)
-}
-
-fn progress(guild: i64, what: &str) {
-    tracing::info!(guild, "importing {what}");
 }
 
 /// Open runs and verification sessions are not imported: their panels and DMs belong to
@@ -150,6 +186,18 @@ fn in_progress(source: &Source, guild: i64, report: &mut GuildReport) {
         sessions.skip(
             format!("user {}", s.id),
             "verification in progress: the member presses raidbot's verification panel again",
+        );
+    }
+    let custom = report.table("custom_role_verification_session");
+    for s in source
+        .custom_role_sessions
+        .iter()
+        .filter(|s| s.guild_id == guild)
+    {
+        custom.source += 1;
+        custom.skip(
+            &s.id,
+            "custom role request in progress: the member asks again on raidbot's panel",
         );
     }
 }

@@ -7,10 +7,11 @@
 use domain::Snowflake;
 use domain::quota::{Currency, ModAction, PointKind, Points};
 use store::PgConnection;
-use store::import::ImportedEvent;
+use store::import::{CONSOLE, ImportedEvent};
 
-use super::source::{QuotaEventRow, Source};
-use super::{GuildReport, Keys, dungeon_code};
+use super::progress::Progress;
+use super::source::{QuotaEventRow, Source, SourceDb};
+use super::{GuildReport, dungeon_code};
 
 /// The prefix of every imported event's source (`console:qe:<id>:<r|q>`).
 pub const SOURCE_PREFIX: &str = "console:qe:";
@@ -18,36 +19,23 @@ pub const SOURCE_PREFIX: &str = "console:qe:";
 pub(super) async fn import(
     tx: &mut PgConnection,
     guild: Snowflake,
+    src: &mut SourceDb,
     source: &Source,
     report: &mut GuildReport,
+    progress: &Progress,
 ) -> anyhow::Result<()> {
-    let mut keys = Keys::load(tx, guild, "quota_event").await?;
-    let mut events = Vec::new();
-    let t = report.table("quota_event");
-    for row in source
-        .quota_events
-        .iter()
-        .filter(|q| q.guild_id == guild.db())
-    {
-        t.source += 1;
-        let id = row.id.to_string();
-        if keys.seen(&id) {
-            t.already += 1;
-            continue;
+    let total = src.quota_event_count(guild.db()).await?;
+    let mut bar = progress.bar(guild.db(), "quota_event", total);
+    report.table("quota_event");
+    src.open_quota_events(guild.db()).await?;
+    loop {
+        let rows = src.next_quota_events().await?;
+        if rows.is_empty() {
+            break;
         }
-        let Ok(member) = Snowflake::from_db(row.actor_user_id) else {
-            t.refuse(
-                &id,
-                format!("`{}` is not a Discord user id", row.actor_user_id),
-            );
-            continue;
-        };
-        events.extend(events_of(row, member));
-        keys.add(&id, None);
-        t.imported += 1;
+        batch(tx, guild, &rows, report).await?;
+        bar.advance(rows.len() as u64);
     }
-    store::import::insert_events(tx, guild, &mut events).await?;
-    keys.save(tx, guild).await?;
     // Fold now, so leaderboards read the imported sums straight away.
     store::point_events::fold_deltas(tx, guild).await?;
     let (imported_raider, imported_quota) =
@@ -62,7 +50,43 @@ pub(super) async fn import(
         source_quota,
         imported_raider,
         imported_quota,
+        ..report.points
     };
+    Ok(())
+}
+
+/// One batch of quota events read from the cursor: which were imported before is asked
+/// for this batch only, so nothing grows with the table's size.
+async fn batch(
+    tx: &mut PgConnection,
+    guild: Snowflake,
+    rows: &[QuotaEventRow],
+    report: &mut GuildReport,
+) -> anyhow::Result<()> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+    let done = store::import::imported_among(tx, guild, CONSOLE, "quota_event", &ids).await?;
+    let mut events = Vec::with_capacity(rows.len() * 2);
+    let mut new = Vec::with_capacity(rows.len());
+    let t = report.table("quota_event");
+    for (row, id) in rows.iter().zip(ids) {
+        t.source += 1;
+        if done.contains(&id) {
+            t.already += 1;
+            continue;
+        }
+        let Ok(member) = Snowflake::from_db(row.actor_user_id) else {
+            t.refuse(
+                &id,
+                format!("`{}` is not a Discord user id", row.actor_user_id),
+            );
+            continue;
+        };
+        events.extend(events_of(row, member));
+        new.push((id, None));
+        t.imported += 1;
+    }
+    store::import::insert_events(tx, guild, &mut events).await?;
+    store::import::record(tx, guild, CONSOLE, "quota_event", &new).await?;
     Ok(())
 }
 

@@ -34,11 +34,17 @@ pub struct PointCheck {
     pub source_quota: i64,
     pub imported_raider: i64,
     pub imported_quota: i64,
+    /// Keys popped: the source's `SUM(key_pop.count)` and raidbot's count of the imported
+    /// key events.
+    pub source_keys: i64,
+    pub imported_keys: i64,
 }
 
 impl PointCheck {
     pub fn matches(&self) -> bool {
-        self.source_raider == self.imported_raider && self.source_quota == self.imported_quota
+        self.source_raider == self.imported_raider
+            && self.source_quota == self.imported_quota
+            && self.source_keys == self.imported_keys
     }
 }
 
@@ -148,11 +154,14 @@ impl fmt::Display for Report {
             let p = &g.points;
             writeln!(
                 f,
-                "  raider points: source {} / raidbot {}; quota points: source {} / raidbot {}{}",
+                "  raider points: source {} / raidbot {}; quota points: source {} / raidbot {}; \
+                 keys popped: source {} / raidbot {}{}",
                 hundredths(p.source_raider),
                 hundredths(p.imported_raider),
                 hundredths(p.source_quota),
                 hundredths(p.imported_quota),
+                p.source_keys,
+                p.imported_keys,
                 if p.matches() {
                     " (equal)"
                 } else {

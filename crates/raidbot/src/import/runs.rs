@@ -1,8 +1,8 @@
 //! Finished runs (`run` with status `ended`) with their raiders (`reaction`: join, bench,
 //! leave, with classes) and key reactions (`key_reaction`). Importing a run awards nothing:
-//! what it earned is in the quota events, imported as they were recorded. Key pops are not
-//! imported: the original keeps per-member totals (`key_pop`) and roster snapshots, not who
-//! popped each key.
+//! what it earned is in the quota events, imported as they were recorded. The original
+//! keeps no record of which key was popped in which run, only per-member totals
+//! (`key_pop`): those are imported by `key_pops`.
 
 use chrono::Duration;
 use domain::{RaidClass, Snowflake};

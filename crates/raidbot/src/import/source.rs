@@ -1,12 +1,18 @@
 //! Reading the original bot's database (GitHub `sjkd23/console`, schema as of its
 //! migration 057): every table the import uses, in one `REPEATABLE READ READ ONLY`
 //! transaction so the rows form one consistent picture of a database that may be live.
+//! The small tables are read whole; the large ones (`quota_event`, `command_log`) are read
+//! a batch at a time through a cursor in that same transaction, so memory stays bounded
+//! whatever their size.
 //!
 //! Decimal points (`DECIMAL(10,2)`) are read as integer hundredths in SQL (`* 100`), which
 //! is exact for two decimals: no float ever holds a point value.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection};
+
+/// Rows per `FETCH` from a large table's cursor.
+pub const FETCH: usize = 10_000;
 
 /// Guild ids to read; empty means every guild of the source.
 pub type GuildFilter = Vec<i64>;
@@ -178,6 +184,44 @@ pub struct RunReactionRow {
     pub at: Option<DateTime<Utc>>,
 }
 
+/// A member's running total of keys logged for a dungeon and key type.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyPopRow {
+    pub guild_id: i64,
+    pub user_id: i64,
+    pub dungeon_key: String,
+    pub key_type: String,
+    pub count: i32,
+    pub last_popped_at: Option<DateTime<Utc>>,
+}
+
+/// A role members request with a screenshot.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomRoleRow {
+    pub id: i32,
+    pub guild_id: i64,
+    pub role_id: i64,
+    pub verification_channel_id: i64,
+    pub instructions: String,
+    pub example_image_url: Option<String>,
+    pub role_description: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One slash command run (ids are text in the source).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CommandRow {
+    pub id: i64,
+    pub user_id: String,
+    pub command_name: String,
+    pub subcommand: Option<String>,
+    pub options: Option<serde_json::Value>,
+    pub success: bool,
+    pub error_code: Option<String>,
+    pub latency_ms: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Something in progress in the source whose Discord side belongs to the old bot.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OpenRow {
@@ -197,7 +241,8 @@ pub struct Source {
     pub quota_roles: Vec<QuotaRoleRow>,
     pub dungeon_points: Vec<DungeonPointsRow>,
     pub raiders: Vec<RaiderRow>,
-    pub quota_events: Vec<QuotaEventRow>,
+    pub key_pops: Vec<KeyPopRow>,
+    pub custom_roles: Vec<CustomRoleRow>,
     pub punishments: Vec<PunishmentRow>,
     pub notes: Vec<NoteRow>,
     pub tickets: Vec<TicketRow>,
@@ -207,56 +252,160 @@ pub struct Source {
     pub ended_runs: Vec<RunRow>,
     pub run_reactions: Vec<RunReactionRow>,
     pub verification_sessions: Vec<OpenRow>,
+    /// Custom role requests waiting for a screenshot or a review.
+    pub custom_role_sessions: Vec<OpenRow>,
     /// The source's own sums per guild: (raider points, quota points), hundredths.
     pub point_totals: Vec<(i64, i64, i64)>,
 }
 
-/// Reads the source in one read-only snapshot.
-pub async fn read(url: &str, guilds: &[i64]) -> Result<Source, sqlx::Error> {
+/// The source database, in one read-only snapshot for as long as the import runs.
+pub struct SourceDb {
+    conn: PgConnection,
+}
+
+/// Opens the snapshot.
+pub async fn open(url: &str) -> Result<SourceDb, sqlx::Error> {
     let mut conn = PgConnection::connect(url).await?;
-    let mut tx = conn.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut *tx)
+    sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut conn)
         .await?;
-    let filter: Option<&[i64]> = (!guilds.is_empty()).then_some(guilds);
-    // Every query below takes the guild filter as $1 (NULL: all guilds).
-    macro_rules! rows {
-        ($ty:ty, $sql:expr) => {
-            sqlx::query_as::<_, $ty>($sql)
-                .bind(filter)
-                .fetch_all(&mut *tx)
-                .await?
-        };
+    Ok(SourceDb { conn })
+}
+
+impl SourceDb {
+    /// Ends the snapshot.
+    pub async fn close(mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("COMMIT").execute(&mut self.conn).await?;
+        self.conn.close().await
     }
-    let guilds: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM guild WHERE $1::bigint[] IS NULL OR id = ANY($1) ORDER BY id",
-    )
-    .bind(filter)
-    .fetch_all(&mut *tx)
-    .await?;
-    let source = Source {
-        roles: rows!(
-            RoleRow,
-            "SELECT guild_id, role_key, discord_role_id FROM guild_role
+
+    /// How many quota events the guild has.
+    pub async fn quota_event_count(&mut self, guild: i64) -> Result<u64, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM quota_event WHERE guild_id = $1")
+            .bind(guild)
+            .fetch_one(&mut self.conn)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    /// Opens the cursor over the guild's quota events (by id); read with
+    /// [`SourceDb::next_quota_events`] until empty.
+    pub async fn open_quota_events(&mut self, guild: i64) -> Result<(), sqlx::Error> {
+        self.declare(
+            "import_quota_event",
+            &format!(
+                "SELECT id, guild_id, actor_user_id, action_type, subject_id, dungeon_key,
+                        (points * 100)::bigint AS points,
+                        (quota_points * 100)::bigint AS quota_points, created_at
+                 FROM quota_event WHERE guild_id = {guild} ORDER BY id"
+            ),
+        )
+        .await
+    }
+
+    /// The next batch of quota events; empty (and the cursor closed) at the end.
+    pub async fn next_quota_events(&mut self) -> Result<Vec<QuotaEventRow>, sqlx::Error> {
+        self.fetch("import_quota_event").await
+    }
+
+    /// How many command log entries the guild has.
+    pub async fn command_count(&mut self, guild: i64) -> Result<u64, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM command_log WHERE guild_id = $1")
+            .bind(guild.to_string())
+            .fetch_one(&mut self.conn)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    /// Opens the cursor over the guild's command log (by id); read with
+    /// [`SourceDb::next_commands`] until empty. Commands used in DMs have no guild and
+    /// are not read.
+    pub async fn open_commands(&mut self, guild: i64) -> Result<(), sqlx::Error> {
+        self.declare(
+            "import_command_log",
+            &format!(
+                "SELECT id, user_id, command_name, subcommand, options, success, error_code,
+                        latency_ms, created_at
+                 FROM command_log WHERE guild_id = '{guild}' ORDER BY id"
+            ),
+        )
+        .await
+    }
+
+    pub async fn next_commands(&mut self) -> Result<Vec<CommandRow>, sqlx::Error> {
+        self.fetch("import_command_log").await
+    }
+
+    /// Declares a cursor in the snapshot. `query` holds no text from outside (integers
+    /// only): DECLARE takes no parameters.
+    async fn declare(&mut self, name: &str, query: &str) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DECLARE {name} NO SCROLL CURSOR FOR {query}"
+        )))
+        .execute(&mut self.conn)
+        .await?;
+        Ok(())
+    }
+
+    /// The next [`FETCH`] rows of a cursor; empty, and the cursor closed, at its end.
+    async fn fetch<T>(&mut self, name: &str) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        let rows =
+            sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(format!("FETCH {FETCH} FROM {name}")))
+                .fetch_all(&mut self.conn)
+                .await?;
+        if rows.is_empty() {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CLOSE {name}")))
+                .execute(&mut self.conn)
+                .await?;
+        }
+        Ok(rows)
+    }
+
+    /// Reads the small tables whole.
+    pub async fn read(&mut self, guilds: &[i64]) -> Result<Source, sqlx::Error> {
+        let tx = &mut self.conn;
+        let filter: Option<&[i64]> = (!guilds.is_empty()).then_some(guilds);
+        // Every query below takes the guild filter as $1 (NULL: all guilds).
+        macro_rules! rows {
+            ($ty:ty, $sql:expr) => {
+                sqlx::query_as::<_, $ty>($sql)
+                    .bind(filter)
+                    .fetch_all(&mut *tx)
+                    .await?
+            };
+        }
+        let guilds: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM guild WHERE $1::bigint[] IS NULL OR id = ANY($1) ORDER BY id",
+        )
+        .bind(filter)
+        .fetch_all(&mut *tx)
+        .await?;
+        let source = Source {
+            roles: rows!(
+                RoleRow,
+                "SELECT guild_id, role_key, discord_role_id FROM guild_role
              WHERE $1::bigint[] IS NULL OR guild_id = ANY($1) ORDER BY guild_id, role_key"
-        ),
-        channels: rows!(
-            ChannelRow,
-            "SELECT guild_id, channel_key, discord_channel_id FROM guild_channel
+            ),
+            channels: rows!(
+                ChannelRow,
+                "SELECT guild_id, channel_key, discord_channel_id FROM guild_channel
              WHERE $1::bigint[] IS NULL OR guild_id = ANY($1) ORDER BY guild_id, channel_key"
-        ),
-        role_pings: rows!(
-            RolePingRow,
-            "SELECT guild_id, dungeon_key, discord_role_id FROM dungeon_role_ping
+            ),
+            role_pings: rows!(
+                RolePingRow,
+                "SELECT guild_id, dungeon_key, discord_role_id FROM dungeon_role_ping
              WHERE $1::bigint[] IS NULL OR guild_id = ANY($1) ORDER BY guild_id, dungeon_key"
-        ),
-        veri_configs: rows!(
-            VeriConfigRow,
-            "SELECT guild_id, panel_custom_message, panel_custom_message_image
+            ),
+            veri_configs: rows!(
+                VeriConfigRow,
+                "SELECT guild_id, panel_custom_message, panel_custom_message_image
              FROM guild_verification_config WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
              ORDER BY guild_id"
-        ),
-        quota_roles: rows!(
+            ),
+            quota_roles: rows!(
             QuotaRoleRow,
             "SELECT guild_id, discord_role_id, (required_points * 100)::bigint AS required_points,
                     reset_at, period_start_at,
@@ -271,9 +420,9 @@ pub async fn read(url: &str, guilds: &[i64]) -> Result<Source, sqlx::Error> {
              FROM quota_role_config WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
              ORDER BY guild_id, discord_role_id"
         ),
-        dungeon_points: rows!(
-            DungeonPointsRow,
-            "SELECT guild_id, role_id, kind, dungeon_key, points FROM (
+            dungeon_points: rows!(
+                DungeonPointsRow,
+                "SELECT guild_id, role_id, kind, dungeon_key, points FROM (
                 SELECT guild_id, discord_role_id AS role_id, 'quota' AS kind, dungeon_key,
                        (points * 100)::bigint AS points FROM quota_dungeon_override
                 UNION ALL
@@ -284,44 +433,49 @@ pub async fn read(url: &str, guilds: &[i64]) -> Result<Source, sqlx::Error> {
                 FROM key_pop_points_config) d
              WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
              ORDER BY guild_id, kind, role_id, dungeon_key"
-        ),
-        raiders: rows!(
-            RaiderRow,
-            "SELECT guild_id, user_id, status, verified_at, created_at, ign, alt_ign,
+            ),
+            raiders: rows!(
+                RaiderRow,
+                "SELECT guild_id, user_id, status, verified_at, created_at, ign, alt_ign,
                     modmail_blacklisted, modmail_blacklist_reason, modmail_blacklisted_by,
                     modmail_blacklisted_at
              FROM raider WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
              ORDER BY guild_id, verified_at NULLS LAST, created_at, user_id"
+            ),
+            key_pops: rows!(
+            KeyPopRow,
+            "SELECT guild_id, user_id, dungeon_key, key_type, count, last_popped_at FROM key_pop
+             WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
+             ORDER BY guild_id, user_id, dungeon_key, key_type"
         ),
-        quota_events: rows!(
-            QuotaEventRow,
-            "SELECT id, guild_id, actor_user_id, action_type, subject_id, dungeon_key,
-                    (points * 100)::bigint AS points,
-                    (quota_points * 100)::bigint AS quota_points, created_at
-             FROM quota_event WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
+            custom_roles: rows!(
+                CustomRoleRow,
+                "SELECT id, guild_id, role_id, verification_channel_id, instructions,
+                    example_image_url, role_description, created_at
+             FROM custom_role_verification WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
              ORDER BY guild_id, id"
-        ),
-        punishments: rows!(
-            PunishmentRow,
-            "SELECT id, guild_id, user_id, moderator_id, type AS kind, reason, expires_at,
+            ),
+            punishments: rows!(
+                PunishmentRow,
+                "SELECT id, guild_id, user_id, moderator_id, type AS kind, reason, expires_at,
                     active, created_at, removed_at, removed_by, removal_reason
              FROM punishment WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
              ORDER BY guild_id, created_at, id"
-        ),
-        notes: rows!(
-            NoteRow,
-            "SELECT id, guild_id, user_id, moderator_id, note_text, created_at
+            ),
+            notes: rows!(
+                NoteRow,
+                "SELECT id, guild_id, user_id, moderator_id, note_text, created_at
              FROM note WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
              ORDER BY guild_id, created_at, id"
-        ),
-        tickets: rows!(
-            TicketRow,
-            "SELECT ticket_id, guild_id, user_id, status, thread_id, created_at, closed_at,
+            ),
+            tickets: rows!(
+                TicketRow,
+                "SELECT ticket_id, guild_id, user_id, status, thread_id, created_at, closed_at,
                     closed_by
              FROM modmail_ticket WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
              ORDER BY guild_id, created_at, ticket_id"
-        ),
-        messages: rows!(
+            ),
+            messages: rows!(
             MessageRow,
             "SELECT m.message_id, m.ticket_id, m.author_id, m.content, m.attachments, m.sent_at,
                     m.is_staff_reply
@@ -329,12 +483,12 @@ pub async fn read(url: &str, guilds: &[i64]) -> Result<Source, sqlx::Error> {
              WHERE $1::bigint[] IS NULL OR t.guild_id = ANY($1)
              ORDER BY m.ticket_id, m.sent_at, m.message_id"
         ),
-        runs: rows!(
-            OpenRow,
-            "SELECT guild_id, id::text AS id, status AS what FROM run
+            runs: rows!(
+                OpenRow,
+                "SELECT guild_id, id::text AS id, status AS what FROM run
              WHERE $1::bigint[] IS NULL OR guild_id = ANY($1) ORDER BY guild_id, id"
-        ),
-        ended_runs: rows!(
+            ),
+            ended_runs: rows!(
             RunRow,
             "SELECT id, guild_id, organizer_id, dungeon_key, description, created_at, started_at,
                     ended_at, party, location, auto_end_minutes, chain_amount, screenshot_url,
@@ -342,38 +496,44 @@ pub async fn read(url: &str, guilds: &[i64]) -> Result<Source, sqlx::Error> {
              FROM run WHERE ($1::bigint[] IS NULL OR guild_id = ANY($1)) AND status = 'ended'
              ORDER BY guild_id, id"
         ),
-        run_reactions: rows!(
-            RunReactionRow,
-            "SELECT x.run_id, x.user_id, x.state, x.value, x.at FROM (
+            run_reactions: rows!(
+                RunReactionRow,
+                "SELECT x.run_id, x.user_id, x.state, x.value, x.at FROM (
                 SELECT run_id, user_id, state, class AS value, updated_at AS at FROM reaction
                 UNION ALL
                 SELECT run_id, user_id, 'key', key_type, created_at FROM key_reaction) x
              JOIN run r ON r.id = x.run_id
              WHERE ($1::bigint[] IS NULL OR r.guild_id = ANY($1)) AND r.status = 'ended'
              ORDER BY x.run_id, x.at, x.user_id"
-        ),
-        verification_sessions: rows!(
-            OpenRow,
-            "SELECT guild_id, user_id::text AS id, status AS what FROM verification_session
+            ),
+            verification_sessions: rows!(
+                OpenRow,
+                "SELECT guild_id, user_id::text AS id, status AS what FROM verification_session
              WHERE ($1::bigint[] IS NULL OR guild_id = ANY($1))
                AND status IN ('pending_ign', 'pending_realmeye', 'pending_screenshot',
                               'pending_review')
              ORDER BY guild_id, user_id"
+            ),
+            custom_role_sessions: rows!(
+            OpenRow,
+            "SELECT guild_id, id::text AS id, status AS what FROM custom_role_verification_session
+             WHERE ($1::bigint[] IS NULL OR guild_id = ANY($1))
+               AND status IN ('pending_screenshot', 'pending_review')
+             ORDER BY guild_id, id"
         ),
-        point_totals: sqlx::query_as(
-            "SELECT guild_id, (coalesce(sum(points), 0) * 100)::bigint,
+            point_totals: sqlx::query_as(
+                "SELECT guild_id, (coalesce(sum(points), 0) * 100)::bigint,
                     (coalesce(sum(quota_points), 0) * 100)::bigint
              FROM quota_event WHERE $1::bigint[] IS NULL OR guild_id = ANY($1)
              GROUP BY guild_id ORDER BY guild_id",
-        )
-        .bind(filter)
-        .fetch_all(&mut *tx)
-        .await?,
-        guilds,
-    };
-    tx.commit().await?;
-    conn.close().await.ok();
-    Ok(source)
+            )
+            .bind(filter)
+            .fetch_all(&mut *tx)
+            .await?,
+            guilds,
+        };
+        Ok(source)
+    }
 }
 
 impl Source {
