@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod command_log;
 pub mod config;
 pub mod dashboard;
+pub mod discord_limits;
 pub mod error;
 pub mod escalation;
 pub mod gateway;
