@@ -97,19 +97,30 @@ struct Community {
 
 impl Community {
     fn create(sim: &DiscordSim, shard: u32) -> Community {
-        let owner = sim.create_user(&format!("owner{shard}"));
+        Community::create_n(sim, shard, 0, 2)
+    }
+
+    /// Community `n` on `shard`, with `raiders` raiders.
+    fn create_n(sim: &DiscordSim, shard: u32, n: u32, raiders: usize) -> Community {
+        let shard_n = if n == 0 {
+            shard.to_string()
+        } else {
+            format!("{shard}_{n}")
+        };
+        let shard_name = shard_n.as_str();
+        let owner = sim.create_user(&format!("owner{shard_name}"));
         let guild =
-            sim.create_guild_on_shard(&format!("Shard {shard} Raiders"), owner, shard, SHARDS);
+            sim.create_guild_on_shard(&format!("Shard {shard_name} Raiders"), owner, shard, SHARDS);
         let admin_role = sim.create_role(guild, "Admins", ADMINISTRATOR, 5);
         let organizer_role = sim.create_role(guild, "Raid Leader", 0, 4);
         let raider_role = sim.create_role(guild, "Verified Raider", 0, 2);
-        let admin = sim.create_user(&format!("admin{shard}"));
+        let admin = sim.create_user(&format!("admin{shard_name}"));
         sim.add_member(guild, admin, &[admin_role]);
-        let organizer = sim.create_user(&format!("organizer{shard}"));
+        let organizer = sim.create_user(&format!("organizer{shard_name}"));
         sim.add_member(guild, organizer, &[organizer_role, raider_role]);
-        let raiders = (0..2)
+        let raiders = (0..raiders)
             .map(|i| {
-                let u = sim.create_user(&format!("raider{shard}_{i}"));
+                let u = sim.create_user(&format!("raider{shard_name}_{i}"));
                 sim.add_member(guild, u, &[raider_role]);
                 u
             })
@@ -241,8 +252,26 @@ async fn all_shards_connected(sim: &DiscordSim, within: Duration) {
         .unwrap_or_else(|| panic!("connected: {:?}", sim.connected_shards()));
 }
 
+/// The tests of this binary run one at a time: each runs several processes.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The per-shard lines of `/ping` and the per-shard gauges of an API process's `/metrics`.
+async fn shard_metrics(port: u16) -> Vec<String> {
+    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .expect("the API process answers /metrics")
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("raidbot_gateway_shard_"))
+        .map(str::to_owned)
+        .collect()
+}
+
 #[tokio::test]
 async fn two_bot_processes_split_four_shards_and_everything_happens_once() {
+    let _one = ONE_AT_A_TIME.lock().await;
     bot::discord::install_crypto();
     let sim = DiscordSim::start_with(SimConfig {
         heartbeat_interval_ms: 1000,
@@ -256,13 +285,20 @@ async fn two_bot_processes_split_four_shards_and_everything_happens_once() {
     // Both bot processes start at once, and an API process beside them.
     let mut first = Proc::bot(&sim, &db.url, "0-1");
     let _second = Proc::bot(&sim, &db.url, "2-3");
-    let port = free_port();
-    let _api = Proc::spawn(
-        &sim,
-        &db.url,
-        &["api"],
-        &[("API_BIND", format!("127.0.0.1:{port}"))],
-    );
+    // Two API processes: each shows every shard's state, whichever process runs it.
+    let ports = [free_port(), free_port()];
+    let _apis: Vec<Proc> = ports
+        .iter()
+        .map(|port| {
+            Proc::spawn(
+                &sim,
+                &db.url,
+                &["api"],
+                &[("API_BIND", format!("127.0.0.1:{port}"))],
+            )
+        })
+        .collect();
+    let port = ports[0];
     // Four identifies in one bucket (max_concurrency 1), 5 s apart.
     all_shards_connected(&sim, Duration::from_secs(60)).await;
     let identifies: Vec<_> = sim
@@ -383,9 +419,194 @@ async fn two_bot_processes_split_four_shards_and_everything_happens_once() {
         }
     }
     assert!(!awards[0].is_empty(), "the runs awarded points");
+
+    // Per-shard state, read by any process: /ping (answered by whichever process runs the
+    // guild's shard) and both API processes' /metrics.
+    let c = &communities[3];
+    let res = sim
+        .run_command(c.guild, c.raid, c.raiders[0], "ping", vec![])
+        .await;
+    let text = res.content.unwrap_or_default();
+    println!("/ping:\n{text}");
+    for shard in 0..SHARDS {
+        let resumes = if shard < 2 { "1 resume" } else { "0 resumes" };
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("Shard {shard}/{SHARDS}: ")))
+            .unwrap_or_else(|| panic!("/ping shows shard {shard}: {text}"));
+        assert!(
+            line.contains(": connected, ")
+                && line.contains("1 identify, ")
+                && line.ends_with(resumes),
+            "{line}"
+        );
+    }
+    for port in ports {
+        // Every shard has sent a heartbeat (one a second here) before the gauges are read.
+        let started = Instant::now();
+        let gauges = loop {
+            let gauges = shard_metrics(port).await;
+            let latencies = gauges
+                .iter()
+                .filter(|l| l.contains("latency_seconds"))
+                .count();
+            if latencies == SHARDS as usize || started.elapsed() > Duration::from_secs(10) {
+                break gauges;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        println!("/metrics of the API on {port}:\n{}", gauges.join("\n"));
+        for shard in 0..SHARDS {
+            let resumes = if shard < 2 { 1 } else { 0 };
+            for (name, value) in [("connected", 1), ("identifies", 1), ("resumes", resumes)] {
+                let want = format!("raidbot_gateway_shard_{name}{{shard=\"{shard}\"}} {value}");
+                assert!(gauges.contains(&want), "{want} in {gauges:?}");
+            }
+        }
+    }
     assert!(
         awards.iter().all(|a| *a == awards[0]),
         "every guild's run awarded the same, once: {awards:?}"
     );
     drop(first);
+}
+
+/// Discord's limits hold across processes: two bot processes share the bot's token, and
+/// eight guilds (two per shard) post runs, take six joins each and end them all at once,
+/// far more than 50 requests a second between them. Every request is paced through
+/// PostgreSQL, so the simulator, which answers 429 to any request over the global limit
+/// (50/s), a route's bucket or a channel's message writes (5 per 5 s), records none.
+#[tokio::test]
+async fn two_bot_processes_stay_within_discords_rate_limits_together() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    bot::discord::install_crypto();
+    let sim = DiscordSim::start_with(SimConfig {
+        heartbeat_interval_ms: 1000,
+        recommended_shards: SHARDS,
+        ..Default::default()
+    })
+    .await;
+    let db = TestDb::new().await;
+    let communities: Vec<Community> = (0..SHARDS)
+        .flat_map(|s| [(s, 1), (s, 2)])
+        .map(|(s, n)| Community::create_n(&sim, s, n, 6))
+        .collect();
+    let _first = Proc::bot(&sim, &db.url, "0-1");
+    let _second = Proc::bot(&sim, &db.url, "2-3");
+    all_shards_connected(&sim, Duration::from_secs(60)).await;
+    for c in &communities {
+        c.configure(&sim).await;
+    }
+    drain_outbox(&db.pool).await;
+    let before = sim.calls().len();
+    let started = Instant::now();
+
+    // Every guild posts a run at once.
+    let posted = futures_util::future::join_all(communities.iter().map(|c| {
+        sim.run_command(
+            c.guild,
+            c.raid,
+            c.organizer,
+            "run",
+            vec![CommandOption::string("dungeon", "shatters")],
+        )
+    }))
+    .await;
+    let mut panels = Vec::new();
+    for (c, res) in communities.iter().zip(posted) {
+        assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
+        let organizer_panel = res.message.expect("organizer panel").id;
+        let panel = sim
+            .eventually(Duration::from_secs(30), || {
+                sim.messages(c.raid)
+                    .into_iter()
+                    .find(|m| footer(m).is_some_and(|f| f.starts_with("Run #")))
+            })
+            .await
+            .expect("a run panel");
+        panels.push((organizer_panel, panel.id));
+    }
+    // The raiders join in waves, one raider of every guild at once (48 clicks at once
+    // would test the machine's two cores against Discord's 3 s, not the limits): a run
+    // role each, panels refreshed.
+    for i in 0..6 {
+        let joins = futures_util::future::join_all(
+            communities
+                .iter()
+                .zip(&panels)
+                .map(|(c, (_, panel))| sim.press(c.guild, c.raiders[i], c.raid, *panel, "Join")),
+        )
+        .await;
+        for res in joins {
+            assert!(
+                res.content
+                    .as_deref()
+                    .unwrap_or_default()
+                    .starts_with("You joined the Shatters run"),
+                "{:?}",
+                res.content
+            );
+        }
+    }
+    // Every run starts and ends at once.
+    for button in ["Start", "End run"] {
+        let pressed = futures_util::future::join_all(communities.iter().zip(&panels).map(
+            |(c, (organizer_panel, _))| {
+                sim.press(c.guild, c.organizer, c.raid, *organizer_panel, button)
+            },
+        ))
+        .await;
+        for res in pressed {
+            assert!(res.is_ok(), "{button}: {:?}", res.content);
+        }
+    }
+    drain_outbox(&db.pool).await;
+
+    // The bot's own requests (interaction answers are outside the global limit).
+    let calls: Vec<_> = sim
+        .calls()
+        .into_iter()
+        .skip(before)
+        .filter(|c| !c.route.contains("/interactions/") && !c.route.contains("/webhooks/"))
+        .collect();
+    let busiest = calls
+        .iter()
+        .map(|a| {
+            calls
+                .iter()
+                .filter(|b| {
+                    b.at.duration_since(a.at)
+                        .is_ok_and(|d| d < Duration::from_secs(1))
+                })
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let role_adds: Vec<&str> = calls
+        .iter()
+        .filter(|c| c.method == "PUT" && c.route.contains("/roles/"))
+        .map(|c| c.path.as_str())
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> = role_adds.iter().copied().collect();
+    println!(
+        "{} requests in {:.1} s, busiest second {busiest}, {} role adds, 429s: {:?}",
+        calls.len(),
+        started.elapsed().as_secs_f64(),
+        role_adds.len(),
+        sim.rate_limit_violations()
+    );
+    assert!(role_adds.len() >= 48, "every raider got the run role");
+    assert_eq!(distinct.len(), role_adds.len(), "each run role given once");
+    assert!(
+        calls.len() > 100,
+        "the load was heavy: {} requests",
+        calls.len()
+    );
+    assert!(busiest <= 50, "the busiest second held {busiest} requests");
+    assert_eq!(sim.rate_limit_violations(), Vec::<String>::new());
+    let failed: i64 = sqlx::query_scalar("SELECT count(*) FROM job WHERE state = 'failed'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(failed, 0, "no job gave up");
 }
