@@ -5,6 +5,7 @@
 
 use std::ops::RangeInclusive;
 
+use service::gateway::ShardEvent;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -276,8 +277,21 @@ impl ShardTask {
         }
         // A resumable close: a restarted process picks the session up again.
         shard.close(CloseFrame::RESUME);
+        self.record(ShardEvent::Closed).await;
         drop(seq_tx);
         let _ = saver.await;
+    }
+
+    /// Records what the shard did where every process reads it (`/ping`, `/metrics`).
+    /// A task of its own: a slow database never holds the shard's events back.
+    async fn record(&self, event: ShardEvent) {
+        let (shard_id, total) = (self.id.number(), self.id.total());
+        let pool = self.ctx.pool.clone();
+        self.tracker.spawn(async move {
+            if let Err(e) = service::gateway::record_shard(&pool, total, shard_id, event).await {
+                tracing::warn!(shard_id, error = %e, "cannot record the shard's state");
+            }
+        });
     }
 
     /// Acts on one event; `latency` and `sequence` are the shard's after it.
@@ -297,8 +311,12 @@ impl ShardTask {
                 if let Err(e) = service::gateway::save_session(&ctx.pool, &saved).await {
                     tracing::warn!(shard_id, error = %e, "cannot save the gateway session");
                 }
+                self.record(ShardEvent::Identified).await;
             }
-            Event::Resumed => tracing::info!(shard_id, "gateway session resumed"),
+            Event::Resumed => {
+                tracing::info!(shard_id, "gateway session resumed");
+                self.record(ShardEvent::Resumed).await;
+            }
             Event::InteractionCreate(interaction) => {
                 self.tracker
                     .spawn(router::handle(ctx.clone(), interaction.0));
@@ -306,6 +324,9 @@ impl ShardTask {
             Event::GatewayHeartbeatAck => {
                 if let Ok(mut slot) = ctx.gateway_latency.lock() {
                     *slot = latency.or(*slot);
+                }
+                if let Some(latency) = latency {
+                    self.record(ShardEvent::Heartbeat(latency)).await;
                 }
             }
             Event::MemberUpdate(update) => {

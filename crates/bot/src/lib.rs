@@ -12,6 +12,7 @@ pub mod gateway;
 mod handlers;
 mod jobs;
 mod members;
+pub mod rest_limiter;
 mod router;
 pub mod views;
 
@@ -33,6 +34,10 @@ pub struct BotConfig {
     pub token: String,
     /// `host:port` of a plain-HTTP Discord API (the simulator); None for discord.com.
     pub api_proxy: Option<String>,
+    /// Pace every Discord request (but interaction answers) through PostgreSQL, so all
+    /// processes sharing the token stay within Discord's global and route limits together
+    /// (see [`rest_limiter`]).
+    pub shared_rate_limit: bool,
     /// Gateway URL override (the simulator's `ws://host:port`).
     pub gateway_url: Option<String>,
     /// Register commands to this guild (instant) instead of globally.
@@ -53,6 +58,7 @@ impl std::fmt::Debug for BotConfig {
         f.debug_struct("BotConfig")
             .field("token", &"<redacted>")
             .field("api_proxy", &self.api_proxy)
+            .field("shared_rate_limit", &self.shared_rate_limit)
             .field("gateway_url", &self.gateway_url)
             .field("shards", &self.shards)
             .field("dev_guild_id", &self.dev_guild_id)
@@ -186,7 +192,19 @@ pub async fn run_with_reads(
     shutdown: CancellationToken,
 ) -> Result<(), BotError> {
     discord::install_crypto();
-    let http = discord::http_client(&config);
+    let http = if config.shared_rate_limit {
+        let addr = rest_limiter::start(pool.clone(), config.api_proxy.clone(), shutdown.clone())
+            .await
+            .map_err(|e| {
+                BotError::Discord(format!("the shared rate limiter cannot listen: {e}"))
+            })?;
+        discord::http_client(&BotConfig {
+            api_proxy: Some(addr.to_string()),
+            ..config.clone()
+        })
+    } else {
+        discord::http_client(&config)
+    };
     let application = http
         .current_user_application()
         .await

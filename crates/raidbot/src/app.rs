@@ -47,6 +47,7 @@ pub fn bot_config(config: &Config, register_commands: bool) -> anyhow::Result<bo
     Ok(bot::BotConfig {
         token,
         api_proxy: config.discord_api_proxy.clone(),
+        shared_rate_limit: config.discord_shared_rate_limit,
         gateway_url: config.discord_gateway_url.clone(),
         dev_guild_id: config.dev_guild_id.map(|g| Id::new(g.get())),
         register_commands,

@@ -47,6 +47,10 @@ pub struct Config {
     /// `host:port` of a plain-HTTP Discord API (the simulator).
     pub discord_api_proxy: Option<String>,
     pub discord_gateway_url: Option<String>,
+    /// `DISCORD_SHARED_RATE_LIMIT` (default `on`): the bot's Discord requests are paced
+    /// through PostgreSQL, so every process using the token stays within Discord's limits
+    /// together; `off` leaves each process its own limits (one process per token).
+    pub discord_shared_rate_limit: bool,
     /// `SHARD_TOTAL` and `SHARDS`: which gateway shards `raidbot bot`/`up` run.
     pub shards: bot::gateway::ShardConfig,
     pub log_format: LogFormat,
@@ -170,6 +174,17 @@ impl Config {
             })?),
         };
         let shards = shard_config(var("SHARD_TOTAL"), var("SHARDS"))?;
+        let discord_shared_rate_limit = match var("DISCORD_SHARED_RATE_LIMIT").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(v) => {
+                return Err(ConfigError::Invalid {
+                    name: "DISCORD_SHARED_RATE_LIMIT",
+                    expected: "`on` or `off`",
+                    value: v.to_owned(),
+                });
+            }
+        };
         let log_format = match var("LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -234,6 +249,7 @@ impl Config {
                 .unwrap_or_else(|| "https://www.realmeye.com".to_owned()),
             discord_api_proxy,
             discord_gateway_url,
+            discord_shared_rate_limit,
             shards,
             log_format,
         })

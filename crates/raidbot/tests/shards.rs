@@ -97,19 +97,30 @@ struct Community {
 
 impl Community {
     fn create(sim: &DiscordSim, shard: u32) -> Community {
-        let owner = sim.create_user(&format!("owner{shard}"));
+        Community::create_n(sim, shard, 0, 2)
+    }
+
+    /// Community `n` on `shard`, with `raiders` raiders.
+    fn create_n(sim: &DiscordSim, shard: u32, n: u32, raiders: usize) -> Community {
+        let shard_n = if n == 0 {
+            shard.to_string()
+        } else {
+            format!("{shard}_{n}")
+        };
+        let shard_name = shard_n.as_str();
+        let owner = sim.create_user(&format!("owner{shard_name}"));
         let guild =
-            sim.create_guild_on_shard(&format!("Shard {shard} Raiders"), owner, shard, SHARDS);
+            sim.create_guild_on_shard(&format!("Shard {shard_name} Raiders"), owner, shard, SHARDS);
         let admin_role = sim.create_role(guild, "Admins", ADMINISTRATOR, 5);
         let organizer_role = sim.create_role(guild, "Raid Leader", 0, 4);
         let raider_role = sim.create_role(guild, "Verified Raider", 0, 2);
-        let admin = sim.create_user(&format!("admin{shard}"));
+        let admin = sim.create_user(&format!("admin{shard_name}"));
         sim.add_member(guild, admin, &[admin_role]);
-        let organizer = sim.create_user(&format!("organizer{shard}"));
+        let organizer = sim.create_user(&format!("organizer{shard_name}"));
         sim.add_member(guild, organizer, &[organizer_role, raider_role]);
-        let raiders = (0..2)
+        let raiders = (0..raiders)
             .map(|i| {
-                let u = sim.create_user(&format!("raider{shard}_{i}"));
+                let u = sim.create_user(&format!("raider{shard_name}_{i}"));
                 sim.add_member(guild, u, &[raider_role]);
                 u
             })
@@ -241,8 +252,26 @@ async fn all_shards_connected(sim: &DiscordSim, within: Duration) {
         .unwrap_or_else(|| panic!("connected: {:?}", sim.connected_shards()));
 }
 
+/// The tests of this binary run one at a time: each runs several processes.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The per-shard lines of `/ping` and the per-shard gauges of an API process's `/metrics`.
+async fn shard_metrics(port: u16) -> Vec<String> {
+    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .expect("the API process answers /metrics")
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("raidbot_gateway_shard_"))
+        .map(str::to_owned)
+        .collect()
+}
+
 #[tokio::test]
 async fn two_bot_processes_split_four_shards_and_everything_happens_once() {
+    let _one = ONE_AT_A_TIME.lock().await;
     bot::discord::install_crypto();
     let sim = DiscordSim::start_with(SimConfig {
         heartbeat_interval_ms: 1000,
@@ -256,13 +285,20 @@ async fn two_bot_processes_split_four_shards_and_everything_happens_once() {
     // Both bot processes start at once, and an API process beside them.
     let mut first = Proc::bot(&sim, &db.url, "0-1");
     let _second = Proc::bot(&sim, &db.url, "2-3");
-    let port = free_port();
-    let _api = Proc::spawn(
-        &sim,
-        &db.url,
-        &["api"],
-        &[("API_BIND", format!("127.0.0.1:{port}"))],
-    );
+    // Two API processes: each shows every shard's state, whichever process runs it.
+    let ports = [free_port(), free_port()];
+    let _apis: Vec<Proc> = ports
+        .iter()
+        .map(|port| {
+            Proc::spawn(
+                &sim,
+                &db.url,
+                &["api"],
+                &[("API_BIND", format!("127.0.0.1:{port}"))],
+            )
+        })
+        .collect();
+    let port = ports[0];
     // Four identifies in one bucket (max_concurrency 1), 5 s apart.
     all_shards_connected(&sim, Duration::from_secs(60)).await;
     let identifies: Vec<_> = sim
@@ -383,9 +419,451 @@ async fn two_bot_processes_split_four_shards_and_everything_happens_once() {
         }
     }
     assert!(!awards[0].is_empty(), "the runs awarded points");
+
+    // Per-shard state, read by any process: /ping (answered by whichever process runs the
+    // guild's shard) and both API processes' /metrics.
+    let c = &communities[3];
+    let res = sim
+        .run_command(c.guild, c.raid, c.raiders[0], "ping", vec![])
+        .await;
+    let text = res.content.unwrap_or_default();
+    println!("/ping:\n{text}");
+    for shard in 0..SHARDS {
+        let resumes = if shard < 2 { "1 resume" } else { "0 resumes" };
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("Shard {shard}/{SHARDS}: ")))
+            .unwrap_or_else(|| panic!("/ping shows shard {shard}: {text}"));
+        assert!(
+            line.contains(": connected, ")
+                && line.contains("1 identify, ")
+                && line.ends_with(resumes),
+            "{line}"
+        );
+    }
+    for port in ports {
+        // Every shard has sent a heartbeat (one a second here) before the gauges are read.
+        let started = Instant::now();
+        let gauges = loop {
+            let gauges = shard_metrics(port).await;
+            let latencies = gauges
+                .iter()
+                .filter(|l| l.contains("latency_seconds"))
+                .count();
+            if latencies == SHARDS as usize || started.elapsed() > Duration::from_secs(10) {
+                break gauges;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        println!("/metrics of the API on {port}:\n{}", gauges.join("\n"));
+        for shard in 0..SHARDS {
+            let resumes = if shard < 2 { 1 } else { 0 };
+            for (name, value) in [("connected", 1), ("identifies", 1), ("resumes", resumes)] {
+                let want = format!("raidbot_gateway_shard_{name}{{shard=\"{shard}\"}} {value}");
+                assert!(gauges.contains(&want), "{want} in {gauges:?}");
+            }
+        }
+    }
     assert!(
         awards.iter().all(|a| *a == awards[0]),
         "every guild's run awarded the same, once: {awards:?}"
     );
     drop(first);
+}
+
+/// Discord's limits hold across processes: two bot processes share the bot's token, and
+/// sixteen guilds (four per shard) post runs, take six joins each and end them all at once,
+/// far more than 50 requests a second between them. Every request is paced through
+/// PostgreSQL, so the simulator, which answers 429 to any request over the global limit
+/// (50/s), a route's bucket or a channel's message writes (5 per 5 s), records none.
+#[tokio::test]
+async fn two_bot_processes_stay_within_discords_rate_limits_together() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    bot::discord::install_crypto();
+    let sim = DiscordSim::start_with(SimConfig {
+        heartbeat_interval_ms: 1000,
+        recommended_shards: SHARDS,
+        ..Default::default()
+    })
+    .await;
+    let db = TestDb::new().await;
+    let communities: Vec<Community> = (0..SHARDS)
+        .flat_map(|s| (1..=4).map(move |n| (s, n)))
+        .map(|(s, n)| Community::create_n(&sim, s, n, 6))
+        .collect();
+    let _first = Proc::bot(&sim, &db.url, "0-1");
+    let _second = Proc::bot(&sim, &db.url, "2-3");
+    all_shards_connected(&sim, Duration::from_secs(60)).await;
+    for c in &communities {
+        c.configure(&sim).await;
+    }
+    drain_outbox(&db.pool).await;
+    let before = sim.calls().len();
+    let started = Instant::now();
+
+    // Every guild posts a run at once.
+    let posted = futures_util::future::join_all(communities.iter().map(|c| {
+        sim.run_command(
+            c.guild,
+            c.raid,
+            c.organizer,
+            "run",
+            vec![CommandOption::string("dungeon", "shatters")],
+        )
+    }))
+    .await;
+    let mut panels = Vec::new();
+    for (c, res) in communities.iter().zip(posted) {
+        assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
+        let organizer_panel = res.message.expect("organizer panel").id;
+        let panel = sim
+            .eventually(Duration::from_secs(30), || {
+                sim.messages(c.raid)
+                    .into_iter()
+                    .find(|m| footer(m).is_some_and(|f| f.starts_with("Run #")))
+            })
+            .await
+            .expect("a run panel");
+        panels.push((organizer_panel, panel.id));
+    }
+    // The raiders join in waves, one raider of every guild at once (96 clicks at once
+    // would test the machine's two cores against Discord's 3 s, not the limits): a run
+    // role each, panels refreshed.
+    for i in 0..6 {
+        let joins = futures_util::future::join_all(
+            communities
+                .iter()
+                .zip(&panels)
+                .map(|(c, (_, panel))| sim.press(c.guild, c.raiders[i], c.raid, *panel, "Join")),
+        )
+        .await;
+        for res in joins {
+            assert!(
+                res.content
+                    .as_deref()
+                    .unwrap_or_default()
+                    .starts_with("You joined the Shatters run"),
+                "{:?}",
+                res.content
+            );
+        }
+    }
+    // Every run starts and ends at once.
+    for button in ["Start", "End run"] {
+        let pressed = futures_util::future::join_all(communities.iter().zip(&panels).map(
+            |(c, (organizer_panel, _))| {
+                sim.press(c.guild, c.organizer, c.raid, *organizer_panel, button)
+            },
+        ))
+        .await;
+        for res in pressed {
+            assert!(res.is_ok(), "{button}: {:?}", res.content);
+        }
+    }
+    drain_outbox(&db.pool).await;
+
+    // The bot's own requests (interaction answers are outside the global limit).
+    let calls: Vec<_> = sim
+        .calls()
+        .into_iter()
+        .skip(before)
+        .filter(|c| !c.route.contains("/interactions/") && !c.route.contains("/webhooks/"))
+        .collect();
+    let busiest = calls
+        .iter()
+        .map(|a| {
+            calls
+                .iter()
+                .filter(|b| {
+                    b.at.duration_since(a.at)
+                        .is_ok_and(|d| d < Duration::from_secs(1))
+                })
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let role_adds: Vec<&str> = calls
+        .iter()
+        .filter(|c| c.method == "PUT" && c.route.contains("/roles/"))
+        .map(|c| c.path.as_str())
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> = role_adds.iter().copied().collect();
+    println!(
+        "{} requests in {:.1} s, busiest second {busiest}, {} role adds, 429s: {:?}",
+        calls.len(),
+        started.elapsed().as_secs_f64(),
+        role_adds.len(),
+        sim.rate_limit_violations()
+    );
+    assert!(role_adds.len() >= 96, "every raider got the run role");
+    assert_eq!(distinct.len(), role_adds.len(), "each run role given once");
+    assert!(
+        calls.len() > 200,
+        "the load was heavy: {} requests",
+        calls.len()
+    );
+    assert!(busiest <= 50, "the busiest second held {busiest} requests");
+    assert_eq!(sim.rate_limit_violations(), Vec::<String>::new());
+    let failed: i64 = sqlx::query_scalar("SELECT count(*) FROM job WHERE state = 'failed'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(failed, 0, "no job gave up");
+}
+
+/// Moderation and modmail in one community: a Security member, the suspended role, a
+/// punishment log and a modmail forum.
+struct Moderation {
+    security: UserId,
+    suspended: RoleId,
+    log: ChannelId,
+    forum: ChannelId,
+}
+
+impl Moderation {
+    async fn configure(c: &Community, sim: &DiscordSim, n: u32) -> Moderation {
+        let security_role = sim.create_role(c.guild, "Security", 0, 3);
+        let suspended = sim.create_role(c.guild, "Suspended", 0, 1);
+        let log = sim.create_channel(c.guild, "punishment-log", ChannelKind::Text);
+        let forum = sim.create_channel(c.guild, "modmail", ChannelKind::Forum);
+        let security = sim.create_user(&format!("security{n}"));
+        sim.add_member(c.guild, security, &[security_role]);
+        for (name, options) in [
+            (
+                "setroles",
+                vec![
+                    CommandOption::role("security", security_role),
+                    CommandOption::role("suspended", suspended),
+                ],
+            ),
+            (
+                "setchannels",
+                vec![
+                    CommandOption::channel("punishment_log", log),
+                    CommandOption::channel("modmail", forum),
+                ],
+            ),
+        ] {
+            let res = sim
+                .run_command(c.guild, c.raid, c.admin, name, options)
+                .await;
+            assert!(res.is_ok(), "{name} in {}: {:?}", c.guild, res.kind);
+        }
+        Moderation {
+            security,
+            suspended,
+            log,
+            forum,
+        }
+    }
+}
+
+fn titles(sim: &DiscordSim, channel: ChannelId) -> Vec<String> {
+    sim.messages(channel)
+        .iter()
+        .filter_map(|m| m.embeds.first()?.get("title")?.as_str().map(str::to_owned))
+        .collect()
+}
+
+fn has_role(sim: &DiscordSim, guild: GuildId, user: UserId, role: RoleId) -> bool {
+    sim.member(guild, user)
+        .is_some_and(|m| m.roles.contains(&role))
+}
+
+/// Timers and DMs across processes: in a guild on every shard (two bot processes, two API
+/// processes), a run's time runs out and the auto-end timer ends it, a suspension expires,
+/// and a member opens a modmail ticket by DM (DMs reach shard 0, in the first process,
+/// while the guild of the last community is served by the second). Once the outbox has
+/// drained, each happened exactly once.
+#[tokio::test]
+async fn timers_suspensions_and_modmail_happen_once_across_processes() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    bot::discord::install_crypto();
+    let sim = DiscordSim::start_with(SimConfig {
+        heartbeat_interval_ms: 1000,
+        recommended_shards: SHARDS,
+        ..Default::default()
+    })
+    .await;
+    let db = TestDb::new().await;
+    let communities: Vec<Community> = (0..SHARDS).map(|s| Community::create(&sim, s)).collect();
+    let _first = Proc::bot(&sim, &db.url, "0-1");
+    let _second = Proc::bot(&sim, &db.url, "2-3");
+    let ports = [free_port(), free_port()];
+    let _apis: Vec<Proc> = ports
+        .iter()
+        .map(|port| {
+            Proc::spawn(
+                &sim,
+                &db.url,
+                &["api"],
+                &[("API_BIND", format!("127.0.0.1:{port}"))],
+            )
+        })
+        .collect();
+    all_shards_connected(&sim, Duration::from_secs(60)).await;
+    let mut mods = Vec::new();
+    for (n, c) in communities.iter().enumerate() {
+        c.configure(&sim).await;
+        mods.push(Moderation::configure(c, &sim, n as u32).await);
+    }
+
+    // A live run in every guild; then its time runs out.
+    for c in &communities {
+        let organizer_panel = c.run_with_joins(&sim).await;
+        let res = sim
+            .press(c.guild, c.organizer, c.raid, organizer_panel, "Start")
+            .await;
+        assert_eq!(
+            res.content.as_deref(),
+            Some("The run is live. Raiders can still join.")
+        );
+    }
+    // Every guild's first raider is suspended for an hour.
+    for (c, m) in communities.iter().zip(&mods) {
+        let res = sim
+            .run_command(
+                c.guild,
+                c.raid,
+                m.security,
+                "suspend",
+                vec![
+                    CommandOption::user("member", c.raiders[0]),
+                    CommandOption::string("duration", "1h"),
+                    CommandOption::string("reason", "Leeching in runs"),
+                ],
+            )
+            .await;
+        assert!(res.is_ok(), "suspend in {}: {:?}", c.guild, res.kind);
+    }
+    for (c, m) in communities.iter().zip(&mods) {
+        sim.eventually(Duration::from_secs(20), || {
+            has_role(&sim, c.guild, c.raiders[0], m.suspended).then_some(())
+        })
+        .await
+        .unwrap_or_else(|| panic!("the suspended role is given in {}", c.guild));
+    }
+    // The hour passes, and the runs' time runs out.
+    for sql in [
+        "UPDATE run SET auto_end_at = now() - interval '1 minute'",
+        "UPDATE job SET due_at = now() - interval '1 minute' WHERE kind = 'run_auto_end'",
+        "UPDATE punishment SET expires_at = now()",
+        "UPDATE job SET due_at = now() WHERE kind = 'punishment_expire'",
+    ] {
+        sqlx::query(sql).execute(&db.pool).await.unwrap();
+    }
+    // A member of the last guild (shard 3, the second process) writes to staff by DM,
+    // which reaches shard 0 (the first process).
+    let c = &communities[3];
+    let member = c.raiders[1];
+    sim.send_dm(member, "Please look at my suspension", vec![]);
+    let dm = |text: &'static str| {
+        let sim = &sim;
+        async move {
+            sim.eventually(Duration::from_secs(20), || {
+                sim.dms(member)
+                    .into_iter()
+                    .find(|m| m.author_id != member && m.content.contains(text))
+            })
+            .await
+            .unwrap_or_else(|| panic!("no DM containing {text:?}: {:?}", sim.dms(member)))
+        }
+    };
+    dm("Press **Open ticket**").await;
+    sim.send_dm(member, "yes", vec![]);
+    let opened = dm("is open").await.content;
+    let start = opened.find("MM-").expect("a ticket id");
+    let code = opened[start..start + 7].to_owned();
+
+    for (c, m) in communities.iter().zip(&mods) {
+        sim.eventually(Duration::from_secs(30), || {
+            (!has_role(&sim, c.guild, c.raiders[0], m.suspended)).then_some(())
+        })
+        .await
+        .unwrap_or_else(|| panic!("the suspended role is taken back in {}", c.guild));
+    }
+    drain_outbox(&db.pool).await;
+
+    let failed: i64 = sqlx::query_scalar("SELECT count(*) FROM job WHERE state = 'failed'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(failed, 0, "no job gave up");
+    for (c, m) in communities.iter().zip(&mods) {
+        let g = c.guild.get() as i64;
+        let (status, reason): (String, Option<String>) =
+            sqlx::query_as("SELECT status, close_reason FROM run WHERE guild_id = $1")
+                .bind(g)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            (status.as_str(), reason.as_deref()),
+            ("ended", Some("auto")),
+            "guild {}",
+            c.guild
+        );
+        let raid_log = titles(&sim, c.raid_log);
+        let auto = raid_log
+            .iter()
+            .filter(|t| t.ends_with("auto-ended"))
+            .count();
+        assert_eq!(auto, 1, "guild {}: {raid_log:?}", c.guild);
+        let panel = sim
+            .messages(c.raid)
+            .into_iter()
+            .filter(|m| footer(m).is_some_and(|f| f.starts_with("Run #")))
+            .collect::<Vec<_>>();
+        assert_eq!(panel.len(), 1, "guild {}", c.guild);
+        assert!(
+            field(&panel[0], "Status").is_some_and(|f| f.1.contains("Auto-ended")),
+            "{:?}",
+            panel[0].embeds
+        );
+
+        let punishment: String =
+            sqlx::query_scalar("SELECT status FROM punishment WHERE guild_id = $1")
+                .bind(g)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        assert_eq!(punishment, "expired", "guild {}", c.guild);
+        let log = titles(&sim, m.log);
+        for prefix in ["Suspension —", "Suspension expired"] {
+            let n = log.iter().filter(|t| t.starts_with(prefix)).count();
+            assert_eq!(n, 1, "guild {}: `{prefix}` in {log:?}", c.guild);
+        }
+    }
+
+    // The ticket: one, in the last guild, its first message relayed once into one thread.
+    let tickets: Vec<(i64,)> = sqlx::query_as("SELECT guild_id FROM modmail_ticket")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(tickets, vec![(c.guild.get() as i64,)]);
+    let forum = mods[3].forum;
+    let threads: Vec<_> = sim
+        .channels(c.guild)
+        .into_iter()
+        .filter(|ch| ch.parent_id == Some(forum))
+        .collect();
+    assert_eq!(threads.len(), 1, "one ticket thread");
+    let relayed = sim
+        .messages(threads[0].id)
+        .iter()
+        .filter(|m| m.content.contains("Please look at my suspension"))
+        .count();
+    assert_eq!(relayed, 1, "the member's message in the thread once");
+    let open_dms = sim
+        .dms(member)
+        .iter()
+        .filter(|m| m.author_id != member && m.content.contains("is open"))
+        .count();
+    assert_eq!(open_dms, 1, "the member was told once that {code} is open");
+    for port in ports {
+        let health = reqwest::get(format!("http://127.0.0.1:{port}/v1/health"))
+            .await
+            .expect("the API process answers");
+        assert_eq!(health.status().as_u16(), 200);
+    }
 }

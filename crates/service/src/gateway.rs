@@ -118,3 +118,51 @@ pub async fn forget_old_events(pool: &PgPool) -> Result<u64> {
     let mut conn = pool.acquire().await?;
     Ok(store::gateway::forget_events(&mut conn, EVENTS_KEPT).await?)
 }
+
+pub use store::gateway::ShardState;
+
+/// A shard not seen for this long (no heartbeat ACK) counts as disconnected: its process
+/// may have been killed without closing it.
+pub const SHARD_SILENT_AFTER: Duration = Duration::from_secs(120);
+
+/// Whether a shard counts as connected now.
+pub fn is_connected(s: &ShardState) -> bool {
+    s.connected && s.seen_secs_ago < SHARD_SILENT_AFTER.as_secs_f64()
+}
+
+/// What a shard did: connected by IDENTIFY (READY), resumed, a heartbeat round trip, closed.
+#[derive(Clone, Copy, Debug)]
+pub enum ShardEvent {
+    Identified,
+    Resumed,
+    Heartbeat(Duration),
+    Closed,
+}
+
+/// Records a shard's event where every process can read it (`/ping`, `/metrics`).
+pub async fn record_shard(
+    pool: &PgPool,
+    shard_total: u32,
+    shard_id: u32,
+    event: ShardEvent,
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    let c = &mut *conn;
+    match event {
+        ShardEvent::Identified => {
+            store::gateway::mark_identified_shard(c, shard_total, shard_id).await?
+        }
+        ShardEvent::Resumed => store::gateway::mark_resumed(c, shard_total, shard_id).await?,
+        ShardEvent::Heartbeat(d) => {
+            store::gateway::mark_heartbeat(c, shard_total, shard_id, d).await?
+        }
+        ShardEvent::Closed => store::gateway::mark_disconnected(c, shard_total, shard_id).await?,
+    }
+    Ok(())
+}
+
+/// Every shard's state (of the newest shard count), by shard id.
+pub async fn shard_states(pool: &PgPool) -> Result<Vec<ShardState>> {
+    let mut conn = pool.acquire().await?;
+    Ok(store::gateway::shard_states(&mut conn).await?)
+}

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod command_log;
 pub mod config;
 pub mod dashboard;
+pub mod discord_limits;
 pub mod error;
 pub mod escalation;
 pub mod gateway;

@@ -193,3 +193,97 @@ pub async fn finish_event(conn: &mut PgConnection, guild: i64, event_id: i64) ->
         .await?;
     Ok(())
 }
+
+/// A shard's state as its process last recorded it.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct ShardState {
+    pub shard_id: i32,
+    pub shard_total: i32,
+    pub connected: bool,
+    pub latency_ms: Option<i32>,
+    pub identifies: i64,
+    pub resumes: i64,
+    /// Seconds since the shard was last seen (READY, RESUMED, a heartbeat ACK).
+    pub seen_secs_ago: f64,
+}
+
+/// Counts an IDENTIFY's READY: the shard is connected with a new session (saved by
+/// [`save_session`] first).
+pub async fn mark_identified_shard(
+    conn: &mut PgConnection,
+    shard_total: u32,
+    shard_id: u32,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE gateway_session SET identifies = identifies + 1, connected = true, seen_at = now()
+         WHERE shard_total = $1 AND shard_id = $2",
+    )
+    .bind(int(shard_total))
+    .bind(int(shard_id))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts a RESUMED: the shard is connected again with its session.
+pub async fn mark_resumed(conn: &mut PgConnection, shard_total: u32, shard_id: u32) -> Result<()> {
+    sqlx::query(
+        "UPDATE gateway_session SET resumes = resumes + 1, connected = true, seen_at = now()
+         WHERE shard_total = $1 AND shard_id = $2",
+    )
+    .bind(int(shard_total))
+    .bind(int(shard_id))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a heartbeat round trip.
+pub async fn mark_heartbeat(
+    conn: &mut PgConnection,
+    shard_total: u32,
+    shard_id: u32,
+    latency: Duration,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE gateway_session SET latency_ms = $3, connected = true, seen_at = now()
+         WHERE shard_total = $1 AND shard_id = $2",
+    )
+    .bind(int(shard_total))
+    .bind(int(shard_id))
+    .bind(i32::try_from(latency.as_millis()).unwrap_or(i32::MAX))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The shard closed (its process stops).
+pub async fn mark_disconnected(
+    conn: &mut PgConnection,
+    shard_total: u32,
+    shard_id: u32,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE gateway_session SET connected = false, seen_at = now()
+         WHERE shard_total = $1 AND shard_id = $2",
+    )
+    .bind(int(shard_total))
+    .bind(int(shard_id))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every shard of the newest shard count, by shard id.
+pub async fn shard_states(conn: &mut PgConnection) -> Result<Vec<ShardState>> {
+    Ok(sqlx::query_as(
+        "SELECT shard_id, shard_total, connected, latency_ms, identifies, resumes,
+                EXTRACT(EPOCH FROM now() - seen_at)::float8 AS seen_secs_ago
+         FROM gateway_session
+         WHERE shard_total = (SELECT shard_total FROM gateway_session
+                              ORDER BY updated_at DESC LIMIT 1)
+         ORDER BY shard_id",
+    )
+    .fetch_all(conn)
+    .await?)
+}

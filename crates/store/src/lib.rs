@@ -9,6 +9,7 @@ pub mod bot_roles;
 pub mod columns;
 
 pub mod db;
+pub mod discord_rate_limit;
 pub mod escalation;
 pub mod gateway;
 pub mod guild_config;

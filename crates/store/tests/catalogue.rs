@@ -11,6 +11,8 @@ const REFERENCE_TABLES: &[&str] = &[
     // Gateway shards: one row per identify bucket and per shard.
     "gateway_identify_bucket",
     "gateway_session",
+    // Discord's HTTP rate limits shared by the processes: the global limit and route buckets.
+    "discord_rate_limit",
 ];
 
 /// A person's, not a server's: the web dashboard's sessions and logins under way span every

@@ -21,16 +21,43 @@ use crate::{ApiError, ApiState};
 )]
 pub async fn metrics(State(state): State<ApiState>) -> Response {
     match &state.metrics {
-        Some(handle) => (
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            handle.render(),
-        )
-            .into_response(),
+        Some(handle) => {
+            shard_gauges(&state).await;
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
+                handle.render(),
+            )
+                .into_response()
+        }
         None => ApiError::not_found("not_found", "Metrics are not enabled on this server.")
             .into_response(),
+    }
+}
+
+/// Every gateway shard's state, as the bot processes recorded it in PostgreSQL: any API
+/// process shows all shards, whichever process runs them. Unreadable: left as they were.
+async fn shard_gauges(state: &ApiState) {
+    let Ok(shards) = service::gateway::shard_states(&state.pool).await else {
+        return;
+    };
+    for s in shards {
+        let shard = s.shard_id.to_string();
+        let connected = if service::gateway::is_connected(&s) {
+            1.0
+        } else {
+            0.0
+        };
+        metrics::gauge!("raidbot_gateway_shard_connected", "shard" => shard.clone()).set(connected);
+        if let Some(ms) = s.latency_ms {
+            metrics::gauge!("raidbot_gateway_shard_latency_seconds", "shard" => shard.clone())
+                .set(f64::from(ms) / 1000.0);
+        }
+        metrics::gauge!("raidbot_gateway_shard_identifies", "shard" => shard.clone())
+            .set(s.identifies as f64);
+        metrics::gauge!("raidbot_gateway_shard_resumes", "shard" => shard).set(s.resumes as f64);
     }
 }
 

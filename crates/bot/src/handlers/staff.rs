@@ -186,8 +186,12 @@ pub async fn help(inv: &Invocation) -> HandlerResult {
 pub async fn ping(ctx: &Ctx) -> HandlerResult {
     let gateway = ctx.gateway_latency.lock().ok().and_then(|g| *g);
     let database = service::health::database_latency(&ctx.pool).await.ok();
+    // Every process's shards, as they recorded themselves (none: unreadable).
+    let shards = service::gateway::shard_states(&ctx.pool)
+        .await
+        .unwrap_or_default();
     Ok(Reply::Message(views::ephemeral(views::staff::ping(
-        gateway, database,
+        gateway, database, &shards,
     ))))
 }
 

@@ -84,12 +84,41 @@ fn ms(d: Option<Duration>) -> String {
     )
 }
 
-pub fn ping(gateway: Option<Duration>, database: Option<Duration>) -> String {
+/// `/ping`: this process's gateway and database latency, then one line per shard of every
+/// process (connected, heartbeat latency, identifies and resumes).
+pub fn ping(
+    gateway: Option<Duration>,
+    database: Option<Duration>,
+    shards: &[service::gateway::ShardState],
+) -> String {
     let db = match database {
         Some(d) => format!("{} ms", d.as_millis()),
         None => "unreachable".into(),
     };
-    format!("Pong. Gateway: {}. Database: {db}.", ms(gateway))
+    let mut text = format!("Pong. Gateway: {}. Database: {db}.", ms(gateway));
+    for s in shards {
+        let state = if service::gateway::is_connected(s) {
+            "connected".to_owned()
+        } else {
+            format!(
+                "disconnected (last seen {} s ago)",
+                s.seen_secs_ago.max(0.0).round() as u64
+            )
+        };
+        let latency = s
+            .latency_ms
+            .map_or_else(|| "no heartbeat yet".to_owned(), |l| format!("{l} ms"));
+        let plural =
+            |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        text.push_str(&format!(
+            "\nShard {}/{}: {state}, {latency}, {}, {}",
+            s.shard_id,
+            s.shard_total,
+            plural(s.identifies, "identify", "identifies"),
+            plural(s.resumes, "resume", "resumes"),
+        ));
+    }
+    text
 }
 
 pub fn team_entry(user: domain::Snowflake, given: bool) -> Embed {

@@ -382,6 +382,7 @@ pub async fn run(database_url: &str, opts: Options) -> anyhow::Result<()> {
     let bot_config = bot::BotConfig {
         token: sim.bot_token().to_owned(),
         api_proxy: Some(sim.http_proxy_addr()),
+        shared_rate_limit: false,
         gateway_url: Some(sim.gateway_url()),
         dev_guild_id: None,
         register_commands: true,

@@ -199,6 +199,7 @@ pub async fn start(
     let bot_config = bot::BotConfig {
         token: sim.bot_token().to_owned(),
         api_proxy: Some(sim.http_proxy_addr()),
+        shared_rate_limit: false,
         gateway_url: Some(sim.gateway_url()),
         dev_guild_id: Some(Id::new(guild.0.max(1))),
         register_commands: true,

@@ -129,6 +129,7 @@ impl World {
         let config = bot::BotConfig {
             token: self.sim.bot_token().to_owned(),
             api_proxy: Some(self.sim.http_proxy_addr()),
+            shared_rate_limit: true,
             gateway_url: Some(self.sim.gateway_url()),
             dev_guild_id: Some(Id::new(self.guild.0)),
             register_commands: true,
