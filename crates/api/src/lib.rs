@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod outage;
 mod params;
 pub mod rate_limit;
+mod refusals;
 pub mod routes;
 
 pub use error::ApiError;

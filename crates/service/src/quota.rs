@@ -10,9 +10,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use domain::catalog::catalog;
+use domain::limits::TextError;
 use domain::quota::{
-    Currency, Metric, ModAction, Period, PeriodChoice, PointKind, Points, Schedule,
+    Currency, Metric, ModAction, Period, PeriodChoice, PointKind, Points, PointsError, Schedule,
+    ScheduleError,
 };
+use domain::snowflake::InvalidSnowflake;
 use domain::{ChannelKey, RoleKey, Snowflake};
 use serde_json::json;
 use store::leaderboard::{self, ALL_TIME, DungeonLine, Ranked};
@@ -28,8 +31,102 @@ use store::runs::Run;
 use store::{PgConnection, PgPool, jobs, logs};
 
 use crate::config::{SettingsChange, record_settings_change};
+use crate::error::Refusal;
 use crate::tasks::{self, LogEvent, SettingsArea, Task};
 use crate::{Actor, Result, ServiceError};
+
+/// Why a quota or points use case refused; the adapters word it (the bot in
+/// `views::quota`, the API in its error mapping). [`QuotaError::code`] is the stable code
+/// programs see.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("quota refused: {}", self.code())]
+pub enum QuotaError {
+    /// A dungeon code raidbot does not know (as typed).
+    UnknownDungeon { code: String },
+    /// A number of runs or keys (`what`) that is 0 or too large.
+    BadCount { what: &'static str },
+    /// Logging runs with no member and no acting member.
+    MemberRequired,
+    /// Logging runs for another member needs Officer.
+    MayNotLogForOthers,
+    /// An amount of points that is not one (`label`: the field, when a form names it).
+    BadPoints {
+        label: Option<String>,
+        why: PointsError,
+    },
+    /// An adjustment's reason is too long or unstorable.
+    BadReason(TextError),
+    /// An adjustment without a reason.
+    ReasonRequired,
+    /// A schedule that does not hold.
+    BadSchedule(ScheduleError),
+    /// A schedule's time is not HH:MM.
+    BadTime { text: String },
+    /// A schedule's day is not `what` (a weekday, a number of days, a day of the month).
+    BadDay { text: String, what: &'static str },
+    /// A schedule kind other than weekly, days or monthly.
+    BadScheduleKind { text: String },
+    /// The current period's start is in the future.
+    StartInFuture,
+    /// The current period's start is more than a year ago.
+    StartTooEarly,
+    /// A period start that is not a date.
+    BadStart { text: String },
+    /// The role has no quota configuration.
+    NoQuotaRole,
+    /// A command option left empty (`option`: its name).
+    MissingOption { option: String },
+    /// The role option is empty.
+    RoleRequired,
+    /// A Discord id that is not one.
+    BadId(InvalidSnowflake),
+    /// A leaderboard category not in the list (`menu`: picked from the menu).
+    UnknownCategory { menu: bool },
+    /// A leaderboard period not in the list.
+    UnknownPeriod,
+    /// A dungeon not in the menu.
+    UnknownDungeonChoice,
+    /// A button this version does not know.
+    UnknownButton,
+    /// A form this version does not know.
+    UnknownForm,
+}
+
+impl QuotaError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        use QuotaError as E;
+        match self {
+            E::UnknownDungeon { .. } | E::UnknownDungeonChoice => "unknown_dungeon",
+            E::BadCount { .. } => "invalid_amount",
+            E::MemberRequired => "member_required",
+            E::MayNotLogForOthers => "forbidden",
+            E::BadPoints { .. } => "invalid_points",
+            E::BadReason(_) => "invalid_reason",
+            E::ReasonRequired => "reason_required",
+            E::BadSchedule(_)
+            | E::BadTime { .. }
+            | E::BadDay { .. }
+            | E::BadScheduleKind { .. } => "invalid_schedule",
+            E::StartInFuture | E::StartTooEarly | E::BadStart { .. } => "invalid_period_start",
+            E::NoQuotaRole => "not_found",
+            E::MissingOption { .. } | E::RoleRequired => "missing_option",
+            E::BadId(_) => "invalid_value",
+            E::UnknownCategory { .. } => "unknown_category",
+            E::UnknownPeriod => "unknown_period",
+            E::UnknownButton | E::UnknownForm => "unknown_interaction",
+        }
+    }
+
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> Refusal {
+        match self {
+            QuotaError::NoQuotaRole => Refusal::NotFound,
+            QuotaError::MayNotLogForOthers => Refusal::Forbidden,
+            _ => Refusal::Invalid,
+        }
+    }
+}
 
 /// Leaderboard page size in Discord.
 pub const PAGE_SIZE: i64 = 25;
@@ -50,10 +147,10 @@ fn check_dungeon(code: &str) -> Result<String> {
         .dungeon(code)
         .map(|d| d.code.clone())
         .ok_or_else(|| {
-            ServiceError::invalid(
-                "unknown_dungeon",
-                format!("`{code}` is not a dungeon raidbot knows; pick one from the list."),
-            )
+            QuotaError::UnknownDungeon {
+                code: code.to_owned(),
+            }
+            .into()
         })
 }
 
@@ -383,14 +480,9 @@ async fn record_manual(
     Ok(awarded)
 }
 
-fn check_count(amount: i64, what: &str) -> Result<i32> {
+fn check_count(amount: i64, what: &'static str) -> Result<i32> {
     if amount == 0 || amount.abs() > LOG_AMOUNT_MAX {
-        return Err(ServiceError::invalid(
-            "invalid_amount",
-            format!(
-                "The number of {what} must be between -{LOG_AMOUNT_MAX} and {LOG_AMOUNT_MAX}, and not 0."
-            ),
-        ));
+        return Err(QuotaError::BadCount { what }.into());
     }
     Ok(i32::try_from(amount).unwrap_or(0))
 }
@@ -406,15 +498,11 @@ pub async fn log_run(
     member: Option<Snowflake>,
 ) -> Result<Awarded> {
     actor.require(RoleKey::Organizer)?;
-    let member = member.or(actor.user_id).ok_or_else(|| {
-        ServiceError::invalid("member_required", "Say whose runs to log (member).")
-    })?;
+    let member = member.or(actor.user_id).ok_or(QuotaError::MemberRequired)?;
     if Some(member) != actor.user_id {
-        actor.require(RoleKey::Officer).map_err(|_| {
-            ServiceError::Forbidden(
-                "You can log runs for yourself; logging them for another member needs Officer (or higher).".into(),
-            )
-        })?;
+        actor
+            .require(RoleKey::Officer)
+            .map_err(|_| QuotaError::MayNotLogForOthers)?;
     }
     let dungeon = check_dungeon(dungeon)?;
     let units = check_count(amount, "runs")?;
@@ -477,12 +565,10 @@ pub async fn adjust(
 ) -> Result<Awarded> {
     actor.require(RoleKey::Officer)?;
     let amount = Points::parse_adjustment(amount)
-        .map_err(|e| ServiceError::invalid("invalid_points", e.to_string()))?;
+        .map_err(|why| QuotaError::BadPoints { label: None, why })?;
     let reason = domain::limits::optional_text("Reason", Some(reason), 200)
-        .map_err(|e| ServiceError::invalid("invalid_reason", e.to_string()))?
-        .ok_or_else(|| {
-            ServiceError::invalid("reason_required", "Give a reason for the adjustment.")
-        })?;
+        .map_err(QuotaError::BadReason)?
+        .ok_or(QuotaError::ReasonRequired)?;
     let mut tx = pool.begin().await?;
     let source = point_events::adjustment_source(&mut tx).await?;
     let event = NewEvent {
@@ -705,9 +791,7 @@ pub async fn configure_quota_role(
             q.required = *p;
         }
         QuotaChange::Schedule(s) => {
-            let s = s
-                .validate()
-                .map_err(|e| ServiceError::invalid("invalid_schedule", e.to_string()))?;
+            let s = s.validate().map_err(QuotaError::BadSchedule)?;
             // The current period keeps its end; the new schedule counts from there.
             let current =
                 point_periods::ensure_period(&mut tx, guild, role.db(), &q.schedule, Utc::now())
@@ -719,16 +803,10 @@ pub async fn configure_quota_role(
         QuotaChange::CurrentStart(start) => {
             let now = Utc::now();
             if *start > now {
-                return Err(ServiceError::invalid(
-                    "invalid_period_start",
-                    "The current period cannot start in the future.",
-                ));
+                return Err(QuotaError::StartInFuture.into());
             }
             if now - *start > chrono::Duration::days(366) {
-                return Err(ServiceError::invalid(
-                    "invalid_period_start",
-                    "The current period cannot start more than a year ago.",
-                ));
+                return Err(QuotaError::StartTooEarly.into());
             }
             point_periods::set_current_start(&mut tx, guild, role.db(), &q.schedule, *start, now)
                 .await?;
@@ -794,9 +872,7 @@ pub async fn panel_action(
     actor.require(RoleKey::Moderator)?;
     let mut tx = pool.begin().await?;
     let Some(q) = quota_roles::quota_role(&mut tx, guild, role).await? else {
-        return Err(ServiceError::NotFound(
-            "That role has no quota configuration.".into(),
-        ));
+        return Err(QuotaError::NoQuotaRole.into());
     };
     if matches!(action, PanelAction::Reset | PanelAction::Delete)
         && let Some(channel) = q.panel_channel_id
@@ -895,9 +971,7 @@ pub async fn configure_points(
                 Utc::now(),
             )
             .await?;
-            let s = s
-                .validate()
-                .map_err(|e| ServiceError::invalid("invalid_schedule", e.to_string()))?;
+            let s = s.validate().map_err(QuotaError::BadSchedule)?;
             let before = schedule_text(&cfg.schedule);
             cfg.schedule = anchored(s, current.period.end);
             settings.field("schedule", before, schedule_text(&cfg.schedule));
