@@ -2,6 +2,7 @@
 //! feature, so wording and Discord's limits are checked in one place.
 
 pub mod analytics;
+pub mod components;
 pub mod config;
 pub mod headcount;
 pub mod logs;

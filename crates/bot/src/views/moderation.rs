@@ -7,10 +7,11 @@ use domain::{CustomId, FindComponent, FindTab};
 use service::moderation::ModerationError;
 use service::moderation::{DmStatus, Note, Punishment, PunishmentStatus};
 use service::tasks::PunishmentEvent;
-use twilight_model::channel::message::component::{ActionRow, Button, ButtonStyle, Component};
+use twilight_model::channel::message::component::{ButtonStyle, Component};
 use twilight_model::channel::message::embed::Embed;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
+use super::components::{button_with_state, row};
 use super::{COLOR_INFO, COLOR_OK, COLOR_WARN, fit_lines, relative_time};
 
 fn full_time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -239,20 +240,12 @@ pub struct MemberInfo {
 }
 
 fn button(c: FindComponent, label: &str, current: bool) -> Component {
-    Component::Button(Button {
-        custom_id: Some(CustomId::Find(c).to_string()),
-        disabled: current,
-        emoji: None,
-        id: None,
-        label: Some(label.to_owned()),
-        sku_id: None,
-        style: if current {
-            ButtonStyle::Primary
-        } else {
-            ButtonStyle::Secondary
-        },
-        url: None,
-    })
+    let style = if current {
+        ButtonStyle::Primary
+    } else {
+        ButtonStyle::Secondary
+    };
+    button_with_state(CustomId::Find(c).to_string(), label, style, current)
 }
 
 /// The tab buttons and, for lists longer than a page, Previous/Next.
@@ -281,10 +274,7 @@ pub fn find_components(
         )
     })
     .collect();
-    let mut rows = vec![Component::ActionRow(ActionRow {
-        components: tabs,
-        id: None,
-    })];
+    let mut rows = vec![row(tabs)];
     if tab != FindTab::Info && pages > 1 {
         let prev = FindComponent {
             tab,
@@ -303,10 +293,7 @@ pub fn find_components(
                 b.style = ButtonStyle::Secondary;
             }
         }
-        rows.push(Component::ActionRow(ActionRow {
-            components: vec![p, n],
-            id: None,
-        }));
+        rows.push(row(vec![p, n]));
     }
     rows
 }

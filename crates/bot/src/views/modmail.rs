@@ -5,13 +5,12 @@ use service::modmail::DmOutcome;
 use service::modmail::ModmailError;
 use service::modmail::{Ticket, TicketMessage};
 use twilight_model::channel::message::Component;
-use twilight_model::channel::message::component::{
-    ActionRow, Button, ButtonStyle, SelectMenu, SelectMenuOption, SelectMenuType,
-};
+use twilight_model::channel::message::component::ButtonStyle;
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::http::interaction::InteractionResponseData;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
+use super::components::{button, option, row, select};
 use super::{COLOR_INFO, COLOR_OK, COLOR_WARN};
 
 /// The answer to a member's DM. `name` gives a server's name.
@@ -97,52 +96,27 @@ pub fn dm_components(
             let options = candidates
                 .iter()
                 .take(25)
-                .map(|g| SelectMenuOption {
-                    default: false,
-                    description: None,
-                    emoji: None,
-                    label: name(*g).chars().take(100).collect(),
-                    value: g.get().to_string(),
+                .map(|g| {
+                    option(
+                        name(*g).chars().take(100).collect::<String>(),
+                        g.get().to_string(),
+                    )
                 })
                 .collect();
-            vec![Component::ActionRow(ActionRow {
-                id: None,
-                components: vec![Component::SelectMenu(SelectMenu {
-                    channel_types: None,
-                    custom_id: id(ModmailAction::ChooseGuild),
-                    default_values: None,
-                    disabled: false,
-                    id: None,
-                    kind: SelectMenuType::Text,
-                    max_values: Some(1),
-                    min_values: Some(1),
-                    options: Some(options),
-                    placeholder: Some("Choose the server".into()),
-                    required: None,
-                })],
-            })]
+            vec![row(vec![select(
+                id(ModmailAction::ChooseGuild),
+                "Choose the server",
+                options,
+            )])]
         }
-        DmOutcome::Confirm { .. } => {
-            let button = |label: &str, action, style| {
-                Component::Button(Button {
-                    custom_id: Some(id(action)),
-                    disabled: false,
-                    emoji: None,
-                    id: None,
-                    label: Some(label.into()),
-                    style,
-                    url: None,
-                    sku_id: None,
-                })
-            };
-            vec![Component::ActionRow(ActionRow {
-                id: None,
-                components: vec![
-                    button("Open ticket", ModmailAction::Confirm, ButtonStyle::Success),
-                    button("Cancel", ModmailAction::Cancel, ButtonStyle::Secondary),
-                ],
-            })]
-        }
+        DmOutcome::Confirm { .. } => vec![row(vec![
+            button(
+                id(ModmailAction::Confirm),
+                "Open ticket",
+                ButtonStyle::Success,
+            ),
+            button(id(ModmailAction::Cancel), "Cancel", ButtonStyle::Secondary),
+        ])],
         _ => Vec::new(),
     }
 }

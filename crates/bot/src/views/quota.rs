@@ -11,15 +11,13 @@ use domain::quota::{Currency, Metric, ModAction, PeriodChoice, Points, WEEKDAYS,
 use service::quota::PointConfig;
 use service::quota::{Awarded, LeaderboardPage, MemberStats, PanelData, QuotaRoleView};
 use service::tasks::LogEvent;
-use twilight_model::channel::message::component::{
-    ActionRow, Button, ButtonStyle, Label, SelectMenu, SelectMenuOption, SelectMenuType, TextInput,
-    TextInputStyle,
-};
+use twilight_model::channel::message::component::ButtonStyle;
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::channel::message::{Component, MessageFlags};
 use twilight_model::http::interaction::InteractionResponseData;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
+use super::components::{self, TextField, row};
 use super::{COLOR_INFO, COLOR_OK, COLOR_WARN, fit_lines};
 
 /// Most characters in one embed description we use (Discord allows 4096).
@@ -50,50 +48,15 @@ fn points_id(guild: Snowflake, action: ConfigAction, dungeon: Option<&str>) -> S
 }
 
 fn button(custom_id: String, label: &str, style: ButtonStyle, disabled: bool) -> Component {
-    Component::Button(Button {
-        custom_id: Some(custom_id),
-        disabled,
-        emoji: None,
-        id: None,
-        label: Some(label.to_owned()),
-        sku_id: None,
-        style,
-        url: None,
-    })
-}
-
-fn row(components: Vec<Component>) -> Component {
-    Component::ActionRow(ActionRow {
-        components,
-        id: None,
-    })
+    components::button_with_state(custom_id, label, style, disabled)
 }
 
 fn select(custom_id: String, placeholder: &str, options: Vec<(String, String)>) -> Component {
-    row(vec![Component::SelectMenu(SelectMenu {
-        channel_types: None,
-        custom_id,
-        default_values: None,
-        disabled: false,
-        id: None,
-        kind: SelectMenuType::Text,
-        max_values: Some(1),
-        min_values: Some(1),
-        options: Some(
-            options
-                .into_iter()
-                .map(|(label, value)| SelectMenuOption {
-                    default: false,
-                    description: None,
-                    emoji: None,
-                    label,
-                    value,
-                })
-                .collect(),
-        ),
-        placeholder: Some(placeholder.to_owned()),
-        required: None,
-    })])
+    let options = options
+        .into_iter()
+        .map(|(label, value)| components::option(label, value))
+        .collect();
+    row(vec![components::select(custom_id, placeholder, options)])
 }
 
 /// The dungeon categories in menu order.
@@ -153,38 +116,19 @@ pub struct Input<'a> {
 }
 
 pub fn modal(custom_id: String, title: &str, inputs: Vec<Input<'_>>) -> InteractionResponseData {
-    let components = inputs
+    let fields = inputs
         .into_iter()
-        .map(|i| {
-            Component::Label(Label {
-                component: Box::new(Component::TextInput(text_input(&i))),
-                description: None,
-                id: None,
-                label: i.label.to_owned(),
-            })
+        .map(|i| TextField {
+            custom_id: i.id.to_owned(),
+            label: i.label.to_owned(),
+            value: i.value.filter(|v| !v.is_empty()),
+            placeholder: i.placeholder.map(str::to_owned),
+            max_length: Some(40),
+            required: i.required,
+            paragraph: false,
         })
         .collect();
-    InteractionResponseData {
-        custom_id: Some(custom_id),
-        title: Some(title.to_owned()),
-        components: Some(components),
-        ..Default::default()
-    }
-}
-
-#[allow(deprecated)] // `label` is deprecated in favour of the Label wrapper used above.
-fn text_input(i: &Input<'_>) -> TextInput {
-    TextInput {
-        custom_id: i.id.to_owned(),
-        id: None,
-        label: None,
-        max_length: Some(40),
-        min_length: None,
-        placeholder: i.placeholder.map(str::to_owned),
-        required: Some(i.required),
-        style: TextInputStyle::Short,
-        value: i.value.clone().filter(|v| !v.is_empty()),
-    }
+    components::modal(custom_id, title, fields)
 }
 
 // ---------- /configquota ----------
