@@ -97,6 +97,10 @@ impl From<ServiceError> for ApiError {
         let message = match &e {
             ServiceError::Verification(v) => verification_message(v),
             ServiceError::Party(p) => party_message(p),
+            ServiceError::Moderation(m) => crate::refusals::moderation(m),
+            ServiceError::Modmail(m) => crate::refusals::modmail(m),
+            ServiceError::Quota(q) => crate::refusals::quota(q),
+            ServiceError::Settings(s) => crate::refusals::settings(s),
             other => other.to_string(),
         };
         ApiError {

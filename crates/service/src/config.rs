@@ -6,9 +6,49 @@ use domain::{ChannelKey, RoleKey, Snowflake};
 use serde_json::json;
 use store::{PgConnection, PgPool, guild_config, logs};
 
+use crate::error::Refusal;
 use crate::tasks::{self, LogEvent, SettingsArea};
-use crate::{Actor, Result, ServiceError};
+use crate::{Actor, Result};
 use domain::roles::member_level;
+use domain::snowflake::InvalidSnowflake;
+
+/// Why a settings use case refused (role and channel mappings, run auto-end); the
+/// adapters word it (the bot in `views::config`, the API in its error mapping).
+/// [`SettingsError::code`] is the stable code programs see.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("settings refused: {}", self.code())]
+pub enum SettingsError {
+    /// Auto-end out of 1 minute to 24 hours.
+    AutoEndOutOfRange,
+    /// Auto-end that is not a number of minutes.
+    BadAutoEnd,
+    /// A Discord id that is not one.
+    BadId(InvalidSnowflake),
+    /// A role key that is not one (as typed).
+    UnknownRoleKey { text: String },
+    /// A channel key that is not one (as typed).
+    UnknownChannelKey { text: String },
+    /// A channel of the wrong type for its key.
+    WrongChannelType { key: ChannelKey, channel: Snowflake },
+}
+
+impl SettingsError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SettingsError::AutoEndOutOfRange | SettingsError::BadAutoEnd => "invalid_auto_end",
+            SettingsError::BadId(_) => "invalid_id",
+            SettingsError::UnknownRoleKey { .. } => "unknown_role_key",
+            SettingsError::UnknownChannelKey { .. } => "unknown_channel_key",
+            SettingsError::WrongChannelType { .. } => "wrong_channel_type",
+        }
+    }
+
+    /// What kind of refusal this is: each is a value that is not acceptable.
+    pub fn kind(&self) -> Refusal {
+        Refusal::Invalid
+    }
+}
 
 /// The actor behind a Discord interaction: their level is the highest role key whose
 /// Discord role they hold (Discord's Administrator permission counts as administrator).
@@ -78,10 +118,7 @@ pub async fn run_auto_end(
     if let Some(m) = minutes
         && !(1..=crate::runs::MAX_DURATION_MINUTES).contains(&m)
     {
-        return Err(ServiceError::invalid(
-            "invalid_auto_end",
-            "Runs can end by themselves after 1 minute to 24 hours (1440 minutes).",
-        ));
+        return Err(SettingsError::AutoEndOutOfRange.into());
     }
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;

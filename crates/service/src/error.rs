@@ -6,7 +6,11 @@ use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use store::StoreError;
 
+use crate::config::SettingsError;
+use crate::moderation::ModerationError;
+use crate::modmail::ModmailError;
 use crate::party::PartyError;
+use crate::quota::QuotaError;
 use crate::verification::VerificationError;
 
 /// What kind of refusal a typed reason is (adapters map it, e.g. to an HTTP status).
@@ -48,6 +52,18 @@ pub enum ServiceError {
     /// A party finder use case refused.
     #[error(transparent)]
     Party(#[from] PartyError),
+    /// A moderation use case refused (punishments, notes, mass actions, escalation).
+    #[error(transparent)]
+    Moderation(#[from] ModerationError),
+    /// A modmail use case refused.
+    #[error(transparent)]
+    Modmail(#[from] ModmailError),
+    /// A quota or points use case refused.
+    #[error(transparent)]
+    Quota(#[from] QuotaError),
+    /// A settings use case refused.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
     #[error("The database is unavailable right now; please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side; it has been logged.")]
@@ -78,6 +94,10 @@ impl ServiceError {
             ServiceError::Invalid { .. } => Some(Refusal::Invalid),
             ServiceError::Verification(e) => Some(e.kind()),
             ServiceError::Party(e) => Some(e.kind()),
+            ServiceError::Moderation(e) => Some(e.kind()),
+            ServiceError::Modmail(e) => Some(e.kind()),
+            ServiceError::Quota(e) => Some(e.kind()),
+            ServiceError::Settings(e) => Some(e.kind()),
             ServiceError::Unavailable | ServiceError::Internal(_) => None,
         }
     }
@@ -91,6 +111,10 @@ impl ServiceError {
             ServiceError::Suspended { .. } => "suspended",
             ServiceError::Verification(e) => e.code(),
             ServiceError::Party(e) => e.code(),
+            ServiceError::Moderation(e) => e.code(),
+            ServiceError::Modmail(e) => e.code(),
+            ServiceError::Quota(e) => e.code(),
+            ServiceError::Settings(e) => e.code(),
             ServiceError::Unavailable => "database_unavailable",
             ServiceError::Internal(_) => "internal",
         }

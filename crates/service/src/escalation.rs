@@ -12,8 +12,9 @@ use store::{PgConnection, PgPool, guild_config};
 
 pub use store::escalation::Rule;
 
+use crate::moderation::ModerationError;
 use crate::tasks::{self, LogEvent, Task};
-use crate::{Actor, Result, ServiceError};
+use crate::{Actor, Result};
 
 /// The most rules a guild keeps in force.
 pub const RULES_MAX: usize = 20;
@@ -92,54 +93,34 @@ pub async fn add_rule(
     let trigger = match PunishmentKind::parse(req.when.trim()) {
         Some(k @ (PunishmentKind::Warn | PunishmentKind::Suspend | PunishmentKind::Mute)) => k,
         _ => {
-            return Err(ServiceError::invalid(
-                "invalid_trigger",
-                "A rule counts warnings, suspensions or mutes.",
-            ));
+            return Err(ModerationError::BadTrigger.into());
         }
     };
     if !(1..=20).contains(&req.count) {
-        return Err(ServiceError::invalid(
-            "invalid_count",
-            "The count must be 1 to 20.",
-        ));
+        return Err(ModerationError::BadCount.into());
     }
     if !(1..=365).contains(&req.within_days) {
-        return Err(ServiceError::invalid(
-            "invalid_days",
-            "The window must be 1 to 365 days.",
-        ));
+        return Err(ModerationError::BadWindow.into());
     }
-    let action = Action::parse(req.then.trim()).ok_or_else(|| {
-        ServiceError::invalid("invalid_action", "A rule can suspend, mute or notify.")
-    })?;
+    let action = Action::parse(req.then.trim()).ok_or(ModerationError::BadAction)?;
     let minutes = match (action, req.duration.as_deref().map(str::trim)) {
         (Action::Notify, None) => None,
         (Action::Notify, Some(_)) => {
-            return Err(ServiceError::invalid(
-                "duration_not_allowed",
-                "A rule that tells officers takes no duration.",
-            ));
+            return Err(ModerationError::RuleDurationNotAllowed.into());
         }
         (_, None | Some("")) => {
-            return Err(ServiceError::invalid(
-                "duration_required",
-                "A rule that suspends or mutes needs a duration, e.g. `2d`.",
-            ));
+            return Err(ModerationError::RuleDurationRequired.into());
         }
         (_, Some(text)) => Some(
             PunishDuration::parse(text)
-                .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?
+                .map_err(ModerationError::BadDuration)?
                 .minutes(),
         ),
     };
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     if store_e::rules(&mut tx, guild, None).await?.len() >= RULES_MAX {
-        return Err(ServiceError::conflict(
-            "too_many_rules",
-            format!("A server keeps at most {RULES_MAX} rules; remove one first."),
-        ));
+        return Err(ModerationError::TooManyRules.into());
     }
     let rule = store_e::add(
         &mut tx,
@@ -167,9 +148,7 @@ pub async fn remove_rule(
     actor.require(RoleKey::Administrator)?;
     let mut conn = pool.acquire().await?;
     if !store_e::remove(&mut conn, guild, rule_id).await? {
-        return Err(ServiceError::NotFound(format!(
-            "There is no rule #{rule_id} in force in this server."
-        )));
+        return Err(ModerationError::NoSuchRule { rule_id }.into());
     }
     Ok(())
 }
@@ -185,10 +164,7 @@ pub async fn set_warn_expiry(
     if let Some(d) = days
         && !(1..=365).contains(&d)
     {
-        return Err(ServiceError::invalid(
-            "invalid_days",
-            "Warnings expire after 1 to 365 days (0: never).",
-        ));
+        return Err(ModerationError::BadWarnExpiry.into());
     }
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;

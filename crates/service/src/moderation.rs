@@ -6,11 +6,13 @@
 //! role, kicks or bans, then logs. Suspensions and mutes end by a timer row; ending is a
 //! conditional update, so two workers or a late timer cannot end one twice.
 
+use chrono::{DateTime, Utc};
 use domain::moderation::{
-    BAN_DELETE_DAYS_MAX, HierarchyRefusal, NOTE_MAX, PunishDuration, PunishmentKind, REASON_MAX,
-    Reach, TargetFacts, check_hierarchy, parse_punishment_code,
+    BAN_DELETE_DAYS_MAX, DurationError, HierarchyRefusal, MassListError, NOTE_MAX, PunishDuration,
+    PunishmentKind, REASON_MAX, Reach, TargetFacts, check_hierarchy, parse_punishment_code,
 };
 use domain::quota::ModAction;
+use domain::snowflake::InvalidSnowflake;
 use domain::{ChannelKey, RoleKey, Snowflake};
 use store::member_notes;
 use store::punishments::{self as store_p, NewPunishment};
@@ -20,8 +22,202 @@ pub use store::member_notes::Note;
 pub use store::punishments::{DmStatus, Punishment, PunishmentStatus};
 use store::{PgConnection, PgPool, guild_config};
 
+use crate::error::Refusal;
 use crate::tasks::{self, LogEvent, PunishmentEvent, Task};
 use crate::{Actor, Result, ServiceError};
+
+/// Why a moderation use case refused (punishments, notes, mass actions, escalation
+/// rules); the adapters word it (the bot in `views::moderation`, the API in its error
+/// mapping). [`ModerationError::code`] is the stable code programs see.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("moderation refused: {}", self.code())]
+pub enum ModerationError {
+    /// The target is out of the actor's (or the bot's) reach.
+    Hierarchy(HierarchyRefusal),
+    /// A required text (`field`: "The reason", "The note") is empty.
+    EmptyText { field: String },
+    /// A text is longer than `max` characters.
+    TextTooLong {
+        field: String,
+        len: usize,
+        max: usize,
+    },
+    /// The guild has no role for this punishment.
+    RoleNotConfigured { key: RoleKey },
+    /// A suspension or mute needs a duration.
+    DurationRequired,
+    /// The duration is not one.
+    BadDuration(DurationError),
+    /// A ban's days of messages to delete are out of range.
+    BadDeleteDays,
+    /// The member has a running punishment of this kind (its code and end, when known).
+    AlreadyPunished {
+        user: Snowflake,
+        kind: PunishmentKind,
+        running: Option<(String, Option<DateTime<Utc>>)>,
+    },
+    /// A mass action's batch was taken by another worker and then not found.
+    BatchConflict,
+    /// No punishment with this row id.
+    NoSuchPunishmentId { punishment_id: i64 },
+    /// The text is not a punishment id (`P-4K7Q2`); the first characters of it.
+    BadPunishmentCode { text: String },
+    /// No punishment with this code in the guild.
+    NoSuchPunishment { code: String },
+    /// The member has no running punishment of this kind.
+    NotPunished {
+        user: Snowflake,
+        kind: PunishmentKind,
+    },
+    /// Security staff removing a punishment they did not give (not a warning).
+    MayNotRemove,
+    /// The punishment is not running any more (how it ended).
+    NotActiveToRemove {
+        code: String,
+        status: PunishmentStatus,
+    },
+    /// Only a running punishment can be edited.
+    NotActiveToEdit {
+        code: String,
+        status: PunishmentStatus,
+    },
+    /// An edit with neither a duration nor a reason.
+    NothingToEdit,
+    /// Only the issuer or an officer edits a punishment.
+    MayNotEdit,
+    /// A new duration for a punishment that has none.
+    DurationNotAllowed { code: String, kind: PunishmentKind },
+    /// The new duration ends in the past.
+    EditAlreadyOver {
+        code: String,
+        kind: PunishmentKind,
+        given: DateTime<Utc>,
+        duration: PunishDuration,
+    },
+    /// No note with this id in the guild.
+    NoSuchNote { note_id: i64 },
+    /// The note was removed already.
+    NoteRemoved { note_id: i64 },
+    /// The note vanished inside the transaction that removed it.
+    NoteGone { note_id: i64 },
+    /// A mass action's list is not one.
+    BadMemberList(MassListError),
+    /// Nobody in the guild has this in-game name (its first 32 characters).
+    UnknownIgn { name: String },
+    /// The member is named twice in a mass action's list.
+    NamedTwice { user: Snowflake },
+    /// An escalation rule counts something else than warnings, suspensions or mutes.
+    BadTrigger,
+    /// An escalation rule's count is out of 1 to 20.
+    BadCount,
+    /// An escalation rule's window is out of 1 to 365 days.
+    BadWindow,
+    /// An escalation rule's action is not suspend, mute or notify.
+    BadAction,
+    /// A rule that notifies takes no duration.
+    RuleDurationNotAllowed,
+    /// A rule that suspends or mutes needs a duration.
+    RuleDurationRequired,
+    /// The guild has [`crate::escalation::RULES_MAX`] rules.
+    TooManyRules,
+    /// No rule in force with this id.
+    NoSuchRule { rule_id: i64 },
+    /// Warning expiry is out of 1 to 365 days.
+    BadWarnExpiry,
+    /// The command's member option is empty (`option`: its name).
+    MemberRequired { option: String },
+    /// A note number that is not one.
+    BadNoteNumber,
+    /// A member id that is not one.
+    BadMemberId(InvalidSnowflake),
+}
+
+impl ModerationError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        use ModerationError as E;
+        match self {
+            E::Hierarchy(HierarchyRefusal::SelfTarget) => "self_target",
+            E::Hierarchy(HierarchyRefusal::Owner) => "owner_target",
+            E::Hierarchy(HierarchyRefusal::NotBelowActor { .. }) => "target_not_below_actor",
+            E::Hierarchy(HierarchyRefusal::AboveBot { .. }) => "target_above_bot",
+            E::EmptyText { .. } | E::TextTooLong { .. } => "invalid_text",
+            E::RoleNotConfigured { .. } => "punishment_role_not_configured",
+            E::DurationRequired | E::RuleDurationRequired => "duration_required",
+            E::BadDuration(_) => "invalid_duration",
+            E::BadDeleteDays => "invalid_delete_days",
+            E::AlreadyPunished { .. } => "already_punished",
+            E::BatchConflict => "batch_conflict",
+            E::NoSuchPunishmentId { .. }
+            | E::NoSuchPunishment { .. }
+            | E::NoSuchNote { .. }
+            | E::NoteGone { .. }
+            | E::UnknownIgn { .. }
+            | E::NoSuchRule { .. } => "not_found",
+            E::BadPunishmentCode { .. } => "invalid_punishment_id",
+            E::NotPunished { .. } => "not_punished",
+            E::MayNotRemove | E::MayNotEdit => "forbidden",
+            E::NotActiveToRemove { .. } | E::NotActiveToEdit { .. } => "punishment_not_active",
+            E::NothingToEdit => "nothing_to_edit",
+            E::DurationNotAllowed { .. } | E::RuleDurationNotAllowed => "duration_not_allowed",
+            E::EditAlreadyOver { .. } => "edit_already_over",
+            E::NoteRemoved { .. } => "note_removed",
+            E::BadMemberList(_) => "invalid_member_list",
+            E::NamedTwice { .. } => "named_twice",
+            E::BadTrigger => "invalid_trigger",
+            E::BadCount => "invalid_count",
+            E::BadWindow | E::BadWarnExpiry => "invalid_days",
+            E::BadAction => "invalid_action",
+            E::TooManyRules => "too_many_rules",
+            E::MemberRequired { .. } | E::BadMemberId(_) => "invalid_member",
+            E::BadNoteNumber => "invalid_note",
+        }
+    }
+
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> Refusal {
+        use ModerationError as E;
+        match self {
+            E::NoSuchPunishmentId { .. }
+            | E::NoSuchPunishment { .. }
+            | E::NoSuchNote { .. }
+            | E::NoteGone { .. }
+            | E::UnknownIgn { .. }
+            | E::NoSuchRule { .. } => Refusal::NotFound,
+            E::MayNotRemove | E::MayNotEdit => Refusal::Forbidden,
+            E::Hierarchy(_)
+            | E::RoleNotConfigured { .. }
+            | E::AlreadyPunished { .. }
+            | E::BatchConflict
+            | E::NotPunished { .. }
+            | E::NotActiveToRemove { .. }
+            | E::NotActiveToEdit { .. }
+            | E::EditAlreadyOver { .. }
+            | E::NoteRemoved { .. }
+            | E::NamedTwice { .. }
+            | E::TooManyRules => Refusal::Conflict,
+            E::EmptyText { .. }
+            | E::TextTooLong { .. }
+            | E::DurationRequired
+            | E::BadDuration(_)
+            | E::BadDeleteDays
+            | E::BadPunishmentCode { .. }
+            | E::NothingToEdit
+            | E::DurationNotAllowed { .. }
+            | E::BadMemberList(_)
+            | E::BadTrigger
+            | E::BadCount
+            | E::BadWindow
+            | E::BadAction
+            | E::RuleDurationNotAllowed
+            | E::RuleDurationRequired
+            | E::BadWarnExpiry
+            | E::MemberRequired { .. }
+            | E::BadNoteNumber
+            | E::BadMemberId(_) => Refusal::Invalid,
+        }
+    }
+}
 
 /// Rows per page of `/find` and the REST lists.
 pub const PAGE_SIZE: i64 = 5;
@@ -58,16 +254,7 @@ impl Target {
 }
 
 fn refusal(e: HierarchyRefusal) -> ServiceError {
-    let code = match e {
-        HierarchyRefusal::SelfTarget => "self_target",
-        HierarchyRefusal::Owner => "owner_target",
-        HierarchyRefusal::NotBelowActor { .. } => "target_not_below_actor",
-        HierarchyRefusal::AboveBot { .. } => "target_above_bot",
-    };
-    ServiceError::Conflict {
-        code,
-        message: e.to_string(),
-    }
+    ModerationError::Hierarchy(e).into()
 }
 
 /// Trims a required text of at most `max` characters.
@@ -75,16 +262,18 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
     let t = value.trim();
     let len = t.chars().count();
     if len == 0 {
-        return Err(ServiceError::invalid(
-            "invalid_text",
-            format!("{field} is empty: write one."),
-        ));
+        return Err(ModerationError::EmptyText {
+            field: field.to_owned(),
+        }
+        .into());
     }
     if len > max {
-        return Err(ServiceError::invalid(
-            "invalid_text",
-            format!("{field} is too long: {len} characters, at most {max}."),
-        ));
+        return Err(ModerationError::TextTooLong {
+            field: field.to_owned(),
+            len,
+            max,
+        }
+        .into());
     }
     Ok(t.to_owned())
 }
@@ -101,13 +290,7 @@ pub struct PunishRequest {
 }
 
 fn punishment_role_missing(key: RoleKey) -> ServiceError {
-    ServiceError::conflict(
-        "punishment_role_not_configured",
-        format!(
-            "This server has no `{}` role yet: an administrator can create it with /createrole or map one with /setroles.",
-            key.as_str()
-        ),
-    )
+    ModerationError::RoleNotConfigured { key }.into()
 }
 
 /// Checks a punishment request's reason and duration before anyone is looked up, so a
@@ -121,13 +304,9 @@ fn checked_request(req: &PunishRequest) -> Result<(String, Option<i64>)> {
     let minutes = if req.kind.timed() {
         let text = req.duration.as_deref().unwrap_or("").trim();
         if text.is_empty() {
-            return Err(ServiceError::invalid(
-                "duration_required",
-                "A duration is required, e.g. `30m`, `2d` or `1d12h`.",
-            ));
+            return Err(ModerationError::DurationRequired.into());
         }
-        let d = PunishDuration::parse(text)
-            .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?;
+        let d = PunishDuration::parse(text).map_err(ModerationError::BadDuration)?;
         Some(d.minutes())
     } else {
         None
@@ -174,10 +353,7 @@ async fn punish_with(
     let delete_days = match (req.kind, req.delete_days) {
         (PunishmentKind::Ban | PunishmentKind::Softban, Some(d)) => {
             if !(0..=BAN_DELETE_DAYS_MAX).contains(&d) {
-                return Err(ServiceError::invalid(
-                    "invalid_delete_days",
-                    format!("Days of messages to delete must be 0 to {BAN_DELETE_DAYS_MAX}."),
-                ));
+                return Err(ModerationError::BadDeleteDays.into());
             }
             Some(d as i16)
         }
@@ -213,28 +389,16 @@ async fn punish_with(
             .then_some(i16::from(actor.level.0)),
         batch_key: batch_key.map(str::to_owned),
     };
-    let undo = if req.kind == PunishmentKind::Mute {
-        "/unmute"
-    } else {
-        "/unsuspend"
-    };
     if req.kind.timed()
         && let Some(running) =
             store_p::lock_active_timed(&mut tx, guild, new.user_id, req.kind).await?
     {
-        let until = running
-            .expires_at
-            .map(|t| format!(" until <t:{}:F>", t.timestamp()))
-            .unwrap_or_default();
-        return Err(ServiceError::conflict(
-            "already_punished",
-            format!(
-                "<@{}> is already {} (`{}`{until}). Use {undo} first to give a new one.",
-                new.user_id,
-                req.kind.done(),
-                running.code
-            ),
-        ));
+        return Err(ModerationError::AlreadyPunished {
+            user: new.user_id,
+            kind: req.kind,
+            running: Some((running.code, running.expires_at)),
+        }
+        .into());
     }
     let p = match store_p::insert(&mut tx, &new).await {
         Ok(p) => p,
@@ -245,18 +409,16 @@ async fn punish_with(
             let key = batch_key.unwrap_or_default();
             let done = store_p::in_batch(&mut conn, guild, key, target.facts.user_id)
                 .await?
-                .ok_or_else(|| ServiceError::conflict("batch_conflict", "Try again."))?;
+                .ok_or(ModerationError::BatchConflict)?;
             return Ok((done, false));
         }
         Err(e) if e.unique_violation().as_deref() == Some("punishment_one_active_timed") => {
-            return Err(ServiceError::conflict(
-                "already_punished",
-                format!(
-                    "<@{}> is already {}. Use {undo} first to give a new one.",
-                    new.user_id,
-                    req.kind.done()
-                ),
-            ));
+            return Err(ModerationError::AlreadyPunished {
+                user: new.user_id,
+                kind: req.kind,
+                running: None,
+            }
+            .into());
         }
         Err(e) => return Err(e.into()),
     };
@@ -302,9 +464,7 @@ pub async fn get(pool: &PgPool, guild: Snowflake, punishment_id: i64) -> Result<
     let mut conn = pool.acquire().await?;
     store_p::get(&mut conn, guild, punishment_id)
         .await?
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!("Punishment #{punishment_id} does not exist."))
-        })
+        .ok_or_else(|| ModerationError::NoSuchPunishmentId { punishment_id }.into())
 }
 
 /// A punishment by the id staff type (`P-4K7Q2`), for readers at security or above.
@@ -326,18 +486,18 @@ pub async fn find_by_code(
 
 fn parse_code(text: &str) -> Result<String> {
     parse_punishment_code(text).ok_or_else(|| {
-        ServiceError::invalid(
-            "invalid_punishment_id",
-            format!(
-                "`{}` is not a punishment id: they look like `P-4K7Q2` (see /find).",
-                text.trim().chars().take(20).collect::<String>()
-            ),
-        )
+        ModerationError::BadPunishmentCode {
+            text: text.trim().chars().take(20).collect(),
+        }
+        .into()
     })
 }
 
 fn unknown_code(code: &str) -> ServiceError {
-    ServiceError::NotFound(format!("There is no punishment `{code}` in this server."))
+    ModerationError::NoSuchPunishment {
+        code: code.to_owned(),
+    }
+    .into()
 }
 
 async fn end_locked(
@@ -404,12 +564,7 @@ pub async fn lift(
     let mut tx = pool.begin().await?;
     let p = store_p::lock_active_timed(&mut tx, guild, user, kind)
         .await?
-        .ok_or_else(|| {
-            ServiceError::conflict(
-                "not_punished",
-                format!("<@{user}> is not {} right now.", kind.done()),
-            )
-        })?;
+        .ok_or(ModerationError::NotPunished { user, kind })?;
     end_locked(
         &mut tx,
         &p,
@@ -447,24 +602,17 @@ pub async fn remove(
     let officer = RoleKey::Officer.level().is_some_and(|l| actor.level >= l);
     // As in the original: security removes any warning, and the punishments it gave.
     if !officer && p.kind != PunishmentKind::Warn && !actor.did(p.actor_id, &p.actor) {
-        return Err(ServiceError::Forbidden(
-            "Security staff can remove warnings and the punishments they gave; an officer can remove any."
-                .into(),
-        ));
+        return Err(ModerationError::MayNotRemove.into());
     }
     if actor.user_id == Some(p.user_id) {
         return Err(refusal(HierarchyRefusal::SelfTarget));
     }
     if p.status != PunishmentStatus::Active {
-        let how = match p.status {
-            PunishmentStatus::Expired => "expired",
-            PunishmentStatus::Lifted => "was already lifted",
-            _ => "was already removed",
-        };
-        return Err(ServiceError::conflict(
-            "punishment_not_active",
-            format!("`{}` {how}; nothing to remove.", p.code),
-        ));
+        return Err(ModerationError::NotActiveToRemove {
+            code: p.code,
+            status: p.status,
+        }
+        .into());
     }
     end_locked(
         &mut tx,
@@ -789,14 +937,9 @@ pub async fn remove_note(
     let mut tx = pool.begin().await?;
     let note = member_notes::get_note(&mut tx, guild, note_id)
         .await?
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!("There is no note #{note_id} in this server."))
-        })?;
+        .ok_or(ModerationError::NoSuchNote { note_id })?;
     if !member_notes::remove_note(&mut tx, guild, note_id, actor.user_id).await? {
-        return Err(ServiceError::conflict(
-            "note_removed",
-            format!("Note #{note_id} was already removed."),
-        ));
+        return Err(ModerationError::NoteRemoved { note_id }.into());
     }
     tasks::log(
         &mut tx,
@@ -812,7 +955,7 @@ pub async fn remove_note(
     .await?;
     let note = member_notes::get_note(&mut tx, guild, note_id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("There is no note #{note_id}.")))?;
+        .ok_or(ModerationError::NoteGone { note_id })?;
     tx.commit().await?;
     Ok(note)
 }
@@ -884,17 +1027,11 @@ pub async fn edit(
         None => None,
     };
     let duration = match req.duration.as_deref().map(str::trim) {
-        Some(text) => Some(
-            PunishDuration::parse(text)
-                .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?,
-        ),
+        Some(text) => Some(PunishDuration::parse(text).map_err(ModerationError::BadDuration)?),
         None => None,
     };
     if reason.is_none() && duration.is_none() {
-        return Err(ServiceError::invalid(
-            "nothing_to_edit",
-            "Give a new duration, a new reason, or both.",
-        ));
+        return Err(ModerationError::NothingToEdit.into());
     }
     let mut tx = pool.begin().await?;
     let p = store_p::lock_by_code(&mut tx, guild, &code)
@@ -902,50 +1039,35 @@ pub async fn edit(
         .ok_or_else(|| unknown_code(&code))?;
     let officer = RoleKey::Officer.level().is_some_and(|l| actor.level >= l);
     if !officer && !actor.did(p.actor_id, &p.actor) {
-        return Err(ServiceError::Forbidden(
-            "Only the staff member who gave a punishment, or an officer, can edit it.".into(),
-        ));
+        return Err(ModerationError::MayNotEdit.into());
     }
     if actor.user_id == Some(p.user_id) {
         return Err(refusal(HierarchyRefusal::SelfTarget));
     }
     if p.status != PunishmentStatus::Active {
-        return Err(ServiceError::conflict(
-            "punishment_not_active",
-            format!(
-                "`{}` is {}; only a running punishment can be edited.",
-                p.code,
-                p.status.as_str()
-            ),
-        ));
+        return Err(ModerationError::NotActiveToEdit {
+            code: p.code,
+            status: p.status,
+        }
+        .into());
     }
     if duration.is_some() && !p.kind.timed() {
-        return Err(ServiceError::invalid(
-            "duration_not_allowed",
-            format!(
-                "`{}` is a {}: it has no duration. Only suspensions and mutes do.",
-                p.code,
-                p.kind.as_str()
-            ),
-        ));
+        return Err(ModerationError::DurationNotAllowed {
+            code: p.code,
+            kind: p.kind,
+        }
+        .into());
     }
     if let Some(d) = duration {
         let ends = p.created_at + chrono::Duration::minutes(d.minutes());
         if ends <= chrono::Utc::now() {
-            return Err(ServiceError::conflict(
-                "edit_already_over",
-                format!(
-                    "`{}` was given <t:{}:R>, so {} from then is already over. Use {} to end it now.",
-                    p.code,
-                    p.created_at.timestamp(),
-                    d,
-                    if p.kind == PunishmentKind::Mute {
-                        "/unmute"
-                    } else {
-                        "/unsuspend"
-                    }
-                ),
-            ));
+            return Err(ModerationError::EditAlreadyOver {
+                code: p.code,
+                kind: p.kind,
+                given: p.created_at,
+                duration: d,
+            }
+            .into());
         }
     }
     let edited = store_p::edit(
@@ -1031,8 +1153,8 @@ pub async fn resolve_mass(
     text: &str,
 ) -> Result<Vec<MassTarget>> {
     may_mass(actor)?;
-    let entries = domain::moderation::parse_mass_targets(text)
-        .map_err(|e| ServiceError::invalid("invalid_member_list", e.to_string()))?;
+    let entries =
+        domain::moderation::parse_mass_targets(text).map_err(ModerationError::BadMemberList)?;
     let mut conn = pool.acquire().await?;
     let mut out: Vec<MassTarget> = Vec::with_capacity(entries.len());
     for (entry, e) in entries {
@@ -1041,17 +1163,17 @@ pub async fn resolve_mass(
             domain::moderation::MassEntry::Ign(name) => {
                 match store::verification::names::owner_of(&mut conn, guild, &name).await? {
                     Some((u, _)) => Ok(u),
-                    None => Err(ServiceError::NotFound(format!(
-                        "Nobody in this server has the in-game name `{}`.",
-                        name.chars().take(32).collect::<String>()
-                    ))),
+                    None => Err(ModerationError::UnknownIgn {
+                        name: name.chars().take(32).collect(),
+                    }
+                    .into()),
                 }
             }
         };
         let user = match user {
-            Ok(u) if out.iter().any(|t| t.user.as_ref().ok() == Some(&u)) => Err(
-                ServiceError::conflict("named_twice", format!("<@{u}> is already in this list.")),
-            ),
+            Ok(u) if out.iter().any(|t| t.user.as_ref().ok() == Some(&u)) => {
+                Err(ModerationError::NamedTwice { user: u }.into())
+            }
             other => other,
         };
         out.push(MassTarget { entry, user });

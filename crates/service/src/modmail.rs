@@ -8,8 +8,8 @@
 
 use chrono::Utc;
 use domain::moderation::{
-    MODMAIL_COOLDOWN_MINUTES, MODMAIL_MESSAGE_MAX, MODMAIL_SESSION_MINUTES, REASON_MAX,
-    parse_ticket_code,
+    DurationError, MODMAIL_COOLDOWN_MINUTES, MODMAIL_MESSAGE_MAX, MODMAIL_SESSION_MINUTES,
+    REASON_MAX, parse_ticket_code,
 };
 use domain::quota::ModAction;
 use domain::{ChannelKey, RoleKey, Snowflake};
@@ -20,9 +20,112 @@ use store::modmail::sessions::Session;
 pub use store::modmail::tickets::{Ticket, TicketMessage};
 use store::{PgConnection, PgPool, guild_config};
 
+use crate::error::Refusal;
 use crate::moderation::required_text;
 use crate::tasks::{self, LogEvent, Task};
 use crate::{Actor, Result, ServiceError};
+
+/// Why a modmail use case refused; the adapters word it (the bot in `views::modmail`, the
+/// API in its error mapping). [`ModmailError::code`] is the stable code programs see.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("modmail refused: {}", self.code())]
+pub enum ModmailError {
+    /// The text is not a ticket id (`MM-7KQ2`); its first characters.
+    BadTicketCode { text: String },
+    /// No ticket with this code in the guild.
+    NoSuchTicket { code: String },
+    /// The ticket vanished between finding and locking it.
+    TicketGone,
+    /// A reply to a closed ticket.
+    ClosedToReplies { code: String },
+    /// Closing a closed ticket.
+    AlreadyClosed { code: String },
+    /// The staff message was relayed already (a redelivered interaction).
+    DuplicateReply,
+    /// A duration that is not one.
+    BadDuration(DurationError),
+    /// Staff blacklisting themselves.
+    SelfBlacklist,
+    /// The member is blacklisted already.
+    AlreadyBlacklisted { user: Snowflake },
+    /// The member is not blacklisted.
+    NotBlacklisted { user: Snowflake },
+    /// A ticket status filter other than open or closed.
+    BadStatus { status: String },
+    /// The text is not a snippet name; its first characters.
+    BadSnippetName { text: String },
+    /// No snippet of this name (named in a reply).
+    NoSuchSnippetForReply { name: String },
+    /// No snippet of this name (to remove).
+    NoSuchSnippet { name: String },
+    /// The guild has [`SNIPPETS_MAX`] snippets.
+    TooManySnippets,
+    /// Figures over a number of days out of 1 to [`STATS_DAYS_MAX`].
+    BadDays { days: i64 },
+    /// The command's member option is empty.
+    MemberRequired,
+    /// A subcommand this version does not know (`hint`: the ones it does, as a command).
+    UnknownSubcommand { hint: &'static str },
+    /// The server menu's choice is empty.
+    ServerRequired,
+    /// A member pressed another member's modmail conversation.
+    NotYourConversation,
+}
+
+impl ModmailError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        use ModmailError as E;
+        match self {
+            E::BadTicketCode { .. } => "invalid_ticket_id",
+            E::NoSuchTicket { .. }
+            | E::TicketGone
+            | E::NoSuchSnippetForReply { .. }
+            | E::NoSuchSnippet { .. } => "not_found",
+            E::ClosedToReplies { .. } | E::AlreadyClosed { .. } => "ticket_closed",
+            E::DuplicateReply => "duplicate_reply",
+            E::BadDuration(_) => "invalid_duration",
+            E::SelfBlacklist => "self_target",
+            E::AlreadyBlacklisted { .. } => "already_blacklisted",
+            E::NotBlacklisted { .. } => "not_blacklisted",
+            E::BadStatus { .. } => "invalid_status",
+            E::BadSnippetName { .. } => "invalid_snippet_name",
+            E::TooManySnippets => "too_many_snippets",
+            E::BadDays { .. } => "invalid_days",
+            E::MemberRequired => "invalid_member",
+            E::UnknownSubcommand { .. } => "invalid_subcommand",
+            E::ServerRequired => "invalid_choice",
+            E::NotYourConversation => "forbidden",
+        }
+    }
+
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> Refusal {
+        use ModmailError as E;
+        match self {
+            E::NoSuchTicket { .. }
+            | E::TicketGone
+            | E::NoSuchSnippetForReply { .. }
+            | E::NoSuchSnippet { .. } => Refusal::NotFound,
+            E::NotYourConversation => Refusal::Forbidden,
+            E::ClosedToReplies { .. }
+            | E::AlreadyClosed { .. }
+            | E::DuplicateReply
+            | E::AlreadyBlacklisted { .. }
+            | E::NotBlacklisted { .. }
+            | E::TooManySnippets => Refusal::Conflict,
+            E::BadTicketCode { .. }
+            | E::BadDuration(_)
+            | E::SelfBlacklist
+            | E::BadStatus { .. }
+            | E::BadSnippetName { .. }
+            | E::BadDays { .. }
+            | E::MemberRequired
+            | E::UnknownSubcommand { .. }
+            | E::ServerRequired => Refusal::Invalid,
+        }
+    }
+}
 
 /// Attachments kept per message.
 pub const ATTACHMENTS_MAX: usize = 10;
@@ -492,13 +595,10 @@ async fn close_locked(conn: &mut PgConnection, ticket: &Ticket, by: &str) -> Res
 
 fn parse_code(text: &str) -> Result<String> {
     parse_ticket_code(text).ok_or_else(|| {
-        ServiceError::invalid(
-            "invalid_ticket_id",
-            format!(
-                "`{}` is not a ticket id: they look like `MM-7KQ2`.",
-                text.trim().chars().take(20).collect::<String>()
-            ),
-        )
+        ModmailError::BadTicketCode {
+            text: text.trim().chars().take(20).collect(),
+        }
+        .into()
     })
 }
 
@@ -506,9 +606,7 @@ async fn ticket_by_code(conn: &mut PgConnection, guild: Snowflake, text: &str) -
     let code = parse_code(text)?;
     sm::tickets::by_code(conn, guild, &code)
         .await?
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!("There is no ticket `{code}` in this server."))
-        })
+        .ok_or_else(|| ModmailError::NoSuchTicket { code }.into())
 }
 
 /// Who may answer and close tickets: security and above.
@@ -563,11 +661,7 @@ pub async fn reply_with(
         let name = snippet_name(name)?;
         let s = sm::snippets::get(&mut tx, guild, &name)
             .await?
-            .ok_or_else(|| {
-                ServiceError::NotFound(format!(
-                    "There is no snippet `{name}`; `/snippet list` shows them."
-                ))
-            })?;
+            .ok_or_else(|| ModmailError::NoSuchSnippetForReply { name: name.clone() })?;
         parts.push(s.body);
     }
     if let Some(t) = input.text.filter(|t| !t.trim().is_empty()) {
@@ -577,15 +671,9 @@ pub async fn reply_with(
     let t = ticket_by_code(&mut tx, guild, code).await?;
     let t = sm::tickets::lock_ticket(&mut tx, guild, t.ticket_id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("That ticket is gone.".into()))?;
+        .ok_or(ModmailError::TicketGone)?;
     if t.status != "open" {
-        return Err(ServiceError::conflict(
-            "ticket_closed",
-            format!(
-                "`{}` is closed; the member can open a new ticket by DM.",
-                t.code
-            ),
-        ));
+        return Err(ModmailError::ClosedToReplies { code: t.code }.into());
     }
     let m = match sm::tickets::insert_message(
         &mut tx,
@@ -602,10 +690,7 @@ pub async fn reply_with(
     {
         Ok(m) => m,
         Err(e) if e.unique_violation().as_deref() == Some("modmail_message_source") => {
-            return Err(ServiceError::conflict(
-                "duplicate_reply",
-                "This message was already sent to the member.",
-            ));
+            return Err(ModmailError::DuplicateReply.into());
         }
         Err(e) => return Err(e.into()),
     };
@@ -660,17 +745,14 @@ pub async fn close_with(
     let t = ticket_by_code(&mut tx, guild, code).await?;
     let t = sm::tickets::lock_ticket(&mut tx, guild, t.ticket_id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("That ticket is gone.".into()))?;
+        .ok_or(ModmailError::TicketGone)?;
     let by = actor_label(actor);
     if t.status != "open" {
-        return Err(ServiceError::conflict(
-            "ticket_closed",
-            format!("`{}` is already closed.", t.code),
-        ));
+        return Err(ModmailError::AlreadyClosed { code: t.code }.into());
     }
     if let Some(minutes) = in_minutes {
         let minutes = domain::moderation::PunishDuration::from_minutes(minutes)
-            .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?
+            .map_err(ModmailError::BadDuration)?
             .minutes();
         let at = Utc::now() + chrono::Duration::minutes(minutes);
         sm::tickets::schedule_close(&mut tx, guild, t.ticket_id, at, &by, silent).await?;
@@ -690,10 +772,7 @@ pub async fn close_with(
     }
     sm::tickets::set_close_silent(&mut tx, guild, t.ticket_id, silent).await?;
     if !close_locked(&mut tx, &t, &by).await? {
-        return Err(ServiceError::conflict(
-            "ticket_closed",
-            format!("`{}` is already closed.", t.code),
-        ));
+        return Err(ModmailError::AlreadyClosed { code: t.code }.into());
     }
     tx.commit().await?;
     Ok((t, None))
@@ -756,26 +835,20 @@ pub async fn blacklist_for(
     let until = match minutes {
         Some(m) => {
             let m = domain::moderation::PunishDuration::from_minutes(m)
-                .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?
+                .map_err(ModmailError::BadDuration)?
                 .minutes();
             Some(Utc::now() + chrono::Duration::minutes(m))
         }
         None => None,
     };
     if actor.user_id == Some(user) {
-        return Err(ServiceError::invalid(
-            "self_target",
-            "You cannot blacklist yourself.",
-        ));
+        return Err(ModmailError::SelfBlacklist.into());
     }
     let reason = required_text("The reason", reason, REASON_MAX)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     if !sm::blacklist::blacklist(&mut tx, guild, user, &reason, actor.user_id, until).await? {
-        return Err(ServiceError::conflict(
-            "already_blacklisted",
-            format!("<@{user}> is already blacklisted from modmail."),
-        ));
+        return Err(ModmailError::AlreadyBlacklisted { user }.into());
     }
     if let Some(at) = until {
         tasks::queue(
@@ -858,10 +931,7 @@ pub async fn unblacklist(
     actor.require(RoleKey::Officer)?;
     let mut tx = pool.begin().await?;
     if !sm::blacklist::unblacklist(&mut tx, guild, user).await? {
-        return Err(ServiceError::conflict(
-            "not_blacklisted",
-            format!("<@{user}> is not blacklisted from modmail."),
-        ));
+        return Err(ModmailError::NotBlacklisted { user }.into());
     }
     log(
         &mut tx,
@@ -889,10 +959,10 @@ pub async fn tickets(
     if let Some(s) = status
         && !matches!(s, "open" | "closed")
     {
-        return Err(ServiceError::invalid(
-            "invalid_status",
-            format!("`status` must be open or closed, not `{s}`."),
-        ));
+        return Err(ModmailError::BadStatus {
+            status: s.to_owned(),
+        }
+        .into());
     }
     let mut conn = pool.acquire().await?;
     Ok(sm::tickets::list(&mut conn, guild, status, limit).await?)
@@ -912,10 +982,10 @@ pub async fn search_tickets(
     if let Some(s) = status
         && !matches!(s, "open" | "closed")
     {
-        return Err(ServiceError::invalid(
-            "invalid_status",
-            format!("`status` must be open or closed, not `{s}`."),
-        ));
+        return Err(ModmailError::BadStatus {
+            status: s.to_owned(),
+        }
+        .into());
     }
     let search = search.map(str::trim).filter(|s| !s.is_empty());
     let mut conn = pool.acquire().await?;
@@ -1020,13 +1090,10 @@ fn snippet_name(text: &str) -> Result<String> {
     if ok {
         Ok(name)
     } else {
-        Err(ServiceError::invalid(
-            "invalid_snippet_name",
-            format!(
-                "`{}` is not a snippet name: use 1 to 32 letters, digits, `-` or `_`, e.g. `appeal-info`.",
-                text.trim().chars().take(40).collect::<String>()
-            ),
-        ))
+        Err(ModmailError::BadSnippetName {
+            text: text.trim().chars().take(40).collect(),
+        }
+        .into())
     }
 }
 
@@ -1051,10 +1118,7 @@ pub async fn snippet_add(
             .len() as i64
             >= SNIPPETS_MAX
     {
-        return Err(ServiceError::conflict(
-            "too_many_snippets",
-            format!("This server has {SNIPPETS_MAX} snippets; remove one first."),
-        ));
+        return Err(ModmailError::TooManySnippets.into());
     }
     let new = sm::snippets::put(&mut tx, guild, &name, &text, actor.user_id).await?;
     tx.commit().await?;
@@ -1072,9 +1136,7 @@ pub async fn snippet_remove(
     let name = snippet_name(name)?;
     let mut conn = pool.acquire().await?;
     if !sm::snippets::remove(&mut conn, guild, &name).await? {
-        return Err(ServiceError::NotFound(format!(
-            "There is no snippet `{name}`."
-        )));
+        return Err(ModmailError::NoSuchSnippet { name }.into());
     }
     Ok(name)
 }
@@ -1117,10 +1179,7 @@ pub async fn stats(
 ) -> Result<TicketFigures> {
     actor.require(RoleKey::Security)?;
     if !(1..=STATS_DAYS_MAX).contains(&days) {
-        return Err(ServiceError::invalid(
-            "invalid_days",
-            format!("`days` must be from 1 to {STATS_DAYS_MAX}, not {days}."),
-        ));
+        return Err(ModmailError::BadDays { days }.into());
     }
     let since = Utc::now() - chrono::Duration::days(days);
     let mut conn = pool.acquire().await?;

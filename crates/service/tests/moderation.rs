@@ -2,10 +2,11 @@
 //! exactly once, rejoin, removal and notes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use domain::moderation::{PunishmentKind, TargetFacts};
+use domain::moderation::{HierarchyRefusal, PunishmentKind, TargetFacts};
 use domain::roles::Level;
 use domain::{RoleKey, Snowflake};
-use service::moderation::{self, PunishRequest, Target};
+use service::error::Refusal;
+use service::moderation::{self, ModerationError, PunishRequest, Target};
 use service::{Actor, ServiceError, config};
 use store::punishments::PunishmentStatus;
 use store::testing::TestDb;
@@ -131,7 +132,15 @@ async fn hierarchy_refusals_name_the_reason_and_change_nothing() {
     .await
     .unwrap_err();
     assert_eq!(e.code(), "target_above_bot");
-    assert!(e.to_string().contains("bot's role"), "{e}");
+    assert!(
+        matches!(
+            e,
+            ServiceError::Moderation(ModerationError::Hierarchy(
+                HierarchyRefusal::AboveBot { .. }
+            ))
+        ),
+        "{e:?}"
+    );
     // Security cannot kick at all.
     let e = moderation::punish(
         &t.pool,
@@ -142,7 +151,7 @@ async fn hierarchy_refusals_name_the_reason_and_change_nothing() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(e, ServiceError::Forbidden(_)));
+    assert_eq!(e.refusal(), Some(Refusal::Forbidden));
     assert_eq!(count(&t).await, 0);
     assert_eq!(jobs(&t, "punishment_apply").await, 0);
 }
@@ -166,7 +175,15 @@ async fn bad_durations_and_reasons_are_refused_with_an_example() {
         .await
         .unwrap_err();
         assert_eq!(e.code(), code, "{d:?}");
-        assert!(e.to_string().contains('`'), "{e}");
+        assert!(
+            matches!(
+                e,
+                ServiceError::Moderation(
+                    ModerationError::DurationRequired | ModerationError::BadDuration(_)
+                )
+            ),
+            "{e:?}"
+        );
     }
     let mut r = req(PunishmentKind::Warn, None);
     r.reason = "   ".into();
@@ -206,7 +223,12 @@ async fn a_suspension_records_queues_apply_and_timer_and_ids_are_short() {
     .await
     .unwrap_err();
     assert_eq!(e.code(), "already_punished");
-    assert!(e.to_string().contains(&p.code));
+    assert!(
+        matches!(&e, ServiceError::Moderation(ModerationError::AlreadyPunished {
+            running: Some((code, _)), ..
+        }) if *code == p.code),
+        "{e:?}"
+    );
     // Many punishments get distinct codes.
     let mut codes = std::collections::HashSet::new();
     for i in 0..40 {
@@ -236,7 +258,13 @@ async fn a_punishment_role_must_be_configured_first() {
     .await
     .unwrap_err();
     assert_eq!(e.code(), "punishment_role_not_configured");
-    assert!(e.to_string().contains("/createrole"));
+    assert!(
+        matches!(
+            e,
+            ServiceError::Moderation(ModerationError::RoleNotConfigured { .. })
+        ),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]
@@ -360,7 +388,7 @@ async fn removal_is_kept_in_history_and_happens_once() {
     let e = moderation::remove(&t.pool, g(), &security(11), &p.code, "error")
         .await
         .unwrap_err();
-    assert!(matches!(e, ServiceError::Forbidden(_)));
+    assert_eq!(e.refusal(), Some(Refusal::Forbidden));
     let e = moderation::remove(&t.pool, g(), &security(11), "P-0000", "error")
         .await
         .unwrap_err();
@@ -368,7 +396,7 @@ async fn removal_is_kept_in_history_and_happens_once() {
     let e = moderation::remove(&t.pool, g(), &officer(12), "P-ZZZZZ", "error")
         .await
         .unwrap_err();
-    assert!(matches!(e, ServiceError::NotFound(_)));
+    assert_eq!(e.refusal(), Some(Refusal::NotFound));
     let removed = moderation::remove(
         &t.pool,
         g(),
@@ -439,7 +467,7 @@ async fn a_key_removes_what_it_gave_and_security_removes_any_warning() {
         let e = moderation::remove(&t.pool, g(), other, &by_key1.code, "appeal")
             .await
             .unwrap_err();
-        assert!(matches!(e, ServiceError::Forbidden(_)), "{e:?}");
+        assert_eq!(e.refusal(), Some(Refusal::Forbidden), "{e:?}");
     }
     let removed = moderation::remove(&t.pool, g(), &key1, &by_key1.code, "appeal")
         .await
@@ -448,7 +476,7 @@ async fn a_key_removes_what_it_gave_and_security_removes_any_warning() {
     let e = moderation::remove(&t.pool, g(), &key1, &by_key2.code, "appeal")
         .await
         .unwrap_err();
-    assert!(matches!(e, ServiceError::Forbidden(_)), "{e:?}");
+    assert_eq!(e.refusal(), Some(Refusal::Forbidden), "{e:?}");
 
     // Any security member, or security key, may remove any warning.
     let w1 = moderation::punish(
@@ -496,7 +524,7 @@ async fn notes_are_added_by_security_and_removed_by_officers_without_their_text(
     let e = moderation::remove_note(&t.pool, g(), &security(10), n.note_id)
         .await
         .unwrap_err();
-    assert!(matches!(e, ServiceError::Forbidden(_)));
+    assert_eq!(e.refusal(), Some(Refusal::Forbidden));
     moderation::remove_note(&t.pool, g(), &officer(12), n.note_id)
         .await
         .unwrap();

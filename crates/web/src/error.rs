@@ -66,7 +66,12 @@ impl From<ServiceError> for WebError {
             ServiceError::Invalid { .. } | ServiceError::Suspended { .. } => {
                 StatusCode::BAD_REQUEST
             }
-            ServiceError::Verification(_) | ServiceError::Party(_) => match e.refusal() {
+            ServiceError::Verification(_)
+            | ServiceError::Party(_)
+            | ServiceError::Moderation(_)
+            | ServiceError::Modmail(_)
+            | ServiceError::Quota(_)
+            | ServiceError::Settings(_) => match e.refusal() {
                 Some(service::error::Refusal::NotFound) => StatusCode::NOT_FOUND,
                 Some(service::error::Refusal::Forbidden) => StatusCode::FORBIDDEN,
                 Some(service::error::Refusal::Conflict) => StatusCode::CONFLICT,
@@ -83,7 +88,25 @@ impl From<ServiceError> for WebError {
             StatusCode::NOT_FOUND => "Not found",
             _ => "That did not work",
         };
-        WebError::new(status, title, e.to_string())
+        let message = match &e {
+            ServiceError::Modmail(m) => modmail_message(m),
+            other => other.to_string(),
+        };
+        WebError::new(status, title, message)
+    }
+}
+
+/// The modmail refusals the dashboard's ticket pages can meet (a status filter, a ticket id
+/// in the address), worded as the bot and the API word them.
+fn modmail_message(e: &service::modmail::ModmailError) -> String {
+    use service::modmail::ModmailError as E;
+    match e {
+        E::BadTicketCode { text } => {
+            format!("`{text}` is not a ticket id: they look like `MM-7KQ2`.")
+        }
+        E::NoSuchTicket { code } => format!("There is no ticket `{code}` in this server."),
+        E::BadStatus { status } => format!("`status` must be open or closed, not `{status}`."),
+        other => format!("That did not work ({}).", other.code()),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use domain::{ChannelKey, ChannelKind, RoleKey, Snowflake};
 use service::ServiceError;
+use service::config::SettingsError;
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
 };
@@ -12,7 +13,7 @@ use crate::router::{HandlerResult, Invocation, Reply};
 use crate::{Ctx, views};
 
 fn snowflake(id: u64) -> Result<Snowflake, ServiceError> {
-    Snowflake::new(id).map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))
+    Snowflake::new(id).map_err(|e| SettingsError::BadId(e).into())
 }
 
 pub async fn set_roles(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
@@ -25,8 +26,8 @@ pub async fn set_roles(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handl
         }
     }
     if let Some(clear) = string_option(data, "clear") {
-        let key = RoleKey::parse(clear).ok_or_else(|| {
-            ServiceError::invalid("unknown_role_key", format!("`{clear}` is not a role key."))
+        let key = RoleKey::parse(clear).ok_or_else(|| SettingsError::UnknownRoleKey {
+            text: clear.to_owned(),
         })?;
         changes.push((key, None));
     }
@@ -67,19 +68,13 @@ pub async fn set_channels(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Ha
         if let Some(resolved) = resolved
             && !kind_fits(key, resolved.kind)
         {
-            return Err(ServiceError::invalid(
-                "wrong_channel_type",
-                views::config::wrong_channel_kind(key, id),
-            ));
+            return Err(SettingsError::WrongChannelType { key, channel: id }.into());
         }
         changes.push((key, Some(id)));
     }
     if let Some(clear) = string_option(data, "clear") {
-        let key = ChannelKey::parse(clear).ok_or_else(|| {
-            ServiceError::invalid(
-                "unknown_channel_key",
-                format!("`{clear}` is not a channel key."),
-            )
+        let key = ChannelKey::parse(clear).ok_or_else(|| SettingsError::UnknownChannelKey {
+            text: clear.to_owned(),
         })?;
         changes.push((key, None));
     }
@@ -96,11 +91,7 @@ pub async fn set_channels(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Ha
 
 pub async fn set_auto_end(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let minutes = int_option(data, "minutes")
-        .map(|m| {
-            i32::try_from(m).map_err(|_| {
-                ServiceError::invalid("invalid_auto_end", "That is not a number of minutes.")
-            })
-        })
+        .map(|m| i32::try_from(m).map_err(|_| SettingsError::BadAutoEnd))
         .transpose()?;
     let (before, after) =
         service::config::run_auto_end(&ctx.pool, inv.guild, &inv.actor, minutes).await?;

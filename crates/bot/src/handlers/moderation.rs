@@ -7,7 +7,7 @@ use std::time::Duration;
 use domain::moderation::{PunishmentKind, TargetFacts};
 use domain::{FindComponent, FindTab, Snowflake};
 use service::ServiceError;
-use service::moderation::{self, PAGE_SIZE, PunishRequest, Target};
+use service::moderation::{self, ModerationError, PAGE_SIZE, PunishRequest, Target};
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
 };
@@ -42,7 +42,10 @@ pub(crate) fn user_option(data: &CommandData, name: &str) -> Result<Snowflake, S
             _ => None,
         })
         .ok_or_else(|| {
-            ServiceError::invalid("invalid_member", format!("Pick a member for `{name}`."))
+            ModerationError::MemberRequired {
+                option: name.to_owned(),
+            }
+            .into()
         })
 }
 
@@ -399,10 +402,7 @@ pub async fn add_note(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handle
 pub async fn remove_note(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let id = int_option(data, "note").unwrap_or(0);
     if id <= 0 {
-        return Err(ServiceError::invalid(
-            "invalid_note",
-            "Give the note's number as /find shows it (e.g. 12).",
-        ));
+        return Err(ModerationError::BadNoteNumber.into());
     }
     let n = moderation::remove_note(&ctx.pool, inv.guild, &inv.actor, id).await?;
     Ok(Reply::Message(views::ephemeral(
@@ -418,8 +418,7 @@ pub async fn find(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerRes
 }
 
 pub async fn component(ctx: &Ctx, inv: &Invocation, c: FindComponent) -> HandlerResult {
-    let user = Snowflake::from_db(c.user_id)
-        .map_err(|e| ServiceError::invalid("invalid_member", e.to_string()))?;
+    let user = Snowflake::from_db(c.user_id).map_err(ModerationError::BadMemberId)?;
     let data = tab(ctx, inv, user, c.tab, c.page).await?;
     Ok(Reply::Update(data))
 }

@@ -3,6 +3,7 @@
 
 use domain::Snowflake;
 use domain::moderation::{PunishDuration, thread_reply};
+use service::modmail::ModmailError;
 use service::{Actor, ServiceError};
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandDataOption, CommandOptionValue,
@@ -36,7 +37,7 @@ fn user(data: &CommandData) -> Result<Snowflake, ServiceError> {
             CommandOptionValue::User(u) => Snowflake::new(u.get()).ok(),
             _ => None,
         })
-        .ok_or_else(|| ServiceError::invalid("invalid_member", "Pick a member for `user`."))
+        .ok_or_else(|| ModmailError::MemberRequired.into())
 }
 
 /// `/modmailreply ticket [text] [snippet] [anonymous]`.
@@ -87,7 +88,9 @@ pub async fn snippet(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handler
             CommandOptionValue::SubCommand(options) => Some((sub.name.as_str(), options)),
             _ => None,
         })
-        .ok_or_else(|| ServiceError::invalid("invalid_subcommand", "Use `/snippet add`."))?;
+        .ok_or(ModmailError::UnknownSubcommand {
+            hint: "`/snippet add`",
+        })?;
     let said = match sub {
         "add" => {
             let (name, new) = service::modmail::snippet_add(
@@ -157,11 +160,8 @@ pub async fn modmail(
             CommandOptionValue::SubCommand(options) => Some((sub.name.as_str(), options)),
             _ => None,
         })
-        .ok_or_else(|| {
-            ServiceError::invalid(
-                "invalid_subcommand",
-                "Use `/modmail open` or `/modmail close`.",
-            )
+        .ok_or(ModmailError::UnknownSubcommand {
+            hint: "`/modmail open` or `/modmail close`",
         })?;
     match sub {
         "open" => {
@@ -182,7 +182,7 @@ pub async fn modmail(
             let minutes = match nested(options, "in") {
                 Some(CommandOptionValue::String(s)) if !s.trim().is_empty() => Some(
                     PunishDuration::parse(s)
-                        .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?
+                        .map_err(ModmailError::BadDuration)?
                         .minutes(),
                 ),
                 _ => None,
@@ -219,9 +219,7 @@ pub async fn dm_component(
 ) -> HandlerResult {
     use domain::ModmailAction;
     if i64::try_from(user.get()).ok() != Some(c.user_id) {
-        return Err(ServiceError::Forbidden(
-            "This is someone else's modmail conversation.".into(),
-        ));
+        return Err(ModmailError::NotYourConversation.into());
     }
     let outcome = match c.action {
         ModmailAction::ChooseGuild => {
@@ -229,7 +227,7 @@ pub async fn dm_component(
                 .first()
                 .and_then(|v| v.parse::<u64>().ok())
                 .and_then(|g| Snowflake::new(g).ok())
-                .ok_or_else(|| ServiceError::invalid("invalid_choice", "Pick a server."))?;
+                .ok_or(ModmailError::ServerRequired)?;
             service::modmail::choose_guild(&ctx.pool, user, guild).await?
         }
         ModmailAction::Confirm => service::modmail::confirm(&ctx.pool, user, author, true).await?,
@@ -249,7 +247,7 @@ pub async fn blacklist(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handl
     let minutes = match string_option(data, "duration").filter(|s| !s.trim().is_empty()) {
         Some(s) => Some(
             PunishDuration::parse(s)
-                .map_err(|e| ServiceError::invalid("invalid_duration", e.to_string()))?
+                .map_err(ModmailError::BadDuration)?
                 .minutes(),
         ),
         None => None,

@@ -10,8 +10,9 @@ use domain::custom_id::{ConfigAction, QuotaComponent};
 use domain::quota::{
     Currency, ModAction, PeriodChoice, Points, Schedule, parse_utc, parse_weekday,
 };
+use domain::snowflake::InvalidSnowflake;
 use service::ServiceError;
-use service::quota::{self, PanelAction, PointsChange, QuotaChange};
+use service::quota::{self, PanelAction, PointsChange, QuotaChange, QuotaError};
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
 };
@@ -48,7 +49,12 @@ fn bool_option(data: &CommandData, name: &str) -> Option<bool> {
 }
 
 fn required<T>(value: Option<T>, name: &str) -> Result<T, ServiceError> {
-    value.ok_or_else(|| ServiceError::invalid("missing_option", format!("Fill in `{name}`.")))
+    value.ok_or_else(|| {
+        QuotaError::MissingOption {
+            option: name.to_owned(),
+        }
+        .into()
+    })
 }
 
 /// A chosen suggestion is a code; a typed name is accepted when it names one dungeon.
@@ -65,8 +71,8 @@ fn dungeon_code(typed: &str) -> String {
         .unwrap_or_else(|| typed.to_owned())
 }
 
-fn invalid(e: impl std::fmt::Display) -> ServiceError {
-    ServiceError::invalid("invalid_value", e.to_string())
+fn invalid(e: InvalidSnowflake) -> ServiceError {
+    QuotaError::BadId(e).into()
 }
 
 fn ephemeral_panel(
@@ -81,7 +87,7 @@ fn ephemeral_panel(
 pub async fn config_quota(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let role = match option(data, "role") {
         Some(CommandOptionValue::Role(r)) => *r,
-        _ => return Err(ServiceError::invalid("missing_option", "Pick a role.")),
+        _ => return Err(QuotaError::RoleRequired.into()),
     };
     let position = data
         .resolved
@@ -175,14 +181,11 @@ pub async fn stats(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerRe
 }
 
 pub async fn leaderboard(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    let metric = v::metric_of(string_option(data, "category")).ok_or_else(|| {
-        ServiceError::invalid("unknown_category", "Pick a category from the list.")
-    })?;
+    let metric = v::metric_of(string_option(data, "category"))
+        .ok_or(QuotaError::UnknownCategory { menu: false })?;
     let period = match string_option(data, "period") {
         None => PeriodChoice::Current,
-        Some(p) => PeriodChoice::parse(p).ok_or_else(|| {
-            ServiceError::invalid("unknown_period", "Pick a period from the list.")
-        })?,
+        Some(p) => PeriodChoice::parse(p).ok_or(QuotaError::UnknownPeriod)?,
     };
     let page = quota::leaderboard(
         &ctx.read_pool,
@@ -207,7 +210,7 @@ fn category(values: &[String]) -> Result<String, ServiceError> {
         .first()
         .and_then(|i| i.parse::<usize>().ok())
         .and_then(|i| v::categories().get(i).cloned())
-        .ok_or_else(|| ServiceError::invalid("unknown_category", "Pick a category from the menu."))
+        .ok_or_else(|| QuotaError::UnknownCategory { menu: true }.into())
 }
 
 fn dungeon_value(values: &[String]) -> Result<String, ServiceError> {
@@ -215,7 +218,7 @@ fn dungeon_value(values: &[String]) -> Result<String, ServiceError> {
         .first()
         .filter(|d| catalog().dungeon(d).is_some())
         .cloned()
-        .ok_or_else(|| ServiceError::invalid("unknown_dungeon", "Pick a dungeon from the menu."))
+        .ok_or_else(|| QuotaError::UnknownDungeonChoice.into())
 }
 
 fn snowflake(id: i64) -> Result<Snowflake, ServiceError> {
@@ -307,10 +310,7 @@ async fn role_component(
             })
         }
         ConfigAction::Override | ConfigAction::Defaults => {
-            return Err(ServiceError::invalid(
-                "unknown_interaction",
-                "This button is not known to this version of raidbot.",
-            ));
+            return Err(QuotaError::UnknownButton.into());
         }
     })
 }
@@ -333,10 +333,7 @@ async fn points_component(
             Reply::Modal(v::points_override_modal(inv.guild, &dungeon, &cfg))
         }
         _ => {
-            return Err(ServiceError::invalid(
-                "unknown_interaction",
-                "This button is not known to this version of raidbot.",
-            ));
+            return Err(QuotaError::UnknownButton.into());
         }
     })
 }
@@ -367,8 +364,13 @@ fn field<'a>(f: &'a BTreeMap<String, String>, name: &str) -> &'a str {
 }
 
 fn points(f: &BTreeMap<String, String>, name: &str, label: &str) -> Result<Points, ServiceError> {
-    Points::parse(field(f, name))
-        .map_err(|e| ServiceError::invalid("invalid_points", format!("{label}: {e}")))
+    Points::parse(field(f, name)).map_err(|why| {
+        QuotaError::BadPoints {
+            label: Some(label.to_owned()),
+            why,
+        }
+        .into()
+    })
 }
 
 fn optional_points(
@@ -384,11 +386,11 @@ fn optional_points(
 }
 
 fn time_of_day(text: &str) -> Result<(u8, u8), ServiceError> {
-    let bad = || {
-        ServiceError::invalid(
-            "invalid_schedule",
-            format!("`{text}` is not a time: write HH:MM in UTC, e.g. 00:00 or 18:30."),
-        )
+    let bad = || -> ServiceError {
+        QuotaError::BadTime {
+            text: text.to_owned(),
+        }
+        .into()
     };
     let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
     let (h, m): (u8, u8) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
@@ -401,8 +403,10 @@ fn time_of_day(text: &str) -> Result<(u8, u8), ServiceError> {
 fn schedule(f: &BTreeMap<String, String>) -> Result<Schedule, ServiceError> {
     let (hour, minute) = time_of_day(field(f, "time"))?;
     let day = field(f, "day");
-    let bad_day =
-        |what: &str| ServiceError::invalid("invalid_schedule", format!("`{day}` is not {what}."));
+    let bad_day = |what: &'static str| QuotaError::BadDay {
+        text: day.to_owned(),
+        what,
+    };
     let s = match field(f, "kind").to_lowercase().as_str() {
         "weekly" | "week" => Schedule::Weekly {
             weekday: parse_weekday(day).ok_or_else(|| bad_day("a day of the week"))?,
@@ -425,14 +429,13 @@ fn schedule(f: &BTreeMap<String, String>) -> Result<Schedule, ServiceError> {
             minute,
         },
         other => {
-            return Err(ServiceError::invalid(
-                "invalid_schedule",
-                format!("`{other}` is not a schedule: write weekly, days or monthly."),
-            ));
+            return Err(QuotaError::BadScheduleKind {
+                text: other.to_owned(),
+            }
+            .into());
         }
     };
-    s.validate()
-        .map_err(|e| ServiceError::invalid("invalid_schedule", e.to_string()))
+    s.validate().map_err(|e| QuotaError::BadSchedule(e).into())
 }
 
 pub async fn modal(
@@ -472,13 +475,8 @@ pub async fn modal(
                     let start = if text.eq_ignore_ascii_case("now") {
                         Utc::now()
                     } else {
-                        parse_utc(text).ok_or_else(|| {
-                            ServiceError::invalid(
-                                "invalid_period_start",
-                                format!(
-                                    "`{text}` is not a date: write YYYY-MM-DD HH:MM (UTC) or now."
-                                ),
-                            )
+                        parse_utc(text).ok_or_else(|| QuotaError::BadStart {
+                            text: text.to_owned(),
                         })?
                     };
                     (
@@ -582,8 +580,5 @@ pub async fn modal(
 }
 
 fn unknown_modal() -> ServiceError {
-    ServiceError::invalid(
-        "unknown_interaction",
-        "This form is not known to this version of raidbot.",
-    )
+    QuotaError::UnknownForm.into()
 }

@@ -8,13 +8,12 @@ use service::headcounts::HeadcountDetail;
 use service::headcounts::{Draft, Headcount};
 use service::runs::Run;
 use service::tasks::LogEvent;
-use twilight_model::channel::message::component::{
-    ActionRow, Button, ButtonStyle, Component, SelectMenu, SelectMenuOption, SelectMenuType,
-};
+use twilight_model::channel::message::component::{ButtonStyle, Component, SelectMenuOption};
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::http::interaction::InteractionResponseData;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
+use super::components::{self, row};
 use super::{COLOR_INFO, COLOR_OK, COLOR_WARN, FIELD_VALUE_MAX, relative_time};
 
 /// Discord's limit on a message's content.
@@ -52,23 +51,7 @@ fn label(text: String) -> String {
 }
 
 fn button(custom_id: String, text: String, style: ButtonStyle, disabled: bool) -> Component {
-    Component::Button(Button {
-        custom_id: Some(custom_id),
-        disabled,
-        emoji: None,
-        id: None,
-        label: Some(label(text)),
-        sku_id: None,
-        style,
-        url: None,
-    })
-}
-
-fn row(components: Vec<Component>) -> Component {
-    Component::ActionRow(ActionRow {
-        components,
-        id: None,
-    })
+    components::button_with_state(custom_id, label(text), style, disabled)
 }
 
 fn select(
@@ -78,19 +61,13 @@ fn select(
     min: u8,
     max: u8,
 ) -> Component {
-    row(vec![Component::SelectMenu(SelectMenu {
-        channel_types: None,
+    row(vec![components::multi_select(
         custom_id,
-        default_values: None,
-        disabled: false,
-        id: None,
-        kind: SelectMenuType::Text,
-        max_values: Some(max),
-        min_values: Some(min),
-        options: Some(options),
-        placeholder: Some(placeholder.to_owned()),
-        required: None,
-    })])
+        placeholder,
+        options,
+        min,
+        max,
+    )])
 }
 
 /// "<@1>, <@2> … and 3 more" within `budget` characters; `empty` when nobody.

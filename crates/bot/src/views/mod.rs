@@ -2,6 +2,7 @@
 //! feature, so wording and Discord's limits are checked in one place.
 
 pub mod analytics;
+pub mod components;
 pub mod config;
 pub mod headcount;
 pub mod logs;
@@ -105,6 +106,10 @@ pub fn refusal(e: &service::ServiceError, reader: Option<u64>) -> String {
         }
         service::ServiceError::Verification(e) => verification::refusal(e),
         service::ServiceError::Party(e) => party::refusal(e),
+        service::ServiceError::Moderation(e) => moderation::refusal(e),
+        service::ServiceError::Modmail(e) => modmail::refusal(e),
+        service::ServiceError::Quota(e) => quota::refusal(e),
+        service::ServiceError::Settings(e) => config::refusal(e),
         other => other.to_string(),
     }
 }

@@ -2,15 +2,15 @@
 
 use domain::{CustomId, ModmailAction, ModmailComponent};
 use service::modmail::DmOutcome;
+use service::modmail::ModmailError;
 use service::modmail::{Ticket, TicketMessage};
 use twilight_model::channel::message::Component;
-use twilight_model::channel::message::component::{
-    ActionRow, Button, ButtonStyle, SelectMenu, SelectMenuOption, SelectMenuType,
-};
+use twilight_model::channel::message::component::ButtonStyle;
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::http::interaction::InteractionResponseData;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
+use super::components::{button, option, row, select};
 use super::{COLOR_INFO, COLOR_OK, COLOR_WARN};
 
 /// The answer to a member's DM. `name` gives a server's name.
@@ -96,52 +96,27 @@ pub fn dm_components(
             let options = candidates
                 .iter()
                 .take(25)
-                .map(|g| SelectMenuOption {
-                    default: false,
-                    description: None,
-                    emoji: None,
-                    label: name(*g).chars().take(100).collect(),
-                    value: g.get().to_string(),
+                .map(|g| {
+                    option(
+                        name(*g).chars().take(100).collect::<String>(),
+                        g.get().to_string(),
+                    )
                 })
                 .collect();
-            vec![Component::ActionRow(ActionRow {
-                id: None,
-                components: vec![Component::SelectMenu(SelectMenu {
-                    channel_types: None,
-                    custom_id: id(ModmailAction::ChooseGuild),
-                    default_values: None,
-                    disabled: false,
-                    id: None,
-                    kind: SelectMenuType::Text,
-                    max_values: Some(1),
-                    min_values: Some(1),
-                    options: Some(options),
-                    placeholder: Some("Choose the server".into()),
-                    required: None,
-                })],
-            })]
+            vec![row(vec![select(
+                id(ModmailAction::ChooseGuild),
+                "Choose the server",
+                options,
+            )])]
         }
-        DmOutcome::Confirm { .. } => {
-            let button = |label: &str, action, style| {
-                Component::Button(Button {
-                    custom_id: Some(id(action)),
-                    disabled: false,
-                    emoji: None,
-                    id: None,
-                    label: Some(label.into()),
-                    style,
-                    url: None,
-                    sku_id: None,
-                })
-            };
-            vec![Component::ActionRow(ActionRow {
-                id: None,
-                components: vec![
-                    button("Open ticket", ModmailAction::Confirm, ButtonStyle::Success),
-                    button("Cancel", ModmailAction::Cancel, ButtonStyle::Secondary),
-                ],
-            })]
-        }
+        DmOutcome::Confirm { .. } => vec![row(vec![
+            button(
+                id(ModmailAction::Confirm),
+                "Open ticket",
+                ButtonStyle::Success,
+            ),
+            button(id(ModmailAction::Cancel), "Cancel", ButtonStyle::Secondary),
+        ])],
         _ => Vec::new(),
     }
 }
@@ -563,4 +538,45 @@ pub fn blacklist_entry(user: domain::Snowflake, by: &str, reason: Option<&str>) 
             .color(COLOR_OK),
     }
     .build()
+}
+
+/// A modmail refusal, worded for staff (or the member, in DMs).
+pub fn refusal(e: &ModmailError) -> String {
+    use ModmailError as E;
+    match e {
+        E::BadTicketCode { text } => {
+            format!("`{text}` is not a ticket id: they look like `MM-7KQ2`.")
+        }
+        E::NoSuchTicket { code } => format!("There is no ticket `{code}` in this server."),
+        E::TicketGone => "That ticket is gone.".into(),
+        E::ClosedToReplies { code } => {
+            format!("`{code}` is closed; the member can open a new ticket by DM.")
+        }
+        E::AlreadyClosed { code } => format!("`{code}` is already closed."),
+        E::DuplicateReply => "This message was already sent to the member.".into(),
+        E::BadDuration(why) => why.to_string(),
+        E::SelfBlacklist => "You cannot blacklist yourself.".into(),
+        E::AlreadyBlacklisted { user } => format!("<@{user}> is already blacklisted from modmail."),
+        E::NotBlacklisted { user } => format!("<@{user}> is not blacklisted from modmail."),
+        E::BadStatus { status } => format!("`status` must be open or closed, not `{status}`."),
+        E::BadSnippetName { text } => format!(
+            "`{text}` is not a snippet name: use 1 to 32 letters, digits, `-` or `_`, e.g. `appeal-info`."
+        ),
+        E::NoSuchSnippetForReply { name } => {
+            format!("There is no snippet `{name}`; `/snippet list` shows them.")
+        }
+        E::NoSuchSnippet { name } => format!("There is no snippet `{name}`."),
+        E::TooManySnippets => format!(
+            "This server has {} snippets; remove one first.",
+            service::modmail::SNIPPETS_MAX
+        ),
+        E::BadDays { days } => format!(
+            "`days` must be from 1 to {}, not {days}.",
+            service::modmail::STATS_DAYS_MAX
+        ),
+        E::MemberRequired => "Pick a member for `user`.".into(),
+        E::UnknownSubcommand { hint } => format!("Use {hint}."),
+        E::ServerRequired => "Pick a server.".into(),
+        E::NotYourConversation => "This is someone else's modmail conversation.".into(),
+    }
 }

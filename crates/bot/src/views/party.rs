@@ -3,10 +3,11 @@
 use domain::{CustomId, PartyButton, PartyComponent};
 use service::party::Extended;
 use service::party::{CloseReason, Party, PartyStatus};
-use twilight_model::channel::message::component::{ActionRow, Button, ButtonStyle, Component};
+use twilight_model::channel::message::component::{ButtonStyle, Component};
 use twilight_model::channel::message::embed::Embed;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
+use super::components::{button, row};
 use super::{COLOR_OK, relative_time};
 use domain::party::{MAX_LIFETIME_MINUTES, PER_HOUR};
 use service::party::PartyError;
@@ -51,39 +52,23 @@ fn id(party_id: i64, button: PartyButton) -> String {
     CustomId::Party(PartyComponent::new(party_id, button)).to_string()
 }
 
-fn button(custom_id: String, label: &str, style: ButtonStyle) -> Component {
-    Component::Button(Button {
-        custom_id: Some(custom_id),
-        disabled: false,
-        emoji: None,
-        id: None,
-        label: Some(label.to_owned()),
-        sku_id: None,
-        style,
-        url: None,
-    })
-}
-
 /// Extend and Close while open; nothing once closed.
 pub fn post_components(p: &Party) -> Vec<Component> {
     if p.status == PartyStatus::Closed {
         return Vec::new();
     }
-    vec![Component::ActionRow(ActionRow {
-        components: vec![
-            button(
-                id(p.party_id, PartyButton::Extend),
-                "Extend 1 h",
-                ButtonStyle::Secondary,
-            ),
-            button(
-                id(p.party_id, PartyButton::Close),
-                "Close",
-                ButtonStyle::Danger,
-            ),
-        ],
-        id: None,
-    })]
+    vec![row(vec![
+        button(
+            id(p.party_id, PartyButton::Extend),
+            "Extend 1 h",
+            ButtonStyle::Secondary,
+        ),
+        button(
+            id(p.party_id, PartyButton::Close),
+            "Close",
+            ButtonStyle::Danger,
+        ),
+    ])]
 }
 
 /// The coordination thread's name (Discord allows 1–100 characters; names are ≤ 60).

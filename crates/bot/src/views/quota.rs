@@ -1,6 +1,7 @@
 //! Everything the quota feature shows: config panels, modals, stats, leaderboards, quota
 //! panels and quota_log entries.
 
+use service::quota::QuotaError;
 use std::collections::BTreeMap;
 
 use domain::Snowflake;
@@ -10,15 +11,13 @@ use domain::quota::{Currency, Metric, ModAction, PeriodChoice, Points, WEEKDAYS,
 use service::quota::PointConfig;
 use service::quota::{Awarded, LeaderboardPage, MemberStats, PanelData, QuotaRoleView};
 use service::tasks::LogEvent;
-use twilight_model::channel::message::component::{
-    ActionRow, Button, ButtonStyle, Label, SelectMenu, SelectMenuOption, SelectMenuType, TextInput,
-    TextInputStyle,
-};
+use twilight_model::channel::message::component::ButtonStyle;
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::channel::message::{Component, MessageFlags};
 use twilight_model::http::interaction::InteractionResponseData;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
+use super::components::{self, TextField, row};
 use super::{COLOR_INFO, COLOR_OK, COLOR_WARN, fit_lines};
 
 /// Most characters in one embed description we use (Discord allows 4096).
@@ -49,50 +48,15 @@ fn points_id(guild: Snowflake, action: ConfigAction, dungeon: Option<&str>) -> S
 }
 
 fn button(custom_id: String, label: &str, style: ButtonStyle, disabled: bool) -> Component {
-    Component::Button(Button {
-        custom_id: Some(custom_id),
-        disabled,
-        emoji: None,
-        id: None,
-        label: Some(label.to_owned()),
-        sku_id: None,
-        style,
-        url: None,
-    })
-}
-
-fn row(components: Vec<Component>) -> Component {
-    Component::ActionRow(ActionRow {
-        components,
-        id: None,
-    })
+    components::button_with_state(custom_id, label, style, disabled)
 }
 
 fn select(custom_id: String, placeholder: &str, options: Vec<(String, String)>) -> Component {
-    row(vec![Component::SelectMenu(SelectMenu {
-        channel_types: None,
-        custom_id,
-        default_values: None,
-        disabled: false,
-        id: None,
-        kind: SelectMenuType::Text,
-        max_values: Some(1),
-        min_values: Some(1),
-        options: Some(
-            options
-                .into_iter()
-                .map(|(label, value)| SelectMenuOption {
-                    default: false,
-                    description: None,
-                    emoji: None,
-                    label,
-                    value,
-                })
-                .collect(),
-        ),
-        placeholder: Some(placeholder.to_owned()),
-        required: None,
-    })])
+    let options = options
+        .into_iter()
+        .map(|(label, value)| components::option(label, value))
+        .collect();
+    row(vec![components::select(custom_id, placeholder, options)])
 }
 
 /// The dungeon categories in menu order.
@@ -152,38 +116,19 @@ pub struct Input<'a> {
 }
 
 pub fn modal(custom_id: String, title: &str, inputs: Vec<Input<'_>>) -> InteractionResponseData {
-    let components = inputs
+    let fields = inputs
         .into_iter()
-        .map(|i| {
-            Component::Label(Label {
-                component: Box::new(Component::TextInput(text_input(&i))),
-                description: None,
-                id: None,
-                label: i.label.to_owned(),
-            })
+        .map(|i| TextField {
+            custom_id: i.id.to_owned(),
+            label: i.label.to_owned(),
+            value: i.value.filter(|v| !v.is_empty()),
+            placeholder: i.placeholder.map(str::to_owned),
+            max_length: Some(40),
+            required: i.required,
+            paragraph: false,
         })
         .collect();
-    InteractionResponseData {
-        custom_id: Some(custom_id),
-        title: Some(title.to_owned()),
-        components: Some(components),
-        ..Default::default()
-    }
-}
-
-#[allow(deprecated)] // `label` is deprecated in favour of the Label wrapper used above.
-fn text_input(i: &Input<'_>) -> TextInput {
-    TextInput {
-        custom_id: i.id.to_owned(),
-        id: None,
-        label: None,
-        max_length: Some(40),
-        min_length: None,
-        placeholder: i.placeholder.map(str::to_owned),
-        required: Some(i.required),
-        style: TextInputStyle::Short,
-        value: i.value.clone().filter(|v| !v.is_empty()),
-    }
+    components::modal(custom_id, title, fields)
 }
 
 // ---------- /configquota ----------
@@ -911,6 +856,52 @@ pub fn metric_of(text: Option<&str>) -> Option<Metric> {
     }
 }
 
+/// A quota or points refusal, worded for staff.
+pub fn refusal(e: &QuotaError) -> String {
+    use QuotaError as E;
+    match e {
+        E::UnknownDungeon { code } => {
+            format!("`{code}` is not a dungeon raidbot knows; pick one from the list.")
+        }
+        E::BadCount { what } => format!(
+            "The number of {what} must be between -{max} and {max}, and not 0.",
+            max = service::quota::LOG_AMOUNT_MAX
+        ),
+        E::MemberRequired => "Say whose runs to log (member).".into(),
+        E::MayNotLogForOthers => "You can log runs for yourself; logging them for another member needs Officer (or higher).".into(),
+        E::BadPoints { label: None, why } => why.to_string(),
+        E::BadPoints {
+            label: Some(label),
+            why,
+        } => format!("{label}: {why}"),
+        E::BadReason(why) => why.to_string(),
+        E::ReasonRequired => "Give a reason for the adjustment.".into(),
+        E::BadSchedule(why) => why.to_string(),
+        E::BadTime { text } => {
+            format!("`{text}` is not a time: write HH:MM in UTC, e.g. 00:00 or 18:30.")
+        }
+        E::BadDay { text, what } => format!("`{text}` is not {what}."),
+        E::BadScheduleKind { text } => {
+            format!("`{text}` is not a schedule: write weekly, days or monthly.")
+        }
+        E::StartInFuture => "The current period cannot start in the future.".into(),
+        E::StartTooEarly => "The current period cannot start more than a year ago.".into(),
+        E::BadStart { text } => {
+            format!("`{text}` is not a date: write YYYY-MM-DD HH:MM (UTC) or now.")
+        }
+        E::NoQuotaRole => "That role has no quota configuration.".into(),
+        E::MissingOption { option } => format!("Fill in `{option}`."),
+        E::RoleRequired => "Pick a role.".into(),
+        E::BadId(why) => why.to_string(),
+        E::UnknownCategory { menu: false } => "Pick a category from the list.".into(),
+        E::UnknownCategory { menu: true } => "Pick a category from the menu.".into(),
+        E::UnknownPeriod => "Pick a period from the list.".into(),
+        E::UnknownDungeonChoice => "Pick a dungeon from the menu.".into(),
+        E::UnknownButton => "This button is not known to this version of raidbot.".into(),
+        E::UnknownForm => "This form is not known to this version of raidbot.".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -957,5 +948,27 @@ mod tests {
             assert!(total <= 6000, "{total}");
         }
         assert_eq!(lines, 300, "every member is shown");
+    }
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use domain::quota::{Points, PointsError};
+
+    use super::*;
+
+    #[test]
+    fn a_form_refusal_names_its_field() {
+        let why = Points::parse("lots").err().unwrap_or(PointsError::Zero);
+        let text = refusal(&QuotaError::BadPoints {
+            label: Some("Required points".into()),
+            why: why.clone(),
+        });
+        assert_eq!(text, format!("Required points: {why}"));
+        let text = refusal(&QuotaError::BadCount { what: "runs" });
+        assert_eq!(
+            text,
+            "The number of runs must be between -999 and 999, and not 0."
+        );
     }
 }

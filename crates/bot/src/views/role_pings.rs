@@ -11,12 +11,11 @@ use domain::RolePingComponent;
 use domain::catalog::catalog;
 use domain::{CustomId, Snowflake};
 use service::role_pings::RolePing;
-use twilight_model::channel::message::component::{
-    ActionRow, Button, ButtonStyle, Component, SelectMenu, SelectMenuOption, SelectMenuType,
-};
+use twilight_model::channel::message::component::{ButtonStyle, Component, SelectMenuOption};
 use twilight_model::channel::message::embed::Embed;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFooterBuilder};
 
+use super::components::{self, multi_select, option, row};
 use super::{COLOR_INFO, COLOR_OK, fit_lines};
 
 /// Most dungeons shown as buttons (4 rows of 5; the 5th row is Add all / Remove all).
@@ -104,23 +103,7 @@ fn label(text: String) -> String {
 }
 
 fn button(id: String, text: String, style: ButtonStyle) -> Component {
-    Component::Button(Button {
-        custom_id: Some(id),
-        disabled: false,
-        emoji: None,
-        id: None,
-        label: Some(label(text)),
-        sku_id: None,
-        style,
-        url: None,
-    })
-}
-
-fn row(components: Vec<Component>) -> Component {
-    Component::ActionRow(ActionRow {
-        components,
-        id: None,
-    })
+    components::button(id, label(text), style)
 }
 
 /// The panel's rows: dungeon buttons or menus, then Add all / Remove all.
@@ -156,33 +139,27 @@ pub fn panel_components(mappings: &[RolePing]) -> Vec<Component> {
                     .map(|m| catalog().dungeon_name(&m.dungeon_code));
                 let options: Vec<SelectMenuOption> = chunk
                     .iter()
-                    .map(|m| SelectMenuOption {
-                        default: false,
-                        description: None,
-                        emoji: None,
-                        label: label(catalog().dungeon_name(&m.dungeon_code)),
-                        value: m.dungeon_code.clone(),
+                    .map(|m| {
+                        option(
+                            label(catalog().dungeon_name(&m.dungeon_code)),
+                            m.dungeon_code.clone(),
+                        )
                     })
                     .collect();
+                let max = u8::try_from(options.len()).unwrap_or(1);
                 let placeholder = match (first, last) {
                     (Some(a), Some(b)) => format!("Toggle pings: {a} … {b}"),
                     _ => "Toggle pings".to_owned(),
                 };
-                row(vec![Component::SelectMenu(SelectMenu {
-                    channel_types: None,
-                    custom_id: custom_id(RolePingComponent::Pick {
+                row(vec![multi_select(
+                    custom_id(RolePingComponent::Pick {
                         menu: u8::try_from(i).unwrap_or(0),
                     }),
-                    default_values: None,
-                    disabled: false,
-                    id: None,
-                    kind: SelectMenuType::Text,
-                    max_values: Some(u8::try_from(options.len()).unwrap_or(1)),
-                    min_values: Some(1),
-                    options: Some(options),
-                    placeholder: Some(placeholder.chars().take(150).collect()),
-                    required: None,
-                })])
+                    &placeholder.chars().take(150).collect::<String>(),
+                    options,
+                    1,
+                    max,
+                )])
             })
             .collect()
     };

@@ -9,14 +9,12 @@ use domain::{CustomId, ReactionKind, RunButton, RunComponent, RunStatus};
 use service::runs::Run;
 use service::runs::{KEY_WINDOW_DEFAULT_SECS, ReactOutcome, RunDetail};
 use twilight_model::channel::message::MessageFlags;
-use twilight_model::channel::message::component::{
-    ActionRow, Button, ButtonStyle, Component, Label, SelectMenu, SelectMenuOption, SelectMenuType,
-    TextInput, TextInputStyle,
-};
+use twilight_model::channel::message::component::{ButtonStyle, Component, SelectMenuOption};
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::http::interaction::InteractionResponseData;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
+use super::components::{self, TextField, button, row, select, user_select};
 use super::{COLOR_INFO, fit_lines, relative_time};
 
 fn id(run_id: i64, button: RunButton) -> String {
@@ -196,26 +194,6 @@ pub fn panel_embed(detail: &RunDetail) -> Embed {
         .build()
 }
 
-fn button(custom_id: String, label: &str, style: ButtonStyle) -> Component {
-    Component::Button(Button {
-        custom_id: Some(custom_id),
-        disabled: false,
-        emoji: None,
-        id: None,
-        label: Some(label.to_owned()),
-        sku_id: None,
-        style,
-        url: None,
-    })
-}
-
-fn row(components: Vec<Component>) -> Component {
-    Component::ActionRow(ActionRow {
-        components,
-        id: None,
-    })
-}
-
 /// Splits buttons into rows of at most five.
 fn rows_of(buttons: Vec<Component>) -> Vec<Component> {
     let mut rows = Vec::new();
@@ -226,30 +204,8 @@ fn rows_of(buttons: Vec<Component>) -> Vec<Component> {
     rows
 }
 
-fn select(custom_id: String, placeholder: &str, options: Vec<SelectMenuOption>) -> Component {
-    Component::SelectMenu(SelectMenu {
-        channel_types: None,
-        custom_id,
-        default_values: None,
-        disabled: false,
-        id: None,
-        kind: SelectMenuType::Text,
-        max_values: Some(1),
-        min_values: Some(1),
-        options: Some(options),
-        placeholder: Some(placeholder.to_owned()),
-        required: None,
-    })
-}
-
 fn option(label: &str) -> SelectMenuOption {
-    SelectMenuOption {
-        default: false,
-        description: None,
-        emoji: None,
-        label: label.to_owned(),
-        value: label.to_owned(),
-    }
+    components::option(label, label)
 }
 
 /// Join / Leave / (Bench) / Organizer panel, the class select, and the dungeon's key and
@@ -467,42 +423,19 @@ pub struct ModalField {
 }
 
 pub fn modal(custom_id: String, title: &str, fields: Vec<ModalField>) -> InteractionResponseData {
-    let components = fields
+    let fields = fields
         .into_iter()
-        .map(|f| {
-            Component::Label(Label {
-                component: Box::new(Component::TextInput(text_input(&f))),
-                description: None,
-                id: None,
-                label: f.label.to_owned(),
-            })
+        .map(|f| TextField {
+            custom_id: f.custom_id.to_owned(),
+            label: f.label.to_owned(),
+            value: f.value,
+            placeholder: None,
+            max_length: Some(f.max_length),
+            required: f.required,
+            paragraph: f.paragraph,
         })
         .collect();
-    InteractionResponseData {
-        custom_id: Some(custom_id),
-        title: Some(title.to_owned()),
-        components: Some(components),
-        ..Default::default()
-    }
-}
-
-#[allow(deprecated)] // `label` is deprecated in favour of the Label component, used above.
-fn text_input(f: &ModalField) -> TextInput {
-    TextInput {
-        custom_id: f.custom_id.to_owned(),
-        id: None,
-        label: None,
-        max_length: Some(f.max_length),
-        min_length: None,
-        placeholder: None,
-        required: Some(f.required),
-        style: if f.paragraph {
-            TextInputStyle::Paragraph
-        } else {
-            TextInputStyle::Short
-        },
-        value: f.value.clone(),
-    }
+    components::modal(custom_id, title, fields)
 }
 
 pub fn location_modal(run: &Run) -> InteractionResponseData {
@@ -624,19 +557,7 @@ pub fn key_window_modal(run_id: i64, member: u64) -> InteractionResponseData {
 
 /// An ephemeral message with a member picker.
 pub fn member_picker(run_id: i64, pick: RunButton, prompt: &str) -> InteractionResponseData {
-    let menu = Component::SelectMenu(SelectMenu {
-        channel_types: None,
-        custom_id: id(run_id, pick),
-        default_values: None,
-        disabled: false,
-        id: None,
-        kind: SelectMenuType::User,
-        max_values: Some(1),
-        min_values: Some(1),
-        options: None,
-        placeholder: Some("Pick a member".to_owned()),
-        required: None,
-    });
+    let menu = user_select(id(run_id, pick), "Pick a member");
     InteractionResponseData {
         content: Some(prompt.to_owned()),
         components: Some(vec![row(vec![menu])]),
@@ -667,7 +588,7 @@ pub fn confirm_key(run_id: i64, code: &str, name: &str) -> InteractionResponseDa
         )),
         components: Some(vec![row(vec![button(
             id(run_id, RunButton::ConfirmKey(code.to_owned())),
-            &format!("Yes, I have a {name}"),
+            format!("Yes, I have a {name}"),
             ButtonStyle::Success,
         )])]),
         flags: Some(MessageFlags::EPHEMERAL),

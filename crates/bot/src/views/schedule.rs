@@ -6,10 +6,11 @@ use domain::schedule::{ScheduleStatus, SignupKind};
 use domain::{CustomId, ScheduleButton, ScheduleComponent, Snowflake};
 use service::schedule::{MemberRecord, ScheduleDetail, ScheduleSettings, Scheduled};
 use twilight_model::channel::message::Component;
-use twilight_model::channel::message::component::{ActionRow, Button, ButtonStyle};
+use twilight_model::channel::message::component::ButtonStyle;
 use twilight_model::channel::message::embed::{Embed, EmbedField};
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
+use super::components::{self, row};
 use super::{COLOR_INFO, FIELD_VALUE_MAX};
 
 /// Discord's limit on a message's content.
@@ -22,23 +23,7 @@ fn id(schedule_id: i64, button: ScheduleButton) -> String {
 }
 
 fn button(custom_id: String, label: String, style: ButtonStyle) -> Component {
-    Component::Button(Button {
-        custom_id: Some(custom_id),
-        disabled: false,
-        emoji: None,
-        id: None,
-        label: Some(label.chars().take(80).collect()),
-        sku_id: None,
-        style,
-        url: None,
-    })
-}
-
-fn row(components: Vec<Component>) -> Component {
-    Component::ActionRow(ActionRow {
-        components,
-        id: None,
-    })
+    components::button(custom_id, label.chars().take(80).collect::<String>(), style)
 }
 
 /// "<@1>, <@2> … and 3 more" within `budget` characters; `empty` when nobody.

@@ -4,38 +4,19 @@ use domain::verification::{IgnError, Step};
 use domain::{CustomId, VeriAction, VeriComponent};
 use service::tasks::{RetryReason, VeriNote};
 use service::verification::{CustomRole, Event, Review, Session, VeriConfig, VerificationError};
-use twilight_model::channel::message::component::{ActionRow, Button, ButtonStyle, Component};
+use twilight_model::channel::message::component::{ButtonStyle, Component};
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::http::interaction::InteractionResponseData;
 use twilight_util::builder::embed::{
     EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder, ImageSource,
 };
 
+use super::components::{button, row};
 use super::runs::{ModalField, modal};
 use super::{COLOR_ERROR, COLOR_INFO, COLOR_OK, COLOR_WARN, relative_time};
 
 pub fn id(action: VeriAction, row: i64) -> String {
     CustomId::Verification(VeriComponent::new(action, row)).to_string()
-}
-
-fn button(custom_id: String, label: &str, style: ButtonStyle) -> Component {
-    Component::Button(Button {
-        custom_id: Some(custom_id),
-        disabled: false,
-        emoji: None,
-        id: None,
-        label: Some(label.to_owned()),
-        sku_id: None,
-        style,
-        url: None,
-    })
-}
-
-fn row(buttons: Vec<Component>) -> Component {
-    Component::ActionRow(ActionRow {
-        components: buttons,
-        id: None,
-    })
 }
 
 /// The get-verified panel (`veri:start:<guild>`).
