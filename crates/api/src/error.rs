@@ -94,21 +94,26 @@ impl From<ServiceError> for ApiError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        let message = match &e {
-            ServiceError::Verification(v) => verification_message(v),
-            ServiceError::Party(p) => party_message(p),
-            ServiceError::Moderation(m) => crate::refusals::moderation(m),
-            ServiceError::Modmail(m) => crate::refusals::modmail(m),
-            ServiceError::Quota(q) => crate::refusals::quota(q),
-            ServiceError::Settings(s) => crate::refusals::settings(s),
-            other => other.to_string(),
-        };
         ApiError {
             status,
             code: e.code(),
-            message,
+            message: refusal_message(&e),
             retry_after: matches!(e, ServiceError::Unavailable).then_some(5),
         }
+    }
+}
+
+/// What went wrong, in plain words for an API client or a dashboard page (the dashboard
+/// shows the same sentences: one wording for the HTTP side).
+pub fn refusal_message(e: &ServiceError) -> String {
+    match e {
+        ServiceError::Verification(v) => verification_message(v),
+        ServiceError::Party(p) => party_message(p),
+        ServiceError::Moderation(m) => crate::refusals::moderation(m),
+        ServiceError::Modmail(m) => crate::refusals::modmail(m),
+        ServiceError::Quota(q) => crate::refusals::quota(q),
+        ServiceError::Settings(s) => crate::refusals::settings(s),
+        other => other.to_string(),
     }
 }
 

@@ -206,7 +206,10 @@ async fn the_default_run_length_is_checked_and_only_administrators_change_it() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, ServiceError::Invalid { .. }),
+            matches!(
+                err,
+                ServiceError::Settings(config::SettingsError::AutoEndOutOfRange)
+            ),
             "{bad}: {err:?}"
         );
     }

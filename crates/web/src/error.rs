@@ -88,25 +88,9 @@ impl From<ServiceError> for WebError {
             StatusCode::NOT_FOUND => "Not found",
             _ => "That did not work",
         };
-        let message = match &e {
-            ServiceError::Modmail(m) => modmail_message(m),
-            other => other.to_string(),
-        };
+        // The REST API's words for the same refusals.
+        let message = api::error::refusal_message(&e);
         WebError::new(status, title, message)
-    }
-}
-
-/// The modmail refusals the dashboard's ticket pages can meet (a status filter, a ticket id
-/// in the address), worded as the bot and the API word them.
-fn modmail_message(e: &service::modmail::ModmailError) -> String {
-    use service::modmail::ModmailError as E;
-    match e {
-        E::BadTicketCode { text } => {
-            format!("`{text}` is not a ticket id: they look like `MM-7KQ2`.")
-        }
-        E::NoSuchTicket { code } => format!("There is no ticket `{code}` in this server."),
-        E::BadStatus { status } => format!("`status` must be open or closed, not `{status}`."),
-        other => format!("That did not work ({}).", other.code()),
     }
 }
 

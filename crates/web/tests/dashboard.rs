@@ -228,6 +228,27 @@ async fn post(
     req.send().await.unwrap().status()
 }
 
+/// [`post`] with an Origin, answering the status and the page.
+async fn post_read(
+    w: &World,
+    path: &str,
+    session: &str,
+    origin: &str,
+    body: String,
+) -> (StatusCode, String) {
+    let res = w
+        .http
+        .post(format!("{}{path}", w.base))
+        .header("cookie", format!("raidbot_session={session}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", origin)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
 fn csrf_of(html: &str) -> String {
     let start = html.find("name=\"csrf\" value=\"").expect("a log-out form") + 19;
     html[start..start + 64].to_owned()
@@ -1622,6 +1643,13 @@ async fn an_administrator_sets_verification_role_pings_and_dungeon_points_as_the
     // Refused as the command refuses: no method at all, a rank above 100, a non-https
     // image, a message longer than 1500 characters.
     let long = "x".repeat(1501);
+    // The page says why in words (the REST API's sentence), not a code.
+    let (status, page) = post_read(&w, &veri, &ada, origin.unwrap(), form(&requirements)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("At least one verification method") && !page.contains("refused:"),
+        "{page}"
+    );
     for bad in [
         form(&requirements),
         form(&[("realmeye", "on"), ("min_rank", "101")]),
