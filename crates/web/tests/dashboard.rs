@@ -1644,7 +1644,7 @@ async fn an_administrator_sets_verification_role_pings_and_dungeon_points_as_the
     // image, a message longer than 1500 characters.
     let long = "x".repeat(1501);
     // The page says why in words (the REST API's sentence), not a code.
-    let (status, page) = post_read(&w, &veri, &ada, origin.unwrap(), form(&requirements)).await;
+    let (status, page) = post_read(&w, &veri, &ada, &w.base, form(&requirements)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         page.contains("At least one verification method") && !page.contains("refused:"),
