@@ -105,7 +105,10 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(points::get_point_config, points::put_point_config))
         .routes(routes!(points::put_dungeon_points))
         .routes(routes!(points::get_quota_role, points::patch_quota_role))
-        .routes(routes!(headcounts::create_headcount))
+        .routes(routes!(
+            headcounts::create_headcount,
+            headcounts::list_headcounts
+        ))
         .routes(routes!(headcounts::get_headcount))
         .routes(routes!(headcounts::convert_headcount))
         .routes(routes!(headcounts::end_headcount))

@@ -458,6 +458,48 @@ async fn headcounts_are_posted_read_converted_and_ended_once() {
     let bad = app.get(&g("/headcounts/abc")).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.code(), "invalid_path_parameter");
+
+    // The list: newest first, by state, a page at a time; raiders may read it.
+    let second = app
+        .post(
+            &g("/headcounts"),
+            json!({"organizer_id": "600000000000000002", "dungeons": ["nest"]}),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.text);
+    let id2 = second.body["id"].as_i64().unwrap();
+    let open = with_key(
+        &app,
+        &raider,
+        Method::GET,
+        &g("/headcounts?status=open"),
+        None,
+    )
+    .await;
+    assert_eq!(open.status, StatusCode::OK, "{}", open.text);
+    let ids = |page: &serde_json::Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(ids(&open.body), vec![id2]);
+    assert_eq!(open.body["next_cursor"], serde_json::Value::Null);
+    let first = app.get(&g("/headcounts?limit=1")).await;
+    assert_eq!(ids(&first.body), vec![id2]);
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let next = app
+        .get(&g(&format!("/headcounts?limit=1&cursor={cursor}")))
+        .await;
+    assert_eq!(ids(&next.body), vec![id]);
+    assert_eq!(next.body["items"][0]["status"], "converted");
+    let wrong = app.get(&g("/headcounts?status=maybe")).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong.code(), "invalid_status");
+    let bad_limit = app.get(&g("/headcounts?limit=0")).await;
+    assert_eq!(bad_limit.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]

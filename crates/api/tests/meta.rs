@@ -117,6 +117,7 @@ async fn openapi_lists_every_route() {
         ("/v1/guilds/{guild_id}/quota/roles/{role_id}", "get"),
         ("/v1/guilds/{guild_id}/quota/roles/{role_id}", "patch"),
         ("/v1/guilds/{guild_id}/headcounts", "post"),
+        ("/v1/guilds/{guild_id}/headcounts", "get"),
         ("/v1/guilds/{guild_id}/headcounts/{headcount_id}", "get"),
         (
             "/v1/guilds/{guild_id}/headcounts/{headcount_id}/convert",

@@ -255,6 +255,38 @@ pub async fn get(pool: &PgPool, guild: Snowflake, id: i64) -> Result<HeadcountDe
     })
 }
 
+/// A page of the guild's headcounts, newest first (`status`: `open`, `converted` or
+/// `ended`; all when `None`), numbered below `before`. Any verified raider may read them,
+/// as they may read one.
+pub async fn list(
+    pool: &PgPool,
+    guild: Snowflake,
+    actor: &Actor,
+    status: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Headcount>> {
+    actor.require(RoleKey::VerifiedRaider)?;
+    let status = match status {
+        None => None,
+        Some(text) => Some(HeadcountStatus::parse(text).ok_or_else(|| {
+            ServiceError::invalid(
+                "invalid_status",
+                format!("`status` must be open, converted or ended, not `{text}`."),
+            )
+        })?),
+    };
+    let mut conn = pool.acquire().await?;
+    Ok(store_hc::list(
+        &mut conn,
+        guild,
+        status.map(HeadcountStatus::as_str),
+        before,
+        limit.clamp(1, 100),
+    )
+    .await?)
+}
+
 /// What a raider's press did.
 #[derive(Debug, Clone)]
 pub struct Toggled {

@@ -83,6 +83,30 @@ pub async fn get(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<O
         .await?)
 }
 
+/// A guild's headcounts, newest first: those with `status` (a status's `as_str`; all when
+/// `None`), numbered below `before`, at most `limit`.
+pub async fn list(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    status: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Headcount>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM headcount h
+         WHERE h.guild_id = $1 AND ($2::text IS NULL OR h.status = $2)
+           AND ($3::bigint IS NULL OR h.headcount_id < $3)
+         ORDER BY h.headcount_id DESC LIMIT $4"
+    );
+    Ok(sqlx::query_as::<_, Headcount>(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(status)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
 /// Locks the headcount's row for the rest of the transaction: answers, convert, end and the
 /// timer on one headcount serialize on it.
 pub async fn lock(conn: &mut PgConnection, guild: Snowflake, id: i64) -> Result<Option<Headcount>> {

@@ -8,14 +8,14 @@ use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use serde::{Deserialize, Serialize};
 use service::headcounts::{Headcount, HeadcountDetail};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AtLeast, gate};
 use crate::error::ErrorBody;
 use crate::json::ApiJson;
-use crate::params::{PathParams, body_snowflake};
+use crate::params::{ApiQuery, PathParams, body_snowflake};
 use crate::routes::runs::RunBody;
-use crate::{ApiError, ApiState};
+use crate::{ApiError, ApiState, page};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HeadcountBody {
@@ -185,6 +185,62 @@ pub async fn get_headcount(
     let id = headcount_id(&params)?;
     let detail = service::headcounts::get(&state.pool, auth.guild, id).await?;
     Ok(Json(detail.into()))
+}
+
+/// One page of headcounts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeadcountPage {
+    /// Newest first.
+    pub items: Vec<HeadcountBody>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HeadcountQuery {
+    /// Only headcounts in this state: `open`, `converted` or `ended`.
+    #[param(example = "open")]
+    pub status: Option<String>,
+    /// 1 to 100, default 25.
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The guild's headcounts, newest first (e.g. `?status=open` for those under way).
+#[utoipa::path(
+    get,
+    path = "/v1/guilds/{guild_id}/headcounts",
+    tag = "headcounts",
+    params(("guild_id" = String, Path, description = "Discord server id"), HeadcountQuery),
+    responses(
+        (status = 200, description = "One page of headcounts.", body = HeadcountPage),
+        (status = 422, description = "Bad status (`invalid_status`), limit or cursor.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_headcounts(
+    State(state): State<ApiState>,
+    AtLeast(auth, _): AtLeast<gate::VerifiedRaider>,
+    ApiQuery(query): ApiQuery<HeadcountQuery>,
+) -> Result<Json<HeadcountPage>, ApiError> {
+    let limit = page::limit(query.limit.as_deref())?;
+    let before = page::cursor(query.cursor.as_deref())?;
+    let headcounts = service::headcounts::list(
+        &state.pool,
+        auth.guild,
+        &auth.actor,
+        query.status.as_deref(),
+        before,
+        limit,
+    )
+    .await?;
+    let next_cursor = page::next_cursor(&headcounts, limit, |h| h.headcount_id);
+    Ok(Json(HeadcountPage {
+        items: headcounts.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
 }
 
 /// Makes a run of one of the headcount's dungeons and closes the headcount; key holders
