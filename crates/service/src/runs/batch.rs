@@ -24,7 +24,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tracing::Instrument;
 
 use super::not_found;
-use super::roster::{JoinChange, JoinOutcome, check_entry, check_gate, join_class, join_inner};
+use super::roster::{JoinChange, JoinOutcome, check_entry, check_gate, join_inner, parse_class};
 use crate::tasks::{self, Task};
 use crate::{Actor, Result};
 
@@ -240,7 +240,7 @@ async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Slot>> {
             Some(entry) => entry.clone(),
             None => gate.entry.entry()?,
         };
-        let decided = join_class(r.class.as_deref()).and_then(|class| {
+        let decided = parse_class(r.class.as_deref()).and_then(|class| {
             let manager = check_gate(&r.actor, r.user, &gate.gate)?;
             let already = check_entry(entry.as_ref(), manager, &gate.gate)?;
             Ok((class, already))

@@ -65,7 +65,8 @@ pub fn may_change_some_roster(actor: &Actor) -> Result<()> {
     }
 }
 
-fn parse_class(class: Option<&str>) -> Result<Option<RaidClass>> {
+/// A class picked in a join, parsed (`None`: keep the one picked before).
+pub(super) fn parse_class(class: Option<&str>) -> Result<Option<RaidClass>> {
     match class.map(str::trim).filter(|c| !c.is_empty()) {
         None => Ok(None),
         Some(c) => RaidClass::parse(c).map(Some).ok_or_else(|| {
@@ -310,11 +311,6 @@ pub(super) fn check_entry(
         ));
     }
     Ok(already)
-}
-
-/// A class picked in a join, parsed (`None`: keep the one picked before).
-pub(super) fn join_class(class: Option<&str>) -> Result<Option<RaidClass>> {
-    parse_class(class)
 }
 
 fn may_manage_gate(actor: &Actor, gate: &store_runs::Gate) -> bool {
