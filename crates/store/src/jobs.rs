@@ -191,8 +191,8 @@ pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Job
     Ok(sqlx::query_as::<_, Job>(
         "UPDATE job SET state = 'running', attempts = attempts + 1,
                 locked_until = now() + make_interval(secs => $2::double precision / 1000)
-         WHERE job_id IN (
-            SELECT job_id FROM job j
+         FROM (
+            SELECT guild_id, job_id FROM job j
             WHERE ((state = 'pending' AND due_at <= now()
                     AND (dedupe_key IS NULL OR NOT EXISTS (
                         SELECT 1 FROM job r
@@ -201,8 +201,9 @@ pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Job
                OR (state = 'running' AND locked_until < now())
             ORDER BY priority DESC, due_at
             LIMIT $1
-            FOR UPDATE SKIP LOCKED)
-         RETURNING job_id, guild_id, kind, dedupe_key, payload, attempts",
+            FOR UPDATE SKIP LOCKED) c
+         WHERE job.guild_id = c.guild_id AND job.job_id = c.job_id
+         RETURNING job.job_id, job.guild_id, kind, dedupe_key, payload, attempts",
     )
     .bind(limit)
     .bind(lease_ms)
@@ -214,10 +215,11 @@ pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Job
 pub async fn complete(pool: &PgPool, job: &Job) -> Result<()> {
     sqlx::query(
         "UPDATE job SET state = 'done', finished_at = now(), locked_until = NULL, last_error = NULL
-         WHERE job_id = $1 AND state = 'running' AND attempts = $2",
+         WHERE guild_id = $3 AND job_id = $1 AND state = 'running' AND attempts = $2",
     )
     .bind(job.job_id)
     .bind(job.attempts)
+    .bind(job.guild_id.db())
     .execute(pool)
     .await?;
     Ok(())
@@ -258,12 +260,13 @@ async fn retry_later_once(pool: &PgPool, job: &Job, delay: Duration, error: &str
                     THEN 'done' ELSE 'pending' END,
             due_at = now() + make_interval(secs => $3::double precision / 1000),
             locked_until = NULL, last_error = $4
-         WHERE job_id = $1 AND state = 'running' AND attempts = $2",
+         WHERE guild_id = $5 AND job_id = $1 AND state = 'running' AND attempts = $2",
     )
     .bind(job.job_id)
     .bind(job.attempts)
     .bind(delay_ms)
     .bind(error)
+    .bind(job.guild_id.db())
     .execute(pool)
     .await?;
     Ok(())
@@ -273,11 +276,12 @@ async fn retry_later_once(pool: &PgPool, job: &Job, delay: Duration, error: &str
 pub async fn fail(pool: &PgPool, job: &Job, error: &str) -> Result<()> {
     sqlx::query(
         "UPDATE job SET state = 'failed', finished_at = now(), locked_until = NULL, last_error = $3
-         WHERE job_id = $1 AND state = 'running' AND attempts = $2",
+         WHERE guild_id = $4 AND job_id = $1 AND state = 'running' AND attempts = $2",
     )
     .bind(job.job_id)
     .bind(job.attempts)
     .bind(error)
+    .bind(job.guild_id.db())
     .execute(pool)
     .await?;
     Ok(())
