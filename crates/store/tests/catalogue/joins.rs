@@ -481,20 +481,16 @@ pub fn check(sql: &str, distributed: &HashSet<String>, per_person: &HashSet<Stri
                     });
                 }
             }
-            Tok::Op(o) if o == ")" => {
-                if frames.len() > 1 {
-                    let f = frames.pop().unwrap();
-                    if let (Some((group, _)), true) = (f.scope, f.derived) {
-                        let outer = frames.iter().rev().find_map(|f| f.scope).unwrap().1;
-                        pending_alias = Some((outer, group));
-                        expect_table.insert(outer, false);
-                    }
+            Tok::Op(o) if o == ")" && frames.len() > 1 => {
+                let f = frames.pop().unwrap();
+                if let (Some((group, _)), true) = (f.scope, f.derived) {
+                    let outer = frames.iter().rev().find_map(|f| f.scope).unwrap().1;
+                    pending_alias = Some((outer, group));
+                    expect_table.insert(outer, false);
                 }
             }
-            Tok::Op(o) if o == "," && at_top => {
-                if *in_from.get(&branch).unwrap_or(&false) {
-                    expect_table.insert(branch, true);
-                }
+            Tok::Op(o) if o == "," && at_top && *in_from.get(&branch).unwrap_or(&false) => {
+                expect_table.insert(branch, true);
             }
             Tok::Ident(w) if at_top => {
                 let w = w.as_str();
@@ -678,9 +674,10 @@ pub fn check(sql: &str, distributed: &HashSet<String>, per_person: &HashSet<Stri
             if *t >= 2 && ident(t - 1) == Some("as") {
                 at = t - 2;
                 loop {
-                    if at >= 2 && op(at, "]") && op(at - 1, "[") {
-                        at -= 2;
-                    } else if at >= 2 && ident(at).is_some() && op(at - 1, "::") {
+                    if at >= 2
+                        && ((op(at, "]") && op(at - 1, "["))
+                            || (ident(at).is_some() && op(at - 1, "::")))
+                    {
                         at -= 2;
                     } else {
                         break;
@@ -724,10 +721,10 @@ pub fn check(sql: &str, distributed: &HashSet<String>, per_person: &HashSet<Stri
         }
         let l = operand(i - 1, true, &mut nodes);
         let r = operand(i + 1, false, &mut nodes);
-        if let (Some((a, ga)), Some((b, gb))) = (l, r) {
-            if ga || gb {
-                nodes.union(a, b);
-            }
+        if let (Some((a, ga)), Some((b, gb))) = (l, r)
+            && (ga || gb)
+        {
+            nodes.union(a, b);
         }
     }
 
