@@ -8,6 +8,7 @@ pub mod headcount;
 pub mod logs;
 pub mod moderation;
 pub mod modmail;
+pub mod pager;
 pub mod party;
 pub mod promotions;
 pub mod quota;
