@@ -86,10 +86,7 @@ fn closed(h: &Headcount) -> ServiceError {
 /// The organizer, or staff above the organizer level, may manage a headcount (the same rule
 /// as for runs).
 pub fn may_manage(actor: &Actor, h: &Headcount) -> bool {
-    actor.user_id == Some(h.organizer_id)
-        || RoleKey::Organizer
-            .level()
-            .is_some_and(|organizer| actor.level > organizer)
+    actor.manages(h.organizer_id)
 }
 
 /// The headcount with its answers, for its organizer panel: only for someone who may

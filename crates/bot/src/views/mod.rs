@@ -98,6 +98,31 @@ pub fn fit_lines(lines: &[String], empty: &str) -> String {
     out
 }
 
+/// "<@1>, <@2> … and 3 more" within `budget` characters; `empty` when nobody.
+pub fn mentions(users: &[domain::Snowflake], budget: usize, empty: &str) -> String {
+    if users.is_empty() {
+        return empty.to_owned();
+    }
+    let mut out = String::new();
+    for (i, u) in users.iter().enumerate() {
+        let item = format!("<@{u}>");
+        let sep = if out.is_empty() { "" } else { ", " };
+        let left = users.len() - i - 1;
+        let tail = if left > 0 {
+            format!(" … and {left} more").len()
+        } else {
+            0
+        };
+        if out.len() + sep.len() + item.len() + tail > budget {
+            out.push_str(&format!(" … and {} more", users.len() - i));
+            return out;
+        }
+        out.push_str(sep);
+        out.push_str(&item);
+    }
+    out
+}
+
 /// What a person is told when a use case refused them: the service's message, except for
 /// refusals whose wording depends on who reads them.
 pub fn refusal(e: &service::ServiceError, reader: Option<u64>) -> String {

@@ -274,10 +274,7 @@ pub(crate) fn closed(run: &Run) -> ServiceError {
 
 /// The organizer, or staff above the organizer level, may manage a run.
 pub fn may_manage(actor: &Actor, run: &Run) -> bool {
-    actor.user_id == Some(run.organizer_id)
-        || RoleKey::Organizer
-            .level()
-            .is_some_and(|organizer| actor.level > organizer)
+    actor.manages(run.organizer_id)
 }
 
 /// The run with everyone in it, for its organizer panel: only for someone who may manage
