@@ -32,3 +32,4 @@ pub use custom_id::{
 pub use roles::{Level, RoleKey};
 pub use run::{RunAction, RunStatus};
 pub use snowflake::Snowflake;
+pub use verification::Ign;

@@ -46,6 +46,15 @@ impl Actor {
         }
     }
 
+    /// Whether this actor may manage what `organizer` organizes (a run, a headcount, a
+    /// scheduled raid): the organizer themselves, or staff above the Organizer level.
+    pub fn manages(&self, organizer: Snowflake) -> bool {
+        self.user_id == Some(organizer)
+            || RoleKey::Organizer
+                .level()
+                .is_some_and(|organizer| self.level > organizer)
+    }
+
     /// The audit row's actor, for adapters that record an audit entry themselves.
     pub fn audit_actor(&self) -> store::logs::AuditActor {
         self.audit()

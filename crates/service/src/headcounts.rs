@@ -17,6 +17,7 @@ pub use store::headcounts::{Draft, Headcount, Reaction};
 use store::runs::Run;
 use store::{PgConnection, PgPool, guild_config};
 
+use crate::closing::{self, Closer};
 use crate::runs::{self, RunRequest};
 use crate::tasks::{self, LogEvent, PANEL_COALESCE, Task};
 use crate::{Actor, Result, ServiceError};
@@ -85,10 +86,7 @@ fn closed(h: &Headcount) -> ServiceError {
 /// The organizer, or staff above the organizer level, may manage a headcount (the same rule
 /// as for runs).
 pub fn may_manage(actor: &Actor, h: &Headcount) -> bool {
-    actor.user_id == Some(h.organizer_id)
-        || RoleKey::Organizer
-            .level()
-            .is_some_and(|organizer| actor.level > organizer)
+    actor.manages(h.organizer_id)
 }
 
 /// The headcount with its answers, for its organizer panel: only for someone who may
@@ -400,7 +398,7 @@ pub async fn convert(
     }
     let keys_copied =
         store_hc::copy_keys_to_run(&mut tx, guild, id, run.run_id, &keys, &suspended).await?;
-    let reason = close_reason(actor, &h);
+    let reason = Closer::Person(actor).reason(h.organizer_id);
     store_hc::mark_converted(&mut tx, guild, id, run.run_id, actor.user_id, reason).await?;
     refresh_panel(&mut tx, guild, id).await?;
     let announce = Task::HeadcountRunAnnounce { headcount_id: id };
@@ -421,14 +419,6 @@ pub async fn convert(
     })
 }
 
-fn close_reason(actor: &Actor, h: &Headcount) -> &'static str {
-    if actor.user_id == Some(h.organizer_id) {
-        "organizer"
-    } else {
-        "staff"
-    }
-}
-
 /// Closes the headcount without a run. A second End is told it already ended.
 pub async fn end(pool: &PgPool, guild: Snowflake, id: i64, actor: &Actor) -> Result<Headcount> {
     let mut tx = pool.begin().await?;
@@ -439,10 +429,7 @@ pub async fn end(pool: &PgPool, guild: Snowflake, id: i64, actor: &Actor) -> Res
     if !h.status.is_open() {
         return Err(closed(&h));
     }
-    store_hc::mark_ended(&mut tx, guild, id, actor.user_id, close_reason(actor, &h)).await?;
-    refresh_panel(&mut tx, guild, id).await?;
-    let event = LogEvent::HeadcountEnded { headcount_id: id };
-    tasks::log(&mut tx, guild, ChannelKey::RaidLog, event).await?;
+    end_in(&mut tx, guild, &h, Closer::Person(actor)).await?;
     let h = store_hc::get(&mut tx, guild, id)
         .await?
         .ok_or_else(|| not_found(id))?;
@@ -460,18 +447,31 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, id: i64) -> Result<bool> 
     if !h.status.is_open() {
         return Ok(false);
     }
-    if h.auto_end_at > Utc::now() {
-        let timer = Task::HeadcountAutoEnd { headcount_id: id };
-        tasks::queue(&mut tx, guild, timer, Some(h.auto_end_at)).await?;
+    let timer = Task::HeadcountAutoEnd { headcount_id: id };
+    if closing::timer_early(&mut tx, guild, timer, h.auto_end_at).await? {
         tx.commit().await?;
         return Ok(false);
     }
-    let closed = store_hc::mark_ended(&mut tx, guild, id, None, "auto").await?;
-    refresh_panel(&mut tx, guild, id).await?;
-    let event = LogEvent::HeadcountEnded { headcount_id: id };
-    tasks::log(&mut tx, guild, ChannelKey::RaidLog, event).await?;
+    let closed = end_in(&mut tx, guild, &h, Closer::Timer).await?;
     tx.commit().await?;
     Ok(closed)
+}
+
+/// The one way a headcount ends without a run, by a person or by its timer: the state
+/// change, the panel refresh and the raid_log entry. Returns whether this call ended it.
+async fn end_in(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    h: &Headcount,
+    by: Closer<'_>,
+) -> Result<bool> {
+    let id = h.headcount_id;
+    let reason = by.reason(h.organizer_id);
+    let ended = store_hc::mark_ended(conn, guild, id, by.user_id(), reason).await?;
+    refresh_panel(conn, guild, id).await?;
+    let event = LogEvent::HeadcountEnded { headcount_id: id };
+    tasks::log(conn, guild, ChannelKey::RaidLog, event).await?;
+    Ok(ended)
 }
 
 /// The bot posted the headcount's panel: remember where, so refreshes edit it.

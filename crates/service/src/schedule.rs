@@ -128,10 +128,7 @@ fn closed(s: &Scheduled) -> ServiceError {
 
 /// The organizer, or staff above the organizer level, may manage a scheduled raid.
 pub fn may_manage(actor: &Actor, s: &Scheduled) -> bool {
-    actor.user_id == Some(s.organizer_id)
-        || RoleKey::Organizer
-            .level()
-            .is_some_and(|organizer| actor.level > organizer)
+    actor.manages(s.organizer_id)
 }
 
 fn require_manager(actor: &Actor, s: &Scheduled) -> Result<()> {

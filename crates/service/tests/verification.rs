@@ -232,7 +232,7 @@ async fn a_realmeye_session_issues_a_code_checks_requirements_then_verifies() {
     assert_eq!(
         out,
         CheckOutcome::Verified {
-            ign: "Stormveil".into()
+            ign: domain::Ign::parse("Stormveil").unwrap()
         }
     );
     let n = veri::names(&t.pool, g(), sf(20)).await.unwrap().unwrap();

@@ -1,7 +1,8 @@
 //! Column types that decode straight into `domain` types, so that rows map to types with
 //! `#[derive(sqlx::FromRow)]`: mark a field `#[sqlx(try_from = "columns::Id")]` (a
-//! `Snowflake`), `"columns::OptId"` (an `Option<Snowflake>`) or `"columns::Text"` (a text
-//! code such as a run status). A value that does not fit is a decode error naming the column.
+//! `Snowflake`), `"columns::OptId"` (an `Option<Snowflake>`), `"columns::OptIgn"` (an
+//! `Option<Ign>`) or `"columns::Text"` (a text code such as a run status). A value that
+//! does not fit is a decode error naming the column.
 
 use domain::Snowflake;
 
@@ -38,6 +39,18 @@ impl TryFrom<Ids> for Vec<Snowflake> {
     type Error = domain::snowflake::InvalidSnowflake;
     fn try_from(v: Ids) -> Result<Self, Self::Error> {
         v.0.into_iter().map(Snowflake::from_db).collect()
+    }
+}
+
+/// A nullable in-game name column (the table's CHECK keeps it a valid name).
+#[derive(Debug, Clone, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct OptIgn(Option<String>);
+
+impl TryFrom<OptIgn> for Option<domain::Ign> {
+    type Error = domain::verification::IgnError;
+    fn try_from(v: OptIgn) -> Result<Self, Self::Error> {
+        v.0.map(domain::Ign::try_from).transpose()
     }
 }
 

@@ -98,6 +98,13 @@ pub(crate) fn snowflake(v: i64) -> Result<domain::Snowflake> {
     Ok(domain::Snowflake::from_db(v)?)
 }
 
+/// An in-game name as stored (the tables' CHECKs keep them valid; a row that is not is
+/// reported as corrupt rather than passed on).
+pub(crate) fn ign(v: String) -> Result<domain::Ign> {
+    domain::Ign::try_from(v.clone())
+        .map_err(|e| StoreError::Corrupt(format!("in-game name {v:?}: {e}")))
+}
+
 pub(crate) fn opt_snowflake(v: Option<i64>) -> Result<Option<domain::Snowflake>> {
     v.map(snowflake).transpose()
 }

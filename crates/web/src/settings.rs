@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 
 use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::quota::{Metric, Points};
 use domain::{ChannelKey, ChannelKind, RoleKey, Snowflake};
@@ -32,6 +32,47 @@ fn field<'a>(fields: &'a [(String, String)], name: &'a str) -> impl Iterator<Ite
 /// The first value the form sent under `name`, trimmed ("" when none).
 fn one<'a>(fields: &'a [(String, String)], name: &'a str) -> &'a str {
     field(fields, name).next().unwrap_or_default().trim()
+}
+
+/// A settings form as every save handler starts: the signed-in person's session, the
+/// form's CSRF token and origin checked, and the guild as Discord says they stand in it
+/// now. The handler then validates the fields, calls the service (which audits and
+/// refuses) and redirects back with [`saved`].
+pub struct SettingsForm {
+    state: WebState,
+    g: access::InGuild,
+    fields: Vec<(String, String)>,
+}
+
+impl FromRequest<WebState> for SettingsForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &WebState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let session = Session::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Path(guild) = Path::<String>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let Form(fields) =
+            Form::<Vec<(String, String)>>::from_request(Request::from_parts(parts, body), state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        let csrf = field(&fields, "csrf").next().unwrap_or_default();
+        session
+            .check_form(state, &headers, csrf)
+            .map_err(IntoResponse::into_response)?;
+        let g = access::in_guild_fresh(state, &session, &guild)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(SettingsForm {
+            state: state.clone(),
+            g,
+            fields,
+        })
+    }
 }
 
 fn checked(on: bool) -> &'static str {
@@ -94,16 +135,8 @@ pub async fn page(
 }
 
 /// `POST /g/{guild}/settings/public-leaderboard`.
-pub async fn save_public_board(
-    State(state): State<WebState>,
-    session: Session,
-    headers: HeaderMap,
-    Path(guild): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    let csrf = field(&fields, "csrf").next().unwrap_or_default();
-    session.check_form(&state, &headers, csrf)?;
-    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+pub async fn save_public_board(form: SettingsForm) -> Result<Response, WebError> {
+    let SettingsForm { state, g, fields } = form;
     let mut metrics = Vec::new();
     for text in field(&fields, "metric") {
         let m = Metric::parse(text)
@@ -529,15 +562,8 @@ fn optional_id(text: &str) -> Result<Option<Snowflake>, WebError> {
 }
 
 /// `POST /g/{guild}/settings/roles`: the keys whose role changed.
-pub async fn save_roles(
-    State(state): State<WebState>,
-    session: Session,
-    headers: HeaderMap,
-    Path(guild): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    session.check_form(&state, &headers, one(&fields, "csrf"))?;
-    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+pub async fn save_roles(form: SettingsForm) -> Result<Response, WebError> {
+    let SettingsForm { state, g, fields } = form;
     service::config::may_set_roles(&g.actor)?;
     let roles = state
         .discord
@@ -570,15 +596,8 @@ pub async fn save_roles(
 }
 
 /// `POST /g/{guild}/settings/channels`: the keys whose channel changed.
-pub async fn save_channels(
-    State(state): State<WebState>,
-    session: Session,
-    headers: HeaderMap,
-    Path(guild): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    session.check_form(&state, &headers, one(&fields, "csrf"))?;
-    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+pub async fn save_channels(form: SettingsForm) -> Result<Response, WebError> {
+    let SettingsForm { state, g, fields } = form;
     g.actor.require(RoleKey::Administrator)?;
     let channels = state
         .discord
@@ -617,15 +636,8 @@ pub async fn save_channels(
 }
 
 /// `POST /g/{guild}/settings/runs`: runs' auto-end.
-pub async fn save_runs(
-    State(state): State<WebState>,
-    session: Session,
-    headers: HeaderMap,
-    Path(guild): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    session.check_form(&state, &headers, one(&fields, "csrf"))?;
-    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+pub async fn save_runs(form: SettingsForm) -> Result<Response, WebError> {
+    let SettingsForm { state, g, fields } = form;
     let minutes = one(&fields, "auto_end")
         .parse::<i32>()
         .map_err(|_| WebError::bad_request("Auto-end is a number of minutes, 1 to 1440."))?;
@@ -638,15 +650,8 @@ fn points(fields: &[(String, String)], name: &str, label: &str) -> Result<Points
 }
 
 /// `POST /g/{guild}/settings/points`: the default raider points.
-pub async fn save_points(
-    State(state): State<WebState>,
-    session: Session,
-    headers: HeaderMap,
-    Path(guild): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    session.check_form(&state, &headers, one(&fields, "csrf"))?;
-    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+pub async fn save_points(form: SettingsForm) -> Result<Response, WebError> {
+    let SettingsForm { state, g, fields } = form;
     g.actor.require(RoleKey::Administrator)?;
     let change = service::quota::PointsChange::Defaults {
         completion: points(&fields, "completion", "Per dungeon completed")?,
@@ -657,15 +662,8 @@ pub async fn save_points(
 }
 
 /// `POST /g/{guild}/settings/quota`: one quota role's required points.
-pub async fn save_quota(
-    State(state): State<WebState>,
-    session: Session,
-    headers: HeaderMap,
-    Path(guild): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    session.check_form(&state, &headers, one(&fields, "csrf"))?;
-    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+pub async fn save_quota(form: SettingsForm) -> Result<Response, WebError> {
+    let SettingsForm { state, g, fields } = form;
     g.actor.require(RoleKey::Administrator)?;
     let role = optional_id(one(&fields, "role"))?
         .ok_or_else(|| WebError::bad_request("Say which quota role."))?;
@@ -700,15 +698,8 @@ fn optional_points(
 
 /// `POST /g/{guild}/settings/dungeon-points`: one dungeon's raider points (blank: the
 /// default).
-pub async fn save_dungeon_points(
-    State(state): State<WebState>,
-    session: Session,
-    headers: HeaderMap,
-    Path(guild): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    session.check_form(&state, &headers, one(&fields, "csrf"))?;
-    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+pub async fn save_dungeon_points(form: SettingsForm) -> Result<Response, WebError> {
+    let SettingsForm { state, g, fields } = form;
     g.actor.require(RoleKey::Administrator)?;
     let change = service::quota::PointsChange::Dungeon {
         dungeon: one(&fields, "dungeon").to_owned(),
@@ -734,15 +725,8 @@ fn number<T: std::str::FromStr>(
 
 /// `POST /g/{guild}/settings/verification`: every verification setting at once, and the
 /// panel posted in getverified when asked.
-pub async fn save_verification(
-    State(state): State<WebState>,
-    session: Session,
-    headers: HeaderMap,
-    Path(guild): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    session.check_form(&state, &headers, one(&fields, "csrf"))?;
-    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+pub async fn save_verification(form: SettingsForm) -> Result<Response, WebError> {
+    let SettingsForm { state, g, fields } = form;
     g.actor.require(RoleKey::Administrator)?;
     let on = |name| field(&fields, name).any(|v| v == "on");
     let change = service::verification::ConfigChange {
@@ -771,15 +755,8 @@ pub async fn save_verification(
 }
 
 /// `POST /g/{guild}/settings/role-pings`: maps a dungeon to a role, or clears it (no role).
-pub async fn save_role_ping(
-    State(state): State<WebState>,
-    session: Session,
-    headers: HeaderMap,
-    Path(guild): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    session.check_form(&state, &headers, one(&fields, "csrf"))?;
-    let g = access::in_guild_fresh(&state, &session, &guild).await?;
+pub async fn save_role_ping(form: SettingsForm) -> Result<Response, WebError> {
+    let SettingsForm { state, g, fields } = form;
     g.actor.require(RoleKey::Administrator)?;
     let role = optional_id(one(&fields, "role"))?;
     if let Some(r) = role {

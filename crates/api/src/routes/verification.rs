@@ -111,8 +111,8 @@ impl From<MemberVerification> for MemberVerificationBody {
         MemberVerificationBody {
             user_id: m.names.user_id,
             status: m.names.status,
-            ign: m.names.main,
-            alts: m.names.alts,
+            ign: m.names.main.map(String::from),
+            alts: m.names.alts.into_iter().map(String::from).collect(),
             verified_at: m.verified_at,
             verified_by: m.verified_by,
             method: m.method,

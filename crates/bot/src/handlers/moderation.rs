@@ -424,7 +424,7 @@ pub async fn component(ctx: &Ctx, inv: &Invocation, c: FindComponent) -> Handler
 }
 
 fn pages(total: i64) -> u32 {
-    u32::try_from(((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1)).unwrap_or(1)
+    views::pager::Page::count_for(total, PAGE_SIZE)
 }
 
 async fn tab(

@@ -14,7 +14,7 @@ use twilight_model::http::interaction::InteractionResponseData;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
 use super::components::{self, row};
-use super::{COLOR_INFO, COLOR_OK, COLOR_WARN, FIELD_VALUE_MAX, relative_time};
+use super::{COLOR_INFO, COLOR_OK, COLOR_WARN, FIELD_VALUE_MAX, mentions, relative_time};
 
 /// Discord's limit on a message's content.
 pub const CONTENT_MAX: usize = 2000;
@@ -68,31 +68,6 @@ fn select(
         min,
         max,
     )])
-}
-
-/// "<@1>, <@2> … and 3 more" within `budget` characters; `empty` when nobody.
-fn mentions(users: &[Snowflake], budget: usize, empty: &str) -> String {
-    if users.is_empty() {
-        return empty.to_owned();
-    }
-    let mut out = String::new();
-    for (i, u) in users.iter().enumerate() {
-        let item = format!("<@{u}>");
-        let sep = if out.is_empty() { "" } else { ", " };
-        let left = users.len() - i - 1;
-        let tail = if left > 0 {
-            format!(" … and {left} more").len()
-        } else {
-            0
-        };
-        if out.len() + sep.len() + item.len() + tail > budget {
-            out.push_str(&format!(" … and {} more", users.len() - i));
-            return out;
-        }
-        out.push_str(sep);
-        out.push_str(&item);
-    }
-    out
 }
 
 // --- The picker --------------------------------------------------------------------------

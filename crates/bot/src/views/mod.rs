@@ -8,6 +8,7 @@ pub mod headcount;
 pub mod logs;
 pub mod moderation;
 pub mod modmail;
+pub mod pager;
 pub mod party;
 pub mod promotions;
 pub mod quota;
@@ -93,6 +94,31 @@ pub fn fit_lines(lines: &[String], empty: &str) -> String {
             out.push('\n');
         }
         out.push_str(line);
+    }
+    out
+}
+
+/// "<@1>, <@2> … and 3 more" within `budget` characters; `empty` when nobody.
+pub fn mentions(users: &[domain::Snowflake], budget: usize, empty: &str) -> String {
+    if users.is_empty() {
+        return empty.to_owned();
+    }
+    let mut out = String::new();
+    for (i, u) in users.iter().enumerate() {
+        let item = format!("<@{u}>");
+        let sep = if out.is_empty() { "" } else { ", " };
+        let left = users.len() - i - 1;
+        let tail = if left > 0 {
+            format!(" … and {left} more").len()
+        } else {
+            0
+        };
+        if out.len() + sep.len() + item.len() + tail > budget {
+            out.push_str(&format!(" … and {} more", users.len() - i));
+            return out;
+        }
+        out.push_str(sep);
+        out.push_str(&item);
     }
     out
 }

@@ -12,6 +12,7 @@ use twilight_model::channel::message::embed::Embed;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
 use super::components::{button_with_state, row};
+use super::pager::{self, Page};
 use super::{COLOR_INFO, COLOR_OK, COLOR_WARN, fit_lines, relative_time};
 
 fn full_time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -248,6 +249,14 @@ fn button(c: FindComponent, label: &str, current: bool) -> Component {
     button_with_state(CustomId::Find(c).to_string(), label, style, current)
 }
 
+/// /find's pager: Previous and Next, "Page 2 of 5".
+const FIND_PAGES: pager::Labels = pager::Labels {
+    ends: None,
+    prev: "◀ Previous",
+    next: "Next ▶",
+    of: " of ",
+};
+
 /// The tab buttons and, for lists longer than a page, Previous/Next.
 pub fn find_components(
     user: domain::Snowflake,
@@ -276,24 +285,11 @@ pub fn find_components(
     .collect();
     let mut rows = vec![row(tabs)];
     if tab != FindTab::Info && pages > 1 {
-        let prev = FindComponent {
-            tab,
-            user_id,
-            page: page.saturating_sub(1),
-        };
-        let next = FindComponent {
-            tab,
-            user_id,
-            page: (page + 1).min(pages - 1),
-        };
-        let mut p = button(prev, "◀ Previous", page == 0);
-        let mut n = button(next, "Next ▶", page + 1 >= pages);
-        for b in [&mut p, &mut n] {
-            if let Component::Button(b) = b {
-                b.style = ButtonStyle::Secondary;
-            }
-        }
-        rows.push(row(vec![p, n]));
+        rows.push(pager::buttons(
+            Page::new(page, pages),
+            &FIND_PAGES,
+            |_, page| CustomId::Find(FindComponent { tab, user_id, page }).to_string(),
+        ));
     }
     rows
 }
@@ -495,11 +491,9 @@ pub fn punishments_embed(
             value,
         ));
     }
-    e.footer(EmbedFooterBuilder::new(format!(
-        "Page {} of {}",
-        page + 1,
-        pages.max(1)
-    )))
+    e.footer(EmbedFooterBuilder::new(
+        Page::new(page, pages).position(&FIND_PAGES),
+    ))
     .build()
 }
 
@@ -528,11 +522,9 @@ pub fn notes_embed(
             format!("{body}\nBy {by}, {}", full_time(n.created_at)),
         ));
     }
-    e.footer(EmbedFooterBuilder::new(format!(
-        "Page {} of {}",
-        page + 1,
-        pages.max(1)
-    )))
+    e.footer(EmbedFooterBuilder::new(
+        Page::new(page, pages).position(&FIND_PAGES),
+    ))
     .build()
 }
 

@@ -18,6 +18,7 @@ use twilight_model::http::interaction::InteractionResponseData;
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
 use super::components::{self, TextField, row};
+use super::pager::{self, Page, Step};
 use super::{COLOR_INFO, COLOR_OK, COLOR_WARN, fit_lines};
 
 /// Most characters in one embed description we use (Discord allows 4096).
@@ -645,7 +646,6 @@ pub fn leaderboard_embed(p: &LeaderboardPage) -> Embed {
         ),
         (c, None) => format!("{}: none yet", c.label()),
     };
-    let (page, pages) = p.pages();
     let body = if lines.is_empty() {
         "Nobody is on this leaderboard yet.".to_owned()
     } else {
@@ -656,33 +656,47 @@ pub fn leaderboard_embed(p: &LeaderboardPage) -> Embed {
         .description(format!("{period}\n\n{body}"))
         .color(COLOR_OK)
         .footer(EmbedFooterBuilder::new(format!(
-            "Page {page}/{pages} · {} members",
+            "{} · {} members",
+            leaderboard_page(p).position(&LEADERBOARD_PAGES),
             p.total
         )))
         .build()
 }
 
-pub fn leaderboard_components(p: &LeaderboardPage) -> Vec<Component> {
+/// The leaderboard's pager: First, Prev, Next and Last, "Page 2/5".
+const LEADERBOARD_PAGES: pager::Labels = pager::Labels {
+    ends: Some(("« First", "Last »")),
+    prev: "‹ Prev",
+    next: "Next ›",
+    of: "/",
+};
+
+/// The leaderboard's page as the pager counts it (0-based).
+fn leaderboard_page(p: &LeaderboardPage) -> Page {
     let (page, pages) = p.pages();
-    let nav = |nav: Nav, target: i64, label: &str, disabled: bool| {
-        button(
+    let index = u32::try_from(page - 1).unwrap_or(0);
+    Page::new(index, u32::try_from(pages).unwrap_or(u32::MAX))
+}
+
+pub fn leaderboard_components(p: &LeaderboardPage) -> Vec<Component> {
+    let nav = |step: Step| match step {
+        Step::First => Nav::First,
+        Step::Prev => Nav::Prev,
+        Step::Next => Nav::Next,
+        Step::Last => Nav::Last,
+    };
+    vec![pager::buttons(
+        leaderboard_page(p),
+        &LEADERBOARD_PAGES,
+        |step, target| {
             id(QuotaComponent::Leaderboard {
-                nav,
-                page: target.max(1),
+                nav: nav(step),
+                page: i64::from(target) + 1,
                 metric: p.metric,
                 period: p.choice,
-            }),
-            label,
-            ButtonStyle::Secondary,
-            disabled,
-        )
-    };
-    vec![row(vec![
-        nav(Nav::First, 1, "« First", page <= 1),
-        nav(Nav::Prev, page - 1, "‹ Prev", page <= 1),
-        nav(Nav::Next, page + 1, "Next ›", page >= pages),
-        nav(Nav::Last, pages, "Last »", page >= pages),
-    ])]
+            })
+        },
+    )]
 }
 
 // ---------- quota panels ----------

@@ -11,7 +11,7 @@ use twilight_model::channel::message::embed::{Embed, EmbedField};
 use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooterBuilder};
 
 use super::components::{self, row};
-use super::{COLOR_INFO, FIELD_VALUE_MAX};
+use super::{COLOR_INFO, FIELD_VALUE_MAX, mentions};
 
 /// Discord's limit on a message's content.
 const CONTENT_MAX: usize = 2000;
@@ -24,31 +24,6 @@ fn id(schedule_id: i64, button: ScheduleButton) -> String {
 
 fn button(custom_id: String, label: String, style: ButtonStyle) -> Component {
     components::button(custom_id, label.chars().take(80).collect::<String>(), style)
-}
-
-/// "<@1>, <@2> … and 3 more" within `budget` characters; `empty` when nobody.
-fn mentions(users: &[Snowflake], budget: usize, empty: &str) -> String {
-    if users.is_empty() {
-        return empty.to_owned();
-    }
-    let mut out = String::new();
-    for (i, u) in users.iter().enumerate() {
-        let item = format!("<@{u}>");
-        let sep = if out.is_empty() { "" } else { ", " };
-        let left = users.len() - i - 1;
-        let tail = if left > 0 {
-            format!(" … and {left} more").len()
-        } else {
-            0
-        };
-        if out.len() + sep.len() + item.len() + tail > budget {
-            out.push_str(&format!(" … and {} more", users.len() - i));
-            return out;
-        }
-        out.push_str(sep);
-        out.push_str(&item);
-    }
-    out
 }
 
 fn dungeon_name(s: &Scheduled) -> String {

@@ -99,7 +99,10 @@ pub fn dm(
             (text.to_owned(), vec![row(vec![button(id(VeriAction::Cancel, *session_id), "Cancel", ButtonStyle::Secondary)])])
         }
         VeriNote::CodeIssued { session_id } => {
-            let ign = session.and_then(|s| s.ign.clone()).unwrap_or_default();
+            let ign = session
+                .and_then(|s| s.ign.as_ref())
+                .map(ToString::to_string)
+                .unwrap_or_default();
             let code = session.and_then(|s| s.code.clone()).unwrap_or_default();
             let url = format!("{}/player/{ign}", base_url.trim_end_matches('/'));
             let text = format!(
@@ -251,8 +254,13 @@ pub fn review_card(r: &Review, role_name: Option<&str>) -> (Embed, Vec<Component
         .title(title)
         .description(format!("<@{}> asks to be verified.", r.user_id))
         .field(
-            EmbedFieldBuilder::new("In-game name", r.ign.clone().unwrap_or_else(|| "—".into()))
-                .inline(),
+            EmbedFieldBuilder::new(
+                "In-game name",
+                r.ign
+                    .as_ref()
+                    .map_or_else(|| "—".into(), ToString::to_string),
+            )
+            .inline(),
         )
         .field(EmbedFieldBuilder::new("Submitted", relative_time(r.created_at)).inline())
         .footer(EmbedFooterBuilder::new(format!("Review #{}", r.review_id)));
@@ -327,7 +335,7 @@ pub fn approve_modal(r: &Review) -> InteractionResponseData {
         vec![ModalField {
             custom_id: "ign",
             label: "In-game name (correct it if needed)",
-            value: r.ign.clone(),
+            value: r.ign.as_ref().map(ToString::to_string),
             max_length: 10,
             required: r.custom_role_id.is_none(),
             paragraph: false,

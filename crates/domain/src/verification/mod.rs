@@ -32,19 +32,104 @@ pub enum IgnError {
     NotLetters(String),
 }
 
-/// Checks an IGN as typed (surrounding spaces trimmed) and returns it as typed.
-pub fn parse_ign(text: &str) -> Result<String, IgnError> {
-    let t = text.trim();
-    let shown: String = t.chars().take(40).collect();
-    if t.is_empty() {
-        Err(IgnError::Empty)
-    } else if !t.chars().all(|c| c.is_ascii_alphabetic()) {
-        Err(IgnError::NotLetters(shown))
-    } else if t.len() > IGN_MAX {
-        Err(IgnError::TooLong(shown))
-    } else {
-        Ok(t.to_owned())
+/// A RotMG in-game name: 1 to 10 ASCII letters, as the member typed it (case kept). Only
+/// [`Ign::parse`] (or `TryFrom<String>`, the same check) makes one, so a value of this type
+/// is always a valid name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct Ign(String);
+
+impl Ign {
+    /// Checks an IGN as typed (surrounding spaces trimmed) and keeps it as typed.
+    pub fn parse(text: &str) -> Result<Ign, IgnError> {
+        let t = text.trim();
+        let shown: String = t.chars().take(40).collect();
+        if t.is_empty() {
+            Err(IgnError::Empty)
+        } else if !t.chars().all(|c| c.is_ascii_alphabetic()) {
+            Err(IgnError::NotLetters(shown))
+        } else if t.len() > IGN_MAX {
+            Err(IgnError::TooLong(shown))
+        } else {
+            Ok(Ign(t.to_owned()))
+        }
     }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// The key names are compared by (case-insensitive).
+    pub fn key(&self) -> String {
+        ign_key(&self.0)
+    }
+
+    /// The same name, ignoring case.
+    pub fn same_name(&self, other: &str) -> bool {
+        self.0.eq_ignore_ascii_case(other)
+    }
+}
+
+impl TryFrom<String> for Ign {
+    type Error = IgnError;
+
+    fn try_from(text: String) -> Result<Ign, IgnError> {
+        Ign::parse(&text)
+    }
+}
+
+impl std::ops::Deref for Ign {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Ign {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Hashes and compares as its text, so `[Ign]` joins like `[String]`.
+impl std::borrow::Borrow<str> for Ign {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Ign {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<Ign> for String {
+    fn from(ign: Ign) -> String {
+        ign.0
+    }
+}
+
+impl PartialEq<str> for Ign {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Ign {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// Checks an IGN as typed (surrounding spaces trimmed): [`Ign::parse`].
+pub fn parse_ign(text: &str) -> Result<Ign, IgnError> {
+    Ign::parse(text)
 }
 
 /// The key IGNs are compared by (case-insensitive).
@@ -54,10 +139,10 @@ pub fn ign_key(ign: &str) -> String {
 
 /// `Main | Alt1 | Alt2` while it fits Discord's 32 characters; alts that do not fit are
 /// dropped from the end. Never longer than 32 (a main longer than that is cut).
-pub fn nickname(main: &str, alts: &[String]) -> String {
+pub fn nickname(main: &str, alts: &[impl AsRef<str>]) -> String {
     let mut nick: String = main.chars().take(NICKNAME_MAX).collect();
     for alt in alts {
-        let next = format!("{nick} | {alt}");
+        let next = format!("{nick} | {}", alt.as_ref());
         if next.chars().count() > NICKNAME_MAX {
             break;
         }
@@ -162,8 +247,8 @@ pub fn unmet(req: &Requirements, p: &ProfileFacts) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamLine {
     pub user_id: u64,
-    pub main: String,
-    pub alt: Option<String>,
+    pub main: Ign,
+    pub alt: Option<Ign>,
 }
 
 /// Parses one import line; the error says what is wrong with it.
@@ -184,7 +269,7 @@ pub fn parse_team_line(line: &str) -> Result<TeamLine, String> {
     let alt = alt
         .map(|a| parse_ign(a).map_err(|e| e.to_string()))
         .transpose()?;
-    if alt.as_deref().is_some_and(|a| ign_key(a) == ign_key(&main)) {
+    if alt.as_ref().is_some_and(|a| a.same_name(&main)) {
         return Err("the alt is the same name as the main".to_owned());
     }
     Ok(TeamLine { user_id, main, alt })
@@ -211,8 +296,22 @@ mod tests {
     }
 
     #[test]
+    fn an_ign_from_stored_text_is_checked_like_typed_text() {
+        assert_eq!(
+            Ign::try_from(" Stormveil ".to_owned()).map(String::from),
+            Ok("Stormveil".to_owned())
+        );
+        assert!(Ign::try_from("Storm veil".to_owned()).is_err());
+        assert!(Ign::try_from(String::new()).is_err());
+        let ign = Ign::parse("StormVeil").unwrap();
+        assert!(ign.same_name("stormveil"));
+        assert_eq!(ign.key(), "stormveil");
+        assert_eq!([ign.clone(), ign].join(", "), "StormVeil, StormVeil");
+    }
+
+    #[test]
     fn nicknames_drop_alts_that_do_not_fit() {
-        assert_eq!(nickname("Main", &[]), "Main");
+        assert_eq!(nickname("Main", &[] as &[String]), "Main");
         let alts = vec!["Abcdefghij".to_owned(), "Klmnopqrst".to_owned()];
         assert_eq!(nickname("Mainmainma", &alts), "Mainmainma | Abcdefghij");
         assert_eq!(nickname("A", &["B".to_owned()]), "A | B");
@@ -263,13 +362,13 @@ mod tests {
             parse_team_line("123456789012345678 PlayerOne"),
             Ok(TeamLine {
                 user_id: 123456789012345678,
-                main: "PlayerOne".into(),
+                main: Ign::parse("PlayerOne").unwrap(),
                 alt: None
             })
         );
         assert_eq!(
             parse_team_line("1 A B").map(|l| l.alt),
-            Ok(Some("B".into()))
+            Ok(Some(Ign::parse("B").unwrap()))
         );
         assert!(parse_team_line("x PlayerOne").is_err());
         assert!(parse_team_line("1").is_err());
@@ -298,7 +397,7 @@ mod tests {
 
         #[test]
         fn any_valid_ign_parses_as_typed(ign in "[A-Za-z]{1,10}") {
-            prop_assert_eq!(parse_ign(&ign), Ok(ign.clone()));
+            prop_assert_eq!(parse_ign(&ign).map(String::from), Ok(ign.clone()));
         }
 
         #[test]

@@ -142,7 +142,7 @@ fn member(r: &RaiderRow, batch: &mut Batch) -> Result<(), String> {
     // Verified and banned members keep their name (a banned member's name stays taken).
     let ign = match r.ign.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
         Some(ign) if status != "unverified" => match parse_ign(ign) {
-            Ok(ign) => Some(ign),
+            Ok(ign) => Some(String::from(ign)),
             Err(e) => return Err(format!("IGN: {e}")),
         },
         _ => None,
@@ -185,7 +185,7 @@ fn alt(r: &RaiderRow, batch: &mut Batch, keys: &mut MemberKeys, report: &mut Gui
     let t = report.table("raider.alt_ign");
     let raw = r.alt_ign.as_deref().unwrap_or_default().trim();
     let alt = match parse_ign(raw) {
-        Ok(a) => a,
+        Ok(a) => String::from(a),
         Err(e) => {
             t.refuse(&id, format!("alt IGN: {e}"));
             return;

@@ -75,7 +75,7 @@ async fn put(
         );
     };
     let ign = match domain::verification::parse_ign(&ign) {
-        Ok(ign) => ign,
+        Ok(ign) => String::from(ign),
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
     };
     if body.lines.len() > LINES {

@@ -28,6 +28,7 @@ use store::run_roster;
 use store::runs::{self as store_runs, NewRun};
 use store::{PgConnection, PgPool, Postgres, Transaction, guild_config};
 
+use crate::closing::{self, Closer};
 use crate::tasks::{self, LogEvent, Task};
 use crate::{Actor, Result, ServiceError};
 
@@ -273,10 +274,7 @@ pub(crate) fn closed(run: &Run) -> ServiceError {
 
 /// The organizer, or staff above the organizer level, may manage a run.
 pub fn may_manage(actor: &Actor, run: &Run) -> bool {
-    actor.user_id == Some(run.organizer_id)
-        || RoleKey::Organizer
-            .level()
-            .is_some_and(|organizer| actor.level > organizer)
+    actor.manages(run.organizer_id)
 }
 
 /// The run with everyone in it, for its organizer panel: only for someone who may manage
@@ -353,45 +351,7 @@ pub async fn transition(
             .await?;
         }
         RunStatus::Ended | RunStatus::Cancelled => {
-            let reason = if actor.user_id == Some(run.organizer_id) {
-                "organizer"
-            } else {
-                "staff"
-            };
-            store_runs::mark_closed(
-                &mut tx,
-                guild,
-                run_id,
-                next,
-                actor.user_id,
-                Some(&actor.label),
-                reason,
-            )
-            .await?;
-            // Like every other staff action: who did it, member or API key, is on record.
-            store::logs::record_audit(
-                &mut tx,
-                guild,
-                &actor.audit(),
-                if next == RunStatus::Ended {
-                    "run_end"
-                } else {
-                    "run_cancel"
-                },
-                serde_json::json!({"run_id": run_id, "status": run.status.as_str()}),
-                serde_json::json!({"run_id": run_id, "status": next.as_str(), "close_reason": reason}),
-            )
-            .await?;
-            tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
-            crate::quota::on_run_ended(&mut tx, &run).await?;
-            crate::schedule::on_run_closed(&mut tx, guild, run_id).await?;
-            tasks::log(
-                &mut tx,
-                guild,
-                ChannelKey::RaidLog,
-                LogEvent::RunClosed { run_id },
-            )
-            .await?;
+            close_in(&mut tx, guild, &run, next, Closer::Person(actor)).await?;
         }
         RunStatus::Open => {}
     }
@@ -413,15 +373,9 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
     if !run.status.is_active() {
         return Ok(false);
     }
-    if run.auto_end_at > Utc::now() {
-        // The timer fired early (the run was extended): try again at the new time.
-        tasks::queue(
-            &mut tx,
-            guild,
-            Task::RunAutoEnd { run_id },
-            Some(run.auto_end_at),
-        )
-        .await?;
+    // The timer fired early (the run was extended): it is queued again for the new time.
+    let timer = Task::RunAutoEnd { run_id };
+    if closing::timer_early(&mut tx, guild, timer, run.auto_end_at).await? {
         tx.commit().await?;
         return Ok(false);
     }
@@ -430,19 +384,60 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
     } else {
         RunStatus::Cancelled
     };
-    let closed = store_runs::mark_closed(&mut tx, guild, run_id, next, None, None, "auto").await?;
-    tasks::queue(&mut tx, guild, Task::RunCleanup { run_id }, None).await?;
-    crate::quota::on_run_ended(&mut tx, &run).await?;
-    crate::schedule::on_run_closed(&mut tx, guild, run_id).await?;
+    let closed = close_in(&mut tx, guild, &run, next, Closer::Timer).await?;
+    tasks::refresh_panel(&mut tx, guild, run_id).await?;
+    tx.commit().await?;
+    Ok(closed)
+}
+
+/// The one way a run closes (ended or cancelled), by a person or by its timer: the state
+/// change, the audit row (a person's), the role cleanup job, quota, the schedule and the
+/// raid_log entry. The caller queues the panel refresh. Returns whether this call closed it.
+async fn close_in(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run: &Run,
+    next: RunStatus,
+    by: Closer<'_>,
+) -> Result<bool> {
+    let run_id = run.run_id;
+    let reason = by.reason(run.organizer_id);
+    let closed = store_runs::mark_closed(
+        conn,
+        guild,
+        run_id,
+        next,
+        by.user_id(),
+        by.actor().map(|a| a.label.as_str()),
+        reason,
+    )
+    .await?;
+    if let Some(actor) = by.actor() {
+        // Like every other staff action: who did it, member or API key, is on record.
+        store::logs::record_audit(
+            conn,
+            guild,
+            &actor.audit(),
+            if next == RunStatus::Ended {
+                "run_end"
+            } else {
+                "run_cancel"
+            },
+            serde_json::json!({"run_id": run_id, "status": run.status.as_str()}),
+            serde_json::json!({"run_id": run_id, "status": next.as_str(), "close_reason": reason}),
+        )
+        .await?;
+    }
+    tasks::queue(conn, guild, Task::RunCleanup { run_id }, None).await?;
+    crate::quota::on_run_ended(conn, run).await?;
+    crate::schedule::on_run_closed(conn, guild, run_id).await?;
     tasks::log(
-        &mut tx,
+        conn,
         guild,
         ChannelKey::RaidLog,
         LogEvent::RunClosed { run_id },
     )
     .await?;
-    tasks::refresh_panel(&mut tx, guild, run_id).await?;
-    tx.commit().await?;
     Ok(closed)
 }
 

@@ -16,7 +16,7 @@ mod settings;
 
 use domain::quota::ModAction;
 use domain::verification::{self as rules, Method, SessionEvent, Step};
-use domain::{ChannelKey, Snowflake};
+use domain::{ChannelKey, Ign, Snowflake};
 use store::PgConnection;
 use store::verification as store_veri;
 use store::verification::names::ClaimError;
@@ -150,7 +150,7 @@ async fn verify_locked(
     conn: &mut PgConnection,
     guild: Snowflake,
     user: Snowflake,
-    ign: &str,
+    ign: &Ign,
     by: Option<Snowflake>,
     method: &str,
 ) -> Result<()> {
@@ -177,7 +177,7 @@ async fn verify_locked(
         guild,
         user,
         VeriNote::Verified {
-            ign: ign.to_owned(),
+            ign: ign.to_string(),
         },
     )
     .await?;

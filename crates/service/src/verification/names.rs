@@ -3,7 +3,7 @@
 
 use domain::quota::ModAction;
 use domain::verification as rules;
-use domain::{RoleKey, Snowflake};
+use domain::{Ign, RoleKey, Snowflake};
 use store::verification as store_veri;
 use store::verification::names::MemberNames;
 use store::{PgPool, guild_config};
@@ -70,7 +70,7 @@ pub async fn names(
     Ok(store_veri::names::names(&mut conn, guild, user).await?)
 }
 
-fn staff_ign(text: &str) -> Result<String> {
+fn staff_ign(text: &str) -> Result<Ign> {
     rules::parse_ign(text).map_err(bad_ign)
 }
 
@@ -199,7 +199,11 @@ pub async fn add_alt(
         .await
         .map_err(|e| claim_err(&ign, e))?;
     if !added {
-        return Err(VerificationError::AltExists { user, ign }.into());
+        return Err(VerificationError::AltExists {
+            user,
+            ign: ign.into_string(),
+        }
+        .into());
     }
     event(
         &mut tx,
@@ -357,8 +361,8 @@ async fn sync_line(
     let before = store_veri::names::names(&mut tx, guild, user).await?;
     let same_main = before
         .as_ref()
-        .and_then(|b| b.main.as_deref())
-        .is_some_and(|m| m == tl.main);
+        .and_then(|b| b.main.as_ref())
+        .is_some_and(|m| *m == tl.main);
     let has_alt = tl.alt.as_ref().is_none_or(|a| {
         before.as_ref().is_some_and(|b| {
             b.alts

@@ -141,7 +141,7 @@ pub async fn approve(
         "approved",
         by,
         None,
-        ign.as_deref(),
+        ign.as_ref(),
     )
     .await?;
     decide_session(&mut tx, guild, r.session_id, SessionEvent::Approved).await?;

@@ -6,7 +6,7 @@ use domain::verification::{
     self as rules, CHECK_COOLDOWN_SECONDS, Method, ProfileFacts, Requirements, SESSION_MINUTES,
     SessionEvent, Step,
 };
-use domain::{ChannelKey, Snowflake};
+use domain::{ChannelKey, Ign, Snowflake};
 use rand::Rng;
 use realmeye::Lookup;
 use store::verification as store_veri;
@@ -42,7 +42,7 @@ pub async fn start(
         None => {
             if let Some(n) = names.as_ref().filter(|n| n.is_verified()) {
                 return Err(VerificationError::AlreadyVerified {
-                    ign: n.main.clone(),
+                    ign: n.main.as_ref().map(ToString::to_string),
                 }
                 .into());
             }
@@ -177,7 +177,9 @@ pub async fn direct_message(
                         user,
                         VeriNote::Retry {
                             session_id,
-                            why: RetryReason::IgnTaken { ign: ign.clone() },
+                            why: RetryReason::IgnTaken {
+                                ign: ign.to_string(),
+                            },
                         },
                     )
                     .await?;
@@ -371,7 +373,7 @@ pub async fn cancel(
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckOutcome {
     Verified {
-        ign: String,
+        ign: Ign,
     },
     /// Not verified; the reason is worded for the member (what to do next).
     Failed {
@@ -436,7 +438,10 @@ pub async fn check(
                 let unmet = rules::unmet(&req, &facts);
                 if unmet.is_empty() {
                     // RealmEye's spelling of the name is the real one.
-                    let ign = if rules::ign_key(&name) == rules::ign_key(&ign) { name } else { ign };
+                    let ign = match Ign::parse(&name) {
+                        Ok(spelled) if ign.same_name(&spelled) => spelled,
+                        _ => ign,
+                    };
                     verify_locked(&mut tx, guild, user, &ign, None, "realmeye").await?;
                     s.ign = Some(ign.clone());
                     advance(&mut s, SessionEvent::CheckPassed)?;

@@ -1,18 +1,18 @@
 //! Members' in-game names (main and alts) and their verification status.
 
 use chrono::{DateTime, Utc};
-use domain::Snowflake;
 use domain::verification::ign_key;
+use domain::{Ign, Snowflake};
 use std::collections::HashMap;
 
-use crate::{PgConnection, Result, StoreError, snowflake};
+use crate::{PgConnection, Result, StoreError, ign, snowflake};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberNames {
     pub user_id: Snowflake,
     pub status: String,
-    pub main: Option<String>,
-    pub alts: Vec<String>,
+    pub main: Option<Ign>,
+    pub alts: Vec<Ign>,
 }
 
 impl MemberNames {
@@ -61,8 +61,8 @@ pub async fn names(
     Ok(Some(MemberNames {
         user_id: user,
         status,
-        main,
-        alts,
+        main: main.map(ign).transpose()?,
+        alts: alts.into_iter().map(ign).collect::<Result<_>>()?,
     }))
 }
 
@@ -160,7 +160,7 @@ pub async fn set_main(
     conn: &mut PgConnection,
     guild: Snowflake,
     user: Snowflake,
-    ign: &str,
+    ign: &Ign,
 ) -> Result<(), ClaimError> {
     if let Some((holder, _)) = owner_of(conn, guild, ign).await?
         && holder != user
@@ -183,8 +183,8 @@ pub async fn set_main(
              VALUES ($1, $2, $3, $4, true)",
         )
         .bind(guild.db())
-        .bind(ign_key(ign))
-        .bind(ign)
+        .bind(ign.key())
+        .bind(ign.as_str())
         .bind(user.db())
         .execute(&mut *conn)
         .await?;
@@ -193,7 +193,7 @@ pub async fn set_main(
         )
         .bind(guild.db())
         .bind(user.db())
-        .bind(ign)
+        .bind(ign.as_str())
         .execute(&mut *conn)
         .await?;
         Ok::<(), sqlx::Error>(())
@@ -207,7 +207,7 @@ pub async fn add_alt(
     conn: &mut PgConnection,
     guild: Snowflake,
     user: Snowflake,
-    ign: &str,
+    ign: &Ign,
 ) -> Result<bool, ClaimError> {
     if let Some((holder, _)) = owner_of(conn, guild, ign).await? {
         if holder != user {
@@ -221,8 +221,8 @@ pub async fn add_alt(
          VALUES ($1, $2, $3, $4, false)",
     )
     .bind(guild.db())
-    .bind(ign_key(ign))
-    .bind(ign)
+    .bind(ign.key())
+    .bind(ign.as_str())
     .bind(user.db())
     .execute(&mut *conn)
     .await

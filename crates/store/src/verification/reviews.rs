@@ -14,7 +14,8 @@ pub struct Review {
     pub session_id: i64,
     #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
-    pub ign: Option<String>,
+    #[sqlx(try_from = "crate::columns::OptIgn")]
+    pub ign: Option<domain::Ign>,
     pub custom_role_id: Option<i64>,
     pub attachment_url: String,
     #[sqlx(try_from = "crate::columns::OptId")]
@@ -43,7 +44,7 @@ pub async fn insert_review(
     .bind(s.guild_id.db())
     .bind(s.session_id)
     .bind(s.user_id.db())
-    .bind(&s.ign)
+    .bind(s.ign.as_deref())
     .bind(s.custom_role_id)
     .bind(attachment_url)
     .bind(channel.db())
@@ -76,7 +77,7 @@ pub async fn decide_review(
     state: &str,
     by: Snowflake,
     reason: Option<&str>,
-    ign: Option<&str>,
+    ign: Option<&domain::Ign>,
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE veri_review SET state = $3, decided_by = $4, decided_at = now(), reason = $5,
@@ -88,7 +89,7 @@ pub async fn decide_review(
     .bind(state)
     .bind(by.db())
     .bind(reason)
-    .bind(ign)
+    .bind(ign.map(domain::Ign::as_str))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

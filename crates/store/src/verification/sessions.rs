@@ -18,7 +18,8 @@ pub struct Session {
     pub method: String,
     pub custom_role_id: Option<i64>,
     pub step: String,
-    pub ign: Option<String>,
+    #[sqlx(try_from = "crate::columns::OptIgn")]
+    pub ign: Option<domain::Ign>,
     pub code: Option<String>,
     pub checks: i32,
     pub last_check_at: Option<DateTime<Utc>>,
@@ -118,7 +119,7 @@ pub async fn update_session(conn: &mut PgConnection, s: &Session) -> Result<()> 
     .bind(s.guild_id.db())
     .bind(s.session_id)
     .bind(&s.step)
-    .bind(&s.ign)
+    .bind(s.ign.as_deref())
     .bind(&s.code)
     .bind(s.checks)
     .bind(s.last_check_at)
