@@ -531,8 +531,11 @@ async fn a_rest_join_stays_within_its_database_budget() {
     use domain::roles::Level;
     use store::testing::queries;
 
-    const STATEMENTS: usize = 6;
+    const STATEMENTS: usize = 5;
     const TRANSACTIONS: usize = 1;
+    const CREATE_STATEMENTS: usize = 6;
+    const START_STATEMENTS: usize = 4;
+    const END_STATEMENTS: usize = 16;
 
     assert!(
         queries::install(),
@@ -578,6 +581,57 @@ async fn a_rest_join_stays_within_its_database_budget() {
         work.statements <= STATEMENTS && work.transactions <= TRANSACTIONS,
         "joining again is over its budget: {work}"
     );
+
+    // A create -> start -> end cycle (no raiders, the guild's first award period open
+    // already or not): one transaction each, the run answered from the statement that
+    // changes it, the jobs in one insert.
+    let call = |method: Method, path: String, body: Option<Value>| {
+        let mut request = app
+            .client
+            .request(method, app.url(&path))
+            .bearer_auth(&key.secret);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        app.send(request)
+    };
+    for (round, organizer) in ["700000000000000011", "700000000000000012"]
+        .into_iter()
+        .enumerate()
+    {
+        let before = queries::thread_total();
+        let created = call(
+            Method::POST,
+            format!("/v1/guilds/{GUILD}/runs"),
+            Some(json!({"organizer_id": organizer, "dungeon": "shatters"})),
+        )
+        .await;
+        let create = queries::thread_total().since(&before);
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let path = run_path(&created.body);
+        let before = queries::thread_total();
+        let started = call(Method::POST, format!("{path}/start"), None).await;
+        let start = queries::thread_total().since(&before);
+        assert_eq!(started.status, StatusCode::OK, "{}", started.text);
+        assert_eq!(started.body["status"], "live");
+        let before = queries::thread_total();
+        let ended = call(Method::POST, format!("{path}/end"), None).await;
+        let end = queries::thread_total().since(&before);
+        assert_eq!(ended.status, StatusCode::OK, "{}", ended.text);
+        assert_eq!(ended.body["status"], "ended");
+        assert_eq!(ended.body["participant_count"], 0);
+        println!("cycle {round}: create {create}\n  start {start}\n  end {end}");
+        for (what, work, budget) in [
+            ("create", &create, CREATE_STATEMENTS),
+            ("start", &start, START_STATEMENTS),
+            ("end", &end, END_STATEMENTS),
+        ] {
+            assert!(
+                work.statements <= budget && work.transactions <= 1,
+                "a REST {what} is over its budget ({budget} statements, 1 transaction): {work}"
+            );
+        }
+    }
 
     // Health answers from a recent background check: no round trip per request.
     assert_eq!(app.get("/v1/health").await.status, StatusCode::OK);

@@ -679,34 +679,21 @@ pub async fn queue(
     }
 }
 
-/// [`queue`] for many tasks in at most two round trips: one look for pending jobs that
-/// already carry the shared keys among them, one insert of the rest. Each task's kind and
-/// key at most once.
+/// [`queue`] for many tasks in one round trip: jobs with shared keys are skipped when a
+/// pending job already carries them, as [`queue`] does. Each task's kind and key at most
+/// once.
 pub async fn queue_many(
     conn: &mut PgConnection,
     tasks: &[(Snowflake, Task, Option<DateTime<Utc>>)],
 ) -> store::Result<()> {
-    let mut unshared = Vec::new();
-    let mut shared = Vec::new();
+    let mut all = Vec::with_capacity(tasks.len());
+    let mut shared = Vec::with_capacity(tasks.len());
     for (guild, task, due) in tasks {
         let job = job_of(*guild, task, *due)?;
-        if matches!(task, Task::RunRoleSync { .. }) || job.dedupe_key.is_none() {
-            unshared.push(job);
-        } else {
-            shared.push(job);
-        }
+        shared.push(!matches!(task, Task::RunRoleSync { .. }) && job.dedupe_key.is_some());
+        all.push(job);
     }
-    if !shared.is_empty() {
-        let covered = jobs::covered_many(conn, &shared).await?;
-        unshared.extend(
-            shared
-                .into_iter()
-                .zip(covered)
-                .filter(|(_, covered)| !covered)
-                .map(|(job, _)| job),
-        );
-    }
-    jobs::enqueue_many(conn, &unshared).await
+    jobs::enqueue_many(conn, &all, &shared).await
 }
 
 /// When a coalesced panel refresh of a run changed now is due.

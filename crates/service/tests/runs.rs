@@ -317,12 +317,11 @@ async fn joins_arriving_together_share_commits_and_each_gets_its_own_answer() {
     let work = queries::thread_total().since(&before);
 
     let mut joined = std::collections::HashMap::<i64, usize>::new();
-    let (mut double, mut refused_closed, mut refused_full) = (0, 0, 0);
+    let (mut twice, mut refused_closed, mut refused_full) = (Vec::new(), 0, 0);
     for (&(run, user), answer) in asks.iter().zip(&answers) {
         match answer {
-            // Two presses at once may both be told "joined" (as without batching: neither
-            // saw the other's row); the roster holds the raider once.
-            Ok(_) if (run, user) == (a, 1000) => double += 1,
+            // Two presses at once: one joined, the other is told they were in already.
+            Ok(o) if (run, user) == (a, 1000) => twice.push(o.change),
             Ok(o) if user == 5000 => {
                 assert_eq!(o.change, JoinChange::AlreadyJoined);
                 assert_eq!(o.class.as_deref(), Some("Wizard"));
@@ -345,7 +344,13 @@ async fn joins_arriving_together_share_commits_and_each_gets_its_own_answer() {
     assert_eq!(joined.get(&a), Some(&99));
     assert_eq!(joined.get(&b), Some(&50));
     assert_eq!(joined.get(&capped), Some(&5));
-    assert_eq!((double, refused_closed, refused_full), (2, 10, 7));
+    twice.sort_by_key(|c| *c == JoinChange::AlreadyJoined);
+    assert_eq!(
+        twice,
+        [JoinChange::Joined, JoinChange::AlreadyJoined],
+        "raider 1000's two presses"
+    );
+    assert_eq!((refused_closed, refused_full), (10, 7));
     for (run, count) in [(a, 100), (b, 51), (capped, 5), (closed, 0)] {
         let d = runs::get(&t.pool, sf(GUILD), run).await.unwrap();
         assert_eq!(d.participants.len(), count, "run {run}'s roster");
@@ -363,4 +368,120 @@ async fn joins_arriving_together_share_commits_and_each_gets_its_own_answer() {
         work.transactions <= 60,
         "joins arriving together were not batched: {work}"
     );
+}
+
+/// Waits until `n` statements of the test database wait for a lock.
+async fn until_waiting(t: &TestDb, n: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+        if waiting >= n {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{waiting} of {n} joins wait"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Two presses of Join by the same raider at the same moment, neither seeing the other's
+/// row when it reads the roster: one is told "joined", the other that they were in
+/// already (the roster holds them once). On the single
+/// path and on the batched one (each press in a batch of its own worker, with another
+/// raider's join). A transaction holding an uncommitted row of that raider keeps both
+/// presses between their read and their write until both are there.
+#[tokio::test]
+async fn two_presses_at_once_join_once_and_the_second_is_told_so() {
+    use service::runs::{JoinBatcher, JoinChange};
+
+    let t = setup().await;
+    let run = shatters(&t, &organizer(10)).await.unwrap();
+    let g = sf(GUILD);
+    let hold = |user: u64| {
+        let pool = t.pool.clone();
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query(
+                "INSERT INTO run_participant (guild_id, run_id, user_id, state)
+                 VALUES ($1, $2, $3, 'joined')",
+            )
+            .bind(g.db())
+            .bind(run)
+            .bind(sf(user).db())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            tx
+        }
+    };
+    let sorted = |mut changes: Vec<JoinChange>| {
+        changes.sort_by_key(|c| *c == JoinChange::AlreadyJoined);
+        changes
+    };
+
+    // The single path.
+    let held = hold(700).await;
+    let presses: Vec<_> = (0..2)
+        .map(|_| {
+            let pool = t.pool.clone();
+            tokio::spawn(async move {
+                runs::join(&pool, g, run, &raider(700), sf(700), None)
+                    .await
+                    .map(|o| o.change)
+            })
+        })
+        .collect();
+    until_waiting(&t, 2).await;
+    held.rollback().await.unwrap();
+    let mut changes = Vec::new();
+    for p in presses {
+        changes.push(p.await.unwrap().unwrap());
+    }
+    assert_eq!(
+        sorted(changes),
+        [JoinChange::Joined, JoinChange::AlreadyJoined]
+    );
+
+    // The batched path: two batchers, each with a batch of raider 701 and someone else.
+    let held = hold(701).await;
+    let (x, y) = (
+        JoinBatcher::new(t.pool.clone()),
+        JoinBatcher::new(t.pool.clone()),
+    );
+    let presses: Vec<_> = [(x.clone(), 701), (x, 702), (y.clone(), 701), (y, 703)]
+        .into_iter()
+        .map(|(joins, user)| {
+            tokio::spawn(async move {
+                joins
+                    .join_counted(g, run, &raider(user), sf(user), None)
+                    .await
+            })
+        })
+        .collect();
+    until_waiting(&t, 2).await;
+    held.rollback().await.unwrap();
+    let mut answers = Vec::new();
+    for p in presses {
+        answers.push(p.await.unwrap().unwrap());
+    }
+    assert_eq!(
+        sorted(vec![answers[0].change, answers[2].change]),
+        [JoinChange::Joined, JoinChange::AlreadyJoined],
+        "raider 701's two presses"
+    );
+    assert_eq!(answers[1].change, JoinChange::Joined);
+    assert_eq!(answers[3].change, JoinChange::Joined);
+
+    let d = runs::get(&t.pool, g, run).await.unwrap();
+    let mut ids: Vec<u64> = d.participants.iter().map(|p| p.user_id.get()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [700, 701, 702, 703]);
 }

@@ -15,6 +15,27 @@ pub async fn ensure_guild(conn: &mut PgConnection, guild: Snowflake) -> Result<(
     Ok(())
 }
 
+/// What creating a run needs of the guild, in one round trip: makes sure the guild has its
+/// row ([`ensure_guild`]) and reads the channel `key` and the minutes runs last
+/// ([`run_auto_end_minutes`]; the default for a guild whose row is new).
+pub async fn run_settings(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    key: ChannelKey,
+) -> Result<(Option<Snowflake>, i32)> {
+    let (channel, minutes): (Option<i64>, Option<i32>) = sqlx::query_as(
+        "WITH ensured AS (INSERT INTO guild (guild_id) VALUES ($1) ON CONFLICT DO NOTHING)
+         SELECT (SELECT discord_channel_id FROM guild_channel
+                  WHERE guild_id = $1 AND channel_key = $2),
+                (SELECT run_auto_end_minutes FROM guild WHERE guild_id = $1)",
+    )
+    .bind(guild.db())
+    .bind(key.as_str())
+    .fetch_one(conn)
+    .await?;
+    Ok((channel.map(snowflake).transpose()?, minutes.unwrap_or(120)))
+}
+
 pub async fn run_auto_end_minutes(conn: &mut PgConnection, guild: Snowflake) -> Result<i32> {
     let minutes: Option<i32> =
         sqlx::query_scalar("SELECT run_auto_end_minutes FROM guild WHERE guild_id = $1")

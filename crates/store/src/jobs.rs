@@ -90,31 +90,12 @@ pub async fn enqueue_unshared(conn: &mut PgConnection, job: &NewJob) -> Result<b
     Ok(inserted == Some(true))
 }
 
-/// For each job, whether a pending job with its key, due no later, already carries it
-/// ([`enqueue`]'s first look, for many jobs in one round trip). Jobs without a key: false.
-pub async fn covered_many(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<Vec<bool>> {
-    let guilds: Vec<i64> = jobs.iter().map(|j| j.guild_id.db()).collect();
-    let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
-    let keys: Vec<Option<&str>> = jobs.iter().map(|j| j.dedupe_key.as_deref()).collect();
-    let due: Vec<Option<DateTime<Utc>>> = jobs.iter().map(|j| j.due_at).collect();
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM job j
-                 WHERE j.guild_id = a.guild_id AND j.kind = a.kind AND j.dedupe_key = a.key
-                   AND j.state = 'pending' AND j.due_at <= COALESCE(a.due, now()))
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY
-              AS a(guild_id, kind, key, due, i)
-         ORDER BY a.i",
-    )
-    .bind(guilds)
-    .bind(kinds)
-    .bind(keys)
-    .bind(due)
-    .fetch_all(conn)
-    .await?)
-}
-
-/// [`enqueue_unshared`] for many jobs in one round trip (each kind and key at most once).
-pub async fn enqueue_many(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<()> {
+/// [`enqueue`] for many jobs in one round trip (each kind and key at most once): a job whose
+/// `shared[i]` is set is skipped when a pending job with its key, due no later, already
+/// carries it (the look [`enqueue`] makes first, here in the same statement); the others
+/// are inserted as [`enqueue_unshared`] does. The dispatcher is woken only when a job was
+/// written.
+pub async fn enqueue_many(conn: &mut PgConnection, jobs: &[NewJob], shared: &[bool]) -> Result<()> {
     if jobs.is_empty() {
         return Ok(());
     }
@@ -129,12 +110,17 @@ pub async fn enqueue_many(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<()
             INSERT INTO job (guild_id, kind, dedupe_key, payload, due_at, priority)
             SELECT guild_id, kind, key, payload, COALESCE(due, now()), priority
             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[],
-                        $6::int2[]) AS a(guild_id, kind, key, payload, due, priority)
+                        $6::int2[], $8::bool[])
+                 AS a(guild_id, kind, key, payload, due, priority, shared)
+            WHERE NOT (a.shared AND EXISTS (
+                SELECT 1 FROM job j
+                 WHERE j.guild_id = a.guild_id AND j.kind = a.kind AND j.dedupe_key = a.key
+                   AND j.state = 'pending' AND j.due_at <= COALESCE(a.due, now())))
             ON CONFLICT (guild_id, kind, dedupe_key)
                 WHERE state = 'pending' AND dedupe_key IS NOT NULL
             DO UPDATE SET due_at = LEAST(job.due_at, EXCLUDED.due_at)
             RETURNING 1)
-         SELECT (SELECT count(*) FROM ins), pg_notify($7, '')",
+         SELECT pg_notify($7, '') WHERE EXISTS (SELECT FROM ins)",
     )
     .bind(guilds)
     .bind(kinds)
@@ -143,6 +129,7 @@ pub async fn enqueue_many(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<()
     .bind(due)
     .bind(priorities)
     .bind(NOTIFY_CHANNEL)
+    .bind(shared)
     .execute(conn)
     .await?;
     Ok(())

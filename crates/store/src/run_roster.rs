@@ -102,15 +102,19 @@ impl MaybeEntry {
 
 /// Joins many members at once ([`set_state`] to joined for each; one row per run and
 /// member: the caller merges repeats). Parallel arrays; a class of `None` keeps the one
-/// picked before.
+/// picked before. `seen` is each member's state as the caller read it (`None`: no row), and
+/// a row is written only if it is still in that state: a concurrent join (or leave, bench,
+/// removal) in between leaves it alone, so the caller decides again instead of telling
+/// two presses that both joined. Returns the `(guild, run, user)` of the rows written.
 pub async fn join_many(
     conn: &mut PgConnection,
     guilds: &[i64],
     runs: &[i64],
     users: &[i64],
     classes: &[Option<String>],
-) -> Result<()> {
-    sqlx::query(
+    seen: &[Option<&str>],
+) -> Result<Vec<(i64, i64, i64)>> {
+    Ok(sqlx::query_as(
         "INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
          SELECT guild_id, run_id, user_id, 'joined', class
          FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
@@ -122,15 +126,21 @@ pub async fn join_many(
                 WHEN run_participant.state IN ('joined', 'benched')
                 THEN run_participant.joined_at ELSE now() END,
             rejoin_allowed = false,
-            updated_at = now()",
+            updated_at = now()
+         WHERE run_participant.state IS NOT DISTINCT FROM (
+            SELECT s.seen FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $5::text[])
+                   AS s(guild_id, run_id, user_id, seen)
+            WHERE s.guild_id = run_participant.guild_id AND s.run_id = run_participant.run_id
+              AND s.user_id = run_participant.user_id)
+         RETURNING guild_id, run_id, user_id",
     )
     .bind(guilds)
     .bind(runs)
     .bind(users)
     .bind(classes)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .bind(seen)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// How many are joined in each of the runs (parallel arrays of guild and run), as
@@ -207,34 +217,52 @@ macro_rules! set_state_sql {
     };
 }
 
-/// Joins the member ([`set_state`] to joined) and returns how many are joined afterwards,
-/// in one round trip. `was_joined`: whether they were joined already (a class change), as
-/// the caller read it under the run's lock; the count is read from the statement's
-/// snapshot, which does not see its own insert.
-pub async fn join_counting(
+/// Joins the member ([`set_state`] to joined) if their entry is still in the state the
+/// caller read (`seen`; `None`: no row), in one round trip. `None` when it is not (a
+/// concurrent join, leave or removal came first; the row is now locked by this
+/// transaction, so reading it again gives the state to decide on). Otherwise, when
+/// `counted`, how many are joined afterwards (read from the statement's snapshot, which
+/// does not see its own write: a member who was not joined is added).
+pub async fn join_seen(
     conn: &mut PgConnection,
     guild: Snowflake,
     run_id: i64,
     user: Snowflake,
     class: Option<&str>,
-    was_joined: bool,
-) -> Result<i64> {
-    Ok(sqlx::query_scalar(concat!(
-        "WITH joined AS (",
-        set_state_sql!(),
-        " RETURNING 1)
-         SELECT (SELECT count(*) FROM run_participant
-                  WHERE guild_id = $1 AND run_id = $2 AND state = 'joined')
-              + CASE WHEN $6 THEN 0 ELSE (SELECT count(*) FROM joined) END"
-    ))
+    seen: Option<RosterState>,
+    counted: bool,
+) -> Result<Option<Option<i64>>> {
+    let (written, count): (bool, Option<i64>) = sqlx::query_as(
+        "WITH joined AS (
+            INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
+            VALUES ($1, $2, $3, 'joined', $4)
+            ON CONFLICT (guild_id, run_id, user_id) DO UPDATE SET
+               state = EXCLUDED.state,
+               class = COALESCE(EXCLUDED.class, run_participant.class),
+               joined_at = CASE
+                   WHEN run_participant.state IN ('joined', 'benched')
+                   THEN run_participant.joined_at ELSE now() END,
+               rejoin_allowed = false,
+               updated_at = now()
+            WHERE run_participant.state IS NOT DISTINCT FROM $5::text
+            RETURNING 1)
+         SELECT EXISTS (SELECT FROM joined),
+                CASE WHEN $6 THEN
+                    (SELECT count(*) FROM run_participant
+                      WHERE guild_id = $1 AND run_id = $2 AND state = 'joined')
+                    + CASE WHEN $5::text IS NOT DISTINCT FROM 'joined' THEN 0
+                           ELSE (SELECT count(*) FROM joined) END
+                END",
+    )
     .bind(guild.db())
     .bind(run_id)
     .bind(user.db())
-    .bind(RosterState::Joined.as_str())
     .bind(class)
-    .bind(was_joined)
+    .bind(seen.map(RosterState::as_str))
+    .bind(counted)
     .fetch_one(conn)
-    .await?)
+    .await?;
+    Ok(written.then_some(count))
 }
 
 /// Moves the member to `state`. Entering the run (joined or benched) from outside it

@@ -106,6 +106,28 @@ pub async fn insert(conn: &mut PgConnection, new: &NewRun) -> Result<i64> {
     Ok(id)
 }
 
+/// [`insert`], returning the new run as [`get`] reads it.
+pub async fn create(conn: &mut PgConnection, new: &NewRun) -> Result<Run> {
+    let sql = format!(
+        "INSERT INTO run AS r (guild_id, organizer_id, dungeon_code, party, location, description,
+                               auto_end_at, panel_channel_id, raider_cap, location_set_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $5 IS NULL THEN NULL ELSE now() END)
+         RETURNING {RUN_COLUMNS}"
+    );
+    Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
+        .bind(new.guild_id.db())
+        .bind(new.organizer_id.db())
+        .bind(&new.dungeon_code)
+        .bind(&new.party)
+        .bind(&new.location)
+        .bind(&new.description)
+        .bind(new.auto_end_at)
+        .bind(new.panel_channel_id.map(Snowflake::db))
+        .bind(new.raider_cap)
+        .fetch_one(conn)
+        .await?)
+}
+
 pub async fn get(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Option<Run>> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM run r WHERE r.guild_id = $1 AND r.run_id = $2");
     Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
@@ -180,9 +202,61 @@ pub async fn mark_started(conn: &mut PgConnection, guild: Snowflake, run_id: i64
     Ok(())
 }
 
+/// [`mark_started`], returning the run afterwards (`None` when it was not open).
+pub async fn start(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Option<Run>> {
+    let sql = format!(
+        "UPDATE run r SET status = 'live', started_at = now()
+         WHERE r.guild_id = $1 AND r.run_id = $2 AND r.status = 'open'
+         RETURNING {RUN_COLUMNS}"
+    );
+    Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
+        .bind(guild.db())
+        .bind(run_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// [`close`]'s statement, with what it returns.
+fn close_sql(returning: &str) -> String {
+    format!(
+        "UPDATE run r SET status = $3,
+                ended_at = CASE WHEN $3 = 'ended' THEN now() END,
+                cancelled_at = CASE WHEN $3 = 'cancelled' THEN now() END,
+                closed_by = $4, closed_by_label = $5, close_reason = $6,
+                attendance = CASE WHEN $3 = 'ended' THEN (
+                    SELECT count(*) FROM run_participant p
+                    WHERE p.guild_id = $1 AND p.run_id = $2 AND p.state = 'joined') END
+         WHERE r.guild_id = $1 AND r.run_id = $2 AND r.status IN ('open', 'live')
+         RETURNING {returning}"
+    )
+}
+
 /// Closes an active run as ended or cancelled. Only an active run changes, so a second
 /// close (another click, the auto-end timer) finds nothing to do and keeps the first times.
-/// Returns whether this call closed it.
+/// Returns the run afterwards when this call closed it.
+pub async fn close(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    status: RunStatus,
+    closed_by: Option<Snowflake>,
+    closed_by_label: Option<&str>,
+    reason: &str,
+) -> Result<Option<Run>> {
+    Ok(
+        sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(close_sql(RUN_COLUMNS)))
+            .bind(guild.db())
+            .bind(run_id)
+            .bind(status.as_str())
+            .bind(closed_by.map(Snowflake::db))
+            .bind(closed_by_label)
+            .bind(reason)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// [`close`] without reading the run back. Returns whether this call closed it.
 pub async fn mark_closed(
     conn: &mut PgConnection,
     guild: Snowflake,
@@ -192,25 +266,16 @@ pub async fn mark_closed(
     closed_by_label: Option<&str>,
     reason: &str,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE run SET status = $3,
-                ended_at = CASE WHEN $3 = 'ended' THEN now() END,
-                cancelled_at = CASE WHEN $3 = 'cancelled' THEN now() END,
-                closed_by = $4, closed_by_label = $5, close_reason = $6,
-                attendance = CASE WHEN $3 = 'ended' THEN (
-                    SELECT count(*) FROM run_participant p
-                    WHERE p.guild_id = $1 AND p.run_id = $2 AND p.state = 'joined') END
-         WHERE guild_id = $1 AND run_id = $2 AND status IN ('open', 'live')",
-    )
-    .bind(guild.db())
-    .bind(run_id)
-    .bind(status.as_str())
-    .bind(closed_by.map(Snowflake::db))
-    .bind(closed_by_label)
-    .bind(reason)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    let closed = sqlx::query(sqlx::AssertSqlSafe(close_sql("1")))
+        .bind(guild.db())
+        .bind(run_id)
+        .bind(status.as_str())
+        .bind(closed_by.map(Snowflake::db))
+        .bind(closed_by_label)
+        .bind(reason)
+        .execute(conn)
+        .await?;
+    Ok(closed.rows_affected() == 1)
 }
 
 pub async fn set_panel_message(

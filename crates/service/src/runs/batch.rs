@@ -7,7 +7,8 @@
 //! in one transaction, in a fixed order (guild, run, raider) so two batches never wait on
 //! each other in a cycle. Each join still gets its own outcome, sent after the commit.
 //!
-//! When the machine is idle a join runs alone, as before: nothing waits to fill a batch.
+//! When the machine is idle a join runs alone (a batch of one): nothing waits to fill a
+//! batch.
 //! A refusal (closed run, suspended member, ...) is decided before the join writes
 //! anything, so it does not spoil the batch; a database error does, and then every join of
 //! the batch runs again on its own. Joins of a capped run always take the single path (its
@@ -162,28 +163,27 @@ async fn worker(pool: PgPool, queue: Arc<Mutex<mpsc::Receiver<Request>>>) {
 }
 
 async fn run_batch(pool: &PgPool, mut batch: Vec<Request>) {
-    if batch.len() > 1 {
-        batch.sort_by_key(|r| (r.guild, r.run_id, r.user));
-        let span = batch[0].span.clone();
-        match together(pool, &batch).instrument(span).await {
-            Ok(outcomes) => {
-                for (request, slot) in batch.into_iter().zip(outcomes) {
-                    match slot {
-                        Slot::Done(outcome) => {
-                            let _ = request.reply.send(outcome);
-                        }
-                        Slot::Alone => alone(pool, request).await,
+    // Even one join goes through the batch's statements: its gate and roster entry in one
+    // read and its jobs in one insert are fewer round trips than the single path's.
+    batch.sort_by_key(|r| (r.guild, r.run_id, r.user));
+    let span = batch[0].span.clone();
+    match together(pool, &batch).instrument(span).await {
+        Ok(outcomes) => {
+            for (request, slot) in batch.into_iter().zip(outcomes) {
+                match slot {
+                    Slot::Done(outcome) => {
+                        let _ = request.reply.send(outcome);
                     }
+                    Slot::Alone => alone(pool, request).await,
                 }
-                return;
-            }
-            Err(error) => {
-                tracing::debug!(%error, size = batch.len(), "join batch failed; joining one by one");
             }
         }
-    }
-    for request in batch {
-        alone(pool, request).await;
+        Err(error) => {
+            tracing::debug!(%error, size = batch.len(), "join batch failed; joining one by one");
+            for request in batch {
+                alone(pool, request).await;
+            }
+        }
     }
 }
 
@@ -203,6 +203,8 @@ struct Write {
     class: Option<String>,
     /// They were not in the run before this batch: their run role follows.
     sync_role: bool,
+    /// Their state as the batch read it (`None`: no row); written only if still so.
+    seen: Option<RosterState>,
 }
 
 /// Every join of the batch in one transaction of at most five statements, whatever its
@@ -272,6 +274,7 @@ async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Slot>> {
                         user: r.user,
                         class: class.clone(),
                         sync_role,
+                        seen: entry.as_ref().map(|e| e.state),
                     });
                 }
             }
@@ -304,14 +307,36 @@ async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Slot>> {
     }
 
     if !writes.is_empty() {
-        store::run_roster::join_many(
+        let written: BTreeSet<(i64, i64, i64)> = store::run_roster::join_many(
             &mut tx,
             &writes.iter().map(|w| w.guild.db()).collect::<Vec<_>>(),
             &writes.iter().map(|w| w.run_id).collect::<Vec<_>>(),
             &writes.iter().map(|w| w.user.db()).collect::<Vec<_>>(),
             &writes.iter().map(|w| w.class.clone()).collect::<Vec<_>>(),
+            &writes
+                .iter()
+                .map(|w| w.seen.map(RosterState::as_str))
+                .collect::<Vec<_>>(),
         )
-        .await?;
+        .await?
+        .into_iter()
+        .collect();
+        // A row that changed since the batch read it (the same raider's press in another
+        // transaction came first): that raider's joins are decided again on their own,
+        // after this commit, on what the other one left.
+        let stale: BTreeSet<(Snowflake, i64, Snowflake)> = writes
+            .iter()
+            .filter(|w| !written.contains(&(w.guild.db(), w.run_id, w.user.db())))
+            .map(|w| (w.guild, w.run_id, w.user))
+            .collect();
+        if !stale.is_empty() {
+            writes.retain(|w| !stale.contains(&(w.guild, w.run_id, w.user)));
+            for (r, slot) in batch.iter().zip(slots.iter_mut()) {
+                if stale.contains(&(r.guild, r.run_id, r.user)) {
+                    *slot = Slot::Alone;
+                }
+            }
+        }
     }
     // The runs' counts after the batch, for the joins that show them.
     let counted: BTreeSet<(Snowflake, i64)> = batch

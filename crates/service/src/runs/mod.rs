@@ -152,19 +152,15 @@ pub(crate) async fn create_in<'t>(
             "A run lasts between 1 minute and 24 hours (1440 minutes).",
         ));
     }
-    guild_config::ensure_guild(&mut tx, guild).await?;
-    let raid_channel = guild_config::channel(&mut tx, guild, ChannelKey::Raid)
-        .await?
-        .ok_or_else(|| {
-            ServiceError::conflict(
-                "raid_channel_not_configured",
-                "This server has no raid channel yet: an administrator can set one with /setchannels.",
-            )
-        })?;
-    let minutes = match req.duration_minutes {
-        Some(m) => m,
-        None => guild_config::run_auto_end_minutes(&mut tx, guild).await?,
-    };
+    let (raid_channel, default_minutes) =
+        guild_config::run_settings(&mut tx, guild, ChannelKey::Raid).await?;
+    let raid_channel = raid_channel.ok_or_else(|| {
+        ServiceError::conflict(
+            "raid_channel_not_configured",
+            "This server has no raid channel yet: an administrator can set one with /setchannels.",
+        )
+    })?;
+    let minutes = req.duration_minutes.unwrap_or(default_minutes);
     let auto_end_at = Utc::now() + chrono::Duration::minutes(i64::from(minutes));
     let new = NewRun {
         guild_id: guild,
@@ -180,8 +176,8 @@ pub(crate) async fn create_in<'t>(
     // One active run or headcount per organizer: checked under this lock in both places.
     store::locks::organizer_activity(&mut tx, guild, organizer).await?;
     crate::headcounts::refuse_if_open(&mut tx, guild, organizer, converting).await?;
-    let run_id = match store_runs::insert(&mut tx, &new).await {
-        Ok(id) => id,
+    let run = match store_runs::create(&mut tx, &new).await {
+        Ok(run) => run,
         Err(e) if e.unique_violation().as_deref() == Some("run_one_active_per_organizer") => {
             drop(tx);
             let mut conn = pool.acquire().await?;
@@ -198,24 +194,23 @@ pub(crate) async fn create_in<'t>(
         }
         Err(e) => return Err(e.into()),
     };
-    tasks::queue(&mut tx, guild, Task::RunPanelPost { run_id }, None).await?;
-    tasks::queue(
+    let run_id = run.run_id;
+    tasks::queue_many(
         &mut tx,
-        guild,
-        Task::RunAutoEnd { run_id },
-        Some(auto_end_at),
+        &[
+            (guild, Task::RunPanelPost { run_id }, None),
+            (guild, Task::RunAutoEnd { run_id }, Some(auto_end_at)),
+            (
+                guild,
+                Task::LogPost {
+                    channel: ChannelKey::RaidLog,
+                    event: LogEvent::RunCreated { run_id },
+                },
+                None,
+            ),
+        ],
     )
     .await?;
-    tasks::log(
-        &mut tx,
-        guild,
-        ChannelKey::RaidLog,
-        LogEvent::RunCreated { run_id },
-    )
-    .await?;
-    let run = store_runs::get(&mut tx, guild, run_id)
-        .await?
-        .ok_or_else(|| not_found(run_id))?;
     Ok((run, tx))
 }
 
@@ -339,26 +334,35 @@ pub async fn transition(
         .status
         .apply(action)
         .map_err(|e| ServiceError::conflict("invalid_transition", e.to_string()))?;
-    match next {
+    // The jobs go in one insert at the end; the run as it is afterwards comes back from the
+    // statement that changes it (nothing later in the transaction changes its row).
+    let mut jobs: Vec<(Snowflake, Task, Option<chrono::DateTime<Utc>>)> = Vec::new();
+    let changed = match next {
         RunStatus::Live => {
-            store_runs::mark_started(&mut tx, guild, run_id).await?;
-            tasks::log(
-                &mut tx,
+            let started = store_runs::start(&mut tx, guild, run_id).await?;
+            jobs.push((
                 guild,
-                ChannelKey::RaidLog,
-                LogEvent::RunStarted { run_id },
-            )
-            .await?;
+                Task::LogPost {
+                    channel: ChannelKey::RaidLog,
+                    event: LogEvent::RunStarted { run_id },
+                },
+                None,
+            ));
+            started
         }
         RunStatus::Ended | RunStatus::Cancelled => {
-            close_in(&mut tx, guild, &run, next, Closer::Person(actor)).await?;
+            close_in(&mut tx, guild, &run, next, Closer::Person(actor), &mut jobs).await?
         }
-        RunStatus::Open => {}
-    }
-    tasks::refresh_panel(&mut tx, guild, run_id).await?;
-    let run = store_runs::get(&mut tx, guild, run_id)
-        .await?
-        .ok_or_else(|| not_found(run_id))?;
+        RunStatus::Open => None,
+    };
+    jobs.push((
+        guild,
+        Task::RunPanelRefresh { run_id },
+        Some(tasks::panel_refresh_due()),
+    ));
+    tasks::queue_many(&mut tx, &jobs).await?;
+    // Under the run's lock the change always applies; an unchanged run is as it was read.
+    let run = changed.unwrap_or(run);
     tx.commit().await?;
     Ok(run)
 }
@@ -384,25 +388,33 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
     } else {
         RunStatus::Cancelled
     };
-    let closed = close_in(&mut tx, guild, &run, next, Closer::Timer).await?;
-    tasks::refresh_panel(&mut tx, guild, run_id).await?;
+    let mut jobs = Vec::new();
+    let closed = close_in(&mut tx, guild, &run, next, Closer::Timer, &mut jobs).await?;
+    jobs.push((
+        guild,
+        Task::RunPanelRefresh { run_id },
+        Some(tasks::panel_refresh_due()),
+    ));
+    tasks::queue_many(&mut tx, &jobs).await?;
     tx.commit().await?;
-    Ok(closed)
+    Ok(closed.is_some())
 }
 
 /// The one way a run closes (ended or cancelled), by a person or by its timer: the state
-/// change, the audit row (a person's), the role cleanup job, quota, the schedule and the
-/// raid_log entry. The caller queues the panel refresh. Returns whether this call closed it.
+/// change, the audit row (a person's), quota and the schedule, with the role cleanup job and
+/// the raid_log entry pushed on `jobs` (the caller queues them in one insert, with the panel
+/// refresh). Returns the run afterwards when this call closed it.
 async fn close_in(
     conn: &mut PgConnection,
     guild: Snowflake,
     run: &Run,
     next: RunStatus,
     by: Closer<'_>,
-) -> Result<bool> {
+    jobs: &mut Vec<(Snowflake, Task, Option<chrono::DateTime<Utc>>)>,
+) -> Result<Option<Run>> {
     let run_id = run.run_id;
     let reason = by.reason(run.organizer_id);
-    let closed = store_runs::mark_closed(
+    let closed = store_runs::close(
         conn,
         guild,
         run_id,
@@ -428,16 +440,17 @@ async fn close_in(
         )
         .await?;
     }
-    tasks::queue(conn, guild, Task::RunCleanup { run_id }, None).await?;
     crate::quota::on_run_ended(conn, run).await?;
     crate::schedule::on_run_closed(conn, guild, run_id).await?;
-    tasks::log(
-        conn,
+    jobs.push((guild, Task::RunCleanup { run_id }, None));
+    jobs.push((
         guild,
-        ChannelKey::RaidLog,
-        LogEvent::RunClosed { run_id },
-    )
-    .await?;
+        Task::LogPost {
+            channel: ChannelKey::RaidLog,
+            event: LogEvent::RunClosed { run_id },
+        },
+        None,
+    ));
     Ok(closed)
 }
 

@@ -210,41 +210,68 @@ async fn join_locked(
     counted: bool,
 ) -> Result<JoinOutcome> {
     let manager = check_gate(actor, user, &gate)?;
-    let entry = run_roster::entry_of(tx, guild, run_id, user).await?;
-    let already = check_entry(entry.as_ref(), manager, &gate)?;
-    if !already && let Some(cap) = gate.raider_cap {
-        let joined = run_roster::count(tx, guild, run_id, RosterState::Joined).await?;
-        if joined >= i64::from(cap) {
-            return Err(ServiceError::conflict(
-                "run_full",
-                format!("This run is full ({cap} raiders). You can wait on the bench for a place."),
-            ));
-        }
-    }
-    if already && class.is_none() {
-        let participant_count = if counted {
-            Some(run_roster::count(tx, guild, run_id, RosterState::Joined).await?)
-        } else {
-            None
-        };
-        return Ok(JoinOutcome {
-            change: JoinChange::AlreadyJoined,
-            dungeon_code: gate.dungeon_code,
-            class: entry.and_then(|e| e.class),
-            participant_count,
-        });
-    }
     let class_name = class.as_ref().map(RaidClass::as_str);
-    let participant_count = if counted {
-        Some(run_roster::join_counting(tx, guild, run_id, user, class_name, already).await?)
-    } else {
-        run_roster::set_state(tx, guild, run_id, user, RosterState::Joined, class_name).await?;
-        None
+    // Decided on the entry as read; written only if it is still so. A concurrent press of
+    // the same raider that wrote first makes the write skip (and lock the row), and the
+    // second reading decides again: they are told they were already in.
+    let mut attempts = 0;
+    let (entry, already, participant_count) = loop {
+        attempts += 1;
+        let entry = run_roster::entry_of(tx, guild, run_id, user).await?;
+        let already = check_entry(entry.as_ref(), manager, &gate)?;
+        if !already && let Some(cap) = gate.raider_cap {
+            let joined = run_roster::count(tx, guild, run_id, RosterState::Joined).await?;
+            if joined >= i64::from(cap) {
+                return Err(ServiceError::conflict(
+                    "run_full",
+                    format!(
+                        "This run is full ({cap} raiders). You can wait on the bench for a place."
+                    ),
+                ));
+            }
+        }
+        if already && class.is_none() {
+            let participant_count = if counted {
+                Some(run_roster::count(tx, guild, run_id, RosterState::Joined).await?)
+            } else {
+                None
+            };
+            return Ok(JoinOutcome {
+                change: JoinChange::AlreadyJoined,
+                dungeon_code: gate.dungeon_code,
+                class: entry.and_then(|e| e.class),
+                participant_count,
+            });
+        }
+        let seen = entry.as_ref().map(|e| e.state);
+        match run_roster::join_seen(tx, guild, run_id, user, class_name, seen, counted).await? {
+            Some(count) => break (entry, already, count),
+            // The row is ours now (locked by the skipped write): the next reading holds.
+            None if attempts < 3 => continue,
+            None => {
+                return Err(ServiceError::Internal(format!(
+                    "run {run_id}: the roster entry of {user} kept changing while joining"
+                )));
+            }
+        }
     };
-    tasks::refresh_panel(tx, guild, run_id).await?;
+    // The coalesced panel refresh and, for a newcomer, their run role: one insert.
+    let mut jobs = vec![(
+        guild,
+        Task::RunPanelRefresh { run_id },
+        Some(tasks::panel_refresh_due()),
+    )];
     if entry.as_ref().is_none_or(|e| !e.state.is_in()) {
-        sync_role(tx, guild, run_id, user).await?;
+        jobs.push((
+            guild,
+            Task::RunRoleSync {
+                run_id,
+                user_id: user,
+            },
+            None,
+        ));
     }
+    tasks::queue_many(tx, &jobs).await?;
     let class = match class {
         Some(c) => Some(c.as_str().to_owned()),
         None => entry.and_then(|e| e.class),
