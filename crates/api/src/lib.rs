@@ -37,8 +37,8 @@ pub use rate_limit::RateLimit;
 pub struct ApiState {
     pub pool: PgPool,
     /// Where leaderboard and stats reads go (`DATABASE_READ_URL`, a streaming replica);
-    /// the primary's pool when there is none. Never written through.
-    pub read_pool: PgPool,
+    /// the primary's pool when there is none or it does not answer. Never written through.
+    pub read_pool: service::ReadPool,
     /// The trusted key from configuration (`API_SERVICE_KEY`); it acts as an administrator
     /// of every guild. `None` turns it off, leaving only per-guild keys.
     pub service_key: Option<String>,

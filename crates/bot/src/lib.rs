@@ -71,8 +71,8 @@ pub struct Context {
     pub http: Client,
     pub pool: PgPool,
     /// Where `/leaderboard` and `/stats` read (`DATABASE_READ_URL`, a streaming replica);
-    /// the primary's pool when there is none. Never written through.
-    pub read_pool: PgPool,
+    /// the primary's pool when there is none or it does not answer. Never written through.
+    pub read_pool: service::ReadPool,
     pub application_id: Id<ApplicationMarker>,
     /// Role mappings read recently, so a burst of clicks does not read the same mapping
     /// a thousand times. Only a cache: PostgreSQL holds the mapping.
@@ -180,7 +180,13 @@ pub async fn run(
     pool: PgPool,
     shutdown: CancellationToken,
 ) -> Result<(), BotError> {
-    run_with_reads(config, pool.clone(), pool, shutdown).await
+    run_with_reads(
+        config,
+        pool.clone(),
+        service::ReadPool::primary(pool),
+        shutdown,
+    )
+    .await
 }
 
 /// [`run`], with leaderboard and stats reads sent to `read_pool` (a streaming replica of
@@ -188,7 +194,7 @@ pub async fn run(
 pub async fn run_with_reads(
     config: BotConfig,
     pool: PgPool,
-    read_pool: PgPool,
+    read_pool: service::ReadPool,
     shutdown: CancellationToken,
 ) -> Result<(), BotError> {
     discord::install_crypto();

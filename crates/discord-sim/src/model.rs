@@ -636,6 +636,9 @@ pub enum Failure {
     Timeout,
     /// Hold the request this long, then answer 504 without handling it.
     Hold(std::time::Duration),
+    /// Handle the request (Discord accepts it), then hold its answer this long: an answer
+    /// lost to a client that gives up or dies first.
+    AnswerLate(std::time::Duration),
 }
 
 /// Random faults on a share of the bot's REST calls (interaction callbacks excepted, as

@@ -20,22 +20,24 @@ pub async fn database(config: &Config) -> anyhow::Result<PgPool> {
 
 /// The primary (created and migrated) and where leaderboard and stats reads go: the
 /// replica at `DATABASE_READ_URL` (only connected: a replica is read-only and follows the
-/// primary's migrations), or the primary again.
+/// primary's migrations) while it answers, or the primary ([`service::ReadPool`]).
 #[derive(Clone)]
 pub struct Pools {
     pub primary: PgPool,
-    pub read: PgPool,
+    pub read: service::ReadPool,
 }
 
 pub async fn databases(config: &Config) -> anyhow::Result<Pools> {
     let primary = database(config).await?;
     let read = match &config.database_read_url {
-        None => primary.clone(),
+        None => service::ReadPool::primary(primary.clone()),
         Some(url) => {
-            let read = store::db::connect(url, READ_POOL_SIZE)
+            let replica = store::db::connect(url, READ_POOL_SIZE)
                 .await
                 .context("DATABASE_READ_URL")?;
             tracing::info!(replica = %store::db::describe(url), "leaderboard and stats reads go to the read replica");
+            let read = service::ReadPool::with_replica(primary.clone(), replica);
+            read.watch();
             read
         }
     };

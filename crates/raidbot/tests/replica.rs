@@ -125,6 +125,16 @@ impl Pair {
         );
     }
 
+    /// Stops a cluster (`pg_ctl stop -m fast`: its connections are closed, as when the
+    /// replica's machine goes away).
+    fn stop(&self, which: &str) {
+        let dir = self.dir(which);
+        self.run(
+            "pg_ctl",
+            &["stop", "-D", &dir, "-m", "fast", "-w", "-t", "60"],
+        );
+    }
+
     /// initdb a primary that admits replication from loopback (initdb's trust setup
     /// does), start it, copy it with `pg_basebackup -R` and start the copy as its replica.
     fn create() -> Pair {
@@ -303,6 +313,47 @@ struct Reads<'a> {
 }
 
 impl Reads<'_> {
+    /// The raider's points as the REST stats read them, or why not.
+    async fn rest_points(&self) -> Result<String, String> {
+        let resp = self
+            .http
+            .get(format!(
+                "{}/v1/guilds/{}/members/{}/stats",
+                self.api, self.guild.0, self.raider.0
+            ))
+            .bearer_auth("test-key")
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let body: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
+        match body["raider_points"].as_str() {
+            Some(p) if status.is_success() => Ok(p.to_owned()),
+            _ => Err(format!("{status}: {body}")),
+        }
+    }
+
+    /// Reads the REST stats until they show `points`: how long that took and how many
+    /// reads before failed or showed something else.
+    async fn until_shows(&self, points: &str, within: Duration) -> (Duration, usize) {
+        let started = Instant::now();
+        let mut misses = 0;
+        loop {
+            match self.rest_points().await {
+                Ok(p) if p == points => return (started.elapsed(), misses),
+                other => {
+                    misses += 1;
+                    assert!(
+                        started.elapsed() < within,
+                        "the stats never showed {points} within {within:?}: {other:?}"
+                    );
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Asserts every read shows `points` for the raider.
     async fn all_show(&self, points: &str) {
         let line = format!("<@{}> — **{points}**", self.raider.0);
@@ -391,7 +442,7 @@ impl Reads<'_> {
 #[tokio::test]
 async fn leaderboards_and_stats_read_from_the_replica_and_awards_survive_its_lag() {
     bot::discord::install_crypto();
-    let pair = tokio::task::spawn_blocking(Pair::create).await.unwrap();
+    let pair = std::sync::Arc::new(tokio::task::spawn_blocking(Pair::create).await.unwrap());
     let primary = store::db::prepare(&pair.primary_url(), 4).await.unwrap();
     let replica_admin = connect(&pair.admin_url(pair.replica_port)).await;
     let in_recovery: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
@@ -570,6 +621,79 @@ async fn leaderboards_and_stats_read_from_the_replica_and_awards_survive_its_lag
         .unwrap();
     caught_up(&primary, &replica_admin).await;
     reads.all_show("12").await;
+
+    // The replica dies: the reads fall back to the primary within a few seconds, and a
+    // gauge and a log line say so.
+    let metric = |value: &'static str| {
+        let (http, api) = (reads.http.clone(), api.clone());
+        async move {
+            let text = http
+                .get(format!("{api}/metrics"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                text.lines()
+                    .any(|l| l == format!("raidbot_read_replica_in_use {value}")),
+                "raidbot_read_replica_in_use {value}: {}",
+                text.lines()
+                    .filter(|l| l.contains("replica"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+    };
+    metric("1").await;
+    // Paused at 12 while the primary has 15: a read showing 15 comes from the primary.
+    sqlx::query("SELECT pg_wal_replay_pause()")
+        .execute(&replica_admin)
+        .await
+        .unwrap();
+    award("3", "15").await;
+    let p = pair.clone();
+    tokio::task::spawn_blocking(move || p.stop("replica"))
+        .await
+        .unwrap();
+    let (fell_back, misses) = reads.until_shows("15", Duration::from_secs(10)).await;
+    eprintln!(
+        "replica stopped: reads on the primary {fell_back:?} later ({misses} reads before failed or showed the replica's 12)"
+    );
+    assert!(
+        fell_back < Duration::from_secs(3),
+        "fell back after {fell_back:?}"
+    );
+    reads.all_show("15").await;
+    metric("0").await;
+
+    // The replica returns and catches up; paused again at 15 while the primary has 16, a
+    // read showing 15 comes from the replica.
+    let restarted = Instant::now();
+    let p = pair.clone();
+    tokio::task::spawn_blocking(move || p.start("replica", p.replica_port))
+        .await
+        .unwrap();
+    caught_up(&primary, &replica_admin).await;
+    sqlx::query("SELECT pg_wal_replay_pause()")
+        .execute(&replica_admin)
+        .await
+        .unwrap();
+    award("1", "16").await;
+    let (back, _) = reads.until_shows("15", Duration::from_secs(10)).await;
+    eprintln!(
+        "replica restarted: reads on it again {:?} after pg_ctl start returned ({back:?} after the award)",
+        restarted.elapsed()
+    );
+    reads.all_show("15").await;
+    metric("1").await;
+    sqlx::query("SELECT pg_wal_replay_resume()")
+        .execute(&replica_admin)
+        .await
+        .unwrap();
+    caught_up(&primary, &replica_admin).await;
+    reads.all_show("16").await;
 
     // Nothing was written twice, nothing failed.
     let failed: i64 = sqlx::query_scalar("SELECT count(*) FROM job WHERE state = 'failed'")

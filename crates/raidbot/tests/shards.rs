@@ -15,8 +15,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use discord_sim::{
-    ChannelId, ChannelKind, CommandOption, DiscordSim, GuildId, LoginKind, MessageId, ResponseKind,
-    RoleId, SimConfig, UserId,
+    ChannelId, ChannelKind, CommandOption, DiscordSim, Failure, GuildId, LoginKind, MessageId,
+    ResponseKind, RoleId, SimConfig, UserId,
 };
 use store::testing::TestDb;
 
@@ -869,4 +869,135 @@ async fn timers_suspensions_and_modmail_happen_once_across_processes() {
             .expect("the API process answers");
         assert_eq!(health.status().as_u16(), 200);
     }
+}
+
+/// A job in flight when its process is SIGKILLed runs once on the other process after the
+/// claim's lease runs out: bot process A claims the job posting a run's panel, Discord
+/// takes the message but its answer is held, and A is killed before it hears back. Process
+/// B, running beside it, leaves the job alone while A's lease holds, then runs it again:
+/// the panel carries the same job-derived nonce with `enforce_nonce`, so Discord answers
+/// with the message it has, and the channel shows one panel; the job is done once.
+#[tokio::test]
+async fn a_job_in_flight_when_its_process_dies_runs_once_on_the_other() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    bot::discord::install_crypto();
+    let sim = DiscordSim::start_with(SimConfig {
+        heartbeat_interval_ms: 1000,
+        recommended_shards: SHARDS,
+        ..Default::default()
+    })
+    .await;
+    let db = TestDb::new().await;
+    let c = Community::create(&sim, 0);
+    let a = Proc::bot(&sim, &db.url, "0-1");
+    sim.eventually(Duration::from_secs(60), || {
+        (sim.connected_shards() == vec![[0, SHARDS], [1, SHARDS]]).then_some(())
+    })
+    .await
+    .expect("A connects shards 0 and 1");
+    c.configure(&sim).await;
+    drain_outbox(&db.pool).await;
+
+    // The next message Discord takes has its answer held far past any client's patience.
+    sim.fail_next(
+        "POST /channels/{channel_id}/messages",
+        1,
+        Failure::AnswerLate(Duration::from_secs(600)),
+    );
+    let res = sim
+        .run_command(
+            c.guild,
+            c.raid,
+            c.organizer,
+            "run",
+            vec![CommandOption::string("dungeon", "shatters")],
+        )
+        .await;
+    assert_eq!(res.kind, ResponseKind::Reply, "{:?}", res.content);
+    let panels = || {
+        sim.messages(c.raid)
+            .into_iter()
+            .filter(|m| footer(m).is_some_and(|f| f.starts_with("Run #")))
+            .count()
+    };
+    sim.eventually(Duration::from_secs(30), || (panels() == 1).then_some(()))
+        .await
+        .expect("Discord took the panel");
+    // A holds the job, waiting for the answer.
+    let (job_id, attempts, lease_ends): (i64, i32, chrono::DateTime<chrono::Utc>) = sqlx::query_as(
+        "SELECT job_id, attempts, locked_until FROM job
+              WHERE state = 'running' AND kind = 'run_panel_post'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("A's job is running");
+    assert_eq!(attempts, 1);
+
+    // B starts beside it; then A dies with the request in flight (well before A's HTTP
+    // client would give up on the answer, after 10 s).
+    let _b = Proc::bot(&sim, &db.url, "2-3");
+    a.kill();
+    let killed = Instant::now();
+
+    // B runs the job once A's lease has run out.
+    let started = Instant::now();
+    loop {
+        let (state, attempts): (String, i32) =
+            sqlx::query_as("SELECT state, attempts FROM job WHERE job_id = $1")
+                .bind(job_id)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        if state == "done" {
+            assert_eq!(attempts, 2, "run again once");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the job is {state} after {attempts} attempts"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drain_outbox(&db.pool).await;
+    let posts: Vec<_> = sim
+        .calls()
+        .into_iter()
+        .filter(|call| {
+            call.route == "POST /channels/{channel_id}/messages"
+                && call.path.contains(&c.raid.0.to_string())
+                && call
+                    .body
+                    .as_ref()
+                    .is_some_and(|b| b["enforce_nonce"] == true)
+        })
+        .collect();
+    // The panel's posts: A's (taken, answer held) and B's, with A's nonce; the run's
+    // ping that B posted after it has its own.
+    let nonce = |c: &discord_sim::RecordedCall| c.body.as_ref().map(|b| b["nonce"].clone());
+    let panel_posts: Vec<_> = posts
+        .iter()
+        .filter(|c| nonce(c) == nonce(&posts[0]))
+        .collect();
+    let second_try = panel_posts.last().expect("B posted").at;
+    let lease_ends = std::time::SystemTime::from(lease_ends);
+    println!(
+        "job {job_id}: A killed; B ran it {:.1} s later, {:.1} s after A's lease ended; {} panel posts with the same nonce, {} panel shown",
+        killed.elapsed().as_secs_f64(),
+        second_try
+            .duration_since(lease_ends)
+            .unwrap_or_default()
+            .as_secs_f64(),
+        panel_posts.len(),
+        panels()
+    );
+    assert!(second_try >= lease_ends, "B waited for A's lease");
+    assert_eq!(panel_posts.len(), 2, "A's post and B's");
+    assert_eq!(panels(), 1, "one panel in the channel");
+    let done: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM job WHERE kind = 'run_panel_post' AND state = 'done'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(done, 1, "the job's row is done once");
 }

@@ -22,6 +22,7 @@ pub mod modmail;
 pub mod party;
 pub mod promotions;
 pub mod quota;
+pub mod read_pool;
 pub mod role_pings;
 pub mod runs;
 pub mod schedule;
@@ -32,6 +33,7 @@ pub mod web_sessions;
 
 pub use actor::Actor;
 pub use error::ServiceError;
+pub use read_pool::ReadPool;
 /// The database handle every use case takes: the adapters hold one and pass it on, without
 /// depending on the store or its driver.
 pub use store::PgPool;

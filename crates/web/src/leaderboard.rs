@@ -187,7 +187,7 @@ pub async fn leaderboard(
     let g = access::in_guild(&state, &session, &guild).await?;
     let c = choice(&q, Metric::RaiderPoints)?;
     let page = service::quota::leaderboard(
-        &state.read_pool,
+        state.read_pool.pool(),
         g.guild,
         &g.actor,
         c.metric,
@@ -197,7 +197,7 @@ pub async fn leaderboard(
     )
     .await?;
     let ids: Vec<Snowflake> = page.rows.iter().map(|r| r.member_id).collect();
-    let names = service::dashboard::main_names(&state.read_pool, g.guild, &ids).await?;
+    let names = service::dashboard::main_names(state.read_pool.pool(), g.guild, &ids).await?;
     let mut body = crate::pages::guild_nav(&g, &session);
     let search = q.q.as_deref().unwrap_or("").trim();
     let _ = write!(
@@ -252,7 +252,7 @@ pub async fn public(
 ) -> Result<Response, WebError> {
     let guild = Snowflake::parse(&guild)
         .map_err(|_| WebError::not_found("This server does not publish a leaderboard."))?;
-    let board = service::dashboard::public_board(&state.read_pool, guild).await?;
+    let board = service::dashboard::public_board(state.read_pool.pool(), guild).await?;
     let Some(first) = board.metrics.first().copied().filter(|_| board.enabled) else {
         return Err(WebError::not_found(
             "This server does not publish a leaderboard.",
@@ -260,7 +260,7 @@ pub async fn public(
     };
     let c = choice(&q, first)?;
     let (board, page) = service::dashboard::public_leaderboard(
-        &state.read_pool,
+        state.read_pool.pool(),
         guild,
         c.metric,
         c.period,
@@ -269,7 +269,7 @@ pub async fn public(
     .await?;
     let names = if board.show_names {
         let ids: Vec<Snowflake> = page.rows.iter().map(|r| r.member_id).collect();
-        Some(service::dashboard::main_names(&state.read_pool, guild, &ids).await?)
+        Some(service::dashboard::main_names(state.read_pool.pool(), guild, &ids).await?)
     } else {
         None
     };

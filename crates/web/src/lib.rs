@@ -122,7 +122,7 @@ pub struct WebState {
     pub pool: PgPool,
     /// Where leaderboard and stats reads go (`DATABASE_READ_URL`, a streaming replica);
     /// the primary's pool unless [`WebState::with_read_pool`] set another.
-    pub read_pool: PgPool,
+    pub read_pool: service::ReadPool,
     pub config: Arc<WebConfig>,
     pub discord: discord::Discord,
     /// Discord's recent answers ([`cache`]).
@@ -140,7 +140,7 @@ impl WebState {
         );
         let discord = discord::Discord::new(&config);
         WebState {
-            read_pool: pool.clone(),
+            read_pool: service::ReadPool::primary(pool.clone()),
             pool,
             config: Arc::new(config),
             discord,
@@ -152,7 +152,7 @@ impl WebState {
 
 impl WebState {
     /// Leaderboard and stats pages read from `read_pool` (a streaming replica).
-    pub fn with_read_pool(mut self, read_pool: PgPool) -> WebState {
+    pub fn with_read_pool(mut self, read_pool: service::ReadPool) -> WebState {
         self.read_pool = read_pool;
         self
     }

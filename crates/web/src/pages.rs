@@ -106,7 +106,7 @@ pub async fn member(
         g = access::in_guild_fresh(&state, &session, &guild).await?;
     }
     let user = parse_user(&user)?;
-    let stats = service::quota::stats(&state.read_pool, g.guild, &g.actor, user).await?;
+    let stats = service::quota::stats(state.read_pool.pool(), g.guild, &g.actor, user).await?;
     let names = service::verification::names(&state.pool, g.guild, user).await?;
     let weeks = service::analytics::member_weeks(&state.pool, g.guild, user, Utc::now()).await?;
     let own = user == session.user_id();

@@ -147,7 +147,7 @@ pub async fn leaderboard(
         })?,
     };
     let page = service::quota::leaderboard(
-        &state.read_pool,
+        state.read_pool.pool(),
         auth.guild,
         &auth.actor,
         metric,
@@ -242,7 +242,7 @@ pub async fn member_stats(
     params: PathParams,
 ) -> Result<Json<MemberStatsBody>, ApiError> {
     let user = params.snowflake("user_id")?;
-    let s = service::quota::stats(&state.read_pool, auth.guild, &auth.actor, user).await?;
+    let s = service::quota::stats(state.read_pool.pool(), auth.guild, &auth.actor, user).await?;
     let p = |v: Points| v.to_string();
     Ok(Json(MemberStatsBody {
         user_id: s.member,

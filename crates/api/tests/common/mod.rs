@@ -81,7 +81,7 @@ pub async fn spawn_app_with_rate_limit(limit: api::RateLimit) -> TestApp {
     let addr = listener.local_addr().expect("address");
     let state = ApiState {
         pool: pool.clone(),
-        read_pool: pool.clone(),
+        read_pool: service::ReadPool::primary(pool.clone()),
         service_key: Some(KEY.to_owned()),
         metrics: None,
     };
@@ -116,7 +116,7 @@ async fn spawn_with(
     let addr = listener.local_addr().expect("address");
     let state = ApiState {
         pool: pool.clone(),
-        read_pool: pool.clone(),
+        read_pool: service::ReadPool::primary(pool.clone()),
         service_key: Some(KEY.to_owned()),
         metrics,
     };

@@ -152,13 +152,15 @@ pub async fn adjust(
 
 pub async fn stats(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let member = user_option(data, "member").unwrap_or(inv.user);
-    let s = quota::stats(&ctx.read_pool, inv.guild, &inv.actor, member).await?;
+    let s = quota::stats(ctx.read_pool.pool(), inv.guild, &inv.actor, member).await?;
     let record =
-        service::schedule::member_record(&ctx.read_pool, inv.guild, &inv.actor, member).await?;
+        service::schedule::member_record(ctx.read_pool.pool(), inv.guild, &inv.actor, member)
+            .await?;
     let share = bool_option(data, "share").unwrap_or(false);
     // A small chart of the member's runs per week, shown inside the embed.
     let weeks =
-        service::analytics::member_weeks(&ctx.read_pool, inv.guild, member, Utc::now()).await?;
+        service::analytics::member_weeks(ctx.read_pool.pool(), inv.guild, member, Utc::now())
+            .await?;
     let png = {
         let weeks = weeks.clone();
         super::analytics::render(move || charts::member_weeks_png(&weeks)).await?
@@ -188,7 +190,7 @@ pub async fn leaderboard(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Han
         Some(p) => PeriodChoice::parse(p).ok_or(QuotaError::UnknownPeriod)?,
     };
     let page = quota::leaderboard(
-        &ctx.read_pool,
+        ctx.read_pool.pool(),
         inv.guild,
         &inv.actor,
         metric,
@@ -239,7 +241,7 @@ pub async fn component(
             period,
         } => {
             let p = quota::leaderboard(
-                &ctx.read_pool,
+                ctx.read_pool.pool(),
                 inv.guild,
                 &inv.actor,
                 metric,

@@ -84,7 +84,7 @@ pub(super) async fn respond(f: Failure) -> Response {
             tokio::time::sleep(Duration::from_secs(60)).await;
             error_response(&ApiError::new(504, 0, "504: Gateway Timeout"))
         }
-        Failure::Hold(d) => {
+        Failure::Hold(d) | Failure::AnswerLate(d) => {
             tokio::time::sleep(d).await;
             error_response(&ApiError::new(504, 0, "504: Gateway Timeout"))
         }

@@ -57,7 +57,15 @@ pub(crate) async fn rest_handler(
         sim.record(&method, "UNKNOWN", &full, 404, body_for_record);
         return error_response(&ApiError::not_found());
     };
-    let response = handle_matched(&sim, &method, &template, &params, &full, &headers, &bytes).await;
+    let mut answer_late = None;
+    let response = handle_matched(
+        &sim,
+        (&method, &template, &params, &full),
+        &headers,
+        &bytes,
+        &mut answer_late,
+    )
+    .await;
     sim.record(
         &method,
         &template,
@@ -65,25 +73,31 @@ pub(crate) async fn rest_handler(
         response.status().as_u16(),
         body_for_record,
     );
+    if let Some(d) = answer_late {
+        // Handled and recorded; the answer waits (its client may be gone by then).
+        tokio::time::sleep(d).await;
+    }
     response
 }
 
+/// Handles a matched request: `(method, template, params, full path)`. A queued
+/// [`Failure::AnswerLate`] is handled as usual and its delay left in `answer_late`.
 async fn handle_matched(
     sim: &DiscordSim,
-    method: &Method,
-    template: &str,
-    params: &Params,
-    full: &str,
+    (method, template, params, full): (&Method, &str, &Params, &str),
     headers: &HeaderMap,
     bytes: &[u8],
+    answer_late: &mut Option<std::time::Duration>,
 ) -> Response {
     let interaction_route = routing::is_interaction_route(template);
     if !interaction_route && !auth::authorized(sim, headers) {
         tracing::warn!("discord-sim: wrong token on {method} {full}");
         return error_response(&ApiError::unauthorized());
     }
-    if let Some(f) = faults::take(sim, template) {
-        return faults::respond(f).await;
+    match faults::take(sim, template) {
+        Some(Failure::AnswerLate(d)) => *answer_late = Some(d),
+        Some(f) => return faults::respond(f).await,
+        None => {}
     }
     if !interaction_route && let Some(f) = faults::draw(sim) {
         return faults::respond(f).await;

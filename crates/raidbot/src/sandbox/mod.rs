@@ -241,7 +241,7 @@ pub async fn start(
 
     let api_state = api::ApiState {
         pool: pool.clone(),
-        read_pool: pool.clone(),
+        read_pool: service::ReadPool::primary(pool.clone()),
         service_key: Some(service_key.clone()),
         metrics,
     };
