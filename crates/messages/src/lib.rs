@@ -15,11 +15,18 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use domain::Snowflake;
 use service::ServiceError;
 
+pub mod analytics;
+pub mod headcounts;
 pub mod moderation;
 pub mod modmail;
 pub mod party;
+pub mod promotions;
 pub mod quota;
+pub mod role_pings;
+pub mod runs;
+pub mod schedule;
 pub mod settings;
+pub mod staff;
 pub mod verification;
 
 /// How a sentence is rendered for its reader.
@@ -143,6 +150,13 @@ pub fn refusal(e: &ServiceError, style: Style, reader: Option<u64>) -> String {
         ServiceError::Modmail(e) => modmail::refusal(e, style),
         ServiceError::Quota(e) => quota::refusal(e, style),
         ServiceError::Settings(e) => settings::refusal(e, style),
+        ServiceError::Analytics(e) => analytics::refusal(e, style),
+        ServiceError::Promotion(e) => promotions::refusal(e, style),
+        ServiceError::Staff(e) => staff::refusal(e, style),
+        ServiceError::RolePing(e) => role_pings::refusal(e, style),
+        ServiceError::Schedule(e) => schedule::refusal(e, style),
+        ServiceError::Run(e) => runs::refusal(e, style),
+        ServiceError::Headcount(e) => headcounts::refusal(e, style),
         other => other.to_string(),
     }
 }
