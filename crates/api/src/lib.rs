@@ -26,7 +26,6 @@ pub mod outage;
 pub mod page;
 mod params;
 pub mod rate_limit;
-mod refusals;
 pub mod routes;
 
 pub use error::ApiError;

@@ -8,7 +8,39 @@ use domain::catalog::catalog;
 use domain::{RoleKey, Snowflake};
 use store::PgPool;
 
-use crate::{Actor, Result, ServiceError};
+use crate::error::Refusal;
+use crate::{Actor, Result};
+
+/// Why a statistics request was refused; the adapters word it (`messages::analytics`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("analytics refused: {}", self.code())]
+pub enum AnalyticsError {
+    /// The period ends before (or when) it starts.
+    EndBeforeStart,
+    /// The period is longer than [`MAX_WEEKS`] weeks.
+    SpanTooLong,
+    /// A dungeon code raidbot does not know (as typed).
+    UnknownDungeon { code: String },
+    /// A period name that is not one of the list's.
+    UnknownPeriod,
+}
+
+impl AnalyticsError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AnalyticsError::EndBeforeStart => "invalid_span",
+            AnalyticsError::SpanTooLong => "span_too_long",
+            AnalyticsError::UnknownDungeon { .. } => "unknown_dungeon",
+            AnalyticsError::UnknownPeriod => "unknown_period",
+        }
+    }
+
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> Refusal {
+        Refusal::Invalid
+    }
+}
 
 /// Weeks `/stats member` charts.
 pub const MEMBER_WEEKS: i64 = 12;
@@ -25,26 +57,17 @@ pub async fn runs(
 ) -> Result<Summary> {
     actor.require(RoleKey::Organizer)?;
     if to <= from {
-        return Err(ServiceError::invalid(
-            "invalid_span",
-            "The end of the period must come after its start.",
-        ));
+        return Err(AnalyticsError::EndBeforeStart.into());
     }
     if to - from > Duration::weeks(MAX_WEEKS) {
-        return Err(ServiceError::invalid(
-            "span_too_long",
-            format!("A report covers at most {MAX_WEEKS} weeks; choose a shorter period."),
-        ));
+        return Err(AnalyticsError::SpanTooLong.into());
     }
     let dungeon =
         match dungeon.map(str::trim).filter(|d| !d.is_empty()) {
             None => None,
             Some(code) => Some(catalog().dungeon(code).map(|d| d.code.clone()).ok_or_else(
-                || {
-                    ServiceError::invalid(
-                        "unknown_dungeon",
-                        format!("`{code}` is not a dungeon raidbot knows; pick one from the list."),
-                    )
+                || AnalyticsError::UnknownDungeon {
+                    code: code.to_owned(),
                 },
             )?),
         };

@@ -6,11 +6,18 @@ use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use store::StoreError;
 
+use crate::analytics::AnalyticsError;
 use crate::config::SettingsError;
+use crate::headcounts::HeadcountError;
 use crate::moderation::ModerationError;
 use crate::modmail::ModmailError;
 use crate::party::PartyError;
+use crate::promotions::PromotionError;
 use crate::quota::QuotaError;
+use crate::role_pings::RolePingError;
+use crate::runs::RunError;
+use crate::schedule::ScheduleError;
+use crate::staff::StaffError;
 use crate::verification::VerificationError;
 
 /// What kind of refusal a typed reason is (adapters map it, e.g. to an HTTP status).
@@ -64,6 +71,27 @@ pub enum ServiceError {
     /// A settings use case refused.
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    /// A statistics request refused (period, dungeon).
+    #[error(transparent)]
+    Analytics(#[from] AnalyticsError),
+    /// A promotion rule refused.
+    #[error(transparent)]
+    Promotion(#[from] PromotionError),
+    /// A staff command refused (/purge, /addrole, /createrole).
+    #[error(transparent)]
+    Staff(#[from] StaffError),
+    /// A role ping setting refused.
+    #[error(transparent)]
+    RolePing(#[from] RolePingError),
+    /// A scheduled raid or the schedule settings refused.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+    /// A run use case refused a value.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// A headcount use case refused a value.
+    #[error(transparent)]
+    Headcount(#[from] HeadcountError),
     #[error("The database is unavailable right now; please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side; it has been logged.")]
@@ -98,6 +126,13 @@ impl ServiceError {
             ServiceError::Modmail(e) => Some(e.kind()),
             ServiceError::Quota(e) => Some(e.kind()),
             ServiceError::Settings(e) => Some(e.kind()),
+            ServiceError::Analytics(e) => Some(e.kind()),
+            ServiceError::Promotion(e) => Some(e.kind()),
+            ServiceError::Staff(e) => Some(e.kind()),
+            ServiceError::RolePing(e) => Some(e.kind()),
+            ServiceError::Schedule(e) => Some(e.kind()),
+            ServiceError::Run(e) => Some(e.kind()),
+            ServiceError::Headcount(e) => Some(e.kind()),
             ServiceError::Unavailable | ServiceError::Internal(_) => None,
         }
     }
@@ -115,6 +150,13 @@ impl ServiceError {
             ServiceError::Modmail(e) => e.code(),
             ServiceError::Quota(e) => e.code(),
             ServiceError::Settings(e) => e.code(),
+            ServiceError::Analytics(e) => e.code(),
+            ServiceError::Promotion(e) => e.code(),
+            ServiceError::Staff(e) => e.code(),
+            ServiceError::RolePing(e) => e.code(),
+            ServiceError::Schedule(e) => e.code(),
+            ServiceError::Run(e) => e.code(),
+            ServiceError::Headcount(e) => e.code(),
             ServiceError::Unavailable => "database_unavailable",
             ServiceError::Internal(_) => "internal",
         }

@@ -18,9 +18,59 @@ use store::runs::Run;
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::closing::{self, Closer};
+use crate::error::Refusal;
 use crate::runs::{self, RunRequest};
 use crate::tasks::{self, LogEvent, PANEL_COALESCE, Task};
 use crate::{Actor, Result, ServiceError};
+
+/// Why a headcount use case refused a value; the adapters word it (`messages::headcounts`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("headcount refused: {}", self.code())]
+pub enum HeadcountError {
+    /// The picked dungeons cannot make a headcount (none, too many, unknown).
+    BadDungeons(DungeonsError),
+    /// A headcount created without an organizer (an API key must name one).
+    OrganizerRequired,
+    /// The picker opened by an API key or the system.
+    PickerNeedsMember,
+    /// A status filter that is not open, converted or ended (as typed).
+    BadStatus { text: String },
+    /// A reaction that is not one of the headcount's choices.
+    NotAChoice,
+    /// Converting to a dungeon that is not one of the headcount's.
+    NotItsDungeon,
+    /// Converting to a dungeon code raidbot does not know.
+    UnknownDungeon { code: String },
+    /// The category menu answered with an unknown category.
+    UnknownCategory,
+    /// Dungeons picked before a category.
+    CategoryFirst,
+    /// A picked dungeon that is not in the chosen category.
+    NotInCategory { code: String, category: String },
+}
+
+impl HeadcountError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        use HeadcountError as E;
+        match self {
+            E::BadDungeons(DungeonsError::Empty) => "no_dungeon",
+            E::BadDungeons(DungeonsError::TooMany { .. }) => "too_many_dungeons",
+            E::BadDungeons(DungeonsError::Unknown(_)) => "unknown_dungeon",
+            E::OrganizerRequired | E::PickerNeedsMember => "organizer_required",
+            E::BadStatus { .. } => "invalid_status",
+            E::NotAChoice | E::NotItsDungeon => "not_in_headcount",
+            E::UnknownDungeon { .. } | E::NotInCategory { .. } => "unknown_dungeon",
+            E::UnknownCategory => "unknown_category",
+            E::CategoryFirst => "no_category",
+        }
+    }
+
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> Refusal {
+        Refusal::Invalid
+    }
+}
 
 /// A headcount with every answer: what its panels and log entries show.
 #[derive(Debug, Clone)]
@@ -64,12 +114,7 @@ fn not_found(id: i64) -> ServiceError {
 }
 
 fn dungeons_error(e: DungeonsError) -> ServiceError {
-    let code = match e {
-        DungeonsError::Empty => "no_dungeon",
-        DungeonsError::TooMany { .. } => "too_many_dungeons",
-        DungeonsError::Unknown(_) => "unknown_dungeon",
-    };
-    ServiceError::invalid(code, e.to_string())
+    HeadcountError::BadDungeons(e).into()
 }
 
 /// Why a closed headcount refuses a change.
@@ -189,12 +234,9 @@ async fn create_in(
     dungeons: &[String],
 ) -> Result<Headcount> {
     actor.require(RoleKey::Organizer)?;
-    let organizer = organizer.or(actor.user_id).ok_or_else(|| {
-        ServiceError::invalid(
-            "organizer_required",
-            "Say who organizes the headcount (organizer_id).",
-        )
-    })?;
+    let organizer = organizer
+        .or(actor.user_id)
+        .ok_or(HeadcountError::OrganizerRequired)?;
     let picked = rules::validate_dungeons(dungeons).map_err(dungeons_error)?;
     guild_config::ensure_guild(tx, guild).await?;
     let raid_channel = guild_config::channel(tx, guild, ChannelKey::Raid)
@@ -267,12 +309,13 @@ pub async fn list(
     actor.require(RoleKey::VerifiedRaider)?;
     let status = match status {
         None => None,
-        Some(text) => Some(HeadcountStatus::parse(text).ok_or_else(|| {
-            ServiceError::invalid(
-                "invalid_status",
-                format!("`status` must be open, converted or ended, not `{text}`."),
+        Some(text) => {
+            Some(
+                HeadcountStatus::parse(text).ok_or_else(|| HeadcountError::BadStatus {
+                    text: text.to_owned(),
+                })?,
             )
-        })?),
+        }
     };
     let mut conn = pool.acquire().await?;
     Ok(store_hc::list(
@@ -323,10 +366,7 @@ pub async fn toggle(
         }),
     };
     if !belongs {
-        return Err(ServiceError::invalid(
-            "not_in_headcount",
-            "That is not one of this headcount's choices.",
-        ));
+        return Err(HeadcountError::NotAChoice.into());
     }
     if !h.status.is_open() {
         return Err(closed(&h));
@@ -357,17 +397,13 @@ pub async fn convert(
         return Err(closed(&h));
     }
     if !h.dungeons.iter().any(|d| d == dungeon) {
-        return Err(ServiceError::invalid(
-            "not_in_headcount",
-            "Pick one of this headcount's dungeons.",
-        ));
+        return Err(HeadcountError::NotItsDungeon.into());
     }
-    let d = catalog().dungeon(dungeon).ok_or_else(|| {
-        ServiceError::invalid(
-            "unknown_dungeon",
-            format!("`{dungeon}` is not a dungeon raidbot knows."),
-        )
-    })?;
+    let d = catalog()
+        .dungeon(dungeon)
+        .ok_or_else(|| HeadcountError::UnknownDungeon {
+            code: dungeon.to_owned(),
+        })?;
     let req = RunRequest {
         organizer_id: Some(h.organizer_id),
         dungeon: d.code.clone(),
@@ -516,9 +552,7 @@ fn draft_gone() -> ServiceError {
 /// Opens a picker for the actor. Tells them at once when they cannot post a headcount now.
 pub async fn open_picker(pool: &PgPool, guild: Snowflake, actor: &Actor) -> Result<Draft> {
     actor.require(RoleKey::Organizer)?;
-    let organizer = actor.user_id.ok_or_else(|| {
-        ServiceError::invalid("organizer_required", "Only a member can open the picker.")
-    })?;
+    let organizer = actor.user_id.ok_or(HeadcountError::PickerNeedsMember)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     // Informational here (no lock): posting checks again under the organizer lock.
@@ -537,9 +571,7 @@ pub async fn pick_category(
     draft_id: i64,
     category: &str,
 ) -> Result<Draft> {
-    let category = rules::category(category).ok_or_else(|| {
-        ServiceError::invalid("unknown_category", "Pick a category from the menu.")
-    })?;
+    let category = rules::category(category).ok_or(HeadcountError::UnknownCategory)?;
     let mut tx = pool.begin().await?;
     let draft = store_hc::lock_draft(&mut tx, guild, draft_id)
         .await?
@@ -571,16 +603,17 @@ pub async fn pick_dungeons(
         .category
         .as_deref()
         .and_then(rules::category)
-        .ok_or_else(|| ServiceError::invalid("no_category", "Pick a category first."))?;
+        .ok_or(HeadcountError::CategoryFirst)?;
     let in_category: Vec<&str> = rules::dungeons_in(category)
         .iter()
         .map(|d| d.code.as_str())
         .collect();
     if let Some(bad) = values.iter().find(|v| !in_category.contains(&v.as_str())) {
-        return Err(ServiceError::invalid(
-            "unknown_dungeon",
-            format!("`{bad}` is not a dungeon of {category}."),
-        ));
+        return Err(HeadcountError::NotInCategory {
+            code: bad.clone(),
+            category: category.to_string(),
+        }
+        .into());
     }
     let mut picks: Vec<String> = draft
         .dungeons

@@ -18,8 +18,62 @@ use store::{PgConnection, PgPool, guild_config, logs};
 
 pub use store::promotions::PromotionRule;
 
+use crate::error::Refusal;
 use crate::tasks::{self, LogEvent, Task};
 use crate::{Actor, Result, ServiceError};
+
+/// Why a promotion rule was refused; the adapters word it (`messages::promotions`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("promotion refused: {}", self.code())]
+pub enum PromotionError {
+    /// `/configpromotions remove` without the rule option.
+    RuleRequired,
+    /// `add` without (or with an unknown) kind.
+    KindRequired,
+    /// `add` without a threshold.
+    ThresholdRequired,
+    /// `add` without the role to give.
+    RoleRequired,
+    /// The bot cannot give or take this role (not below its highest role).
+    RoleAboveBot { role: Snowflake },
+    /// The threshold is not 1 to 1,000,000,000.
+    BadThreshold,
+    /// @everyone as the role given or taken.
+    EveryoneRole,
+    /// The role to remove is the role given.
+    SameRole,
+    /// A dungeon on a raider points rule (those count every dungeon).
+    DungeonNotAllowed,
+    /// A dungeon code raidbot does not know (as typed).
+    UnknownDungeon { code: String },
+    /// The guild has [`MAX_RULES`] rules already.
+    TooManyRules,
+}
+
+impl PromotionError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        use PromotionError as E;
+        match self {
+            E::RuleRequired => "rule_required",
+            E::KindRequired => "kind_required",
+            E::ThresholdRequired => "threshold_required",
+            E::RoleRequired => "role_required",
+            E::RoleAboveBot { .. } => "role_above_bot",
+            E::BadThreshold => "bad_threshold",
+            E::EveryoneRole => "everyone_role",
+            E::SameRole => "same_role",
+            E::DungeonNotAllowed => "dungeon_not_allowed",
+            E::UnknownDungeon { .. } => "unknown_dungeon",
+            E::TooManyRules => "too_many_rules",
+        }
+    }
+
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> Refusal {
+        Refusal::Invalid
+    }
+}
 
 /// At most this many rules per guild (each award's check evaluates all of them).
 pub const MAX_RULES: usize = 25;
@@ -57,39 +111,24 @@ pub async fn add(
 ) -> Result<Added> {
     actor.require(RoleKey::Administrator)?;
     if req.threshold < 1 || req.threshold > 1_000_000_000 {
-        return Err(ServiceError::invalid(
-            "bad_threshold",
-            "The threshold must be between 1 and 1,000,000,000.",
-        ));
+        return Err(PromotionError::BadThreshold.into());
     }
     if req.role_id == guild || req.remove_role_id == Some(guild) {
-        return Err(ServiceError::invalid(
-            "everyone_role",
-            "@everyone cannot be given or taken: pick another role.",
-        ));
+        return Err(PromotionError::EveryoneRole.into());
     }
     if req.remove_role_id == Some(req.role_id) {
-        return Err(ServiceError::invalid(
-            "same_role",
-            "The role to remove must differ from the role given.",
-        ));
+        return Err(PromotionError::SameRole.into());
     }
     let dungeon_code = match req.dungeon.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(_) if !req.kind.per_dungeon() => {
-            return Err(ServiceError::invalid(
-                "dungeon_not_allowed",
-                "Raider points rules count every dungeon: leave the dungeon out.",
-            ));
+            return Err(PromotionError::DungeonNotAllowed.into());
         }
         Some(code) => Some(
             catalog()
                 .dungeon(code)
-                .ok_or_else(|| {
-                    ServiceError::invalid(
-                        "unknown_dungeon",
-                        format!("`{code}` is not a dungeon raidbot knows; pick one from the list."),
-                    )
+                .ok_or_else(|| PromotionError::UnknownDungeon {
+                    code: code.to_owned(),
                 })?
                 .code
                 .clone(),
@@ -98,10 +137,7 @@ pub async fn add(
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     if store_promotions::rules(&mut tx, guild).await?.len() >= MAX_RULES {
-        return Err(ServiceError::invalid(
-            "too_many_rules",
-            format!("A server can have at most {MAX_RULES} promotion rules; remove one first."),
-        ));
+        return Err(PromotionError::TooManyRules.into());
     }
     let new = NewRule {
         kind: req.kind,

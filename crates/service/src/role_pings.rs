@@ -2,6 +2,7 @@
 //! self-service panel (`/sendrolepingembed`); members toggle the roles from that panel.
 
 use domain::catalog::catalog;
+use domain::snowflake::InvalidSnowflake;
 use domain::{ChannelKey, RoleKey, Snowflake};
 use serde_json::json;
 use store::role_pings as store_pings;
@@ -10,14 +11,49 @@ use store::role_pings as store_pings;
 pub use store::role_pings::RolePing;
 use store::{PgPool, guild_config, logs};
 
+use crate::error::Refusal;
 use crate::tasks::{self, LogEvent, Task};
 use crate::{Actor, Result, ServiceError};
 
+/// Why a role ping setting was refused; the adapters word it (`messages::role_pings`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("role ping refused: {}", self.code())]
+pub enum RolePingError {
+    /// A role without the dungeon it is for.
+    DungeonRequired,
+    /// A dungeon code raidbot does not know (as typed).
+    UnknownDungeon { code: String },
+    /// @everyone as a ping role.
+    EveryoneRole,
+    /// The panel's channel is not a text channel.
+    NotATextChannel { channel: Snowflake },
+    /// A role or channel id that is not a Discord id.
+    BadId(InvalidSnowflake),
+}
+
+impl RolePingError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RolePingError::DungeonRequired => "dungeon_required",
+            RolePingError::UnknownDungeon { .. } => "unknown_dungeon",
+            RolePingError::EveryoneRole => "everyone_role",
+            RolePingError::NotATextChannel { .. } => "wrong_channel_type",
+            RolePingError::BadId(_) => "invalid_id",
+        }
+    }
+
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> Refusal {
+        Refusal::Invalid
+    }
+}
+
 fn unknown_dungeon(code: &str) -> ServiceError {
-    ServiceError::invalid(
-        "unknown_dungeon",
-        format!("`{code}` is not a dungeon raidbot knows; pick one from the list."),
-    )
+    RolePingError::UnknownDungeon {
+        code: code.to_owned(),
+    }
+    .into()
 }
 
 /// The mappings, for moderators.
@@ -46,10 +82,7 @@ pub async fn configure(
         .dungeon(dungeon_code.trim())
         .ok_or_else(|| unknown_dungeon(dungeon_code.trim()))?;
     if role.is_some_and(|r| r == guild) {
-        return Err(ServiceError::invalid(
-            "everyone_role",
-            "@everyone cannot be a ping role: pick or create a role for this dungeon.",
-        ));
+        return Err(RolePingError::EveryoneRole.into());
     }
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;

@@ -19,9 +19,58 @@ pub use store::schedule::{KeyHolder, MemberRecord, Scheduled, Signup};
 use store::{PgConnection, PgPool, guild_config};
 
 use crate::config::{SettingsChange, record_settings_change};
+use crate::error::Refusal;
 use crate::runs::{self, MAX_RAIDER_CAP, RunRequest};
 use crate::tasks::{self, PANEL_COALESCE, ScheduleNote, SettingsArea, Task};
 use crate::{Actor, Result, ServiceError};
+
+/// Why a scheduled raid (or the schedule settings) refused; the adapters word it
+/// (`messages::schedule`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("schedule refused: {}", self.code())]
+pub enum ScheduleError {
+    /// The start time is not understood, past, too far ahead or does not exist locally.
+    BadWhen(rules::WhenError),
+    /// Not an IANA time zone name.
+    UnknownTimeZone(rules::UnknownTimeZone),
+    /// The reminder's lead time is not 0 to [`MAX_REMINDER_MINUTES`] minutes.
+    BadReminder,
+    /// Scheduling by an API key or the system: a raid has a member as organizer.
+    OrganizerRequired,
+    /// A dungeon code raidbot does not know (as typed).
+    UnknownDungeon { code: String },
+    /// The description is too long (or otherwise not storable text).
+    BadDescription(limits::TextError),
+    /// The raider cap is not 1 to [`MAX_RAIDER_CAP`].
+    BadCap,
+    /// A key reaction that is not one of the scheduled dungeon's keys.
+    NotThisDungeonsKey,
+    /// The Join button pressed in a DM: it works on the announcement in the server.
+    GuildOnly,
+}
+
+impl ScheduleError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        use ScheduleError as E;
+        match self {
+            E::BadWhen(_) => "invalid_when",
+            E::UnknownTimeZone(_) => "unknown_time_zone",
+            E::BadReminder => "invalid_reminder",
+            E::OrganizerRequired => "organizer_required",
+            E::UnknownDungeon { .. } => "unknown_dungeon",
+            E::BadDescription(_) => "invalid_text",
+            E::BadCap => "invalid_cap",
+            E::NotThisDungeonsKey => "not_in_schedule",
+            E::GuildOnly => "guild_only",
+        }
+    }
+
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> Refusal {
+        Refusal::Invalid
+    }
+}
 
 /// How long an opening waits before trying again while the organizer still has another
 /// run active.
@@ -98,21 +147,7 @@ fn not_found(id: i64) -> ServiceError {
 }
 
 fn when_error(e: rules::WhenError) -> ServiceError {
-    use rules::WhenError as W;
-    let message = match e {
-        W::Empty | W::Unrecognized => {
-            "Say when like `<t:1767225600:F>`, `in 2h`, `in 90m`, `sat 20:00` or `2026-12-24 20:00` (local times are in the server's time zone).".to_owned()
-        }
-        W::Past => "That time has already passed: pick a time in the future.".to_owned(),
-        W::TooFar => format!(
-            "Raids can be scheduled at most {} days ahead.",
-            rules::MAX_AHEAD_DAYS
-        ),
-        W::NoSuchLocalTime => {
-            "That local time does not exist in the server's time zone (the clocks skip it): pick another.".to_owned()
-        }
-    };
-    ServiceError::invalid("invalid_when", message)
+    ScheduleError::BadWhen(e).into()
 }
 
 /// Why a scheduled raid no longer takes a change.
@@ -168,16 +203,11 @@ pub async fn set_settings(
     let zone = time_zone
         .map(rules::parse_time_zone)
         .transpose()
-        .map_err(|e| ServiceError::invalid("unknown_time_zone", e.to_string()))?;
+        .map_err(ScheduleError::UnknownTimeZone)?;
     if let Some(m) = reminder_minutes
         && !(0..=MAX_REMINDER_MINUTES).contains(&m)
     {
-        return Err(ServiceError::invalid(
-            "invalid_reminder",
-            format!(
-                "The reminder goes out between 0 and {MAX_REMINDER_MINUTES} minutes before the start."
-            ),
-        ));
+        return Err(ScheduleError::BadReminder.into());
     }
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
@@ -213,28 +243,20 @@ pub async fn create(
     req: ScheduleRequest,
 ) -> Result<Scheduled> {
     actor.require(RoleKey::Organizer)?;
-    let organizer = actor.user_id.ok_or_else(|| {
-        ServiceError::invalid("organizer_required", "Only a member can schedule a raid.")
-    })?;
-    let dungeon = catalog().dungeon(req.dungeon.trim()).ok_or_else(|| {
-        ServiceError::invalid(
-            "unknown_dungeon",
-            format!(
-                "`{}` is not a dungeon raidbot knows; pick one from the list.",
-                req.dungeon.trim()
-            ),
-        )
-    })?;
+    let organizer = actor.user_id.ok_or(ScheduleError::OrganizerRequired)?;
+    let dungeon =
+        catalog()
+            .dungeon(req.dungeon.trim())
+            .ok_or_else(|| ScheduleError::UnknownDungeon {
+                code: req.dungeon.trim().to_owned(),
+            })?;
     let description =
         limits::optional_text("Description", req.description.as_deref(), DESCRIPTION_MAX)
-            .map_err(|e| ServiceError::invalid("invalid_text", e.to_string()))?;
+            .map_err(ScheduleError::BadDescription)?;
     if let Some(cap) = req.raider_cap
         && !(1..=MAX_RAIDER_CAP).contains(&cap)
     {
-        return Err(ServiceError::invalid(
-            "invalid_cap",
-            format!("The raider cap must be between 1 and {MAX_RAIDER_CAP}."),
-        ));
+        return Err(ScheduleError::BadCap.into());
     }
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
@@ -342,10 +364,7 @@ pub async fn answer(
                 .dungeon(&s.dungeon_code)
                 .is_some_and(|d| d.keys.iter().any(|k| &k.reaction == code));
             if !belongs {
-                return Err(ServiceError::invalid(
-                    "not_in_schedule",
-                    "That is not one of this dungeon's keys.",
-                ));
+                return Err(ScheduleError::NotThisDungeonsKey.into());
             }
             crate::moderation::refuse_if_suspended(&mut tx, guild, user).await?;
             store_sched::toggle_key(&mut tx, guild, id, code, user).await?

@@ -6,8 +6,53 @@ use domain::{RoleKey, Snowflake};
 use serde_json::json;
 use store::{PgPool, guild_config, logs, staff};
 
+use crate::error::Refusal;
 use crate::tasks::{self, Task};
 use crate::{Actor, Result, ServiceError};
+
+/// Why a staff command (/purge, /addrole, /createrole) was refused; the adapters word it
+/// (`messages::staff`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("staff command refused: {}", self.code())]
+pub enum StaffError {
+    /// /purge by an API key or the system: purging is done as a member.
+    MemberRequired,
+    /// /purge outside a channel.
+    ChannelRequired,
+    /// /purge of fewer than 1 or more than [`PURGE_MAX`] messages.
+    BadPurgeAmount,
+    /// /addrole without a (valid) role.
+    RoleRequired,
+    /// /addrole of a member who is not in the server.
+    NotAMember { user: Snowflake },
+    /// /addrole of a role that is not one of raidbot's.
+    UnmappedRole { role: Snowflake },
+    /// /addrole of a punishment role (suspended, muted): those have their commands.
+    PunishmentRole { key: RoleKey },
+}
+
+impl StaffError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StaffError::MemberRequired => "member_required",
+            StaffError::ChannelRequired => "no_channel",
+            StaffError::BadPurgeAmount => "invalid_amount",
+            StaffError::RoleRequired => "invalid_role",
+            StaffError::NotAMember { .. } => "not_a_member",
+            StaffError::UnmappedRole { .. } => "unmapped_role",
+            StaffError::PunishmentRole { .. } => "punishment_role",
+        }
+    }
+
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> Refusal {
+        match self {
+            StaffError::NotAMember { .. } => Refusal::Conflict,
+            _ => Refusal::Invalid,
+        }
+    }
+}
 
 /// Starts a /purge: security and above, 1–25 messages, at most 3 uses a minute and 10 an
 /// hour per member (the refusal says when the next is allowed). Returns the use's id.
@@ -19,14 +64,9 @@ pub async fn purge_begin(
     amount: i64,
 ) -> Result<i64> {
     actor.require(RoleKey::Security)?;
-    let user = actor
-        .user_id
-        .ok_or_else(|| ServiceError::invalid("member_required", "Purge as a member."))?;
+    let user = actor.user_id.ok_or(StaffError::MemberRequired)?;
     if !(1..=PURGE_MAX).contains(&amount) {
-        return Err(ServiceError::invalid(
-            "invalid_amount",
-            format!("Purge deletes 1 to {PURGE_MAX} messages at a time, e.g. `/purge 10`."),
-        ));
+        return Err(StaffError::BadPurgeAmount.into());
     }
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
@@ -88,17 +128,9 @@ pub fn check_add_role(
         .iter()
         .find(|(_, r)| **r == role)
         .map(|(k, _)| *k)
-        .ok_or_else(|| {
-            ServiceError::invalid(
-                "unmapped_role",
-                format!("<@&{role}> is not one of raidbot's roles (see /setroles)."),
-            )
-        })?;
+        .ok_or(StaffError::UnmappedRole { role })?;
     let Some(level) = key.level() else {
-        return Err(ServiceError::invalid(
-            "punishment_role",
-            format!("Use /suspend or /mute to give the `{}` role.", key.as_str()),
-        ));
+        return Err(StaffError::PunishmentRole { key }.into());
     };
     if level >= actor.level {
         return Err(ServiceError::Forbidden(format!(

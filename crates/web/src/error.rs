@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use service::ServiceError;
+use service::error::Refusal;
 
 use crate::html;
 
@@ -59,26 +60,15 @@ impl WebError {
 
 impl From<ServiceError> for WebError {
     fn from(e: ServiceError) -> Self {
-        let status = match &e {
-            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-            ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ServiceError::Conflict { .. } => StatusCode::CONFLICT,
-            ServiceError::Invalid { .. } | ServiceError::Suspended { .. } => {
-                StatusCode::BAD_REQUEST
-            }
-            ServiceError::Verification(_)
-            | ServiceError::Party(_)
-            | ServiceError::Moderation(_)
-            | ServiceError::Modmail(_)
-            | ServiceError::Quota(_)
-            | ServiceError::Settings(_) => match e.refusal() {
-                Some(service::error::Refusal::NotFound) => StatusCode::NOT_FOUND,
-                Some(service::error::Refusal::Forbidden) => StatusCode::FORBIDDEN,
-                Some(service::error::Refusal::Conflict) => StatusCode::CONFLICT,
-                _ => StatusCode::BAD_REQUEST,
-            },
-            ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ServiceError::Internal(detail) => {
+        let status = match (&e, e.refusal()) {
+            // A suspended member reads it as a request the page cannot do, not a lock-out.
+            (ServiceError::Suspended { .. }, _) => StatusCode::BAD_REQUEST,
+            (_, Some(Refusal::NotFound)) => StatusCode::NOT_FOUND,
+            (_, Some(Refusal::Forbidden)) => StatusCode::FORBIDDEN,
+            (_, Some(Refusal::Conflict)) => StatusCode::CONFLICT,
+            (_, Some(Refusal::Invalid)) => StatusCode::BAD_REQUEST,
+            (ServiceError::Unavailable, None) => StatusCode::SERVICE_UNAVAILABLE,
+            (detail, None) => {
                 tracing::error!(%detail, "web: internal error");
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -3,6 +3,7 @@
 use chrono::Utc;
 use domain::analytics::StatsPeriod;
 use service::ServiceError;
+use service::analytics::AnalyticsError;
 use twilight_model::application::interaction::application_command::CommandData;
 use twilight_model::http::attachment::Attachment;
 
@@ -25,9 +26,7 @@ pub(crate) async fn render(
 pub async fn raid_stats(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     let period = match string_option(data, "period") {
         None => StatsPeriod::Weeks12,
-        Some(p) => StatsPeriod::parse(p).ok_or_else(|| {
-            ServiceError::invalid("unknown_period", "Pick a period from the list.")
-        })?,
+        Some(p) => StatsPeriod::parse(p).ok_or(AnalyticsError::UnknownPeriod)?,
     };
     let dungeon = string_option(data, "dungeon").map(super::runs::dungeon_code);
     let (from, to) = period.span(Utc::now());

@@ -3,8 +3,8 @@
 use domain::catalog::catalog;
 use domain::headcount::{MAX_DUNGEONS, ReactionKind};
 use domain::{HeadcountButton, HeadcountComponent};
-use service::ServiceError;
 use service::headcounts;
+use service::headcounts::HeadcountError;
 use twilight_model::application::command::{CommandOptionChoice, CommandOptionChoiceValue};
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
@@ -135,9 +135,7 @@ pub async fn component(
             })
         }
         HeadcountButton::Category => {
-            let category = values.first().ok_or_else(|| {
-                ServiceError::invalid("no_category", "Pick a category from the menu.")
-            })?;
+            let category = values.first().ok_or(HeadcountError::UnknownCategory)?;
             let draft =
                 headcounts::pick_category(pool, inv.guild, &inv.actor, id, category).await?;
             update(views::headcount::picker(&draft, None))

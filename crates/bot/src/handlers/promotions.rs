@@ -2,8 +2,7 @@
 
 use domain::Snowflake;
 use domain::quota::PromotionKind;
-use service::ServiceError;
-use service::promotions::{self, RuleRequest};
+use service::promotions::{self, PromotionError, RuleRequest};
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
 };
@@ -27,12 +26,7 @@ pub async fn configure(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handl
         // interaction (debug builds lay each arm's future out in the caller's frame).
         "add" => Box::pin(add(ctx, inv, data)).await,
         "remove" => {
-            let rule = int_option(data, "rule").ok_or_else(|| {
-                ServiceError::invalid(
-                    "rule_required",
-                    "Say which rule to remove (the rule option; `/configpromotions list` shows them).",
-                )
-            })?;
+            let rule = int_option(data, "rule").ok_or(PromotionError::RuleRequired)?;
             Box::pin(promotions::remove(&ctx.pool, inv.guild, &inv.actor, rule)).await?;
             Ok(Reply::Message(views::ephemeral(
                 views::promotions::removed(rule),
@@ -52,26 +46,14 @@ async fn add(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     inv.actor.require(domain::RoleKey::Administrator)?;
     let kind = string_option(data, "kind")
         .and_then(PromotionKind::parse)
-        .ok_or_else(|| {
-            ServiceError::invalid("kind_required", views::promotions::kind_required())
-        })?;
-    let threshold = int_option(data, "threshold").ok_or_else(|| {
-        ServiceError::invalid(
-            "threshold_required",
-            views::promotions::threshold_required(),
-        )
-    })?;
-    let role = role_option(data, "role").ok_or_else(|| {
-        ServiceError::invalid("role_required", views::promotions::role_required())
-    })?;
+        .ok_or(PromotionError::KindRequired)?;
+    let threshold = int_option(data, "threshold").ok_or(PromotionError::ThresholdRequired)?;
+    let role = role_option(data, "role").ok_or(PromotionError::RoleRequired)?;
     let remove_role = role_option(data, "remove_role");
     let facts = Box::pin(guild_facts(ctx, inv.guild)).await?;
     for r in std::iter::once(role).chain(remove_role) {
         if r != inv.guild && !facts.below_bot(r) {
-            return Err(ServiceError::invalid(
-                "role_above_bot",
-                views::promotions::role_above_bot(r),
-            ));
+            return Err(PromotionError::RoleAboveBot { role: r }.into());
         }
     }
     let req = RuleRequest {

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use domain::{RolePingComponent, Snowflake};
+use service::role_pings::RolePingError;
 use service::{ServiceError, role_pings};
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
@@ -21,7 +22,7 @@ use crate::router::{HandlerResult, Invocation, Reply};
 use crate::{Ctx, views};
 
 fn snowflake(id: u64) -> Result<Snowflake, ServiceError> {
-    Snowflake::new(id).map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))
+    Snowflake::new(id).map_err(|e| ServiceError::from(RolePingError::BadId(e)))
 }
 
 pub async fn configure(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
@@ -35,10 +36,7 @@ pub async fn configure(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handl
     let role = role.map(snowflake).transpose()?;
     let Some(typed) = string_option(data, "dungeon") else {
         if role.is_some() {
-            return Err(ServiceError::invalid(
-                "dungeon_required",
-                "Say which dungeon this role is for (the dungeon option).",
-            ));
+            return Err(RolePingError::DungeonRequired.into());
         }
         let all = role_pings::list(&ctx.pool, inv.guild, &inv.actor).await?;
         return Ok(Reply::Message(views::ephemeral_embed(
@@ -67,10 +65,8 @@ pub async fn send_panel(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Hand
             if kind.is_some_and(|k| {
                 !matches!(k, ChannelType::GuildText | ChannelType::GuildAnnouncement)
             }) {
-                return Err(ServiceError::invalid(
-                    "wrong_channel_type",
-                    format!("<#{c}> is not a text channel: the panel needs one."),
-                ));
+                let channel = snowflake(c.get())?;
+                return Err(RolePingError::NotATextChannel { channel }.into());
             }
             channel = Some(snowflake(c.get())?);
         }

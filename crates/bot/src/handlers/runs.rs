@@ -5,6 +5,7 @@ use domain::o3::Stage;
 use domain::run::RunAction;
 use domain::{RunButton, RunComponent, Snowflake};
 use service::ServiceError;
+use service::runs::RunError;
 use service::runs::{self, JoinChange, ReactOutcome, RunRequest};
 use twilight_model::application::command::{CommandOptionChoice, CommandOptionChoiceValue};
 use twilight_model::application::interaction::application_command::{
@@ -51,7 +52,9 @@ fn small(value: Option<i64>, what: &str) -> Result<Option<i32>, ServiceError> {
     value
         .map(|v| {
             i32::try_from(v).map_err(|_| {
-                ServiceError::invalid("invalid_number", format!("{what} is out of range."))
+                ServiceError::from(RunError::NumberOutOfRange {
+                    what: what.to_owned(),
+                })
             })
         })
         .transpose()
@@ -86,9 +89,7 @@ pub async fn taken(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerRe
             _ => None,
         })
         .and_then(|id| data.resolved.as_ref()?.attachments.get(&id))
-        .ok_or_else(|| {
-            ServiceError::invalid("no_screenshot", "Attach the screenshot to the command.")
-        })?;
+        .ok_or(RunError::NoScreenshot)?;
     let run = runs::attach_screenshot(
         &ctx.pool,
         inv.guild,
@@ -120,7 +121,7 @@ impl Input<'_> {
         self.values
             .first()
             .and_then(|v| Snowflake::parse(v).ok())
-            .ok_or_else(|| ServiceError::invalid("no_member", "Pick a member from the list."))
+            .ok_or_else(|| RunError::MemberRequired.into())
     }
 
     /// A whole number typed in a modal; empty means "clear".
@@ -128,10 +129,10 @@ impl Input<'_> {
         match self.field(name).map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(None),
             Some(v) => v.parse::<i32>().map(Some).map_err(|_| {
-                ServiceError::invalid(
-                    "invalid_number",
-                    format!("{what} must be a whole number, not `{v}`."),
-                )
+                ServiceError::from(RunError::NotANumber {
+                    what: what.to_owned(),
+                    text: v.to_owned(),
+                })
             }),
         }
     }
@@ -186,10 +187,7 @@ pub async fn component(
             Err(e) => Err(e),
         },
         RunButton::Class => {
-            let class = input
-                .values
-                .first()
-                .ok_or_else(|| ServiceError::invalid("no_class", "Pick a class from the menu."))?;
+            let class = input.values.first().ok_or(RunError::ClassRequired)?;
             let out = ctx
                 .joins
                 .join(guild, run_id, actor, inv.user, Some(class))
@@ -344,8 +342,7 @@ pub async fn component(
             )))
         }
         RunButton::KeyPoppedSubmit(member) => {
-            let popper = Snowflake::new(member)
-                .map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
+            let popper = Snowflake::new(member).map_err(RunError::BadId)?;
             let request = runs::KeyPopRequest {
                 window_secs: input.number("window", "The key window")?,
                 ..runs::KeyPopRequest::one(popper)
@@ -369,13 +366,10 @@ pub async fn component(
             )))
         }
         RunButton::LogKeysSubmit(member) => {
-            let popper = Snowflake::new(member)
-                .map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
+            let popper = Snowflake::new(member).map_err(RunError::BadId)?;
             let count = input
                 .number("count", "The number of keys")?
-                .ok_or_else(|| {
-                    ServiceError::invalid("invalid_count", "Say how many keys (1–99).")
-                })?;
+                .ok_or(RunError::KeyCountRequired)?;
             let request = runs::KeyPopRequest {
                 count,
                 key_name: input.field("key").map(str::to_owned),
@@ -400,8 +394,7 @@ pub async fn component(
             )))
         }
         RunButton::RemoveSubmit(member) => {
-            let user = Snowflake::new(member)
-                .map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
+            let user = Snowflake::new(member).map_err(RunError::BadId)?;
             let reason = input.field("reason").unwrap_or_default();
             let out = runs::remove(pool, guild, run_id, actor, user, reason).await?;
             let moved = match out.promoted.first() {
@@ -462,12 +455,9 @@ pub async fn component(
             )))
         }
         RunButton::RealmScoreSubmit => {
-            let score = input.number("value", "The realm score")?.ok_or_else(|| {
-                ServiceError::invalid(
-                    "invalid_score",
-                    "A realm score is a percentage from 1 to 99.",
-                )
-            })?;
+            let score = input
+                .number("value", "The realm score")?
+                .ok_or(RunError::BadScore)?;
             runs::realm_score(pool, guild, run_id, actor, score).await?;
             say(format!("Realm score {score}% announced."))
         }

@@ -4,6 +4,7 @@
 use domain::{ScheduleButton, ScheduleComponent, Snowflake};
 use service::ServiceError;
 use service::runs::JoinChange;
+use service::schedule::ScheduleError;
 use service::schedule::{self, Answer, ScheduleRequest};
 use twilight_model::application::interaction::application_command::CommandData;
 use twilight_model::id::Id;
@@ -92,10 +93,7 @@ async fn join(
 /// guild and the member's roles are read from Discord; then the same join as the panel's.
 pub async fn dm_component(ctx: &Ctx, user: Snowflake, c: ScheduleComponent) -> HandlerResult {
     if c.button != ScheduleButton::Join {
-        return Err(ServiceError::invalid(
-            "guild_only",
-            "Use this button on the announcement in the server.",
-        ));
+        return Err(ScheduleError::GuildOnly.into());
     }
     let d = schedule::locate(&ctx.pool, c.schedule_id).await?;
     let guild = d.scheduled.guild_id;

@@ -5,6 +5,8 @@ use domain::moderation::PURGE_MAX_AGE_DAYS;
 use domain::roles::allows;
 use domain::{RoleKey, Snowflake};
 use service::ServiceError;
+use service::config::SettingsError;
+use service::staff::StaffError;
 use twilight_model::application::interaction::application_command::{
     CommandData, CommandOptionValue,
 };
@@ -37,11 +39,8 @@ pub async fn purge(
     channel: Option<Id<ChannelMarker>>,
 ) -> HandlerResult {
     let amount = int_option(data, "amount").unwrap_or(0);
-    let channel = channel.ok_or_else(|| {
-        ServiceError::invalid("no_channel", "Use /purge in the channel to clean up.")
-    })?;
-    let ch = Snowflake::new(channel.get())
-        .map_err(|e| ServiceError::invalid("no_channel", e.to_string()))?;
+    let channel = channel.ok_or(StaffError::ChannelRequired)?;
+    let ch = Snowflake::new(channel.get()).map_err(|_| StaffError::ChannelRequired)?;
     let use_id = service::staff::purge_begin(&ctx.pool, inv.guild, &inv.actor, ch, amount).await?;
     let messages = ctx
         .http
@@ -102,13 +101,10 @@ pub async fn add_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handle
             CommandOptionValue::Role(r) => Snowflake::new(r.get()).ok(),
             _ => None,
         })
-        .ok_or_else(|| ServiceError::invalid("invalid_role", "Pick a role."))?;
+        .ok_or(StaffError::RoleRequired)?;
     let facts = target_facts(ctx, inv.guild, user).await?;
     if facts.member.is_none() {
-        return Err(ServiceError::conflict(
-            "not_a_member",
-            format!("<@{user}> is not in this server."),
-        ));
+        return Err(StaffError::NotAMember { user }.into());
     }
     let key = service::staff::add_role_check(&ctx.pool, inv.guild, &inv.actor, role, &facts.target)
         .await?;
@@ -129,8 +125,8 @@ pub async fn add_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handle
 pub async fn create_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     service::config::may_set_roles(&inv.actor)?;
     let text = string_option(data, "key").unwrap_or_default();
-    let key = RoleKey::parse(text).ok_or_else(|| {
-        ServiceError::invalid("unknown_role_key", format!("`{text}` is not a role key."))
+    let key = RoleKey::parse(text).ok_or_else(|| SettingsError::UnknownRoleKey {
+        text: text.to_owned(),
     })?;
     let mapping = service::config::roles(&ctx.pool, inv.guild).await?;
     if let Some(existing) = mapping.get(&key) {
@@ -150,8 +146,7 @@ pub async fn create_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Han
         .model()
         .await
         .map_err(discord_error)?;
-    let role = Snowflake::new(created.id.get())
-        .map_err(|e| ServiceError::invalid("invalid_role", e.to_string()))?;
+    let role = Snowflake::new(created.id.get()).map_err(|_| StaffError::RoleRequired)?;
     service::config::set_roles(&ctx.pool, inv.guild, &inv.actor, &[(key, Some(role))]).await?;
     ctx.role_mappings.forget(inv.guild);
     if key == RoleKey::Muted {

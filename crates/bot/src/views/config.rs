@@ -1,6 +1,5 @@
 //! Answers of /setroles and /setchannels.
 
-use service::config::SettingsError;
 use std::collections::BTreeMap;
 
 use domain::{ChannelKey, RoleKey, Snowflake};
@@ -49,14 +48,6 @@ pub fn channels_embed(title: &str, mapping: &BTreeMap<ChannelKey, Snowflake>) ->
         .build()
 }
 
-pub fn wrong_channel_kind(key: ChannelKey, channel: Snowflake) -> String {
-    format!(
-        "<#{channel}> cannot be the `{}` channel: it must be {}. Nothing was changed.",
-        key.as_str(),
-        key.kind().label()
-    )
-}
-
 /// "2 hours", "90 minutes", "1 hour 30 minutes" for a number of minutes.
 pub fn minutes_text(minutes: i32) -> String {
     let (h, m) = (minutes / 60, minutes % 60);
@@ -95,20 +86,6 @@ pub fn auto_end_embed(before: i32, after: i32) -> Embed {
         .build()
 }
 
-/// A settings refusal, worded for administrators.
-pub fn refusal(e: &SettingsError) -> String {
-    match e {
-        SettingsError::AutoEndOutOfRange => {
-            "Runs can end by themselves after 1 minute to 24 hours (1440 minutes).".into()
-        }
-        SettingsError::BadAutoEnd => "That is not a number of minutes.".into(),
-        SettingsError::BadId(why) => why.to_string(),
-        SettingsError::UnknownRoleKey { text } => format!("`{text}` is not a role key."),
-        SettingsError::UnknownChannelKey { text } => format!("`{text}` is not a channel key."),
-        SettingsError::WrongChannelType { key, channel } => wrong_channel_kind(*key, *channel),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::minutes_text;
@@ -121,27 +98,5 @@ mod tests {
         assert_eq!(minutes_text(120), "2 hours");
         assert_eq!(minutes_text(90), "1 hour 30 minutes");
         assert_eq!(minutes_text(1440), "24 hours");
-    }
-}
-
-#[cfg(test)]
-mod refusal_tests {
-    use super::*;
-
-    #[test]
-    fn a_wrong_channel_names_the_key_and_what_it_must_be() {
-        let channel = Snowflake::new(7).unwrap_or_else(|_| unreachable!());
-        let text = refusal(&SettingsError::WrongChannelType {
-            key: ChannelKey::PartyFinder,
-            channel,
-        });
-        assert!(
-            text.starts_with("<#7> cannot be the `party_finder` channel"),
-            "{text}"
-        );
-        assert_eq!(
-            refusal(&SettingsError::UnknownRoleKey { text: "x".into() }),
-            "`x` is not a role key."
-        );
     }
 }

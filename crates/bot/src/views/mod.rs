@@ -123,21 +123,10 @@ pub fn mentions(users: &[domain::Snowflake], budget: usize, empty: &str) -> Stri
     out
 }
 
-/// What a person is told when a use case refused them: the service's message, except for
-/// refusals whose wording depends on who reads them.
+/// What a person is told when a use case refused them: the shared wording
+/// (`messages::refusal`) in Discord style. `reader` is the user who acted.
 pub fn refusal(e: &service::ServiceError, reader: Option<u64>) -> String {
-    match e {
-        service::ServiceError::Suspended { user, until } => {
-            moderation::suspended_refusal(reader == Some(user.get()), *user, *until)
-        }
-        service::ServiceError::Verification(e) => verification::refusal(e),
-        service::ServiceError::Party(e) => party::refusal(e),
-        service::ServiceError::Moderation(e) => moderation::refusal(e),
-        service::ServiceError::Modmail(e) => modmail::refusal(e),
-        service::ServiceError::Quota(e) => quota::refusal(e),
-        service::ServiceError::Settings(e) => config::refusal(e),
-        other => other.to_string(),
-    }
+    messages::refusal(e, messages::Style::Discord, reader)
 }
 
 /// A Discord timestamp that renders in each reader's time zone.

@@ -1,10 +1,8 @@
 //! Moderation: staff answers, the member's DM, `punishment_log` entries and the `/find`
 //! panel. Notes are shown only here, only to staff.
 
-use domain::moderation::BAN_DELETE_DAYS_MAX;
 use domain::moderation::PunishmentKind;
 use domain::{CustomId, FindComponent, FindTab};
-use service::moderation::ModerationError;
 use service::moderation::{DmStatus, Note, Punishment, PunishmentStatus};
 use service::tasks::PunishmentEvent;
 use twilight_model::channel::message::component::{ButtonStyle, Component};
@@ -17,24 +15,6 @@ use super::{COLOR_INFO, COLOR_OK, COLOR_WARN, fit_lines, relative_time};
 
 fn full_time(t: chrono::DateTime<chrono::Utc>) -> String {
     format!("<t:{}:f>", t.timestamp())
-}
-
-/// A suspended member tried to raid (join, bench, class, reactions, headcounts, parties).
-pub fn suspended_refusal(
-    own: bool,
-    user: domain::Snowflake,
-    until: chrono::DateTime<chrono::Utc>,
-) -> String {
-    let who = if own {
-        "You are".to_owned()
-    } else {
-        format!("<@{user}> is")
-    };
-    format!(
-        "{who} suspended until {} ({}), and cannot join runs, react to them, answer headcounts or post parties until then.",
-        full_time(until),
-        relative_time(until)
-    )
 }
 
 fn noun(kind: PunishmentKind) -> &'static str {
@@ -755,161 +735,4 @@ pub fn rule_removed(id: i64) -> String {
 
 pub fn rule_added(r: &service::escalation::Rule) -> String {
     format!("Rule added: {}", rule_text(r))
-}
-
-/// A moderation refusal, worded for staff.
-pub fn refusal(e: &ModerationError) -> String {
-    use ModerationError as E;
-    let undo = |kind: PunishmentKind| {
-        if kind == PunishmentKind::Mute {
-            "/unmute"
-        } else {
-            "/unsuspend"
-        }
-    };
-    match e {
-        E::Hierarchy(why) => why.to_string(),
-        E::EmptyText { field } => format!("{field} is empty: write one."),
-        E::TextTooLong { field, len, max } => {
-            format!("{field} is too long: {len} characters, at most {max}.")
-        }
-        E::RoleNotConfigured { key } => format!(
-            "This server has no `{}` role yet: an administrator can create it with /createrole or map one with /setroles.",
-            key.as_str()
-        ),
-        E::DurationRequired => "A duration is required, e.g. `30m`, `2d` or `1d12h`.".into(),
-        E::BadDuration(why) => why.to_string(),
-        E::BadDeleteDays => {
-            format!("Days of messages to delete must be 0 to {BAN_DELETE_DAYS_MAX}.")
-        }
-        E::AlreadyPunished {
-            user,
-            kind,
-            running: Some((code, until)),
-        } => {
-            let until = until
-                .map(|t| format!(" until <t:{}:F>", t.timestamp()))
-                .unwrap_or_default();
-            format!(
-                "<@{user}> is already {} (`{code}`{until}). Use {} first to give a new one.",
-                kind.done(),
-                undo(*kind)
-            )
-        }
-        E::AlreadyPunished {
-            user,
-            kind,
-            running: None,
-        } => format!(
-            "<@{user}> is already {}. Use {} first to give a new one.",
-            kind.done(),
-            undo(*kind)
-        ),
-        E::BatchConflict => "Try again.".into(),
-        E::NoSuchPunishmentId { punishment_id } => {
-            format!("Punishment #{punishment_id} does not exist.")
-        }
-        E::BadPunishmentCode { text } => {
-            format!("`{text}` is not a punishment id: they look like `P-4K7Q2` (see /find).")
-        }
-        E::NoSuchPunishment { code } => format!("There is no punishment `{code}` in this server."),
-        E::NotPunished { user, kind } => format!("<@{user}> is not {} right now.", kind.done()),
-        E::MayNotRemove => "Security staff can remove warnings and the punishments they gave; an officer can remove any.".into(),
-        E::NotActiveToRemove { code, status } => {
-            let how = match status {
-                PunishmentStatus::Expired => "expired",
-                PunishmentStatus::Lifted => "was already lifted",
-                _ => "was already removed",
-            };
-            format!("`{code}` {how}; nothing to remove.")
-        }
-        E::NotActiveToEdit { code, status } => format!(
-            "`{code}` is {}; only a running punishment can be edited.",
-            status.as_str()
-        ),
-        E::NothingToEdit => "Give a new duration, a new reason, or both.".into(),
-        E::MayNotEdit => {
-            "Only the staff member who gave a punishment, or an officer, can edit it.".into()
-        }
-        E::DurationNotAllowed { code, kind } => format!(
-            "`{code}` is a {}: it has no duration. Only suspensions and mutes do.",
-            kind.as_str()
-        ),
-        E::EditAlreadyOver {
-            code,
-            kind,
-            given,
-            duration,
-        } => format!(
-            "`{code}` was given <t:{}:R>, so {duration} from then is already over. Use {} to end it now.",
-            given.timestamp(),
-            undo(*kind)
-        ),
-        E::NoSuchNote { note_id } => format!("There is no note #{note_id} in this server."),
-        E::NoteRemoved { note_id } => format!("Note #{note_id} was already removed."),
-        E::NoteGone { note_id } => format!("There is no note #{note_id}."),
-        E::BadMemberList(why) => why.to_string(),
-        E::UnknownIgn { name } => format!("Nobody in this server has the in-game name `{name}`."),
-        E::NamedTwice { user } => format!("<@{user}> is already in this list."),
-        E::BadTrigger => "A rule counts warnings, suspensions or mutes.".into(),
-        E::BadCount => "The count must be 1 to 20.".into(),
-        E::BadWindow => "The window must be 1 to 365 days.".into(),
-        E::BadAction => "A rule can suspend, mute or notify.".into(),
-        E::RuleDurationNotAllowed => "A rule that tells officers takes no duration.".into(),
-        E::RuleDurationRequired => {
-            "A rule that suspends or mutes needs a duration, e.g. `2d`.".into()
-        }
-        E::TooManyRules => format!(
-            "A server keeps at most {} rules; remove one first.",
-            service::escalation::RULES_MAX
-        ),
-        E::NoSuchRule { rule_id } => format!("There is no rule #{rule_id} in force in this server."),
-        E::BadWarnExpiry => "Warnings expire after 1 to 365 days (0: never).".into(),
-        E::MemberRequired { option } => format!("Pick a member for `{option}`."),
-        E::BadNoteNumber => "Give the note's number as /find shows it (e.g. 12).".into(),
-        E::BadMemberId(why) => why.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use domain::RoleKey;
-    use domain::moderation::{HierarchyRefusal, PunishDuration};
-
-    use super::*;
-
-    #[test]
-    fn refusals_say_what_to_do_next() {
-        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
-        let user = domain::Snowflake::new(42).unwrap_or_else(|_| unreachable!());
-        let text = refusal(&ModerationError::RoleNotConfigured {
-            key: RoleKey::Suspended,
-        });
-        assert!(text.contains("/createrole"), "{text}");
-        let text = refusal(&ModerationError::DurationRequired);
-        assert!(text.contains("`30m`"), "{text}");
-        let text = refusal(&ModerationError::AlreadyPunished {
-            user,
-            kind: PunishmentKind::Mute,
-            running: Some(("P-4K7Q2".into(), Some(at))),
-        });
-        assert_eq!(
-            text,
-            "<@42> is already muted (`P-4K7Q2` until <t:1800000000:F>). Use /unmute first to give a new one."
-        );
-        let text = refusal(&ModerationError::EditAlreadyOver {
-            code: "P-4K7Q2".into(),
-            kind: PunishmentKind::Suspend,
-            given: at,
-            duration: PunishDuration::from_minutes(60).unwrap_or_else(|_| unreachable!()),
-        });
-        assert!(text.contains("/unsuspend"), "{text}");
-        let text = refusal(&ModerationError::NotActiveToRemove {
-            code: "P-4K7Q2".into(),
-            status: PunishmentStatus::Lifted,
-        });
-        assert_eq!(text, "`P-4K7Q2` was already lifted; nothing to remove.");
-        let text = refusal(&ModerationError::Hierarchy(HierarchyRefusal::SelfTarget));
-        assert_eq!(text, "You cannot do this to yourself.");
-    }
 }

@@ -2,7 +2,6 @@
 
 use domain::{CustomId, ModmailAction, ModmailComponent};
 use service::modmail::DmOutcome;
-use service::modmail::ModmailError;
 use service::modmail::{Ticket, TicketMessage};
 use twilight_model::channel::message::Component;
 use twilight_model::channel::message::component::ButtonStyle;
@@ -538,45 +537,4 @@ pub fn blacklist_entry(user: domain::Snowflake, by: &str, reason: Option<&str>) 
             .color(COLOR_OK),
     }
     .build()
-}
-
-/// A modmail refusal, worded for staff (or the member, in DMs).
-pub fn refusal(e: &ModmailError) -> String {
-    use ModmailError as E;
-    match e {
-        E::BadTicketCode { text } => {
-            format!("`{text}` is not a ticket id: they look like `MM-7KQ2`.")
-        }
-        E::NoSuchTicket { code } => format!("There is no ticket `{code}` in this server."),
-        E::TicketGone => "That ticket is gone.".into(),
-        E::ClosedToReplies { code } => {
-            format!("`{code}` is closed; the member can open a new ticket by DM.")
-        }
-        E::AlreadyClosed { code } => format!("`{code}` is already closed."),
-        E::DuplicateReply => "This message was already sent to the member.".into(),
-        E::BadDuration(why) => why.to_string(),
-        E::SelfBlacklist => "You cannot blacklist yourself.".into(),
-        E::AlreadyBlacklisted { user } => format!("<@{user}> is already blacklisted from modmail."),
-        E::NotBlacklisted { user } => format!("<@{user}> is not blacklisted from modmail."),
-        E::BadStatus { status } => format!("`status` must be open or closed, not `{status}`."),
-        E::BadSnippetName { text } => format!(
-            "`{text}` is not a snippet name: use 1 to 32 letters, digits, `-` or `_`, e.g. `appeal-info`."
-        ),
-        E::NoSuchSnippetForReply { name } => {
-            format!("There is no snippet `{name}`; `/snippet list` shows them.")
-        }
-        E::NoSuchSnippet { name } => format!("There is no snippet `{name}`."),
-        E::TooManySnippets => format!(
-            "This server has {} snippets; remove one first.",
-            service::modmail::SNIPPETS_MAX
-        ),
-        E::BadDays { days } => format!(
-            "`days` must be from 1 to {}, not {days}.",
-            service::modmail::STATS_DAYS_MAX
-        ),
-        E::MemberRequired => "Pick a member for `user`.".into(),
-        E::UnknownSubcommand { hint } => format!("Use {hint}."),
-        E::ServerRequired => "Pick a server.".into(),
-        E::NotYourConversation => "This is someone else's modmail conversation.".into(),
-    }
 }

@@ -9,8 +9,6 @@ use twilight_util::builder::embed::{EmbedBuilder, EmbedFieldBuilder, EmbedFooter
 
 use super::components::{button, row};
 use super::{COLOR_OK, relative_time};
-use domain::party::{MAX_LIFETIME_MINUTES, PER_HOUR};
-use service::party::PartyError;
 
 fn full_time(t: chrono::DateTime<chrono::Utc>) -> String {
     format!("<t:{}:f>", t.timestamp())
@@ -113,52 +111,6 @@ pub fn closed(p: &Party) -> String {
     )
 }
 
-/// Why a party use case refused, worded for the member who acted.
-pub fn refusal(e: &PartyError) -> String {
-    match e {
-        PartyError::NotFound { party_id } => {
-            format!("Party #{party_id} does not exist in this server.")
-        }
-        PartyError::AlreadyClosed {
-            closed_at,
-            reason,
-            by,
-        } => {
-            let when = closed_at
-                .map(|t| format!(" {}", relative_time(t)))
-                .unwrap_or_default();
-            let how = match (reason, by) {
-                (Some(CloseReason::Auto), _) => " when its time ran out".to_owned(),
-                (_, Some(by)) => format!(" by <@{by}>"),
-                _ => String::new(),
-            };
-            format!("This party was already closed{when}{how}.")
-        }
-        PartyError::OwnerRequired => "A party belongs to a member; act as one.".into(),
-        PartyError::ChannelNotConfigured => "This server has no party finder channel yet: an administrator can set one with /setchannels (party_finder).".into(),
-        PartyError::OpenExists { open: Some((name, closes_at)) } => format!(
-            "You already have an open party, **{name}** (it closes {}). Close it before posting another.",
-            relative_time(*closes_at)
-        ),
-        PartyError::OpenExists { open: None } => {
-            "You already have an open party. Close it before posting another.".into()
-        }
-        PartyError::RateLimited { again } => format!(
-            "You can post at most {PER_HOUR} parties per hour. You can post again {}.",
-            relative_time(*again)
-        ),
-        PartyError::NotOwner => "Only the member who posted this party can extend it.".into(),
-        PartyError::MayNotClose => {
-            "Only the member who posted this party, or a moderator, can close it.".into()
-        }
-        PartyError::MaxLifetime { closes_at } => format!(
-            "A party stays open at most {} hours; this one already closes at its latest, {}.",
-            MAX_LIFETIME_MINUTES / 60,
-            relative_time(*closes_at)
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,25 +148,5 @@ mod tests {
         assert_eq!(post_components(&open).len(), 1);
         assert!(post_components(&party(PartyStatus::Closed)).is_empty());
         assert_eq!(thread_name(&open).chars().count(), 60);
-    }
-
-    #[test]
-    fn refusals_name_the_open_party_and_when_to_try_again() {
-        let at = Utc::now();
-        let open = Some(("Chill Fungal".to_owned(), at));
-        let text = refusal(&PartyError::OpenExists { open });
-        assert!(text.contains("**Chill Fungal**"), "{text}");
-        let text = refusal(&PartyError::RateLimited { again: at });
-        let again = format!("You can post again <t:{}:R>", at.timestamp());
-        assert!(text.contains(&again), "{text}");
-        let text = refusal(&PartyError::MaxLifetime { closes_at: at });
-        assert!(text.contains("at most 6 hours"), "{text}");
-        let text = refusal(&PartyError::AlreadyClosed {
-            closed_at: Some(at),
-            reason: None,
-            by: Snowflake::new(42).ok(),
-        });
-        assert!(text.starts_with("This party was already closed"), "{text}");
-        assert!(text.ends_with("by <@42>."), "{text}");
     }
 }

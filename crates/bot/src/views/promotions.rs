@@ -81,24 +81,6 @@ pub fn removed(rule_id: i64) -> String {
     format!("Removed promotion rule #{rule_id}. Roles it already gave stay.")
 }
 
-pub fn kind_required() -> &'static str {
-    "Say what the rule counts (the kind option: runs completed, keys popped or raider points)."
-}
-
-pub fn threshold_required() -> &'static str {
-    "Say how many are needed (the threshold option)."
-}
-
-pub fn role_required() -> &'static str {
-    "Say which role the rule gives (the role option)."
-}
-
-pub fn role_above_bot(role: Snowflake) -> String {
-    format!(
-        "I cannot give or take <@&{role}>: it is not below my highest role. Move my role above it in Server Settings → Roles, then try again."
-    )
-}
-
 /// The raid_log entry of a promotion (`rule`: None when the rule was removed since).
 pub fn log_entry(user: Snowflake, rule: Option<&PromotionRule>) -> Embed {
     let text = match rule {

@@ -1,7 +1,6 @@
 //! Everything the quota feature shows: config panels, modals, stats, leaderboards, quota
 //! panels and quota_log entries.
 
-use service::quota::QuotaError;
 use std::collections::BTreeMap;
 
 use domain::Snowflake;
@@ -870,52 +869,6 @@ pub fn metric_of(text: Option<&str>) -> Option<Metric> {
     }
 }
 
-/// A quota or points refusal, worded for staff.
-pub fn refusal(e: &QuotaError) -> String {
-    use QuotaError as E;
-    match e {
-        E::UnknownDungeon { code } => {
-            format!("`{code}` is not a dungeon raidbot knows; pick one from the list.")
-        }
-        E::BadCount { what } => format!(
-            "The number of {what} must be between -{max} and {max}, and not 0.",
-            max = service::quota::LOG_AMOUNT_MAX
-        ),
-        E::MemberRequired => "Say whose runs to log (member).".into(),
-        E::MayNotLogForOthers => "You can log runs for yourself; logging them for another member needs Officer (or higher).".into(),
-        E::BadPoints { label: None, why } => why.to_string(),
-        E::BadPoints {
-            label: Some(label),
-            why,
-        } => format!("{label}: {why}"),
-        E::BadReason(why) => why.to_string(),
-        E::ReasonRequired => "Give a reason for the adjustment.".into(),
-        E::BadSchedule(why) => why.to_string(),
-        E::BadTime { text } => {
-            format!("`{text}` is not a time: write HH:MM in UTC, e.g. 00:00 or 18:30.")
-        }
-        E::BadDay { text, what } => format!("`{text}` is not {what}."),
-        E::BadScheduleKind { text } => {
-            format!("`{text}` is not a schedule: write weekly, days or monthly.")
-        }
-        E::StartInFuture => "The current period cannot start in the future.".into(),
-        E::StartTooEarly => "The current period cannot start more than a year ago.".into(),
-        E::BadStart { text } => {
-            format!("`{text}` is not a date: write YYYY-MM-DD HH:MM (UTC) or now.")
-        }
-        E::NoQuotaRole => "That role has no quota configuration.".into(),
-        E::MissingOption { option } => format!("Fill in `{option}`."),
-        E::RoleRequired => "Pick a role.".into(),
-        E::BadId(why) => why.to_string(),
-        E::UnknownCategory { menu: false } => "Pick a category from the list.".into(),
-        E::UnknownCategory { menu: true } => "Pick a category from the menu.".into(),
-        E::UnknownPeriod => "Pick a period from the list.".into(),
-        E::UnknownDungeonChoice => "Pick a dungeon from the menu.".into(),
-        E::UnknownButton => "This button is not known to this version of raidbot.".into(),
-        E::UnknownForm => "This form is not known to this version of raidbot.".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -962,27 +915,5 @@ mod tests {
             assert!(total <= 6000, "{total}");
         }
         assert_eq!(lines, 300, "every member is shown");
-    }
-}
-
-#[cfg(test)]
-mod refusal_tests {
-    use domain::quota::{Points, PointsError};
-
-    use super::*;
-
-    #[test]
-    fn a_form_refusal_names_its_field() {
-        let why = Points::parse("lots").err().unwrap_or(PointsError::Zero);
-        let text = refusal(&QuotaError::BadPoints {
-            label: Some("Required points".into()),
-            why: why.clone(),
-        });
-        assert_eq!(text, format!("Required points: {why}"));
-        let text = refusal(&QuotaError::BadCount { what: "runs" });
-        assert_eq!(
-            text,
-            "The number of runs must be between -999 and 999, and not 0."
-        );
     }
 }

@@ -1,6 +1,6 @@
 //! Verification: the get-verified panel, the DM messages, review cards and veri_log lines.
 
-use domain::verification::{IgnError, Step};
+use domain::verification::IgnError;
 use domain::{CustomId, VeriAction, VeriComponent};
 use service::tasks::{RetryReason, VeriNote};
 use service::verification::{CustomRole, Event, Review, Session, VeriConfig, VerificationError};
@@ -145,84 +145,6 @@ pub fn dm(
     }
 }
 
-/// Why a verification use case refused, worded for the person who acted.
-pub fn refusal(e: &VerificationError) -> String {
-    use VerificationError as E;
-    match e {
-        E::IgnTaken { ign } => format!(
-            "The name **{ign}** is already registered to another member of this server. If it is yours, please contact a staff member (Security or higher) to sort it out."
-        ),
-        E::BadIgn(why) => why.to_string(),
-        E::NoMethod => {
-            "At least one verification method (RealmEye or screenshot) must stay enabled.".into()
-        }
-        E::BadImageUrl => "The image must be an https:// link.".into(),
-        E::GetverifiedNotConfigured => {
-            "There is no `getverified` channel yet: an administrator can set one with /setchannels."
-                .into()
-        }
-        E::BadRoleName => "The role verification needs a name of 1 to 80 characters.".into(),
-        E::RoleVerificationGone => "This role verification no longer exists.".into(),
-        E::NoSuchRoleVerification { id } => {
-            format!("There is no role verification #{id} here (see /roleverifications).")
-        }
-        E::VerifyFirst => "Please get verified first, then ask for this role.".into(),
-        E::AlreadyVerified { ign } => format!(
-            "You are already verified here as **{}**. Ask staff if your name changed.",
-            ign.as_deref().unwrap_or("?")
-        ),
-        E::SessionGone => "This verification no longer exists.".into(),
-        E::SessionClosed { step } => {
-            let what = match step {
-                Step::Verified => "is finished: you are verified",
-                Step::UnderReview => "is with staff now; you will get their answer here",
-                Step::Denied => "was denied",
-                Step::Expired => "expired after 30 minutes",
-                _ => "was cancelled",
-            };
-            format!(
-                "This verification {what}. Press **Get verified** in the server to start again."
-            )
-        }
-        E::NotYourSession => "This verification is someone else's.".into(),
-        E::ReviewChannelMissing => {
-            "This server has no review channel for screenshots yet; please ask staff.".into()
-        }
-        E::ScreenshotDisabled => {
-            "This server does not review screenshots; please use RealmEye.".into()
-        }
-        E::NoCodeYet => "Send me your in-game name first; then I give you a code.".into(),
-        E::CheckCooldown { seconds } => format!(
-            "Please wait {seconds} more seconds before checking again (RealmEye needs a moment to show changes)."
-        ),
-        E::ReviewGone => "This review no longer exists.".into(),
-        E::ReviewWithdrawn => {
-            "This role verification was removed, so this request can no longer be decided.".into()
-        }
-        E::ReviewDecided { state, by, at } => {
-            let by = by.map(|u| format!(" by <@{u}>")).unwrap_or_default();
-            let when = at
-                .map(|t| format!(" {}", super::relative_time(t)))
-                .unwrap_or_default();
-            format!("This screenshot was already {state}{by}{when}.")
-        }
-        E::IgnRequired => "Enter the member's in-game name to approve.".into(),
-        E::ReasonRequired => "Give the member a reason (1 to 1000 characters).".into(),
-        E::NotVerified { user } => format!("<@{user}> is not verified."),
-        E::NoMain { user } => {
-            format!("<@{user}> has no main name yet: verify them (or /editname) first.")
-        }
-        E::AltExists { user, ign } => format!("<@{user}> already has **{ign}**."),
-        E::NoSuchAlt { user, ign } => format!("<@{user}> has no alt named **{ign}**."),
-        E::EmptyImport => "There are no lines to import.".into(),
-        E::ImportTooBig { lines } => format!(
-            "At most {} lines per import; this has {lines}.",
-            service::verification::SYNC_MAX_LINES
-        ),
-        E::BadUserId(why) => why.to_string(),
-    }
-}
-
 /// Why a DM to the verification session could not be used, and what to send instead.
 fn retry(why: &RetryReason) -> String {
     use RetryReason as R;
@@ -230,7 +152,10 @@ fn retry(why: &RetryReason) -> String {
         R::IgnEmpty => IgnError::Empty.to_string(),
         R::IgnTooLong { shown } => IgnError::TooLong(shown.clone()).to_string(),
         R::IgnNotLetters { shown } => IgnError::NotLetters(shown.clone()).to_string(),
-        R::IgnTaken { ign } => refusal(&VerificationError::IgnTaken { ign: ign.clone() }),
+        R::IgnTaken { ign } => messages::verification::refusal(
+            &VerificationError::IgnTaken { ign: ign.clone() },
+            messages::Style::Discord,
+        ),
         R::NotAnImage => {
             "That file is not an image. Please upload a PNG or JPEG screenshot.".into()
         }

@@ -4,11 +4,13 @@
 
 mod batch;
 pub mod delivery;
+pub mod error;
 mod organizer;
 mod reactions;
 mod roster;
 
 pub use batch::JoinBatcher;
+pub use error::RunError;
 pub use organizer::*;
 pub use reactions::*;
 pub use roster::*;
@@ -83,7 +85,7 @@ pub const MAX_DURATION_MINUTES: i32 = 24 * 60;
 pub const MAX_RAIDER_CAP: i32 = 1000;
 
 fn text_error(e: limits::TextError) -> ServiceError {
-    ServiceError::invalid("invalid_text", e.to_string())
+    RunError::BadText(e).into()
 }
 
 pub(crate) fn not_found(run_id: i64) -> ServiceError {
@@ -113,20 +115,14 @@ pub(crate) async fn create_in<'t>(
     converting: Option<i64>,
 ) -> Result<(Run, Transaction<'t, Postgres>)> {
     actor.require(RoleKey::Organizer)?;
-    let organizer = req.organizer_id.or(actor.user_id).ok_or_else(|| {
-        ServiceError::invalid(
-            "organizer_required",
-            "Say who organizes the run (organizer_id).",
-        )
-    })?;
+    let organizer = req
+        .organizer_id
+        .or(actor.user_id)
+        .ok_or(RunError::OrganizerRequired)?;
     let dungeon = catalog().dungeon(req.dungeon.trim()).ok_or_else(|| {
-        ServiceError::invalid(
-            "unknown_dungeon",
-            format!(
-                "`{}` is not a dungeon raidbot knows; pick one from the list.",
-                req.dungeon.trim()
-            ),
-        )
+        ServiceError::from(RunError::UnknownDungeon {
+            code: req.dungeon.trim().to_owned(),
+        })
     })?;
     let party =
         limits::optional_text("Party", req.party.as_deref(), PARTY_MAX).map_err(text_error)?;
@@ -139,18 +135,12 @@ pub(crate) async fn create_in<'t>(
     if let Some(cap) = req.raider_cap
         && !(1..=MAX_RAIDER_CAP).contains(&cap)
     {
-        return Err(ServiceError::invalid(
-            "invalid_cap",
-            format!("The raider cap must be between 1 and {MAX_RAIDER_CAP}."),
-        ));
+        return Err(RunError::BadCap.into());
     }
     if let Some(minutes) = req.duration_minutes
         && !(1..=MAX_DURATION_MINUTES).contains(&minutes)
     {
-        return Err(ServiceError::invalid(
-            "invalid_duration",
-            "A run lasts between 1 minute and 24 hours (1440 minutes).",
-        ));
+        return Err(RunError::BadDuration.into());
     }
     let (raid_channel, default_minutes) =
         guild_config::run_settings(&mut tx, guild, ChannelKey::Raid).await?;

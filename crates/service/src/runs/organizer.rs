@@ -11,6 +11,7 @@ use store::key_pops::{self, NewKeyPop};
 use store::runs::{self as store_runs, Run, Setting};
 use store::{PgConnection, PgPool, run_reactions};
 
+use super::RunError;
 use super::{closed, not_found, require_manager};
 use crate::tasks::{self, Announcement, LogEvent, Note, Task};
 use crate::{Actor, Result, ServiceError};
@@ -22,7 +23,7 @@ pub const KEY_WINDOW_MAX_SECS: i32 = 300;
 pub const CHAIN_MAX: i32 = 100;
 
 fn text_error(e: limits::TextError) -> ServiceError {
-    ServiceError::invalid("invalid_text", e.to_string())
+    RunError::BadText(e).into()
 }
 
 /// Locks an active run for its manager.
@@ -181,10 +182,7 @@ pub async fn set_chain(
     if let Some(a) = amount
         && !(1..=CHAIN_MAX).contains(&a)
     {
-        return Err(ServiceError::invalid(
-            "invalid_chain",
-            format!("A chain is 1 to {CHAIN_MAX} keys."),
-        ));
+        return Err(RunError::BadChain.into());
     }
     let mut tx = pool.begin().await?;
     lock_managed(&mut tx, guild, run_id, actor).await?;
@@ -249,17 +247,11 @@ pub async fn key_popped(
         key_name,
     } = req;
     if !(1..=99).contains(&count) {
-        return Err(ServiceError::invalid(
-            "invalid_count",
-            "Log between 1 and 99 keys at a time.",
-        ));
+        return Err(RunError::BadKeyCount.into());
     }
     let window = window_secs.unwrap_or(KEY_WINDOW_DEFAULT_SECS);
     if !(1..=KEY_WINDOW_MAX_SECS).contains(&window) {
-        return Err(ServiceError::invalid(
-            "invalid_window",
-            format!("A key window lasts 1 to {KEY_WINDOW_MAX_SECS} seconds."),
-        ));
+        return Err(RunError::BadKeyWindow.into());
     }
     let key_name =
         limits::optional_text("Key name", key_name.as_deref(), KEY_NAME_MAX).map_err(text_error)?;
@@ -346,10 +338,7 @@ pub async fn o3_stage(
     let mut tx = pool.begin().await?;
     let run = lock_managed(&mut tx, guild, run_id, actor).await?;
     if run.dungeon_code != o3::DUNGEON {
-        return Err(ServiceError::invalid(
-            "not_oryx_3",
-            "Oryx 3 stages are only for Oryx's Sanctuary runs.",
-        ));
+        return Err(RunError::NotOryx3.into());
     }
     let current = run.o3_stage.as_deref().and_then(Stage::parse);
     if !stage.may_follow(current) {
@@ -359,9 +348,9 @@ pub async fn o3_stage(
         ));
     }
     if stage == Stage::Miniboss {
-        let boss = miniboss.and_then(o3::miniboss).ok_or_else(|| {
-            ServiceError::invalid("unknown_miniboss", "Pick one of the four minibosses.")
-        })?;
+        let boss = miniboss
+            .and_then(o3::miniboss)
+            .ok_or(RunError::UnknownMiniboss)?;
         store_runs::set(&mut tx, guild, run_id, Setting::O3Miniboss, Some(boss)).await?;
     }
     store_runs::set(
@@ -398,22 +387,14 @@ pub async fn realm_score(
     let score = i16::try_from(score)
         .ok()
         .filter(|s| (1..=99).contains(s))
-        .ok_or_else(|| {
-            ServiceError::invalid(
-                "invalid_score",
-                "A realm score is a percentage from 1 to 99.",
-            )
-        })?;
+        .ok_or(RunError::BadScore)?;
     let mut tx = pool.begin().await?;
     let run = lock_managed(&mut tx, guild, run_id, actor).await?;
     if !catalog()
         .dungeon(&run.dungeon_code)
         .is_some_and(|d| d.is_realm_dungeon())
     {
-        return Err(ServiceError::invalid(
-            "not_realm_dungeon",
-            "Realm scores are only for realm dungeon runs.",
-        ));
+        return Err(RunError::NotRealmDungeon.into());
     }
     store_runs::set(&mut tx, guild, run_id, Setting::RealmScore, Some(score)).await?;
     tasks::queue(
@@ -441,14 +422,9 @@ pub async fn attach_screenshot(
     content_type: Option<&str>,
 ) -> Result<Run> {
     actor.require(domain::RoleKey::Organizer)?;
-    let organizer = actor.user_id.ok_or_else(|| {
-        ServiceError::invalid("user_required", "Screenshots belong to a Discord member.")
-    })?;
+    let organizer = actor.user_id.ok_or(RunError::ScreenshotNeedsMember)?;
     if !content_type.is_some_and(|t| t.starts_with("image/")) {
-        return Err(ServiceError::invalid(
-            "not_an_image",
-            "Attach the screenshot as an image (PNG or JPEG).",
-        ));
+        return Err(RunError::NotAnImage.into());
     }
     let mut tx = pool.begin().await?;
     let active = store_runs::active_for_organizer(&mut tx, guild, organizer)

@@ -9,6 +9,7 @@ use store::run_reactions;
 use store::run_roster::{self, RosterState};
 use store::runs as store_runs;
 
+use super::RunError;
 use super::{closed, not_found};
 use crate::tasks::{self, LogEvent};
 use crate::{Actor, Result, ServiceError};
@@ -41,9 +42,7 @@ pub async fn react(
     confirmed: bool,
 ) -> Result<ReactOutcome> {
     actor.require(RoleKey::VerifiedRaider)?;
-    let user = actor.user_id.ok_or_else(|| {
-        ServiceError::invalid("user_required", "Reactions belong to a Discord member.")
-    })?;
+    let user = actor.user_id.ok_or(RunError::ReactionNeedsMember)?;
     let mut tx = pool.begin().await?;
     let run = store_runs::lock(&mut tx, guild, run_id)
         .await?
@@ -54,12 +53,7 @@ pub async fn react(
     let reaction = catalog()
         .dungeon(&run.dungeon_code)
         .and_then(|d| d.panel_reaction(code))
-        .ok_or_else(|| {
-            ServiceError::invalid(
-                "unknown_reaction",
-                "That reaction is not offered for this dungeon.",
-            )
-        })?;
+        .ok_or(RunError::UnknownReaction)?;
     if let Some(entry) = run_roster::entry_of(&mut tx, guild, run_id, user).await?
         && entry.state == RosterState::Removed
         && !entry.rejoin_allowed

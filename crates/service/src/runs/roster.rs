@@ -7,6 +7,7 @@ use store::PgConnection;
 use store::run_roster::{self, RosterState};
 use store::runs::{self as store_runs, Run, Setting};
 
+use super::RunError;
 use super::{MAX_RAIDER_CAP, closed, may_manage, not_found, require_manager};
 use crate::moderation::refuse_if_suspended;
 use crate::tasks::{self, LogEvent, Note, Task};
@@ -69,9 +70,9 @@ pub fn may_change_some_roster(actor: &Actor) -> Result<()> {
 pub(super) fn parse_class(class: Option<&str>) -> Result<Option<RaidClass>> {
     match class.map(str::trim).filter(|c| !c.is_empty()) {
         None => Ok(None),
-        Some(c) => RaidClass::parse(c).map(Some).ok_or_else(|| {
-            ServiceError::invalid("unknown_class", format!("`{c}` is not a RotMG class."))
-        }),
+        Some(c) => RaidClass::parse(c)
+            .map(Some)
+            .ok_or_else(|| RunError::UnknownClass { text: c.to_owned() }.into()),
     }
 }
 
@@ -525,10 +526,7 @@ pub async fn remove(
 ) -> Result<LeaveOutcome> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(ServiceError::invalid(
-            "invalid_reason",
-            "Give a reason of 1 to 200 characters.",
-        ));
+        return Err(RunError::BadRemoveReason.into());
     }
     let mut tx = pool.begin().await?;
     let run = store_runs::lock(&mut tx, guild, run_id)
@@ -539,10 +537,7 @@ pub async fn remove(
         return Err(closed(&run));
     }
     if user == run.organizer_id {
-        return Err(ServiceError::invalid(
-            "cannot_remove_organizer",
-            "The organizer cannot be removed from their own run.",
-        ));
+        return Err(RunError::CannotRemoveOrganizer.into());
     }
     let entry = run_roster::entry_of(&mut tx, guild, run_id, user).await?;
     if entry
@@ -640,10 +635,7 @@ pub async fn set_cap(
     if let Some(c) = cap
         && !(1..=MAX_RAIDER_CAP).contains(&c)
     {
-        return Err(ServiceError::invalid(
-            "invalid_cap",
-            format!("The raider cap must be between 1 and {MAX_RAIDER_CAP}."),
-        ));
+        return Err(RunError::BadCap.into());
     }
     let mut tx = pool.begin().await?;
     let run = store_runs::lock(&mut tx, guild, run_id)

@@ -1,0 +1,163 @@
+//! Verification: settings, the DM session, screenshot reviews, names and alts.
+//!
+//! On Discord most refusals speak to the member who is getting verified ("Please get
+//! verified first"); in plain style the reader is staff or an API client acting for a member,
+//! so those sentences speak about "the member" instead.
+
+use domain::verification::Step;
+use service::verification::VerificationError;
+
+use crate::{Style, sentence};
+
+/// Why a verification use case refused.
+pub fn refusal(e: &VerificationError, s: Style) -> String {
+    use VerificationError as E;
+    let discord = s == Style::Discord;
+    let text = match e {
+        E::IgnTaken { ign } if discord => format!(
+            "The name {} is already registered to another member of this server. If it is yours, please contact a staff member (Security or higher) to sort it out.",
+            s.bold(ign)
+        ),
+        E::IgnTaken { ign } => {
+            format!("The name {ign} is already registered to another member of this server.")
+        }
+        E::BadIgn(why) => why.to_string(),
+        E::NoMethod => {
+            "At least one verification method (RealmEye or screenshot) must stay enabled.".into()
+        }
+        E::BadImageUrl => "The image must be an https:// link.".into(),
+        E::GetverifiedNotConfigured if discord => {
+            "There is no `getverified` channel yet: an administrator can set one with /setchannels."
+                .into()
+        }
+        E::GetverifiedNotConfigured => {
+            "There is no getverified channel yet: set one first (channels settings).".into()
+        }
+        E::BadRoleName => "The role verification needs a name of 1 to 80 characters.".into(),
+        E::RoleVerificationGone => "This role verification no longer exists.".into(),
+        E::NoSuchRoleVerification { id } if discord => {
+            format!("There is no role verification #{id} here (see /roleverifications).")
+        }
+        E::NoSuchRoleVerification { id } => format!("There is no role verification {id}."),
+        E::VerifyFirst if discord => "Please get verified first, then ask for this role.".into(),
+        E::VerifyFirst => "The member must be verified before asking for this role.".into(),
+        E::AlreadyVerified { ign } if discord => format!(
+            "You are already verified here as **{}**. Ask staff if your name changed.",
+            ign.as_deref().unwrap_or("?")
+        ),
+        E::AlreadyVerified { .. } => "The member is already verified.".into(),
+        E::SessionGone => "This verification no longer exists.".into(),
+        E::SessionClosed { step } if discord => {
+            let what = match step {
+                Step::Verified => "is finished: you are verified",
+                Step::UnderReview => "is with staff now; you will get their answer here",
+                Step::Denied => "was denied",
+                Step::Expired => "expired after 30 minutes",
+                _ => "was cancelled",
+            };
+            format!(
+                "This verification {what}. Press **Get verified** in the server to start again."
+            )
+        }
+        E::SessionClosed { step } => format!("This verification is closed ({step})."),
+        E::NotYourSession => "This verification is someone else's.".into(),
+        E::ReviewChannelMissing if discord => {
+            "This server has no review channel for screenshots yet; please ask staff.".into()
+        }
+        E::ReviewChannelMissing => "There is no review channel for screenshots.".into(),
+        E::ScreenshotDisabled if discord => {
+            "This server does not review screenshots; please use RealmEye.".into()
+        }
+        E::ScreenshotDisabled => "This server does not review screenshots.".into(),
+        E::NoCodeYet if discord => {
+            "Send me your in-game name first; then I give you a code.".into()
+        }
+        E::NoCodeYet => "No code was issued yet: the in-game name comes first.".into(),
+        E::CheckCooldown { seconds } if discord => format!(
+            "Please wait {seconds} more seconds before checking again (RealmEye needs a moment to show changes)."
+        ),
+        E::CheckCooldown { seconds } => {
+            format!("Wait {seconds} more seconds before checking again.")
+        }
+        E::ReviewGone => "This review no longer exists.".into(),
+        E::ReviewWithdrawn => {
+            "This role verification was removed, so this request can no longer be decided.".into()
+        }
+        E::ReviewDecided { state, by, at } => {
+            let by = by
+                .map(|u| format!(" by {}", s.member(u)))
+                .unwrap_or_default();
+            let when = at
+                .map(|t| format!(" {}", s.relative(t)))
+                .unwrap_or_default();
+            format!("This screenshot was already {state}{by}{when}.")
+        }
+        E::IgnRequired if discord => "Enter the member's in-game name to approve.".into(),
+        E::IgnRequired => "The member's in-game name is needed to approve.".into(),
+        E::ReasonRequired => "Give the member a reason (1 to 1000 characters).".into(),
+        E::NotVerified { user } => format!("{} is not verified.", s.member(*user)),
+        E::NoMain { user } if discord => {
+            format!("<@{user}> has no main name yet: verify them (or /editname) first.")
+        }
+        E::NoMain { user } => format!("Member {user} has no main name yet: verify them first."),
+        E::AltExists { user, ign } => {
+            format!("{} already has {}.", s.member(*user), s.bold(ign))
+        }
+        E::NoSuchAlt { user, ign } => {
+            format!("{} has no alt named {}.", s.member(*user), s.bold(ign))
+        }
+        E::EmptyImport => "There are no lines to import.".into(),
+        E::ImportTooBig { lines } => format!(
+            "At most {} lines per import; this has {lines}.",
+            service::verification::SYNC_MAX_LINES
+        ),
+        E::BadUserId(why) => why.to_string(),
+    };
+    sentence(s, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{at, user};
+
+    #[test]
+    fn member_refusals_mention_on_discord_and_name_the_id_in_plain() {
+        let e = VerificationError::NoSuchAlt {
+            user: user(42),
+            ign: "Samwise".into(),
+        };
+        assert_eq!(
+            refusal(&e, Style::Discord),
+            "<@42> has no alt named **Samwise**."
+        );
+        assert_eq!(
+            refusal(&e, Style::Plain),
+            "Member 42 has no alt named Samwise."
+        );
+    }
+
+    #[test]
+    fn a_decided_review_says_by_whom_and_when() {
+        let e = VerificationError::ReviewDecided {
+            state: "approved".into(),
+            by: Some(user(5)),
+            at: Some(at()),
+        };
+        assert_eq!(
+            refusal(&e, Style::Discord),
+            "This screenshot was already approved by <@5> <t:1800000000:R>."
+        );
+        assert_eq!(
+            refusal(&e, Style::Plain),
+            "This screenshot was already approved by member 5 at 2027-01-15T08:00:00Z."
+        );
+    }
+
+    #[test]
+    fn the_member_is_spoken_to_on_discord_and_about_in_plain() {
+        let e = VerificationError::VerifyFirst;
+        assert!(refusal(&e, Style::Discord).starts_with("Please get verified first"));
+        assert!(refusal(&e, Style::Plain).starts_with("The member must be verified"));
+    }
+}
