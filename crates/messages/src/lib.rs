@@ -16,6 +16,8 @@ use domain::Snowflake;
 use service::ServiceError;
 
 pub mod analytics;
+pub mod api_keys;
+pub mod dashboard;
 pub mod headcounts;
 pub mod moderation;
 pub mod modmail;
@@ -157,6 +159,8 @@ pub fn refusal(e: &ServiceError, style: Style, reader: Option<u64>) -> String {
         ServiceError::Schedule(e) => schedule::refusal(e, style),
         ServiceError::Run(e) => runs::refusal(e, style),
         ServiceError::Headcount(e) => headcounts::refusal(e, style),
+        ServiceError::Dashboard(e) => dashboard::refusal(e, style),
+        ServiceError::ApiKey(e) => api_keys::refusal(e, style),
         other => other.to_string(),
     }
 }

@@ -5,7 +5,7 @@
 //! so those sentences speak about "the member" instead.
 
 use domain::verification::Step;
-use service::verification::VerificationError;
+use service::verification::{VerificationError, VerificationSetting};
 
 use crate::{Style, sentence};
 
@@ -112,8 +112,33 @@ pub fn refusal(e: &VerificationError, s: Style) -> String {
             service::verification::SYNC_MAX_LINES
         ),
         E::BadUserId(why) => why.to_string(),
+        E::SettingTooLong { setting, max } => {
+            format!("{} is at most {max} characters.", setting_name(*setting))
+        }
+        E::SettingOutOfRange {
+            setting,
+            max: Some(max),
+        } => format!(
+            "{} is a whole number from 0 (none) to {max}.",
+            setting_name(*setting)
+        ),
+        E::SettingOutOfRange { setting, max: None } => {
+            format!("{} is too large.", setting_name(*setting))
+        }
     };
     sentence(s, text)
+}
+
+/// A verification setting, as a sentence starts with it.
+fn setting_name(setting: VerificationSetting) -> &'static str {
+    match setting {
+        VerificationSetting::PanelMessage => "The panel message",
+        VerificationSetting::ImageUrl => "The image address",
+        VerificationSetting::MinRank => "The minimum rank",
+        VerificationSetting::MinCharacters => "The minimum number of characters",
+        VerificationSetting::MinAccountAgeDays => "The minimum account age in days",
+        VerificationSetting::MinAliveFame => "The minimum alive fame",
+    }
 }
 
 #[cfg(test)]

@@ -16,9 +16,39 @@ use store::api_keys as store_keys;
 pub use store::api_keys::ApiKey;
 use store::{PgPool, guild_config, logs};
 
+use crate::error::Refusal;
 use crate::{Actor, Result, ServiceError};
 
 pub const LABEL_MAX: usize = 100;
+
+/// Why an API key (or the audit log an administrator reads with one) was refused; the
+/// adapters word it (`messages::api_keys`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("api key refused: {}", self.code())]
+pub enum ApiKeyError {
+    /// A label that is empty or longer than [`LABEL_MAX`].
+    BadLabel,
+    /// A level outside 1 to 8, or above the administrator's own.
+    BadLevel,
+    /// An audit action filter that is not snake_case words (as typed).
+    BadAuditAction { text: String },
+}
+
+impl ApiKeyError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiKeyError::BadLabel => "invalid_label",
+            ApiKeyError::BadLevel => "invalid_level",
+            ApiKeyError::BadAuditAction { .. } => "invalid_action",
+        }
+    }
+
+    /// What kind of refusal this is: each is a value that is not acceptable.
+    pub fn kind(&self) -> Refusal {
+        Refusal::Invalid
+    }
+}
 
 /// Stores a new key of `level` for the guild. Administrators only; a key can never carry
 /// more than its creator's level.
@@ -34,16 +64,10 @@ pub async fn create(
     let label = label.trim();
     let len = label.chars().count();
     if len == 0 || len > LABEL_MAX {
-        return Err(ServiceError::invalid(
-            "invalid_label",
-            format!("A key's label must be 1 to {LABEL_MAX} characters."),
-        ));
+        return Err(ApiKeyError::BadLabel.into());
     }
     if !(1..=8).contains(&level.0) || level > actor.level {
-        return Err(ServiceError::invalid(
-            "invalid_level",
-            "A key's level must be 1 (verified raider) to 8 (administrator), and not above yours.",
-        ));
+        return Err(ApiKeyError::BadLevel.into());
     }
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;

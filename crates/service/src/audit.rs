@@ -26,10 +26,7 @@ pub async fn entries(
     if let Some(a) = action
         && (a.is_empty() || a.len() > 64 || !a.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
     {
-        return Err(ServiceError::invalid(
-            "invalid_action",
-            format!("`{a}` is not an audit action (snake_case words, e.g. api_key_create)."),
-        ));
+        return Err(crate::api_keys::ApiKeyError::BadAuditAction { text: a.to_owned() }.into());
     }
     let mut conn = pool.acquire().await?;
     Ok(store::logs::audit_page(&mut conn, guild, action, before, limit.clamp(1, PAGE_MAX)).await?)

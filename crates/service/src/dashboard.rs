@@ -13,10 +13,46 @@ pub use store::runs::RunFilter;
 use store::{PgPool, guild_config, logs};
 use store::{runs as store_runs, verification::names as store_names};
 
+use crate::error::Refusal;
 use crate::quota::LeaderboardPage;
 use crate::tasks::{self, LogEvent, SettingsArea};
 use crate::{Actor, Result, ServiceError};
 use domain::ChannelKey;
+
+/// Why a dashboard read or setting (run history, member search, the public leaderboard)
+/// was refused; the adapters word it (`messages::dashboard`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("dashboard refused: {}", self.code())]
+pub enum DashboardError {
+    /// The public leaderboard is on with no category to show.
+    NoCategories,
+    /// A metric that is not a leaderboard category.
+    NotACategory { metric: Metric },
+    /// A member search that is not 1 to 10 letters.
+    BadSearch,
+    /// A dungeon code raidbot does not know (as typed).
+    UnknownDungeon { code: String },
+    /// A date range whose first date is not before its last.
+    DatesReversed,
+}
+
+impl DashboardError {
+    /// A stable snake_case code for logs and the REST API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DashboardError::NoCategories => "no_categories",
+            DashboardError::NotACategory { .. } => "invalid_category",
+            DashboardError::BadSearch => "invalid_search",
+            DashboardError::UnknownDungeon { .. } => "invalid_dungeon",
+            DashboardError::DatesReversed => "invalid_dates",
+        }
+    }
+
+    /// What kind of refusal this is: each is a value that is not acceptable.
+    pub fn kind(&self) -> Refusal {
+        Refusal::Invalid
+    }
+}
 
 /// What a server's public leaderboard page shows.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -82,20 +118,14 @@ pub async fn set_public_board(
 ) -> Result<PublicBoard> {
     actor.require(RoleKey::Administrator)?;
     if board.enabled && board.metrics.is_empty() {
-        return Err(ServiceError::invalid(
-            "no_categories",
-            "Choose at least one category to publish, or leave the public page off.",
-        ));
+        return Err(DashboardError::NoCategories.into());
     }
     if let Some(m) = board
         .metrics
         .iter()
         .find(|m| !Metric::CATEGORIES.contains(m))
     {
-        return Err(ServiceError::invalid(
-            "invalid_category",
-            format!("{} is not a leaderboard category.", m.label()),
-        ));
+        return Err(DashboardError::NotACategory { metric: *m }.into());
     }
     let new = PublicBoard {
         enabled: board.enabled,
@@ -220,10 +250,7 @@ pub async fn search_members(
     actor.require(RoleKey::VerifiedRaider)?;
     let text = text.trim();
     if text.is_empty() || text.len() > 10 || !text.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Err(ServiceError::invalid(
-            "invalid_search",
-            "Search by in-game name: 1 to 10 letters.",
-        ));
+        return Err(DashboardError::BadSearch.into());
     }
     let mut conn = pool.acquire().await?;
     Ok(store_names::search_members(&mut conn, guild, text, SEARCH_LIMIT).await?)
@@ -247,18 +274,12 @@ pub async fn run_history(
     if let Some(d) = filter.dungeon.as_deref()
         && domain::catalog::catalog().dungeon(d).is_none()
     {
-        return Err(ServiceError::invalid(
-            "invalid_dungeon",
-            format!("There is no dungeon `{d}`."),
-        ));
+        return Err(DashboardError::UnknownDungeon { code: d.to_owned() }.into());
     }
     if let (Some(from), Some(to)) = (filter.from, filter.to)
         && from >= to
     {
-        return Err(ServiceError::invalid(
-            "invalid_dates",
-            "The first date must come before the last one.",
-        ));
+        return Err(DashboardError::DatesReversed.into());
     }
     let mut conn = pool.acquire().await?;
     Ok(store_runs::run_history(

@@ -7,7 +7,9 @@ use domain::Snowflake;
 use store::StoreError;
 
 use crate::analytics::AnalyticsError;
+use crate::api_keys::ApiKeyError;
 use crate::config::SettingsError;
+use crate::dashboard::DashboardError;
 use crate::headcounts::HeadcountError;
 use crate::moderation::ModerationError;
 use crate::modmail::ModmailError;
@@ -92,6 +94,12 @@ pub enum ServiceError {
     /// A headcount use case refused a value.
     #[error(transparent)]
     Headcount(#[from] HeadcountError),
+    /// A dashboard read or setting refused a value.
+    #[error(transparent)]
+    Dashboard(#[from] DashboardError),
+    /// An API key or audit log request refused a value.
+    #[error(transparent)]
+    ApiKey(#[from] ApiKeyError),
     #[error("The database is unavailable right now; please try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side; it has been logged.")]
@@ -133,6 +141,8 @@ impl ServiceError {
             ServiceError::Schedule(e) => Some(e.kind()),
             ServiceError::Run(e) => Some(e.kind()),
             ServiceError::Headcount(e) => Some(e.kind()),
+            ServiceError::Dashboard(e) => Some(e.kind()),
+            ServiceError::ApiKey(e) => Some(e.kind()),
             ServiceError::Unavailable | ServiceError::Internal(_) => None,
         }
     }
@@ -157,6 +167,8 @@ impl ServiceError {
             ServiceError::Schedule(e) => e.code(),
             ServiceError::Run(e) => e.code(),
             ServiceError::Headcount(e) => e.code(),
+            ServiceError::Dashboard(e) => e.code(),
+            ServiceError::ApiKey(e) => e.code(),
             ServiceError::Unavailable => "database_unavailable",
             ServiceError::Internal(_) => "internal",
         }

@@ -458,7 +458,7 @@ async fn the_settings_keep_the_commands_limits_and_the_history_is_for_security()
         ),
     ] {
         match veri::configure(&t.pool, g(), &admin(), change).await {
-            Err(ServiceError::Invalid { code: c, .. }) => assert_eq!(c, code),
+            Err(e) => assert_eq!(e.code(), code),
             other => panic!("{other:?}"),
         }
     }

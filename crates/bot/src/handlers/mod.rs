@@ -29,10 +29,7 @@ use crate::commands::CommandName;
 use crate::router::{HandlerResult, Invocation};
 
 fn unknown() -> ServiceError {
-    ServiceError::invalid(
-        "unknown_interaction",
-        "This button or command is not known to this version of raidbot.",
-    )
+    ServiceError::invalid("unknown_interaction", crate::views::unknown_interaction())
 }
 
 pub async fn dispatch(ctx: Ctx, inv: Invocation, interaction: Interaction) -> HandlerResult {

@@ -113,7 +113,7 @@ pub async fn dm_component(ctx: &Ctx, user: Snowflake, c: VeriComponent) -> Handl
         }
         _ => Err(ServiceError::invalid(
             "server_only",
-            "Use this button inside the server.",
+            views::verification::server_only_button(),
         )),
     }
 }
@@ -135,9 +135,8 @@ fn user_option(data: &CommandData, name: &str) -> Option<Snowflake> {
 }
 
 fn required_member(data: &CommandData) -> Result<Snowflake, ServiceError> {
-    user_option(data, "member").ok_or_else(|| {
-        ServiceError::invalid("member_required", "Say which member (the member option).")
-    })
+    user_option(data, "member")
+        .ok_or_else(|| ServiceError::invalid("member_required", views::option_required("member")))
 }
 
 fn bool_option(data: &CommandData, name: &str) -> Option<bool> {
@@ -314,9 +313,7 @@ fn channel_option(data: &CommandData, name: &str) -> Result<Snowflake, ServiceEr
             CommandOptionValue::Channel(c) if o.name == name => Some(*c),
             _ => None,
         })
-        .ok_or_else(|| {
-            ServiceError::invalid("channel_required", format!("Choose the {name} option."))
-        })?;
+        .ok_or_else(|| ServiceError::invalid("channel_required", views::option_required(name)))?;
     let kind = data
         .resolved
         .as_ref()
@@ -344,7 +341,7 @@ pub async fn add_role_verification(
             CommandOptionValue::Role(r) if o.name == "role" => Snowflake::new(r.get()).ok(),
             _ => None,
         })
-        .ok_or_else(|| ServiceError::invalid("role_required", "Choose the role option."))?;
+        .ok_or_else(|| ServiceError::invalid("role_required", views::option_required("role")))?;
     let review_channel = channel_option(data, "review_channel")?;
     let panel_channel = channel_option(data, "panel_channel")?;
     let name = string_option(data, "name").unwrap_or("");
@@ -390,7 +387,7 @@ pub async fn remove_role_verification(
         .ok_or_else(|| {
             ServiceError::invalid(
                 "id_required",
-                "Give the role verification's number (see /roleverifications).",
+                views::verification::role_verification_id_required(),
             )
         })?;
     let cr = veri::remove_custom_role(&ctx.pool, inv.guild, &inv.actor, id).await?;

@@ -129,6 +129,18 @@ pub fn refusal(e: &service::ServiceError, reader: Option<u64>) -> String {
     messages::refusal(e, messages::Style::Discord, reader)
 }
 
+/// A required option of a slash command was not given (Discord normally enforces it;
+/// an old registration or a hand-made request may not).
+pub fn option_required(option: &str) -> String {
+    format!("Choose the {option} option.")
+}
+
+/// A button or command from another version of raidbot (an old registration, a message
+/// posted before an upgrade).
+pub fn unknown_interaction() -> String {
+    "This button or command is not known to this version of raidbot.".to_owned()
+}
+
 /// A Discord timestamp that renders in each reader's time zone.
 pub fn relative_time(t: chrono::DateTime<chrono::Utc>) -> String {
     format!("<t:{}:R>", t.timestamp())

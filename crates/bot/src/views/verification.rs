@@ -386,6 +386,16 @@ pub fn force_synced(n: usize) -> String {
     }
 }
 
+/// A DM-only verification button pressed somewhere else.
+pub fn server_only_button() -> String {
+    "Use this button inside the server.".to_owned()
+}
+
+/// `/removeroleverification` without its number.
+pub fn role_verification_id_required() -> String {
+    "Give the role verification's number (see /roleverifications).".to_owned()
+}
+
 pub fn sync_needs_input() -> String {
     "Give the lines (`UserID MainIGN [AltIGN]`, separated by `;`) or attach a text file with one line per member.".to_owned()
 }

@@ -75,6 +75,21 @@ pub enum VerificationError {
     ImportTooBig { lines: usize },
     /// A `/syncteam` line's user id is not a Discord id.
     BadUserId(InvalidSnowflake),
+    /// A text setting longer than `max` characters.
+    SettingTooLong { setting: Setting, max: usize },
+    /// A number setting above `max` (`None`: above what can be stored).
+    SettingOutOfRange { setting: Setting, max: Option<u32> },
+}
+
+/// A verification setting a limit applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    PanelMessage,
+    ImageUrl,
+    MinRank,
+    MinCharacters,
+    MinAccountAgeDays,
+    MinAliveFame,
 }
 
 impl VerificationError {
@@ -110,6 +125,8 @@ impl VerificationError {
             E::EmptyImport => "empty_import",
             E::ImportTooBig { .. } => "import_too_big",
             E::BadUserId(_) => "bad_user",
+            E::SettingTooLong { .. } => "too_long",
+            E::SettingOutOfRange { .. } => "out_of_range",
         }
     }
 
@@ -124,6 +141,8 @@ impl VerificationError {
             | E::NoSuchAlt { .. } => Refusal::NotFound,
             E::NotYourSession => Refusal::Forbidden,
             E::BadIgn(_)
+            | E::SettingTooLong { .. }
+            | E::SettingOutOfRange { .. }
             | E::NoMethod
             | E::BadImageUrl
             | E::BadRoleName

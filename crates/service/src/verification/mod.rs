@@ -25,7 +25,7 @@ pub use custom_roles::{
     NewCustomRole, add_custom_role, custom_role, custom_role_panel_posted, custom_roles,
     granted_custom_roles, remove_custom_role,
 };
-pub use error::VerificationError;
+pub use error::{Setting as VerificationSetting, VerificationError};
 pub use names::{
     LineOutcome, SYNC_MAX_LINES, add_alt, edit_name, event_row, force_sync, history, may_sync_team,
     member_verification, names, remove_alt, rename_failed, sync_team, unverify, verify,

@@ -100,54 +100,52 @@ pub async fn configure(
 /// The limits `/configverification`'s options state, for every adapter (Discord enforces
 /// them on the command; the dashboard's forms come here).
 fn check_limits(change: &ConfigChange) -> Result<()> {
-    fn too_long(what: &str, max: usize) -> crate::ServiceError {
-        crate::ServiceError::invalid("too_long", format!("{what} is at most {max} characters."))
-    }
-    fn above(what: &str, max: u32) -> crate::ServiceError {
-        crate::ServiceError::invalid(
-            "out_of_range",
-            format!("{what} is a whole number from 0 (none) to {max}."),
-        )
-    }
+    use super::error::Setting;
+    let too_long = |setting, max| VerificationError::SettingTooLong { setting, max };
+    let above = |setting, max| VerificationError::SettingOutOfRange {
+        setting,
+        max: Some(max),
+    };
     if change
         .panel_message
         .as_ref()
         .is_some_and(|m| m.chars().count() > PANEL_MESSAGE_MAX)
     {
-        return Err(too_long("The panel message", PANEL_MESSAGE_MAX));
+        return Err(too_long(Setting::PanelMessage, PANEL_MESSAGE_MAX).into());
     }
     if change
         .image_url
         .as_ref()
         .is_some_and(|u| u.chars().count() > IMAGE_URL_MAX)
     {
-        return Err(too_long("The image address", IMAGE_URL_MAX));
+        return Err(too_long(Setting::ImageUrl, IMAGE_URL_MAX).into());
     }
     for (what, value, max) in [
-        ("The minimum rank", change.min_rank, MIN_RANK_MAX),
+        (Setting::MinRank, change.min_rank, MIN_RANK_MAX),
         (
-            "The minimum number of characters",
+            Setting::MinCharacters,
             change.min_characters,
             MIN_CHARACTERS_MAX,
         ),
         (
-            "The minimum account age in days",
+            Setting::MinAccountAgeDays,
             change.min_account_age_days,
             MIN_ACCOUNT_AGE_MAX,
         ),
     ] {
         if value.is_some_and(|v| v > max) {
-            return Err(above(what, max));
+            return Err(above(what, max).into());
         }
     }
     if change
         .min_alive_fame
         .is_some_and(|f| i64::try_from(f).is_err())
     {
-        return Err(crate::ServiceError::invalid(
-            "out_of_range",
-            "The minimum alive fame is too large.",
-        ));
+        return Err(VerificationError::SettingOutOfRange {
+            setting: Setting::MinAliveFame,
+            max: None,
+        }
+        .into());
     }
     Ok(())
 }
