@@ -898,10 +898,12 @@ async fn a_job_in_flight_when_its_process_dies_runs_once_on_the_other() {
     c.configure(&sim).await;
     drain_outbox(&db.pool).await;
 
-    // The next message Discord takes has its answer held far past any client's patience.
+    // The next two messages Discord takes have their answers held far past any client's
+    // patience: the run's panel and its raid_log entry, whose jobs are queued together and
+    // may be delivered in either order.
     sim.fail_next(
         "POST /channels/{channel_id}/messages",
-        1,
+        2,
         Failure::AnswerLate(Duration::from_secs(600)),
     );
     let res = sim

@@ -7,7 +7,7 @@ use store::PgPool;
 
 pub use store::logs::AuditEntry;
 
-use crate::{Actor, Result, ServiceError};
+use crate::{Actor, Result};
 
 /// The most entries one request returns.
 pub const PAGE_MAX: i64 = 100;
