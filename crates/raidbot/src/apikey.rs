@@ -62,7 +62,7 @@ pub async fn create(
     let level = parse_level(level)?;
     let new = api::keys::create(pool, guild, &operator(), label, level)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{}", api::error::refusal_message(&e)))?;
     Ok(format!(
         "created API key #{} '{}' for server {} at level {} ({}); store it now, it is not shown again:\n{}",
         new.key.key_id,
@@ -79,7 +79,7 @@ pub async fn list(pool: &PgPool, guild: &str) -> anyhow::Result<String> {
     let guild = parse_guild(guild)?;
     let keys = service::api_keys::list(pool, guild, &operator())
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{}", api::error::refusal_message(&e)))?;
     if keys.is_empty() {
         return Ok(format!("server {guild} has no API keys"));
     }
@@ -112,7 +112,7 @@ pub async fn revoke(
     let actor = operator();
     let found = service::api_keys::resolve(pool, guild, &actor, label_or_id)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{}", api::error::refusal_message(&e)))?;
     let key = match found.as_slice() {
         [] => bail!("no active API key is labelled or numbered {label_or_id:?}"),
         [key] => key,
@@ -130,7 +130,7 @@ pub async fn revoke(
     };
     service::api_keys::revoke(pool, key.guild_id, &actor, key.key_id)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))
+        .map_err(|e| anyhow::anyhow!("{}", api::error::refusal_message(&e)))
         .context("revoking")?;
     Ok(format!(
         "revoked API key #{} '{}' of server {}",
