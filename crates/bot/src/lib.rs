@@ -92,6 +92,12 @@ pub struct Context {
     pub public_url: Option<String>,
     /// Join clicks arriving together share one transaction and one commit.
     pub joins: service::runs::JoinBatcher,
+    /// Interactions arriving together are taken in one statement (see `router`).
+    pub events: service::gateway::EventTaker,
+    /// Members' roles seen on interactions arriving together, recorded in one statement.
+    pub sightings: service::quota::RoleSightings,
+    /// Command log lines of interactions ending together, written in one statement.
+    pub command_log: service::command_log::CommandLog,
 }
 
 type Mapping = BTreeMap<RoleKey, Snowflake>;
@@ -231,6 +237,9 @@ pub async fn run_with_reads(
         roles_seen: RolesSeenCache::default(),
         gateway_latency: std::sync::Mutex::new(None),
         joins: service::runs::JoinBatcher::new(pool.clone()),
+        events: service::gateway::EventTaker::new(pool.clone()),
+        sightings: service::quota::RoleSightings::new(pool.clone()),
+        command_log: service::command_log::CommandLog::new(pool.clone()),
         realmeye,
         realmeye_base_url: config.realmeye_base_url.clone(),
         outage: service::health::Outage::new(pool.clone()),

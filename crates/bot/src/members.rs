@@ -90,9 +90,7 @@ pub async fn record(ctx: Ctx, seen: Seen) {
             positions,
         } => {
             async {
-                for (user, roles) in &members {
-                    service::quota::member_roles_seen(&ctx.pool, guild, *user, roles).await?;
-                }
+                service::quota::members_roles_seen(&ctx.pool, guild, &members).await?;
                 service::quota::role_positions_seen(&ctx.pool, guild, &positions).await
             }
             .await

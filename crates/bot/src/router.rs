@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use domain::Snowflake;
-use service::command_log::{self, CommandLogEntry};
+use service::command_log::CommandLogEntry;
 use service::{Actor, ServiceError};
 use twilight_model::application::interaction::{Interaction, InteractionData, InteractionType};
 use twilight_model::channel::message::MessageFlags;
@@ -158,7 +158,7 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
             // gateway.rs). Awaited (two small statements) so the member's own command
             // already sees them.
             if ctx.roles_seen.changed(guild, user, &roles) {
-                match service::quota::member_roles_seen(&ctx.pool, guild, user, &roles).await {
+                match ctx.sightings.seen(guild, user, &roles).await {
                     Ok(()) => ctx.roles_seen.recorded(guild, user, &roles),
                     Err(e) => tracing::warn!(error = %e, "could not record the member's roles"),
                 }
@@ -216,7 +216,7 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
             error_code: code,
             latency_ms: i32::try_from(elapsed.as_millis()).unwrap_or(i32::MAX),
         };
-        if let Err(e) = command_log::record(&ctx.pool, &entry).await {
+        if let Err(e) = ctx.command_log.record(entry).await {
             tracing::warn!(error = %e, "could not write the command log");
         }
     }
@@ -230,7 +230,7 @@ async fn already_taken(ctx: &Ctx, guild: Option<Snowflake>, interaction: &Intera
     if interaction.kind == InteractionType::ApplicationCommandAutocomplete || ctx.outage.is_down() {
         return false;
     }
-    let take = service::gateway::take_event(&ctx.pool, guild, interaction.id.get());
+    let take = ctx.events.take(guild, interaction.id.get());
     let taken_before = tokio::select! {
         r = take => matches!(r, Ok(false)),
         () = async {

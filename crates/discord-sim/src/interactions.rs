@@ -208,6 +208,7 @@ impl DiscordSim {
             r.original_ephemeral = ephemeral;
             r.choices = choices;
             r.modal = modal;
+            r.answered.notify_one();
             response_message = original;
         }
         if q.get("with_response").map(String::as_str) == Some("true") {

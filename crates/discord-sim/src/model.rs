@@ -591,6 +591,9 @@ pub struct InteractionRec {
     /// Choices, for autocomplete.
     pub choices: Option<Vec<Choice>>,
     pub modal: Option<Modal>,
+    /// Told when the callback arrives, so whoever pressed learns it at once (as a client
+    /// does) rather than by polling.
+    pub answered: std::sync::Arc<tokio::sync::Notify>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

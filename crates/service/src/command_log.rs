@@ -2,14 +2,75 @@
 //! took (`command_log`), for staff and for finding slow or failing interactions.
 
 use store::PgPool;
+use tokio::sync::oneshot;
+use tracing::Instrument;
 
 use crate::Result;
+use crate::batching::{Batcher, shared_error};
 
 pub use store::logs::CommandLogEntry;
 
-/// Records one interaction's outcome.
-pub async fn record(pool: &PgPool, entry: &CommandLogEntry) -> Result<()> {
-    let mut conn = pool.acquire().await?;
-    store::logs::record_command(&mut conn, entry).await?;
-    Ok(())
+/// Records interactions' outcomes; lines arriving together (a burst of button presses) are
+/// written in one statement and one commit. Cheap to clone.
+#[derive(Clone)]
+pub struct CommandLog {
+    pool: PgPool,
+    batches: Batcher<Line>,
+}
+
+struct Line {
+    entry: CommandLogEntry,
+    span: tracing::Span,
+    reply: oneshot::Sender<Result<()>>,
+}
+
+impl CommandLog {
+    pub fn new(pool: PgPool) -> CommandLog {
+        let for_batches = pool.clone();
+        CommandLog {
+            pool,
+            batches: Batcher::new("command_log", 1, 256, move |batch| {
+                write(for_batches.clone(), batch)
+            }),
+        }
+    }
+
+    /// Records one interaction's outcome (committed when this returns).
+    pub async fn record(&self, entry: CommandLogEntry) -> Result<()> {
+        let (reply, written) = oneshot::channel();
+        let line = Line {
+            entry,
+            span: tracing::Span::current(),
+            reply,
+        };
+        if let Err(line) = self.batches.submit(line).await {
+            let mut conn = self.pool.acquire().await?;
+            store::logs::record_commands(&mut conn, std::slice::from_ref(&line.entry)).await?;
+            return Ok(());
+        }
+        written.await.unwrap_or_else(|_| {
+            Err(crate::ServiceError::Internal(
+                "the command log worker stopped before writing".into(),
+            ))
+        })
+    }
+}
+
+async fn write(pool: PgPool, batch: Vec<Line>) {
+    let span = batch[0].span.clone();
+    let (entries, replies): (Vec<CommandLogEntry>, Vec<_>) =
+        batch.into_iter().map(|l| (l.entry, l.reply)).unzip();
+    let written = async {
+        let mut conn = pool.acquire().await?;
+        store::logs::record_commands(&mut conn, &entries).await?;
+        Ok::<_, crate::ServiceError>(())
+    }
+    .instrument(span)
+    .await;
+    for reply in replies {
+        let _ = reply.send(match &written {
+            Ok(()) => Ok(()),
+            Err(e) => Err(shared_error(e)),
+        });
+    }
 }

@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use store::PgPool;
 pub use store::gateway::SavedSession;
+use tokio::sync::oneshot;
+use tracing::Instrument;
 
 use crate::Result;
+use crate::batching::Batcher;
 
 /// Discord allows one IDENTIFY per bucket per 5 s; the margin covers the time between
 /// taking the turn and the IDENTIFY reaching Discord.
@@ -83,6 +86,79 @@ pub async fn take_event(
     let guild = guild.map_or(0, |g| g.get() as i64);
     let id = i64::try_from(event_id).unwrap_or(i64::MAX);
     Ok(store::gateway::take_event(&mut conn, guild, id).await?)
+}
+
+/// Takes interactions as [`take_event`] does, those arriving together in one statement and
+/// one commit (a burst of button presses). Cheap to clone.
+#[derive(Clone)]
+pub struct EventTaker {
+    pool: PgPool,
+    batches: Batcher<TakeRequest>,
+}
+
+struct TakeRequest {
+    guild: i64,
+    event_id: i64,
+    span: tracing::Span,
+    reply: oneshot::Sender<Result<bool>>,
+}
+
+impl EventTaker {
+    pub fn new(pool: PgPool) -> EventTaker {
+        let for_batches = pool.clone();
+        EventTaker {
+            pool,
+            batches: Batcher::new("event_taken", 2, 256, move |batch| {
+                take_batch(for_batches.clone(), batch)
+            }),
+        }
+    }
+
+    /// [`take_event`], batched with concurrent takes.
+    pub async fn take(&self, guild: Option<domain::Snowflake>, event_id: u64) -> Result<bool> {
+        let (reply, answer) = oneshot::channel();
+        let request = TakeRequest {
+            guild: guild.map_or(0, |g| g.get() as i64),
+            event_id: i64::try_from(event_id).unwrap_or(i64::MAX),
+            span: tracing::Span::current(),
+            reply,
+        };
+        if self.batches.submit(request).await.is_err() {
+            return take_event(&self.pool, guild, event_id).await;
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(crate::ServiceError::Internal(
+                "the event worker stopped before answering".into(),
+            ))
+        })
+    }
+}
+
+async fn take_batch(pool: PgPool, batch: Vec<TakeRequest>) {
+    let guilds: Vec<i64> = batch.iter().map(|r| r.guild).collect();
+    let ids: Vec<i64> = batch.iter().map(|r| r.event_id).collect();
+    let span = batch[0].span.clone();
+    let taken = async {
+        let mut conn = pool.acquire().await?;
+        Ok::<_, crate::ServiceError>(store::gateway::take_events(&mut conn, &guilds, &ids).await?)
+    }
+    .instrument(span)
+    .await;
+    match taken {
+        Ok(taken) => {
+            // The first request of an event takes it; a second copy in the same batch (the
+            // gateway replaying it at once) finds it taken.
+            let mut taken: std::collections::HashSet<(i64, i64)> = taken.into_iter().collect();
+            for r in batch {
+                let _ = r.reply.send(Ok(taken.remove(&(r.guild, r.event_id))));
+            }
+        }
+        Err(error) => {
+            for r in batch {
+                let _ = r.reply.send(Err(crate::batching::shared_error(&error)));
+            }
+        }
+    }
 }
 
 /// Takes a direct message to handle (at least once): true when this process should

@@ -6,6 +6,7 @@ pub mod actor;
 pub mod analytics;
 pub mod api_keys;
 pub mod audit;
+pub mod batching;
 mod closing;
 pub mod command_log;
 pub mod config;

@@ -152,6 +152,25 @@ pub async fn take_event(conn: &mut PgConnection, guild: i64, event_id: i64) -> R
     Ok(taken == 1)
 }
 
+/// Takes many events in one statement: `(guild, event_id)` of each one taken now (not taken
+/// before); an event listed twice is taken once.
+pub async fn take_events(
+    conn: &mut PgConnection,
+    guilds: &[i64],
+    event_ids: &[i64],
+) -> Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "INSERT INTO event_taken (guild_id, event_id)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[])
+         ON CONFLICT DO NOTHING
+         RETURNING guild_id, event_id",
+    )
+    .bind(guilds)
+    .bind(event_ids)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Forgets events taken before `age` ago; returns how many.
 pub async fn forget_events(conn: &mut PgConnection, age: Duration) -> Result<u64> {
     let gone =

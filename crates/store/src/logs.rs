@@ -19,18 +19,28 @@ pub struct CommandLogEntry {
     pub latency_ms: i32,
 }
 
-pub async fn record_command(conn: &mut PgConnection, e: &CommandLogEntry) -> Result<()> {
+/// Appends command log lines, in one statement however many.
+pub async fn record_commands(conn: &mut PgConnection, entries: &[CommandLogEntry]) -> Result<()> {
+    let guilds: Vec<i64> = entries.iter().map(|e| e.guild_id.db()).collect();
+    let users: Vec<i64> = entries.iter().map(|e| e.user_id.db()).collect();
+    let commands: Vec<&str> = entries.iter().map(|e| e.command.as_str()).collect();
+    let options: Vec<String> = entries.iter().map(|e| e.options.to_string()).collect();
+    let outcomes: Vec<&str> = entries.iter().map(|e| e.outcome).collect();
+    let codes: Vec<Option<&str>> = entries.iter().map(|e| e.error_code.as_deref()).collect();
+    let latencies: Vec<i32> = entries.iter().map(|e| e.latency_ms).collect();
     sqlx::query(
         "INSERT INTO command_log (guild_id, user_id, command, options, outcome, error_code, latency_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         SELECT g, u, c, o::jsonb, oc, e, l
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::int[]) AS t(g, u, c, o, oc, e, l)",
     )
-    .bind(e.guild_id.db())
-    .bind(e.user_id.db())
-    .bind(&e.command)
-    .bind(&e.options)
-    .bind(e.outcome)
-    .bind(&e.error_code)
-    .bind(e.latency_ms)
+    .bind(&guilds)
+    .bind(&users)
+    .bind(&commands)
+    .bind(&options)
+    .bind(&outcomes)
+    .bind(&codes)
+    .bind(&latencies)
     .execute(conn)
     .await?;
     Ok(())

@@ -294,3 +294,70 @@ async fn a_transaction_dropped_while_it_begins_leaves_no_transaction_open() {
     assert_eq!(idle_in_transaction, 0);
     pool.close().await;
 }
+
+#[tokio::test]
+async fn events_taken_together_are_each_taken_once() {
+    let t = TestDb::new().await;
+    let mut conn = t.pool.acquire().await.unwrap();
+    assert!(store::gateway::take_event(&mut conn, 1, 100).await.unwrap());
+    // 100 was taken before; 101 twice in one batch (a replay arriving at once); 102 in
+    // another guild.
+    let mut taken = store::gateway::take_events(&mut conn, &[1, 1, 1, 2], &[100, 101, 101, 102])
+        .await
+        .unwrap();
+    taken.sort_unstable();
+    assert_eq!(taken, vec![(1, 101), (2, 102)]);
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM event_taken")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3);
+}
+
+#[tokio::test]
+async fn members_roles_recorded_together_replace_each_members_roles() {
+    use store::member_roles::{MemberRoles, sync_many_members_roles, sync_member_roles};
+    let t = TestDb::new().await;
+    let mut conn = t.pool.acquire().await.unwrap();
+    guild_config::ensure_guild(&mut conn, sf(1)).await.unwrap();
+    guild_config::ensure_guild(&mut conn, sf(2)).await.unwrap();
+    sync_member_roles(&mut conn, sf(1), sf(10), &[sf(500), sf(501)])
+        .await
+        .unwrap();
+    sync_member_roles(&mut conn, sf(1), sf(11), &[sf(500)])
+        .await
+        .unwrap();
+    sync_member_roles(&mut conn, sf(2), sf(10), &[sf(600)])
+        .await
+        .unwrap();
+    let member = |guild, user, roles: &[u64]| MemberRoles {
+        guild: sf(guild),
+        user: sf(user),
+        roles: roles.iter().map(|r| sf(*r)).collect(),
+    };
+    sync_many_members_roles(
+        &mut conn,
+        &[
+            // 10 lost 500 and gained 502; listed twice, the later list wins.
+            member(1, 10, &[500]),
+            member(1, 10, &[501, 502, 502]),
+            // 11 holds nothing now.
+            member(1, 11, &[]),
+            // 12 is new.
+            member(1, 12, &[500]),
+        ],
+    )
+    .await
+    .unwrap();
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT guild_id, user_id, role_id FROM member_role ORDER BY 1, 2, 3",
+    )
+    .fetch_all(&t.pool)
+    .await
+    .unwrap();
+    // Guild 2's member 10 is another member: untouched.
+    assert_eq!(
+        rows,
+        vec![(1, 10, 501), (1, 10, 502), (1, 12, 500), (2, 10, 600)]
+    );
+}

@@ -510,7 +510,9 @@ impl DiscordSim {
             followups: Vec::new(),
             choices: None,
             modal: None,
+            answered: std::sync::Arc::new(tokio::sync::Notify::new()),
         };
+        let answered = rec.answered.clone();
         let deliverable = {
             let mut st = self.lock();
             if let Some(g) = p.guild
@@ -537,13 +539,24 @@ impl DiscordSim {
         };
         let deadline = self.inner.config.interaction_deadline;
         let answered = if deliverable {
-            eventually(deadline, || {
-                self.lock()
+            // Woken by the callback (`Notify` keeps the wake-up if it came first).
+            let until = tokio::time::Instant::now() + deadline;
+            loop {
+                let response = self
+                    .lock()
                     .interactions
                     .get(&id)
-                    .and_then(|r| r.response.clone())
-            })
-            .await
+                    .and_then(|r| r.response.clone());
+                if response.is_some() {
+                    break response;
+                }
+                if tokio::time::timeout_at(until, answered.notified())
+                    .await
+                    .is_err()
+                {
+                    break None;
+                }
+            }
         } else {
             None
         };

@@ -1,6 +1,8 @@
 //! What the bot sees of members' roles and role positions.
 
 use super::*;
+use crate::batching::Batcher;
+use tokio::sync::oneshot;
 
 /// A member's roles as an interaction or gateway event shows them.
 pub async fn member_roles_seen(
@@ -12,6 +14,97 @@ pub async fn member_roles_seen(
     let mut conn = pool.acquire().await?;
     member_roles::sync_member_roles(&mut conn, guild, user, roles).await?;
     Ok(())
+}
+
+/// Several members' roles as a gateway event shows them (a server's members), a thousand
+/// members per statement.
+pub async fn members_roles_seen(
+    pool: &PgPool,
+    guild: Snowflake,
+    members: &[(Snowflake, Vec<Snowflake>)],
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    for chunk in members.chunks(1000) {
+        let rows: Vec<member_roles::MemberRoles> = chunk
+            .iter()
+            .map(|(user, roles)| member_roles::MemberRoles {
+                guild,
+                user: *user,
+                roles: roles.clone(),
+            })
+            .collect();
+        member_roles::sync_many_members_roles(&mut conn, &rows).await?;
+    }
+    Ok(())
+}
+
+/// Records members' roles as interactions show them ([`member_roles_seen`]); sightings
+/// arriving together (the first clicks of a burst) share one statement and one commit.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct RoleSightings {
+    pool: PgPool,
+    batches: Batcher<Sighting>,
+}
+
+struct Sighting {
+    member: member_roles::MemberRoles,
+    span: tracing::Span,
+    reply: oneshot::Sender<Result<()>>,
+}
+
+impl RoleSightings {
+    pub fn new(pool: PgPool) -> RoleSightings {
+        let for_batches = pool.clone();
+        RoleSightings {
+            pool,
+            batches: Batcher::new("roles_seen", 2, 256, move |batch| {
+                record_sightings(for_batches.clone(), batch)
+            }),
+        }
+    }
+
+    /// [`member_roles_seen`], batched with concurrent sightings (committed when this returns).
+    pub async fn seen(&self, guild: Snowflake, user: Snowflake, roles: &[Snowflake]) -> Result<()> {
+        let (reply, recorded) = oneshot::channel();
+        let sighting = Sighting {
+            member: member_roles::MemberRoles {
+                guild,
+                user,
+                roles: roles.to_vec(),
+            },
+            span: tracing::Span::current(),
+            reply,
+        };
+        if self.batches.submit(sighting).await.is_err() {
+            return member_roles_seen(&self.pool, guild, user, roles).await;
+        }
+        recorded.await.unwrap_or_else(|_| {
+            Err(ServiceError::Internal(
+                "the role sightings worker stopped before recording".into(),
+            ))
+        })
+    }
+}
+
+async fn record_sightings(pool: PgPool, batch: Vec<Sighting>) {
+    use tracing::Instrument;
+    let span = batch[0].span.clone();
+    let (members, replies): (Vec<_>, Vec<_>) =
+        batch.into_iter().map(|s| (s.member, s.reply)).unzip();
+    let recorded = async {
+        let mut conn = pool.acquire().await?;
+        member_roles::sync_many_members_roles(&mut conn, &members).await?;
+        Ok::<_, ServiceError>(())
+    }
+    .instrument(span)
+    .await;
+    for reply in replies {
+        let _ = reply.send(match &recorded {
+            Ok(()) => Ok(()),
+            Err(e) => Err(crate::batching::shared_error(e)),
+        });
+    }
 }
 
 /// Role positions as a GUILD_CREATE or GUILD_ROLE_UPDATE shows them.

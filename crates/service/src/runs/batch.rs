@@ -15,17 +15,17 @@
 //! exclusive lock counts the raiders).
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use store::PgPool;
 use store::run_roster::{RosterEntry, RosterState};
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use super::not_found;
 use super::roster::{JoinChange, JoinOutcome, check_entry, check_gate, join_inner, parse_class};
+use crate::batching::Batcher;
 use crate::tasks::{self, Task};
 use crate::{Actor, Result};
 
@@ -33,8 +33,6 @@ use crate::{Actor, Result};
 pub const MAX_BATCH: usize = 64;
 /// Transactions in flight at once (each holds a pooled connection).
 const WORKERS: usize = 4;
-/// Joins waiting for a worker before callers wait to hand theirs in.
-const QUEUE: usize = 4096;
 
 struct Request {
     guild: Snowflake,
@@ -49,19 +47,22 @@ struct Request {
     reply: oneshot::Sender<Result<JoinOutcome>>,
 }
 
-/// Hands joins to a few workers that batch them. Cheap to clone; the workers start with the
-/// first join (inside the caller's runtime) and stop when the last handle is dropped.
+/// Hands joins to a few workers that batch them ([`Batcher`]). Cheap to clone.
 #[derive(Clone)]
 pub struct JoinBatcher {
     pool: PgPool,
-    queue: Arc<OnceLock<mpsc::Sender<Request>>>,
+    batches: Batcher<Request>,
 }
 
 impl JoinBatcher {
     pub fn new(pool: PgPool) -> JoinBatcher {
+        let for_batches = pool.clone();
         JoinBatcher {
             pool,
-            queue: Arc::new(OnceLock::new()),
+            batches: Batcher::new("join", WORKERS, MAX_BATCH, move |batch| {
+                let pool = for_batches.clone();
+                async move { run_batch(&pool, batch).await }
+            }),
         }
     }
 
@@ -109,8 +110,7 @@ impl JoinBatcher {
             span: tracing::Span::current(),
             reply,
         };
-        let queue = self.queue.get_or_init(|| start(self.pool.clone()));
-        if let Err(mpsc::error::SendError(request)) = queue.send(request).await {
+        if let Err(request) = self.batches.submit(request).await {
             // No worker (the runtime that started them is gone): join on our own.
             return join_inner(
                 &self.pool,
@@ -129,36 +129,6 @@ impl JoinBatcher {
                 "the join worker stopped before answering".into(),
             )),
         }
-    }
-}
-
-fn start(pool: PgPool) -> mpsc::Sender<Request> {
-    let (tx, rx) = mpsc::channel(QUEUE);
-    let rx = Arc::new(Mutex::new(rx));
-    for _ in 0..WORKERS {
-        tokio::spawn(worker(pool.clone(), rx.clone()));
-    }
-    tx
-}
-
-async fn worker(pool: PgPool, queue: Arc<Mutex<mpsc::Receiver<Request>>>) {
-    loop {
-        let mut batch = Vec::new();
-        {
-            let mut queue = queue.lock().await;
-            match queue.recv().await {
-                Some(first) => batch.push(first),
-                None => return,
-            }
-            while batch.len() < MAX_BATCH {
-                match queue.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
-            }
-        }
-        metrics::histogram!("raidbot_join_batch_size").record(batch.len() as f64);
-        run_batch(&pool, batch).await;
     }
 }
 
