@@ -69,6 +69,10 @@ impl std::fmt::Debug for BotConfig {
 /// What every handler needs.
 pub struct Context {
     pub http: Client,
+    /// For interaction answers only: straight to Discord, past the shared rate limiter
+    /// (Discord's global limit leaves interaction answers out, and a click's answer should
+    /// not take an extra hop).
+    pub answers: Client,
     pub pool: PgPool,
     /// Where `/leaderboard` and `/stats` read (`DATABASE_READ_URL`, a streaming replica);
     /// the primary's pool when there is none or it does not answer. Never written through.
@@ -217,6 +221,7 @@ pub async fn run_with_reads(
     } else {
         discord::http_client(&config)
     };
+    let answers = discord::http_client(&config);
     let application = http
         .current_user_application()
         .await
@@ -230,6 +235,7 @@ pub async fn run_with_reads(
     .map_err(|e| BotError::Discord(e.to_string()))?;
     let ctx: Ctx = Arc::new(Context {
         http,
+        answers,
         pool: pool.clone(),
         read_pool,
         application_id: application.id,

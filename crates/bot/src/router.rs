@@ -364,7 +364,7 @@ async fn defer_then_edit(
         }),
     };
     if let Err(e) = ctx
-        .http
+        .answers
         .interaction(ctx.application_id)
         .create_response(interaction.id, &interaction.token, &deferred)
         .await
@@ -377,7 +377,7 @@ async fn defer_then_edit(
         Ok(Reply::Message(d) | Reply::Update(d) | Reply::Choices(d) | Reply::Modal(d)) => d,
         Err(e) => views::ephemeral(views::refusal(&e, interaction.author_id().map(|u| u.get()))),
     };
-    let client = ctx.http.interaction(ctx.application_id);
+    let client = ctx.answers.interaction(ctx.application_id);
     let edit = client
         .update_response(&interaction.token)
         .content(data.content.as_deref())
@@ -415,7 +415,7 @@ async fn answer(ctx: &Ctx, interaction: &Interaction, result: HandlerResult) {
         data: Some(data),
     };
     if let Err(e) = ctx
-        .http
+        .answers
         .interaction(ctx.application_id)
         .create_response(interaction.id, &interaction.token, &response)
         .await

@@ -32,7 +32,7 @@ use crate::{Actor, Result};
 /// Most joins in one transaction.
 pub const MAX_BATCH: usize = 64;
 /// Transactions in flight at once (each holds a pooled connection).
-const WORKERS: usize = 4;
+const WORKERS: usize = 2;
 
 struct Request {
     guild: Snowflake,
