@@ -100,12 +100,24 @@ impl MaybeEntry {
     }
 }
 
+/// What [`join_many`] did: the rows it wrote, and the joined count of each run asked for.
+#[derive(Debug, Default)]
+pub struct JoinedMany {
+    /// `(guild, run, user)` of every row written.
+    pub written: Vec<(i64, i64, i64)>,
+    /// `(guild, run, joined)`: raiders joined in the run once this statement's rows count.
+    pub counts: Vec<(i64, i64, i64)>,
+}
+
 /// Joins many members at once ([`set_state`] to joined for each; one row per run and
 /// member: the caller merges repeats). Parallel arrays; a class of `None` keeps the one
 /// picked before. `seen` is each member's state as the caller read it (`None`: no row), and
 /// a row is written only if it is still in that state: a concurrent join (or leave, bench,
 /// removal) in between leaves it alone, so the caller decides again instead of telling
-/// two presses that both joined. Returns the `(guild, run, user)` of the rows written.
+/// two presses that both joined. The same statement counts the joined raiders of the runs in
+/// `count_guilds`/`count_runs`: those its snapshot shows, plus the rows it joined that were
+/// not joined before.
+#[allow(clippy::too_many_arguments)]
 pub async fn join_many(
     conn: &mut PgConnection,
     guilds: &[i64],
@@ -113,34 +125,65 @@ pub async fn join_many(
     users: &[i64],
     classes: &[Option<String>],
     seen: &[Option<&str>],
-) -> Result<Vec<(i64, i64, i64)>> {
-    Ok(sqlx::query_as(
-        "INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
-         SELECT guild_id, run_id, user_id, 'joined', class
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
-              AS a(guild_id, run_id, user_id, class)
-         ON CONFLICT (guild_id, run_id, user_id) DO UPDATE SET
-            state = EXCLUDED.state,
-            class = COALESCE(EXCLUDED.class, run_participant.class),
-            joined_at = CASE
-                WHEN run_participant.state IN ('joined', 'benched')
-                THEN run_participant.joined_at ELSE now() END,
-            rejoin_allowed = false,
-            updated_at = now()
-         WHERE run_participant.state IS NOT DISTINCT FROM (
-            SELECT s.seen FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $5::text[])
-                   AS s(guild_id, run_id, user_id, seen)
-            WHERE s.guild_id = run_participant.guild_id AND s.run_id = run_participant.run_id
-              AND s.user_id = run_participant.user_id)
-         RETURNING guild_id, run_id, user_id",
+    count_guilds: &[i64],
+    count_runs: &[i64],
+) -> Result<JoinedMany> {
+    let rows: Vec<(bool, i64, i64, i64)> = sqlx::query_as(
+        "WITH up AS (
+            INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
+            SELECT guild_id, run_id, user_id, 'joined', class
+            FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
+                 AS a(guild_id, run_id, user_id, class)
+            ON CONFLICT (guild_id, run_id, user_id) DO UPDATE SET
+               state = EXCLUDED.state,
+               class = COALESCE(EXCLUDED.class, run_participant.class),
+               joined_at = CASE
+                   WHEN run_participant.state IN ('joined', 'benched')
+                   THEN run_participant.joined_at ELSE now() END,
+               rejoin_allowed = false,
+               updated_at = now()
+            WHERE run_participant.state IS NOT DISTINCT FROM (
+               SELECT s.seen FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $5::text[])
+                      AS s(guild_id, run_id, user_id, seen)
+               WHERE s.guild_id = run_participant.guild_id AND s.run_id = run_participant.run_id
+                 AND s.user_id = run_participant.user_id)
+            RETURNING guild_id, run_id, user_id
+         ), newly AS (
+            SELECT u.guild_id, u.run_id, count(*) AS n
+            FROM up u
+            JOIN unnest($1::bigint[], $2::bigint[], $3::bigint[], $5::text[])
+                 AS s(guild_id, run_id, user_id, seen)
+              ON s.guild_id = u.guild_id AND s.run_id = u.run_id AND s.user_id = u.user_id
+            WHERE s.seen IS DISTINCT FROM 'joined'
+            GROUP BY u.guild_id, u.run_id
+         )
+         SELECT true, guild_id, run_id, user_id FROM up
+         UNION ALL
+         SELECT false, c.guild_id, c.run_id,
+                (SELECT count(*) FROM run_participant p
+                  WHERE p.guild_id = c.guild_id AND p.run_id = c.run_id AND p.state = 'joined')
+                + COALESCE((SELECT n.n FROM newly n
+                            WHERE n.guild_id = c.guild_id AND n.run_id = c.run_id), 0)
+         FROM unnest($6::bigint[], $7::bigint[]) AS c(guild_id, run_id)",
     )
     .bind(guilds)
     .bind(runs)
     .bind(users)
     .bind(classes)
     .bind(seen)
+    .bind(count_guilds)
+    .bind(count_runs)
     .fetch_all(conn)
-    .await?)
+    .await?;
+    let mut done = JoinedMany::default();
+    for (written, guild, run, value) in rows {
+        if written {
+            done.written.push((guild, run, value));
+        } else {
+            done.counts.push((guild, run, value));
+        }
+    }
+    Ok(done)
 }
 
 /// How many are joined in each of the runs (parallel arrays of guild and run), as

@@ -349,12 +349,11 @@ async fn members_roles_recorded_together_replace_each_members_roles() {
     )
     .await
     .unwrap();
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT guild_id, user_id, role_id FROM member_role ORDER BY 1, 2, 3",
-    )
-    .fetch_all(&t.pool)
-    .await
-    .unwrap();
+    let rows: Vec<(i64, i64, i64)> =
+        sqlx::query_as("SELECT guild_id, user_id, role_id FROM member_role ORDER BY 1, 2, 3")
+            .fetch_all(&t.pool)
+            .await
+            .unwrap();
     // Guild 2's member 10 is another member: untouched.
     assert_eq!(
         rows,

@@ -177,10 +177,11 @@ struct Write {
     seen: Option<RosterState>,
 }
 
-/// Every join of the batch in one transaction of at most five statements, whatever its
+/// Every join of the batch in one transaction of at most four statements, whatever its
 /// size: the gates and roster entries read together, the decisions made here with the same
-/// checks as a single join (`check_gate`, `check_entry`), then one write of the roster,
-/// one count (for answers that show it), one look and one insert for the jobs.
+/// checks as a single join (`check_gate`, `check_entry`), then one write of the roster that
+/// also counts the runs (for answers that show it), and one insert for the jobs (which
+/// looks for covering jobs itself).
 async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Slot>> {
     let guilds: Vec<i64> = batch.iter().map(|r| r.guild.db()).collect();
     let run_ids: Vec<i64> = batch.iter().map(|r| r.run_id).collect();
@@ -276,8 +277,16 @@ async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Slot>> {
         })));
     }
 
-    if !writes.is_empty() {
-        let written: BTreeSet<(i64, i64, i64)> = store::run_roster::join_many(
+    // The runs whose count an answer shows: counted by the roster write's own statement.
+    let counted: BTreeSet<(i64, i64)> = batch
+        .iter()
+        .zip(&slots)
+        .filter(|(r, slot)| r.counted && matches!(slot, Slot::Done(Ok(_))))
+        .map(|(r, _)| (r.guild.db(), r.run_id))
+        .collect();
+    let (count_guilds, count_runs): (Vec<i64>, Vec<i64>) = counted.iter().copied().unzip();
+    let counts: Vec<(i64, i64, i64)> = if !writes.is_empty() {
+        let joined = store::run_roster::join_many(
             &mut tx,
             &writes.iter().map(|w| w.guild.db()).collect::<Vec<_>>(),
             &writes.iter().map(|w| w.run_id).collect::<Vec<_>>(),
@@ -287,10 +296,11 @@ async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Slot>> {
                 .iter()
                 .map(|w| w.seen.map(RosterState::as_str))
                 .collect::<Vec<_>>(),
+            &count_guilds,
+            &count_runs,
         )
-        .await?
-        .into_iter()
-        .collect();
+        .await?;
+        let written: BTreeSet<(i64, i64, i64)> = joined.written.into_iter().collect();
         // A row that changed since the batch read it (the same raider's press in another
         // transaction came first): that raider's joins are decided again on their own,
         // after this commit, on what the other one left.
@@ -307,27 +317,20 @@ async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Slot>> {
                 }
             }
         }
-    }
-    // The runs' counts after the batch, for the joins that show them.
-    let counted: BTreeSet<(Snowflake, i64)> = batch
-        .iter()
-        .zip(&slots)
-        .filter(|(r, slot)| r.counted && matches!(slot, Slot::Done(Ok(_))))
-        .map(|(r, _)| (r.guild, r.run_id))
-        .collect();
-    if !counted.is_empty() {
-        let (g, runs): (Vec<i64>, Vec<i64>) = counted.iter().map(|(g, r)| (g.db(), *r)).unzip();
-        let counts: HashMap<(i64, i64), i64> = store::run_roster::joined_counts(&mut tx, &g, &runs)
-            .await?
-            .into_iter()
-            .map(|(g, r, n)| ((g, r), n))
-            .collect();
-        for (r, slot) in batch.iter().zip(slots.iter_mut()) {
-            if let Slot::Done(Ok(outcome)) = slot
-                && r.counted
-            {
-                outcome.participant_count = counts.get(&(r.guild.db(), r.run_id)).copied();
-            }
+        joined.counts
+    } else if !counted.is_empty() {
+        // Nothing to write (every join a repeat): the count alone.
+        store::run_roster::joined_counts(&mut tx, &count_guilds, &count_runs).await?
+    } else {
+        Vec::new()
+    };
+    let counts: HashMap<(i64, i64), i64> =
+        counts.into_iter().map(|(g, r, n)| ((g, r), n)).collect();
+    for (r, slot) in batch.iter().zip(slots.iter_mut()) {
+        if let Slot::Done(Ok(outcome)) = slot
+            && r.counted
+        {
+            outcome.participant_count = counts.get(&(r.guild.db(), r.run_id)).copied();
         }
     }
     // One coalesced panel refresh per run changed, and the run role of each newcomer.
