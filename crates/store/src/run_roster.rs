@@ -261,7 +261,7 @@ macro_rules! set_state_sql {
 }
 
 /// Joins the member ([`set_state`] to joined) if their entry is still in the state the
-/// caller read (`seen`; `None`: no row), in one round trip. `None` when it is not (a
+/// caller read (`seen`; `None`: no row), in one round trip ([`join_many`] of one). `None` when it is not (a
 /// concurrent join, leave or removal came first; the row is now locked by this
 /// transaction, so reading it again gives the state to decide on). Otherwise, when
 /// `counted`, how many are joined afterwards (read from the statement's snapshot, which
@@ -275,37 +275,26 @@ pub async fn join_seen(
     seen: Option<RosterState>,
     counted: bool,
 ) -> Result<Option<Option<i64>>> {
-    let (written, count): (bool, Option<i64>) = sqlx::query_as(
-        "WITH joined AS (
-            INSERT INTO run_participant (guild_id, run_id, user_id, state, class)
-            VALUES ($1, $2, $3, 'joined', $4)
-            ON CONFLICT (guild_id, run_id, user_id) DO UPDATE SET
-               state = EXCLUDED.state,
-               class = COALESCE(EXCLUDED.class, run_participant.class),
-               joined_at = CASE
-                   WHEN run_participant.state IN ('joined', 'benched')
-                   THEN run_participant.joined_at ELSE now() END,
-               rejoin_allowed = false,
-               updated_at = now()
-            WHERE run_participant.state IS NOT DISTINCT FROM $5::text
-            RETURNING 1)
-         SELECT EXISTS (SELECT FROM joined),
-                CASE WHEN $6 THEN
-                    (SELECT count(*) FROM run_participant
-                      WHERE guild_id = $1 AND run_id = $2 AND state = 'joined')
-                    + CASE WHEN $5::text IS NOT DISTINCT FROM 'joined' THEN 0
-                           ELSE (SELECT count(*) FROM joined) END
-                END",
+    let (count_guilds, count_runs) = if counted {
+        (vec![guild.db()], vec![run_id])
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let joined = join_many(
+        conn,
+        &[guild.db()],
+        &[run_id],
+        &[user.db()],
+        &[class.map(str::to_owned)],
+        &[seen.map(RosterState::as_str)],
+        &count_guilds,
+        &count_runs,
     )
-    .bind(guild.db())
-    .bind(run_id)
-    .bind(user.db())
-    .bind(class)
-    .bind(seen.map(RosterState::as_str))
-    .bind(counted)
-    .fetch_one(conn)
     .await?;
-    Ok(written.then_some(count))
+    if joined.written.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(joined.counts.first().map(|(_, _, n)| *n)))
 }
 
 /// Moves the member to `state`. Entering the run (joined or benched) from outside it
