@@ -119,29 +119,21 @@ async fn execute_inner(ctx: &Ctx, job: Job) {
     metrics::counter!("raidbot_jobs_total", "kind" => job.kind.clone(),
         "outcome" => if outcome.is_ok() { "ok" } else { "error" })
     .increment(1);
-    let result = match outcome {
-        Ok(()) => jobs::complete(&ctx.pool, &job).await,
+    let record = match outcome {
+        Ok(()) => Record::Complete,
         Err(JobError::NotYet(why)) if job.attempts < MAX_ATTEMPTS => {
-            jobs::retry_later(&ctx.pool, &job, Duration::from_millis(500), why).await
+            Record::RetryLater(Duration::from_millis(500), why.to_owned())
         }
-        Err(JobError::Later(wait)) => {
-            jobs::retry_later(&ctx.pool, &job, wait, "spacing out edits").await
-        }
+        Err(JobError::Later(wait)) => Record::RetryLater(wait, "spacing out edits".to_owned()),
         Err(JobError::Discord(Failure::RateLimited(wait))) => {
-            jobs::retry_later(&ctx.pool, &job, wait, "rate limited").await
+            Record::RetryLater(wait, "rate limited".to_owned())
         }
         Err(JobError::Discord(Failure::Transient(why))) if job.attempts < MAX_ATTEMPTS => {
             tracing::warn!(reason = %why, "job failed; will retry");
-            jobs::retry_later(&ctx.pool, &job, backoff(job.attempts), &why).await
+            Record::RetryLater(backoff(job.attempts), why)
         }
         Err(JobError::Service(ServiceError::Unavailable)) => {
-            jobs::retry_later(
-                &ctx.pool,
-                &job,
-                backoff(job.attempts),
-                "database unavailable",
-            )
-            .await
+            Record::RetryLater(backoff(job.attempts), "database unavailable".to_owned())
         }
         Err(e) => {
             let reason = match &e {
@@ -152,11 +144,49 @@ async fn execute_inner(ctx: &Ctx, job: Job) {
             };
             tracing::warn!(reason = %reason, "job gave up");
             report_failure(ctx, job.guild_id, &task, &reason).await;
-            jobs::fail(&ctx.pool, &job, &reason).await
+            Record::Fail(reason)
         }
     };
-    if let Err(e) = result {
-        tracing::error!(error = %e, "could not record the job's outcome");
+    record_outcome(ctx, &job, &record).await;
+}
+
+/// What became of a job, to write down.
+enum Record {
+    Complete,
+    RetryLater(Duration, String),
+    Fail(String),
+}
+
+/// How long a job's outcome is tried again while PostgreSQL does not take it: well within
+/// the lease, after which another worker may run the job again.
+const RECORD_FOR: Duration = Duration::from_secs(LEASE.as_secs() / 2);
+
+/// Writes down what became of a job. While PostgreSQL does not answer (an outage), tries
+/// again every half second for [`RECORD_FOR`], so a job done during an outage is marked
+/// done as soon as the database is back, instead of staying "running" until its lease ends
+/// and being run again. Writing after the lease is harmless: the attempt number fences it.
+async fn record_outcome(ctx: &Ctx, job: &Job, record: &Record) {
+    let until = std::time::Instant::now() + RECORD_FOR;
+    loop {
+        let result = match record {
+            Record::Complete => jobs::complete(&ctx.pool, job).await,
+            Record::RetryLater(wait, why) => jobs::retry_later(&ctx.pool, job, *wait, why).await,
+            Record::Fail(why) => jobs::fail(&ctx.pool, job, why).await,
+        };
+        match result {
+            Ok(()) => return,
+            Err(e) if std::time::Instant::now() < until => {
+                tracing::warn!(error = %e, "could not record the job's outcome; trying again");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => {
+                tracing::error!(
+                    error = %e,
+                    "could not record the job's outcome; it runs again when its lease ends"
+                );
+                return;
+            }
+        }
     }
 }
 

@@ -155,8 +155,8 @@ async fn handle_inner(ctx: Ctx, interaction: Interaction) {
         // kept on the stack it overflows a 2 MiB thread in debug builds.
         let work = Box::pin(async {
             // Quota panels learn who holds which role from what members show us (see
-            // gateway.rs). Awaited (two small statements) so the member's own command
-            // already sees them.
+            // gateway.rs). Awaited (one statement, shared with the clicks arriving
+            // with it) so the member's own command already sees them.
             if ctx.roles_seen.changed(guild, user, &roles) {
                 match ctx.sightings.seen(guild, user, &roles).await {
                     Ok(()) => ctx.roles_seen.recorded(guild, user, &roles),

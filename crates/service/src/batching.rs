@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Requests waiting for a worker before callers wait to hand theirs in.
 const QUEUE: usize = 4096;
@@ -66,6 +66,29 @@ impl<R: Send + 'static> Batcher<R> {
         queue.send(request).await.map_err(|e| e.0)
     }
 
+    /// Builds a request around a reply channel (`make`), queues it and waits for the
+    /// batch's answer; `alone` gets the request back to handle on its own when no worker
+    /// can take it.
+    pub async fn call<T, Fut>(
+        &self,
+        make: impl FnOnce(Reply<T>) -> R,
+        alone: impl FnOnce(R) -> Fut,
+    ) -> crate::Result<T>
+    where
+        Fut: Future<Output = crate::Result<T>>,
+    {
+        let (reply, answer) = oneshot::channel();
+        if let Err(request) = self.submit(make(reply)).await {
+            return alone(request).await;
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(crate::ServiceError::Internal(format!(
+                "the {} worker stopped before answering",
+                self.kind
+            )))
+        })
+    }
+
     fn start(&self) -> mpsc::Sender<R> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
@@ -104,6 +127,20 @@ async fn worker<R: Send + 'static>(
         }
         metrics::histogram!("raidbot_batch_size", "kind" => kind).record(batch.len() as f64);
         handler(batch).await;
+    }
+}
+
+/// Where a batched request's answer goes.
+pub type Reply<T> = oneshot::Sender<crate::Result<T>>;
+
+/// Gives every request of a batch that succeeded or failed as a whole the same answer (see
+/// [`shared_error`] for a failure).
+pub fn answer_all(replies: impl IntoIterator<Item = Reply<()>>, result: &crate::Result<()>) {
+    for reply in replies {
+        let _ = reply.send(match result {
+            Ok(()) => Ok(()),
+            Err(e) => Err(shared_error(e)),
+        });
     }
 }
 

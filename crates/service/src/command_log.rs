@@ -2,11 +2,10 @@
 //! took (`command_log`), for staff and for finding slow or failing interactions.
 
 use store::PgPool;
-use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use crate::Result;
-use crate::batching::{Batcher, shared_error};
+use crate::batching::{Batcher, Reply, answer_all};
 
 pub use store::logs::CommandLogEntry;
 
@@ -21,7 +20,7 @@ pub struct CommandLog {
 struct Line {
     entry: CommandLogEntry,
     span: tracing::Span,
-    reply: oneshot::Sender<Result<()>>,
+    reply: Reply<()>,
 }
 
 impl CommandLog {
@@ -37,22 +36,18 @@ impl CommandLog {
 
     /// Records one interaction's outcome (committed when this returns).
     pub async fn record(&self, entry: CommandLogEntry) -> Result<()> {
-        let (reply, written) = oneshot::channel();
-        let line = Line {
-            entry,
-            span: tracing::Span::current(),
-            reply,
-        };
-        if let Err(line) = self.batches.submit(line).await {
-            let mut conn = self.pool.acquire().await?;
-            store::logs::record_commands(&mut conn, std::slice::from_ref(&line.entry)).await?;
-            return Ok(());
-        }
-        written.await.unwrap_or_else(|_| {
-            Err(crate::ServiceError::Internal(
-                "the command log worker stopped before writing".into(),
-            ))
-        })
+        let span = tracing::Span::current();
+        self.batches
+            .call(
+                |reply| Line { entry, span, reply },
+                |line| async move {
+                    let mut conn = self.pool.acquire().await?;
+                    store::logs::record_commands(&mut conn, std::slice::from_ref(&line.entry))
+                        .await?;
+                    Ok(())
+                },
+            )
+            .await
     }
 }
 
@@ -67,10 +62,5 @@ async fn write(pool: PgPool, batch: Vec<Line>) {
     }
     .instrument(span)
     .await;
-    for reply in replies {
-        let _ = reply.send(match &written {
-            Ok(()) => Ok(()),
-            Err(e) => Err(shared_error(e)),
-        });
-    }
+    answer_all(replies, &written);
 }

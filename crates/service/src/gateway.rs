@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use store::PgPool;
 pub use store::gateway::SavedSession;
-use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use crate::Result;
-use crate::batching::Batcher;
+use crate::batching::{Batcher, Reply};
 
 /// Discord allows one IDENTIFY per bucket per 5 s; the margin covers the time between
 /// taking the turn and the IDENTIFY reaching Discord.
@@ -100,7 +99,7 @@ struct TakeRequest {
     guild: i64,
     event_id: i64,
     span: tracing::Span,
-    reply: oneshot::Sender<Result<bool>>,
+    reply: Reply<bool>,
 }
 
 impl EventTaker {
@@ -116,21 +115,18 @@ impl EventTaker {
 
     /// [`take_event`], batched with concurrent takes.
     pub async fn take(&self, guild: Option<domain::Snowflake>, event_id: u64) -> Result<bool> {
-        let (reply, answer) = oneshot::channel();
-        let request = TakeRequest {
-            guild: guild.map_or(0, |g| g.get() as i64),
-            event_id: i64::try_from(event_id).unwrap_or(i64::MAX),
-            span: tracing::Span::current(),
-            reply,
-        };
-        if self.batches.submit(request).await.is_err() {
-            return take_event(&self.pool, guild, event_id).await;
-        }
-        answer.await.unwrap_or_else(|_| {
-            Err(crate::ServiceError::Internal(
-                "the event worker stopped before answering".into(),
-            ))
-        })
+        let span = tracing::Span::current();
+        self.batches
+            .call(
+                |reply| TakeRequest {
+                    guild: guild.map_or(0, |g| g.get() as i64),
+                    event_id: i64::try_from(event_id).unwrap_or(i64::MAX),
+                    span,
+                    reply,
+                },
+                |_| take_event(&self.pool, guild, event_id),
+            )
+            .await
     }
 }
 

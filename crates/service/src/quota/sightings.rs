@@ -1,8 +1,7 @@
 //! What the bot sees of members' roles and role positions.
 
 use super::*;
-use crate::batching::Batcher;
-use tokio::sync::oneshot;
+use crate::batching::{Batcher, Reply, answer_all};
 
 /// A member's roles as an interaction or gateway event shows them.
 pub async fn member_roles_seen(
@@ -50,7 +49,7 @@ pub struct RoleSightings {
 struct Sighting {
     member: member_roles::MemberRoles,
     span: tracing::Span,
-    reply: oneshot::Sender<Result<()>>,
+    reply: Reply<()>,
 }
 
 impl RoleSightings {
@@ -66,24 +65,22 @@ impl RoleSightings {
 
     /// [`member_roles_seen`], batched with concurrent sightings (committed when this returns).
     pub async fn seen(&self, guild: Snowflake, user: Snowflake, roles: &[Snowflake]) -> Result<()> {
-        let (reply, recorded) = oneshot::channel();
-        let sighting = Sighting {
-            member: member_roles::MemberRoles {
-                guild,
-                user,
-                roles: roles.to_vec(),
-            },
-            span: tracing::Span::current(),
-            reply,
+        let member = member_roles::MemberRoles {
+            guild,
+            user,
+            roles: roles.to_vec(),
         };
-        if self.batches.submit(sighting).await.is_err() {
-            return member_roles_seen(&self.pool, guild, user, roles).await;
-        }
-        recorded.await.unwrap_or_else(|_| {
-            Err(ServiceError::Internal(
-                "the role sightings worker stopped before recording".into(),
-            ))
-        })
+        let span = tracing::Span::current();
+        self.batches
+            .call(
+                |reply| Sighting {
+                    member,
+                    span,
+                    reply,
+                },
+                |_| member_roles_seen(&self.pool, guild, user, roles),
+            )
+            .await
     }
 }
 
@@ -99,12 +96,7 @@ async fn record_sightings(pool: PgPool, batch: Vec<Sighting>) {
     }
     .instrument(span)
     .await;
-    for reply in replies {
-        let _ = reply.send(match &recorded {
-            Ok(()) => Ok(()),
-            Err(e) => Err(crate::batching::shared_error(e)),
-        });
-    }
+    answer_all(replies, &recorded);
 }
 
 /// Role positions as a GUILD_CREATE or GUILD_ROLE_UPDATE shows them.

@@ -20,12 +20,11 @@ use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use store::PgPool;
 use store::run_roster::{RosterEntry, RosterState};
-use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use super::not_found;
 use super::roster::{JoinChange, JoinOutcome, check_entry, check_gate, join_inner, parse_class};
-use crate::batching::Batcher;
+use crate::batching::{Batcher, Reply};
 use crate::tasks::{self, Task};
 use crate::{Actor, Result};
 
@@ -44,7 +43,7 @@ struct Request {
     /// The caller's span: a join's statements count towards the click or request that
     /// asked (a batch's, towards its first join's).
     span: tracing::Span,
-    reply: oneshot::Sender<Result<JoinOutcome>>,
+    reply: Reply<JoinOutcome>,
 }
 
 /// Hands joins to a few workers that batch them ([`Batcher`]). Cheap to clone.
@@ -99,36 +98,34 @@ impl JoinBatcher {
         class: Option<&str>,
         counted: bool,
     ) -> Result<JoinOutcome> {
-        let (reply, answer) = oneshot::channel();
-        let request = Request {
-            guild,
-            run_id,
-            actor: actor.clone(),
-            user,
-            class: class.map(str::to_owned),
-            counted,
-            span: tracing::Span::current(),
-            reply,
-        };
-        if let Err(request) = self.batches.submit(request).await {
-            // No worker (the runtime that started them is gone): join on our own.
-            return join_inner(
-                &self.pool,
-                guild,
-                run_id,
-                &request.actor,
-                user,
-                request.class.as_deref(),
-                counted,
+        let span = tracing::Span::current();
+        self.batches
+            .call(
+                |reply| Request {
+                    guild,
+                    run_id,
+                    actor: actor.clone(),
+                    user,
+                    class: class.map(str::to_owned),
+                    counted,
+                    span,
+                    reply,
+                },
+                // No worker (the runtime that started them is gone): join on our own.
+                |request| async move {
+                    join_inner(
+                        &self.pool,
+                        guild,
+                        run_id,
+                        &request.actor,
+                        user,
+                        request.class.as_deref(),
+                        counted,
+                    )
+                    .await
+                },
             )
-            .await;
-        }
-        match answer.await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(crate::ServiceError::Internal(
-                "the join worker stopped before answering".into(),
-            )),
-        }
+            .await
     }
 }
 
