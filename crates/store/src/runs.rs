@@ -86,27 +86,10 @@ pub struct NewRun {
 /// Inserts a run. Fails with a unique violation on `run_one_active_per_organizer` when the
 /// organizer already has an active run.
 pub async fn insert(conn: &mut PgConnection, new: &NewRun) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO run (guild_id, organizer_id, dungeon_code, party, location, description,
-                          auto_end_at, panel_channel_id, raider_cap, location_set_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $5 IS NULL THEN NULL ELSE now() END)
-         RETURNING run_id",
-    )
-    .bind(new.guild_id.db())
-    .bind(new.organizer_id.db())
-    .bind(&new.dungeon_code)
-    .bind(&new.party)
-    .bind(&new.location)
-    .bind(&new.description)
-    .bind(new.auto_end_at)
-    .bind(new.panel_channel_id.map(Snowflake::db))
-    .bind(new.raider_cap)
-    .fetch_one(conn)
-    .await?;
-    Ok(id)
+    Ok(create(conn, new).await?.run_id)
 }
 
-/// [`insert`], returning the new run as [`get`] reads it.
+/// Inserts a run ([`insert`]), returning it as [`get`] reads it.
 pub async fn create(conn: &mut PgConnection, new: &NewRun) -> Result<Run> {
     let sql = format!(
         "INSERT INTO run AS r (guild_id, organizer_id, dungeon_code, party, location, description,
