@@ -21,6 +21,11 @@ use crate::jobs::{self as job_handlers, JobError};
 
 /// How many jobs one process works on at once.
 const CONCURRENCY: usize = 32;
+/// How many of those may be background jobs (priority 0: run roles, cleanups, muted
+/// overwrites). A run-role job makes up to 25 Discord calls under the global rate limit;
+/// without this share, a burst of them held every worker for seconds while panel edits
+/// waited to be claimed.
+const BACKGROUND: usize = 8;
 /// How long a claimed job is ours before another process may take it.
 const LEASE: Duration = Duration::from_secs(60);
 /// Give up on a job that keeps failing for passing reasons after this many tries.
@@ -36,6 +41,7 @@ fn backoff(attempts: i32) -> Duration {
 pub async fn run(ctx: Ctx, shutdown: CancellationToken) {
     let tracker = TaskTracker::new();
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let background = Arc::new(Semaphore::new(BACKGROUND));
     // A finished job may have rescheduled itself (retry, spacing): look again at once.
     let finished = Arc::new(tokio::sync::Notify::new());
     let mut wakeups = Wakeups::listen(&ctx.pool).await;
@@ -45,7 +51,8 @@ pub async fn run(ctx: Ctx, shutdown: CancellationToken) {
         let claimed = if free == 0 {
             Vec::new()
         } else {
-            match jobs::claim(&ctx.pool, free as i64, LEASE).await {
+            let background_free = background.available_permits() as i64;
+            match jobs::claim(&ctx.pool, free as i64, background_free, LEASE).await {
                 Ok(claimed) => claimed,
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming jobs failed");
@@ -87,10 +94,18 @@ pub async fn run(ctx: Ctx, shutdown: CancellationToken) {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
+            let share = if job.background {
+                match background.clone().acquire_owned().await {
+                    Ok(share) => Some(share),
+                    Err(_) => break,
+                }
+            } else {
+                None
+            };
             let (ctx, finished) = (ctx.clone(), finished.clone());
             tracker.spawn(async move {
                 execute(&ctx, job).await;
-                drop(permit);
+                drop((permit, share));
                 finished.notify_one();
             });
         }
@@ -229,6 +244,7 @@ async fn report_failure(ctx: &Ctx, guild: Snowflake, task: &Task, reason: &str) 
             format!("Posting the ping role panel in <#{channel}>.")
         }
         Task::LogPost { channel, .. } => format!("Posting to the `{}` channel.", channel.as_str()),
+        Task::RunRoles { run_id } => format!("Updating who has the role of run #{run_id}."),
         Task::RunRoleSync { run_id, user_id } => {
             format!("Updating <@{user_id}>'s role for run #{run_id}.")
         }

@@ -59,10 +59,16 @@ impl Wakeups {
     }
 }
 
-/// Claims up to `limit` due jobs (and jobs whose worker's lease ran out) for `lease`, with
+/// Claims up to `limit` due jobs (and jobs whose worker's lease ran out) for `lease`, at
+/// most `background` of them background work (priority 0: role changes, cleanups), with
 /// `FOR UPDATE SKIP LOCKED`: any number of processes can claim side by side.
-pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Job>> {
-    jobs::claim(pool, limit, lease).await
+pub async fn claim(
+    pool: &PgPool,
+    limit: i64,
+    background: i64,
+    lease: Duration,
+) -> Result<Vec<Job>> {
+    jobs::claim(pool, limit, background, lease).await
 }
 
 /// The job's work is done.

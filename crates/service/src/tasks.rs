@@ -275,8 +275,13 @@ pub enum Task {
         channel: ChannelKey,
         event: LogEvent,
     },
-    /// Give or take the run role so it matches the member's place in the run (coalesced
-    /// per member: the latest state wins).
+    /// Give or take the run role so its holders match the run's roster (joined or benched
+    /// hold it): a slice of the difference per job, the next slice queued by this one.
+    /// Coalesced per run: one pending job covers every join and leave before it runs.
+    RunRoles { run_id: i64 },
+    /// One member's run role, as versions before migration 0296 queued it (one job per
+    /// member). A job of this kind left in the table at an upgrade runs as its run's
+    /// [`Task::RunRoles`]; nothing queues it any more.
     RunRoleSync { run_id: i64, user_id: Snowflake },
     /// After a run closes: delete its ping messages and the run role raidbot created.
     RunCleanup { run_id: i64 },
@@ -492,6 +497,7 @@ impl Task {
             Task::PartyRemove { .. } => "party_remove",
             Task::RolePingPanelPost { .. } => "role_ping_panel_post",
             Task::LogPost { .. } => "log_post",
+            Task::RunRoles { .. } => "run_roles",
             Task::RunRoleSync { .. } => "run_role_sync",
             Task::RunCleanup { .. } => "run_cleanup",
             Task::Notify { .. } => "notify",
@@ -536,6 +542,8 @@ impl Task {
             | Task::RunAutoEnd { run_id }
             | Task::RunKeyWindowClosed { run_id }
             | Task::RunCleanup { run_id } => Some(format!("run:{run_id}")),
+            // Not the panel's key: a role change never waits for a panel edit.
+            Task::RunRoles { run_id } => Some(format!("run:{run_id}:roles")),
             Task::RunRoleSync { run_id, user_id } => Some(format!("run:{run_id}:user:{user_id}")),
             Task::HeadcountPanelPost { headcount_id }
             | Task::HeadcountPanelRefresh { headcount_id }
@@ -631,7 +639,8 @@ impl Task {
             | Task::Unban { .. }
             | Task::ModmailSync { .. } => 5,
             Task::LogPost { .. } => 3,
-            Task::RunRoleSync { .. }
+            Task::RunRoles { .. }
+            | Task::RunRoleSync { .. }
             | Task::RunCleanup { .. }
             | Task::PartyRemove { .. }
             | Task::TeamRoleSync { .. } => 0,
@@ -670,13 +679,7 @@ pub async fn queue(
     due_at: Option<DateTime<Utc>>,
 ) -> store::Result<bool> {
     let job = job_of(guild, &task, due_at)?;
-    // A member's role in a run is keyed by the member: nobody else enqueues it at the same
-    // moment, so the look for a covering job (a round trip on every join) is skipped.
-    if matches!(task, Task::RunRoleSync { .. }) {
-        jobs::enqueue_unshared(conn, &job).await
-    } else {
-        jobs::enqueue(conn, &job).await
-    }
+    jobs::enqueue(conn, &job).await
 }
 
 /// [`queue`] for many tasks in one round trip: jobs with shared keys are skipped when a
@@ -690,7 +693,7 @@ pub async fn queue_many(
     let mut shared = Vec::with_capacity(tasks.len());
     for (guild, task, due) in tasks {
         let job = job_of(*guild, task, *due)?;
-        shared.push(!matches!(task, Task::RunRoleSync { .. }) && job.dedupe_key.is_some());
+        shared.push(job.dedupe_key.is_some());
         all.push(job);
     }
     jobs::enqueue_many(conn, &all, &shared).await

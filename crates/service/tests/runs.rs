@@ -71,6 +71,106 @@ async fn a_hundred_concurrent_joins_count_exactly() {
     assert_eq!(d.participants.len(), 100);
 }
 
+/// A burst of joins queues one run-role job for the run (coalesced while it waits), and the
+/// job gives and takes the difference between the roster and the role's holders, a slice at
+/// a time, never a member twice.
+#[tokio::test]
+async fn one_role_job_per_run_gives_the_difference_a_slice_at_a_time() {
+    use service::runs::delivery::{self, ROLE_CHANGES_PER_JOB, RoleWork};
+    let t = setup().await;
+    let run = shatters(&t, &organizer(10)).await.unwrap();
+    let role_jobs = || async {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM job WHERE kind IN ('run_roles', 'run_role_sync')
+               AND state = 'pending'",
+        )
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+        n
+    };
+    // Before the set-up made the role, the job waits for it.
+    assert_eq!(
+        delivery::role_work(&t.pool, sf(GUILD), run).await.unwrap(),
+        RoleWork::NotYet
+    );
+    let raiders: Vec<u64> = (0..60).map(|i| 1000 + i).collect();
+    let joins = raiders.iter().map(|&i| {
+        let pool = t.pool.clone();
+        tokio::spawn(
+            async move { runs::join(&pool, sf(GUILD), run, &raider(i), sf(i), None).await },
+        )
+    });
+    for j in futures_util::future::join_all(joins).await {
+        j.unwrap().unwrap();
+    }
+    assert_eq!(role_jobs().await, 1, "60 joins, one pending role job");
+    delivery::run_role_created(&t.pool, sf(GUILD), run, sf(77))
+        .await
+        .unwrap();
+
+    // The job's slices, as the bot runs them: what it gave is recorded with the next slice.
+    let mut given = Vec::new();
+    loop {
+        let RoleWork::Changes {
+            role,
+            give,
+            take,
+            more,
+        } = delivery::role_work(&t.pool, sf(GUILD), run).await.unwrap()
+        else {
+            panic!("the run has a role and changes to make");
+        };
+        assert_eq!(role, sf(77));
+        assert!(take.is_empty());
+        assert!(give.len() <= ROLE_CHANGES_PER_JOB);
+        delivery::roles_changed(&t.pool, sf(GUILD), run, &give, &[], more)
+            .await
+            .unwrap();
+        given.extend(give);
+        if !more {
+            break;
+        }
+    }
+    given.sort();
+    let expected: Vec<Snowflake> = raiders.iter().map(|&i| sf(i)).collect();
+    assert_eq!(given, expected, "every raider given the role once");
+
+    // Two leave: the next job takes theirs and gives nobody anything.
+    for i in [1003, 1040] {
+        runs::leave(&t.pool, sf(GUILD), run, &raider(i), sf(i))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        delivery::role_work(&t.pool, sf(GUILD), run).await.unwrap(),
+        RoleWork::Changes {
+            role: sf(77),
+            give: vec![],
+            take: vec![sf(1003), sf(1040)],
+            more: false
+        }
+    );
+    delivery::roles_changed(&t.pool, sf(GUILD), run, &[], &[sf(1003), sf(1040)], false)
+        .await
+        .unwrap();
+    let RoleWork::Changes { give, take, .. } =
+        delivery::role_work(&t.pool, sf(GUILD), run).await.unwrap()
+    else {
+        panic!("the run still has its role");
+    };
+    assert!(give.is_empty() && take.is_empty(), "{give:?} {take:?}");
+
+    // Once the run ends its role goes with it: nothing to give or take.
+    runs::transition(&t.pool, sf(GUILD), run, &organizer(10), RunAction::Cancel)
+        .await
+        .unwrap();
+    assert_eq!(
+        delivery::role_work(&t.pool, sf(GUILD), run).await.unwrap(),
+        RoleWork::Nothing
+    );
+}
+
 #[tokio::test]
 async fn rules_of_creation() {
     let t = TestDb::new().await;

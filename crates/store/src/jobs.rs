@@ -37,6 +37,8 @@ pub struct Job {
     pub payload: Value,
     /// Including this one: 1 on the first try.
     pub attempts: i32,
+    /// A background job (priority 0 or less): counted against the workers' background share.
+    pub background: bool,
 }
 
 /// Enqueues a job; returns false when a pending job with the same key absorbed it. A
@@ -62,11 +64,10 @@ pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<bool> {
     enqueue_unshared(conn, job).await
 }
 
-/// [`enqueue`] without its first look for a covering job: one round trip instead of two,
-/// for keys that many transactions do not enqueue at once (one member's role in one run),
-/// where that look almost never finds anything. A concurrent enqueue of the same key makes
-/// this wait for that transaction, which is why busy shared keys use [`enqueue`].
-pub async fn enqueue_unshared(conn: &mut PgConnection, job: &NewJob) -> Result<bool> {
+/// [`enqueue`] after its look for a covering job found none (or for a job without a key). A
+/// concurrent enqueue of the same key makes this wait for that transaction, which is why
+/// the look comes first.
+async fn enqueue_unshared(conn: &mut PgConnection, job: &NewJob) -> Result<bool> {
     // One round trip: the insert (or bringing a later one forward) and the wake-up.
     let inserted: Option<bool> = sqlx::query_scalar(
         "WITH ins AS (
@@ -93,7 +94,7 @@ pub async fn enqueue_unshared(conn: &mut PgConnection, job: &NewJob) -> Result<b
 /// [`enqueue`] for many jobs in one round trip (each kind and key at most once): a job whose
 /// `shared[i]` is set is skipped when a pending job with its key, due no later, already
 /// carries it (the look [`enqueue`] makes first, here in the same statement); the others
-/// are inserted as [`enqueue_unshared`] does. The dispatcher is woken only when a job was
+/// are inserted as [`enqueue`] does after its look. The dispatcher is woken only when a job was
 /// written.
 pub async fn enqueue_many(conn: &mut PgConnection, jobs: &[NewJob], shared: &[bool]) -> Result<()> {
     if jobs.is_empty() {
@@ -168,32 +169,56 @@ pub async fn reschedule(
     Ok(done.rows_affected() > 0)
 }
 
-/// Claims up to `limit` due jobs (and jobs whose worker's lease ran out) for `lease`.
+/// Claims up to `limit` due jobs (and jobs whose worker's lease ran out) for `lease`, of
+/// which at most `background` are background jobs (priority 0 or less: role changes,
+/// cleanups). Jobs above that go first; the background ones fill what is left, up to their
+/// own limit, so long background work never takes every worker a panel edit needs.
 ///
 /// A pending job whose dedupe key has a job still running (lease not run out) waits for it:
 /// two edits of one message are never in flight at once, so the spacing between edits,
 /// measured from the last finished one, holds even when a Discord call is slow.
-pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> Result<Vec<Job>> {
+pub async fn claim(
+    pool: &PgPool,
+    limit: i64,
+    background: i64,
+    lease: Duration,
+) -> Result<Vec<Job>> {
     let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
     Ok(sqlx::query_as::<_, Job>(
-        "UPDATE job SET state = 'running', attempts = attempts + 1,
-                locked_until = now() + make_interval(secs => $2::double precision / 1000)
-         FROM (
+        "WITH urgent AS (
             SELECT guild_id, job_id FROM job j
-            WHERE ((state = 'pending' AND due_at <= now()
-                    AND (dedupe_key IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM job r
-                        WHERE r.state = 'running' AND r.locked_until >= now()
-                          AND r.guild_id = j.guild_id AND r.dedupe_key = j.dedupe_key))))
-               OR (state = 'running' AND locked_until < now())
+            WHERE priority > 0 AND (
+                (state = 'pending' AND due_at <= now()
+                 AND (dedupe_key IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM job r
+                    WHERE r.state = 'running' AND r.locked_until >= now()
+                      AND r.guild_id = j.guild_id AND r.dedupe_key = j.dedupe_key)))
+                OR (state = 'running' AND locked_until < now()))
             ORDER BY priority DESC, due_at
             LIMIT $1
-            FOR UPDATE SKIP LOCKED) c
+            FOR UPDATE SKIP LOCKED),
+         background AS (
+            SELECT guild_id, job_id FROM job j
+            WHERE priority <= 0 AND (
+                (state = 'pending' AND due_at <= now()
+                 AND (dedupe_key IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM job r
+                    WHERE r.state = 'running' AND r.locked_until >= now()
+                      AND r.guild_id = j.guild_id AND r.dedupe_key = j.dedupe_key)))
+                OR (state = 'running' AND locked_until < now()))
+            ORDER BY priority DESC, due_at
+            LIMIT LEAST($3, $1 - (SELECT count(*) FROM urgent))
+            FOR UPDATE SKIP LOCKED)
+         UPDATE job SET state = 'running', attempts = attempts + 1,
+                locked_until = now() + make_interval(secs => $2::double precision / 1000)
+         FROM (SELECT * FROM urgent UNION ALL SELECT * FROM background) c
          WHERE job.guild_id = c.guild_id AND job.job_id = c.job_id
-         RETURNING job.job_id, job.guild_id, kind, dedupe_key, payload, attempts",
+         RETURNING job.job_id, job.guild_id, kind, dedupe_key, payload, attempts,
+                   job.priority <= 0 AS background",
     )
     .bind(limit)
     .bind(lease_ms)
+    .bind(background.min(limit))
     .fetch_all(pool)
     .await?)
 }

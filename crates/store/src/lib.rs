@@ -35,6 +35,7 @@ pub mod quota_roles;
 pub mod role_pings;
 pub mod run_awards;
 pub mod run_reactions;
+pub mod run_role_holders;
 pub mod run_roster;
 pub mod runs;
 pub mod schedule;

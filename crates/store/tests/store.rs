@@ -129,8 +129,8 @@ async fn pending_jobs_coalesce_and_a_claimed_job_is_not_claimed_twice() {
     assert!(!jobs::enqueue(&mut c, &job).await.unwrap());
     let lease = std::time::Duration::from_secs(30);
     let (a, b) = tokio::join!(
-        jobs::claim(&t.pool, 10, lease),
-        jobs::claim(&t.pool, 10, lease)
+        jobs::claim(&t.pool, 10, 10, lease),
+        jobs::claim(&t.pool, 10, 10, lease)
     );
     let claimed: Vec<_> = a.unwrap().into_iter().chain(b.unwrap()).collect();
     assert_eq!(claimed.len(), 1);
@@ -145,6 +145,67 @@ async fn pending_jobs_coalesce_and_a_claimed_job_is_not_claimed_twice() {
 /// within a second: while an edit waited on Discord's rate limits, the next coalesced edit
 /// of the same panel was claimed and sent alongside it. A job waits while another with its
 /// dedupe key runs; jobs of other keys are not held up.
+/// Background jobs (priority 0: role changes, cleanups) take at most their share of the
+/// workers, and never ahead of a due panel edit: `raidbot bench join-burst --ramp` saw run-role
+/// jobs, 25 Discord calls each, hold every worker while panel edits waited to be claimed.
+#[tokio::test]
+async fn background_jobs_take_at_most_their_share_and_go_after_the_rest() {
+    let t = TestDb::new().await;
+    let job = |key: String, priority: i16| NewJob {
+        guild_id: sf(1),
+        kind: if priority > 0 { "panel" } else { "roles" }.into(),
+        dedupe_key: Some(key),
+        payload: serde_json::json!({}),
+        due_at: None,
+        priority,
+    };
+    let mut c = t.pool.acquire().await.unwrap();
+    for i in 0..5 {
+        assert!(
+            jobs::enqueue(&mut c, &job(format!("roles:{i}"), 0))
+                .await
+                .unwrap()
+        );
+    }
+    for i in 0..2 {
+        assert!(
+            jobs::enqueue(&mut c, &job(format!("panel:{i}"), 10))
+                .await
+                .unwrap()
+        );
+    }
+    let lease = std::time::Duration::from_secs(30);
+    // Four workers free, one of them for background work: both panels and one role job.
+    let first = jobs::claim(&t.pool, 4, 1, lease).await.unwrap();
+    let kinds = |claimed: &[jobs::Job]| {
+        let mut k: Vec<(String, bool)> = claimed
+            .iter()
+            .map(|j| (j.kind.clone(), j.background))
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        kinds(&first),
+        vec![
+            ("panel".to_owned(), false),
+            ("panel".to_owned(), false),
+            ("roles".to_owned(), true)
+        ]
+    );
+    // A new panel edit comes first even when background workers are free.
+    assert!(
+        jobs::enqueue(&mut c, &job("panel:9".into(), 10))
+            .await
+            .unwrap()
+    );
+    let second = jobs::claim(&t.pool, 1, 8, lease).await.unwrap();
+    assert_eq!(kinds(&second), vec![("panel".to_owned(), false)]);
+    // With no background share left, the remaining role jobs wait.
+    assert!(jobs::claim(&t.pool, 8, 0, lease).await.unwrap().is_empty());
+    assert_eq!(jobs::claim(&t.pool, 8, 8, lease).await.unwrap().len(), 4);
+}
+
 #[tokio::test]
 async fn a_job_is_not_claimed_while_another_with_its_key_is_running() {
     let t = TestDb::new().await;
@@ -159,13 +220,13 @@ async fn a_job_is_not_claimed_while_another_with_its_key_is_running() {
     let mut c = t.pool.acquire().await.unwrap();
     let lease = std::time::Duration::from_secs(30);
     assert!(jobs::enqueue(&mut c, &job("run:1")).await.unwrap());
-    let first = jobs::claim(&t.pool, 10, lease).await.unwrap();
+    let first = jobs::claim(&t.pool, 10, 10, lease).await.unwrap();
     assert_eq!(first.len(), 1);
 
     // The next edit of the same panel, and an edit of another panel, both due now.
     assert!(jobs::enqueue(&mut c, &job("run:1")).await.unwrap());
     assert!(jobs::enqueue(&mut c, &job("run:2")).await.unwrap());
-    let second = jobs::claim(&t.pool, 10, lease).await.unwrap();
+    let second = jobs::claim(&t.pool, 10, 10, lease).await.unwrap();
     let keys: Vec<_> = second.iter().map(|j| j.dedupe_key.clone()).collect();
     assert_eq!(keys, vec![Some("run:2".to_owned())]);
     // An idle worker does not spin on the held-back edit: nothing pending counts as due
@@ -175,7 +236,7 @@ async fn a_job_is_not_claimed_while_another_with_its_key_is_running() {
 
     // Once the first edit has finished, its successor is claimed.
     jobs::complete(&t.pool, &first[0]).await.unwrap();
-    let third = jobs::claim(&t.pool, 10, lease).await.unwrap();
+    let third = jobs::claim(&t.pool, 10, 10, lease).await.unwrap();
     let keys: Vec<_> = third.iter().map(|j| j.dedupe_key.clone()).collect();
     assert_eq!(keys, vec![Some("run:1".to_owned())]);
 }
@@ -200,7 +261,7 @@ async fn a_retry_racing_the_enqueue_of_its_successor_is_recorded_and_drops_nothi
     let mut c = t.pool.acquire().await.unwrap();
     assert!(jobs::enqueue(&mut c, &job).await.unwrap());
     let lease = std::time::Duration::from_secs(30);
-    let claimed = jobs::claim(&t.pool, 10, lease).await.unwrap();
+    let claimed = jobs::claim(&t.pool, 10, 10, lease).await.unwrap();
     assert_eq!(claimed.len(), 1);
 
     // The join's transaction enqueues the successor and has not committed yet.

@@ -88,8 +88,9 @@ pub async fn perform(ctx: &Ctx, guild: Snowflake, task: &Task) -> Result<(), Job
         Task::PartyRemove { party_id } => party::remove(ctx, guild, *party_id).await,
         Task::RolePingPanelPost { channel } => role_pings::post_panel(ctx, guild, *channel).await,
         Task::LogPost { channel, event } => logs::post(ctx, guild, *channel, event).await,
-        Task::RunRoleSync { run_id, user_id } => {
-            runs::sync_role(ctx, guild, *run_id, *user_id).await
+        // A member's role job of an older version: its run's role job does it.
+        Task::RunRoles { run_id } | Task::RunRoleSync { run_id, .. } => {
+            runs::sync_roles(ctx, guild, *run_id).await
         }
         Task::RunCleanup { run_id } => runs::cleanup(ctx, guild, *run_id).await,
         Task::Notify { user_id, note } => runs::notify(ctx, guild, *user_id, note).await,

@@ -2,7 +2,7 @@
 //! keeping members' run roles in step, announcements, DMs, and cleaning up after it closes.
 
 use domain::Snowflake;
-use service::runs::delivery;
+use service::runs::delivery::{self, RoleWork};
 use service::runs::{Run, RunDetail};
 use service::tasks::{Announcement, Note};
 use twilight_model::id::Id;
@@ -182,67 +182,103 @@ async fn repost_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), Jo
     Ok(())
 }
 
-/// Gives or takes the run role so it matches the member's latest place in the run.
-pub async fn sync_role(
-    ctx: &Ctx,
-    guild: Snowflake,
-    run_id: i64,
-    user: Snowflake,
-) -> Result<(), JobError> {
-    let detail = service::runs::get(&ctx.pool, guild, run_id).await?;
-    let run = &detail.run;
-    let Some(role) = run.run_role_id else {
-        // Set-up creates the role before the panel; once the panel is up there is none.
-        return if run.panel_message_id.is_some() || !run.status.is_active() {
-            Ok(())
-        } else {
-            Err(JobError::NotYet("the run role is not created yet"))
-        };
+/// Gives and takes the run role so its holders match the run's roster (joined or benched
+/// hold it): one slice of the difference per job, recorded after its calls (also when one
+/// fails), the next slice queued with the record. Giving and taking a role are idempotent on Discord, so a job
+/// retried after a crash between a call and its record repeats only harmless calls.
+pub async fn sync_roles(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), JobError> {
+    let (role, give, take, more) = match delivery::role_work(&ctx.pool, guild, run_id).await? {
+        RoleWork::Nothing => return Ok(()),
+        RoleWork::NotYet => return Err(JobError::NotYet("the run role is not created yet")),
+        RoleWork::Changes {
+            role,
+            give,
+            take,
+            more,
+        } => (role, give, take, more),
     };
-    if !run.status.is_active() {
-        return Ok(()); // the role is deleted with the run
-    }
-    let holds = detail
-        .roster
+    let (g, r) = (Id::new(guild.get()), Id::new(role.get()));
+    let (mut given, mut taken) = (Vec::new(), Vec::new());
+    let mut failed = None;
+    for (user, holds) in give
         .iter()
-        .any(|e| e.user_id == user && e.state.is_in());
-    let (g, u, r) = (
-        Id::new(guild.get()),
-        Id::new(user.get()),
-        Id::new(role.get()),
-    );
-    let result = if holds {
-        ctx.http.add_guild_member_role(g, u, r).await.map(|_| ())
-    } else {
-        ctx.http.remove_guild_member_role(g, u, r).await.map(|_| ())
-    };
-    match result.map_err(JobError::from) {
-        Err(JobError::Discord(Failure::Permanent { code: 10011, .. })) if holds => {
-            recreate_run_role(ctx, guild, &detail, role).await
+        .map(|u| (*u, true))
+        .chain(take.iter().map(|u| (*u, false)))
+    {
+        let u = Id::new(user.get());
+        let result = if holds {
+            ctx.http.add_guild_member_role(g, u, r).await.map(|_| ())
+        } else {
+            ctx.http.remove_guild_member_role(g, u, r).await.map(|_| ())
+        };
+        // A member who left the server needs nothing more; nor does taking a role that is
+        // gone.
+        let codes: &[u64] = if holds { &[10007] } else { &[10007, 10011] };
+        match ignore_gone(result.map_err(JobError::from), codes) {
+            Ok(()) => {}
+            // The role itself is gone: made again below, and given to everyone.
+            Err(e @ JobError::Discord(Failure::Permanent { code: 10011, .. })) => {
+                failed = Some(e);
+                break;
+            }
+            // Discord refuses this member (e.g. their top role is above the bot's): staff
+            // are told once, and the member counts as done so the next job does not ask
+            // again; the run and everyone else go on.
+            Err(JobError::Discord(Failure::Permanent { reason, .. })) => {
+                let what = if holds {
+                    format!("Giving <@{user}> the role of run #{run_id}.")
+                } else {
+                    format!("Taking the role of run #{run_id} from <@{user}>.")
+                };
+                crate::dispatcher::report(ctx, guild, what, &reason).await;
+            }
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
         }
-        // A member who left the server, or taking a role that is gone, needs nothing more.
-        other => ignore_gone(other, &[10007, 10011]),
+        if holds {
+            given.push(user);
+        } else {
+            taken.push(user);
+        }
+    }
+    delivery::roles_changed(
+        &ctx.pool,
+        guild,
+        run_id,
+        &given,
+        &taken,
+        more && failed.is_none(),
+    )
+    .await?;
+    match failed {
+        None => Ok(()),
+        Some(JobError::Discord(Failure::Permanent { code: 10011, .. })) => {
+            recreate_run_role(ctx, guild, run_id, role).await
+        }
+        Some(e) => Err(e),
     }
 }
 
-/// The run role was deleted behind our back while the run is on: make a new one, give it
-/// to everyone in the run again, and tell staff.
+/// The run role was deleted behind our back while the run is on: make a new one (the job
+/// queued by [`delivery::run_role_lost`] gives it to everyone in the run), and tell staff.
 async fn recreate_run_role(
     ctx: &Ctx,
     guild: Snowflake,
-    detail: &RunDetail,
+    run_id: i64,
     old: Snowflake,
 ) -> Result<(), JobError> {
-    let run = &detail.run;
-    delivery::run_role_lost(&ctx.pool, guild, run.run_id, old).await?;
-    let Some(_new) = create_run_role(ctx, guild, run).await? else {
+    delivery::run_role_lost(&ctx.pool, guild, run_id, old).await?;
+    let run = service::runs::get(&ctx.pool, guild, run_id).await?.run;
+    if !run.status.is_active() {
+        return Ok(());
+    }
+    let Some(_new) = create_run_role(ctx, guild, &run).await? else {
         return Ok(());
     };
-    delivery::resync_roles(&ctx.pool, guild, detail).await?;
-    let what = format!(
-        "The role of run #{} was deleted; a new one was made and given again.",
-        run.run_id
-    );
+    let what =
+        format!("The role of run #{run_id} was deleted; a new one was made and given again.");
     crate::dispatcher::report(ctx, guild, what, "the role was deleted").await;
     Ok(())
 }

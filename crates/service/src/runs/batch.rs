@@ -330,7 +330,8 @@ async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Slot>> {
             outcome.participant_count = counts.get(&(r.guild.db(), r.run_id)).copied();
         }
     }
-    // One coalesced panel refresh per run changed, and the run role of each newcomer.
+    // One coalesced panel refresh per run changed, and one run-role job per run with a
+    // newcomer (coalesced too).
     let refreshed: BTreeSet<(Snowflake, i64)> =
         writes.iter().map(|w| (w.guild, w.run_id)).collect();
     let due = Some(tasks::panel_refresh_due());
@@ -338,16 +339,16 @@ async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Slot>> {
         .into_iter()
         .map(|(guild, run_id)| (guild, Task::RunPanelRefresh { run_id }, due))
         .collect();
-    jobs.extend(writes.iter().filter(|w| w.sync_role).map(|w| {
-        (
-            w.guild,
-            Task::RunRoleSync {
-                run_id: w.run_id,
-                user_id: w.user,
-            },
-            None,
-        )
-    }));
+    let roles: BTreeSet<(Snowflake, i64)> = writes
+        .iter()
+        .filter(|w| w.sync_role)
+        .map(|w| (w.guild, w.run_id))
+        .collect();
+    jobs.extend(
+        roles
+            .into_iter()
+            .map(|(guild, run_id)| (guild, Task::RunRoles { run_id }, None)),
+    );
     if !jobs.is_empty() {
         tasks::queue_many(&mut tx, &jobs).await?;
     }

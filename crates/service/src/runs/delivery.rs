@@ -5,9 +5,8 @@
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
 use store::runs::{self as store_runs, Setting};
-use store::{PgPool, bot_roles, key_pops};
+use store::{PgPool, bot_roles, key_pops, run_role_holders};
 
-use super::RunDetail;
 use crate::Result;
 use crate::tasks::{self, Task};
 
@@ -63,7 +62,8 @@ pub async fn run_role_created(
     Ok(())
 }
 
-/// The run role was deleted behind raidbot's back: forget it, so a new one is made.
+/// The run role was deleted behind raidbot's back: forget it and who held it, so a new
+/// one is made and given to everyone in the run again (the run-role job queued here).
 pub async fn run_role_lost(
     pool: &PgPool,
     guild: Snowflake,
@@ -73,19 +73,74 @@ pub async fn run_role_lost(
     let mut tx = pool.begin().await?;
     bot_roles::mark_deleted(&mut tx, guild, role).await?;
     store_runs::set(&mut tx, guild, run_id, Setting::RunRoleId, None::<i64>).await?;
+    run_role_holders::forget(&mut tx, guild, run_id).await?;
+    tasks::queue(&mut tx, guild, Task::RunRoles { run_id }, None).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Queues a role sync for everyone in the run (after its role was made again).
-pub async fn resync_roles(pool: &PgPool, guild: Snowflake, detail: &RunDetail) -> Result<()> {
+/// Most role changes one run-role job makes on Discord; the rest go to the next job, so a
+/// job stays well inside its lease however large the run.
+pub const ROLE_CHANGES_PER_JOB: usize = 25;
+
+/// What the run-role job has to do on Discord.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleWork {
+    /// The run is closed (its role is deleted with it), or it has no role and never will
+    /// (Discord refused to create one): nothing.
+    Nothing,
+    /// The run's set-up has not made its role yet: try again later.
+    NotYet,
+    /// Give `give` and take from `take` the run's `role`; `more` follow in another job.
+    Changes {
+        role: Snowflake,
+        give: Vec<Snowflake>,
+        take: Vec<Snowflake>,
+        more: bool,
+    },
+}
+
+/// The members whose run role does not match their place in the run (joined or benched
+/// hold it), at most [`ROLE_CHANGES_PER_JOB`].
+pub async fn role_work(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<RoleWork> {
+    let mut conn = pool.acquire().await?;
+    let Some(run) = store_runs::get(&mut conn, guild, run_id).await? else {
+        return Ok(RoleWork::Nothing);
+    };
+    if !run.status.is_active() {
+        return Ok(RoleWork::Nothing);
+    }
+    let Some(role) = run.run_role_id else {
+        // Set-up creates the role before the panel; once the panel is up there is none.
+        return Ok(if run.panel_message_id.is_some() {
+            RoleWork::Nothing
+        } else {
+            RoleWork::NotYet
+        });
+    };
+    let diff = run_role_holders::difference(&mut conn, guild, run_id, ROLE_CHANGES_PER_JOB).await?;
+    Ok(RoleWork::Changes {
+        role,
+        give: diff.give,
+        take: diff.take,
+        more: diff.more,
+    })
+}
+
+/// The run-role job gave `given` and took from `taken` the run's role (a member who left the
+/// server counts as done); with `more`, the next slice is queued in the same transaction.
+pub async fn roles_changed(
+    pool: &PgPool,
+    guild: Snowflake,
+    run_id: i64,
+    given: &[Snowflake],
+    taken: &[Snowflake],
+    more: bool,
+) -> Result<()> {
     let mut tx = pool.begin().await?;
-    for e in detail.roster.iter().filter(|e| e.state.is_in()) {
-        let task = Task::RunRoleSync {
-            run_id: detail.run.run_id,
-            user_id: e.user_id,
-        };
-        tasks::queue(&mut tx, guild, task, None).await?;
+    run_role_holders::record(&mut tx, guild, run_id, given, taken).await?;
+    if more {
+        tasks::queue(&mut tx, guild, Task::RunRoles { run_id }, None).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -117,22 +117,9 @@ fn check_not_removed(
     }
 }
 
-async fn sync_role(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
-    user: Snowflake,
-) -> Result<()> {
-    tasks::queue(
-        conn,
-        guild,
-        Task::RunRoleSync {
-            run_id,
-            user_id: user,
-        },
-        None,
-    )
-    .await?;
+/// Queues the run's role job (coalesced: a pending one already covers this change).
+async fn sync_roles(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<()> {
+    tasks::queue(conn, guild, Task::RunRoles { run_id }, None).await?;
     Ok(())
 }
 
@@ -263,14 +250,7 @@ async fn join_locked(
         Some(tasks::panel_refresh_due()),
     )];
     if entry.as_ref().is_none_or(|e| !e.state.is_in()) {
-        jobs.push((
-            guild,
-            Task::RunRoleSync {
-                run_id,
-                user_id: user,
-            },
-            None,
-        ));
+        jobs.push((guild, Task::RunRoles { run_id }, None));
     }
     tasks::queue_many(tx, &jobs).await?;
     let class = match class {
@@ -405,7 +385,7 @@ pub async fn bench(
         BenchOutcome::Joined
     };
     if state.is_none_or(|s| !s.is_in()) {
-        sync_role(&mut tx, guild, run_id, user).await?;
+        sync_roles(&mut tx, guild, run_id).await?;
     }
     tasks::refresh_panel(&mut tx, guild, run_id).await?;
     tx.commit().await?;
@@ -497,15 +477,12 @@ pub async fn leave(
         });
     };
     run_roster::set_state(&mut tx, guild, run_id, user, RosterState::Left, None).await?;
-    sync_role(&mut tx, guild, run_id, user).await?;
+    sync_roles(&mut tx, guild, run_id).await?;
     let promoted = if entry.state == RosterState::Joined {
         promote(&mut tx, guild, run_id).await?
     } else {
         Vec::new()
     };
-    for p in &promoted {
-        sync_role(&mut tx, guild, run_id, *p).await?;
-    }
     tasks::refresh_panel(&mut tx, guild, run_id).await?;
     tx.commit().await?;
     Ok(LeaveOutcome {
@@ -559,7 +536,7 @@ pub async fn remove(
         .bind(user.db())
         .execute(&mut *tx)
         .await?;
-    sync_role(&mut tx, guild, run_id, user).await?;
+    sync_roles(&mut tx, guild, run_id).await?;
     tasks::queue(
         &mut tx,
         guild,
@@ -589,9 +566,6 @@ pub async fn remove(
     } else {
         Vec::new()
     };
-    for p in &promoted {
-        sync_role(&mut tx, guild, run_id, *p).await?;
-    }
     tasks::refresh_panel(&mut tx, guild, run_id).await?;
     tx.commit().await?;
     Ok(LeaveOutcome {
@@ -647,9 +621,6 @@ pub async fn set_cap(
     }
     store_runs::set(&mut tx, guild, run_id, Setting::RaiderCap, cap).await?;
     let promoted = promote(&mut tx, guild, run_id).await?;
-    for p in &promoted {
-        sync_role(&mut tx, guild, run_id, *p).await?;
-    }
     tasks::refresh_panel(&mut tx, guild, run_id).await?;
     tx.commit().await?;
     Ok(promoted)
