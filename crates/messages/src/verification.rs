@@ -4,7 +4,7 @@
 //! verified first"); in plain style the reader is staff or an API client acting for a member,
 //! so those sentences speak about "the member" instead.
 
-use domain::verification::Step;
+use domain::verification::{IgnError, Step, TeamLineError};
 use service::verification::{VerificationError, VerificationSetting};
 
 use crate::{Style, sentence};
@@ -21,7 +21,7 @@ pub fn refusal(e: &VerificationError, s: Style) -> String {
         E::IgnTaken { ign } => {
             format!("The name {ign} is already registered to another member of this server.")
         }
-        E::BadIgn(why) => why.to_string(),
+        E::BadIgn(why) => bad_ign(why, s),
         E::NoMethod => {
             "At least one verification method (RealmEye or screenshot) must stay enabled.".into()
         }
@@ -129,6 +129,37 @@ pub fn refusal(e: &VerificationError, s: Style) -> String {
     sentence(s, text)
 }
 
+/// Why a text is not an in-game name. On Discord it answers the member who typed it (a DM
+/// or a staff command), with an example; in plain style it names what is wrong.
+pub fn bad_ign(e: &IgnError, s: Style) -> String {
+    match e {
+        IgnError::Empty if s == Style::Discord => {
+            "Please send your in-game name: it cannot be empty.".into()
+        }
+        IgnError::Empty => "The in-game name cannot be empty.".into(),
+        IgnError::TooLong(shown) => format!(
+            "{} is longer than 10 characters; RotMG names have 1 to 10 letters.",
+            s.code(shown)
+        ),
+        IgnError::NotLetters(shown) if s == Style::Discord => format!(
+            "`{shown}` has spaces, digits or symbols; RotMG names are only letters (A–Z). Send just your name, e.g. `Stormveil`."
+        ),
+        IgnError::NotLetters(shown) => {
+            format!("{shown} has spaces, digits or symbols; RotMG names are only letters (A–Z).")
+        }
+    }
+}
+
+/// Why a `/syncteam` line was not imported (after "line n: invalid — ").
+pub fn team_line(e: &TeamLineError, s: Style) -> String {
+    match e {
+        TeamLineError::Shape => format!("expected {}", s.code("UserID MainIGN [AltIGN]")),
+        TeamLineError::UserId(id) => format!("{} is not a Discord user id", s.code(id)),
+        TeamLineError::Ign(why) => bad_ign(why, s),
+        TeamLineError::AltIsMain => "the alt is the same name as the main".into(),
+    }
+}
+
 /// A verification setting, as a sentence starts with it.
 fn setting_name(setting: VerificationSetting) -> &'static str {
     match setting {
@@ -176,6 +207,28 @@ mod tests {
         assert_eq!(
             refusal(&e, Style::Plain),
             "This screenshot was already approved by member 5 at 2027-01-15T08:00:00Z."
+        );
+    }
+
+    #[test]
+    fn a_bad_name_keeps_its_backticks_on_discord_only() {
+        let e = IgnError::NotLetters("Storm veil!".into());
+        assert_eq!(
+            bad_ign(&e, Style::Discord),
+            "`Storm veil!` has spaces, digits or symbols; RotMG names are only letters (A–Z). Send just your name, e.g. `Stormveil`."
+        );
+        assert_eq!(
+            bad_ign(&e, Style::Plain),
+            "Storm veil! has spaces, digits or symbols; RotMG names are only letters (A–Z)."
+        );
+        let long = VerificationError::BadIgn(IgnError::TooLong("Abcdefghijk".into()));
+        assert_eq!(
+            refusal(&long, Style::Discord),
+            "`Abcdefghijk` is longer than 10 characters; RotMG names have 1 to 10 letters."
+        );
+        assert_eq!(
+            team_line(&TeamLineError::UserId("x".into()), Style::Discord),
+            "`x` is not a Discord user id"
         );
     }
 

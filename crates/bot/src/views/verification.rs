@@ -2,6 +2,7 @@
 
 use domain::verification::IgnError;
 use domain::{CustomId, VeriAction, VeriComponent};
+use messages::Style;
 use service::tasks::{RetryReason, VeriNote};
 use service::verification::{CustomRole, Event, Review, Session, VeriConfig, VerificationError};
 use twilight_model::channel::message::component::{ButtonStyle, Component};
@@ -149,12 +150,16 @@ pub fn dm(
 fn retry(why: &RetryReason) -> String {
     use RetryReason as R;
     match why {
-        R::IgnEmpty => IgnError::Empty.to_string(),
-        R::IgnTooLong { shown } => IgnError::TooLong(shown.clone()).to_string(),
-        R::IgnNotLetters { shown } => IgnError::NotLetters(shown.clone()).to_string(),
+        R::IgnEmpty => messages::verification::bad_ign(&IgnError::Empty, Style::Discord),
+        R::IgnTooLong { shown } => {
+            messages::verification::bad_ign(&IgnError::TooLong(shown.clone()), Style::Discord)
+        }
+        R::IgnNotLetters { shown } => {
+            messages::verification::bad_ign(&IgnError::NotLetters(shown.clone()), Style::Discord)
+        }
         R::IgnTaken { ign } => messages::verification::refusal(
             &VerificationError::IgnTaken { ign: ign.clone() },
-            messages::Style::Discord,
+            Style::Discord,
         ),
         R::NotAnImage => {
             "That file is not an image. Please upload a PNG or JPEG screenshot.".into()
@@ -414,7 +419,10 @@ pub fn sync_line(n: usize, o: &service::verification::LineOutcome) -> String {
         L::Updated => format!("line {n}: updated"),
         L::Unchanged => format!("line {n}: unchanged"),
         L::Taken { ign } => format!("line {n}: conflict — **{ign}** belongs to another member"),
-        L::Invalid(why) => format!("line {n}: invalid — {why}"),
+        L::Invalid(why) => format!(
+            "line {n}: invalid — {}",
+            messages::verification::team_line(why, Style::Discord)
+        ),
     }
 }
 

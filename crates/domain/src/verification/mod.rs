@@ -19,16 +19,15 @@ pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 pub const CODE_PREFIX: &str = "RAID-";
 pub const CODE_LEN: usize = 6;
 
-/// Why a text is not an IGN, worded for the member.
+/// Why a text is not an IGN (with the text as typed, cut to 40 characters). Readers get
+/// `messages::verification::bad_ign`'s sentence; `Display` is for logs only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IgnError {
-    #[error("Please send your in-game name: it cannot be empty.")]
+    #[error("empty in-game name")]
     Empty,
-    #[error("`{0}` is longer than 10 characters; RotMG names have 1 to 10 letters.")]
+    #[error("in-game name {0:?} is longer than 10 characters")]
     TooLong(String),
-    #[error(
-        "`{0}` has spaces, digits or symbols; RotMG names are only letters (A–Z). Send just your name, e.g. `Stormveil`."
-    )]
+    #[error("in-game name {0:?} has characters other than letters")]
     NotLetters(String),
 }
 
@@ -251,26 +250,43 @@ pub struct TeamLine {
     pub alt: Option<Ign>,
 }
 
+/// Why a `/syncteam` line cannot be imported (`messages::verification::team_line` words
+/// it; `Display` is for logs only).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TeamLineError {
+    /// Not two or three words.
+    #[error("not `UserID MainIGN [AltIGN]`")]
+    Shape,
+    /// The first word (a mention's `<@…>` taken off) is not a Discord user id.
+    #[error("{0:?} is not a user id")]
+    UserId(String),
+    /// The main or the alt is not an IGN.
+    #[error(transparent)]
+    Ign(IgnError),
+    #[error("the alt is the main")]
+    AltIsMain,
+}
+
 /// Parses one import line; the error says what is wrong with it.
-pub fn parse_team_line(line: &str) -> Result<TeamLine, String> {
+pub fn parse_team_line(line: &str) -> Result<TeamLine, TeamLineError> {
     let parts: Vec<&str> = line.split_whitespace().collect();
     let (id, main, alt) = match parts.as_slice() {
         [id, main] => (*id, *main, None),
         [id, main, alt] => (*id, *main, Some(*alt)),
-        _ => return Err("expected `UserID MainIGN [AltIGN]`".to_owned()),
+        _ => return Err(TeamLineError::Shape),
     };
     let id = id.trim_start_matches("<@").trim_end_matches('>');
     let user_id: u64 = id
         .parse()
         .ok()
         .filter(|v| *v > 0 && *v <= i64::MAX as u64)
-        .ok_or_else(|| format!("`{id}` is not a Discord user id"))?;
-    let main = parse_ign(main).map_err(|e| e.to_string())?;
+        .ok_or_else(|| TeamLineError::UserId(id.to_owned()))?;
+    let main = parse_ign(main).map_err(TeamLineError::Ign)?;
     let alt = alt
-        .map(|a| parse_ign(a).map_err(|e| e.to_string()))
+        .map(|a| parse_ign(a).map_err(TeamLineError::Ign))
         .transpose()?;
     if alt.as_ref().is_some_and(|a| a.same_name(&main)) {
-        return Err("the alt is the same name as the main".to_owned());
+        return Err(TeamLineError::AltIsMain);
     }
     Ok(TeamLine { user_id, main, alt })
 }
@@ -373,7 +389,10 @@ mod tests {
         assert!(parse_team_line("x PlayerOne").is_err());
         assert!(parse_team_line("1").is_err());
         assert!(parse_team_line("1 a b c").is_err());
-        assert!(parse_team_line("1 Same same").is_err());
+        assert_eq!(
+            parse_team_line("1 Same same"),
+            Err(TeamLineError::AltIsMain)
+        );
         assert!(parse_team_line("1 Bad_Name").is_err());
     }
 
