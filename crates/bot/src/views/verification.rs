@@ -4,7 +4,9 @@ use domain::verification::IgnError;
 use domain::{CustomId, VeriAction, VeriComponent};
 use messages::Style;
 use service::tasks::{RetryReason, VeriNote};
-use service::verification::{CustomRole, Event, Review, Session, VeriConfig, VerificationError};
+use service::verification::{
+    CheckFailure, CustomRole, Event, Review, Session, VeriConfig, VerificationError,
+};
 use twilight_model::channel::message::component::{ButtonStyle, Component};
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::http::interaction::InteractionResponseData;
@@ -318,6 +320,10 @@ pub fn log_entry(e: &Event) -> Embed {
         b = b.field(EmbedFieldBuilder::new("Staff", format!("<@{by}>")).inline());
     }
     if let Some(d) = &e.detail {
+        let d = match CheckFailure::of_event(e) {
+            Some(why) => messages::verification::check_failed(&why, Style::Discord),
+            None => d.clone(),
+        };
         let d: String = d.chars().take(1000).collect();
         b = b.field(EmbedFieldBuilder::new("Detail", d));
     }

@@ -196,48 +196,71 @@ pub struct ProfileFacts {
     pub last_seen_location: Option<String>,
 }
 
-/// The requirements a profile does not meet, each worded for the member.
-pub fn unmet(req: &Requirements, p: &ProfileFacts) -> Vec<String> {
+/// A requirement a profile does not meet: the guild's minimum and what RealmEye shows
+/// (`None`: the profile hides it). `messages::verification` words it for the member.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "requirement", rename_all = "snake_case")]
+pub enum Unmet {
+    Rank {
+        min: u32,
+        shown: Option<u32>,
+    },
+    AliveFame {
+        min: u64,
+        shown: Option<u64>,
+    },
+    Characters {
+        min: u32,
+        shown: Option<u32>,
+    },
+    AccountAgeDays {
+        min: u32,
+        shown: Option<u32>,
+    },
+    /// The guild wants the last-seen location hidden; RealmEye shows this place.
+    LocationShown {
+        place: String,
+    },
+}
+
+/// The requirements a profile does not meet, in the order the guild's settings list them.
+pub fn unmet(req: &Requirements, p: &ProfileFacts) -> Vec<Unmet> {
     let mut out = Vec::new();
-    let shown = |v: Option<String>| v.unwrap_or_else(|| "hidden".to_owned());
     if let Some(min) = req.min_rank
         && p.rank.is_none_or(|r| r < min)
     {
-        out.push(format!(
-            "a rank of at least {min} stars (yours: {})",
-            shown(p.rank.map(|r| r.to_string()))
-        ));
+        out.push(Unmet::Rank { min, shown: p.rank });
     }
     if let Some(min) = req.min_alive_fame
         && p.alive_fame.is_none_or(|f| f < min)
     {
-        out.push(format!(
-            "at least {min} alive fame (yours: {})",
-            shown(p.alive_fame.map(|f| f.to_string()))
-        ));
+        out.push(Unmet::AliveFame {
+            min,
+            shown: p.alive_fame,
+        });
     }
     if let Some(min) = req.min_characters
         && p.characters.is_none_or(|c| c < min)
     {
-        out.push(format!(
-            "at least {min} characters (yours: {})",
-            shown(p.characters.map(|c| c.to_string()))
-        ));
+        out.push(Unmet::Characters {
+            min,
+            shown: p.characters,
+        });
     }
     if let Some(min) = req.min_account_age_days
         && p.account_age_days.is_none_or(|d| d < min)
     {
-        out.push(format!(
-            "an account at least {min} days old (yours: {})",
-            shown(p.account_age_days.map(|d| format!("about {d} days")))
-        ));
+        out.push(Unmet::AccountAgeDays {
+            min,
+            shown: p.account_age_days,
+        });
     }
     if req.hidden_location
         && let Some(place) = &p.last_seen_location
     {
-        out.push(format!(
-            "your last-seen location hidden on RealmEye (it shows {place}; hide it under Settings → Privacy)"
-        ));
+        out.push(Unmet::LocationShown {
+            place: place.clone(),
+        });
     }
     out
 }
@@ -368,8 +391,26 @@ mod tests {
         };
         let why = unmet(&req, &bad);
         assert_eq!(why.len(), 5, "{why:?}");
-        assert!(why[0].contains("20 stars") && why[0].contains("yours: 3"));
-        assert!(why[4].contains("USEast"));
+        assert_eq!(
+            why[0],
+            Unmet::Rank {
+                min: 20,
+                shown: Some(3)
+            }
+        );
+        assert_eq!(
+            why[3],
+            Unmet::AccountAgeDays {
+                min: 30,
+                shown: None
+            }
+        );
+        assert_eq!(
+            why[4],
+            Unmet::LocationShown {
+                place: "USEast".into()
+            }
+        );
     }
 
     #[test]
