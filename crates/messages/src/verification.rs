@@ -4,8 +4,8 @@
 //! verified first"); in plain style the reader is staff or an API client acting for a member,
 //! so those sentences speak about "the member" instead.
 
-use domain::verification::Step;
-use service::verification::{VerificationError, VerificationSetting};
+use domain::verification::{IgnError, Step, TeamLineError, Unmet};
+use service::verification::{CheckFailure, VerificationError, VerificationSetting};
 
 use crate::{Style, sentence};
 
@@ -21,7 +21,7 @@ pub fn refusal(e: &VerificationError, s: Style) -> String {
         E::IgnTaken { ign } => {
             format!("The name {ign} is already registered to another member of this server.")
         }
-        E::BadIgn(why) => why.to_string(),
+        E::BadIgn(why) => bad_ign(why, s),
         E::NoMethod => {
             "At least one verification method (RealmEye or screenshot) must stay enabled.".into()
         }
@@ -129,6 +129,123 @@ pub fn refusal(e: &VerificationError, s: Style) -> String {
     sentence(s, text)
 }
 
+/// Why a text is not an in-game name. On Discord it answers the member who typed it (a DM
+/// or a staff command), with an example; in plain style it names what is wrong.
+pub fn bad_ign(e: &IgnError, s: Style) -> String {
+    match e {
+        IgnError::Empty if s == Style::Discord => {
+            "Please send your in-game name: it cannot be empty.".into()
+        }
+        IgnError::Empty => "The in-game name cannot be empty.".into(),
+        IgnError::TooLong(shown) => format!(
+            "{} is longer than 10 characters; RotMG names have 1 to 10 letters.",
+            s.code(shown)
+        ),
+        IgnError::NotLetters(shown) if s == Style::Discord => format!(
+            "`{shown}` has spaces, digits or symbols; RotMG names are only letters (A–Z). Send just your name, e.g. `Stormveil`."
+        ),
+        IgnError::NotLetters(shown) => {
+            format!("{shown} has spaces, digits or symbols; RotMG names are only letters (A–Z).")
+        }
+    }
+}
+
+/// Why a `/syncteam` line was not imported (after "line n: invalid — ").
+pub fn team_line(e: &TeamLineError, s: Style) -> String {
+    match e {
+        TeamLineError::Shape => format!("expected {}", s.code("UserID MainIGN [AltIGN]")),
+        TeamLineError::UserId(id) => format!("{} is not a Discord user id", s.code(id)),
+        TeamLineError::Ign(why) => bad_ign(why, s),
+        TeamLineError::AltIsMain => "the alt is the same name as the main".into(),
+    }
+}
+
+/// Why pressing Done did not verify the member. On Discord it answers the member in their
+/// DMs (and the veri_log shows the same words): what RealmEye showed and what to do next.
+/// In plain style (the dashboard's history) it says what RealmEye showed.
+pub fn check_failed(f: &CheckFailure, s: Style) -> String {
+    use CheckFailure as F;
+    let discord = s == Style::Discord;
+    match f {
+        F::CodeMissing { code, url } if discord => format!(
+            "I could not find your code `{code}` in the description of {url}. Put it in any of the three description lines (Edit profile → Description), save, wait a few seconds and press **Done** again."
+        ),
+        F::CodeMissing { code, url } => {
+            format!("The code {code} is not in the description of {url}.")
+        }
+        F::RequirementsUnmet { unmet, screenshot } if discord => {
+            let fallback = if *screenshot {
+                " You can instead send a screenshot for staff to review: press **Use a screenshot**."
+            } else {
+                ""
+            };
+            format!(
+                "Your profile does not meet this server's requirements yet: {}.{fallback}",
+                requirements(unmet, s)
+            )
+        }
+        F::RequirementsUnmet { unmet, .. } => format!(
+            "The profile does not meet this server's requirements: {}.",
+            requirements(unmet, s)
+        ),
+        F::Private { url } if discord => format!(
+            "Your RealmEye profile {url} is private, so I cannot read its description. Make it public (RealmEye → Settings → Privacy: show your profile), then press **Done** again."
+        ),
+        F::Private { url } => {
+            format!("The RealmEye profile {url} is private, so its description cannot be read.")
+        }
+        F::NotFound { ign, url } if discord => format!(
+            "RealmEye shows no profile for **{ign}** ({url}). Either the name is not spelled exactly as in the game, or the profile is private (make it public: RealmEye → Settings → Privacy), or RealmEye has not seen you yet (log in to the game once and wait a little). Fix whichever applies, then press **Done** again."
+        ),
+        F::NotFound { ign, url } => format!("RealmEye shows no profile for {ign} ({url})."),
+        F::Unavailable { why } if discord => format!(
+            "RealmEye cannot be reached right now ({why}). Nothing is lost: wait a minute and press **Done** again."
+        ),
+        F::Unavailable { why } => format!("RealmEye could not be reached ({why})."),
+        F::Unparseable if discord => "RealmEye answered with a page I could not read. Please try again in a minute; if it keeps happening, ask staff to verify you by screenshot.".into(),
+        F::Unparseable => "RealmEye answered with a page that could not be read.".into(),
+    }
+}
+
+/// The requirements a profile misses, `; `-separated, each with what the profile shows
+/// (yours, on Discord; theirs, in plain style).
+fn requirements(unmet: &[Unmet], s: Style) -> String {
+    let whose = if s == Style::Discord {
+        "yours"
+    } else {
+        "theirs"
+    };
+    let shown = |v: Option<String>| v.unwrap_or_else(|| "hidden".to_owned());
+    let words: Vec<String> = unmet
+        .iter()
+        .map(|u| match u {
+            Unmet::Rank { min, shown: v } => format!(
+                "a rank of at least {min} stars ({whose}: {})",
+                shown(v.map(|r| r.to_string()))
+            ),
+            Unmet::AliveFame { min, shown: v } => format!(
+                "at least {min} alive fame ({whose}: {})",
+                shown(v.map(|f| f.to_string()))
+            ),
+            Unmet::Characters { min, shown: v } => format!(
+                "at least {min} characters ({whose}: {})",
+                shown(v.map(|c| c.to_string()))
+            ),
+            Unmet::AccountAgeDays { min, shown: v } => format!(
+                "an account at least {min} days old ({whose}: {})",
+                shown(v.map(|d| format!("about {d} days")))
+            ),
+            Unmet::LocationShown { place } if s == Style::Discord => format!(
+                "your last-seen location hidden on RealmEye (it shows {place}; hide it under Settings → Privacy)"
+            ),
+            Unmet::LocationShown { place } => {
+                format!("the last-seen location hidden on RealmEye (it shows {place})")
+            }
+        })
+        .collect();
+    words.join("; ")
+}
+
 /// A verification setting, as a sentence starts with it.
 fn setting_name(setting: VerificationSetting) -> &'static str {
     match setting {
@@ -177,6 +294,61 @@ mod tests {
             refusal(&e, Style::Plain),
             "This screenshot was already approved by member 5 at 2027-01-15T08:00:00Z."
         );
+    }
+
+    #[test]
+    fn a_bad_name_keeps_its_backticks_on_discord_only() {
+        let e = IgnError::NotLetters("Storm veil!".into());
+        assert_eq!(
+            bad_ign(&e, Style::Discord),
+            "`Storm veil!` has spaces, digits or symbols; RotMG names are only letters (A–Z). Send just your name, e.g. `Stormveil`."
+        );
+        assert_eq!(
+            bad_ign(&e, Style::Plain),
+            "Storm veil! has spaces, digits or symbols; RotMG names are only letters (A–Z)."
+        );
+        let long = VerificationError::BadIgn(IgnError::TooLong("Abcdefghijk".into()));
+        assert_eq!(
+            refusal(&long, Style::Discord),
+            "`Abcdefghijk` is longer than 10 characters; RotMG names have 1 to 10 letters."
+        );
+        assert_eq!(
+            team_line(&TeamLineError::UserId("x".into()), Style::Discord),
+            "`x` is not a Discord user id"
+        );
+    }
+
+    #[test]
+    fn an_unmet_requirement_names_the_minimum_and_what_the_profile_shows() {
+        let f = CheckFailure::RequirementsUnmet {
+            unmet: vec![
+                Unmet::Rank {
+                    min: 50,
+                    shown: Some(10),
+                },
+                Unmet::AccountAgeDays {
+                    min: 30,
+                    shown: None,
+                },
+                Unmet::LocationShown {
+                    place: "USEast".into(),
+                },
+            ],
+            screenshot: true,
+        };
+        assert_eq!(
+            check_failed(&f, Style::Discord),
+            "Your profile does not meet this server's requirements yet: a rank of at least 50 stars (yours: 10); an account at least 30 days old (yours: hidden); your last-seen location hidden on RealmEye (it shows USEast; hide it under Settings → Privacy). You can instead send a screenshot for staff to review: press **Use a screenshot**."
+        );
+        assert_eq!(
+            check_failed(&f, Style::Plain),
+            "The profile does not meet this server's requirements: a rank of at least 50 stars (theirs: 10); an account at least 30 days old (theirs: hidden); the last-seen location hidden on RealmEye (it shows USEast)."
+        );
+        let private = CheckFailure::Private {
+            url: "https://www.realmeye.com/player/Hidden".into(),
+        };
+        assert!(check_failed(&private, Style::Discord).contains("is private"));
+        assert!(!check_failed(&private, Style::Plain).contains("**"));
     }
 
     #[test]

@@ -181,7 +181,8 @@ async fn seed(t: &TestDb) {
          INSERT INTO guild_channel (guild_id, channel_key, discord_channel_id)
            VALUES (700000000000000001, 'raid', 900000000000000001);
          INSERT INTO member (guild_id, user_id, ign, status)
-           SELECT 700000000000000001, 100000000000000000 + g, 'Raider' || g, 'verified'
+           SELECT 700000000000000001, 100000000000000000 + g,
+                  'Raider' || translate(g::text, '0123456789', 'abcdefghij'), 'verified'
            FROM generate_series(1, 50) g;
          INSERT INTO run (guild_id, organizer_id, dungeon_code, location, auto_end_at)
            SELECT 700000000000000001, 100000000000000000 + g, 'shatters', 'USW ' || g,

@@ -18,23 +18,17 @@
 mod harness;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use discord_sim::{ChannelKind, CommandOption, DiscordSim, InteractionResult, SimConfig};
+use discord_sim::{CommandOption, DiscordSim, InteractionResult, SimConfig};
 use domain::Snowflake;
 use domain::quota::Metric;
 
-const ADMINISTRATOR: u64 = 1 << 3;
+use crate::harness::{Community, Proc, free_port, raidbot};
+
 /// What the replica's connections call themselves, to find them in `pg_stat_activity`.
 const READ_APP: &str = "raidbot-replica-reads";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 fn running_as_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
@@ -247,16 +241,6 @@ fn rand_suffix() -> u32 {
         .unwrap_or(0)
 }
 
-/// A child process killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 async fn connect(url: &str) -> store::PgPool {
     let started = Instant::now();
     loop {
@@ -459,56 +443,26 @@ async fn leaderboards_and_stats_read_from_the_replica_and_awards_survive_its_lag
     .await;
     let owner = sim.create_user("owner");
     let guild = sim.create_guild("Replica Raiders", owner);
-    let admin_role = sim.create_role(guild, "Admins", ADMINISTRATOR, 5);
-    let raider_role = sim.create_role(guild, "Verified Raider", 0, 2);
-    let admin = sim.create_user("admin");
-    sim.add_member(guild, admin, &[admin_role]);
-    let raider = sim.create_user("raider");
-    sim.add_member(guild, raider, &[raider_role]);
-    let channel = sim.create_channel(guild, "raids", ChannelKind::Text);
+    let community = Community::create(&sim, guild, "", 1);
+    let (admin, raider, channel) = (community.admin, community.raiders[0], community.raid);
 
     let port = free_port();
     let api = format!("http://127.0.0.1:{port}");
-    let _up = Proc(
-        Command::new(env!("CARGO_BIN_EXE_raidbot"))
-            .arg("up")
-            .current_dir(std::env::temp_dir())
-            .env("DATABASE_URL", pair.primary_url())
+    let _up = Proc::spawn(
+        raidbot(&sim, &pair.primary_url(), &["up"])
             .env("DATABASE_READ_URL", pair.replica_url())
-            .env("DISCORD_TOKEN", sim.bot_token())
-            .env(
-                "DISCORD_API_BASE",
-                format!("http://{}", sim.http_proxy_addr()),
-            )
-            .env("DISCORD_GATEWAY_URL", sim.gateway_url())
             .env("DISCORD_DEV_GUILD_ID", guild.0.to_string())
             .env("DISCORD_CLIENT_ID", sim.application_id().to_string())
             .env("DISCORD_CLIENT_SECRET", sim.oauth_client_secret())
             .env("PUBLIC_URL", &api)
-            .env("REALMEYE_BASE_URL", "http://127.0.0.1:9")
-            .env("API_SERVICE_KEY", "test-key")
-            .env("API_BIND", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("raidbot up starts"),
+            .env("API_BIND", format!("127.0.0.1:{port}")),
     );
     sim.eventually(Duration::from_secs(30), || {
         sim.gateway_connected().then_some(())
     })
     .await
     .expect("the bot connects");
-    let res = sim
-        .run_command(
-            guild,
-            channel,
-            admin,
-            "setroles",
-            vec![CommandOption::role("verified_raider", raider_role)],
-        )
-        .await;
-    assert!(res.is_ok(), "{:?}", res.kind);
+    community.configure(&sim).await;
     let g = Snowflake::new(guild.0).unwrap();
     let administrator = service::Actor {
         user_id: None,

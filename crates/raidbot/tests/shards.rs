@@ -11,156 +11,73 @@
 #[path = "e2e/harness.rs"]
 mod harness;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use discord_sim::{
-    ChannelId, ChannelKind, CommandOption, DiscordSim, Failure, GuildId, LoginKind, MessageId,
-    ResponseKind, RoleId, SimConfig, UserId,
+    ChannelId, ChannelKind, CommandOption, DiscordSim, Failure, LoginKind, MessageId, ResponseKind,
+    RoleId, SimConfig, UserId,
 };
 use store::testing::TestDb;
 
-use crate::harness::{field, footer};
+use crate::harness::{
+    Community, Proc, drain_outbox, field, footer, free_port, has_role, raidbot, titles,
+};
 
 const SHARDS: u32 = 4;
-const ADMINISTRATOR: u64 = 1 << 3;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// The simulated Discord with four recommended shards.
+async fn sharded_sim() -> DiscordSim {
+    bot::discord::install_crypto();
+    DiscordSim::start_with(SimConfig {
+        heartbeat_interval_ms: 1000,
+        recommended_shards: SHARDS,
+        ..Default::default()
+    })
+    .await
 }
 
-/// A child process killed when dropped.
-struct Proc(Child);
-
-impl Proc {
-    fn spawn(sim: &DiscordSim, db_url: &str, args: &[&str], env: &[(&str, String)]) -> Proc {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_raidbot"));
-        cmd.args(args)
-            .current_dir(std::env::temp_dir())
-            .env("DATABASE_URL", db_url)
-            .env("DISCORD_TOKEN", sim.bot_token())
-            .env(
-                "DISCORD_API_BASE",
-                format!("http://{}", sim.http_proxy_addr()),
-            )
-            .env("DISCORD_GATEWAY_URL", sim.gateway_url())
-            .env("REALMEYE_BASE_URL", "http://127.0.0.1:9")
-            .env("API_SERVICE_KEY", "test-key")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        Proc(cmd.spawn().expect("raidbot starts"))
-    }
-
-    fn bot(sim: &DiscordSim, db_url: &str, shards: &str) -> Proc {
-        Proc::spawn(
-            sim,
-            db_url,
-            &["bot"],
-            &[
-                ("SHARD_TOTAL", "auto".to_owned()),
-                ("SHARDS", shards.to_owned()),
-            ],
-        )
-    }
-
-    fn kill(mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// `raidbot bot` running `shards` of the four.
+fn bot_process(sim: &DiscordSim, db_url: &str, shards: &str) -> Proc {
+    Proc::spawn(
+        raidbot(sim, db_url, &["bot"])
+            .env("SHARD_TOTAL", "auto")
+            .env("SHARDS", shards),
+    )
 }
 
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Two `raidbot api` processes and their ports: each shows every shard's state, whichever
+/// process runs it.
+fn api_processes(sim: &DiscordSim, db_url: &str) -> ([u16; 2], Vec<Proc>) {
+    let ports = [free_port(), free_port()];
+    let procs = ports
+        .iter()
+        .map(|port| {
+            Proc::spawn(raidbot(sim, db_url, &["api"]).env("API_BIND", format!("127.0.0.1:{port}")))
+        })
+        .collect();
+    (ports, procs)
 }
 
-/// One community on one shard: staff, two raiders, a raid and a raid-log channel.
-struct Community {
-    guild: GuildId,
-    admin: UserId,
-    organizer: UserId,
-    raiders: Vec<UserId>,
-    organizer_role: RoleId,
-    raider_role: RoleId,
-    raid: ChannelId,
-    raid_log: ChannelId,
+/// Community `n` (0: the only one) in a guild of its own on `shard`, with `raiders`
+/// raiders.
+fn community_on(sim: &DiscordSim, shard: u32, n: u32, raiders: usize) -> Community {
+    let tag = if n == 0 {
+        shard.to_string()
+    } else {
+        format!("{shard}_{n}")
+    };
+    let owner = sim.create_user(&format!("owner{tag}"));
+    let guild = sim.create_guild_on_shard(&format!("Shard {tag} Raiders"), owner, shard, SHARDS);
+    Community::create(sim, guild, &tag, raiders)
 }
 
-impl Community {
-    fn create(sim: &DiscordSim, shard: u32) -> Community {
-        Community::create_n(sim, shard, 0, 2)
-    }
+/// What the tests here do with a community's run.
+trait Runs {
+    async fn run_with_joins(&self, sim: &DiscordSim) -> MessageId;
+    async fn start_and_end(&self, sim: &DiscordSim, organizer_panel: MessageId);
+}
 
-    /// Community `n` on `shard`, with `raiders` raiders.
-    fn create_n(sim: &DiscordSim, shard: u32, n: u32, raiders: usize) -> Community {
-        let shard_n = if n == 0 {
-            shard.to_string()
-        } else {
-            format!("{shard}_{n}")
-        };
-        let shard_name = shard_n.as_str();
-        let owner = sim.create_user(&format!("owner{shard_name}"));
-        let guild =
-            sim.create_guild_on_shard(&format!("Shard {shard_name} Raiders"), owner, shard, SHARDS);
-        let admin_role = sim.create_role(guild, "Admins", ADMINISTRATOR, 5);
-        let organizer_role = sim.create_role(guild, "Raid Leader", 0, 4);
-        let raider_role = sim.create_role(guild, "Verified Raider", 0, 2);
-        let admin = sim.create_user(&format!("admin{shard_name}"));
-        sim.add_member(guild, admin, &[admin_role]);
-        let organizer = sim.create_user(&format!("organizer{shard_name}"));
-        sim.add_member(guild, organizer, &[organizer_role, raider_role]);
-        let raiders = (0..raiders)
-            .map(|i| {
-                let u = sim.create_user(&format!("raider{shard_name}_{i}"));
-                sim.add_member(guild, u, &[raider_role]);
-                u
-            })
-            .collect();
-        Community {
-            guild,
-            admin,
-            organizer,
-            raiders,
-            organizer_role,
-            raider_role,
-            raid: sim.create_channel(guild, "raids", ChannelKind::Text),
-            raid_log: sim.create_channel(guild, "raid-log", ChannelKind::Text),
-        }
-    }
-
-    async fn configure(&self, sim: &DiscordSim) {
-        for (name, options) in [
-            (
-                "setroles",
-                vec![
-                    CommandOption::role("organizer", self.organizer_role),
-                    CommandOption::role("verified_raider", self.raider_role),
-                ],
-            ),
-            (
-                "setchannels",
-                vec![
-                    CommandOption::channel("raid", self.raid),
-                    CommandOption::channel("raid_log", self.raid_log),
-                ],
-            ),
-        ] {
-            let res = sim
-                .run_command(self.guild, self.raid, self.admin, name, options)
-                .await;
-            assert!(res.is_ok(), "{name} in {}: {:?}", self.guild, res.kind);
-        }
-    }
-
+impl Runs for Community {
     /// Posts a run and has both raiders join; returns the organizer panel.
     async fn run_with_joins(&self, sim: &DiscordSim) -> MessageId {
         let res = sim
@@ -225,26 +142,6 @@ impl Community {
     }
 }
 
-async fn drain_outbox(pool: &store::PgPool) {
-    let started = Instant::now();
-    let mut quiet = 0;
-    while quiet < 2 {
-        let busy: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM job
-              WHERE state = 'running' OR (state = 'pending' AND due_at <= now() + interval '1 second')",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        quiet = if busy == 0 { quiet + 1 } else { 0 };
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the outbox never drained"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
 async fn all_shards_connected(sim: &DiscordSim, within: Duration) {
     let want: Vec<[u32; 2]> = (0..SHARDS).map(|i| [i, SHARDS]).collect();
     sim.eventually(within, || (sim.connected_shards() == want).then_some(()))
@@ -272,32 +169,15 @@ async fn shard_metrics(port: u16) -> Vec<String> {
 #[tokio::test]
 async fn two_bot_processes_split_four_shards_and_everything_happens_once() {
     let _one = ONE_AT_A_TIME.lock().await;
-    bot::discord::install_crypto();
-    let sim = DiscordSim::start_with(SimConfig {
-        heartbeat_interval_ms: 1000,
-        recommended_shards: SHARDS,
-        ..Default::default()
-    })
-    .await;
+    let sim = sharded_sim().await;
     let db = TestDb::new().await;
-    let communities: Vec<Community> = (0..SHARDS).map(|s| Community::create(&sim, s)).collect();
+    let communities: Vec<Community> = (0..SHARDS).map(|s| community_on(&sim, s, 0, 2)).collect();
 
     // Both bot processes start at once, and an API process beside them.
-    let mut first = Proc::bot(&sim, &db.url, "0-1");
-    let _second = Proc::bot(&sim, &db.url, "2-3");
+    let mut first = bot_process(&sim, &db.url, "0-1");
+    let _second = bot_process(&sim, &db.url, "2-3");
     // Two API processes: each shows every shard's state, whichever process runs it.
-    let ports = [free_port(), free_port()];
-    let _apis: Vec<Proc> = ports
-        .iter()
-        .map(|port| {
-            Proc::spawn(
-                &sim,
-                &db.url,
-                &["api"],
-                &[("API_BIND", format!("127.0.0.1:{port}"))],
-            )
-        })
-        .collect();
+    let (ports, _apis) = api_processes(&sim, &db.url);
     let port = ports[0];
     // Four identifies in one bucket (max_concurrency 1), 5 s apart.
     all_shards_connected(&sim, Duration::from_secs(60)).await;
@@ -340,7 +220,7 @@ async fn two_bot_processes_split_four_shards_and_everything_happens_once() {
             c.start_and_end(&sim, *panel).await;
         }
         let resumed = sim.resume_count();
-        let restarted = Proc::bot(&sim, &db.url, "0-1");
+        let restarted = bot_process(&sim, &db.url, "0-1");
         sim.eventually(Duration::from_secs(30), || {
             (sim.resume_count() >= resumed + 2).then_some(())
         })
@@ -479,20 +359,14 @@ async fn two_bot_processes_split_four_shards_and_everything_happens_once() {
 #[tokio::test]
 async fn two_bot_processes_stay_within_discords_rate_limits_together() {
     let _one = ONE_AT_A_TIME.lock().await;
-    bot::discord::install_crypto();
-    let sim = DiscordSim::start_with(SimConfig {
-        heartbeat_interval_ms: 1000,
-        recommended_shards: SHARDS,
-        ..Default::default()
-    })
-    .await;
+    let sim = sharded_sim().await;
     let db = TestDb::new().await;
     let communities: Vec<Community> = (0..SHARDS)
         .flat_map(|s| (1..=4).map(move |n| (s, n)))
-        .map(|(s, n)| Community::create_n(&sim, s, n, 6))
+        .map(|(s, n)| community_on(&sim, s, n, 6))
         .collect();
-    let _first = Proc::bot(&sim, &db.url, "0-1");
-    let _second = Proc::bot(&sim, &db.url, "2-3");
+    let _first = bot_process(&sim, &db.url, "0-1");
+    let _second = bot_process(&sim, &db.url, "2-3");
     all_shards_connected(&sim, Duration::from_secs(60)).await;
     for c in &communities {
         c.configure(&sim).await;
@@ -661,18 +535,6 @@ impl Moderation {
     }
 }
 
-fn titles(sim: &DiscordSim, channel: ChannelId) -> Vec<String> {
-    sim.messages(channel)
-        .iter()
-        .filter_map(|m| m.embeds.first()?.get("title")?.as_str().map(str::to_owned))
-        .collect()
-}
-
-fn has_role(sim: &DiscordSim, guild: GuildId, user: UserId, role: RoleId) -> bool {
-    sim.member(guild, user)
-        .is_some_and(|m| m.roles.contains(&role))
-}
-
 /// Timers and DMs across processes: in a guild on every shard (two bot processes, two API
 /// processes), a run's time runs out and the auto-end timer ends it, a suspension expires,
 /// and a member opens a modmail ticket by DM (DMs reach shard 0, in the first process,
@@ -681,29 +543,12 @@ fn has_role(sim: &DiscordSim, guild: GuildId, user: UserId, role: RoleId) -> boo
 #[tokio::test]
 async fn timers_suspensions_and_modmail_happen_once_across_processes() {
     let _one = ONE_AT_A_TIME.lock().await;
-    bot::discord::install_crypto();
-    let sim = DiscordSim::start_with(SimConfig {
-        heartbeat_interval_ms: 1000,
-        recommended_shards: SHARDS,
-        ..Default::default()
-    })
-    .await;
+    let sim = sharded_sim().await;
     let db = TestDb::new().await;
-    let communities: Vec<Community> = (0..SHARDS).map(|s| Community::create(&sim, s)).collect();
-    let _first = Proc::bot(&sim, &db.url, "0-1");
-    let _second = Proc::bot(&sim, &db.url, "2-3");
-    let ports = [free_port(), free_port()];
-    let _apis: Vec<Proc> = ports
-        .iter()
-        .map(|port| {
-            Proc::spawn(
-                &sim,
-                &db.url,
-                &["api"],
-                &[("API_BIND", format!("127.0.0.1:{port}"))],
-            )
-        })
-        .collect();
+    let communities: Vec<Community> = (0..SHARDS).map(|s| community_on(&sim, s, 0, 2)).collect();
+    let _first = bot_process(&sim, &db.url, "0-1");
+    let _second = bot_process(&sim, &db.url, "2-3");
+    let (ports, _apis) = api_processes(&sim, &db.url);
     all_shards_connected(&sim, Duration::from_secs(60)).await;
     let mut mods = Vec::new();
     for (n, c) in communities.iter().enumerate() {
@@ -880,16 +725,10 @@ async fn timers_suspensions_and_modmail_happen_once_across_processes() {
 #[tokio::test]
 async fn a_job_in_flight_when_its_process_dies_runs_once_on_the_other() {
     let _one = ONE_AT_A_TIME.lock().await;
-    bot::discord::install_crypto();
-    let sim = DiscordSim::start_with(SimConfig {
-        heartbeat_interval_ms: 1000,
-        recommended_shards: SHARDS,
-        ..Default::default()
-    })
-    .await;
+    let sim = sharded_sim().await;
     let db = TestDb::new().await;
-    let c = Community::create(&sim, 0);
-    let a = Proc::bot(&sim, &db.url, "0-1");
+    let c = community_on(&sim, 0, 0, 2);
+    let a = bot_process(&sim, &db.url, "0-1");
     sim.eventually(Duration::from_secs(60), || {
         (sim.connected_shards() == vec![[0, SHARDS], [1, SHARDS]]).then_some(())
     })
@@ -937,7 +776,7 @@ async fn a_job_in_flight_when_its_process_dies_runs_once_on_the_other() {
 
     // B starts beside it; then A dies with the request in flight (well before A's HTTP
     // client would give up on the answer, after 10 s).
-    let _b = Proc::bot(&sim, &db.url, "2-3");
+    let _b = bot_process(&sim, &db.url, "2-3");
     a.kill();
     let killed = Instant::now();
 

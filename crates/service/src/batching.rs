@@ -59,6 +59,25 @@ impl<R: Send + 'static> Batcher<R> {
         }
     }
 
+    /// A batcher whose function writes each batch through `pool` (the function gets its own
+    /// handle of it per batch): the shape of every batched write in the service.
+    pub fn on_pool<F, Fut>(
+        kind: &'static str,
+        workers: usize,
+        most: usize,
+        pool: &store::PgPool,
+        handler: F,
+    ) -> Self
+    where
+        F: Fn(store::PgPool, Vec<R>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let pool = pool.clone();
+        Batcher::new(kind, workers, most, move |batch| {
+            handler(pool.clone(), batch)
+        })
+    }
+
     /// Queues `request` for the next free worker; gives it back when no worker can take it
     /// (the runtime that started them is gone), for the caller to handle on its own.
     pub async fn submit(&self, request: R) -> Result<(), R> {

@@ -25,12 +25,9 @@ struct Line {
 
 impl CommandLog {
     pub fn new(pool: PgPool) -> CommandLog {
-        let for_batches = pool.clone();
         CommandLog {
+            batches: Batcher::on_pool("command_log", 1, 256, &pool, write),
             pool,
-            batches: Batcher::new("command_log", 1, 256, move |batch| {
-                write(for_batches.clone(), batch)
-            }),
         }
     }
 

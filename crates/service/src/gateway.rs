@@ -104,12 +104,9 @@ struct TakeRequest {
 
 impl EventTaker {
     pub fn new(pool: PgPool) -> EventTaker {
-        let for_batches = pool.clone();
         EventTaker {
+            batches: Batcher::on_pool("event_taken", 2, 256, &pool, take_batch),
             pool,
-            batches: Batcher::new("event_taken", 2, 256, move |batch| {
-                take_batch(for_batches.clone(), batch)
-            }),
         }
     }
 

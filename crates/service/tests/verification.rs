@@ -10,8 +10,9 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use domain::roles::Level;
+use domain::verification::Unmet;
 use domain::{ChannelKey, RoleKey, Snowflake};
-use service::verification::{self as veri, CheckOutcome, ConfigChange, LineOutcome};
+use service::verification::{self as veri, CheckFailure, CheckOutcome, ConfigChange, LineOutcome};
 use service::{Actor, ServiceError, config};
 use store::testing::TestDb;
 
@@ -182,7 +183,7 @@ async fn a_realmeye_session_issues_a_code_checks_requirements_then_verifies() {
         .await
         .unwrap();
     assert!(
-        matches!(&out, CheckOutcome::Failed { reason } if reason.contains("private")),
+        matches!(&out, CheckOutcome::Failed { why: CheckFailure::Private { url } } if url.ends_with("/player/Stormveil")),
         "{out:?}"
     );
     // The cooldown refuses an immediate retry.
@@ -196,7 +197,12 @@ async fn a_realmeye_session_issues_a_code_checks_requirements_then_verifies() {
         .await
         .unwrap();
     assert!(
-        matches!(&out, CheckOutcome::Failed { reason } if reason.contains("cannot be reached")),
+        matches!(
+            &out,
+            CheckOutcome::Failed {
+                why: CheckFailure::Unavailable { .. }
+            }
+        ),
         "{out:?}"
     );
     uncool(&t).await;
@@ -206,7 +212,7 @@ async fn a_realmeye_session_issues_a_code_checks_requirements_then_verifies() {
         .await
         .unwrap();
     assert!(
-        matches!(&out, CheckOutcome::Failed { reason } if reason.contains("could not find your code")),
+        matches!(&out, CheckOutcome::Failed { why: CheckFailure::CodeMissing { code: c, .. } } if *c == code),
         "{out:?}"
     );
     // Requirements are named.
@@ -215,14 +221,22 @@ async fn a_realmeye_session_issues_a_code_checks_requirements_then_verifies() {
     let out = veri::check(&t.pool, &client, g(), sf(20), session.session_id)
         .await
         .unwrap();
-    let CheckOutcome::Failed { reason } = out else {
-        panic!()
+    let CheckOutcome::Failed {
+        why: CheckFailure::RequirementsUnmet { unmet, screenshot },
+    } = out
+    else {
+        panic!("{out:?}")
     };
     assert!(
-        reason.contains("50 stars") && reason.contains("USEast"),
-        "{reason}"
+        unmet.contains(&Unmet::Rank {
+            min: 50,
+            shown: Some(10)
+        }) && unmet.contains(&Unmet::LocationShown {
+            place: "USEast".into()
+        }),
+        "{unmet:?}"
     );
-    assert!(reason.contains("screenshot"), "{reason}");
+    assert!(screenshot);
     // Met: verified.
     uncool(&t).await;
     *s.page.lock().unwrap() = page(60, "hidden");

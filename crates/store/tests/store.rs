@@ -421,3 +421,99 @@ async fn members_roles_recorded_together_replace_each_members_roles() {
         vec![(1, 10, 501), (1, 10, 502), (1, 12, 500), (2, 10, 600)]
     );
 }
+
+/// The constraint a raw statement broke, if the database refused it for one.
+async fn refused_by(t: &TestDb, sql: &str) -> Option<String> {
+    let e = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&t.pool)
+        .await
+        .err()?;
+    e.as_database_error()
+        .and_then(|d| d.constraint())
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn a_name_that_is_not_an_ign_is_refused_by_the_database() {
+    let t = TestDb::new().await;
+    sqlx::raw_sql(
+        "INSERT INTO guild (guild_id) VALUES (1);
+         INSERT INTO member (guild_id, user_id, ign) VALUES (1, 10, 'Stormveil');",
+    )
+    .execute(&t.pool)
+    .await
+    .unwrap();
+    for bad in ["Storm veil", "Raider1", "", "Abcdefghijk", "Ünïcode"] {
+        assert_eq!(
+            refused_by(
+                &t,
+                &format!("INSERT INTO member (guild_id, user_id, ign) VALUES (1, 11, '{bad}')")
+            )
+            .await
+            .as_deref(),
+            Some("member_ign_is_an_ign"),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        refused_by(&t, "UPDATE member SET ign = 'x_x' WHERE user_id = 10")
+            .await
+            .as_deref(),
+        Some("member_ign_is_an_ign")
+    );
+    // A member without a name yet is fine.
+    sqlx::raw_sql("INSERT INTO member (guild_id, user_id) VALUES (1, 12)")
+        .execute(&t.pool)
+        .await
+        .unwrap();
+    // On a database whose rows all comply, the checks are validated.
+    let validated: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT conname::text, convalidated FROM pg_constraint
+         WHERE conname IN ('member_ign_is_an_ign', 'veri_review_ign_is_an_ign') ORDER BY 1",
+    )
+    .fetch_all(&t.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        validated,
+        [
+            ("member_ign_is_an_ign".to_owned(), true),
+            ("veri_review_ign_is_an_ign".to_owned(), true)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_ign_check_migrates_a_database_holding_an_odd_name_and_checks_new_rows() {
+    let t = TestDb::new().await;
+    // As before the migration: no check, and a name that is not an IGN.
+    sqlx::raw_sql(
+        "ALTER TABLE member DROP CONSTRAINT member_ign_is_an_ign;
+         ALTER TABLE veri_review DROP CONSTRAINT veri_review_ign_is_an_ign;
+         INSERT INTO guild (guild_id) VALUES (1);
+         INSERT INTO member (guild_id, user_id, ign) VALUES (1, 10, 'Old Name 1');",
+    )
+    .execute(&t.pool)
+    .await
+    .unwrap();
+    sqlx::raw_sql(include_str!("../migrations/0291_ign_checks.sql"))
+        .execute(&t.pool)
+        .await
+        .unwrap();
+    let validated: bool = sqlx::query_scalar(
+        "SELECT convalidated FROM pg_constraint WHERE conname = 'member_ign_is_an_ign'",
+    )
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    assert!(!validated, "left NOT VALID while an old row breaks it");
+    assert_eq!(
+        refused_by(
+            &t,
+            "INSERT INTO member (guild_id, user_id, ign) VALUES (1, 11, 'New 2')"
+        )
+        .await
+        .as_deref(),
+        Some("member_ign_is_an_ign")
+    );
+}

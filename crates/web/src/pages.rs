@@ -321,6 +321,15 @@ fn event_words(kind: &str) -> &str {
     }
 }
 
+/// An event's detail: a failed RealmEye check in the plain words of `messages`, anything else
+/// as stored.
+fn event_detail(e: &service::verification::Event) -> String {
+    match service::verification::CheckFailure::of_event(e) {
+        Some(why) => messages::verification::check_failed(&why, messages::Style::Plain),
+        None => e.detail.clone().unwrap_or_default(),
+    }
+}
+
 /// How the member was verified and their latest verification events.
 fn verification_section(
     body: &mut String,
@@ -371,7 +380,7 @@ fn verification_section(
                 when(e.created_at),
                 escape(event_words(&e.kind)),
                 escape(e.ign.as_deref().unwrap_or("")),
-                escape(e.detail.as_deref().unwrap_or("")),
+                escape(&event_detail(e)),
             );
         }
         body.push_str("</tbody></table></div>");

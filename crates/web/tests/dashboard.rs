@@ -54,22 +54,14 @@ async fn world() -> World {
         store::guild_config::ensure_guild(&mut conn, g)
             .await
             .unwrap();
-        store::guild_config::set_role(
-            &mut conn,
-            g,
-            RoleKey::VerifiedRaider,
-            Some(snowflake(raider_role)),
-        )
-        .await
-        .unwrap();
-        store::guild_config::set_role(
-            &mut conn,
-            g,
-            RoleKey::Security,
-            Some(snowflake(security_role)),
-        )
-        .await
-        .unwrap();
+        for (key, role) in [
+            (RoleKey::VerifiedRaider, raider_role),
+            (RoleKey::Security, security_role),
+        ] {
+            store::guild_config::set_role(&mut conn, g, key, Some(snowflake(role)))
+                .await
+                .unwrap();
+        }
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -502,29 +494,35 @@ async fn a_login_finishes_only_once_and_only_in_the_browser_that_started_it() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
+/// `user` is verified in the world's guild with `ign` as their main name.
+async fn verified_member(w: &World, user: UserId, ign: &str) {
+    let (g, u) = (snowflake(w.guild).db(), snowflake(user).db());
+    sqlx::query(
+        "INSERT INTO member (guild_id, user_id, ign, status) VALUES ($1, $2, $3, 'verified')",
+    )
+    .bind(g)
+    .bind(u)
+    .bind(ign)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO member_ign (guild_id, ign_key, ign, user_id, is_main) VALUES ($1, lower($2), $2, $3, true)",
+    )
+    .bind(g)
+    .bind(ign)
+    .bind(u)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+}
+
 /// Rita (IGN "Rita") and Sam (IGN "Samwise") with raider points; Sam ahead.
 async fn seed_points(w: &World) {
     let g = snowflake(w.guild);
     for (user, ign, points) in [(w.raider, "Rita", "3"), (w.security, "Samwise", "5")] {
         let u = snowflake(user);
-        sqlx::query(
-            "INSERT INTO member (guild_id, user_id, ign, status) VALUES ($1, $2, $3, 'verified')",
-        )
-        .bind(g.db())
-        .bind(u.db())
-        .bind(ign)
-        .execute(&w.db.pool)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO member_ign (guild_id, ign_key, ign, user_id, is_main) VALUES ($1, lower($2), $2, $3, true)",
-        )
-        .bind(g.db())
-        .bind(ign)
-        .bind(u.db())
-        .execute(&w.db.pool)
-        .await
-        .unwrap();
+        verified_member(w, user, ign).await;
         let officer = service::Actor::member(snowflake(w.admin), domain::Level::ADMINISTRATOR);
         service::quota::adjust(
             &w.db.pool,
@@ -1046,14 +1044,7 @@ async fn the_overview_lists_runs_under_way_and_todays_figures_and_refreshes() {
 async fn a_runs_page_shows_its_roster_classes_key_pops_and_who_ended_it() {
     let w = world().await;
     let (live, ended) = seed_activity(&w).await;
-    sqlx::query(
-        "INSERT INTO member (guild_id, user_id, ign, status) VALUES ($1, $2, 'Rita', 'verified')",
-    )
-    .bind(snowflake(w.guild).db())
-    .bind(snowflake(w.raider).db())
-    .execute(&w.db.pool)
-    .await
-    .unwrap();
+    verified_member(&w, w.raider, "Rita").await;
     let session = login(&w, w.raider).await;
     let (status, page) = get(&w, &format!("/g/{}/runs/{live}", w.guild), &session).await;
     assert_eq!(status, StatusCode::OK, "{page}");

@@ -97,7 +97,9 @@ pub async fn dm_component(ctx: &Ctx, user: Snowflake, c: VeriComponent) -> Handl
             CheckOutcome::Verified { ign } => Ok(Reply::Message(views::ephemeral(format!(
                 "Found your code: you are verified as **{ign}**."
             )))),
-            CheckOutcome::Failed { reason } => Ok(Reply::Message(views::ephemeral(reason))),
+            CheckOutcome::Failed { why } => Ok(Reply::Message(views::ephemeral(
+                messages::verification::check_failed(&why, messages::Style::Discord),
+            ))),
         },
         VeriAction::Cancel => {
             veri::cancel(&ctx.pool, guild, user, c.id).await?;

@@ -2,8 +2,11 @@
 
 use domain::verification::IgnError;
 use domain::{CustomId, VeriAction, VeriComponent};
+use messages::Style;
 use service::tasks::{RetryReason, VeriNote};
-use service::verification::{CustomRole, Event, Review, Session, VeriConfig, VerificationError};
+use service::verification::{
+    CheckFailure, CustomRole, Event, Review, Session, VeriConfig, VerificationError,
+};
 use twilight_model::channel::message::component::{ButtonStyle, Component};
 use twilight_model::channel::message::embed::Embed;
 use twilight_model::http::interaction::InteractionResponseData;
@@ -149,12 +152,16 @@ pub fn dm(
 fn retry(why: &RetryReason) -> String {
     use RetryReason as R;
     match why {
-        R::IgnEmpty => IgnError::Empty.to_string(),
-        R::IgnTooLong { shown } => IgnError::TooLong(shown.clone()).to_string(),
-        R::IgnNotLetters { shown } => IgnError::NotLetters(shown.clone()).to_string(),
+        R::IgnEmpty => messages::verification::bad_ign(&IgnError::Empty, Style::Discord),
+        R::IgnTooLong { shown } => {
+            messages::verification::bad_ign(&IgnError::TooLong(shown.clone()), Style::Discord)
+        }
+        R::IgnNotLetters { shown } => {
+            messages::verification::bad_ign(&IgnError::NotLetters(shown.clone()), Style::Discord)
+        }
         R::IgnTaken { ign } => messages::verification::refusal(
             &VerificationError::IgnTaken { ign: ign.clone() },
-            messages::Style::Discord,
+            Style::Discord,
         ),
         R::NotAnImage => {
             "That file is not an image. Please upload a PNG or JPEG screenshot.".into()
@@ -313,6 +320,10 @@ pub fn log_entry(e: &Event) -> Embed {
         b = b.field(EmbedFieldBuilder::new("Staff", format!("<@{by}>")).inline());
     }
     if let Some(d) = &e.detail {
+        let d = match CheckFailure::of_event(e) {
+            Some(why) => messages::verification::check_failed(&why, Style::Discord),
+            None => d.clone(),
+        };
         let d: String = d.chars().take(1000).collect();
         b = b.field(EmbedFieldBuilder::new("Detail", d));
     }
@@ -414,7 +425,10 @@ pub fn sync_line(n: usize, o: &service::verification::LineOutcome) -> String {
         L::Updated => format!("line {n}: updated"),
         L::Unchanged => format!("line {n}: unchanged"),
         L::Taken { ign } => format!("line {n}: conflict — **{ign}** belongs to another member"),
-        L::Invalid(why) => format!("line {n}: invalid — {why}"),
+        L::Invalid(why) => format!(
+            "line {n}: invalid — {}",
+            messages::verification::team_line(why, Style::Discord)
+        ),
     }
 }
 

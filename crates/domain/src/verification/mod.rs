@@ -19,16 +19,15 @@ pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 pub const CODE_PREFIX: &str = "RAID-";
 pub const CODE_LEN: usize = 6;
 
-/// Why a text is not an IGN, worded for the member.
+/// Why a text is not an IGN (with the text as typed, cut to 40 characters). Readers get
+/// `messages::verification::bad_ign`'s sentence; `Display` is for logs only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IgnError {
-    #[error("Please send your in-game name: it cannot be empty.")]
+    #[error("empty in-game name")]
     Empty,
-    #[error("`{0}` is longer than 10 characters; RotMG names have 1 to 10 letters.")]
+    #[error("in-game name {0:?} is longer than 10 characters")]
     TooLong(String),
-    #[error(
-        "`{0}` has spaces, digits or symbols; RotMG names are only letters (A–Z). Send just your name, e.g. `Stormveil`."
-    )]
+    #[error("in-game name {0:?} has characters other than letters")]
     NotLetters(String),
 }
 
@@ -197,48 +196,71 @@ pub struct ProfileFacts {
     pub last_seen_location: Option<String>,
 }
 
-/// The requirements a profile does not meet, each worded for the member.
-pub fn unmet(req: &Requirements, p: &ProfileFacts) -> Vec<String> {
+/// A requirement a profile does not meet: the guild's minimum and what RealmEye shows
+/// (`None`: the profile hides it). `messages::verification` words it for the member.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "requirement", rename_all = "snake_case")]
+pub enum Unmet {
+    Rank {
+        min: u32,
+        shown: Option<u32>,
+    },
+    AliveFame {
+        min: u64,
+        shown: Option<u64>,
+    },
+    Characters {
+        min: u32,
+        shown: Option<u32>,
+    },
+    AccountAgeDays {
+        min: u32,
+        shown: Option<u32>,
+    },
+    /// The guild wants the last-seen location hidden; RealmEye shows this place.
+    LocationShown {
+        place: String,
+    },
+}
+
+/// The requirements a profile does not meet, in the order the guild's settings list them.
+pub fn unmet(req: &Requirements, p: &ProfileFacts) -> Vec<Unmet> {
     let mut out = Vec::new();
-    let shown = |v: Option<String>| v.unwrap_or_else(|| "hidden".to_owned());
     if let Some(min) = req.min_rank
         && p.rank.is_none_or(|r| r < min)
     {
-        out.push(format!(
-            "a rank of at least {min} stars (yours: {})",
-            shown(p.rank.map(|r| r.to_string()))
-        ));
+        out.push(Unmet::Rank { min, shown: p.rank });
     }
     if let Some(min) = req.min_alive_fame
         && p.alive_fame.is_none_or(|f| f < min)
     {
-        out.push(format!(
-            "at least {min} alive fame (yours: {})",
-            shown(p.alive_fame.map(|f| f.to_string()))
-        ));
+        out.push(Unmet::AliveFame {
+            min,
+            shown: p.alive_fame,
+        });
     }
     if let Some(min) = req.min_characters
         && p.characters.is_none_or(|c| c < min)
     {
-        out.push(format!(
-            "at least {min} characters (yours: {})",
-            shown(p.characters.map(|c| c.to_string()))
-        ));
+        out.push(Unmet::Characters {
+            min,
+            shown: p.characters,
+        });
     }
     if let Some(min) = req.min_account_age_days
         && p.account_age_days.is_none_or(|d| d < min)
     {
-        out.push(format!(
-            "an account at least {min} days old (yours: {})",
-            shown(p.account_age_days.map(|d| format!("about {d} days")))
-        ));
+        out.push(Unmet::AccountAgeDays {
+            min,
+            shown: p.account_age_days,
+        });
     }
     if req.hidden_location
         && let Some(place) = &p.last_seen_location
     {
-        out.push(format!(
-            "your last-seen location hidden on RealmEye (it shows {place}; hide it under Settings → Privacy)"
-        ));
+        out.push(Unmet::LocationShown {
+            place: place.clone(),
+        });
     }
     out
 }
@@ -251,26 +273,43 @@ pub struct TeamLine {
     pub alt: Option<Ign>,
 }
 
+/// Why a `/syncteam` line cannot be imported (`messages::verification::team_line` words
+/// it; `Display` is for logs only).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TeamLineError {
+    /// Not two or three words.
+    #[error("not `UserID MainIGN [AltIGN]`")]
+    Shape,
+    /// The first word (a mention's `<@…>` taken off) is not a Discord user id.
+    #[error("{0:?} is not a user id")]
+    UserId(String),
+    /// The main or the alt is not an IGN.
+    #[error(transparent)]
+    Ign(IgnError),
+    #[error("the alt is the main")]
+    AltIsMain,
+}
+
 /// Parses one import line; the error says what is wrong with it.
-pub fn parse_team_line(line: &str) -> Result<TeamLine, String> {
+pub fn parse_team_line(line: &str) -> Result<TeamLine, TeamLineError> {
     let parts: Vec<&str> = line.split_whitespace().collect();
     let (id, main, alt) = match parts.as_slice() {
         [id, main] => (*id, *main, None),
         [id, main, alt] => (*id, *main, Some(*alt)),
-        _ => return Err("expected `UserID MainIGN [AltIGN]`".to_owned()),
+        _ => return Err(TeamLineError::Shape),
     };
     let id = id.trim_start_matches("<@").trim_end_matches('>');
     let user_id: u64 = id
         .parse()
         .ok()
         .filter(|v| *v > 0 && *v <= i64::MAX as u64)
-        .ok_or_else(|| format!("`{id}` is not a Discord user id"))?;
-    let main = parse_ign(main).map_err(|e| e.to_string())?;
+        .ok_or_else(|| TeamLineError::UserId(id.to_owned()))?;
+    let main = parse_ign(main).map_err(TeamLineError::Ign)?;
     let alt = alt
-        .map(|a| parse_ign(a).map_err(|e| e.to_string()))
+        .map(|a| parse_ign(a).map_err(TeamLineError::Ign))
         .transpose()?;
     if alt.as_ref().is_some_and(|a| a.same_name(&main)) {
-        return Err("the alt is the same name as the main".to_owned());
+        return Err(TeamLineError::AltIsMain);
     }
     Ok(TeamLine { user_id, main, alt })
 }
@@ -352,8 +391,26 @@ mod tests {
         };
         let why = unmet(&req, &bad);
         assert_eq!(why.len(), 5, "{why:?}");
-        assert!(why[0].contains("20 stars") && why[0].contains("yours: 3"));
-        assert!(why[4].contains("USEast"));
+        assert_eq!(
+            why[0],
+            Unmet::Rank {
+                min: 20,
+                shown: Some(3)
+            }
+        );
+        assert_eq!(
+            why[3],
+            Unmet::AccountAgeDays {
+                min: 30,
+                shown: None
+            }
+        );
+        assert_eq!(
+            why[4],
+            Unmet::LocationShown {
+                place: "USEast".into()
+            }
+        );
     }
 
     #[test]
@@ -373,7 +430,10 @@ mod tests {
         assert!(parse_team_line("x PlayerOne").is_err());
         assert!(parse_team_line("1").is_err());
         assert!(parse_team_line("1 a b c").is_err());
-        assert!(parse_team_line("1 Same same").is_err());
+        assert_eq!(
+            parse_team_line("1 Same same"),
+            Err(TeamLineError::AltIsMain)
+        );
         assert!(parse_team_line("1 Bad_Name").is_err());
     }
 

@@ -12,6 +12,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use domain::Snowflake;
 use domain::verification::{ign_key, parse_ign};
+use messages::Style;
+use messages::verification::bad_ign;
 use store::PgConnection;
 use store::import::ImportedMember;
 
@@ -143,7 +145,7 @@ fn member(r: &RaiderRow, batch: &mut Batch) -> Result<(), String> {
     let ign = match r.ign.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
         Some(ign) if status != "unverified" => match parse_ign(ign) {
             Ok(ign) => Some(String::from(ign)),
-            Err(e) => return Err(format!("IGN: {e}")),
+            Err(e) => return Err(format!("IGN: {}", bad_ign(&e, Style::Plain))),
         },
         _ => None,
     };
@@ -187,7 +189,7 @@ fn alt(r: &RaiderRow, batch: &mut Batch, keys: &mut MemberKeys, report: &mut Gui
     let alt = match parse_ign(raw) {
         Ok(a) => String::from(a),
         Err(e) => {
-            t.refuse(&id, format!("alt IGN: {e}"));
+            t.refuse(&id, format!("alt IGN: {}", bad_ign(&e, Style::Plain)));
             return;
         }
     };

@@ -76,7 +76,10 @@ async fn put(
     };
     let ign = match domain::verification::parse_ign(&ign) {
         Ok(ign) => String::from(ign),
-        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => {
+            let why = messages::verification::bad_ign(&e, messages::Style::Plain);
+            return error(StatusCode::UNPROCESSABLE_ENTITY, &why);
+        }
     };
     if body.lines.len() > LINES {
         return error(

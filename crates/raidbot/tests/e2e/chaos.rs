@@ -3,12 +3,11 @@
 //! action is stored once, the panel shows the database's state and no job was given up;
 //! messages a killed job posted and its retry posted again are counted (a known gap).
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use discord_sim::{CommandOption, MessageId, ResponseKind};
 
-use crate::harness::{World, field, footer};
+use crate::harness::{Proc, World, drain_outbox, field, footer, raidbot};
 
 /// Seeds CI runs; `RAIDBOT_CHAOS_SEEDS=1-200` runs more (a soak).
 pub(crate) fn seeds() -> Vec<u64> {
@@ -43,33 +42,21 @@ impl Rng {
 }
 
 /// `raidbot bot` as a process against the world's simulated Discord and database.
-pub(crate) struct BotProcess(Child);
+pub(crate) struct BotProcess(Proc);
 
 impl BotProcess {
     pub(crate) async fn start(w: &World) -> BotProcess {
         let identified = w.sim.identify_count() + w.sim.resume_count();
-        let child = Command::new(env!("CARGO_BIN_EXE_raidbot"))
-            .arg("bot")
-            .current_dir(std::env::temp_dir())
-            .env("DATABASE_URL", &w.db.url)
-            .env("DISCORD_TOKEN", w.sim.bot_token())
-            .env(
-                "DISCORD_API_BASE",
-                format!("http://{}", w.sim.http_proxy_addr()),
-            )
-            .env("DISCORD_GATEWAY_URL", w.sim.gateway_url())
-            .env("DISCORD_DEV_GUILD_ID", w.guild.0.to_string())
-            .env(
-                "REALMEYE_BASE_URL",
-                w.realmeye_base_url
-                    .as_deref()
-                    .unwrap_or("http://127.0.0.1:9"),
-            )
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let process = Proc::spawn(
+            raidbot(&w.sim, &w.db.url, &["bot"])
+                .env("DISCORD_DEV_GUILD_ID", w.guild.0.to_string())
+                .env(
+                    "REALMEYE_BASE_URL",
+                    w.realmeye_base_url
+                        .as_deref()
+                        .unwrap_or("http://127.0.0.1:9"),
+                ),
+        );
         let sim = &w.sim;
         sim.eventually(Duration::from_secs(20), || {
             (sim.gateway_connected() && sim.identify_count() + sim.resume_count() > identified)
@@ -79,20 +66,12 @@ impl BotProcess {
         .expect("the bot process connects to the gateway");
         // Let it finish READY and guild create before members act.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        BotProcess(child)
+        BotProcess(process)
     }
 
     /// SIGKILL: no shutdown, no cleanup; claimed jobs keep their lease.
-    fn kill(mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for BotProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+    fn kill(self) {
+        self.0.kill();
     }
 }
 
@@ -110,26 +89,6 @@ pub(crate) async fn crash(w: &World, bot: BotProcess, delay: Duration) -> BotPro
 }
 
 /// Waits until no job is due or running, twice in a row a little apart.
-pub(crate) async fn drain_outbox(w: &World) {
-    let started = Instant::now();
-    let mut quiet = 0;
-    while quiet < 2 {
-        let busy: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM job
-              WHERE state = 'running' OR (state = 'pending' AND due_at <= now() + interval '1 second')",
-        )
-        .fetch_one(&w.db.pool)
-        .await
-        .unwrap();
-        quiet = if busy == 0 { quiet + 1 } else { 0 };
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the outbox never drained"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
 /// What CI holds to: state exactly once, every acknowledged action stored, the panel
 /// showing the database's state, no job given up, every log entry posted. Messages posted
 /// twice are counted and printed; the test below holds them to zero.
@@ -238,7 +197,7 @@ async fn chaos_run(seed: u64) -> Report {
     );
     maybe_crash!();
 
-    drain_outbox(&w).await;
+    drain_outbox(&w.db.pool).await;
 
     // Stored once: the run, ended, with the four acknowledged joins.
     let (runs, joined): (i64, i64) = sqlx::query_as(

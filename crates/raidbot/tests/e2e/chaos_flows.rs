@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use discord_sim::{ChannelKind, CommandOption, Message, ResponseKind, UserId};
 
-use crate::chaos::{BotProcess, Rng, crash, drain_outbox, seeds};
-use crate::harness::{WAIT, World, field, footer};
+use crate::chaos::{BotProcess, Rng, crash, seeds};
+use crate::harness::{WAIT, World, drain_outbox, field, footer};
 use crate::moderation::{answer, setup};
 use crate::verification::{code_in, player_page, veri_world};
 
@@ -132,7 +132,7 @@ async fn a_headcount_converted_into_a_run_survives_kills() {
             text(&res)
         );
         k.maybe_kill(&w).await;
-        drain_outbox(&w).await;
+        drain_outbox(&w.db.pool).await;
 
         // Stored once: the headcount converted into the one run, the key carried over.
         let (status, runs, carried): (String, i64, i64) = sqlx::query_as(
@@ -206,7 +206,7 @@ async fn a_realmeye_verification_survives_kills() {
             "seed {seed}"
         );
         k.maybe_kill(&v.w).await;
-        drain_outbox(&v.w).await;
+        drain_outbox(&v.w.db.pool).await;
 
         v.verified(member, "Stormveil").await;
         let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM member_ign WHERE user_id = $1")
@@ -288,7 +288,7 @@ async fn a_modmail_ticket_survives_kills() {
         let said = answer(&res).await;
         assert!(said.contains("Reply sent"), "seed {seed}: {said}");
         k.maybe_kill(&w).await;
-        drain_outbox(&w).await;
+        drain_outbox(&w.db.pool).await;
 
         let (tickets, messages): (i64, i64) = sqlx::query_as(
             "SELECT (SELECT count(*) FROM modmail_ticket),
@@ -387,7 +387,7 @@ async fn a_suspension_survives_kills_and_expires_once() {
         .await
         .unwrap_or_else(|| panic!("seed {seed}: the suspended role is taken back"));
         k.maybe_kill(&w).await;
-        drain_outbox(&w).await;
+        drain_outbox(&w.db.pool).await;
 
         let status: String = sqlx::query_scalar("SELECT status FROM punishment")
             .fetch_one(&w.db.pool)

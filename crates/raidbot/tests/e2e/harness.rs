@@ -1,7 +1,11 @@
 //! `World`: one guild in the simulated Discord with an admin, an organizer and raiders,
-//! the real bot connected to it, and a fresh database.
+//! the real bot connected to it, and a fresh database. Also what the process tests
+//! (`shards.rs`, `replica.rs`, `process.rs`, `chaos.rs`) share: a [`Community`] seeded in
+//! any guild, `raidbot` started as a process ([`raidbot`], [`Proc`], [`free_port`]), and
+//! [`drain_outbox`].
 
-use std::time::Duration;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use discord_sim::{
     ChannelId, ChannelKind, CommandOption, DiscordSim, GuildId, InteractionResult, Message,
@@ -13,7 +17,172 @@ use tokio_util::sync::CancellationToken;
 use twilight_model::id::Id;
 
 pub const WAIT: Duration = Duration::from_secs(10);
-const ADMINISTRATOR: u64 = 1 << 3;
+/// Discord's Administrator permission bit.
+pub const ADMINISTRATOR: u64 = 1 << 3;
+
+/// One raiding community in a simulated guild: an admin, an organizer, raiders, the
+/// organizer and raider roles, and the raid and raid-log channels.
+pub struct Community {
+    pub guild: GuildId,
+    pub admin: UserId,
+    pub organizer: UserId,
+    pub raiders: Vec<UserId>,
+    pub organizer_role: RoleId,
+    pub raider_role: RoleId,
+    pub raid: ChannelId,
+    pub raid_log: ChannelId,
+}
+
+impl Community {
+    /// Creates the roles, members and channels in `guild`. `tag` tells the users of several
+    /// communities apart (`admin{tag}`, `raider{tag}_{i}`); with "" they are `admin`,
+    /// `organizer` and `raider{i}`.
+    pub fn create(sim: &DiscordSim, guild: GuildId, tag: &str, raiders: usize) -> Community {
+        let admin_role = sim.create_role(guild, "Admins", ADMINISTRATOR, 5);
+        let organizer_role = sim.create_role(guild, "Raid Leader", 0, 4);
+        let raider_role = sim.create_role(guild, "Verified Raider", 0, 2);
+        let admin = sim.create_user(&format!("admin{tag}"));
+        sim.add_member(guild, admin, &[admin_role]);
+        let organizer = sim.create_user(&format!("organizer{tag}"));
+        sim.add_member(guild, organizer, &[organizer_role, raider_role]);
+        let raiders = (0..raiders)
+            .map(|i| {
+                let name = if tag.is_empty() {
+                    format!("raider{i}")
+                } else {
+                    format!("raider{tag}_{i}")
+                };
+                let u = sim.create_user(&name);
+                sim.add_member(guild, u, &[raider_role]);
+                u
+            })
+            .collect();
+        Community {
+            guild,
+            admin,
+            organizer,
+            raiders,
+            organizer_role,
+            raider_role,
+            raid: sim.create_channel(guild, "raids", ChannelKind::Text),
+            raid_log: sim.create_channel(guild, "raid-log", ChannelKind::Text),
+        }
+    }
+
+    /// The admin maps the organizer and raider roles and the raid and raid_log channels.
+    pub async fn configure(&self, sim: &DiscordSim) {
+        for (name, options) in [
+            (
+                "setroles",
+                vec![
+                    CommandOption::role("organizer", self.organizer_role),
+                    CommandOption::role("verified_raider", self.raider_role),
+                ],
+            ),
+            (
+                "setchannels",
+                vec![
+                    CommandOption::channel("raid", self.raid),
+                    CommandOption::channel("raid_log", self.raid_log),
+                ],
+            ),
+        ] {
+            let res = sim
+                .run_command(self.guild, self.raid, self.admin, name, options)
+                .await;
+            assert!(res.is_ok(), "{name} in {}: {:?}", self.guild, res.kind);
+        }
+    }
+}
+
+/// A free TCP port on loopback, for a process's `API_BIND`.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// `raidbot <args>` against the simulated Discord and the database at `db_url`, as every
+/// process test starts it: RealmEye at an address nothing answers, the service key
+/// `test-key`, warnings only, its output discarded. Set more variables (or override these)
+/// on the command.
+pub fn raidbot(sim: &DiscordSim, db_url: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_raidbot"));
+    cmd.args(args)
+        .current_dir(std::env::temp_dir())
+        .env("DATABASE_URL", db_url)
+        .env("DISCORD_TOKEN", sim.bot_token())
+        .env(
+            "DISCORD_API_BASE",
+            format!("http://{}", sim.http_proxy_addr()),
+        )
+        .env("DISCORD_GATEWAY_URL", sim.gateway_url())
+        .env("REALMEYE_BASE_URL", "http://127.0.0.1:9")
+        .env("API_SERVICE_KEY", "test-key")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// A child process, killed (SIGKILL: no shutdown, no cleanup) when dropped.
+pub struct Proc(Child);
+
+impl Proc {
+    pub fn spawn(cmd: &mut Command) -> Proc {
+        Proc(cmd.spawn().expect("raidbot starts"))
+    }
+
+    /// SIGKILL now.
+    pub fn kill(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits until no job is running and none is due within a second, seen twice 300 ms
+/// apart (processes in other tests share nothing with this one but the database).
+pub async fn drain_outbox(pool: &store::PgPool) {
+    let started = Instant::now();
+    let mut quiet = 0;
+    while quiet < 2 {
+        let busy: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM job
+              WHERE state = 'running' OR (state = 'pending' AND due_at <= now() + interval '1 second')",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        quiet = if busy == 0 { quiet + 1 } else { 0 };
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the outbox never drained"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// The titles of the embeds posted in `channel`, newest first.
+pub fn titles(sim: &DiscordSim, channel: ChannelId) -> Vec<String> {
+    sim.messages(channel)
+        .iter()
+        .filter_map(|m| m.embeds.first()?.get("title")?.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Whether `user` holds `role` in `guild` now.
+pub fn has_role(sim: &DiscordSim, guild: GuildId, user: UserId, role: RoleId) -> bool {
+    sim.member(guild, user)
+        .is_some_and(|m| m.roles.contains(&role))
+}
 
 pub struct World {
     pub sim: DiscordSim,
@@ -49,22 +218,16 @@ impl World {
         let db = TestDb::new().await;
         let owner = sim.create_user("owner");
         let guild = sim.create_guild("Raid Community", owner);
-        let admin_role = sim.create_role(guild, "Admins", ADMINISTRATOR, 5);
-        let organizer_role = sim.create_role(guild, "Raid Leader", 0, 4);
-        let raider_role = sim.create_role(guild, "Verified Raider", 0, 2);
-        let admin = sim.create_user("admin");
-        sim.add_member(guild, admin, &[admin_role]);
-        let organizer = sim.create_user("organizer");
-        sim.add_member(guild, organizer, &[organizer_role, raider_role]);
-        let raiders = (0..raiders)
-            .map(|i| {
-                let u = sim.create_user(&format!("raider{i}"));
-                sim.add_member(guild, u, &[raider_role]);
-                u
-            })
-            .collect();
-        let raid = sim.create_channel(guild, "raids", ChannelKind::Text);
-        let raid_log = sim.create_channel(guild, "raid-log", ChannelKind::Text);
+        let Community {
+            guild,
+            admin,
+            organizer,
+            raiders,
+            organizer_role,
+            raider_role,
+            raid,
+            raid_log,
+        } = Community::create(&sim, guild, "", raiders);
         let voice = sim.create_channel(guild, "raid-voice", ChannelKind::Voice);
         let mut world = World {
             sim,
@@ -88,34 +251,21 @@ impl World {
 
     /// The admin maps the organizer and raider roles and the raid and raid_log channels.
     pub async fn configure(&self) {
-        let res = self
-            .sim
-            .run_command(
-                self.guild,
-                self.raid,
-                self.admin,
-                "setroles",
-                vec![
-                    CommandOption::role("organizer", self.organizer_role),
-                    CommandOption::role("verified_raider", self.raider_role),
-                ],
-            )
-            .await;
-        assert!(res.is_ok(), "{:?}", res.kind);
-        let res = self
-            .sim
-            .run_command(
-                self.guild,
-                self.raid,
-                self.admin,
-                "setchannels",
-                vec![
-                    CommandOption::channel("raid", self.raid),
-                    CommandOption::channel("raid_log", self.raid_log),
-                ],
-            )
-            .await;
-        assert!(res.is_ok(), "{:?}", res.kind);
+        self.community().configure(&self.sim).await;
+    }
+
+    /// The world's guild as a [`Community`].
+    pub fn community(&self) -> Community {
+        Community {
+            guild: self.guild,
+            admin: self.admin,
+            organizer: self.organizer,
+            raiders: self.raiders.clone(),
+            organizer_role: self.organizer_role,
+            raider_role: self.raider_role,
+            raid: self.raid,
+            raid_log: self.raid_log,
+        }
     }
 
     pub async fn start_bot(&mut self) {
@@ -231,9 +381,7 @@ impl World {
 
     /// Whether `user` holds `role` now.
     pub fn has_role(&self, user: UserId, role: RoleId) -> bool {
-        self.sim
-            .member(self.guild, user)
-            .is_some_and(|m| m.roles.contains(&role))
+        has_role(&self.sim, self.guild, user, role)
     }
 
     /// How many messages in `channel` have a first embed whose text (title, description,
@@ -252,11 +400,7 @@ impl World {
 
     /// The titles of the embeds posted in `channel`, newest first.
     pub fn titles(&self, channel: ChannelId) -> Vec<String> {
-        self.sim
-            .messages(channel)
-            .iter()
-            .filter_map(|m| m.embeds.first()?.get("title")?.as_str().map(str::to_owned))
-            .collect()
+        titles(&self.sim, channel)
     }
 
     /// Waits until the bot has nothing left to do for now: no job running and none pending

@@ -7,14 +7,7 @@ use std::time::{Duration, Instant};
 use discord_sim::{DiscordSim, SimConfig};
 use store::testing::TestDb;
 
-use crate::harness::WAIT;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+use crate::harness::{WAIT, free_port, raidbot};
 
 #[tokio::test]
 async fn up_runs_api_and_bot_in_one_process_and_stops_cleanly_on_sigterm() {
@@ -34,20 +27,9 @@ async fn up_runs_api_and_bot_in_one_process_and_stops_cleanly_on_sigterm() {
         .map(|(base, _)| format!("{base}/{name}"))
         .unwrap();
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_raidbot"))
-        .arg("up")
-        .current_dir(std::env::temp_dir())
-        .env("DATABASE_URL", &url)
-        .env("DISCORD_TOKEN", sim.bot_token())
-        .env(
-            "DISCORD_API_BASE",
-            format!("http://{}", sim.http_proxy_addr()),
-        )
-        .env("DISCORD_GATEWAY_URL", sim.gateway_url())
+    let mut child = raidbot(&sim, &url, &["up"])
         .env("DISCORD_DEV_GUILD_ID", guild.0.to_string())
         .env("API_BIND", format!("127.0.0.1:{port}"))
-        .env("API_SERVICE_KEY", "test-key")
-        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

@@ -54,12 +54,9 @@ struct Sighting {
 
 impl RoleSightings {
     pub fn new(pool: PgPool) -> RoleSightings {
-        let for_batches = pool.clone();
         RoleSightings {
+            batches: Batcher::on_pool("roles_seen", 2, 256, &pool, record_sightings),
             pool,
-            batches: Batcher::new("roles_seen", 2, 256, move |batch| {
-                record_sightings(for_batches.clone(), batch)
-            }),
         }
     }
 

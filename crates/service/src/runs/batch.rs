@@ -55,13 +55,9 @@ pub struct JoinBatcher {
 
 impl JoinBatcher {
     pub fn new(pool: PgPool) -> JoinBatcher {
-        let for_batches = pool.clone();
         JoinBatcher {
+            batches: Batcher::on_pool("join", WORKERS, MAX_BATCH, &pool, run_batch),
             pool,
-            batches: Batcher::new("join", WORKERS, MAX_BATCH, move |batch| {
-                let pool = for_batches.clone();
-                async move { run_batch(&pool, batch).await }
-            }),
         }
     }
 
@@ -129,26 +125,26 @@ impl JoinBatcher {
     }
 }
 
-async fn run_batch(pool: &PgPool, mut batch: Vec<Request>) {
+async fn run_batch(pool: PgPool, mut batch: Vec<Request>) {
     // Even one join goes through the batch's statements: its gate and roster entry in one
     // read and its jobs in one insert are fewer round trips than the single path's.
     batch.sort_by_key(|r| (r.guild, r.run_id, r.user));
     let span = batch[0].span.clone();
-    match together(pool, &batch).instrument(span).await {
+    match together(&pool, &batch).instrument(span).await {
         Ok(outcomes) => {
             for (request, slot) in batch.into_iter().zip(outcomes) {
                 match slot {
                     Slot::Done(outcome) => {
                         let _ = request.reply.send(outcome);
                     }
-                    Slot::Alone => alone(pool, request).await,
+                    Slot::Alone => alone(&pool, request).await,
                 }
             }
         }
         Err(error) => {
             tracing::debug!(%error, size = batch.len(), "join batch failed; joining one by one");
             for request in batch {
-                alone(pool, request).await;
+                alone(&pool, request).await;
             }
         }
     }

@@ -32,8 +32,8 @@ pub use names::{
 };
 pub use review::{approve, deny, may_decide_reviews, review, review_posted, review_to_decide};
 pub use session::{
-    CheckOutcome, cancel, check, choose_screenshot, direct_message, expire, session, session_guild,
-    start,
+    CheckFailure, CheckOutcome, cancel, check, choose_screenshot, direct_message, expire, session,
+    session_guild, start,
 };
 pub use settings::{ConfigChange, config, config_for_staff, configure};
 pub use store::verification::config::VeriConfig;

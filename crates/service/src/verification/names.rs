@@ -285,7 +285,8 @@ pub enum LineOutcome {
     Taken {
         ign: String,
     },
-    Invalid(String),
+    /// The line is not `UserID MainIGN [AltIGN]` with a real id and names.
+    Invalid(rules::TeamLineError),
 }
 
 /// At most this many lines per import.

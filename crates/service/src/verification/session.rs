@@ -4,17 +4,20 @@
 use chrono::{Duration, Utc};
 use domain::verification::{
     self as rules, CHECK_COOLDOWN_SECONDS, Method, ProfileFacts, Requirements, SESSION_MINUTES,
-    SessionEvent, Step,
+    SessionEvent, Step, Unmet,
 };
 use domain::{ChannelKey, Ign, Snowflake};
 use rand::Rng;
 use realmeye::Lookup;
+use serde::{Deserialize, Serialize};
 use store::verification as store_veri;
 use store::verification::names::MemberNames;
 use store::verification::sessions::NewSession;
 use store::{PgConnection, PgPool, guild_config};
 
-use super::{Review, Session, VerificationError, advance, dm, event, step_of, verify_locked};
+use super::{
+    Event, Review, Session, VerificationError, advance, dm, event, step_of, verify_locked,
+};
 use crate::Result;
 use crate::tasks::{self, RetryReason, Task, VeriNote};
 
@@ -375,10 +378,47 @@ pub enum CheckOutcome {
     Verified {
         ign: Ign,
     },
-    /// Not verified; the reason is worded for the member (what to do next).
+    /// Not verified: what RealmEye showed (`messages::verification::check_failed` tells the
+    /// member what to do next).
     Failed {
-        reason: String,
+        why: CheckFailure,
     },
+}
+
+/// Why a RealmEye check did not verify the member. It is kept, as JSON, in the session's
+/// last failure and in the `check_failed` event's detail, so the veri_log and the dashboard
+/// word it as the DM does ([`CheckFailure::of_event`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "found", rename_all = "snake_case")]
+pub enum CheckFailure {
+    /// The profile's description does not hold the session's code.
+    CodeMissing { code: String, url: String },
+    /// The profile misses some of the guild's requirements; `screenshot`: the guild also
+    /// reviews screenshots, so the member may send one instead.
+    RequirementsUnmet { unmet: Vec<Unmet>, screenshot: bool },
+    /// The profile is private.
+    Private { url: String },
+    /// RealmEye has no profile of that name.
+    NotFound { ign: String, url: String },
+    /// RealmEye could not be asked (timeout, 5xx, 429, network).
+    Unavailable { why: String },
+    /// RealmEye's page could not be read.
+    Unparseable,
+}
+
+impl CheckFailure {
+    /// The reason a `check_failed` event records, if it is one (events written before the
+    /// reasons were typed hold the member's sentence itself: `None`).
+    pub fn of_event(e: &Event) -> Option<CheckFailure> {
+        if e.kind != "check_failed" {
+            return None;
+        }
+        serde_json::from_str(e.detail.as_deref()?).ok()
+    }
+
+    fn detail(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
 }
 
 /// The member pressed Done: fetch the profile (outside any transaction), then decide under
@@ -416,18 +456,18 @@ pub async fn check(
     let url = client.player_url(&ign);
     let mut tx = pool.begin().await?;
     let mut s = own_open_session(&mut tx, guild, user, session_id).await?;
-    let failure = match lookup {
+    let why = match lookup {
         Lookup::Found {
             name,
             description_lines,
             profile,
         } => {
             if !rules::description_has_code(&description_lines, &code) {
-                Some(format!(
-                    "I could not find your code `{code}` in the description of {url}. Put it in any of the three description lines (Edit profile → Description), save, wait a few seconds and press **Done** again."
-                ))
+                CheckFailure::CodeMissing { code, url }
             } else {
-                let req: Requirements = store_veri::config::config(&mut tx, guild).await?.requirements;
+                let req: Requirements = store_veri::config::config(&mut tx, guild)
+                    .await?
+                    .requirements;
                 let facts = ProfileFacts {
                     rank: profile.rank,
                     alive_fame: profile.fame,
@@ -450,32 +490,22 @@ pub async fn check(
                     return Ok(CheckOutcome::Verified { ign });
                 }
                 let cfg = store_veri::config::config(&mut tx, guild).await?;
-                let fallback = if cfg.screenshot_enabled {
-                    " You can instead send a screenshot for staff to review: press **Use a screenshot**."
-                } else {
-                    ""
-                };
-                Some(format!(
-                    "Your profile does not meet this server's requirements yet: {}.{fallback}",
-                    unmet.join("; ")
-                ))
+                CheckFailure::RequirementsUnmet {
+                    unmet,
+                    screenshot: cfg.screenshot_enabled,
+                }
             }
         }
-        Lookup::Private => Some(format!(
-            "Your RealmEye profile {url} is private, so I cannot read its description. Make it public (RealmEye → Settings → Privacy: show your profile), then press **Done** again."
-        )),
-        Lookup::NotFound => Some(format!(
-            "RealmEye shows no profile for **{ign}** ({url}). Either the name is not spelled exactly as in the game, or the profile is private (make it public: RealmEye → Settings → Privacy), or RealmEye has not seen you yet (log in to the game once and wait a little). Fix whichever applies, then press **Done** again."
-        )),
-        Lookup::Unavailable(why) => Some(format!(
-            "RealmEye cannot be reached right now ({why}). Nothing is lost: wait a minute and press **Done** again."
-        )),
-        Lookup::Unparseable => Some(
-            "RealmEye answered with a page I could not read. Please try again in a minute; if it keeps happening, ask staff to verify you by screenshot.".to_owned(),
-        ),
+        Lookup::Private => CheckFailure::Private { url },
+        Lookup::NotFound => CheckFailure::NotFound {
+            ign: ign.to_string(),
+            url,
+        },
+        Lookup::Unavailable(why) => CheckFailure::Unavailable { why },
+        Lookup::Unparseable => CheckFailure::Unparseable,
     };
-    let reason = failure.unwrap_or_default();
-    s.last_failure = Some(reason.chars().take(500).collect());
+    let detail = why.detail();
+    s.last_failure = Some(detail.chars().take(500).collect());
     store_veri::sessions::update_session(&mut tx, &s).await?;
     event(
         &mut tx,
@@ -484,11 +514,11 @@ pub async fn check(
         None,
         "check_failed",
         Some(&ign),
-        Some(&reason),
+        Some(&detail),
     )
     .await?;
     tx.commit().await?;
-    Ok(CheckOutcome::Failed { reason })
+    Ok(CheckOutcome::Failed { why })
 }
 
 /// The session timer fired: expire it if it is still open, and tell the member.
