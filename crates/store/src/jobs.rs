@@ -183,11 +183,30 @@ pub async fn claim(
     background: i64,
     lease: Duration,
 ) -> Result<Vec<Job>> {
+    let mut claimed = claim_some(pool, false, limit, lease).await?;
+    let taken = i64::try_from(claimed.len()).unwrap_or(limit);
+    let rest = (limit - taken).min(background);
+    if rest > 0 {
+        claimed.extend(claim_some(pool, true, rest, lease).await?);
+    }
+    Ok(claimed)
+}
+
+/// One of [`claim`]'s two statements: the due jobs above background priority, or (sent only
+/// while the background share has room) the background ones.
+async fn claim_some(
+    pool: &PgPool,
+    background: bool,
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<Job>> {
     let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
     Ok(sqlx::query_as::<_, Job>(
-        "WITH urgent AS (
+        "UPDATE job SET state = 'running', attempts = attempts + 1,
+                locked_until = now() + make_interval(secs => $2::double precision / 1000)
+         FROM (
             SELECT guild_id, job_id FROM job j
-            WHERE priority > 0 AND (
+            WHERE (priority <= 0) = $3 AND (
                 (state = 'pending' AND due_at <= now()
                  AND (dedupe_key IS NULL OR NOT EXISTS (
                     SELECT 1 FROM job r
@@ -196,29 +215,14 @@ pub async fn claim(
                 OR (state = 'running' AND locked_until < now()))
             ORDER BY priority DESC, due_at
             LIMIT $1
-            FOR UPDATE SKIP LOCKED),
-         background AS (
-            SELECT guild_id, job_id FROM job j
-            WHERE priority <= 0 AND (
-                (state = 'pending' AND due_at <= now()
-                 AND (dedupe_key IS NULL OR NOT EXISTS (
-                    SELECT 1 FROM job r
-                    WHERE r.state = 'running' AND r.locked_until >= now()
-                      AND r.guild_id = j.guild_id AND r.dedupe_key = j.dedupe_key)))
-                OR (state = 'running' AND locked_until < now()))
-            ORDER BY priority DESC, due_at
-            LIMIT LEAST($3, $1 - (SELECT count(*) FROM urgent))
-            FOR UPDATE SKIP LOCKED)
-         UPDATE job SET state = 'running', attempts = attempts + 1,
-                locked_until = now() + make_interval(secs => $2::double precision / 1000)
-         FROM (SELECT * FROM urgent UNION ALL SELECT * FROM background) c
+            FOR UPDATE SKIP LOCKED) c
          WHERE job.guild_id = c.guild_id AND job.job_id = c.job_id
          RETURNING job.job_id, job.guild_id, kind, dedupe_key, payload, attempts,
                    job.priority <= 0 AS background",
     )
     .bind(limit)
     .bind(lease_ms)
-    .bind(background.min(limit))
+    .bind(background)
     .fetch_all(pool)
     .await?)
 }
