@@ -92,6 +92,19 @@ pub async fn prepare(url: &str, max_connections: u32) -> Result<PgPool, ConnectE
     Ok(pool)
 }
 
+/// Begins a transaction whose statements PostgreSQL plans once per connection instead of on
+/// every call (`plan_cache_mode = force_generic_plan`, for this transaction only; the `SET`
+/// goes in the same round trip as the `BEGIN`). For the hot short writes (a join batch,
+/// creating, starting and ending a run), whose statements find rows by key: with the
+/// default mode PostgreSQL kept re-planning them (`pg_stat_statements`: the jobs insert
+/// 0.18 ms planning to 0.10 ms executing per call, a run's award read 0.52 to 0.04 ms).
+/// Not for reads whose best plan depends on the values (date ranges, optional filters).
+pub async fn begin_generic(pool: &PgPool) -> Result<crate::Transaction<'static, crate::Postgres>> {
+    Ok(pool
+        .begin_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
+        .await?)
+}
+
 /// Round-trip time of a trivial query, for health checks and `/ping`.
 pub async fn ping(pool: &PgPool) -> Result<Duration> {
     let started = std::time::Instant::now();

@@ -179,7 +179,7 @@ async fn together(pool: &PgPool, batch: &[Request]) -> Result<Vec<Slot>> {
     let guilds: Vec<i64> = batch.iter().map(|r| r.guild.db()).collect();
     let run_ids: Vec<i64> = batch.iter().map(|r| r.run_id).collect();
     let users: Vec<i64> = batch.iter().map(|r| r.user.db()).collect();
-    let mut tx = pool.begin().await?;
+    let mut tx = store::db::begin_generic(pool).await?;
     let mut gates: Vec<Option<store::runs::BatchGate>> = batch.iter().map(|_| None).collect();
     for g in store::runs::gates(&mut tx, &guilds, &run_ids, &users).await? {
         if let Some(slot) = usize::try_from(g.i).ok().and_then(|i| gates.get_mut(i)) {

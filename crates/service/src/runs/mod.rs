@@ -99,7 +99,15 @@ pub async fn create(
     actor: &Actor,
     req: RunRequest,
 ) -> Result<Run> {
-    let (run, tx) = create_in(pool, pool.begin().await?, guild, actor, req, None).await?;
+    let (run, tx) = create_in(
+        pool,
+        store::db::begin_generic(pool).await?,
+        guild,
+        actor,
+        req,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(run)
 }
@@ -315,7 +323,7 @@ pub async fn transition(
     actor: &Actor,
     action: RunAction,
 ) -> Result<Run> {
-    let mut tx = pool.begin().await?;
+    let mut tx = store::db::begin_generic(pool).await?;
     let run = store_runs::lock(&mut tx, guild, run_id)
         .await?
         .ok_or_else(|| not_found(run_id))?;
@@ -360,7 +368,7 @@ pub async fn transition(
 /// The auto-end timer fired. A live run ends; a run that never started is cancelled (no
 /// one raided). A run already closed is left alone. Returns whether it closed the run.
 pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bool> {
-    let mut tx = pool.begin().await?;
+    let mut tx = store::db::begin_generic(pool).await?;
     let Some(run) = store_runs::lock(&mut tx, guild, run_id).await? else {
         return Ok(false);
     };

@@ -164,14 +164,14 @@ pub(super) async fn join_inner(
     counted: bool,
 ) -> Result<JoinOutcome> {
     let class = parse_class(class)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = store::db::begin_generic(pool).await?;
     let gate = store_runs::gate(&mut tx, guild, run_id, user, false)
         .await?
         .ok_or_else(|| not_found(run_id))?;
     if gate.raider_cap.is_some() {
         // A capped run counts its raiders under the exclusive lock.
         drop(tx);
-        let mut tx = pool.begin().await?;
+        let mut tx = store::db::begin_generic(pool).await?;
         let gate = store_runs::gate(&mut tx, guild, run_id, user, true)
             .await?
             .ok_or_else(|| not_found(run_id))?;
