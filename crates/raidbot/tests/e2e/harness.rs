@@ -187,20 +187,22 @@ pub fn has_role(sim: &DiscordSim, guild: GuildId, user: UserId, role: RoleId) ->
 pub struct World {
     pub sim: DiscordSim,
     pub db: TestDb,
-    pub guild: GuildId,
-    pub admin: UserId,
-    pub organizer: UserId,
-    pub raiders: Vec<UserId>,
-    pub organizer_role: RoleId,
-    pub raider_role: RoleId,
-    pub raid: ChannelId,
-    pub raid_log: ChannelId,
+    /// The guild, its people, roles and channels (`w.guild`, `w.raiders`, … through
+    /// `Deref`).
+    pub community: Community,
     pub voice: ChannelId,
     /// Where the bot looks RealmEye up (a local stub); unset: an address nothing answers.
     pub realmeye_base_url: Option<String>,
     /// The dashboard address the bot links to (`PUBLIC_URL`); unset: no dashboard.
     pub bot_public_url: Option<String>,
     bot: Option<(CancellationToken, JoinHandle<Result<(), bot::BotError>>)>,
+}
+
+impl std::ops::Deref for World {
+    type Target = Community;
+    fn deref(&self) -> &Community {
+        &self.community
+    }
 }
 
 impl World {
@@ -218,28 +220,12 @@ impl World {
         let db = TestDb::new().await;
         let owner = sim.create_user("owner");
         let guild = sim.create_guild("Raid Community", owner);
-        let Community {
-            guild,
-            admin,
-            organizer,
-            raiders,
-            organizer_role,
-            raider_role,
-            raid,
-            raid_log,
-        } = Community::create(&sim, guild, "", raiders);
+        let community = Community::create(&sim, guild, "", raiders);
         let voice = sim.create_channel(guild, "raid-voice", ChannelKind::Voice);
         let mut world = World {
             sim,
             db,
-            guild,
-            admin,
-            organizer,
-            raiders,
-            organizer_role,
-            raider_role,
-            raid,
-            raid_log,
+            community,
             voice,
             realmeye_base_url: None,
             bot_public_url: None,
@@ -251,21 +237,7 @@ impl World {
 
     /// The admin maps the organizer and raider roles and the raid and raid_log channels.
     pub async fn configure(&self) {
-        self.community().configure(&self.sim).await;
-    }
-
-    /// The world's guild as a [`Community`].
-    pub fn community(&self) -> Community {
-        Community {
-            guild: self.guild,
-            admin: self.admin,
-            organizer: self.organizer,
-            raiders: self.raiders.clone(),
-            organizer_role: self.organizer_role,
-            raider_role: self.raider_role,
-            raid: self.raid,
-            raid_log: self.raid_log,
-        }
+        self.community.configure(&self.sim).await;
     }
 
     pub async fn start_bot(&mut self) {
