@@ -184,8 +184,9 @@ async fn repost_panel(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), Jo
 
 /// Gives and takes the run role so its holders match the run's roster (joined or benched
 /// hold it): one slice of the difference per job, recorded after its calls (also when one
-/// fails), the next slice queued with the record. Giving and taking a role are idempotent on Discord, so a job
-/// retried after a crash between a call and its record repeats only harmless calls.
+/// fails), the next slice queued with the record. Giving and taking a role are idempotent
+/// on Discord, so a job retried after a crash between a call and its record repeats only
+/// harmless calls.
 pub async fn sync_roles(ctx: &Ctx, guild: Snowflake, run_id: i64) -> Result<(), JobError> {
     let (role, give, take, more) = match delivery::role_work(&ctx.pool, guild, run_id).await? {
         RoleWork::Nothing => return Ok(()),
