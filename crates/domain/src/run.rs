@@ -19,16 +19,17 @@ pub enum RunAction {
     Cancel,
 }
 
-/// Why a transition was refused, worded for the person who pressed the button.
+/// Why a transition was refused (`messages::runs` words it for the person who pressed the
+/// button).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
-    #[error("This run has already ended.")]
+    #[error("the run has ended")]
     AlreadyEnded,
-    #[error("This run was cancelled.")]
+    #[error("the run was cancelled")]
     AlreadyCancelled,
-    #[error("This run is already live.")]
+    #[error("the run is live already")]
     AlreadyLive,
-    #[error("This run has not started yet: press Start first, or Cancel it.")]
+    #[error("the run has not started")]
     NotStarted,
 }
 

@@ -17,6 +17,9 @@ pub fn refusal(e: &ApiKeyError, s: Style) -> String {
             s.code(text),
             s.code("api_key_create")
         ),
+        ApiKeyError::NoSuchKey { key_id } => {
+            format!("API key #{key_id} does not exist in this server or is already revoked.")
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub fn refusal(e: &DashboardError, s: Style) -> String {
         DashboardError::BadSearch => "Search by in-game name: 1 to 10 letters.".into(),
         DashboardError::UnknownDungeon { code } => format!("There is no dungeon {}.", s.code(code)),
         DashboardError::DatesReversed => "The first date must come before the last one.".into(),
+        DashboardError::NotPublished => "This server does not publish that leaderboard.".into(),
     }
 }
 

@@ -5,7 +5,7 @@ use service::headcounts::HeadcountError;
 
 use crate::Style;
 
-/// Why a headcount use case refused a value.
+/// Why a headcount use case refused.
 pub fn refusal(e: &HeadcountError, s: Style) -> String {
     use HeadcountError as E;
     match e {
@@ -28,6 +28,27 @@ pub fn refusal(e: &HeadcountError, s: Style) -> String {
         E::NotInCategory { code, category } => {
             format!("{} is not a dungeon of {category}.", s.code(code))
         }
+        E::NotFound { headcount_id } => {
+            format!("Headcount #{headcount_id} does not exist in this server.")
+        }
+        E::NotManagerPanel => "Only this headcount's organizer, or staff above Organizer, can open its organizer panel.".into(),
+        E::NotManager => {
+            "Only this headcount's organizer, or staff above Organizer, can manage it.".into()
+        }
+        E::NotTheRaider => "Only the raider themself can answer a headcount.".into(),
+        E::NotYourPicker => "This picker belongs to another organizer.".into(),
+        E::Converted { run_id } => {
+            format!("This headcount was already converted to run #{run_id}.")
+        }
+        E::Ended => "This headcount has already ended.".into(),
+        E::NoRaidChannel => crate::no_raid_channel(),
+        E::ActiveHeadcountExists { headcount_id } => {
+            let which = headcount_id.map(|id| format!(" (#{id})")).unwrap_or_default();
+            format!(
+                "There is already an open headcount for this organizer{which}: convert or end it first."
+            )
+        }
+        E::PickerClosed => "This picker is no longer in use (the headcount was posted, or a newer picker replaced it). Run /headcount again.".into(),
     }
 }
 

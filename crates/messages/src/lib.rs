@@ -138,8 +138,19 @@ pub fn unknown_dungeon(style: Style, code: &str) -> String {
     )
 }
 
+/// The guild has no raid channel (runs, headcounts and scheduled raids post there).
+pub fn no_raid_channel() -> String {
+    "This server has no raid channel yet: an administrator can set one with /setchannels.".into()
+}
+
+/// The organizer already has an active run (`run_id`: which, when known).
+pub fn active_run_exists(run_id: Option<i64>) -> String {
+    let which = run_id.map(|id| format!(" (#{id})")).unwrap_or_default();
+    format!("There is already an active run for this organizer{which}: end or cancel it first.")
+}
+
 /// What a reader is told when a use case refused: the typed reasons worded by their
-/// feature's module, the rest by the service's own sentence. `reader` is the Discord user
+/// feature's module, an adapter's own refusal as that adapter worded it. `reader` is the Discord user
 /// who acted, when there is one (a suspension reads "You are suspended" to its member).
 pub fn refusal(e: &ServiceError, style: Style, reader: Option<u64>) -> String {
     match e {
@@ -161,7 +172,21 @@ pub fn refusal(e: &ServiceError, style: Style, reader: Option<u64>) -> String {
         ServiceError::Headcount(e) => headcounts::refusal(e, style),
         ServiceError::Dashboard(e) => dashboard::refusal(e, style),
         ServiceError::ApiKey(e) => api_keys::refusal(e, style),
-        other => other.to_string(),
+        ServiceError::MissingRole(key) => {
+            format!("You need the {} role (or higher) to do this.", key.label())
+        }
+        ServiceError::UnstorableText => {
+            "The text contains a NUL character, which cannot be stored; remove it.".into()
+        }
+        ServiceError::Unavailable => {
+            "The database is unavailable right now; please try again in a moment.".into()
+        }
+        ServiceError::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
+        // The adapters' own refusals, worded by the adapter that made them.
+        ServiceError::NotFound(text) | ServiceError::Forbidden(text) => text.clone(),
+        ServiceError::Conflict { message, .. } | ServiceError::Invalid { message, .. } => {
+            message.clone()
+        }
     }
 }
 

@@ -68,6 +68,7 @@ pub fn refusal(e: &PartyError, s: Style) -> String {
                 Style::Plain => s.time(*closes_at),
             }
         ),
+        PartyError::BadText(why) => why.to_string(),
     };
     sentence(s, text)
 }

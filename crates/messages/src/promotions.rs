@@ -29,6 +29,10 @@ pub fn refusal(e: &PromotionError, s: Style) -> String {
         E::TooManyRules => {
             format!("A server can have at most {MAX_RULES} promotion rules; remove one first.")
         }
+        E::NoSuchRule { rule_id } => format!(
+            "There is no promotion rule #{rule_id}: {} shows them.",
+            s.code("/configpromotions list")
+        ),
     }
 }
 

@@ -19,6 +19,17 @@ pub fn refusal(e: &RolePingError, s: Style) -> String {
             s.channel(*channel)
         ),
         RolePingError::BadId(why) => why.to_string(),
+        RolePingError::NoChannel => {
+            "Name a channel, or have an administrator set the role_ping channel with /setchannels."
+                .into()
+        }
+        RolePingError::NoPingRoles => {
+            "No dungeon has a ping role yet: map some with /configrolepings first.".into()
+        }
+        RolePingError::NoLongerOffered { code } => format!(
+            "{} pings are no longer offered here (staff removed the role). This panel may be out of date.",
+            domain::catalog::catalog().dungeon_name(code)
+        ),
     };
     sentence(s, text)
 }

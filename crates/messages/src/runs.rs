@@ -1,10 +1,11 @@
 //! Runs: creating them, the roster, keys, reactions, Oryx 3 stages, realm scores.
 
+use domain::run::TransitionError;
 use service::runs::{CHAIN_MAX, KEY_WINDOW_MAX_SECS, MAX_RAIDER_CAP, RunError};
 
 use crate::Style;
 
-/// Why a run use case (or a form for one) refused a value.
+/// Why a run use case (or a form for one) refused.
 pub fn refusal(e: &RunError, s: Style) -> String {
     use RunError as E;
     match e {
@@ -36,12 +37,91 @@ pub fn refusal(e: &RunError, s: Style) -> String {
             format!("{what} must be a whole number, not {}.", s.code(text))
         }
         E::BadId(why) => why.to_string(),
+        E::NotFound { run_id } => format!("Run #{run_id} does not exist in this server."),
+        E::NotTheRaider => {
+            "Only the raider themself, or this run's organizer or higher staff, can do this.".into()
+        }
+        E::NotManagerPanel => {
+            "Only this run's organizer, or staff above Organizer, can open its organizer panel."
+                .into()
+        }
+        E::NotManagerForm => {
+            "Only this run's organizer, or staff above Organizer, can use its organizer panel."
+                .into()
+        }
+        E::NotManager => {
+            "Only this run's organizer, or staff above Organizer, can manage it.".into()
+        }
+        E::NoRaidChannel => crate::no_raid_channel(),
+        E::ActiveRunExists { run_id } => crate::active_run_exists(*run_id),
+        E::Cancelled | E::Transition(TransitionError::AlreadyCancelled) => {
+            "This run was cancelled.".into()
+        }
+        E::Ended | E::Transition(TransitionError::AlreadyEnded) => {
+            "This run has already ended.".into()
+        }
+        E::Closed => "This run is closed.".into(),
+        E::Transition(TransitionError::AlreadyLive) => "This run is already live.".into(),
+        E::Transition(TransitionError::NotStarted) => {
+            "This run has not started yet: press Start first, or Cancel it.".into()
+        }
+        E::Removed { reason } => format!(
+            "The organizer removed you from this run ({}). Ask them if you may rejoin.",
+            reason.as_deref().unwrap_or("no reason given")
+        ),
+        E::RemovedReacting => {
+            "The organizer removed you from this run, so your reactions do not count.".into()
+        }
+        E::Full { cap } => {
+            format!("This run is full ({cap} raiders). You can wait on the bench for a place.")
+        }
+        E::JoinLocked => "Joining this run is locked by its organizer.".into(),
+        E::AlreadyRemoved => "That member is already removed from this run.".into(),
+        E::NotRemoved => "That member was not removed from this run.".into(),
+        E::NotLive => "Start the run first.".into(),
+        E::O3StageOrder => {
+            "Oryx 3 stages go in order: realm closed, then miniboss, then third room.".into()
+        }
+        E::NoActiveRun => "You have no active run to attach a screenshot to.".into(),
+        E::ScreenshotExists => "This run already has its screenshot.".into(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closed_run_reads_the_same_from_a_join_and_from_a_button() {
+        assert_eq!(
+            refusal(&RunError::Ended, Style::Discord),
+            refusal(
+                &RunError::Transition(TransitionError::AlreadyEnded),
+                Style::Discord
+            )
+        );
+        assert_eq!(
+            refusal(&RunError::Cancelled, Style::Plain),
+            refusal(
+                &RunError::Transition(TransitionError::AlreadyCancelled),
+                Style::Plain
+            )
+        );
+    }
+
+    #[test]
+    fn a_removed_raider_reads_the_organizers_reason_or_that_none_was_given() {
+        let e = RunError::Removed {
+            reason: Some("AFK".into()),
+        };
+        assert!(refusal(&e, Style::Discord).contains("(AFK)"));
+        let e = RunError::Removed { reason: None };
+        assert!(refusal(&e, Style::Discord).contains("(no reason given)"));
+        let e = RunError::ActiveRunExists { run_id: Some(7) };
+        assert!(refusal(&e, Style::Plain).contains("(#7)"));
+        let e = RunError::ActiveRunExists { run_id: None };
+        assert!(!refusal(&e, Style::Plain).contains('#'));
+    }
 
     #[test]
     fn typed_values_are_quoted_as_typed() {

@@ -35,6 +35,19 @@ pub fn refusal(e: &ScheduleError, s: Style) -> String {
         E::BadCap => format!("The raider cap must be between 1 and {MAX_RAIDER_CAP}."),
         E::NotThisDungeonsKey => "That is not one of this dungeon's keys.".into(),
         E::GuildOnly => "Use this button on the announcement in the server.".into(),
+        E::NotFound { schedule_id } => {
+            format!("Scheduled raid #{schedule_id} does not exist in this server.")
+        }
+        E::Gone => "This scheduled raid no longer exists.".into(),
+        E::NotManager => {
+            "Only this raid's organizer, or staff above Organizer, can do that.".into()
+        }
+        E::NotTheRaider => "Only the raider themself can answer a scheduled raid.".into(),
+        E::Opened { run_id } => format!("This raid already opened: it is run #{run_id}."),
+        E::CalledOff => "This raid was called off.".into(),
+        E::NoRaidChannel => crate::no_raid_channel(),
+        E::OrganizerBusy => "The organizer still has another run or headcount open: end it first (the raid opens by itself once it is).".into(),
+        E::NotOpenYet => "This raid has not opened yet.".into(),
     }
 }
 

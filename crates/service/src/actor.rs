@@ -29,10 +29,7 @@ impl Actor {
         if allows(self.level, key) {
             Ok(())
         } else {
-            Err(ServiceError::Forbidden(format!(
-                "You need the {} role (or higher) to do this.",
-                key.label()
-            )))
+            Err(ServiceError::MissingRole(key))
         }
     }
 

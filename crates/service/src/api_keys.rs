@@ -17,7 +17,7 @@ pub use store::api_keys::ApiKey;
 use store::{PgPool, guild_config, logs};
 
 use crate::error::Refusal;
-use crate::{Actor, Result, ServiceError};
+use crate::{Actor, Result};
 
 pub const LABEL_MAX: usize = 100;
 
@@ -32,6 +32,8 @@ pub enum ApiKeyError {
     BadLevel,
     /// An audit action filter that is not snake_case words (as typed).
     BadAuditAction { text: String },
+    /// No active key with this id in this guild.
+    NoSuchKey { key_id: i64 },
 }
 
 impl ApiKeyError {
@@ -41,12 +43,16 @@ impl ApiKeyError {
             ApiKeyError::BadLabel => "invalid_label",
             ApiKeyError::BadLevel => "invalid_level",
             ApiKeyError::BadAuditAction { .. } => "invalid_action",
+            ApiKeyError::NoSuchKey { .. } => "not_found",
         }
     }
 
     /// What kind of refusal this is: each is a value that is not acceptable.
     pub fn kind(&self) -> Refusal {
-        Refusal::Invalid
+        match self {
+            ApiKeyError::NoSuchKey { .. } => Refusal::NotFound,
+            _ => Refusal::Invalid,
+        }
     }
 }
 
@@ -159,9 +165,7 @@ pub async fn revoke(pool: &PgPool, guild: Snowflake, actor: &Actor, key_id: i64)
     actor.require(RoleKey::Administrator)?;
     let mut tx = pool.begin().await?;
     if !store_keys::revoke(&mut tx, guild, key_id).await? {
-        return Err(ServiceError::NotFound(format!(
-            "API key #{key_id} does not exist in this server or is already revoked."
-        )));
+        return Err(ApiKeyError::NoSuchKey { key_id }.into());
     }
     logs::record_audit(
         &mut tx,

@@ -146,9 +146,11 @@ pub async fn run_auto_end(
     Ok((before, after))
 }
 
-/// Who may map raidbot's role keys to Discord roles (`/setroles`, `/createrole`):
-/// administrators. `/createrole` asks before creating anything on Discord.
-pub fn may_set_roles(actor: &Actor) -> Result<()> {
+/// Who may change a server's settings (role and channel mappings, points, quota,
+/// promotion rules, `/createrole`): administrators. Adapters that read or change Discord
+/// before the use case (which checks again) ask first, so a non-administrator learns
+/// nothing and nothing is created.
+pub fn may_configure(actor: &Actor) -> Result<()> {
     actor.require(RoleKey::Administrator)
 }
 
@@ -160,7 +162,7 @@ pub async fn set_roles(
     actor: &Actor,
     changes: &[(RoleKey, Option<Snowflake>)],
 ) -> Result<BTreeMap<RoleKey, Snowflake>> {
-    may_set_roles(actor)?;
+    may_configure(actor)?;
     let mut tx = pool.begin().await?;
     guild_config::ensure_guild(&mut tx, guild).await?;
     let before = guild_config::roles(&mut tx, guild).await?;

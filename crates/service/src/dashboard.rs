@@ -16,7 +16,7 @@ use store::{runs as store_runs, verification::names as store_names};
 use crate::error::Refusal;
 use crate::quota::LeaderboardPage;
 use crate::tasks::{self, LogEvent, SettingsArea};
-use crate::{Actor, Result, ServiceError};
+use crate::{Actor, Result};
 use domain::ChannelKey;
 
 /// Why a dashboard read or setting (run history, member search, the public leaderboard)
@@ -34,6 +34,8 @@ pub enum DashboardError {
     UnknownDungeon { code: String },
     /// A date range whose first date is not before its last.
     DatesReversed,
+    /// A public leaderboard the server does not publish.
+    NotPublished,
 }
 
 impl DashboardError {
@@ -45,12 +47,16 @@ impl DashboardError {
             DashboardError::BadSearch => "invalid_search",
             DashboardError::UnknownDungeon { .. } => "invalid_dungeon",
             DashboardError::DatesReversed => "invalid_dates",
+            DashboardError::NotPublished => "not_found",
         }
     }
 
     /// What kind of refusal this is: each is a value that is not acceptable.
     pub fn kind(&self) -> Refusal {
-        Refusal::Invalid
+        match self {
+            DashboardError::NotPublished => Refusal::NotFound,
+            _ => Refusal::Invalid,
+        }
     }
 }
 
@@ -204,9 +210,7 @@ pub async fn public_leaderboard(
 ) -> Result<(PublicBoard, LeaderboardPage)> {
     let board = public_board(pool, guild).await?;
     if !board.publishes(metric) {
-        return Err(ServiceError::NotFound(
-            "This server does not publish that leaderboard.".to_owned(),
-        ));
+        return Err(DashboardError::NotPublished.into());
     }
     let reader = Actor {
         user_id: None,

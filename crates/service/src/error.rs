@@ -1,9 +1,12 @@
-//! Errors of use cases. Areas moved to typed reasons (an enum per area, e.g.
-//! [`crate::verification::VerificationError`]) carry data and a stable code, and the
-//! adapters word them; the untyped variants (a code and a sentence) are what is left to move.
+//! Errors of use cases. Every refusal of a use case is a typed reason (an enum per area,
+//! e.g. [`crate::verification::VerificationError`], or one of the few reasons every area
+//! shares) with a stable code; the adapters word it (`messages` for people and API
+//! clients). The untyped variants (a code and a sentence) are for the adapters' own
+//! refusals, worded by the adapter itself (a Discord option missing, a file Discord did
+//! not send): `service` never builds one.
 
 use chrono::{DateTime, Utc};
-use domain::Snowflake;
+use domain::{RoleKey, Snowflake};
 use store::StoreError;
 
 use crate::analytics::AnalyticsError;
@@ -37,20 +40,28 @@ pub enum Refusal {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    /// The thing asked for does not exist in this guild.
+    /// An adapter's own refusal: the thing asked for does not exist (any more).
     #[error("{0}")]
     NotFound(String),
+    /// An adapter's own refusal: the actor may not do this.
     #[error("{0}")]
     Forbidden(String),
-    /// The request is fine but the current state does not allow it.
+    /// An adapter's own refusal: the current state does not allow it.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
-    /// A value is not acceptable.
+    /// An adapter's own refusal: a value is not acceptable.
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    /// The actor's level is below `0`'s (every area checks levels the same way).
+    #[error("needs the {} role", .0.label())]
+    MissingRole(RoleKey),
+    /// Text with a NUL character, which PostgreSQL cannot store (the transaction is rolled
+    /// back: nothing half-applies).
+    #[error("text with a NUL character")]
+    UnstorableText,
     /// The member is suspended and may not raid (join, bench, react, answer a headcount,
     /// post a party) until `until`. Adapters word it for their reader.
-    #[error("<@{user}> is suspended until {} and cannot raid until then.", until.format("%Y-%m-%d %H:%M UTC"))]
+    #[error("member {user} is suspended until {until}")]
     Suspended {
         user: Snowflake,
         until: DateTime<Utc>,
@@ -100,9 +111,9 @@ pub enum ServiceError {
     /// An API key or audit log request refused a value.
     #[error(transparent)]
     ApiKey(#[from] ApiKeyError),
-    #[error("The database is unavailable right now; please try again in a moment.")]
+    #[error("the database is unavailable")]
     Unavailable,
-    #[error("Something went wrong on our side; it has been logged.")]
+    #[error("internal error: {0}")]
     Internal(String),
 }
 
@@ -125,9 +136,11 @@ impl ServiceError {
     pub fn refusal(&self) -> Option<Refusal> {
         match self {
             ServiceError::NotFound(_) => Some(Refusal::NotFound),
-            ServiceError::Forbidden(_) | ServiceError::Suspended { .. } => Some(Refusal::Forbidden),
+            ServiceError::Forbidden(_)
+            | ServiceError::MissingRole(_)
+            | ServiceError::Suspended { .. } => Some(Refusal::Forbidden),
             ServiceError::Conflict { .. } => Some(Refusal::Conflict),
-            ServiceError::Invalid { .. } => Some(Refusal::Invalid),
+            ServiceError::Invalid { .. } | ServiceError::UnstorableText => Some(Refusal::Invalid),
             ServiceError::Verification(e) => Some(e.kind()),
             ServiceError::Party(e) => Some(e.kind()),
             ServiceError::Moderation(e) => Some(e.kind()),
@@ -151,7 +164,8 @@ impl ServiceError {
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::NotFound(_) => "not_found",
-            ServiceError::Forbidden(_) => "forbidden",
+            ServiceError::Forbidden(_) | ServiceError::MissingRole(_) => "forbidden",
+            ServiceError::UnstorableText => "invalid_text",
             ServiceError::Conflict { code, .. } | ServiceError::Invalid { code, .. } => code,
             ServiceError::Suspended { .. } => "suspended",
             ServiceError::Verification(e) => e.code(),
@@ -180,11 +194,7 @@ impl From<StoreError> for ServiceError {
         if e.is_unavailable() {
             ServiceError::Unavailable
         } else if e.is_unstorable_text() {
-            // The transaction is rolled back with the error: nothing half-applies.
-            ServiceError::invalid(
-                "invalid_text",
-                "The text contains a NUL character, which cannot be stored; remove it.",
-            )
+            ServiceError::UnstorableText
         } else {
             tracing::error!(error = %e, "store error");
             ServiceError::Internal(e.to_string())

@@ -23,7 +23,7 @@ use crate::runs::{self, RunRequest};
 use crate::tasks::{self, LogEvent, PANEL_COALESCE, Task};
 use crate::{Actor, Result, ServiceError};
 
-/// Why a headcount use case refused a value; the adapters word it (`messages::headcounts`).
+/// Why a headcount use case refused; the adapters word it (`messages::headcounts`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("headcount refused: {}", self.code())]
 pub enum HeadcountError {
@@ -47,6 +47,29 @@ pub enum HeadcountError {
     CategoryFirst,
     /// A picked dungeon that is not in the chosen category.
     NotInCategory { code: String, category: String },
+
+    /// No headcount with this id in this guild.
+    NotFound { headcount_id: i64 },
+
+    /// Someone who does not manage the headcount opened its organizer panel.
+    NotManagerPanel,
+    /// Someone who does not manage the headcount tried to manage it.
+    NotManager,
+    /// Someone answered a headcount for another member.
+    NotTheRaider,
+    /// Someone used another organizer's picker.
+    NotYourPicker,
+
+    /// The headcount was converted to run `run_id`.
+    Converted { run_id: i64 },
+    /// The headcount has ended.
+    Ended,
+    /// The guild has no raid channel to post the headcount in.
+    NoRaidChannel,
+    /// The organizer already has an open headcount (`headcount_id`: which, when known).
+    ActiveHeadcountExists { headcount_id: Option<i64> },
+    /// The picker was posted or replaced by a newer one.
+    PickerClosed,
 }
 
 impl HeadcountError {
@@ -63,12 +86,39 @@ impl HeadcountError {
             E::UnknownDungeon { .. } | E::NotInCategory { .. } => "unknown_dungeon",
             E::UnknownCategory => "unknown_category",
             E::CategoryFirst => "no_category",
+            E::NotFound { .. } => "not_found",
+            E::NotManagerPanel | E::NotManager | E::NotTheRaider | E::NotYourPicker => "forbidden",
+            E::Converted { .. } | E::Ended => "headcount_closed",
+            E::NoRaidChannel => "raid_channel_not_configured",
+            E::ActiveHeadcountExists { .. } => "active_headcount_exists",
+            E::PickerClosed => "picker_closed",
         }
     }
 
     /// What kind of refusal this is.
     pub fn kind(&self) -> Refusal {
-        Refusal::Invalid
+        use HeadcountError as E;
+        match self {
+            E::NotFound { .. } => Refusal::NotFound,
+            E::NotManagerPanel | E::NotManager | E::NotTheRaider | E::NotYourPicker => {
+                Refusal::Forbidden
+            }
+            E::Converted { .. }
+            | E::Ended
+            | E::NoRaidChannel
+            | E::ActiveHeadcountExists { .. }
+            | E::PickerClosed => Refusal::Conflict,
+            E::BadDungeons(_)
+            | E::OrganizerRequired
+            | E::PickerNeedsMember
+            | E::BadStatus { .. }
+            | E::NotAChoice
+            | E::NotItsDungeon
+            | E::UnknownDungeon { .. }
+            | E::UnknownCategory
+            | E::CategoryFirst
+            | E::NotInCategory { .. } => Refusal::Invalid,
+        }
     }
 }
 
@@ -110,7 +160,7 @@ pub struct Conversion {
 }
 
 fn not_found(id: i64) -> ServiceError {
-    ServiceError::NotFound(format!("Headcount #{id} does not exist in this server."))
+    HeadcountError::NotFound { headcount_id: id }.into()
 }
 
 fn dungeons_error(e: DungeonsError) -> ServiceError {
@@ -120,11 +170,8 @@ fn dungeons_error(e: DungeonsError) -> ServiceError {
 /// Why a closed headcount refuses a change.
 fn closed(h: &Headcount) -> ServiceError {
     match (h.status, h.converted_run_id) {
-        (HeadcountStatus::Converted, Some(run)) => ServiceError::conflict(
-            "headcount_closed",
-            format!("This headcount was already converted to run #{run}."),
-        ),
-        _ => ServiceError::conflict("headcount_closed", "This headcount has already ended."),
+        (HeadcountStatus::Converted, Some(run_id)) => HeadcountError::Converted { run_id }.into(),
+        _ => HeadcountError::Ended.into(),
     }
 }
 
@@ -144,9 +191,7 @@ pub async fn organizer_view(
 ) -> Result<HeadcountDetail> {
     let detail = get(pool, guild, headcount_id).await?;
     if !may_manage(actor, &detail.headcount) {
-        return Err(ServiceError::Forbidden(
-            "Only this headcount's organizer, or staff above Organizer, can open its organizer panel.".into(),
-        ));
+        return Err(HeadcountError::NotManagerPanel.into());
     }
     Ok(detail)
 }
@@ -155,9 +200,7 @@ fn require_manager(actor: &Actor, h: &Headcount) -> Result<()> {
     if may_manage(actor, h) {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden(
-            "Only this headcount's organizer, or staff above Organizer, can manage it.".into(),
-        ))
+        Err(HeadcountError::NotManager.into())
     }
 }
 
@@ -170,13 +213,10 @@ pub(crate) async fn refuse_if_open(
     except: Option<i64>,
 ) -> Result<()> {
     match store_hc::open_for_organizer(conn, guild, organizer).await? {
-        Some(h) if Some(h.headcount_id) != except => Err(ServiceError::conflict(
-            "active_headcount_exists",
-            format!(
-                "There is already an open headcount for this organizer (#{}): convert or end it first.",
-                h.headcount_id
-            ),
-        )),
+        Some(h) if Some(h.headcount_id) != except => Err(HeadcountError::ActiveHeadcountExists {
+            headcount_id: Some(h.headcount_id),
+        }
+        .into()),
         _ => Ok(()),
     }
 }
@@ -188,13 +228,10 @@ async fn refuse_if_running(
     organizer: Snowflake,
 ) -> Result<()> {
     match store::runs::active_for_organizer(conn, guild, organizer).await? {
-        Some(r) => Err(ServiceError::conflict(
-            "active_run_exists",
-            format!(
-                "There is already an active run for this organizer (#{}): end or cancel it first.",
-                r.run_id
-            ),
-        )),
+        Some(r) => Err(crate::runs::RunError::ActiveRunExists {
+            run_id: Some(r.run_id),
+        }
+        .into()),
         None => Ok(()),
     }
 }
@@ -241,12 +278,7 @@ async fn create_in(
     guild_config::ensure_guild(tx, guild).await?;
     let raid_channel = guild_config::channel(tx, guild, ChannelKey::Raid)
         .await?
-        .ok_or_else(|| {
-            ServiceError::conflict(
-                "raid_channel_not_configured",
-                "This server has no raid channel yet: an administrator can set one with /setchannels.",
-            )
-        })?;
+        .ok_or(HeadcountError::NoRaidChannel)?;
     // One active run or headcount per organizer: checked under this lock in both places.
     store::locks::organizer_activity(tx, guild, organizer).await?;
     refuse_if_running(tx, guild, organizer).await?;
@@ -265,10 +297,7 @@ async fn create_in(
         Ok(id) => id,
         // Only reachable if someone skipped the lock: the index is the last word.
         Err(e) if e.unique_violation().as_deref() == Some("headcount_one_open_per_organizer") => {
-            return Err(ServiceError::conflict(
-                "active_headcount_exists",
-                "There is already an open headcount for this organizer: convert or end it first.",
-            ));
+            return Err(HeadcountError::ActiveHeadcountExists { headcount_id: None }.into());
         }
         Err(e) => return Err(e.into()),
     };
@@ -348,9 +377,7 @@ pub async fn toggle(
     code: &str,
 ) -> Result<Toggled> {
     if actor.user_id != Some(user) {
-        return Err(ServiceError::Forbidden(
-            "Only the raider themself can answer a headcount.".into(),
-        ));
+        return Err(HeadcountError::NotTheRaider.into());
     }
     actor.require(RoleKey::VerifiedRaider)?;
     let mut tx = pool.begin().await?;
@@ -536,17 +563,12 @@ fn require_own_draft(actor: &Actor, draft: &Draft) -> Result<()> {
     if actor.user_id == Some(draft.organizer_id) {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden(
-            "This picker belongs to another organizer.".into(),
-        ))
+        Err(HeadcountError::NotYourPicker.into())
     }
 }
 
 fn draft_gone() -> ServiceError {
-    ServiceError::conflict(
-        "picker_closed",
-        "This picker is no longer in use (the headcount was posted, or a newer picker replaced it). Run /headcount again.",
-    )
+    HeadcountError::PickerClosed.into()
 }
 
 /// Opens a picker for the actor. Tells them at once when they cannot post a headcount now.

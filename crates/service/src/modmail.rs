@@ -174,21 +174,19 @@ pub enum DmOutcome {
     },
     /// A button or menu of a conversation that is over (opened, cancelled, expired).
     Expired,
-    /// Empty message or too long.
-    Invalid {
-        message: String,
+    /// A message longer than [`MODMAIL_MESSAGE_MAX`] characters (`len`).
+    TooLong {
+        len: usize,
     },
+    /// `/modmail` with an empty message.
+    EmptyMessage,
 }
 
 fn body(text: &str) -> std::result::Result<String, DmOutcome> {
     let t = text.trim();
     let len = t.chars().count();
     if len > MODMAIL_MESSAGE_MAX {
-        return Err(DmOutcome::Invalid {
-            message: format!(
-                "That message is {len} characters; modmail takes at most {MODMAIL_MESSAGE_MAX}. Please split it."
-            ),
-        });
+        return Err(DmOutcome::TooLong { len });
     }
     Ok(t.to_owned())
 }
@@ -381,9 +379,7 @@ pub async fn open_in_guild(
     let text = match body(text) {
         Ok(t) if !t.is_empty() => t,
         Ok(_) => {
-            return Ok(DmOutcome::Invalid {
-                message: "Write your message for the staff in `message`.".into(),
-            });
+            return Ok(DmOutcome::EmptyMessage);
         }
         Err(o) => return Ok(o),
     };

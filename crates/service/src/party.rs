@@ -50,6 +50,8 @@ pub enum PartyError {
     MayNotClose,
     /// The party closes at its latest already.
     MaxLifetime { closes_at: DateTime<Utc> },
+    /// A name, location or description that is empty or too long.
+    BadText(limits::TextError),
 }
 
 impl PartyError {
@@ -64,6 +66,7 @@ impl PartyError {
             PartyError::RateLimited { .. } => "party_rate_limited",
             PartyError::NotOwner | PartyError::MayNotClose => "forbidden",
             PartyError::MaxLifetime { .. } => "party_max_lifetime",
+            PartyError::BadText(_) => "invalid_text",
         }
     }
 
@@ -71,7 +74,7 @@ impl PartyError {
         match self {
             PartyError::NotFound { .. } => Refusal::NotFound,
             PartyError::NotOwner | PartyError::MayNotClose => Refusal::Forbidden,
-            PartyError::OwnerRequired => Refusal::Invalid,
+            PartyError::OwnerRequired | PartyError::BadText(_) => Refusal::Invalid,
             PartyError::AlreadyClosed { .. }
             | PartyError::ChannelNotConfigured
             | PartyError::OpenExists { .. }
@@ -90,7 +93,7 @@ pub struct PartyRequest {
 }
 
 fn text_error(e: limits::TextError) -> ServiceError {
-    ServiceError::invalid("invalid_text", e.to_string())
+    PartyError::BadText(e).into()
 }
 
 fn not_found(party_id: i64) -> ServiceError {

@@ -20,7 +20,7 @@ pub use store::promotions::PromotionRule;
 
 use crate::error::Refusal;
 use crate::tasks::{self, LogEvent, Task};
-use crate::{Actor, Result, ServiceError};
+use crate::{Actor, Result};
 
 /// Why a promotion rule was refused; the adapters word it (`messages::promotions`).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -48,6 +48,8 @@ pub enum PromotionError {
     UnknownDungeon { code: String },
     /// The guild has [`MAX_RULES`] rules already.
     TooManyRules,
+    /// No rule with this id in this guild.
+    NoSuchRule { rule_id: i64 },
 }
 
 impl PromotionError {
@@ -66,12 +68,16 @@ impl PromotionError {
             E::DungeonNotAllowed => "dungeon_not_allowed",
             E::UnknownDungeon { .. } => "unknown_dungeon",
             E::TooManyRules => "too_many_rules",
+            E::NoSuchRule { .. } => "not_found",
         }
     }
 
     /// What kind of refusal this is.
     pub fn kind(&self) -> Refusal {
-        Refusal::Invalid
+        match self {
+            PromotionError::NoSuchRule { .. } => Refusal::NotFound,
+            _ => Refusal::Invalid,
+        }
     }
 }
 
@@ -179,9 +185,7 @@ pub async fn remove(pool: &PgPool, guild: Snowflake, actor: &Actor, rule_id: i64
     actor.require(RoleKey::Administrator)?;
     let mut tx = pool.begin().await?;
     if !store_promotions::remove_rule(&mut tx, guild, rule_id).await? {
-        return Err(ServiceError::NotFound(format!(
-            "There is no promotion rule #{rule_id}: `/configpromotions list` shows them."
-        )));
+        return Err(PromotionError::NoSuchRule { rule_id }.into());
     }
     logs::record_audit(
         &mut tx,

@@ -29,6 +29,12 @@ pub enum RolePingError {
     NotATextChannel { channel: Snowflake },
     /// A role or channel id that is not a Discord id.
     BadId(InvalidSnowflake),
+    /// A panel posted without a channel where the guild has no role_ping channel.
+    NoChannel,
+    /// A panel posted before any dungeon has a ping role.
+    NoPingRoles,
+    /// A panel button for a dungeon whose ping role was removed.
+    NoLongerOffered { code: String },
 }
 
 impl RolePingError {
@@ -40,12 +46,19 @@ impl RolePingError {
             RolePingError::EveryoneRole => "everyone_role",
             RolePingError::NotATextChannel { .. } => "wrong_channel_type",
             RolePingError::BadId(_) => "invalid_id",
+            RolePingError::NoChannel => "role_ping_channel_not_configured",
+            RolePingError::NoPingRoles => "no_role_pings",
+            RolePingError::NoLongerOffered { .. } => "not_found",
         }
     }
 
     /// What kind of refusal this is.
     pub fn kind(&self) -> Refusal {
-        Refusal::Invalid
+        match self {
+            RolePingError::NoLongerOffered { .. } => Refusal::NotFound,
+            RolePingError::NoChannel | RolePingError::NoPingRoles => Refusal::Conflict,
+            _ => Refusal::Invalid,
+        }
     }
 }
 
@@ -126,18 +139,10 @@ pub async fn post_panel(
         Some(c) => c,
         None => guild_config::channel(&mut tx, guild, ChannelKey::RolePing)
             .await?
-            .ok_or_else(|| {
-                ServiceError::conflict(
-                    "role_ping_channel_not_configured",
-                    "Name a channel, or have an administrator set the role_ping channel with /setchannels.",
-                )
-            })?,
+            .ok_or(RolePingError::NoChannel)?,
     };
     if store_pings::all(&mut tx, guild).await?.is_empty() {
-        return Err(ServiceError::conflict(
-            "no_role_pings",
-            "No dungeon has a ping role yet: map some with /configrolepings first.",
-        ));
+        return Err(RolePingError::NoPingRoles.into());
     }
     tasks::queue(&mut tx, guild, Task::RolePingPanelPost { channel }, None).await?;
     tx.commit().await?;
@@ -161,9 +166,9 @@ pub async fn role_for(pool: &PgPool, guild: Snowflake, dungeon_code: &str) -> Re
     store_pings::ping_role(&mut conn, guild, dungeon_code)
         .await?
         .ok_or_else(|| {
-            let name = catalog().dungeon_name(dungeon_code);
-            ServiceError::NotFound(format!(
-                "{name} pings are no longer offered here (staff removed the role). This panel may be out of date."
-            ))
+            RolePingError::NoLongerOffered {
+                code: dungeon_code.to_owned(),
+            }
+            .into()
         })
 }

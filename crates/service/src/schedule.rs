@@ -20,7 +20,8 @@ use store::{PgConnection, PgPool, guild_config};
 
 use crate::config::{SettingsChange, record_settings_change};
 use crate::error::Refusal;
-use crate::runs::{self, MAX_RAIDER_CAP, RunRequest};
+use crate::headcounts::HeadcountError;
+use crate::runs::{self, MAX_RAIDER_CAP, RunError, RunRequest};
 use crate::tasks::{self, PANEL_COALESCE, ScheduleNote, SettingsArea, Task};
 use crate::{Actor, Result, ServiceError};
 
@@ -47,6 +48,27 @@ pub enum ScheduleError {
     NotThisDungeonsKey,
     /// The Join button pressed in a DM: it works on the announcement in the server.
     GuildOnly,
+
+    /// No scheduled raid with this id in this guild.
+    NotFound { schedule_id: i64 },
+    /// A scheduled raid whose guild can no longer be found (its Join button in a DM).
+    Gone,
+
+    /// Someone who does not manage the scheduled raid tried to manage it.
+    NotManager,
+    /// Someone answered a scheduled raid for another member.
+    NotTheRaider,
+
+    /// The raid already opened as run `run_id`.
+    Opened { run_id: i64 },
+    /// The raid was called off.
+    CalledOff,
+    /// The guild has no raid channel to announce the raid in.
+    NoRaidChannel,
+    /// Opened early while the organizer still has another run or headcount.
+    OrganizerBusy,
+    /// The DM's Join button before the raid opened.
+    NotOpenYet,
 }
 
 impl ScheduleError {
@@ -63,12 +85,36 @@ impl ScheduleError {
             E::BadCap => "invalid_cap",
             E::NotThisDungeonsKey => "not_in_schedule",
             E::GuildOnly => "guild_only",
+            E::NotFound { .. } | E::Gone => "not_found",
+            E::NotManager | E::NotTheRaider => "forbidden",
+            E::Opened { .. } | E::CalledOff => "schedule_closed",
+            E::NoRaidChannel => "raid_channel_not_configured",
+            E::OrganizerBusy => "active_run_exists",
+            E::NotOpenYet => "schedule_not_open",
         }
     }
 
     /// What kind of refusal this is.
     pub fn kind(&self) -> Refusal {
-        Refusal::Invalid
+        use ScheduleError as E;
+        match self {
+            E::NotFound { .. } | E::Gone => Refusal::NotFound,
+            E::NotManager | E::NotTheRaider => Refusal::Forbidden,
+            E::Opened { .. }
+            | E::CalledOff
+            | E::NoRaidChannel
+            | E::OrganizerBusy
+            | E::NotOpenYet => Refusal::Conflict,
+            E::BadWhen(_)
+            | E::UnknownTimeZone(_)
+            | E::BadReminder
+            | E::OrganizerRequired
+            | E::UnknownDungeon { .. }
+            | E::BadDescription(_)
+            | E::BadCap
+            | E::NotThisDungeonsKey
+            | E::GuildOnly => Refusal::Invalid,
+        }
     }
 }
 
@@ -141,9 +187,7 @@ pub struct Answered {
 }
 
 fn not_found(id: i64) -> ServiceError {
-    ServiceError::NotFound(format!(
-        "Scheduled raid #{id} does not exist in this server."
-    ))
+    ScheduleError::NotFound { schedule_id: id }.into()
 }
 
 fn when_error(e: rules::WhenError) -> ServiceError {
@@ -153,11 +197,8 @@ fn when_error(e: rules::WhenError) -> ServiceError {
 /// Why a scheduled raid no longer takes a change.
 fn closed(s: &Scheduled) -> ServiceError {
     match (s.status, s.run_id) {
-        (ScheduleStatus::Opened, Some(run)) => ServiceError::conflict(
-            "schedule_closed",
-            format!("This raid already opened: it is run #{run}."),
-        ),
-        _ => ServiceError::conflict("schedule_closed", "This raid was called off."),
+        (ScheduleStatus::Opened, Some(run_id)) => ScheduleError::Opened { run_id }.into(),
+        _ => ScheduleError::CalledOff.into(),
     }
 }
 
@@ -170,9 +211,7 @@ fn require_manager(actor: &Actor, s: &Scheduled) -> Result<()> {
     if may_manage(actor, s) {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden(
-            "Only this raid's organizer, or staff above Organizer, can do that.".into(),
-        ))
+        Err(ScheduleError::NotManager.into())
     }
 }
 
@@ -265,12 +304,7 @@ pub async fn create(
     let starts_at = rules::parse_when(&req.when, now, settings.time_zone).map_err(when_error)?;
     let raid_channel = guild_config::channel(&mut tx, guild, ChannelKey::Raid)
         .await?
-        .ok_or_else(|| {
-            ServiceError::conflict(
-                "raid_channel_not_configured",
-                "This server has no raid channel yet: an administrator can set one with /setchannels.",
-            )
-        })?;
+        .ok_or(ScheduleError::NoRaidChannel)?;
     let remind_at = rules::remind_at(starts_at, settings.reminder_minutes, now);
     let new = NewScheduled {
         guild_id: guild,
@@ -335,9 +369,7 @@ pub async fn answer(
     answer: Answer,
 ) -> Result<Answered> {
     if actor.user_id != Some(user) {
-        return Err(ServiceError::Forbidden(
-            "Only the raider themself can answer a scheduled raid.".into(),
-        ));
+        return Err(ScheduleError::NotTheRaider.into());
     }
     actor.require(RoleKey::VerifiedRaider)?;
     let mut tx = pool.begin().await?;
@@ -428,9 +460,10 @@ async fn open_locked(
     };
     let (run, mut tx) = match runs::create_in(pool, tx, guild, actor, req, None).await {
         Ok(done) => done,
-        Err(ServiceError::Conflict { code, .. })
-            if code == "active_run_exists" || code == "active_headcount_exists" =>
-        {
+        Err(
+            ServiceError::Run(RunError::ActiveRunExists { .. })
+            | ServiceError::Headcount(HeadcountError::ActiveHeadcountExists { .. }),
+        ) => {
             // The organizer is still busy: try again shortly.
             tx = pool.begin().await?;
             let timer = Task::ScheduleOpen { schedule_id: id };
@@ -506,10 +539,7 @@ pub async fn start_now(
     let on_behalf = on_behalf_of(&s);
     match open_locked(pool, tx, guild, &s, &on_behalf).await? {
         Some(s) => Ok(s),
-        None => Err(ServiceError::conflict(
-            "active_run_exists",
-            "The organizer still has another run or headcount open: end it first (the raid opens by itself once it is).",
-        )),
+        None => Err(ScheduleError::OrganizerBusy.into()),
     }
 }
 
@@ -601,7 +631,7 @@ pub async fn locate(pool: &PgPool, id: i64) -> Result<ScheduleDetail> {
     let mut conn = pool.acquire().await?;
     let guild = store_sched::guild_of(&mut conn, id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("This scheduled raid no longer exists.".into()))?;
+        .ok_or(ScheduleError::Gone)?;
     detail(&mut conn, guild, id).await
 }
 
@@ -610,10 +640,7 @@ pub fn opened_run(s: &Scheduled) -> Result<i64> {
     match (s.status, s.run_id) {
         (ScheduleStatus::Opened, Some(run)) => Ok(run),
         (ScheduleStatus::Cancelled, _) => Err(closed(s)),
-        _ => Err(ServiceError::conflict(
-            "schedule_not_open",
-            "This raid has not opened yet.",
-        )),
+        _ => Err(ScheduleError::NotOpenYet.into()),
     }
 }
 

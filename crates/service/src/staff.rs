@@ -1,14 +1,17 @@
 //! Staff operations: /purge (rate limited per member, counted from rows), /addrole,
 //! /createrole bookkeeping, and team role sync.
 
-use domain::moderation::{PURGE_MAX, Reach, TargetFacts, check_hierarchy, purge_wait};
+use chrono::{DateTime, Utc};
+use domain::moderation::{
+    HierarchyRefusal, PURGE_MAX, Reach, TargetFacts, check_hierarchy, purge_wait,
+};
 use domain::{RoleKey, Snowflake};
 use serde_json::json;
 use store::{PgPool, guild_config, logs, staff};
 
 use crate::error::Refusal;
 use crate::tasks::{self, Task};
-use crate::{Actor, Result, ServiceError};
+use crate::{Actor, Result};
 
 /// Why a staff command (/purge, /addrole, /createrole) was refused; the adapters word it
 /// (`messages::staff`).
@@ -29,6 +32,13 @@ pub enum StaffError {
     UnmappedRole { role: Snowflake },
     /// /addrole of a punishment role (suspended, muted): those have their commands.
     PunishmentRole { key: RoleKey },
+    /// /purge used up (3 a minute, 10 an hour); the next is allowed at `again`, `wait`
+    /// seconds from now.
+    PurgeRateLimited { again: DateTime<Utc>, wait: i64 },
+    /// /addrole of a role at or above the actor's own level.
+    AboveOwnLevel { key: RoleKey },
+    /// /addrole of a member the actor (or the bot) does not outrank.
+    Hierarchy(HierarchyRefusal),
 }
 
 impl StaffError {
@@ -42,13 +52,19 @@ impl StaffError {
             StaffError::NotAMember { .. } => "not_a_member",
             StaffError::UnmappedRole { .. } => "unmapped_role",
             StaffError::PunishmentRole { .. } => "punishment_role",
+            StaffError::PurgeRateLimited { .. } => "purge_rate_limited",
+            StaffError::AboveOwnLevel { .. } => "forbidden",
+            StaffError::Hierarchy(_) => "hierarchy",
         }
     }
 
     /// What kind of refusal this is.
     pub fn kind(&self) -> Refusal {
         match self {
-            StaffError::NotAMember { .. } => Refusal::Conflict,
+            StaffError::NotAMember { .. }
+            | StaffError::PurgeRateLimited { .. }
+            | StaffError::Hierarchy(_) => Refusal::Conflict,
+            StaffError::AboveOwnLevel { .. } => Refusal::Forbidden,
             _ => Refusal::Invalid,
         }
     }
@@ -74,26 +90,15 @@ pub async fn purge_begin(
     let (uses, now) = staff::purges_last_hour(&mut tx, guild, user).await?;
     let secs: Vec<i64> = uses.iter().map(|t| t.timestamp()).collect();
     if let Some(again) = purge_wait(&secs, now.timestamp()) {
-        let wait = (again - now.timestamp()).max(1);
-        return Err(ServiceError::conflict(
-            "purge_rate_limited",
-            format!(
-                "You can purge 3 times a minute and 10 times an hour. Try again in {} (<t:{again}:R>).",
-                human_wait(wait)
-            ),
-        ));
+        return Err(StaffError::PurgeRateLimited {
+            again: DateTime::from_timestamp(again, 0).unwrap_or(now),
+            wait: (again - now.timestamp()).max(1),
+        }
+        .into());
     }
     let id = staff::insert_purge(&mut tx, guild, user, channel, amount as i16).await?;
     tx.commit().await?;
     Ok(id)
-}
-
-fn human_wait(secs: i64) -> String {
-    if secs < 60 {
-        format!("{secs} s")
-    } else {
-        format!("{} min {} s", secs / 60, secs % 60)
-    }
 }
 
 /// Records how many messages the purge deleted.
@@ -133,17 +138,10 @@ pub fn check_add_role(
         return Err(StaffError::PunishmentRole { key }.into());
     };
     if level >= actor.level {
-        return Err(ServiceError::Forbidden(format!(
-            "You can only give roles below your own level; {} is not.",
-            key.label()
-        )));
+        return Err(StaffError::AboveOwnLevel { key }.into());
     }
-    check_hierarchy(actor.user_id, actor.level, target, bot_top, Reach::Discord).map_err(|e| {
-        ServiceError::Conflict {
-            code: "hierarchy",
-            message: e.to_string(),
-        }
-    })?;
+    check_hierarchy(actor.user_id, actor.level, target, bot_top, Reach::Discord)
+        .map_err(StaffError::Hierarchy)?;
     Ok(key)
 }
 

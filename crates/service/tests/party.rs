@@ -109,10 +109,13 @@ async fn who_may_post_and_what_is_refused() {
     );
     let t = setup().await;
     let nobody = Actor::member(sf(30), Level::NONE);
-    assert!(matches!(
-        party::create(&t.pool, g(), &nobody, req("x")).await,
-        Err(ServiceError::Forbidden(_))
-    ));
+    assert_eq!(
+        party::create(&t.pool, g(), &nobody, req("x"))
+            .await
+            .map_err(|e| e.code())
+            .err(),
+        Some("forbidden")
+    );
     for (name, loc, desc) in [
         ("   ", None, None),
         (&*"n".repeat(61), None, None),

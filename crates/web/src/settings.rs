@@ -564,7 +564,7 @@ fn optional_id(text: &str) -> Result<Option<Snowflake>, WebError> {
 /// `POST /g/{guild}/settings/roles`: the keys whose role changed.
 pub async fn save_roles(form: SettingsForm) -> Result<Response, WebError> {
     let SettingsForm { state, g, fields } = form;
-    service::config::may_set_roles(&g.actor)?;
+    service::config::may_configure(&g.actor)?;
     let roles = state
         .discord
         .guild_roles(g.guild)
@@ -598,7 +598,7 @@ pub async fn save_roles(form: SettingsForm) -> Result<Response, WebError> {
 /// `POST /g/{guild}/settings/channels`: the keys whose channel changed.
 pub async fn save_channels(form: SettingsForm) -> Result<Response, WebError> {
     let SettingsForm { state, g, fields } = form;
-    g.actor.require(RoleKey::Administrator)?;
+    service::config::may_configure(&g.actor)?;
     let channels = state
         .discord
         .guild_channels(g.guild)
@@ -652,7 +652,7 @@ fn points(fields: &[(String, String)], name: &str, label: &str) -> Result<Points
 /// `POST /g/{guild}/settings/points`: the default raider points.
 pub async fn save_points(form: SettingsForm) -> Result<Response, WebError> {
     let SettingsForm { state, g, fields } = form;
-    g.actor.require(RoleKey::Administrator)?;
+    service::config::may_configure(&g.actor)?;
     let change = service::quota::PointsChange::Defaults {
         completion: points(&fields, "completion", "Per dungeon completed")?,
         key_pop: points(&fields, "key_pop", "Per key popped")?,
@@ -664,7 +664,7 @@ pub async fn save_points(form: SettingsForm) -> Result<Response, WebError> {
 /// `POST /g/{guild}/settings/quota`: one quota role's required points.
 pub async fn save_quota(form: SettingsForm) -> Result<Response, WebError> {
     let SettingsForm { state, g, fields } = form;
-    g.actor.require(RoleKey::Administrator)?;
+    service::config::may_configure(&g.actor)?;
     let role = optional_id(one(&fields, "role"))?
         .ok_or_else(|| WebError::bad_request("Say which quota role."))?;
     let boards = service::dashboard::quota_boards(&state.pool, g.guild, &g.actor).await?;
@@ -700,7 +700,7 @@ fn optional_points(
 /// default).
 pub async fn save_dungeon_points(form: SettingsForm) -> Result<Response, WebError> {
     let SettingsForm { state, g, fields } = form;
-    g.actor.require(RoleKey::Administrator)?;
+    service::config::may_configure(&g.actor)?;
     let change = service::quota::PointsChange::Dungeon {
         dungeon: one(&fields, "dungeon").to_owned(),
         completion: optional_points(&fields, "completion", "Per completion")?,
@@ -727,7 +727,7 @@ fn number<T: std::str::FromStr>(
 /// panel posted in getverified when asked.
 pub async fn save_verification(form: SettingsForm) -> Result<Response, WebError> {
     let SettingsForm { state, g, fields } = form;
-    g.actor.require(RoleKey::Administrator)?;
+    service::config::may_configure(&g.actor)?;
     let on = |name| field(&fields, name).any(|v| v == "on");
     let change = service::verification::ConfigChange {
         realmeye: Some(on("realmeye")),
@@ -757,7 +757,7 @@ pub async fn save_verification(form: SettingsForm) -> Result<Response, WebError>
 /// `POST /g/{guild}/settings/role-pings`: maps a dungeon to a role, or clears it (no role).
 pub async fn save_role_ping(form: SettingsForm) -> Result<Response, WebError> {
     let SettingsForm { state, g, fields } = form;
-    g.actor.require(RoleKey::Administrator)?;
+    service::config::may_configure(&g.actor)?;
     let role = optional_id(one(&fields, "role"))?;
     if let Some(r) = role {
         let roles = state

@@ -314,7 +314,8 @@ pub async fn thread_message(ctx: Ctx, message: Message) {
         Ok(()) => {} // the sync job DMs the member and reacts ✅ (or says why not)
         Err(e) if e.code() == "duplicate_reply" => {}
         Err(e) => {
-            let note = views::modmail::thread_reply_refused(&e.to_string());
+            let why = views::refusal(&e, Some(message.author.id.get()));
+            let note = views::modmail::thread_reply_refused(&why);
             if let Err(e) = ctx
                 .http
                 .create_message(message.channel_id)

@@ -43,7 +43,7 @@ pub async fn configure(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handl
 
 async fn add(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
     // Permission first, so a non-administrator learns nothing about roles.
-    inv.actor.require(domain::RoleKey::Administrator)?;
+    service::config::may_configure(&inv.actor)?;
     let kind = string_option(data, "kind")
         .and_then(PromotionKind::parse)
         .ok_or(PromotionError::KindRequired)?;

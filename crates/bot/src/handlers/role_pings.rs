@@ -181,9 +181,7 @@ pub async fn component(
             let add = matches!(c, RolePingComponent::AddAll);
             let mappings = role_pings::mappings(&ctx.pool, inv.guild).await?;
             if mappings.is_empty() {
-                return Err(ServiceError::NotFound(
-                    "No dungeon pings are offered here any more.".into(),
-                ));
+                return Err(ServiceError::NotFound(views::role_pings::none_offered()));
             }
             let mut out = Outcome::default();
             let mut done: BTreeSet<Snowflake> = BTreeSet::new();

@@ -180,10 +180,9 @@ pub async fn component(
                     already,
                 ))
             }
-            Err(ServiceError::Conflict {
-                code: "run_full",
-                message,
-            }) => Ok(Reply::Message(views::runs::offer_bench(run_id, &message))),
+            Err(e @ ServiceError::Run(RunError::Full { .. })) => Ok(Reply::Message(
+                views::runs::offer_bench(run_id, &views::refusal(&e, Some(inv.user.get()))),
+            )),
             Err(e) => Err(e),
         },
         RunButton::Class => {

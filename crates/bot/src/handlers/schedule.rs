@@ -102,7 +102,7 @@ pub async fn dm_component(ctx: &Ctx, user: Snowflake, c: ScheduleComponent) -> H
         .http
         .guild_member(Id::new(guild.get()), Id::new(user.get()))
         .await
-        .map_err(|_| ServiceError::Forbidden("You are no longer a member of that server.".into()))?
+        .map_err(|_| ServiceError::Forbidden(views::schedule::no_longer_a_member()))?
         .model()
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))?;

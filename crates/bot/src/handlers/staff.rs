@@ -23,10 +23,7 @@ use crate::{Ctx, views};
 
 fn discord_error(e: impl std::fmt::Display) -> ServiceError {
     tracing::warn!(error = %e, "Discord call failed");
-    ServiceError::conflict(
-        "discord_error",
-        "Discord refused or did not answer; nothing more was done. Check the bot's permissions and try again.",
-    )
+    ServiceError::conflict("discord_error", views::staff::discord_failed())
 }
 
 /// Discord's epoch in milliseconds, to read a message's age from its id.
@@ -123,7 +120,7 @@ pub async fn add_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> Handle
 }
 
 pub async fn create_role(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerResult {
-    service::config::may_set_roles(&inv.actor)?;
+    service::config::may_configure(&inv.actor)?;
     let text = string_option(data, "key").unwrap_or_default();
     let key = RoleKey::parse(text).ok_or_else(|| SettingsError::UnknownRoleKey {
         text: text.to_owned(),

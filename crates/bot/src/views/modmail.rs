@@ -1,5 +1,6 @@
 //! Everything modmail says: DM answers to members, thread posts, staff confirmations.
 
+use domain::moderation::MODMAIL_MESSAGE_MAX;
 use domain::{CustomId, ModmailAction, ModmailComponent};
 use service::modmail::DmOutcome;
 use service::modmail::{Ticket, TicketMessage};
@@ -72,7 +73,10 @@ pub fn dm_outcome(o: &DmOutcome, name: impl Fn(domain::Snowflake) -> String) -> 
             "Your ticket `{code}` with **{}** is closed. Thank you!",
             name(*guild)
         ),
-        DmOutcome::Invalid { message } => message.clone(),
+        DmOutcome::TooLong { len } => format!(
+            "That message is {len} characters; modmail takes at most {MODMAIL_MESSAGE_MAX}. Please split it."
+        ),
+        DmOutcome::EmptyMessage => "Write your message for the staff in `message`.".into(),
     }
 }
 

@@ -251,6 +251,11 @@ pub fn log_entry(by: &str, dungeon: &str, role: Option<&str>) -> Embed {
         .build()
 }
 
+/// The panel's Add all / Remove all once no dungeon has a ping role.
+pub fn none_offered() -> String {
+    "No dungeon pings are offered here any more.".into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -318,3 +318,8 @@ pub fn with_record(mut embed: Embed, r: &MemberRecord) -> Embed {
     });
     embed
 }
+
+/// The DM's Join button of a member who left the raid's server.
+pub fn no_longer_a_member() -> String {
+    "You are no longer a member of that server.".into()
+}

@@ -133,3 +133,8 @@ pub fn team_entry(user: domain::Snowflake, given: bool) -> Embed {
         .color(COLOR_INFO)
         .build()
 }
+
+/// A staff command whose Discord call failed (nothing more was done).
+pub fn discord_failed() -> String {
+    "Discord refused or did not answer; nothing more was done. Check the bot's permissions and try again.".into()
+}

@@ -89,7 +89,7 @@ fn text_error(e: limits::TextError) -> ServiceError {
 }
 
 pub(crate) fn not_found(run_id: i64) -> ServiceError {
-    ServiceError::NotFound(format!("Run #{run_id} does not exist in this server."))
+    RunError::NotFound { run_id }.into()
 }
 
 /// Starts a run for `organizer_id` (default: the actor) and queues its panel.
@@ -152,12 +152,7 @@ pub(crate) async fn create_in<'t>(
     }
     let (raid_channel, default_minutes) =
         guild_config::run_settings(&mut tx, guild, ChannelKey::Raid).await?;
-    let raid_channel = raid_channel.ok_or_else(|| {
-        ServiceError::conflict(
-            "raid_channel_not_configured",
-            "This server has no raid channel yet: an administrator can set one with /setchannels.",
-        )
-    })?;
+    let raid_channel = raid_channel.ok_or(RunError::NoRaidChannel)?;
     let minutes = req.duration_minutes.unwrap_or(default_minutes);
     let auto_end_at = Utc::now() + chrono::Duration::minutes(i64::from(minutes));
     let new = NewRun {
@@ -180,15 +175,10 @@ pub(crate) async fn create_in<'t>(
             drop(tx);
             let mut conn = pool.acquire().await?;
             let existing = store_runs::active_for_organizer(&mut conn, guild, organizer).await?;
-            let which = existing
-                .map(|r| format!(" (#{})", r.run_id))
-                .unwrap_or_default();
-            return Err(ServiceError::conflict(
-                "active_run_exists",
-                format!(
-                    "There is already an active run for this organizer{which}: end or cancel it first."
-                ),
-            ));
+            return Err(RunError::ActiveRunExists {
+                run_id: existing.map(|r| r.run_id),
+            }
+            .into());
         }
         Err(e) => return Err(e.into()),
     };
@@ -260,8 +250,8 @@ pub async fn list(
 
 pub(crate) fn closed(run: &Run) -> ServiceError {
     match run.status {
-        RunStatus::Cancelled => ServiceError::conflict("run_closed", "This run was cancelled."),
-        _ => ServiceError::conflict("run_closed", "This run has already ended."),
+        RunStatus::Cancelled => RunError::Cancelled.into(),
+        _ => RunError::Ended.into(),
     }
 }
 
@@ -280,10 +270,7 @@ pub async fn organizer_view(
 ) -> Result<RunDetail> {
     let detail = get(pool, guild, run_id).await?;
     if !may_manage(actor, &detail.run) {
-        return Err(ServiceError::Forbidden(
-            "Only this run's organizer, or staff above Organizer, can open its organizer panel."
-                .into(),
-        ));
+        return Err(RunError::NotManagerPanel.into());
     }
     Ok(detail)
 }
@@ -293,13 +280,10 @@ pub async fn organizer_view(
 pub async fn managed(pool: &PgPool, guild: Snowflake, actor: &Actor, run_id: i64) -> Result<Run> {
     let detail = get(pool, guild, run_id).await?;
     if !may_manage(actor, &detail.run) {
-        return Err(ServiceError::Forbidden(
-            "Only this run's organizer, or staff above Organizer, can use its organizer panel."
-                .into(),
-        ));
+        return Err(RunError::NotManagerForm.into());
     }
     if !detail.run.status.is_active() {
-        return Err(ServiceError::conflict("run_closed", "This run is closed."));
+        return Err(RunError::Closed.into());
     }
     Ok(detail.run)
 }
@@ -308,9 +292,7 @@ pub(crate) fn require_manager(actor: &Actor, run: &Run) -> Result<()> {
     if may_manage(actor, run) {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden(
-            "Only this run's organizer, or staff above Organizer, can manage it.".into(),
-        ))
+        Err(RunError::NotManager.into())
     }
 }
 
@@ -328,10 +310,7 @@ pub async fn transition(
         .await?
         .ok_or_else(|| not_found(run_id))?;
     require_manager(actor, &run)?;
-    let next = run
-        .status
-        .apply(action)
-        .map_err(|e| ServiceError::conflict("invalid_transition", e.to_string()))?;
+    let next = run.status.apply(action).map_err(RunError::Transition)?;
     // The jobs go in one insert at the end; the run as it is afterwards comes back from the
     // statement that changes it (nothing later in the transaction changes its row).
     let mut jobs: Vec<(Snowflake, Task, Option<chrono::DateTime<Utc>>)> = Vec::new();

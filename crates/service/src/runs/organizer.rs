@@ -47,7 +47,7 @@ fn require_live(run: &Run) -> Result<()> {
     if run.status == RunStatus::Live {
         Ok(())
     } else {
-        Err(ServiceError::conflict("not_live", "Start the run first."))
+        Err(RunError::NotLive.into())
     }
 }
 
@@ -342,10 +342,7 @@ pub async fn o3_stage(
     }
     let current = run.o3_stage.as_deref().and_then(Stage::parse);
     if !stage.may_follow(current) {
-        return Err(ServiceError::conflict(
-            "o3_stage_order",
-            "Oryx 3 stages go in order: realm closed, then miniboss, then third room.",
-        ));
+        return Err(RunError::O3StageOrder.into());
     }
     if stage == Stage::Miniboss {
         let boss = miniboss
@@ -429,18 +426,10 @@ pub async fn attach_screenshot(
     let mut tx = pool.begin().await?;
     let active = store_runs::active_for_organizer(&mut tx, guild, organizer)
         .await?
-        .ok_or_else(|| {
-            ServiceError::conflict(
-                "no_active_run",
-                "You have no active run to attach a screenshot to.",
-            )
-        })?;
+        .ok_or(RunError::NoActiveRun)?;
     let run = lock_managed(&mut tx, guild, active.run_id, actor).await?;
     if run.screenshot_url.is_some() {
-        return Err(ServiceError::conflict(
-            "screenshot_exists",
-            "This run already has its screenshot.",
-        ));
+        return Err(RunError::ScreenshotExists.into());
     }
     store_runs::set(
         &mut tx,

@@ -12,7 +12,7 @@ use store::runs as store_runs;
 use super::RunError;
 use super::{closed, not_found};
 use crate::tasks::{self, LogEvent};
-use crate::{Actor, Result, ServiceError};
+use crate::{Actor, Result};
 
 /// What pressing a reaction did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,10 +58,7 @@ pub async fn react(
         && entry.state == RosterState::Removed
         && !entry.rejoin_allowed
     {
-        return Err(ServiceError::conflict(
-            "removed_from_run",
-            "The organizer removed you from this run, so your reactions do not count.",
-        ));
+        return Err(RunError::RemovedReacting.into());
     }
     let name = reaction.name.clone();
     if run_reactions::has(&mut tx, guild, run_id, code, user).await? {

@@ -41,9 +41,7 @@ fn require_roster_change(actor: &Actor, run: &Run, user: Snowflake) -> Result<()
     if actor.user_id == Some(user) {
         return actor.require(RoleKey::VerifiedRaider);
     }
-    Err(ServiceError::Forbidden(
-        "Only the raider themself, or this run's organizer or higher staff, can do this.".into(),
-    ))
+    Err(RunError::NotTheRaider.into())
 }
 
 /// The part of [`require_roster_change`] that depends on the actor alone: a member can at
@@ -59,10 +57,7 @@ pub fn may_change_some_roster(actor: &Actor) -> Result<()> {
     {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden(
-            "Only the raider themself, or this run's organizer or higher staff, can do this."
-                .into(),
-        ))
+        Err(RunError::NotTheRaider.into())
     }
 }
 
@@ -105,13 +100,10 @@ fn check_not_removed(
         Some(e)
             if e.state == RosterState::Removed && !e.rejoin_allowed && !may_manage(actor, run) =>
         {
-            let why = e.removed_reason.as_deref().unwrap_or("no reason given");
-            Err(ServiceError::conflict(
-                "removed_from_run",
-                format!(
-                    "The organizer removed you from this run ({why}). Ask them if you may rejoin."
-                ),
-            ))
+            Err(RunError::Removed {
+                reason: e.removed_reason.clone(),
+            }
+            .into())
         }
         _ => Ok(()),
     }
@@ -210,12 +202,7 @@ async fn join_locked(
         if !already && let Some(cap) = gate.raider_cap {
             let joined = run_roster::count(tx, guild, run_id, RosterState::Joined).await?;
             if joined >= i64::from(cap) {
-                return Err(ServiceError::conflict(
-                    "run_full",
-                    format!(
-                        "This run is full ({cap} raiders). You can wait on the bench for a place."
-                    ),
-                ));
+                return Err(RunError::Full { cap }.into());
             }
         }
         if already && class.is_none() {
@@ -277,10 +264,7 @@ pub(super) fn check_gate(actor: &Actor, user: Snowflake, gate: &store_runs::Gate
     let manager = may_manage_gate(actor, gate);
     if !manager {
         if actor.user_id != Some(user) {
-            return Err(ServiceError::Forbidden(
-                "Only the raider themself, or this run's organizer or higher staff, can do this."
-                    .into(),
-            ));
+            return Err(RunError::NotTheRaider.into());
         }
         actor.require(RoleKey::VerifiedRaider)?;
     }
@@ -305,18 +289,14 @@ pub(super) fn check_entry(
         && !e.rejoin_allowed
         && !manager
     {
-        let why = e.removed_reason.as_deref().unwrap_or("no reason given");
-        return Err(ServiceError::conflict(
-            "removed_from_run",
-            format!("The organizer removed you from this run ({why}). Ask them if you may rejoin."),
-        ));
+        return Err(RunError::Removed {
+            reason: e.removed_reason.clone(),
+        }
+        .into());
     }
     let already = entry.is_some_and(|e| e.state == RosterState::Joined);
     if !already && gate.join_locked && !manager {
-        return Err(ServiceError::conflict(
-            "join_locked",
-            "Joining this run is locked by its organizer.",
-        ));
+        return Err(RunError::JoinLocked.into());
     }
     Ok(already)
 }
@@ -330,10 +310,8 @@ fn may_manage_gate(actor: &Actor, gate: &store_runs::Gate) -> bool {
 
 fn closed_status(status: domain::RunStatus) -> ServiceError {
     match status {
-        domain::RunStatus::Cancelled => {
-            ServiceError::conflict("run_closed", "This run was cancelled.")
-        }
-        _ => ServiceError::conflict("run_closed", "This run has already ended."),
+        domain::RunStatus::Cancelled => RunError::Cancelled.into(),
+        _ => RunError::Ended.into(),
     }
 }
 
@@ -366,10 +344,7 @@ pub async fn bench(
         return Ok(BenchOutcome::AlreadyJoined);
     }
     if run.join_locked && !may_manage(actor, &run) {
-        return Err(ServiceError::conflict(
-            "join_locked",
-            "Joining this run is locked by its organizer.",
-        ));
+        return Err(RunError::JoinLocked.into());
     }
     let full = run
         .raider_cap
@@ -521,10 +496,7 @@ pub async fn remove(
         .as_ref()
         .is_some_and(|e| e.state == RosterState::Removed)
     {
-        return Err(ServiceError::conflict(
-            "already_removed",
-            "That member is already removed from this run.",
-        ));
+        return Err(RunError::AlreadyRemoved.into());
     }
     let was_joined = entry
         .as_ref()
@@ -588,10 +560,7 @@ pub async fn allow_rejoin(
         .ok_or_else(|| not_found(run_id))?;
     require_manager(actor, &run)?;
     if !run_roster::allow_rejoin(&mut tx, guild, run_id, user).await? {
-        return Err(ServiceError::conflict(
-            "not_removed",
-            "That member was not removed from this run.",
-        ));
+        return Err(RunError::NotRemoved.into());
     }
     tx.commit().await?;
     Ok(())
