@@ -70,3 +70,49 @@ fn adapters_and_messages_do_not_depend_on_the_store_or_the_database_driver() {
          [dependencies] (re-export what they need from `service` instead)"
     );
 }
+
+/// Refusals are typed in `service` (an enum per area) and worded in `messages`: a use case
+/// never builds one of `ServiceError`'s untyped variants (a code and a sentence), which are
+/// for the adapters' own refusals. This reads `service`'s sources for their constructors
+/// (`error.rs`, where they are defined, aside).
+#[test]
+fn service_words_no_refusal_of_its_own() {
+    const UNTYPED: [&str; 6] = [
+        "ServiceError::conflict(",
+        "ServiceError::invalid(",
+        "ServiceError::NotFound(",
+        "ServiceError::Forbidden(",
+        "ServiceError::Conflict {",
+        "ServiceError::Invalid {",
+    ];
+    let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../service/src"));
+    let mut files = vec![src.to_path_buf()];
+    let mut read = 0;
+    let mut found = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path).expect("service/src is readable") {
+                files.push(entry.expect("a directory entry").path());
+            }
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") || path == src.join("error.rs") {
+            continue;
+        }
+        read += 1;
+        let text = std::fs::read_to_string(&path).expect("a source file is text");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if !code.starts_with("//") && UNTYPED.iter().any(|u| code.contains(u)) {
+                found.push(format!("{}:{}: {code}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(read > 40, "read {read} files of service/src");
+    assert!(
+        found.is_empty(),
+        "service refuses with a typed reason (RunError, HeadcountError, ...) that `messages` \
+         words, not with a sentence of its own:\n{}",
+        found.join("\n")
+    );
+}
