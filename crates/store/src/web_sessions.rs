@@ -3,14 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use domain::Snowflake;
-use sqlx::Row;
-use sqlx::postgres::PgRow;
 
-use crate::{PgConnection, Result, snowflake};
+use crate::{PgConnection, Result};
 
 /// A dashboard session as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct WebSession {
+    #[sqlx(try_from = "crate::columns::Id")]
     pub user_id: Snowflake,
     pub user_name: String,
     pub access_token: String,
@@ -38,20 +37,6 @@ pub struct NewSession<'a> {
 const COLUMNS: &str = "user_id, user_name, access_token, refresh_token, token_expires_at, \
                        csrf_token, created_at, expires_at, revoked_at";
 
-fn session_from_row(row: &PgRow) -> Result<WebSession> {
-    Ok(WebSession {
-        user_id: snowflake(row.try_get("user_id")?)?,
-        user_name: row.try_get("user_name")?,
-        access_token: row.try_get("access_token")?,
-        refresh_token: row.try_get("refresh_token")?,
-        token_expires_at: row.try_get("token_expires_at")?,
-        csrf_token: row.try_get("csrf_token")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
-}
-
 pub async fn insert(conn: &mut PgConnection, new: &NewSession<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO web_session (session_hash, user_id, user_name, access_token, refresh_token,
@@ -74,11 +59,10 @@ pub async fn insert(conn: &mut PgConnection, new: &NewSession<'_>) -> Result<()>
 /// The session with this hash, ended or not (the caller decides what ended means).
 pub async fn find(conn: &mut PgConnection, session_hash: &[u8]) -> Result<Option<WebSession>> {
     let sql = format!("SELECT {COLUMNS} FROM web_session WHERE session_hash = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(session_hash)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(session_from_row).transpose()
+        .await?)
 }
 
 /// Ends one session; returns it (with its tokens, to revoke them at Discord) when it was
@@ -88,11 +72,10 @@ pub async fn revoke(conn: &mut PgConnection, session_hash: &[u8]) -> Result<Opti
         "UPDATE web_session SET revoked_at = now()
          WHERE session_hash = $1 AND revoked_at IS NULL RETURNING {COLUMNS}"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(session_hash)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(session_from_row).transpose()
+        .await?)
 }
 
 /// Ends every running session of `user` (all users' when `None`); returns how many.
@@ -148,20 +131,16 @@ pub async fn take_login(
     conn: &mut PgConnection,
     state_hash: &[u8],
 ) -> Result<Option<(String, String)>> {
-    let row = sqlx::query(
+    let row: Option<(String, String, bool)> = sqlx::query_as(
         "DELETE FROM web_login WHERE state_hash = $1
-         RETURNING code_verifier, return_to, expires_at > now() AS fresh",
+         RETURNING code_verifier, return_to, expires_at > now()",
     )
     .bind(state_hash)
     .fetch_optional(conn)
     .await?;
-    match row {
-        Some(row) if row.try_get::<bool, _>("fresh")? => Ok(Some((
-            row.try_get("code_verifier")?,
-            row.try_get("return_to")?,
-        ))),
-        _ => Ok(None),
-    }
+    Ok(row
+        .filter(|(_, _, fresh)| *fresh)
+        .map(|(verifier, return_to, _)| (verifier, return_to)))
 }
 
 /// Which of `guilds` raidbot knows (has a `guild` row for), in the order given.
@@ -182,11 +161,10 @@ pub async fn known_guilds(conn: &mut PgConnection, guilds: &[Snowflake]) -> Resu
 /// refresh at a time, across processes).
 pub async fn lock(conn: &mut PgConnection, session_hash: &[u8]) -> Result<Option<WebSession>> {
     let sql = format!("SELECT {COLUMNS} FROM web_session WHERE session_hash = $1 FOR UPDATE");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(session_hash)
         .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(session_from_row).transpose()
+        .await?)
 }
 
 /// Stores Discord's new tokens for a session (after a refresh).
