@@ -213,7 +213,7 @@ impl DiscordSim {
         }
         if q.get("with_response").map(String::as_str) == Some("true") {
             let msg = response_message.and_then(|m| {
-                st.find_message(rec.channel, m)
+                st.visible_message(rec.user, rec.channel, m)
                     .map(|m| m.to_json(st, self.inner.app_id))
             });
             return Ok((
@@ -292,14 +292,14 @@ impl DiscordSim {
         };
         match method {
             "GET" => st
-                .find_message(rec.channel, target)
+                .visible_message(rec.user, rec.channel, target)
                 .map(|m| m.to_json(st, app_id))
                 .map(|v| (200, Some(v)))
                 .ok_or_else(ApiError::unknown_message),
             "PATCH" => {
                 limits::validate_message(&body.json, false)?;
                 let was_loading = st
-                    .find_message(rec.channel, target)
+                    .visible_message(rec.user, rec.channel, target)
                     .ok_or_else(ApiError::unknown_message)?
                     .is_loading();
                 let json = self
@@ -311,13 +311,13 @@ impl DiscordSim {
                     m.edited_at_ms = None;
                 }
                 let json = st
-                    .find_message(rec.channel, target)
+                    .visible_message(rec.user, rec.channel, target)
                     .map(|m| m.to_json(st, app_id))
                     .unwrap_or(json);
                 Ok((200, Some(json)))
             }
             _ => {
-                if st.find_message(rec.channel, target).is_none() {
+                if st.visible_message(rec.user, rec.channel, target).is_none() {
                     return Err(ApiError::unknown_message());
                 }
                 self.remove_message(st, rec.channel, target, true);

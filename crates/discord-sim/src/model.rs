@@ -986,6 +986,25 @@ impl State {
         v
     }
 
+    /// A message of `channel` or one of `user`'s ephemerals: what `user` can see. Looks
+    /// through that user's ephemerals only (an interaction's answer is found per click, so
+    /// a search through everyone's would grow with every click).
+    pub fn visible_message(
+        &self,
+        user: UserId,
+        channel: ChannelId,
+        id: MessageId,
+    ) -> Option<&Message> {
+        self.messages
+            .get(&channel)
+            .and_then(|m| m.get(&id))
+            .or_else(|| {
+                self.ephemerals
+                    .get(&user)
+                    .and_then(|l| l.iter().find(|m| m.id == id))
+            })
+    }
+
     /// Find a message in a channel or among ephemerals.
     pub fn find_message(&self, channel: ChannelId, id: MessageId) -> Option<&Message> {
         if let Some(m) = self.messages.get(&channel).and_then(|m| m.get(&id)) {

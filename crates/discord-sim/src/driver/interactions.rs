@@ -169,7 +169,7 @@ impl DiscordSim {
     ) -> InteractionResult {
         let found = {
             let st = self.lock();
-            self.visible_message(&st, user, channel, message).map(|m| {
+            st.visible_message(user, channel, message).map(|m| {
                 m.buttons().into_iter().find(|b| {
                     b.custom_id.as_deref() == Some(custom_id_or_label)
                         || b.label.as_deref() == Some(custom_id_or_label)
@@ -235,7 +235,7 @@ impl DiscordSim {
     ) -> InteractionResult {
         let found = {
             let st = self.lock();
-            self.visible_message(&st, user, channel, message).map(|m| {
+            st.visible_message(user, channel, message).map(|m| {
                 m.all_components().into_iter().find(|c| {
                     matches!(c.get("type").and_then(Value::as_u64), Some(3 | 5..=8))
                         && c.get("custom_id").and_then(Value::as_str) == Some(custom_id)
@@ -397,23 +397,6 @@ impl DiscordSim {
             source_message: from.source_message,
         })
         .await
-    }
-
-    fn visible_message<'a>(
-        &self,
-        st: &'a State,
-        user: UserId,
-        channel: ChannelId,
-        id: MessageId,
-    ) -> Option<&'a Message> {
-        st.messages
-            .get(&channel)
-            .and_then(|m| m.get(&id))
-            .or_else(|| {
-                st.ephemerals
-                    .get(&user)
-                    .and_then(|l| l.iter().find(|m| m.id == id))
-            })
     }
 
     fn rejected(
@@ -599,7 +582,7 @@ impl DiscordSim {
         res.choices = rec.choices.clone().unwrap_or_default();
         res.message = rec
             .original
-            .and_then(|m| st.find_message(p.channel, m).cloned());
+            .and_then(|m| st.visible_message(p.user, p.channel, m).cloned());
         if let Some(m) = &res.message {
             if kind != 6 {
                 res.content = Some(m.content.clone());
