@@ -861,10 +861,9 @@ pub async fn blacklist_for(
         LogEvent::ModmailBlacklist {
             user_id: user,
             by: actor_label(actor),
-            reason: Some(match until {
-                Some(at) => format!("{reason} (until {})", at.format("%Y-%m-%d %H:%M UTC")),
-                None => reason,
-            }),
+            reason: Some(reason),
+            until,
+            expired: false,
         },
     )
     .await?;
@@ -907,8 +906,10 @@ pub async fn end_blacklist(pool: &PgPool, guild: Snowflake, user: Snowflake) -> 
             guild,
             LogEvent::ModmailBlacklist {
                 user_id: user,
-                by: "its time ran out".into(),
+                by: String::new(),
                 reason: None,
+                until: None,
+                expired: true,
             },
         )
         .await?;
@@ -936,6 +937,8 @@ pub async fn unblacklist(
             user_id: user,
             by: actor_label(actor),
             reason: None,
+            until: None,
+            expired: false,
         },
     )
     .await?;

@@ -136,11 +136,18 @@ pub enum LogEvent {
         ticket_id: i64,
         closed: bool,
     },
-    /// A member was blacklisted from modmail (`reason` set) or let back (`punishment_log`).
+    /// A member was blacklisted from modmail (`reason` set; `until`: when a temporary one
+    /// ends) or let back (`reason` unset: by staff, or `expired` when a temporary blacklist
+    /// ran out) (`punishment_log`). Entries queued before `until` and `expired` existed
+    /// read them as unset.
     ModmailBlacklist {
         user_id: Snowflake,
         by: String,
         reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        expired: bool,
     },
     /// The team role was given (`given`) or taken by team role sync (`staff_updates`).
     TeamRole {
@@ -784,4 +791,24 @@ pub(crate) fn job_of(
         due_at,
         priority: task.priority(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blacklist_log_entry_queued_before_until_and_expired_existed_still_reads() {
+        let old = serde_json::json!({
+            "event": "modmail_blacklist",
+            "user_id": "42",
+            "by": "user 7",
+            "reason": "spam (until 2026-12-07 20:00 UTC)",
+        });
+        let read: LogEvent = serde_json::from_value(old).unwrap_or_else(|e| panic!("{e}"));
+        let LogEvent::ModmailBlacklist { until, expired, .. } = read else {
+            panic!("not a blacklist entry: {read:?}");
+        };
+        assert_eq!((until, expired), (None, false));
+    }
 }

@@ -101,7 +101,9 @@ pub async fn post(
             user_id,
             by,
             reason,
-        } => views::modmail::blacklist_entry(*user_id, by, reason.as_deref()),
+            until,
+            expired,
+        } => views::modmail::blacklist_entry(*user_id, by, reason.as_deref(), *until, *expired),
         LogEvent::TeamRole { user_id, given } => views::staff::team_entry(*user_id, *given),
         LogEvent::Verification { event_id } => {
             match service::verification::event_row(&ctx.pool, guild, *event_id).await? {

@@ -525,16 +525,32 @@ pub fn log_entry(
 }
 
 /// `punishment_log`: a member blacklisted from modmail (`reason`) or let back.
-pub fn blacklist_entry(user: domain::Snowflake, by: &str, reason: Option<&str>) -> Embed {
+pub fn blacklist_entry(
+    user: domain::Snowflake,
+    by: &str,
+    reason: Option<&str>,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    expired: bool,
+) -> Embed {
+    let by = if expired { "its time ran out" } else { by };
     let e = EmbedBuilder::new()
         .field(EmbedFieldBuilder::new("Member", format!("<@{user}>")).inline())
         .field(EmbedFieldBuilder::new("By", by).inline());
     match reason {
-        Some(r) => e
-            .title("Modmail blacklist")
-            .description(format!("<@{user}> can no longer open modmail tickets."))
-            .color(COLOR_WARN)
-            .field(EmbedFieldBuilder::new("Reason", r)),
+        Some(r) => {
+            let e = e
+                .title("Modmail blacklist")
+                .description(format!("<@{user}> can no longer open modmail tickets."))
+                .color(COLOR_WARN)
+                .field(EmbedFieldBuilder::new("Reason", r));
+            match until {
+                Some(at) => e.field(EmbedFieldBuilder::new(
+                    "Until",
+                    format!("<t:{0}:F> (<t:{0}:R>)", at.timestamp()),
+                )),
+                None => e,
+            }
+        }
         None => e
             .title("Modmail blacklist lifted")
             .description(format!("<@{user}> can open modmail tickets again."))
