@@ -425,7 +425,13 @@ async fn staff_reply_by_typing_in_the_thread_with_the_prefix() {
         })
         .await
         .expect("a refusal in the thread");
-    assert!(note.content.contains("Security"), "{}", note.content);
+    // The refusal's sentence, as every other refusal reads (not the error's debug text).
+    assert!(
+        note.content
+            .contains("Not sent to the member: You need the Security role (or higher)"),
+        "{}",
+        note.content
+    );
     w.settle().await;
     assert!(w.sim.message(thread, denied).unwrap().reactions.is_empty());
     assert!(
