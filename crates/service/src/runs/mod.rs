@@ -249,7 +249,12 @@ pub async fn list(
 }
 
 pub(crate) fn closed(run: &Run) -> ServiceError {
-    match run.status {
+    closed_status(run.status)
+}
+
+/// Why a run in `status` (not active) refuses a change: cancelled, or ended.
+pub(crate) fn closed_status(status: RunStatus) -> ServiceError {
+    match status {
         RunStatus::Cancelled => RunError::Cancelled.into(),
         _ => RunError::Ended.into(),
     }

@@ -8,7 +8,7 @@ use store::run_roster::{self, RosterState};
 use store::runs::{self as store_runs, Run, Setting};
 
 use super::RunError;
-use super::{MAX_RAIDER_CAP, closed, may_manage, not_found, require_manager};
+use super::{MAX_RAIDER_CAP, closed, closed_status, may_manage, not_found, require_manager};
 use crate::moderation::refuse_if_suspended;
 use crate::tasks::{self, LogEvent, Note, Task};
 use crate::{Actor, Result, ServiceError};
@@ -306,13 +306,6 @@ fn may_manage_gate(actor: &Actor, gate: &store_runs::Gate) -> bool {
         || RoleKey::Organizer
             .level()
             .is_some_and(|organizer| actor.level > organizer)
-}
-
-fn closed_status(status: domain::RunStatus) -> ServiceError {
-    match status {
-        domain::RunStatus::Cancelled => RunError::Cancelled.into(),
-        _ => RunError::Ended.into(),
-    }
 }
 
 /// What a bench request did.
