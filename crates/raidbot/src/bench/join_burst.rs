@@ -443,20 +443,52 @@ pub async fn run(database_url: &str, opts: Options) -> anyhow::Result<()> {
         // one unmeasured step first, so the ramp measures the steady state.
         run_scenario(&sim, &pool, &step(RAMP_RATES[0]), 99).await?;
         println!("(warm-up: {} clicks/s for 3 s, not counted)", RAMP_RATES[0]);
+        // A step that misses only its p99 is measured once more, on fresh panels: on a
+        // shared machine a moment of someone else's load fails a 3-second window, and one
+        // failed window says little about the rate the system sustains. The step passes
+        // when the second measurement does; both are printed, and the capacity at the first
+        // try is reported beside the one with the second chance. A step that loses or
+        // delays an answer, or ends with wrong counts, is never measured again.
         let mut capacity = 0;
+        // The highest rate whose step, and every step below it, passed at the first try.
+        let mut first_try = 0;
+        let mut every_first_try = true;
         for (i, rate) in RAMP_RATES.iter().enumerate() {
+            let name = format!("ramp: {rate} clicks/s over 20 panels for 3 s");
             let o = run_scenario(&sim, &pool, &step(*rate), 100 + i).await?;
-            let p99 = percentile(&o.acks_ms, 99.0);
-            let mut line = report(&format!("ramp: {rate} clicks/s over 20 panels for 3 s"), &o);
+            let mut line = report(&name, &o);
             line["clicks_per_s"] = json!(rate);
             lines.push(line);
-            if p99 > RAMP_P99_MS || o.in_time < o.clicks || !o.exact {
+            if o.in_time < o.clicks || !o.exact {
                 break;
             }
+            if percentile(&o.acks_ms, 99.0) > RAMP_P99_MS {
+                every_first_try = false;
+                let again = run_scenario(&sim, &pool, &step(*rate), 200 + i).await?;
+                let mut line = report(&format!("{name}, measured again"), &again);
+                line["clicks_per_s"] = json!(rate);
+                line["measured_again"] = json!(true);
+                lines.push(line);
+                if percentile(&again.acks_ms, 99.0) > RAMP_P99_MS
+                    || again.in_time < again.clicks
+                    || !again.exact
+                {
+                    break;
+                }
+            }
             capacity = *rate;
+            if every_first_try {
+                first_try = capacity;
+            }
         }
-        println!("ramp: highest rate with p99 ≤ {RAMP_P99_MS} ms: {capacity} clicks/s");
-        lines.push(json!({"ramp_capacity_clicks_per_s": capacity, "noise": opts.noise}));
+        println!(
+            "ramp: highest rate with p99 ≤ {RAMP_P99_MS} ms: {capacity} clicks/s (at the first try of every step: {first_try})"
+        );
+        lines.push(json!({
+            "ramp_capacity_clicks_per_s": capacity,
+            "ramp_capacity_first_try_clicks_per_s": first_try,
+            "noise": opts.noise,
+        }));
     } else {
         for (i, sc) in SCENARIOS.iter().enumerate() {
             let o = run_scenario(&sim, &pool, sc, i).await?;
