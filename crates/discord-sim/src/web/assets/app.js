@@ -814,7 +814,7 @@ function optionInput(o) {
         inp.setAttribute('aria-autocomplete', 'list');
         inp.addEventListener('input', () => { delete inp.dataset.value; scheduleAutocomplete(o.name); });
         inp.addEventListener('focus', () => scheduleAutocomplete(o.name));
-        inp.addEventListener('blur', () => setTimeout(() => closeAutocomplete(o.name), 150));
+        inp.addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== inp) closeAutocomplete(o.name); }, 150));
       }
       return inp;
     }
@@ -960,7 +960,9 @@ $('composer').addEventListener('keydown', (e) => {
   if (e.key === 'Escape') { closePopup(); return; }
   if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); sendMessage(); }
 });
-$('composer').addEventListener('blur', () => setTimeout(closePopup, 150));
+// Leaving the box closes its list (after a click on an entry has landed), unless the box
+// has the focus again by then: typing right after cancelling a command keeps the list.
+$('composer').addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== $('composer')) closePopup(); }, 150));
 $('send').addEventListener('click', () => (S.cmd ? submitCommand() : sendMessage()));
 $('attach').addEventListener('click', () => $('file-input').click());
 $('file-input').addEventListener('change', async (e) => {
