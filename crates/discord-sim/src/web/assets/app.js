@@ -770,6 +770,12 @@ function renderPopup() {
   pop._entries = entries;
 }
 
+// Leaving a box closes its list 150 ms later (so a click on an entry lands first), unless
+// the box has the focus again by then: typing right after cancelling a command keeps it.
+function closeOnLeave(box, close) {
+  box.addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== box) close(); }, 150));
+}
+
 function closePopup() { const p = $('command-popup'); p.hidden = true; p._entries = null; S.popupIndex = 0; }
 
 function chooseCommand(leaf) {
@@ -814,7 +820,7 @@ function optionInput(o) {
         inp.setAttribute('aria-autocomplete', 'list');
         inp.addEventListener('input', () => { delete inp.dataset.value; scheduleAutocomplete(o.name); });
         inp.addEventListener('focus', () => scheduleAutocomplete(o.name));
-        inp.addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== inp) closeAutocomplete(o.name); }, 150));
+        closeOnLeave(inp, () => closeAutocomplete(o.name));
       }
       return inp;
     }
@@ -960,9 +966,7 @@ $('composer').addEventListener('keydown', (e) => {
   if (e.key === 'Escape') { closePopup(); return; }
   if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); sendMessage(); }
 });
-// Leaving the box closes its list (after a click on an entry has landed), unless the box
-// has the focus again by then: typing right after cancelling a command keeps the list.
-$('composer').addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== $('composer')) closePopup(); }, 150));
+closeOnLeave($('composer'), closePopup);
 $('send').addEventListener('click', () => (S.cmd ? submitCommand() : sendMessage()));
 $('attach').addEventListener('click', () => $('file-input').click());
 $('file-input').addEventListener('change', async (e) => {
