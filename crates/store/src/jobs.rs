@@ -174,9 +174,12 @@ pub async fn reschedule(
 /// cleanups). Jobs above that go first; the background ones fill what is left, up to their
 /// own limit, so long background work never takes every worker a panel edit needs.
 ///
-/// A pending job whose dedupe key has a job still running (lease not run out) waits for it:
-/// two edits of one message are never in flight at once, so the spacing between edits,
-/// measured from the last finished one, holds even when a Discord call is slow.
+/// A pending job whose dedupe key has a job running waits for it: two edits of one message
+/// are never in flight at once, so the spacing between edits, measured from the last
+/// finished one, holds even when a Discord call is slow. That holds after a crash too: a
+/// running job whose lease ran out is claimed again first and its pending successor waits
+/// for that attempt to finish. (Claiming both at once let two modmail syncs of one ticket
+/// each find no forum thread and each make one.)
 pub async fn claim(
     pool: &PgPool,
     limit: i64,
@@ -210,7 +213,7 @@ async fn claim_some(
                 (state = 'pending' AND due_at <= now()
                  AND (dedupe_key IS NULL OR NOT EXISTS (
                     SELECT 1 FROM job r
-                    WHERE r.state = 'running' AND r.locked_until >= now()
+                    WHERE r.state = 'running'
                       AND r.guild_id = j.guild_id AND r.dedupe_key = j.dedupe_key)))
                 OR (state = 'running' AND locked_until < now()))
             ORDER BY priority DESC, due_at
@@ -312,7 +315,7 @@ pub async fn next_due(pool: &PgPool) -> Result<Option<DateTime<Utc>>> {
             SELECT min(due_at) AS t FROM job j WHERE state = 'pending'
               AND (dedupe_key IS NULL OR NOT EXISTS (
                   SELECT 1 FROM job r
-                  WHERE r.state = 'running' AND r.locked_until >= now()
+                  WHERE r.state = 'running'
                     AND r.guild_id = j.guild_id AND r.dedupe_key = j.dedupe_key))
             UNION ALL SELECT min(locked_until) FROM job WHERE state = 'running') s",
     )

@@ -241,6 +241,52 @@ async fn a_job_is_not_claimed_while_another_with_its_key_is_running() {
     assert_eq!(keys, vec![Some("run:1".to_owned())]);
 }
 
+/// After a crash the dead worker's job is still `running`; once its lease runs out it is
+/// claimed again, and a pending job with the same key (enqueued meanwhile) waits for that
+/// attempt. Claimed together, two modmail syncs of one ticket each found no forum thread
+/// and each made one (CI, `chaos_flows::a_modmail_ticket_survives_kills`, seed 2).
+#[tokio::test]
+async fn a_job_whose_lease_ran_out_runs_again_before_its_successor() {
+    let t = TestDb::new().await;
+    let job = NewJob {
+        guild_id: sf(1),
+        kind: "modmail_sync".into(),
+        dedupe_key: Some("ticket:1".into()),
+        payload: serde_json::json!({}),
+        due_at: None,
+        priority: 5,
+    };
+    let mut c = t.pool.acquire().await.unwrap();
+    let lease = std::time::Duration::from_secs(30);
+    assert!(jobs::enqueue(&mut c, &job).await.unwrap());
+    let first = jobs::claim(&t.pool, 10, 10, lease).await.unwrap();
+    assert_eq!(first.len(), 1);
+    // The worker dies; a reply enqueues the next sync; the lease runs out.
+    assert!(jobs::enqueue(&mut c, &job).await.unwrap());
+    sqlx::query(
+        "UPDATE job SET locked_until = now() - interval '1 second' WHERE state = 'running'",
+    )
+    .execute(&t.pool)
+    .await
+    .unwrap();
+    assert!(jobs::next_due(&t.pool).await.unwrap().unwrap() <= Utc::now());
+
+    let again = jobs::claim(&t.pool, 10, 10, lease).await.unwrap();
+    let ids: Vec<_> = again.iter().map(|j| (j.job_id, j.attempts)).collect();
+    assert_eq!(ids, vec![(first[0].job_id, 2)], "only the orphaned job");
+    assert!(
+        jobs::claim(&t.pool, 10, 10, lease)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    jobs::complete(&t.pool, &again[0]).await.unwrap();
+    let next = jobs::claim(&t.pool, 10, 10, lease).await.unwrap();
+    assert_eq!(next.len(), 1);
+    assert_ne!(next[0].job_id, first[0].job_id, "then its successor");
+}
+
 /// The race `raidbot bench join-burst` hit: a panel edit is put back to wait ("spacing out
 /// edits") while a join, in a transaction not yet committed, enqueues the next edit of the
 /// same panel. The retry's check for a pending successor cannot see the uncommitted row,
