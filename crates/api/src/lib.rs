@@ -58,6 +58,9 @@ pub fn router_with(state: ApiState, rate_limit: Option<RateLimit>) -> axum::Rout
         .layer(axum::Extension(service::runs::JoinBatcher::new(
             state.pool.clone(),
         )))
+        .layer(axum::Extension(service::runs::LifecycleBatcher::new(
+            state.pool.clone(),
+        )))
         .layer(axum::middleware::from_fn_with_state(
             outage::Outage::new(state.pool.clone()),
             outage::guard,

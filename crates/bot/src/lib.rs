@@ -96,6 +96,8 @@ pub struct Context {
     pub public_url: Option<String>,
     /// Join clicks arriving together share one transaction and one commit.
     pub joins: service::runs::JoinBatcher,
+    /// So do runs created, started, ended and cancelled together.
+    pub lifecycle: service::runs::LifecycleBatcher,
     /// Interactions arriving together are taken in one statement (see `router`).
     pub events: service::gateway::EventTaker,
     /// Members' roles seen on interactions arriving together, recorded in one statement.
@@ -243,6 +245,7 @@ pub async fn run_with_reads(
         roles_seen: RolesSeenCache::default(),
         gateway_latency: std::sync::Mutex::new(None),
         joins: service::runs::JoinBatcher::new(pool.clone()),
+        lifecycle: service::runs::LifecycleBatcher::new(pool.clone()),
         events: service::gateway::EventTaker::new(pool.clone()),
         sightings: service::quota::RoleSightings::new(pool.clone()),
         command_log: service::command_log::CommandLog::new(pool.clone()),

@@ -436,7 +436,7 @@ pub async fn convert(
         dungeon: d.code.clone(),
         ..Default::default()
     };
-    let (run, mut tx) = runs::create_in(pool, tx, guild, actor, req, Some(id)).await?;
+    let run = runs::create_in(&mut tx, guild, actor, req, Some(id)).await?;
     let keys: Vec<(String, i32)> = d
         .keys
         .iter()

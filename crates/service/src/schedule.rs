@@ -458,14 +458,16 @@ async fn open_locked(
         raider_cap: s.raider_cap,
         ..Default::default()
     };
-    let (run, mut tx) = match runs::create_in(pool, tx, guild, actor, req, None).await {
-        Ok(done) => done,
+    let run = match runs::create_in(&mut tx, guild, actor, req, None).await {
+        Ok(run) => run,
         Err(
             ServiceError::Run(RunError::ActiveRunExists { .. })
             | ServiceError::Headcount(HeadcountError::ActiveHeadcountExists { .. }),
         ) => {
-            // The organizer is still busy: try again shortly.
-            tx = pool.begin().await?;
+            // The organizer is still busy: try again shortly (without the schedule row's
+            // lock, which the refusal's transaction holds).
+            drop(tx);
+            let mut tx = pool.begin().await?;
             let timer = Task::ScheduleOpen { schedule_id: id };
             tasks::queue(&mut tx, guild, timer, Some(Utc::now() + OPEN_RETRY)).await?;
             tx.commit().await?;

@@ -485,6 +485,153 @@ async fn joins_arriving_together_share_commits_and_each_gets_its_own_answer() {
     );
 }
 
+/// Runs created, started and ended together share transactions (one commit for many), and
+/// each request still gets its own answer: an organizer asking twice gets one run and a
+/// refusal, a refusal (someone else's run, a closed run) does not spoil its batch, and a
+/// description PostgreSQL cannot store fails its batch, whose requests then run one by one.
+/// Afterwards every run holds what the single path leaves: its status, its audit row and
+/// its jobs, once each.
+#[tokio::test]
+async fn runs_changed_together_share_commits_and_each_gets_its_own_answer() {
+    use service::runs::LifecycleBatcher;
+    use store::testing::queries;
+
+    assert!(
+        queries::install(),
+        "another tracing subscriber was installed first; transactions cannot be counted"
+    );
+    let _counting = queries::counting();
+    let t = setup().await;
+    let g = sf(GUILD);
+    let busy = shatters(&t, &organizer(20)).await.unwrap();
+    let closed = shatters(&t, &organizer(21)).await.unwrap();
+    runs::transition(&t.pool, g, closed, &organizer(21), RunAction::Cancel)
+        .await
+        .unwrap();
+    let lifecycle = LifecycleBatcher::new(t.pool.clone());
+    let request = |description: Option<&str>| RunRequest {
+        dungeon: "shatters".into(),
+        description: description.map(str::to_owned),
+        ..Default::default()
+    };
+    let organizers: Vec<u64> = (100..140).collect();
+    let before = queries::thread_total();
+
+    // 40 organizers create a run at once; organizer 100 asks twice, organizer 20 has a run
+    // already, and organizer 200's description holds a NUL character.
+    let mut asks: Vec<(u64, Option<&str>)> = organizers.iter().map(|&o| (o, None)).collect();
+    asks.push((100, None));
+    asks.push((20, None));
+    asks.push((200, Some("bring \0 keys")));
+    let created = futures_util::future::join_all(asks.iter().map(|&(o, description)| {
+        let lifecycle = lifecycle.clone();
+        async move {
+            lifecycle
+                .create(g, &organizer(o), request(description))
+                .await
+        }
+    }))
+    .await;
+    let mut run_of = std::collections::BTreeMap::new();
+    let mut refused = Vec::new();
+    for (&(o, _), answer) in asks.iter().zip(&created) {
+        match answer {
+            Ok(run) => {
+                assert_eq!(run.organizer_id, sf(o));
+                assert_eq!(run.status, RunStatus::Open);
+                assert!(
+                    run_of.insert(o, run.run_id).is_none(),
+                    "organizer {o}: two runs"
+                );
+            }
+            Err(e) => refused.push((o, e.code())),
+        }
+    }
+    refused.sort_unstable();
+    assert_eq!(
+        refused,
+        [
+            (20, "active_run_exists"),
+            (100, "active_run_exists"),
+            (200, "invalid_text")
+        ]
+    );
+    assert_eq!(run_of.len(), organizers.len());
+
+    // Every run started at once, with the closed run and someone else's run.
+    let mut starts: Vec<(u64, i64)> = run_of.iter().map(|(&o, &r)| (o, r)).collect();
+    starts.push((21, closed));
+    starts.push((101, busy));
+    let started = futures_util::future::join_all(starts.iter().map(|&(o, run)| {
+        let lifecycle = lifecycle.clone();
+        async move {
+            lifecycle
+                .transition(g, run, &organizer(o), RunAction::Start)
+                .await
+        }
+    }))
+    .await;
+    for (&(o, run), answer) in starts.iter().zip(&started) {
+        match (run, answer) {
+            (r, Err(e)) if r == closed => assert_eq!(e.code(), "invalid_transition"),
+            (r, Err(e)) if r == busy => assert_eq!(e.code(), "forbidden", "organizer {o}"),
+            (_, Ok(run)) => assert_eq!(run.status, RunStatus::Live),
+            (_, Err(e)) => panic!("run {run}: {e}"),
+        }
+    }
+    // And ended at once.
+    let ended = futures_util::future::join_all(run_of.iter().map(|(&o, &run)| {
+        let lifecycle = lifecycle.clone();
+        async move {
+            lifecycle
+                .transition(g, run, &organizer(o), RunAction::End)
+                .await
+        }
+    }))
+    .await;
+    for answer in &ended {
+        let run = answer.as_ref().unwrap();
+        assert_eq!(run.status, RunStatus::Ended);
+        assert!(run.ended_at.is_some());
+    }
+    let work = queries::thread_total().since(&before);
+
+    let ids: Vec<i64> = run_of.values().copied().collect();
+    let (ended_runs, audits): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM run WHERE run_id = ANY($1) AND status = 'ended'),
+                (SELECT count(*) FROM audit_log WHERE action = 'run_end')",
+    )
+    .bind(&ids)
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    assert_eq!((ended_runs, audits), (40, 40));
+    // Per run: its panel post, auto-end timer, cleanup and panel refresh, and three raid_log
+    // entries (created, started, closed).
+    let jobs: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT kind, count(*) FROM job
+          WHERE (payload->>'run_id')::bigint = ANY($1)
+             OR (payload->'event'->>'run_id')::bigint = ANY($1)
+          GROUP BY kind ORDER BY kind",
+    )
+    .bind(&ids)
+    .fetch_all(&t.pool)
+    .await
+    .unwrap();
+    let jobs: std::collections::BTreeMap<String, i64> = jobs.into_iter().collect();
+    for (kind, n) in &jobs {
+        let per_run = if kind == "log_post" { 3 } else { 1 };
+        assert_eq!(*n, 40 * per_run, "{kind} jobs: {jobs:?}");
+    }
+    // One by one, the 126 requests would be 126 commits.
+    let requests = asks.len() + starts.len() + run_of.len();
+    println!("{requests} run creations and transitions handed in at once: {work}");
+    assert!(
+        work.transactions <= 60,
+        "changes arriving together were not batched: {work}"
+    );
+}
+
 /// Waits until `n` statements of the test database wait for a lock.
 async fn until_waiting(t: &TestDb, n: i64) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);

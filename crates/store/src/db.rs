@@ -105,6 +105,20 @@ pub async fn begin_generic(pool: &PgPool) -> Result<crate::Transaction<'static, 
         .await?)
 }
 
+/// [`begin_generic`] for a transaction that several requests share: a statement that waits
+/// for a lock longer than `lock_wait` fails (and with it the shared transaction, whose
+/// requests then run on their own) instead of holding the others.
+pub async fn begin_shared(
+    pool: &PgPool,
+    lock_wait: Duration,
+) -> Result<crate::Transaction<'static, crate::Postgres>> {
+    let sql = format!(
+        "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL lock_timeout = {}",
+        lock_wait.as_millis().max(1)
+    );
+    Ok(pool.begin_with(sqlx::AssertSqlSafe(sql)).await?)
+}
+
 /// Round-trip time of a trivial query, for health checks and `/ping`.
 pub async fn ping(pool: &PgPool) -> Result<Duration> {
     let started = std::time::Instant::now();

@@ -86,15 +86,32 @@ pub struct NewRun {
 /// Inserts a run. Fails with a unique violation on `run_one_active_per_organizer` when the
 /// organizer already has an active run.
 pub async fn insert(conn: &mut PgConnection, new: &NewRun) -> Result<i64> {
-    Ok(create(conn, new).await?.run_id)
+    let run = insert_returning(conn, new, "").await?;
+    Ok(run.map_or(0, |r| r.run_id))
 }
 
-/// Inserts a run ([`insert`]), returning it as [`get`] reads it.
-pub async fn create(conn: &mut PgConnection, new: &NewRun) -> Result<Run> {
+/// Inserts the run, returning it as [`get`] reads it; `None` when the organizer already has
+/// an active run (`run_one_active_per_organizer`). A refusal, not an error: the transaction
+/// stays usable, so the caller can read that run and writes sharing the transaction go on.
+pub async fn create(conn: &mut PgConnection, new: &NewRun) -> Result<Option<Run>> {
+    insert_returning(
+        conn,
+        new,
+        "ON CONFLICT (guild_id, organizer_id) WHERE status IN ('open', 'live') DO NOTHING",
+    )
+    .await
+}
+
+async fn insert_returning(
+    conn: &mut PgConnection,
+    new: &NewRun,
+    on_conflict: &'static str,
+) -> Result<Option<Run>> {
     let sql = format!(
         "INSERT INTO run AS r (guild_id, organizer_id, dungeon_code, party, location, description,
                                auto_end_at, panel_channel_id, raider_cap, location_set_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $5 IS NULL THEN NULL ELSE now() END)
+         {on_conflict}
          RETURNING {RUN_COLUMNS}"
     );
     Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
@@ -107,7 +124,7 @@ pub async fn create(conn: &mut PgConnection, new: &NewRun) -> Result<Run> {
         .bind(new.auto_end_at)
         .bind(new.panel_channel_id.map(Snowflake::db))
         .bind(new.raider_cap)
-        .fetch_one(conn)
+        .fetch_optional(conn)
         .await?)
 }
 

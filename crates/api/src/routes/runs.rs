@@ -8,7 +8,7 @@ use domain::catalog::catalog;
 use domain::run::RunAction;
 use domain::{RunStatus, Snowflake};
 use serde::{Deserialize, Serialize};
-use service::runs::{JoinBatcher, JoinChange};
+use service::runs::{JoinBatcher, JoinChange, LifecycleBatcher};
 use service::runs::{Participant, Run};
 use service::runs::{RunDetail, RunRequest};
 use utoipa::{IntoParams, ToSchema};
@@ -214,7 +214,7 @@ pub struct ListQuery {
     security(("bearer" = []))
 )]
 pub async fn create_run(
-    State(state): State<ApiState>,
+    Extension(lifecycle): Extension<LifecycleBatcher>,
     AtLeast(auth, _): AtLeast<gate::Organizer>,
     ApiJson(body): ApiJson<CreateRun>,
 ) -> Result<(StatusCode, Json<RunBody>), ApiError> {
@@ -232,7 +232,7 @@ pub async fn create_run(
         raider_cap: body.raider_cap,
         duration_minutes: body.duration_minutes,
     };
-    let run = service::runs::create(&state.pool, auth.guild, &auth.actor, request).await?;
+    let run = lifecycle.create(auth.guild, &auth.actor, request).await?;
     Ok((StatusCode::CREATED, Json(run.into())))
 }
 
@@ -491,14 +491,15 @@ pub async fn leave_run(
 }
 
 async fn transition(
-    state: &ApiState,
+    lifecycle: &LifecycleBatcher,
     auth: &GuildAuth,
     params: &PathParams,
     action: RunAction,
 ) -> Result<Json<RunBody>, ApiError> {
     let run_id = params.run_id()?;
-    let run =
-        service::runs::transition(&state.pool, auth.guild, run_id, &auth.actor, action).await?;
+    let run = lifecycle
+        .transition(auth.guild, run_id, &auth.actor, action)
+        .await?;
     Ok(Json(run.into()))
 }
 
@@ -521,11 +522,11 @@ async fn transition(
     security(("bearer" = []))
 )]
 pub async fn start_run(
-    State(state): State<ApiState>,
+    Extension(lifecycle): Extension<LifecycleBatcher>,
     auth: GuildAuth,
     params: PathParams,
 ) -> Result<Json<RunBody>, ApiError> {
-    transition(&state, &auth, &params, RunAction::Start).await
+    transition(&lifecycle, &auth, &params, RunAction::Start).await
 }
 
 /// Ends a live run; ending twice is a 409 and keeps the first `ended_at`.
@@ -547,11 +548,11 @@ pub async fn start_run(
     security(("bearer" = []))
 )]
 pub async fn end_run(
-    State(state): State<ApiState>,
+    Extension(lifecycle): Extension<LifecycleBatcher>,
     auth: GuildAuth,
     params: PathParams,
 ) -> Result<Json<RunBody>, ApiError> {
-    transition(&state, &auth, &params, RunAction::End).await
+    transition(&lifecycle, &auth, &params, RunAction::End).await
 }
 
 /// Cancels an open or live run.
@@ -573,9 +574,9 @@ pub async fn end_run(
     security(("bearer" = []))
 )]
 pub async fn cancel_run(
-    State(state): State<ApiState>,
+    Extension(lifecycle): Extension<LifecycleBatcher>,
     auth: GuildAuth,
     params: PathParams,
 ) -> Result<Json<RunBody>, ApiError> {
-    transition(&state, &auth, &params, RunAction::Cancel).await
+    transition(&lifecycle, &auth, &params, RunAction::Cancel).await
 }

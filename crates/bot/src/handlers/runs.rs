@@ -70,7 +70,7 @@ pub async fn create(ctx: &Ctx, inv: &Invocation, data: &CommandData) -> HandlerR
         raider_cap: small(int_option(data, "cap"), "The raider cap")?,
         duration_minutes: small(int_option(data, "duration"), "The duration")?,
     };
-    let run = runs::create(&ctx.pool, inv.guild, &inv.actor, request).await?;
+    let run = ctx.lifecycle.create(inv.guild, &inv.actor, request).await?;
     let detail = runs::get(&ctx.pool, inv.guild, run.run_id).await?;
     Ok(Reply::Message(views::ephemeral_panel(
         Some(views::runs::created(&run)),
@@ -240,7 +240,10 @@ pub async fn component(
                 RunButton::End => RunAction::End,
                 _ => RunAction::Cancel,
             };
-            let run = runs::transition(pool, guild, run_id, actor, action).await?;
+            let run = ctx
+                .lifecycle
+                .transition(guild, run_id, actor, action)
+                .await?;
             organizer_update(ctx, inv, run_id, views::runs::transitioned(&run)).await
         }
         RunButton::Lock => {

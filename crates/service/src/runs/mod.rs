@@ -5,12 +5,14 @@
 mod batch;
 pub mod delivery;
 pub mod error;
+mod lifecycle;
 mod organizer;
 mod reactions;
 mod roster;
 
 pub use batch::JoinBatcher;
 pub use error::RunError;
+pub use lifecycle::LifecycleBatcher;
 pub use organizer::*;
 pub use reactions::*;
 pub use roster::*;
@@ -28,7 +30,7 @@ use domain::{ChannelKey, RoleKey, RunStatus, Snowflake};
 use store::run_reactions;
 use store::run_roster;
 use store::runs::{self as store_runs, NewRun};
-use store::{PgConnection, PgPool, Postgres, Transaction, guild_config};
+use store::{PgConnection, PgPool, guild_config};
 
 use crate::closing::{self, Closer};
 use crate::tasks::{self, LogEvent, Task};
@@ -99,29 +101,23 @@ pub async fn create(
     actor: &Actor,
     req: RunRequest,
 ) -> Result<Run> {
-    let (run, tx) = create_in(
-        pool,
-        store::db::begin_generic(pool).await?,
-        guild,
-        actor,
-        req,
-        None,
-    )
-    .await?;
+    let mut tx = store::db::begin_generic(pool).await?;
+    let run = create_in(&mut tx, guild, actor, req, None).await?;
     tx.commit().await?;
     Ok(run)
 }
 
-/// `create` inside the caller's transaction, handed back uncommitted. `converting` is the
-/// headcount being turned into this run: the one open headcount that does not block it.
-pub(crate) async fn create_in<'t>(
-    pool: &PgPool,
-    mut tx: Transaction<'t, Postgres>,
+/// `create` inside the caller's transaction, left uncommitted. `converting` is the
+/// headcount being turned into this run: the one open headcount that does not block it. A
+/// refusal leaves the transaction usable: every check comes before the first write, and an
+/// organizer's second run is refused by the insert's `ON CONFLICT`, not by an error.
+pub(crate) async fn create_in(
+    conn: &mut PgConnection,
     guild: Snowflake,
     actor: &Actor,
     req: RunRequest,
     converting: Option<i64>,
-) -> Result<(Run, Transaction<'t, Postgres>)> {
+) -> Result<Run> {
     actor.require(RoleKey::Organizer)?;
     let organizer = req
         .organizer_id
@@ -151,7 +147,7 @@ pub(crate) async fn create_in<'t>(
         return Err(RunError::BadDuration.into());
     }
     let (raid_channel, default_minutes) =
-        guild_config::run_settings(&mut tx, guild, ChannelKey::Raid).await?;
+        guild_config::run_settings(conn, guild, ChannelKey::Raid).await?;
     let raid_channel = raid_channel.ok_or(RunError::NoRaidChannel)?;
     let minutes = req.duration_minutes.unwrap_or(default_minutes);
     let auto_end_at = Utc::now() + chrono::Duration::minutes(i64::from(minutes));
@@ -167,24 +163,18 @@ pub(crate) async fn create_in<'t>(
         raider_cap: req.raider_cap,
     };
     // One active run or headcount per organizer: checked under this lock in both places.
-    store::locks::organizer_activity(&mut tx, guild, organizer).await?;
-    crate::headcounts::refuse_if_open(&mut tx, guild, organizer, converting).await?;
-    let run = match store_runs::create(&mut tx, &new).await {
-        Ok(run) => run,
-        Err(e) if e.unique_violation().as_deref() == Some("run_one_active_per_organizer") => {
-            drop(tx);
-            let mut conn = pool.acquire().await?;
-            let existing = store_runs::active_for_organizer(&mut conn, guild, organizer).await?;
-            return Err(RunError::ActiveRunExists {
-                run_id: existing.map(|r| r.run_id),
-            }
-            .into());
+    store::locks::organizer_activity(conn, guild, organizer).await?;
+    crate::headcounts::refuse_if_open(conn, guild, organizer, converting).await?;
+    let Some(run) = store_runs::create(conn, &new).await? else {
+        let existing = store_runs::active_for_organizer(conn, guild, organizer).await?;
+        return Err(RunError::ActiveRunExists {
+            run_id: existing.map(|r| r.run_id),
         }
-        Err(e) => return Err(e.into()),
+        .into());
     };
     let run_id = run.run_id;
     tasks::queue_many(
-        &mut tx,
+        conn,
         &[
             (guild, Task::RunPanelPost { run_id }, None),
             (guild, Task::RunAutoEnd { run_id }, Some(auto_end_at)),
@@ -199,7 +189,7 @@ pub(crate) async fn create_in<'t>(
         ],
     )
     .await?;
-    Ok((run, tx))
+    Ok(run)
 }
 
 pub async fn get(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<RunDetail> {
@@ -311,7 +301,22 @@ pub async fn transition(
     action: RunAction,
 ) -> Result<Run> {
     let mut tx = store::db::begin_generic(pool).await?;
-    let run = store_runs::lock(&mut tx, guild, run_id)
+    let run = transition_in(&mut tx, guild, run_id, actor, action).await?;
+    tx.commit().await?;
+    Ok(run)
+}
+
+/// [`transition`] inside the caller's transaction, left uncommitted. A refusal (no such
+/// run, not its manager, not allowed from its status) comes before any write and leaves
+/// the transaction usable.
+pub(crate) async fn transition_in(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    action: RunAction,
+) -> Result<Run> {
+    let run = store_runs::lock(conn, guild, run_id)
         .await?
         .ok_or_else(|| not_found(run_id))?;
     require_manager(actor, &run)?;
@@ -321,7 +326,7 @@ pub async fn transition(
     let mut jobs: Vec<(Snowflake, Task, Option<chrono::DateTime<Utc>>)> = Vec::new();
     let changed = match next {
         RunStatus::Live => {
-            let started = store_runs::start(&mut tx, guild, run_id).await?;
+            let started = store_runs::start(conn, guild, run_id).await?;
             jobs.push((
                 guild,
                 Task::LogPost {
@@ -333,7 +338,7 @@ pub async fn transition(
             started
         }
         RunStatus::Ended | RunStatus::Cancelled => {
-            close_in(&mut tx, guild, &run, next, Closer::Person(actor), &mut jobs).await?
+            close_in(conn, guild, &run, next, Closer::Person(actor), &mut jobs).await?
         }
         RunStatus::Open => None,
     };
@@ -342,11 +347,9 @@ pub async fn transition(
         Task::RunPanelRefresh { run_id },
         Some(tasks::panel_refresh_due()),
     ));
-    tasks::queue_many(&mut tx, &jobs).await?;
+    tasks::queue_many(conn, &jobs).await?;
     // Under the run's lock the change always applies; an unchanged run is as it was read.
-    let run = changed.unwrap_or(run);
-    tx.commit().await?;
-    Ok(run)
+    Ok(changed.unwrap_or(run))
 }
 
 /// The auto-end timer fired. A live run ends; a run that never started is cancelled (no
