@@ -696,10 +696,24 @@ pub async fn queue_many(
     conn: &mut PgConnection,
     tasks: &[(Snowflake, Task, Option<DateTime<Utc>>)],
 ) -> store::Result<()> {
-    let mut all = Vec::with_capacity(tasks.len());
+    let mut all: Vec<NewJob> = Vec::with_capacity(tasks.len());
     let mut shared = Vec::with_capacity(tasks.len());
     for (guild, task, due) in tasks {
         let job = job_of(*guild, task, *due)?;
+        // One statement cannot insert-or-update a row twice: a job with the key of one
+        // already in this list is folded into it (due at the earlier time, as the insert's
+        // ON CONFLICT would do).
+        if job.dedupe_key.is_some()
+            && let Some(earlier) = all.iter_mut().find(|j| {
+                j.guild_id == job.guild_id && j.kind == job.kind && j.dedupe_key == job.dedupe_key
+            })
+        {
+            earlier.due_at = match (earlier.due_at, job.due_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                _ => None,
+            };
+            continue;
+        }
         shared.push(job.dedupe_key.is_some());
         all.push(job);
     }

@@ -632,6 +632,46 @@ async fn runs_changed_together_share_commits_and_each_gets_its_own_answer() {
     );
 }
 
+/// A batch of run changes queues the jobs of all its requests in one insert, so a run
+/// started and ended in the same batch hands in its panel refresh twice: it is one job, due
+/// at the earlier time (PostgreSQL refuses a statement that updates a row twice).
+#[tokio::test]
+async fn jobs_with_one_key_queued_together_are_one_job_due_at_the_earlier_time() {
+    use service::tasks::{self, Task};
+
+    let t = setup().await;
+    let g = sf(GUILD);
+    let now = chrono::Utc::now();
+    let (early, late) = (
+        now + chrono::Duration::seconds(1),
+        now + chrono::Duration::seconds(5),
+    );
+    let mut tx = t.pool.begin().await.unwrap();
+    tasks::queue_many(
+        &mut tx,
+        &[
+            (g, Task::RunPanelRefresh { run_id: 7 }, Some(late)),
+            (g, Task::RunRoles { run_id: 7 }, None),
+            (g, Task::RunPanelRefresh { run_id: 7 }, Some(early)),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let rows: Vec<(String, chrono::DateTime<chrono::Utc>)> =
+        sqlx::query_as("SELECT kind, due_at FROM job WHERE kind LIKE 'run_%' ORDER BY kind")
+            .fetch_all(&t.pool)
+            .await
+            .unwrap();
+    let kinds: Vec<&str> = rows.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["run_panel_refresh", "run_roles"]);
+    let due = rows[0].1;
+    assert!(
+        (due - early).num_milliseconds().abs() < 2,
+        "due at {due}, not {early}"
+    );
+}
+
 /// Waits until `n` statements of the test database wait for a lock.
 async fn until_waiting(t: &TestDb, n: i64) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);

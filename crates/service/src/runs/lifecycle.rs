@@ -6,9 +6,10 @@
 //! start → end benchmark did about the same number of cycles per second with the API as a
 //! replay of its statements straight into PostgreSQL. Under a burst the requests queue here
 //! while the workers are busy; a free worker takes everything queued (up to [`MAX_BATCH`])
-//! and runs each request's own transaction body ([`super::create_in`],
-//! [`super::transition_in`]) one after the other in one transaction, in a fixed order, then
-//! commits once. Each request still gets its own outcome, sent after the commit.
+//! and runs each request's own transaction body ([`super::create_queued`],
+//! [`super::transition_queued`]) one after the other in one transaction, in a fixed order,
+//! queues the jobs of them all in one insert and commits once. Each request still gets its
+//! own outcome, sent after the commit.
 //!
 //! - A refusal (not the run's manager, the run already closed, a second active run) is
 //!   decided before the request writes anything, so it does not spoil the batch.
@@ -30,8 +31,9 @@ use domain::run::RunAction;
 use store::{PgConnection, PgPool};
 use tracing::Instrument;
 
-use super::{Run, RunRequest, create_in, transition_in};
+use super::{Jobs, Run, RunRequest, create_queued, transition_queued};
 use crate::batching::{Batcher, Reply, shared_error};
+use crate::tasks;
 use crate::{Actor, Result, ServiceError};
 
 /// Most requests in one transaction.
@@ -72,13 +74,14 @@ struct Request {
 }
 
 impl Request {
-    async fn apply(&self, conn: &mut PgConnection) -> Result<Run> {
+    /// The request's writes, its jobs pushed on `jobs` (the batch queues them all at once).
+    async fn apply(&self, conn: &mut PgConnection, jobs: &mut Jobs) -> Result<Run> {
         match &self.change {
             Change::Create(req) => {
-                create_in(conn, self.guild, &self.actor, req.clone(), None).await
+                create_queued(conn, self.guild, &self.actor, req.clone(), None, jobs).await
             }
             Change::Transition { run_id, action } => {
-                transition_in(conn, self.guild, *run_id, &self.actor, *action).await
+                transition_queued(conn, self.guild, *run_id, &self.actor, *action, jobs).await
             }
         }
     }
@@ -183,17 +186,25 @@ async fn together(
         .await
         .map_err(|e| before(e.into()))?;
     let mut outcomes = Vec::with_capacity(batch.len());
+    let mut jobs = Jobs::new();
     for request in batch {
+        let mut queued = Jobs::new();
         match request
-            .apply(&mut tx)
+            .apply(&mut tx, &mut queued)
             .instrument(request.span.clone())
             .await
         {
-            Ok(run) => outcomes.push(Ok(run)),
+            Ok(run) => {
+                outcomes.push(Ok(run));
+                jobs.append(&mut queued);
+            }
             Err(e) if keeps_transaction(&e) => outcomes.push(Err(e)),
             Err(e) => return Err(before(e)),
         }
     }
+    tasks::queue_many(&mut tx, &jobs)
+        .await
+        .map_err(|e| before(e.into()))?;
     // The commit waits for other commits (PostgreSQL serialises those of transactions that
     // notify, and each request queued a job): no lock timeout for it.
     sqlx::query("SET LOCAL lock_timeout = 0")

@@ -118,6 +118,25 @@ pub(crate) async fn create_in(
     req: RunRequest,
     converting: Option<i64>,
 ) -> Result<Run> {
+    let mut jobs = Vec::new();
+    let run = create_queued(conn, guild, actor, req, converting, &mut jobs).await?;
+    tasks::queue_many(conn, &jobs).await?;
+    Ok(run)
+}
+
+/// The jobs a change of a run queues, for one insert at the end of its transaction.
+pub(crate) type Jobs = Vec<(Snowflake, Task, Option<chrono::DateTime<Utc>>)>;
+
+/// [`create_in`] with the new run's jobs pushed on `jobs` for the caller to queue (a batch
+/// queues those of all its requests in one insert).
+pub(crate) async fn create_queued(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    actor: &Actor,
+    req: RunRequest,
+    converting: Option<i64>,
+    jobs: &mut Jobs,
+) -> Result<Run> {
     actor.require(RoleKey::Organizer)?;
     let organizer = req
         .organizer_id
@@ -173,22 +192,18 @@ pub(crate) async fn create_in(
         .into());
     };
     let run_id = run.run_id;
-    tasks::queue_many(
-        conn,
-        &[
-            (guild, Task::RunPanelPost { run_id }, None),
-            (guild, Task::RunAutoEnd { run_id }, Some(auto_end_at)),
-            (
-                guild,
-                Task::LogPost {
-                    channel: ChannelKey::RaidLog,
-                    event: LogEvent::RunCreated { run_id },
-                },
-                None,
-            ),
-        ],
-    )
-    .await?;
+    jobs.extend([
+        (guild, Task::RunPanelPost { run_id }, None),
+        (guild, Task::RunAutoEnd { run_id }, Some(auto_end_at)),
+        (
+            guild,
+            Task::LogPost {
+                channel: ChannelKey::RaidLog,
+                event: LogEvent::RunCreated { run_id },
+            },
+            None,
+        ),
+    ]);
     Ok(run)
 }
 
@@ -316,6 +331,21 @@ pub(crate) async fn transition_in(
     actor: &Actor,
     action: RunAction,
 ) -> Result<Run> {
+    let mut jobs = Vec::new();
+    let run = transition_queued(conn, guild, run_id, actor, action, &mut jobs).await?;
+    tasks::queue_many(conn, &jobs).await?;
+    Ok(run)
+}
+
+/// [`transition_in`] with its jobs pushed on `jobs` for the caller to queue.
+pub(crate) async fn transition_queued(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    action: RunAction,
+    jobs: &mut Jobs,
+) -> Result<Run> {
     let run = store_runs::lock(conn, guild, run_id)
         .await?
         .ok_or_else(|| not_found(run_id))?;
@@ -323,7 +353,6 @@ pub(crate) async fn transition_in(
     let next = run.status.apply(action).map_err(RunError::Transition)?;
     // The jobs go in one insert at the end; the run as it is afterwards comes back from the
     // statement that changes it (nothing later in the transaction changes its row).
-    let mut jobs: Vec<(Snowflake, Task, Option<chrono::DateTime<Utc>>)> = Vec::new();
     let changed = match next {
         RunStatus::Live => {
             let started = store_runs::start(conn, guild, run_id).await?;
@@ -338,7 +367,7 @@ pub(crate) async fn transition_in(
             started
         }
         RunStatus::Ended | RunStatus::Cancelled => {
-            close_in(conn, guild, &run, next, Closer::Person(actor), &mut jobs).await?
+            close_in(conn, guild, &run, next, Closer::Person(actor), jobs).await?
         }
         RunStatus::Open => None,
     };
@@ -347,7 +376,6 @@ pub(crate) async fn transition_in(
         Task::RunPanelRefresh { run_id },
         Some(tasks::panel_refresh_due()),
     ));
-    tasks::queue_many(conn, &jobs).await?;
     // Under the run's lock the change always applies; an unchanged run is as it was read.
     Ok(changed.unwrap_or(run))
 }
@@ -395,7 +423,7 @@ async fn close_in(
     run: &Run,
     next: RunStatus,
     by: Closer<'_>,
-    jobs: &mut Vec<(Snowflake, Task, Option<chrono::DateTime<Utc>>)>,
+    jobs: &mut Jobs,
 ) -> Result<Option<Run>> {
     let run_id = run.run_id;
     let reason = by.reason(run.organizer_id);
