@@ -658,15 +658,26 @@ pub async fn member_record(
     Ok(store_sched::member_record(&mut conn, guild, member).await?)
 }
 
-/// A run closed (in the caller's transaction): if a scheduled raid opened it, its
-/// announcement is refreshed to show who never came.
-pub(crate) async fn on_run_closed(
+/// Runs closed (`(guild, run)`, in the caller's transaction): the announcement of each
+/// scheduled raid that opened one is refreshed to show who never came. Its refresh job is
+/// pushed on `jobs` for the caller to queue with the rest.
+pub(crate) async fn on_runs_closed(
     conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
+    closed: &[(Snowflake, i64)],
+    jobs: &mut crate::runs::Jobs,
 ) -> store::Result<()> {
-    if let Some(id) = store_sched::by_run(conn, guild, run_id).await? {
-        refresh_panel(conn, guild, id).await?;
+    if closed.is_empty() {
+        return Ok(());
+    }
+    let guilds: Vec<i64> = closed.iter().map(|(g, _)| g.db()).collect();
+    let runs: Vec<i64> = closed.iter().map(|(_, r)| *r).collect();
+    let due = Utc::now() + chrono::Duration::from_std(PANEL_COALESCE).unwrap_or_default();
+    for (guild, id) in store_sched::by_runs(conn, &guilds, &runs).await? {
+        jobs.push((
+            guild,
+            Task::SchedulePanelRefresh { schedule_id: id },
+            Some(due),
+        ));
     }
     Ok(())
 }

@@ -76,6 +76,45 @@ pub async fn record_audit(
     Ok(())
 }
 
+/// An audit row to write with [`record_audits`].
+#[derive(Debug, Clone)]
+pub struct NewAudit {
+    pub guild: Snowflake,
+    pub actor: AuditActor,
+    pub action: &'static str,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// [`record_audit`] for several rows in one statement (a batch of run changes).
+pub async fn record_audits(conn: &mut PgConnection, rows: &[NewAudit]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (guild_id, actor_id, actor, action, before, after)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],
+                              $5::jsonb[], $6::jsonb[])",
+    )
+    .bind(rows.iter().map(|r| r.guild.db()).collect::<Vec<_>>())
+    .bind(
+        rows.iter()
+            .map(|r| r.actor.user_id.map(Snowflake::db))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|r| r.actor.label.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(rows.iter().map(|r| r.action).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| &r.before).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| &r.after).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// One entry of the audit log.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AuditEntry {

@@ -383,15 +383,25 @@ pub async fn member_record(
     .await?)
 }
 
-/// The scheduled raid that opened `run_id`, if any.
-pub async fn by_run(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT schedule_id FROM scheduled_run WHERE guild_id = $1 AND run_id = $2",
+/// The scheduled raids that opened any of the runs (`guilds[i]`, `runs[i]`), in one
+/// statement: each one's guild and id.
+pub async fn by_runs(
+    conn: &mut PgConnection,
+    guilds: &[i64],
+    runs: &[i64],
+) -> Result<Vec<(Snowflake, i64)>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT s.guild_id, s.schedule_id
+           FROM unnest($1::bigint[], $2::bigint[]) AS c(guild_id, run_id)
+           JOIN scheduled_run s ON s.guild_id = c.guild_id AND s.run_id = c.run_id",
     )
-    .bind(guild.db())
-    .bind(run_id)
-    .fetch_optional(conn)
-    .await?)
+    .bind(guilds)
+    .bind(runs)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(g, id)| Ok((Snowflake::from_db(g)?, id)))
+        .collect()
 }
 
 /// The signed-up members of a scheduled raid whose run ended without them ever joining it

@@ -8,7 +8,8 @@
 //! while the workers are busy; a free worker takes everything queued (up to [`MAX_BATCH`])
 //! and runs each request's own transaction body ([`super::create_queued`],
 //! [`super::transition_queued`]) one after the other in one transaction, in a fixed order,
-//! queues the jobs of them all in one insert and commits once. Each request still gets its
+//! writes what they leave for the end (jobs, audit rows, the scheduled raids' lookup, see
+//! [`Pending`]) with one statement each, and commits once. Each request still gets its
 //! own outcome, sent after the commit.
 //!
 //! - A refusal (not the run's manager, the run already closed, a second active run) is
@@ -31,9 +32,8 @@ use domain::run::RunAction;
 use store::{PgConnection, PgPool};
 use tracing::Instrument;
 
-use super::{Jobs, Run, RunRequest, create_queued, transition_queued};
+use super::{Pending, Run, RunRequest, create_queued, transition_queued};
 use crate::batching::{Batcher, Reply, shared_error};
-use crate::tasks;
 use crate::{Actor, Result, ServiceError};
 
 /// Most requests in one transaction.
@@ -74,14 +74,15 @@ struct Request {
 }
 
 impl Request {
-    /// The request's writes, its jobs pushed on `jobs` (the batch queues them all at once).
-    async fn apply(&self, conn: &mut PgConnection, jobs: &mut Jobs) -> Result<Run> {
+    /// The request's writes; what it leaves for the end of the transaction goes on
+    /// `pending` (the batch writes that of all its requests at once).
+    async fn apply(&self, conn: &mut PgConnection, pending: &mut Pending) -> Result<Run> {
         match &self.change {
             Change::Create(req) => {
-                create_queued(conn, self.guild, &self.actor, req.clone(), None, jobs).await
+                create_queued(conn, self.guild, &self.actor, req.clone(), None, pending).await
             }
             Change::Transition { run_id, action } => {
-                transition_queued(conn, self.guild, *run_id, &self.actor, *action, jobs).await
+                transition_queued(conn, self.guild, *run_id, &self.actor, *action, pending).await
             }
         }
     }
@@ -186,25 +187,23 @@ async fn together(
         .await
         .map_err(|e| before(e.into()))?;
     let mut outcomes = Vec::with_capacity(batch.len());
-    let mut jobs = Jobs::new();
+    let mut pending = Pending::default();
     for request in batch {
-        let mut queued = Jobs::new();
+        let mark = pending.mark();
         match request
-            .apply(&mut tx, &mut queued)
+            .apply(&mut tx, &mut pending)
             .instrument(request.span.clone())
             .await
         {
-            Ok(run) => {
-                outcomes.push(Ok(run));
-                jobs.append(&mut queued);
+            Ok(run) => outcomes.push(Ok(run)),
+            Err(e) if keeps_transaction(&e) => {
+                pending.drop_since(mark);
+                outcomes.push(Err(e));
             }
-            Err(e) if keeps_transaction(&e) => outcomes.push(Err(e)),
             Err(e) => return Err(before(e)),
         }
     }
-    tasks::queue_many(&mut tx, &jobs)
-        .await
-        .map_err(|e| before(e.into()))?;
+    pending.write(&mut tx).await.map_err(before)?;
     // The commit waits for other commits (PostgreSQL serialises those of transactions that
     // notify, and each request queued a job): no lock timeout for it.
     sqlx::query("SET LOCAL lock_timeout = 0")

@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod error;
 mod lifecycle;
 mod organizer;
+mod pending;
 mod reactions;
 mod roster;
 
@@ -14,6 +15,7 @@ pub use batch::JoinBatcher;
 pub use error::RunError;
 pub use lifecycle::LifecycleBatcher;
 pub use organizer::*;
+pub(crate) use pending::{Jobs, Pending};
 pub use reactions::*;
 pub use roster::*;
 
@@ -30,7 +32,7 @@ use domain::{ChannelKey, RoleKey, RunStatus, Snowflake};
 use store::run_reactions;
 use store::run_roster;
 use store::runs::{self as store_runs, NewRun};
-use store::{PgConnection, PgPool, guild_config};
+use store::{PgConnection, PgPool};
 
 use crate::closing::{self, Closer};
 use crate::tasks::{self, LogEvent, Task};
@@ -118,24 +120,22 @@ pub(crate) async fn create_in(
     req: RunRequest,
     converting: Option<i64>,
 ) -> Result<Run> {
-    let mut jobs = Vec::new();
-    let run = create_queued(conn, guild, actor, req, converting, &mut jobs).await?;
-    tasks::queue_many(conn, &jobs).await?;
+    let mut pending = Pending::default();
+    let run = create_queued(conn, guild, actor, req, converting, &mut pending).await?;
+    pending.write(conn).await?;
     Ok(run)
 }
 
-/// The jobs a change of a run queues, for one insert at the end of its transaction.
-pub(crate) type Jobs = Vec<(Snowflake, Task, Option<chrono::DateTime<Utc>>)>;
-
-/// [`create_in`] with the new run's jobs pushed on `jobs` for the caller to queue (a batch
-/// queues those of all its requests in one insert).
+/// [`create_in`] with what the new run leaves for the end of the transaction (its jobs)
+/// added to `pending`, for the caller to write (a batch writes those of all its requests
+/// at once).
 pub(crate) async fn create_queued(
     conn: &mut PgConnection,
     guild: Snowflake,
     actor: &Actor,
     req: RunRequest,
     converting: Option<i64>,
-    jobs: &mut Jobs,
+    pending: &mut Pending,
 ) -> Result<Run> {
     actor.require(RoleKey::Organizer)?;
     let organizer = req
@@ -165,8 +165,7 @@ pub(crate) async fn create_queued(
     {
         return Err(RunError::BadDuration.into());
     }
-    let (raid_channel, default_minutes) =
-        guild_config::run_settings(conn, guild, ChannelKey::Raid).await?;
+    let (raid_channel, default_minutes) = pending.run_settings(conn, guild).await?;
     let raid_channel = raid_channel.ok_or(RunError::NoRaidChannel)?;
     let minutes = req.duration_minutes.unwrap_or(default_minutes);
     let auto_end_at = Utc::now() + chrono::Duration::minutes(i64::from(minutes));
@@ -192,7 +191,7 @@ pub(crate) async fn create_queued(
         .into());
     };
     let run_id = run.run_id;
-    jobs.extend([
+    pending.jobs.extend([
         (guild, Task::RunPanelPost { run_id }, None),
         (guild, Task::RunAutoEnd { run_id }, Some(auto_end_at)),
         (
@@ -331,20 +330,21 @@ pub(crate) async fn transition_in(
     actor: &Actor,
     action: RunAction,
 ) -> Result<Run> {
-    let mut jobs = Vec::new();
-    let run = transition_queued(conn, guild, run_id, actor, action, &mut jobs).await?;
-    tasks::queue_many(conn, &jobs).await?;
+    let mut pending = Pending::default();
+    let run = transition_queued(conn, guild, run_id, actor, action, &mut pending).await?;
+    pending.write(conn).await?;
     Ok(run)
 }
 
-/// [`transition_in`] with its jobs pushed on `jobs` for the caller to queue.
+/// [`transition_in`] with what it leaves for the end of the transaction added to
+/// `pending`, for the caller to write.
 pub(crate) async fn transition_queued(
     conn: &mut PgConnection,
     guild: Snowflake,
     run_id: i64,
     actor: &Actor,
     action: RunAction,
-    jobs: &mut Jobs,
+    pending: &mut Pending,
 ) -> Result<Run> {
     let run = store_runs::lock(conn, guild, run_id)
         .await?
@@ -356,7 +356,7 @@ pub(crate) async fn transition_queued(
     let changed = match next {
         RunStatus::Live => {
             let started = store_runs::start(conn, guild, run_id).await?;
-            jobs.push((
+            pending.jobs.push((
                 guild,
                 Task::LogPost {
                     channel: ChannelKey::RaidLog,
@@ -367,11 +367,11 @@ pub(crate) async fn transition_queued(
             started
         }
         RunStatus::Ended | RunStatus::Cancelled => {
-            close_in(conn, guild, &run, next, Closer::Person(actor), jobs).await?
+            close_in(conn, guild, &run, next, Closer::Person(actor), pending).await?
         }
         RunStatus::Open => None,
     };
-    jobs.push((
+    pending.jobs.push((
         guild,
         Task::RunPanelRefresh { run_id },
         Some(tasks::panel_refresh_due()),
@@ -401,29 +401,29 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
     } else {
         RunStatus::Cancelled
     };
-    let mut jobs = Vec::new();
-    let closed = close_in(&mut tx, guild, &run, next, Closer::Timer, &mut jobs).await?;
-    jobs.push((
+    let mut pending = Pending::default();
+    let closed = close_in(&mut tx, guild, &run, next, Closer::Timer, &mut pending).await?;
+    pending.jobs.push((
         guild,
         Task::RunPanelRefresh { run_id },
         Some(tasks::panel_refresh_due()),
     ));
-    tasks::queue_many(&mut tx, &jobs).await?;
+    pending.write(&mut tx).await?;
     tx.commit().await?;
     Ok(closed.is_some())
 }
 
 /// The one way a run closes (ended or cancelled), by a person or by its timer: the state
-/// change, the audit row (a person's), quota and the schedule, with the role cleanup job and
-/// the raid_log entry pushed on `jobs` (the caller queues them in one insert, with the panel
-/// refresh). Returns the run afterwards when this call closed it.
+/// change and quota now; the audit row (a person's), the scheduled raid's refresh, the role
+/// cleanup job and the raid_log entry added to `pending` (the caller writes them with the
+/// panel refresh). Returns the run afterwards when this call closed it.
 async fn close_in(
     conn: &mut PgConnection,
     guild: Snowflake,
     run: &Run,
     next: RunStatus,
     by: Closer<'_>,
-    jobs: &mut Jobs,
+    pending: &mut Pending,
 ) -> Result<Option<Run>> {
     let run_id = run.run_id;
     let reason = by.reason(run.organizer_id);
@@ -439,24 +439,24 @@ async fn close_in(
     .await?;
     if let Some(actor) = by.actor() {
         // Like every other staff action: who did it, member or API key, is on record.
-        store::logs::record_audit(
-            conn,
+        pending.audit(store::logs::NewAudit {
             guild,
-            &actor.audit(),
-            if next == RunStatus::Ended {
+            actor: actor.audit(),
+            action: if next == RunStatus::Ended {
                 "run_end"
             } else {
                 "run_cancel"
             },
-            serde_json::json!({"run_id": run_id, "status": run.status.as_str()}),
-            serde_json::json!({"run_id": run_id, "status": next.as_str(), "close_reason": reason}),
-        )
-        .await?;
+            before: serde_json::json!({"run_id": run_id, "status": run.status.as_str()}),
+            after: serde_json::json!({"run_id": run_id, "status": next.as_str(), "close_reason": reason}),
+        });
     }
     crate::quota::on_run_ended(conn, run).await?;
-    crate::schedule::on_run_closed(conn, guild, run_id).await?;
-    jobs.push((guild, Task::RunCleanup { run_id }, None));
-    jobs.push((
+    pending.closed(guild, run_id);
+    pending
+        .jobs
+        .push((guild, Task::RunCleanup { run_id }, None));
+    pending.jobs.push((
         guild,
         Task::LogPost {
             channel: ChannelKey::RaidLog,
