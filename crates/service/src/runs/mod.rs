@@ -315,29 +315,17 @@ pub async fn transition(
     action: RunAction,
 ) -> Result<Run> {
     let mut tx = store::db::begin_generic(pool).await?;
-    let run = transition_in(&mut tx, guild, run_id, actor, action).await?;
+    let mut pending = Pending::default();
+    let run = transition_queued(&mut tx, guild, run_id, actor, action, &mut pending).await?;
+    pending.write(&mut tx).await?;
     tx.commit().await?;
     Ok(run)
 }
 
-/// [`transition`] inside the caller's transaction, left uncommitted. A refusal (no such
-/// run, not its manager, not allowed from its status) comes before any write and leaves
-/// the transaction usable.
-pub(crate) async fn transition_in(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
-    actor: &Actor,
-    action: RunAction,
-) -> Result<Run> {
-    let mut pending = Pending::default();
-    let run = transition_queued(conn, guild, run_id, actor, action, &mut pending).await?;
-    pending.write(conn).await?;
-    Ok(run)
-}
-
-/// [`transition_in`] with what it leaves for the end of the transaction added to
-/// `pending`, for the caller to write.
+/// [`transition`] inside the caller's transaction, left uncommitted, with what it leaves
+/// for the end of the transaction added to `pending` for the caller to write. A refusal
+/// (no such run, not its manager, not allowed from its status) comes before any write and
+/// leaves the transaction usable.
 pub(crate) async fn transition_queued(
     conn: &mut PgConnection,
     guild: Snowflake,
