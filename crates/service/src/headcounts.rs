@@ -20,7 +20,7 @@ use store::{PgConnection, PgPool, guild_config};
 use crate::closing::{self, Closer};
 use crate::error::Refusal;
 use crate::runs::{self, RunRequest};
-use crate::tasks::{self, LogEvent, PANEL_COALESCE, Task};
+use crate::tasks::{self, LogEvent, Task};
 use crate::{Actor, Result, ServiceError};
 
 /// Why a headcount use case refused; the adapters word it (`messages::headcounts`).
@@ -238,7 +238,7 @@ async fn refuse_if_running(
 
 /// Queues a coalesced refresh of the headcount's public panel.
 async fn refresh_panel(conn: &mut PgConnection, guild: Snowflake, id: i64) -> store::Result<()> {
-    let due = Utc::now() + chrono::Duration::from_std(PANEL_COALESCE).unwrap_or_default();
+    let due = tasks::panel_refresh_due();
     tasks::queue(
         conn,
         guild,

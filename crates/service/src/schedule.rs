@@ -22,7 +22,7 @@ use crate::config::{SettingsChange, record_settings_change};
 use crate::error::Refusal;
 use crate::headcounts::HeadcountError;
 use crate::runs::{self, MAX_RAIDER_CAP, RunError, RunRequest};
-use crate::tasks::{self, PANEL_COALESCE, ScheduleNote, SettingsArea, Task};
+use crate::tasks::{self, ScheduleNote, SettingsArea, Task};
 use crate::{Actor, Result, ServiceError};
 
 /// Why a scheduled raid (or the schedule settings) refused; the adapters word it
@@ -267,7 +267,7 @@ pub async fn set_settings(
 }
 
 async fn refresh_panel(conn: &mut PgConnection, guild: Snowflake, id: i64) -> store::Result<()> {
-    let due = Utc::now() + chrono::Duration::from_std(PANEL_COALESCE).unwrap_or_default();
+    let due = tasks::panel_refresh_due();
     let task = Task::SchedulePanelRefresh { schedule_id: id };
     tasks::queue(conn, guild, task, Some(due)).await?;
     Ok(())
@@ -671,7 +671,7 @@ pub(crate) async fn on_runs_closed(
     }
     let guilds: Vec<i64> = closed.iter().map(|(g, _)| g.db()).collect();
     let runs: Vec<i64> = closed.iter().map(|(_, r)| *r).collect();
-    let due = Utc::now() + chrono::Duration::from_std(PANEL_COALESCE).unwrap_or_default();
+    let due = tasks::panel_refresh_due();
     for (guild, id) in store_sched::by_runs(conn, &guilds, &runs).await? {
         jobs.push((
             guild,

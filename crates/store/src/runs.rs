@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::{RunStatus, Snowflake};
 
-use crate::{PgConnection, Result, snowflake};
+use crate::{PgConnection, Result, StoreError, snowflake};
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Run {
@@ -86,8 +86,11 @@ pub struct NewRun {
 /// Inserts a run. Fails with a unique violation on `run_one_active_per_organizer` when the
 /// organizer already has an active run.
 pub async fn insert(conn: &mut PgConnection, new: &NewRun) -> Result<i64> {
-    let run = insert_returning(conn, new, "").await?;
-    Ok(run.map_or(0, |r| r.run_id))
+    // Without ON CONFLICT the insert returns its row or fails.
+    insert_returning(conn, new, "")
+        .await?
+        .map(|r| r.run_id)
+        .ok_or_else(|| StoreError::Corrupt("an insert into run returned no row".into()))
 }
 
 /// Inserts the run, returning it as [`get`] reads it; `None` when the organizer already has

@@ -158,7 +158,7 @@ pub async fn take_back_moderation(
 
 /// Queues a coalesced refresh of the guild's quota panels.
 pub async fn refresh_panels(conn: &mut PgConnection, guild: Snowflake) -> store::Result<()> {
-    let due = Utc::now() + chrono::Duration::from_std(tasks::PANEL_COALESCE).unwrap_or_default();
+    let due = tasks::panel_refresh_due();
     tasks::queue(conn, guild, Task::QuotaPanelsRefresh, Some(due)).await?;
     Ok(())
 }
