@@ -2,6 +2,7 @@
 
 use domain::Snowflake;
 use domain::roles::{Level, RoleKey, allows};
+use store::runs::RunsOf;
 
 use crate::ServiceError;
 
@@ -46,10 +47,24 @@ impl Actor {
     /// Whether this actor may manage what `organizer` organizes (a run, a headcount, a
     /// scheduled raid): the organizer themselves, or staff above the Organizer level.
     pub fn manages(&self, organizer: Snowflake) -> bool {
-        self.user_id == Some(organizer)
-            || RoleKey::Organizer
-                .level()
-                .is_some_and(|organizer| self.level > organizer)
+        match self.managed_runs() {
+            Some(RunsOf::Anyone) => true,
+            Some(RunsOf::Organizer(me)) => me == organizer,
+            None => false,
+        }
+    }
+
+    /// [`Actor::manages`] as a statement's filter: every run (staff above the Organizer
+    /// level), the actor's own runs, or none (a key below that level has no member).
+    pub(crate) fn managed_runs(&self) -> Option<RunsOf> {
+        if RoleKey::Organizer
+            .level()
+            .is_some_and(|organizer| self.level > organizer)
+        {
+            Some(RunsOf::Anyone)
+        } else {
+            self.user_id.map(RunsOf::Organizer)
+        }
     }
 
     /// The audit row's actor, for adapters that record an audit entry themselves.

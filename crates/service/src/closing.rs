@@ -20,10 +20,19 @@ pub(crate) enum Closer<'a> {
 impl<'a> Closer<'a> {
     /// "organizer", "staff" or "auto": the row's close reason.
     pub(crate) fn reason(self, organizer: Snowflake) -> &'static str {
+        let (own, other) = self.reasons();
+        if self.user_id() == Some(organizer) {
+            own
+        } else {
+            other
+        }
+    }
+
+    /// [`Closer::reason`] when the closer organized the run, and when not.
+    pub(crate) fn reasons(self) -> (&'static str, &'static str) {
         match self {
-            Closer::Person(a) if a.user_id == Some(organizer) => "organizer",
-            Closer::Person(_) => "staff",
-            Closer::Timer => "auto",
+            Closer::Person(_) => ("organizer", "staff"),
+            Closer::Timer => ("auto", "auto"),
         }
     }
 

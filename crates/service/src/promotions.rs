@@ -207,15 +207,19 @@ pub async fn queue_check(
     guild: Snowflake,
     members: &[Snowflake],
 ) -> store::Result<()> {
-    let mut members = members.to_vec();
-    members.sort_unstable();
-    members.dedup();
-    if members.is_empty() {
+    let Some(task) = check_task(members.to_vec()) else {
         return Ok(());
-    }
-    let job = tasks::job_of(guild, &Task::PromotionCheck { members }, None)?;
+    };
+    let job = tasks::job_of(guild, &task, None)?;
     store_promotions::enqueue_if_rules(conn, &job).await?;
     Ok(())
+}
+
+/// The promotion check of `members` (each once); `None` when there is no one to check.
+pub(crate) fn check_task(mut members: Vec<Snowflake>) -> Option<Task> {
+    members.sort_unstable();
+    members.dedup();
+    (!members.is_empty()).then_some(Task::PromotionCheck { members })
 }
 
 /// The check job: grants every rule the members now qualify for and queues the Discord

@@ -237,6 +237,10 @@ async fn only_the_organizer_or_higher_staff_manage_and_ending_happens_once() {
     runs::transition(&t.pool, sf(GUILD), run, &organizer(10), RunAction::Start)
         .await
         .unwrap();
+    let err = runs::transition(&t.pool, sf(GUILD), run, &other_organizer, RunAction::End)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "forbidden", "another organizer cannot end it");
 
     let officer = Actor::member(sf(12), RoleKey::Officer.level().unwrap());
     let org = organizer(10);
@@ -245,6 +249,24 @@ async fn only_the_organizer_or_higher_staff_manage_and_ending_happens_once() {
         runs::transition(&t.pool, sf(GUILD), run, &officer, RunAction::End),
     );
     assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "exactly one end wins");
+    // The row says who closed it: the organizer themselves, or staff; and the audit row
+    // records the run as it was (live) and as it is.
+    let (winner, reason) = if a.is_ok() {
+        (10, "organizer")
+    } else {
+        (12, "staff")
+    };
+    let winner_run = a.as_ref().or(b.as_ref()).unwrap();
+    assert_eq!(winner_run.close_reason.as_deref(), Some(reason));
+    assert_eq!(winner_run.closed_by, Some(sf(winner)));
+    let audit: (i64, serde_json::Value, serde_json::Value) =
+        sqlx::query_as("SELECT actor_id, before, after FROM audit_log WHERE action = 'run_end'")
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
+    assert_eq!(audit.0, sf(winner).db());
+    assert_eq!(audit.1["status"], "live");
+    assert_eq!(audit.2["close_reason"], reason);
     let loser = a.err().or(b.err()).unwrap();
     assert!(
         matches!(

@@ -28,6 +28,8 @@ pub struct RunAward {
     pub joined: Vec<Snowflake>,
     /// The organizer's highest quota role (see [`crate::quota_roles::highest_quota_role`]).
     pub organizer_role: Option<QuotaRole>,
+    /// Whether the guild has a promotion rule (then an award queues a promotion check).
+    pub promotion_rules: bool,
 }
 
 /// The run's columns of [`run_award`]'s row (the organizer's quota role, `qr.*`, is read
@@ -46,6 +48,7 @@ struct AwardRow {
     key_pops: serde_json::Value,
     #[sqlx(try_from = "crate::columns::Ids")]
     joined: Vec<Snowflake>,
+    promotion_rules: bool,
     #[sqlx(rename = "role_id")]
     #[sqlx(try_from = "crate::columns::OptId")]
     organizer_role_id: Option<Snowflake>,
@@ -70,6 +73,7 @@ pub async fn run_award(
                 (SELECT coalesce(array_agg(p.user_id ORDER BY p.joined_at, p.user_id), '{{}}')
                  FROM run_participant p
                  WHERE p.guild_id = $1 AND p.run_id = $2 AND p.state = 'joined') AS joined,
+                EXISTS (SELECT 1 FROM promotion_rule pr WHERE pr.guild_id = $1) AS promotion_rules,
                 qr.*
          FROM (SELECT $1::bigint AS guild_id) g
          JOIN run r ON r.guild_id = g.guild_id AND r.run_id = $2
@@ -114,6 +118,7 @@ pub async fn run_award(
             .collect::<Result<_>>()?,
         joined: award.joined,
         organizer_role,
+        promotion_rules: award.promotion_rules,
     }))
 }
 

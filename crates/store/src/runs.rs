@@ -87,37 +87,58 @@ pub struct NewRun {
 /// organizer already has an active run.
 pub async fn insert(conn: &mut PgConnection, new: &NewRun) -> Result<i64> {
     // Without ON CONFLICT the insert returns its row or fails.
-    insert_returning(conn, new, "")
+    insert_returning(conn, new, None, "")
         .await?
         .map(|r| r.run_id)
         .ok_or_else(|| StoreError::Corrupt("an insert into run returned no row".into()))
 }
 
 /// Inserts the run, returning it as [`get`] reads it; `None` when the organizer already has
-/// an active run (`run_one_active_per_organizer`). A refusal, not an error: the transaction
-/// stays usable, so the caller can read that run and writes sharing the transaction go on.
-pub async fn create(conn: &mut PgConnection, new: &NewRun) -> Result<Option<Run>> {
+/// an active run (`run_one_active_per_organizer`) or an open headcount other than
+/// `converting` (the one being turned into this run). A refusal, not an error: the
+/// transaction stays usable, so the caller can read what blocked it and writes sharing the
+/// transaction go on. The headcount check is part of the insert (one statement, not two);
+/// the caller holds the organizer's activity lock ([`crate::locks::organizer_activity`]),
+/// which a headcount's creation takes too.
+pub async fn create(
+    conn: &mut PgConnection,
+    new: &NewRun,
+    converting: Option<i64>,
+) -> Result<Option<Run>> {
     insert_returning(
         conn,
         new,
+        Some(converting),
         "ON CONFLICT (guild_id, organizer_id) WHERE status IN ('open', 'live') DO NOTHING",
     )
     .await
 }
 
+/// The insert; with `unless_headcount` (`Some(except)`), only when the organizer has no
+/// open headcount other than `except`.
 async fn insert_returning(
     conn: &mut PgConnection,
     new: &NewRun,
+    unless_headcount: Option<Option<i64>>,
     on_conflict: &'static str,
 ) -> Result<Option<Run>> {
+    let guard = if unless_headcount.is_some() {
+        "WHERE NOT EXISTS (
+            SELECT 1 FROM headcount h
+            WHERE h.guild_id = $1 AND h.organizer_id = $2 AND h.status = 'open'
+              AND h.headcount_id IS DISTINCT FROM $10)"
+    } else {
+        ""
+    };
     let sql = format!(
         "INSERT INTO run AS r (guild_id, organizer_id, dungeon_code, party, location, description,
                                auto_end_at, panel_channel_id, raider_cap, location_set_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $5 IS NULL THEN NULL ELSE now() END)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END
+         {guard}
          {on_conflict}
          RETURNING {RUN_COLUMNS}"
     );
-    Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
+    let mut query = sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
         .bind(new.guild_id.db())
         .bind(new.organizer_id.db())
         .bind(&new.dungeon_code)
@@ -126,9 +147,11 @@ async fn insert_returning(
         .bind(&new.description)
         .bind(new.auto_end_at)
         .bind(new.panel_channel_id.map(Snowflake::db))
-        .bind(new.raider_cap)
-        .fetch_optional(conn)
-        .await?)
+        .bind(new.raider_cap);
+    if let Some(except) = unless_headcount {
+        query = query.bind(except);
+    }
+    Ok(query.fetch_optional(conn).await?)
 }
 
 pub async fn get(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Option<Run>> {
@@ -205,18 +228,60 @@ pub async fn mark_started(conn: &mut PgConnection, guild: Snowflake, run_id: i64
     Ok(())
 }
 
-/// [`mark_started`], returning the run afterwards (`None` when it was not open).
-pub async fn start(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Option<Run>> {
+/// Which runs a change may touch: any (the caller checked who may, or outranks every
+/// organizer), or only those one member organizes. Lets a change that is usually allowed
+/// check its permission in the statement that makes it, instead of reading the run first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunsOf {
+    Anyone,
+    Organizer(Snowflake),
+}
+
+impl RunsOf {
+    /// The organizer the statement filters on (`$n::bigint IS NULL OR r.organizer_id = $n`).
+    fn organizer(self) -> Option<i64> {
+        match self {
+            RunsOf::Anyone => None,
+            RunsOf::Organizer(user) => Some(user.db()),
+        }
+    }
+}
+
+/// Starts an open run of `runs_of`. Returns the run afterwards; `None` when it is not open,
+/// not one of `runs_of`, or missing.
+pub async fn start(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    runs_of: RunsOf,
+) -> Result<Option<Run>> {
     let sql = format!(
         "UPDATE run r SET status = 'live', started_at = now()
          WHERE r.guild_id = $1 AND r.run_id = $2 AND r.status = 'open'
+           AND ($3::bigint IS NULL OR r.organizer_id = $3)
          RETURNING {RUN_COLUMNS}"
     );
     Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
         .bind(guild.db())
         .bind(run_id)
+        .bind(runs_of.organizer())
         .fetch_optional(conn)
         .await?)
+}
+
+/// How a run closes: [`close`]'s change.
+#[derive(Debug, Clone, Copy)]
+pub struct Closing<'a> {
+    /// Ended or cancelled.
+    pub status: RunStatus,
+    /// Only a run in this status closes (`None`: either active one).
+    pub from: Option<RunStatus>,
+    pub runs_of: RunsOf,
+    pub closed_by: Option<Snowflake>,
+    pub closed_by_label: Option<&'a str>,
+    /// The close reason when `closed_by` organized the run, and when not.
+    pub reason_own: &'a str,
+    pub reason_other: &'a str,
 }
 
 /// [`close`]'s statement, with what it returns.
@@ -225,41 +290,55 @@ fn close_sql(returning: &str) -> String {
         "UPDATE run r SET status = $3,
                 ended_at = CASE WHEN $3 = 'ended' THEN now() END,
                 cancelled_at = CASE WHEN $3 = 'cancelled' THEN now() END,
-                closed_by = $4, closed_by_label = $5, close_reason = $6,
+                closed_by = $4, closed_by_label = $5,
+                close_reason = CASE WHEN r.organizer_id = $4 THEN $6 ELSE $7 END,
                 attendance = CASE WHEN $3 = 'ended' THEN (
                     SELECT count(*) FROM run_participant p
                     WHERE p.guild_id = $1 AND p.run_id = $2 AND p.state = 'joined') END
          WHERE r.guild_id = $1 AND r.run_id = $2 AND r.status IN ('open', 'live')
+           AND ($8::text IS NULL OR r.status = $8)
+           AND ($9::bigint IS NULL OR r.organizer_id = $9)
          RETURNING {returning}"
     )
 }
 
+fn close_query<'q, O>(
+    query: sqlx::query::QueryAs<'q, crate::Postgres, O, sqlx::postgres::PgArguments>,
+    guild: Snowflake,
+    run_id: i64,
+    c: &Closing<'q>,
+) -> sqlx::query::QueryAs<'q, crate::Postgres, O, sqlx::postgres::PgArguments> {
+    query
+        .bind(guild.db())
+        .bind(run_id)
+        .bind(c.status.as_str())
+        .bind(c.closed_by.map(Snowflake::db))
+        .bind(c.closed_by_label)
+        .bind(c.reason_own)
+        .bind(c.reason_other)
+        .bind(c.from.map(RunStatus::as_str))
+        .bind(c.runs_of.organizer())
+}
+
 /// Closes an active run as ended or cancelled. Only an active run changes, so a second
 /// close (another click, the auto-end timer) finds nothing to do and keeps the first times.
-/// Returns the run afterwards when this call closed it.
+/// Returns the run afterwards when this call closed it (`None` too when the run is not in
+/// `from` or not one of `runs_of`).
 pub async fn close(
     conn: &mut PgConnection,
     guild: Snowflake,
     run_id: i64,
-    status: RunStatus,
-    closed_by: Option<Snowflake>,
-    closed_by_label: Option<&str>,
-    reason: &str,
+    closing: &Closing<'_>,
 ) -> Result<Option<Run>> {
-    Ok(
-        sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(close_sql(RUN_COLUMNS)))
-            .bind(guild.db())
-            .bind(run_id)
-            .bind(status.as_str())
-            .bind(closed_by.map(Snowflake::db))
-            .bind(closed_by_label)
-            .bind(reason)
-            .fetch_optional(conn)
-            .await?,
-    )
+    let sql = close_sql(RUN_COLUMNS);
+    let query = sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql));
+    Ok(close_query(query, guild, run_id, closing)
+        .fetch_optional(conn)
+        .await?)
 }
 
-/// [`close`] without reading the run back. Returns whether this call closed it.
+/// [`close`] by anyone from either active status, without reading the run back. Returns
+/// whether this call closed it.
 pub async fn mark_closed(
     conn: &mut PgConnection,
     guild: Snowflake,
@@ -269,16 +348,20 @@ pub async fn mark_closed(
     closed_by_label: Option<&str>,
     reason: &str,
 ) -> Result<bool> {
-    let closed = sqlx::query(sqlx::AssertSqlSafe(close_sql("1")))
-        .bind(guild.db())
-        .bind(run_id)
-        .bind(status.as_str())
-        .bind(closed_by.map(Snowflake::db))
-        .bind(closed_by_label)
-        .bind(reason)
-        .execute(conn)
+    let closing = Closing {
+        status,
+        from: None,
+        runs_of: RunsOf::Anyone,
+        closed_by,
+        closed_by_label,
+        reason_own: reason,
+        reason_other: reason,
+    };
+    let query = sqlx::query_as::<_, (i32,)>(sqlx::AssertSqlSafe(close_sql("1")));
+    let closed = close_query(query, guild, run_id, &closing)
+        .fetch_optional(conn)
         .await?;
-    Ok(closed.rows_affected() == 1)
+    Ok(closed.is_some())
 }
 
 pub async fn set_panel_message(

@@ -9,6 +9,19 @@ use super::*;
 /// dungeon for the raiders joined at the end. Cancelled runs award nothing. Calling this
 /// twice for one run writes nothing the second time (unique source keys).
 pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
+    let mut jobs = crate::runs::Jobs::new();
+    let written = award_run(tx, run, &mut jobs).await?;
+    crate::tasks::queue_many(tx, &jobs).await?;
+    Ok(written)
+}
+
+/// [`on_run_ended`] with the promotion check it queues (when the guild has promotion rules)
+/// added to `jobs`, for the caller to queue with its own.
+pub(crate) async fn award_run(
+    tx: &mut PgConnection,
+    run: &Run,
+    jobs: &mut crate::runs::Jobs,
+) -> Result<usize> {
     let (guild, run_id) = (run.guild_id, run.run_id);
     let Some(award) = run_awards::run_award(tx, guild, run_id).await? else {
         return Ok(0);
@@ -85,10 +98,14 @@ pub async fn on_run_ended(tx: &mut PgConnection, run: &Run) -> Result<usize> {
         at,
     )
     .await?;
-    // One statement more on the award path: the promotion check job (queued only when
-    // the guild has promotion rules).
-    let members: Vec<Snowflake> = written.iter().map(|w| w.member_id).collect();
-    crate::promotions::queue_check(tx, guild, &members).await?;
+    // The promotion check (only in a guild with promotion rules, which the award's read
+    // tells) is queued with the caller's jobs: no statement of its own.
+    if award.promotion_rules {
+        let members: Vec<Snowflake> = written.iter().map(|w| w.member_id).collect();
+        if let Some(task) = crate::promotions::check_task(members) {
+            jobs.push((guild, task, None));
+        }
+    }
     Ok(written.len())
 }
 

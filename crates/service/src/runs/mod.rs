@@ -24,14 +24,14 @@ pub use store::run_reactions::RunReaction;
 pub use store::run_roster::{RosterEntry, RosterState};
 pub use store::runs::{Participant, Run};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use domain::catalog::catalog;
 use domain::limits::{self, DESCRIPTION_MAX, LOCATION_MAX, PARTY_MAX};
 use domain::run::RunAction;
 use domain::{ChannelKey, RoleKey, RunStatus, Snowflake};
 use store::run_reactions;
 use store::run_roster;
-use store::runs::{self as store_runs, NewRun};
+use store::runs::{self as store_runs, NewRun, RunsOf};
 use store::{PgConnection, PgPool};
 
 use crate::closing::{self, Closer};
@@ -180,10 +180,11 @@ pub(crate) async fn create_queued(
         panel_channel_id: Some(raid_channel),
         raider_cap: req.raider_cap,
     };
-    // One active run or headcount per organizer: checked under this lock in both places.
+    // One active run or headcount per organizer: checked under this lock in both places
+    // (here by the insert itself, which inserts nothing when either is there).
     store::locks::organizer_activity(conn, guild, organizer).await?;
-    crate::headcounts::refuse_if_open(conn, guild, organizer, converting).await?;
-    let Some(run) = store_runs::create(conn, &new).await? else {
+    let Some(run) = store_runs::create(conn, &new, converting).await? else {
+        crate::headcounts::refuse_if_open(conn, guild, organizer, converting).await?;
         let existing = store_runs::active_for_organizer(conn, guild, organizer).await?;
         return Err(RunError::ActiveRunExists {
             run_id: existing.map(|r| r.run_id),
@@ -334,38 +335,87 @@ pub(crate) async fn transition_queued(
     action: RunAction,
     pending: &mut Pending,
 ) -> Result<Run> {
-    let run = store_runs::lock(conn, guild, run_id)
-        .await?
-        .ok_or_else(|| not_found(run_id))?;
-    require_manager(actor, &run)?;
-    let next = run.status.apply(action).map_err(RunError::Transition)?;
-    // The jobs go in one insert at the end; the run as it is afterwards comes back from the
-    // statement that changes it (nothing later in the transaction changes its row).
-    let changed = match next {
-        RunStatus::Live => {
-            let started = store_runs::start(conn, guild, run_id).await?;
-            pending.jobs.push((
-                guild,
-                Task::LogPost {
-                    channel: ChannelKey::RaidLog,
-                    event: LogEvent::RunStarted { run_id },
-                },
-                None,
-            ));
+    // The usual start or end is one statement, whose WHERE clause holds the permission and
+    // status checks (and which takes the run's lock). When it changes nothing, the run is
+    // locked and read, and the same checks tell why. A cancel, which may come from either
+    // active status and records which in its audit row, always goes that way.
+    let changed = match (action, actor.managed_runs()) {
+        (RunAction::Start, Some(runs_of)) => {
+            let started = store_runs::start(conn, guild, run_id, runs_of).await?;
+            if started.is_some() {
+                pending.jobs.push(started_log(guild, run_id));
+            }
             started
         }
-        RunStatus::Ended | RunStatus::Cancelled => {
-            close_in(conn, guild, &run, next, Closer::Person(actor), pending).await?
+        (RunAction::End, Some(runs_of)) => {
+            let close = Close {
+                before: RunStatus::Live,
+                next: RunStatus::Ended,
+                runs_of,
+                by: Closer::Person(actor),
+            };
+            close_run(conn, guild, run_id, close, pending).await?
         }
-        RunStatus::Open => None,
+        _ => None,
+    };
+    let run = match changed {
+        Some(run) => run,
+        None => transition_locked(conn, guild, run_id, actor, action, pending).await?,
     };
     pending.jobs.push((
         guild,
         Task::RunPanelRefresh { run_id },
         Some(tasks::panel_refresh_due()),
     ));
+    Ok(run)
+}
+
+/// A transition under the run's lock, read first: refuses with the reason, or changes it.
+async fn transition_locked(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    action: RunAction,
+    pending: &mut Pending,
+) -> Result<Run> {
+    let run = store_runs::lock(conn, guild, run_id)
+        .await?
+        .ok_or_else(|| not_found(run_id))?;
+    require_manager(actor, &run)?;
+    let next = run.status.apply(action).map_err(RunError::Transition)?;
+    // The run as it is afterwards comes back from the statement that changes it (nothing
+    // later in the transaction changes its row).
+    let changed = match next {
+        RunStatus::Live => {
+            let started = store_runs::start(conn, guild, run_id, RunsOf::Anyone).await?;
+            pending.jobs.push(started_log(guild, run_id));
+            started
+        }
+        RunStatus::Ended | RunStatus::Cancelled => {
+            let close = Close {
+                before: run.status,
+                next,
+                runs_of: RunsOf::Anyone,
+                by: Closer::Person(actor),
+            };
+            close_run(conn, guild, run_id, close, pending).await?
+        }
+        RunStatus::Open => None,
+    };
     // Under the run's lock the change always applies; an unchanged run is as it was read.
     Ok(changed.unwrap_or(run))
+}
+
+fn started_log(guild: Snowflake, run_id: i64) -> (Snowflake, Task, Option<DateTime<Utc>>) {
+    (
+        guild,
+        Task::LogPost {
+            channel: ChannelKey::RaidLog,
+            event: LogEvent::RunStarted { run_id },
+        },
+        None,
+    )
 }
 
 /// The auto-end timer fired. A live run ends; a run that never started is cancelled (no
@@ -390,7 +440,13 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
         RunStatus::Cancelled
     };
     let mut pending = Pending::default();
-    let closed = close_in(&mut tx, guild, &run, next, Closer::Timer, &mut pending).await?;
+    let close = Close {
+        before: run.status,
+        next,
+        runs_of: RunsOf::Anyone,
+        by: Closer::Timer,
+    };
+    let closed = close_run(&mut tx, guild, run_id, close, &mut pending).await?;
     pending.jobs.push((
         guild,
         Task::RunPanelRefresh { run_id },
@@ -401,32 +457,50 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
     Ok(closed.is_some())
 }
 
+/// A run's close: from which status to which, by whom, and (when nobody checked who may)
+/// only if `runs_of` holds the run.
+struct Close<'a> {
+    before: RunStatus,
+    next: RunStatus,
+    runs_of: RunsOf,
+    by: Closer<'a>,
+}
+
 /// The one way a run closes (ended or cancelled), by a person or by its timer: the state
-/// change and quota now; the audit row (a person's), the scheduled raid's refresh, the role
-/// cleanup job and the raid_log entry added to `pending` (the caller writes them with the
-/// panel refresh). Returns the run afterwards when this call closed it.
-async fn close_in(
+/// change and, for an ended run, its awards now; the audit row (a person's), the scheduled
+/// raid's refresh, the role cleanup job and the raid_log entry added to `pending` (the
+/// caller writes them with the panel refresh). Returns the run afterwards when this call
+/// closed it; `None` (and nothing done) when the run is not in `close.before` or not one of
+/// `close.runs_of`.
+async fn close_run(
     conn: &mut PgConnection,
     guild: Snowflake,
-    run: &Run,
-    next: RunStatus,
-    by: Closer<'_>,
+    run_id: i64,
+    close: Close<'_>,
     pending: &mut Pending,
 ) -> Result<Option<Run>> {
-    let run_id = run.run_id;
-    let reason = by.reason(run.organizer_id);
-    let closed = store_runs::close(
-        conn,
-        guild,
-        run_id,
+    let Close {
+        before,
         next,
-        by.user_id(),
-        by.actor().map(|a| a.label.as_str()),
-        reason,
-    )
-    .await?;
+        runs_of,
+        by,
+    } = close;
+    let (reason_own, reason_other) = by.reasons();
+    let closing = store_runs::Closing {
+        status: next,
+        from: Some(before),
+        runs_of,
+        closed_by: by.user_id(),
+        closed_by_label: by.actor().map(|a| a.label.as_str()),
+        reason_own,
+        reason_other,
+    };
+    let Some(closed) = store_runs::close(conn, guild, run_id, &closing).await? else {
+        return Ok(None);
+    };
     if let Some(actor) = by.actor() {
         // Like every other staff action: who did it, member or API key, is on record.
+        let reason = by.reason(closed.organizer_id);
         pending.audit(store::logs::NewAudit {
             guild,
             actor: actor.audit(),
@@ -435,11 +509,14 @@ async fn close_in(
             } else {
                 "run_cancel"
             },
-            before: serde_json::json!({"run_id": run_id, "status": run.status.as_str()}),
+            before: serde_json::json!({"run_id": run_id, "status": before.as_str()}),
             after: serde_json::json!({"run_id": run_id, "status": next.as_str(), "close_reason": reason}),
         });
     }
-    crate::quota::on_run_ended(conn, run).await?;
+    // A cancelled run awards nothing.
+    if next == RunStatus::Ended {
+        crate::quota::award_run(conn, &closed, &mut pending.jobs).await?;
+    }
     pending.closed(guild, run_id);
     pending
         .jobs
@@ -452,7 +529,7 @@ async fn close_in(
         },
         None,
     ));
-    Ok(closed)
+    Ok(Some(closed))
 }
 
 /// The bot posted the run's panel: remember where, so refreshes edit it.
