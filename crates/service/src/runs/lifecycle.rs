@@ -38,8 +38,13 @@ use crate::{Actor, Result, ServiceError};
 
 /// Most requests in one transaction.
 pub const MAX_BATCH: usize = 32;
-/// Transactions in flight at once (each holds a pooled connection).
-const WORKERS: usize = 8;
+/// Transactions in flight at once (each holds a pooled connection). Fewer workers make
+/// bigger batches (fewer commits and shared statements per request) but serialize more:
+/// with `scripts/bench-api` on the 2-core machine of 2026-12-07, 8 workers spent 4.3 ms of
+/// PostgreSQL CPU per create→start→end cycle at 32 clients, 4 workers 2.9–3.8 ms and 2
+/// workers 2.3–3.1 ms, at about the same rate; with 8 clients, 2 workers fell behind
+/// (238–247 cycles/s against 299–314 with 4).
+const WORKERS: usize = 4;
 /// Longest a request of a batch waits for a lock before the batch gives up and its requests
 /// run on their own.
 pub const LOCK_WAIT: Duration = Duration::from_millis(100);
