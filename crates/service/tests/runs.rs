@@ -654,6 +654,108 @@ async fn runs_changed_together_share_commits_and_each_gets_its_own_answer() {
     );
 }
 
+/// Starts and ends handed in together go through one statement for the starts and one for
+/// the ends (with their awards read together), and still answer as one by one: a run
+/// started twice is started once and the second press is told it is live already, a start
+/// or an end by someone who does not manage the run is refused, an end of a run that never
+/// started is refused, and every ended run awards its organizer and raiders once.
+#[tokio::test]
+async fn starts_and_ends_handed_in_together_answer_each_and_award_each_run_once() {
+    use service::runs::LifecycleBatcher;
+
+    let t = setup().await;
+    let g = sf(GUILD);
+    let lifecycle = LifecycleBatcher::new(t.pool.clone());
+    let organizers: Vec<u64> = (300..316).collect();
+    let mut run_of = Vec::new();
+    for &o in &organizers {
+        let run = shatters(&t, &organizer(o)).await.unwrap();
+        for r in 0..2 {
+            let user = o * 10 + r;
+            runs::join(&t.pool, g, run, &raider(user), sf(user), None)
+                .await
+                .unwrap();
+        }
+        run_of.push((o, run));
+    }
+    let never_started = shatters(&t, &organizer(399)).await.unwrap();
+    let press = |asks: Vec<(u64, i64, RunAction)>| {
+        let lifecycle = lifecycle.clone();
+        async move {
+            let answers = futures_util::future::join_all(asks.iter().map(|&(by, run, action)| {
+                let lifecycle = lifecycle.clone();
+                async move { lifecycle.transition(g, run, &organizer(by), action).await }
+            }))
+            .await;
+            asks.into_iter().zip(answers).collect::<Vec<_>>()
+        }
+    };
+
+    // Every run started at once; the first run twice, the second by another organizer too.
+    let mut asks: Vec<(u64, i64, RunAction)> = run_of
+        .iter()
+        .map(|&(o, r)| (o, r, RunAction::Start))
+        .collect();
+    asks.push((run_of[0].0, run_of[0].1, RunAction::Start));
+    asks.push((398, run_of[1].1, RunAction::Start));
+    let mut twice = Vec::new();
+    for ((by, run, _), answer) in press(asks).await {
+        match answer {
+            Ok(r) => assert_eq!((r.run_id, r.status), (run, RunStatus::Live)),
+            Err(e) if by == 398 => assert_eq!(e.code(), "forbidden"),
+            Err(e) => twice.push((run, e.code())),
+        }
+    }
+    assert_eq!(twice, [(run_of[0].1, "invalid_transition")]);
+
+    // Every run ended at once, with an end by another organizer and one of a run that never
+    // started.
+    let mut asks: Vec<(u64, i64, RunAction)> = run_of
+        .iter()
+        .map(|&(o, r)| (o, r, RunAction::End))
+        .collect();
+    asks.push((398, run_of[2].1, RunAction::End));
+    asks.push((399, never_started, RunAction::End));
+    for ((by, run, _), answer) in press(asks).await {
+        match (by, answer) {
+            (398, Err(e)) => assert_eq!(e.code(), "forbidden"),
+            (399, Err(e)) => assert_eq!(e.code(), "invalid_transition"),
+            (_, Ok(r)) => {
+                assert_eq!((r.run_id, r.status), (run, RunStatus::Ended));
+                assert_eq!(r.closed_by, Some(sf(by)));
+                assert_eq!(r.close_reason.as_deref(), Some("organizer"));
+            }
+            (_, Err(e)) => panic!("run {run} by {by}: {e}"),
+        }
+    }
+
+    // Each ended run: its organizer's quota event and one per raider, once; its audit row;
+    // the run that never started is still open and awarded nothing.
+    let ids: Vec<i64> = run_of.iter().map(|&(_, r)| r).collect();
+    let events: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT source, count(*) FILTER (WHERE currency = 'quota'),
+                count(*) FILTER (WHERE currency = 'raider')
+         FROM point_event WHERE guild_id = $1 GROUP BY source ORDER BY source",
+    )
+    .bind(g.db())
+    .fetch_all(&t.pool)
+    .await
+    .unwrap();
+    let mut expected: Vec<(String, i64, i64)> =
+        ids.iter().map(|r| (format!("run:{r}"), 1, 2)).collect();
+    expected.sort();
+    assert_eq!(events, expected);
+    let (audits, open): (i64, String) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM audit_log WHERE action = 'run_end'),
+                (SELECT status FROM run WHERE run_id = $1)",
+    )
+    .bind(never_started)
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    assert_eq!((audits, open.as_str()), (ids.len() as i64, "open"));
+}
+
 /// A batch of run changes queues the jobs of all its requests in one insert, so a run
 /// started and ended in the same batch hands in its panel refresh twice: it is one job, due
 /// at the earlier time (PostgreSQL refuses a statement that updates a row twice).

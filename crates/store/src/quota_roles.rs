@@ -127,13 +127,14 @@ pub async fn quota_roles(conn: &mut PgConnection, guild: Snowflake) -> Result<Ve
     rows.into_iter().map(QuotaRole::try_from).collect()
 }
 
-/// The highest quota role (by Discord position) among those held by the member that SQL
-/// expression `member` names: one row of [`QUOTA_COLUMNS`] or none; binds $1 guild.
-pub(crate) fn highest_quota_role_sql(member: &str) -> String {
+/// The highest quota role (by Discord position) among those held in the guild and by the
+/// member that SQL expressions `guild` and `member` name: one row of [`QUOTA_COLUMNS`] or
+/// none.
+pub(crate) fn highest_quota_role_sql(guild: &str, member: &str) -> String {
     format!(
         "SELECT {QUOTA_COLUMNS} FROM quota_role q
          JOIN member_role m ON m.guild_id = q.guild_id AND m.role_id = q.role_id
-         WHERE q.guild_id = $1 AND m.user_id = {member}
+         WHERE q.guild_id = {guild} AND m.user_id = {member}
          ORDER BY q.position DESC, q.role_id DESC LIMIT 1"
     )
 }
@@ -144,11 +145,12 @@ pub async fn highest_quota_role(
     guild: Snowflake,
     member: Snowflake,
 ) -> Result<Option<QuotaRole>> {
-    let row = sqlx::query_as::<_, QuotaRow>(sqlx::AssertSqlSafe(highest_quota_role_sql("$2")))
-        .bind(guild.db())
-        .bind(member.db())
-        .fetch_optional(conn)
-        .await?;
+    let row =
+        sqlx::query_as::<_, QuotaRow>(sqlx::AssertSqlSafe(highest_quota_role_sql("$1", "$2")))
+            .bind(guild.db())
+            .bind(member.db())
+            .fetch_optional(conn)
+            .await?;
     row.map(QuotaRole::try_from).transpose()
 }
 

@@ -16,6 +16,8 @@ pub type KeyPop = (i64, Snowflake, String, i32, Vec<Snowflake>);
 /// the run, so this is one round trip rather than one per table.
 #[derive(Debug, Clone)]
 pub struct RunAward {
+    pub guild_id: Snowflake,
+    pub run_id: i64,
     pub ended: bool,
     pub ended_at: Option<DateTime<Utc>>,
     pub organizer_id: Snowflake,
@@ -36,6 +38,9 @@ pub struct RunAward {
 /// from the same row when `role_id` is set).
 #[derive(sqlx::FromRow)]
 struct AwardRow {
+    #[sqlx(try_from = "crate::columns::Id")]
+    run_guild_id: Snowflake,
+    run_id: i64,
     run_ended: bool,
     run_ended_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "crate::columns::Id")]
@@ -60,8 +65,18 @@ pub async fn run_award(
     guild: Snowflake,
     run_id: i64,
 ) -> Result<Option<RunAward>> {
+    Ok(run_awards(conn, &[(guild, run_id)]).await?.pop())
+}
+
+/// [`run_award`] for several runs in one round trip, in no particular order; a run that
+/// does not exist is missing.
+pub async fn run_awards(
+    conn: &mut PgConnection,
+    runs: &[(Snowflake, i64)],
+) -> Result<Vec<RunAward>> {
     let sql = format!(
-        "SELECT r.status = $3 AS run_ended, r.ended_at AS run_ended_at,
+        "SELECT r.guild_id AS run_guild_id, r.run_id,
+                r.status = $3 AS run_ended, r.ended_at AS run_ended_at,
                 r.organizer_id AS run_organizer_id, r.dungeon_code AS run_dungeon_code,
                 r.closed_by AS run_closed_by,
                 c.completion_points, c.key_pop_points, c.schedule AS leaderboard_schedule,
@@ -72,32 +87,39 @@ pub async fn run_award(
                  FROM {KEY_POPS} k) AS key_pops,
                 (SELECT coalesce(array_agg(p.user_id ORDER BY p.joined_at, p.user_id), '{{}}')
                  FROM run_participant p
-                 WHERE p.guild_id = $1 AND p.run_id = $2 AND p.state = 'joined') AS joined,
-                EXISTS (SELECT 1 FROM promotion_rule pr WHERE pr.guild_id = $1) AS promotion_rules,
+                 WHERE p.guild_id = r.guild_id AND p.run_id = r.run_id
+                   AND p.state = 'joined') AS joined,
+                EXISTS (SELECT 1 FROM promotion_rule pr WHERE pr.guild_id = r.guild_id)
+                    AS promotion_rules,
                 qr.*
-         FROM (SELECT $1::bigint AS guild_id) g
-         JOIN run r ON r.guild_id = g.guild_id AND r.run_id = $2
-         LEFT JOIN point_config c ON c.guild_id = g.guild_id
+         FROM unnest($1::bigint[], $2::bigint[]) AS g(guild_id, run_id)
+         JOIN run r ON r.guild_id = g.guild_id AND r.run_id = g.run_id
+         LEFT JOIN point_config c ON c.guild_id = r.guild_id
          LEFT JOIN LATERAL ({organizer_role}) qr ON true",
-        organizer_role = highest_quota_role_sql("r.organizer_id")
+        organizer_role = highest_quota_role_sql("r.guild_id", "r.organizer_id")
     );
-    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(guild.db())
-        .bind(run_id)
+    let guilds: Vec<i64> = runs.iter().map(|r| r.0.db()).collect();
+    let ids: Vec<i64> = runs.iter().map(|r| r.1).collect();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(guilds)
+        .bind(ids)
         .bind(RunStatus::Ended.as_str())
-        .fetch_optional(conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let award = AwardRow::from_row(&r)?;
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(award_of).collect()
+}
+
+fn award_of(r: &sqlx::postgres::PgRow) -> Result<RunAward> {
+    let award = AwardRow::from_row(r)?;
     let pops: Vec<(i64, i64, String, i32, Vec<i64>)> = serde_json::from_value(award.key_pops)
         .map_err(|e| StoreError::Corrupt(format!("key_pop: {e}")))?;
     let organizer_role = match award.organizer_role_id {
-        Some(_) => Some(QuotaRow::from_row(&r)?.try_into()?),
+        Some(_) => Some(QuotaRow::from_row(r)?.try_into()?),
         None => None,
     };
-    Ok(Some(RunAward {
+    Ok(RunAward {
+        guild_id: award.run_guild_id,
+        run_id: award.run_id,
         ended: award.run_ended,
         ended_at: award.run_ended_at,
         organizer_id: award.run_organizer_id,
@@ -119,15 +141,15 @@ pub async fn run_award(
         joined: award.joined,
         organizer_role,
         promotion_rules: award.promotion_rules,
-    }))
+    })
 }
 
-/// A run's key pops ($1 guild, $2 run), each with its raiders: pop_id, user_id,
+/// A run's key pops (of the run `r`), each with its raiders: pop_id, user_id,
 /// dungeon_code, count, created_at, raiders (ordered by id).
 const KEY_POPS: &str = "(SELECT k.pop_id, k.user_id, k.dungeon_code, k.count, k.created_at,
                 coalesce(array_agg(kr.user_id ORDER BY kr.user_id)
                          FILTER (WHERE kr.user_id IS NOT NULL), '{}') AS raiders
          FROM key_pop k
          LEFT JOIN key_pop_raider kr ON kr.guild_id = k.guild_id AND kr.pop_id = k.pop_id
-         WHERE k.guild_id = $1 AND k.run_id = $2
+         WHERE k.guild_id = r.guild_id AND k.run_id = r.run_id
          GROUP BY k.guild_id, k.pop_id)";

@@ -87,7 +87,9 @@ pub struct NewRun {
 /// organizer already has an active run.
 pub async fn insert(conn: &mut PgConnection, new: &NewRun) -> Result<i64> {
     // Without ON CONFLICT the insert returns its row or fails.
-    insert_returning(conn, new, None, "")
+    let sql = insert_sql("", "");
+    insert_query(sqlx::AssertSqlSafe(sql), &[(new.clone(), None)])
+        .fetch_optional(conn)
         .await?
         .map(|r| r.run_id)
         .ok_or_else(|| StoreError::Corrupt("an insert into run returned no row".into()))
@@ -105,53 +107,79 @@ pub async fn create(
     new: &NewRun,
     converting: Option<i64>,
 ) -> Result<Option<Run>> {
-    insert_returning(
-        conn,
-        new,
-        Some(converting),
-        "ON CONFLICT (guild_id, organizer_id) WHERE status IN ('open', 'live') DO NOTHING",
-    )
-    .await
+    Ok(create_many(conn, &[(new.clone(), converting)]).await?.pop())
 }
 
-/// The insert; with `unless_headcount` (`Some(except)`), only when the organizer has no
-/// open headcount other than `except`.
-async fn insert_returning(
+/// [`create`] for several runs, of distinct organizers, in one statement. Returns the runs
+/// it inserted, in no particular order; a run it refused is missing.
+pub async fn create_many(
     conn: &mut PgConnection,
-    new: &NewRun,
-    unless_headcount: Option<Option<i64>>,
-    on_conflict: &'static str,
-) -> Result<Option<Run>> {
-    let guard = if unless_headcount.is_some() {
+    runs: &[(NewRun, Option<i64>)],
+) -> Result<Vec<Run>> {
+    let sql = insert_sql(
         "WHERE NOT EXISTS (
             SELECT 1 FROM headcount h
-            WHERE h.guild_id = $1 AND h.organizer_id = $2 AND h.status = 'open'
-              AND h.headcount_id IS DISTINCT FROM $10)"
-    } else {
-        ""
-    };
-    let sql = format!(
+            WHERE h.guild_id = u.guild_id AND h.organizer_id = u.organizer_id
+              AND h.status = 'open' AND h.headcount_id IS DISTINCT FROM u.converting)",
+        "ON CONFLICT (guild_id, organizer_id) WHERE status IN ('open', 'live') DO NOTHING",
+    );
+    Ok(insert_query(sqlx::AssertSqlSafe(sql), runs)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// The insert of [`insert_query`]'s rows (in their order), with a `guard` on each row `u`
+/// and an `on_conflict` clause.
+fn insert_sql(guard: &str, on_conflict: &str) -> String {
+    format!(
         "INSERT INTO run AS r (guild_id, organizer_id, dungeon_code, party, location, description,
                                auto_end_at, panel_channel_id, raider_cap, location_set_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END
+         SELECT u.guild_id, u.organizer_id, u.dungeon_code, u.party, u.location, u.description,
+                u.auto_end_at, u.panel_channel_id, u.raider_cap,
+                CASE WHEN u.location IS NULL THEN NULL ELSE now() END
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::timestamptz[], $8::bigint[], $9::int[], $10::bigint[])
+              WITH ORDINALITY
+              AS u(guild_id, organizer_id, dungeon_code, party, location, description,
+                   auto_end_at, panel_channel_id, raider_cap, converting, n)
          {guard}
+         ORDER BY u.n
          {on_conflict}
          RETURNING {RUN_COLUMNS}"
-    );
-    let mut query = sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
-        .bind(new.guild_id.db())
-        .bind(new.organizer_id.db())
-        .bind(&new.dungeon_code)
-        .bind(&new.party)
-        .bind(&new.location)
-        .bind(&new.description)
-        .bind(new.auto_end_at)
-        .bind(new.panel_channel_id.map(Snowflake::db))
-        .bind(new.raider_cap);
-    if let Some(except) = unless_headcount {
-        query = query.bind(except);
-    }
-    Ok(query.fetch_optional(conn).await?)
+    )
+}
+
+fn insert_query(
+    sql: sqlx::AssertSqlSafe<String>,
+    runs: &[(NewRun, Option<i64>)],
+) -> sqlx::query::QueryAs<'static, crate::Postgres, Run, sqlx::postgres::PgArguments> {
+    let column = |f: &dyn Fn(&NewRun) -> Option<String>| -> Vec<Option<String>> {
+        runs.iter().map(|(n, _)| f(n)).collect()
+    };
+    let guilds: Vec<i64> = runs.iter().map(|(n, _)| n.guild_id.db()).collect();
+    let organizers: Vec<i64> = runs.iter().map(|(n, _)| n.organizer_id.db()).collect();
+    let dungeons: Vec<String> = runs.iter().map(|(n, _)| n.dungeon_code.clone()).collect();
+    let parties = column(&|n| n.party.clone());
+    let locations = column(&|n| n.location.clone());
+    let descriptions = column(&|n| n.description.clone());
+    let auto_end: Vec<DateTime<Utc>> = runs.iter().map(|(n, _)| n.auto_end_at).collect();
+    let channels: Vec<Option<i64>> = runs
+        .iter()
+        .map(|(n, _)| n.panel_channel_id.map(Snowflake::db))
+        .collect();
+    let caps: Vec<Option<i32>> = runs.iter().map(|(n, _)| n.raider_cap).collect();
+    let converting: Vec<Option<i64>> = runs.iter().map(|(_, c)| *c).collect();
+    sqlx::query_as::<_, Run>(sql)
+        .bind(guilds)
+        .bind(organizers)
+        .bind(dungeons)
+        .bind(parties)
+        .bind(locations)
+        .bind(descriptions)
+        .bind(auto_end)
+        .bind(channels)
+        .bind(caps)
+        .bind(converting)
 }
 
 pub async fn get(conn: &mut PgConnection, guild: Snowflake, run_id: i64) -> Result<Option<Run>> {
@@ -255,17 +283,30 @@ pub async fn start(
     run_id: i64,
     runs_of: RunsOf,
 ) -> Result<Option<Run>> {
+    Ok(start_many(conn, &[(guild, run_id, runs_of)]).await?.pop())
+}
+
+/// [`start`] for several runs in one statement (their locks taken in the order given).
+/// Returns the runs it started, in no particular order; a run it did not start is missing.
+pub async fn start_many(
+    conn: &mut PgConnection,
+    runs: &[(Snowflake, i64, RunsOf)],
+) -> Result<Vec<Run>> {
     let sql = format!(
         "UPDATE run r SET status = 'live', started_at = now()
-         WHERE r.guild_id = $1 AND r.run_id = $2 AND r.status = 'open'
-           AND ($3::bigint IS NULL OR r.organizer_id = $3)
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(guild_id, run_id, organizer_id)
+         WHERE r.guild_id = u.guild_id AND r.run_id = u.run_id AND r.status = 'open'
+           AND (u.organizer_id IS NULL OR r.organizer_id = u.organizer_id)
          RETURNING {RUN_COLUMNS}"
     );
+    let guilds: Vec<i64> = runs.iter().map(|r| r.0.db()).collect();
+    let ids: Vec<i64> = runs.iter().map(|r| r.1).collect();
+    let organizers: Vec<Option<i64>> = runs.iter().map(|r| r.2.organizer()).collect();
     Ok(sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql))
-        .bind(guild.db())
-        .bind(run_id)
-        .bind(runs_of.organizer())
-        .fetch_optional(conn)
+        .bind(guilds)
+        .bind(ids)
+        .bind(organizers)
+        .fetch_all(conn)
         .await?)
 }
 
@@ -284,40 +325,59 @@ pub struct Closing<'a> {
     pub reason_other: &'a str,
 }
 
-/// [`close`]'s statement, with what it returns.
+/// [`close_many`]'s statement, with what it returns.
 fn close_sql(returning: &str) -> String {
     format!(
-        "UPDATE run r SET status = $3,
-                ended_at = CASE WHEN $3 = 'ended' THEN now() END,
-                cancelled_at = CASE WHEN $3 = 'cancelled' THEN now() END,
-                closed_by = $4, closed_by_label = $5,
-                close_reason = CASE WHEN r.organizer_id = $4 THEN $6 ELSE $7 END,
-                attendance = CASE WHEN $3 = 'ended' THEN (
+        "UPDATE run r SET status = u.status,
+                ended_at = CASE WHEN u.status = 'ended' THEN now() END,
+                cancelled_at = CASE WHEN u.status = 'cancelled' THEN now() END,
+                closed_by = u.closed_by, closed_by_label = u.closed_by_label,
+                close_reason = CASE WHEN r.organizer_id = u.closed_by THEN u.reason_own
+                                    ELSE u.reason_other END,
+                attendance = CASE WHEN u.status = 'ended' THEN (
                     SELECT count(*) FROM run_participant p
-                    WHERE p.guild_id = $1 AND p.run_id = $2 AND p.state = 'joined') END
-         WHERE r.guild_id = $1 AND r.run_id = $2 AND r.status IN ('open', 'live')
-           AND ($8::text IS NULL OR r.status = $8)
-           AND ($9::bigint IS NULL OR r.organizer_id = $9)
+                    WHERE p.guild_id = r.guild_id AND p.run_id = r.run_id
+                      AND p.state = 'joined') END
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[],
+                     $6::text[], $7::text[], $8::text[], $9::bigint[])
+              AS u(guild_id, run_id, status, closed_by, closed_by_label, reason_own,
+                   reason_other, from_status, organizer_id)
+         WHERE r.guild_id = u.guild_id AND r.run_id = u.run_id AND r.status IN ('open', 'live')
+           AND (u.from_status IS NULL OR r.status = u.from_status)
+           AND (u.organizer_id IS NULL OR r.organizer_id = u.organizer_id)
          RETURNING {returning}"
     )
 }
 
 fn close_query<'q, O>(
     query: sqlx::query::QueryAs<'q, crate::Postgres, O, sqlx::postgres::PgArguments>,
-    guild: Snowflake,
-    run_id: i64,
-    c: &Closing<'q>,
+    runs: &[(Snowflake, i64, Closing<'q>)],
 ) -> sqlx::query::QueryAs<'q, crate::Postgres, O, sqlx::postgres::PgArguments> {
+    let guilds: Vec<i64> = runs.iter().map(|r| r.0.db()).collect();
+    let ids: Vec<i64> = runs.iter().map(|r| r.1).collect();
+    let statuses: Vec<&str> = runs.iter().map(|r| r.2.status.as_str()).collect();
+    let closed_by: Vec<Option<i64>> = runs
+        .iter()
+        .map(|r| r.2.closed_by.map(Snowflake::db))
+        .collect();
+    let labels: Vec<Option<&str>> = runs.iter().map(|r| r.2.closed_by_label).collect();
+    let own: Vec<&str> = runs.iter().map(|r| r.2.reason_own).collect();
+    let other: Vec<&str> = runs.iter().map(|r| r.2.reason_other).collect();
+    let from: Vec<Option<&str>> = runs
+        .iter()
+        .map(|r| r.2.from.map(RunStatus::as_str))
+        .collect();
+    let organizers: Vec<Option<i64>> = runs.iter().map(|r| r.2.runs_of.organizer()).collect();
     query
-        .bind(guild.db())
-        .bind(run_id)
-        .bind(c.status.as_str())
-        .bind(c.closed_by.map(Snowflake::db))
-        .bind(c.closed_by_label)
-        .bind(c.reason_own)
-        .bind(c.reason_other)
-        .bind(c.from.map(RunStatus::as_str))
-        .bind(c.runs_of.organizer())
+        .bind(guilds)
+        .bind(ids)
+        .bind(statuses)
+        .bind(closed_by)
+        .bind(labels)
+        .bind(own)
+        .bind(other)
+        .bind(from)
+        .bind(organizers)
 }
 
 /// Closes an active run as ended or cancelled. Only an active run changes, so a second
@@ -330,11 +390,18 @@ pub async fn close(
     run_id: i64,
     closing: &Closing<'_>,
 ) -> Result<Option<Run>> {
+    Ok(close_many(conn, &[(guild, run_id, *closing)]).await?.pop())
+}
+
+/// [`close`] for several runs in one statement (their locks taken in the order given).
+/// Returns the runs it closed, in no particular order; a run it did not close is missing.
+pub async fn close_many(
+    conn: &mut PgConnection,
+    runs: &[(Snowflake, i64, Closing<'_>)],
+) -> Result<Vec<Run>> {
     let sql = close_sql(RUN_COLUMNS);
     let query = sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(sql));
-    Ok(close_query(query, guild, run_id, closing)
-        .fetch_optional(conn)
-        .await?)
+    Ok(close_query(query, runs).fetch_all(conn).await?)
 }
 
 /// [`close`] by anyone from either active status, without reading the run back. Returns
@@ -358,7 +425,7 @@ pub async fn mark_closed(
         reason_other: reason,
     };
     let query = sqlx::query_as::<_, (i32,)>(sqlx::AssertSqlSafe(close_sql("1")));
-    let closed = close_query(query, guild, run_id, &closing)
+    let closed = close_query(query, &[(guild, run_id, closing)])
         .fetch_optional(conn)
         .await?;
     Ok(closed.is_some())

@@ -22,10 +22,36 @@ pub(crate) async fn award_run(
     run: &Run,
     jobs: &mut crate::runs::Jobs,
 ) -> Result<usize> {
-    let (guild, run_id) = (run.guild_id, run.run_id);
-    let Some(award) = run_awards::run_award(tx, guild, run_id).await? else {
+    award_runs(tx, &[(run.guild_id, run.run_id)], jobs).await
+}
+
+/// [`award_run`] for several ended runs: what they need is read in one statement, and each
+/// run's events are written with one statement of their own (runs in order of guild and
+/// id). Returns how many events were written.
+pub(crate) async fn award_runs(
+    tx: &mut PgConnection,
+    runs: &[(Snowflake, i64)],
+    jobs: &mut crate::runs::Jobs,
+) -> Result<usize> {
+    if runs.is_empty() {
         return Ok(0);
-    };
+    }
+    let mut awards = run_awards::run_awards(tx, runs).await?;
+    awards.sort_by_key(|a| (a.guild_id, a.run_id));
+    let mut written = 0;
+    for award in &awards {
+        written += write_award(tx, award, jobs).await?;
+    }
+    Ok(written)
+}
+
+/// One ended run's events (nothing for a run that is not ended).
+async fn write_award(
+    tx: &mut PgConnection,
+    award: &run_awards::RunAward,
+    jobs: &mut crate::runs::Jobs,
+) -> Result<usize> {
+    let (guild, run_id) = (award.guild_id, award.run_id);
     if !award.ended {
         return Ok(0);
     }

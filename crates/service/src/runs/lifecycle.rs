@@ -12,6 +12,12 @@
 //! [`Pending`]) with one statement each, and commits once. Each request still gets its
 //! own outcome, sent after the commit.
 //!
+//! The starts and ends of a batch (runs it changes once) are not run one after the other
+//! but together, one statement for the starts and one for the ends with the permission and
+//! status checks in their WHERE clauses, and the ended runs' awards read with one more
+//! ([`transition_many`]); a start or an end those statements left unchanged then takes the
+//! locked path, which tells why.
+//!
 //! - A refusal (not the run's manager, the run already closed, a second active run) is
 //!   decided before the request writes anything, so it does not spoil the batch.
 //! - A database error does: the batch is rolled back and every request of it runs again
@@ -29,10 +35,14 @@ use std::time::Duration;
 
 use domain::Snowflake;
 use domain::run::RunAction;
+use store::runs::NewRun;
 use store::{PgConnection, PgPool};
 use tracing::Instrument;
 
-use super::{Pending, Run, RunRequest, create_queued, transition_queued};
+use super::{
+    Pending, Run, RunRequest, create_many, create_queued, create_refused, new_run,
+    transition_fallback, transition_many, transition_queued,
+};
 use crate::batching::{Batcher, Reply, shared_error};
 use crate::{Actor, Result, ServiceError};
 
@@ -80,11 +90,21 @@ struct Request {
 
 impl Request {
     /// The request's writes; what it leaves for the end of the transaction goes on
-    /// `pending` (the batch writes that of all its requests at once).
-    async fn apply(&self, conn: &mut PgConnection, pending: &mut Pending) -> Result<Run> {
+    /// `pending` (the batch writes that of all its requests at once). `tried`: a start or
+    /// an end that [`transition_many`] tried and did not change, which the locked path now
+    /// refuses with its reason (or applies).
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        pending: &mut Pending,
+        tried: bool,
+    ) -> Result<Run> {
         match &self.change {
             Change::Create(req) => {
                 create_queued(conn, self.guild, &self.actor, req.clone(), None, pending).await
+            }
+            Change::Transition { run_id, action } if tried => {
+                transition_fallback(conn, self.guild, *run_id, &self.actor, *action, pending).await
             }
             Change::Transition { run_id, action } => {
                 transition_queued(conn, self.guild, *run_id, &self.actor, *action, pending).await
@@ -181,8 +201,12 @@ enum Failed {
     Commit(ServiceError),
 }
 
-/// Every request's body, one after the other, in one transaction. A refusal is an outcome;
-/// any other error fails the batch (the transaction is no longer usable).
+/// Every request's body in one transaction: the creations one after the other, then the
+/// starts and ends of runs that appear once in the batch with one statement for the starts
+/// and one for the ends ([`transition_many`]), then the rest one after the other (cancels,
+/// a run changed twice in the batch, and the starts and ends that statement left unchanged,
+/// which the locked path refuses with their reason). A refusal is an outcome; any other
+/// error fails the batch (the transaction is no longer usable).
 async fn together(
     pool: &PgPool,
     batch: &[Request],
@@ -191,21 +215,42 @@ async fn together(
     let mut tx = store::db::begin_shared(pool, LOCK_WAIT)
         .await
         .map_err(|e| before(e.into()))?;
-    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut outcomes: Vec<Option<Result<Run>>> = batch.iter().map(|_| None).collect();
     let mut pending = Pending::default();
-    for request in batch {
-        let mark = pending.mark();
-        match request
-            .apply(&mut tx, &mut pending)
-            .instrument(request.span.clone())
-            .await
-        {
-            Ok(run) => outcomes.push(Ok(run)),
-            Err(e) if keeps_transaction(&e) => {
-                pending.drop_since(mark);
-                outcomes.push(Err(e));
+    let shared = shared_transitions(batch);
+    let mut tried = vec![false; batch.len()];
+    creations_together(&mut tx, batch, &mut outcomes, &mut pending)
+        .await
+        .map_err(before)?;
+    for pass in [Pass::Creations, Pass::Rest] {
+        if pass == Pass::Rest && !shared.is_empty() {
+            let requests: Vec<_> = shared.iter().map(|s| s.1).collect();
+            let changed = transition_many(&mut tx, &requests, &mut pending)
+                .await
+                .map_err(before)?;
+            for (&(i, _), run) in shared.iter().zip(changed) {
+                tried[i] = true;
+                outcomes[i] = run.map(Ok);
             }
-            Err(e) => return Err(before(e)),
+        }
+        for (i, request) in batch.iter().enumerate() {
+            let creation = matches!(request.change, Change::Create(_));
+            if outcomes[i].is_some() || creation != (pass == Pass::Creations) {
+                continue;
+            }
+            let mark = pending.mark();
+            match request
+                .apply(&mut tx, &mut pending, tried[i])
+                .instrument(request.span.clone())
+                .await
+            {
+                Ok(run) => outcomes[i] = Some(Ok(run)),
+                Err(e) if keeps_transaction(&e) => {
+                    pending.drop_since(mark);
+                    outcomes[i] = Some(Err(e));
+                }
+                Err(e) => return Err(before(e)),
+            }
         }
     }
     pending.write(&mut tx).await.map_err(before)?;
@@ -215,12 +260,108 @@ async fn together(
         .execute(&mut *tx)
         .await
         .map_err(|e| before(store::StoreError::from(e).into()))?;
+    // Every request has its outcome by now (each pass covers its own).
+    let outcomes: Vec<Result<Run>> =
+        outcomes.into_iter().collect::<Option<_>>().ok_or_else(|| {
+            before(
+                store::StoreError::Corrupt("a run batch request without an outcome".into()).into(),
+            )
+        })?;
     match tx.commit().await {
         Ok(()) => Ok(outcomes),
         // PostgreSQL refused the commit and rolled the transaction back.
         Err(e @ sqlx::Error::Database(_)) => Err(before(store::StoreError::from(e).into())),
         Err(e) => Err(Failed::Commit(store::StoreError::from(e).into())),
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Creations,
+    Rest,
+}
+
+/// The batch's creations, checked one by one, then their organizers' activity locks taken
+/// with one statement (in the batch's order), and the runs of organizers who ask once in
+/// the batch inserted with one more ([`create_many`]). A refusal of a check, and the reason
+/// of a run the insert refused, are the request's outcome; an organizer who asks twice goes
+/// the single way (both requests, in order, with the lock already held).
+async fn creations_together(
+    conn: &mut PgConnection,
+    batch: &[Request],
+    outcomes: &mut [Option<Result<Run>>],
+    pending: &mut Pending,
+) -> Result<()> {
+    let mut news = Vec::new();
+    for (i, request) in batch.iter().enumerate() {
+        let Change::Create(req) = &request.change else {
+            continue;
+        };
+        match new_run(conn, request.guild, &request.actor, req.clone(), pending).await {
+            Ok(new) => news.push((i, new)),
+            Err(e) if keeps_transaction(&e) => outcomes[i] = Some(Err(e)),
+            Err(e) => return Err(e),
+        }
+    }
+    if news.is_empty() {
+        return Ok(());
+    }
+    let mut organizers: Vec<(Snowflake, Snowflake)> = news
+        .iter()
+        .map(|(_, n)| (n.guild_id, n.organizer_id))
+        .collect();
+    organizers.dedup();
+    store::locks::organizer_activities(conn, &organizers).await?;
+    let once = |n: &NewRun| {
+        news.iter()
+            .filter(|(_, m)| (m.guild_id, m.organizer_id) == (n.guild_id, n.organizer_id))
+            .count()
+            == 1
+    };
+    // An organizer who asks twice: both requests go one by one in the next pass, which
+    // takes each request still without an outcome.
+    let alone: Vec<&(usize, NewRun)> = news.iter().filter(|(_, n)| once(n)).collect();
+    let inserted: Vec<NewRun> = alone.iter().map(|(_, n)| n.clone()).collect();
+    let runs = create_many(conn, &inserted, pending).await?;
+    for ((i, new), run) in alone.into_iter().zip(runs) {
+        let outcome = match run {
+            Some(run) => Ok(run),
+            None => {
+                let why = create_refused(conn, new.guild_id, new.organizer_id, None).await;
+                if !keeps_transaction(&why) {
+                    return Err(why);
+                }
+                Err(why)
+            }
+        };
+        outcomes[*i] = Some(outcome);
+    }
+    Ok(())
+}
+
+/// The batch's starts and ends of runs no other request of the batch changes, with their
+/// places in the batch: they go together through [`transition_many`] (in the batch's
+/// order, so by run).
+fn shared_transitions(batch: &[Request]) -> Vec<(usize, (Snowflake, i64, &Actor, RunAction))> {
+    let mut times = std::collections::HashMap::new();
+    for request in batch {
+        if let Change::Transition { run_id, .. } = request.change {
+            *times.entry((request.guild, run_id)).or_insert(0) += 1;
+        }
+    }
+    batch
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r.change {
+            Change::Transition { run_id, action }
+                if matches!(action, RunAction::Start | RunAction::End)
+                    && times.get(&(r.guild, run_id)) == Some(&1) =>
+            {
+                Some((i, (r.guild, run_id, &r.actor, action)))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether the transaction is still usable after a request failed with `e`: a refusal

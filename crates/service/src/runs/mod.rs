@@ -137,6 +137,29 @@ pub(crate) async fn create_queued(
     converting: Option<i64>,
     pending: &mut Pending,
 ) -> Result<Run> {
+    let new = new_run(conn, guild, actor, req, pending).await?;
+    // One active run or headcount per organizer: checked under this lock in both places
+    // (here by the insert itself, which inserts nothing when either is there).
+    store::locks::organizer_activity(conn, guild, new.organizer_id).await?;
+    match store_runs::create(conn, &new, converting).await? {
+        Some(run) => {
+            created(&run, new.auto_end_at, pending);
+            Ok(run)
+        }
+        None => Err(create_refused(conn, guild, new.organizer_id, converting).await),
+    }
+}
+
+/// The run a request asks for, checked (who may, the dungeon, the texts, the cap and the
+/// length) before anything is written; the guild's run settings are read through
+/// `pending`, once per transaction.
+pub(crate) async fn new_run(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    actor: &Actor,
+    req: RunRequest,
+    pending: &mut Pending,
+) -> Result<NewRun> {
     actor.require(RoleKey::Organizer)?;
     let organizer = req
         .organizer_id
@@ -168,30 +191,66 @@ pub(crate) async fn create_queued(
     let (raid_channel, default_minutes) = pending.run_settings(conn, guild).await?;
     let raid_channel = raid_channel.ok_or(RunError::NoRaidChannel)?;
     let minutes = req.duration_minutes.unwrap_or(default_minutes);
-    let auto_end_at = Utc::now() + chrono::Duration::minutes(i64::from(minutes));
-    let new = NewRun {
+    Ok(NewRun {
         guild_id: guild,
         organizer_id: organizer,
         dungeon_code: dungeon.code.clone(),
         party,
         location,
         description,
-        auto_end_at,
+        auto_end_at: Utc::now() + chrono::Duration::minutes(i64::from(minutes)),
         panel_channel_id: Some(raid_channel),
         raider_cap: req.raider_cap,
-    };
-    // One active run or headcount per organizer: checked under this lock in both places
-    // (here by the insert itself, which inserts nothing when either is there).
-    store::locks::organizer_activity(conn, guild, organizer).await?;
-    let Some(run) = store_runs::create(conn, &new, converting).await? else {
-        crate::headcounts::refuse_if_open(conn, guild, organizer, converting).await?;
-        let existing = store_runs::active_for_organizer(conn, guild, organizer).await?;
-        return Err(RunError::ActiveRunExists {
+    })
+}
+
+/// Runs of distinct organizers, each checked by [`new_run`], inserted with one statement;
+/// the caller holds their organizers' activity locks. Returns, per run, the run when it
+/// was inserted; `None` when the organizer has an active run or an open headcount
+/// ([`create_refused`] tells which).
+pub(crate) async fn create_many(
+    conn: &mut PgConnection,
+    news: &[NewRun],
+    pending: &mut Pending,
+) -> Result<Vec<Option<Run>>> {
+    let rows: Vec<(NewRun, Option<i64>)> = news.iter().map(|n| (n.clone(), None)).collect();
+    let mut inserted = store_runs::create_many(conn, &rows).await?;
+    Ok(news
+        .iter()
+        .map(|n| {
+            let at = inserted
+                .iter()
+                .position(|r| r.guild_id == n.guild_id && r.organizer_id == n.organizer_id)?;
+            let run = inserted.swap_remove(at);
+            created(&run, n.auto_end_at, pending);
+            Some(run)
+        })
+        .collect())
+}
+
+/// Why the organizer's run was not inserted: an open headcount other than `converting`, or
+/// an active run. Call under the organizer's activity lock.
+pub(crate) async fn create_refused(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    organizer: Snowflake,
+    converting: Option<i64>,
+) -> ServiceError {
+    if let Err(e) = crate::headcounts::refuse_if_open(conn, guild, organizer, converting).await {
+        return e;
+    }
+    match store_runs::active_for_organizer(conn, guild, organizer).await {
+        Ok(existing) => RunError::ActiveRunExists {
             run_id: existing.map(|r| r.run_id),
         }
-        .into());
-    };
-    let run_id = run.run_id;
+        .into(),
+        Err(e) => e.into(),
+    }
+}
+
+/// The new run's jobs: its panel, its auto-end timer and its raid_log entry.
+fn created(run: &Run, auto_end_at: DateTime<Utc>, pending: &mut Pending) {
+    let (guild, run_id) = (run.guild_id, run.run_id);
     pending.jobs.extend([
         (guild, Task::RunPanelPost { run_id }, None),
         (guild, Task::RunAutoEnd { run_id }, Some(auto_end_at)),
@@ -204,7 +263,6 @@ pub(crate) async fn create_queued(
             None,
         ),
     ]);
-    Ok(run)
 }
 
 pub async fn get(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<RunDetail> {
@@ -335,39 +393,109 @@ pub(crate) async fn transition_queued(
     action: RunAction,
     pending: &mut Pending,
 ) -> Result<Run> {
-    // The usual start or end is one statement, whose WHERE clause holds the permission and
-    // status checks (and which takes the run's lock). When it changes nothing, the run is
-    // locked and read, and the same checks tell why. A cancel, which may come from either
-    // active status and records which in its audit row, always goes that way.
-    let changed = match (action, actor.managed_runs()) {
-        (RunAction::Start, Some(runs_of)) => {
-            let started = store_runs::start(conn, guild, run_id, runs_of).await?;
-            if started.is_some() {
-                pending.jobs.push(started_log(guild, run_id));
+    let changed = transition_many(conn, &[(guild, run_id, actor, action)], pending).await?;
+    match changed.into_iter().next().flatten() {
+        Some(run) => Ok(run),
+        None => transition_fallback(conn, guild, run_id, actor, action, pending).await,
+    }
+}
+
+/// One request of a [`transition_many`] that changed nothing: the run is locked and read,
+/// and the checks tell why (or, when it changed since, the change applies now).
+pub(crate) async fn transition_fallback(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    run_id: i64,
+    actor: &Actor,
+    action: RunAction,
+    pending: &mut Pending,
+) -> Result<Run> {
+    let run = transition_locked(conn, guild, run_id, actor, action, pending).await?;
+    pending.jobs.push(panel_refresh(guild, run_id));
+    Ok(run)
+}
+
+/// Starts and ends of distinct runs, each by a person, with one statement for all the
+/// starts and one for all the ends, whose WHERE clauses hold the permission and status
+/// checks (and which take the runs' locks, in the order given); the ended runs' awards are
+/// read together too. Returns, per request, the run afterwards when it changed; `None` for
+/// one that did not change (not its manager, not allowed from its status, missing) or that
+/// is not a start or an end by someone who manages runs: [`transition_fallback`] tells why
+/// or applies it. What a changed run leaves for the end of the transaction is on `pending`.
+pub(crate) async fn transition_many(
+    conn: &mut PgConnection,
+    requests: &[(Snowflake, i64, &Actor, RunAction)],
+    pending: &mut Pending,
+) -> Result<Vec<Option<Run>>> {
+    let mut starts = Vec::new();
+    let mut ends = Vec::new();
+    for (i, &(guild, run_id, actor, action)) in requests.iter().enumerate() {
+        // A cancel, which may come from either active status and records which in its
+        // audit row, always goes the locked way.
+        match (action, actor.managed_runs()) {
+            (RunAction::Start, Some(runs_of)) => starts.push((i, (guild, run_id, runs_of))),
+            (RunAction::End, Some(runs_of)) => {
+                let by = Closer::Person(actor);
+                let (reason_own, reason_other) = by.reasons();
+                let closing = store_runs::Closing {
+                    status: RunStatus::Ended,
+                    from: Some(RunStatus::Live),
+                    runs_of,
+                    closed_by: by.user_id(),
+                    closed_by_label: Some(actor.label.as_str()),
+                    reason_own,
+                    reason_other,
+                };
+                ends.push((i, (guild, run_id, closing)));
             }
-            started
+            _ => {}
         }
-        (RunAction::End, Some(runs_of)) => {
-            let close = Close {
-                before: RunStatus::Live,
-                next: RunStatus::Ended,
-                runs_of,
-                by: Closer::Person(actor),
+    }
+    let mut changed: Vec<Option<Run>> = requests.iter().map(|_| None).collect();
+    // The request a changed row answers: the one of that run among those of the statement.
+    let request_of = |among: &[usize], run: &Run| {
+        among
+            .iter()
+            .copied()
+            .find(|&i| requests[i].0 == run.guild_id && requests[i].1 == run.run_id)
+    };
+    if !starts.is_empty() {
+        let rows: Vec<_> = starts.iter().map(|(_, r)| *r).collect();
+        let among: Vec<usize> = starts.iter().map(|(i, _)| *i).collect();
+        for run in store_runs::start_many(conn, &rows).await? {
+            let Some(i) = request_of(&among, &run) else {
+                continue;
             };
-            close_run(conn, guild, run_id, close, pending).await?
+            pending.jobs.push(started_log(run.guild_id, run.run_id));
+            pending.jobs.push(panel_refresh(run.guild_id, run.run_id));
+            changed[i] = Some(run);
         }
-        _ => None,
-    };
-    let run = match changed {
-        Some(run) => run,
-        None => transition_locked(conn, guild, run_id, actor, action, pending).await?,
-    };
-    pending.jobs.push((
+    }
+    if !ends.is_empty() {
+        let rows: Vec<_> = ends.iter().map(|(_, r)| *r).collect();
+        let among: Vec<usize> = ends.iter().map(|(i, _)| *i).collect();
+        let mut ended = Vec::with_capacity(rows.len());
+        for run in store_runs::close_many(conn, &rows).await? {
+            let Some(i) = request_of(&among, &run) else {
+                continue;
+            };
+            let by = Closer::Person(requests[i].2);
+            closed_effects(&run, RunStatus::Live, RunStatus::Ended, by, pending);
+            pending.jobs.push(panel_refresh(run.guild_id, run.run_id));
+            ended.push((run.guild_id, run.run_id));
+            changed[i] = Some(run);
+        }
+        crate::quota::award_runs(conn, &ended, &mut pending.jobs).await?;
+    }
+    Ok(changed)
+}
+
+fn panel_refresh(guild: Snowflake, run_id: i64) -> (Snowflake, Task, Option<DateTime<Utc>>) {
+    (
         guild,
         Task::RunPanelRefresh { run_id },
         Some(tasks::panel_refresh_due()),
-    ));
-    Ok(run)
+    )
 }
 
 /// A transition under the run's lock, read first: refuses with the reason, or changes it.
@@ -447,11 +575,7 @@ pub async fn auto_end(pool: &PgPool, guild: Snowflake, run_id: i64) -> Result<bo
         by: Closer::Timer,
     };
     let closed = close_run(&mut tx, guild, run_id, close, &mut pending).await?;
-    pending.jobs.push((
-        guild,
-        Task::RunPanelRefresh { run_id },
-        Some(tasks::panel_refresh_due()),
-    ));
+    pending.jobs.push(panel_refresh(guild, run_id));
     pending.write(&mut tx).await?;
     tx.commit().await?;
     Ok(closed.is_some())
@@ -498,6 +622,25 @@ async fn close_run(
     let Some(closed) = store_runs::close(conn, guild, run_id, &closing).await? else {
         return Ok(None);
     };
+    closed_effects(&closed, before, next, by, pending);
+    // A cancelled run awards nothing.
+    if next == RunStatus::Ended {
+        crate::quota::award_run(conn, &closed, &mut pending.jobs).await?;
+    }
+    Ok(Some(closed))
+}
+
+/// What closing `closed` (from `before` to `next`, by `by`) leaves for the end of the
+/// transaction: the audit row (a person's), the scheduled raid's refresh, the role cleanup
+/// job and the raid_log entry. The award is the caller's.
+fn closed_effects(
+    closed: &Run,
+    before: RunStatus,
+    next: RunStatus,
+    by: Closer<'_>,
+    pending: &mut Pending,
+) {
+    let (guild, run_id) = (closed.guild_id, closed.run_id);
     if let Some(actor) = by.actor() {
         // Like every other staff action: who did it, member or API key, is on record.
         let reason = by.reason(closed.organizer_id);
@@ -513,10 +656,6 @@ async fn close_run(
             after: serde_json::json!({"run_id": run_id, "status": next.as_str(), "close_reason": reason}),
         });
     }
-    // A cancelled run awards nothing.
-    if next == RunStatus::Ended {
-        crate::quota::award_run(conn, &closed, &mut pending.jobs).await?;
-    }
     pending.closed(guild, run_id);
     pending
         .jobs
@@ -529,7 +668,6 @@ async fn close_run(
         },
         None,
     ));
-    Ok(Some(closed))
 }
 
 /// The bot posted the run's panel: remember where, so refreshes edit it.
