@@ -83,21 +83,49 @@ pub async fn insert_events_in(
     reason: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<Vec<Written>> {
+    let events: Vec<(&NewEvent, Option<Snowflake>)> =
+        events.iter().map(|e| (e, caused_by)).collect();
+    insert_caused(conn, guild, schedule, &events, reason, at).await
+}
+
+/// [`insert_events_in`] with each event's own `caused_by`: the awards of several runs of
+/// the guild, ended at `at`, in one statement.
+pub async fn insert_caused_events_in(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    schedule: &Schedule,
+    events: &[(NewEvent, Option<Snowflake>)],
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Vec<Written>> {
+    let events: Vec<(&NewEvent, Option<Snowflake>)> = events.iter().map(|(e, c)| (e, *c)).collect();
+    insert_caused(conn, guild, schedule, &events, reason, at).await
+}
+
+async fn insert_caused(
+    conn: &mut PgConnection,
+    guild: Snowflake,
+    schedule: &Schedule,
+    events: &[(&NewEvent, Option<Snowflake>)],
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Vec<Written>> {
     // (source, member, kind) is unique: a repeat within one batch is the same award.
     let mut seen = std::collections::HashSet::new();
-    let events: Vec<&NewEvent> = events
+    let events: Vec<(&NewEvent, Option<Snowflake>)> = events
         .iter()
-        .filter(|e| seen.insert((e.source.as_str(), e.member_id, e.kind)))
+        .filter(|(e, _)| seen.insert((e.source.as_str(), e.member_id, e.kind)))
+        .copied()
         .collect();
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    let written = write_events(conn, guild, &events, caused_by, reason, at).await?;
+    let written = write_events(conn, guild, &events, reason, at).await?;
     if let Some(written) = written {
         return Ok(written);
     }
     crate::point_periods::ensure_period(conn, guild, LEADERBOARD_SCOPE, schedule, at).await?;
-    write_events(conn, guild, &events, caused_by, reason, at)
+    write_events(conn, guild, &events, reason, at)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("no leaderboard period at {at}")))
 }
@@ -107,11 +135,12 @@ pub async fn insert_events_in(
 async fn write_events(
     conn: &mut PgConnection,
     guild: Snowflake,
-    events: &[&NewEvent],
-    caused_by: Option<Snowflake>,
+    events: &[(&NewEvent, Option<Snowflake>)],
     reason: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<Option<Vec<Written>>> {
+    let caused_by: Vec<Option<i64>> = events.iter().map(|(_, c)| c.map(Snowflake::db)).collect();
+    let events: Vec<&NewEvent> = events.iter().map(|(e, _)| *e).collect();
     let members: Vec<i64> = events.iter().map(|e| e.member_id.db()).collect();
     let currencies: Vec<&str> = events.iter().map(|e| e.currency.as_str()).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
@@ -138,13 +167,14 @@ async fn write_events(
             ORDER BY starts_at DESC LIMIT 1),
          x AS (
             SELECT * FROM unnest($5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::int[],
-                                 $10::text[], $11::text[], $12::smallint[], $13::smallint[])
-                   AS x(m, c, k, a, u, d, s, pm, cm)),
+                                 $10::text[], $11::text[], $12::smallint[], $13::smallint[],
+                                 $2::bigint[])
+                   AS x(m, c, k, a, u, d, s, pm, cm, cb)),
          ins AS (
             INSERT INTO point_event (guild_id, member_id, currency, kind, amount, units,
                                      dungeon_code, source, caused_by, reason, period_id,
                                      created_at)
-            SELECT $1, m, c, k, a, u, d, s, $2, $3, p.period_id, $4 FROM x CROSS JOIN p
+            SELECT $1, m, c, k, a, u, d, s, cb, $3, p.period_id, $4 FROM x CROSS JOIN p
             ON CONFLICT (guild_id, source, member_id, kind) DO NOTHING
             RETURNING member_id, currency, kind, amount, units, source),
          deltas AS (
@@ -166,7 +196,7 @@ async fn write_events(
          SELECT NULL, NULL, NULL, NULL, NULL, false WHERE EXISTS (SELECT 1 FROM p)",
     )
     .bind(guild.db())
-    .bind(caused_by.map(Snowflake::db))
+    .bind(&caused_by)
     .bind(reason)
     .bind(at)
     .bind(&members)

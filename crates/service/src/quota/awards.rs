@@ -25,9 +25,9 @@ pub(crate) async fn award_run(
     award_runs(tx, &[(run.guild_id, run.run_id)], jobs).await
 }
 
-/// [`award_run`] for several ended runs: what they need is read in one statement, and each
-/// run's events are written with one statement of their own (runs in order of guild and
-/// id). Returns how many events were written.
+/// [`award_run`] for several ended runs: what they need is read with one statement, and
+/// the events of a guild's runs ended at the same time (those a batch ended together) are
+/// written with one more. Returns how many events were written.
 pub(crate) async fn award_runs(
     tx: &mut PgConnection,
     runs: &[(Snowflake, i64)],
@@ -37,25 +37,45 @@ pub(crate) async fn award_runs(
         return Ok(0);
     }
     let mut awards = run_awards::run_awards(tx, runs).await?;
-    awards.sort_by_key(|a| (a.guild_id, a.run_id));
+    awards.retain(|a| a.ended);
+    awards.sort_by_key(|a| (a.guild_id, a.ended_at, a.run_id));
     let mut written = 0;
-    for award in &awards {
-        written += write_award(tx, award, jobs).await?;
+    for group in awards.chunk_by(|a, b| (a.guild_id, a.ended_at) == (b.guild_id, b.ended_at)) {
+        let Some(first) = group.first() else {
+            continue;
+        };
+        let guild = first.guild_id;
+        let events: Vec<(NewEvent, Option<Snowflake>)> = group
+            .iter()
+            .flat_map(|award| run_events(award).into_iter().map(|e| (e, award.closed_by)))
+            .collect();
+        let at = first.ended_at.unwrap_or_else(Utc::now);
+        let awarded = point_events::insert_caused_events_in(
+            tx,
+            guild,
+            &first.config.schedule,
+            &events,
+            None,
+            at,
+        )
+        .await?;
+        // The promotion check (only in a guild with promotion rules, which the award's read
+        // tells) is queued with the caller's jobs: no statement of its own.
+        if first.promotion_rules {
+            let members: Vec<Snowflake> = awarded.iter().map(|w| w.member_id).collect();
+            if let Some(task) = crate::promotions::check_task(members) {
+                jobs.push((guild, task, None));
+            }
+        }
+        written += awarded.len();
     }
     Ok(written)
 }
 
-/// One ended run's events (nothing for a run that is not ended).
-async fn write_award(
-    tx: &mut PgConnection,
-    award: &run_awards::RunAward,
-    jobs: &mut crate::runs::Jobs,
-) -> Result<usize> {
-    let (guild, run_id) = (award.guild_id, award.run_id);
-    if !award.ended {
-        return Ok(0);
-    }
-    let at = award.ended_at.unwrap_or_else(Utc::now);
+/// An ended run's events: the organizer's quota for each dungeon completed, each raider's
+/// completions and each popper's key pops.
+fn run_events(award: &run_awards::RunAward) -> Vec<NewEvent> {
+    let run_id = award.run_id;
     let config = &award.config;
     let pops = &award.key_pops;
     let value_of = |dungeon: &str| match &award.organizer_role {
@@ -114,25 +134,7 @@ async fn write_award(
         dungeon_code: Some(award.dungeon_code.clone()),
         source: run_source,
     });
-    let written = point_events::insert_events_in(
-        tx,
-        guild,
-        &config.schedule,
-        &events,
-        award.closed_by,
-        None,
-        at,
-    )
-    .await?;
-    // The promotion check (only in a guild with promotion rules, which the award's read
-    // tells) is queued with the caller's jobs: no statement of its own.
-    if award.promotion_rules {
-        let members: Vec<Snowflake> = written.iter().map(|w| w.member_id).collect();
-        if let Some(task) = crate::promotions::check_task(members) {
-            jobs.push((guild, task, None));
-        }
-    }
-    Ok(written.len())
+    events
 }
 
 /// Awards a moderation action's quota points to `moderator` (0 when their quota role gives
