@@ -40,7 +40,7 @@ use store::{PgConnection, PgPool};
 use tracing::Instrument;
 
 use super::{
-    Pending, Run, RunRequest, create_many, create_queued, create_refused, new_run,
+    Pending, Run, RunRequest, Transition, create_many, create_queued, create_refused, new_run,
     transition_fallback, transition_many, transition_queued,
 };
 use crate::batching::{Batcher, Reply, shared_error};
@@ -342,7 +342,7 @@ async fn creations_together(
 /// The batch's starts and ends of runs no other request of the batch changes, with their
 /// places in the batch: they go together through [`transition_many`] (in the batch's
 /// order, so by run).
-fn shared_transitions(batch: &[Request]) -> Vec<(usize, (Snowflake, i64, &Actor, RunAction))> {
+fn shared_transitions(batch: &[Request]) -> Vec<(usize, Transition<'_>)> {
     let mut times = std::collections::HashMap::new();
     for request in batch {
         if let Change::Transition { run_id, .. } = request.change {

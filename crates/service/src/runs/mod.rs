@@ -415,6 +415,9 @@ pub(crate) async fn transition_fallback(
     Ok(run)
 }
 
+/// A change of a run asked for: the guild, the run, who asks, and what.
+pub(crate) type Transition<'a> = (Snowflake, i64, &'a Actor, RunAction);
+
 /// Starts and ends of distinct runs, each by a person, with one statement for all the
 /// starts and one for all the ends, whose WHERE clauses hold the permission and status
 /// checks (and which take the runs' locks, in the order given); the ended runs' awards are
@@ -424,7 +427,7 @@ pub(crate) async fn transition_fallback(
 /// or applies it. What a changed run leaves for the end of the transaction is on `pending`.
 pub(crate) async fn transition_many(
     conn: &mut PgConnection,
-    requests: &[(Snowflake, i64, &Actor, RunAction)],
+    requests: &[Transition<'_>],
     pending: &mut Pending,
 ) -> Result<Vec<Option<Run>>> {
     let mut starts = Vec::new();
