@@ -41,7 +41,7 @@ use tracing::Instrument;
 
 use super::{
     Pending, Run, RunRequest, Transition, create_many, create_queued, create_refused, new_run,
-    transition_fallback, transition_many, transition_queued,
+    transition_locked, transition_many, transition_queued,
 };
 use crate::batching::{Batcher, Reply, shared_error};
 use crate::{Actor, Result, ServiceError};
@@ -104,7 +104,7 @@ impl Request {
                 create_queued(conn, self.guild, &self.actor, req.clone(), None, pending).await
             }
             Change::Transition { run_id, action } if tried => {
-                transition_fallback(conn, self.guild, *run_id, &self.actor, *action, pending).await
+                transition_locked(conn, (self.guild, *run_id, &self.actor, *action), pending).await
             }
             Change::Transition { run_id, action } => {
                 transition_queued(conn, self.guild, *run_id, &self.actor, *action, pending).await

@@ -396,23 +396,8 @@ pub(crate) async fn transition_queued(
     let changed = transition_many(conn, &[(guild, run_id, actor, action)], pending).await?;
     match changed.into_iter().next().flatten() {
         Some(run) => Ok(run),
-        None => transition_fallback(conn, guild, run_id, actor, action, pending).await,
+        None => transition_locked(conn, (guild, run_id, actor, action), pending).await,
     }
-}
-
-/// One request of a [`transition_many`] that changed nothing: the run is locked and read,
-/// and the checks tell why (or, when it changed since, the change applies now).
-pub(crate) async fn transition_fallback(
-    conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
-    actor: &Actor,
-    action: RunAction,
-    pending: &mut Pending,
-) -> Result<Run> {
-    let run = transition_locked(conn, guild, run_id, actor, action, pending).await?;
-    pending.jobs.push(panel_refresh(guild, run_id));
-    Ok(run)
 }
 
 /// A change of a run asked for: the guild, the run, who asks, and what.
@@ -423,7 +408,7 @@ pub(crate) type Transition<'a> = (Snowflake, i64, &'a Actor, RunAction);
 /// checks (and which take the runs' locks, in the order given); the ended runs' awards are
 /// read together too. Returns, per request, the run afterwards when it changed; `None` for
 /// one that did not change (not its manager, not allowed from its status, missing) or that
-/// is not a start or an end by someone who manages runs: [`transition_fallback`] tells why
+/// is not a start or an end by someone who manages runs: [`transition_locked`] tells why
 /// or applies it. What a changed run leaves for the end of the transaction is on `pending`.
 pub(crate) async fn transition_many(
     conn: &mut PgConnection,
@@ -501,13 +486,12 @@ fn panel_refresh(guild: Snowflake, run_id: i64) -> (Snowflake, Task, Option<Date
     )
 }
 
-/// A transition under the run's lock, read first: refuses with the reason, or changes it.
-async fn transition_locked(
+/// A transition under the run's lock, read first: refuses with the reason, or changes it
+/// (and queues the panel's refresh). What a [`transition_many`] left unchanged goes this
+/// way, to be told why (or, when the run changed since, to apply now).
+pub(crate) async fn transition_locked(
     conn: &mut PgConnection,
-    guild: Snowflake,
-    run_id: i64,
-    actor: &Actor,
-    action: RunAction,
+    (guild, run_id, actor, action): Transition<'_>,
     pending: &mut Pending,
 ) -> Result<Run> {
     let run = store_runs::lock(conn, guild, run_id)
@@ -534,6 +518,7 @@ async fn transition_locked(
         }
         RunStatus::Open => None,
     };
+    pending.jobs.push(panel_refresh(guild, run_id));
     // Under the run's lock the change always applies; an unchanged run is as it was read.
     Ok(changed.unwrap_or(run))
 }
