@@ -213,6 +213,9 @@ pub(crate) async fn create_many(
     news: &[NewRun],
     pending: &mut Pending,
 ) -> Result<Vec<Option<Run>>> {
+    if news.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows: Vec<(NewRun, Option<i64>)> = news.iter().map(|n| (n.clone(), None)).collect();
     let mut inserted = store_runs::create_many(conn, &rows).await?;
     Ok(news
