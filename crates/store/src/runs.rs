@@ -88,7 +88,7 @@ pub struct NewRun {
 pub async fn insert(conn: &mut PgConnection, new: &NewRun) -> Result<i64> {
     // Without ON CONFLICT the insert returns its row or fails.
     let sql = insert_sql("", "");
-    insert_query(sqlx::AssertSqlSafe(sql), &[(new.clone(), None)])
+    insert_query(sqlx::AssertSqlSafe(sql), &[(new, None)])
         .fetch_optional(conn)
         .await?
         .map(|r| r.run_id)
@@ -107,14 +107,14 @@ pub async fn create(
     new: &NewRun,
     converting: Option<i64>,
 ) -> Result<Option<Run>> {
-    Ok(create_many(conn, &[(new.clone(), converting)]).await?.pop())
+    Ok(create_many(conn, &[(new, converting)]).await?.pop())
 }
 
 /// [`create`] for several runs, of distinct organizers, in one statement. Returns the runs
 /// it inserted, in no particular order; a run it refused is missing.
 pub async fn create_many(
     conn: &mut PgConnection,
-    runs: &[(NewRun, Option<i64>)],
+    runs: &[(&NewRun, Option<i64>)],
 ) -> Result<Vec<Run>> {
     let sql = insert_sql(
         "WHERE NOT EXISTS (
@@ -149,19 +149,19 @@ fn insert_sql(guard: &str, on_conflict: &str) -> String {
     )
 }
 
-fn insert_query(
+fn insert_query<'q>(
     sql: sqlx::AssertSqlSafe<String>,
-    runs: &[(NewRun, Option<i64>)],
-) -> sqlx::query::QueryAs<'static, crate::Postgres, Run, sqlx::postgres::PgArguments> {
-    let column = |f: &dyn Fn(&NewRun) -> Option<String>| -> Vec<Option<String>> {
+    runs: &[(&'q NewRun, Option<i64>)],
+) -> sqlx::query::QueryAs<'q, crate::Postgres, Run, sqlx::postgres::PgArguments> {
+    let text = |f: fn(&'q NewRun) -> Option<&'q str>| -> Vec<Option<&'q str>> {
         runs.iter().map(|(n, _)| f(n)).collect()
     };
     let guilds: Vec<i64> = runs.iter().map(|(n, _)| n.guild_id.db()).collect();
     let organizers: Vec<i64> = runs.iter().map(|(n, _)| n.organizer_id.db()).collect();
-    let dungeons: Vec<String> = runs.iter().map(|(n, _)| n.dungeon_code.clone()).collect();
-    let parties = column(&|n| n.party.clone());
-    let locations = column(&|n| n.location.clone());
-    let descriptions = column(&|n| n.description.clone());
+    let dungeons = text(|n| Some(n.dungeon_code.as_str()));
+    let parties = text(|n| n.party.as_deref());
+    let locations = text(|n| n.location.as_deref());
+    let descriptions = text(|n| n.description.as_deref());
     let auto_end: Vec<DateTime<Utc>> = runs.iter().map(|(n, _)| n.auto_end_at).collect();
     let channels: Vec<Option<i64>> = runs
         .iter()

@@ -90,25 +90,48 @@ struct Request {
 
 impl Request {
     /// The request's writes; what it leaves for the end of the transaction goes on
-    /// `pending` (the batch writes that of all its requests at once). `tried`: a start or
-    /// an end that [`transition_many`] tried and did not change, which the locked path now
-    /// refuses with its reason (or applies).
+    /// `pending` (the batch writes that of all its requests at once). `locked`: a start or
+    /// an end that [`transition_many`] left unchanged, which the locked path now refuses
+    /// with its reason (or applies).
     async fn apply(
         &self,
         conn: &mut PgConnection,
         pending: &mut Pending,
-        tried: bool,
+        locked: bool,
     ) -> Result<Run> {
         match &self.change {
             Change::Create(req) => {
                 create_queued(conn, self.guild, &self.actor, req.clone(), None, pending).await
             }
-            Change::Transition { run_id, action } if tried => {
+            Change::Transition { run_id, action } if locked => {
                 transition_locked(conn, (self.guild, *run_id, &self.actor, *action), pending).await
             }
             Change::Transition { run_id, action } => {
                 transition_queued(conn, self.guild, *run_id, &self.actor, *action, pending).await
             }
+        }
+    }
+
+    /// [`Request::apply`] on its own within the batch: a refusal is the request's outcome
+    /// (and what it left on `pending` is forgotten); any other error fails the batch.
+    async fn one_by_one(
+        &self,
+        conn: &mut PgConnection,
+        pending: &mut Pending,
+        locked: bool,
+    ) -> Result<Result<Run>> {
+        let mark = pending.mark();
+        match self
+            .apply(conn, pending, locked)
+            .instrument(self.span.clone())
+            .await
+        {
+            Ok(run) => Ok(Ok(run)),
+            Err(e) if keeps_transaction(&e) => {
+                pending.drop_since(mark);
+                Ok(Err(e))
+            }
+            Err(e) => Err(e),
         }
     }
 }
@@ -201,12 +224,9 @@ enum Failed {
     Commit(ServiceError),
 }
 
-/// Every request's body in one transaction: the creations one after the other, then the
-/// starts and ends of runs that appear once in the batch with one statement for the starts
-/// and one for the ends ([`transition_many`]), then the rest one after the other (cancels,
-/// a run changed twice in the batch, and the starts and ends that statement left unchanged,
-/// which the locked path refuses with their reason). A refusal is an outcome; any other
-/// error fails the batch (the transaction is no longer usable).
+/// Every request's body in one transaction: the creations ([`creations_together`]), then
+/// the transitions ([`transitions_together`]). A refusal is an outcome; any other error
+/// fails the batch (the transaction is no longer usable).
 async fn together(
     pool: &PgPool,
     batch: &[Request],
@@ -217,42 +237,12 @@ async fn together(
         .map_err(|e| before(e.into()))?;
     let mut outcomes: Vec<Option<Result<Run>>> = batch.iter().map(|_| None).collect();
     let mut pending = Pending::default();
-    let shared = shared_transitions(batch);
-    let mut tried = vec![false; batch.len()];
     creations_together(&mut tx, batch, &mut outcomes, &mut pending)
         .await
         .map_err(before)?;
-    for pass in [Pass::Creations, Pass::Rest] {
-        if pass == Pass::Rest && !shared.is_empty() {
-            let requests: Vec<_> = shared.iter().map(|s| s.1).collect();
-            let changed = transition_many(&mut tx, &requests, &mut pending)
-                .await
-                .map_err(before)?;
-            for (&(i, _), run) in shared.iter().zip(changed) {
-                tried[i] = true;
-                outcomes[i] = run.map(Ok);
-            }
-        }
-        for (i, request) in batch.iter().enumerate() {
-            let creation = matches!(request.change, Change::Create(_));
-            if outcomes[i].is_some() || creation != (pass == Pass::Creations) {
-                continue;
-            }
-            let mark = pending.mark();
-            match request
-                .apply(&mut tx, &mut pending, tried[i])
-                .instrument(request.span.clone())
-                .await
-            {
-                Ok(run) => outcomes[i] = Some(Ok(run)),
-                Err(e) if keeps_transaction(&e) => {
-                    pending.drop_since(mark);
-                    outcomes[i] = Some(Err(e));
-                }
-                Err(e) => return Err(before(e)),
-            }
-        }
-    }
+    transitions_together(&mut tx, batch, &mut outcomes, &mut pending)
+        .await
+        .map_err(before)?;
     pending.write(&mut tx).await.map_err(before)?;
     // The commit waits for other commits (PostgreSQL serialises those of transactions that
     // notify, and each request queued a job): no lock timeout for it.
@@ -260,7 +250,7 @@ async fn together(
         .execute(&mut *tx)
         .await
         .map_err(|e| before(store::StoreError::from(e).into()))?;
-    // Every request has its outcome by now (each pass covers its own).
+    // Every request has its outcome by now (each of the two covers its own).
     let outcomes: Vec<Result<Run>> =
         outcomes.into_iter().collect::<Option<_>>().ok_or_else(|| {
             before(
@@ -275,17 +265,11 @@ async fn together(
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Pass {
-    Creations,
-    Rest,
-}
-
 /// The batch's creations, checked one by one, then their organizers' activity locks taken
 /// with one statement (in the batch's order), and the runs of organizers who ask once in
 /// the batch inserted with one more ([`create_many`]). A refusal of a check, and the reason
-/// of a run the insert refused, are the request's outcome; an organizer who asks twice goes
-/// the single way (both requests, in order, with the lock already held).
+/// of a run the insert refused, are the request's outcome. An organizer who asks twice goes
+/// the single way, both requests in order, with the lock already held.
 async fn creations_together(
     conn: &mut PgConnection,
     batch: &[Request],
@@ -312,18 +296,15 @@ async fn creations_together(
         .collect();
     organizers.dedup();
     store::locks::organizer_activities(conn, &organizers).await?;
-    let once = |n: &NewRun| {
+    let asks = |n: &NewRun| {
         news.iter()
             .filter(|(_, m)| (m.guild_id, m.organizer_id) == (n.guild_id, n.organizer_id))
             .count()
-            == 1
     };
-    // An organizer who asks twice: both requests go one by one in the next pass, which
-    // takes each request still without an outcome.
-    let alone: Vec<&(usize, NewRun)> = news.iter().filter(|(_, n)| once(n)).collect();
-    let inserted: Vec<NewRun> = alone.iter().map(|(_, n)| n.clone()).collect();
+    let (once, twice): (Vec<_>, Vec<_>) = news.iter().partition(|(_, n)| asks(n) == 1);
+    let inserted: Vec<&NewRun> = once.iter().map(|(_, n)| n).collect();
     let runs = create_many(conn, &inserted, pending).await?;
-    for ((i, new), run) in alone.into_iter().zip(runs) {
+    for ((i, new), run) in once.into_iter().zip(runs) {
         let outcome = match run {
             Some(run) => Ok(run),
             None => {
@@ -335,6 +316,38 @@ async fn creations_together(
             }
         };
         outcomes[*i] = Some(outcome);
+    }
+    for (i, _) in twice {
+        outcomes[*i] = Some(batch[*i].one_by_one(conn, pending, false).await?);
+    }
+    Ok(())
+}
+
+/// The batch's transitions: the starts and ends of runs that appear once in the batch with
+/// one statement for the starts and one for the ends ([`transition_many`]), then the rest
+/// one by one in the batch's order (cancels, a run changed twice in the batch, and the
+/// starts and ends those statements left unchanged, which the locked path refuses with
+/// their reason).
+async fn transitions_together(
+    conn: &mut PgConnection,
+    batch: &[Request],
+    outcomes: &mut [Option<Result<Run>>],
+    pending: &mut Pending,
+) -> Result<()> {
+    let shared = shared_transitions(batch);
+    let requests: Vec<Transition<'_>> = shared.iter().map(|s| s.1).collect();
+    let changed = transition_many(conn, &requests, pending).await?;
+    let mut locked = vec![false; batch.len()];
+    for (&(i, _), run) in shared.iter().zip(changed) {
+        match run {
+            Some(run) => outcomes[i] = Some(Ok(run)),
+            None => locked[i] = true,
+        }
+    }
+    for (i, request) in batch.iter().enumerate() {
+        if matches!(request.change, Change::Transition { .. }) && outcomes[i].is_none() {
+            outcomes[i] = Some(request.one_by_one(conn, pending, locked[i]).await?);
+        }
     }
     Ok(())
 }

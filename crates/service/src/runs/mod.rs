@@ -210,13 +210,13 @@ pub(crate) async fn new_run(
 /// ([`create_refused`] tells which).
 pub(crate) async fn create_many(
     conn: &mut PgConnection,
-    news: &[NewRun],
+    news: &[&NewRun],
     pending: &mut Pending,
 ) -> Result<Vec<Option<Run>>> {
     if news.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(NewRun, Option<i64>)> = news.iter().map(|n| (n.clone(), None)).collect();
+    let rows: Vec<(&NewRun, Option<i64>)> = news.iter().map(|n| (*n, None)).collect();
     let mut inserted = store_runs::create_many(conn, &rows).await?;
     Ok(news
         .iter()
